@@ -1,0 +1,25 @@
+// swift-tools-version:6.1
+// The fieldreport package: layers, each its own module, arrows one way:
+//   executables → services → {workflow, store, RPC runtime} → wire bridge → C.
+import PackageDescription
+
+let package = Package(
+  name: "fieldreport",
+  platforms: [.macOS(.v15)],
+  products: [],
+  dependencies: [],
+  targets: [
+    // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
+    .systemLibrary(
+      name: "CProtobufC",
+      pkgConfig: "libprotobuf-c",
+      providers: [.apt(["libprotobuf-c-dev"])]
+    ),
+    .systemLibrary(
+      name: "CSQLite",
+      pkgConfig: "sqlite3",
+      providers: [.apt(["libsqlite3-dev"])]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)
