@@ -6,7 +6,11 @@ import PackageDescription
 let package = Package(
   name: "fieldreport",
   platforms: [.macOS(.v15)],
-  products: [],
+  products: [
+    // MARK: WireBridge products
+    .library(name: "WireBridge", targets: ["WireBridge"]),
+    .executable(name: "wire-selfcheck", targets: ["WireSelfCheck"]),
+  ],
   dependencies: [],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
@@ -19,6 +23,28 @@ let package = Package(
       name: "CSQLite",
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
+    ),
+
+    // MARK: WireBridge (generated wire code; the only module touching protobuf-c pointers)
+    .target(
+      name: "CFieldReportWire",
+      dependencies: ["CProtobufC"]
+    ),
+    .target(
+      name: "WireBridge",
+      dependencies: ["CFieldReportWire", "CProtobufC"]
+    ),
+    .target(
+      name: "WireFixtures",
+      dependencies: ["WireBridge"]
+    ),
+    .executableTarget(
+      name: "WireSelfCheck",
+      dependencies: ["WireBridge", "WireFixtures"]
+    ),
+    .testTarget(
+      name: "WireBridgeTests",
+      dependencies: ["WireBridge", "WireFixtures"]
     ),
   ],
   swiftLanguageModes: [.v6]
