@@ -597,7 +597,8 @@ class Gen:
             conv = 'try _readMessage(%s.self, $0, field: "%s")' % (field_swift_type(self.ctx, fld), fname)
         else:
             return '    m.%s = _readArray(%s, %s) { $0 }\n' % (pid, src, n)
-        return '    m.%s = try _readArray(%s, %s) { %s }\n' % (pid, src, n, conv)
+        throwing = 'try ' if t in (T_STRING, T_MESSAGE) else ''
+        return '    m.%s = %s_readArray(%s, %s) { %s }\n' % (pid, throwing, src, n, conv)
 
     # -- services -------------------------------------------------------------------------
     def gen_services(self, f):
@@ -693,9 +694,10 @@ class FixtureGen:
         out += '  /// A value with every field set to something non-trivial; `variant` picks\n'
         out += '  /// different values and a different oneof case; `depth` bounds recursion.\n'
         out += '  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {\n'
-        out += '    var m = Self()\n'
         if not groups:
-            out += '    _ = (variant, depth)\n'
+            out += '    _ = (variant, depth)\n    return Self()\n  }\n}\n\n'
+            return out
+        out += '    var m = Self()\n'
         for g in groups:
             if g[0] == 'field':
                 fld = g[1]

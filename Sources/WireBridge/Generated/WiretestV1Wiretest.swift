@@ -372,11 +372,11 @@ extension Wiretest_V1_Repeats: _CBridged {
   init(_c c: UnsafePointer<CType>) throws {
     var m = Self()
     m.rInt64 = _readArray(c.pointee.r_int64, c.pointee.n_r_int64) { $0 }
-    m.rBool = try _readArray(c.pointee.r_bool, c.pointee.n_r_bool) { $0 != 0 }
+    m.rBool = _readArray(c.pointee.r_bool, c.pointee.n_r_bool) { $0 != 0 }
     m.rDouble = _readArray(c.pointee.r_double, c.pointee.n_r_double) { $0 }
     m.rString = try _readArray(c.pointee.r_string, c.pointee.n_r_string) { try _readString($0, field: "wiretest.v1.Repeats.r_string") }
-    m.rBytes = try _readArray(c.pointee.r_bytes, c.pointee.n_r_bytes) { _readBytes($0) }
-    m.rEnum = try _readArray(c.pointee.r_enum, c.pointee.n_r_enum) { Wiretest_V1_Color(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
+    m.rBytes = _readArray(c.pointee.r_bytes, c.pointee.n_r_bytes) { _readBytes($0) }
+    m.rEnum = _readArray(c.pointee.r_enum, c.pointee.n_r_enum) { Wiretest_V1_Color(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
     m.rLeaf = try _readArray(c.pointee.r_leaf, c.pointee.n_r_leaf) { try _readMessage(Wiretest_V1_Leaf.self, $0, field: "wiretest.v1.Repeats.r_leaf") }
     m.rUint32 = _readArray(c.pointee.r_uint32, c.pointee.n_r_uint32) { $0 }
     m.rFloat = _readArray(c.pointee.r_float, c.pointee.n_r_float) { $0 }

@@ -117,9 +117,8 @@ extension Wiretest_V1_Empty {
   /// A value with every field set to something non-trivial; `variant` picks
   /// different values and a different oneof case; `depth` bounds recursion.
   public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
-    var m = Self()
     _ = (variant, depth)
-    return m
+    return Self()
   }
 }
 
