@@ -129,13 +129,19 @@ RESERVED_MEMBERS = {'protoFullName', 'serializedBytes', 'withSerializedBytes', '
 
 
 def camel_to_lower(name):
-    """protobuf-c's CamelToLower: 'CaseInfo' -> 'case_info', 'WhoAmI' -> 'who_am_i'."""
-    out = name[0].lower()
-    for ch in name[1:]:
-        if ch.isupper():
-            out += '_' + ch.lower()
+    """protobuf-c's CamelToLower: an underscore before each upper-case letter that follows a
+    non-upper-case one: 'CaseInfo' -> 'case_info', 'WhoAmIRequest' -> 'who_am_irequest'."""
+    out = ''
+    was_upper = True
+    for ch in name:
+        is_upper = 'A' <= ch <= 'Z'
+        if is_upper:
+            if not was_upper:
+                out += '_'
+            out += ch.lower()
         else:
             out += ch
+        was_upper = is_upper
     return out
 
 
@@ -621,9 +627,9 @@ class Gen:
                 out += '    public static let path = "/%s/%s"\n' % (full, meth['name'])
                 out += '    public static let isServerStreaming = %s\n' % ('true' if meth['server_streaming'] else 'false')
                 out += '  }\n'
-            out += '\n  /// Every method of the service.\n'
-            out += '  public static let methods: [any WireMethod.Type] = [%s]\n' % ', '.join(
-                '%s.self' % meth['name'] for meth in s['method'])
+            out += '\n  /// Every method of the service, for registries and reflection.\n'
+            out += '  public static let methods: [WireMethodInfo] = [\n%s  ]\n' % ''.join(
+                '    WireMethodInfo(%s.self),\n' % meth['name'] for meth in s['method'])
             out += '}\n\n'
         return out
 

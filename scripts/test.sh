@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 echo "== generated code is up to date"
 ./scripts/generate.sh --check
+echo "== contract rules (comments on every element, protobuf-c subset)"
+python3 scripts/check_proto_comments.py
 echo "== build (warnings are errors)"
 swift build --build-tests -Xswiftc -warnings-as-errors
 echo "== leak check (valgrind)"

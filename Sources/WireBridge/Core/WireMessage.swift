@@ -44,3 +44,23 @@ public protocol WireMethod {
   /// Whether the server answers with a stream of `Output`s rather than exactly one.
   static var isServerStreaming: Bool { get }
 }
+
+/// A method's description as plain values: what registries and reflection list.
+public struct WireMethodInfo: Hashable, Sendable {
+  /// `/package.Service/Method`.
+  public let path: String
+  /// The request message's full proto name.
+  public let inputType: String
+  /// The response message's full proto name.
+  public let outputType: String
+  /// Whether the server answers with a stream.
+  public let isServerStreaming: Bool
+
+  /// Describes `method`.
+  public init<M: WireMethod>(_ method: M.Type) {
+    path = M.path
+    inputType = M.Input.protoFullName
+    outputType = M.Output.protoFullName
+    isServerStreaming = M.isServerStreaming
+  }
+}

@@ -3,6 +3,2109 @@
 
 public import WireBridge
 
+extension Fieldreport_V1_UnitRef {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.unitName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitName = "" }
+    m.unitKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.unitKind = .init(rawValue: 2) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_UserRef {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.fullName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fullName = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_Unit {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.unitCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitCode = "" }
+    m.unitName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitName = "" }
+    m.unitKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.unitKind = .init(rawValue: 2) }
+    m.parentUnitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.parentUnitId = "" }
+    m.createdAtMs = Int64.min
+    if variant % 2 == 1 { m.createdAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_UserSummary {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.username = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.username = "" }
+    m.fullName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fullName = "" }
+    m.userKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.userKind = .init(rawValue: 2) }
+    m.disabled = true
+    if variant % 2 == 1 { m.disabled = false }
+    m.phone = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.phone = "" }
+    m.displayUnit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.positionTitle = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.positionTitle = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RoleGrant {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grantId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.grantId = "" }
+    m.user = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.unit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.roleKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.roleKind = .init(rawValue: 2) }
+    m.subjectKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.subjectKind = .init(rawValue: 2) }
+    m.positionTitle = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.positionTitle = "" }
+    m.status = .init(rawValue: 1)
+    if variant % 2 == 1 { m.status = .init(rawValue: 2) }
+    m.requestNote = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.requestNote = "" }
+    m.requestedAtMs = Int64.min
+    if variant % 2 == 1 { m.requestedAtMs = Int64.max }
+    if variant % 3 != 2 { m.decidedAtMs = Int64.max }
+    m.decidedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.decisionNote = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.decisionNote = "" }
+    if variant % 3 != 2 { m.revokedAtMs = Int64.max }
+    m.revokedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_TransferGroup {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.groupId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.groupId = "" }
+    m.unit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.groupName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.groupName = "" }
+    m.members = variant % 3 == 1 ? [] : [Fieldreport_V1_UserRef.fixture(0, depth: 2), Fieldreport_V1_UserRef.fixture(1, depth: 2), Fieldreport_V1_UserRef.fixture(2, depth: 2)]
+    m.createdAtMs = Int64.min
+    if variant % 2 == 1 { m.createdAtMs = Int64.max }
+    m.updatedAtMs = Int64.min
+    if variant % 2 == 1 { m.updatedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_Category {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.categoryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryId = "" }
+    m.categoryCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryCode = "" }
+    m.categoryName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryName = "" }
+    m.active = true
+    if variant % 2 == 1 { m.active = false }
+    m.defaultProcessingMs = Int64.min
+    if variant % 2 == 1 { m.defaultProcessingMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_AttachmentRef {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.attachmentId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.attachmentId = "" }
+    m.fileName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fileName = "" }
+    m.mediaType = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.mediaType = "" }
+    m.sizeBytes = Int64.min
+    if variant % 2 == 1 { m.sizeBytes = Int64.max }
+    m.sha256 = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.sha256 = [] }
+    m.uploadedAtMs = Int64.min
+    if variant % 2 == 1 { m.uploadedAtMs = Int64.max }
+    m.uploadedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_GeoPoint {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.latitude = Double(-1.5e300)
+    if variant % 2 == 1 { m.latitude = Double(3.25) }
+    m.longitude = Double(-1.5e300)
+    if variant % 2 == 1 { m.longitude = Double(3.25) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReporterInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.fullName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fullName = "" }
+    m.phone = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.phone = "" }
+    m.citizenUserId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.citizenUserId = "" }
+    m.email = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.email = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReportInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.reportCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reportCode = "" }
+    m.title = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.title = "" }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.reportedAtMs = Int64.min
+    if variant % 2 == 1 { m.reportedAtMs = Int64.max }
+    m.eventAddress = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.eventAddress = "" }
+    m.location = Fieldreport_V1_GeoPoint.fixture(variant, depth: 1)
+    m.category = Fieldreport_V1_Category.fixture(variant, depth: 1)
+    m.reporterAllowsPublic = true
+    if variant % 2 == 1 { m.reporterAllowsPublic = false }
+    m.reporter = Fieldreport_V1_ReporterInfo.fixture(variant, depth: 1)
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    m.platformReference = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.platformReference = "" }
+    m.linkedCaseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.linkedCaseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_HandlerRef {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.user = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.pendingRecipients = variant % 3 == 1 ? [] : [Fieldreport_V1_UserRef.fixture(0, depth: 2), Fieldreport_V1_UserRef.fixture(1, depth: 2), Fieldreport_V1_UserRef.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_ActionCommon {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.expectedVersion = Int64.min
+    if variant % 2 == 1 { m.expectedVersion = Int64.max }
+    m.idempotencyKey = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.idempotencyKey = "" }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.attachmentIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.notifyMobileApp = true
+    if variant % 2 == 1 { m.notifyMobileApp = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CaseSummary {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.reportCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reportCode = "" }
+    m.title = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.title = "" }
+    m.state = .init(rawValue: 1)
+    if variant % 2 == 1 { m.state = .init(rawValue: 2) }
+    m.version = Int64.min
+    if variant % 2 == 1 { m.version = Int64.max }
+    m.currentUnit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.currentHandler = Fieldreport_V1_HandlerRef.fixture(variant, depth: 1)
+    m.senderLabel = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.senderLabel = "" }
+    m.stepStartedAtMs = Int64.min
+    if variant % 2 == 1 { m.stepStartedAtMs = Int64.max }
+    if variant % 3 != 2 { m.stepDueAtMs = Int64.max }
+    m.overdue = true
+    if variant % 2 == 1 { m.overdue = false }
+    m.categoryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryId = "" }
+    m.categoryName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryName = "" }
+    m.taskKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.taskKind = .init(rawValue: 2) }
+    m.isPublic = true
+    if variant % 2 == 1 { m.isPublic = false }
+    m.reportedAtMs = Int64.min
+    if variant % 2 == 1 { m.reportedAtMs = Int64.max }
+    m.updatedAtMs = Int64.min
+    if variant % 2 == 1 { m.updatedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_TaskInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.taskId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.taskId = "" }
+    m.unit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.title = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.title = "" }
+    m.taskKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.taskKind = .init(rawValue: 2) }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.startAtMs = Int64.min
+    if variant % 2 == 1 { m.startAtMs = Int64.max }
+    if variant % 3 != 2 { m.dueAtMs = Int64.max }
+    m.returnDeadlineAtMs = Int64.min
+    if variant % 2 == 1 { m.returnDeadlineAtMs = Int64.max }
+    m.outputProductKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    if variant % 3 != 2 { m.completedAtMs = Int64.max }
+    m.timeliness = .init(rawValue: 1)
+    if variant % 2 == 1 { m.timeliness = .init(rawValue: 2) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_Assignment {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.assignmentId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.assignmentId = "" }
+    m.mainHandler = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.coordinators = variant % 3 == 1 ? [] : [Fieldreport_V1_UserRef.fixture(0, depth: 2), Fieldreport_V1_UserRef.fixture(1, depth: 2), Fieldreport_V1_UserRef.fixture(2, depth: 2)]
+    m.followers = variant % 3 == 1 ? [] : [Fieldreport_V1_UserRef.fixture(0, depth: 2), Fieldreport_V1_UserRef.fixture(1, depth: 2), Fieldreport_V1_UserRef.fixture(2, depth: 2)]
+    m.startAtMs = Int64.min
+    if variant % 2 == 1 { m.startAtMs = Int64.max }
+    m.dueAtMs = Int64.min
+    if variant % 2 == 1 { m.dueAtMs = Int64.max }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.outputProductKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    m.doNotPublish = true
+    if variant % 2 == 1 { m.doNotPublish = false }
+    m.assignedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.assignedAtMs = Int64.min
+    if variant % 2 == 1 { m.assignedAtMs = Int64.max }
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_PreviousStep {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.actor = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.actorUnit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.action = .init(rawValue: 1)
+    if variant % 2 == 1 { m.action = .init(rawValue: 2) }
+    m.actedAtMs = Int64.min
+    if variant % 2 == 1 { m.actedAtMs = Int64.max }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_Contribution {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.journalEntryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.journalEntryId = "" }
+    m.contributor = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    m.addedAtMs = Int64.min
+    if variant % 2 == 1 { m.addedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_Draft {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    m.savedAtMs = Int64.min
+    if variant % 2 == 1 { m.savedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ResultInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.replyText = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.replyText = "" }
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    m.submittedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.submittedAtMs = Int64.min
+    if variant % 2 == 1 { m.submittedAtMs = Int64.max }
+    m.approvedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.approvedAtMs = Int64.max }
+    m.outputProductKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_MonitoringRecipient {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.recipient = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.acknowledgedAtMs = Int64.max }
+    m.acknowledgementNote = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.acknowledgementNote = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_MonitoringInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.transferredBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.transferredAtMs = Int64.min
+    if variant % 2 == 1 { m.transferredAtMs = Int64.max }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.groups = variant % 3 == 1 ? [] : [Fieldreport_V1_TransferGroup.fixture(0, depth: 2), Fieldreport_V1_TransferGroup.fixture(1, depth: 2), Fieldreport_V1_TransferGroup.fixture(2, depth: 2)]
+    m.recipients = variant % 3 == 1 ? [] : [Fieldreport_V1_MonitoringRecipient.fixture(0, depth: 2), Fieldreport_V1_MonitoringRecipient.fixture(1, depth: 2), Fieldreport_V1_MonitoringRecipient.fixture(2, depth: 2)]
+    if variant % 3 != 2 { m.closedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RejectionInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.reason = .init(rawValue: 1)
+    if variant % 2 == 1 { m.reason = .init(rawValue: 2) }
+    m.duplicateOfCaseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.duplicateOfCaseId = "" }
+    m.note = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.note = "" }
+    m.rejectedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.rejectedAtMs = Int64.min
+    if variant % 2 == 1 { m.rejectedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_PublicationInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.scope = .init(rawValue: 1)
+    if variant % 2 == 1 { m.scope = .init(rawValue: 2) }
+    m.publishedText = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.publishedText = "" }
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    m.publishedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.publishedAtMs = Int64.min
+    if variant % 2 == 1 { m.publishedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CaseDetail {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.summary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.report = Fieldreport_V1_ReportInfo.fixture(variant, depth: 1)
+    m.task = Fieldreport_V1_TaskInfo.fixture(variant, depth: 1)
+    m.assignment = Fieldreport_V1_Assignment.fixture(variant, depth: 1)
+    m.previousStep = Fieldreport_V1_PreviousStep.fixture(variant, depth: 1)
+    m.result = Fieldreport_V1_ResultInfo.fixture(variant, depth: 1)
+    m.contributions = variant % 3 == 1 ? [] : [Fieldreport_V1_Contribution.fixture(0, depth: 2), Fieldreport_V1_Contribution.fixture(1, depth: 2), Fieldreport_V1_Contribution.fixture(2, depth: 2)]
+    m.myDraft = Fieldreport_V1_Draft.fixture(variant, depth: 1)
+    m.monitoring = Fieldreport_V1_MonitoringInfo.fixture(variant, depth: 1)
+    m.rejection = Fieldreport_V1_RejectionInfo.fixture(variant, depth: 1)
+    m.publication = Fieldreport_V1_PublicationInfo.fixture(variant, depth: 1)
+    m.availableActions = variant % 3 == 1 ? [] : [.init(rawValue: 1), .init(rawValue: 2), .init(rawValue: 3)]
+    m.replyTemplate = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.replyTemplate = "" }
+    m.linkedCaseIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_DispatchDetails {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.targetUnit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.taskDueAtMs = Int64.max }
+    m.taskKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.taskKind = .init(rawValue: 2) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_MonitoringDetails {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.recipients = variant % 3 == 1 ? [] : [Fieldreport_V1_UserRef.fixture(0, depth: 2), Fieldreport_V1_UserRef.fixture(1, depth: 2), Fieldreport_V1_UserRef.fixture(2, depth: 2)]
+    m.groupIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReturnDetails {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.returnedTo = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.newDueAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SubmitResultDetails {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.nextHandler = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.outputProductKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_PublishDetails {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.scope = .init(rawValue: 1)
+    if variant % 2 == 1 { m.scope = .init(rawValue: 2) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_JournalEntry {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.entryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.entryId = "" }
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.sequence = Int64.min
+    if variant % 2 == 1 { m.sequence = Int64.max }
+    m.action = .init(rawValue: 1)
+    if variant % 2 == 1 { m.action = .init(rawValue: 2) }
+    m.actor = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.actorUnit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.actedAtMs = Int64.min
+    if variant % 2 == 1 { m.actedAtMs = Int64.max }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.attachments = variant % 3 == 1 ? [] : [Fieldreport_V1_AttachmentRef.fixture(0, depth: 2), Fieldreport_V1_AttachmentRef.fixture(1, depth: 2), Fieldreport_V1_AttachmentRef.fixture(2, depth: 2)]
+    m.notifyMobileApp = true
+    if variant % 2 == 1 { m.notifyMobileApp = false }
+    m.fromState = .init(rawValue: 1)
+    if variant % 2 == 1 { m.fromState = .init(rawValue: 2) }
+    m.toState = .init(rawValue: 1)
+    if variant % 2 == 1 { m.toState = .init(rawValue: 2) }
+    m.caseVersion = Int64.min
+    if variant % 2 == 1 { m.caseVersion = Int64.max }
+    m.newHandler = Fieldreport_V1_HandlerRef.fixture(variant, depth: 1)
+    switch variant % 8 {
+    case 0: m.details = .assignment(Fieldreport_V1_Assignment.fixture(1, depth: 2))
+    case 1: m.details = .dispatch(Fieldreport_V1_DispatchDetails.fixture(2, depth: 2))
+    case 2: m.details = .rejection(Fieldreport_V1_RejectionInfo.fixture(3, depth: 2))
+    case 3: m.details = .monitoring(Fieldreport_V1_MonitoringDetails.fixture(4, depth: 2))
+    case 4: m.details = .returned(Fieldreport_V1_ReturnDetails.fixture(5, depth: 2))
+    case 5: m.details = .submitted(Fieldreport_V1_SubmitResultDetails.fixture(6, depth: 2))
+    case 6: m.details = .published(Fieldreport_V1_PublishDetails.fixture(7, depth: 2))
+    default: m.details = nil
+    }
+    m.previousEntryHash = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.previousEntryHash = [] }
+    m.entryHash = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.entryHash = [] }
+    return m
+  }
+}
+
+extension Fieldreport_V1_AssignmentInput {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.mainHandlerUserId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.mainHandlerUserId = "" }
+    m.coordinatorUserIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.followerUserIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    if variant % 3 != 2 { m.startAtMs = Int64.max }
+    m.dueAtMs = Int64.min
+    if variant % 2 == 1 { m.dueAtMs = Int64.max }
+    m.outputProductKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    m.doNotPublish = true
+    if variant % 2 == 1 { m.doNotPublish = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_AssignRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.assignment = Fieldreport_V1_AssignmentInput.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_AssignResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReassignRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.assignment = Fieldreport_V1_AssignmentInput.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReassignResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReturnToIocRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReturnToIocResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_TransferForMonitoringRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.recipientUserIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.groupIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_TransferForMonitoringResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_AcknowledgeMonitoringRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_AcknowledgeMonitoringResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    m.closingEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_CloseMonitoringRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_CloseMonitoringResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SaveDraftRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SaveDraftResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.draft = Fieldreport_V1_Draft.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_SubmitResultRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.nextHandlerUserId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextHandlerUserId = "" }
+    m.outputProductKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
+    m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputProductNumber = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SubmitResultResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_AddContributionRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_AddContributionResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ApproveRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ApproveResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReturnToOfficerRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.officerUserId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.officerUserId = "" }
+    if variant % 3 != 2 { m.newDueAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ReturnToOfficerResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SubmitReportRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.idempotencyKey = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.idempotencyKey = "" }
+    m.title = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.title = "" }
+    m.content = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.content = "" }
+    m.categoryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryId = "" }
+    m.eventAddress = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.eventAddress = "" }
+    m.location = Fieldreport_V1_GeoPoint.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.reportedAtMs = Int64.max }
+    m.reporterAllowsPublic = true
+    if variant % 2 == 1 { m.reporterAllowsPublic = false }
+    m.reporter = Fieldreport_V1_ReporterInfo.fixture(variant, depth: 1)
+    m.attachmentIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.platformReference = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.platformReference = "" }
+    m.linkedCaseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.linkedCaseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SubmitReportResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCaseRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    switch variant % 3 {
+    case 0: m.key = .caseId("")
+    case 1: m.key = .reportCode("Buôn bán hàng rong 🍜 Đường")
+    default: m.key = nil
+    }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCaseResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseDetail = Fieldreport_V1_CaseDetail.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListCasesRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.scope = .init(rawValue: 1)
+    if variant % 2 == 1 { m.scope = .init(rawValue: 2) }
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.states = variant % 3 == 1 ? [] : [.init(rawValue: 1), .init(rawValue: 2), .init(rawValue: 3)]
+    m.categoryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryId = "" }
+    m.overdueOnly = true
+    if variant % 2 == 1 { m.overdueOnly = false }
+    if variant % 3 != 2 { m.reportedFromMs = Int64.max }
+    if variant % 3 != 2 { m.reportedToMs = Int64.max }
+    m.textQuery = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.textQuery = "" }
+    m.order = .init(rawValue: 1)
+    if variant % 2 == 1 { m.order = .init(rawValue: 2) }
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListCasesResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.cases = variant % 3 == 1 ? [] : [Fieldreport_V1_CaseSummary.fixture(0, depth: 2), Fieldreport_V1_CaseSummary.fixture(1, depth: 2), Fieldreport_V1_CaseSummary.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_DispatchCaseRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.targetUnitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.targetUnitId = "" }
+    if variant % 3 != 2 { m.taskDueAtMs = Int64.max }
+    m.taskKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.taskKind = .init(rawValue: 2) }
+    m.taskTitle = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.taskTitle = "" }
+    m.allowSameUnit = true
+    if variant % 2 == 1 { m.allowSameUnit = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_DispatchCaseResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RejectCaseRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.reason = .init(rawValue: 1)
+    if variant % 2 == 1 { m.reason = .init(rawValue: 2) }
+    m.duplicateOfCaseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.duplicateOfCaseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RejectCaseResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SendBackToUnitRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.newDueAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SendBackToUnitResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_PublishResultRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.scope = .init(rawValue: 1)
+    if variant % 2 == 1 { m.scope = .init(rawValue: 2) }
+    m.publishedText = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.publishedText = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_PublishResultResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListCategoriesRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.includeInactive = true
+    if variant % 2 == 1 { m.includeInactive = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListCategoriesResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.categories = variant % 3 == 1 ? [] : [Fieldreport_V1_Category.fixture(0, depth: 2), Fieldreport_V1_Category.fixture(1, depth: 2), Fieldreport_V1_Category.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateCategoryRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.categoryCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryCode = "" }
+    m.categoryName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.categoryName = "" }
+    m.defaultProcessingMs = Int64.min
+    if variant % 2 == 1 { m.defaultProcessingMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateCategoryResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.category = Fieldreport_V1_Category.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_UploadAttachmentRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.fileName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fileName = "" }
+    m.mediaType = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.mediaType = "" }
+    m.data = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.data = [] }
+    m.expectedSha256 = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.expectedSha256 = [] }
+    return m
+  }
+}
+
+extension Fieldreport_V1_UploadAttachmentResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.attachment = Fieldreport_V1_AttachmentRef.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetAttachmentRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.attachmentId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.attachmentId = "" }
+    m.metadataOnly = true
+    if variant % 2 == 1 { m.metadataOnly = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetAttachmentResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.attachment = Fieldreport_V1_AttachmentRef.fixture(variant, depth: 1)
+    m.data = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.data = [] }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetUnitStatisticsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.periodStartMs = Int64.min
+    if variant % 2 == 1 { m.periodStartMs = Int64.max }
+    m.periodEndMs = Int64.min
+    if variant % 2 == 1 { m.periodEndMs = Int64.max }
+    m.grouping = .init(rawValue: 1)
+    if variant % 2 == 1 { m.grouping = .init(rawValue: 2) }
+    m.includeChildren = true
+    if variant % 2 == 1 { m.includeChildren = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_UnitStatistics {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.category = Fieldreport_V1_Category.fixture(variant, depth: 1)
+    m.earlyCount = Int64.min
+    if variant % 2 == 1 { m.earlyCount = Int64.max }
+    m.onTimeCount = Int64.min
+    if variant % 2 == 1 { m.onTimeCount = Int64.max }
+    m.lateCount = Int64.min
+    if variant % 2 == 1 { m.lateCount = Int64.max }
+    m.unclassifiedCount = Int64.min
+    if variant % 2 == 1 { m.unclassifiedCount = Int64.max }
+    m.returnedToIocCount = Int64.min
+    if variant % 2 == 1 { m.returnedToIocCount = Int64.max }
+    m.pendingCount = Int64.min
+    if variant % 2 == 1 { m.pendingCount = Int64.max }
+    m.overdueCount = Int64.min
+    if variant % 2 == 1 { m.overdueCount = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetUnitStatisticsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.rows = variant % 3 == 1 ? [] : [Fieldreport_V1_UnitStatistics.fixture(0, depth: 2), Fieldreport_V1_UnitStatistics.fixture(1, depth: 2), Fieldreport_V1_UnitStatistics.fixture(2, depth: 2)]
+    m.periodStartMs = Int64.min
+    if variant % 2 == 1 { m.periodStartMs = Int64.max }
+    m.periodEndMs = Int64.min
+    if variant % 2 == 1 { m.periodEndMs = Int64.max }
+    m.computedAtMs = Int64.min
+    if variant % 2 == 1 { m.computedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_LoginRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.username = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.username = "" }
+    m.password = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.password = "" }
+    m.deviceLabel = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.deviceLabel = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_LoginResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.sessionToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.sessionToken = "" }
+    m.expiresAtMs = Int64.min
+    if variant % 2 == 1 { m.expiresAtMs = Int64.max }
+    m.user = Fieldreport_V1_UserSummary.fixture(variant, depth: 1)
+    m.roles = variant % 3 == 1 ? [] : [Fieldreport_V1_RoleGrant.fixture(0, depth: 2), Fieldreport_V1_RoleGrant.fixture(1, depth: 2), Fieldreport_V1_RoleGrant.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_LogoutRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.allSessions = true
+    if variant % 2 == 1 { m.allSessions = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_LogoutResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.revokedSessions = Int32.min
+    if variant % 2 == 1 { m.revokedSessions = Int32.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_WhoAmIRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    _ = (variant, depth)
+    return Self()
+  }
+}
+
+extension Fieldreport_V1_WhoAmIResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.user = Fieldreport_V1_UserSummary.fixture(variant, depth: 1)
+    m.roles = variant % 3 == 1 ? [] : [Fieldreport_V1_RoleGrant.fixture(0, depth: 2), Fieldreport_V1_RoleGrant.fixture(1, depth: 2), Fieldreport_V1_RoleGrant.fixture(2, depth: 2)]
+    m.authMethod = .init(rawValue: 1)
+    if variant % 2 == 1 { m.authMethod = .init(rawValue: 2) }
+    if variant % 3 != 2 { m.expiresAtMs = Int64.max }
+    m.serverTimeMs = Int64.min
+    if variant % 2 == 1 { m.serverTimeMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ChangePasswordRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.currentPassword = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.currentPassword = "" }
+    m.newPassword = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.newPassword = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ChangePasswordResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.revokedSessions = Int32.min
+    if variant % 2 == 1 { m.revokedSessions = Int32.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateUnitRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitCode = "" }
+    m.unitName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitName = "" }
+    m.unitKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.unitKind = .init(rawValue: 2) }
+    m.parentUnitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.parentUnitId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateUnitResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unit = Fieldreport_V1_Unit.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListUnitsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.unitKind = .init(rawValue: 2) }
+    m.parentUnitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.parentUnitId = "" }
+    m.nameQuery = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nameQuery = "" }
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListUnitsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.units = variant % 3 == 1 ? [] : [Fieldreport_V1_Unit.fixture(0, depth: 2), Fieldreport_V1_Unit.fixture(1, depth: 2), Fieldreport_V1_Unit.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_InitialRole {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.roleKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.roleKind = .init(rawValue: 2) }
+    m.positionTitle = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.positionTitle = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_IssuedApiKey {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.keyId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.keyId = "" }
+    m.apiKey = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.apiKey = "" }
+    m.label = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.label = "" }
+    m.issuedAtMs = Int64.min
+    if variant % 2 == 1 { m.issuedAtMs = Int64.max }
+    if variant % 3 != 2 { m.expiresAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateUserRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.username = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.username = "" }
+    m.fullName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fullName = "" }
+    m.userKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.userKind = .init(rawValue: 2) }
+    m.initialPassword = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.initialPassword = "" }
+    m.phone = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.phone = "" }
+    m.email = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.email = "" }
+    m.initialRoles = variant % 3 == 1 ? [] : [Fieldreport_V1_InitialRole.fixture(0, depth: 2), Fieldreport_V1_InitialRole.fixture(1, depth: 2), Fieldreport_V1_InitialRole.fixture(2, depth: 2)]
+    m.apiKeyLabel = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.apiKeyLabel = "" }
+    m.idempotencyKey = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.idempotencyKey = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateUserResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.user = Fieldreport_V1_UserSummary.fixture(variant, depth: 1)
+    m.roles = variant % 3 == 1 ? [] : [Fieldreport_V1_RoleGrant.fixture(0, depth: 2), Fieldreport_V1_RoleGrant.fixture(1, depth: 2), Fieldreport_V1_RoleGrant.fixture(2, depth: 2)]
+    m.apiKey = Fieldreport_V1_IssuedApiKey.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_SetUserDisabledRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.disabled = true
+    if variant % 2 == 1 { m.disabled = false }
+    m.reason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reason = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SetUserDisabledResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.user = Fieldreport_V1_UserSummary.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_IssueApiKeyRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.label = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.label = "" }
+    m.revokeExisting = true
+    if variant % 2 == 1 { m.revokeExisting = false }
+    if variant % 3 != 2 { m.expiresAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_IssueApiKeyResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.apiKey = Fieldreport_V1_IssuedApiKey.fixture(variant, depth: 1)
+    m.revokedKeyIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_RevokeApiKeyRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.keyId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.keyId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RevokeApiKeyResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.revokedAtMs = Int64.min
+    if variant % 2 == 1 { m.revokedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SearchUsersRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.query = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.query = "" }
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.roleKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.roleKind = .init(rawValue: 2) }
+    m.userKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.userKind = .init(rawValue: 2) }
+    m.includeDisabled = true
+    if variant % 2 == 1 { m.includeDisabled = false }
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SearchUsersResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.users = variant % 3 == 1 ? [] : [Fieldreport_V1_UserSummary.fixture(0, depth: 2), Fieldreport_V1_UserSummary.fixture(1, depth: 2), Fieldreport_V1_UserSummary.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RequestRoleRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.subjectKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.subjectKind = .init(rawValue: 2) }
+    m.roleKind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.roleKind = .init(rawValue: 2) }
+    m.positionTitle = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.positionTitle = "" }
+    m.requestNote = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.requestNote = "" }
+    m.idempotencyKey = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.idempotencyKey = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RequestRoleResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grant = Fieldreport_V1_RoleGrant.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListRoleRequestsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.status = .init(rawValue: 1)
+    if variant % 2 == 1 { m.status = .init(rawValue: 2) }
+    m.mineOnly = true
+    if variant % 2 == 1 { m.mineOnly = false }
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListRoleRequestsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grants = variant % 3 == 1 ? [] : [Fieldreport_V1_RoleGrant.fixture(0, depth: 2), Fieldreport_V1_RoleGrant.fixture(1, depth: 2), Fieldreport_V1_RoleGrant.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_DecideRoleRequestRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grantId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.grantId = "" }
+    m.decision = .init(rawValue: 1)
+    if variant % 2 == 1 { m.decision = .init(rawValue: 2) }
+    m.decisionNote = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.decisionNote = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_DecideRoleRequestResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grant = Fieldreport_V1_RoleGrant.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListUserRolesRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.includeInactive = true
+    if variant % 2 == 1 { m.includeInactive = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListUserRolesResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grants = variant % 3 == 1 ? [] : [Fieldreport_V1_RoleGrant.fixture(0, depth: 2), Fieldreport_V1_RoleGrant.fixture(1, depth: 2), Fieldreport_V1_RoleGrant.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_RevokeRoleRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grantId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.grantId = "" }
+    m.reason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reason = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RevokeRoleResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.grant = Fieldreport_V1_RoleGrant.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateGroupRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.groupName = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.groupName = "" }
+    m.memberUserIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateGroupResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.group = Fieldreport_V1_TransferGroup.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListGroupsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListGroupsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.groups = variant % 3 == 1 ? [] : [Fieldreport_V1_TransferGroup.fixture(0, depth: 2), Fieldreport_V1_TransferGroup.fixture(1, depth: 2), Fieldreport_V1_TransferGroup.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SetGroupMembersRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.groupId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.groupId = "" }
+    m.memberUserIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    if variant % 3 != 2 { m.expectedUpdatedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_SetGroupMembersResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.group = Fieldreport_V1_TransferGroup.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_DeleteGroupRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.groupId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.groupId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_DeleteGroupResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    _ = (variant, depth)
+    return Self()
+  }
+}
+
+extension Fieldreport_V1_ListJournalRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.newestFirst = true
+    if variant % 2 == 1 { m.newestFirst = false }
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListJournalResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.entries = variant % 3 == 1 ? [] : [Fieldreport_V1_JournalEntry.fixture(0, depth: 2), Fieldreport_V1_JournalEntry.fixture(1, depth: 2), Fieldreport_V1_JournalEntry.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetWorkflowRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_WorkflowStep {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.stepNumber = Int32.min
+    if variant % 2 == 1 { m.stepNumber = Int32.max }
+    m.openedBy = .init(rawValue: 1)
+    if variant % 2 == 1 { m.openedBy = .init(rawValue: 2) }
+    m.state = .init(rawValue: 1)
+    if variant % 2 == 1 { m.state = .init(rawValue: 2) }
+    m.holder = Fieldreport_V1_HandlerRef.fixture(variant, depth: 1)
+    m.receivedAtMs = Int64.min
+    if variant % 2 == 1 { m.receivedAtMs = Int64.max }
+    if variant % 3 != 2 { m.completedAtMs = Int64.max }
+    if variant % 3 != 2 { m.dueAtMs = Int64.max }
+    m.timeliness = .init(rawValue: 1)
+    if variant % 2 == 1 { m.timeliness = .init(rawValue: 2) }
+    m.completedByAction = .init(rawValue: 1)
+    if variant % 2 == 1 { m.completedByAction = .init(rawValue: 2) }
+    m.completedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.openingEntryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.openingEntryId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetWorkflowResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.steps = variant % 3 == 1 ? [] : [Fieldreport_V1_WorkflowStep.fixture(0, depth: 2), Fieldreport_V1_WorkflowStep.fixture(1, depth: 2), Fieldreport_V1_WorkflowStep.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_WatchEventsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    switch variant % 3 {
+    case 0: m.start = .afterCursor("")
+    case 1: m.start = .sinceMs(Int64(-1))
+    default: m.start = nil
+    }
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.unitId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.unitId = "" }
+    m.actions = variant % 3 == 1 ? [] : [.init(rawValue: 1), .init(rawValue: 2), .init(rawValue: 3)]
+    m.mobileNotificationsOnly = true
+    if variant % 2 == 1 { m.mobileNotificationsOnly = false }
+    m.heartbeatIntervalMs = Int32.min
+    if variant % 2 == 1 { m.heartbeatIntervalMs = Int32.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CaseEvent {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.entry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.reporter = Fieldreport_V1_ReporterInfo.fixture(variant, depth: 1)
+    m.reportTitle = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reportTitle = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_Heartbeat {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.serverTimeMs = Int64.min
+    if variant % 2 == 1 { m.serverTimeMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_WatchEventsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.cursor = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.cursor = "" }
+    switch variant % 3 {
+    case 0: m.payload = .caseEvent(Fieldreport_V1_CaseEvent.fixture(1, depth: 2))
+    case 1: m.payload = .heartbeat(Fieldreport_V1_Heartbeat.fixture(2, depth: 2))
+    default: m.payload = nil
+    }
+    return m
+  }
+}
+
+extension Fieldreport_V1_Notification {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.notificationId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.notificationId = "" }
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.reportCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reportCode = "" }
+    m.caseTitle = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseTitle = "" }
+    m.journalEntryId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.journalEntryId = "" }
+    m.action = .init(rawValue: 1)
+    if variant % 2 == 1 { m.action = .init(rawValue: 2) }
+    m.actor = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.text = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.text = "" }
+    m.createdAtMs = Int64.min
+    if variant % 2 == 1 { m.createdAtMs = Int64.max }
+    if variant % 3 != 2 { m.readAtMs = Int64.max }
+    m.viaMobileApp = true
+    if variant % 2 == 1 { m.viaMobileApp = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListNotificationsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unreadOnly = true
+    if variant % 2 == 1 { m.unreadOnly = false }
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListNotificationsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.notifications = variant % 3 == 1 ? [] : [Fieldreport_V1_Notification.fixture(0, depth: 2), Fieldreport_V1_Notification.fixture(1, depth: 2), Fieldreport_V1_Notification.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    m.unreadTotal = Int64.min
+    if variant % 2 == 1 { m.unreadTotal = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_MarkNotificationsReadRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.notificationIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    if variant % 3 != 2 { m.upToMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_MarkNotificationsReadResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.markedTotal = Int64.min
+    if variant % 2 == 1 { m.markedTotal = Int64.max }
+    m.unreadTotal = Int64.min
+    if variant % 2 == 1 { m.unreadTotal = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_VerifyJournalRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_VerifyJournalResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.intact = true
+    if variant % 2 == 1 { m.intact = false }
+    m.entriesChecked = Int64.min
+    if variant % 2 == 1 { m.entriesChecked = Int64.max }
+    if variant % 3 != 2 { m.firstBadSequence = Int64.max }
+    m.problem = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.problem = "" }
+    return m
+  }
+}
+
 extension Wiretest_V1_Leaf {
   /// A value with every field set to something non-trivial; `variant` picks
   /// different values and a different oneof case; `depth` bounds recursion.
@@ -124,6 +2227,143 @@ extension Wiretest_V1_Empty {
 
 /// Every message type of every .proto file.
 public let allMessageTypes: [any WireMessage.Type] = [
+  Fieldreport_V1_UnitRef.self,
+  Fieldreport_V1_UserRef.self,
+  Fieldreport_V1_Unit.self,
+  Fieldreport_V1_UserSummary.self,
+  Fieldreport_V1_RoleGrant.self,
+  Fieldreport_V1_TransferGroup.self,
+  Fieldreport_V1_Category.self,
+  Fieldreport_V1_AttachmentRef.self,
+  Fieldreport_V1_GeoPoint.self,
+  Fieldreport_V1_ReporterInfo.self,
+  Fieldreport_V1_ReportInfo.self,
+  Fieldreport_V1_HandlerRef.self,
+  Fieldreport_V1_ActionCommon.self,
+  Fieldreport_V1_CaseSummary.self,
+  Fieldreport_V1_TaskInfo.self,
+  Fieldreport_V1_Assignment.self,
+  Fieldreport_V1_PreviousStep.self,
+  Fieldreport_V1_Contribution.self,
+  Fieldreport_V1_Draft.self,
+  Fieldreport_V1_ResultInfo.self,
+  Fieldreport_V1_MonitoringRecipient.self,
+  Fieldreport_V1_MonitoringInfo.self,
+  Fieldreport_V1_RejectionInfo.self,
+  Fieldreport_V1_PublicationInfo.self,
+  Fieldreport_V1_CaseDetail.self,
+  Fieldreport_V1_DispatchDetails.self,
+  Fieldreport_V1_MonitoringDetails.self,
+  Fieldreport_V1_ReturnDetails.self,
+  Fieldreport_V1_SubmitResultDetails.self,
+  Fieldreport_V1_PublishDetails.self,
+  Fieldreport_V1_JournalEntry.self,
+  Fieldreport_V1_AssignmentInput.self,
+  Fieldreport_V1_AssignRequest.self,
+  Fieldreport_V1_AssignResponse.self,
+  Fieldreport_V1_ReassignRequest.self,
+  Fieldreport_V1_ReassignResponse.self,
+  Fieldreport_V1_ReturnToIocRequest.self,
+  Fieldreport_V1_ReturnToIocResponse.self,
+  Fieldreport_V1_TransferForMonitoringRequest.self,
+  Fieldreport_V1_TransferForMonitoringResponse.self,
+  Fieldreport_V1_AcknowledgeMonitoringRequest.self,
+  Fieldreport_V1_AcknowledgeMonitoringResponse.self,
+  Fieldreport_V1_CloseMonitoringRequest.self,
+  Fieldreport_V1_CloseMonitoringResponse.self,
+  Fieldreport_V1_SaveDraftRequest.self,
+  Fieldreport_V1_SaveDraftResponse.self,
+  Fieldreport_V1_SubmitResultRequest.self,
+  Fieldreport_V1_SubmitResultResponse.self,
+  Fieldreport_V1_AddContributionRequest.self,
+  Fieldreport_V1_AddContributionResponse.self,
+  Fieldreport_V1_ApproveRequest.self,
+  Fieldreport_V1_ApproveResponse.self,
+  Fieldreport_V1_ReturnToOfficerRequest.self,
+  Fieldreport_V1_ReturnToOfficerResponse.self,
+  Fieldreport_V1_SubmitReportRequest.self,
+  Fieldreport_V1_SubmitReportResponse.self,
+  Fieldreport_V1_GetCaseRequest.self,
+  Fieldreport_V1_GetCaseResponse.self,
+  Fieldreport_V1_ListCasesRequest.self,
+  Fieldreport_V1_ListCasesResponse.self,
+  Fieldreport_V1_DispatchCaseRequest.self,
+  Fieldreport_V1_DispatchCaseResponse.self,
+  Fieldreport_V1_RejectCaseRequest.self,
+  Fieldreport_V1_RejectCaseResponse.self,
+  Fieldreport_V1_SendBackToUnitRequest.self,
+  Fieldreport_V1_SendBackToUnitResponse.self,
+  Fieldreport_V1_PublishResultRequest.self,
+  Fieldreport_V1_PublishResultResponse.self,
+  Fieldreport_V1_ListCategoriesRequest.self,
+  Fieldreport_V1_ListCategoriesResponse.self,
+  Fieldreport_V1_CreateCategoryRequest.self,
+  Fieldreport_V1_CreateCategoryResponse.self,
+  Fieldreport_V1_UploadAttachmentRequest.self,
+  Fieldreport_V1_UploadAttachmentResponse.self,
+  Fieldreport_V1_GetAttachmentRequest.self,
+  Fieldreport_V1_GetAttachmentResponse.self,
+  Fieldreport_V1_GetUnitStatisticsRequest.self,
+  Fieldreport_V1_UnitStatistics.self,
+  Fieldreport_V1_GetUnitStatisticsResponse.self,
+  Fieldreport_V1_LoginRequest.self,
+  Fieldreport_V1_LoginResponse.self,
+  Fieldreport_V1_LogoutRequest.self,
+  Fieldreport_V1_LogoutResponse.self,
+  Fieldreport_V1_WhoAmIRequest.self,
+  Fieldreport_V1_WhoAmIResponse.self,
+  Fieldreport_V1_ChangePasswordRequest.self,
+  Fieldreport_V1_ChangePasswordResponse.self,
+  Fieldreport_V1_CreateUnitRequest.self,
+  Fieldreport_V1_CreateUnitResponse.self,
+  Fieldreport_V1_ListUnitsRequest.self,
+  Fieldreport_V1_ListUnitsResponse.self,
+  Fieldreport_V1_InitialRole.self,
+  Fieldreport_V1_IssuedApiKey.self,
+  Fieldreport_V1_CreateUserRequest.self,
+  Fieldreport_V1_CreateUserResponse.self,
+  Fieldreport_V1_SetUserDisabledRequest.self,
+  Fieldreport_V1_SetUserDisabledResponse.self,
+  Fieldreport_V1_IssueApiKeyRequest.self,
+  Fieldreport_V1_IssueApiKeyResponse.self,
+  Fieldreport_V1_RevokeApiKeyRequest.self,
+  Fieldreport_V1_RevokeApiKeyResponse.self,
+  Fieldreport_V1_SearchUsersRequest.self,
+  Fieldreport_V1_SearchUsersResponse.self,
+  Fieldreport_V1_RequestRoleRequest.self,
+  Fieldreport_V1_RequestRoleResponse.self,
+  Fieldreport_V1_ListRoleRequestsRequest.self,
+  Fieldreport_V1_ListRoleRequestsResponse.self,
+  Fieldreport_V1_DecideRoleRequestRequest.self,
+  Fieldreport_V1_DecideRoleRequestResponse.self,
+  Fieldreport_V1_ListUserRolesRequest.self,
+  Fieldreport_V1_ListUserRolesResponse.self,
+  Fieldreport_V1_RevokeRoleRequest.self,
+  Fieldreport_V1_RevokeRoleResponse.self,
+  Fieldreport_V1_CreateGroupRequest.self,
+  Fieldreport_V1_CreateGroupResponse.self,
+  Fieldreport_V1_ListGroupsRequest.self,
+  Fieldreport_V1_ListGroupsResponse.self,
+  Fieldreport_V1_SetGroupMembersRequest.self,
+  Fieldreport_V1_SetGroupMembersResponse.self,
+  Fieldreport_V1_DeleteGroupRequest.self,
+  Fieldreport_V1_DeleteGroupResponse.self,
+  Fieldreport_V1_ListJournalRequest.self,
+  Fieldreport_V1_ListJournalResponse.self,
+  Fieldreport_V1_GetWorkflowRequest.self,
+  Fieldreport_V1_WorkflowStep.self,
+  Fieldreport_V1_GetWorkflowResponse.self,
+  Fieldreport_V1_WatchEventsRequest.self,
+  Fieldreport_V1_CaseEvent.self,
+  Fieldreport_V1_Heartbeat.self,
+  Fieldreport_V1_WatchEventsResponse.self,
+  Fieldreport_V1_Notification.self,
+  Fieldreport_V1_ListNotificationsRequest.self,
+  Fieldreport_V1_ListNotificationsResponse.self,
+  Fieldreport_V1_MarkNotificationsReadRequest.self,
+  Fieldreport_V1_MarkNotificationsReadResponse.self,
+  Fieldreport_V1_VerifyJournalRequest.self,
+  Fieldreport_V1_VerifyJournalResponse.self,
   Wiretest_V1_Leaf.self,
   Wiretest_V1_Scalars.self,
   Wiretest_V1_Repeats.self,
@@ -136,6 +2376,143 @@ public let allMessageTypes: [any WireMessage.Type] = [
 public func allFixtures() -> [any WireMessage] {
   var all: [any WireMessage] = []
   for v in 0..<4 {
+    all.append(Fieldreport_V1_UnitRef.fixture(v))
+    all.append(Fieldreport_V1_UserRef.fixture(v))
+    all.append(Fieldreport_V1_Unit.fixture(v))
+    all.append(Fieldreport_V1_UserSummary.fixture(v))
+    all.append(Fieldreport_V1_RoleGrant.fixture(v))
+    all.append(Fieldreport_V1_TransferGroup.fixture(v))
+    all.append(Fieldreport_V1_Category.fixture(v))
+    all.append(Fieldreport_V1_AttachmentRef.fixture(v))
+    all.append(Fieldreport_V1_GeoPoint.fixture(v))
+    all.append(Fieldreport_V1_ReporterInfo.fixture(v))
+    all.append(Fieldreport_V1_ReportInfo.fixture(v))
+    all.append(Fieldreport_V1_HandlerRef.fixture(v))
+    all.append(Fieldreport_V1_ActionCommon.fixture(v))
+    all.append(Fieldreport_V1_CaseSummary.fixture(v))
+    all.append(Fieldreport_V1_TaskInfo.fixture(v))
+    all.append(Fieldreport_V1_Assignment.fixture(v))
+    all.append(Fieldreport_V1_PreviousStep.fixture(v))
+    all.append(Fieldreport_V1_Contribution.fixture(v))
+    all.append(Fieldreport_V1_Draft.fixture(v))
+    all.append(Fieldreport_V1_ResultInfo.fixture(v))
+    all.append(Fieldreport_V1_MonitoringRecipient.fixture(v))
+    all.append(Fieldreport_V1_MonitoringInfo.fixture(v))
+    all.append(Fieldreport_V1_RejectionInfo.fixture(v))
+    all.append(Fieldreport_V1_PublicationInfo.fixture(v))
+    all.append(Fieldreport_V1_CaseDetail.fixture(v))
+    all.append(Fieldreport_V1_DispatchDetails.fixture(v))
+    all.append(Fieldreport_V1_MonitoringDetails.fixture(v))
+    all.append(Fieldreport_V1_ReturnDetails.fixture(v))
+    all.append(Fieldreport_V1_SubmitResultDetails.fixture(v))
+    all.append(Fieldreport_V1_PublishDetails.fixture(v))
+    all.append(Fieldreport_V1_JournalEntry.fixture(v))
+    all.append(Fieldreport_V1_AssignmentInput.fixture(v))
+    all.append(Fieldreport_V1_AssignRequest.fixture(v))
+    all.append(Fieldreport_V1_AssignResponse.fixture(v))
+    all.append(Fieldreport_V1_ReassignRequest.fixture(v))
+    all.append(Fieldreport_V1_ReassignResponse.fixture(v))
+    all.append(Fieldreport_V1_ReturnToIocRequest.fixture(v))
+    all.append(Fieldreport_V1_ReturnToIocResponse.fixture(v))
+    all.append(Fieldreport_V1_TransferForMonitoringRequest.fixture(v))
+    all.append(Fieldreport_V1_TransferForMonitoringResponse.fixture(v))
+    all.append(Fieldreport_V1_AcknowledgeMonitoringRequest.fixture(v))
+    all.append(Fieldreport_V1_AcknowledgeMonitoringResponse.fixture(v))
+    all.append(Fieldreport_V1_CloseMonitoringRequest.fixture(v))
+    all.append(Fieldreport_V1_CloseMonitoringResponse.fixture(v))
+    all.append(Fieldreport_V1_SaveDraftRequest.fixture(v))
+    all.append(Fieldreport_V1_SaveDraftResponse.fixture(v))
+    all.append(Fieldreport_V1_SubmitResultRequest.fixture(v))
+    all.append(Fieldreport_V1_SubmitResultResponse.fixture(v))
+    all.append(Fieldreport_V1_AddContributionRequest.fixture(v))
+    all.append(Fieldreport_V1_AddContributionResponse.fixture(v))
+    all.append(Fieldreport_V1_ApproveRequest.fixture(v))
+    all.append(Fieldreport_V1_ApproveResponse.fixture(v))
+    all.append(Fieldreport_V1_ReturnToOfficerRequest.fixture(v))
+    all.append(Fieldreport_V1_ReturnToOfficerResponse.fixture(v))
+    all.append(Fieldreport_V1_SubmitReportRequest.fixture(v))
+    all.append(Fieldreport_V1_SubmitReportResponse.fixture(v))
+    all.append(Fieldreport_V1_GetCaseRequest.fixture(v))
+    all.append(Fieldreport_V1_GetCaseResponse.fixture(v))
+    all.append(Fieldreport_V1_ListCasesRequest.fixture(v))
+    all.append(Fieldreport_V1_ListCasesResponse.fixture(v))
+    all.append(Fieldreport_V1_DispatchCaseRequest.fixture(v))
+    all.append(Fieldreport_V1_DispatchCaseResponse.fixture(v))
+    all.append(Fieldreport_V1_RejectCaseRequest.fixture(v))
+    all.append(Fieldreport_V1_RejectCaseResponse.fixture(v))
+    all.append(Fieldreport_V1_SendBackToUnitRequest.fixture(v))
+    all.append(Fieldreport_V1_SendBackToUnitResponse.fixture(v))
+    all.append(Fieldreport_V1_PublishResultRequest.fixture(v))
+    all.append(Fieldreport_V1_PublishResultResponse.fixture(v))
+    all.append(Fieldreport_V1_ListCategoriesRequest.fixture(v))
+    all.append(Fieldreport_V1_ListCategoriesResponse.fixture(v))
+    all.append(Fieldreport_V1_CreateCategoryRequest.fixture(v))
+    all.append(Fieldreport_V1_CreateCategoryResponse.fixture(v))
+    all.append(Fieldreport_V1_UploadAttachmentRequest.fixture(v))
+    all.append(Fieldreport_V1_UploadAttachmentResponse.fixture(v))
+    all.append(Fieldreport_V1_GetAttachmentRequest.fixture(v))
+    all.append(Fieldreport_V1_GetAttachmentResponse.fixture(v))
+    all.append(Fieldreport_V1_GetUnitStatisticsRequest.fixture(v))
+    all.append(Fieldreport_V1_UnitStatistics.fixture(v))
+    all.append(Fieldreport_V1_GetUnitStatisticsResponse.fixture(v))
+    all.append(Fieldreport_V1_LoginRequest.fixture(v))
+    all.append(Fieldreport_V1_LoginResponse.fixture(v))
+    all.append(Fieldreport_V1_LogoutRequest.fixture(v))
+    all.append(Fieldreport_V1_LogoutResponse.fixture(v))
+    all.append(Fieldreport_V1_WhoAmIRequest.fixture(v))
+    all.append(Fieldreport_V1_WhoAmIResponse.fixture(v))
+    all.append(Fieldreport_V1_ChangePasswordRequest.fixture(v))
+    all.append(Fieldreport_V1_ChangePasswordResponse.fixture(v))
+    all.append(Fieldreport_V1_CreateUnitRequest.fixture(v))
+    all.append(Fieldreport_V1_CreateUnitResponse.fixture(v))
+    all.append(Fieldreport_V1_ListUnitsRequest.fixture(v))
+    all.append(Fieldreport_V1_ListUnitsResponse.fixture(v))
+    all.append(Fieldreport_V1_InitialRole.fixture(v))
+    all.append(Fieldreport_V1_IssuedApiKey.fixture(v))
+    all.append(Fieldreport_V1_CreateUserRequest.fixture(v))
+    all.append(Fieldreport_V1_CreateUserResponse.fixture(v))
+    all.append(Fieldreport_V1_SetUserDisabledRequest.fixture(v))
+    all.append(Fieldreport_V1_SetUserDisabledResponse.fixture(v))
+    all.append(Fieldreport_V1_IssueApiKeyRequest.fixture(v))
+    all.append(Fieldreport_V1_IssueApiKeyResponse.fixture(v))
+    all.append(Fieldreport_V1_RevokeApiKeyRequest.fixture(v))
+    all.append(Fieldreport_V1_RevokeApiKeyResponse.fixture(v))
+    all.append(Fieldreport_V1_SearchUsersRequest.fixture(v))
+    all.append(Fieldreport_V1_SearchUsersResponse.fixture(v))
+    all.append(Fieldreport_V1_RequestRoleRequest.fixture(v))
+    all.append(Fieldreport_V1_RequestRoleResponse.fixture(v))
+    all.append(Fieldreport_V1_ListRoleRequestsRequest.fixture(v))
+    all.append(Fieldreport_V1_ListRoleRequestsResponse.fixture(v))
+    all.append(Fieldreport_V1_DecideRoleRequestRequest.fixture(v))
+    all.append(Fieldreport_V1_DecideRoleRequestResponse.fixture(v))
+    all.append(Fieldreport_V1_ListUserRolesRequest.fixture(v))
+    all.append(Fieldreport_V1_ListUserRolesResponse.fixture(v))
+    all.append(Fieldreport_V1_RevokeRoleRequest.fixture(v))
+    all.append(Fieldreport_V1_RevokeRoleResponse.fixture(v))
+    all.append(Fieldreport_V1_CreateGroupRequest.fixture(v))
+    all.append(Fieldreport_V1_CreateGroupResponse.fixture(v))
+    all.append(Fieldreport_V1_ListGroupsRequest.fixture(v))
+    all.append(Fieldreport_V1_ListGroupsResponse.fixture(v))
+    all.append(Fieldreport_V1_SetGroupMembersRequest.fixture(v))
+    all.append(Fieldreport_V1_SetGroupMembersResponse.fixture(v))
+    all.append(Fieldreport_V1_DeleteGroupRequest.fixture(v))
+    all.append(Fieldreport_V1_DeleteGroupResponse.fixture(v))
+    all.append(Fieldreport_V1_ListJournalRequest.fixture(v))
+    all.append(Fieldreport_V1_ListJournalResponse.fixture(v))
+    all.append(Fieldreport_V1_GetWorkflowRequest.fixture(v))
+    all.append(Fieldreport_V1_WorkflowStep.fixture(v))
+    all.append(Fieldreport_V1_GetWorkflowResponse.fixture(v))
+    all.append(Fieldreport_V1_WatchEventsRequest.fixture(v))
+    all.append(Fieldreport_V1_CaseEvent.fixture(v))
+    all.append(Fieldreport_V1_Heartbeat.fixture(v))
+    all.append(Fieldreport_V1_WatchEventsResponse.fixture(v))
+    all.append(Fieldreport_V1_Notification.fixture(v))
+    all.append(Fieldreport_V1_ListNotificationsRequest.fixture(v))
+    all.append(Fieldreport_V1_ListNotificationsResponse.fixture(v))
+    all.append(Fieldreport_V1_MarkNotificationsReadRequest.fixture(v))
+    all.append(Fieldreport_V1_MarkNotificationsReadResponse.fixture(v))
+    all.append(Fieldreport_V1_VerifyJournalRequest.fixture(v))
+    all.append(Fieldreport_V1_VerifyJournalResponse.fixture(v))
     all.append(Wiretest_V1_Leaf.fixture(v))
     all.append(Wiretest_V1_Scalars.fixture(v))
     all.append(Wiretest_V1_Repeats.fixture(v))
