@@ -6,7 +6,10 @@ import PackageDescription
 let package = Package(
   name: "fieldreport",
   platforms: [.macOS(.v15)],
-  products: [],
+  products: [
+    // MARK: FieldReportWorkflow
+    .library(name: "FieldReportWorkflow", targets: ["FieldReportWorkflow"]),
+  ],
   dependencies: [],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
@@ -20,6 +23,9 @@ let package = Package(
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
     ),
+    // MARK: FieldReportWorkflow (pure: Foundation only, no I/O, no C, no NIO)
+    .target(name: "FieldReportWorkflow"),
+    .testTarget(name: "FieldReportWorkflowTests", dependencies: ["FieldReportWorkflow"]),
   ],
   swiftLanguageModes: [.v6]
 )
