@@ -12,7 +12,8 @@ public enum CaseAction: Hashable, Codable, Sendable {
   /// The unit's leader changes the assignment while in progress.
   case reassign(AssignmentOrder)
   /// The unit's leader transfers for monitoring to people and/or a transfer group's members
-  /// (content required).
+  /// (content required). The group's members are expanded, without the transferring leader;
+  /// duplicates are removed.
   case transferForMonitoring(recipients: [UserID], group: TransferGroupID?)
   /// A monitoring recipient acknowledges.
   case acknowledgeMonitoring

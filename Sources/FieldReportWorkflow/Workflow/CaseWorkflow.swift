@@ -111,7 +111,9 @@ public enum CaseWorkflow {
         guard let group = directory.groups[groupID], group.unitID == c.currentUnitID else {
           throw .unknownGroup(groupID)
         }
-        everyone += group.memberIDs
+        // The transferring leader is usually in their own group but need not acknowledge
+        // their own transfer; naming themselves explicitly still makes them a recipient.
+        everyone += group.memberIDs.filter { $0 != actor.id }
       }
       everyone = everyone.uniqued()
       guard !everyone.isEmpty else {
