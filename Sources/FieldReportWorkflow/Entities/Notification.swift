@@ -64,3 +64,7 @@ public struct Notification: Hashable, Codable, Sendable {
     self.viaMobileApp = viaMobileApp
   }
 }
+
+/// An unambiguous name for ``Notification`` in files that also import Foundation (which has
+/// its own `Notification`).
+public typealias CaseNotification = Notification
