@@ -10,6 +10,8 @@ let package = Package(
     // MARK: WireBridge products
     .library(name: "WireBridge", targets: ["WireBridge"]),
     .executable(name: "wire-selfcheck", targets: ["WireSelfCheck"]),
+    // MARK: FieldReportWorkflow
+    .library(name: "FieldReportWorkflow", targets: ["FieldReportWorkflow"]),
   ],
   dependencies: [],
   targets: [
@@ -46,6 +48,9 @@ let package = Package(
       name: "WireBridgeTests",
       dependencies: ["WireBridge", "WireFixtures"]
     ),
+    // MARK: FieldReportWorkflow (pure: Foundation only, no I/O, no C, no NIO)
+    .target(name: "FieldReportWorkflow"),
+    .testTarget(name: "FieldReportWorkflowTests", dependencies: ["FieldReportWorkflow"]),
   ],
   swiftLanguageModes: [.v6]
 )
