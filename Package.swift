@@ -7,7 +7,13 @@ let package = Package(
   name: "fieldreport",
   platforms: [.macOS(.v15)],
   products: [],
-  dependencies: [],
+  dependencies: [
+    // MARK: RPC runtime dependencies
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+  ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
     .systemLibrary(
@@ -19,6 +25,54 @@ let package = Package(
       name: "CSQLite",
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
+    ),
+    // MARK: WireBridge (TEMPORARY stub on branch rpc, replaced by main's generated module)
+    .target(name: "WireBridge"),
+    // MARK: RPC runtime (RPCCore, RPCNIO, RPCTests, rpc-bench)
+    .target(
+      name: "RPCCore",
+      dependencies: [
+        "WireBridge",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+      ]
+    ),
+    .target(
+      name: "RPCNIO",
+      dependencies: [
+        "RPCCore",
+        "WireBridge",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(
+      name: "RPCTests",
+      dependencies: [
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOTestUtils", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(name: "CRPCBenchmarkAllocations", path: "Sources/CRPCBenchmarkAllocations"),
+    .executableTarget(
+      name: "rpc-bench",
+      dependencies: [
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        "CRPCBenchmarkAllocations",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ],
+      path: "Sources/RPCBenchmark"
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,84 @@
+import WireBridge
+
+/// Identifies a method: its service, its name and its shape.
+public struct MethodDescriptor: Hashable, Sendable, CustomStringConvertible {
+  /// Whether a method answers once or streams.
+  public enum Kind: Hashable, Sendable {
+    /// One request, one response.
+    case unary
+    /// One request, a stream of responses.
+    case serverStreaming
+  }
+
+  /// The fully qualified service name, e.g. `rpc.v1.Health`.
+  public let service: String
+  /// The method name, e.g. `Check`.
+  public let method: String
+  /// The path on the wire, `/<service>/<method>`.
+  public let path: String
+  /// The method's shape.
+  public let kind: Kind
+  /// The fully qualified request message name.
+  public let inputMessage: String
+  /// The fully qualified response message name.
+  public let outputMessage: String
+
+  /// Creates a descriptor.
+  public init(service: String, method: String, kind: Kind, inputMessage: String, outputMessage: String) {
+    self.service = service
+    self.method = method
+    self.path = "/\(service)/\(method)"
+    self.kind = kind
+    self.inputMessage = inputMessage
+    self.outputMessage = outputMessage
+  }
+
+  public var description: String { self.path }
+
+  /// Splits a wire path `/<service>/<method>` into its parts, or `nil` if malformed.
+  public static func split(path: String) -> (service: Substring, method: Substring)? {
+    guard path.first == "/" else { return nil }
+    let rest = path.dropFirst()
+    guard let slash = rest.lastIndex(of: "/") else { return nil }
+    let service = rest[..<slash]
+    let method = rest[rest.index(after: slash)...]
+    guard !service.isEmpty, !method.isEmpty else { return nil }
+    return (service, method)
+  }
+}
+
+/// A typed unary method: one `Input`, one `Output`. Shared by server registration and
+/// client calls so both sides agree on path and types.
+public struct UnaryMethod<Input: WireMessage, Output: WireMessage>: Sendable, Hashable {
+  /// The method's descriptor.
+  public let descriptor: MethodDescriptor
+
+  /// Creates a unary method of a service.
+  public init(service: String, method: String) {
+    self.descriptor = MethodDescriptor(
+      service: service,
+      method: method,
+      kind: .unary,
+      inputMessage: Input.protoFullName,
+      outputMessage: Output.protoFullName
+    )
+  }
+}
+
+/// A typed server-streaming method: one `Input`, a stream of `Output`.
+public struct ServerStreamingMethod<Input: WireMessage, Output: WireMessage>: Sendable, Hashable {
+  /// The method's descriptor.
+  public let descriptor: MethodDescriptor
+
+  /// Creates a server-streaming method of a service.
+  public init(service: String, method: String) {
+    self.descriptor = MethodDescriptor(
+      service: service,
+      method: method,
+      kind: .serverStreaming,
+      inputMessage: Input.protoFullName,
+      outputMessage: Output.protoFullName
+    )
+  }
+}
+
