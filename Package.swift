@@ -26,8 +26,6 @@ let package = Package(
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
     ),
-    // MARK: WireBridge (TEMPORARY stub on branch rpc, replaced by main's generated module)
-    .target(name: "WireBridge"),
     // MARK: RPC runtime (RPCCore, RPCNIO, RPCTests, rpc-bench)
     .target(
       name: "RPCCore",
