@@ -6,7 +6,15 @@ import PackageDescription
 let package = Package(
   name: "fieldreport",
   platforms: [.macOS(.v15)],
-  products: [],
+  products: [
+    // MARK: WireBridge products
+    .library(name: "WireBridge", targets: ["WireBridge"]),
+    .executable(name: "wire-selfcheck", targets: ["WireSelfCheck"]),
+    // MARK: RPC runtime products
+    .library(name: "RPCCore", targets: ["RPCCore"]),
+    .library(name: "RPCNIO", targets: ["RPCNIO"]),
+    .executable(name: "rpc-bench", targets: ["rpc-bench"]),
+  ],
   dependencies: [
     // MARK: RPC runtime dependencies
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -26,6 +34,29 @@ let package = Package(
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
     ),
+
+    // MARK: WireBridge (generated wire code; the only module touching protobuf-c pointers)
+    .target(
+      name: "CFieldReportWire",
+      dependencies: ["CProtobufC"]
+    ),
+    .target(
+      name: "WireBridge",
+      dependencies: ["CFieldReportWire", "CProtobufC"]
+    ),
+    .target(
+      name: "WireFixtures",
+      dependencies: ["WireBridge"]
+    ),
+    .executableTarget(
+      name: "WireSelfCheck",
+      dependencies: ["WireBridge", "WireFixtures"]
+    ),
+    .testTarget(
+      name: "WireBridgeTests",
+      dependencies: ["WireBridge", "WireFixtures"]
+    ),
+
     // MARK: RPC runtime (RPCCore, RPCNIO, RPCTests, rpc-bench)
     .target(
       name: "RPCCore",

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The project's test command: set-up (only what is missing), the generated-code check, the
+# whole test suite, and the wire bridge's leak check. CI runs exactly this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+echo "== generated code is up to date"
+./scripts/generate.sh --check
+echo "== contract rules (comments on every element, protobuf-c subset)"
+python3 scripts/check_proto_comments.py
+echo "== build (warnings are errors)"
+swift build --build-tests -Xswiftc -warnings-as-errors
+echo "== leak check (valgrind)"
+./scripts/leak-check.sh
+echo "== swift test"
+swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|Test Case .* started|Test Suite .* started)'
+status=${PIPESTATUS[0]}
+exit "$status"
