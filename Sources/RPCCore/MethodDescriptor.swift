@@ -82,3 +82,27 @@ public struct ServerStreamingMethod<Input: WireMessage, Output: WireMessage>: Se
   }
 }
 
+
+extension UnaryMethod {
+  /// Creates the method from a generated method type (e.g. `Rpc_V1_Health.Check.self`).
+  /// - Precondition: The method is unary and its path well-formed (both are generated).
+  public init<Method: WireMethod>(_ method: Method.Type) where Method.Input == Input, Method.Output == Output {
+    precondition(!Method.isServerStreaming, "\(Method.path) is server-streaming")
+    guard let (service, name) = MethodDescriptor.split(path: Method.path) else {
+      preconditionFailure("malformed generated method path \(Method.path)")
+    }
+    self.init(service: String(service), method: String(name))
+  }
+}
+
+extension ServerStreamingMethod {
+  /// Creates the method from a generated method type (e.g. `Rpc_V1_Health.Watch.self`).
+  /// - Precondition: The method is server-streaming and its path well-formed.
+  public init<Method: WireMethod>(_ method: Method.Type) where Method.Input == Input, Method.Output == Output {
+    precondition(Method.isServerStreaming, "\(Method.path) is unary")
+    guard let (service, name) = MethodDescriptor.split(path: Method.path) else {
+      preconditionFailure("malformed generated method path \(Method.path)")
+    }
+    self.init(service: String(service), method: String(name))
+  }
+}
