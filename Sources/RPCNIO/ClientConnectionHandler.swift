@@ -66,6 +66,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
+    // The client adds this handler to an already connected channel.
+    if context.channel.isActive { self.sendPreface(context) }
   }
 
   func handlerRemoved(context: ChannelHandlerContext) {
@@ -73,6 +75,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelActive(context: ChannelHandlerContext) {
+    self.sendPreface(context)
+    context.fireChannelActive()
+  }
+
+  private var prefaceSent = false
+
+  private func sendPreface(_ context: ChannelHandlerContext) {
+    guard !self.prefaceSent else { return }
+    self.prefaceSent = true
     var settings = Rpc_V1_Settings()
     settings.maxFrameSize = UInt32(clamping: self.limits.maxMessageSize)
     settings.maxMetadataSize = UInt32(clamping: self.limits.maxMetadataSize)
@@ -82,7 +93,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       Preface(first: UInt16(FrameHeader.version), second: UInt16(FrameHeader.version), settings: (try? settings.serializedBytes()) ?? [])
     )
     context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
-    context.fireChannelActive()
   }
 
   func channelInactive(context: ChannelHandlerContext) {
