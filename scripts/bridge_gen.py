@@ -297,6 +297,36 @@ def doc(comment, indent):
     return ''.join('%s///%s\n' % (indent, (' ' + l) if l else '') for l in lines)
 
 
+def json_type(ctx, fld, repeated):
+    t = field_swift_type(ctx, fld)
+    if fld['type'] == T_BYTES:
+        t = '_Base64'
+    return ('[%s].self' % t) if repeated else ('%s.self' % t)
+
+
+def json_wrap(fld, expr, repeated):
+    if fld['type'] == T_BYTES:
+        return ('%s.map(_Base64.init)' % expr) if repeated else ('_Base64(%s)' % expr)
+    return expr
+
+
+def json_unwrap(fld, expr, repeated):
+    if fld['type'] == T_BYTES:
+        return ('%s.map(\\.bytes)' % expr) if repeated else ('%s.bytes' % expr)
+    return expr
+
+
+def non_default(fld, pid):
+    t = fld['type']
+    if t == T_STRING or t == T_BYTES:
+        return '!%s.isEmpty' % pid
+    if t == T_BOOL:
+        return pid
+    if t == T_ENUM:
+        return '%s.rawValue != 0' % pid
+    return '%s != 0' % pid
+
+
 def field_swift_type(ctx, fld):
     t = fld['type']
     if t == T_MESSAGE:
@@ -360,6 +390,19 @@ class Gen:
             out += '    case .%s: return "%s"\n' % (cname.strip('`'), pname)
         out += '    case .unrecognized: return nil\n    }\n  }\n'
         out += '}\n\n'
+        out += 'extension %s: Codable {\n' % name
+        out += '  /// Decodes the value\'s proto name (`"%s"`) or its number.\n' % (cases[0][2] if cases else '')
+        out += '  public init(from decoder: any Decoder) throws {\n'
+        out += '    let c = try decoder.singleValueContainer()\n'
+        out += '    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }\n'
+        out += '    let s = try c.decode(String.self)\n'
+        out += '    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {\n'
+        out += '      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown %s value \\(s)")\n    }\n' % full
+        out += '    self = v\n  }\n\n'
+        out += '  /// Encodes the value\'s proto name, or its number when this version does not know it.\n'
+        out += '  public func encode(to encoder: any Encoder) throws {\n'
+        out += '    var c = encoder.singleValueContainer()\n'
+        out += '    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }\n  }\n}\n\n'
         return out
 
     # -- messages -------------------------------------------------------------------------
@@ -399,6 +442,8 @@ class Gen:
         fill = []    # lines filling the C struct
         read = []    # lines reading the C struct
         members = set()
+        jenc = []    # JSON encode lines
+        jdec = []    # JSON decode lines
 
         def prop_name(n):
             p = lower_camel(n)
@@ -419,6 +464,16 @@ class Gen:
                 cm = doc(comments_for(f, [4, idx, 2, fi]), '  ')
                 fname = '%s.%s' % (full, fld['name'])
                 cf = fld['name']
+                jk = lower_camel(fld['name'])
+                if fld['label'] == 3:
+                    jenc.append('    if !%s.isEmpty { try c.encode(%s, forKey: "%s") }\n' % (pid, json_wrap(fld, pid, True), jk))
+                    jdec.append('    if let v = try c.decodeIfPresent(%s, forKey: "%s") { self.%s = %s }\n' % (json_type(ctx, fld, True), jk, pid, json_unwrap(fld, 'v', True)))
+                elif fld['type'] == T_MESSAGE:
+                    jenc.append('    if let v = %s { try c.encode(v, forKey: "%s") }\n' % (pid, jk))
+                    jdec.append('    if let v = try c.decodeIfPresent(%s.self, forKey: "%s") { self.%s = v }\n' % (ft, jk, pid))
+                else:
+                    jenc.append('    if %s { try c.encode(%s, forKey: "%s") }\n' % (non_default(fld, pid), json_wrap(fld, pid, False), jk))
+                    jdec.append('    if let v = try c.decodeIfPresent(%s, forKey: "%s") { self.%s = %s }\n' % (json_type(ctx, fld, False), jk, pid, json_unwrap(fld, 'v', False)))
                 if fld['label'] == 3:
                     props.append('%s  public var %s: [%s] = []\n' % (cm, pid, ft))
                     fill.append(self.fill_repeated(fld, cf, 'self.%s' % pid, fname))
@@ -454,6 +509,9 @@ class Gen:
                                      % (cm, pid, ft, pn, pn, pn, ft))
                     else:
                         props.append('%s  public var %s: %s? = nil\n' % (cm, pid, ft))
+                    jk = lower_camel(fld['name'])
+                    jenc.append('    if let v = %s { try c.encode(%s, forKey: "%s") }\n' % (pid, json_wrap(fld, 'v', False), jk))
+                    jdec.append('    if let v = try c.decodeIfPresent(%s, forKey: "%s") { self.%s = %s }\n' % (json_type(ctx, fld, False), jk, pid, json_unwrap(fld, 'v', False)))
                     fill.append('    if let v = self.%s {\n  %s      c.pointee.%s = .init(rawValue: %d)\n    }\n'
                                 % (pid, self.fill_singular(fld, 'c.pointee.%s' % fld['name'], 'v', fname, oneof=True).replace('\n    ', '\n      '),
                                    case_field, fld['number']))
@@ -478,6 +536,12 @@ class Gen:
                     enum += '  }\n\n'
                     nested.append(enum)
                     props.append('%s  public var %s: %s? = nil\n' % (doc(ocm, '  '), pid, en))
+                    je = '    switch %s {\n    case nil: break\n' % pid
+                    for cn, fld in fcases:
+                        jk = lower_camel(fld['name'])
+                        je += '    case .%s(let v)?: try c.encode(%s, forKey: "%s")\n' % (cn.strip('`'), json_wrap(fld, 'v', False), jk)
+                        jdec.append('    if let v = try c.decodeIfPresent(%s, forKey: "%s") { self.%s = .%s(%s) }\n' % (json_type(ctx, fld, False), jk, pid, cn.strip('`'), json_unwrap(fld, 'v', False)))
+                    jenc.append(je + '    }\n')
                     s = '    switch self.%s {\n    case nil: break\n' % pid
                     for cn, fld in fcases:
                         fname = '%s.%s' % (full, fld['name'])
@@ -518,6 +582,22 @@ class Gen:
         out += '    try _wireWithEncoded(self, body)\n  }\n'
         out += '}\n\n'
 
+        out += 'extension %s: Codable {\n' % name
+        out += '  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;\n'
+        out += '  /// bytes as base64). Unknown fields are ignored.\n'
+        out += '  public init(from decoder: any Decoder) throws {\n'
+        if jdec:
+            out += '    let c = try decoder.container(keyedBy: _JSONKey.self)\n    self.init()\n' + ''.join(jdec)
+        else:
+            out += '    _ = decoder\n    self.init()\n'
+        out += '  }\n\n'
+        out += '  /// Encodes the proto3 JSON form; fields at their default are left out.\n'
+        out += '  public func encode(to encoder: any Encoder) throws {\n'
+        if jenc:
+            out += '    var c = encoder.container(keyedBy: _JSONKey.self)\n' + ''.join(jenc)
+        else:
+            out += '    _ = encoder.container(keyedBy: _JSONKey.self)\n'
+        out += '  }\n}\n\n'
         out += 'extension %s: _CBridged {\n' % name
         out += '  typealias CType = %s\n' % ctype
         out += '  static let _mayRecurse = %s\n\n' % ('true' if may_recurse(ctx, '.' + full) else 'false')
@@ -758,11 +838,94 @@ class FixtureGen:
 
 
 # ---------------------------------------------------------------------------------------
+# Service stubs: for each service of the packages named, a handler protocol (the server side
+# implements it and gets `RPCService` registration for free) and a typed client.
+
+def lower_first(name):
+    i = 0
+    while i < len(name) and name[i].isupper():
+        i += 1
+    if i == 0:
+        return name
+    if i == 1 or i == len(name):
+        return name[:i].lower() + name[i:]
+    return name[:i - 1].lower() + name[i - 1:]
+
+
+def gen_stubs(files, packages):
+    out = '// DO NOT EDIT. Generated by scripts/bridge_gen.py from the service blocks of %s.\n' % ', '.join(packages)
+    out += '// Regenerate with scripts/generate.sh.\n\n'
+    out += 'public import RPCCore\npublic import WireBridge\n\n'
+    for f in files:
+        if f['package'] not in packages:
+            continue
+        for si, svc in enumerate(f['service']):
+            full = f['package'] + '.' + svc['name']
+            base = swift_type_name(full)
+            sdoc = comments_for(f, [6, si])
+            # Method constants.
+            out += '/// The methods of `%s`, as the runtime names them.\n' % full
+            out += 'public enum %sMethods {\n' % base
+            for mi, m in enumerate(svc['method']):
+                kind = 'ServerStreamingMethod' if m['server_streaming'] else 'UnaryMethod'
+                out += '  /// `/%s/%s`.\n' % (full, m['name'])
+                out += '  public static let %s = %s<%s, %s>(service: "%s", method: "%s")\n' % (
+                    swift_ident(lower_first(m['name'])), kind, swift_type_name(m['input_type'][1:]),
+                    swift_type_name(m['output_type'][1:]), full, m['name'])
+            out += '}\n\n'
+            # Handler protocol.
+            out += doc(sdoc, '')
+            out += '///\n/// Server side: implement every method; conformance registers them all with a router.\n'
+            out += 'public protocol %sHandler: RPCService {\n' % base
+            for mi, m in enumerate(svc['method']):
+                out += doc(comments_for(f, [6, si, 2, mi]), '  ')
+                name = swift_ident(lower_first(m['name']))
+                inp = swift_type_name(m['input_type'][1:])
+                outp = swift_type_name(m['output_type'][1:])
+                if m['server_streaming']:
+                    out += '  func %s(_ request: %s, context: ServerContext, responses: ResponseWriter<%s>) async throws\n' % (name, inp, outp)
+                else:
+                    out += '  func %s(_ request: %s, context: ServerContext) async throws -> %s\n' % (name, inp, outp)
+            out += '}\n\n'
+            out += 'extension %sHandler {\n' % base
+            out += '  /// Registers every method of `%s` with `router`.\n' % full
+            out += '  public func register(into router: inout RPCRouter) {\n'
+            for m in svc['method']:
+                name = swift_ident(lower_first(m['name']))
+                if m['server_streaming']:
+                    out += '    router.register(%sMethods.%s) { try await self.%s($0, context: $1, responses: $2) }\n' % (base, name, name.strip('`'))
+                else:
+                    out += '    router.register(%sMethods.%s) { try await self.%s($0, context: $1) }\n' % (base, name, name.strip('`'))
+            out += '  }\n}\n\n'
+            # Client.
+            out += doc(sdoc, '')
+            out += '///\n/// Client side: one typed async method per RPC over any transport.\n'
+            out += 'public struct %sClient: Sendable {\n' % base
+            out += '  /// The transport every call goes through.\n'
+            out += '  public let transport: any ClientTransport\n\n'
+            out += '  /// Creates a client over `transport`.\n'
+            out += '  public init(_ transport: any ClientTransport) { self.transport = transport }\n'
+            for mi, m in enumerate(svc['method']):
+                out += '\n' + doc(comments_for(f, [6, si, 2, mi]), '  ')
+                name = swift_ident(lower_first(m['name']))
+                inp = swift_type_name(m['input_type'][1:])
+                outp = swift_type_name(m['output_type'][1:])
+                if m['server_streaming']:
+                    out += '  /// - Returns: the trailers; each response goes to `onResponse` as it arrives.\n'
+                    out += '  @discardableResult\n'
+                    out += '  public func %s(\n    _ request: %s, options: CallOptions = .defaults,\n    onResponse: (%s) async throws -> Void\n  ) async throws(RPCError) -> Metadata {\n' % (name, inp, outp)
+                    out += '    try await transport.serverStreaming(%sMethods.%s, request: request, options: options, onResponse: onResponse)\n  }\n' % (base, name)
+                else:
+                    out += '  public func %s(_ request: %s, options: CallOptions = .defaults) async throws(RPCError) -> %s {\n' % (name, inp, outp)
+                    out += '    try await transport.call(%sMethods.%s, request, options: options)\n  }\n' % (base, name)
+            out += '}\n\n'
+    return out.rstrip('\n') + '\n'
+
 
 def main():
-    if len(sys.argv) != 4:
-        raise SystemExit('usage: bridge_gen.py DESCRIPTOR_SET OUT_BRIDGE_DIR OUT_FIXTURES_DIR')
-    ds_path, out_dir, fix_dir = sys.argv[1:]
+    if len(sys.argv) != 6:
+        raise SystemExit('usage: bridge_gen.py DESCRIPTOR_SET OUT_BRIDGE_DIR OUT_FIXTURES_DIR OUT_STUBS_DIR PKG[,PKG]')
+    ds_path, out_dir, fix_dir, stubs_dir, stub_pkgs = sys.argv[1:]
     data = open(ds_path, 'rb').read()
     fs = parse(data, FILE_SET)
     files = [f for f in fs['file'] if not f['name'].startswith('google/')]
@@ -792,6 +955,9 @@ def main():
         fh.write('    """\n}\n')
     with open(os.path.join(fix_dir, 'Fixtures.swift'), 'w') as fh:
         fh.write(FixtureGen(ctx, gen).gen_all(files))
+    os.makedirs(stubs_dir, exist_ok=True)
+    with open(os.path.join(stubs_dir, 'Services.swift'), 'w') as fh:
+        fh.write(gen_stubs(files, stub_pkgs.split(',')))
 
 
 if __name__ == '__main__':

@@ -3,6 +3,7 @@
 #   Sources/CFieldReportWire/        protoc-c output (C structs, descriptors, pack/unpack)
 #   Sources/WireBridge/Generated/    Swift value types over the C structs (scripts/bridge_gen.py)
 #   Sources/WireFixtures/Generated/  test fixtures for every message type
+#   Sources/FieldReportAPI/Generated/ handler protocols and typed clients of fieldreport.v1's services
 # With --check, regenerates into a temporary folder and fails on any difference from the
 # committed files (CI runs this).
 set -euo pipefail
@@ -15,14 +16,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 mapfile -t protos < <(cd proto && find . -name '*.proto' | sed 's|^\./||' | LC_ALL=C sort)
-mkdir -p "$tmp/c/include" "$tmp/craw" "$tmp/bridge" "$tmp/fixtures"
+mkdir -p "$tmp/c/include" "$tmp/craw" "$tmp/bridge" "$tmp/fixtures" "$tmp/stubs"
 (cd proto && protoc-c --c_out="$tmp/craw" --descriptor_set_out="$tmp/set.pb" --include_imports --include_source_info -I . "${protos[@]}")
 # Lay the C output out as SwiftPM wants it: sources by package path, headers under include/.
 (cd "$tmp/craw" && find . -name '*.pb-c.c' | while read -r f; do mkdir -p "$tmp/c/$(dirname "$f")"; cp "$f" "$tmp/c/$f"; done)
 (cd "$tmp/craw" && find . -name '*.pb-c.h' | while read -r f; do mkdir -p "$tmp/c/include/$(dirname "$f")"; cp "$f" "$tmp/c/include/$f"; done)
-python3 scripts/bridge_gen.py "$tmp/set.pb" "$tmp/bridge" "$tmp/fixtures"
+python3 scripts/bridge_gen.py "$tmp/set.pb" "$tmp/bridge" "$tmp/fixtures" "$tmp/stubs" fieldreport.v1
 
-targets=("Sources/CFieldReportWire:$tmp/c" "Sources/WireBridge/Generated:$tmp/bridge" "Sources/WireFixtures/Generated:$tmp/fixtures")
+targets=("Sources/CFieldReportWire:$tmp/c" "Sources/WireBridge/Generated:$tmp/bridge" "Sources/WireFixtures/Generated:$tmp/fixtures" "Sources/FieldReportAPI/Generated:$tmp/stubs")
 if [ $check -eq 1 ]; then
   status=0
   for t in "${targets[@]}"; do

@@ -6,7 +6,7 @@
 ///
 /// # Thread safety
 /// Values are plain structs: `Sendable`, safe to share and copy across tasks.
-public protocol WireMessage: Sendable, Hashable {
+public protocol WireMessage: Sendable, Hashable, Codable {
   /// The message's full name in the .proto files, e.g. `rpc.v1.Status`.
   static var protoFullName: String { get }
 

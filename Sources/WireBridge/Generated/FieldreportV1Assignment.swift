@@ -60,6 +60,36 @@ public struct Fieldreport_V1_AssignmentInput: WireMessage {
   }
 }
 
+extension Fieldreport_V1_AssignmentInput: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "mainHandlerUserId") { self.mainHandlerUserId = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "coordinatorUserIds") { self.coordinatorUserIds = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "followerUserIds") { self.followerUserIds = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "startAtMs") { self.startAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "doNotPublish") { self.doNotPublish = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !mainHandlerUserId.isEmpty { try c.encode(mainHandlerUserId, forKey: "mainHandlerUserId") }
+    if !coordinatorUserIds.isEmpty { try c.encode(coordinatorUserIds, forKey: "coordinatorUserIds") }
+    if !followerUserIds.isEmpty { try c.encode(followerUserIds, forKey: "followerUserIds") }
+    if let v = startAtMs { try c.encode(v, forKey: "startAtMs") }
+    if dueAtMs != 0 { try c.encode(dueAtMs, forKey: "dueAtMs") }
+    if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+    if doNotPublish { try c.encode(doNotPublish, forKey: "doNotPublish") }
+  }
+}
+
 extension Fieldreport_V1_AssignmentInput: _CBridged {
   typealias CType = Fieldreport__V1__AssignmentInput
   static let _mayRecurse = false
@@ -143,6 +173,24 @@ public struct Fieldreport_V1_AssignRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_AssignRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_AssignmentInput.self, forKey: "assignment") { self.assignment = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if let v = assignment { try c.encode(v, forKey: "assignment") }
+  }
+}
+
 extension Fieldreport_V1_AssignRequest: _CBridged {
   typealias CType = Fieldreport__V1__AssignRequest
   static let _mayRecurse = false
@@ -205,6 +253,26 @@ public struct Fieldreport_V1_AssignResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_AssignResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_AssignResponse: _CBridged {
   typealias CType = Fieldreport__V1__AssignResponse
   static let _mayRecurse = false
@@ -263,6 +331,24 @@ public struct Fieldreport_V1_ReassignRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ReassignRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_AssignmentInput.self, forKey: "assignment") { self.assignment = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if let v = assignment { try c.encode(v, forKey: "assignment") }
   }
 }
 
@@ -328,6 +414,26 @@ public struct Fieldreport_V1_ReassignResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ReassignResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_ReassignResponse: _CBridged {
   typealias CType = Fieldreport__V1__ReassignResponse
   static let _mayRecurse = false
@@ -384,6 +490,22 @@ public struct Fieldreport_V1_ReturnToIocRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ReturnToIocRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
   }
 }
 
@@ -444,6 +566,26 @@ public struct Fieldreport_V1_ReturnToIocResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ReturnToIocResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
   }
 }
 
@@ -510,6 +652,26 @@ public struct Fieldreport_V1_TransferForMonitoringRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_TransferForMonitoringRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "recipientUserIds") { self.recipientUserIds = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "groupIds") { self.groupIds = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if !recipientUserIds.isEmpty { try c.encode(recipientUserIds, forKey: "recipientUserIds") }
+    if !groupIds.isEmpty { try c.encode(groupIds, forKey: "groupIds") }
   }
 }
 
@@ -585,6 +747,26 @@ public struct Fieldreport_V1_TransferForMonitoringResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_TransferForMonitoringResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_TransferForMonitoringResponse: _CBridged {
   typealias CType = Fieldreport__V1__TransferForMonitoringResponse
   static let _mayRecurse = false
@@ -640,6 +822,22 @@ public struct Fieldreport_V1_AcknowledgeMonitoringRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_AcknowledgeMonitoringRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
   }
 }
 
@@ -707,6 +905,28 @@ public struct Fieldreport_V1_AcknowledgeMonitoringResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_AcknowledgeMonitoringResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "closingEntry") { self.closingEntry = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+    if let v = closingEntry { try c.encode(v, forKey: "closingEntry") }
+  }
+}
+
 extension Fieldreport_V1_AcknowledgeMonitoringResponse: _CBridged {
   typealias CType = Fieldreport__V1__AcknowledgeMonitoringResponse
   static let _mayRecurse = false
@@ -767,6 +987,22 @@ public struct Fieldreport_V1_CloseMonitoringRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CloseMonitoringRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+  }
+}
+
 extension Fieldreport_V1_CloseMonitoringRequest: _CBridged {
   typealias CType = Fieldreport__V1__CloseMonitoringRequest
   static let _mayRecurse = false
@@ -824,6 +1060,26 @@ public struct Fieldreport_V1_CloseMonitoringResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_CloseMonitoringResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
   }
 }
 
@@ -889,6 +1145,24 @@ public struct Fieldreport_V1_SaveDraftRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SaveDraftRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+  }
+}
+
 extension Fieldreport_V1_SaveDraftRequest: _CBridged {
   typealias CType = Fieldreport__V1__SaveDraftRequest
   static let _mayRecurse = false
@@ -945,6 +1219,24 @@ public struct Fieldreport_V1_SaveDraftResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_SaveDraftResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Draft.self, forKey: "draft") { self.draft = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = draft { try c.encode(v, forKey: "draft") }
   }
 }
 
@@ -1014,6 +1306,28 @@ public struct Fieldreport_V1_SubmitResultRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SubmitResultRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextHandlerUserId") { self.nextHandlerUserId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if !nextHandlerUserId.isEmpty { try c.encode(nextHandlerUserId, forKey: "nextHandlerUserId") }
+    if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+  }
+}
+
 extension Fieldreport_V1_SubmitResultRequest: _CBridged {
   typealias CType = Fieldreport__V1__SubmitResultRequest
   static let _mayRecurse = false
@@ -1080,6 +1394,26 @@ public struct Fieldreport_V1_SubmitResultResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SubmitResultResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_SubmitResultResponse: _CBridged {
   typealias CType = Fieldreport__V1__SubmitResultResponse
   static let _mayRecurse = false
@@ -1136,6 +1470,22 @@ public struct Fieldreport_V1_AddContributionRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_AddContributionRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
   }
 }
 
@@ -1199,6 +1549,26 @@ public struct Fieldreport_V1_AddContributionResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_AddContributionResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_AddContributionResponse: _CBridged {
   typealias CType = Fieldreport__V1__AddContributionResponse
   static let _mayRecurse = false
@@ -1254,6 +1624,22 @@ public struct Fieldreport_V1_ApproveRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ApproveRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
   }
 }
 
@@ -1314,6 +1700,26 @@ public struct Fieldreport_V1_ApproveResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ApproveResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
   }
 }
 
@@ -1381,6 +1787,26 @@ public struct Fieldreport_V1_ReturnToOfficerRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ReturnToOfficerRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "officerUserId") { self.officerUserId = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "newDueAtMs") { self.newDueAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if !officerUserId.isEmpty { try c.encode(officerUserId, forKey: "officerUserId") }
+    if let v = newDueAtMs { try c.encode(v, forKey: "newDueAtMs") }
+  }
+}
+
 extension Fieldreport_V1_ReturnToOfficerRequest: _CBridged {
   typealias CType = Fieldreport__V1__ReturnToOfficerRequest
   static let _mayRecurse = false
@@ -1445,6 +1871,26 @@ public struct Fieldreport_V1_ReturnToOfficerResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ReturnToOfficerResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
   }
 }
 

@@ -71,6 +71,25 @@ public enum Fieldreport_V1_CaseScope: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_CaseScope: Codable {
+  /// Decodes the value's proto name (`"CASE_SCOPE_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.CaseScope value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// ListCases ordering.
 public enum Fieldreport_V1_CaseOrder: Hashable, Sendable, CaseIterable {
   /// Not set; the server uses CASE_ORDER_STEP_STARTED_DESC.
@@ -126,6 +145,25 @@ public enum Fieldreport_V1_CaseOrder: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_CaseOrder: Codable {
+  /// Decodes the value's proto name (`"CASE_ORDER_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.CaseOrder value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// The statistics period's grouping.
 public enum Fieldreport_V1_StatisticsGrouping: Hashable, Sendable, CaseIterable {
   /// Not set; the server uses STATISTICS_GROUPING_UNIT.
@@ -168,6 +206,25 @@ public enum Fieldreport_V1_StatisticsGrouping: Hashable, Sendable, CaseIterable 
     case .unitCategory: return "STATISTICS_GROUPING_UNIT_CATEGORY"
     case .unrecognized: return nil
     }
+  }
+}
+
+extension Fieldreport_V1_StatisticsGrouping: Codable {
+  /// Decodes the value's proto name (`"STATISTICS_GROUPING_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.StatisticsGrouping value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
   }
 }
 
@@ -236,6 +293,44 @@ public struct Fieldreport_V1_SubmitReportRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_SubmitReportRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "idempotencyKey") { self.idempotencyKey = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "title") { self.title = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryId") { self.categoryId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "eventAddress") { self.eventAddress = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_GeoPoint.self, forKey: "location") { self.location = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedAtMs") { self.reportedAtMs = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "reporterAllowsPublic") { self.reporterAllowsPublic = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ReporterInfo.self, forKey: "reporter") { self.reporter = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "attachmentIds") { self.attachmentIds = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "platformReference") { self.platformReference = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "linkedCaseId") { self.linkedCaseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !idempotencyKey.isEmpty { try c.encode(idempotencyKey, forKey: "idempotencyKey") }
+    if !title.isEmpty { try c.encode(title, forKey: "title") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if !categoryId.isEmpty { try c.encode(categoryId, forKey: "categoryId") }
+    if !eventAddress.isEmpty { try c.encode(eventAddress, forKey: "eventAddress") }
+    if let v = location { try c.encode(v, forKey: "location") }
+    if let v = reportedAtMs { try c.encode(v, forKey: "reportedAtMs") }
+    if reporterAllowsPublic { try c.encode(reporterAllowsPublic, forKey: "reporterAllowsPublic") }
+    if let v = reporter { try c.encode(v, forKey: "reporter") }
+    if !attachmentIds.isEmpty { try c.encode(attachmentIds, forKey: "attachmentIds") }
+    if !platformReference.isEmpty { try c.encode(platformReference, forKey: "platformReference") }
+    if !linkedCaseId.isEmpty { try c.encode(linkedCaseId, forKey: "linkedCaseId") }
   }
 }
 
@@ -328,6 +423,26 @@ public struct Fieldreport_V1_SubmitReportResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SubmitReportResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_SubmitReportResponse: _CBridged {
   typealias CType = Fieldreport__V1__SubmitReportResponse
   static let _mayRecurse = false
@@ -394,6 +509,27 @@ public struct Fieldreport_V1_GetCaseRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_GetCaseRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.key = .caseId(v) }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reportCode") { self.key = .reportCode(v) }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    switch key {
+    case nil: break
+    case .caseId(let v)?: try c.encode(v, forKey: "caseId")
+    case .reportCode(let v)?: try c.encode(v, forKey: "reportCode")
+    }
+  }
+}
+
 extension Fieldreport_V1_GetCaseRequest: _CBridged {
   typealias CType = Fieldreport__V1__GetCaseRequest
   static let _mayRecurse = false
@@ -457,6 +593,22 @@ public struct Fieldreport_V1_GetCaseResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_GetCaseResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseDetail.self, forKey: "caseDetail") { self.caseDetail = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseDetail { try c.encode(v, forKey: "caseDetail") }
   }
 }
 
@@ -542,6 +694,42 @@ public struct Fieldreport_V1_ListCasesRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListCasesRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseScope.self, forKey: "scope") { self.scope = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_CaseState].self, forKey: "states") { self.states = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryId") { self.categoryId = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "overdueOnly") { self.overdueOnly = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedFromMs") { self.reportedFromMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedToMs") { self.reportedToMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "textQuery") { self.textQuery = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseOrder.self, forKey: "order") { self.order = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if scope.rawValue != 0 { try c.encode(scope, forKey: "scope") }
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if !states.isEmpty { try c.encode(states, forKey: "states") }
+    if !categoryId.isEmpty { try c.encode(categoryId, forKey: "categoryId") }
+    if overdueOnly { try c.encode(overdueOnly, forKey: "overdueOnly") }
+    if let v = reportedFromMs { try c.encode(v, forKey: "reportedFromMs") }
+    if let v = reportedToMs { try c.encode(v, forKey: "reportedToMs") }
+    if !textQuery.isEmpty { try c.encode(textQuery, forKey: "textQuery") }
+    if order.rawValue != 0 { try c.encode(order, forKey: "order") }
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
   }
 }
 
@@ -632,6 +820,24 @@ public struct Fieldreport_V1_ListCasesResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListCasesResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_CaseSummary].self, forKey: "cases") { self.cases = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !cases.isEmpty { try c.encode(cases, forKey: "cases") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
+  }
+}
+
 extension Fieldreport_V1_ListCasesResponse: _CBridged {
   typealias CType = Fieldreport__V1__ListCasesResponse
   static let _mayRecurse = false
@@ -704,6 +910,32 @@ public struct Fieldreport_V1_DispatchCaseRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_DispatchCaseRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "targetUnitId") { self.targetUnitId = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "taskTitle") { self.taskTitle = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "allowSameUnit") { self.allowSameUnit = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if !targetUnitId.isEmpty { try c.encode(targetUnitId, forKey: "targetUnitId") }
+    if let v = taskDueAtMs { try c.encode(v, forKey: "taskDueAtMs") }
+    if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
+    if !taskTitle.isEmpty { try c.encode(taskTitle, forKey: "taskTitle") }
+    if allowSameUnit { try c.encode(allowSameUnit, forKey: "allowSameUnit") }
   }
 }
 
@@ -780,6 +1012,26 @@ public struct Fieldreport_V1_DispatchCaseResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_DispatchCaseResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_DispatchCaseResponse: _CBridged {
   typealias CType = Fieldreport__V1__DispatchCaseResponse
   static let _mayRecurse = false
@@ -841,6 +1093,26 @@ public struct Fieldreport_V1_RejectCaseRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_RejectCaseRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RejectReason.self, forKey: "reason") { self.reason = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "duplicateOfCaseId") { self.duplicateOfCaseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if reason.rawValue != 0 { try c.encode(reason, forKey: "reason") }
+    if !duplicateOfCaseId.isEmpty { try c.encode(duplicateOfCaseId, forKey: "duplicateOfCaseId") }
   }
 }
 
@@ -908,6 +1180,26 @@ public struct Fieldreport_V1_RejectCaseResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_RejectCaseResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_RejectCaseResponse: _CBridged {
   typealias CType = Fieldreport__V1__RejectCaseResponse
   static let _mayRecurse = false
@@ -966,6 +1258,24 @@ public struct Fieldreport_V1_SendBackToUnitRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_SendBackToUnitRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "newDueAtMs") { self.newDueAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if let v = newDueAtMs { try c.encode(v, forKey: "newDueAtMs") }
   }
 }
 
@@ -1034,6 +1344,26 @@ public struct Fieldreport_V1_SendBackToUnitResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SendBackToUnitResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_SendBackToUnitResponse: _CBridged {
   typealias CType = Fieldreport__V1__SendBackToUnitResponse
   static let _mayRecurse = false
@@ -1096,6 +1426,26 @@ public struct Fieldreport_V1_PublishResultRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_PublishResultRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_PublishScope.self, forKey: "scope") { self.scope = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "publishedText") { self.publishedText = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if scope.rawValue != 0 { try c.encode(scope, forKey: "scope") }
+    if !publishedText.isEmpty { try c.encode(publishedText, forKey: "publishedText") }
   }
 }
 
@@ -1163,6 +1513,26 @@ public struct Fieldreport_V1_PublishResultResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_PublishResultResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
 extension Fieldreport_V1_PublishResultResponse: _CBridged {
   typealias CType = Fieldreport__V1__PublishResultResponse
   static let _mayRecurse = false
@@ -1221,6 +1591,22 @@ public struct Fieldreport_V1_ListCategoriesRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListCategoriesRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "includeInactive") { self.includeInactive = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if includeInactive { try c.encode(includeInactive, forKey: "includeInactive") }
+  }
+}
+
 extension Fieldreport_V1_ListCategoriesRequest: _CBridged {
   typealias CType = Fieldreport__V1__ListCategoriesRequest
   static let _mayRecurse = false
@@ -1272,6 +1658,22 @@ public struct Fieldreport_V1_ListCategoriesResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListCategoriesResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_Category].self, forKey: "categories") { self.categories = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !categories.isEmpty { try c.encode(categories, forKey: "categories") }
   }
 }
 
@@ -1339,6 +1741,26 @@ public struct Fieldreport_V1_CreateCategoryRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CreateCategoryRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryCode") { self.categoryCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryName") { self.categoryName = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "defaultProcessingMs") { self.defaultProcessingMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !categoryCode.isEmpty { try c.encode(categoryCode, forKey: "categoryCode") }
+    if !categoryName.isEmpty { try c.encode(categoryName, forKey: "categoryName") }
+    if defaultProcessingMs != 0 { try c.encode(defaultProcessingMs, forKey: "defaultProcessingMs") }
+  }
+}
+
 extension Fieldreport_V1_CreateCategoryRequest: _CBridged {
   typealias CType = Fieldreport__V1__CreateCategoryRequest
   static let _mayRecurse = false
@@ -1394,6 +1816,22 @@ public struct Fieldreport_V1_CreateCategoryResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_CreateCategoryResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Category.self, forKey: "category") { self.category = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = category { try c.encode(v, forKey: "category") }
   }
 }
 
@@ -1461,6 +1899,28 @@ public struct Fieldreport_V1_UploadAttachmentRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_UploadAttachmentRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "fileName") { self.fileName = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "mediaType") { self.mediaType = v }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "data") { self.data = v.bytes }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "expectedSha256") { self.expectedSha256 = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !fileName.isEmpty { try c.encode(fileName, forKey: "fileName") }
+    if !mediaType.isEmpty { try c.encode(mediaType, forKey: "mediaType") }
+    if !data.isEmpty { try c.encode(_Base64(data), forKey: "data") }
+    if !expectedSha256.isEmpty { try c.encode(_Base64(expectedSha256), forKey: "expectedSha256") }
+  }
+}
+
 extension Fieldreport_V1_UploadAttachmentRequest: _CBridged {
   typealias CType = Fieldreport__V1__UploadAttachmentRequest
   static let _mayRecurse = false
@@ -1522,6 +1982,22 @@ public struct Fieldreport_V1_UploadAttachmentResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_UploadAttachmentResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_AttachmentRef.self, forKey: "attachment") { self.attachment = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = attachment { try c.encode(v, forKey: "attachment") }
+  }
+}
+
 extension Fieldreport_V1_UploadAttachmentResponse: _CBridged {
   typealias CType = Fieldreport__V1__UploadAttachmentResponse
   static let _mayRecurse = false
@@ -1576,6 +2052,24 @@ public struct Fieldreport_V1_GetAttachmentRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_GetAttachmentRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "attachmentId") { self.attachmentId = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "metadataOnly") { self.metadataOnly = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !attachmentId.isEmpty { try c.encode(attachmentId, forKey: "attachmentId") }
+    if metadataOnly { try c.encode(metadataOnly, forKey: "metadataOnly") }
   }
 }
 
@@ -1635,6 +2129,24 @@ public struct Fieldreport_V1_GetAttachmentResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_GetAttachmentResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_AttachmentRef.self, forKey: "attachment") { self.attachment = v }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "data") { self.data = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = attachment { try c.encode(v, forKey: "attachment") }
+    if !data.isEmpty { try c.encode(_Base64(data), forKey: "data") }
   }
 }
 
@@ -1706,6 +2218,30 @@ public struct Fieldreport_V1_GetUnitStatisticsRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_GetUnitStatisticsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([String].self, forKey: "unitIds") { self.unitIds = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodStartMs") { self.periodStartMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodEndMs") { self.periodEndMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_StatisticsGrouping.self, forKey: "grouping") { self.grouping = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "includeChildren") { self.includeChildren = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitIds.isEmpty { try c.encode(unitIds, forKey: "unitIds") }
+    if periodStartMs != 0 { try c.encode(periodStartMs, forKey: "periodStartMs") }
+    if periodEndMs != 0 { try c.encode(periodEndMs, forKey: "periodEndMs") }
+    if grouping.rawValue != 0 { try c.encode(grouping, forKey: "grouping") }
+    if includeChildren { try c.encode(includeChildren, forKey: "includeChildren") }
   }
 }
 
@@ -1799,6 +2335,38 @@ public struct Fieldreport_V1_UnitStatistics: WireMessage {
   }
 }
 
+extension Fieldreport_V1_UnitStatistics: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Category.self, forKey: "category") { self.category = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "earlyCount") { self.earlyCount = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "onTimeCount") { self.onTimeCount = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "lateCount") { self.lateCount = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "unclassifiedCount") { self.unclassifiedCount = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "returnedToIocCount") { self.returnedToIocCount = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "pendingCount") { self.pendingCount = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "overdueCount") { self.overdueCount = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = unit { try c.encode(v, forKey: "unit") }
+    if let v = category { try c.encode(v, forKey: "category") }
+    if earlyCount != 0 { try c.encode(earlyCount, forKey: "earlyCount") }
+    if onTimeCount != 0 { try c.encode(onTimeCount, forKey: "onTimeCount") }
+    if lateCount != 0 { try c.encode(lateCount, forKey: "lateCount") }
+    if unclassifiedCount != 0 { try c.encode(unclassifiedCount, forKey: "unclassifiedCount") }
+    if returnedToIocCount != 0 { try c.encode(returnedToIocCount, forKey: "returnedToIocCount") }
+    if pendingCount != 0 { try c.encode(pendingCount, forKey: "pendingCount") }
+    if overdueCount != 0 { try c.encode(overdueCount, forKey: "overdueCount") }
+  }
+}
+
 extension Fieldreport_V1_UnitStatistics: _CBridged {
   typealias CType = Fieldreport__V1__UnitStatistics
   static let _mayRecurse = false
@@ -1875,6 +2443,28 @@ public struct Fieldreport_V1_GetUnitStatisticsResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_GetUnitStatisticsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UnitStatistics].self, forKey: "rows") { self.rows = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodStartMs") { self.periodStartMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodEndMs") { self.periodEndMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "computedAtMs") { self.computedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !rows.isEmpty { try c.encode(rows, forKey: "rows") }
+    if periodStartMs != 0 { try c.encode(periodStartMs, forKey: "periodStartMs") }
+    if periodEndMs != 0 { try c.encode(periodEndMs, forKey: "periodEndMs") }
+    if computedAtMs != 0 { try c.encode(computedAtMs, forKey: "computedAtMs") }
   }
 }
 

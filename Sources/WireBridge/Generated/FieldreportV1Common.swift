@@ -63,6 +63,25 @@ public enum Fieldreport_V1_UnitKind: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_UnitKind: Codable {
+  /// Decodes the value's proto name (`"UNIT_KIND_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.UnitKind value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// The kind of an account.
 public enum Fieldreport_V1_UserKind: Hashable, Sendable, CaseIterable {
   /// Not set; invalid in requests.
@@ -111,6 +130,25 @@ public enum Fieldreport_V1_UserKind: Hashable, Sendable, CaseIterable {
     case .serviceAccount: return "USER_KIND_SERVICE_ACCOUNT"
     case .unrecognized: return nil
     }
+  }
+}
+
+extension Fieldreport_V1_UserKind: Codable {
+  /// Decodes the value's proto name (`"USER_KIND_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.UserKind value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
   }
 }
 
@@ -183,6 +221,25 @@ public enum Fieldreport_V1_RoleKind: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_RoleKind: Codable {
+  /// Decodes the value's proto name (`"ROLE_KIND_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.RoleKind value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// The subject type chosen when registering a role ("Đối tượng"). Staff roles require
 /// SUBJECT_KIND_CIVIL_SERVANT, as the source's registration note insists ("Chọn đúng đối
 /// tượng: CCVC").
@@ -233,6 +290,25 @@ public enum Fieldreport_V1_SubjectKind: Hashable, Sendable, CaseIterable {
     case .contractor: return "SUBJECT_KIND_CONTRACTOR"
     case .unrecognized: return nil
     }
+  }
+}
+
+extension Fieldreport_V1_SubjectKind: Codable {
+  /// Decodes the value's proto name (`"SUBJECT_KIND_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.SubjectKind value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
   }
 }
 
@@ -288,6 +364,25 @@ public enum Fieldreport_V1_RoleStatus: Hashable, Sendable, CaseIterable {
     case .revoked: return "ROLE_STATUS_REVOKED"
     case .unrecognized: return nil
     }
+  }
+}
+
+extension Fieldreport_V1_RoleStatus: Codable {
+  /// Decodes the value's proto name (`"ROLE_STATUS_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.RoleStatus value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
   }
 }
 
@@ -375,6 +470,25 @@ public enum Fieldreport_V1_CaseState: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_CaseState: Codable {
+  /// Decodes the value's proto name (`"CASE_STATE_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.CaseState value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// The task type of the unit-level work item (Loại công việc).
 public enum Fieldreport_V1_TaskKind: Hashable, Sendable, CaseIterable {
   /// Not set; the server uses TASK_KIND_FIELD_REPORT.
@@ -417,6 +531,25 @@ public enum Fieldreport_V1_TaskKind: Hashable, Sendable, CaseIterable {
     case .professionalWork: return "TASK_KIND_PROFESSIONAL_WORK"
     case .unrecognized: return nil
     }
+  }
+}
+
+extension Fieldreport_V1_TaskKind: Codable {
+  /// Decodes the value's proto name (`"TASK_KIND_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.TaskKind value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
   }
 }
 
@@ -485,6 +618,25 @@ public enum Fieldreport_V1_OutputProductKind: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_OutputProductKind: Codable {
+  /// Decodes the value's proto name (`"OUTPUT_PRODUCT_KIND_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.OutputProductKind value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// How a step (or a unit task) finished against its due time. With due time D and completion
 /// time C: early when C < D - 24 h; on time when D - 24 h <= C <= D; late when C > D.
 /// Open steps are pending until D passes, then overdue.
@@ -544,6 +696,25 @@ public enum Fieldreport_V1_Timeliness: Hashable, Sendable, CaseIterable {
     case .overdue: return "TIMELINESS_OVERDUE"
     case .unrecognized: return nil
     }
+  }
+}
+
+extension Fieldreport_V1_Timeliness: Codable {
+  /// Decodes the value's proto name (`"TIMELINESS_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.Timeliness value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
   }
 }
 
@@ -665,6 +836,25 @@ public enum Fieldreport_V1_JournalAction: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_JournalAction: Codable {
+  /// Decodes the value's proto name (`"JOURNAL_ACTION_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.JournalAction value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// Why the IOC rejected a report.
 public enum Fieldreport_V1_RejectReason: Hashable, Sendable, CaseIterable {
   /// Not set; invalid in RejectCaseRequest.
@@ -720,6 +910,25 @@ public enum Fieldreport_V1_RejectReason: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_RejectReason: Codable {
+  /// Decodes the value's proto name (`"REJECT_REASON_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.RejectReason value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// Who may see a published result.
 public enum Fieldreport_V1_PublishScope: Hashable, Sendable, CaseIterable {
   /// Not set; invalid in PublishResultRequest.
@@ -765,6 +974,25 @@ public enum Fieldreport_V1_PublishScope: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_PublishScope: Codable {
+  /// Decodes the value's proto name (`"PUBLISH_SCOPE_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.PublishScope value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// A reference to a unit, as embedded in other messages.
 public struct Fieldreport_V1_UnitRef: WireMessage {
   /// The message's full name in the .proto files.
@@ -801,6 +1029,26 @@ public struct Fieldreport_V1_UnitRef: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_UnitRef: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitName") { self.unitName = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitKind.self, forKey: "unitKind") { self.unitKind = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if !unitName.isEmpty { try c.encode(unitName, forKey: "unitName") }
+    if unitKind.rawValue != 0 { try c.encode(unitKind, forKey: "unitKind") }
   }
 }
 
@@ -862,6 +1110,24 @@ public struct Fieldreport_V1_UserRef: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_UserRef: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "fullName") { self.fullName = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if !fullName.isEmpty { try c.encode(fullName, forKey: "fullName") }
   }
 }
 
@@ -934,6 +1200,32 @@ public struct Fieldreport_V1_Unit: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_Unit: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitCode") { self.unitCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitName") { self.unitName = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitKind.self, forKey: "unitKind") { self.unitKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "parentUnitId") { self.parentUnitId = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "createdAtMs") { self.createdAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if !unitCode.isEmpty { try c.encode(unitCode, forKey: "unitCode") }
+    if !unitName.isEmpty { try c.encode(unitName, forKey: "unitName") }
+    if unitKind.rawValue != 0 { try c.encode(unitKind, forKey: "unitKind") }
+    if !parentUnitId.isEmpty { try c.encode(parentUnitId, forKey: "parentUnitId") }
+    if createdAtMs != 0 { try c.encode(createdAtMs, forKey: "createdAtMs") }
   }
 }
 
@@ -1020,6 +1312,36 @@ public struct Fieldreport_V1_UserSummary: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_UserSummary: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "username") { self.username = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "fullName") { self.fullName = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserKind.self, forKey: "userKind") { self.userKind = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "disabled") { self.disabled = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "phone") { self.phone = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "displayUnit") { self.displayUnit = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "positionTitle") { self.positionTitle = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if !username.isEmpty { try c.encode(username, forKey: "username") }
+    if !fullName.isEmpty { try c.encode(fullName, forKey: "fullName") }
+    if userKind.rawValue != 0 { try c.encode(userKind, forKey: "userKind") }
+    if disabled { try c.encode(disabled, forKey: "disabled") }
+    if !phone.isEmpty { try c.encode(phone, forKey: "phone") }
+    if let v = displayUnit { try c.encode(v, forKey: "displayUnit") }
+    if !positionTitle.isEmpty { try c.encode(positionTitle, forKey: "positionTitle") }
   }
 }
 
@@ -1130,6 +1452,48 @@ public struct Fieldreport_V1_RoleGrant: WireMessage {
   }
 }
 
+extension Fieldreport_V1_RoleGrant: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "grantId") { self.grantId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "user") { self.user = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleKind.self, forKey: "roleKind") { self.roleKind = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_SubjectKind.self, forKey: "subjectKind") { self.subjectKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "positionTitle") { self.positionTitle = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleStatus.self, forKey: "status") { self.status = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "requestNote") { self.requestNote = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "requestedAtMs") { self.requestedAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "decidedAtMs") { self.decidedAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "decidedBy") { self.decidedBy = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "decisionNote") { self.decisionNote = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "revokedAtMs") { self.revokedAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "revokedBy") { self.revokedBy = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !grantId.isEmpty { try c.encode(grantId, forKey: "grantId") }
+    if let v = user { try c.encode(v, forKey: "user") }
+    if let v = unit { try c.encode(v, forKey: "unit") }
+    if roleKind.rawValue != 0 { try c.encode(roleKind, forKey: "roleKind") }
+    if subjectKind.rawValue != 0 { try c.encode(subjectKind, forKey: "subjectKind") }
+    if !positionTitle.isEmpty { try c.encode(positionTitle, forKey: "positionTitle") }
+    if status.rawValue != 0 { try c.encode(status, forKey: "status") }
+    if !requestNote.isEmpty { try c.encode(requestNote, forKey: "requestNote") }
+    if requestedAtMs != 0 { try c.encode(requestedAtMs, forKey: "requestedAtMs") }
+    if let v = decidedAtMs { try c.encode(v, forKey: "decidedAtMs") }
+    if let v = decidedBy { try c.encode(v, forKey: "decidedBy") }
+    if !decisionNote.isEmpty { try c.encode(decisionNote, forKey: "decisionNote") }
+    if let v = revokedAtMs { try c.encode(v, forKey: "revokedAtMs") }
+    if let v = revokedBy { try c.encode(v, forKey: "revokedBy") }
+  }
+}
+
 extension Fieldreport_V1_RoleGrant: _CBridged {
   typealias CType = Fieldreport__V1__RoleGrant
   static let _mayRecurse = false
@@ -1231,6 +1595,32 @@ public struct Fieldreport_V1_TransferGroup: WireMessage {
   }
 }
 
+extension Fieldreport_V1_TransferGroup: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "groupId") { self.groupId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "groupName") { self.groupName = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "members") { self.members = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "createdAtMs") { self.createdAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "updatedAtMs") { self.updatedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !groupId.isEmpty { try c.encode(groupId, forKey: "groupId") }
+    if let v = unit { try c.encode(v, forKey: "unit") }
+    if !groupName.isEmpty { try c.encode(groupName, forKey: "groupName") }
+    if !members.isEmpty { try c.encode(members, forKey: "members") }
+    if createdAtMs != 0 { try c.encode(createdAtMs, forKey: "createdAtMs") }
+    if updatedAtMs != 0 { try c.encode(updatedAtMs, forKey: "updatedAtMs") }
+  }
+}
+
 extension Fieldreport_V1_TransferGroup: _CBridged {
   typealias CType = Fieldreport__V1__TransferGroup
   static let _mayRecurse = false
@@ -1309,6 +1699,30 @@ public struct Fieldreport_V1_Category: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_Category: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryId") { self.categoryId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryCode") { self.categoryCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryName") { self.categoryName = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "active") { self.active = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "defaultProcessingMs") { self.defaultProcessingMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !categoryId.isEmpty { try c.encode(categoryId, forKey: "categoryId") }
+    if !categoryCode.isEmpty { try c.encode(categoryCode, forKey: "categoryCode") }
+    if !categoryName.isEmpty { try c.encode(categoryName, forKey: "categoryName") }
+    if active { try c.encode(active, forKey: "active") }
+    if defaultProcessingMs != 0 { try c.encode(defaultProcessingMs, forKey: "defaultProcessingMs") }
   }
 }
 
@@ -1392,6 +1806,34 @@ public struct Fieldreport_V1_AttachmentRef: WireMessage {
   }
 }
 
+extension Fieldreport_V1_AttachmentRef: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "attachmentId") { self.attachmentId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "fileName") { self.fileName = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "mediaType") { self.mediaType = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "sizeBytes") { self.sizeBytes = v }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "sha256") { self.sha256 = v.bytes }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "uploadedAtMs") { self.uploadedAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "uploadedBy") { self.uploadedBy = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !attachmentId.isEmpty { try c.encode(attachmentId, forKey: "attachmentId") }
+    if !fileName.isEmpty { try c.encode(fileName, forKey: "fileName") }
+    if !mediaType.isEmpty { try c.encode(mediaType, forKey: "mediaType") }
+    if sizeBytes != 0 { try c.encode(sizeBytes, forKey: "sizeBytes") }
+    if !sha256.isEmpty { try c.encode(_Base64(sha256), forKey: "sha256") }
+    if uploadedAtMs != 0 { try c.encode(uploadedAtMs, forKey: "uploadedAtMs") }
+    if let v = uploadedBy { try c.encode(v, forKey: "uploadedBy") }
+  }
+}
+
 extension Fieldreport_V1_AttachmentRef: _CBridged {
   typealias CType = Fieldreport__V1__AttachmentRef
   static let _mayRecurse = false
@@ -1461,6 +1903,24 @@ public struct Fieldreport_V1_GeoPoint: WireMessage {
   }
 }
 
+extension Fieldreport_V1_GeoPoint: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Double.self, forKey: "latitude") { self.latitude = v }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "longitude") { self.longitude = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if latitude != 0 { try c.encode(latitude, forKey: "latitude") }
+    if longitude != 0 { try c.encode(longitude, forKey: "longitude") }
+  }
+}
+
 extension Fieldreport_V1_GeoPoint: _CBridged {
   typealias CType = Fieldreport__V1__GeoPoint
   static let _mayRecurse = false
@@ -1526,6 +1986,28 @@ public struct Fieldreport_V1_ReporterInfo: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ReporterInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "fullName") { self.fullName = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "phone") { self.phone = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "citizenUserId") { self.citizenUserId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "email") { self.email = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !fullName.isEmpty { try c.encode(fullName, forKey: "fullName") }
+    if !phone.isEmpty { try c.encode(phone, forKey: "phone") }
+    if !citizenUserId.isEmpty { try c.encode(citizenUserId, forKey: "citizenUserId") }
+    if !email.isEmpty { try c.encode(email, forKey: "email") }
   }
 }
 
@@ -1622,6 +2104,44 @@ public struct Fieldreport_V1_ReportInfo: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ReportInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "reportCode") { self.reportCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "title") { self.title = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedAtMs") { self.reportedAtMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "eventAddress") { self.eventAddress = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_GeoPoint.self, forKey: "location") { self.location = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Category.self, forKey: "category") { self.category = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "reporterAllowsPublic") { self.reporterAllowsPublic = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ReporterInfo.self, forKey: "reporter") { self.reporter = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "platformReference") { self.platformReference = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "linkedCaseId") { self.linkedCaseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !reportCode.isEmpty { try c.encode(reportCode, forKey: "reportCode") }
+    if !title.isEmpty { try c.encode(title, forKey: "title") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if reportedAtMs != 0 { try c.encode(reportedAtMs, forKey: "reportedAtMs") }
+    if !eventAddress.isEmpty { try c.encode(eventAddress, forKey: "eventAddress") }
+    if let v = location { try c.encode(v, forKey: "location") }
+    if let v = category { try c.encode(v, forKey: "category") }
+    if reporterAllowsPublic { try c.encode(reporterAllowsPublic, forKey: "reporterAllowsPublic") }
+    if let v = reporter { try c.encode(v, forKey: "reporter") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+    if !platformReference.isEmpty { try c.encode(platformReference, forKey: "platformReference") }
+    if !linkedCaseId.isEmpty { try c.encode(linkedCaseId, forKey: "linkedCaseId") }
+  }
+}
+
 extension Fieldreport_V1_ReportInfo: _CBridged {
   typealias CType = Fieldreport__V1__ReportInfo
   static let _mayRecurse = false
@@ -1710,6 +2230,26 @@ public struct Fieldreport_V1_HandlerRef: WireMessage {
   }
 }
 
+extension Fieldreport_V1_HandlerRef: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "user") { self.user = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "pendingRecipients") { self.pendingRecipients = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = unit { try c.encode(v, forKey: "unit") }
+    if let v = user { try c.encode(v, forKey: "user") }
+    if !pendingRecipients.isEmpty { try c.encode(pendingRecipients, forKey: "pendingRecipients") }
+  }
+}
+
 extension Fieldreport_V1_HandlerRef: _CBridged {
   typealias CType = Fieldreport__V1__HandlerRef
   static let _mayRecurse = false
@@ -1792,6 +2332,32 @@ public struct Fieldreport_V1_ActionCommon: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ActionCommon: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "expectedVersion") { self.expectedVersion = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "idempotencyKey") { self.idempotencyKey = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "attachmentIds") { self.attachmentIds = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "notifyMobileApp") { self.notifyMobileApp = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if expectedVersion != 0 { try c.encode(expectedVersion, forKey: "expectedVersion") }
+    if !idempotencyKey.isEmpty { try c.encode(idempotencyKey, forKey: "idempotencyKey") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if !attachmentIds.isEmpty { try c.encode(attachmentIds, forKey: "attachmentIds") }
+    if notifyMobileApp { try c.encode(notifyMobileApp, forKey: "notifyMobileApp") }
   }
 }
 
@@ -1921,6 +2487,54 @@ public struct Fieldreport_V1_CaseSummary: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CaseSummary: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reportCode") { self.reportCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "title") { self.title = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "state") { self.state = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "version") { self.version = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "currentUnit") { self.currentUnit = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_HandlerRef.self, forKey: "currentHandler") { self.currentHandler = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "senderLabel") { self.senderLabel = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "stepStartedAtMs") { self.stepStartedAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "stepDueAtMs") { self.stepDueAtMs = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "overdue") { self.overdue = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryId") { self.categoryId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "categoryName") { self.categoryName = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "isPublic") { self.isPublic = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedAtMs") { self.reportedAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "updatedAtMs") { self.updatedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if !reportCode.isEmpty { try c.encode(reportCode, forKey: "reportCode") }
+    if !title.isEmpty { try c.encode(title, forKey: "title") }
+    if state.rawValue != 0 { try c.encode(state, forKey: "state") }
+    if version != 0 { try c.encode(version, forKey: "version") }
+    if let v = currentUnit { try c.encode(v, forKey: "currentUnit") }
+    if let v = currentHandler { try c.encode(v, forKey: "currentHandler") }
+    if !senderLabel.isEmpty { try c.encode(senderLabel, forKey: "senderLabel") }
+    if stepStartedAtMs != 0 { try c.encode(stepStartedAtMs, forKey: "stepStartedAtMs") }
+    if let v = stepDueAtMs { try c.encode(v, forKey: "stepDueAtMs") }
+    if overdue { try c.encode(overdue, forKey: "overdue") }
+    if !categoryId.isEmpty { try c.encode(categoryId, forKey: "categoryId") }
+    if !categoryName.isEmpty { try c.encode(categoryName, forKey: "categoryName") }
+    if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
+    if isPublic { try c.encode(isPublic, forKey: "isPublic") }
+    if reportedAtMs != 0 { try c.encode(reportedAtMs, forKey: "reportedAtMs") }
+    if updatedAtMs != 0 { try c.encode(updatedAtMs, forKey: "updatedAtMs") }
+  }
+}
+
 extension Fieldreport_V1_CaseSummary: _CBridged {
   typealias CType = Fieldreport__V1__CaseSummary
   static let _mayRecurse = false
@@ -2043,6 +2657,44 @@ public struct Fieldreport_V1_TaskInfo: WireMessage {
   }
 }
 
+extension Fieldreport_V1_TaskInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "taskId") { self.taskId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "title") { self.title = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "startAtMs") { self.startAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "returnDeadlineAtMs") { self.returnDeadlineAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "completedAtMs") { self.completedAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Timeliness.self, forKey: "timeliness") { self.timeliness = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !taskId.isEmpty { try c.encode(taskId, forKey: "taskId") }
+    if let v = unit { try c.encode(v, forKey: "unit") }
+    if !title.isEmpty { try c.encode(title, forKey: "title") }
+    if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if startAtMs != 0 { try c.encode(startAtMs, forKey: "startAtMs") }
+    if let v = dueAtMs { try c.encode(v, forKey: "dueAtMs") }
+    if returnDeadlineAtMs != 0 { try c.encode(returnDeadlineAtMs, forKey: "returnDeadlineAtMs") }
+    if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+    if let v = completedAtMs { try c.encode(v, forKey: "completedAtMs") }
+    if timeliness.rawValue != 0 { try c.encode(timeliness, forKey: "timeliness") }
+  }
+}
+
 extension Fieldreport_V1_TaskInfo: _CBridged {
   typealias CType = Fieldreport__V1__TaskInfo
   static let _mayRecurse = false
@@ -2161,6 +2813,46 @@ public struct Fieldreport_V1_Assignment: WireMessage {
   }
 }
 
+extension Fieldreport_V1_Assignment: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "assignmentId") { self.assignmentId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "mainHandler") { self.mainHandler = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "coordinators") { self.coordinators = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "followers") { self.followers = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "startAtMs") { self.startAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "doNotPublish") { self.doNotPublish = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "assignedBy") { self.assignedBy = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "assignedAtMs") { self.assignedAtMs = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !assignmentId.isEmpty { try c.encode(assignmentId, forKey: "assignmentId") }
+    if let v = mainHandler { try c.encode(v, forKey: "mainHandler") }
+    if !coordinators.isEmpty { try c.encode(coordinators, forKey: "coordinators") }
+    if !followers.isEmpty { try c.encode(followers, forKey: "followers") }
+    if startAtMs != 0 { try c.encode(startAtMs, forKey: "startAtMs") }
+    if dueAtMs != 0 { try c.encode(dueAtMs, forKey: "dueAtMs") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+    if doNotPublish { try c.encode(doNotPublish, forKey: "doNotPublish") }
+    if let v = assignedBy { try c.encode(v, forKey: "assignedBy") }
+    if assignedAtMs != 0 { try c.encode(assignedAtMs, forKey: "assignedAtMs") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+  }
+}
+
 extension Fieldreport_V1_Assignment: _CBridged {
   typealias CType = Fieldreport__V1__Assignment
   static let _mayRecurse = false
@@ -2266,6 +2958,32 @@ public struct Fieldreport_V1_PreviousStep: WireMessage {
   }
 }
 
+extension Fieldreport_V1_PreviousStep: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "actor") { self.actor = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "actorUnit") { self.actorUnit = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "action") { self.action = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "actedAtMs") { self.actedAtMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = actor { try c.encode(v, forKey: "actor") }
+    if let v = actorUnit { try c.encode(v, forKey: "actorUnit") }
+    if action.rawValue != 0 { try c.encode(action, forKey: "action") }
+    if actedAtMs != 0 { try c.encode(actedAtMs, forKey: "actedAtMs") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+  }
+}
+
 extension Fieldreport_V1_PreviousStep: _CBridged {
   typealias CType = Fieldreport__V1__PreviousStep
   static let _mayRecurse = false
@@ -2346,6 +3064,30 @@ public struct Fieldreport_V1_Contribution: WireMessage {
   }
 }
 
+extension Fieldreport_V1_Contribution: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "journalEntryId") { self.journalEntryId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "contributor") { self.contributor = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "addedAtMs") { self.addedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !journalEntryId.isEmpty { try c.encode(journalEntryId, forKey: "journalEntryId") }
+    if let v = contributor { try c.encode(v, forKey: "contributor") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+    if addedAtMs != 0 { try c.encode(addedAtMs, forKey: "addedAtMs") }
+  }
+}
+
 extension Fieldreport_V1_Contribution: _CBridged {
   typealias CType = Fieldreport__V1__Contribution
   static let _mayRecurse = false
@@ -2418,6 +3160,28 @@ public struct Fieldreport_V1_Draft: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_Draft: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "savedAtMs") { self.savedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+    if savedAtMs != 0 { try c.encode(savedAtMs, forKey: "savedAtMs") }
   }
 }
 
@@ -2506,6 +3270,36 @@ public struct Fieldreport_V1_ResultInfo: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ResultInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "replyText") { self.replyText = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "submittedBy") { self.submittedBy = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "submittedAtMs") { self.submittedAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "approvedBy") { self.approvedBy = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "approvedAtMs") { self.approvedAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !replyText.isEmpty { try c.encode(replyText, forKey: "replyText") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+    if let v = submittedBy { try c.encode(v, forKey: "submittedBy") }
+    if submittedAtMs != 0 { try c.encode(submittedAtMs, forKey: "submittedAtMs") }
+    if let v = approvedBy { try c.encode(v, forKey: "approvedBy") }
+    if let v = approvedAtMs { try c.encode(v, forKey: "approvedAtMs") }
+    if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+  }
+}
+
 extension Fieldreport_V1_ResultInfo: _CBridged {
   typealias CType = Fieldreport__V1__ResultInfo
   static let _mayRecurse = false
@@ -2587,6 +3381,26 @@ public struct Fieldreport_V1_MonitoringRecipient: WireMessage {
   }
 }
 
+extension Fieldreport_V1_MonitoringRecipient: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "recipient") { self.recipient = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "acknowledgedAtMs") { self.acknowledgedAtMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "acknowledgementNote") { self.acknowledgementNote = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = recipient { try c.encode(v, forKey: "recipient") }
+    if let v = acknowledgedAtMs { try c.encode(v, forKey: "acknowledgedAtMs") }
+    if !acknowledgementNote.isEmpty { try c.encode(acknowledgementNote, forKey: "acknowledgementNote") }
+  }
+}
+
 extension Fieldreport_V1_MonitoringRecipient: _CBridged {
   typealias CType = Fieldreport__V1__MonitoringRecipient
   static let _mayRecurse = false
@@ -2660,6 +3474,32 @@ public struct Fieldreport_V1_MonitoringInfo: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_MonitoringInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "transferredBy") { self.transferredBy = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "transferredAtMs") { self.transferredAtMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_TransferGroup].self, forKey: "groups") { self.groups = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_MonitoringRecipient].self, forKey: "recipients") { self.recipients = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "closedAtMs") { self.closedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = transferredBy { try c.encode(v, forKey: "transferredBy") }
+    if transferredAtMs != 0 { try c.encode(transferredAtMs, forKey: "transferredAtMs") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if !groups.isEmpty { try c.encode(groups, forKey: "groups") }
+    if !recipients.isEmpty { try c.encode(recipients, forKey: "recipients") }
+    if let v = closedAtMs { try c.encode(v, forKey: "closedAtMs") }
   }
 }
 
@@ -2750,6 +3590,30 @@ public struct Fieldreport_V1_RejectionInfo: WireMessage {
   }
 }
 
+extension Fieldreport_V1_RejectionInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RejectReason.self, forKey: "reason") { self.reason = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "duplicateOfCaseId") { self.duplicateOfCaseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "note") { self.note = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "rejectedBy") { self.rejectedBy = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "rejectedAtMs") { self.rejectedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if reason.rawValue != 0 { try c.encode(reason, forKey: "reason") }
+    if !duplicateOfCaseId.isEmpty { try c.encode(duplicateOfCaseId, forKey: "duplicateOfCaseId") }
+    if !note.isEmpty { try c.encode(note, forKey: "note") }
+    if let v = rejectedBy { try c.encode(v, forKey: "rejectedBy") }
+    if rejectedAtMs != 0 { try c.encode(rejectedAtMs, forKey: "rejectedAtMs") }
+  }
+}
+
 extension Fieldreport_V1_RejectionInfo: _CBridged {
   typealias CType = Fieldreport__V1__RejectionInfo
   static let _mayRecurse = false
@@ -2821,6 +3685,30 @@ public struct Fieldreport_V1_PublicationInfo: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_PublicationInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_PublishScope.self, forKey: "scope") { self.scope = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "publishedText") { self.publishedText = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "publishedBy") { self.publishedBy = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "publishedAtMs") { self.publishedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if scope.rawValue != 0 { try c.encode(scope, forKey: "scope") }
+    if !publishedText.isEmpty { try c.encode(publishedText, forKey: "publishedText") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+    if let v = publishedBy { try c.encode(v, forKey: "publishedBy") }
+    if publishedAtMs != 0 { try c.encode(publishedAtMs, forKey: "publishedAtMs") }
   }
 }
 
@@ -2933,6 +3821,48 @@ public struct Fieldreport_V1_CaseDetail: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CaseDetail: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "summary") { self.summary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ReportInfo.self, forKey: "report") { self.report = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_TaskInfo.self, forKey: "task") { self.task = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Assignment.self, forKey: "assignment") { self.assignment = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_PreviousStep.self, forKey: "previousStep") { self.previousStep = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ResultInfo.self, forKey: "result") { self.result = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_Contribution].self, forKey: "contributions") { self.contributions = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Draft.self, forKey: "myDraft") { self.myDraft = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_MonitoringInfo.self, forKey: "monitoring") { self.monitoring = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RejectionInfo.self, forKey: "rejection") { self.rejection = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_PublicationInfo.self, forKey: "publication") { self.publication = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_JournalAction].self, forKey: "availableActions") { self.availableActions = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "replyTemplate") { self.replyTemplate = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "linkedCaseIds") { self.linkedCaseIds = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = summary { try c.encode(v, forKey: "summary") }
+    if let v = report { try c.encode(v, forKey: "report") }
+    if let v = task { try c.encode(v, forKey: "task") }
+    if let v = assignment { try c.encode(v, forKey: "assignment") }
+    if let v = previousStep { try c.encode(v, forKey: "previousStep") }
+    if let v = result { try c.encode(v, forKey: "result") }
+    if !contributions.isEmpty { try c.encode(contributions, forKey: "contributions") }
+    if let v = myDraft { try c.encode(v, forKey: "myDraft") }
+    if let v = monitoring { try c.encode(v, forKey: "monitoring") }
+    if let v = rejection { try c.encode(v, forKey: "rejection") }
+    if let v = publication { try c.encode(v, forKey: "publication") }
+    if !availableActions.isEmpty { try c.encode(availableActions, forKey: "availableActions") }
+    if !replyTemplate.isEmpty { try c.encode(replyTemplate, forKey: "replyTemplate") }
+    if !linkedCaseIds.isEmpty { try c.encode(linkedCaseIds, forKey: "linkedCaseIds") }
+  }
+}
+
 extension Fieldreport_V1_CaseDetail: _CBridged {
   typealias CType = Fieldreport__V1__CaseDetail
   static let _mayRecurse = false
@@ -3031,6 +3961,26 @@ public struct Fieldreport_V1_DispatchDetails: WireMessage {
   }
 }
 
+extension Fieldreport_V1_DispatchDetails: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "targetUnit") { self.targetUnit = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = targetUnit { try c.encode(v, forKey: "targetUnit") }
+    if let v = taskDueAtMs { try c.encode(v, forKey: "taskDueAtMs") }
+    if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
+  }
+}
+
 extension Fieldreport_V1_DispatchDetails: _CBridged {
   typealias CType = Fieldreport__V1__DispatchDetails
   static let _mayRecurse = false
@@ -3092,6 +4042,24 @@ public struct Fieldreport_V1_MonitoringDetails: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_MonitoringDetails: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "recipients") { self.recipients = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "groupIds") { self.groupIds = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !recipients.isEmpty { try c.encode(recipients, forKey: "recipients") }
+    if !groupIds.isEmpty { try c.encode(groupIds, forKey: "groupIds") }
   }
 }
 
@@ -3162,6 +4130,24 @@ public struct Fieldreport_V1_ReturnDetails: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ReturnDetails: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "returnedTo") { self.returnedTo = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "newDueAtMs") { self.newDueAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = returnedTo { try c.encode(v, forKey: "returnedTo") }
+    if let v = newDueAtMs { try c.encode(v, forKey: "newDueAtMs") }
+  }
+}
+
 extension Fieldreport_V1_ReturnDetails: _CBridged {
   typealias CType = Fieldreport__V1__ReturnDetails
   static let _mayRecurse = false
@@ -3227,6 +4213,26 @@ public struct Fieldreport_V1_SubmitResultDetails: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SubmitResultDetails: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "nextHandler") { self.nextHandler = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = nextHandler { try c.encode(v, forKey: "nextHandler") }
+    if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
+    if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+  }
+}
+
 extension Fieldreport_V1_SubmitResultDetails: _CBridged {
   typealias CType = Fieldreport__V1__SubmitResultDetails
   static let _mayRecurse = false
@@ -3282,6 +4288,22 @@ public struct Fieldreport_V1_PublishDetails: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_PublishDetails: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_PublishScope.self, forKey: "scope") { self.scope = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if scope.rawValue != 0 { try c.encode(scope, forKey: "scope") }
   }
 }
 
@@ -3403,6 +4425,69 @@ public struct Fieldreport_V1_JournalEntry: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_JournalEntry: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "entryId") { self.entryId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "sequence") { self.sequence = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "action") { self.action = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "actor") { self.actor = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "actorUnit") { self.actorUnit = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "actedAtMs") { self.actedAtMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "notifyMobileApp") { self.notifyMobileApp = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "fromState") { self.fromState = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "toState") { self.toState = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "caseVersion") { self.caseVersion = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_HandlerRef.self, forKey: "newHandler") { self.newHandler = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Assignment.self, forKey: "assignment") { self.details = .assignment(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_DispatchDetails.self, forKey: "dispatch") { self.details = .dispatch(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RejectionInfo.self, forKey: "rejection") { self.details = .rejection(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_MonitoringDetails.self, forKey: "monitoring") { self.details = .monitoring(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ReturnDetails.self, forKey: "returned") { self.details = .returned(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_SubmitResultDetails.self, forKey: "submitted") { self.details = .submitted(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_PublishDetails.self, forKey: "published") { self.details = .published(v) }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "previousEntryHash") { self.previousEntryHash = v.bytes }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "entryHash") { self.entryHash = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !entryId.isEmpty { try c.encode(entryId, forKey: "entryId") }
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if sequence != 0 { try c.encode(sequence, forKey: "sequence") }
+    if action.rawValue != 0 { try c.encode(action, forKey: "action") }
+    if let v = actor { try c.encode(v, forKey: "actor") }
+    if let v = actorUnit { try c.encode(v, forKey: "actorUnit") }
+    if actedAtMs != 0 { try c.encode(actedAtMs, forKey: "actedAtMs") }
+    if !content.isEmpty { try c.encode(content, forKey: "content") }
+    if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
+    if notifyMobileApp { try c.encode(notifyMobileApp, forKey: "notifyMobileApp") }
+    if fromState.rawValue != 0 { try c.encode(fromState, forKey: "fromState") }
+    if toState.rawValue != 0 { try c.encode(toState, forKey: "toState") }
+    if caseVersion != 0 { try c.encode(caseVersion, forKey: "caseVersion") }
+    if let v = newHandler { try c.encode(v, forKey: "newHandler") }
+    switch details {
+    case nil: break
+    case .assignment(let v)?: try c.encode(v, forKey: "assignment")
+    case .dispatch(let v)?: try c.encode(v, forKey: "dispatch")
+    case .rejection(let v)?: try c.encode(v, forKey: "rejection")
+    case .monitoring(let v)?: try c.encode(v, forKey: "monitoring")
+    case .returned(let v)?: try c.encode(v, forKey: "returned")
+    case .submitted(let v)?: try c.encode(v, forKey: "submitted")
+    case .published(let v)?: try c.encode(v, forKey: "published")
+    }
+    if !previousEntryHash.isEmpty { try c.encode(_Base64(previousEntryHash), forKey: "previousEntryHash") }
+    if !entryHash.isEmpty { try c.encode(_Base64(entryHash), forKey: "entryHash") }
   }
 }
 

@@ -48,6 +48,25 @@ public enum Fieldreport_V1_AuthMethod: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_AuthMethod: Codable {
+  /// Decodes the value's proto name (`"AUTH_METHOD_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.AuthMethod value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// A unit admin's decision on a role request.
 public enum Fieldreport_V1_RoleDecision: Hashable, Sendable, CaseIterable {
   /// Not set; invalid.
@@ -93,6 +112,25 @@ public enum Fieldreport_V1_RoleDecision: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Fieldreport_V1_RoleDecision: Codable {
+  /// Decodes the value's proto name (`"ROLE_DECISION_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.RoleDecision value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// Login input.
 public struct Fieldreport_V1_LoginRequest: WireMessage {
   /// The message's full name in the .proto files.
@@ -129,6 +167,26 @@ public struct Fieldreport_V1_LoginRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_LoginRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "username") { self.username = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "password") { self.password = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "deviceLabel") { self.deviceLabel = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !username.isEmpty { try c.encode(username, forKey: "username") }
+    if !password.isEmpty { try c.encode(password, forKey: "password") }
+    if !deviceLabel.isEmpty { try c.encode(deviceLabel, forKey: "deviceLabel") }
   }
 }
 
@@ -199,6 +257,28 @@ public struct Fieldreport_V1_LoginResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_LoginResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "sessionToken") { self.sessionToken = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserSummary.self, forKey: "user") { self.user = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_RoleGrant].self, forKey: "roles") { self.roles = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !sessionToken.isEmpty { try c.encode(sessionToken, forKey: "sessionToken") }
+    if expiresAtMs != 0 { try c.encode(expiresAtMs, forKey: "expiresAtMs") }
+    if let v = user { try c.encode(v, forKey: "user") }
+    if !roles.isEmpty { try c.encode(roles, forKey: "roles") }
+  }
+}
+
 extension Fieldreport_V1_LoginResponse: _CBridged {
   typealias CType = Fieldreport__V1__LoginResponse
   static let _mayRecurse = false
@@ -263,6 +343,22 @@ public struct Fieldreport_V1_LogoutRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_LogoutRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "allSessions") { self.allSessions = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if allSessions { try c.encode(allSessions, forKey: "allSessions") }
+  }
+}
+
 extension Fieldreport_V1_LogoutRequest: _CBridged {
   typealias CType = Fieldreport__V1__LogoutRequest
   static let _mayRecurse = false
@@ -317,6 +413,22 @@ public struct Fieldreport_V1_LogoutResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_LogoutResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "revokedSessions") { self.revokedSessions = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if revokedSessions != 0 { try c.encode(revokedSessions, forKey: "revokedSessions") }
+  }
+}
+
 extension Fieldreport_V1_LogoutResponse: _CBridged {
   typealias CType = Fieldreport__V1__LogoutResponse
   static let _mayRecurse = false
@@ -366,6 +478,20 @@ public struct Fieldreport_V1_WhoAmIRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_WhoAmIRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    _ = decoder
+    self.init()
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    _ = encoder.container(keyedBy: _JSONKey.self)
   }
 }
 
@@ -431,6 +557,30 @@ public struct Fieldreport_V1_WhoAmIResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_WhoAmIResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserSummary.self, forKey: "user") { self.user = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_RoleGrant].self, forKey: "roles") { self.roles = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_AuthMethod.self, forKey: "authMethod") { self.authMethod = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "serverTimeMs") { self.serverTimeMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = user { try c.encode(v, forKey: "user") }
+    if !roles.isEmpty { try c.encode(roles, forKey: "roles") }
+    if authMethod.rawValue != 0 { try c.encode(authMethod, forKey: "authMethod") }
+    if let v = expiresAtMs { try c.encode(v, forKey: "expiresAtMs") }
+    if serverTimeMs != 0 { try c.encode(serverTimeMs, forKey: "serverTimeMs") }
   }
 }
 
@@ -506,6 +656,24 @@ public struct Fieldreport_V1_ChangePasswordRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ChangePasswordRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "currentPassword") { self.currentPassword = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "newPassword") { self.newPassword = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !currentPassword.isEmpty { try c.encode(currentPassword, forKey: "currentPassword") }
+    if !newPassword.isEmpty { try c.encode(newPassword, forKey: "newPassword") }
+  }
+}
+
 extension Fieldreport_V1_ChangePasswordRequest: _CBridged {
   typealias CType = Fieldreport__V1__ChangePasswordRequest
   static let _mayRecurse = false
@@ -559,6 +727,22 @@ public struct Fieldreport_V1_ChangePasswordResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ChangePasswordResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "revokedSessions") { self.revokedSessions = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if revokedSessions != 0 { try c.encode(revokedSessions, forKey: "revokedSessions") }
   }
 }
 
@@ -625,6 +809,28 @@ public struct Fieldreport_V1_CreateUnitRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CreateUnitRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitCode") { self.unitCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitName") { self.unitName = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitKind.self, forKey: "unitKind") { self.unitKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "parentUnitId") { self.parentUnitId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitCode.isEmpty { try c.encode(unitCode, forKey: "unitCode") }
+    if !unitName.isEmpty { try c.encode(unitName, forKey: "unitName") }
+    if unitKind.rawValue != 0 { try c.encode(unitKind, forKey: "unitKind") }
+    if !parentUnitId.isEmpty { try c.encode(parentUnitId, forKey: "parentUnitId") }
+  }
+}
+
 extension Fieldreport_V1_CreateUnitRequest: _CBridged {
   typealias CType = Fieldreport__V1__CreateUnitRequest
   static let _mayRecurse = false
@@ -682,6 +888,22 @@ public struct Fieldreport_V1_CreateUnitResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_CreateUnitResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Unit.self, forKey: "unit") { self.unit = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = unit { try c.encode(v, forKey: "unit") }
   }
 }
 
@@ -752,6 +974,30 @@ public struct Fieldreport_V1_ListUnitsRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListUnitsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitKind.self, forKey: "unitKind") { self.unitKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "parentUnitId") { self.parentUnitId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nameQuery") { self.nameQuery = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if unitKind.rawValue != 0 { try c.encode(unitKind, forKey: "unitKind") }
+    if !parentUnitId.isEmpty { try c.encode(parentUnitId, forKey: "parentUnitId") }
+    if !nameQuery.isEmpty { try c.encode(nameQuery, forKey: "nameQuery") }
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
+  }
+}
+
 extension Fieldreport_V1_ListUnitsRequest: _CBridged {
   typealias CType = Fieldreport__V1__ListUnitsRequest
   static let _mayRecurse = false
@@ -814,6 +1060,24 @@ public struct Fieldreport_V1_ListUnitsResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListUnitsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_Unit].self, forKey: "units") { self.units = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !units.isEmpty { try c.encode(units, forKey: "units") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
   }
 }
 
@@ -880,6 +1144,26 @@ public struct Fieldreport_V1_InitialRole: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_InitialRole: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleKind.self, forKey: "roleKind") { self.roleKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "positionTitle") { self.positionTitle = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if roleKind.rawValue != 0 { try c.encode(roleKind, forKey: "roleKind") }
+    if !positionTitle.isEmpty { try c.encode(positionTitle, forKey: "positionTitle") }
   }
 }
 
@@ -950,6 +1234,30 @@ public struct Fieldreport_V1_IssuedApiKey: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_IssuedApiKey: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "keyId") { self.keyId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "apiKey") { self.apiKey = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "issuedAtMs") { self.issuedAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !keyId.isEmpty { try c.encode(keyId, forKey: "keyId") }
+    if !apiKey.isEmpty { try c.encode(apiKey, forKey: "apiKey") }
+    if !label.isEmpty { try c.encode(label, forKey: "label") }
+    if issuedAtMs != 0 { try c.encode(issuedAtMs, forKey: "issuedAtMs") }
+    if let v = expiresAtMs { try c.encode(v, forKey: "expiresAtMs") }
   }
 }
 
@@ -1045,6 +1353,38 @@ public struct Fieldreport_V1_CreateUserRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CreateUserRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "username") { self.username = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "fullName") { self.fullName = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserKind.self, forKey: "userKind") { self.userKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "initialPassword") { self.initialPassword = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "phone") { self.phone = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "email") { self.email = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_InitialRole].self, forKey: "initialRoles") { self.initialRoles = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "apiKeyLabel") { self.apiKeyLabel = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "idempotencyKey") { self.idempotencyKey = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !username.isEmpty { try c.encode(username, forKey: "username") }
+    if !fullName.isEmpty { try c.encode(fullName, forKey: "fullName") }
+    if userKind.rawValue != 0 { try c.encode(userKind, forKey: "userKind") }
+    if !initialPassword.isEmpty { try c.encode(initialPassword, forKey: "initialPassword") }
+    if !phone.isEmpty { try c.encode(phone, forKey: "phone") }
+    if !email.isEmpty { try c.encode(email, forKey: "email") }
+    if !initialRoles.isEmpty { try c.encode(initialRoles, forKey: "initialRoles") }
+    if !apiKeyLabel.isEmpty { try c.encode(apiKeyLabel, forKey: "apiKeyLabel") }
+    if !idempotencyKey.isEmpty { try c.encode(idempotencyKey, forKey: "idempotencyKey") }
+  }
+}
+
 extension Fieldreport_V1_CreateUserRequest: _CBridged {
   typealias CType = Fieldreport__V1__CreateUserRequest
   static let _mayRecurse = false
@@ -1125,6 +1465,26 @@ public struct Fieldreport_V1_CreateUserResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CreateUserResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserSummary.self, forKey: "user") { self.user = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_RoleGrant].self, forKey: "roles") { self.roles = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_IssuedApiKey.self, forKey: "apiKey") { self.apiKey = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = user { try c.encode(v, forKey: "user") }
+    if !roles.isEmpty { try c.encode(roles, forKey: "roles") }
+    if let v = apiKey { try c.encode(v, forKey: "apiKey") }
+  }
+}
+
 extension Fieldreport_V1_CreateUserResponse: _CBridged {
   typealias CType = Fieldreport__V1__CreateUserResponse
   static let _mayRecurse = false
@@ -1193,6 +1553,26 @@ public struct Fieldreport_V1_SetUserDisabledRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SetUserDisabledRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "disabled") { self.disabled = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reason") { self.reason = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if disabled { try c.encode(disabled, forKey: "disabled") }
+    if !reason.isEmpty { try c.encode(reason, forKey: "reason") }
+  }
+}
+
 extension Fieldreport_V1_SetUserDisabledRequest: _CBridged {
   typealias CType = Fieldreport__V1__SetUserDisabledRequest
   static let _mayRecurse = false
@@ -1248,6 +1628,22 @@ public struct Fieldreport_V1_SetUserDisabledResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_SetUserDisabledResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserSummary.self, forKey: "user") { self.user = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = user { try c.encode(v, forKey: "user") }
   }
 }
 
@@ -1311,6 +1707,28 @@ public struct Fieldreport_V1_IssueApiKeyRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_IssueApiKeyRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "revokeExisting") { self.revokeExisting = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if !label.isEmpty { try c.encode(label, forKey: "label") }
+    if revokeExisting { try c.encode(revokeExisting, forKey: "revokeExisting") }
+    if let v = expiresAtMs { try c.encode(v, forKey: "expiresAtMs") }
   }
 }
 
@@ -1380,6 +1798,24 @@ public struct Fieldreport_V1_IssueApiKeyResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_IssueApiKeyResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_IssuedApiKey.self, forKey: "apiKey") { self.apiKey = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "revokedKeyIds") { self.revokedKeyIds = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = apiKey { try c.encode(v, forKey: "apiKey") }
+    if !revokedKeyIds.isEmpty { try c.encode(revokedKeyIds, forKey: "revokedKeyIds") }
+  }
+}
+
 extension Fieldreport_V1_IssueApiKeyResponse: _CBridged {
   typealias CType = Fieldreport__V1__IssueApiKeyResponse
   static let _mayRecurse = false
@@ -1440,6 +1876,22 @@ public struct Fieldreport_V1_RevokeApiKeyRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_RevokeApiKeyRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "keyId") { self.keyId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !keyId.isEmpty { try c.encode(keyId, forKey: "keyId") }
+  }
+}
+
 extension Fieldreport_V1_RevokeApiKeyRequest: _CBridged {
   typealias CType = Fieldreport__V1__RevokeApiKeyRequest
   static let _mayRecurse = false
@@ -1491,6 +1943,22 @@ public struct Fieldreport_V1_RevokeApiKeyResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_RevokeApiKeyResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "revokedAtMs") { self.revokedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if revokedAtMs != 0 { try c.encode(revokedAtMs, forKey: "revokedAtMs") }
   }
 }
 
@@ -1566,6 +2034,34 @@ public struct Fieldreport_V1_SearchUsersRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SearchUsersRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "query") { self.query = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleKind.self, forKey: "roleKind") { self.roleKind = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserKind.self, forKey: "userKind") { self.userKind = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "includeDisabled") { self.includeDisabled = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !query.isEmpty { try c.encode(query, forKey: "query") }
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if roleKind.rawValue != 0 { try c.encode(roleKind, forKey: "roleKind") }
+    if userKind.rawValue != 0 { try c.encode(userKind, forKey: "userKind") }
+    if includeDisabled { try c.encode(includeDisabled, forKey: "includeDisabled") }
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
+  }
+}
+
 extension Fieldreport_V1_SearchUsersRequest: _CBridged {
   typealias CType = Fieldreport__V1__SearchUsersRequest
   static let _mayRecurse = false
@@ -1632,6 +2128,24 @@ public struct Fieldreport_V1_SearchUsersResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_SearchUsersResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UserSummary].self, forKey: "users") { self.users = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !users.isEmpty { try c.encode(users, forKey: "users") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
   }
 }
 
@@ -1710,6 +2224,32 @@ public struct Fieldreport_V1_RequestRoleRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_RequestRoleRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_SubjectKind.self, forKey: "subjectKind") { self.subjectKind = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleKind.self, forKey: "roleKind") { self.roleKind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "positionTitle") { self.positionTitle = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "requestNote") { self.requestNote = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "idempotencyKey") { self.idempotencyKey = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if subjectKind.rawValue != 0 { try c.encode(subjectKind, forKey: "subjectKind") }
+    if roleKind.rawValue != 0 { try c.encode(roleKind, forKey: "roleKind") }
+    if !positionTitle.isEmpty { try c.encode(positionTitle, forKey: "positionTitle") }
+    if !requestNote.isEmpty { try c.encode(requestNote, forKey: "requestNote") }
+    if !idempotencyKey.isEmpty { try c.encode(idempotencyKey, forKey: "idempotencyKey") }
+  }
+}
+
 extension Fieldreport_V1_RequestRoleRequest: _CBridged {
   typealias CType = Fieldreport__V1__RequestRoleRequest
   static let _mayRecurse = false
@@ -1771,6 +2311,22 @@ public struct Fieldreport_V1_RequestRoleResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_RequestRoleResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleGrant.self, forKey: "grant") { self.grant = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = grant { try c.encode(v, forKey: "grant") }
   }
 }
 
@@ -1840,6 +2396,30 @@ public struct Fieldreport_V1_ListRoleRequestsRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListRoleRequestsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleStatus.self, forKey: "status") { self.status = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "mineOnly") { self.mineOnly = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if status.rawValue != 0 { try c.encode(status, forKey: "status") }
+    if mineOnly { try c.encode(mineOnly, forKey: "mineOnly") }
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
+  }
+}
+
 extension Fieldreport_V1_ListRoleRequestsRequest: _CBridged {
   typealias CType = Fieldreport__V1__ListRoleRequestsRequest
   static let _mayRecurse = false
@@ -1902,6 +2482,24 @@ public struct Fieldreport_V1_ListRoleRequestsResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListRoleRequestsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_RoleGrant].self, forKey: "grants") { self.grants = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !grants.isEmpty { try c.encode(grants, forKey: "grants") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
   }
 }
 
@@ -1971,6 +2569,26 @@ public struct Fieldreport_V1_DecideRoleRequestRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_DecideRoleRequestRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "grantId") { self.grantId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleDecision.self, forKey: "decision") { self.decision = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "decisionNote") { self.decisionNote = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !grantId.isEmpty { try c.encode(grantId, forKey: "grantId") }
+    if decision.rawValue != 0 { try c.encode(decision, forKey: "decision") }
+    if !decisionNote.isEmpty { try c.encode(decisionNote, forKey: "decisionNote") }
+  }
+}
+
 extension Fieldreport_V1_DecideRoleRequestRequest: _CBridged {
   typealias CType = Fieldreport__V1__DecideRoleRequestRequest
   static let _mayRecurse = false
@@ -2026,6 +2644,22 @@ public struct Fieldreport_V1_DecideRoleRequestResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_DecideRoleRequestResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleGrant.self, forKey: "grant") { self.grant = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = grant { try c.encode(v, forKey: "grant") }
   }
 }
 
@@ -2086,6 +2720,24 @@ public struct Fieldreport_V1_ListUserRolesRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListUserRolesRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "includeInactive") { self.includeInactive = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if includeInactive { try c.encode(includeInactive, forKey: "includeInactive") }
+  }
+}
+
 extension Fieldreport_V1_ListUserRolesRequest: _CBridged {
   typealias CType = Fieldreport__V1__ListUserRolesRequest
   static let _mayRecurse = false
@@ -2139,6 +2791,22 @@ public struct Fieldreport_V1_ListUserRolesResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListUserRolesResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_RoleGrant].self, forKey: "grants") { self.grants = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !grants.isEmpty { try c.encode(grants, forKey: "grants") }
   }
 }
 
@@ -2203,6 +2871,24 @@ public struct Fieldreport_V1_RevokeRoleRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_RevokeRoleRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "grantId") { self.grantId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reason") { self.reason = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !grantId.isEmpty { try c.encode(grantId, forKey: "grantId") }
+    if !reason.isEmpty { try c.encode(reason, forKey: "reason") }
+  }
+}
+
 extension Fieldreport_V1_RevokeRoleRequest: _CBridged {
   typealias CType = Fieldreport__V1__RevokeRoleRequest
   static let _mayRecurse = false
@@ -2256,6 +2942,22 @@ public struct Fieldreport_V1_RevokeRoleResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_RevokeRoleResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RoleGrant.self, forKey: "grant") { self.grant = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = grant { try c.encode(v, forKey: "grant") }
   }
 }
 
@@ -2316,6 +3018,26 @@ public struct Fieldreport_V1_CreateGroupRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_CreateGroupRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "groupName") { self.groupName = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "memberUserIds") { self.memberUserIds = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if !groupName.isEmpty { try c.encode(groupName, forKey: "groupName") }
+    if !memberUserIds.isEmpty { try c.encode(memberUserIds, forKey: "memberUserIds") }
   }
 }
 
@@ -2381,6 +3103,22 @@ public struct Fieldreport_V1_CreateGroupResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CreateGroupResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_TransferGroup.self, forKey: "group") { self.group = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = group { try c.encode(v, forKey: "group") }
+  }
+}
+
 extension Fieldreport_V1_CreateGroupResponse: _CBridged {
   typealias CType = Fieldreport__V1__CreateGroupResponse
   static let _mayRecurse = false
@@ -2438,6 +3176,26 @@ public struct Fieldreport_V1_ListGroupsRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListGroupsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
   }
 }
 
@@ -2499,6 +3257,24 @@ public struct Fieldreport_V1_ListGroupsResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListGroupsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_TransferGroup].self, forKey: "groups") { self.groups = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !groups.isEmpty { try c.encode(groups, forKey: "groups") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
   }
 }
 
@@ -2568,6 +3344,26 @@ public struct Fieldreport_V1_SetGroupMembersRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SetGroupMembersRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "groupId") { self.groupId = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "memberUserIds") { self.memberUserIds = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "expectedUpdatedAtMs") { self.expectedUpdatedAtMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !groupId.isEmpty { try c.encode(groupId, forKey: "groupId") }
+    if !memberUserIds.isEmpty { try c.encode(memberUserIds, forKey: "memberUserIds") }
+    if let v = expectedUpdatedAtMs { try c.encode(v, forKey: "expectedUpdatedAtMs") }
+  }
+}
+
 extension Fieldreport_V1_SetGroupMembersRequest: _CBridged {
   typealias CType = Fieldreport__V1__SetGroupMembersRequest
   static let _mayRecurse = false
@@ -2633,6 +3429,22 @@ public struct Fieldreport_V1_SetGroupMembersResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_SetGroupMembersResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_TransferGroup.self, forKey: "group") { self.group = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = group { try c.encode(v, forKey: "group") }
+  }
+}
+
 extension Fieldreport_V1_SetGroupMembersResponse: _CBridged {
   typealias CType = Fieldreport__V1__SetGroupMembersResponse
   static let _mayRecurse = false
@@ -2687,6 +3499,22 @@ public struct Fieldreport_V1_DeleteGroupRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_DeleteGroupRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "groupId") { self.groupId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !groupId.isEmpty { try c.encode(groupId, forKey: "groupId") }
+  }
+}
+
 extension Fieldreport_V1_DeleteGroupRequest: _CBridged {
   typealias CType = Fieldreport__V1__DeleteGroupRequest
   static let _mayRecurse = false
@@ -2736,6 +3564,20 @@ public struct Fieldreport_V1_DeleteGroupResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_DeleteGroupResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    _ = decoder
+    self.init()
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    _ = encoder.container(keyedBy: _JSONKey.self)
   }
 }
 

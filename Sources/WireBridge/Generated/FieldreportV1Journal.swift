@@ -45,6 +45,28 @@ public struct Fieldreport_V1_ListJournalRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListJournalRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "newestFirst") { self.newestFirst = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if newestFirst { try c.encode(newestFirst, forKey: "newestFirst") }
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
+  }
+}
+
 extension Fieldreport_V1_ListJournalRequest: _CBridged {
   typealias CType = Fieldreport__V1__ListJournalRequest
   static let _mayRecurse = false
@@ -111,6 +133,26 @@ public struct Fieldreport_V1_ListJournalResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListJournalResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_JournalEntry].self, forKey: "entries") { self.entries = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !entries.isEmpty { try c.encode(entries, forKey: "entries") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+  }
+}
+
 extension Fieldreport_V1_ListJournalResponse: _CBridged {
   typealias CType = Fieldreport__V1__ListJournalResponse
   static let _mayRecurse = false
@@ -170,6 +212,22 @@ public struct Fieldreport_V1_GetWorkflowRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_GetWorkflowRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
   }
 }
 
@@ -257,6 +315,42 @@ public struct Fieldreport_V1_WorkflowStep: WireMessage {
   }
 }
 
+extension Fieldreport_V1_WorkflowStep: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "stepNumber") { self.stepNumber = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "openedBy") { self.openedBy = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "state") { self.state = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_HandlerRef.self, forKey: "holder") { self.holder = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "receivedAtMs") { self.receivedAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "completedAtMs") { self.completedAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Timeliness.self, forKey: "timeliness") { self.timeliness = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "completedByAction") { self.completedByAction = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "completedBy") { self.completedBy = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "openingEntryId") { self.openingEntryId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if stepNumber != 0 { try c.encode(stepNumber, forKey: "stepNumber") }
+    if openedBy.rawValue != 0 { try c.encode(openedBy, forKey: "openedBy") }
+    if state.rawValue != 0 { try c.encode(state, forKey: "state") }
+    if let v = holder { try c.encode(v, forKey: "holder") }
+    if receivedAtMs != 0 { try c.encode(receivedAtMs, forKey: "receivedAtMs") }
+    if let v = completedAtMs { try c.encode(v, forKey: "completedAtMs") }
+    if let v = dueAtMs { try c.encode(v, forKey: "dueAtMs") }
+    if timeliness.rawValue != 0 { try c.encode(timeliness, forKey: "timeliness") }
+    if completedByAction.rawValue != 0 { try c.encode(completedByAction, forKey: "completedByAction") }
+    if let v = completedBy { try c.encode(v, forKey: "completedBy") }
+    if !openingEntryId.isEmpty { try c.encode(openingEntryId, forKey: "openingEntryId") }
+  }
+}
+
 extension Fieldreport_V1_WorkflowStep: _CBridged {
   typealias CType = Fieldreport__V1__WorkflowStep
   static let _mayRecurse = false
@@ -340,6 +434,24 @@ public struct Fieldreport_V1_GetWorkflowResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_GetWorkflowResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_WorkflowStep].self, forKey: "steps") { self.steps = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if !steps.isEmpty { try c.encode(steps, forKey: "steps") }
+  }
+}
+
 extension Fieldreport_V1_GetWorkflowResponse: _CBridged {
   typealias CType = Fieldreport__V1__GetWorkflowResponse
   static let _mayRecurse = false
@@ -420,6 +532,37 @@ public struct Fieldreport_V1_WatchEventsRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_WatchEventsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "afterCursor") { self.start = .afterCursor(v) }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "sinceMs") { self.start = .sinceMs(v) }
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_JournalAction].self, forKey: "actions") { self.actions = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "mobileNotificationsOnly") { self.mobileNotificationsOnly = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "heartbeatIntervalMs") { self.heartbeatIntervalMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    switch start {
+    case nil: break
+    case .afterCursor(let v)?: try c.encode(v, forKey: "afterCursor")
+    case .sinceMs(let v)?: try c.encode(v, forKey: "sinceMs")
+    }
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if !unitId.isEmpty { try c.encode(unitId, forKey: "unitId") }
+    if !actions.isEmpty { try c.encode(actions, forKey: "actions") }
+    if mobileNotificationsOnly { try c.encode(mobileNotificationsOnly, forKey: "mobileNotificationsOnly") }
+    if heartbeatIntervalMs != 0 { try c.encode(heartbeatIntervalMs, forKey: "heartbeatIntervalMs") }
   }
 }
 
@@ -513,6 +656,28 @@ public struct Fieldreport_V1_CaseEvent: WireMessage {
   }
 }
 
+extension Fieldreport_V1_CaseEvent: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "entry") { self.entry = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ReporterInfo.self, forKey: "reporter") { self.reporter = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reportTitle") { self.reportTitle = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = entry { try c.encode(v, forKey: "entry") }
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = reporter { try c.encode(v, forKey: "reporter") }
+    if !reportTitle.isEmpty { try c.encode(reportTitle, forKey: "reportTitle") }
+  }
+}
+
 extension Fieldreport_V1_CaseEvent: _CBridged {
   typealias CType = Fieldreport__V1__CaseEvent
   static let _mayRecurse = false
@@ -570,6 +735,22 @@ public struct Fieldreport_V1_Heartbeat: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_Heartbeat: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "serverTimeMs") { self.serverTimeMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if serverTimeMs != 0 { try c.encode(serverTimeMs, forKey: "serverTimeMs") }
   }
 }
 
@@ -637,6 +818,29 @@ public struct Fieldreport_V1_WatchEventsResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_WatchEventsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "cursor") { self.cursor = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseEvent.self, forKey: "caseEvent") { self.payload = .caseEvent(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Heartbeat.self, forKey: "heartbeat") { self.payload = .heartbeat(v) }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !cursor.isEmpty { try c.encode(cursor, forKey: "cursor") }
+    switch payload {
+    case nil: break
+    case .caseEvent(let v)?: try c.encode(v, forKey: "caseEvent")
+    case .heartbeat(let v)?: try c.encode(v, forKey: "heartbeat")
+    }
   }
 }
 
@@ -739,6 +943,42 @@ public struct Fieldreport_V1_Notification: WireMessage {
   }
 }
 
+extension Fieldreport_V1_Notification: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "notificationId") { self.notificationId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reportCode") { self.reportCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseTitle") { self.caseTitle = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "journalEntryId") { self.journalEntryId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "action") { self.action = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "actor") { self.actor = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "text") { self.text = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "createdAtMs") { self.createdAtMs = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "readAtMs") { self.readAtMs = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "viaMobileApp") { self.viaMobileApp = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !notificationId.isEmpty { try c.encode(notificationId, forKey: "notificationId") }
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if !reportCode.isEmpty { try c.encode(reportCode, forKey: "reportCode") }
+    if !caseTitle.isEmpty { try c.encode(caseTitle, forKey: "caseTitle") }
+    if !journalEntryId.isEmpty { try c.encode(journalEntryId, forKey: "journalEntryId") }
+    if action.rawValue != 0 { try c.encode(action, forKey: "action") }
+    if let v = actor { try c.encode(v, forKey: "actor") }
+    if !text.isEmpty { try c.encode(text, forKey: "text") }
+    if createdAtMs != 0 { try c.encode(createdAtMs, forKey: "createdAtMs") }
+    if let v = readAtMs { try c.encode(v, forKey: "readAtMs") }
+    if viaMobileApp { try c.encode(viaMobileApp, forKey: "viaMobileApp") }
+  }
+}
+
 extension Fieldreport_V1_Notification: _CBridged {
   typealias CType = Fieldreport__V1__Notification
   static let _mayRecurse = false
@@ -822,6 +1062,26 @@ public struct Fieldreport_V1_ListNotificationsRequest: WireMessage {
   }
 }
 
+extension Fieldreport_V1_ListNotificationsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "unreadOnly") { self.unreadOnly = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if unreadOnly { try c.encode(unreadOnly, forKey: "unreadOnly") }
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
+  }
+}
+
 extension Fieldreport_V1_ListNotificationsRequest: _CBridged {
   typealias CType = Fieldreport__V1__ListNotificationsRequest
   static let _mayRecurse = false
@@ -883,6 +1143,26 @@ public struct Fieldreport_V1_ListNotificationsResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_ListNotificationsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_Notification].self, forKey: "notifications") { self.notifications = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "unreadTotal") { self.unreadTotal = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !notifications.isEmpty { try c.encode(notifications, forKey: "notifications") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
+    if unreadTotal != 0 { try c.encode(unreadTotal, forKey: "unreadTotal") }
   }
 }
 
@@ -948,6 +1228,24 @@ public struct Fieldreport_V1_MarkNotificationsReadRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_MarkNotificationsReadRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([String].self, forKey: "notificationIds") { self.notificationIds = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "upToMs") { self.upToMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !notificationIds.isEmpty { try c.encode(notificationIds, forKey: "notificationIds") }
+    if let v = upToMs { try c.encode(v, forKey: "upToMs") }
   }
 }
 
@@ -1017,6 +1315,24 @@ public struct Fieldreport_V1_MarkNotificationsReadResponse: WireMessage {
   }
 }
 
+extension Fieldreport_V1_MarkNotificationsReadResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "markedTotal") { self.markedTotal = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "unreadTotal") { self.unreadTotal = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if markedTotal != 0 { try c.encode(markedTotal, forKey: "markedTotal") }
+    if unreadTotal != 0 { try c.encode(unreadTotal, forKey: "unreadTotal") }
+  }
+}
+
 extension Fieldreport_V1_MarkNotificationsReadResponse: _CBridged {
   typealias CType = Fieldreport__V1__MarkNotificationsReadResponse
   static let _mayRecurse = false
@@ -1070,6 +1386,22 @@ public struct Fieldreport_V1_VerifyJournalRequest: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_VerifyJournalRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
   }
 }
 
@@ -1133,6 +1465,28 @@ public struct Fieldreport_V1_VerifyJournalResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Fieldreport_V1_VerifyJournalResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "intact") { self.intact = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "entriesChecked") { self.entriesChecked = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "firstBadSequence") { self.firstBadSequence = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "problem") { self.problem = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if intact { try c.encode(intact, forKey: "intact") }
+    if entriesChecked != 0 { try c.encode(entriesChecked, forKey: "entriesChecked") }
+    if let v = firstBadSequence { try c.encode(v, forKey: "firstBadSequence") }
+    if !problem.isEmpty { try c.encode(problem, forKey: "problem") }
   }
 }
 

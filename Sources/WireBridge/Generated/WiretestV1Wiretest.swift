@@ -53,6 +53,25 @@ public enum Wiretest_V1_Color: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Wiretest_V1_Color: Codable {
+  /// Decodes the value's proto name (`"COLOR_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown wiretest.v1.Color value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// A small message nested inside others.
 public struct Wiretest_V1_Leaf: WireMessage {
   /// The message's full name in the .proto files.
@@ -89,6 +108,26 @@ public struct Wiretest_V1_Leaf: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Wiretest_V1_Leaf: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "count") { self.count = v }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "blob") { self.blob = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !label.isEmpty { try c.encode(label, forKey: "label") }
+    if count != 0 { try c.encode(count, forKey: "count") }
+    if !blob.isEmpty { try c.encode(_Base64(blob), forKey: "blob") }
   }
 }
 
@@ -192,6 +231,52 @@ public struct Wiretest_V1_Scalars: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Wiretest_V1_Scalars: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Double.self, forKey: "fDouble") { self.fDouble = v }
+    if let v = try c.decodeIfPresent(Float.self, forKey: "fFloat") { self.fFloat = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "fInt64") { self.fInt64 = v }
+    if let v = try c.decodeIfPresent(UInt64.self, forKey: "fUint64") { self.fUint64 = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "fInt32") { self.fInt32 = v }
+    if let v = try c.decodeIfPresent(UInt64.self, forKey: "fFixed64") { self.fFixed64 = v }
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "fFixed32") { self.fFixed32 = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "fBool") { self.fBool = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "fString") { self.fString = v }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "fBytes") { self.fBytes = v.bytes }
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "fUint32") { self.fUint32 = v }
+    if let v = try c.decodeIfPresent(Wiretest_V1_Color.self, forKey: "fEnum") { self.fEnum = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "fSfixed32") { self.fSfixed32 = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "fSfixed64") { self.fSfixed64 = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "fSint32") { self.fSint32 = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "fSint64") { self.fSint64 = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if fDouble != 0 { try c.encode(fDouble, forKey: "fDouble") }
+    if fFloat != 0 { try c.encode(fFloat, forKey: "fFloat") }
+    if fInt64 != 0 { try c.encode(fInt64, forKey: "fInt64") }
+    if fUint64 != 0 { try c.encode(fUint64, forKey: "fUint64") }
+    if fInt32 != 0 { try c.encode(fInt32, forKey: "fInt32") }
+    if fFixed64 != 0 { try c.encode(fFixed64, forKey: "fFixed64") }
+    if fFixed32 != 0 { try c.encode(fFixed32, forKey: "fFixed32") }
+    if fBool { try c.encode(fBool, forKey: "fBool") }
+    if !fString.isEmpty { try c.encode(fString, forKey: "fString") }
+    if !fBytes.isEmpty { try c.encode(_Base64(fBytes), forKey: "fBytes") }
+    if fUint32 != 0 { try c.encode(fUint32, forKey: "fUint32") }
+    if fEnum.rawValue != 0 { try c.encode(fEnum, forKey: "fEnum") }
+    if fSfixed32 != 0 { try c.encode(fSfixed32, forKey: "fSfixed32") }
+    if fSfixed64 != 0 { try c.encode(fSfixed64, forKey: "fSfixed64") }
+    if fSint32 != 0 { try c.encode(fSint32, forKey: "fSint32") }
+    if fSint64 != 0 { try c.encode(fSint64, forKey: "fSint64") }
   }
 }
 
@@ -303,6 +388,40 @@ public struct Wiretest_V1_Repeats: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Wiretest_V1_Repeats: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Int64].self, forKey: "rInt64") { self.rInt64 = v }
+    if let v = try c.decodeIfPresent([Bool].self, forKey: "rBool") { self.rBool = v }
+    if let v = try c.decodeIfPresent([Double].self, forKey: "rDouble") { self.rDouble = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "rString") { self.rString = v }
+    if let v = try c.decodeIfPresent([_Base64].self, forKey: "rBytes") { self.rBytes = v.map(\.bytes) }
+    if let v = try c.decodeIfPresent([Wiretest_V1_Color].self, forKey: "rEnum") { self.rEnum = v }
+    if let v = try c.decodeIfPresent([Wiretest_V1_Leaf].self, forKey: "rLeaf") { self.rLeaf = v }
+    if let v = try c.decodeIfPresent([UInt32].self, forKey: "rUint32") { self.rUint32 = v }
+    if let v = try c.decodeIfPresent([Float].self, forKey: "rFloat") { self.rFloat = v }
+    if let v = try c.decodeIfPresent([Int32].self, forKey: "rSint32") { self.rSint32 = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !rInt64.isEmpty { try c.encode(rInt64, forKey: "rInt64") }
+    if !rBool.isEmpty { try c.encode(rBool, forKey: "rBool") }
+    if !rDouble.isEmpty { try c.encode(rDouble, forKey: "rDouble") }
+    if !rString.isEmpty { try c.encode(rString, forKey: "rString") }
+    if !rBytes.isEmpty { try c.encode(rBytes.map(_Base64.init), forKey: "rBytes") }
+    if !rEnum.isEmpty { try c.encode(rEnum, forKey: "rEnum") }
+    if !rLeaf.isEmpty { try c.encode(rLeaf, forKey: "rLeaf") }
+    if !rUint32.isEmpty { try c.encode(rUint32, forKey: "rUint32") }
+    if !rFloat.isEmpty { try c.encode(rFloat, forKey: "rFloat") }
+    if !rSint32.isEmpty { try c.encode(rSint32, forKey: "rSint32") }
   }
 }
 
@@ -443,6 +562,41 @@ public struct Wiretest_V1_Choices: WireMessage {
   }
 }
 
+extension Wiretest_V1_Choices: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "pickText") { self.pick = .pickText(v) }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "pickNumber") { self.pick = .pickNumber(v) }
+    if let v = try c.decodeIfPresent(Wiretest_V1_Leaf.self, forKey: "pickLeaf") { self.pick = .pickLeaf(v) }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "pickBytes") { self.pick = .pickBytes(v.bytes) }
+    if let v = try c.decodeIfPresent(Wiretest_V1_Color.self, forKey: "pickColor") { self.pick = .pickColor(v) }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "pickFlag") { self.pick = .pickFlag(v) }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "note") { self.note = v }
+    if let v = try c.decodeIfPresent(Wiretest_V1_Leaf.self, forKey: "maybeLeaf") { self.maybeLeaf = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    switch pick {
+    case nil: break
+    case .pickText(let v)?: try c.encode(v, forKey: "pickText")
+    case .pickNumber(let v)?: try c.encode(v, forKey: "pickNumber")
+    case .pickLeaf(let v)?: try c.encode(v, forKey: "pickLeaf")
+    case .pickBytes(let v)?: try c.encode(_Base64(v), forKey: "pickBytes")
+    case .pickColor(let v)?: try c.encode(v, forKey: "pickColor")
+    case .pickFlag(let v)?: try c.encode(v, forKey: "pickFlag")
+    }
+    if let v = dueAtMs { try c.encode(v, forKey: "dueAtMs") }
+    if let v = note { try c.encode(v, forKey: "note") }
+    if let v = maybeLeaf { try c.encode(v, forKey: "maybeLeaf") }
+  }
+}
+
 extension Wiretest_V1_Choices: _CBridged {
   typealias CType = Wiretest__V1__Choices
   static let _mayRecurse = false
@@ -556,6 +710,30 @@ public struct Wiretest_V1_Envelope: WireMessage {
   }
 }
 
+extension Wiretest_V1_Envelope: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Wiretest_V1_Scalars.self, forKey: "scalars") { self.scalars = v }
+    if let v = try c.decodeIfPresent(Wiretest_V1_Repeats.self, forKey: "repeats") { self.repeats = v }
+    if let v = try c.decodeIfPresent(Wiretest_V1_Choices.self, forKey: "choices") { self.choices = v }
+    if let v = try c.decodeIfPresent(Wiretest_V1_Envelope.self, forKey: "child") { self.child = v }
+    if let v = try c.decodeIfPresent([Wiretest_V1_Choices].self, forKey: "manyChoices") { self.manyChoices = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = scalars { try c.encode(v, forKey: "scalars") }
+    if let v = repeats { try c.encode(v, forKey: "repeats") }
+    if let v = choices { try c.encode(v, forKey: "choices") }
+    if let v = child { try c.encode(v, forKey: "child") }
+    if !manyChoices.isEmpty { try c.encode(manyChoices, forKey: "manyChoices") }
+  }
+}
+
 extension Wiretest_V1_Envelope: _CBridged {
   typealias CType = Wiretest__V1__Envelope
   static let _mayRecurse = true
@@ -617,6 +795,20 @@ public struct Wiretest_V1_Empty: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Wiretest_V1_Empty: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    _ = decoder
+    self.init()
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    _ = encoder.container(keyedBy: _JSONKey.self)
   }
 }
 

@@ -1,0 +1,76 @@
+/// A coding key made from any string: the generated proto3-JSON `Codable` conformances use
+/// field names straight from the .proto files.
+struct _JSONKey: CodingKey, ExpressibleByStringLiteral {
+  let stringValue: String
+  var intValue: Int? { nil }
+  init(stringValue: String) { self.stringValue = stringValue }
+  init?(intValue: Int) { return nil }
+  init(stringLiteral value: String) { self.stringValue = value }
+}
+
+/// `bytes` in proto3 JSON: standard base64 with padding (decoding also accepts the URL-safe
+/// alphabet and missing padding).
+struct _Base64: Codable {
+  let bytes: [UInt8]
+
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+  private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    let text = try c.decode(String.self)
+    guard let bytes = Self.decode(text) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "not base64")
+    }
+    self.bytes = bytes
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    try c.encode(Self.encode(bytes))
+  }
+
+  static func encode(_ bytes: [UInt8]) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var i = 0
+    while i < bytes.count {
+      let b0 = bytes[i]
+      let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
+      let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+      out.append(alphabet[Int(b0 >> 2)])
+      out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+      out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+      out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
+      i += 3
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  static func decode(_ text: String) -> [UInt8]? {
+    var values: [UInt8] = []
+    for ch in text.utf8 {
+      switch ch {
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(ch - UInt8(ascii: "A"))
+      case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(ch - UInt8(ascii: "a") + 26)
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(ch - UInt8(ascii: "0") + 52)
+      case UInt8(ascii: "+"), UInt8(ascii: "-"): values.append(62)
+      case UInt8(ascii: "/"), UInt8(ascii: "_"): values.append(63)
+      case UInt8(ascii: "="): break
+      default: return nil
+      }
+    }
+    if values.count % 4 == 1 { return nil }
+    var out: [UInt8] = []
+    var i = 0
+    while i + 1 < values.count {
+      let v0 = values[i], v1 = values[i + 1]
+      out.append(v0 << 2 | v1 >> 4)
+      if i + 2 < values.count { out.append((v1 & 0x0F) << 4 | values[i + 2] >> 2) }
+      if i + 3 < values.count { out.append((values[i + 2] & 0x03) << 6 | values[i + 3]) }
+      i += 4
+    }
+    return out
+  }
+}
