@@ -34,6 +34,20 @@ public struct Rpc_Testing_V1_Empty: WireMessage {
   }
 }
 
+extension Rpc_Testing_V1_Empty: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    _ = decoder
+    self.init()
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    _ = encoder.container(keyedBy: _JSONKey.self)
+  }
+}
+
 extension Rpc_Testing_V1_Empty: _CBridged {
   typealias CType = Rpc__Testing__V1__Empty
   static let _mayRecurse = false
@@ -84,6 +98,22 @@ public struct Rpc_Testing_V1_Payload: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_Testing_V1_Payload: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "body") { self.body = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !body.isEmpty { try c.encode(_Base64(body), forKey: "body") }
   }
 }
 
@@ -156,6 +186,32 @@ public struct Rpc_Testing_V1_SimpleRequest: WireMessage {
   }
 }
 
+extension Rpc_Testing_V1_SimpleRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "responseSize") { self.responseSize = v }
+    if let v = try c.decodeIfPresent(Rpc_Testing_V1_Payload.self, forKey: "payload") { self.payload = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "responseCode") { self.responseCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "responseMessage") { self.responseMessage = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "sleepMs") { self.sleepMs = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "echoMetadata") { self.echoMetadata = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if responseSize != 0 { try c.encode(responseSize, forKey: "responseSize") }
+    if let v = payload { try c.encode(v, forKey: "payload") }
+    if responseCode != 0 { try c.encode(responseCode, forKey: "responseCode") }
+    if !responseMessage.isEmpty { try c.encode(responseMessage, forKey: "responseMessage") }
+    if sleepMs != 0 { try c.encode(sleepMs, forKey: "sleepMs") }
+    if echoMetadata { try c.encode(echoMetadata, forKey: "echoMetadata") }
+  }
+}
+
 extension Rpc_Testing_V1_SimpleRequest: _CBridged {
   typealias CType = Rpc__Testing__V1__SimpleRequest
   static let _mayRecurse = false
@@ -220,6 +276,22 @@ public struct Rpc_Testing_V1_SimpleResponse: WireMessage {
   }
 }
 
+extension Rpc_Testing_V1_SimpleResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Rpc_Testing_V1_Payload.self, forKey: "payload") { self.payload = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = payload { try c.encode(v, forKey: "payload") }
+  }
+}
+
 extension Rpc_Testing_V1_SimpleResponse: _CBridged {
   typealias CType = Rpc__Testing__V1__SimpleResponse
   static let _mayRecurse = false
@@ -274,6 +346,24 @@ public struct Rpc_Testing_V1_ResponseParameters: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_Testing_V1_ResponseParameters: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "size") { self.size = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "intervalMs") { self.intervalMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if size != 0 { try c.encode(size, forKey: "size") }
+    if intervalMs != 0 { try c.encode(intervalMs, forKey: "intervalMs") }
   }
 }
 
@@ -336,6 +426,24 @@ public struct Rpc_Testing_V1_StreamingOutputCallRequest: WireMessage {
   }
 }
 
+extension Rpc_Testing_V1_StreamingOutputCallRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Rpc_Testing_V1_ResponseParameters].self, forKey: "responseParameters") { self.responseParameters = v }
+    if let v = try c.decodeIfPresent(Rpc_Testing_V1_Payload.self, forKey: "payload") { self.payload = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !responseParameters.isEmpty { try c.encode(responseParameters, forKey: "responseParameters") }
+    if let v = payload { try c.encode(v, forKey: "payload") }
+  }
+}
+
 extension Rpc_Testing_V1_StreamingOutputCallRequest: _CBridged {
   typealias CType = Rpc__Testing__V1__StreamingOutputCallRequest
   static let _mayRecurse = false
@@ -393,6 +501,22 @@ public struct Rpc_Testing_V1_StreamingOutputCallResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_Testing_V1_StreamingOutputCallResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Rpc_Testing_V1_Payload.self, forKey: "payload") { self.payload = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = payload { try c.encode(v, forKey: "payload") }
   }
 }
 

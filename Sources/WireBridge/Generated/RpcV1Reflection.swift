@@ -34,6 +34,20 @@ public struct Rpc_V1_ListServicesRequest: WireMessage {
   }
 }
 
+extension Rpc_V1_ListServicesRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    _ = decoder
+    self.init()
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    _ = encoder.container(keyedBy: _JSONKey.self)
+  }
+}
+
 extension Rpc_V1_ListServicesRequest: _CBridged {
   typealias CType = Rpc__V1__ListServicesRequest
   static let _mayRecurse = false
@@ -84,6 +98,22 @@ public struct Rpc_V1_ListServicesResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_ListServicesResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Rpc_V1_ServiceInfo].self, forKey: "services") { self.services = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !services.isEmpty { try c.encode(services, forKey: "services") }
   }
 }
 
@@ -145,6 +175,24 @@ public struct Rpc_V1_ServiceInfo: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_ServiceInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "name") { self.name = v }
+    if let v = try c.decodeIfPresent([Rpc_V1_MethodInfo].self, forKey: "methods") { self.methods = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !name.isEmpty { try c.encode(name, forKey: "name") }
+    if !methods.isEmpty { try c.encode(methods, forKey: "methods") }
   }
 }
 
@@ -220,6 +268,30 @@ public struct Rpc_V1_MethodInfo: WireMessage {
   }
 }
 
+extension Rpc_V1_MethodInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "name") { self.name = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "path") { self.path = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "inputMessage") { self.inputMessage = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "outputMessage") { self.outputMessage = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "serverStreaming") { self.serverStreaming = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !name.isEmpty { try c.encode(name, forKey: "name") }
+    if !path.isEmpty { try c.encode(path, forKey: "path") }
+    if !inputMessage.isEmpty { try c.encode(inputMessage, forKey: "inputMessage") }
+    if !outputMessage.isEmpty { try c.encode(outputMessage, forKey: "outputMessage") }
+    if serverStreaming { try c.encode(serverStreaming, forKey: "serverStreaming") }
+  }
+}
+
 extension Rpc_V1_MethodInfo: _CBridged {
   typealias CType = Rpc__V1__MethodInfo
   static let _mayRecurse = false
@@ -280,6 +352,20 @@ public struct Rpc_V1_GetFileDescriptorSetRequest: WireMessage {
   }
 }
 
+extension Rpc_V1_GetFileDescriptorSetRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    _ = decoder
+    self.init()
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    _ = encoder.container(keyedBy: _JSONKey.self)
+  }
+}
+
 extension Rpc_V1_GetFileDescriptorSetRequest: _CBridged {
   typealias CType = Rpc__V1__GetFileDescriptorSetRequest
   static let _mayRecurse = false
@@ -332,6 +418,22 @@ public struct Rpc_V1_GetFileDescriptorSetResponse: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_GetFileDescriptorSetResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "fileDescriptorSet") { self.fileDescriptorSet = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !fileDescriptorSet.isEmpty { try c.encode(_Base64(fileDescriptorSet), forKey: "fileDescriptorSet") }
   }
 }
 

@@ -118,6 +118,25 @@ public enum Rpc_V1_StatusCode: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Rpc_V1_StatusCode: Codable {
+  /// Decodes the value's proto name (`"STATUS_CODE_OK"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown rpc.v1.StatusCode value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// Why a connection is being closed.
 public enum Rpc_V1_GoAwayCode: Hashable, Sendable, CaseIterable {
   /// A graceful drain: the sender is shutting down or the connection was idle.
@@ -178,6 +197,25 @@ public enum Rpc_V1_GoAwayCode: Hashable, Sendable, CaseIterable {
   }
 }
 
+extension Rpc_V1_GoAwayCode: Codable {
+  /// Decodes the value's proto name (`"GO_AWAY_CODE_NO_ERROR"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown rpc.v1.GoAwayCode value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
 /// One metadata entry: a request header or a response trailer.
 /// Keys are lowercase ASCII; a key may appear more than once.
 public struct Rpc_V1_MetadataEntry: WireMessage {
@@ -220,6 +258,29 @@ public struct Rpc_V1_MetadataEntry: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_MetadataEntry: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "key") { self.key = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "text") { self.value = .text(v) }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "binary") { self.value = .binary(v.bytes) }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !key.isEmpty { try c.encode(key, forKey: "key") }
+    switch value {
+    case nil: break
+    case .text(let v)?: try c.encode(v, forKey: "text")
+    case .binary(let v)?: try c.encode(_Base64(v), forKey: "binary")
+    }
   }
 }
 
@@ -309,6 +370,32 @@ public struct Rpc_V1_Settings: WireMessage {
   }
 }
 
+extension Rpc_V1_Settings: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "maxFrameSize") { self.maxFrameSize = v }
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "maxConcurrentCalls") { self.maxConcurrentCalls = v }
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "maxMetadataSize") { self.maxMetadataSize = v }
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "keepaliveIntervalMs") { self.keepaliveIntervalMs = v }
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "idleTimeoutMs") { self.idleTimeoutMs = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "implementation") { self.implementation = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if maxFrameSize != 0 { try c.encode(maxFrameSize, forKey: "maxFrameSize") }
+    if maxConcurrentCalls != 0 { try c.encode(maxConcurrentCalls, forKey: "maxConcurrentCalls") }
+    if maxMetadataSize != 0 { try c.encode(maxMetadataSize, forKey: "maxMetadataSize") }
+    if keepaliveIntervalMs != 0 { try c.encode(keepaliveIntervalMs, forKey: "keepaliveIntervalMs") }
+    if idleTimeoutMs != 0 { try c.encode(idleTimeoutMs, forKey: "idleTimeoutMs") }
+    if !implementation.isEmpty { try c.encode(implementation, forKey: "implementation") }
+  }
+}
+
 extension Rpc_V1_Settings: _CBridged {
   typealias CType = Rpc__V1__Settings
   static let _mayRecurse = false
@@ -377,6 +464,26 @@ public struct Rpc_V1_CallHeaders: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_CallHeaders: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "methodPath") { self.methodPath = v }
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "timeoutUs") { self.timeoutUs = v }
+    if let v = try c.decodeIfPresent([Rpc_V1_MetadataEntry].self, forKey: "metadata") { self.metadata = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !methodPath.isEmpty { try c.encode(methodPath, forKey: "methodPath") }
+    if let v = timeoutUs { try c.encode(v, forKey: "timeoutUs") }
+    if !metadata.isEmpty { try c.encode(metadata, forKey: "metadata") }
   }
 }
 
@@ -451,6 +558,28 @@ public struct Rpc_V1_Status: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_Status: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Rpc_V1_StatusCode.self, forKey: "code") { self.code = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "message") { self.message = v }
+    if let v = try c.decodeIfPresent([Rpc_V1_StatusDetail].self, forKey: "details") { self.details = v }
+    if let v = try c.decodeIfPresent([Rpc_V1_MetadataEntry].self, forKey: "trailers") { self.trailers = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if code.rawValue != 0 { try c.encode(code, forKey: "code") }
+    if !message.isEmpty { try c.encode(message, forKey: "message") }
+    if !details.isEmpty { try c.encode(details, forKey: "details") }
+    if !trailers.isEmpty { try c.encode(trailers, forKey: "trailers") }
   }
 }
 
@@ -536,6 +665,33 @@ public struct Rpc_V1_StatusDetail: WireMessage {
   }
 }
 
+extension Rpc_V1_StatusDetail: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Rpc_V1_BadRequest.self, forKey: "badRequest") { self.detail = .badRequest(v) }
+    if let v = try c.decodeIfPresent(Rpc_V1_PreconditionFailure.self, forKey: "preconditionFailure") { self.detail = .preconditionFailure(v) }
+    if let v = try c.decodeIfPresent(Rpc_V1_RetryInfo.self, forKey: "retryInfo") { self.detail = .retryInfo(v) }
+    if let v = try c.decodeIfPresent(Rpc_V1_ErrorInfo.self, forKey: "errorInfo") { self.detail = .errorInfo(v) }
+    if let v = try c.decodeIfPresent(Rpc_V1_OpaqueDetail.self, forKey: "opaque") { self.detail = .opaque(v) }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    switch detail {
+    case nil: break
+    case .badRequest(let v)?: try c.encode(v, forKey: "badRequest")
+    case .preconditionFailure(let v)?: try c.encode(v, forKey: "preconditionFailure")
+    case .retryInfo(let v)?: try c.encode(v, forKey: "retryInfo")
+    case .errorInfo(let v)?: try c.encode(v, forKey: "errorInfo")
+    case .opaque(let v)?: try c.encode(v, forKey: "opaque")
+    }
+  }
+}
+
 extension Rpc_V1_StatusDetail: _CBridged {
   typealias CType = Rpc__V1__StatusDetail
   static let _mayRecurse = false
@@ -614,6 +770,22 @@ public struct Rpc_V1_BadRequest: WireMessage {
   }
 }
 
+extension Rpc_V1_BadRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Rpc_V1_FieldViolation].self, forKey: "fieldViolations") { self.fieldViolations = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !fieldViolations.isEmpty { try c.encode(fieldViolations, forKey: "fieldViolations") }
+  }
+}
+
 extension Rpc_V1_BadRequest: _CBridged {
   typealias CType = Rpc__V1__BadRequest
   static let _mayRecurse = false
@@ -675,6 +847,24 @@ public struct Rpc_V1_FieldViolation: WireMessage {
   }
 }
 
+extension Rpc_V1_FieldViolation: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "field") { self.field = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "explanation") { self.explanation = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !field.isEmpty { try c.encode(field, forKey: "field") }
+    if !explanation.isEmpty { try c.encode(explanation, forKey: "explanation") }
+  }
+}
+
 extension Rpc_V1_FieldViolation: _CBridged {
   typealias CType = Rpc__V1__FieldViolation
   static let _mayRecurse = false
@@ -728,6 +918,22 @@ public struct Rpc_V1_PreconditionFailure: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_PreconditionFailure: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Rpc_V1_PreconditionViolation].self, forKey: "violations") { self.violations = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !violations.isEmpty { try c.encode(violations, forKey: "violations") }
   }
 }
 
@@ -795,6 +1001,26 @@ public struct Rpc_V1_PreconditionViolation: WireMessage {
   }
 }
 
+extension Rpc_V1_PreconditionViolation: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "kind") { self.kind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "subject") { self.subject = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "explanation") { self.explanation = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !kind.isEmpty { try c.encode(kind, forKey: "kind") }
+    if !subject.isEmpty { try c.encode(subject, forKey: "subject") }
+    if !explanation.isEmpty { try c.encode(explanation, forKey: "explanation") }
+  }
+}
+
 extension Rpc_V1_PreconditionViolation: _CBridged {
   typealias CType = Rpc__V1__PreconditionViolation
   static let _mayRecurse = false
@@ -850,6 +1076,22 @@ public struct Rpc_V1_RetryInfo: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_RetryInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int64.self, forKey: "retryDelayMs") { self.retryDelayMs = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if retryDelayMs != 0 { try c.encode(retryDelayMs, forKey: "retryDelayMs") }
   }
 }
 
@@ -910,6 +1152,26 @@ public struct Rpc_V1_ErrorInfo: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_ErrorInfo: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "reason") { self.reason = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "domain") { self.domain = v }
+    if let v = try c.decodeIfPresent([Rpc_V1_MetadataEntry].self, forKey: "metadata") { self.metadata = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !reason.isEmpty { try c.encode(reason, forKey: "reason") }
+    if !domain.isEmpty { try c.encode(domain, forKey: "domain") }
+    if !metadata.isEmpty { try c.encode(metadata, forKey: "metadata") }
   }
 }
 
@@ -978,6 +1240,24 @@ public struct Rpc_V1_OpaqueDetail: WireMessage {
   }
 }
 
+extension Rpc_V1_OpaqueDetail: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "kind") { self.kind = v }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "value") { self.value = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !kind.isEmpty { try c.encode(kind, forKey: "kind") }
+    if !value.isEmpty { try c.encode(_Base64(value), forKey: "value") }
+  }
+}
+
 extension Rpc_V1_OpaqueDetail: _CBridged {
   typealias CType = Rpc__V1__OpaqueDetail
   static let _mayRecurse = false
@@ -1038,6 +1318,26 @@ public struct Rpc_V1_GoAway: WireMessage {
   /// Encodes this message into a temporary buffer valid only inside `body`.
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
+  }
+}
+
+extension Rpc_V1_GoAway: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(UInt32.self, forKey: "lastCallId") { self.lastCallId = v }
+    if let v = try c.decodeIfPresent(Rpc_V1_GoAwayCode.self, forKey: "code") { self.code = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reason") { self.reason = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if lastCallId != 0 { try c.encode(lastCallId, forKey: "lastCallId") }
+    if code.rawValue != 0 { try c.encode(code, forKey: "code") }
+    if !reason.isEmpty { try c.encode(reason, forKey: "reason") }
   }
 }
 
