@@ -12,8 +12,19 @@ let package = Package(
     .executable(name: "wire-selfcheck", targets: ["WireSelfCheck"]),
     // MARK: FieldReportWorkflow
     .library(name: "FieldReportWorkflow", targets: ["FieldReportWorkflow"]),
+    .library(name: "FieldReportAPI", targets: ["FieldReportAPI"]),
+    // MARK: RPC runtime products
+    .library(name: "RPCCore", targets: ["RPCCore"]),
+    .library(name: "RPCNIO", targets: ["RPCNIO"]),
+    .executable(name: "rpc-bench", targets: ["rpc-bench"]),
   ],
-  dependencies: [],
+  dependencies: [
+    // MARK: RPC runtime dependencies
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+  ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
     .systemLibrary(
@@ -49,8 +60,62 @@ let package = Package(
       dependencies: ["WireBridge", "WireFixtures"]
     ),
     // MARK: FieldReportWorkflow (pure: Foundation only, no I/O, no C, no NIO)
+    // MARK: FieldReportAPI (generated handler protocols and typed clients of fieldreport.v1)
+    .target(
+      name: "FieldReportAPI",
+      dependencies: ["RPCCore", "WireBridge"]
+    ),
+
+    // MARK: FieldReportWorkflow (pure: no I/O, no C, no NIO)
     .target(name: "FieldReportWorkflow"),
     .testTarget(name: "FieldReportWorkflowTests", dependencies: ["FieldReportWorkflow"]),
+
+    // MARK: RPC runtime (RPCCore, RPCNIO, RPCTests, rpc-bench)
+    .target(
+      name: "RPCCore",
+      dependencies: [
+        "WireBridge",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+      ]
+    ),
+    .target(
+      name: "RPCNIO",
+      dependencies: [
+        "RPCCore",
+        "WireBridge",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(
+      name: "RPCTests",
+      dependencies: [
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOTestUtils", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .target(name: "CRPCBenchmarkAllocations", path: "Sources/CRPCBenchmarkAllocations"),
+    .executableTarget(
+      name: "rpc-bench",
+      dependencies: [
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        "CRPCBenchmarkAllocations",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ],
+      path: "Sources/RPCBenchmark"
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -2106,6 +2106,365 @@ extension Fieldreport_V1_VerifyJournalResponse {
   }
 }
 
+extension Rpc_Testing_V1_Empty {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    _ = (variant, depth)
+    return Self()
+  }
+}
+
+extension Rpc_Testing_V1_Payload {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.body = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.body = [] }
+    return m
+  }
+}
+
+extension Rpc_Testing_V1_SimpleRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.responseSize = Int32.min
+    if variant % 2 == 1 { m.responseSize = Int32.max }
+    m.payload = Rpc_Testing_V1_Payload.fixture(variant, depth: 1)
+    m.responseCode = Int32.min
+    if variant % 2 == 1 { m.responseCode = Int32.max }
+    m.responseMessage = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.responseMessage = "" }
+    m.sleepMs = Int64.min
+    if variant % 2 == 1 { m.sleepMs = Int64.max }
+    m.echoMetadata = true
+    if variant % 2 == 1 { m.echoMetadata = false }
+    return m
+  }
+}
+
+extension Rpc_Testing_V1_SimpleResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.payload = Rpc_Testing_V1_Payload.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Rpc_Testing_V1_ResponseParameters {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.size = Int32.min
+    if variant % 2 == 1 { m.size = Int32.max }
+    m.intervalMs = Int32.min
+    if variant % 2 == 1 { m.intervalMs = Int32.max }
+    return m
+  }
+}
+
+extension Rpc_Testing_V1_StreamingOutputCallRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.responseParameters = variant % 3 == 1 ? [] : [Rpc_Testing_V1_ResponseParameters.fixture(0, depth: 2), Rpc_Testing_V1_ResponseParameters.fixture(1, depth: 2), Rpc_Testing_V1_ResponseParameters.fixture(2, depth: 2)]
+    m.payload = Rpc_Testing_V1_Payload.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Rpc_Testing_V1_StreamingOutputCallResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.payload = Rpc_Testing_V1_Payload.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Rpc_V1_HealthCheckRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.service = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.service = "" }
+    return m
+  }
+}
+
+extension Rpc_V1_HealthCheckResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.status = .init(rawValue: 1)
+    if variant % 2 == 1 { m.status = .init(rawValue: 2) }
+    return m
+  }
+}
+
+extension Rpc_V1_ListServicesRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    _ = (variant, depth)
+    return Self()
+  }
+}
+
+extension Rpc_V1_ListServicesResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.services = variant % 3 == 1 ? [] : [Rpc_V1_ServiceInfo.fixture(0, depth: 2), Rpc_V1_ServiceInfo.fixture(1, depth: 2), Rpc_V1_ServiceInfo.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Rpc_V1_ServiceInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.name = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.name = "" }
+    m.methods = variant % 3 == 1 ? [] : [Rpc_V1_MethodInfo.fixture(0, depth: 2), Rpc_V1_MethodInfo.fixture(1, depth: 2), Rpc_V1_MethodInfo.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Rpc_V1_MethodInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.name = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.name = "" }
+    m.path = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.path = "" }
+    m.inputMessage = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.inputMessage = "" }
+    m.outputMessage = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.outputMessage = "" }
+    m.serverStreaming = true
+    if variant % 2 == 1 { m.serverStreaming = false }
+    return m
+  }
+}
+
+extension Rpc_V1_GetFileDescriptorSetRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    _ = (variant, depth)
+    return Self()
+  }
+}
+
+extension Rpc_V1_GetFileDescriptorSetResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.fileDescriptorSet = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.fileDescriptorSet = [] }
+    return m
+  }
+}
+
+extension Rpc_V1_MetadataEntry {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.key = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.key = "" }
+    switch variant % 3 {
+    case 0: m.value = .text("")
+    case 1: m.value = .binary([UInt8](repeating: 0xAB, count: 300))
+    default: m.value = nil
+    }
+    return m
+  }
+}
+
+extension Rpc_V1_Settings {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.maxFrameSize = UInt32.max
+    if variant % 2 == 1 { m.maxFrameSize = UInt32(0) }
+    m.maxConcurrentCalls = UInt32.max
+    if variant % 2 == 1 { m.maxConcurrentCalls = UInt32(0) }
+    m.maxMetadataSize = UInt32.max
+    if variant % 2 == 1 { m.maxMetadataSize = UInt32(0) }
+    m.keepaliveIntervalMs = UInt32.max
+    if variant % 2 == 1 { m.keepaliveIntervalMs = UInt32(0) }
+    m.idleTimeoutMs = UInt32.max
+    if variant % 2 == 1 { m.idleTimeoutMs = UInt32(0) }
+    m.implementation = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.implementation = "" }
+    return m
+  }
+}
+
+extension Rpc_V1_CallHeaders {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.methodPath = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.methodPath = "" }
+    if variant % 3 != 2 { m.timeoutUs = Int64.max }
+    m.metadata = variant % 3 == 1 ? [] : [Rpc_V1_MetadataEntry.fixture(0, depth: 2), Rpc_V1_MetadataEntry.fixture(1, depth: 2), Rpc_V1_MetadataEntry.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Rpc_V1_Status {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.code = .init(rawValue: 1)
+    if variant % 2 == 1 { m.code = .init(rawValue: 2) }
+    m.message = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.message = "" }
+    m.details = variant % 3 == 1 ? [] : [Rpc_V1_StatusDetail.fixture(0, depth: 2), Rpc_V1_StatusDetail.fixture(1, depth: 2), Rpc_V1_StatusDetail.fixture(2, depth: 2)]
+    m.trailers = variant % 3 == 1 ? [] : [Rpc_V1_MetadataEntry.fixture(0, depth: 2), Rpc_V1_MetadataEntry.fixture(1, depth: 2), Rpc_V1_MetadataEntry.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Rpc_V1_StatusDetail {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    switch variant % 6 {
+    case 0: m.detail = .badRequest(Rpc_V1_BadRequest.fixture(1, depth: 2))
+    case 1: m.detail = .preconditionFailure(Rpc_V1_PreconditionFailure.fixture(2, depth: 2))
+    case 2: m.detail = .retryInfo(Rpc_V1_RetryInfo.fixture(3, depth: 2))
+    case 3: m.detail = .errorInfo(Rpc_V1_ErrorInfo.fixture(4, depth: 2))
+    case 4: m.detail = .opaque(Rpc_V1_OpaqueDetail.fixture(5, depth: 2))
+    default: m.detail = nil
+    }
+    return m
+  }
+}
+
+extension Rpc_V1_BadRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.fieldViolations = variant % 3 == 1 ? [] : [Rpc_V1_FieldViolation.fixture(0, depth: 2), Rpc_V1_FieldViolation.fixture(1, depth: 2), Rpc_V1_FieldViolation.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Rpc_V1_FieldViolation {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.field = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.field = "" }
+    m.explanation = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.explanation = "" }
+    return m
+  }
+}
+
+extension Rpc_V1_PreconditionFailure {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.violations = variant % 3 == 1 ? [] : [Rpc_V1_PreconditionViolation.fixture(0, depth: 2), Rpc_V1_PreconditionViolation.fixture(1, depth: 2), Rpc_V1_PreconditionViolation.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Rpc_V1_PreconditionViolation {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.kind = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.kind = "" }
+    m.subject = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.subject = "" }
+    m.explanation = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.explanation = "" }
+    return m
+  }
+}
+
+extension Rpc_V1_RetryInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.retryDelayMs = Int64.min
+    if variant % 2 == 1 { m.retryDelayMs = Int64.max }
+    return m
+  }
+}
+
+extension Rpc_V1_ErrorInfo {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.reason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reason = "" }
+    m.domain = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.domain = "" }
+    m.metadata = variant % 3 == 1 ? [] : [Rpc_V1_MetadataEntry.fixture(0, depth: 2), Rpc_V1_MetadataEntry.fixture(1, depth: 2), Rpc_V1_MetadataEntry.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Rpc_V1_OpaqueDetail {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.kind = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.kind = "" }
+    m.value = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.value = [] }
+    return m
+  }
+}
+
+extension Rpc_V1_GoAway {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.lastCallId = UInt32.max
+    if variant % 2 == 1 { m.lastCallId = UInt32(0) }
+    m.code = .init(rawValue: 1)
+    if variant % 2 == 1 { m.code = .init(rawValue: 2) }
+    m.reason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reason = "" }
+    return m
+  }
+}
+
 extension Wiretest_V1_Leaf {
   /// A value with every field set to something non-trivial; `variant` picks
   /// different values and a different oneof case; `depth` bounds recursion.
@@ -2364,6 +2723,34 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_MarkNotificationsReadResponse.self,
   Fieldreport_V1_VerifyJournalRequest.self,
   Fieldreport_V1_VerifyJournalResponse.self,
+  Rpc_Testing_V1_Empty.self,
+  Rpc_Testing_V1_Payload.self,
+  Rpc_Testing_V1_SimpleRequest.self,
+  Rpc_Testing_V1_SimpleResponse.self,
+  Rpc_Testing_V1_ResponseParameters.self,
+  Rpc_Testing_V1_StreamingOutputCallRequest.self,
+  Rpc_Testing_V1_StreamingOutputCallResponse.self,
+  Rpc_V1_HealthCheckRequest.self,
+  Rpc_V1_HealthCheckResponse.self,
+  Rpc_V1_ListServicesRequest.self,
+  Rpc_V1_ListServicesResponse.self,
+  Rpc_V1_ServiceInfo.self,
+  Rpc_V1_MethodInfo.self,
+  Rpc_V1_GetFileDescriptorSetRequest.self,
+  Rpc_V1_GetFileDescriptorSetResponse.self,
+  Rpc_V1_MetadataEntry.self,
+  Rpc_V1_Settings.self,
+  Rpc_V1_CallHeaders.self,
+  Rpc_V1_Status.self,
+  Rpc_V1_StatusDetail.self,
+  Rpc_V1_BadRequest.self,
+  Rpc_V1_FieldViolation.self,
+  Rpc_V1_PreconditionFailure.self,
+  Rpc_V1_PreconditionViolation.self,
+  Rpc_V1_RetryInfo.self,
+  Rpc_V1_ErrorInfo.self,
+  Rpc_V1_OpaqueDetail.self,
+  Rpc_V1_GoAway.self,
   Wiretest_V1_Leaf.self,
   Wiretest_V1_Scalars.self,
   Wiretest_V1_Repeats.self,
@@ -2513,6 +2900,34 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_MarkNotificationsReadResponse.fixture(v))
     all.append(Fieldreport_V1_VerifyJournalRequest.fixture(v))
     all.append(Fieldreport_V1_VerifyJournalResponse.fixture(v))
+    all.append(Rpc_Testing_V1_Empty.fixture(v))
+    all.append(Rpc_Testing_V1_Payload.fixture(v))
+    all.append(Rpc_Testing_V1_SimpleRequest.fixture(v))
+    all.append(Rpc_Testing_V1_SimpleResponse.fixture(v))
+    all.append(Rpc_Testing_V1_ResponseParameters.fixture(v))
+    all.append(Rpc_Testing_V1_StreamingOutputCallRequest.fixture(v))
+    all.append(Rpc_Testing_V1_StreamingOutputCallResponse.fixture(v))
+    all.append(Rpc_V1_HealthCheckRequest.fixture(v))
+    all.append(Rpc_V1_HealthCheckResponse.fixture(v))
+    all.append(Rpc_V1_ListServicesRequest.fixture(v))
+    all.append(Rpc_V1_ListServicesResponse.fixture(v))
+    all.append(Rpc_V1_ServiceInfo.fixture(v))
+    all.append(Rpc_V1_MethodInfo.fixture(v))
+    all.append(Rpc_V1_GetFileDescriptorSetRequest.fixture(v))
+    all.append(Rpc_V1_GetFileDescriptorSetResponse.fixture(v))
+    all.append(Rpc_V1_MetadataEntry.fixture(v))
+    all.append(Rpc_V1_Settings.fixture(v))
+    all.append(Rpc_V1_CallHeaders.fixture(v))
+    all.append(Rpc_V1_Status.fixture(v))
+    all.append(Rpc_V1_StatusDetail.fixture(v))
+    all.append(Rpc_V1_BadRequest.fixture(v))
+    all.append(Rpc_V1_FieldViolation.fixture(v))
+    all.append(Rpc_V1_PreconditionFailure.fixture(v))
+    all.append(Rpc_V1_PreconditionViolation.fixture(v))
+    all.append(Rpc_V1_RetryInfo.fixture(v))
+    all.append(Rpc_V1_ErrorInfo.fixture(v))
+    all.append(Rpc_V1_OpaqueDetail.fixture(v))
+    all.append(Rpc_V1_GoAway.fixture(v))
     all.append(Wiretest_V1_Leaf.fixture(v))
     all.append(Wiretest_V1_Scalars.fixture(v))
     all.append(Wiretest_V1_Repeats.fixture(v))

@@ -1,0 +1,142 @@
+import WireBridge
+
+/// A method with its handler, erased over message types so a transport can route bytes.
+public struct RegisteredMethod: Sendable {
+  /// What the method is.
+  public let descriptor: MethodDescriptor
+
+  typealias Starter = @Sendable (
+    _ request: UnsafeRawBufferPointer,
+    _ context: ServerContext,
+    _ sink: any ServerCallSink,
+    _ executor: (any TaskExecutor)?,
+    _ interceptors: [any ServerInterceptor]
+  ) throws(RPCError) -> Task<Void, Never>
+
+  let starter: Starter
+
+  /// Decodes the request and starts the handler in a new task.
+  ///
+  /// The task starts *immediately* on the calling thread (`Task.immediate`) and runs until
+  /// its first suspension, so a handler that does not suspend completes before this returns,
+  /// without a thread hop; after a suspension it resumes on `executor` if one is given
+  /// (transports pass their event loop). Results go to `sink`.
+  /// - Parameters:
+  ///   - request: The encoded request; only read before this returns.
+  ///   - context: The call's context.
+  ///   - sink: Receives the responses and the final status.
+  ///   - executor: Where the handler runs after it suspends.
+  ///   - interceptors: Run around the handler, outermost first.
+  /// - Returns: The handler's task; cancel it to cancel the handler.
+  /// - Throws: ``RPCError`` with `INVALID_ARGUMENT` if the request cannot be decoded.
+  public func start(
+    request: UnsafeRawBufferPointer,
+    context: ServerContext,
+    sink: any ServerCallSink,
+    executor: (any TaskExecutor)?,
+    interceptors: [any ServerInterceptor]
+  ) throws(RPCError) -> Task<Void, Never> {
+    try self.starter(request, context, sink, executor, interceptors)
+  }
+
+  static func decode<Input: WireMessage>(_ type: Input.Type, from bytes: UnsafeRawBufferPointer) throws(RPCError) -> Input {
+    do {
+      return try Input(serializedBytes: bytes)
+    } catch {
+      throw RPCError(
+        code: .invalidArgument,
+        message: "The request payload is not a valid \(Input.protoFullName) (\(error))."
+      )
+    }
+  }
+
+  /// Runs `body` inside the interceptors, outermost first.
+  static func intercepted(
+    _ interceptors: [any ServerInterceptor],
+    context: ServerContext,
+    body: (ServerContext) async throws -> Void
+  ) async throws {
+    if interceptors.isEmpty {
+      try await body(context)
+      return
+    }
+    try await Self.intercepted(interceptors[...], context: context, body: body)
+  }
+
+  private static func intercepted(
+    _ interceptors: ArraySlice<any ServerInterceptor>,
+    context: ServerContext,
+    body: (ServerContext) async throws -> Void
+  ) async throws {
+    guard let first = interceptors.first else {
+      try await body(context)
+      return
+    }
+    try await first.intercept(context: context) { context in
+      try await Self.intercepted(interceptors.dropFirst(), context: context, body: body)
+    }
+  }
+
+  /// Wraps a unary handler.
+  static func unary<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    handler: @escaping UnaryHandler<Input, Output>
+  ) -> RegisteredMethod {
+    RegisteredMethod(descriptor: method.descriptor) { bytes, context, sink, executor, interceptors throws(RPCError) in
+      let request = try Self.decode(Input.self, from: bytes)
+      return Task.immediate(executorPreference: executor) {
+        do {
+          if interceptors.isEmpty {
+            let response = try await handler(request, context)
+            sink.finish(response: response, trailers: context.trailers)
+          } else {
+            var response: Output?
+            try await Self.intercepted(interceptors, context: context) { context in
+              response = try await handler(request, context)
+            }
+            guard let response else {
+              throw RPCError(code: .internal, message: "An interceptor did not call the handler.")
+            }
+            sink.finish(response: response, trailers: context.trailers)
+          }
+        } catch {
+          sink.finish(error: Self.merge(error, trailers: context.trailers))
+        }
+      }
+    }
+  }
+
+  /// Wraps a server-streaming handler.
+  static func serverStreaming<Input, Output>(
+    _ method: ServerStreamingMethod<Input, Output>,
+    handler: @escaping ServerStreamingHandler<Input, Output>
+  ) -> RegisteredMethod {
+    RegisteredMethod(descriptor: method.descriptor) { bytes, context, sink, executor, interceptors throws(RPCError) in
+      let request = try Self.decode(Input.self, from: bytes)
+      return Task.immediate(executorPreference: executor) {
+        do {
+          try await Self.intercepted(interceptors, context: context) { context in
+            try await handler(request, context, ResponseWriter(sink: sink))
+          }
+          sink.finish(trailers: context.trailers)
+        } catch {
+          sink.finish(error: Self.merge(error, trailers: context.trailers))
+        }
+      }
+    }
+  }
+
+  private static func merge(_ error: any Error, trailers: Metadata) -> RPCError {
+    var error = RPCError(converting: error)
+    for entry in trailers { error.metadata.add(entry.key, entry.value) }
+    return error
+  }
+}
+
+/// A unary handler: the request and the call's context in, the response out; throw an
+/// ``RPCError`` (or an ``RPCErrorConvertible``) to fail the call.
+public typealias UnaryHandler<Input, Output> = @Sendable (Input, ServerContext) async throws -> Output
+
+/// A server-streaming handler: writes responses with the writer; returning ends the call OK.
+public typealias ServerStreamingHandler<Input: WireMessage, Output: WireMessage> =
+  @Sendable (Input, ServerContext, ResponseWriter<Output>) async throws -> Void

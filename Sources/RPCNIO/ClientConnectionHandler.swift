@@ -1,0 +1,323 @@
+import Logging
+import NIOCore
+import RPCCore
+import WireBridge
+
+/// How a client call ends, delivered from the event loop to the calling task.
+enum ClientCallOutcome: Sendable {
+  /// OK: the response message (unary) and the trailers.
+  case success(ByteBuffer?, Metadata)
+  /// Any failure.
+  case failure(RPCError)
+}
+
+/// An event of a server-streaming call.
+enum ClientStreamEvent: Sendable {
+  case message(ByteBuffer)
+  case end(ClientCallOutcome)
+}
+
+/// What the server announced in its preface.
+struct ServerSettings: Sendable {
+  var maxMessageSize: Int
+  var maxMetadataSize: Int
+  var maxConcurrentCalls: Int
+}
+
+/// One client connection's protocol logic, on the channel's event loop.
+final class ClientConnectionHandler: ChannelDuplexHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundIn = ByteBuffer
+  typealias OutboundOut = ByteBuffer
+
+  private enum Pending {
+    case unary(UnsafeContinuation<ClientCallOutcome, Never>, ByteBuffer?)
+    case streaming(AsyncStream<ClientStreamEvent>.Continuation)
+  }
+
+  private struct Call {
+    var pending: Pending
+    var timer: Scheduled<Void>?
+  }
+
+  private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+  private var context: ChannelHandlerContext?
+  private var calls: [UInt32: Call] = [:]
+  private let prefacePromise: EventLoopPromise<ServerSettings>
+  private var prefaceDone = false
+  private var closed = false
+  private var goAwayLastID: UInt32?
+  private let limits: ConnectionLimits
+  private let onGoAway: @Sendable () -> Void
+
+  init(
+    limits: ConnectionLimits,
+    prefacePromise: EventLoopPromise<ServerSettings>,
+    onGoAway: @escaping @Sendable () -> Void
+  ) {
+    self.limits = limits
+    self.prefacePromise = prefacePromise
+    self.onGoAway = onGoAway
+    self.processor = NIOSingleStepByteToMessageProcessor(
+      FrameDecoder(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)),
+      maximumBufferSize: nil
+    )
+  }
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+    // The client adds this handler to an already connected channel.
+    if context.channel.isActive { self.sendPreface(context) }
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    self.context = nil
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    self.sendPreface(context)
+    context.fireChannelActive()
+  }
+
+  private var prefaceSent = false
+
+  private func sendPreface(_ context: ChannelHandlerContext) {
+    guard !self.prefaceSent else { return }
+    self.prefaceSent = true
+    var settings = Rpc_V1_Settings()
+    settings.maxFrameSize = UInt32(clamping: self.limits.maxMessageSize)
+    settings.maxMetadataSize = UInt32(clamping: self.limits.maxMetadataSize)
+    settings.implementation = "fieldreport-rpc/1"
+    var buffer = context.channel.allocator.buffer(capacity: 64)
+    buffer.writePreface(
+      Preface(first: UInt16(FrameHeader.version), second: UInt16(FrameHeader.version), settings: (try? settings.serializedBytes()) ?? [])
+    )
+    context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    self.failAll(RPCError(code: .unavailable, message: "The connection closed."))
+    context.fireChannelInactive()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    self.failAll(RPCError(code: .unavailable, message: "The connection failed: \(error)."))
+    context.close(promise: nil)
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let buffer = self.unwrapInboundIn(data)
+    do {
+      try self.processor.process(buffer: buffer) { frame in self.handle(frame) }
+    } catch {
+      self.protocolError("\(error)")
+    }
+  }
+
+  // MARK: Calls (from RPCClient, on the loop)
+
+  func startUnary(
+    _ id: UInt32,
+    frames: ByteBuffer,
+    timeout: Duration?,
+    continuation: UnsafeContinuation<ClientCallOutcome, Never>
+  ) {
+    guard let (context, timer) = self.start(id, timeout: timeout) else {
+      continuation.resume(returning: .failure(Self.unavailable))
+      return
+    }
+    self.calls[id] = Call(pending: .unary(continuation, nil), timer: timer)
+    context.writeAndFlush(self.wrapOutboundOut(frames), promise: nil)
+  }
+
+  func startStreaming(
+    _ id: UInt32,
+    frames: ByteBuffer,
+    timeout: Duration?,
+    continuation: AsyncStream<ClientStreamEvent>.Continuation
+  ) {
+    guard let (context, timer) = self.start(id, timeout: timeout) else {
+      continuation.yield(.end(.failure(Self.unavailable)))
+      continuation.finish()
+      return
+    }
+    self.calls[id] = Call(pending: .streaming(continuation), timer: timer)
+    context.writeAndFlush(self.wrapOutboundOut(frames), promise: nil)
+  }
+
+  private static let unavailable = RPCError(
+    code: .unavailable,
+    message: "The connection is closing; retry on a new connection.",
+    details: [.retryInfo(delay: .zero)]
+  )
+
+  private func start(_ id: UInt32, timeout: Duration?) -> (ChannelHandlerContext, Scheduled<Void>?)? {
+    guard !self.closed, self.goAwayLastID == nil, let context = self.context else { return nil }
+    var timer: Scheduled<Void>?
+    if let timeout {
+      timer = context.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(timeout.microseconds, 0))) {
+        self.end(id, .failure(RPCError(code: .deadlineExceeded, message: "The deadline passed.")), sendCancel: true)
+      }
+    }
+    return (context, timer)
+  }
+
+  func cancel(_ id: UInt32) {
+    self.end(id, .failure(RPCError(code: .cancelled, message: "The call was cancelled.")), sendCancel: true)
+  }
+
+  // MARK: Frames
+
+  private func handle(_ frame: InboundFrame) {
+    guard !self.closed else { return }
+    switch frame {
+    case .preface(let preface):
+      self.handlePreface(preface)
+    case .oversized(let header):
+      switch header.type {
+      case .message:
+        self.end(
+          header.callID,
+          .failure(RPCError(
+            code: .resourceExhausted,
+            message: "A response message of \(header.length) bytes exceeds the client's \(self.limits.maxMessageSize)-byte limit."
+          )),
+          sendCancel: true
+        )
+      case .status:
+        self.end(
+          header.callID,
+          .failure(RPCError(code: .resourceExhausted, message: "The status of \(header.length) bytes exceeds the client's metadata limit.")),
+          sendCancel: false
+        )
+      default:
+        self.protocolError("\(header.type) frame of \(header.length) bytes is over the limit")
+      }
+    case .frame(let header, let payload):
+      guard self.prefaceDone else { return self.protocolError("frame before the server's preface") }
+      switch header.type {
+      case .message: self.handleMessage(header.callID, payload)
+      case .status: self.handleStatus(header.callID, payload)
+      case .ping:
+        if !header.flags.contains(.ack), let context = self.context {
+          var out = context.channel.allocator.buffer(capacity: FrameHeader.size + 8)
+          out.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: header.length)
+          var payload = payload
+          out.writeBuffer(&payload)
+          context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
+        }
+      case .goAway: self.handleGoAway(payload)
+      default: self.protocolError("unexpected frame type \(header.type) from the server")
+      }
+    }
+  }
+
+  private func handlePreface(_ preface: Preface) {
+    guard preface.first == UInt16(FrameHeader.version) else {
+      self.prefacePromise.fail(
+        RPCError(code: .unavailable, message: "The server speaks no protocol version in common with this client.")
+      )
+      self.closed = true
+      self.context?.close(promise: nil)
+      return
+    }
+    let settings = (try? Rpc_V1_Settings(serializedBytes: preface.settings)) ?? Rpc_V1_Settings()
+    self.prefaceDone = true
+    self.prefacePromise.succeed(
+      ServerSettings(
+        maxMessageSize: settings.maxFrameSize == 0 ? ConnectionLimits.protocolDefaultMessageSize : Int(settings.maxFrameSize),
+        maxMetadataSize: settings.maxMetadataSize == 0 ? ConnectionLimits.protocolDefaultMetadataSize : Int(settings.maxMetadataSize),
+        maxConcurrentCalls: settings.maxConcurrentCalls == 0
+          ? ConnectionLimits.protocolDefaultConcurrentCalls : Int(settings.maxConcurrentCalls)
+      )
+    )
+  }
+
+  private func handleMessage(_ id: UInt32, _ payload: ByteBuffer) {
+    guard let call = self.calls[id] else { return }
+    switch call.pending {
+    case .unary(let continuation, nil):
+      self.calls[id]?.pending = .unary(continuation, payload)
+    case .unary:
+      self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
+    case .streaming(let continuation):
+      continuation.yield(.message(payload))
+    }
+  }
+
+  private func handleStatus(_ id: UInt32, _ payload: ByteBuffer) {
+    let outcome: ClientCallOutcome
+    if payload.readableBytes == 0 {
+      outcome = .success(nil, Metadata())
+    } else {
+      do {
+        let status = try payload.withUnsafeReadableBytes { try Rpc_V1_Status(serializedBytes: $0) }
+        if status.code == .ok {
+          outcome = .success(nil, Metadata(wire: status.trailers))
+        } else {
+          outcome = .failure(RPCError(wireStatus: status))
+        }
+      } catch {
+        outcome = .failure(RPCError(code: .internal, message: "The server's status is not a valid rpc.v1.Status."))
+      }
+    }
+    self.end(id, outcome, sendCancel: false)
+  }
+
+  private func handleGoAway(_ payload: ByteBuffer) {
+    let goAway = (try? payload.withUnsafeReadableBytes { try Rpc_V1_GoAway(serializedBytes: $0) }) ?? Rpc_V1_GoAway()
+    self.goAwayLastID = goAway.lastCallId
+    self.onGoAway()
+    // Calls above the last accepted id were never processed: safe to retry elsewhere.
+    for id in self.calls.keys where id > goAway.lastCallId {
+      self.end(id, .failure(Self.unavailable), sendCancel: false)
+    }
+    if goAway.code != .noError {
+      let error = RPCError(code: .unavailable, message: "The server closed the connection: \(goAway.reason)")
+      self.failAll(error)
+    }
+  }
+
+  /// Ends a call once; later frames for it are ignored.
+  private func end(_ id: UInt32, _ outcome: ClientCallOutcome, sendCancel: Bool) {
+    guard let call = self.calls.removeValue(forKey: id) else { return }
+    call.timer?.cancel()
+    switch call.pending {
+    case .unary(let continuation, let message):
+      if case .success(_, let trailers) = outcome {
+        if let message {
+          continuation.resume(returning: .success(message, trailers))
+        } else {
+          continuation.resume(returning: .failure(RPCError(code: .internal, message: "The server ended a unary call without a response.")))
+        }
+      } else {
+        continuation.resume(returning: outcome)
+      }
+    case .streaming(let continuation):
+      continuation.yield(.end(outcome))
+      continuation.finish()
+    }
+    if sendCancel, !self.closed, let context = self.context {
+      var out = context.channel.allocator.buffer(capacity: FrameHeader.size)
+      out.writeFrameHeader(type: .cancel, flags: [], callID: id, length: 0)
+      context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
+    }
+  }
+
+  private func failAll(_ error: RPCError) {
+    self.closed = true
+    if !self.prefaceDone {
+      self.prefaceDone = true
+      self.prefacePromise.fail(error)
+    }
+    for id in Array(self.calls.keys) {
+      self.end(id, .failure(error), sendCancel: false)
+    }
+  }
+
+  private func protocolError(_ reason: String) {
+    guard !self.closed else { return }
+    self.failAll(RPCError(code: .internal, message: "Protocol error from the server: \(reason)."))
+    self.context?.close(promise: nil)
+  }
+}

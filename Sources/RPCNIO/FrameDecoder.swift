@@ -1,0 +1,172 @@
+import NIOCore
+
+/// What the ``FrameDecoder`` produces.
+public enum InboundFrame: Sendable, Equatable {
+  /// The peer's connection preface (always first).
+  case preface(Preface)
+  /// A frame whose payload is within its limit.
+  case frame(FrameHeader, ByteBuffer)
+  /// A frame whose declared length is over its limit. Its payload is skipped as it arrives,
+  /// never buffered; the connection decides what to answer.
+  case oversized(FrameHeader)
+}
+
+/// Why the byte stream cannot be decoded; each is a protocol error that closes the
+/// connection.
+public enum FrameDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// The first bytes are not the preface magic.
+  case badPrefaceMagic
+  /// The preface's settings are longer than ``Preface/maxSettingsSize``.
+  case prefaceSettingsTooLarge(UInt32)
+  /// A frame header's version byte is not ``FrameHeader/version``.
+  case unsupportedVersion(UInt8)
+  /// A frame header's reserved byte is not zero.
+  case nonZeroReservedByte(UInt8)
+  /// The connection ended in the middle of a frame or preface.
+  case truncated(bufferedBytes: Int)
+
+  public var description: String {
+    switch self {
+    case .badPrefaceMagic: "the connection preface does not start with the protocol's magic bytes"
+    case .prefaceSettingsTooLarge(let n): "the preface's settings declare \(n) bytes, over the \(Preface.maxSettingsSize)-byte limit"
+    case .unsupportedVersion(let v): "a frame header has version \(v), expected \(FrameHeader.version)"
+    case .nonZeroReservedByte(let b): "a frame header's reserved byte is \(b), expected 0"
+    case .truncated(let n): "the connection ended inside a frame (\(n) bytes buffered)"
+    }
+  }
+}
+
+/// Decodes the peer's preface, then frames.
+///
+/// The declared payload length is checked against the frame type's limit as soon as the
+/// 12-byte header is readable, *before* any payload is buffered: an over-limit frame is
+/// reported as ``InboundFrame/oversized(_:)`` and its payload discarded as it arrives.
+public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
+  public typealias InboundOut = InboundFrame
+
+  /// Payload limits per frame type.
+  public struct Limits: Hashable, Sendable {
+    /// MESSAGE payloads.
+    public var maxMessageSize: Int
+    /// HEADERS and STATUS payloads.
+    public var maxMetadataSize: Int
+    /// Every other frame type.
+    public var maxControlSize: Int
+
+    /// Creates limits.
+    public init(maxMessageSize: Int, maxMetadataSize: Int, maxControlSize: Int = 65_536) {
+      self.maxMessageSize = maxMessageSize
+      self.maxMetadataSize = maxMetadataSize
+      self.maxControlSize = maxControlSize
+    }
+  }
+
+  private enum State {
+    case preface
+    case frames
+    case skipping(remaining: Int)
+  }
+
+  private var state: State
+  /// The limits; may be changed between frames.
+  public var limits: Limits
+
+  /// Creates a decoder.
+  /// - Parameters:
+  ///   - limits: Payload limits.
+  ///   - expectPreface: Whether the stream starts with a preface (false in unit tests of frames).
+  public init(limits: Limits, expectPreface: Bool = true) {
+    self.limits = limits
+    self.state = expectPreface ? .preface : .frames
+  }
+
+  public mutating func decode(buffer: inout ByteBuffer) throws -> InboundFrame? {
+    switch self.state {
+    case .preface:
+      return try self.decodePreface(&buffer)
+    case .frames:
+      return try self.decodeFrame(&buffer)
+    case .skipping(let remaining):
+      let skipped = min(remaining, buffer.readableBytes)
+      buffer.moveReaderIndex(forwardBy: skipped)
+      if skipped == remaining {
+        self.state = .frames
+        return try self.decodeFrame(&buffer)
+      }
+      self.state = .skipping(remaining: remaining - skipped)
+      return nil
+    }
+  }
+
+  public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> InboundFrame? {
+    if let frame = try self.decode(buffer: &buffer) { return frame }
+    if case .skipping = self.state {
+      throw FrameDecodingError.truncated(bufferedBytes: 0)
+    }
+    if buffer.readableBytes > 0 {
+      throw FrameDecodingError.truncated(bufferedBytes: buffer.readableBytes)
+    }
+    return nil
+  }
+
+  private mutating func decodePreface(_ buffer: inout ByteBuffer) throws -> InboundFrame? {
+    // Check the magic as far as it has arrived, so garbage fails on its first byte.
+    let available = min(buffer.readableBytes, Preface.magic.count)
+    if available > 0 {
+      guard let prefix = buffer.getBytes(at: buffer.readerIndex, length: available),
+        prefix.elementsEqual(Preface.magic[..<available])
+      else { throw FrameDecodingError.badPrefaceMagic }
+    }
+    guard buffer.readableBytes >= Preface.fixedSize,
+      let (first, second, length) = buffer.getMultipleIntegers(
+        at: buffer.readerIndex + Preface.magic.count,
+        as: (UInt16, UInt16, UInt32).self
+      )
+    else { return nil }
+    guard length <= Preface.maxSettingsSize else {
+      throw FrameDecodingError.prefaceSettingsTooLarge(length)
+    }
+    guard buffer.readableBytes >= Preface.fixedSize + Int(length) else { return nil }
+    buffer.moveReaderIndex(forwardBy: Preface.fixedSize)
+    let settings = buffer.readBytes(length: Int(length)) ?? []
+    self.state = .frames
+    return .preface(Preface(first: first, second: second, settings: settings))
+  }
+
+  private mutating func decodeFrame(_ buffer: inout ByteBuffer) throws -> InboundFrame? {
+    guard
+      let (first, callID, length) = buffer.getMultipleIntegers(
+        at: buffer.readerIndex,
+        as: (UInt32, UInt32, UInt32).self
+      )
+    else { return nil }
+    let version = UInt8(truncatingIfNeeded: first >> 24)
+    guard version == FrameHeader.version else { throw FrameDecodingError.unsupportedVersion(version) }
+    let reserved = UInt8(truncatingIfNeeded: first)
+    guard reserved == 0 else { throw FrameDecodingError.nonZeroReservedByte(reserved) }
+    let header = FrameHeader(
+      type: FrameType(rawValue: UInt8(truncatingIfNeeded: first >> 16)),
+      flags: FrameFlags(rawValue: UInt8(truncatingIfNeeded: first >> 8)),
+      callID: callID,
+      length: length
+    )
+    let limit: Int
+    switch header.type {
+    case .message: limit = self.limits.maxMessageSize
+    case .headers, .status: limit = self.limits.maxMetadataSize
+    default: limit = self.limits.maxControlSize
+    }
+    if Int(length) > limit {
+      buffer.moveReaderIndex(forwardBy: FrameHeader.size)
+      // Consume what of the payload is already here, so the caller sees progress.
+      let skipped = min(Int(length), buffer.readableBytes)
+      buffer.moveReaderIndex(forwardBy: skipped)
+      self.state = skipped == Int(length) ? .frames : .skipping(remaining: Int(length) - skipped)
+      return .oversized(header)
+    }
+    guard buffer.readableBytes >= FrameHeader.size + Int(length) else { return nil }
+    buffer.moveReaderIndex(forwardBy: FrameHeader.size)
+    guard let payload = buffer.readSlice(length: Int(length)) else { return nil }
+    return .frame(header, payload)
+  }
+}

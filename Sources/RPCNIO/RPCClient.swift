@@ -1,0 +1,388 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RPCCore
+import Synchronization
+import WireBridge
+
+/// The RPC client on SwiftNIO: one connection multiplexes every call; reconnects with
+/// exponential backoff; deadlines, cancellation, typed ``RPCError``s.
+///
+/// ```swift
+/// let client = RPCClient(configuration: .init(host: "127.0.0.1", port: 8443), logger: logger)
+/// let reply = try await client.call(echo, request, options: CallOptions(timeout: .seconds(2)))
+/// await client.close()
+/// ```
+///
+/// The connection is opened by the first call. When it fails, the next attempt waits a
+/// backoff (``Configuration/Backoff``) that grows with each consecutive failure; a call that
+/// cannot get a connection fails `UNAVAILABLE` (retryable). On GOAWAY, calls the server did
+/// not accept fail `UNAVAILABLE` and new calls use a new connection.
+///
+/// # Thread safety
+/// `Sendable`; call from any task.
+public final class RPCClient: ClientTransport, Sendable {
+  /// Client settings.
+  public struct Configuration: Sendable {
+    /// Reconnection backoff.
+    public struct Backoff: Sendable {
+      /// The wait after the first failure.
+      public var initial: Duration = .milliseconds(100)
+      /// The longest wait.
+      public var maximum: Duration = .seconds(5)
+      /// The growth factor per consecutive failure.
+      public var multiplier: Double = 1.6
+      /// Random spread, as a fraction of the wait (0.2: ±20 %).
+      public var jitter: Double = 0.2
+      /// The defaults.
+      public init() {}
+
+      func delay(afterFailures failures: Int) -> Duration {
+        guard failures > 0 else { return .zero }
+        var base = Double(self.initial.microseconds)
+        for _ in 1..<min(failures, 64) { base *= self.multiplier }
+        let capped = min(base, Double(self.maximum.microseconds))
+        let spread = capped * self.jitter * Double.random(in: -1...1)
+        return .microseconds(Int64(max(0, capped + spread)))
+      }
+    }
+
+    /// The server's host.
+    public var host: String
+    /// The server's port.
+    public var port: Int
+    /// The sizes this client accepts (announced to the server).
+    public var limits: ConnectionLimits
+    /// How long to wait for TCP connect plus the server's preface.
+    public var connectTimeout: Duration
+    /// Reconnection backoff.
+    public var backoff: Backoff
+
+    /// Creates a configuration.
+    public init(
+      host: String,
+      port: Int,
+      limits: ConnectionLimits = ConnectionLimits(),
+      connectTimeout: Duration = .seconds(5),
+      backoff: Backoff = Backoff()
+    ) {
+      self.host = host
+      self.port = port
+      self.limits = limits
+      self.connectTimeout = connectTimeout
+      self.backoff = backoff
+    }
+  }
+
+  private struct State {
+    var connection: ClientConnection?
+    var connecting: Task<ClientConnection, any Error>?
+    var failures = 0
+    var nextAttempt: ContinuousClock.Instant?
+    var closed = false
+  }
+
+  private let configuration: Configuration
+  private let group: any EventLoopGroup
+  private let logger: Logger
+  private let state = Mutex(State())
+
+  /// Creates a client; no connection is opened until the first call.
+  public init(
+    configuration: Configuration,
+    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    logger: Logger
+  ) {
+    self.configuration = configuration
+    self.group = group
+    self.logger = logger
+  }
+
+  /// Closes the connection; calls in flight fail `UNAVAILABLE`, later calls fail `UNAVAILABLE`.
+  public func close() async {
+    let (connection, connecting) = self.state.withLock { state in
+      state.closed = true
+      defer {
+        state.connection = nil
+        state.connecting = nil
+      }
+      return (state.connection, state.connecting)
+    }
+    connecting?.cancel()
+    if let connection { try? await connection.channel.close() }
+  }
+
+  // MARK: Connection
+
+  private enum Next {
+    case ready(ClientConnection)
+    case wait(Task<ClientConnection, any Error>)
+    case closed
+  }
+
+  func connection() async throws(RPCError) -> ClientConnection {
+    let next = self.state.withLock { state -> Next in
+      if state.closed { return .closed }
+      if let connection = state.connection, connection.isUsable { return .ready(connection) }
+      state.connection = nil
+      if let connecting = state.connecting { return .wait(connecting) }
+      let notBefore = state.nextAttempt
+      let task = Task { try await self.connect(notBefore: notBefore) }
+      state.connecting = task
+      return .wait(task)
+    }
+    switch next {
+    case .ready(let connection):
+      return connection
+    case .closed:
+      throw RPCError(code: .unavailable, message: "The client is closed.")
+    case .wait(let task):
+      do {
+        return try await task.value
+      } catch {
+        throw RPCError(converting: error)
+      }
+    }
+  }
+
+  private func connect(notBefore: ContinuousClock.Instant?) async throws -> ClientConnection {
+    if let notBefore, notBefore > .now {
+      try? await Task.sleep(until: notBefore)
+    }
+    do {
+      let connection = try await self.openConnection()
+      self.state.withLock { state in
+        state.connecting = nil
+        state.failures = 0
+        state.nextAttempt = nil
+        if state.closed {
+          connection.channel.close(promise: nil)
+        } else {
+          state.connection = connection
+        }
+      }
+      return connection
+    } catch {
+      let failures = self.state.withLock { state in
+        state.connecting = nil
+        state.failures += 1
+        state.nextAttempt = .now + self.configuration.backoff.delay(afterFailures: state.failures)
+        return state.failures
+      }
+      self.logger.debug(
+        "connection attempt failed",
+        metadata: ["host": "\(self.configuration.host)", "port": "\(self.configuration.port)", "failures": "\(failures)", "error": "\(error)"]
+      )
+      throw RPCError(
+        code: .unavailable,
+        message: "Cannot connect to \(self.configuration.host):\(self.configuration.port): \(error)",
+        details: [.retryInfo(delay: self.configuration.backoff.delay(afterFailures: failures))]
+      )
+    }
+  }
+
+  private func openConnection() async throws -> ClientConnection {
+    let limits = self.configuration.limits
+    let connectionBox = WeakConnectionBox()
+    let bootstrap = ClientBootstrap(group: self.group)
+      .channelOption(.socketOption(.tcp_nodelay), value: 1)
+      .connectTimeout(.microseconds(self.configuration.connectTimeout.microseconds))
+    let channel = try await bootstrap.connect(host: self.configuration.host, port: self.configuration.port).get()
+    let connectTimeout = self.configuration.connectTimeout
+    let setUp: EventLoopFuture<(ServerSettings, NIOLoopBound<ClientConnectionHandler>)> = channel.eventLoop.flatSubmit {
+      Self.install(on: channel, limits: limits, connectTimeout: connectTimeout, box: connectionBox)
+    }
+    let (settings, handler) = try await setUp.get()
+    let connection = ClientConnection(channel: channel, handler: handler, settings: settings)
+    connectionBox.connection = connection
+    return connection
+  }
+
+  private static func install(
+    on channel: any Channel,
+    limits: ConnectionLimits,
+    connectTimeout: Duration,
+    box: WeakConnectionBox
+  ) -> EventLoopFuture<(ServerSettings, NIOLoopBound<ClientConnectionHandler>)> {
+    let promise = channel.eventLoop.makePromise(of: ServerSettings.self)
+    let handler = ClientConnectionHandler(limits: limits, prefacePromise: promise) {
+      box.connection?.markDraining()
+    }
+    do {
+      try channel.pipeline.syncOperations.addHandler(handler)
+    } catch {
+      return channel.eventLoop.makeFailedFuture(error)
+    }
+    let timeout = channel.eventLoop.scheduleTask(in: .microseconds(connectTimeout.microseconds)) {
+      promise.fail(RPCError(code: .unavailable, message: "The server sent no preface in time."))
+    }
+    let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    return promise.futureResult.map { settings in
+      timeout.cancel()
+      return (settings, bound)
+    }.flatMapErrorThrowing { error in
+      channel.close(promise: nil)
+      throw error
+    }
+  }
+
+  // MARK: Calls
+
+  /// Writes the HEADERS and MESSAGE frames of a call into one buffer (call id patched later).
+  private func frames<Input: WireMessage>(
+    _ descriptor: MethodDescriptor,
+    request: Input,
+    options: CallOptions,
+    connection: ClientConnection
+  ) throws(RPCError) -> ByteBuffer {
+    if let key = options.metadata.firstInvalidKey {
+      throw RPCError(code: .invalidArgument, message: "Invalid metadata key \"\(key)\".")
+    }
+    var headers = Rpc_V1_CallHeaders()
+    headers.methodPath = descriptor.path
+    if let timeout = options.timeout { headers.timeoutUs = max(timeout.microseconds, 0) }
+    if !options.metadata.isEmpty { headers.metadata = options.metadata.wire }
+    var buffer = connection.channel.allocator.buffer(capacity: 256)
+    do {
+      buffer.writeFrameHeader(type: .headers, flags: [], callID: 0, length: 0)
+      try headers.withSerializedBytes { _ = buffer.writeBytes($0) }
+      let headersLength = buffer.writerIndex - FrameHeader.size
+      guard headersLength <= connection.settings.maxMetadataSize else {
+        throw RPCError(
+          code: .resourceExhausted,
+          message: "Call headers of \(headersLength) bytes exceed the server's \(connection.settings.maxMetadataSize)-byte limit."
+        )
+      }
+      buffer.setInteger(UInt32(headersLength), at: 8)
+      let messageIndex = buffer.writerIndex
+      buffer.writeFrameHeader(type: .message, flags: .endStream, callID: 0, length: 0)
+      try request.withSerializedBytes { _ = buffer.writeBytes($0) }
+      let messageLength = buffer.writerIndex - messageIndex - FrameHeader.size
+      guard messageLength <= connection.settings.maxMessageSize else {
+        throw RPCError(
+          code: .resourceExhausted,
+          message: "A request of \(messageLength) bytes exceeds the server's \(connection.settings.maxMessageSize)-byte limit."
+        )
+      }
+      buffer.setInteger(UInt32(messageLength), at: messageIndex + 8)
+      return buffer
+    } catch let error as RPCError {
+      throw error
+    } catch {
+      throw RPCError(code: .internal, message: "Cannot encode the request: \(error).")
+    }
+  }
+
+  private static func patch(_ buffer: inout ByteBuffer, id: UInt32) {
+    buffer.setInteger(id, at: 4)
+    let headersLength = Int(buffer.getInteger(at: 8, as: UInt32.self) ?? 0)
+    buffer.setInteger(id, at: FrameHeader.size + headersLength + 4)
+  }
+
+  public func unary<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    request: Input,
+    options: CallOptions
+  ) async throws(RPCError) -> UnaryResponse<Output> {
+    let connection = try await self.connection()
+    var frames = try self.frames(method.descriptor, request: request, options: options, connection: connection)
+    let box = CallIDBox()
+    let timeout = options.timeout
+    let outcome = await withTaskCancellationHandler {
+      await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
+        let started = connection.withNextCallID { id in
+          box.set(id)
+          Self.patch(&frames, id: id)
+          let frames = frames
+          connection.channel.eventLoop.execute {
+            connection.handler.value.startUnary(id, frames: frames, timeout: timeout, continuation: continuation)
+          }
+        }
+        if !started {
+          continuation.resume(returning: .failure(RPCError(code: .unavailable, message: "The connection is draining; retry.")))
+        }
+      }
+    } onCancel: {
+      let id = box.id
+      if id != 0 {
+        connection.channel.eventLoop.execute { connection.handler.value.cancel(id) }
+      }
+    }
+    switch outcome {
+    case .failure(let error):
+      throw error
+    case .success(let payload, let trailers):
+      guard let payload else { throw RPCError(code: .internal, message: "No response message.") }
+      do {
+        let message = try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
+        return UnaryResponse(message: message, trailers: trailers)
+      } catch {
+        throw RPCError(code: .internal, message: "The response is not a valid \(Output.protoFullName) (\(error)).")
+      }
+    }
+  }
+
+  public func serverStreaming<Input, Output>(
+    _ method: ServerStreamingMethod<Input, Output>,
+    request: Input,
+    options: CallOptions,
+    onResponse: (Output) async throws -> Void
+  ) async throws(RPCError) -> Metadata {
+    let connection = try await self.connection()
+    var frames = try self.frames(method.descriptor, request: request, options: options, connection: connection)
+    let (stream, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
+    var assigned: UInt32 = 0
+    let timeout = options.timeout
+    let started = connection.withNextCallID { id in
+      assigned = id
+      Self.patch(&frames, id: id)
+      let frames = frames
+      connection.channel.eventLoop.execute {
+        connection.handler.value.startStreaming(id, frames: frames, timeout: timeout, continuation: continuation)
+      }
+    }
+    guard started else { throw RPCError(code: .unavailable, message: "The connection is draining; retry.") }
+    let id = assigned
+    let cancel = { @Sendable in
+      connection.channel.eventLoop.execute { connection.handler.value.cancel(id) }
+    }
+    do {
+      return try await withTaskCancellationHandler {
+        for await event in stream {
+          switch event {
+          case .message(let payload):
+            let message: Output
+            do {
+              message = try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
+            } catch {
+              cancel()
+              throw RPCError(code: .internal, message: "A response is not a valid \(Output.protoFullName) (\(error)).")
+            }
+            do {
+              try await onResponse(message)
+            } catch {
+              cancel()
+              throw error
+            }
+          case .end(.success(_, let trailers)):
+            return trailers
+          case .end(.failure(let error)):
+            throw error
+          }
+        }
+        throw RPCError(code: .cancelled, message: "The call was cancelled.")
+      } onCancel: {
+        cancel()
+      }
+    } catch {
+      throw RPCError(converting: error)
+    }
+  }
+}
+
+/// Lets the GOAWAY callback reach the connection object created after the handler.
+// @unchecked Sendable: written once (before any frame can arrive that reads it, as the
+// preface must come first) and read under the same happens-before as the channel's events.
+private final class WeakConnectionBox: @unchecked Sendable {
+  weak var connection: ClientConnection?
+}

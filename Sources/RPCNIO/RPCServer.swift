@@ -1,0 +1,211 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RPCCore
+import Synchronization
+import WireBridge
+
+/// The RPC server on SwiftNIO: accepts connections, speaks the protocol of
+/// docs/PROTOCOL.md, runs the router's handlers, serves health and reflection.
+///
+/// ```swift
+/// var router = RPCRouter()
+/// router.register(MyService())
+/// let server = RPCServer(router: router, configuration: .init(host: "127.0.0.1", port: 8443),
+///                        logger: logger)
+/// let address = try await server.start()
+/// ...
+/// await server.shutdown()          // GOAWAY, drain, close (use on SIGTERM)
+/// ```
+///
+/// Design: a plain `ChannelHandler` per connection (no per-frame async hop); handlers start
+/// with `Task.immediate` on the connection's event loop. A connection's error closes only that
+/// connection. The health service (`rpc.v1.Health`) and reflection (`rpc.v1.Reflection`) are
+/// registered automatically.
+///
+/// # Thread safety
+/// All methods may be called from any task.
+public final class RPCServer: Sendable {
+  /// Server settings.
+  public struct Configuration: Sendable {
+    /// The address to listen on.
+    public var host: String
+    /// The port (0: any free port; ``start()`` returns the bound address).
+    public var port: Int
+    /// Per-connection limits.
+    public var limits: ConnectionLimits
+    /// How long ``shutdown(gracePeriod:)`` waits by default for calls in flight.
+    public var drainGracePeriod: Duration
+    /// The listen backlog.
+    public var backlog: Int32
+
+    /// Creates a configuration.
+    public init(
+      host: String = "127.0.0.1",
+      port: Int = 0,
+      limits: ConnectionLimits = ConnectionLimits(),
+      drainGracePeriod: Duration = .seconds(30),
+      backlog: Int32 = 1024
+    ) {
+      self.host = host
+      self.port = port
+      self.limits = limits
+      self.drainGracePeriod = drainGracePeriod
+      self.backlog = backlog
+    }
+  }
+
+  private enum State {
+    case idle
+    case running(listener: any Channel, connections: [ObjectIdentifier: any Channel])
+    case stopped
+  }
+
+  private let router: RPCRouter
+  private let configuration: Configuration
+  private let group: any EventLoopGroup
+  private let logger: Logger
+  private let state = Mutex(State.idle)
+  private let settingsBytes: [UInt8]
+
+  /// The health service; set services' statuses here.
+  public let health: HealthService
+
+  /// Creates a server.
+  /// - Parameters:
+  ///   - router: The services to serve.
+  ///   - configuration: Address, limits, drain period.
+  ///   - fileDescriptorSet: The encoded `FileDescriptorSet` reflection serves.
+  ///   - group: The event loops to run on.
+  ///   - logger: Where connection-level events are logged.
+  /// - Throws: `WireError` only if the settings cannot be encoded (they always can).
+  public init(
+    router: RPCRouter,
+    configuration: Configuration = Configuration(),
+    fileDescriptorSet: [UInt8] = [],
+    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    logger: Logger
+  ) {
+    let health = HealthService()
+    var router = router
+    router.register(health)
+    router.register(ReflectionService(fileDescriptorSet: fileDescriptorSet))
+    self.router = router
+    self.health = health
+    self.configuration = configuration
+    self.group = group
+    self.logger = logger
+    var settings = Rpc_V1_Settings()
+    settings.maxFrameSize = UInt32(clamping: configuration.limits.maxMessageSize)
+    settings.maxConcurrentCalls = UInt32(clamping: configuration.limits.maxConcurrentCalls)
+    settings.maxMetadataSize = UInt32(clamping: configuration.limits.maxMetadataSize)
+    settings.keepaliveIntervalMs = UInt32(clamping: configuration.limits.keepaliveInterval?.milliseconds ?? 0)
+    settings.idleTimeoutMs = UInt32(clamping: configuration.limits.idleTimeout?.milliseconds ?? 0)
+    settings.implementation = "fieldreport-rpc/1"
+    self.settingsBytes = (try? settings.serializedBytes()) ?? []
+  }
+
+  /// Binds and starts accepting connections.
+  /// - Returns: The bound address.
+  /// - Throws: If binding fails, or the server was already started.
+  @discardableResult
+  public func start() async throws -> SocketAddress {
+    let router = self.router
+    let limits = self.configuration.limits
+    let settings = self.settingsBytes
+    let logger = self.logger
+    let bootstrap = ServerBootstrap(group: self.group)
+      .serverChannelOption(.backlog, value: self.configuration.backlog)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+      .childChannelOption(.maxMessagesPerRead, value: 16)
+      .childChannelInitializer { [weak self] channel in
+        channel.eventLoop.makeCompletedFuture {
+          let handler = ServerConnectionHandler(
+            eventLoop: channel.eventLoop,
+            router: router,
+            limits: limits,
+            serverSettings: settings,
+            logger: logger
+          )
+          try channel.pipeline.syncOperations.addHandler(handler)
+          self?.track(channel)
+        }
+      }
+    let listener = try await bootstrap.bind(host: self.configuration.host, port: self.configuration.port).get()
+    let started = self.state.withLock { state -> Bool in
+      guard case .idle = state else { return false }
+      state = .running(listener: listener, connections: [:])
+      return true
+    }
+    guard started else {
+      try? await listener.close()
+      throw RPCError(code: .failedPrecondition, message: "The server was already started.")
+    }
+    guard let address = listener.localAddress else {
+      throw RPCError(code: .internal, message: "The listener has no local address.")
+    }
+    self.logger.info("RPC server listening", metadata: ["address": "\(address)"])
+    return address
+  }
+
+  private func track(_ channel: any Channel) {
+    let id = ObjectIdentifier(channel)
+    let accepted = self.state.withLock { state -> Bool in
+      guard case .running(let listener, var connections) = state else { return false }
+      connections[id] = channel
+      state = .running(listener: listener, connections: connections)
+      return true
+    }
+    guard accepted else {
+      channel.close(promise: nil)
+      return
+    }
+    channel.closeFuture.whenComplete { [weak self] _ in
+      self?.state.withLock { state in
+        guard case .running(let listener, var connections) = state else { return }
+        connections.removeValue(forKey: id)
+        state = .running(listener: listener, connections: connections)
+      }
+    }
+  }
+
+  /// The number of open connections.
+  public var connectionCount: Int {
+    self.state.withLock { state in
+      if case .running(_, let connections) = state { return connections.count }
+      return 0
+    }
+  }
+
+  /// Drains and stops: stops accepting, marks every service NOT_SERVING, sends GOAWAY on
+  /// every connection (later calls fail UNAVAILABLE), waits up to `gracePeriod` for calls in
+  /// flight, then closes what is left.
+  public func shutdown(gracePeriod: Duration? = nil) async {
+    let taken = self.state.withLock { state -> (any Channel, [any Channel])? in
+      guard case .running(let listener, let connections) = state else { return nil }
+      state = .stopped
+      return (listener, Array(connections.values))
+    }
+    guard let (listener, connections) = taken else { return }
+    self.health.setAll(.notServing)
+    try? await listener.close()
+    for connection in connections {
+      connection.triggerUserOutboundEvent(DrainEvent(), promise: nil)
+    }
+    let grace = gracePeriod ?? self.configuration.drainGracePeriod
+    await withTaskGroup(of: Void.self) { group in
+      for connection in connections {
+        group.addTask {
+          let closed = connection.closeFuture
+          let timeout = connection.eventLoop.scheduleTask(in: .microseconds(grace.microseconds)) {
+            connection.close(promise: nil)
+          }
+          try? await closed.get()
+          timeout.cancel()
+        }
+      }
+    }
+    self.logger.info("RPC server stopped")
+  }
+}

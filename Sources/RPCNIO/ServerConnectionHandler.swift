@@ -1,0 +1,577 @@
+import Logging
+import NIOCore
+import RPCCore
+import WireBridge
+
+/// Asks a server connection to drain: GOAWAY, finish the calls in flight, close.
+struct DrainEvent: Sendable {}
+
+/// One server connection's protocol logic: decodes frames, routes calls, writes responses.
+///
+/// Everything runs on the channel's event loop. Handlers run in tasks started with
+/// `Task.immediate` on the loop (see ``RegisteredMethod/start(request:context:sink:executor:interceptors:)``):
+/// a handler that does not suspend answers within the read that delivered its request, and
+/// responses written during a read are flushed once, at `channelReadComplete`.
+final class ServerConnectionHandler: ChannelDuplexHandler {
+  typealias InboundIn = ByteBuffer
+  typealias OutboundIn = ByteBuffer
+  typealias OutboundOut = ByteBuffer
+
+  private enum CallState {
+    case awaitingMessage(RegisteredMethod, ServerContext)
+    case running(Task<Void, Never>?)
+  }
+
+  private struct Call {
+    var state: CallState
+    var timer: Scheduled<Void>?
+
+    func cancel() {
+      self.timer?.cancel()
+      if case .running(let task) = self.state { task?.cancel() }
+    }
+  }
+
+  private enum Phase {
+    case awaitingPreface
+    case active
+    case draining
+    case closing
+  }
+
+  let eventLoop: any EventLoop
+  private let router: RPCRouter
+  private let limits: ConnectionLimits
+  private let serverSettings: [UInt8]
+  private let logger: Logger
+  private let executor: EventLoopTaskExecutor
+  private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+  private var context: ChannelHandlerContext?
+  private var phase = Phase.awaitingPreface
+  private var calls: [UInt32: Call] = [:]
+  private var lastCallID: UInt32 = 0
+  private var peerMaxMessageSize = ConnectionLimits.protocolDefaultMessageSize
+  private var peerMaxMetadataSize = ConnectionLimits.protocolDefaultMetadataSize
+  private var outbound: ByteBuffer
+  private var inRead = false
+  private var flushPending = false
+  private var writabilityWaiters: [CheckedContinuation<Void, any Error>] = []
+  private var peer = "unknown"
+
+  init(
+    eventLoop: any EventLoop,
+    router: RPCRouter,
+    limits: ConnectionLimits,
+    serverSettings: [UInt8],
+    logger: Logger
+  ) {
+    self.eventLoop = eventLoop
+    self.router = router
+    self.limits = limits
+    self.serverSettings = serverSettings
+    self.logger = logger
+    self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+    self.processor = NIOSingleStepByteToMessageProcessor(
+      FrameDecoder(
+        limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)
+      ),
+      maximumBufferSize: nil
+    )
+    self.outbound = ByteBuffer()
+  }
+
+  // MARK: Channel events
+
+  func handlerAdded(context: ChannelHandlerContext) {
+    self.context = context
+    self.outbound = context.channel.allocator.buffer(capacity: 4096)
+    self.peer = context.channel.remoteAddress?.description ?? "unknown"
+  }
+
+  func handlerRemoved(context: ChannelHandlerContext) {
+    self.context = nil
+  }
+
+  func channelActive(context: ChannelHandlerContext) {
+    self.peer = context.channel.remoteAddress?.description ?? "unknown"
+    context.fireChannelActive()
+  }
+
+  func channelInactive(context: ChannelHandlerContext) {
+    self.phase = .closing
+    let calls = self.calls
+    self.calls.removeAll()
+    for call in calls.values { call.cancel() }
+    self.resumeWritabilityWaiters(error: RPCError(code: .unavailable, message: "The connection closed."))
+    context.fireChannelInactive()
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    let buffer = self.unwrapInboundIn(data)
+    self.inRead = true
+    do {
+      try self.processor.process(buffer: buffer) { frame in
+        self.handle(frame)
+      }
+    } catch {
+      self.protocolError(.protocolError, reason: "\(error)")
+    }
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    self.inRead = false
+    if self.flushPending { self.flushNow() }
+  }
+
+  func channelWritabilityChanged(context: ChannelHandlerContext) {
+    if context.channel.isWritable { self.resumeWritabilityWaiters(error: nil) }
+    context.fireChannelWritabilityChanged()
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    // A socket error (e.g. connection reset): nothing to answer; close quietly.
+    self.logger.debug("connection error", metadata: ["rpc.peer": "\(self.peer)", "error": "\(error)"])
+    context.close(promise: nil)
+  }
+
+  func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+    if event is DrainEvent {
+      self.drain()
+      promise?.succeed()
+    } else {
+      context.triggerUserOutboundEvent(event, promise: promise)
+    }
+  }
+
+  // MARK: Frames
+
+  private func handle(_ frame: InboundFrame) {
+    guard self.phase != .closing else { return }
+    switch frame {
+    case .preface(let preface):
+      self.handlePreface(preface)
+    case .oversized(let header):
+      self.handleOversized(header)
+    case .frame(let header, let payload):
+      guard self.phase != .awaitingPreface else {
+        return self.protocolError(.protocolError, reason: "frame before the connection preface")
+      }
+      switch header.type {
+      case .headers: self.handleHeaders(header, payload)
+      case .message: self.handleMessage(header, payload)
+      case .cancel: self.handleCancel(header)
+      case .ping: self.handlePing(header, payload)
+      case .goAway: self.handleGoAway()
+      case .status: self.protocolError(.protocolError, reason: "STATUS frame sent by a client")
+      default: self.protocolError(.protocolError, reason: "unknown frame type \(header.type)")
+      }
+    }
+  }
+
+  private func handlePreface(_ preface: Preface) {
+    guard preface.first <= UInt16(FrameHeader.version), UInt16(FrameHeader.version) <= preface.second else {
+      // No version in common: say so with version 0 and close.
+      self.outbound.writePreface(Preface(first: 0, second: 0, settings: []))
+      self.flushNow()
+      self.close()
+      return
+    }
+    self.outbound.writePreface(Preface(first: UInt16(FrameHeader.version), second: 0, settings: self.serverSettings))
+    self.phase = .active
+    let settings: Rpc_V1_Settings
+    do {
+      settings = try Rpc_V1_Settings(serializedBytes: preface.settings)
+    } catch {
+      return self.protocolError(.protocolError, reason: "the preface's settings are not a valid rpc.v1.Settings")
+    }
+    if settings.maxFrameSize != 0 { self.peerMaxMessageSize = Int(settings.maxFrameSize) }
+    if settings.maxMetadataSize != 0 { self.peerMaxMetadataSize = Int(settings.maxMetadataSize) }
+    self.scheduleFlush()
+  }
+
+  /// Accepts a new call id: ids must be non-zero and strictly increasing.
+  private func acceptNewCallID(_ id: UInt32) -> Bool {
+    guard id != 0 else {
+      self.protocolError(.protocolError, reason: "call id 0 is reserved for the connection")
+      return false
+    }
+    guard id > self.lastCallID else {
+      let reason =
+        self.calls[id] != nil
+        ? "call id \(id) reused while in flight"
+        : "call id \(id) is not greater than the last call id \(self.lastCallID)"
+      self.protocolError(.protocolError, reason: reason)
+      return false
+    }
+    self.lastCallID = id
+    return true
+  }
+
+  private func handleOversized(_ header: FrameHeader) {
+    guard self.phase != .awaitingPreface else {
+      return self.protocolError(.frameTooLarge, reason: "oversized frame before the preface")
+    }
+    switch header.type {
+    case .headers:
+      guard self.acceptNewCallID(header.callID) else { return }
+      self.writeStatus(
+        header.callID,
+        RPCError(
+          code: .resourceExhausted,
+          message: "Call headers of \(header.length) bytes exceed the \(self.limits.maxMetadataSize)-byte limit."
+        )
+      )
+      self.scheduleFlush()
+    case .message:
+      if let call = self.calls.removeValue(forKey: header.callID) {
+        call.cancel()
+        self.writeStatus(
+          header.callID,
+          RPCError(
+            code: .resourceExhausted,
+            message: "A request message of \(header.length) bytes exceeds the \(self.limits.maxMessageSize)-byte limit."
+          )
+        )
+        self.scheduleFlush()
+        self.closeIfDrained()
+      } else if header.callID > self.lastCallID {
+        self.protocolError(.protocolError, reason: "MESSAGE for call \(header.callID), which was never opened")
+      }
+    default:
+      self.protocolError(.frameTooLarge, reason: "\(header.type) frame of \(header.length) bytes is over the limit")
+    }
+  }
+
+  private func handleHeaders(_ header: FrameHeader, _ payload: ByteBuffer) {
+    let id = header.callID
+    guard self.acceptNewCallID(id) else { return }
+    if self.phase == .draining {
+      return self.failCall(
+        id,
+        RPCError(
+          code: .unavailable,
+          message: "The server is draining; retry on a new connection.",
+          details: [.retryInfo(delay: .zero)]
+        )
+      )
+    }
+    guard self.calls.count < self.limits.maxConcurrentCalls else {
+      return self.failCall(
+        id,
+        RPCError(
+          code: .resourceExhausted,
+          message: "Too many calls in flight on this connection (limit \(self.limits.maxConcurrentCalls))."
+        )
+      )
+    }
+    let headers: Rpc_V1_CallHeaders
+    do {
+      headers = try payload.withUnsafeReadableBytes { try Rpc_V1_CallHeaders(serializedBytes: $0) }
+    } catch {
+      return self.failCall(id, RPCError(code: .invalidArgument, message: "The call headers are not a valid rpc.v1.CallHeaders."))
+    }
+    guard let method = self.router.method(forPath: headers.methodPath) else {
+      return self.failCall(id, self.router.unimplementedError(forPath: headers.methodPath))
+    }
+    let metadata = headers.metadata.isEmpty ? Metadata() : Metadata(wire: headers.metadata)
+    if let key = metadata.firstInvalidKey {
+      return self.failCall(id, RPCError(code: .invalidArgument, message: "Invalid metadata key \"\(key)\"."))
+    }
+    var deadline: ContinuousClock.Instant?
+    var timer: Scheduled<Void>?
+    if let timeout = headers.timeoutUs {
+      guard timeout > 0 else {
+        return self.failCall(id, RPCError(code: .deadlineExceeded, message: "The deadline had passed when the call arrived."))
+      }
+      deadline = ContinuousClock.now + .microseconds(timeout)
+      timer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(timeout)) {
+        self.expire(id)
+      }
+    }
+    let context = ServerContext(
+      method: method.descriptor,
+      metadata: metadata,
+      deadline: deadline,
+      peer: self.peer,
+      callID: id
+    )
+    self.calls[id] = Call(state: .awaitingMessage(method, context), timer: timer)
+  }
+
+  private func handleMessage(_ header: FrameHeader, _ payload: ByteBuffer) {
+    let id = header.callID
+    guard let call = self.calls[id] else {
+      if id > self.lastCallID {
+        self.protocolError(.protocolError, reason: "MESSAGE for call \(id), which was never opened")
+      }
+      // Otherwise the call already ended (cancelled, failed, expired): drop the frame.
+      return
+    }
+    switch call.state {
+    case .awaitingMessage(let method, let context):
+      self.calls[id]?.state = .running(nil)
+      let sink = NIOServerCallSink(connection: self, callID: id)
+      let started = payload.withUnsafeReadableBytes { bytes in
+        Result { () throws(RPCError) in
+          try method.start(
+            request: bytes,
+            context: context,
+            sink: sink,
+            executor: self.executor,
+            interceptors: self.router.interceptors
+          )
+        }
+      }
+      switch started {
+      case .success(let task):
+        // The handler may already have finished (and removed the call) synchronously.
+        if self.calls[id] != nil { self.calls[id]?.state = .running(task) }
+      case .failure(let error):
+        self.finish(id, error: error)
+      }
+    case .running:
+      self.calls.removeValue(forKey: id)?.cancel()
+      self.failCall(id, RPCError(code: .unimplemented, message: "Client streaming is not supported: one request message per call."))
+      self.closeIfDrained()
+    }
+  }
+
+  private func handleCancel(_ header: FrameHeader) {
+    if let call = self.calls.removeValue(forKey: header.callID) {
+      call.cancel()
+      self.closeIfDrained()
+    } else if header.callID > self.lastCallID {
+      self.protocolError(.protocolError, reason: "CANCEL for call \(header.callID), which was never opened")
+    }
+  }
+
+  private func handlePing(_ header: FrameHeader, _ payload: ByteBuffer) {
+    guard !header.flags.contains(.ack) else { return }
+    guard header.length == 8 else {
+      return self.protocolError(.protocolError, reason: "PING payload of \(header.length) bytes, expected 8")
+    }
+    self.outbound.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: 8)
+    var payload = payload
+    self.outbound.writeBuffer(&payload)
+    self.scheduleFlush()
+  }
+
+  private func handleGoAway() {
+    // The client will open no more calls here; finish what is in flight, then close.
+    if self.phase == .active { self.phase = .draining }
+    self.closeIfDrained()
+  }
+
+  private func expire(_ id: UInt32) {
+    guard let call = self.calls.removeValue(forKey: id) else { return }
+    if case .running(let task) = call.state { task?.cancel() }
+    self.writeStatus(id, RPCError(code: .deadlineExceeded, message: "The deadline passed before the call completed."))
+    self.scheduleFlush()
+    self.closeIfDrained()
+  }
+
+  // MARK: Called by the sink (on the event loop)
+
+  func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
+    guard let call = self.calls.removeValue(forKey: id) else { return }
+    call.timer?.cancel()
+    do throws(RPCError) {
+      try self.writeMessage(id, response)
+      self.writeStatusOK(id, trailers: trailers)
+    } catch {
+      self.writeStatus(id, error)
+    }
+    self.scheduleFlush()
+    self.closeIfDrained()
+  }
+
+  func finish(_ id: UInt32, trailers: Metadata) {
+    guard let call = self.calls.removeValue(forKey: id) else { return }
+    call.timer?.cancel()
+    self.writeStatusOK(id, trailers: trailers)
+    self.scheduleFlush()
+    self.closeIfDrained()
+  }
+
+  func finish(_ id: UInt32, error: RPCError) {
+    guard let call = self.calls.removeValue(forKey: id) else { return }
+    call.timer?.cancel()
+    self.writeStatus(id, error)
+    self.scheduleFlush()
+    self.closeIfDrained()
+  }
+
+  func send<Message: WireMessage>(_ id: UInt32, message: Message) throws(RPCError) {
+    guard self.calls[id] != nil else {
+      throw RPCError(code: .cancelled, message: "The call is over.")
+    }
+    do {
+      try self.writeMessage(id, message)
+    } catch {
+      // The message cannot be sent: the call fails with the reason.
+      self.finish(id, error: error)
+      throw error
+    }
+    self.scheduleFlush()
+  }
+
+  var isWritable: Bool { self.context?.channel.isWritable ?? false }
+
+  func addWritabilityWaiter(_ continuation: CheckedContinuation<Void, any Error>) {
+    if self.phase == .closing || self.context == nil {
+      continuation.resume(throwing: RPCError(code: .unavailable, message: "The connection closed."))
+    } else if self.isWritable {
+      continuation.resume()
+    } else {
+      self.writabilityWaiters.append(continuation)
+    }
+  }
+
+  // MARK: Writing
+
+  private func failCall(_ id: UInt32, _ error: RPCError) {
+    self.writeStatus(id, error)
+    self.scheduleFlush()
+  }
+
+  private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message) throws(RPCError) {
+    let headerIndex = self.outbound.writerIndex
+    self.outbound.moveWriterIndex(forwardBy: 0)
+    self.outbound.writeFrameHeader(type: .message, flags: [], callID: id, length: 0)
+    let payloadStart = self.outbound.writerIndex
+    do {
+      try message.withSerializedBytes { bytes in
+        _ = self.outbound.writeBytes(bytes)
+      }
+    } catch {
+      self.outbound.moveWriterIndex(to: headerIndex)
+      throw RPCError(code: .internal, message: "The response cannot be encoded.")
+    }
+    let length = self.outbound.writerIndex - payloadStart
+    guard length <= self.peerMaxMessageSize else {
+      self.outbound.moveWriterIndex(to: headerIndex)
+      throw RPCError(
+        code: .resourceExhausted,
+        message: "A response of \(length) bytes exceeds the client's \(self.peerMaxMessageSize)-byte limit."
+      )
+    }
+    self.outbound.setFrameHeader(at: headerIndex, type: .message, flags: [], callID: id, length: UInt32(length))
+  }
+
+  private func writeStatusOK(_ id: UInt32, trailers: Metadata) {
+    if trailers.isEmpty {
+      // An OK status with nothing else encodes to zero bytes: skip the encoder.
+      self.outbound.writeFrameHeader(type: .status, flags: [], callID: id, length: 0)
+    } else {
+      var status = Rpc_V1_Status()
+      status.trailers = trailers.wire
+      self.writeStatusMessage(id, status)
+    }
+  }
+
+  private func writeStatus(_ id: UInt32, _ error: RPCError) {
+    self.writeStatusMessage(id, error.wireStatus)
+  }
+
+  private func writeStatusMessage(_ id: UInt32, _ status: Rpc_V1_Status) {
+    let headerIndex = self.outbound.writerIndex
+    self.outbound.writeFrameHeader(type: .status, flags: [], callID: id, length: 0)
+    let payloadStart = self.outbound.writerIndex
+    let encoded: Bool
+    do {
+      try status.withSerializedBytes { bytes in _ = self.outbound.writeBytes(bytes) }
+      encoded = self.outbound.writerIndex - payloadStart <= self.peerMaxMetadataSize
+    } catch {
+      encoded = false
+    }
+    if !encoded {
+      // The full status cannot be sent (unencodable text or over the client's limit): send
+      // the code with a fixed message rather than nothing.
+      self.outbound.moveWriterIndex(to: payloadStart)
+      var fallback = Rpc_V1_Status()
+      fallback.code = status.code
+      fallback.message = "The status message could not be sent (unencodable or over the metadata size limit)."
+      _ = try? fallback.withSerializedBytes { bytes in _ = self.outbound.writeBytes(bytes) }
+    }
+    let length = self.outbound.writerIndex - payloadStart
+    self.outbound.setFrameHeader(at: headerIndex, type: .status, flags: [], callID: id, length: UInt32(length))
+  }
+
+  private func writeGoAway(_ code: Rpc_V1_GoAwayCode, reason: String) {
+    var goAway = Rpc_V1_GoAway()
+    goAway.lastCallId = self.lastCallID
+    goAway.code = code
+    goAway.reason = reason
+    let headerIndex = self.outbound.writerIndex
+    self.outbound.writeFrameHeader(type: .goAway, flags: [], callID: 0, length: 0)
+    let payloadStart = self.outbound.writerIndex
+    _ = try? goAway.withSerializedBytes { bytes in _ = self.outbound.writeBytes(bytes) }
+    let length = self.outbound.writerIndex - payloadStart
+    self.outbound.setFrameHeader(at: headerIndex, type: .goAway, flags: [], callID: 0, length: UInt32(length))
+  }
+
+  private func scheduleFlush() {
+    if self.inRead {
+      self.flushPending = true
+    } else {
+      self.flushNow()
+    }
+  }
+
+  private func flushNow() {
+    self.flushPending = false
+    guard let context = self.context, self.outbound.readableBytes > 0 else { return }
+    context.writeAndFlush(self.wrapOutboundOut(self.outbound), promise: nil)
+    // Reuses the storage when the socket took the bytes synchronously (the usual case).
+    self.outbound.clear()
+  }
+
+  // MARK: Lifecycle
+
+  private func drain() {
+    switch self.phase {
+    case .awaitingPreface:
+      self.close()
+    case .active:
+      self.phase = .draining
+      self.writeGoAway(.noError, reason: "The server is shutting down.")
+      self.flushNow()
+      self.closeIfDrained()
+    case .draining, .closing:
+      break
+    }
+  }
+
+  private func closeIfDrained() {
+    if self.phase == .draining && self.calls.isEmpty {
+      self.flushNow()
+      self.close()
+    }
+  }
+
+  private func protocolError(_ code: Rpc_V1_GoAwayCode, reason: String) {
+    guard self.phase != .closing else { return }
+    self.logger.notice("protocol error; closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "\(reason)"])
+    if self.phase != .awaitingPreface {
+      self.writeGoAway(code, reason: reason)
+    }
+    self.flushNow()
+    self.close()
+  }
+
+  private func close() {
+    self.phase = .closing
+    let calls = self.calls
+    self.calls.removeAll()
+    for call in calls.values { call.cancel() }
+    self.context?.close(promise: nil)
+  }
+
+  private func resumeWritabilityWaiters(error: RPCError?) {
+    let waiters = self.writabilityWaiters
+    self.writabilityWaiters.removeAll()
+    for waiter in waiters {
+      if let error { waiter.resume(throwing: error) } else { waiter.resume() }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import NIOCore
+import NIOPosix
+@testable import RPCNIO
+import WireBridge
+
+/// A hand-driven protocol connection for misbehaving-client tests: writes raw bytes and
+/// reads frames.
+final class RawConnection {
+  let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+  private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+  private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+  private var pending = ByteBuffer()
+  private var decoder: FrameDecoder
+
+  init(port: Int, expectPreface: Bool = true) async throws {
+    self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .connect(host: "127.0.0.1", port: port) { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }
+      }
+    // Taking the streams out of `executeThenClose` keeps the test code linear; the channel
+    // is closed in `close()`.
+    self.iterator = self.channel.inbound.makeAsyncIterator()
+    self.writer = self.channel.outbound
+    self.decoder = FrameDecoder(limits: .init(maxMessageSize: 64 << 20, maxMetadataSize: 1 << 20), expectPreface: expectPreface)
+  }
+
+  func write(_ bytes: [UInt8]) async throws {
+    try await self.writer.write(ByteBuffer(bytes: bytes))
+  }
+
+  func write(_ buffer: ByteBuffer) async throws {
+    try await self.writer.write(buffer)
+  }
+
+  /// Sends a valid client preface with empty settings.
+  func sendPreface() async throws {
+    var buffer = ByteBuffer()
+    buffer.writePreface(Preface(first: 1, second: 1, settings: []))
+    try await self.write(buffer)
+  }
+
+  /// Sends HEADERS for `path` and, if given, a MESSAGE with `message`.
+  func sendCall<M: WireMessage>(id: UInt32, path: String, timeoutUs: Int64? = nil, message: M?) async throws {
+    var headers = Rpc_V1_CallHeaders()
+    headers.methodPath = path
+    headers.timeoutUs = timeoutUs
+    var buffer = ByteBuffer()
+    let headerBytes = try headers.serializedBytes()
+    headerBytes.withUnsafeBytes { buffer.writeFrame(type: .headers, callID: id, payload: $0) }
+    if let message {
+      let bytes = try message.serializedBytes()
+      bytes.withUnsafeBytes { buffer.writeFrame(type: .message, flags: .endStream, callID: id, payload: $0) }
+    }
+    try await self.write(buffer)
+  }
+
+  /// Reads the next decoded frame, or nil at EOF.
+  func next() async throws -> InboundFrame? {
+    while true {
+      if let frame = try self.decoder.decode(buffer: &self.pending) { return frame }
+      guard var more = try await self.iterator.next() else { return nil }
+      self.pending.writeBuffer(&more)
+    }
+  }
+
+  /// Reads frames until one of `type` (skipping the preface and pings).
+  func next(_ type: FrameType) async throws -> (FrameHeader, ByteBuffer)? {
+    while let frame = try await self.next() {
+      if case .frame(let header, let payload) = frame, header.type == type { return (header, payload) }
+    }
+    return nil
+  }
+
+  /// Reads the next STATUS frame, decoded.
+  func nextStatus() async throws -> (UInt32, Rpc_V1_Status)? {
+    guard let (header, payload) = try await self.next(.status) else { return nil }
+    let status = try payload.withUnsafeReadableBytes { try Rpc_V1_Status(serializedBytes: $0) }
+    return (header.callID, status)
+  }
+
+  /// Reads until EOF, returning every frame seen (an error from the stream ends it too).
+  func drainToEOF() async -> [InboundFrame] {
+    var frames: [InboundFrame] = []
+    while let frame = try? await self.next() { frames.append(frame) }
+    return frames
+  }
+
+  func close() async {
+    try? await self.channel.channel.close()
+  }
+}
