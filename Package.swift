@@ -6,7 +6,12 @@ import PackageDescription
 let package = Package(
   name: "fieldreport",
   platforms: [.macOS(.v15)],
-  products: [],
+  products: [
+    // MARK: FieldReportWorkflow
+    .library(name: "FieldReportWorkflow", targets: ["FieldReportWorkflow"]),
+    // MARK: store
+    .library(name: "FieldReportStore", targets: ["FieldReportStore"]),
+  ],
   dependencies: [
     // MARK: store
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -23,11 +28,15 @@ let package = Package(
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
     ),
+    // MARK: FieldReportWorkflow (pure: Foundation only, no I/O, no C, no NIO)
+    .target(name: "FieldReportWorkflow"),
+    .testTarget(name: "FieldReportWorkflowTests", dependencies: ["FieldReportWorkflow"]),
 
     // MARK: store
     .target(
       name: "FieldReportStore",
       dependencies: [
+        "FieldReportWorkflow",
         "CSQLite",
         .product(name: "Crypto", package: "swift-crypto"),
       ]
@@ -44,7 +53,7 @@ let package = Package(
     ),
     .testTarget(
       name: "FieldReportStoreTests",
-      dependencies: ["FieldReportStore"]
+      dependencies: ["FieldReportStore", "FieldReportWorkflow"]
     ),
   ],
   swiftLanguageModes: [.v6]

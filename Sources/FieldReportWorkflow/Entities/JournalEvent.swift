@@ -1,0 +1,105 @@
+/// The structured payload of a ``JournalEntry``: exactly the data, beyond the entry's common
+/// fields (actor, time, content, attachments), needed to replay the step onto the case.
+///
+/// ``CaseReplay`` folds these over an empty case; ``CaseWorkflow`` produces them.
+public enum JournalEvent: Hashable, Codable, Sendable {
+  /// The report was submitted; the case is created from this.
+  case submitted(CaseSubmission)
+  /// Dispatched to `unit`, optionally to a named leader there, with the task created for it.
+  case dispatched(unit: UnitID, leader: UserID?, task: UnitTask)
+  /// Rejected by the IOC.
+  case rejected(reason: RejectionReason)
+  /// Returned to the IOC by the unit's leader.
+  case returnedToIoc
+  /// Assigned (the full assignment as made).
+  case assigned(Assignment)
+  /// Reassigned (the full new assignment).
+  case reassigned(Assignment)
+  /// Transferred for monitoring to these recipients (group members already expanded).
+  case transferredForMonitoring(recipients: [UserID], group: TransferGroupID?)
+  /// The actor acknowledged the monitoring transfer.
+  case monitoringAcknowledged
+  /// The leader closed monitoring.
+  case monitoringClosed
+  /// The main handler saved a draft (the entry's content and attachments are the draft).
+  case draftSaved
+  /// The main handler submitted the result (the entry's content and attachments), naming the
+  /// leader who should approve it if they chose one, and the output document if known.
+  case resultSubmitted(nextHandler: UserID?, outputProduct: OutputProduct?)
+  /// A coordinator's contribution (the entry's content and attachments).
+  case contributionAdded
+  /// The leader approved the result; it goes to the IOC.
+  case approved
+  /// The leader returned the result to this officer for rework.
+  case returnedToOfficer(officer: UserID)
+  /// The IOC sent the result back to the unit; this officer holds it again.
+  case sentBackToUnit(handler: UserID)
+  /// The IOC published the result, publicly or only to the reporter.
+  case published(publicly: Bool)
+
+  /// The action kind this event records.
+  public var kind: ActionKind {
+    switch self {
+    case .submitted: .submit
+    case .dispatched: .dispatch
+    case .rejected: .reject
+    case .returnedToIoc: .returnToIoc
+    case .assigned: .assign
+    case .reassigned: .reassign
+    case .transferredForMonitoring: .transferForMonitoring
+    case .monitoringAcknowledged: .acknowledgeMonitoring
+    case .monitoringClosed: .closeMonitoring
+    case .draftSaved: .saveDraft
+    case .resultSubmitted: .submitResult
+    case .contributionAdded: .addContribution
+    case .approved: .approve
+    case .returnedToOfficer: .returnToOfficer
+    case .sentBackToUnit: .sendBackToUnit
+    case .published: .publish
+    }
+  }
+}
+
+/// The facts of a new report, as recorded in the first journal entry of a case.
+public struct CaseSubmission: Hashable, Codable, Sendable {
+  /// The id chosen for the case.
+  public var caseID: CaseID
+  /// The report code given to it.
+  public var reportCode: ReportCode
+  /// The IOC centre that receives it.
+  public var iocUnitID: UnitID
+  /// The reporter.
+  public var reporter: Case.Reporter
+  /// Chuyên mục.
+  public var categoryID: CategoryID
+  /// Tiêu đề.
+  public var title: String
+  /// Nội dung.
+  public var description: String
+  /// Địa chỉ sự kiện.
+  public var location: Case.Location
+  /// Whether the reporter allows public display.
+  public var isPublic: Bool
+  /// A previous case this one re-reports.
+  public var linkedCaseID: CaseID?
+  /// Ngày phản ánh, as the platform says.
+  public var reportedAt: Timestamp
+
+  public init(
+    caseID: CaseID, reportCode: ReportCode, iocUnitID: UnitID, reporter: Case.Reporter,
+    categoryID: CategoryID, title: String, description: String, location: Case.Location,
+    isPublic: Bool, linkedCaseID: CaseID? = nil, reportedAt: Timestamp
+  ) {
+    self.caseID = caseID
+    self.reportCode = reportCode
+    self.iocUnitID = iocUnitID
+    self.reporter = reporter
+    self.categoryID = categoryID
+    self.title = title
+    self.description = description
+    self.location = location
+    self.isPublic = isPublic
+    self.linkedCaseID = linkedCaseID
+    self.reportedAt = reportedAt
+  }
+}

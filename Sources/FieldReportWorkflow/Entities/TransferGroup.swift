@@ -1,0 +1,18 @@
+/// Nhóm chuyển: a named set of recipients a leader can pick when transferring for monitoring.
+public struct TransferGroup: Hashable, Codable, Sendable, Identifiable {
+  /// Stable identifier.
+  public var id: TransferGroupID
+  /// The unit that owns (and may use) the group.
+  public var unitID: UnitID
+  /// Display name.
+  public var name: String
+  /// Members, in display order, without duplicates.
+  public var memberIDs: [UserID]
+
+  public init(id: TransferGroupID, unitID: UnitID, name: String, memberIDs: [UserID]) {
+    self.id = id
+    self.unitID = unitID
+    self.name = name
+    self.memberIDs = memberIDs.uniqued()
+  }
+}
