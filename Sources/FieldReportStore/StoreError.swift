@@ -3,6 +3,7 @@
 /// Each case maps to one RPC status code in the services layer; none carries SQL text.
 /// - `notFound` → NOT_FOUND
 /// - `staleVersion` → ABORTED (the caller re-reads and retries)
+/// - `conflict` → ABORTED (another writer changed the record first)
 /// - `duplicate` → ALREADY_EXISTS
 /// - `tooLarge` → RESOURCE_EXHAUSTED
 /// - `invalidArgument` → INVALID_ARGUMENT naming the field
@@ -15,6 +16,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
   /// An optimistic-concurrency check failed: the caller acted on `expected`, the stored
   /// version is `actual`. Nothing was written.
   case staleVersion(expected: Int64, actual: Int64)
+  /// A compare-and-set on a record other than a case failed, e.g. a role grant decided twice.
+  case conflict(String)
   /// A uniqueness rule was broken, e.g. `"username thang"`, `"unit code IOC"`.
   case duplicate(String)
   /// A payload exceeded `limit` bytes.
@@ -33,6 +36,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case .notFound(let what): "not found: \(what)"
     case .staleVersion(let expected, let actual):
       "stale version: expected \(expected), stored \(actual)"
+    case .conflict(let what): "conflict: \(what)"
     case .duplicate(let what): "already exists: \(what)"
     case .tooLarge(let limit): "too large: the limit is \(limit) bytes"
     case .invalidArgument(let field, let reason): "invalid \(field): \(reason)"

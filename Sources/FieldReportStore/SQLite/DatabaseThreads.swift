@@ -12,7 +12,7 @@ struct WriteJob: Sendable {
   /// Runs inside the batch transaction; returns the delivery to call once committed.
   let perform: @Sendable (Database) throws -> @Sendable () -> Void
   /// Delivers a failure (the job's own, or the batch's commit failure).
-  let fail: @Sendable (StoreError) -> Void
+  let fail: @Sendable (any Error) -> Void
 }
 
 /// Tracks how many threads are still running, so that `close` can wait for them.
@@ -41,14 +41,14 @@ final class ThreadGate: @unchecked Sendable {
   }
 }
 
-/// Maps any error thrown inside a job to the public error type.
-func storeError(from error: any Error) -> StoreError {
+/// Maps an error thrown inside a job for the caller: SQLite failures become ``StoreError``;
+/// ``StoreError`` and errors from caller-supplied closures (workflow refusals) pass through.
+func storeError(from error: any Error) -> any Error {
   switch error {
-  case let error as StoreError: return error
   case let error as SQLiteError:
-    if error.isConstraintViolation { return .integrity("constraint violated (\(error.extendedCode))") }
-    return .unavailable(error.publicFailure)
-  default: return .integrity("unexpected failure: \(type(of: error))")
+    if error.isConstraintViolation { return StoreError.integrity("constraint violated (\(error.extendedCode))") }
+    return StoreError.unavailable(error.publicFailure)
+  default: return error
   }
 }
 
@@ -80,7 +80,7 @@ final class WriterThread: Sendable {
 
   /// Runs `body` inside a write transaction on the writer thread and returns its result
   /// after the transaction committed.
-  func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+  func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
     do {
       return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
         let job = WriteJob(
@@ -104,6 +104,11 @@ final class WriterThread: Sendable {
     gate.waitUntilAllLeft()
   }
 
+  /// Stops accepting jobs without waiting; the thread finishes the queue and exits.
+  func shutdown() {
+    queue.close()
+  }
+
   private static func serve(database: Database, queue: JobQueue<WriteJob>) {
     while true {
       let batch = queue.take(max: maximumBatch)
@@ -120,7 +125,7 @@ final class WriterThread: Sendable {
       return
     }
     var deliveries: [@Sendable () -> Void] = []
-    var failures: [(WriteJob, StoreError)] = []
+    var failures: [(WriteJob, any Error)] = []
     let useSavepoints = batch.count > 1
     for job in batch {
       do {
@@ -155,8 +160,8 @@ final class WriterThread: Sendable {
 
   /// Rolls back the whole batch; every job fails with `error`, or with its own failure.
   private static func abort(
-    _ batch: [WriteJob], on database: Database, error: StoreError?,
-    failures: [(WriteJob, StoreError)] = []
+    _ batch: [WriteJob], on database: Database, error: (any Error)?,
+    failures: [(WriteJob, any Error)] = []
   ) {
     if database.isInTransaction { try? database.execute("ROLLBACK") }
     if let error {
@@ -196,7 +201,7 @@ final class ReaderPool: Sendable {
   }
 
   /// Runs `body` on a reader connection inside a read transaction.
-  func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+  func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
     do {
       return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
         let accepted = queue.enqueue { database in
@@ -221,5 +226,10 @@ final class ReaderPool: Sendable {
   func close() {
     queue.close()
     gate.waitUntilAllLeft()
+  }
+
+  /// Stops accepting jobs without waiting; the threads finish the queue and exit.
+  func shutdown() {
+    queue.close()
   }
 }

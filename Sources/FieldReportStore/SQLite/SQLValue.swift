@@ -1,5 +1,5 @@
 /// A value bound to a statement parameter.
-enum SQLValue {
+enum SQLValue: Sendable {
   case null
   case integer(Int64)
   case real(Double)
@@ -8,7 +8,7 @@ enum SQLValue {
 }
 
 /// Types that can be bound to a statement parameter.
-protocol SQLBindable {
+protocol SQLBindable: Sendable {
   var sqlValue: SQLValue { get }
 }
 

@@ -22,6 +22,8 @@ struct SQLiteError: Error, CustomStringConvertible {
     // Swift does not import: SQLITE_CONSTRAINT | (8 << 8) and SQLITE_CONSTRAINT | (6 << 8).
     extendedCode == SQLITE_CONSTRAINT | (8 << 8) || extendedCode == SQLITE_CONSTRAINT | (6 << 8)
   }
+  /// SQLITE_CONSTRAINT_FOREIGNKEY: SQLITE_CONSTRAINT | (3 << 8).
+  var isForeignKeyViolation: Bool { extendedCode == SQLITE_CONSTRAINT | (3 << 8) }
   var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
 
   init(code: Int32, connection: OpaquePointer?, sql: String? = nil) {
