@@ -33,6 +33,10 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
   case unknownUnit(UnitID)
   /// A named user is unknown.
   case unknownUser(UserID)
+  /// A named category is unknown.
+  case unknownCategory(CategoryID)
+  /// Nobody may decide their own role request or revoke their own role.
+  case selfDecision(UserID)
   /// A named transfer group is unknown (or belongs to another unit).
   case unknownGroup(TransferGroupID)
   /// Cases can only be dispatched to handling units (not to an IOC).
@@ -68,6 +72,8 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
     case .unknownUnit: "UNKNOWN_UNIT"
     case .unknownUser: "UNKNOWN_USER"
     case .unknownGroup: "UNKNOWN_GROUP"
+    case .unknownCategory: "UNKNOWN_CATEGORY"
+    case .selfDecision: "SELF_DECISION"
     case .notAHandlingUnit: "NOT_A_HANDLING_UNIT"
     case .notEligible: "NOT_ELIGIBLE"
     case .publicationNotAllowed: "PUBLICATION_NOT_ALLOWED"
@@ -81,7 +87,7 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
   public var category: RefusalCategory {
     switch self {
     case .wrongRole, .wrongUnit, .notAParticipant, .notTheMainHandler, .notARecipient,
-      .inactiveAccount, .wrongAccountKind:
+      .inactiveAccount, .wrongAccountKind, .selfDecision:
       .permissionDenied
     case .wrongState, .pastReturnWindow, .alreadyAcknowledged, .publicationNotAllowed,
       .roleNotPending, .roleNotApproved, .duplicateRoleRequest:
@@ -90,7 +96,7 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
       .aborted
     case .missingMainHandler, .invalidField, .notAHandlingUnit, .notEligible:
       .invalidArgument
-    case .unknownUnit, .unknownUser, .unknownGroup:
+    case .unknownUnit, .unknownUser, .unknownGroup, .unknownCategory:
       .notFound
     }
   }
@@ -142,6 +148,10 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
       return "no user \(user)"
     case .unknownGroup(let group):
       return "no transfer group \(group) at this unit"
+    case .unknownCategory(let category):
+      return "no category \(category)"
+    case .selfDecision(let user):
+      return "user \(user) cannot decide on their own role"
     case .notAHandlingUnit(let unit):
       return "unit \(unit) is not a handling unit"
     case .notEligible(let user, let role, let unit):

@@ -1,0 +1,80 @@
+/// Deadline rules: overdue flags, the return window, and early / on time / late statistics.
+///
+/// Overdue is a flag, not a state: a step is overdue when `now > due` (a step completed
+/// exactly at its due time is on time).
+public enum Deadlines {
+  /// Whether a step due at `due` is overdue at `now`.
+  public static func isOverdue(due: Timestamp?, now: Timestamp) -> Bool {
+    guard let due else { return false }
+    return now > due
+  }
+
+  /// Whether the case's current step is overdue at `now` (terminal cases never are).
+  public static func isOverdue(_ c: Case, now: Timestamp) -> Bool {
+    !c.state.isTerminal && isOverdue(due: c.stepDue, now: now)
+  }
+
+  /// The last instant the unit's leader may return the case to the IOC, while it is at a
+  /// unit: receipt at the unit plus the policy's window (one day by default); nil otherwise.
+  public static func returnDeadline(_ c: Case, policy: WorkflowPolicy = .standard) -> Timestamp? {
+    guard c.state == .atUnit, let task = c.currentTask else { return nil }
+    return task.receivedAt.adding(milliseconds: policy.returnWindowMilliseconds)
+  }
+
+  /// Classifies a completion: early if `completedAt <= due - earlyMargin`, on time if
+  /// `completedAt <= due`, late otherwise.
+  public static func classify(
+    completedAt: Timestamp, due: Timestamp, policy: WorkflowPolicy = .standard
+  ) -> Timeliness {
+    if completedAt > due { return .late }
+    if completedAt <= due.adding(milliseconds: -policy.earlyMarginMilliseconds) { return .early }
+    return .onTime
+  }
+
+  /// Per-unit counts for a set of tasks.
+  public struct UnitCounts: Hashable, Codable, Sendable {
+    /// Completed early.
+    public var early = 0
+    /// Completed on time.
+    public var onTime = 0
+    /// Completed late.
+    public var late = 0
+    /// Still open and not yet due.
+    public var open = 0
+    /// Still open and overdue.
+    public var openOverdue = 0
+
+    public init() {}
+
+    /// All tasks counted.
+    public var total: Int { early + onTime + late + open + openOverdue }
+  }
+
+  /// Counts tasks per unit for the statistics screen.
+  ///
+  /// Counted: open tasks, and tasks that ended in a handling outcome (resolved, or monitoring
+  /// closed). A task returned to the IOC is not counted: the unit was not competent, so it
+  /// says nothing about its timeliness.
+  public static func statistics(
+    _ tasks: [UnitTask], now: Timestamp, policy: WorkflowPolicy = .standard
+  ) -> [UnitID: UnitCounts] {
+    var result: [UnitID: UnitCounts] = [:]
+    for task in tasks {
+      var counts = result[task.unitID] ?? UnitCounts()
+      switch (task.completedAt, task.outcome) {
+      case (_, .returnedToIoc?):
+        continue
+      case (let done?, _):
+        switch classify(completedAt: done, due: task.due, policy: policy) {
+        case .early: counts.early += 1
+        case .onTime: counts.onTime += 1
+        case .late: counts.late += 1
+        }
+      case (nil, _):
+        if isOverdue(due: task.due, now: now) { counts.openOverdue += 1 } else { counts.open += 1 }
+      }
+      result[task.unitID] = counts
+    }
+    return result
+  }
+}

@@ -1,0 +1,10 @@
+/// How a completed step compares to its deadline (the dashboards' "trước hạn / đúng hạn /
+/// trễ hạn").
+public enum Timeliness: String, Hashable, Codable, Sendable, CaseIterable {
+  /// Trước hạn: completed at least the policy's early margin (default one day) before due.
+  case early
+  /// Đúng hạn: completed by the due time, but within the early margin.
+  case onTime = "on_time"
+  /// Trễ hạn: completed after the due time.
+  case late
+}

@@ -1,0 +1,114 @@
+/// What an actor wants to do to a case, with the action-specific fields.
+/// The fields every action has (content, attachments, notify) are on ``CaseCommand``.
+public enum CaseAction: Hashable, Codable, Sendable {
+  /// The IOC dispatches to a handling unit.
+  case dispatch(DispatchOrder)
+  /// The IOC rejects the report.
+  case reject(RejectionReason)
+  /// The unit's leader returns the case to the IOC (content: the reason, required).
+  case returnToIoc
+  /// The unit's leader assigns the case.
+  case assign(AssignmentOrder)
+  /// The unit's leader changes the assignment while in progress.
+  case reassign(AssignmentOrder)
+  /// The unit's leader transfers for monitoring to people and/or a transfer group's members
+  /// (content required).
+  case transferForMonitoring(recipients: [UserID], group: TransferGroupID?)
+  /// A monitoring recipient acknowledges.
+  case acknowledgeMonitoring
+  /// The unit's leader closes monitoring before everyone acknowledged.
+  case closeMonitoring
+  /// The main handler saves a draft result.
+  case saveDraft
+  /// The main handler submits the result (content required), optionally naming the leader
+  /// who should approve ("Người xử lý tiếp") and the output document.
+  case submitResult(nextHandler: UserID?, outputProduct: OutputProduct?)
+  /// A coordinator adds a contribution (content required).
+  case addContribution
+  /// The unit's leader approves the result.
+  case approve
+  /// The unit's leader returns the result to the main handler for rework (content required).
+  case returnToOfficer
+  /// The IOC sends the result back to the unit (content required).
+  case sendBackToUnit
+  /// The IOC publishes the result, publicly or only to the reporter.
+  case publish(publicly: Bool)
+
+  /// The kind of step this action would record.
+  public var kind: ActionKind {
+    switch self {
+    case .dispatch: .dispatch
+    case .reject: .reject
+    case .returnToIoc: .returnToIoc
+    case .assign: .assign
+    case .reassign: .reassign
+    case .transferForMonitoring: .transferForMonitoring
+    case .acknowledgeMonitoring: .acknowledgeMonitoring
+    case .closeMonitoring: .closeMonitoring
+    case .saveDraft: .saveDraft
+    case .submitResult: .submitResult
+    case .addContribution: .addContribution
+    case .approve: .approve
+    case .returnToOfficer: .returnToOfficer
+    case .sendBackToUnit: .sendBackToUnit
+    case .publish: .publish
+    }
+  }
+}
+
+/// The IOC's dispatch to a handling unit.
+public struct DispatchOrder: Hashable, Codable, Sendable {
+  /// The handling unit.
+  public var unit: UnitID
+  /// A named leader of that unit to hold the case, or nil for the unit's leaders as a whole.
+  public var leader: UserID?
+  /// Loại công việc.
+  public var taskType: UnitTask.TaskType
+  /// Từ ngày; nil means now.
+  public var start: Timestamp?
+  /// Đến ngày; nil means now plus the policy's default handling time.
+  public var due: Timestamp?
+
+  public init(
+    unit: UnitID, leader: UserID? = nil, taskType: UnitTask.TaskType = .fieldReport,
+    start: Timestamp? = nil, due: Timestamp? = nil
+  ) {
+    self.unit = unit
+    self.leader = leader
+    self.taskType = taskType
+    self.start = start
+    self.due = due
+  }
+}
+
+/// A leader's assignment form (Phân công).
+public struct AssignmentOrder: Hashable, Codable, Sendable {
+  /// Xử lý chính; nil is refused with ``WorkflowRefusal/missingMainHandler``.
+  public var mainHandler: UserID?
+  /// Phối hợp.
+  public var coordinators: [UserID]
+  /// Theo dõi.
+  public var followers: [UserID]
+  /// Từ ngày; nil means now.
+  public var start: Timestamp?
+  /// Đến ngày; nil means the unit task's due time.
+  public var due: Timestamp?
+  /// Sản phẩm đầu ra, if decided.
+  public var outputProduct: OutputProduct?
+  /// "Không công khai công việc này".
+  public var doNotPublish: Bool
+
+  public init(
+    mainHandler: UserID?, coordinators: [UserID] = [], followers: [UserID] = [],
+    start: Timestamp? = nil, due: Timestamp? = nil, outputProduct: OutputProduct? = nil,
+    doNotPublish: Bool = false
+  ) {
+    self.mainHandler = mainHandler
+    self.coordinators = coordinators
+    self.followers = followers
+    self.start = start
+    self.due = due
+    self.outputProduct = outputProduct
+    self.doNotPublish = doNotPublish
+  }
+}

@@ -1,0 +1,215 @@
+/// Rebuilds a case from its journal, and applies one entry to a case.
+///
+/// ``CaseWorkflow`` computes every new case by building the journal entry first and then
+/// applying it with ``apply(_:to:)``, so a case and its journal cannot drift apart: replaying
+/// the entries reproduces the case exactly.
+public enum CaseReplay {
+  /// Why a journal could not be replayed (it is corrupt, incomplete or out of order).
+  public enum ReplayError: Error, Hashable, Sendable {
+    /// There are no entries.
+    case emptyJournal
+    /// The first entry does not record a submission.
+    case firstEntryNotSubmission
+    /// Entries must be numbered 1, 2, 3…; `found` came where `expected` should.
+    case sequenceGap(expected: Int64, found: Int64)
+    /// An entry belongs to another case.
+    case wrongCase(expected: CaseID, found: CaseID)
+    /// The entry's event cannot apply to the case's state at that point.
+    case notApplicable(sequence: Int64, action: ActionKind, state: CaseState)
+    /// The entry's recorded outcome (state or holder) disagrees with the replayed one.
+    case inconsistentEntry(sequence: Int64)
+  }
+
+  /// The case as its journal says it is.
+  ///
+  /// - Parameter entries: the whole journal of one case, in sequence order.
+  /// - Throws: ``ReplayError`` if the entries are not a complete, consistent journal.
+  public static func replay(_ entries: [JournalEntry]) throws(ReplayError) -> Case {
+    guard let first = entries.first else { throw .emptyJournal }
+    guard case .submitted = first.event else { throw .firstEntryNotSubmission }
+    var current: Case?
+    for (index, entry) in entries.enumerated() {
+      let expected = Int64(index + 1)
+      guard entry.sequence == expected else {
+        throw .sequenceGap(expected: expected, found: entry.sequence)
+      }
+      guard entry.caseID == first.caseID else {
+        throw .wrongCase(expected: first.caseID, found: entry.caseID)
+      }
+      guard let next = apply(entry, to: current) else {
+        throw .notApplicable(
+          sequence: entry.sequence, action: entry.action, state: current?.state ?? .received)
+      }
+      guard next.state == entry.toState, next.holder == entry.toHolder,
+        current.map({ $0.state == entry.fromState && $0.holder == entry.fromHolder }) ?? true
+      else { throw .inconsistentEntry(sequence: entry.sequence) }
+      current = next
+    }
+    // A non-empty journal whose first entry is a submission always yields a case.
+    guard let result = current else { throw .emptyJournal }
+    return result
+  }
+
+  /// The case after `entry`, or nil if the entry cannot apply (wrong state, missing data).
+  ///
+  /// No authorisation happens here: the entry was authorised when it was decided.
+  /// - Parameters:
+  ///   - entry: the step to apply; its sequence becomes the case version.
+  ///   - current: the case before the step; nil for the submission entry.
+  public static func apply(_ entry: JournalEntry, to current: Case?) -> Case? {
+    if case .submitted(let submission) = entry.event {
+      guard current == nil, submission.caseID == entry.caseID else { return nil }
+      return Case(
+        id: submission.caseID, reportCode: submission.reportCode, version: entry.sequence,
+        state: .received, holder: .unit(submission.iocUnitID), iocUnitID: submission.iocUnitID,
+        currentUnitID: submission.iocUnitID, reporter: submission.reporter,
+        submittedBy: entry.actor, categoryID: submission.categoryID, title: submission.title,
+        description: submission.description, location: submission.location,
+        isPublic: submission.isPublic, reportAttachments: entry.attachments,
+        linkedCaseID: submission.linkedCaseID, reportedAt: submission.reportedAt,
+        receivedAt: entry.at, updatedAt: entry.at, stepReceivedAt: entry.at,
+        previousStep: summary(of: entry))
+    }
+    guard var c = current, entry.caseID == c.id,
+      CaseWorkflow.allowedStates(for: entry.action).contains(c.state)
+    else { return nil }
+
+    c.version = entry.sequence
+    c.updatedAt = entry.at
+    switch entry.event {
+    case .submitted:
+      return nil  // handled above; a second submission never applies
+
+    case .dispatched(let unit, let leader, let task):
+      guard task.unitID == unit, task.caseID == c.id else { return nil }
+      c.state = .atUnit
+      c.holder = leader.map { .person($0, unit: unit) } ?? .unit(unit)
+      c.currentUnitID = unit
+      c.unitsPassedThrough = (c.unitsPassedThrough + [unit]).uniqued()
+      c.tasks.append(task)
+      c.stepDue = task.due
+      c.assignment = nil
+      c.draft = nil
+      c.contributions = []
+      c.result = nil
+      c.monitoring = nil
+
+    case .rejected(let reason):
+      c.state = .closed
+      c.holder = .nobody
+      c.rejection = Case.Rejection(reason: reason, at: entry.at)
+      c.stepDue = nil
+
+    case .returnedToIoc:
+      completeTask(&c, at: entry.at, outcome: .returnedToIoc)
+      c.state = .returnedToIoc
+      c.holder = .unit(c.iocUnitID)
+      c.currentUnitID = c.iocUnitID
+      c.stepDue = nil
+
+    case .assigned(let assignment), .reassigned(let assignment):
+      if c.assignment?.mainHandler != assignment.mainHandler { c.draft = nil }
+      c.state = .inProgress
+      c.holder = .person(assignment.mainHandler, unit: c.currentUnitID)
+      c.assignment = assignment
+      c.stepDue = assignment.due
+
+    case .transferredForMonitoring(let recipients, let group):
+      guard !recipients.isEmpty else { return nil }
+      c.state = .monitoring
+      c.monitoring = Case.Monitoring(
+        recipients: recipients, groupID: group, transferredBy: entry.actor,
+        transferredAt: entry.at)
+      c.holder = .recipients(recipients, unit: c.currentUnitID)
+      c.stepDue = c.currentTask?.due
+
+    case .monitoringAcknowledged:
+      guard var monitoring = c.monitoring, monitoring.pendingRecipients.contains(entry.actor)
+      else { return nil }
+      monitoring.acknowledgements.append(.init(userID: entry.actor, at: entry.at))
+      c.monitoring = monitoring
+      let pending = monitoring.pendingRecipients
+      if pending.isEmpty {
+        closeMonitoring(&c, at: entry.at)
+      } else {
+        c.holder = .recipients(pending, unit: c.currentUnitID)
+      }
+      c.previousStep = summary(of: entry)
+      return c  // the holder changed, but the step did not start anew for the others
+
+    case .monitoringClosed:
+      closeMonitoring(&c, at: entry.at)
+
+    case .draftSaved:
+      c.draft = Case.Note(
+        author: entry.actor, content: entry.content, attachments: entry.attachments, at: entry.at)
+      return c  // not a step: holder, step times and previous step stay
+
+    case .resultSubmitted(let nextHandler, let outputProduct):
+      c.state = .awaitingApproval
+      c.result = Case.Result(
+        content: entry.content, attachments: entry.attachments, submittedBy: entry.actor,
+        submittedAt: entry.at, outputProduct: outputProduct ?? c.assignment?.outputProduct)
+      c.draft = nil
+      c.holder = nextHandler.map { .person($0, unit: c.currentUnitID) } ?? .unit(c.currentUnitID)
+      c.stepDue = c.currentTask?.due
+
+    case .contributionAdded:
+      c.contributions.append(
+        Case.Note(
+          author: entry.actor, content: entry.content, attachments: entry.attachments,
+          at: entry.at))
+      return c  // not a step: holder, step times and previous step stay
+
+    case .approved:
+      completeTask(&c, at: entry.at, outcome: .resolved)
+      c.state = .resolved
+      c.holder = .unit(c.iocUnitID)
+      c.currentUnitID = c.iocUnitID
+      c.stepDue = nil
+
+    case .returnedToOfficer(let officer):
+      c.state = .inProgress
+      c.holder = .person(officer, unit: c.currentUnitID)
+      c.stepDue = c.assignment?.due
+
+    case .sentBackToUnit(let handler):
+      guard let last = c.tasks.indices.last else { return nil }
+      c.tasks[last].completedAt = nil
+      c.tasks[last].outcome = nil
+      c.currentUnitID = c.tasks[last].unitID
+      c.state = .inProgress
+      c.holder = .person(handler, unit: c.currentUnitID)
+      c.stepDue = c.assignment?.due
+
+    case .published(let publicly):
+      c.state = .published
+      c.holder = .nobody
+      c.publication = Case.Publication(publicly: publicly, at: entry.at)
+      c.stepDue = nil
+    }
+    c.stepReceivedAt = entry.at
+    c.previousStep = summary(of: entry)
+    return c
+  }
+
+  private static func summary(of entry: JournalEntry) -> Case.StepSummary {
+    Case.StepSummary(
+      actor: entry.actor, actorUnit: entry.actorUnit, action: entry.action, at: entry.at,
+      content: entry.content)
+  }
+
+  private static func completeTask(_ c: inout Case, at: Timestamp, outcome: UnitTask.Outcome) {
+    guard let last = c.tasks.indices.last, c.tasks[last].completedAt == nil else { return }
+    c.tasks[last].completedAt = at
+    c.tasks[last].outcome = outcome
+  }
+
+  private static func closeMonitoring(_ c: inout Case, at: Timestamp) {
+    completeTask(&c, at: at, outcome: .monitoringClosed)
+    c.state = .closed
+    c.holder = .nobody
+    c.stepDue = nil
+    c.stepReceivedAt = at
+  }
+}

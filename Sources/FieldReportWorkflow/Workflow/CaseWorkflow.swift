@@ -1,0 +1,311 @@
+/// The case state machine of DOMAIN.md as pure functions.
+///
+/// ``decide(_:by:command:now:policy:directory:)`` checks, in this order, and refuses at the
+/// first rule broken:
+/// 1. the actor's account is active;
+/// 2. the caller's expected version is the case's version (``WorkflowRefusal/staleVersion(expected:actual:)``);
+/// 3. the action is allowed in the case's state (the state table, ``allowedStates(for:)``);
+/// 4. the actor's role, unit and participation;
+/// 5. the fields (content, attachments, people, dates).
+///
+/// It then builds the journal entry and computes the new case by applying that entry with
+/// ``CaseReplay/apply(_:to:)``, so replaying a journal always reproduces the case.
+///
+/// Every accepted action (a saved draft and a contribution included) appends one journal
+/// entry and raises the version by one. A draft is journaled so that it survives, is
+/// auditable and replays like everything else; it changes neither state nor holder and never
+/// notifies anyone, whatever its notify flag (the entry records `notify: false`).
+public enum CaseWorkflow {
+  /// The state table: the states from which each action is accepted.
+  public static func allowedStates(for action: ActionKind) -> Set<CaseState> {
+    switch action {
+    case .submit: []
+    case .dispatch, .reject: [.received, .returnedToIoc]
+    case .returnToIoc, .assign, .transferForMonitoring: [.atUnit]
+    case .reassign, .saveDraft, .submitResult, .addContribution: [.inProgress]
+    case .acknowledgeMonitoring, .closeMonitoring: [.monitoring]
+    case .approve, .returnToOfficer: [.awaitingApproval]
+    case .sendBackToUnit, .publish: [.resolved]
+    }
+  }
+
+  /// The actions accepted in `state`, in declaration order.
+  public static func allowedActions(in state: CaseState) -> [ActionKind] {
+    ActionKind.allCases.filter { allowedStates(for: $0).contains(state) }
+  }
+
+  /// Decides an action on a case.
+  ///
+  /// - Parameters:
+  ///   - current: the case as stored.
+  ///   - actor: who acts, with their role grants.
+  ///   - command: the action, the version the caller saw, content, attachments, notify flag.
+  ///   - now: the decision time (the store's clock).
+  ///   - policy: windows and limits.
+  ///   - directory: units, users, grants, groups the decision needs (see ``Directory``).
+  /// - Returns: the transition to persist atomically, or the rule broken.
+  public static func decide(
+    _ current: Case, by actor: Actor, command: CaseCommand, now: Timestamp,
+    policy: WorkflowPolicy = .standard, directory: Directory
+  ) -> Swift.Result<Transition, WorkflowRefusal> {
+    do {
+      return .success(
+        try transition(current, actor: actor, command: command, now: now, policy: policy,
+          directory: directory))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  static func transition(
+    _ c: Case, actor: Actor, command: CaseCommand, now: Timestamp, policy: WorkflowPolicy,
+    directory: Directory
+  ) throws(WorkflowRefusal) -> Transition {
+    guard actor.user.isActive else { throw .inactiveAccount(actor.id) }
+    guard command.expectedVersion == c.version else {
+      throw .staleVersion(expected: command.expectedVersion, actual: c.version)
+    }
+    let kind = command.action.kind
+    guard allowedStates(for: kind).contains(c.state) else {
+      throw .wrongState(current: c.state, action: kind)
+    }
+    try Validation.content(command.content, policy: policy)
+    try Validation.attachments(command.attachments, policy: policy)
+
+    let event: JournalEvent
+    let actorUnit: UnitID
+    switch command.action {
+    case .dispatch(let order):
+      actorUnit = try requireIOCOperator(actor, c)
+      event = try dispatchEvent(c, order: order, now: now, policy: policy, directory: directory)
+
+    case .reject(let reason):
+      actorUnit = try requireIOCOperator(actor, c)
+      event = .rejected(reason: reason)
+
+    case .returnToIoc:
+      actorUnit = try requireLeader(actor, c)
+      let received = c.currentTask?.receivedAt ?? c.stepReceivedAt
+      let deadline = received.adding(milliseconds: policy.returnWindowMilliseconds)
+      guard now <= deadline else { throw .pastReturnWindow(deadline: deadline) }
+      try Validation.required(command.content, name: "content", why: "the reason is required")
+      event = .returnedToIoc
+
+    case .assign(let order):
+      actorUnit = try requireLeader(actor, c)
+      event = .assigned(
+        try makeAssignment(c, order: order, actor: actor, now: now, policy: policy,
+          directory: directory))
+
+    case .reassign(let order):
+      actorUnit = try requireLeader(actor, c)
+      event = .reassigned(
+        try makeAssignment(c, order: order, actor: actor, now: now, policy: policy,
+          directory: directory))
+
+    case .transferForMonitoring(let recipients, let groupID):
+      actorUnit = try requireLeader(actor, c)
+      try Validation.required(command.content, name: "content", why: "the content is required")
+      var everyone = recipients
+      if let groupID {
+        guard let group = directory.groups[groupID], group.unitID == c.currentUnitID else {
+          throw .unknownGroup(groupID)
+        }
+        everyone += group.memberIDs
+      }
+      everyone = everyone.uniqued()
+      guard !everyone.isEmpty else {
+        throw .invalidField(name: "recipients", reason: "at least one recipient or a group")
+      }
+      guard everyone.count <= policy.maxPeoplePerAction else {
+        throw .invalidField(
+          name: "recipients", reason: "at most \(policy.maxPeoplePerAction) people")
+      }
+      for user in everyone { try requireKnownStaff(user, directory) }
+      event = .transferredForMonitoring(recipients: everyone, group: groupID)
+
+    case .acknowledgeMonitoring:
+      guard let monitoring = c.monitoring, monitoring.recipients.contains(actor.id) else {
+        throw .notARecipient(actor.id)
+      }
+      guard monitoring.pendingRecipients.contains(actor.id) else {
+        throw .alreadyAcknowledged(actor.id)
+      }
+      actorUnit = c.currentUnitID
+      event = .monitoringAcknowledged
+
+    case .closeMonitoring:
+      actorUnit = try requireLeader(actor, c)
+      event = .monitoringClosed
+
+    case .saveDraft:
+      actorUnit = try requireMainHandler(actor, c)
+      event = .draftSaved
+
+    case .submitResult(let nextHandler, let outputProduct):
+      actorUnit = try requireMainHandler(actor, c)
+      try Validation.required(command.content, name: "content", why: "the result is required")
+      if let nextHandler {
+        try requireKnownStaff(nextHandler, directory)
+        guard directory.has(nextHandler, .leader, at: c.currentUnitID) else {
+          throw .notEligible(nextHandler, role: "leader", unit: c.currentUnitID)
+        }
+      }
+      if let outputProduct { try Validation.outputProduct(outputProduct) }
+      event = .resultSubmitted(nextHandler: nextHandler, outputProduct: outputProduct)
+
+    case .addContribution:
+      guard let assignment = c.assignment, assignment.coordinators.contains(actor.id) else {
+        throw .notAParticipant(actor.id)
+      }
+      try Validation.required(
+        command.content, name: "content", why: "the contribution is required")
+      actorUnit = c.currentUnitID
+      event = .contributionAdded
+
+    case .approve:
+      actorUnit = try requireLeader(actor, c)
+      event = .approved
+
+    case .returnToOfficer:
+      actorUnit = try requireLeader(actor, c)
+      try Validation.required(command.content, name: "content", why: "the reason is required")
+      guard let officer = c.assignment?.mainHandler else { throw .missingMainHandler }
+      event = .returnedToOfficer(officer: officer)
+
+    case .sendBackToUnit:
+      actorUnit = try requireIOCOperator(actor, c)
+      try Validation.required(command.content, name: "content", why: "the reason is required")
+      guard let handler = c.assignment?.mainHandler else { throw .missingMainHandler }
+      event = .sentBackToUnit(handler: handler)
+
+    case .publish(let publicly):
+      actorUnit = try requireIOCOperator(actor, c)
+      if publicly, !c.isPublic || (c.assignment?.doNotPublish ?? false) {
+        throw .publicationNotAllowed
+      }
+      event = .published(publicly: publicly)
+    }
+
+    // Drafts are private work in progress: they never notify, whatever the flag says.
+    let notify = kind == .saveDraft ? false : command.notify
+    var entry = JournalEntry(
+      caseID: c.id, sequence: c.version + 1, actor: actor.id, actorUnit: actorUnit,
+      fromState: c.state, toState: c.state, fromHolder: c.holder, toHolder: c.holder,
+      content: command.content, attachments: command.attachments, notify: notify, at: now,
+      event: event)
+    guard let next = CaseReplay.apply(entry, to: c) else {
+      // Every precondition of apply was checked above; reaching here is a rule-table bug,
+      // reported as a refusal rather than a crash.
+      throw .wrongState(current: c.state, action: kind)
+    }
+    entry.toState = next.state
+    entry.toHolder = next.holder
+    let notifications = Notifications.make(
+      for: entry, before: c, after: next, directory: directory)
+    return Transition(newCase: next, entry: entry, notifications: notifications)
+  }
+
+  // MARK: Authorisation
+
+  /// An approved IOC operator of the case's IOC; returns the unit acted for.
+  static func requireIOCOperator(_ actor: Actor, _ c: Case) throws(WorkflowRefusal) -> UnitID {
+    if actor.has(.iocOperator, at: c.iocUnitID) { return c.iocUnitID }
+    if let other = actor.grants.first(where: { $0.status == .approved && $0.role == .iocOperator }) {
+      throw .wrongUnit(expected: c.iocUnitID, actual: other.unitID)
+    }
+    throw .wrongRole(required: [.iocOperator], unit: c.iocUnitID)
+  }
+
+  /// An approved leader of the unit holding the case; returns that unit.
+  static func requireLeader(_ actor: Actor, _ c: Case) throws(WorkflowRefusal) -> UnitID {
+    if actor.has(.leader, at: c.currentUnitID) { return c.currentUnitID }
+    if let other = actor.grants.first(where: { $0.status == .approved && $0.role == .leader }) {
+      throw .wrongUnit(expected: c.currentUnitID, actual: other.unitID)
+    }
+    throw .wrongRole(required: [.leader], unit: c.currentUnitID)
+  }
+
+  /// The case's main handler (who must still hold a role at the unit); returns the unit.
+  static func requireMainHandler(_ actor: Actor, _ c: Case) throws(WorkflowRefusal) -> UnitID {
+    guard let assignment = c.assignment else { throw .missingMainHandler }
+    guard assignment.mainHandler == actor.id else { throw .notTheMainHandler(actor.id) }
+    guard actor.hasAny(of: [.officer, .leader], at: c.currentUnitID) else {
+      throw .wrongRole(required: [.officer, .leader], unit: c.currentUnitID)
+    }
+    return c.currentUnitID
+  }
+
+  static func requireKnownStaff(_ user: UserID, _ directory: Directory) throws(WorkflowRefusal) {
+    guard let known = directory.users[user] else { throw .unknownUser(user) }
+    guard known.isActive else { throw .inactiveAccount(user) }
+    guard known.kind == .staff else { throw .wrongAccountKind(user, known.kind) }
+  }
+
+  // MARK: Action-specific validation
+
+  static func dispatchEvent(
+    _ c: Case, order: DispatchOrder, now: Timestamp, policy: WorkflowPolicy,
+    directory: Directory
+  ) throws(WorkflowRefusal) -> JournalEvent {
+    guard let unit = directory.units[order.unit] else { throw .unknownUnit(order.unit) }
+    guard unit.isHandlingUnit else { throw .notAHandlingUnit(order.unit) }
+    if let leader = order.leader {
+      try requireKnownStaff(leader, directory)
+      guard directory.has(leader, .leader, at: unit.id) else {
+        throw .notEligible(leader, role: "leader", unit: unit.id)
+      }
+    }
+    let start = order.start ?? now
+    let due = order.due ?? start.adding(milliseconds: policy.defaultHandlingMilliseconds)
+    guard due > start else { throw .invalidField(name: "due", reason: "must be after the start") }
+    guard due > now else { throw .invalidField(name: "due", reason: "is already past") }
+    let task = UnitTask(
+      id: UnitTask.makeID(caseID: c.id, number: c.tasks.count + 1), caseID: c.id,
+      unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due)
+    return .dispatched(unit: unit.id, leader: order.leader, task: task)
+  }
+
+  static func makeAssignment(
+    _ c: Case, order: AssignmentOrder, actor: Actor, now: Timestamp, policy: WorkflowPolicy,
+    directory: Directory
+  ) throws(WorkflowRefusal) -> Assignment {
+    guard let main = order.mainHandler else { throw .missingMainHandler }
+    let unit = c.currentUnitID
+    try requireKnownStaff(main, directory)
+    guard directory.has(main, .officer, at: unit) || directory.has(main, .leader, at: unit) else {
+      throw .notEligible(main, role: "officer", unit: unit)
+    }
+    let coordinators = order.coordinators
+    let followers = order.followers
+    guard Set(coordinators).count == coordinators.count else {
+      throw .invalidField(name: "coordinators", reason: "lists someone twice")
+    }
+    guard Set(followers).count == followers.count else {
+      throw .invalidField(name: "followers", reason: "lists someone twice")
+    }
+    guard !coordinators.contains(main) else {
+      throw .invalidField(name: "coordinators", reason: "includes the main handler")
+    }
+    guard !followers.contains(main) else {
+      throw .invalidField(name: "followers", reason: "includes the main handler")
+    }
+    guard Set(coordinators).isDisjoint(with: followers) else {
+      throw .invalidField(name: "followers", reason: "includes a coordinator")
+    }
+    guard 1 + coordinators.count + followers.count <= policy.maxPeoplePerAction else {
+      throw .invalidField(name: "coordinators", reason: "at most \(policy.maxPeoplePerAction) people")
+    }
+    for user in coordinators + followers { try requireKnownStaff(user, directory) }
+    let start = order.start ?? now
+    let due = order.due ?? c.currentTask?.due ?? start.adding(
+      milliseconds: policy.defaultHandlingMilliseconds)
+    guard due > start else { throw .invalidField(name: "due", reason: "must be after the start") }
+    guard due > now else { throw .invalidField(name: "due", reason: "is already past") }
+    if let product = order.outputProduct { try Validation.outputProduct(product) }
+    return Assignment(
+      mainHandler: main, coordinators: coordinators, followers: followers, start: start,
+      due: due, outputProduct: order.outputProduct, doNotPublish: order.doNotPublish,
+      assignedBy: actor.id, assignedAt: now)
+  }
+}

@@ -1,0 +1,64 @@
+/// Field checks shared by the decisions; each failure names the field.
+enum Validation {
+  static func content(_ text: String, policy: WorkflowPolicy, name: String = "content")
+    throws(WorkflowRefusal)
+  {
+    guard text.count <= policy.maxContentLength else {
+      throw .invalidField(name: name, reason: "longer than \(policy.maxContentLength) characters")
+    }
+    guard !containsControlCharacters(text) else {
+      throw .invalidField(name: name, reason: "contains control characters")
+    }
+  }
+
+  static func required(_ text: String, name: String, why: String) throws(WorkflowRefusal) {
+    guard !isBlank(text) else { throw .invalidField(name: name, reason: why) }
+  }
+
+  static func line(_ text: String, name: String, maxLength: Int, required: Bool)
+    throws(WorkflowRefusal)
+  {
+    if required, isBlank(text) { throw .invalidField(name: name, reason: "is required") }
+    guard text.count <= maxLength else {
+      throw .invalidField(name: name, reason: "longer than \(maxLength) characters")
+    }
+    guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    else { throw .invalidField(name: name, reason: "contains control characters") }
+  }
+
+  static func attachments(_ attachments: [AttachmentRef], policy: WorkflowPolicy)
+    throws(WorkflowRefusal)
+  {
+    guard attachments.count <= policy.maxAttachmentsPerAction else {
+      throw .invalidField(
+        name: "attachments", reason: "at most \(policy.maxAttachmentsPerAction) files")
+    }
+    for (index, file) in attachments.enumerated() {
+      let name = "attachments[\(index)]"
+      guard file.hasWellFormedHash else {
+        throw .invalidField(name: "\(name).sha256", reason: "must be 64 lowercase hex digits")
+      }
+      guard file.size > 0, file.size <= policy.maxAttachmentSize else {
+        throw .invalidField(
+          name: "\(name).size", reason: "must be 1...\(policy.maxAttachmentSize) bytes")
+      }
+      try line(file.name, name: "\(name).name", maxLength: 255, required: true)
+      try line(file.mimeType, name: "\(name).mimeType", maxLength: 255, required: true)
+    }
+  }
+
+  static func outputProduct(_ product: OutputProduct) throws(WorkflowRefusal) {
+    try line(product.number, name: "outputProduct.number", maxLength: 100, required: false)
+  }
+
+  static func isBlank(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy { $0.properties.isWhitespace }
+  }
+
+  /// Control characters other than tab, line feed and carriage return.
+  static func containsControlCharacters(_ text: String) -> Bool {
+    text.unicodeScalars.contains {
+      $0.properties.generalCategory == .control && $0 != "\t" && $0 != "\n" && $0 != "\r"
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import FieldReportWorkflow
+import Testing
+
+@Suite("State table") struct StateTableTests {
+  static let actions = ActionKind.allCases.filter { $0 != .submit }
+
+  @Test("every action in every state: accepted exactly per the table", arguments: CaseState.allCases)
+  func everyCell(state: CaseState) throws {
+    let history = try Canonical.history(in: state)
+    #expect(history.current.state == state)
+    for kind in Self.actions {
+      let (action, actor, content) = Canonical.step(kind)
+      let outcome = history.decide(action, by: actor, content: content, at: Canonical.workTime)
+      if CaseWorkflow.allowedStates(for: kind).contains(state) {
+        let transition = try #require(try? outcome.get(), "\(kind) in \(state): \(outcome)")
+        #expect(transition.newCase.state == Canonical.target[kind], "\(kind) in \(state)")
+        #expect(transition.newCase.version == history.current.version + 1)
+        #expect(transition.entry.sequence == transition.newCase.version)
+        #expect(transition.entry.fromState == state)
+        #expect(transition.entry.toState == transition.newCase.state)
+        #expect(transition.entry.action == kind)
+      } else {
+        #expect(
+          outcome == .failure(.wrongState(current: state, action: kind)), "\(kind) in \(state)")
+      }
+    }
+  }
+
+  @Test func tableMatchesDomain() {
+    #expect(Set(CaseWorkflow.allowedActions(in: .received)) == [.dispatch, .reject])
+    #expect(
+      Set(CaseWorkflow.allowedActions(in: .atUnit))
+        == [.assign, .returnToIoc, .transferForMonitoring])
+    #expect(Set(CaseWorkflow.allowedActions(in: .returnedToIoc)) == [.dispatch, .reject])
+    #expect(
+      Set(CaseWorkflow.allowedActions(in: .inProgress))
+        == [.submitResult, .reassign, .saveDraft, .addContribution])
+    #expect(Set(CaseWorkflow.allowedActions(in: .awaitingApproval)) == [.approve, .returnToOfficer])
+    #expect(Set(CaseWorkflow.allowedActions(in: .resolved)) == [.publish, .sendBackToUnit])
+    #expect(
+      Set(CaseWorkflow.allowedActions(in: .monitoring))
+        == [.acknowledgeMonitoring, .closeMonitoring])
+    #expect(CaseWorkflow.allowedActions(in: .published).isEmpty)
+    #expect(CaseWorkflow.allowedActions(in: .closed).isEmpty)
+  }
+
+  @Test func holdersFollowTheTable() throws {
+    #expect(try Canonical.history(in: .received).current.holder == .unit(Demo.ioc))
+    #expect(try Canonical.history(in: .atUnit).current.holder == .unit(Demo.dongLoc))
+    #expect(try Canonical.history(in: .returnedToIoc).current.holder == .unit(Demo.ioc))
+    #expect(
+      try Canonical.history(in: .inProgress).current.holder == .person(Demo.thang, unit: Demo.dongLoc))
+    #expect(
+      try Canonical.history(in: .awaitingApproval).current.holder
+        == .person(Demo.duong, unit: Demo.dongLoc))
+    #expect(try Canonical.history(in: .resolved).current.holder == .unit(Demo.ioc))
+    #expect(
+      try Canonical.history(in: .monitoring).current.holder
+        == .recipients([Demo.thang, Demo.coordinator], unit: Demo.dongLoc))
+    #expect(try Canonical.history(in: .published).current.holder == .nobody)
+    #expect(try Canonical.history(in: .closed).current.holder == .nobody)
+  }
+
+  @Test func dispatchNamingALeaderMakesThemTheHolder() throws {
+    var history = try CaseHistory.submit()
+    try history.act(
+      .dispatch(DispatchOrder(unit: Demo.dongLoc, leader: Demo.duong)), by: Demo.iocOperator,
+      at: Demo.at(26, 2, 9))
+    #expect(history.current.holder == .person(Demo.duong, unit: Demo.dongLoc))
+    #expect(history.notifications.last?.recipient == Demo.duong)
+  }
+
+  @Test func monitoringClosesWhenEveryoneAcknowledged() throws {
+    var history = try Canonical.history(in: .monitoring)
+    try history.act(.acknowledgeMonitoring, by: Demo.thang, at: Demo.at(26, 2, 12))
+    #expect(history.current.state == .monitoring)
+    #expect(history.current.holder == .recipients([Demo.coordinator], unit: Demo.dongLoc))
+    try history.act(.acknowledgeMonitoring, by: Demo.coordinator, at: Demo.at(26, 2, 13))
+    #expect(history.current.state == .closed)
+    #expect(history.current.holder == .nobody)
+    #expect(history.current.tasks.last?.outcome == .monitoringClosed)
+    #expect(history.journal.last?.toState == .closed)
+  }
+
+  @Test func draftAndContributionChangeNeitherStateNorHolder() throws {
+    var history = try Canonical.history(in: .inProgress)
+    let before = history.current
+    try history.act(.saveDraft, by: Demo.thang, content: "nháp", at: Demo.at(27, 2), notify: true)
+    #expect(history.current.state == .inProgress)
+    #expect(history.current.holder == before.holder)
+    #expect(history.current.draft?.content == "nháp")
+    #expect(history.current.previousStep == before.previousStep)
+    #expect(history.journal.last?.notify == false, "drafts never notify")
+    #expect(history.journal.last?.action == .saveDraft)
+    try history.act(.addContribution, by: Demo.coordinator, content: "ý kiến", at: Demo.at(27, 2, 10))
+    #expect(history.current.contributions.map(\.content) == ["ý kiến"])
+    #expect(history.current.version == before.version + 2)
+    #expect(history.notifications.last?.recipient == Demo.thang)
+    try history.act(
+      .submitResult(nextHandler: nil, outputProduct: nil), by: Demo.thang, content: "Kết quả",
+      at: Demo.at(27, 2, 11))
+    #expect(history.current.draft == nil, "submitting consumes the draft")
+    #expect(history.current.holder == .unit(Demo.dongLoc), "no next handler: the unit's leaders")
+  }
+
+  @Test func sendBackReopensTheTaskAtTheUnit() throws {
+    var history = try Canonical.history(in: .resolved)
+    #expect(history.current.tasks.last?.outcome == .resolved)
+    try history.act(.sendBackToUnit, by: Demo.iocOperator, content: "Bổ sung", at: Demo.at(28, 2))
+    #expect(history.current.currentUnitID == Demo.dongLoc)
+    #expect(history.current.holder == .person(Demo.thang, unit: Demo.dongLoc))
+    #expect(history.current.tasks.last?.completedAt == nil)
+    #expect(history.notifications.contains { $0.recipient == Demo.thang && $0.kind == .sentBackToUnit })
+  }
+}
