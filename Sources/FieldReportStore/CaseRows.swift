@@ -17,7 +17,7 @@ enum CaseRows {
         .joined(separator: " "))
   }
 
-  static func insert(_ stored: Case, head: [UInt8], into database: Database) throws {
+  static func insert(_ stored: Case, head: [UInt8], policy: WorkflowPolicy, into database: Database) throws {
     let body = try EntityCoding.encode(stored)
     try database.run(
       """
@@ -34,11 +34,13 @@ enum CaseRows {
         stored.receivedAt.millisecondsSince1970, stored.updatedAt.millisecondsSince1970,
         stored.stepDue?.millisecondsSince1970, head, body, searchText(of: stored),
       ])
-    try writeIndexes(of: stored, into: database)
+    try writeIndexes(of: stored, policy: policy, into: database)
   }
 
   /// Replaces the case row if it is still at `expectedVersion`.
-  static func update(_ stored: Case, expectedVersion: Int64, head: [UInt8], in database: Database) throws {
+  static func update(
+    _ stored: Case, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy, in database: Database
+  ) throws {
     let body = try EntityCoding.encode(stored)
     try database.run(
       """
@@ -59,11 +61,11 @@ enum CaseRows {
       guard let actual else { throw StoreError.notFound("case \(stored.id)") }
       throw StoreError.staleVersion(expected: expectedVersion, actual: actual)
     }
-    try writeIndexes(of: stored, into: database)
+    try writeIndexes(of: stored, policy: policy, into: database)
   }
 
   /// Rewrites the case's link rows and upserts its tasks.
-  static func writeIndexes(of stored: Case, into database: Database) throws {
+  static func writeIndexes(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
     let id = stored.id.rawValue
     let received = stored.receivedAt.millisecondsSince1970
     try database.run("DELETE FROM case_links WHERE case_id = ?", id)
@@ -91,17 +93,18 @@ enum CaseRows {
         [
           task.id.rawValue, id, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
           task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
-          timeliness(of: task),
+          timeliness(of: task, policy: policy),
         ])
     }
   }
 
-  /// `early`, `on_time`, `late`, or nil while open (see ``UnitStatistics``).
-  static func timeliness(of task: UnitTask) -> String? {
+  /// The workflow's ``Timeliness`` raw value for a completed task; `not_counted` for a task
+  /// returned to the IOC (the unit was not competent: it says nothing about timeliness, as in
+  /// ``Deadlines/statistics(_:now:policy:)``); nil while open.
+  static func timeliness(of task: UnitTask, policy: WorkflowPolicy) -> String? {
     guard let completed = task.completedAt else { return nil }
-    if completed > task.due { return "late" }
-    if completed < LocalDay(of: task.due).start { return "early" }
-    return "on_time"
+    if task.outcome == .returnedToIoc { return "not_counted" }
+    return Deadlines.classify(completedAt: completed, due: task.due, policy: policy).rawValue
   }
 
   /// Appends an entry to the case's chain; returns it as stored.

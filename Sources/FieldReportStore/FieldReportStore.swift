@@ -21,7 +21,7 @@ public protocol FieldReportStore: Sendable {
   /// - Throws: ``StoreError``, or what `build` throws (then nothing is written).
   func createCase(
     receivedAt: Timestamp, idempotencyKey: IdempotencyKey?,
-    build: @escaping @Sendable (CaseID, ReportCode) throws -> CaseChange
+    build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
   ) async throws -> CaseChangeResult
 
   /// Applies one workflow step: stores the new case, its journal entry, its notifications and
@@ -30,7 +30,7 @@ public protocol FieldReportStore: Sendable {
   ///   `expectedVersion` (nothing written); ``StoreError/notFound(_:)``;
   ///   ``StoreError/idempotencyConflict(key:)`` if the key was used for another case or action.
   func apply(
-    _ change: CaseChange, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
+    _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
   ) async throws -> CaseChangeResult
 
   /// The recorded result of an earlier create or apply with this key, if any. Services check

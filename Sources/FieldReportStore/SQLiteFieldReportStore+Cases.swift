@@ -4,7 +4,7 @@ public import FieldReportWorkflow
 extension SQLiteFieldReportStore {
   public func createCase(
     receivedAt: Timestamp, idempotencyKey: IdempotencyKey?,
-    build: @escaping @Sendable (CaseID, ReportCode) throws -> CaseChange
+    build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
   ) async throws -> CaseChangeResult {
     try Self.validate(idempotencyKey)
     return try await write { database in
@@ -23,7 +23,7 @@ extension SQLiteFieldReportStore {
 
   /// Allocates the day's sequence and an id, builds and inserts the case (writer thread).
   func insertNewCase(
-    receivedAt: Timestamp, build: (CaseID, ReportCode) throws -> CaseChange, in database: Database
+    receivedAt: Timestamp, build: (CaseID, ReportCode) throws -> Transition, in database: Database
   ) throws -> CaseChangeResult {
     let dayKey = LocalDay(of: receivedAt).key
     guard
@@ -47,13 +47,13 @@ extension SQLiteFieldReportStore {
     guard stored.version == 1, change.entry.sequence == 1 else {
       throw StoreError.invalidArgument(field: "case.version", reason: "a new case starts at version 1")
     }
-    let entry = try CaseRows.appendJournalAfterInsert(change, into: database)
+    let entry = try CaseRows.appendJournalAfterInsert(change, policy: configuration.policy, into: database)
     try CaseRows.insertNotifications(change.notifications, into: database)
     return CaseChangeResult(storedCase: stored, entry: entry, isReplay: false)
   }
 
   public func apply(
-    _ change: CaseChange, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
+    _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
   ) async throws -> CaseChangeResult {
     try Self.validate(idempotencyKey)
     let id = change.newCase.id
@@ -83,7 +83,9 @@ extension SQLiteFieldReportStore {
       guard let newHead = JournalChain.bytes(fromHex: entry.hashHex) else {
         throw StoreError.integrity("journal hash")
       }
-      try CaseRows.update(change.newCase, expectedVersion: expectedVersion, head: newHead, in: database)
+      try CaseRows.update(
+        change.newCase, expectedVersion: expectedVersion, head: newHead, policy: self.configuration.policy,
+        in: database)
       try CaseRows.insertNotifications(change.notifications, into: database)
       let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
       if let key = idempotencyKey {
@@ -149,14 +151,14 @@ extension SQLiteFieldReportStore {
 extension CaseRows {
   /// Inserts a new case and its first journal entry: the entry is hashed first so the case
   /// row can carry the chain head.
-  static func appendJournalAfterInsert(_ change: CaseChange, into database: Database) throws
+  static func appendJournalAfterInsert(_ change: Transition, policy: WorkflowPolicy, into database: Database) throws
     -> StoredJournalEntry
   {
     let body = try EntityCoding.encode(change.entry)
     let head = JournalChain.hash(
       caseID: change.entry.caseID.rawValue, sequence: 1,
       at: change.entry.at.millisecondsSince1970, previous: JournalChain.genesis, body: body)
-    try insert(change.newCase, head: head, into: database)
+    try insert(change.newCase, head: head, policy: policy, into: database)
     return try appendJournal(change.entry, previous: JournalChain.genesis, into: database)
   }
 }

@@ -119,7 +119,7 @@ extension SQLiteFieldReportStore {
   @_spi(Testing)
   public func createCasesThenCrashForTesting(
     count: Int, receivedAt: Timestamp,
-    build: @escaping @Sendable (CaseID, ReportCode) throws -> CaseChange
+    build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
   ) async throws -> Never {
     _ = try await write { database -> Int in
       for _ in 0..<count {

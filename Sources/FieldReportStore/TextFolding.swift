@@ -1,21 +1,13 @@
-import Foundation
+import FieldReportWorkflow
 
-/// Vietnamese-aware folding for search: Unicode NFC, lowercase, diacritics stripped,
-/// đ → d; so "thang" matches "Lê Đại Thắng" and "duong" matches "Lê Văn Đường".
+/// Search helpers over the workflow's Vietnamese folding (lower case, no diacritics, đ → d),
+/// so "thang" matches "Lê Đại Thắng" and "duong" matches "Lê Văn Đường".
 ///
 /// The stored folded columns (`users.folded_name`, `cases.search_text`) and search queries
-/// must be folded by the same function.
+/// are folded by the same function.
 enum TextFolding {
   static func fold(_ text: String) -> String {
-    let lowered = text.precomposedStringWithCanonicalMapping.lowercased()
-      .replacingOccurrences(of: "đ", with: "d")
-    var scalars = String.UnicodeScalarView()
-    for scalar in lowered.decomposedStringWithCanonicalMapping.unicodeScalars {
-      // Combining diacritical marks (tones, breve, circumflex, horn) are dropped.
-      if (0x0300...0x036F).contains(scalar.value) { continue }
-      scalars.append(scalar)
-    }
-    return String(scalars)
+    VietnameseFolding.fold(text)
   }
 
   /// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.

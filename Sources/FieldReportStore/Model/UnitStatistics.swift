@@ -2,18 +2,19 @@ public import FieldReportWorkflow
 
 /// Early / on time / late counts of one unit's tasks (trước hạn / đúng hạn / trễ hạn).
 ///
-/// Completed tasks are counted by completion time within the period: *early* when completed
-/// before the local day of the due time, *on time* when completed on that day but not after
-/// the due instant, *late* when completed after it. Open tasks are counted as pending,
-/// and as overdue when past due at the query's `now`.
+/// Completed tasks are counted by completion time within the period and classified by the
+/// workflow's ``Deadlines/classify(completedAt:due:policy:)`` (early: at least the policy's
+/// early margin before due; on time: by the due time; late: after it). Tasks returned to the
+/// IOC are not counted. Open tasks are counted as pending, and as overdue when past due at
+/// the query's `now`.
 public struct UnitStatistics: Hashable, Sendable {
   /// The unit.
   public var unitID: UnitID
-  /// Completed before the due day.
+  /// Completed early (trước hạn).
   public var early: Int
-  /// Completed on the due day, not after the due instant.
+  /// Completed on time (đúng hạn).
   public var onTime: Int
-  /// Completed after the due instant.
+  /// Completed late (trễ hạn).
   public var late: Int
   /// Open tasks received before the period's end.
   public var pending: Int
