@@ -67,32 +67,43 @@ extension SQLiteFieldReportStore {
     }
     let operation = "apply:" + change.entry.action.rawValue
     return try await write { database in
-      if let key = idempotencyKey,
-        let earlier = try Self.recordedResult(for: key, operation: operation, target: id, in: database)
-      {
-        return earlier
-      }
-      guard
-        let (version, head) = try database.queryFirst(
-          "SELECT version, journal_head FROM cases WHERE id = ?", [id.rawValue], { ($0.int64(0), $0.blob(1)) })
-      else { throw StoreError.notFound("case \(id)") }
-      guard version == expectedVersion else {
-        throw StoreError.staleVersion(expected: expectedVersion, actual: version)
-      }
-      let entry = try CaseRows.appendJournal(change.entry, previous: head, into: database)
-      guard let newHead = JournalChain.bytes(fromHex: entry.hashHex) else {
-        throw StoreError.integrity("journal hash")
-      }
-      try CaseRows.update(
-        change.newCase, expectedVersion: expectedVersion, head: newHead, policy: self.configuration.policy,
+      try self.applyInTransaction(
+        change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         in: database)
-      try CaseRows.insertNotifications(change.notifications, into: database)
-      let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
-      if let key = idempotencyKey {
-        try Self.record(result, for: key, operation: operation, in: database)
-      }
-      return result
     }
+  }
+
+  /// The body of ``apply(_:expectedVersion:idempotencyKey:)`` on the writer thread.
+  func applyInTransaction(
+    _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?, operation: String,
+    in database: Database
+  ) throws -> CaseChangeResult {
+    let id = change.newCase.id
+    if let key = idempotencyKey,
+      let earlier = try Self.recordedResult(for: key, operation: operation, target: id, in: database)
+    {
+      return earlier
+    }
+    guard
+      let (version, head) = try database.queryFirst(
+        "SELECT version, journal_head FROM cases WHERE id = ?", [id.rawValue], { ($0.int64(0), $0.blob(1)) })
+    else { throw StoreError.notFound("case \(id)") }
+    guard version == expectedVersion else {
+      throw StoreError.staleVersion(expected: expectedVersion, actual: version)
+    }
+    let entry = try CaseRows.appendJournal(change.entry, previous: head, into: database)
+    guard let newHead = JournalChain.bytes(fromHex: entry.hashHex) else {
+      throw StoreError.integrity("journal hash")
+    }
+    try CaseRows.update(
+      change.newCase, expectedVersion: expectedVersion, head: newHead, policy: configuration.policy,
+      in: database)
+    try CaseRows.insertNotifications(change.notifications, into: database)
+    let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
+    if let key = idempotencyKey {
+      try Self.record(result, for: key, operation: operation, in: database)
+    }
+    return result
   }
 
   public func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult? {
