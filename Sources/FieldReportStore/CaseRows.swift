@@ -108,10 +108,10 @@ enum CaseRows {
   }
 
   /// Appends an entry to the case's chain; returns it as stored.
-  static func appendJournal(_ entry: JournalEntry, previous: [UInt8], into database: Database) throws
-    -> StoredJournalEntry
-  {
-    let body = try EntityCoding.encode(entry)
+  static func appendJournal(
+    _ entry: JournalEntry, previous: [UInt8], encodedBody: [UInt8]? = nil, into database: Database
+  ) throws -> StoredJournalEntry {
+    let body = try encodedBody ?? EntityCoding.encode(entry)
     let at = entry.at.millisecondsSince1970
     let hash = JournalChain.hash(
       caseID: entry.caseID.rawValue, sequence: entry.sequence, at: at, previous: previous, body: body)

@@ -1,11 +1,14 @@
 import Foundation
 
-/// How entity bodies are stored: UTF-8 JSON with sorted keys (deterministic for a given
-/// value and build), so that a stored body can be hashed and compared byte for byte.
+/// How entity bodies are stored: UTF-8 JSON.
+///
+/// The journal hash covers a body's bytes *as stored* (see ``JournalChain``), so the
+/// encoding need not be canonical across builds; keys are not sorted because sorting costs
+/// a measurable share of the writer's time.
 enum EntityCoding {
   static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.outputFormatting = [.withoutEscapingSlashes]
     do {
       return Array(try encoder.encode(value))
     } catch {

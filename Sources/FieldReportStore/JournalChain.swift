@@ -14,8 +14,8 @@ import Crypto
 /// u32be(byte length of body)     body
 /// ```
 ///
-/// where `body` is the entry exactly as stored: UTF-8 JSON of the `JournalEntry` with sorted
-/// keys. The case row keeps the last hash (`journal_head`) and the case version equals the
+/// where `body` is the entry exactly as stored: UTF-8 JSON of the `JournalEntry` (verification
+/// hashes the stored bytes, it never re-encodes). The case row keeps the last hash (`journal_head`) and the case version equals the
 /// number of entries, so editing any entry, deleting one in the middle, or deleting the
 /// last one all break verification.
 enum JournalChain {

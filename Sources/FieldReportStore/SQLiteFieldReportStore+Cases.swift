@@ -170,6 +170,6 @@ extension CaseRows {
       caseID: change.entry.caseID.rawValue, sequence: 1,
       at: change.entry.at.millisecondsSince1970, previous: JournalChain.genesis, body: body)
     try insert(change.newCase, head: head, policy: policy, into: database)
-    return try appendJournal(change.entry, previous: JournalChain.genesis, into: database)
+    return try appendJournal(change.entry, previous: JournalChain.genesis, encodedBody: body, into: database)
   }
 }
