@@ -17,6 +17,8 @@ let package = Package(
     .library(name: "RPCCore", targets: ["RPCCore"]),
     .library(name: "RPCNIO", targets: ["RPCNIO"]),
     .executable(name: "rpc-bench", targets: ["rpc-bench"]),
+    // MARK: store products
+    .library(name: "FieldReportStore", targets: ["FieldReportStore"]),
   ],
   dependencies: [
     // MARK: RPC runtime dependencies
@@ -24,6 +26,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    // MARK: store dependencies
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
@@ -115,6 +119,30 @@ let package = Package(
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ],
       path: "Sources/RPCBenchmark"
+    ),
+
+    // MARK: store
+    .target(
+      name: "FieldReportStore",
+      dependencies: [
+        "FieldReportWorkflow",
+        "CSQLite",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .executableTarget(
+      name: "fieldreport-store-bench",
+      dependencies: ["FieldReportStore"],
+      path: "Sources/StoreBenchmark"
+    ),
+    .executableTarget(
+      name: "fieldreport-store-crashhelper",
+      dependencies: ["FieldReportStore"],
+      path: "Sources/StoreCrashHelper"
+    ),
+    .testTarget(
+      name: "FieldReportStoreTests",
+      dependencies: ["FieldReportStore", "FieldReportWorkflow"]
     ),
   ],
   swiftLanguageModes: [.v6]

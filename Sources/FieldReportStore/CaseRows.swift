@@ -1,0 +1,149 @@
+import FieldReportWorkflow
+
+/// Reading and writing the rows that make up a case: the `cases` row (indexed columns plus
+/// the JSON body), its `case_links`, its `unit_tasks`, its journal entries and notifications.
+///
+/// Runs only on the writer thread (writes) or a reader thread (reads), inside their transaction.
+enum CaseRows {
+  static let caseColumns = "body"
+
+  static func decodeCase(_ statement: Statement, column: Int32 = 0) throws -> Case {
+    try EntityCoding.decode(Case.self, from: statement.blob(column), what: "case")
+  }
+
+  static func searchText(of stored: Case) -> String {
+    TextFolding.fold(
+      [stored.reportCode.rawValue, stored.title, stored.description, stored.location.address]
+        .joined(separator: " "))
+  }
+
+  static func insert(_ stored: Case, head: [UInt8], policy: WorkflowPolicy, into database: Database) throws {
+    let body = try EntityCoding.encode(stored)
+    try database.run(
+      """
+      INSERT INTO cases(id, report_code, version, state, holder_unit_id, holder_user_id,
+        current_unit_id, ioc_unit_id, category_id, submitted_by, is_public, title, received_at,
+        updated_at, step_due, journal_head, body, search_text)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """,
+      [
+        stored.id.rawValue, stored.reportCode.rawValue, stored.version, stored.state.rawValue,
+        stored.holder.unitID?.rawValue, stored.holder.userID?.rawValue,
+        stored.currentUnitID.rawValue, stored.iocUnitID.rawValue, stored.categoryID.rawValue,
+        stored.submittedBy.rawValue, stored.isPublic, stored.title,
+        stored.receivedAt.millisecondsSince1970, stored.updatedAt.millisecondsSince1970,
+        stored.stepDue?.millisecondsSince1970, head, body, searchText(of: stored),
+      ])
+    try writeIndexes(of: stored, policy: policy, into: database)
+  }
+
+  /// Replaces the case row if it is still at `expectedVersion`.
+  static func update(
+    _ stored: Case, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy, in database: Database
+  ) throws {
+    let body = try EntityCoding.encode(stored)
+    try database.run(
+      """
+      UPDATE cases SET version = ?, state = ?, holder_unit_id = ?, holder_user_id = ?,
+        current_unit_id = ?, category_id = ?, is_public = ?, title = ?, updated_at = ?,
+        step_due = ?, journal_head = ?, body = ?, search_text = ?
+      WHERE id = ? AND version = ?
+      """,
+      [
+        stored.version, stored.state.rawValue, stored.holder.unitID?.rawValue,
+        stored.holder.userID?.rawValue, stored.currentUnitID.rawValue, stored.categoryID.rawValue,
+        stored.isPublic, stored.title, stored.updatedAt.millisecondsSince1970,
+        stored.stepDue?.millisecondsSince1970, head, body, searchText(of: stored),
+        stored.id.rawValue, expectedVersion,
+      ])
+    guard database.changes == 1 else {
+      let actual = try database.scalarInt64("SELECT version FROM cases WHERE id = ?", [stored.id.rawValue])
+      guard let actual else { throw StoreError.notFound("case \(stored.id)") }
+      throw StoreError.staleVersion(expected: expectedVersion, actual: actual)
+    }
+    try writeIndexes(of: stored, policy: policy, into: database)
+  }
+
+  /// Rewrites the case's link rows and upserts its tasks.
+  static func writeIndexes(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
+    let id = stored.id.rawValue
+    let received = stored.receivedAt.millisecondsSince1970
+    try database.run("DELETE FROM case_links WHERE case_id = ?", id)
+    var links: Set<[String]> = []
+    for user in stored.holder.userIDs { links.insert(["holder", user.rawValue]) }
+    for unit in stored.unitsPassedThrough + [stored.currentUnitID] { links.insert(["unit", unit.rawValue]) }
+    if let assignment = stored.assignment {
+      for user in assignment.participants { links.insert(["participant", user.rawValue]) }
+    }
+    links.insert(["submitter", stored.submittedBy.rawValue])
+    if let reporter = stored.reporter.userID { links.insert(["submitter", reporter.rawValue]) }
+    for link in links {
+      try database.run(
+        "INSERT INTO case_links(kind, subject, received_at, case_id) VALUES (?, ?, ?, ?)",
+        link[0], link[1], received, id)
+    }
+    for task in stored.tasks {
+      try database.run(
+        """
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET due = excluded.due, completed_at = excluded.completed_at,
+          timeliness = excluded.timeliness
+        """,
+        [
+          task.id.rawValue, id, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
+          task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
+          timeliness(of: task, policy: policy),
+        ])
+    }
+  }
+
+  /// The workflow's ``Timeliness`` raw value for a completed task; `not_counted` for a task
+  /// returned to the IOC (the unit was not competent: it says nothing about timeliness, as in
+  /// ``Deadlines/statistics(_:now:policy:)``); nil while open.
+  static func timeliness(of task: UnitTask, policy: WorkflowPolicy) -> String? {
+    guard let completed = task.completedAt else { return nil }
+    if task.outcome == .returnedToIoc { return "not_counted" }
+    return Deadlines.classify(completedAt: completed, due: task.due, policy: policy).rawValue
+  }
+
+  /// Appends an entry to the case's chain; returns it as stored.
+  static func appendJournal(
+    _ entry: JournalEntry, previous: [UInt8], encodedBody: [UInt8]? = nil, into database: Database
+  ) throws -> StoredJournalEntry {
+    let body = try encodedBody ?? EntityCoding.encode(entry)
+    let at = entry.at.millisecondsSince1970
+    let hash = JournalChain.hash(
+      caseID: entry.caseID.rawValue, sequence: entry.sequence, at: at, previous: previous, body: body)
+    try database.run(
+      "INSERT INTO journal(case_id, case_seq, at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+      [entry.caseID.rawValue, entry.sequence, at, body, previous, hash])
+    return StoredJournalEntry(
+      eventSequence: database.lastInsertRowID, entry: entry,
+      previousHashHex: JournalChain.hex(previous), hashHex: JournalChain.hex(hash))
+  }
+
+  static let journalColumns = "event_seq, body, prev_hash, hash"
+
+  static func decodeJournal(_ statement: Statement) throws -> StoredJournalEntry {
+    StoredJournalEntry(
+      eventSequence: statement.int64(0),
+      entry: try EntityCoding.decode(JournalEntry.self, from: statement.blob(1), what: "journal entry"),
+      previousHashHex: JournalChain.hex(statement.blob(2)),
+      hashHex: JournalChain.hex(statement.blob(3)))
+  }
+
+  static func insertNotifications(_ notifications: [Notification], into database: Database) throws {
+    for notification in notifications {
+      try database.run(
+        """
+        INSERT INTO notifications(recipient, case_id, kind, text, at, via_mobile_app)
+        VALUES (?, ?, ?, ?, ?, ?)
+        """,
+        [
+          notification.recipient.rawValue, notification.caseID.rawValue, notification.kind.rawValue,
+          notification.text, notification.at.millisecondsSince1970, notification.viaMobileApp,
+        ])
+    }
+  }
+}

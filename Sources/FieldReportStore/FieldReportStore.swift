@@ -1,0 +1,151 @@
+public import FieldReportWorkflow
+
+/// Durable storage for field reports, at use-case granularity.
+///
+/// The shape is engine-neutral (it would fit PostgreSQL as well as SQLite): no SQL, no row
+/// ids, no engine types. Every mutation is one transaction. Errors are ``StoreError``,
+/// except where a caller-supplied closure throws: its error is rethrown unchanged.
+///
+/// # Thread safety
+/// Implementations are `Sendable`; every method may be called concurrently.
+public protocol FieldReportStore: Sendable {
+  // MARK: Cases
+
+  /// Creates a case: allocates the report code's daily sequence (Asia/Ho_Chi_Minh day of
+  /// `receivedAt`) and a new case id, calls `build` with them, and stores the case, its first
+  /// journal entry and its notifications, all in one transaction.
+  /// - Parameters:
+  ///   - receivedAt: when the report was received; its local day keys the sequence.
+  ///   - idempotencyKey: a retry with the same key returns the first result, writing nothing.
+  ///   - build: computes the new case (version 1) from the id and code (the workflow's submit).
+  /// - Throws: ``StoreError``, or what `build` throws (then nothing is written).
+  func createCase(
+    receivedAt: Timestamp, idempotencyKey: IdempotencyKey?,
+    build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
+  ) async throws -> CaseChangeResult
+
+  /// Applies one workflow step: stores the new case, its journal entry, its notifications and
+  /// the idempotency record in one transaction.
+  /// - Throws: ``StoreError/staleVersion(expected:actual:)`` if the stored version is not
+  ///   `expectedVersion` (nothing written); ``StoreError/notFound(_:)``;
+  ///   ``StoreError/idempotencyConflict(key:)`` if the key was used for another case or action.
+  func apply(
+    _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
+  ) async throws -> CaseChangeResult
+
+  /// The recorded result of an earlier create or apply with this key, if any. Services check
+  /// it before running the workflow, because a retried step is usually no longer legal.
+  func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult?
+
+  /// The case with this id, or nil.
+  func findCase(id: CaseID) async throws -> Case?
+  /// The case with this report code, or nil.
+  func findCase(code: ReportCode) async throws -> Case?
+  /// A page of cases matching `query`.
+  func listCases(_ query: CaseQuery) async throws -> CasePage
+
+  // MARK: Journal and events
+
+  /// The journal of a case, oldest first.
+  func journal(caseID: CaseID) async throws -> [StoredJournalEntry]
+  /// Journal entries of all cases with an event sequence above `cursor`, in order (the
+  /// WatchEvents feed: resume with the last seen ``StoredJournalEntry/eventSequence``).
+  func events(after cursor: Int64, limit: Int) async throws -> [StoredJournalEntry]
+  /// The highest event sequence stored (0 when empty).
+  func latestEventSequence() async throws -> Int64
+  /// Recomputes the case's hash chain and compares it with what is stored.
+  func verifyJournal(caseID: CaseID) async throws -> JournalVerification
+
+  // MARK: Notifications
+
+  /// A user's notifications with an id above `after`, oldest first.
+  func notifications(for user: UserID, after: Int64, unreadOnly: Bool, limit: Int) async throws
+    -> [StoredNotification]
+  /// Marks the user's notifications with these ids read; returns how many changed.
+  func markNotificationsRead(for user: UserID, ids: [Int64], at: Timestamp) async throws -> Int
+
+  // MARK: Statistics
+
+  /// Early / on time / late counts per unit for tasks completed in `[from, to)`, with open
+  /// tasks judged at `now`. `unitID` nil: every unit with tasks.
+  func unitStatistics(unitID: UnitID?, from: Timestamp, to: Timestamp, now: Timestamp) async throws
+    -> [UnitStatistics]
+
+  // MARK: Units, users, categories
+
+  /// Stores a new unit. - Throws: ``StoreError/duplicate(_:)``, ``StoreError/notFound(_:)`` (parent).
+  func createUnit(_ unit: Unit) async throws
+  /// Every unit, by name.
+  func units() async throws -> [Unit]
+  /// The unit with this id, or nil.
+  func findUnit(id: UnitID) async throws -> Unit?
+
+  /// Stores a new user. - Throws: ``StoreError/duplicate(_:)`` (id or username).
+  func createUser(_ account: UserAccount) async throws
+  /// Replaces a user's profile (name, kind, unit, active flag).
+  func updateUser(_ user: User) async throws
+  /// Replaces a user's password credentials.
+  func setCredentials(_ credentials: PasswordCredentials, for user: UserID) async throws
+  /// The user with this id, or nil.
+  func findUser(id: UserID) async throws -> UserAccount?
+  /// The user with this login name, or nil.
+  func findUser(username: String) async throws -> UserAccount?
+  /// Users whose folded full name contains the folded `text` (diacritic-insensitive), by name.
+  func searchUsers(text: String, limit: Int) async throws -> [User]
+
+  /// Stores a new category.
+  func createCategory(_ category: FieldReportWorkflow.Category) async throws
+  /// Every category, by name.
+  func categories() async throws -> [FieldReportWorkflow.Category]
+
+  // MARK: Roles
+
+  /// Stores a new role grant (normally pending). - Throws: ``StoreError/duplicate(_:)`` when
+  /// the user already has a pending or approved grant of that role at that unit.
+  func createRoleGrant(_ grant: RoleGrant) async throws
+  /// Replaces a grant if its stored status is still `expectedStatus` (compare-and-set for
+  /// decisions and revocations). - Throws: ``StoreError/notFound(_:)``, or
+  /// ``StoreError/conflict(_:)`` when the status changed meanwhile (nothing written).
+  func updateRoleGrant(_ grant: RoleGrant, expectedStatus: RoleGrant.Status) async throws
+  /// The grant with this id, or nil.
+  func findRoleGrant(id: RoleGrantID) async throws -> RoleGrant?
+  /// A user's grants, newest first.
+  func roleGrants(userID: UserID) async throws -> [RoleGrant]
+  /// A unit's grants, optionally of one status, newest first.
+  func roleGrants(unitID: UnitID, status: RoleGrant.Status?) async throws -> [RoleGrant]
+
+  // MARK: Transfer groups
+
+  /// Stores a new transfer group with its members.
+  func createTransferGroup(_ group: TransferGroup) async throws
+  /// Replaces a group's members.
+  func setTransferGroupMembers(groupID: TransferGroupID, members: [UserID]) async throws
+  /// The group with this id, or nil.
+  func findTransferGroup(id: TransferGroupID) async throws -> TransferGroup?
+  /// A unit's groups, by name.
+  func transferGroups(unitID: UnitID) async throws -> [TransferGroup]
+
+  // MARK: Sessions and API keys
+
+  /// Records a session for `token` (only its SHA-256 is stored).
+  func createSession(token: String, session: Session) async throws
+  /// The live session for `token` at `now`, or nil if unknown, expired or revoked.
+  func findSession(token: String, at now: Timestamp) async throws -> Session?
+  /// Revokes the session for `token`; returns whether one was live.
+  func revokeSession(token: String, at now: Timestamp) async throws -> Bool
+  /// Records an API key for a service account (only its SHA-256 is stored).
+  func createAPIKey(_ key: String, userID: UserID, label: String, at: Timestamp) async throws
+  /// The user owning a live API key, or nil.
+  func findUserID(apiKey: String) async throws -> UserID?
+  /// Revokes an API key; returns whether it was live.
+  func revokeAPIKey(_ key: String, at: Timestamp) async throws -> Bool
+
+  // MARK: Attachments
+
+  /// Stores content once by SHA-256 and returns its reference (with `name` and `mimeType`
+  /// as given). - Throws: ``StoreError/tooLarge(limit:)`` over the configured limit.
+  func putAttachment(_ content: [UInt8], name: String, mimeType: String, at: Timestamp) async throws
+    -> AttachmentRef
+  /// The stored attachment with this hash, or nil.
+  func findAttachment(sha256Hex: String) async throws -> StoredAttachment?
+}

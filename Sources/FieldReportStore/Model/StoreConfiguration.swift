@@ -1,0 +1,24 @@
+public import FieldReportWorkflow
+
+/// Settings of a ``SQLiteFieldReportStore``.
+public struct StoreConfiguration: Hashable, Sendable {
+  /// The largest attachment accepted, in bytes (default 10 MiB).
+  public var maximumAttachmentBytes: Int
+  /// Reader connections (and threads) for queries (default 2).
+  public var readerCount: Int
+  /// How long a statement waits on a lock held by another process before failing.
+  public var busyTimeoutMilliseconds: Int32
+  /// The workflow policy whose early margin classifies completed tasks for statistics.
+  public var policy: WorkflowPolicy
+
+  /// Creates a configuration.
+  public init(
+    maximumAttachmentBytes: Int = 10 << 20, readerCount: Int = 2,
+    busyTimeoutMilliseconds: Int32 = 5_000, policy: WorkflowPolicy = .standard
+  ) {
+    self.policy = policy
+    self.maximumAttachmentBytes = maximumAttachmentBytes
+    self.readerCount = readerCount
+    self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+  }
+}

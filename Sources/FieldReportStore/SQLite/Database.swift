@@ -1,0 +1,135 @@
+internal import CSQLite
+
+/// One SQLite connection, configured for the store: WAL, `foreign_keys=ON`,
+/// `synchronous=NORMAL`, a busy timeout, and a prepared-statement cache.
+///
+/// # Thread safety
+/// Not thread-safe. A `Database` is created, used and closed on a single thread: the
+/// writer thread or one reader thread (see ``ConnectionThread``).
+final class Database {
+  /// How a connection is opened.
+  enum Role {
+    /// The single writer: creates the file if needed, sets WAL mode.
+    case writer
+    /// A reader: never writes (`query_only`).
+    case reader
+  }
+
+  let handle: OpaquePointer
+  let path: String
+  private var cache: [String: Statement] = [:]
+
+  /// Opens (and for the writer, creates) the database file.
+  /// - Parameters:
+  ///   - path: the file path.
+  ///   - role: writer or reader.
+  ///   - busyTimeoutMilliseconds: how long a statement waits on a lock before failing.
+  init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
+    var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+    if role == .writer { flags |= SQLITE_OPEN_CREATE }
+    var handle: OpaquePointer?
+    let rc = sqlite3_open_v2(path, &handle, flags, nil)
+    guard rc == SQLITE_OK, let handle else {
+      let error = SQLiteError(code: rc, connection: handle)
+      sqlite3_close_v2(handle)
+      throw error
+    }
+    self.handle = handle
+    self.path = path
+    sqlite3_extended_result_codes(handle, 1)
+    sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+    do {
+      if role == .writer {
+        try execute("PRAGMA journal_mode=WAL")
+      } else {
+        try execute("PRAGMA query_only=ON")
+      }
+      try execute("PRAGMA foreign_keys=ON")
+      try execute("PRAGMA synchronous=NORMAL")
+    } catch {
+      cache.removeAll()
+      sqlite3_close_v2(handle)
+      throw error
+    }
+  }
+
+  deinit {
+    // Statements must be finalized before the connection can close cleanly.
+    cache.removeAll()
+    sqlite3_close_v2(handle)
+  }
+
+  /// Runs one or more statements without parameters or results (DDL, pragmas, BEGIN/COMMIT).
+  func execute(_ sql: String) throws(SQLiteError) {
+    var message: UnsafeMutablePointer<CChar>?
+    let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+    if rc != SQLITE_OK {
+      let text = message.map { String(cString: $0) } ?? SQLiteError.genericText(rc)
+      sqlite3_free(message)
+      throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+    }
+  }
+
+  /// Returns the cached prepared statement for `sql`, preparing it on first use.
+  func statement(_ sql: String) throws(SQLiteError) -> Statement {
+    if let cached = cache[sql] { return cached }
+    let statement = try Statement(database: self, sql: sql)
+    cache[sql] = statement
+    return statement
+  }
+
+  /// Runs a statement that returns no rows.
+  func run(_ sql: String, _ values: any SQLBindable...) throws(SQLiteError) {
+    try run(sql, values)
+  }
+
+  /// Runs a statement that returns no rows.
+  func run(_ sql: String, _ values: [any SQLBindable]) throws(SQLiteError) {
+    let statement = try statement(sql)
+    try statement.bind(values)
+    defer { statement.reset() }
+    while try statement.step() {}
+  }
+
+  /// Runs a query, mapping each row.
+  func query<T>(
+    _ sql: String, _ values: [any SQLBindable] = [], _ row: (Statement) throws -> T
+  ) throws -> [T] {
+    let statement = try statement(sql)
+    try statement.bind(values)
+    defer { statement.reset() }
+    var rows: [T] = []
+    while try statement.step() { rows.append(try row(statement)) }
+    return rows
+  }
+
+  /// Runs a query and maps its first row, if any.
+  func queryFirst<T>(
+    _ sql: String, _ values: [any SQLBindable] = [], _ row: (Statement) throws -> T
+  ) throws -> T? {
+    let statement = try statement(sql)
+    try statement.bind(values)
+    defer { statement.reset() }
+    guard try statement.step() else { return nil }
+    return try row(statement)
+  }
+
+  /// The value of the first column of the first row, as an integer.
+  func scalarInt64(_ sql: String, _ values: [any SQLBindable] = []) throws -> Int64? {
+    try queryFirst(sql, values) { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
+  }
+
+  /// The rowid of the last inserted row on this connection.
+  var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+  /// The number of rows changed by the last statement.
+  var changes: Int { Int(sqlite3_changes(handle)) }
+
+  /// `PRAGMA user_version`: the schema version the migrator recorded.
+  func userVersion() throws -> Int {
+    Int(try scalarInt64("PRAGMA user_version") ?? 0)
+  }
+
+  /// Whether the connection is inside an explicit transaction.
+  var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+}

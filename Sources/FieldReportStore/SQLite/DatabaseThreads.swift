@@ -1,0 +1,235 @@
+import Foundation
+
+/// Moves a freshly opened connection to the thread that will own it.
+// @unchecked Sendable: ownership is handed over exactly once; the opening thread never
+// touches the connection after passing it here.
+struct ConnectionHandOff: @unchecked Sendable {
+  let database: Database
+}
+
+/// A job for the writer thread.
+struct WriteJob: Sendable {
+  /// Runs inside the batch transaction; returns the delivery to call once committed.
+  let perform: @Sendable (Database) throws -> @Sendable () -> Void
+  /// Delivers a failure (the job's own, or the batch's commit failure).
+  let fail: @Sendable (any Error) -> Void
+}
+
+/// Tracks how many threads are still running, so that `close` can wait for them.
+// @unchecked Sendable: `running` is guarded by `condition`.
+final class ThreadGate: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var running = 0
+
+  func enter() {
+    condition.lock()
+    running += 1
+    condition.unlock()
+  }
+
+  func leave() {
+    condition.lock()
+    running -= 1
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  func waitUntilAllLeft() {
+    condition.lock()
+    while running > 0 { condition.wait() }
+    condition.unlock()
+  }
+}
+
+/// Maps an error thrown inside a job for the caller: SQLite failures become ``StoreError``;
+/// ``StoreError`` and errors from caller-supplied closures (workflow refusals) pass through.
+func storeError(from error: any Error) -> any Error {
+  switch error {
+  case let error as SQLiteError:
+    if error.isConstraintViolation { return StoreError.integrity("constraint violated (\(error.extendedCode))") }
+    return StoreError.unavailable(error.publicFailure)
+  default: return error
+  }
+}
+
+/// The single writer connection on its own thread, with group commit.
+///
+/// Jobs queued while a transaction runs are taken together (up to ``maximumBatch``) and
+/// run in one `BEGIN IMMEDIATE … COMMIT`, each inside its own SAVEPOINT: a job that throws
+/// rolls back only its own work. Results are delivered only after the COMMIT succeeded,
+/// so a caller never sees a result that is not durable.
+final class WriterThread: Sendable {
+  static let maximumBatch = 64
+
+  private let queue = JobQueue<WriteJob>()
+  private let gate = ThreadGate()
+
+  init(database: Database) {
+    let handOff = ConnectionHandOff(database: database)
+    let queue = self.queue
+    let gate = self.gate
+    gate.enter()
+    let thread = Thread {
+      Self.serve(database: handOff.database, queue: queue)
+      gate.leave()
+    }
+    thread.name = "fieldreport-store-writer"
+    thread.stackSize = 8 << 20
+    thread.start()
+  }
+
+  /// Runs `body` inside a write transaction on the writer thread and returns its result
+  /// after the transaction committed.
+  func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    do {
+      return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let job = WriteJob(
+          perform: { database in
+            let value = try body(database)
+            return { continuation.resume(returning: value) }
+          },
+          fail: { continuation.resume(throwing: $0) })
+        if !queue.enqueue(job) {
+          continuation.resume(throwing: StoreError.unavailable(.store("the store is closed")))
+        }
+      }
+    } catch {
+      throw storeError(from: error)
+    }
+  }
+
+  /// Stops accepting jobs, finishes the queued ones, and closes the connection.
+  func close() {
+    queue.close()
+    gate.waitUntilAllLeft()
+  }
+
+  /// Stops accepting jobs without waiting; the thread finishes the queue and exits.
+  func shutdown() {
+    queue.close()
+  }
+
+  private static func serve(database: Database, queue: JobQueue<WriteJob>) {
+    while true {
+      let batch = queue.take(max: maximumBatch)
+      if batch.isEmpty { return }
+      runBatch(batch, on: database)
+    }
+  }
+
+  private static func runBatch(_ batch: [WriteJob], on database: Database) {
+    do {
+      try database.execute("BEGIN IMMEDIATE")
+    } catch {
+      for job in batch { job.fail(storeError(from: error)) }
+      return
+    }
+    var deliveries: [@Sendable () -> Void] = []
+    var failures: [(WriteJob, any Error)] = []
+    let useSavepoints = batch.count > 1
+    for job in batch {
+      do {
+        if useSavepoints { try database.execute("SAVEPOINT job") }
+        deliveries.append(try job.perform(database))
+        if useSavepoints { try database.execute("RELEASE job") }
+      } catch {
+        failures.append((job, storeError(from: error)))
+        if useSavepoints {
+          do {
+            try database.execute("ROLLBACK TO job; RELEASE job")
+          } catch {
+            // The transaction itself is broken (I/O error, disk full): nothing in it may commit.
+            abort(batch, on: database, error: storeError(from: error))
+            return
+          }
+        } else {
+          abort(batch, on: database, error: nil, failures: failures)
+          return
+        }
+      }
+    }
+    do {
+      try database.execute("COMMIT")
+    } catch {
+      abort(batch, on: database, error: storeError(from: error))
+      return
+    }
+    for deliver in deliveries { deliver() }
+    for (job, error) in failures { job.fail(error) }
+  }
+
+  /// Rolls back the whole batch; every job fails with `error`, or with its own failure.
+  private static func abort(
+    _ batch: [WriteJob], on database: Database, error: (any Error)?,
+    failures: [(WriteJob, any Error)] = []
+  ) {
+    if database.isInTransaction { try? database.execute("ROLLBACK") }
+    if let error {
+      for job in batch { job.fail(error) }
+    } else {
+      for (job, error) in failures { job.fail(error) }
+    }
+  }
+}
+
+/// A small pool of reader connections, each on its own thread, sharing one queue.
+///
+/// In WAL mode readers never block the writer and see the last committed state; each read
+/// job runs in its own deferred transaction so that multi-statement reads are consistent.
+final class ReaderPool: Sendable {
+  private let queue = JobQueue<@Sendable (Database) -> Void>()
+  private let gate = ThreadGate()
+
+  init(databases: [Database]) {
+    for (index, database) in databases.enumerated() {
+      let handOff = ConnectionHandOff(database: database)
+      let queue = self.queue
+      let gate = self.gate
+      gate.enter()
+      let thread = Thread {
+        while true {
+          let jobs = queue.take(max: 1)
+          if jobs.isEmpty { break }
+          for job in jobs { job(handOff.database) }
+        }
+        gate.leave()
+      }
+      thread.name = "fieldreport-store-reader-\(index)"
+      thread.stackSize = 8 << 20
+      thread.start()
+    }
+  }
+
+  /// Runs `body` on a reader connection inside a read transaction.
+  func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    do {
+      return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        let accepted = queue.enqueue { database in
+          do {
+            try database.execute("BEGIN DEFERRED")
+            defer { try? database.execute("COMMIT") }
+            continuation.resume(returning: try body(database))
+          } catch {
+            continuation.resume(throwing: storeError(from: error))
+          }
+        }
+        if !accepted {
+          continuation.resume(throwing: StoreError.unavailable(.store("the store is closed")))
+        }
+      }
+    } catch {
+      throw storeError(from: error)
+    }
+  }
+
+  /// Stops accepting jobs, finishes the queued ones, and closes the connections.
+  func close() {
+    queue.close()
+    gate.waitUntilAllLeft()
+  }
+
+  /// Stops accepting jobs without waiting; the threads finish the queue and exit.
+  func shutdown() {
+    queue.close()
+  }
+}

@@ -1,0 +1,85 @@
+import Crypto
+public import FieldReportWorkflow
+
+extension SQLiteFieldReportStore {
+  /// Tokens and API keys are stored as SHA-256 digests: a copy of the file reveals no
+  /// usable credential.
+  static func digest(_ secret: String) -> [UInt8] {
+    Array(SHA256.hash(data: Array(secret.utf8)))
+  }
+
+  static func requireSecret(_ secret: String, field: String) throws {
+    guard secret.utf8.count >= 16 else {
+      throw StoreError.invalidArgument(field: field, reason: "must be at least 16 bytes")
+    }
+  }
+
+  public func createSession(token: String, session: Session) async throws {
+    try Self.requireSecret(token, field: "token")
+    let hash = Self.digest(token)
+    try await write { database in
+      try Self.mapConstraints(duplicate: "session", missing: "user \(session.userID)") {
+        try database.run(
+          "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+          hash, session.userID.rawValue, session.createdAt.millisecondsSince1970,
+          session.expiresAt.millisecondsSince1970)
+      }
+    }
+  }
+
+  public func findSession(token: String, at now: Timestamp) async throws -> Session? {
+    let hash = Self.digest(token)
+    return try await read { database in
+      try database.queryFirst(
+        """
+        SELECT user_id, created_at, expires_at FROM sessions
+        WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?
+        """, [hash, now.millisecondsSince1970]
+      ) {
+        Session(
+          userID: UserID($0.text(0)), createdAt: Timestamp(millisecondsSince1970: $0.int64(1)),
+          expiresAt: Timestamp(millisecondsSince1970: $0.int64(2)))
+      }
+    }
+  }
+
+  public func revokeSession(token: String, at now: Timestamp) async throws -> Bool {
+    let hash = Self.digest(token)
+    return try await write { database in
+      try database.run(
+        "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+        now.millisecondsSince1970, hash, now.millisecondsSince1970)
+      return database.changes == 1
+    }
+  }
+
+  public func createAPIKey(_ key: String, userID: UserID, label: String, at: Timestamp) async throws {
+    try Self.requireSecret(key, field: "apiKey")
+    let hash = Self.digest(key)
+    try await write { database in
+      try Self.mapConstraints(duplicate: "API key", missing: "user \(userID)") {
+        try database.run(
+          "INSERT INTO api_keys(key_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
+          hash, userID.rawValue, label, at.millisecondsSince1970)
+      }
+    }
+  }
+
+  public func findUserID(apiKey: String) async throws -> UserID? {
+    let hash = Self.digest(apiKey)
+    return try await read { database in
+      try database.queryFirst("SELECT user_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [hash]) {
+        UserID($0.text(0))
+      }
+    }
+  }
+
+  public func revokeAPIKey(_ key: String, at: Timestamp) async throws -> Bool {
+    let hash = Self.digest(key)
+    return try await write { database in
+      try database.run(
+        "UPDATE api_keys SET revoked_at = ? WHERE key_hash = ? AND revoked_at IS NULL", at.millisecondsSince1970, hash)
+      return database.changes == 1
+    }
+  }
+}

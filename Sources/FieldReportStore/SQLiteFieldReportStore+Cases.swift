@@ -1,0 +1,175 @@
+import Foundation
+public import FieldReportWorkflow
+
+extension SQLiteFieldReportStore {
+  public func createCase(
+    receivedAt: Timestamp, idempotencyKey: IdempotencyKey?,
+    build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
+  ) async throws -> CaseChangeResult {
+    try Self.validate(idempotencyKey)
+    return try await write { database in
+      if let key = idempotencyKey,
+        let earlier = try Self.recordedResult(for: key, operation: "create", target: nil, in: database)
+      {
+        return earlier
+      }
+      let result = try self.insertNewCase(receivedAt: receivedAt, build: build, in: database)
+      if let key = idempotencyKey {
+        try Self.record(result, for: key, operation: "create", in: database)
+      }
+      return result
+    }
+  }
+
+  /// Allocates the day's sequence and an id, builds and inserts the case (writer thread).
+  func insertNewCase(
+    receivedAt: Timestamp, build: (CaseID, ReportCode) throws -> Transition, in database: Database
+  ) throws -> CaseChangeResult {
+    let dayKey = LocalDay(of: receivedAt).key
+    guard
+      let sequence = try database.scalarInt64(
+        """
+        INSERT INTO report_sequences(day_key, last_value) VALUES (?, 1)
+        ON CONFLICT(day_key) DO UPDATE SET last_value = last_value + 1
+        RETURNING last_value
+        """, [dayKey])
+    else { throw StoreError.integrity("report sequence allocation returned nothing") }
+    let code = try ReportCode.make(dayOf: receivedAt, sequence: Int(sequence))
+    let id = CaseID(UUID().uuidString.lowercased())
+    let change = try build(id, code)
+    let stored = change.newCase
+    guard stored.id == id, change.entry.caseID == id else {
+      throw StoreError.invalidArgument(field: "case.id", reason: "must be the id the store allocated")
+    }
+    guard stored.reportCode == code else {
+      throw StoreError.invalidArgument(field: "case.reportCode", reason: "must be the code the store allocated")
+    }
+    guard stored.version == 1, change.entry.sequence == 1 else {
+      throw StoreError.invalidArgument(field: "case.version", reason: "a new case starts at version 1")
+    }
+    let entry = try CaseRows.appendJournalAfterInsert(change, policy: configuration.policy, into: database)
+    try CaseRows.insertNotifications(change.notifications, into: database)
+    return CaseChangeResult(storedCase: stored, entry: entry, isReplay: false)
+  }
+
+  public func apply(
+    _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
+  ) async throws -> CaseChangeResult {
+    try Self.validate(idempotencyKey)
+    let id = change.newCase.id
+    guard change.entry.caseID == id else {
+      throw StoreError.invalidArgument(field: "entry.caseID", reason: "must be the case's id")
+    }
+    guard change.newCase.version == expectedVersion + 1, change.entry.sequence == change.newCase.version
+    else {
+      throw StoreError.invalidArgument(
+        field: "case.version", reason: "must be expectedVersion + 1 and equal the entry's sequence")
+    }
+    let operation = "apply:" + change.entry.action.rawValue
+    return try await write { database in
+      try self.applyInTransaction(
+        change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
+        in: database)
+    }
+  }
+
+  /// The body of ``apply(_:expectedVersion:idempotencyKey:)`` on the writer thread.
+  func applyInTransaction(
+    _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?, operation: String,
+    in database: Database
+  ) throws -> CaseChangeResult {
+    let id = change.newCase.id
+    if let key = idempotencyKey,
+      let earlier = try Self.recordedResult(for: key, operation: operation, target: id, in: database)
+    {
+      return earlier
+    }
+    guard
+      let (version, head) = try database.queryFirst(
+        "SELECT version, journal_head FROM cases WHERE id = ?", [id.rawValue], { ($0.int64(0), $0.blob(1)) })
+    else { throw StoreError.notFound("case \(id)") }
+    guard version == expectedVersion else {
+      throw StoreError.staleVersion(expected: expectedVersion, actual: version)
+    }
+    let entry = try CaseRows.appendJournal(change.entry, previous: head, into: database)
+    guard let newHead = JournalChain.bytes(fromHex: entry.hashHex) else {
+      throw StoreError.integrity("journal hash")
+    }
+    try CaseRows.update(
+      change.newCase, expectedVersion: expectedVersion, head: newHead, policy: configuration.policy,
+      in: database)
+    try CaseRows.insertNotifications(change.notifications, into: database)
+    let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
+    if let key = idempotencyKey {
+      try Self.record(result, for: key, operation: operation, in: database)
+    }
+    return result
+  }
+
+  public func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult? {
+    try Self.validate(key)
+    return try await read { database in
+      try database.queryFirst(
+        "SELECT response FROM idempotency WHERE scope = ? AND key = ?", [key.scope, key.key]
+      ) { statement in
+        var result = try EntityCoding.decode(CaseChangeResult.self, from: statement.blob(0), what: "idempotency record")
+        result.isReplay = true
+        return result
+      }
+    }
+  }
+
+  // MARK: Idempotency records
+
+  static func validate(_ key: IdempotencyKey?) throws {
+    guard let key else { return }
+    guard !key.key.isEmpty, key.key.utf8.count <= IdempotencyKey.maximumLength else {
+      throw StoreError.invalidArgument(
+        field: "idempotencyKey", reason: "must be 1 to \(IdempotencyKey.maximumLength) bytes")
+    }
+  }
+
+  /// The recorded result for `key`, checking that it was recorded for the same operation
+  /// (and case, for an apply).
+  static func recordedResult(
+    for key: IdempotencyKey, operation: String, target: CaseID?, in database: Database
+  ) throws -> CaseChangeResult? {
+    guard
+      let (storedOperation, storedTarget, response) = try database.queryFirst(
+        "SELECT operation, target, response FROM idempotency WHERE scope = ? AND key = ?",
+        [key.scope, key.key], { ($0.text(0), $0.text(1), $0.blob(2)) })
+    else { return nil }
+    guard storedOperation == operation, target == nil || storedTarget == target?.rawValue else {
+      throw StoreError.idempotencyConflict(key: key.key)
+    }
+    var result = try EntityCoding.decode(CaseChangeResult.self, from: response, what: "idempotency record")
+    result.isReplay = true
+    return result
+  }
+
+  static func record(
+    _ result: CaseChangeResult, for key: IdempotencyKey, operation: String, in database: Database
+  ) throws {
+    try database.run(
+      "INSERT INTO idempotency(scope, key, operation, target, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      [
+        key.scope, key.key, operation, result.storedCase.id.rawValue, try EntityCoding.encode(result),
+        result.entry.entry.at.millisecondsSince1970,
+      ])
+  }
+}
+
+extension CaseRows {
+  /// Inserts a new case and its first journal entry: the entry is hashed first so the case
+  /// row can carry the chain head.
+  static func appendJournalAfterInsert(_ change: Transition, policy: WorkflowPolicy, into database: Database) throws
+    -> StoredJournalEntry
+  {
+    let body = try EntityCoding.encode(change.entry)
+    let head = JournalChain.hash(
+      caseID: change.entry.caseID.rawValue, sequence: 1,
+      at: change.entry.at.millisecondsSince1970, previous: JournalChain.genesis, body: body)
+    try insert(change.newCase, head: head, policy: policy, into: database)
+    return try appendJournal(change.entry, previous: JournalChain.genesis, encodedBody: body, into: database)
+  }
+}

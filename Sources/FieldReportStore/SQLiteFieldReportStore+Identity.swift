@@ -1,0 +1,297 @@
+public import FieldReportWorkflow
+
+extension SQLiteFieldReportStore {
+  // MARK: Units
+
+  public func createUnit(_ unit: Unit) async throws {
+    let body = try EntityCoding.encode(unit)
+    try await write { database in
+      try Self.mapConstraints(duplicate: "unit \(unit.id)", missing: "parent unit \(unit.parentID?.rawValue ?? "")") {
+        try database.run(
+          "INSERT INTO units(id, name, kind, parent_id, body) VALUES (?, ?, ?, ?, ?)",
+          [unit.id.rawValue, unit.name, unit.kind.rawValue, unit.parentID?.rawValue, body])
+      }
+    }
+  }
+
+  public func units() async throws -> [Unit] {
+    try await read { database in
+      try database.query("SELECT body FROM units ORDER BY name, id") {
+        try EntityCoding.decode(Unit.self, from: $0.blob(0), what: "unit")
+      }
+    }
+  }
+
+  public func findUnit(id: UnitID) async throws -> Unit? {
+    try await read { database in
+      try database.queryFirst("SELECT body FROM units WHERE id = ?", [id.rawValue]) {
+        try EntityCoding.decode(Unit.self, from: $0.blob(0), what: "unit")
+      }
+    }
+  }
+
+  // MARK: Users
+
+  public func createUser(_ account: UserAccount) async throws {
+    let user = account.user
+    let body = try EntityCoding.encode(user)
+    if let username = account.username, username.isEmpty {
+      throw StoreError.invalidArgument(field: "username", reason: "must not be empty")
+    }
+    try await write { database in
+      if let username = account.username,
+        try database.scalarInt64("SELECT 1 FROM users WHERE username = ?", [username]) != nil
+      {
+        throw StoreError.duplicate("username \(username)")
+      }
+      try Self.mapConstraints(duplicate: "user \(user.id)", missing: "home unit \(user.homeUnitID?.rawValue ?? "")") {
+        try database.run(
+          """
+          INSERT INTO users(id, username, full_name, kind, home_unit_id, is_active, password_hash,
+            password_salt, password_scheme, body, folded_name)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+          [
+            user.id.rawValue, account.username, user.fullName, user.kind.rawValue,
+            user.homeUnitID?.rawValue, user.isActive, account.credentials?.hash,
+            account.credentials?.salt, account.credentials?.scheme, body,
+            TextFolding.fold(user.fullName),
+          ])
+      }
+    }
+  }
+
+  public func updateUser(_ user: User) async throws {
+    let body = try EntityCoding.encode(user)
+    try await write { database in
+      try Self.mapConstraints(duplicate: "user \(user.id)", missing: "home unit \(user.homeUnitID?.rawValue ?? "")") {
+        try database.run(
+          """
+          UPDATE users SET full_name = ?, kind = ?, home_unit_id = ?, is_active = ?, body = ?,
+            folded_name = ? WHERE id = ?
+          """,
+          [
+            user.fullName, user.kind.rawValue, user.homeUnitID?.rawValue, user.isActive, body,
+            TextFolding.fold(user.fullName), user.id.rawValue,
+          ])
+      }
+      guard database.changes == 1 else { throw StoreError.notFound("user \(user.id)") }
+    }
+  }
+
+  public func setCredentials(_ credentials: PasswordCredentials, for user: UserID) async throws {
+    try await write { database in
+      try database.run(
+        "UPDATE users SET password_hash = ?, password_salt = ?, password_scheme = ? WHERE id = ?",
+        credentials.hash, credentials.salt, credentials.scheme, user.rawValue)
+      guard database.changes == 1 else { throw StoreError.notFound("user \(user)") }
+    }
+  }
+
+  static let accountColumns = "body, username, password_hash, password_salt, password_scheme"
+
+  static func decodeAccount(_ row: Statement) throws -> UserAccount {
+    let user = try EntityCoding.decode(User.self, from: row.blob(0), what: "user")
+    var credentials: PasswordCredentials?
+    if let hash = row.optionalBlob(2), let salt = row.optionalBlob(3), let scheme = row.optionalText(4) {
+      credentials = PasswordCredentials(hash: hash, salt: salt, scheme: scheme)
+    }
+    return UserAccount(user: user, username: row.optionalText(1), credentials: credentials)
+  }
+
+  public func findUser(id: UserID) async throws -> UserAccount? {
+    try await read { database in
+      try database.queryFirst("SELECT \(Self.accountColumns) FROM users WHERE id = ?", [id.rawValue]) {
+        try Self.decodeAccount($0)
+      }
+    }
+  }
+
+  public func findUser(username: String) async throws -> UserAccount? {
+    try await read { database in
+      try database.queryFirst("SELECT \(Self.accountColumns) FROM users WHERE username = ?", [username]) {
+        try Self.decodeAccount($0)
+      }
+    }
+  }
+
+  public func searchUsers(text: String, limit: Int) async throws -> [User] {
+    guard limit >= 1 else { throw StoreError.invalidArgument(field: "limit", reason: "must be at least 1") }
+    let pattern = TextFolding.likePattern(containing: TextFolding.fold(text))
+    let bounded = min(limit, 500)
+    return try await read { database in
+      try database.query(
+        "SELECT body FROM users WHERE folded_name LIKE ? ESCAPE '\\' ORDER BY folded_name, id LIMIT ?",
+        [pattern, bounded]
+      ) { try EntityCoding.decode(User.self, from: $0.blob(0), what: "user") }
+    }
+  }
+
+  // MARK: Categories
+
+  public func createCategory(_ category: FieldReportWorkflow.Category) async throws {
+    let body = try EntityCoding.encode(category)
+    try await write { database in
+      try Self.mapConstraints(duplicate: "category \(category.id)", missing: "") {
+        try database.run(
+          "INSERT INTO categories(id, name, is_active, body) VALUES (?, ?, ?, ?)",
+          category.id.rawValue, category.name, category.isActive, body)
+      }
+    }
+  }
+
+  public func categories() async throws -> [FieldReportWorkflow.Category] {
+    try await read { database in
+      try database.query("SELECT body FROM categories ORDER BY name, id") {
+        try EntityCoding.decode(FieldReportWorkflow.Category.self, from: $0.blob(0), what: "category")
+      }
+    }
+  }
+
+  // MARK: Role grants
+
+  public func createRoleGrant(_ grant: RoleGrant) async throws {
+    let body = try EntityCoding.encode(grant)
+    try await write { database in
+      if grant.status == .pending || grant.status == .approved {
+        let existing = try database.scalarInt64(
+          """
+          SELECT 1 FROM role_grants WHERE user_id = ? AND unit_id = ? AND role = ?
+            AND status IN ('pending', 'approved')
+          """, [grant.userID.rawValue, grant.unitID.rawValue, grant.role.rawValue])
+        if existing != nil {
+          throw StoreError.duplicate("role \(grant.role.rawValue) of user \(grant.userID) at unit \(grant.unitID)")
+        }
+      }
+      try Self.mapConstraints(duplicate: "role grant \(grant.id)", missing: "user \(grant.userID) or unit \(grant.unitID)") {
+        try database.run(
+          "INSERT INTO role_grants(id, user_id, unit_id, role, status, requested_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          [
+            grant.id.rawValue, grant.userID.rawValue, grant.unitID.rawValue, grant.role.rawValue,
+            grant.status.rawValue, grant.requestedAt.millisecondsSince1970, body,
+          ])
+      }
+    }
+  }
+
+  public func updateRoleGrant(_ grant: RoleGrant, expectedStatus: RoleGrant.Status) async throws {
+    let body = try EntityCoding.encode(grant)
+    try await write { database in
+      guard
+        let stored = try database.queryFirst(
+          "SELECT status, user_id, unit_id, role FROM role_grants WHERE id = ?", [grant.id.rawValue],
+          { ($0.text(0), $0.text(1), $0.text(2), $0.text(3)) })
+      else { throw StoreError.notFound("role grant \(grant.id)") }
+      guard stored.0 == expectedStatus.rawValue else {
+        throw StoreError.conflict("role grant \(grant.id) is \(stored.0), not \(expectedStatus.rawValue)")
+      }
+      guard stored.1 == grant.userID.rawValue, stored.2 == grant.unitID.rawValue, stored.3 == grant.role.rawValue
+      else {
+        throw StoreError.invalidArgument(field: "grant", reason: "user, unit and role of a grant cannot change")
+      }
+      try database.run(
+        "UPDATE role_grants SET status = ?, body = ? WHERE id = ?", grant.status.rawValue, body, grant.id.rawValue)
+    }
+  }
+
+  public func findRoleGrant(id: RoleGrantID) async throws -> RoleGrant? {
+    try await read { database in
+      try database.queryFirst("SELECT body FROM role_grants WHERE id = ?", [id.rawValue]) {
+        try EntityCoding.decode(RoleGrant.self, from: $0.blob(0), what: "role grant")
+      }
+    }
+  }
+
+  public func roleGrants(userID: UserID) async throws -> [RoleGrant] {
+    try await read { database in
+      try database.query(
+        "SELECT body FROM role_grants WHERE user_id = ? ORDER BY requested_at DESC, id DESC", [userID.rawValue]
+      ) { try EntityCoding.decode(RoleGrant.self, from: $0.blob(0), what: "role grant") }
+    }
+  }
+
+  public func roleGrants(unitID: UnitID, status: RoleGrant.Status?) async throws -> [RoleGrant] {
+    let sql =
+      "SELECT body FROM role_grants WHERE unit_id = ?" + (status == nil ? "" : " AND status = ?")
+      + " ORDER BY requested_at DESC, id DESC"
+    let values: [any SQLBindable] = [unitID.rawValue] + (status.map { [$0.rawValue] } ?? [])
+    return try await read { database in
+      try database.query(sql, values) { try EntityCoding.decode(RoleGrant.self, from: $0.blob(0), what: "role grant") }
+    }
+  }
+
+  // MARK: Transfer groups
+
+  public func createTransferGroup(_ group: TransferGroup) async throws {
+    try await write { database in
+      try Self.mapConstraints(duplicate: "transfer group \(group.id)", missing: "unit \(group.unitID) or a member") {
+        try database.run(
+          "INSERT INTO transfer_groups(id, unit_id, name) VALUES (?, ?, ?)",
+          group.id.rawValue, group.unitID.rawValue, group.name)
+        try Self.writeMembers(group.memberIDs, of: group.id, in: database)
+      }
+    }
+  }
+
+  public func setTransferGroupMembers(groupID: TransferGroupID, members: [UserID]) async throws {
+    try await write { database in
+      guard try database.scalarInt64("SELECT 1 FROM transfer_groups WHERE id = ?", [groupID.rawValue]) != nil else {
+        throw StoreError.notFound("transfer group \(groupID)")
+      }
+      try Self.mapConstraints(duplicate: "member", missing: "a member") {
+        try database.run("DELETE FROM transfer_group_members WHERE group_id = ?", groupID.rawValue)
+        try Self.writeMembers(members, of: groupID, in: database)
+      }
+    }
+  }
+
+  static func writeMembers(_ members: [UserID], of group: TransferGroupID, in database: Database) throws {
+    var seen: Set<UserID> = []
+    var position = 0
+    for member in members where seen.insert(member).inserted {
+      try database.run(
+        "INSERT INTO transfer_group_members(group_id, position, user_id) VALUES (?, ?, ?)",
+        group.rawValue, position, member.rawValue)
+      position += 1
+    }
+  }
+
+  static func loadGroup(_ id: String, unit: String, name: String, in database: Database) throws -> TransferGroup {
+    let members = try database.query(
+      "SELECT user_id FROM transfer_group_members WHERE group_id = ? ORDER BY position", [id]
+    ) { UserID($0.text(0)) }
+    return TransferGroup(id: TransferGroupID(id), unitID: UnitID(unit), name: name, memberIDs: members)
+  }
+
+  public func findTransferGroup(id: TransferGroupID) async throws -> TransferGroup? {
+    try await read { database in
+      guard
+        let (unit, name) = try database.queryFirst(
+          "SELECT unit_id, name FROM transfer_groups WHERE id = ?", [id.rawValue], { ($0.text(0), $0.text(1)) })
+      else { return nil }
+      return try Self.loadGroup(id.rawValue, unit: unit, name: name, in: database)
+    }
+  }
+
+  public func transferGroups(unitID: UnitID) async throws -> [TransferGroup] {
+    try await read { database in
+      let rows = try database.query(
+        "SELECT id, name FROM transfer_groups WHERE unit_id = ? ORDER BY name, id", [unitID.rawValue]
+      ) { ($0.text(0), $0.text(1)) }
+      return try rows.map { try Self.loadGroup($0.0, unit: unitID.rawValue, name: $0.1, in: database) }
+    }
+  }
+
+  // MARK: Constraint mapping
+
+  /// Runs `body`, turning uniqueness and foreign-key violations into typed errors.
+  static func mapConstraints(duplicate: String, missing: String, _ body: () throws -> Void) throws {
+    do {
+      try body()
+    } catch let error as SQLiteError where error.isUniqueViolation {
+      throw StoreError.duplicate(duplicate)
+    } catch let error as SQLiteError where error.isForeignKeyViolation {
+      throw StoreError.notFound(missing)
+    }
+  }
+}

@@ -1,0 +1,257 @@
+public import FieldReportWorkflow
+
+extension SQLiteFieldReportStore {
+  public func findCase(id: CaseID) async throws -> Case? {
+    try await read { database in
+      try database.queryFirst("SELECT body FROM cases WHERE id = ?", [id.rawValue]) { try CaseRows.decodeCase($0) }
+    }
+  }
+
+  public func findCase(code: ReportCode) async throws -> Case? {
+    try await read { database in
+      try database.queryFirst("SELECT body FROM cases WHERE report_code = ?", [code.rawValue]) {
+        try CaseRows.decodeCase($0)
+      }
+    }
+  }
+
+  public func listCases(_ query: CaseQuery) async throws -> CasePage {
+    guard (1...CaseQuery.maximumLimit).contains(query.limit) else {
+      throw StoreError.invalidArgument(field: "limit", reason: "must be 1...\(CaseQuery.maximumLimit)")
+    }
+    let (sql, values) = Self.listSQL(for: query)
+    let limit = query.limit
+    return try await read { database in
+      var cases = try database.query(sql, values) { try CaseRows.decodeCase($0) }
+      var next: CaseCursor?
+      if cases.count > limit {
+        cases.removeLast(cases.count - limit)
+        if let last = cases.last { next = CaseCursor(receivedAt: last.receivedAt, caseID: last.id) }
+      }
+      return CasePage(cases: cases, nextCursor: next)
+    }
+  }
+
+  /// Builds the listing statement. The first person/unit filter drives the query through the
+  /// `case_links` primary key (already in paging order); the rest are index lookups.
+  static func listSQL(for query: CaseQuery) -> (String, [any SQLBindable]) {
+    var links: [(String, String)] = []
+    if let user = query.heldBy { links.append(("holder", user.rawValue)) }
+    if let unit = query.involvingUnit { links.append(("unit", unit.rawValue)) }
+    if let user = query.participant { links.append(("participant", user.rawValue)) }
+    if let user = query.submittedBy { links.append(("submitter", user.rawValue)) }
+
+    var sql: String
+    var conditions: [String] = []
+    var values: [any SQLBindable] = []
+    let orderKey: (String, String)
+    if let driver = links.first {
+      sql = "SELECT c.body FROM case_links l JOIN cases c ON c.id = l.case_id"
+      conditions.append("l.kind = ? AND l.subject = ?")
+      values += [driver.0, driver.1]
+      orderKey = ("l.received_at", "l.case_id")
+    } else {
+      sql = "SELECT c.body FROM cases c"
+      orderKey = ("c.received_at", "c.id")
+    }
+    for link in links.dropFirst() {
+      conditions.append(
+        """
+        EXISTS (SELECT 1 FROM case_links x WHERE x.kind = ? AND x.subject = ?
+          AND x.received_at = c.received_at AND x.case_id = c.id)
+        """)
+      values += [link.0, link.1]
+    }
+    if let unit = query.currentUnit {
+      conditions.append("c.current_unit_id = ?")
+      values.append(unit.rawValue)
+    }
+    if let states = query.states {
+      let sorted = states.map(\.rawValue).sorted()
+      if sorted.isEmpty {
+        conditions.append("0")
+      } else {
+        conditions.append("c.state IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
+        values += sorted as [any SQLBindable]
+      }
+    }
+    if let category = query.category {
+      conditions.append("c.category_id = ?")
+      values.append(category.rawValue)
+    }
+    if let now = query.overdueAt {
+      conditions.append("c.step_due IS NOT NULL AND c.step_due < ? AND c.state NOT IN ('published', 'closed')")
+      values.append(now.millisecondsSince1970)
+    }
+    if let from = query.receivedFrom {
+      conditions.append("c.received_at >= ?")
+      values.append(from.millisecondsSince1970)
+    }
+    if let before = query.receivedBefore {
+      conditions.append("c.received_at < ?")
+      values.append(before.millisecondsSince1970)
+    }
+    if let text = query.text.map(TextFolding.fold), !text.isEmpty {
+      conditions.append("c.search_text LIKE ? ESCAPE '\\'")
+      values.append(TextFolding.likePattern(containing: text))
+    }
+    if query.publicOnly { conditions.append("c.is_public = 1") }
+    if let cursor = query.after {
+      conditions.append("(\(orderKey.0), \(orderKey.1)) < (?, ?)")
+      values += [cursor.receivedAt.millisecondsSince1970, cursor.caseID.rawValue]
+    }
+    if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+    sql += " ORDER BY \(orderKey.0) DESC, \(orderKey.1) DESC LIMIT ?"
+    values.append(query.limit + 1)
+    return (sql, values)
+  }
+
+  // MARK: Journal and events
+
+  public func journal(caseID: CaseID) async throws -> [StoredJournalEntry] {
+    try await read { database in
+      try database.query(
+        "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? ORDER BY case_seq",
+        [caseID.rawValue]
+      ) { try CaseRows.decodeJournal($0) }
+    }
+  }
+
+  public func events(after cursor: Int64, limit: Int) async throws -> [StoredJournalEntry] {
+    guard limit >= 1 else { throw StoreError.invalidArgument(field: "limit", reason: "must be at least 1") }
+    let bounded = min(limit, 10_000)
+    return try await read { database in
+      try database.query(
+        "SELECT \(CaseRows.journalColumns) FROM journal WHERE event_seq > ? ORDER BY event_seq LIMIT ?",
+        [cursor, bounded]
+      ) { try CaseRows.decodeJournal($0) }
+    }
+  }
+
+  public func latestEventSequence() async throws -> Int64 {
+    try await read { database in try database.scalarInt64("SELECT MAX(event_seq) FROM journal") ?? 0 }
+  }
+
+  public func verifyJournal(caseID: CaseID) async throws -> JournalVerification {
+    try await read { database in
+      guard
+        let (version, head) = try database.queryFirst(
+          "SELECT version, journal_head FROM cases WHERE id = ?", [caseID.rawValue],
+          { ($0.int64(0), $0.blob(1)) })
+      else { throw StoreError.notFound("case \(caseID)") }
+      let rows = try database.query(
+        "SELECT case_seq, at, body, prev_hash, hash FROM journal WHERE case_id = ? ORDER BY case_seq",
+        [caseID.rawValue]
+      ) { ($0.int64(0), $0.int64(1), $0.blob(2), $0.blob(3), $0.blob(4)) }
+      var previous = JournalChain.genesis
+      var expectedSequence: Int64 = 1
+      for (sequence, at, body, storedPrevious, storedHash) in rows {
+        guard sequence == expectedSequence else {
+          return .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
+        }
+        guard storedPrevious == previous else {
+          return .broken(sequence: sequence, reason: "the previous entry's hash does not match")
+        }
+        let hash = JournalChain.hash(
+          caseID: caseID.rawValue, sequence: sequence, at: at, previous: previous, body: body)
+        guard hash == storedHash else {
+          return .broken(sequence: sequence, reason: "the entry was altered")
+        }
+        guard let entry = try? EntityCoding.decode(JournalEntry.self, from: body, what: "journal entry"),
+          entry.caseID == caseID, entry.sequence == sequence, entry.at.millisecondsSince1970 == at
+        else {
+          return .broken(sequence: sequence, reason: "the entry's body does not match its position")
+        }
+        previous = hash
+        expectedSequence += 1
+      }
+      guard Int64(rows.count) == version else {
+        return .broken(
+          sequence: Int64(rows.count) + 1,
+          reason: "the case is at version \(version) but the journal has \(rows.count) entries")
+      }
+      guard previous == head else {
+        return .broken(sequence: Int64(rows.count), reason: "the last entry does not match the case's chain head")
+      }
+      return .intact(entries: rows.count, headHashHex: JournalChain.hex(head))
+    }
+  }
+
+  // MARK: Notifications
+
+  public func notifications(for user: UserID, after: Int64, unreadOnly: Bool, limit: Int) async throws
+    -> [StoredNotification]
+  {
+    guard limit >= 1 else { throw StoreError.invalidArgument(field: "limit", reason: "must be at least 1") }
+    let sql =
+      "SELECT id, recipient, case_id, kind, text, at, via_mobile_app, read_at FROM notifications "
+      + "WHERE recipient = ? AND id > ?" + (unreadOnly ? " AND read_at IS NULL" : "") + " ORDER BY id LIMIT ?"
+    return try await read { database in
+      try database.query(sql, [user.rawValue, after, min(limit, 1_000)]) { row in
+        guard let kind = Notification.Kind(rawValue: row.text(3)) else {
+          throw StoreError.integrity("stored notification kind \(row.text(3)) is unknown")
+        }
+        return StoredNotification(
+          id: row.int64(0),
+          notification: Notification(
+            recipient: UserID(row.text(1)), caseID: CaseID(row.text(2)), kind: kind, text: row.text(4),
+            at: Timestamp(millisecondsSince1970: row.int64(5)), viaMobileApp: row.bool(6)),
+          readAt: row.optionalInt64(7).map { Timestamp(millisecondsSince1970: $0) })
+      }
+    }
+  }
+
+  public func markNotificationsRead(for user: UserID, ids: [Int64], at: Timestamp) async throws -> Int {
+    try await write { database in
+      var changed = 0
+      for id in Set(ids) {
+        try database.run(
+          "UPDATE notifications SET read_at = ? WHERE id = ? AND recipient = ? AND read_at IS NULL",
+          at.millisecondsSince1970, id, user.rawValue)
+        changed += database.changes
+      }
+      return changed
+    }
+  }
+
+  // MARK: Statistics
+
+  public func unitStatistics(unitID: UnitID?, from: Timestamp, to: Timestamp, now: Timestamp) async throws
+    -> [UnitStatistics]
+  {
+    let unitFilter = unitID == nil ? "" : " AND unit_id = ?"
+    let unitValue: [any SQLBindable] = unitID.map { [$0.rawValue] } ?? []
+    return try await read { database in
+      var byUnit: [String: UnitStatistics] = [:]
+      func entry(_ unit: String) -> UnitStatistics {
+        byUnit[unit] ?? UnitStatistics(unitID: UnitID(unit), early: 0, onTime: 0, late: 0, pending: 0, pendingOverdue: 0)
+      }
+      let completed = try database.query(
+        """
+        SELECT unit_id, SUM(timeliness = 'early'), SUM(timeliness = 'on_time'), SUM(timeliness = 'late')
+        FROM unit_tasks WHERE completed_at >= ? AND completed_at < ?\(unitFilter) GROUP BY unit_id
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
+      ) { ($0.text(0), $0.int(1), $0.int(2), $0.int(3)) }
+      for (unit, early, onTime, late) in completed {
+        var stats = entry(unit)
+        stats.early = early
+        stats.onTime = onTime
+        stats.late = late
+        byUnit[unit] = stats
+      }
+      let open = try database.query(
+        """
+        SELECT unit_id, COUNT(*), SUM(due < ?) FROM unit_tasks
+        WHERE completed_at IS NULL AND received_at < ?\(unitFilter) GROUP BY unit_id
+        """, [now.millisecondsSince1970, to.millisecondsSince1970] + unitValue
+      ) { ($0.text(0), $0.int(1), $0.int(2)) }
+      for (unit, pending, overdue) in open {
+        var stats = entry(unit)
+        stats.pending = pending
+        stats.pendingOverdue = overdue
+        byUnit[unit] = stats
+      }
+      return byUnit.values.sorted { $0.unitID < $1.unitID }
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import Foundation
+public import FieldReportWorkflow
+
+/// The SQLite implementation of ``FieldReportStore``.
+///
+/// One writer connection runs on its own thread and batches concurrent mutations into one
+/// transaction (group commit, each mutation in its own SAVEPOINT); a small pool of reader
+/// connections serves queries from WAL snapshots. No SQLite call ever runs on a NIO event
+/// loop or the Swift cooperative pool.
+///
+/// # Thread safety
+/// `Sendable`; all methods may be called concurrently from any task.
+public final class SQLiteFieldReportStore: FieldReportStore {
+  /// The database file.
+  public let path: String
+  /// The settings it was opened with.
+  public let configuration: StoreConfiguration
+
+  let writer: WriterThread
+  let readers: ReaderPool
+
+  /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+  /// - Throws: ``StoreError/unavailable(_:)`` if the file cannot be opened;
+  ///   ``StoreError/integrity(_:)`` if it was written by a newer schema.
+  public convenience init(path: String, configuration: StoreConfiguration = StoreConfiguration()) async throws {
+    try await self.init(path: path, configuration: configuration, schemaVersion: Migrator.latestVersion)
+  }
+
+  /// Opens the file and migrates it up to `schemaVersion` only (tests create old files this way).
+  @_spi(Testing)
+  public init(path: String, configuration: StoreConfiguration, schemaVersion: Int) async throws {
+    self.path = path
+    self.configuration = configuration
+    do {
+      let writerConnection = try Database(
+        path: path, role: .writer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+      writer = WriterThread(database: writerConnection)
+    } catch {
+      throw storeError(from: error)
+    }
+    let now = Int64(Date().timeIntervalSince1970 * 1000)
+    do {
+      _ = try await writer.write { database in
+        try Migrator.migrate(database, upTo: schemaVersion, now: now)
+      }
+      var readerConnections: [Database] = []
+      for _ in 0..<max(1, configuration.readerCount) {
+        readerConnections.append(
+          try Database(path: path, role: .reader, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds))
+      }
+      readers = ReaderPool(databases: readerConnections)
+    } catch {
+      readers = ReaderPool(databases: [])
+      await Self.join(writer, readers)
+      throw storeError(from: error)
+    }
+  }
+
+  deinit {
+    writer.shutdown()
+    readers.shutdown()
+  }
+
+  /// Finishes queued work and closes every connection. Later calls fail with
+  /// ``StoreError/unavailable(_:)``.
+  public func close() async {
+    await Self.join(writer, readers)
+  }
+
+  private static func join(_ writer: WriterThread, _ readers: ReaderPool) async {
+    // Joining the database threads blocks; do it on a throwaway thread, not the cooperative pool.
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+      let thread = Thread {
+        writer.close()
+        readers.close()
+        continuation.resume()
+      }
+      thread.start()
+    }
+  }
+
+  // MARK: Helpers shared by the extensions
+
+  func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try await readers.read(body)
+  }
+
+  func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try await writer.write(body)
+  }
+
+  static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+// MARK: Test hooks
+
+extension SQLiteFieldReportStore {
+  /// The schema version recorded in the file.
+  @_spi(Testing)
+  public func schemaVersion() async throws -> Int {
+    try await read { try $0.userVersion() }
+  }
+
+  /// Runs raw SQL on the writer connection, in a transaction (tests tamper with the file
+  /// this way, as someone with access to the file could).
+  @_spi(Testing)
+  public func executeRawSQLForTesting(_ sql: String) async throws {
+    try await write { try $0.execute(sql) }
+  }
+
+  /// Reads one integer with raw SQL (tests count rows this way).
+  @_spi(Testing)
+  public func scalarForTesting(_ sql: String) async throws -> Int64? {
+    try await read { try $0.scalarInt64(sql) }
+  }
+
+  /// Creates `count` cases in ONE transaction and kills the process with SIGKILL before
+  /// committing, after the last row is written (the crash test's helper process calls this).
+  @_spi(Testing)
+  public func createCasesThenCrashForTesting(
+    count: Int, receivedAt: Timestamp,
+    build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
+  ) async throws -> Never {
+    _ = try await write { database -> Int in
+      for _ in 0..<count {
+        _ = try self.insertNewCase(receivedAt: receivedAt, build: build, in: database)
+      }
+      kill(getpid(), SIGKILL)
+      return count
+    }
+    fatalError("unreachable: the process was killed")
+  }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@_spi(Testing) import FieldReportStore
+import FieldReportWorkflow
+
+@Suite("Store lifecycle and migrations")
+struct StoreLifecycleTests {
+  @Test("a fresh file migrates to the latest schema version")
+  func freshFileMigrates() async throws {
+    let fixture = try await StoreFixture.make(seed: false)
+    #expect(try await fixture.store.schemaVersion() == 3)
+    #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 3)
+    #expect(try await fixture.store.scalarForTesting("PRAGMA foreign_keys") == 1)
+    await fixture.finish()
+  }
+
+  @Test("data survives close and reopen")
+  func reopenAfterClose() async throws {
+    let fixture = try await StoreFixture.make()
+    let created = try await fixture.submit("Làm việc gây ồn ào tại 81 Ngô Quyền")
+    _ = try await fixture.act(
+      StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: created.id,
+      at: StoreFixture.at(6, hour: 10))
+    await fixture.store.close()
+
+    let reopened = try await SQLiteFieldReportStore(path: fixture.path)
+    let found = try #require(try await reopened.findCase(code: created.reportCode))
+    #expect(found.id == created.id)
+    #expect(found.version == 2)
+    #expect(found.state == .atUnit)
+    #expect(try await reopened.journal(caseID: created.id).count == 2)
+    #expect(try await reopened.verifyJournal(caseID: created.id).isIntact)
+    #expect(try await reopened.units().count == StoreFixture.units.count)
+    await reopened.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
+  @Test("a closed store refuses work with unavailable")
+  func closedStoreRefuses() async throws {
+    let fixture = try await StoreFixture.make(seed: false)
+    await fixture.store.close()
+    await #expect(throws: StoreError.self) { try await fixture.store.units() }
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
+  @Test("a version 1 file with data migrates forward and keeps its data")
+  func oldVersionMigrates() async throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("fieldreport-store-v1-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("old.sqlite").path
+
+    // Build a file exactly as version 1 left it, with a user written in v1's columns.
+    let old = try await SQLiteFieldReportStore(path: path, configuration: StoreConfiguration(), schemaVersion: 1)
+    #expect(try await old.schemaVersion() == 1)
+    #expect(try await old.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attachments'") == 0)
+    let unitBody = String(decoding: try JSONEncoder().encode(StoreFixture.units[0]), as: UTF8.self)
+    let userBody = String(decoding: try JSONEncoder().encode(StoreFixture.users[2]), as: UTF8.self)
+    try await old.executeRawSQLForTesting(
+      """
+      INSERT INTO units(id, name, kind, parent_id, body) VALUES ('ioc', 'Trung tâm IOC', 'ioc', NULL, '\(unitBody)');
+      INSERT INTO users(id, username, full_name, kind, home_unit_id, is_active, body)
+      VALUES ('le-dai-thang', 'thang', 'Lê Đại Thắng', 'staff', NULL, 1, '\(userBody)');
+      """)
+    await old.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: path)
+    #expect(try await migrated.schemaVersion() == 3)
+    // The v2 backfill folded the old user's name, so diacritic-free search finds them.
+    let found = try await migrated.searchUsers(text: "thang", limit: 10)
+    #expect(found.map(\.id) == [StoreFixture.thang])
+    #expect(try await migrated.findUser(username: "thang")?.user.fullName == "Lê Đại Thắng")
+    // Tables of later versions exist and work.
+    let ref = try await migrated.putAttachment([1, 2, 3], name: "a.bin", mimeType: "application/octet-stream", at: StoreFixture.at(6))
+    #expect(try await migrated.findAttachment(sha256Hex: ref.sha256Hex)?.content == [1, 2, 3])
+    await migrated.close()
+  }
+
+  @Test("a file from a newer schema is refused")
+  func newerSchemaRefused() async throws {
+    let fixture = try await StoreFixture.make(seed: false)
+    try await fixture.store.executeRawSQLForTesting("PRAGMA user_version = 99")
+    await fixture.store.close()
+    await #expect(throws: StoreError.self) { _ = try await SQLiteFieldReportStore(path: fixture.path) }
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+}

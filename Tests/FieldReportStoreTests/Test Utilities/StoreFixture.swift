@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+
+@_spi(Testing) import FieldReportStore
+import FieldReportWorkflow
+
+/// A store on a fresh temporary file, seeded with a small province; removed on `finish()`.
+struct StoreFixture {
+  static let ioc: UnitID = "ioc"
+  static let dongLoc: UnitID = "ubnd-xa-dong-loc"
+  static let tranPhu: UnitID = "ubnd-phuong-tran-phu"
+  static let iocOperator: UserID = "ioc-operator"
+  static let duong: UserID = "le-van-duong"
+  static let thang: UserID = "le-dai-thang"
+  static let toan: UserID = "dinh-truong-toan"
+  static let hai: UserID = "pham-minh-hai"
+  static let platform: UserID = "platform"
+  static let environment: CategoryID = "moi-truong"
+  static let publicOrder: CategoryID = "trat-tu-cong-cong"
+
+  static let units = [
+    Unit(id: ioc, name: "Trung tâm IOC tỉnh Hà Tĩnh", kind: .ioc),
+    Unit(id: dongLoc, name: "UBND Xã Đồng Lộc", kind: .communeWard, parentID: ioc),
+    Unit(id: tranPhu, name: "UBND Phường Trần Phú", kind: .communeWard, parentID: ioc),
+  ]
+  static let users = [
+    User(id: iocOperator, fullName: "Nguyễn Thị Điều Phối", kind: .staff, homeUnitID: ioc),
+    User(id: duong, fullName: "Lê Văn Đường", kind: .staff, homeUnitID: dongLoc),
+    User(id: thang, fullName: "Lê Đại Thắng", kind: .staff, homeUnitID: dongLoc),
+    User(id: toan, fullName: "Đinh Trường Toàn", kind: .staff, homeUnitID: dongLoc),
+    User(id: hai, fullName: "Phạm Minh Hải", kind: .staff, homeUnitID: tranPhu),
+    User(id: platform, fullName: "Nền tảng chính quyền số", kind: .serviceAccount),
+  ]
+  static func approved(_ user: UserID, _ role: RoleGrant.Role, _ unit: UnitID) -> RoleGrant {
+    RoleGrant(
+      id: RoleGrantID("\(user)@\(unit):\(role.rawValue)"), userID: user, unitID: unit, role: role,
+      status: .approved, requestedAt: Timestamp(millisecondsSince1970: 0))
+  }
+  static let grants = [
+    approved(iocOperator, .iocOperator, ioc),
+    approved(duong, .leader, dongLoc),
+    approved(thang, .officer, dongLoc),
+    approved(toan, .officer, dongLoc),
+    approved(hai, .leader, tranPhu),
+  ]
+  static let categories = [
+    FieldReportWorkflow.Category(id: environment, name: "Môi trường"),
+    FieldReportWorkflow.Category(id: publicOrder, name: "Trật tự công cộng"),
+  ]
+  static let directory = Directory(units: units, users: users, grants: grants, categories: categories)
+
+  /// 09:00 local time on a day of March 2026.
+  static func at(_ day: Int, hour: Int = 9, minute: Int = 0) -> Timestamp {
+    let start = LocalDay(year: 2026, month: 3, day: day)?.start ?? Timestamp(millisecondsSince1970: 0)
+    return start.adding(
+      milliseconds: Int64(hour) * Timestamp.millisecondsPerHour + Int64(minute) * Timestamp.millisecondsPerMinute)
+  }
+
+  let directory: URL
+  let path: String
+  let store: SQLiteFieldReportStore
+
+  /// Creates a temporary directory and opens (and seeds, unless `seed` is false) a store in it.
+  static func make(seed: Bool = true, configuration: StoreConfiguration = StoreConfiguration()) async throws
+    -> StoreFixture
+  {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("fieldreport-store-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("store.sqlite").path
+    let store = try await SQLiteFieldReportStore(path: path, configuration: configuration)
+    let fixture = StoreFixture(directory: directory, path: path, store: store)
+    if seed { try await fixture.seed() }
+    return fixture
+  }
+
+  func seed() async throws {
+    for unit in Self.units { try await store.createUnit(unit) }
+    for user in Self.users { try await store.createUser(UserAccount(user: user, username: user.id.rawValue, credentials: nil)) }
+    for grant in Self.grants { try await store.createRoleGrant(grant) }
+    for category in Self.categories { try await store.createCategory(category) }
+  }
+
+  /// Closes the store and deletes the files.
+  func finish() async {
+    await store.close()
+    try? FileManager.default.removeItem(at: directory)
+  }
+
+  static func report(_ title: String, category: CategoryID = environment, isPublic: Bool = true) -> NewReport {
+    NewReport(
+      iocUnitID: ioc, reporter: Case.Reporter(fullName: "Trần Thị Dân", phone: "0912345678"),
+      categoryID: category, title: title, description: "Nội dung phản ánh: \(title)",
+      location: Case.Location(address: "81 Ngô Quyền, Phường Trần Phú"), isPublic: isPublic)
+  }
+
+  /// Builds the submission transition for the store's `createCase`.
+  static func submission(_ report: NewReport, at now: Timestamp)
+    -> @Sendable (CaseID, ReportCode) throws -> Transition
+  {
+    { id, code in
+      let actor = Self.directory.actor(platform)!
+      return try CaseWorkflow.submit(
+        report, caseID: id, reportCode: code, by: actor, now: now, directory: Self.directory
+      ).get()
+    }
+  }
+
+  /// Submits a report through the store.
+  @discardableResult
+  func submit(_ title: String, at now: Timestamp = at(6), category: CategoryID = environment,
+    isPublic: Bool = true, key: IdempotencyKey? = nil
+  ) async throws -> Case {
+    try await store.createCase(
+      receivedAt: now, idempotencyKey: key,
+      build: Self.submission(Self.report(title, category: category, isPublic: isPublic), at: now)
+    ).storedCase
+  }
+
+  /// Decides `action` on the stored case as `user` and applies it.
+  @discardableResult
+  func act(
+    _ user: UserID, _ action: CaseAction, on id: CaseID, content: String = "Nội dung", at now: Timestamp,
+    key: IdempotencyKey? = nil
+  ) async throws -> CaseChangeResult {
+    let current = try #require(try await store.findCase(id: id))
+    let transition = try Self.decide(user, action, on: current, content: content, at: now)
+    return try await store.apply(transition, expectedVersion: current.version, idempotencyKey: key)
+  }
+
+  static func decide(
+    _ user: UserID, _ action: CaseAction, on current: Case, content: String = "Nội dung", at now: Timestamp
+  ) throws -> Transition {
+    let actor = try #require(directory.actor(user))
+    return try CaseWorkflow.decide(
+      current, by: actor, command: CaseCommand(expectedVersion: current.version, action: action, content: content),
+      now: now, directory: directory
+    ).get()
+  }
+}
