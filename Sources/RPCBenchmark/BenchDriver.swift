@@ -114,7 +114,7 @@ final class BenchDriver {
 
   // MARK: RPC runtime
 
-  func runRPC(payload: Int, inFlight: Int, connections: Int) async throws -> Figures {
+  func runRPC(payload: Int, inFlight: Int, connections: Int, onClientLoop: Bool) async throws -> Figures {
     let clients = (0..<connections).map { _ in
       RPCClient(configuration: .init(host: "127.0.0.1", port: self.rpcPort), logger: self.logger)
     }
@@ -130,7 +130,7 @@ final class BenchDriver {
     let results = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int).self) { group in
       for client in clients {
         for _ in 0..<perConnection {
-          group.addTask {
+          group.addTask(executorPreference: onClientLoop ? client.executor : nil) {
             var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
             var calls = 0
             while true {

@@ -29,8 +29,9 @@ func runBenchmarks(seconds: Double) async throws {
     for (inFlight, connections) in [(1, 1), (64, 4)] {
       let name = "\(inFlight) in flight / \(connections) conn, \(payload) B"
       let echo = try await driver.runEcho(payload: payload, inFlight: inFlight, connections: connections)
-      let rpc = try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections)
-      for (impl, figures) in [("bare NIO echo", echo), ("RPC runtime", rpc)] {
+      let rpc = try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections, onClientLoop: true)
+      let pooled = try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections, onClientLoop: false)
+      for (impl, figures) in [("bare NIO echo", echo), ("RPC runtime", rpc), ("RPC runtime, callers on global pool", pooled)] {
         print(
           "| \(name) | \(impl) | \(format(figures.callsPerSecond, 0)) | \(format(figures.micros(50))) | \(format(figures.micros(99))) | \(format(figures.micros(99.9))) | \(format(figures.allocationsPerCall)) |"
         )

@@ -83,9 +83,14 @@ public final class RPCClient: ClientTransport, Sendable {
   }
 
   private let configuration: Configuration
-  private let group: any EventLoopGroup
+  private let eventLoop: any EventLoop
   private let logger: Logger
   private let state = Mutex(State())
+
+  /// A task executor on the event loop this client's connections use. Callers that make many
+  /// calls may run on it (`withTaskExecutorPreference(client.executor) { ... }`): a call then
+  /// starts and completes without any thread hop, as an event-loop-driven client would.
+  public let executor: any TaskExecutor
 
   /// Creates a client; no connection is opened until the first call.
   public init(
@@ -94,7 +99,9 @@ public final class RPCClient: ClientTransport, Sendable {
     logger: Logger
   ) {
     self.configuration = configuration
-    self.group = group
+    // One loop for every connection of this client: keeps `executor` meaningful.
+    self.eventLoop = group.next()
+    self.executor = EventLoopTaskExecutor(eventLoop: self.eventLoop)
     self.logger = logger
   }
 
@@ -184,7 +191,7 @@ public final class RPCClient: ClientTransport, Sendable {
   private func openConnection() async throws -> ClientConnection {
     let limits = self.configuration.limits
     let connectionBox = WeakConnectionBox()
-    let bootstrap = ClientBootstrap(group: self.group)
+    let bootstrap = ClientBootstrap(group: self.eventLoop)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
       .connectTimeout(.microseconds(self.configuration.connectTimeout.microseconds))
     let channel = try await bootstrap.connect(host: self.configuration.host, port: self.configuration.port).get()
@@ -294,8 +301,13 @@ public final class RPCClient: ClientTransport, Sendable {
           box.set(id)
           Self.patch(&frames, id: id)
           let frames = frames
-          connection.channel.eventLoop.execute {
+          let loop = connection.channel.eventLoop
+          if loop.inEventLoop {
             connection.handler.value.startUnary(id, frames: frames, timeout: timeout, continuation: continuation)
+          } else {
+            loop.execute {
+              connection.handler.value.startUnary(id, frames: frames, timeout: timeout, continuation: continuation)
+            }
           }
         }
         if !started {
