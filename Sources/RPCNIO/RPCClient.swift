@@ -86,6 +86,9 @@ public final class RPCClient: ClientTransport, Sendable {
   private let eventLoop: any EventLoop
   private let logger: Logger
   private let state = Mutex(State())
+  /// Encoded plain call headers (no deadline, no metadata) by method path: the same bytes
+  /// every call, so they are encoded once.
+  private let plainHeaders = Mutex<[String: [UInt8]]>([:])
 
   /// A task executor on the event loop this client's connections use. Callers that make many
   /// calls may run on it (`withTaskExecutorPreference(client.executor) { ... }`): a call then
@@ -245,14 +248,22 @@ public final class RPCClient: ClientTransport, Sendable {
     if let key = options.metadata.firstInvalidKey {
       throw RPCError(code: .invalidArgument, message: "Invalid metadata key \"\(key)\".")
     }
-    var headers = Rpc_V1_CallHeaders()
-    headers.methodPath = descriptor.path
-    if let timeout = options.timeout { headers.timeoutUs = max(timeout.microseconds, 0) }
-    if !options.metadata.isEmpty { headers.metadata = options.metadata.wire }
+    let isPlain = options.timeout == nil && options.metadata.isEmpty
+    let cached = isPlain ? self.plainHeaders.withLock { $0[descriptor.path] } : nil
     var buffer = connection.channel.allocator.buffer(capacity: 256)
     do {
       buffer.writeFrameHeader(type: .headers, flags: [], callID: 0, length: 0)
-      try headers.withSerializedBytes { _ = buffer.writeBytes($0) }
+      if let cached {
+        buffer.writeBytes(cached)
+      } else {
+        var headers = Rpc_V1_CallHeaders()
+        headers.methodPath = descriptor.path
+        if let timeout = options.timeout { headers.timeoutUs = max(timeout.microseconds, 0) }
+        if !options.metadata.isEmpty { headers.metadata = options.metadata.wire }
+        let bytes = try headers.serializedBytes()
+        buffer.writeBytes(bytes)
+        if isPlain { self.plainHeaders.withLock { $0[descriptor.path] = bytes } }
+      }
       let headersLength = buffer.writerIndex - FrameHeader.size
       guard headersLength <= connection.settings.maxMetadataSize else {
         throw RPCError(
