@@ -127,7 +127,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       return
     }
     self.calls[id] = Call(pending: .unary(continuation, nil), timer: timer)
-    context.writeAndFlush(self.wrapOutboundOut(frames), promise: nil)
+    self.enqueue(frames, context: context)
   }
 
   func startStreaming(
@@ -142,7 +142,21 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       return
     }
     self.calls[id] = Call(pending: .streaming(continuation), timer: timer)
-    context.writeAndFlush(self.wrapOutboundOut(frames), promise: nil)
+    self.enqueue(frames, context: context)
+  }
+
+  private var flushScheduled = false
+
+  /// Writes a call's frames and flushes once per event-loop tick: calls started in the same
+  /// tick (e.g. by callers resumed by one read's responses) share one `write` system call.
+  private func enqueue(_ frames: ByteBuffer, context: ChannelHandlerContext) {
+    context.write(self.wrapOutboundOut(frames), promise: nil)
+    guard !self.flushScheduled else { return }
+    self.flushScheduled = true
+    context.eventLoop.assumeIsolated().execute {
+      self.flushScheduled = false
+      self.context?.flush()
+    }
   }
 
   private static let unavailable = RPCError(

@@ -7,8 +7,12 @@ public struct ConnectionLimits: Hashable, Sendable {
   /// The most calls in flight on one connection (default 1024; a server setting).
   public var maxConcurrentCalls: Int = 1024
   /// How often to ping an otherwise silent connection (`nil`: never).
+  /// - Important: Announced in the preface only; this version answers pings but does not yet
+  ///   originate them.
   public var keepaliveInterval: Duration? = nil
   /// How long a connection with no call in flight stays open (`nil`: forever).
+  /// - Important: Announced in the preface only; this version does not yet close idle
+  ///   connections.
   public var idleTimeout: Duration? = nil
 
   /// The defaults.

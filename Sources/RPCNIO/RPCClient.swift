@@ -83,9 +83,17 @@ public final class RPCClient: ClientTransport, Sendable {
   }
 
   private let configuration: Configuration
-  private let group: any EventLoopGroup
+  private let eventLoop: any EventLoop
   private let logger: Logger
   private let state = Mutex(State())
+  /// Encoded plain call headers (no deadline, no metadata) by method path: the same bytes
+  /// every call, so they are encoded once.
+  private let plainHeaders = Mutex<[String: [UInt8]]>([:])
+
+  /// A task executor on the event loop this client's connections use. Callers that make many
+  /// calls may run on it (`withTaskExecutorPreference(client.executor) { ... }`): a call then
+  /// starts and completes without any thread hop, as an event-loop-driven client would.
+  public let executor: any TaskExecutor
 
   /// Creates a client; no connection is opened until the first call.
   public init(
@@ -94,7 +102,9 @@ public final class RPCClient: ClientTransport, Sendable {
     logger: Logger
   ) {
     self.configuration = configuration
-    self.group = group
+    // One loop for every connection of this client: keeps `executor` meaningful.
+    self.eventLoop = group.next()
+    self.executor = EventLoopTaskExecutor(eventLoop: self.eventLoop)
     self.logger = logger
   }
 
@@ -184,7 +194,7 @@ public final class RPCClient: ClientTransport, Sendable {
   private func openConnection() async throws -> ClientConnection {
     let limits = self.configuration.limits
     let connectionBox = WeakConnectionBox()
-    let bootstrap = ClientBootstrap(group: self.group)
+    let bootstrap = ClientBootstrap(group: self.eventLoop)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
       .connectTimeout(.microseconds(self.configuration.connectTimeout.microseconds))
     let channel = try await bootstrap.connect(host: self.configuration.host, port: self.configuration.port).get()
@@ -238,14 +248,22 @@ public final class RPCClient: ClientTransport, Sendable {
     if let key = options.metadata.firstInvalidKey {
       throw RPCError(code: .invalidArgument, message: "Invalid metadata key \"\(key)\".")
     }
-    var headers = Rpc_V1_CallHeaders()
-    headers.methodPath = descriptor.path
-    if let timeout = options.timeout { headers.timeoutUs = max(timeout.microseconds, 0) }
-    if !options.metadata.isEmpty { headers.metadata = options.metadata.wire }
+    let isPlain = options.timeout == nil && options.metadata.isEmpty
+    let cached = isPlain ? self.plainHeaders.withLock { $0[descriptor.path] } : nil
     var buffer = connection.channel.allocator.buffer(capacity: 256)
     do {
       buffer.writeFrameHeader(type: .headers, flags: [], callID: 0, length: 0)
-      try headers.withSerializedBytes { _ = buffer.writeBytes($0) }
+      if let cached {
+        buffer.writeBytes(cached)
+      } else {
+        var headers = Rpc_V1_CallHeaders()
+        headers.methodPath = descriptor.path
+        if let timeout = options.timeout { headers.timeoutUs = max(timeout.microseconds, 0) }
+        if !options.metadata.isEmpty { headers.metadata = options.metadata.wire }
+        let bytes = try headers.serializedBytes()
+        buffer.writeBytes(bytes)
+        if isPlain { self.plainHeaders.withLock { $0[descriptor.path] = bytes } }
+      }
       let headersLength = buffer.writerIndex - FrameHeader.size
       guard headersLength <= connection.settings.maxMetadataSize else {
         throw RPCError(
@@ -294,8 +312,13 @@ public final class RPCClient: ClientTransport, Sendable {
           box.set(id)
           Self.patch(&frames, id: id)
           let frames = frames
-          connection.channel.eventLoop.execute {
+          let loop = connection.channel.eventLoop
+          if loop.inEventLoop {
             connection.handler.value.startUnary(id, frames: frames, timeout: timeout, continuation: continuation)
+          } else {
+            loop.execute {
+              connection.handler.value.startUnary(id, frames: frames, timeout: timeout, continuation: continuation)
+            }
           }
         }
         if !started {

@@ -57,6 +57,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private var flushPending = false
   private var writabilityWaiters: [CheckedContinuation<Void, any Error>] = []
   private var peer = "unknown"
+  /// The last plain call headers (no deadline, no metadata) and their method: clients repeat
+  /// them call after call, so a byte comparison replaces decoding (as HPACK's table does).
+  private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
 
   init(
     eventLoop: any EventLoop,
@@ -264,6 +267,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         )
       )
     }
+    if let plain = self.plainHeaders,
+      payload.withUnsafeReadableBytes({ $0.elementsEqual(plain.bytes) })
+    {
+      return self.open(id, plain.method, metadata: Metadata(), timeoutUs: nil)
+    }
     let headers: Rpc_V1_CallHeaders
     do {
       headers = try payload.withUnsafeReadableBytes { try Rpc_V1_CallHeaders(serializedBytes: $0) }
@@ -277,9 +285,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     if let key = metadata.firstInvalidKey {
       return self.failCall(id, RPCError(code: .invalidArgument, message: "Invalid metadata key \"\(key)\"."))
     }
+    if headers.timeoutUs == nil && headers.metadata.isEmpty {
+      self.plainHeaders = (Array(payload.readableBytesView), method)
+    }
+    self.open(id, method, metadata: metadata, timeoutUs: headers.timeoutUs)
+  }
+
+  private func open(_ id: UInt32, _ method: RegisteredMethod, metadata: Metadata, timeoutUs: Int64?) {
     var deadline: ContinuousClock.Instant?
     var timer: Scheduled<Void>?
-    if let timeout = headers.timeoutUs {
+    if let timeout = timeoutUs {
       guard timeout > 0 else {
         return self.failCall(id, RPCError(code: .deadlineExceeded, message: "The deadline had passed when the call arrived."))
       }

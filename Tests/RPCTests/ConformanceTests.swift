@@ -331,7 +331,7 @@ struct ConformanceTests {
     buffer.writeFrameHeader(type: .headers, flags: [], callID: 1, length: 100)
     buffer.writeBytes([UInt8](repeating: 0x0A, count: 10))
     try await raw.write(buffer)
-    try await raw.channel.channel.close(mode: .output)
+    try await raw.channel.close(mode: .output)
     _ = await raw.drainToEOF()
     await raw.close()
     try await server.assertServing()

@@ -6,32 +6,45 @@ import WireBridge
 /// A hand-driven protocol connection for misbehaving-client tests: writes raw bytes and
 /// reads frames.
 final class RawConnection {
-  let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-  private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-  private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+  let channel: any Channel
+  private var iterator: AsyncStream<ByteBuffer>.AsyncIterator
   private var pending = ByteBuffer()
   private var decoder: FrameDecoder
 
+  /// Hands every inbound buffer to an `AsyncStream`, which ends when the connection closes.
+  private final class Collector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let continuation: AsyncStream<ByteBuffer>.Continuation
+    init(_ continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      continuation.yield(Self.unwrapInboundIn(data))
+    }
+    func channelInactive(context: ChannelHandlerContext) { continuation.finish() }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+      continuation.finish()
+      context.close(promise: nil)
+    }
+  }
+
   init(port: Int, expectPreface: Bool = true) async throws {
+    let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
     self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .connect(host: "127.0.0.1", port: port) { channel in
+      .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-          try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+          try channel.pipeline.syncOperations.addHandler(Collector(continuation))
         }
       }
-    // Taking the streams out of `executeThenClose` keeps the test code linear; the channel
-    // is closed in `close()`.
-    self.iterator = self.channel.inbound.makeAsyncIterator()
-    self.writer = self.channel.outbound
+      .connect(host: "127.0.0.1", port: port).get()
+    self.iterator = stream.makeAsyncIterator()
     self.decoder = FrameDecoder(limits: .init(maxMessageSize: 64 << 20, maxMetadataSize: 1 << 20), expectPreface: expectPreface)
   }
 
   func write(_ bytes: [UInt8]) async throws {
-    try await self.writer.write(ByteBuffer(bytes: bytes))
+    try await self.channel.writeAndFlush(ByteBuffer(bytes: bytes))
   }
 
   func write(_ buffer: ByteBuffer) async throws {
-    try await self.writer.write(buffer)
+    try await self.channel.writeAndFlush(buffer)
   }
 
   /// Sends a valid client preface with empty settings.
@@ -60,7 +73,7 @@ final class RawConnection {
   func next() async throws -> InboundFrame? {
     while true {
       if let frame = try self.decoder.decode(buffer: &self.pending) { return frame }
-      guard var more = try await self.iterator.next() else { return nil }
+      guard var more = await self.iterator.next() else { return nil }
       self.pending.writeBuffer(&more)
     }
   }
@@ -88,6 +101,6 @@ final class RawConnection {
   }
 
   func close() async {
-    try? await self.channel.channel.close()
+    try? await self.channel.close()
   }
 }
