@@ -1,5 +1,5 @@
 import Crypto
-public import FieldReportAPI
+import FieldReportAPI
 import FieldReportStore
 import FieldReportWorkflow
 public import RPCCore

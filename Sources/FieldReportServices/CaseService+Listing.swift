@@ -1,4 +1,4 @@
-public import FieldReportAPI
+import FieldReportAPI
 import FieldReportStore
 import FieldReportWorkflow
 public import RPCCore

@@ -20,7 +20,7 @@ extension CaseRenderer {
   ///   - c: the case the entry belongs to (for the reporter rule).
   func entry(_ stored: StoredJournalEntry, of c: Case) -> Fieldreport_V1_JournalEntry {
     let entry = stored.entry.redacted(for: viewer, of: c)
-    let internal = CaseVisibility.isInternal(c, viewer: viewer)
+    let isInternal = CaseVisibility.isInternal(c, viewer: viewer)
     var wire = Fieldreport_V1_JournalEntry()
     wire.entryId = entryID(entry)
     wire.caseId = entry.caseID.rawValue
@@ -37,8 +37,8 @@ extension CaseRenderer {
     wire.caseVersion = entry.sequence
     // People outside the case see which unit holds it, never who.
     wire.newHandler = handlerRef(
-      internal ? entry.toHolder : (entry.toHolder.unitID.map(Holder.unit) ?? .nobody))
-    wire.details = internal || !entry.action.isInternalDetail ? details(of: entry) : nil
+      isInternal ? entry.toHolder : (entry.toHolder.unitID.map(Holder.unit) ?? .nobody))
+    wire.details = isInternal || !entry.action.isInternalDetail ? details(of: entry) : nil
     wire.previousEntryHash = HexBytes.decode(stored.previousHashHex) ?? []
     wire.entryHash = HexBytes.decode(stored.hashHex) ?? []
     return wire
@@ -93,10 +93,10 @@ extension CaseRenderer {
   /// The workflow tab (Quy trình): one step per holder period, with received, completed, due
   /// and timeliness, computed by replaying the journal.
   /// - Parameters:
-  ///   - stored: the case now (for the reporter and internal-data rules).
+  ///   - stored: the case now (for the reporter and isInternal-data rules).
   ///   - journal: its whole journal, oldest first.
   func workflowSteps(_ stored: Case, journal: [StoredJournalEntry]) -> [Fieldreport_V1_WorkflowStep] {
-    let internal = CaseVisibility.isInternal(stored, viewer: viewer)
+    let isInternal = CaseVisibility.isInternal(stored, viewer: viewer)
     var steps: [Fieldreport_V1_WorkflowStep] = []
     var replayed: Case?
     for record in journal {
@@ -111,7 +111,7 @@ extension CaseRenderer {
       if var current = steps.popLast() {
         current.completedAtMs = entry.at.millisecondsSince1970
         current.completedByAction = Fieldreport_V1_JournalAction(entry.action)
-        if internal { current.completedBy = userRef(visibleEntry.actor) }
+        if isInternal { current.completedBy = userRef(visibleEntry.actor) }
         let due = current.dueAtMs.map { Timestamp(millisecondsSince1970: $0) }
         current.timeliness = Fieldreport_V1_Timeliness(
           due: due, completedAt: entry.at, now: now, policy: policy)
@@ -122,7 +122,7 @@ extension CaseRenderer {
       step.openedBy = Fieldreport_V1_JournalAction(entry.action)
       step.state = Fieldreport_V1_CaseState(next.state)
       step.holder = handlerRef(
-        internal ? next.holder : (next.holder.unitID.map(Holder.unit) ?? .nobody))
+        isInternal ? next.holder : (next.holder.unitID.map(Holder.unit) ?? .nobody))
       step.receivedAtMs = entry.at.millisecondsSince1970
       let due = stepDue(next)
       step.dueAtMs = due?.millisecondsSince1970
