@@ -19,6 +19,8 @@ let package = Package(
     .executable(name: "rpc-bench", targets: ["rpc-bench"]),
     // MARK: store products
     .library(name: "FieldReportStore", targets: ["FieldReportStore"]),
+    // MARK: services products
+    .library(name: "FieldReportServices", targets: ["FieldReportServices"]),
   ],
   dependencies: [
     // MARK: RPC runtime dependencies
@@ -143,6 +145,34 @@ let package = Package(
     .testTarget(
       name: "FieldReportStoreTests",
       dependencies: ["FieldReportStore", "FieldReportWorkflow"]
+    ),
+
+    // MARK: services (FieldReportServices: RPC handlers → workflow → store; no C, no NIO)
+    .target(
+      name: "FieldReportServices",
+      dependencies: [
+        "FieldReportAPI",
+        "RPCCore",
+        "WireBridge",
+        "FieldReportWorkflow",
+        "FieldReportStore",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
+      ]
+    ),
+    .testTarget(
+      name: "FieldReportServicesTests",
+      dependencies: [
+        "FieldReportServices",
+        "FieldReportAPI",
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        "FieldReportWorkflow",
+        "FieldReportStore",
+        .product(name: "Logging", package: "swift-log"),
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]
