@@ -56,9 +56,9 @@ struct CaseActionPipeline: Sendable {
     do {
       let principal = try context.principal()
       let caseID = try Self.validate(common)
-      let key = IdempotencyKey(scope: principal.id.rawValue, key: common.idempotencyKey)
+      let key = Self.idempotencyKey(common.idempotencyKey, caller: principal)
 
-      if let earlier = try await env.store.idempotentResult(for: key) {
+      if let key, let earlier = try await env.store.idempotentResult(for: key) {
         guard earlier.storedCase.id == caseID, earlier.entry.entry.action == kind,
           earlier.entry.entry.content == common.content
         else { throw Self.keyReused }
@@ -129,9 +129,15 @@ struct CaseActionPipeline: Sendable {
     return CaseID(common.caseId)
   }
 
-  /// Checks an idempotency key: 1 to 128 bytes of printable ASCII.
+  /// The caller-scoped idempotency key of a request; nil when the client sent none (the
+  /// request is then not safe to retry).
+  static func idempotencyKey(_ key: String, caller: Principal) -> IdempotencyKey? {
+    key.isEmpty ? nil : IdempotencyKey(scope: caller.id.rawValue, key: key)
+  }
+
+  /// Checks an idempotency key: empty (none), or 1 to 128 bytes of printable ASCII.
   static func validateIdempotencyKey(_ key: String, field: String) throws(RPCError) {
-    guard !key.isEmpty else { throw invalidArgument(field, "is required") }
+    guard !key.isEmpty else { return }
     guard key.utf8.count <= IdempotencyKey.maximumLength else {
       throw invalidArgument(field, "is longer than \(IdempotencyKey.maximumLength) bytes")
     }

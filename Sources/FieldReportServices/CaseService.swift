@@ -50,8 +50,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     do {
       let principal = try context.principal()
       try CaseActionPipeline.validateIdempotencyKey(request.idempotencyKey, field: "idempotency_key")
-      let key = IdempotencyKey(scope: principal.id.rawValue, key: request.idempotencyKey)
-      if let earlier = try await env.store.idempotentResult(for: key) {
+      let key = CaseActionPipeline.idempotencyKey(request.idempotencyKey, caller: principal)
+      if let key, let earlier = try await env.store.idempotentResult(for: key) {
         guard earlier.entry.entry.action == .submit, earlier.storedCase.title == request.title,
           earlier.storedCase.description == request.content
         else { throw CaseActionPipeline.keyReused }
