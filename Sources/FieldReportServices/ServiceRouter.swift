@@ -31,3 +31,23 @@ public enum ServiceRouter {
     return (router, health)
   }
 }
+
+/// The complete fieldreport router: the Identity, Case, Assignment and Journal services, the
+/// interceptors (call logging with trace ids, metrics, authentication), health and
+/// reflection. ``RPCNIO/RPCServer`` re-registers its own health service; use
+/// ``ServiceRouter/make(env:services:)`` to keep a handle on this one.
+public func makeRouter(env: ServiceEnvironment) -> RPCRouter {
+  ServiceRouter.make(env: env, services: ServiceRouter.allServices(env: env)).0
+}
+
+extension ServiceRouter {
+  /// The four fieldreport.v1 services.
+  public static func allServices(env: ServiceEnvironment) -> [any RPCService] {
+    [
+      IdentityService(env: env),
+      CaseService(env: env),
+      AssignmentService(env: env),
+      JournalService(env: env),
+    ]
+  }
+}

@@ -61,7 +61,7 @@ struct TestServer {
 
   /// Every service under test.
   static func allServices(env: ServiceEnvironment) -> [any RPCService] {
-    [IdentityService(env: env)]
+    ServiceRouter.allServices(env: env)
   }
 
   /// An in-process transport (no sockets), with `peer` as the caller's address.
