@@ -423,10 +423,12 @@ struct ConformanceTests {
     let server = try await TestServer.start()
     let raw = try await RawConnection(port: server.port)
     try await raw.sendPreface()
-    // Long enough to still be in flight when the drain begins, even on a loaded machine.
-    try await raw.sendCall(id: 1, path: TestService.unaryCall.descriptor.path, message: Rpc_Testing_V1_SimpleRequest.make(responseSize: 3, sleepMs: 2000))
+    // Held in flight until the test releases it, however slowly a loaded machine runs.
+    try await raw.sendCall(
+      id: 1, path: TestService.unaryCall.descriptor.path,
+      message: Rpc_Testing_V1_SimpleRequest.make(responseSize: 3, sleepMs: TestService.holdUntilReleased))
     #expect(await eventually { server.service.startedCount == 1 })
-    let shutdown = Task { await server.server.shutdown(gracePeriod: .seconds(20)) }
+    let shutdown = Task { await server.server.shutdown(gracePeriod: .seconds(60)) }
     var statuses: [UInt32: Rpc_V1_Status] = [:]
     var goAway: Rpc_V1_GoAway?
     while goAway == nil, let frame = try await raw.next() {
@@ -441,10 +443,12 @@ struct ConformanceTests {
     #expect(goAway?.lastCallId == 1)
     // A call after the drain began fails UNAVAILABLE, retryable.
     try await raw.sendCall(id: 2, path: TestService.emptyCall.descriptor.path, message: Rpc_Testing_V1_Empty())
-    while statuses.count < 2, let (id, status) = try await raw.nextStatus() { statuses[id] = status }
+    while statuses[2] == nil, let (id, status) = try await raw.nextStatus() { statuses[id] = status }
     #expect(statuses[2]?.code == .unavailable)
     #expect(statuses[2].map { RPCError(wireStatus: $0).retryDelay } == .zero)
-    // The call in flight completed normally.
+    // The call in flight then completes normally, and the drain ends.
+    server.service.releaseHeld()
+    while statuses[1] == nil, let (id, status) = try await raw.nextStatus() { statuses[id] = status }
     #expect(statuses[1]?.code == .ok)
     _ = await raw.drainToEOF()
     await shutdown.value

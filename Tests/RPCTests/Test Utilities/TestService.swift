@@ -25,6 +25,14 @@ final class TestService: RPCService {
   }
 
   private let counters = Mutex(Counters())
+  private let holding = Mutex(true)
+
+  /// `sleepMs` that makes UnaryCall wait until `releaseHeld()` instead of a fixed time, so
+  /// tests about calls in flight do not depend on how fast a loaded machine runs.
+  static let holdUntilReleased: Int64 = -1
+
+  /// Lets every UnaryCall sent with `holdUntilReleased` finish.
+  func releaseHeld() { self.holding.withLock { $0 = false } }
 
   /// Handlers that started.
   var startedCount: Int { self.counters.withLock { $0.started } }
@@ -32,6 +40,12 @@ final class TestService: RPCService {
   var cancelledCount: Int { self.counters.withLock { $0.cancelled } }
 
   private func sleep(milliseconds: Int64) async throws {
+    if milliseconds == Self.holdUntilReleased {
+      while self.holding.withLock({ $0 }) {
+        try await self.sleep(milliseconds: 5)
+      }
+      return
+    }
     guard milliseconds > 0 else { return }
     do {
       try await Task.sleep(for: .milliseconds(milliseconds))
