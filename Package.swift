@@ -19,6 +19,9 @@ let package = Package(
     .executable(name: "rpc-bench", targets: ["rpc-bench"]),
     // MARK: store products
     .library(name: "FieldReportStore", targets: ["FieldReportStore"]),
+    // MARK: FieldReportClient and the fieldreport CLI products
+    .library(name: "FieldReportClient", targets: ["FieldReportClient"]),
+    .executable(name: "fieldreport", targets: ["FieldReportCLI"]),
   ],
   dependencies: [
     // MARK: RPC runtime dependencies
@@ -28,6 +31,8 @@ let package = Package(
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     // MARK: store dependencies
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // MARK: FieldReportClient and the fieldreport CLI dependencies
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
@@ -143,6 +148,30 @@ let package = Package(
     .testTarget(
       name: "FieldReportStoreTests",
       dependencies: ["FieldReportStore", "FieldReportWorkflow"]
+    ),
+
+    // MARK: FieldReportClient and the fieldreport CLI
+    .target(
+      name: "FieldReportClient",
+      dependencies: [
+        "FieldReportAPI",
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "FieldReportCLI",
+      dependencies: [
+        "FieldReportClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(
+      name: "FieldReportCLITests",
+      dependencies: ["FieldReportCLI", "FieldReportClient"]
     ),
   ],
   swiftLanguageModes: [.v6]
