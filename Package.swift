@@ -19,6 +19,8 @@ let package = Package(
     .executable(name: "rpc-bench", targets: ["rpc-bench"]),
     // MARK: store products
     .library(name: "FieldReportStore", targets: ["FieldReportStore"]),
+    // MARK: services products
+    .library(name: "FieldReportServices", targets: ["FieldReportServices"]),
     // MARK: FieldReportClient and the fieldreport CLI products
     .library(name: "FieldReportClient", targets: ["FieldReportClient"]),
     .executable(name: "fieldreport", targets: ["FieldReportCLI"]),
@@ -150,6 +152,33 @@ let package = Package(
       dependencies: ["FieldReportStore", "FieldReportWorkflow"]
     ),
 
+    // MARK: services (FieldReportServices: RPC handlers → workflow → store; no C, no NIO)
+    .target(
+      name: "FieldReportServices",
+      dependencies: [
+        "FieldReportAPI",
+        "RPCCore",
+        "WireBridge",
+        "FieldReportWorkflow",
+        "FieldReportStore",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
+      ]
+    ),
+    .testTarget(
+      name: "FieldReportServicesTests",
+      dependencies: [
+        "FieldReportServices",
+        "FieldReportAPI",
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        "FieldReportWorkflow",
+        "FieldReportStore",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
     // MARK: FieldReportClient and the fieldreport CLI
     .target(
       name: "FieldReportClient",
@@ -165,6 +194,8 @@ let package = Package(
       name: "FieldReportCLI",
       dependencies: [
         "FieldReportClient",
+        // The demo province's names and ids (DemoProvince) live in one place, the services module.
+        "FieldReportServices",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]

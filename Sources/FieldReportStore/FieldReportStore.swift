@@ -140,6 +140,22 @@ public protocol FieldReportStore: Sendable {
   /// Revokes an API key; returns whether it was live.
   func revokeAPIKey(_ key: String, at: Timestamp) async throws -> Bool
 
+  // MARK: Bulk revocation and deletion (added for the identity service)
+
+  /// Revokes every live session of a user except the one for `keeping` (if given);
+  /// returns how many were revoked.
+  func revokeSessions(userID: UserID, keeping: String?, at now: Timestamp) async throws -> Int
+  /// The id of an API key: the first 16 lowercase hex digits of its SHA-256, which is what
+  /// the store keeps (so a key can be named, and revoked, without its secret).
+  func apiKeyID(_ key: String) -> String
+  /// Revokes the API key with this id (see ``apiKeyID(_:)``). Returns when it was revoked
+  /// (the original time if it already was), or nil if no key has this id.
+  func revokeAPIKey(id: String, at now: Timestamp) async throws -> Timestamp?
+  /// Revokes every live API key of a user except `keeping`; returns the revoked keys' ids.
+  func revokeAPIKeys(userID: UserID, keeping: String?, at now: Timestamp) async throws -> [String]
+  /// Deletes a transfer group and its member list. - Throws: ``StoreError/notFound(_:)``.
+  func deleteTransferGroup(id: TransferGroupID) async throws
+
   // MARK: Attachments
 
   /// Stores content once by SHA-256 and returns its reference (with `name` and `mimeType`

@@ -1,0 +1,90 @@
+import FieldReportAPI
+import FieldReportWorkflow
+public import RPCCore
+
+/// Turns a call's `authorization` metadata into a ``Principal``: `Bearer <session token>`
+/// (people, from Login) or `ApiKey <key>` (service accounts). Missing, unknown, revoked or
+/// expired credentials, and disabled accounts, are UNAUTHENTICATED with one message (so
+/// nothing about accounts can be probed).
+public struct Authenticator: Sendable {
+  private let env: ServiceEnvironment
+
+  /// The methods callable without credentials: Login only (the contract), besides the
+  /// health and reflection services.
+  public static let publicPaths: Set<String> = [Fieldreport_V1_IdentityServiceMethods.login.descriptor.path]
+  /// The services callable without credentials.
+  public static let publicServices: Set<String> = ["rpc.v1.Health", "rpc.v1.Reflection"]
+
+  /// Creates an authenticator over the environment's store.
+  public init(env: ServiceEnvironment) {
+    self.env = env
+  }
+
+  /// The interceptor that attaches the principal to every non-public call.
+  public func interceptor() -> AuthInterceptor<PrincipalKey> {
+    AuthInterceptor(key: PrincipalKey.self, publicPaths: Self.publicPaths, publicServices: Self.publicServices) {
+      context in try await self.authenticate(context)
+    }
+  }
+
+  /// The credential a call carries.
+  enum Presented {
+    case session(String)
+    case apiKey(String)
+  }
+
+  /// Parses the `authorization` metadata; nil when absent or malformed.
+  static func presented(in metadata: Metadata) -> Presented? {
+    guard let header = metadata.firstText("authorization") else { return nil }
+    let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+    guard parts.count == 2 else { return nil }
+    let secret = parts[1].trimmingSpaces()
+    // Secrets are at most a few hundred bytes; anything longer is not ours.
+    guard !secret.isEmpty, secret.utf8.count <= 512 else { return nil }
+    switch parts[0].lowercased() {
+    case "bearer": return .session(secret)
+    case "apikey": return .apiKey(secret)
+    default: return nil
+    }
+  }
+
+  static let refusal = RPCError(
+    code: .unauthenticated,
+    message: "Missing, unknown, expired or revoked credentials: log in again or check the API key.")
+
+  /// Authenticates a call.
+  /// - Throws: UNAUTHENTICATED; UNAVAILABLE when the store cannot be read.
+  public func authenticate(_ context: ServerContext) async throws(RPCError) -> Principal {
+    guard let presented = Self.presented(in: context.metadata) else { throw Self.refusal }
+    do {
+      let now = self.env.now()
+      switch presented {
+      case .session(let token):
+        guard let session = try await self.env.store.findSession(token: token, at: now),
+          let account = try await self.env.store.findUser(id: session.userID),
+          account.user.isActive, account.user.kind != .serviceAccount
+        else { throw Self.refusal }
+        let grants = try await self.env.store.roleGrants(userID: account.user.id)
+        return Principal(
+          user: account.user, username: account.username, grants: grants,
+          credential: .session(expiresAt: session.expiresAt))
+      case .apiKey(let key):
+        guard let userID = try await self.env.store.findUserID(apiKey: key),
+          let account = try await self.env.store.findUser(id: userID),
+          account.user.isActive, account.user.kind == .serviceAccount
+        else { throw Self.refusal }
+        let grants = try await self.env.store.roleGrants(userID: account.user.id)
+        return Principal(
+          user: account.user, username: account.username, grants: grants, credential: .apiKey(expiresAt: nil))
+      }
+    } catch {
+      throw rpcError(error, logger: self.env.logger(for: context))
+    }
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingSpaces() -> String {
+    String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+  }
+}
