@@ -1,0 +1,304 @@
+public import FieldReportAPI
+import FieldReportWorkflow
+public import RPCCore
+public import WireBridge
+
+/// The handling unit's side of a case (source §3): return to the IOC, assign and reassign,
+/// transfer for monitoring and acknowledge, save a draft, submit the result, contribute,
+/// approve or return to the officer.
+///
+/// Every rpc is one ``CaseActionPipeline`` run: the workflow decides (roles, unit, state,
+/// fields), the store applies atomically, and the answer carries the new summary and the
+/// journal entry (`idempotent_replay` for a retried key).
+///
+/// # Thread safety
+/// Stateless beyond its environment; safe to call concurrently.
+public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
+  private let pipeline: CaseActionPipeline
+
+  /// Creates the service.
+  public init(env: ServiceEnvironment) {
+    self.pipeline = CaseActionPipeline(env: env)
+  }
+
+  /// Workflow field names of an assignment → request paths.
+  private static let assignmentFields: [String: String] = [
+    "mainHandler": "assignment.main_handler_user_id",
+    "coordinators": "assignment.coordinator_user_ids",
+    "followers": "assignment.follower_user_ids",
+    "due": "assignment.due_at_ms",
+    "outputProduct.number": "assignment.output_product_number",
+  ]
+
+  public func assign(
+    _ request: Fieldreport_V1_AssignRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_AssignResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .assign, fields: Self.assignmentFields
+    ) { _, _ in .assign(try Self.order(request.assignment)) }
+    var response = Fieldreport_V1_AssignResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func reassign(
+    _ request: Fieldreport_V1_ReassignRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_ReassignResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .reassign, fields: Self.assignmentFields
+    ) { _, _ in .reassign(try Self.order(request.assignment)) }
+    var response = Fieldreport_V1_ReassignResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func returnToIoc(
+    _ request: Fieldreport_V1_ReturnToIocRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_ReturnToIocResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .returnToIoc
+    ) { _, _ in .returnToIoc }
+    var response = Fieldreport_V1_ReturnToIocResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func transferForMonitoring(
+    _ request: Fieldreport_V1_TransferForMonitoringRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_TransferForMonitoringResponse {
+    let store = pipeline.env.store
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .transferForMonitoring,
+      fields: ["recipients": "recipient_user_ids"]
+    ) { current, principal in
+      guard request.recipientUserIds.count + request.groupIds.count <= 500 else {
+        throw invalidArgument("recipient_user_ids", "at most 500 recipients")
+      }
+      var recipients: [UserID] = []
+      for (index, raw) in request.recipientUserIds.enumerated() {
+        guard !raw.isEmpty, raw.utf8.count <= 64 else {
+          throw invalidArgument("recipient_user_ids[\(index)]", "is not a user id")
+        }
+        guard try await store.findUser(id: UserID(raw)) != nil else {
+          throw notFound("user \(raw)")
+        }
+        recipients.append(UserID(raw))
+      }
+      // The workflow expands one group; further groups are expanded here the same way
+      // (members of the holding unit's group, without the transferring leader).
+      var groups: [TransferGroupID] = []
+      for (index, raw) in request.groupIds.enumerated() {
+        guard !raw.isEmpty, raw.utf8.count <= 64 else {
+          throw invalidArgument("group_ids[\(index)]", "is not a group id")
+        }
+        let id = TransferGroupID(raw)
+        guard let group = try await store.findTransferGroup(id: id),
+          group.unitID == current.currentUnitID
+        else { throw notFound("transfer group \(raw) of the holding unit") }
+        if !groups.isEmpty { recipients += group.memberIDs.filter { $0 != principal.id } }
+        if !groups.contains(id) { groups.append(id) }
+      }
+      return .transferForMonitoring(recipients: recipients, group: groups.first)
+    }
+    var response = Fieldreport_V1_TransferForMonitoringResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func acknowledgeMonitoring(
+    _ request: Fieldreport_V1_AcknowledgeMonitoringRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_AcknowledgeMonitoringResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .acknowledgeMonitoring
+    ) { _, _ in .acknowledgeMonitoring }
+    var response = Fieldreport_V1_AcknowledgeMonitoringResponse()
+    response.caseSummary = outcome.summary
+    // The workflow closes monitoring within the last acknowledgement itself (its entry's
+    // to_state is CLOSED); there is no separate closing entry.
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func closeMonitoring(
+    _ request: Fieldreport_V1_CloseMonitoringRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_CloseMonitoringResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .closeMonitoring
+    ) { _, _ in .closeMonitoring }
+    var response = Fieldreport_V1_CloseMonitoringResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func saveDraft(
+    _ request: Fieldreport_V1_SaveDraftRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_SaveDraftResponse {
+    guard request.outputProductNumber.utf8.count <= 64 else {
+      throw invalidArgument("output_product_number", "is longer than 64 bytes")
+    }
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .saveDraft
+    ) { _, _ in .saveDraft }
+    var response = Fieldreport_V1_SaveDraftResponse()
+    response.caseSummary = outcome.summary
+    if let draft = outcome.change.storedCase.draft {
+      var wire = Fieldreport_V1_Draft()
+      wire.content = draft.content
+      wire.attachments = draft.attachments.map { outcome.renderer.attachment($0, at: draft.at) }
+      wire.outputProductNumber = request.outputProductNumber
+      wire.savedAtMs = draft.at.millisecondsSince1970
+      response.draft = wire
+    }
+    return response
+  }
+
+  public func submitResult(
+    _ request: Fieldreport_V1_SubmitResultRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_SubmitResultResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .submitResult,
+      fields: ["outputProduct.number": "output_product_number"]
+    ) { current, _ in
+      let next: UserID?
+      if request.nextHandlerUserId.isEmpty {
+        next = current.assignment?.assignedBy
+      } else {
+        guard request.nextHandlerUserId.utf8.count <= 64 else {
+          throw invalidArgument("next_handler_user_id", "is not a user id")
+        }
+        next = UserID(request.nextHandlerUserId)
+      }
+      guard request.outputProductNumber.utf8.count <= 64 else {
+        throw invalidArgument("output_product_number", "is longer than 64 bytes")
+      }
+      let planned = current.assignment?.outputProduct
+      let kind: OutputProduct.Kind?
+      switch request.outputProductKind.domain {
+      case .success(let chosen): kind = chosen ?? planned?.kind
+      case .failure: throw invalidArgument("output_product_kind", "unknown value")
+      }
+      let number =
+        request.outputProductNumber.isEmpty ? (planned?.number ?? "") : request.outputProductNumber
+      guard let kind else {
+        guard number.isEmpty else {
+          throw invalidArgument("output_product_kind", "is required with an output product number")
+        }
+        return .submitResult(nextHandler: next, outputProduct: nil)
+      }
+      return .submitResult(nextHandler: next, outputProduct: OutputProduct(kind: kind, number: number))
+    }
+    var response = Fieldreport_V1_SubmitResultResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func addContribution(
+    _ request: Fieldreport_V1_AddContributionRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_AddContributionResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .addContribution
+    ) { _, _ in .addContribution }
+    var response = Fieldreport_V1_AddContributionResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func approve(
+    _ request: Fieldreport_V1_ApproveRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_ApproveResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .approve
+    ) { _, _ in .approve }
+    var response = Fieldreport_V1_ApproveResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  public func returnToOfficer(
+    _ request: Fieldreport_V1_ReturnToOfficerRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_ReturnToOfficerResponse {
+    let now = pipeline.env.now()
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .returnToOfficer
+    ) { current, _ in
+      if !request.officerUserId.isEmpty,
+        request.officerUserId != current.assignment?.mainHandler.rawValue
+      {
+        throw invalidArgument("officer_user_id", "must be the case's main handler")
+      }
+      if let due = request.newDueAtMs, due <= now.millisecondsSince1970 {
+        throw invalidArgument("new_due_at_ms", "must be in the future")
+      }
+      return .returnToOfficer
+    }
+    var response = Fieldreport_V1_ReturnToOfficerResponse()
+    response.caseSummary = outcome.summary
+    response.journalEntry = outcome.entry
+    response.idempotentReplay = outcome.isReplay
+    return response
+  }
+
+  /// The workflow's assignment order from the request's assignment input.
+  /// - Throws: INVALID_ARGUMENT naming the field.
+  static func order(_ input: Fieldreport_V1_AssignmentInput?) throws(RPCError) -> AssignmentOrder {
+    guard let input else { throw invalidArgument("assignment", "is required") }
+    func ids(_ raw: [String], _ field: String) throws(RPCError) -> [UserID] {
+      guard raw.count <= 50 else { throw invalidArgument(field, "at most 50 people") }
+      var out: [UserID] = []
+      for (index, id) in raw.enumerated() {
+        guard !id.isEmpty, id.utf8.count <= 64 else {
+          throw invalidArgument("\(field)[\(index)]", "is not a user id")
+        }
+        out.append(UserID(id))
+      }
+      return out
+    }
+    guard !input.mainHandlerUserId.isEmpty else {
+      throw invalidArgument("assignment.main_handler_user_id", "is required")
+    }
+    let main = try ids([input.mainHandlerUserId], "assignment.main_handler_user_id")[0]
+    let coordinators = try ids(input.coordinatorUserIds, "assignment.coordinator_user_ids")
+    let followers = try ids(input.followerUserIds, "assignment.follower_user_ids")
+    guard input.outputProductNumber.utf8.count <= 64 else {
+      throw invalidArgument("assignment.output_product_number", "is longer than 64 bytes")
+    }
+    let product: OutputProduct?
+    switch input.outputProductKind.domain {
+    case .success(let kind?):
+      product = OutputProduct(kind: kind, number: input.outputProductNumber)
+    case .success(nil):
+      guard input.outputProductNumber.isEmpty else {
+        throw invalidArgument(
+          "assignment.output_product_kind", "is required with an output product number")
+      }
+      product = nil
+    case .failure:
+      throw invalidArgument("assignment.output_product_kind", "unknown value")
+    }
+    guard input.dueAtMs >= 0 else {
+      throw invalidArgument("assignment.due_at_ms", "must not be negative")
+    }
+    return AssignmentOrder(
+      mainHandler: main, coordinators: coordinators, followers: followers,
+      start: input.startAtMs.map(Timestamp.init(millisecondsSince1970:)),
+      due: input.dueAtMs == 0 ? nil : Timestamp(millisecondsSince1970: input.dueAtMs),
+      outputProduct: product, doNotPublish: input.doNotPublish)
+  }
+}

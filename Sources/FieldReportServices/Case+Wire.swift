@@ -1,0 +1,299 @@
+import FieldReportStore
+import FieldReportWorkflow
+import WireBridge
+
+extension CaseRenderer {
+  /// The case as the viewer may see it (the workflow's redaction).
+  func visible(_ c: Case) -> Case { c.redacted(for: viewer) }
+
+  /// Whether the viewer may see the case at all (else the handler answers NOT_FOUND).
+  func canSee(_ c: Case) -> Bool { CaseVisibility.canSee(c, viewer: viewer) }
+
+  /// Due time of the case's current step as the contract shows it: the end of the return
+  /// window while the case waits at a unit, the workflow's step due time otherwise.
+  func stepDue(_ c: Case) -> Timestamp? {
+    if c.state == .atUnit, let window = Deadlines.returnDeadline(c, policy: policy) {
+      return window
+    }
+    return c.state.isTerminal ? nil : c.stepDue
+  }
+
+  /// An inbox row (CaseSummary) for `stored`, redacted for the viewer.
+  func summary(_ stored: Case) -> Fieldreport_V1_CaseSummary {
+    let c = visible(stored)
+    var wire = Fieldreport_V1_CaseSummary()
+    wire.caseId = c.id.rawValue
+    wire.reportCode = c.reportCode.rawValue
+    wire.title = c.title
+    wire.state = Fieldreport_V1_CaseState(c.state)
+    wire.version = c.version
+    wire.currentUnit = unitRef(c.currentUnitID)
+    wire.currentHandler = handlerRef(c.holder)
+    wire.senderLabel =
+      CaseVisibility.canSeeReporter(stored, viewer: viewer)
+      ? stored.reporter.fullName : Self.citizenLabel
+    wire.stepStartedAtMs = c.stepReceivedAt.millisecondsSince1970
+    let due = stepDue(stored)
+    wire.stepDueAtMs = due?.millisecondsSince1970
+    wire.overdue = !stored.state.isTerminal && Deadlines.isOverdue(due: due, now: now)
+    wire.categoryId = c.categoryID.rawValue
+    wire.categoryName = categories[c.categoryID]?.name ?? ""
+    // The task type is not working data: everyone who sees the case may see it.
+    wire.taskKind = stored.tasks.last.map { Fieldreport_V1_TaskKind($0.taskType) } ?? .unspecified
+    wire.isPublic = stored.isPublic && !(stored.assignment?.doNotPublish ?? false)
+    wire.reportedAtMs = c.receivedAt.millisecondsSince1970
+    wire.updatedAtMs = c.updatedAt.millisecondsSince1970
+    return wire
+  }
+
+  /// Report information (Thông tin phản ánh); the reporter only for those who may see it.
+  func reportInfo(_ stored: Case, journal: [StoredJournalEntry]) -> Fieldreport_V1_ReportInfo {
+    var wire = Fieldreport_V1_ReportInfo()
+    wire.reportCode = stored.reportCode.rawValue
+    wire.title = stored.title
+    wire.content = stored.description
+    wire.reportedAtMs = stored.reportedAt.millisecondsSince1970
+    wire.eventAddress = stored.location.address
+    if let latitude = stored.location.latitude, let longitude = stored.location.longitude {
+      var point = Fieldreport_V1_GeoPoint()
+      point.latitude = latitude
+      point.longitude = longitude
+      wire.location = point
+    }
+    wire.category = category(stored.categoryID)
+    wire.reporterAllowsPublic = stored.isPublic
+    if CaseVisibility.canSeeReporter(stored, viewer: viewer) {
+      wire.reporter = Self.reporterInfo(stored.reporter)
+    }
+    wire.attachments = stored.reportAttachments.map { attachment($0, at: stored.receivedAt) }
+    wire.linkedCaseId = stored.linkedCaseID?.rawValue ?? ""
+    return wire
+  }
+
+  /// The reporter as the wire shows it (to callers allowed to see it).
+  static func reporterInfo(_ reporter: Case.Reporter) -> Fieldreport_V1_ReporterInfo {
+    var wire = Fieldreport_V1_ReporterInfo()
+    wire.fullName = reporter.fullName
+    wire.phone = reporter.phone
+    wire.email = reporter.email
+    wire.citizenUserId = reporter.userID?.rawValue ?? ""
+    return wire
+  }
+
+  /// The processing view (CaseDetail) for `stored`, with the facts only its journal holds
+  /// (contents and attachments of the steps), redacted for the viewer.
+  /// - Parameter journal: the case's whole journal, oldest first.
+  func detail(_ stored: Case, journal: [StoredJournalEntry]) -> Fieldreport_V1_CaseDetail {
+    let c = visible(stored)
+    let entries = journal.map(\.entry)
+    func last(_ kinds: Set<ActionKind>) -> JournalEntry? {
+      entries.last { kinds.contains($0.action) }
+    }
+    var wire = Fieldreport_V1_CaseDetail()
+    wire.summary = summary(stored)
+    wire.report = reportInfo(stored, journal: journal)
+
+    if let task = c.tasks.last {
+      wire.task = taskInfo(task, of: c, dispatch: last([.dispatch]))
+    }
+    if let assignment = c.assignment {
+      let made = last([.assign, .reassign])
+      wire.assignment = self.assignment(
+        assignment, id: made.map(entryID) ?? "", content: made?.content ?? "",
+        attachments: made?.attachments ?? [], at: made?.at)
+    }
+    if let step = c.previousStep {
+      var previous = Fieldreport_V1_PreviousStep()
+      previous.actor = userRef(step.actor)
+      if let unit = step.actorUnit { previous.actorUnit = unitRef(unit) }
+      previous.action = Fieldreport_V1_JournalAction(step.action)
+      previous.actedAtMs = step.at.millisecondsSince1970
+      previous.content = step.content
+      let source = entries.last {
+        $0.action == step.action && $0.at == step.at && $0.actor == stored.previousStep?.actor
+      }
+      previous.attachments = (source?.attachments ?? []).map { attachment($0, at: step.at) }
+      wire.previousStep = previous
+    }
+    if let result = c.result {
+      var info = Fieldreport_V1_ResultInfo()
+      info.replyText = result.content
+      info.attachments = result.attachments.map { attachment($0, at: result.submittedAt) }
+      info.submittedBy = userRef(result.submittedBy)
+      info.submittedAtMs = result.submittedAt.millisecondsSince1970
+      if let approval = entries.last(where: { $0.action == .approve && $0.at >= result.submittedAt }) {
+        info.approvedBy = userRef(approval.actor)
+        info.approvedAtMs = approval.at.millisecondsSince1970
+      }
+      info.outputProductKind = Fieldreport_V1_OutputProductKind(result.outputProduct?.kind)
+      info.outputProductNumber = result.outputProduct?.number ?? ""
+      wire.result = info
+    }
+    wire.contributions = c.contributions.map { note in
+      var contribution = Fieldreport_V1_Contribution()
+      let source = entries.last {
+        $0.action == .addContribution && $0.actor == note.author && $0.at == note.at
+      }
+      contribution.journalEntryId = source.map(entryID) ?? ""
+      contribution.contributor = userRef(note.author)
+      contribution.content = note.content
+      contribution.attachments = note.attachments.map { attachment($0, at: note.at) }
+      contribution.addedAtMs = note.at.millisecondsSince1970
+      return contribution
+    }
+    if let draft = c.draft, draft.author == viewer.id {
+      var mine = Fieldreport_V1_Draft()
+      mine.content = draft.content
+      mine.attachments = draft.attachments.map { attachment($0, at: draft.at) }
+      mine.outputProductNumber = c.assignment?.outputProduct?.number ?? ""
+      mine.savedAtMs = draft.at.millisecondsSince1970
+      wire.myDraft = mine
+    }
+    if let monitoring = c.monitoring {
+      wire.monitoring = monitoringInfo(monitoring, of: c, entries: entries)
+    }
+    if let rejection = c.rejection {
+      var info = Fieldreport_V1_RejectionInfo()
+      info.reason = Fieldreport_V1_RejectReason(rejection.reason)
+      let source = last([.reject])
+      info.note = source?.content ?? ""
+      if let actor = source?.actor { info.rejectedBy = userRef(actor) }
+      info.rejectedAtMs = rejection.at.millisecondsSince1970
+      wire.rejection = info
+    }
+    if let publication = c.publication {
+      var info = Fieldreport_V1_PublicationInfo()
+      info.scope = publication.publicly ? .everyone : .reporterOnly
+      let source = last([.publish])
+      let text = source?.content ?? ""
+      info.publishedText = text.isEmpty ? (c.result?.content ?? "") : text
+      info.attachments = (source?.attachments ?? []).map { attachment($0, at: publication.at) }
+      if let actor = source?.actor { info.publishedBy = userRef(actor) }
+      info.publishedAtMs = publication.at.millisecondsSince1970
+      wire.publication = info
+    }
+    wire.availableActions = availableActions(stored).map(Fieldreport_V1_JournalAction.init)
+    if [.atUnit, .inProgress, .awaitingApproval, .monitoring].contains(stored.state),
+      let unit = units[stored.currentUnitID], unit.isHandlingUnit
+    {
+      wire.replyTemplate = ReplyLetter.render(for: unit)
+    }
+    return wire
+  }
+
+  /// The unit task (Thông tin công việc).
+  func taskInfo(_ task: UnitTask, of c: Case, dispatch: JournalEntry?) -> Fieldreport_V1_TaskInfo {
+    var wire = Fieldreport_V1_TaskInfo()
+    wire.taskId = task.id.rawValue
+    wire.unit = unitRef(task.unitID)
+    wire.title = c.title
+    wire.taskKind = Fieldreport_V1_TaskKind(task.taskType)
+    let dispatchContent = dispatch?.content ?? ""
+    wire.content = dispatchContent.isEmpty ? c.description : dispatchContent
+    wire.startAtMs = task.start.millisecondsSince1970
+    wire.dueAtMs = task.due.millisecondsSince1970
+    wire.returnDeadlineAtMs =
+      task.receivedAt.adding(milliseconds: policy.returnWindowMilliseconds).millisecondsSince1970
+    let product = c.result?.outputProduct ?? c.assignment?.outputProduct
+    wire.outputProductKind = Fieldreport_V1_OutputProductKind(product?.kind)
+    wire.outputProductNumber = product?.number ?? ""
+    wire.completedAtMs = task.completedAt?.millisecondsSince1970
+    wire.timeliness = Fieldreport_V1_Timeliness(
+      due: task.due, completedAt: task.completedAt, now: now, policy: policy)
+    return wire
+  }
+
+  /// An assignment (Phân công) with the assigning step's content and attachments.
+  func assignment(
+    _ a: FieldReportWorkflow.Assignment, id: String, content: String, attachments: [AttachmentRef],
+    at: Timestamp?
+  ) -> Fieldreport_V1_Assignment {
+    var wire = Fieldreport_V1_Assignment()
+    wire.assignmentId = id
+    wire.mainHandler = userRef(a.mainHandler)
+    wire.coordinators = a.coordinators.map(userRef)
+    wire.followers = a.followers.map(userRef)
+    wire.startAtMs = a.start.millisecondsSince1970
+    wire.dueAtMs = a.due.millisecondsSince1970
+    wire.content = content
+    wire.outputProductKind = Fieldreport_V1_OutputProductKind(a.outputProduct?.kind)
+    wire.outputProductNumber = a.outputProduct?.number ?? ""
+    wire.doNotPublish = a.doNotPublish
+    wire.assignedBy = userRef(a.assignedBy)
+    wire.assignedAtMs = a.assignedAt.millisecondsSince1970
+    wire.attachments = attachments.map { attachment($0, at: at) }
+    return wire
+  }
+
+  /// The monitoring transfer with acknowledgements.
+  func monitoringInfo(
+    _ m: Case.Monitoring, of c: Case, entries: [JournalEntry]
+  ) -> Fieldreport_V1_MonitoringInfo {
+    var wire = Fieldreport_V1_MonitoringInfo()
+    wire.transferredBy = userRef(m.transferredBy)
+    wire.transferredAtMs = m.transferredAt.millisecondsSince1970
+    wire.content =
+      entries.last { $0.action == .transferForMonitoring && $0.at == m.transferredAt }?.content ?? ""
+    if let groupID = m.groupID {
+      if let group = groups[groupID] {
+        wire.groups = [transferGroup(group)]
+      } else {
+        var unknown = Fieldreport_V1_TransferGroup()
+        unknown.groupId = groupID.rawValue
+        wire.groups = [unknown]
+      }
+    }
+    wire.recipients = m.recipients.map { user in
+      var recipient = Fieldreport_V1_MonitoringRecipient()
+      recipient.recipient = userRef(user)
+      if let ack = m.acknowledgements.first(where: { $0.userID == user }) {
+        recipient.acknowledgedAtMs = ack.at.millisecondsSince1970
+        recipient.acknowledgementNote =
+          entries.last { $0.action == .acknowledgeMonitoring && $0.actor == user }?.content ?? ""
+      }
+      return recipient
+    }
+    if c.state == .closed { wire.closedAtMs = c.stepReceivedAt.millisecondsSince1970 }
+    return wire
+  }
+
+  /// A transfer group as embedded in monitoring information.
+  func transferGroup(_ group: TransferGroup) -> Fieldreport_V1_TransferGroup {
+    Fieldreport_V1_TransferGroup(group, users: users, units: units)
+  }
+
+  /// What the viewer may do with the case now (the "Chọn thao tác" choices): the actions the
+  /// state allows, filtered by the viewer's roles and place on the case. The workflow still
+  /// decides each request; this is guidance for the client.
+  func availableActions(_ c: Case) -> [ActionKind] {
+    guard viewer.user.isActive else { return [] }
+    let isIOC = viewer.has(.iocOperator, at: c.iocUnitID)
+    let isLeader = viewer.has(.leader, at: c.currentUnitID)
+    let isMain =
+      c.assignment?.mainHandler == viewer.id
+      && viewer.hasAny(of: [.officer, .leader], at: c.currentUnitID)
+    return CaseWorkflow.allowedActions(in: c.state).filter { kind in
+      switch kind {
+      case .submit: false
+      case .dispatch, .reject, .sendBackToUnit, .publish: isIOC
+      case .returnToIoc:
+        isLeader && (Deadlines.returnDeadline(c, policy: policy).map { now <= $0 } ?? false)
+      case .assign, .reassign, .transferForMonitoring, .closeMonitoring, .approve, .returnToOfficer:
+        isLeader
+      case .saveDraft, .submitResult: isMain
+      case .addContribution: c.assignment?.coordinators.contains(viewer.id) ?? false
+      case .acknowledgeMonitoring: c.monitoring?.pendingRecipients.contains(viewer.id) ?? false
+      }
+    }
+  }
+
+  /// The opaque id of a journal entry: the case id and the entry's sequence.
+  func entryID(_ entry: JournalEntry) -> String {
+    Self.entryID(caseID: entry.caseID, sequence: entry.sequence)
+  }
+
+  /// The opaque id of the `sequence`-th journal entry of a case.
+  static func entryID(caseID: CaseID, sequence: Int64) -> String {
+    "\(caseID.rawValue)#\(sequence)"
+  }
+}

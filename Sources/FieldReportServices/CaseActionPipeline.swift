@@ -1,0 +1,208 @@
+import FieldReportStore
+import FieldReportWorkflow
+import Logging
+import RPCCore
+import WireBridge
+
+/// The result of one action on a case, rendered for its caller.
+struct CaseActionOutcome: Sendable {
+  /// The case after the action (as stored then, for a replay).
+  var summary: Fieldreport_V1_CaseSummary
+  /// The journal entry the action created.
+  var entry: Fieldreport_V1_JournalEntry
+  /// True when this answers a retry of an earlier request with the same idempotency key.
+  var isReplay: Bool
+  /// The stored outcome.
+  var change: CaseChangeResult
+  /// The renderer used (for action-specific extras such as a saved draft).
+  var renderer: CaseRenderer
+}
+
+/// The one path every mutating rpc on an existing case takes:
+///
+/// authenticate → validate the common fields → answer a retried idempotency key with the
+/// first answer (before anything else: a retried step is usually no longer legal) → load the
+/// case (NOT_FOUND when absent or invisible) → resolve attachments → build the action →
+/// load the ``FieldReportWorkflow/Directory`` → ``FieldReportWorkflow/CaseWorkflow/decide(_:by:command:now:policy:directory:)``
+/// → ``FieldReportStore/FieldReportStore/apply(_:expectedVersion:idempotencyKey:)`` → render.
+///
+/// Refusals and store errors map through the foundation's error mapping; workflow field names
+/// are translated into request paths (`due` → `assignment.due_at_ms`).
+struct CaseActionPipeline: Sendable {
+  /// The service environment.
+  let env: ServiceEnvironment
+
+  /// Workflow field names → request paths, shared by every action.
+  static let commonFields: [String: String] = [
+    "content": "common.content",
+    "attachments": "common.attachment_ids",
+    "expectedVersion": "common.expected_version",
+  ]
+
+  /// Runs one action.
+  /// - Parameters:
+  ///   - common: The request's common fields.
+  ///   - context: The call.
+  ///   - kind: The action (checked against an idempotency record found for the key).
+  ///   - fields: Extra workflow-field → request-path translations for this rpc.
+  ///   - makeAction: Builds the workflow action from the stored case and the caller; throws
+  ///     an ``RPCCore/RPCError`` for a bad request field.
+  func run(
+    _ common: Fieldreport_V1_ActionCommon, context: ServerContext, kind: ActionKind,
+    fields: [String: String] = [:],
+    makeAction: (Case, Principal) async throws -> CaseAction
+  ) async throws(RPCError) -> CaseActionOutcome {
+    let logger = env.logger(for: context)
+    do {
+      let principal = try context.principal()
+      let caseID = try Self.validate(common)
+      let key = Self.idempotencyKey(common.idempotencyKey, caller: principal)
+
+      if let key, let earlier = try await env.store.idempotentResult(for: key) {
+        guard earlier.storedCase.id == caseID, earlier.entry.entry.action == kind,
+          earlier.entry.entry.content == common.content
+        else { throw Self.keyReused }
+        return try await render(earlier, principal: principal)
+      }
+
+      guard let current = try await env.store.findCase(id: caseID),
+        CaseVisibility.canSee(current, viewer: principal.actor)
+      else { throw notFound("case \(caseID)") }
+
+      let attachments = try await resolveAttachments(
+        common.attachmentIds, field: "common.attachment_ids", on: current, caller: principal.id,
+        store: env.store)
+      let action = try await makeAction(current, principal)
+      let command = CaseCommand(
+        expectedVersion: common.expectedVersion, action: action, content: common.content,
+        attachments: attachments, notify: common.notifyMobileApp)
+      let directory = try await loadDirectory(for: current, command: command, env: env)
+      let decision = CaseWorkflow.decide(
+        current, by: principal.actor, command: command, now: env.now(), policy: env.policy,
+        directory: directory)
+      let transition: Transition
+      switch decision {
+      case .success(let accepted): transition = accepted
+      case .failure(let refusal):
+        throw Self.translate(refusal, fields: Self.commonFields.merging(fields) { $1 })
+      }
+      let change = try await env.store.apply(
+        transition, expectedVersion: common.expectedVersion, idempotencyKey: key)
+      return try await render(change, principal: principal)
+    } catch {
+      throw rpcError(error, logger: logger)
+    }
+  }
+
+  /// Renders a stored outcome for the caller.
+  func render(_ change: CaseChangeResult, principal: Principal) async throws -> CaseActionOutcome {
+    let renderer = try await CaseRenderer.load(
+      env: env, viewer: principal.actor, cases: [change.storedCase], entries: [change.entry.entry])
+    return CaseActionOutcome(
+      summary: renderer.summary(change.storedCase),
+      entry: renderer.entry(change.entry, of: change.storedCase), isReplay: change.isReplay,
+      change: change, renderer: renderer)
+  }
+
+  /// The error for an idempotency key already used for another request.
+  static let keyReused = RPCError(
+    code: .alreadyExists,
+    message: "This idempotency key was already used for a different request.",
+    details: [.errorInfo(reason: "IDEMPOTENCY_KEY_REUSED", domain: "fieldreport.v1", metadata: Metadata())])
+
+  /// Checks the common fields; returns the case id.
+  static func validate(_ common: Fieldreport_V1_ActionCommon) throws(RPCError) -> CaseID {
+    guard !common.caseId.isEmpty else { throw invalidArgument("common.case_id", "is required") }
+    guard common.caseId.utf8.count <= 64 else {
+      throw invalidArgument("common.case_id", "is longer than 64 bytes")
+    }
+    guard common.expectedVersion >= 1 else {
+      throw invalidArgument("common.expected_version", "must be at least 1")
+    }
+    try validateIdempotencyKey(common.idempotencyKey, field: "common.idempotency_key")
+    guard common.content.utf8.count <= 20_000 else {
+      throw invalidArgument("common.content", "is longer than 20,000 bytes")
+    }
+    guard common.attachmentIds.count <= 20 else {
+      throw invalidArgument("common.attachment_ids", "at most 20 attachments")
+    }
+    return CaseID(common.caseId)
+  }
+
+  /// The caller-scoped idempotency key of a request; nil when the client sent none (the
+  /// request is then not safe to retry).
+  static func idempotencyKey(_ key: String, caller: Principal) -> IdempotencyKey? {
+    key.isEmpty ? nil : IdempotencyKey(scope: caller.id.rawValue, key: key)
+  }
+
+  /// Checks an idempotency key: empty (none), or 1 to 128 bytes of printable ASCII.
+  static func validateIdempotencyKey(_ key: String, field: String) throws(RPCError) {
+    guard !key.isEmpty else { return }
+    guard key.utf8.count <= IdempotencyKey.maximumLength else {
+      throw invalidArgument(field, "is longer than \(IdempotencyKey.maximumLength) bytes")
+    }
+    guard key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+      throw invalidArgument(field, "must be printable ASCII")
+    }
+  }
+
+  /// A refusal as the caller sees it, naming the request field when it is about one.
+  static func translate(_ refusal: WorkflowRefusal, fields: [String: String]) -> RPCError {
+    guard let name = refusal.fieldName else { return RPCError(refusal) }
+    return RPCError(refusal, field: fields[name] ?? snakeCase(name))
+  }
+}
+
+/// Resolves attachment ids (content SHA-256 in hex) into the references an action records:
+/// a reference already on the case keeps its name; a fresh upload takes the name it was
+/// uploaded under.
+/// - Throws: INVALID_ARGUMENT naming the entry (`<field>[i]`) for a malformed or unknown id.
+func resolveAttachments(
+  _ ids: [String], field: String, on current: Case?, caller: UserID, store: any FieldReportStore
+) async throws -> [AttachmentRef] {
+  var known: [String: AttachmentRef] = [:]
+  if let current {
+    var onCase = current.reportAttachments + (current.result?.attachments ?? [])
+    onCase += current.contributions.flatMap(\.attachments)
+    onCase += current.draft?.attachments ?? []
+    for ref in onCase { known[ref.sha256Hex] = ref }
+  }
+  var refs: [AttachmentRef] = []
+  for (index, raw) in ids.enumerated() {
+    let id = raw.lowercased()
+    let path = "\(field)[\(index)]"
+    guard id.utf8.count == 64, HexBytes.decode(id) != nil else {
+      throw invalidArgument(path, "is not an attachment id")
+    }
+    if let ref = known[id] {
+      refs.append(ref)
+      continue
+    }
+    guard let stored = try await store.findAttachment(sha256Hex: id) else {
+      throw invalidArgument(path, "no such attachment; upload it first")
+    }
+    let upload = UploadLedger.shared.upload(sha256Hex: id, preferring: caller)
+    var ref = stored.ref
+    ref.name = upload?.name ?? AttachmentNaming.fallbackName(sha256Hex: id, mediaType: ref.mimeType)
+    refs.append(ref)
+  }
+  return refs
+}
+
+/// Names for attachments whose upload name is no longer known.
+enum AttachmentNaming {
+  /// `tep-<first 12 hex digits>.<extension of the media type>`.
+  static func fallbackName(sha256Hex: String, mediaType: String) -> String {
+    let ext: String =
+      switch mediaType {
+      case "image/jpeg": "jpg"
+      case "image/png": "png"
+      case "image/heic": "heic"
+      case "image/webp": "webp"
+      case "application/pdf": "pdf"
+      case "video/mp4": "mp4"
+      default: "bin"
+      }
+    return "tep-\(sha256Hex.prefix(12)).\(ext)"
+  }
+}

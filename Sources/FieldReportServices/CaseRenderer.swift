@@ -1,0 +1,211 @@
+import FieldReportStore
+import FieldReportWorkflow
+import WireBridge
+
+/// Turns stored cases, journal entries and notifications into wire messages *as one caller
+/// may see them*.
+///
+/// It holds the reference data the messages name (units, users, categories, groups) and the
+/// viewer. Every conversion applies the workflow's redaction (``FieldReportWorkflow/Case/redacted(for:)``,
+/// ``FieldReportWorkflow/JournalEntry/redacted(for:of:)``) itself, so a handler cannot forget
+/// it: the reporter's identity reaches the IOC, the reporter and the submitting account only.
+struct CaseRenderer: Sendable {
+  /// Who the messages are for.
+  let viewer: Actor
+  /// The decision clock (overdue flags, pending/overdue timeliness).
+  var now: Timestamp
+  /// Windows and margins (return window, early margin).
+  let policy: WorkflowPolicy
+  /// Units by id (all of them: there are few).
+  var units: [UnitID: Unit]
+  /// The users the rendered objects name.
+  var users: [UserID: User]
+  /// Categories by id (all of them).
+  var categories: [CategoryID: FieldReportWorkflow.Category]
+  /// Transfer groups the rendered cases used.
+  var groups: [TransferGroupID: TransferGroup]
+
+  /// The label shown instead of a hidden reporter ("Công dân", a citizen).
+  static let citizenLabel = Case.Reporter.anonymous.fullName
+
+  /// Loads what rendering `cases` and `entries` needs.
+  /// - Parameters:
+  ///   - env: The service environment (store, clock, policy).
+  ///   - viewer: The caller.
+  ///   - cases: Cases to be rendered (their people, units and groups are loaded).
+  ///   - entries: Journal entries to be rendered.
+  static func load(
+    env: ServiceEnvironment, viewer: Actor, cases: [Case], entries: [JournalEntry] = []
+  ) async throws -> CaseRenderer {
+    var renderer = try await base(env: env, viewer: viewer)
+    try await renderer.prepare(cases: cases, entries: entries, store: env.store)
+    return renderer
+  }
+
+  /// A renderer with every unit and category loaded, and no people yet.
+  static func base(env: ServiceEnvironment, viewer: Actor) async throws -> CaseRenderer {
+    let store = env.store
+    var renderer = CaseRenderer(
+      viewer: viewer, now: env.now(), policy: env.policy, units: [:], users: [viewer.id: viewer.user],
+      categories: [:], groups: [:])
+    renderer.units = Dictionary(
+      try await store.units().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    renderer.categories = Dictionary(
+      try await store.categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    return renderer
+  }
+
+  /// Loads the people and groups `cases` and `entries` name that are not loaded yet.
+  mutating func prepare(cases: [Case], entries: [JournalEntry], store: any FieldReportStore) async throws {
+    var people: Set<UserID> = []
+    for c in cases {
+      people.formUnion(Self.people(in: c))
+      if let group = c.monitoring?.groupID, groups[group] == nil,
+        let found = try await store.findTransferGroup(id: group)
+      {
+        groups[group] = found
+        people.formUnion(found.memberIDs)
+      }
+    }
+    for entry in entries { people.formUnion(Self.people(in: entry)) }
+    people.remove(CaseVisibility.hiddenUserID)
+    for id in people where users[id] == nil {
+      if let account = try await store.findUser(id: id) { users[id] = account.user }
+    }
+  }
+
+  /// Everyone a case names.
+  static func people(in c: Case) -> Set<UserID> {
+    var ids: Set<UserID> = [c.submittedBy]
+    ids.formUnion(c.holder.userIDs)
+    if let assignment = c.assignment {
+      ids.formUnion(assignment.participants)
+      ids.insert(assignment.assignedBy)
+    }
+    if let result = c.result { ids.insert(result.submittedBy) }
+    if let draft = c.draft { ids.insert(draft.author) }
+    ids.formUnion(c.contributions.map(\.author))
+    if let monitoring = c.monitoring {
+      ids.formUnion(monitoring.recipients)
+      ids.insert(monitoring.transferredBy)
+    }
+    if let step = c.previousStep { ids.insert(step.actor) }
+    return ids
+  }
+
+  /// Everyone a journal entry names.
+  static func people(in entry: JournalEntry) -> Set<UserID> {
+    var ids: Set<UserID> = [entry.actor]
+    ids.formUnion(entry.toHolder.userIDs)
+    switch entry.event {
+    case .dispatched(_, let leader?, _): ids.insert(leader)
+    case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
+    case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
+    case .resultSubmitted(let next?, _): ids.insert(next)
+    case .returnedToOfficer(let officer): ids.insert(officer)
+    case .sentBackToUnit(let handler): ids.insert(handler)
+    default: break
+    }
+    return ids
+  }
+
+  // MARK: References
+
+  /// A reference to a unit (its name and kind when known).
+  func unitRef(_ id: UnitID) -> Fieldreport_V1_UnitRef {
+    if let unit = units[id] { return Fieldreport_V1_UnitRef(unit) }
+    var ref = Fieldreport_V1_UnitRef()
+    ref.unitId = id.rawValue
+    return ref
+  }
+
+  /// A reference to a user; the hidden reporter account becomes "Công dân" with no id.
+  func userRef(_ id: UserID) -> Fieldreport_V1_UserRef {
+    var ref = Fieldreport_V1_UserRef()
+    if id == CaseVisibility.hiddenUserID {
+      ref.fullName = Self.citizenLabel
+      return ref
+    }
+    ref.userId = id.rawValue
+    ref.fullName = users[id]?.fullName ?? ""
+    return ref
+  }
+
+  /// Who holds a case (Đang XL).
+  func handlerRef(_ holder: Holder) -> Fieldreport_V1_HandlerRef {
+    var ref = Fieldreport_V1_HandlerRef()
+    switch holder {
+    case .unit(let unit):
+      ref.unit = unitRef(unit)
+    case .person(let user, let unit):
+      ref.unit = unitRef(unit)
+      ref.user = userRef(user)
+    case .recipients(let users, let unit):
+      ref.unit = unitRef(unit)
+      ref.pendingRecipients = users.map(userRef)
+    case .nobody:
+      break
+    }
+    return ref
+  }
+
+  /// A category as the wire shows it.
+  func category(_ id: CategoryID) -> Fieldreport_V1_Category {
+    if let known = categories[id] { return Fieldreport_V1_Category(known) }
+    var wire = Fieldreport_V1_Category()
+    wire.categoryId = id.rawValue
+    return wire
+  }
+
+  /// An attachment reference; its id is the content's SHA-256 in hex (the store keeps each
+  /// content once by hash).
+  func attachment(_ ref: AttachmentRef, at: Timestamp? = nil) -> Fieldreport_V1_AttachmentRef {
+    var wire = Fieldreport_V1_AttachmentRef()
+    wire.attachmentId = ref.sha256Hex
+    wire.fileName = ref.name
+    wire.mediaType = ref.mimeType
+    wire.sizeBytes = ref.size
+    wire.sha256 = HexBytes.decode(ref.sha256Hex) ?? []
+    wire.uploadedAtMs = at?.millisecondsSince1970 ?? 0
+    return wire
+  }
+}
+
+/// Lowercase hexadecimal ↔ bytes.
+enum HexBytes {
+  /// The bytes of an even-length hexadecimal string, or nil if it is not one.
+  static func decode(_ hex: String) -> [UInt8]? {
+    let digits = Array(hex.utf8)
+    guard digits.count.isMultiple(of: 2) else { return nil }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(digits.count / 2)
+    var index = 0
+    while index < digits.count {
+      guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+      bytes.append(high << 4 | low)
+      index += 2
+    }
+    return bytes
+  }
+
+  /// Lowercase hexadecimal of `bytes`.
+  static func encode(_ bytes: [UInt8]) -> String {
+    let alphabet = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+      out.append(alphabet[Int(byte >> 4)])
+      out.append(alphabet[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  private static func value(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+    default: nil
+    }
+  }
+}
