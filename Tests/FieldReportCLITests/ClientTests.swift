@@ -6,7 +6,7 @@ import Testing
 @Suite("FieldReportClient")
 struct ClientTests {
   @Test("server addresses parse", arguments: [
-    ("127.0.0.1:7430", "127.0.0.1", 7430), ("example.org", "example.org", ServerAddress.defaultPort),
+    ("127.0.0.1:7443", "127.0.0.1", 7443), ("example.org", "example.org", ServerAddress.defaultPort),
     ("[::1]:9000", "::1", 9000), ("::1", "::1", ServerAddress.defaultPort), (" host:1 ", "host", 1),
   ])
   func addresses(text: String, host: String, port: Int) throws {

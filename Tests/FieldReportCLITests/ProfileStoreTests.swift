@@ -18,7 +18,7 @@ struct ProfileStoreTests {
     try withTemporaryDirectory { root in
       let store = try ProfileStore(environment: ["XDG_CONFIG_HOME": root])
       #expect(try store.load("default") == nil)
-      let profile = Profile(server: "127.0.0.1:7430", sessionToken: "secret", username: "quan.tm", fullName: "Trần Minh Quân", expiresAtMs: 42)
+      let profile = Profile(server: "127.0.0.1:7443", sessionToken: "secret", username: "quan.tm", fullName: "Trần Minh Quân", expiresAtMs: 42)
       try store.save(profile, as: "default")
       #expect(try store.load("default") == profile)
       let attributes = try FileManager.default.attributesOfItem(atPath: store.path(of: "default"))
