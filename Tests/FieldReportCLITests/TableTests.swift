@@ -1,3 +1,4 @@
+import Foundation
 import FieldReportClient
 import Testing
 @testable import FieldReportCLI
@@ -75,5 +76,25 @@ struct TableTests {
     list.add("Content", "line 1\nline 2")
     list.addIfPresent("Empty", "")
     #expect(list.render() == "Title:   A\nContent: line 1\n         line 2")
+  }
+}
+
+@Suite("Reply letter")
+struct ReplyLetterTests {
+  static let template = "Kính gửi: Quý Ông/Bà.\nVấn đề quý Ông/Bà phản ánh, UBND Xã Đồng Lộc xin thông báo kết quả như sau:\n....Nội dung thực hiện....\nChân thành cảm ơn quý Ông/Bà.\nTrân trọng."
+
+  @Test("the body replaces the placeholder line, whatever its dots")
+  func replaces() {
+    let letter = ReplyLetter.fill(template: Self.template, body: "Đã xử lý.")
+    #expect(letter == "Kính gửi: Quý Ông/Bà.\nVấn đề quý Ông/Bà phản ánh, UBND Xã Đồng Lộc xin thông báo kết quả như sau:\nĐã xử lý.\nChân thành cảm ơn quý Ông/Bà.\nTrân trọng.")
+    let ellipsis = Self.template.replacingOccurrences(of: "....Nội dung thực hiện....", with: "…Nội dung thực hiện…")
+    #expect(ReplyLetter.fill(template: ellipsis, body: "Đã xử lý.") == letter)
+  }
+
+  @Test("without a placeholder the body goes before the closing, or last")
+  func inserts() {
+    #expect(ReplyLetter.fill(template: "A\nChân thành cảm ơn.", body: "B") == "A\nB\nChân thành cảm ơn.")
+    #expect(ReplyLetter.fill(template: "A", body: "B") == "A\nB")
+    #expect(ReplyLetter.fill(template: "", body: "B") == "B")
   }
 }
