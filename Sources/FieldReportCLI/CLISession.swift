@@ -142,9 +142,9 @@ enum CaseReference {
 
 /// JSON output for scripts: the proto3 JSON form, pretty-printed.
 enum JSONOutput {
-  static func encode<Value: Encodable>(_ value: Value) throws(CLIError) -> String {
+  static func encode<Value: Encodable>(_ value: Value, compact: Bool = false) throws(CLIError) -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.outputFormatting = compact ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     do {
       return String(decoding: try encoder.encode(value), as: UTF8.self)
     } catch {

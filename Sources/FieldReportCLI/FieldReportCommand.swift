@@ -9,7 +9,7 @@ struct FieldReportCommand: AsyncParsableCommand {
     discussion: """
       Log in once (fieldreport login --server HOST:PORT USERNAME): the server and the session token are kept in a profile, $XDG_CONFIG_HOME/fieldreport/profiles/<profile>.json (default ~/.config/fieldreport/profiles/default.json, mode 0600). Choose a profile with --profile or $FIELDREPORT_PROFILE; override with --server, --token, --api-key or $FIELDREPORT_SERVER, $FIELDREPORT_TOKEN, $FIELDREPORT_API_KEY.
 
-      Cases are named by id or by report code (060326001); units by id, code or name; people by id, username or name (diacritics optional). Times are Asia/Ho_Chi_Minh: 2026-03-10, 2026-03-10T17:00, 10/03/2026 17:00, +3d, +12h, or Unix milliseconds.
+      Cases are named by id or by report code (060326001); units by id, code or name; people by id, username or name (diacritics optional). Times are Asia/Ho_Chi_Minh: 2026-03-10, 2026-03-10T17:00, 10/03/2026 17:00, +3d, +12h (a negative one needs '=': --from=-7d), or Unix milliseconds.
 
       Every command prints a table, or the answer as proto3 JSON with --json; --request-json / --request-file take the whole request in proto3 JSON (flags override its fields); --dry-run prints the request instead of sending it.
 

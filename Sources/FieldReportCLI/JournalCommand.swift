@@ -70,7 +70,7 @@ extension JournalCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
     @Option(name: .customLong("after"), help: "Resume after this cursor.") var afterCursor: String?
-    @Option(help: "Start at this time (date, time, -Nd, Unix ms).") var since: String?
+    @Option(help: "Start at this time (date, time, Unix ms, or relative with '=': --since=-1d).") var since: String?
     @Option(name: .customLong("case"), help: "Only this case (id or report code).") var caseReference: String?
     @Option(help: "Only this unit (id, code or name).") var unit: String?
     @Option(name: .customLong("action"), help: "Only these actions, repeatable (dispatch, approve, …).") var actions: [Fieldreport_V1_JournalAction] = []
@@ -103,7 +103,7 @@ extension JournalCommand {
           try await session.client.journal.watchEvents(request, options: options) { response in
             switch response.payload {
             case .caseEvent(let event)?:
-              if session.json { try session.printJSON(response) } else {
+              if session.json { session.print(try JSONOutput.encode(response, compact: true)) } else {
                 session.print("[\(response.cursor)] " + Render.summaryLine(event.caseSummary) + " ← " +
                   (event.entry.map { "\($0.action.shortName) by \(Render.user($0.actor))" } ?? ""))
               }
@@ -111,7 +111,7 @@ extension JournalCommand {
               if let limit, counter.count >= limit { throw StopWatching() }
             case .heartbeat(let heartbeat)?:
               if command.showHeartbeats {
-                if session.json { try session.printJSON(response) } else { session.print("[\(response.cursor)] heartbeat \(Render.time(heartbeat.serverTimeMs))") }
+                if session.json { session.print(try JSONOutput.encode(response, compact: true)) } else { session.print("[\(response.cursor)] heartbeat \(Render.time(heartbeat.serverTimeMs))") }
               }
             case nil:
               break
