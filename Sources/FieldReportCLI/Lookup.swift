@@ -43,6 +43,18 @@ extension CLISession {
     }
     if let user = users.first(where: { Self.fold($0.fullName) == Self.fold(reference) }) { return user.userId }
     if users.count == 1 { return users[0].userId }
+    if users.isEmpty {
+      // The search matches names; an exact username or id is found among everyone visible.
+      var everyone = Fieldreport_V1_SearchUsersRequest()
+      everyone.pageSize = 200
+      repeat {
+        let page = try await self.client.identity.searchUsers(everyone)
+        if let user = page.users.first(where: { $0.userId == reference || $0.username.lowercased() == reference.lowercased() }) {
+          return user.userId
+        }
+        everyone.pageToken = page.nextPageToken
+      } while !everyone.pageToken.isEmpty
+    }
     if users.count > 1 {
       throw CLIError.usage("'\(reference)' matches several people: " + users.map { "\($0.fullName) (\($0.username))" }.joined(separator: ", "))
     }
