@@ -22,6 +22,9 @@ let package = Package(
     // MARK: services products
     .library(name: "FieldReportServices", targets: ["FieldReportServices"]),
     .executable(name: "fieldreport-server", targets: ["FieldReportServer"]),
+    // MARK: FieldReportClient and the fieldreport CLI products
+    .library(name: "FieldReportClient", targets: ["FieldReportClient"]),
+    .executable(name: "fieldreport", targets: ["FieldReportCLI"]),
   ],
   dependencies: [
     // MARK: RPC runtime dependencies
@@ -34,6 +37,7 @@ let package = Package(
     // MARK: services dependencies (fieldreport-server)
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    // MARK: FieldReportClient and the fieldreport CLI dependencies (swift-argument-parser, above)
   ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
@@ -190,6 +194,31 @@ let package = Package(
         "FieldReportStore",
         .product(name: "Logging", package: "swift-log"),
       ]
+    ),
+    // MARK: FieldReportClient and the fieldreport CLI
+    .target(
+      name: "FieldReportClient",
+      dependencies: [
+        "FieldReportAPI",
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "FieldReportCLI",
+      dependencies: [
+        "FieldReportClient",
+        // The demo province's names and ids (DemoProvince) live in one place, the services module.
+        "FieldReportServices",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(
+      name: "FieldReportCLITests",
+      dependencies: ["FieldReportCLI", "FieldReportClient"]
     ),
   ],
   swiftLanguageModes: [.v6]

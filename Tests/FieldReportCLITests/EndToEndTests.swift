@@ -1,0 +1,158 @@
+import FieldReportClient
+import Foundation
+import Testing
+@testable import FieldReportCLI
+
+/// The `fieldreport` binary as a subprocess against a real `fieldreport-server --demo`
+/// subprocess on a free loopback port with a temporary SQLite file.
+@Suite("fieldreport against a live server", .serialized, .timeLimit(.minutes(2)))
+struct EndToEndTests {
+  @Test("login, submit, inbox as a table and as JSON, refusals with their exit codes")
+  func loginSubmitInbox() async throws {
+    try await withTemporaryDirectory { folder in
+      let server = try await DemoServer.start(in: folder)
+      defer { server.stop() }
+      let cli = try CLIRunner(folder: folder)
+      let password = DemoServer.demoPassword + "\n"
+
+      // The IOC operator logs in; the profile holds the server and token, mode 0600.
+      var result = try cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: password)
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stdout.contains("Trần Minh Quân"))
+      let profilePath = cli.configHome + "/fieldreport/profiles/default.json"
+      let profile = try JSONDecoder().decode(Profile.self, from: Data(contentsOf: URL(fileURLWithPath: profilePath)))
+      #expect(profile.server == server.address)
+      #expect(profile.sessionToken?.isEmpty == false)
+      let mode = try FileManager.default.attributesOfItem(atPath: profilePath)[.posixPermissions] as? NSNumber
+      #expect(mode?.intValue == 0o600)
+
+      // A wrong password is UNAUTHENTICATED: exit 26, status and message on stderr.
+      result = try cli.run(["login", "--server", server.address, "--profile", "bad", "quan.tm", "--password-stdin"], stdin: "sai-mat-khau\n")
+      #expect(result.status == 26, "\(result)")
+      #expect(result.stderr.contains("UNAUTHENTICATED"))
+
+      // The platform submits with its API key, from a profile of its own.
+      result = try cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
+      #expect(result.status == 0, "\(result)")
+      result = try cli.run([
+        "case", "submit", "--profile", "platform", "--title", "Làm việc gây ồn ào tại 81 Ngô Quyền",
+        "--content", "Ồn ào sau 22 giờ", "--category", "Trật tự công cộng", "--address", "81 Ngô Quyền",
+        "--reporter-name", "Nguyễn Văn An", "--reporter-phone", "0912345678", "--json",
+      ])
+      #expect(result.status == 0, "\(result)")
+      let submitted = try JSONDecoder().decode(Fieldreport_V1_SubmitReportResponse.self, from: Data(result.stdout.utf8))
+      let code = try #require(submitted.caseSummary?.reportCode)
+      #expect(CaseReference.isReportCode(code))
+      #expect(submitted.caseSummary?.state == .received)
+
+      // The whole request as proto3 JSON reaches every field.
+      result = try cli.run([
+        "case", "submit", "--profile", "platform", "--request-json",
+        #"{"title":"Gây mất trật tự Công cộng","content":"Tụ tập","categoryId":"TRAT-TU-CONG-CONG","reporterAllowsPublic":true,"reporter":{"fullName":"Nguyễn Văn An","phone":"0912345678"},"location":{"latitude":18.34,"longitude":105.9}}"#,
+      ])
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stdout.contains("received (version 1)"))
+
+      // The IOC's inbox: the source's columns; the IOC sees the reporter as the sender.
+      result = try cli.run(["inbox"])
+      #expect(result.status == 0, "\(result)")
+      let lines = result.stdout.split(separator: "\n").map(String.init)
+      let header = try #require(lines.first)
+      for column in ["No.", "Title", "Sender", "Current handler", "From", "To"] { #expect(header.contains(column)) }
+      let row = try #require(lines.first { $0.contains(code) })
+      #expect(row.contains("Làm việc gây ồn ào tại 81 Ngô Quyền"))
+      #expect(row.contains("Nguyễn Văn An"))
+      #expect(row.contains("Trung tâm IOC"))
+
+      // --json prints the response for scripts.
+      result = try cli.run(["case", "list", "--json", "--state", "received"])
+      #expect(result.status == 0, "\(result)")
+      let listed = try JSONDecoder().decode(Fieldreport_V1_ListCasesResponse.self, from: Data(result.stdout.utf8))
+      #expect(listed.cases.contains { $0.reportCode == code && $0.title == "Làm việc gây ồn ào tại 81 Ngô Quyền" })
+
+      // Dispatch by report code and unit name; a second dispatch is FAILED_PRECONDITION (19).
+      result = try cli.run(["case", "dispatch", code, "--unit", "UBND Xã Đồng Lộc", "--content", "Đề nghị xử lý"])
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stdout.contains("at-unit (version 2)"))
+      result = try cli.run(["case", "dispatch", code, "--unit", "UBND-DONGLOC"])
+      #expect(result.status == 19, "\(result)")
+      #expect(result.stderr.contains("FAILED_PRECONDITION"))
+
+      // The commune leader's inbox never shows the reporter: the sender is "Công dân".
+      result = try cli.run(["login", "--profile", "duong", "--server", server.address, "-u", "duong.lv"],
+                           environment: ["FIELDREPORT_PASSWORD": DemoServer.demoPassword])
+      #expect(result.status == 0, "\(result)")
+      result = try cli.run(["inbox", "--profile", "duong"])
+      let leaderRow = try #require(result.stdout.split(separator: "\n").first { $0.contains(code) })
+      #expect(leaderRow.contains("Công dân"))
+      #expect(!leaderRow.contains("Nguyễn Văn An"))
+
+      // Unknown case: NOT_FOUND (15); a bad field: INVALID_ARGUMENT (13) with the field named.
+      result = try cli.run(["case", "get", "010126999"])
+      #expect(result.status == 15, "\(result)")
+      #expect(result.stderr.contains("NOT_FOUND"))
+      result = try cli.run(["case", "submit", "--profile", "platform", "--title", "", "--content", "x", "--category", "MOI-TRUONG",
+                            "--reporter-name", "A"])
+      #expect(result.status == 13, "\(result)")
+      #expect(result.stderr.contains("INVALID_ARGUMENT"))
+      #expect(result.stderr.contains("field "))
+
+      // A leader of the commune cannot dispatch: PERMISSION_DENIED (17).
+      var submittedAgain = try cli.run(["case", "submit", "--profile", "platform", "--title", "Rác thải", "--content", "Rác",
+                                        "--category", "MOI-TRUONG", "--reporter-name", "A", "--json"])
+      let other = try JSONDecoder().decode(Fieldreport_V1_SubmitReportResponse.self, from: Data(submittedAgain.stdout.utf8))
+      submittedAgain = try cli.run(["case", "dispatch", other.caseSummary?.caseId ?? "", "--expected-version", "1",
+                                    "--unit", "UBND-DONGLOC", "--profile", "duong"])
+      #expect([15, 17].contains(submittedAgain.status), "\(submittedAgain)")
+
+      // After logout the profile has no token and the server refuses: UNAUTHENTICATED (26).
+      result = try cli.run(["logout"])
+      #expect(result.status == 0, "\(result)")
+      result = try cli.run(["whoami", "--token", profile.sessionToken ?? ""])
+      #expect(result.status == 26, "\(result)")
+      result = try cli.run(["inbox"])
+      #expect(result.status == 26, "\(result)")
+
+      // No server there: UNAVAILABLE (24).
+      result = try cli.run(["whoami", "--server", "127.0.0.1:1", "--timeout", "5"])
+      #expect(result.status == 24, "\(result)")
+    }
+  }
+
+  @Test("fieldreport demo drives the four worked examples and a role registration, and can run again")
+  func demo() async throws {
+    try await withTemporaryDirectory { folder in
+      let server = try await DemoServer.start(in: folder)
+      defer { server.stop() }
+      let cli = try CLIRunner(folder: folder)
+      var result = try cli.run(
+        ["demo", "--server", server.address, "--platform-api-key", server.platformAPIKey],
+        environment: ["FIELDREPORT_DEMO_PASSWORD": DemoServer.demoPassword])
+      #expect(result.status == 0, "\(result)")
+      for text in [
+        "Làm việc gây ồn ào tại 81 Ngô Quyền", "Gây mất trật tự Công cộng", "Buôn bán hàng rong tại 99 Bùi Thị Xuân",
+        "An toàn mùa mưa bão", "Lê Văn Đường (UBND Xã Đồng Lộc): assign (Phân công) to Lê Đại Thắng",
+        "Nguyễn Thị Hà (Sở Khoa học và Công nghệ): return to the officer", "role approved",
+      ] {
+        #expect(result.stdout.contains(text), "missing \(text)")
+      }
+      let finalRows = result.stdout.split(separator: "\n").suffix(4).map(String.init)
+      #expect(finalRows[0].hasSuffix("at-unit"))
+      #expect(finalRows[1].hasSuffix("published"))
+      #expect(finalRows[2].hasSuffix("resolved"))
+      #expect(finalRows[3].hasSuffix("closed"))
+
+      // Again, as JSON, without the platform key (the IOC operator submits): new cases, same ends.
+      result = try cli.run(["demo", "--server", server.address, "--json", "--password", DemoServer.demoPassword])
+      #expect(result.status == 0, "\(result)")
+      struct Outcome: Decodable { let reportCode: String; let state: Fieldreport_V1_CaseState }
+      let outcomes = try JSONDecoder().decode([Outcome].self, from: Data(result.stdout.utf8))
+      #expect(outcomes.map(\.state) == [.atUnit, .published, .resolved, .closed])
+
+      // A wrong demo password stops at the first login with a clear message.
+      result = try cli.run(["demo", "--server", server.address, "--password", "sai"])
+      #expect(result.status != 0)
+      #expect(result.stderr.contains("demo password"))
+    }
+  }
+}
