@@ -21,6 +21,9 @@ let package = Package(
     .library(name: "FieldReportStore", targets: ["FieldReportStore"]),
     // MARK: services products
     .library(name: "FieldReportServices", targets: ["FieldReportServices"]),
+    // MARK: FieldReportClient and the fieldreport CLI products
+    .library(name: "FieldReportClient", targets: ["FieldReportClient"]),
+    .executable(name: "fieldreport", targets: ["FieldReportCLI"]),
   ],
   dependencies: [
     // MARK: RPC runtime dependencies
@@ -30,6 +33,8 @@ let package = Package(
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     // MARK: store dependencies
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // MARK: FieldReportClient and the fieldreport CLI dependencies
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
@@ -173,6 +178,31 @@ let package = Package(
         "FieldReportStore",
         .product(name: "Logging", package: "swift-log"),
       ]
+    ),
+    // MARK: FieldReportClient and the fieldreport CLI
+    .target(
+      name: "FieldReportClient",
+      dependencies: [
+        "FieldReportAPI",
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "FieldReportCLI",
+      dependencies: [
+        "FieldReportClient",
+        // The demo province's names and ids (DemoProvince) live in one place, the services module.
+        "FieldReportServices",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(
+      name: "FieldReportCLITests",
+      dependencies: ["FieldReportCLI", "FieldReportClient"]
     ),
   ],
   swiftLanguageModes: [.v6]
