@@ -24,6 +24,8 @@ let package = Package(
     // MARK: FieldReportClient and the fieldreport CLI products
     .library(name: "FieldReportClient", targets: ["FieldReportClient"]),
     .executable(name: "fieldreport", targets: ["FieldReportCLI"]),
+    // MARK: FieldReportLoadGen products
+    .executable(name: "fieldreport-loadgen", targets: ["FieldReportLoadGen"]),
   ],
   dependencies: [
     // MARK: RPC runtime dependencies
@@ -203,6 +205,16 @@ let package = Package(
     .testTarget(
       name: "FieldReportCLITests",
       dependencies: ["FieldReportCLI", "FieldReportClient"]
+    ),
+
+    // MARK: FieldReportLoadGen (fieldreport-loadgen: end-to-end load against a loopback server)
+    .executableTarget(
+      name: "FieldReportLoadGen",
+      dependencies: [
+        "FieldReportClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

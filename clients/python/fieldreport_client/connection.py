@@ -248,15 +248,25 @@ class Connection:
     def calls_in_flight(self) -> int:
         return len(self._calls)
 
-    def start_call(self, method_path: str, request: bytes, metadata: Metadata = (), timeout: float | None = None) -> Call:
+    def start_call(
+        self,
+        method_path: str,
+        request: bytes,
+        metadata: Metadata = (),
+        timeout: float | None = None,
+        *,
+        check_metadata: bool = True,
+    ) -> Call:
         """Sends HEADERS and the request MESSAGE (END_STREAM) of a new call.
 
         ``timeout`` is in seconds (None: no deadline). Raises :class:`RpcError` for a call
         this client refuses locally (bad metadata, a request over the server's limit) and
         :class:`ConnectionUnusable` when this connection takes no new calls.
+        ``check_metadata=False`` sends even invalid keys (to test a server's checks).
         """
         metadata = list(metadata)
-        validate_metadata(metadata)
+        if check_metadata:
+            validate_metadata(metadata)
         if len(request) > self.settings.max_frame_size:
             raise RpcError(
                 StatusCode.RESOURCE_EXHAUSTED,
