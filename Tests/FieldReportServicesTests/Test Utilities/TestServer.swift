@@ -1,0 +1,149 @@
+import FieldReportAPI
+import FieldReportServices
+import FieldReportStore
+import FieldReportWorkflow
+import Foundation
+import Logging
+import RPCCore
+import RPCNIO
+import Synchronization
+import WireBridge
+
+/// A settable clock for tests (sessions expire, rate-limit windows pass).
+final class TestClock: Sendable {
+  private let value: Mutex<Int64>
+
+  /// Starts at 9:00 on 6 March 2026, Asia/Ho_Chi_Minh (the source's day).
+  init(_ start: Int64 = 1_772_762_400_000) { self.value = Mutex(start) }
+
+  var now: Timestamp { Timestamp(millisecondsSince1970: self.value.withLock { $0 }) }
+
+  func advance(milliseconds: Int64) { self.value.withLock { $0 += milliseconds } }
+
+  var closure: @Sendable () -> Timestamp { { self.now } }
+}
+
+/// The services over a real SQLite file in a temporary folder, seeded with the demo province
+/// and the first-run admin; reachable in-process (fast) or over a real loopback socket.
+struct TestServer {
+  /// The password of every seeded person, the admin included.
+  static let password = "mat-khau-demo-2026"
+  static let logger = Logger(label: "services-tests") { _ in SwiftLogNoOpLogHandler() }
+
+  let directory: URL
+  let store: SQLiteFieldReportStore
+  let env: ServiceEnvironment
+  let router: RPCRouter
+  let clock: TestClock
+  /// The seeded platform service account's API key.
+  let platformKey: String
+
+  /// Creates the store, seeds it and builds the router.
+  /// - Parameter limits: Service limits; the password hashing is always the fast test one.
+  static func make(limits: ServiceLimits = ServiceLimits()) async throws -> TestServer {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("fieldreport-services-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let store = try await SQLiteFieldReportStore(path: directory.appendingPathComponent("test.sqlite").path)
+    var limits = limits
+    limits.passwordHashing = .fastForTesting
+    let clock = TestClock()
+    let env = ServiceEnvironment(store: store, now: clock.closure, logger: Self.logger, limits: limits)
+    let loaded = try await DemoProvince.load(
+      into: store, password: Self.password, hashing: limits.passwordHashing, now: clock.now)
+    _ = try await SystemAdminBootstrap.ensureSystemAdmin(
+      store: store, password: Self.password, hashing: limits.passwordHashing, now: clock.now)
+    let (router, _) = ServiceRouter.make(env: env, services: allServices(env: env))
+    return TestServer(
+      directory: directory, store: store, env: env, router: router, clock: clock,
+      platformKey: loaded.platformAPIKey ?? "")
+  }
+
+  /// Every service under test.
+  static func allServices(env: ServiceEnvironment) -> [any RPCService] {
+    ServiceRouter.allServices(env: env)
+  }
+
+  /// An in-process transport (no sockets), with `peer` as the caller's address.
+  func inProcess(peer: String = "[IPv4]127.0.0.1:40000") -> InProcessTransport {
+    InProcessTransport(router: self.router, peer: peer)
+  }
+
+  /// Runs `body` with a real server on 127.0.0.1 (port 0) and a connected client.
+  func withLiveServer<R>(_ body: (RPCClient) async throws -> R) async throws -> R {
+    let server = RPCServer(
+      router: self.router,
+      configuration: .init(host: "127.0.0.1", port: 0, drainGracePeriod: .seconds(5)),
+      fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: Self.logger)
+    let address = try await server.start()
+    let client = RPCClient(configuration: .init(host: "127.0.0.1", port: address.port ?? 0), logger: Self.logger)
+    do {
+      let result = try await body(client)
+      await client.close()
+      await server.shutdown(gracePeriod: .seconds(1))
+      return result
+    } catch {
+      await client.close()
+      await server.shutdown(gracePeriod: .seconds(1))
+      throw error
+    }
+  }
+
+  /// Logs in with a username and the seeded password; returns call options carrying the token.
+  func login(_ username: String, over transport: any ClientTransport) async throws -> CallOptions {
+    var request = Fieldreport_V1_LoginRequest()
+    request.username = username
+    request.password = Self.password
+    let response = try await Fieldreport_V1_IdentityServiceClient(transport).login(request)
+    return Self.bearer(response.sessionToken)
+  }
+
+  /// Logs in as a demo person.
+  func login(_ person: DemoProvince.Person, over transport: any ClientTransport) async throws -> CallOptions {
+    try await self.login(person.username, over: transport)
+  }
+
+  /// Call options with a session token.
+  static func bearer(_ token: String) -> CallOptions {
+    CallOptions(metadata: ["authorization": .text("Bearer \(token)")])
+  }
+
+  /// Call options with an API key.
+  static func apiKey(_ key: String) -> CallOptions {
+    CallOptions(metadata: ["authorization": .text("ApiKey \(key)")])
+  }
+
+  /// The platform's call options.
+  var platform: CallOptions { Self.apiKey(self.platformKey) }
+
+  /// Closes the store and removes the folder.
+  func close() async {
+    await self.store.close()
+    try? FileManager.default.removeItem(at: self.directory)
+  }
+
+  /// Runs `body` with a fresh server, closing it afterwards.
+  static func with<R>(
+    limits: ServiceLimits = ServiceLimits(), _ body: (TestServer) async throws -> R
+  ) async throws -> R {
+    let server = try await Self.make(limits: limits)
+    do {
+      let result = try await body(server)
+      await server.close()
+      return result
+    } catch {
+      await server.close()
+      throw error
+    }
+  }
+}
+
+/// The status code of a failed call, or nil if it succeeded.
+func statusCode<T>(_ body: () async throws(RPCError) -> T) async -> StatusCode? {
+  do {
+    _ = try await body()
+    return nil
+  } catch {
+    return error.code
+  }
+}
