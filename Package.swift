@@ -21,6 +21,7 @@ let package = Package(
     .library(name: "FieldReportStore", targets: ["FieldReportStore"]),
     // MARK: services products
     .library(name: "FieldReportServices", targets: ["FieldReportServices"]),
+    .executable(name: "fieldreport-server", targets: ["FieldReportServer"]),
     // MARK: FieldReportClient and the fieldreport CLI products
     .library(name: "FieldReportClient", targets: ["FieldReportClient"]),
     .executable(name: "fieldreport", targets: ["FieldReportCLI"]),
@@ -35,8 +36,10 @@ let package = Package(
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     // MARK: store dependencies
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-    // MARK: FieldReportClient and the fieldreport CLI dependencies
+    // MARK: services dependencies (fieldreport-server)
+    // (swift-argument-parser is also used by the fieldreport CLI and fieldreport-loadgen)
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
@@ -166,6 +169,19 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "_CryptoExtras", package: "swift-crypto"),
+      ]
+    ),
+    .executableTarget(
+      name: "FieldReportServer",
+      dependencies: [
+        "FieldReportServices",
+        "FieldReportStore",
+        "FieldReportWorkflow",
+        "RPCCore",
+        "RPCNIO",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
     .testTarget(

@@ -138,12 +138,24 @@ struct TestServer {
   }
 }
 
-/// The status code of a failed call, or nil if it succeeded.
-func statusCode<T>(_ body: () async throws(RPCError) -> T) async -> StatusCode? {
+/// The status code of a failed call, or nil if it succeeded (`.unknown` for a non-RPC error).
+func statusCode<T>(_ body: () async throws -> T) async -> StatusCode? {
+  do {
+    _ = try await body()
+    return nil
+  } catch let error as RPCError {
+    return error.code
+  } catch {
+    return .unknown
+  }
+}
+
+/// The error of a failed call, or nil if it succeeded or failed with a non-RPC error.
+func rpcFailure<T>(_ body: () async throws -> T) async -> RPCError? {
   do {
     _ = try await body()
     return nil
   } catch {
-    return error.code
+    return error as? RPCError
   }
 }

@@ -1,0 +1,191 @@
+import ArgumentParser
+import FieldReportServices
+import FieldReportStore
+import FieldReportWorkflow
+import Foundation
+import Logging
+import RPCCore
+import RPCNIO
+import ServiceLifecycle
+
+/// `fieldreport-server`: serves the fieldreport.v1 API over the project's RPC protocol.
+///
+/// Every option can also be given in the environment (the flag wins). Logs (swift-log,
+/// structured, one line per event with the call's trace id) go to standard error; the
+/// start-up banner and any secret generated at start-up (the first admin's password, demo
+/// passwords, the demo platform's API key) go to standard output, once, and never to logs.
+@main
+struct FieldReportServer: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fieldreport-server",
+    abstract: "Serve the fieldreport API (citizens' field reports, Hà Tĩnh IOC).",
+    discussion: """
+      Environment: FIELDREPORT_HOST, FIELDREPORT_PORT, FIELDREPORT_DATABASE, FIELDREPORT_LOG_LEVEL,
+      FIELDREPORT_MAX_MESSAGE_BYTES, FIELDREPORT_MAX_CONCURRENT_CALLS, FIELDREPORT_DRAIN_SECONDS,
+      FIELDREPORT_SESSION_HOURS, FIELDREPORT_DEMO (1 = --demo);
+      FIELDREPORT_ADMIN_PASSWORD (first run: the `admin` password, else one is generated and printed once);
+      FIELDREPORT_DEMO_PASSWORD (--demo: every demo person's password, else generated and printed once).
+      SIGTERM or SIGINT drains: new calls are refused (UNAVAILABLE), calls in flight finish.
+      """)
+
+  @Option(help: "Listen address (env FIELDREPORT_HOST; default 127.0.0.1).")
+  var host: String?
+
+  @Option(help: "Listen port, 0 for any free port (env FIELDREPORT_PORT; default 7443).")
+  var port: Int?
+
+  @Option(help: "SQLite database file; its folder is created (env FIELDREPORT_DATABASE; default ./data/fieldreport.sqlite).")
+  var database: String?
+
+  @Option(help: "trace, debug, info, notice, warning, error or critical (env FIELDREPORT_LOG_LEVEL; default info).")
+  var logLevel: String?
+
+  @Option(help: "Largest message in bytes; must exceed the 8 MiB attachment limit (env FIELDREPORT_MAX_MESSAGE_BYTES; default 12 MiB).")
+  var maxMessageBytes: Int?
+
+  @Option(help: "Most concurrent calls per connection (env FIELDREPORT_MAX_CONCURRENT_CALLS; default 1024).")
+  var maxConcurrentCalls: Int?
+
+  @Option(help: "Seconds calls in flight get to finish on SIGTERM (env FIELDREPORT_DRAIN_SECONDS; default 30).")
+  var drainSeconds: Int?
+
+  @Option(help: "Session lifetime in hours (env FIELDREPORT_SESSION_HOURS; default 12).")
+  var sessionHours: Int?
+
+  @Flag(help: "Load the demo province (Hà Tĩnh: IOC, departments, Xã Đồng Lộc, Phường Trần Phú, people, categories, groups) once.")
+  var demo = false
+
+  func run() async throws {
+    let environment = ProcessInfo.processInfo.environment
+    func setting(_ flag: String?, _ name: String, _ fallback: String) -> String {
+      flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
+    }
+    func number(_ flag: Int?, _ name: String, _ fallback: Int) throws -> Int {
+      if let flag { return flag }
+      guard let text = environment[name], !text.isEmpty else { return fallback }
+      guard let value = Int(text) else { throw ValidationError("\(name) must be a whole number, got \(text)") }
+      return value
+    }
+
+    let host = setting(self.host, "FIELDREPORT_HOST", "127.0.0.1")
+    let port = try number(self.port, "FIELDREPORT_PORT", 7443)
+    let databasePath = setting(self.database, "FIELDREPORT_DATABASE", "./data/fieldreport.sqlite")
+    let levelText = setting(self.logLevel, "FIELDREPORT_LOG_LEVEL", "info")
+    let maxMessageBytes = try number(self.maxMessageBytes, "FIELDREPORT_MAX_MESSAGE_BYTES", 12 << 20)
+    let maxConcurrentCalls = try number(self.maxConcurrentCalls, "FIELDREPORT_MAX_CONCURRENT_CALLS", 1024)
+    let drainSeconds = try number(self.drainSeconds, "FIELDREPORT_DRAIN_SECONDS", 30)
+    let sessionHours = try number(self.sessionHours, "FIELDREPORT_SESSION_HOURS", 12)
+    let demo = self.demo || environment["FIELDREPORT_DEMO"] == "1"
+
+    guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+      throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
+    }
+    guard (0...65_535).contains(port) else { throw ValidationError("port must be 0 to 65535") }
+    let limits = ServiceLimits(sessionLifetimeMilliseconds: Int64(sessionHours) * Timestamp.millisecondsPerHour)
+    guard maxMessageBytes > limits.maximumAttachmentBytes + 64 * 1024 else {
+      throw ValidationError(
+        "max message size must exceed the \(limits.maximumAttachmentBytes)-byte attachment limit plus headroom")
+    }
+    guard maxConcurrentCalls >= 1, drainSeconds >= 0, sessionHours >= 1 else {
+      throw ValidationError("max concurrent calls and session hours must be at least 1, drain seconds at least 0")
+    }
+
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+    let logger = Logger(label: "fieldreport-server")
+
+    let databaseURL = URL(fileURLWithPath: databasePath)
+    try FileManager.default.createDirectory(
+      at: databaseURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let store = try await SQLiteFieldReportStore(path: databaseURL.path)
+    let env = ServiceEnvironment(store: store, logger: logger, limits: limits)
+    let now = env.now()
+
+    if demo {
+      let demoPassword = environment["FIELDREPORT_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+      let password = demoPassword ?? DemoPasswords.generate()
+      let result = try await DemoProvince.load(
+        into: store, password: password, hashing: limits.passwordHashing, now: now)
+      if result.createdAnything {
+        print("Demo province loaded (Hà Tĩnh). Demo people (username / name):")
+        for person in DemoProvince.people where person.kind != .serviceAccount {
+          print("  \(person.username.padding(toLength: 10, withPad: " ", startingAt: 0)) \(person.fullName)")
+        }
+        if demoPassword == nil {
+          print("Demo password for every demo person (shown once): \(password)")
+        } else {
+          print("Demo password: the value of FIELDREPORT_DEMO_PASSWORD.")
+        }
+        if let key = result.platformAPIKey {
+          print("Platform API key (shown once; send as 'authorization: ApiKey <key>'): \(key)")
+        }
+      } else {
+        print("Demo province already loaded (passwords and the platform key were shown at the first load).")
+      }
+    }
+
+    let adminPassword = environment["FIELDREPORT_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+    switch try await SystemAdminBootstrap.ensureSystemAdmin(
+      store: store, password: adminPassword, hashing: limits.passwordHashing, now: now)
+    {
+    case .alreadyPresent: break
+    case .created: print("Created the system admin 'admin' with the password from FIELDREPORT_ADMIN_PASSWORD.")
+    case .createdWithGeneratedPassword(let password):
+      print("Created the system admin 'admin'. Its password (shown once, change it with ChangePassword): \(password)")
+    }
+
+    var connectionLimits = ConnectionLimits()
+    connectionLimits.maxMessageSize = maxMessageBytes
+    connectionLimits.maxConcurrentCalls = maxConcurrentCalls
+    let server = RPCServer(
+      router: makeRouter(env: env),
+      configuration: .init(
+        host: host, port: port, limits: connectionLimits, drainGracePeriod: .seconds(drainSeconds)),
+      fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: logger)
+    let address = try await server.start()
+    let boundPort = address.port ?? port
+    print("fieldreport-server listening on \(host):\(boundPort)")
+    print("Database: \(databaseURL.standardizedFileURL.path)")
+    print("Log in: fieldreport login --server \(host):\(boundPort) --user admin  (or a demo user with --demo)")
+    fflush(nil)  // all C streams: the banner must reach a pipe (a supervisor, a test) now
+    logger.info(
+      "serving", metadata: ["address": "\(host):\(boundPort)", "database": "\(databaseURL.path)", "demo": "\(demo)"])
+
+    let group = ServiceGroup(
+      configuration: .init(
+        services: [
+          .init(
+            service: DrainingServer(server: server, gracePeriod: .seconds(drainSeconds)),
+            successTerminationBehavior: .gracefullyShutdownGroup)
+        ],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    try await group.run()
+    await store.close()
+    logger.info("stopped")
+  }
+}
+
+/// Runs until a graceful shutdown is requested, then drains the server.
+struct DrainingServer: Service {
+  let server: RPCServer
+  let gracePeriod: Duration
+
+  func run() async throws {
+    // Returns when SIGTERM/SIGINT asks the group to shut down; throws if cancelled instead.
+    try? await gracefulShutdown()
+    await self.server.shutdown(gracePeriod: self.gracePeriod)
+  }
+}
+
+/// Random passwords for the demo people.
+enum DemoPasswords {
+  static func generate() -> String {
+    let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+    var generator = SystemRandomNumberGenerator()
+    return String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+  }
+}

@@ -1,0 +1,213 @@
+import FieldReportAPI
+import FieldReportServices
+import FieldReportWorkflow
+import RPCCore
+import Testing
+import WireBridge
+
+@Suite("Authentication")
+struct AuthenticationTests {
+  typealias Client = Fieldreport_V1_IdentityServiceClient
+
+  func loginRequest(_ username: String, _ password: String = TestServer.password) -> Fieldreport_V1_LoginRequest {
+    var request = Fieldreport_V1_LoginRequest()
+    request.username = username
+    request.password = password
+    return request
+  }
+
+  @Test("login over a real socket, WhoAmI with the token, logout revokes it")
+  func loginWhoAmILogout() async throws {
+    try await TestServer.with { server in
+      try await server.withLiveServer { transport in
+        let client = Client(transport)
+        let login = try await client.login(loginRequest("THANG.LD"))  // usernames are case-insensitive
+        #expect(login.sessionToken.utf8.count == 43)
+        #expect(login.user?.fullName == "Lê Đại Thắng")
+        #expect(login.roles.map(\.roleKind) == [.officer])
+        #expect(login.expiresAtMs == server.clock.now.millisecondsSince1970 + 12 * 3_600_000)
+        let options = TestServer.bearer(login.sessionToken)
+        let me = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: options)
+        #expect(me.user?.username == "thang.ld")
+        #expect(me.authMethod == .session)
+        #expect(me.user?.displayUnit?.unitId == DemoProvince.dongLoc.rawValue)
+        let logout = try await client.logout(Fieldreport_V1_LogoutRequest(), options: options)
+        #expect(logout.revokedSessions == 1)
+        #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: options) } == .unauthenticated)
+      }
+    }
+  }
+
+  @Test("no, malformed or unknown credentials are UNAUTHENTICATED; health needs none")
+  func unauthenticated() async throws {
+    try await TestServer.with { server in
+      try await server.withLiveServer { transport in
+        let client = Client(transport)
+        #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest()) } == .unauthenticated)
+        for header in ["Bearer", "Bearer nope-nope-nope-nope", "Basic abc", "ApiKey frk_unknown_unknown_unknown"] {
+          let options = CallOptions(metadata: ["authorization": .text(header)])
+          #expect(await statusCode { try await client.listUnits(Fieldreport_V1_ListUnitsRequest(), options: options) } == .unauthenticated)
+        }
+        var health = Rpc_V1_HealthCheckRequest()
+        health.service = ""
+        let status = try await transport.call(HealthService.check, health, options: .defaults)
+        #expect(status.status == .serving)
+      }
+    }
+  }
+
+  @Test("wrong password, unknown user and service accounts get one UNAUTHENTICATED answer")
+  func refusedLogins() async throws {
+    try await TestServer.with { server in
+      let client = Client(server.inProcess())
+      let wrong = await statusCode { try await client.login(loginRequest("thang.ld", "sai-mat-khau")) }
+      let unknown = await statusCode { try await client.login(loginRequest("nobody.here")) }
+      let service = await statusCode { try await client.login(loginRequest("platform")) }
+      #expect(wrong == .unauthenticated && unknown == .unauthenticated && service == .unauthenticated)
+      var empty = loginRequest("")
+      empty.password = ""
+      let error = try #require(await rpcFailure { try await client.login(empty) })
+      #expect(error.code == .invalidArgument)
+      #expect(error.fieldViolations.first?.field == "username")
+    }
+  }
+
+  @Test("sessions expire")
+  func expiry() async throws {
+    try await TestServer.with { server in
+      let transport = server.inProcess()
+      let options = try await server.login(DemoProvince.duong, over: transport)
+      let client = Client(transport)
+      _ = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: options)
+      server.clock.advance(milliseconds: 12 * 3_600_000 + 1)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: options) } == .unauthenticated)
+    }
+  }
+
+  @Test("failed logins are limited per account, with retry info, and the window passes")
+  func perAccountRateLimit() async throws {
+    try await TestServer.with { server in
+      let client = Client(server.inProcess())
+      for _ in 0..<5 {
+        #expect(await statusCode { try await client.login(loginRequest("duong.lv", "sai-mat-khau")) } == .unauthenticated)
+      }
+      // Even the right password is refused while the account is throttled.
+      let throttled = try #require(await rpcFailure { try await client.login(loginRequest("duong.lv")) })
+      #expect(throttled.code == .resourceExhausted)
+      #expect(throttled.retryDelay != nil)
+      // Another account from the same peer is still fine.
+      _ = try await client.login(loginRequest("thang.ld"))
+      server.clock.advance(milliseconds: 15 * 60_000 + 1)
+      _ = try await client.login(loginRequest("duong.lv"))
+    }
+  }
+
+  @Test("failed logins are limited per peer across accounts")
+  func perPeerRateLimit() async throws {
+    try await TestServer.with(limits: ServiceLimits(failedLoginsPerPeer: 3)) { server in
+      let attacker = Client(server.inProcess(peer: "[IPv4]10.0.0.66:5000"))
+      for name in ["a.one", "b.two", "c.three"] {
+        #expect(await statusCode { try await attacker.login(loginRequest(name, "x")) } == .unauthenticated)
+      }
+      // A new port on the same address is the same peer.
+      let again = Client(server.inProcess(peer: "[IPv4]10.0.0.66:5001"))
+      #expect(await statusCode { try await again.login(loginRequest("thang.ld")) } == .resourceExhausted)
+      let other = Client(server.inProcess(peer: "[IPv4]10.0.0.7:5000"))
+      _ = try await other.login(loginRequest("thang.ld"))
+    }
+  }
+
+  @Test("API keys authenticate service accounts; Logout with a key is refused; revoked keys stop working")
+  func apiKeys() async throws {
+    try await TestServer.with { server in
+      let transport = server.inProcess()
+      let client = Client(transport)
+      let me = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: server.platform)
+      #expect(me.authMethod == .apiKey)
+      #expect(me.user?.userKind == .serviceAccount)
+      #expect(me.expiresAtMs == nil)
+      #expect(await statusCode { try await client.logout(Fieldreport_V1_LogoutRequest(), options: server.platform) } == .failedPrecondition)
+
+      let admin = try await server.login("admin", over: transport)
+      var issue = Fieldreport_V1_IssueApiKeyRequest()
+      issue.userId = DemoProvince.platform.id.rawValue
+      issue.label = "rotation"
+      issue.revokeExisting = true
+      let issued = try await client.issueApiKey(issue, options: admin)
+      #expect(issued.revokedKeyIds.count == 1)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: server.platform) } == .unauthenticated)
+      let fresh = TestServer.apiKey(issued.apiKey?.apiKey ?? "")
+      _ = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: fresh)
+
+      var revoke = Fieldreport_V1_RevokeApiKeyRequest()
+      revoke.keyId = issued.apiKey?.keyId ?? ""
+      let revoked = try await client.revokeApiKey(revoke, options: admin)
+      #expect(revoked.revokedAtMs == server.clock.now.millisecondsSince1970)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: fresh) } == .unauthenticated)
+      revoke.keyId = "0000000000000000"
+      #expect(await statusCode { try await client.revokeApiKey(revoke, options: admin) } == .notFound)
+      // Not an admin: refused.
+      let leader = try await server.login(DemoProvince.duong, over: transport)
+      #expect(await statusCode { try await client.issueApiKey(issue, options: leader) } == .permissionDenied)
+      #expect(await statusCode { try await client.revokeApiKey(revoke, options: leader) } == .permissionDenied)
+      issue.userId = DemoProvince.thang.id.rawValue
+      #expect(await statusCode { try await client.issueApiKey(issue, options: admin) } == .failedPrecondition)
+    }
+  }
+
+  @Test("logout of all sessions, and ChangePassword revoking the other sessions")
+  func sessionsRevocation() async throws {
+    try await TestServer.with { server in
+      let transport = server.inProcess()
+      let client = Client(transport)
+      let first = try await server.login(DemoProvince.mai, over: transport)
+      let second = try await server.login(DemoProvince.mai, over: transport)
+      var change = Fieldreport_V1_ChangePasswordRequest()
+      change.currentPassword = "wrong-password"
+      change.newPassword = "mat-khau-moi-2026"
+      #expect(await statusCode { try await client.changePassword(change, options: first) } == .unauthenticated)
+      change.currentPassword = TestServer.password
+      change.newPassword = "short"
+      #expect(await statusCode { try await client.changePassword(change, options: first) } == .invalidArgument)
+      change.newPassword = "mat-khau-moi-2026"
+      let changed = try await client.changePassword(change, options: first)
+      #expect(changed.revokedSessions == 1)
+      _ = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: first)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: second) } == .unauthenticated)
+
+      let third = TestServer.bearer(try await client.login(loginRequest("mai.vt", "mat-khau-moi-2026")).sessionToken)
+      var all = Fieldreport_V1_LogoutRequest()
+      all.allSessions = true
+      #expect(try await client.logout(all, options: third).revokedSessions == 2)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: first) } == .unauthenticated)
+    }
+  }
+
+  @Test("a disabled account cannot log in and its sessions stop working")
+  func disabling() async throws {
+    try await TestServer.with { server in
+      let transport = server.inProcess()
+      let client = Client(transport)
+      let admin = try await server.login("admin", over: transport)
+      let thang = try await server.login(DemoProvince.thang, over: transport)
+      var disable = Fieldreport_V1_SetUserDisabledRequest()
+      disable.userId = DemoProvince.thang.id.rawValue
+      disable.disabled = true
+      disable.reason = "nghỉ việc"
+      // A leader is not an admin: refused. The unit's admin may; so may the system admin.
+      let duong = try await server.login(DemoProvince.duong, over: transport)
+      #expect(await statusCode { try await client.setUserDisabled(disable, options: duong) } == .permissionDenied)
+      let lan = try await server.login(DemoProvince.lan, over: transport)
+      #expect(try await client.setUserDisabled(disable, options: lan).user?.disabled == true)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: thang) } == .unauthenticated)
+      #expect(await statusCode { try await server.login(DemoProvince.thang, over: transport) } == .unauthenticated)
+      disable.disabled = false
+      _ = try await client.setUserDisabled(disable, options: admin)
+      _ = try await server.login(DemoProvince.thang, over: transport)
+      var selfDisable = Fieldreport_V1_SetUserDisabledRequest()
+      selfDisable.userId = SystemAdminBootstrap.userID.rawValue
+      selfDisable.disabled = true
+      #expect(await statusCode { try await client.setUserDisabled(selfDisable, options: admin) } == .failedPrecondition)
+    }
+  }
+}
