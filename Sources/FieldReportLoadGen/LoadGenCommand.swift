@@ -30,7 +30,8 @@ struct LoadGenCommand: AsyncParsableCommand {
   )
 
   @Option(help: "The server's host (loopback only).") var host = "127.0.0.1"
-  @Option(help: "The server's port.") var port = ServerAddress.defaultPort
+  // fieldreport-server listens on 7443 by default (FieldReportServer.swift).
+  @Option(help: "The server's port.") var port = 7443
   @Option(help: "Connections (each one a client).") var connections = 4
   @Option(help: "Concurrent workers per connection.") var workers = 8
   @Option(help: "The most calls to make (seeding not counted).") var count = 20_000

@@ -42,7 +42,7 @@ def _print(value: Any, compact: bool) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 -m fieldreport_client", description="Call a fieldreport server.")
     parser.add_argument("--host", default=os.environ.get("FIELDREPORT_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("FIELDREPORT_PORT", "7430")))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("FIELDREPORT_PORT", "7443")))
     credentials = parser.add_mutually_exclusive_group()
     credentials.add_argument("--api-key", default=os.environ.get("FIELDREPORT_API_KEY"), help="service account key (env FIELDREPORT_API_KEY)")
     credentials.add_argument("--token", default=os.environ.get("FIELDREPORT_TOKEN"), help="session token (env FIELDREPORT_TOKEN)")

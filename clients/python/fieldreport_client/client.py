@@ -1,6 +1,6 @@
 """The high-level client: call any method by name with dicts.
 
->>> client = Client("127.0.0.1", 7430)
+>>> client = Client("127.0.0.1", 7443)
 >>> client.call("rpc.v1.Health/Check", {})
 {'status': 'SERVING_STATUS_SERVING'}
 >>> client.login("quan.tm", "secret")            # later calls carry the session token
@@ -36,7 +36,7 @@ class Client:
     def __init__(
         self,
         host: str = "127.0.0.1",
-        port: int = 7430,
+        port: int = 7443,
         *,
         api_key: str | None = None,
         token: str | None = None,

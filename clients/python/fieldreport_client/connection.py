@@ -440,17 +440,22 @@ class Connection:
                 call._deliver(_Event("message", payload))
             return
         if ftype == FrameType.STATUS:
+            if call_id not in self._calls and call_id > self._highest_id:
+                raise ProtocolError(f"STATUS for call {call_id}, which was never opened")
             if length > self._max_metadata_size:
-                raise _FrameTooLarge(f"STATUS of {length} bytes exceeds the announced {self._max_metadata_size}")
+                self._skip(length)
+                why = f"A status of {length} bytes exceeds this client's limit of {self._max_metadata_size}."
+                self._end_call(call_id, RpcError(StatusCode.RESOURCE_EXHAUSTED, why, local=True), [])
+                return
             payload = self._read_exact(length)
             if call_id not in self._calls:
-                if call_id > self._highest_id:
-                    raise ProtocolError(f"STATUS for call {call_id}, which was never opened")
                 return  # crossed a CANCEL or the deadline: ignored (§3.1)
             try:
                 status = self._codec.decode("rpc.v1.Status", payload)
             except CodecError as error:
-                raise ProtocolError(f"undecodable STATUS for call {call_id}: {error}") from None
+                why = f"The server's status is not a valid rpc.v1.Status ({error})."
+                self._end_call(call_id, RpcError(StatusCode.INTERNAL, why, local=True), [])
+                return
             code = StatusCode.from_wire(status["code"])
             trailers = _metadata_from_wire(status["trailers"])
             error = None

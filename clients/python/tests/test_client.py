@@ -35,20 +35,15 @@ CATEGORY = "MOI-TRUONG"
 STARTUP_TIMEOUT = 60.0
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class ServerProcess:
     """A ``fieldreport-server --demo`` child process on a free loopback port."""
 
-    API_KEY = re.compile(r"API key[^:]*:\s*(\S+)", re.IGNORECASE)
+    # Banner lines of Sources/FieldReportServer/FieldReportServer.swift.
+    LISTENING = re.compile(r"listening on \S+:(\d+)")
 
     def __init__(self) -> None:
         self.directory = tempfile.mkdtemp(prefix="fieldreport-pytest-")
-        self.port = free_port()
+        self.port: int | None = None
         self.api_key: str | None = None
         self.output: list[str] = []
         env = dict(os.environ, FIELDREPORT_DEMO_PASSWORD=PASSWORD)
@@ -56,7 +51,7 @@ class ServerProcess:
             SERVER_BIN,
             "--demo",
             "--host", "127.0.0.1",
-            "--port", str(self.port),
+            "--port", "0",
             "--database", os.path.join(self.directory, "fieldreport.sqlite"),
         ]  # fmt: skip
         self.process = subprocess.Popen(
@@ -70,15 +65,20 @@ class ServerProcess:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.output.append(line.rstrip("\n"))
-            match = self.API_KEY.search(line)
-            if match and self.api_key is None:
-                self.api_key = match.group(1).strip("'\"`.,")
+            if "Platform API key" in line and self.api_key is None:
+                self.api_key = line.split()[-1]
+            match = self.LISTENING.search(line)
+            if match and self.port is None:
+                self.port = int(match.group(1))
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"fieldreport-server exited with {self.process.returncode}:\n" + "\n".join(self.output))
+            if self.port is None or self.api_key is None:
+                time.sleep(0.1)
+                continue
             try:
                 with Client("127.0.0.1", self.port, default_timeout=5) as client:
                     if client.health() == "SERVING_STATUS_SERVING" and self.api_key is not None:
