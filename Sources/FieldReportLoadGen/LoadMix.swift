@@ -5,7 +5,12 @@ struct LoadMix: Sendable, Hashable, CustomStringConvertible {
   private let total: Int
 
   /// The default mix: mostly reads and submissions, as a province's day looks.
-  static let standard = try! LoadMix(parsing: "submit=3,dispatch=1,get=4,inbox=2")
+  static let standard = LoadMix(weights: [.submit: 3, .dispatch: 1, .get: 4, .inbox: 2])
+
+  private init(weights: [LoadOperation: Int]) {
+    self.weights = weights
+    self.total = weights.values.reduce(0, +)
+  }
 
   /// Parses `name=weight` pairs separated by commas.
   /// - Throws: ``LoadGenError/badMix(_:)`` naming the offending part.
@@ -23,8 +28,7 @@ struct LoadMix: Sendable, Hashable, CustomStringConvertible {
     }
     let total = weights.values.reduce(0, +)
     guard total > 0 else { throw .badMix("every weight is 0") }
-    self.weights = weights
-    self.total = total
+    self.init(weights: weights)
   }
 
   /// An operation chosen at random with the mix's weights.

@@ -1,5 +1,5 @@
 /// One kind of call the load generator makes.
-enum LoadOperation: String, CaseIterable, Sendable, Hashable, Comparable {
+enum LoadOperation: String, CaseIterable, Sendable, Hashable {
   /// `CaseService.SubmitReport` as the platform's service account (API key).
   case submit
   /// `CaseService.DispatchCase` as the IOC operator, of a case this run submitted.
@@ -8,8 +8,4 @@ enum LoadOperation: String, CaseIterable, Sendable, Hashable, Comparable {
   case get
   /// `CaseService.ListCases` (the IOC operator's inbox, one page of 20).
   case inbox
-
-  static func < (lhs: LoadOperation, rhs: LoadOperation) -> Bool {
-    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-  }
 }

@@ -133,9 +133,9 @@ class Call:
             return
 
     def _next_event(self) -> _Event:
-        if self.deadline is None:
-            return self._queue.get()
         while True:
+            if self.deadline is None:
+                return self._queue.get()
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 # The server may still answer; its STATUS will be ignored (§3.1).

@@ -41,7 +41,7 @@ class ServerProcess:
     # Banner lines of Sources/FieldReportServer/FieldReportServer.swift.
     LISTENING = re.compile(r"listening on \S+:(\d+)")
 
-    def __init__(self) -> None:
+    def __init__(self, *extra: str) -> None:
         self.directory = tempfile.mkdtemp(prefix="fieldreport-pytest-")
         self.port: int | None = None
         self.api_key: str | None = None
@@ -53,6 +53,7 @@ class ServerProcess:
             "--host", "127.0.0.1",
             "--port", "0",
             "--database", os.path.join(self.directory, "fieldreport.sqlite"),
+            *extra,
         ]  # fmt: skip
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=self.directory
@@ -97,6 +98,9 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdout is not None:
+            self._reader.join(timeout=5)
+            self.process.stdout.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -178,7 +182,7 @@ class ClientTests(unittest.TestCase):
         response = client.login(IOC_OPERATOR, PASSWORD)
         self.assertTrue(response["sessionToken"])
         self.assertGreater(response["expiresAtMs"], int(time.time() * 1000))
-        roles = [grant["role"] for grant in response["roles"]]
+        roles = [grant["roleKind"] for grant in response["roles"]]
         self.assertIn("ROLE_KIND_IOC_OPERATOR", roles)
         who = client.call("IdentityService.WhoAmI", {})
         self.assertIn("Quân", repr(who))
@@ -331,7 +335,8 @@ class ClientTests(unittest.TestCase):
 @unittest.skipUnless(os.path.exists(SERVER_BIN), f"no server binary at {SERVER_BIN}")
 class GoAwayTests(unittest.TestCase):
     def test_shutdown_sends_goaway_and_drains(self) -> None:
-        server = ServerProcess()
+        # A short grace period: the open WatchEvents stream would otherwise hold the drain 30 s.
+        server = ServerProcess("--drain-seconds", "2")
         self.addCleanup(server.stop)
         client = Client("127.0.0.1", server.port, default_timeout=15)
         self.addCleanup(client.close)
