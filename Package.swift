@@ -40,6 +40,7 @@ let package = Package(
     // (swift-argument-parser is also used by the fieldreport CLI and fieldreport-loadgen)
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    // MARK: FieldReportClient and the fieldreport CLI dependencies (swift-argument-parser, above)
   ],
   targets: [
     // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)

@@ -261,14 +261,24 @@ extension AssignmentCommand {
   }
 }
 
-/// The unit's reply letter (source §3): the template with the body put in place of
-/// "…Nội dung thực hiện…".
+/// The unit's reply letter (source §3): the template with the body in place of its
+/// "…Nội dung thực hiện…" line (however many dots surround it).
 enum ReplyLetter {
-  static let placeholder = "…Nội dung thực hiện…"
+  static let placeholder = "Nội dung thực hiện"
 
   static func fill(template: String, body: String) -> String {
     guard !template.isEmpty else { return body }
-    if template.contains(placeholder) { return template.replacingOccurrences(of: placeholder, with: body) }
-    return template + "\n" + body
+    var lines = template.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let isPlaceholder: (String) -> Bool = { line in
+      line.trimmingCharacters(in: CharacterSet(charactersIn: " .…")) == placeholder
+    }
+    if let index = lines.firstIndex(where: isPlaceholder) {
+      lines[index] = body
+    } else if let index = lines.firstIndex(where: { $0.hasPrefix("Chân thành cảm ơn") }) {
+      lines.insert(body, at: index)
+    } else {
+      lines.append(body)
+    }
+    return lines.joined(separator: "\n")
   }
 }

@@ -44,7 +44,8 @@ enum ExitStatus {
         for violation in violations { lines.append("  field \(violation.field): \(violation.explanation)") }
       case .preconditionFailure(let violations):
         for violation in violations {
-          lines.append("  precondition \(violation.kind) \(violation.subject): \(violation.explanation)")
+          let subject = violation.subject.isEmpty ? "" : " \(violation.subject)"
+          lines.append("  precondition \(violation.kind)\(subject): \(violation.explanation)")
         }
       case .retryInfo(let delay):
         lines.append("  retry after \(delay)")

@@ -21,4 +21,61 @@ struct FieldReportCommand: AsyncParsableCommand {
       JournalCommand.self, InboxCommand.self, DemoCommand.self,
     ]
   )
+
+  /// Parses with global options hoisted (so `fieldreport --profile x case list` works like
+  /// `fieldreport case list --profile x`), runs the command, exits with its status.
+  static func main() async {
+    let arguments = GlobalArguments.hoist(Array(CommandLine.arguments.dropFirst()))
+    do {
+      var command = try Self.parseAsRoot(arguments)
+      if var command = command as? any AsyncParsableCommand {
+        try await command.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      Self.exit(withError: error)
+    }
+  }
+}
+
+/// The global options given before the subcommand: `fieldreport --profile duong assign …`.
+enum GlobalArguments {
+  /// Options that take a value.
+  static let valued: Set<String> = ["--server", "--profile", "--token", "--api-key", "--timeout", "--trace-id", "--metadata"]
+  /// Flags.
+  static let flags: Set<String> = ["--json", "--dry-run"]
+
+  /// Moves global options that come before the first subcommand to the end, where every
+  /// command that talks to the server accepts them.
+  static func hoist(_ arguments: [String]) -> [String] {
+    var leading: [String] = []
+    var index = 0
+    while index < arguments.count {
+      let argument = arguments[index]
+      let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+      if Self.flags.contains(argument) {
+        leading.append(argument)
+        index += 1
+      } else if Self.valued.contains(name) {
+        leading.append(argument)
+        if !argument.contains("="), index + 1 < arguments.count {
+          leading.append(arguments[index + 1])
+          index += 2
+        } else {
+          index += 1
+        }
+      } else {
+        break
+      }
+    }
+    guard !leading.isEmpty else { return arguments }
+    var rest = Array(arguments[index...])
+    // Keep anything after a `--` terminator last.
+    if let terminator = rest.firstIndex(of: "--") {
+      rest.insert(contentsOf: leading, at: terminator)
+      return rest
+    }
+    return rest + leading
+  }
 }

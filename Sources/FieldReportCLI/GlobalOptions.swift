@@ -3,7 +3,7 @@ import ArgumentParser
 /// Options every command that talks to the server accepts.
 struct GlobalOptions: ParsableArguments {
   @Option(help: ArgumentHelp(
-    "The server, host:port (default: the profile's, then $FIELDREPORT_SERVER, then 127.0.0.1:7430).",
+    "The server, host:port (default: the profile's, then $FIELDREPORT_SERVER, then 127.0.0.1:7443).",
     valueName: "host:port"))
   var server: String?
 

@@ -19,11 +19,12 @@ struct LoginCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Argument(help: "The username (not needed with --api-key).") var username: String?
+  @Option(name: [.short, .customLong("user")], help: "The username, as an option.") var user: String?
   @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of stdin.") var passwordStdin = false
   @Option(name: .customLong("device-label"), help: "A label for this session, shown in audits.") var deviceLabel = "fieldreport CLI"
 
   mutating func run() async throws {
-    let username = self.username
+    let username = self.user ?? self.username
     let passwordStdin = self.passwordStdin
     let deviceLabel = self.deviceLabel
     try await CLISession.run(self.global) { session in
@@ -54,6 +55,10 @@ struct LoginCommand: AsyncParsableCommand {
         session.print("Logged in as \(response.user?.fullName ?? username) (\(roles.isEmpty ? "no roles" : roles)); session until \(Render.time(response.expiresAtMs)); profile '\(session.profileName)' → \(session.server)")
       }
     }
+  }
+
+  func validate() throws {
+    if self.user != nil && self.username != nil { throw ValidationError("give the username once") }
   }
 
   static func password(fromStdin: Bool, environment: [String: String]) throws(CLIError) -> String {

@@ -3,7 +3,7 @@ import FieldReportClient
 import Foundation
 
 /// The whole request in proto3 JSON (lowerCamelCase field names, enums by name, int64 as
-/// numbers or strings, bytes as base64): every field of every request is reachable even
+/// JSON numbers, bytes as base64): every field of every request is reachable even
 /// without a dedicated flag. Flags given as well override the JSON's fields.
 struct RequestInput: ParsableArguments {
   @Option(name: .customLong("request-json"), help: ArgumentHelp("The request in proto3 JSON.", valueName: "json"))

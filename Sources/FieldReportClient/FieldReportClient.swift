@@ -15,7 +15,7 @@ import RPCNIO
 /// ```swift
 /// import FieldReportClient
 ///
-/// let client = FieldReportClient(server: try ServerAddress(parsing: "127.0.0.1:7430"))
+/// let client = FieldReportClient(server: try ServerAddress(parsing: "127.0.0.1:7443"))
 /// defer { Task { await client.close() } }   // or `await client.close()` when done
 ///
 /// // People log in; the session token is kept and sent with every later call.

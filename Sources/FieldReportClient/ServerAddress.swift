@@ -2,7 +2,7 @@
 /// ``defaultPort``).
 public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
   /// The port `fieldreport-server` listens on unless told otherwise.
-  public static let defaultPort = 7430
+  public static let defaultPort = 7443
 
   /// The host name or IP address.
   public var host: String

@@ -22,7 +22,7 @@ struct FieldReportServer: AsyncParsableCommand {
     discussion: """
       Environment: FIELDREPORT_HOST, FIELDREPORT_PORT, FIELDREPORT_DATABASE, FIELDREPORT_LOG_LEVEL,
       FIELDREPORT_MAX_MESSAGE_BYTES, FIELDREPORT_MAX_CONCURRENT_CALLS, FIELDREPORT_DRAIN_SECONDS,
-      FIELDREPORT_SESSION_HOURS, FIELDREPORT_DEMO (1 = --demo);
+      FIELDREPORT_SESSION_HOURS, FIELDREPORT_SCRYPT_LOG_N, FIELDREPORT_DEMO (1 = --demo);
       FIELDREPORT_ADMIN_PASSWORD (first run: the `admin` password, else one is generated and printed once);
       FIELDREPORT_DEMO_PASSWORD (--demo: every demo person's password, else generated and printed once).
       SIGTERM or SIGINT drains: new calls are refused (UNAVAILABLE), calls in flight finish.
@@ -52,6 +52,9 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Session lifetime in hours (env FIELDREPORT_SESSION_HOURS; default 12).")
   var sessionHours: Int?
 
+  @Option(help: "log2 of scrypt's N for new password hashes, 10 to 20 (env FIELDREPORT_SCRYPT_LOG_N; default 15).")
+  var scryptLogN: Int?
+
   @Flag(help: "Load the demo province (Hà Tĩnh: IOC, departments, Xã Đồng Lộc, Phường Trần Phú, people, categories, groups) once.")
   var demo = false
 
@@ -76,12 +79,16 @@ struct FieldReportServer: AsyncParsableCommand {
     let drainSeconds = try number(self.drainSeconds, "FIELDREPORT_DRAIN_SECONDS", 30)
     let sessionHours = try number(self.sessionHours, "FIELDREPORT_SESSION_HOURS", 12)
     let demo = self.demo || environment["FIELDREPORT_DEMO"] == "1"
+    let scryptLogN = try number(self.scryptLogN, "FIELDREPORT_SCRYPT_LOG_N", PasswordHashing.standard.logRounds)
+    guard (10...20).contains(scryptLogN) else { throw ValidationError("scrypt log N must be 10 to 20") }
 
     guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
       throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
     }
     guard (0...65_535).contains(port) else { throw ValidationError("port must be 0 to 65535") }
-    let limits = ServiceLimits(sessionLifetimeMilliseconds: Int64(sessionHours) * Timestamp.millisecondsPerHour)
+    let limits = ServiceLimits(
+      sessionLifetimeMilliseconds: Int64(sessionHours) * Timestamp.millisecondsPerHour,
+      passwordHashing: PasswordHashing(logRounds: scryptLogN))
     guard maxMessageBytes > limits.maximumAttachmentBytes + 64 * 1024 else {
       throw ValidationError(
         "max message size must exceed the \(limits.maximumAttachmentBytes)-byte attachment limit plus headroom")

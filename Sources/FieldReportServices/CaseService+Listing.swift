@@ -20,7 +20,6 @@ extension CaseService {
     do {
       let principal = try context.principal()
       let actor = principal.actor
-      let now = env.now()
       guard request.pageSize >= 0 else { throw invalidArgument("page_size", "must not be negative") }
       let limit = env.limits.pageSize(request.pageSize)
       guard request.textQuery.utf8.count <= 200 else {
@@ -43,7 +42,6 @@ extension CaseService {
       var base = CaseQuery(limit: limit)
       base.states = states
       base.category = request.categoryId.isEmpty ? nil : CategoryID(request.categoryId)
-      base.overdueAt = request.overdueOnly ? now : nil
       base.receivedFrom = request.reportedFromMs.map(Timestamp.init(millisecondsSince1970:))
       base.receivedBefore = request.reportedToMs.map(Timestamp.init(millisecondsSince1970:))
       base.text = request.textQuery.isEmpty ? nil : request.textQuery
@@ -71,8 +69,9 @@ extension CaseService {
         .sorted { ($0.receivedAt, $0.id) > ($1.receivedAt, $1.id) }
       let kept = Array(merged.prefix(limit))
       let more = merged.count > limit || pages.contains { $0.nextCursor != nil }
-      // The overdue flag on the wire uses the contract's step due time (the return window
-      // while at a unit), which the store's overdue filter does not know.
+      // Overdue is judged on the contract's step due time (the end of the return window
+      // while at a unit), which the store's own overdue filter does not know: it filters the
+      // page here, so an overdue-only page may hold fewer rows than asked for.
       let renderer = try await CaseRenderer.load(env: env, viewer: actor, cases: kept)
       let rows = kept.filter { c in
         CaseVisibility.canSee(c, viewer: actor) && plan.keep(c)

@@ -122,6 +122,10 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       }
     }
 
+    if principal.user.kind == .staff, !principal.hasAnywhere(.iocOperator) {
+      throw RPCError(
+        code: .permissionDenied, message: "Only IOC operators, citizens and the platform submit reports.")
+    }
     var reporter: Case.Reporter
     switch principal.user.kind {
     case .citizen:
@@ -138,10 +142,6 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       reporter = Case.Reporter(
         userID: given.citizenUserId.isEmpty ? nil : UserID(given.citizenUserId),
         fullName: given.fullName, phone: given.phone, email: given.email)
-    }
-    if principal.user.kind == .staff, !principal.hasAnywhere(.iocOperator) {
-      throw RPCError(
-        code: .permissionDenied, message: "Only IOC operators, citizens and the platform submit reports.")
     }
 
     var linked: CaseID?

@@ -178,6 +178,10 @@ extension IdentityService {
       guard let grant = try await self.store.findRoleGrant(id: RoleGrantID(request.grantId)) else {
         throw notFound("role grant \(request.grantId)")
       }
+      if grant.role == .systemAdmin && !principal.isSystemAdmin {
+        // An IOC unit admin administers IOC grants, but never the system admins above them.
+        throw permissionDenied("Only a system admin revokes a system admin role.")
+      }
       let revoked: RoleGrant
       switch RoleRegistration.revoke(grant, note: request.reason, by: principal.actor, now: self.env.now()) {
       case .success(let value): revoked = value

@@ -48,7 +48,7 @@ struct CaseWorkedExampleTests {
     let atIOC = try await world.get(atUnit.caseId, as: P.quan)
     #expect(atIOC.previousStep?.content == "Không đúng chức năng nhiệm vụ. Nhờ IOC chuyển đơn vị quản lý")
     #expect(atIOC.availableActions.contains(.dispatch))
-    let sameUnit = await statusCode {
+    let sameUnit = await failure {
       _ = try await world.dispatch(returnedSummary, to: P.dongLoc)
     }
     #expect(sameUnit == .failedPrecondition)
@@ -236,7 +236,7 @@ struct CaseWorkedExampleTests {
     // Acknowledging twice is refused.
     var again = Fieldreport_V1_AcknowledgeMonitoringRequest()
     again.common = world.common(afterFirst)
-    #expect(await statusCode { _ = try await world.assignments.acknowledgeMonitoring(again, options: world.as(P.thang)) } == .failedPrecondition)
+    #expect(await failure { _ = try await world.assignments.acknowledgeMonitoring(again, options: world.as(P.thang)) } == .failedPrecondition)
 
     var last = Fieldreport_V1_AcknowledgeMonitoringRequest()
     last.common = world.common(afterFirst)

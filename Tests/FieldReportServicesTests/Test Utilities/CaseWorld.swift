@@ -1,5 +1,5 @@
 import FieldReportAPI
-import FieldReportServices
+@testable import FieldReportServices
 import FieldReportStore
 import FieldReportWorkflow
 import Foundation
@@ -8,108 +8,56 @@ import RPCCore
 import Synchronization
 import WireBridge
 
-/// A test clock the test moves by hand.
-final class TestClock: Sendable {
-  private let current: Mutex<Timestamp>
-
-  init(_ start: Timestamp) { current = Mutex(start) }
-
-  /// The time now.
-  var now: Timestamp { current.withLock { $0 } }
-
-  /// Moves the clock forward.
-  func advance(milliseconds: Int64) {
-    current.withLock { $0 = $0.adding(milliseconds: milliseconds) }
-  }
-}
-
-/// The demo province in a real SQLite file, served in-process by the case, assignment,
-/// journal and identity services behind the authentication interceptor, with a session
-/// token for every demo person and the platform's API key.
-///
-/// The transport is a parameter so the same scenarios run in-process and over loopback.
-final class CaseWorld: Sendable {
-  /// 6 March 2026, 09:00 in Hà Tĩnh (02:00 UTC): the day of the source's report codes.
-  static let start = Timestamp(millisecondsSince1970: 1_772_762_400_000)
-
-  let directory: URL
-  let store: SQLiteFieldReportStore
-  let clock: TestClock
-  let env: ServiceEnvironment
-  let router: RPCRouter
+/// The demo province behind ``TestServer`` (a real SQLite file, every service, the
+/// authentication interceptor), with a session token for every demo person and the typed
+/// clients of the case, assignment and journal services over one transport: in-process for
+/// breadth, or a live loopback client.
+struct CaseWorld {
+  let server: TestServer
   let transport: any ClientTransport
   let tokens: [UserID: String]
-  let platformKey: String
 
-  private init(
-    directory: URL, store: SQLiteFieldReportStore, clock: TestClock, env: ServiceEnvironment,
-    router: RPCRouter, transport: any ClientTransport, tokens: [UserID: String], platformKey: String
-  ) {
-    self.directory = directory
-    self.store = store
-    self.clock = clock
-    self.env = env
-    self.router = router
-    self.transport = transport
-    self.tokens = tokens
-    self.platformKey = platformKey
-  }
+  var clock: TestClock { server.clock }
+  var store: SQLiteFieldReportStore { server.store }
 
-  /// The services under test, with authentication, as a router.
-  static func router(env: ServiceEnvironment, pollInterval: Duration = .milliseconds(20)) -> RPCRouter {
-    var router = RPCRouter()
-    router.interceptors = [Authenticator(env: env).interceptor()]
-    router.register(CaseService(env: env))
-    router.register(AssignmentService(env: env))
-    router.register(JournalService(env: env, pollInterval: pollInterval))
-    return router
-  }
+  /// Limits for these tests: a small attachment limit so the size refusal is cheap to hit.
+  static let limits = ServiceLimits(maximumAttachmentBytes: 64 * 1024)
 
-  /// Builds a world; `transport` turns the router into a client transport (default:
-  /// in-process).
-  static func make(
-    transport makeTransport: (RPCRouter) async throws -> any ClientTransport = { InProcessTransport(router: $0) }
-  ) async throws -> CaseWorld {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("svccase-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let store = try await SQLiteFieldReportStore(
-      path: directory.appendingPathComponent("fieldreport.sqlite").path)
-    let clock = TestClock(start)
-    let env = ServiceEnvironment(
-      store: store, now: { clock.now }, logger: Logger(label: "svccase-test") { _ in SwiftLogNoOpLogHandler() },
-      limits: ServiceLimits(passwordHashing: .fastForTesting, maximumAttachmentBytes: 64 * 1024))
-    let loaded = try await DemoProvince.load(
-      into: store, password: "demo-password-123", hashing: .fastForTesting, now: start)
+  /// A world over `server`, reached through `transport`.
+  static func over(_ server: TestServer, transport: any ClientTransport) async throws -> CaseWorld {
+    // Sessions straight in the store: logging in through IdentityService is its own
+    // suite's subject, and skipping it keeps these tests fast.
     var tokens: [UserID: String] = [:]
-    for person in DemoProvince.people where person.kind != .serviceAccount {
-      let token = "token-\(person.username)-\(UUID().uuidString)"
-      try await store.createSession(
-        token: token,
-        session: Session(userID: person.id, createdAt: start, expiresAt: start.adding(days: 365)))
+    let now = server.clock.now
+    for person in DemoProvince.people + [admin] where person.kind != .serviceAccount {
+      let token = "token-\(person.username)-\(UInt64.random(in: 0...UInt64.max))"
+      try await server.store.createSession(
+        token: token, session: Session(userID: person.id, createdAt: now, expiresAt: now.adding(days: 365)))
       tokens[person.id] = token
     }
-    let router = router(env: env)
-    return CaseWorld(
-      directory: directory, store: store, clock: clock, env: env, router: router,
-      transport: try await makeTransport(router), tokens: tokens, platformKey: loaded.platformAPIKey ?? "")
+    return CaseWorld(server: server, transport: transport, tokens: tokens)
   }
 
-  /// Closes the store and removes the files.
-  func close() async {
-    await store.close()
-    try? FileManager.default.removeItem(at: directory)
+  /// A fresh world served in-process.
+  static func make() async throws -> CaseWorld {
+    let server = try await TestServer.make(limits: limits)
+    return try await over(server, transport: server.inProcess())
   }
+
+  /// The first-run system administrator, as a person.
+  static let admin = DemoProvince.Person(
+    SystemAdminBootstrap.userID.rawValue, SystemAdminBootstrap.username, "Quản trị hệ thống", .staff, [])
+
+  /// Closes the store and removes the files.
+  func close() async { await server.close() }
 
   /// Call options authenticating as `person`.
   func `as`(_ person: DemoProvince.Person) -> CallOptions {
-    var metadata = Metadata()
-    if person.kind == .serviceAccount {
-      metadata.add("authorization", text: "ApiKey \(platformKey)")
-    } else {
-      metadata.add("authorization", text: "Bearer \(tokens[person.id] ?? "")")
-    }
-    return CallOptions(timeout: .seconds(30), metadata: metadata)
+    var options =
+      person.kind == .serviceAccount
+      ? TestServer.apiKey(server.platformKey) : TestServer.bearer(tokens[person.id] ?? "")
+    options.timeout = .seconds(30)
+    return options
   }
 
   var cases: Fieldreport_V1_CaseServiceClient { Fieldreport_V1_CaseServiceClient(transport) }
@@ -221,8 +169,8 @@ func unwrap<T>(_ value: T?) throws -> T {
   return value
 }
 
-/// The status code a call failed with, or nil if it succeeded.
-func statusCode(_ body: () async throws -> Void) async -> StatusCode? {
+/// The status code a call (or a helper that makes calls) failed with, or nil if it succeeded.
+func failure(_ body: () async throws -> Void) async -> StatusCode? {
   do {
     try await body()
     return nil

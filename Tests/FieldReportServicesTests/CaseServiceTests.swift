@@ -1,0 +1,350 @@
+import FieldReportAPI
+import FieldReportServices
+import FieldReportWorkflow
+import Foundation
+import RPCCore
+import Testing
+import WireBridge
+
+/// CaseService: every rpc with an allowed caller and a refused one; idempotency, stale
+/// versions, the reporter's privacy, attachments, listings and statistics.
+@Suite("CaseService", .timeLimit(.minutes(1)))
+struct CaseServiceTests {
+  typealias P = DemoProvince
+
+  @Test("SubmitReport: the platform and a citizen may submit; an officer may not; a key retried returns the first case")
+  func submitReport() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let first = try await world.submit("Rác thải ven đường", key: "report-1")
+    let retried = try await world.submit("Rác thải ven đường", key: "report-1")
+    #expect(retried.caseId == first.caseId)
+    #expect(retried.reportCode == first.reportCode)
+    // The same key for another report is refused, never silently answered with the first.
+    #expect(await failure { _ = try await world.submit("Một phản ánh khác", key: "report-1") } == .alreadyExists)
+
+    // A citizen reports as themselves; the next code of the day follows.
+    var own = Fieldreport_V1_SubmitReportRequest()
+    own.title = "Đèn đường hỏng"
+    own.content = "Đèn đường trước nhà hỏng 3 ngày"
+    own.categoryId = "GIAO-THONG"
+    let mine = try await world.cases.submitReport(own, options: world.as(P.citizen))
+    #expect(mine.caseSummary?.reportCode == "060326002")
+    #expect(mine.caseSummary?.senderLabel == "Nguyễn Văn An")
+    #expect(mine.idempotentReplay == false)
+
+    #expect(await failure { _ = try await world.cases.submitReport(own, options: world.as(P.thang)) } == .permissionDenied)
+    var unknownCategory = own
+    unknownCategory.categoryId = "KHONG-CO"
+    let refused = await failure { _ = try await world.cases.submitReport(unknownCategory, options: world.as(P.citizen)) }
+    #expect(refused == .invalidArgument)
+    var missingReporter = own
+    missingReporter.reporter = nil
+    #expect(await failure { _ = try await world.cases.submitReport(missingReporter, options: world.as(P.platform)) } == .invalidArgument)
+    #expect(await failure { _ = try await world.cases.submitReport(own, options: CallOptions()) } == .unauthenticated)
+  }
+
+  @Test("GetCase: by id and by code for those who may see it; NOT_FOUND for another unit's leader")
+  func getCase() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let submitted = try await world.submit("Lấn chiếm vỉa hè")
+    let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
+    var byCode = Fieldreport_V1_GetCaseRequest()
+    byCode.key = .reportCode(atUnit.reportCode)
+    let detail = try await world.cases.getCase(byCode, options: world.as(P.duong))
+    #expect(detail.caseDetail?.summary?.caseId == atUnit.caseId)
+    #expect(await failure { _ = try await world.cases.getCase(byCode, options: world.as(P.nam)) } == .notFound)
+    var malformed = Fieldreport_V1_GetCaseRequest()
+    malformed.key = .reportCode("not-a-code")
+    #expect(await failure { _ = try await world.cases.getCase(malformed, options: world.as(P.quan)) } == .invalidArgument)
+    var unknown = Fieldreport_V1_GetCaseRequest()
+    unknown.key = .caseId("no-such-case")
+    #expect(await failure { _ = try await world.cases.getCase(unknown, options: world.as(P.quan)) } == .notFound)
+  }
+
+  @Test("The reporter's identity reaches the IOC and the submitting platform, never unit staff")
+  func reporterHiddenFromUnitStaff() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let submitted = try await world.submit("Xả nước thải ra kênh")
+    let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
+
+    let forIOC = try await world.get(atUnit.caseId, as: P.quan)
+    #expect(forIOC.report?.reporter?.fullName == "Trần Văn Bình")
+    #expect(forIOC.summary?.senderLabel == "Trần Văn Bình")
+    let forPlatform = try await world.get(atUnit.caseId, as: P.platform)
+    #expect(forPlatform.report?.reporter?.phone == "0912345678")
+
+    let forLeader = try await world.get(atUnit.caseId, as: P.duong)
+    #expect(forLeader.report?.reporter == nil)
+    #expect(forLeader.summary?.senderLabel == "Công dân")
+    var inbox = Fieldreport_V1_ListCasesRequest()
+    inbox.scope = .mine
+    let rows = try await world.cases.listCases(inbox, options: world.as(P.duong)).cases
+    #expect(rows.map(\.senderLabel) == ["Công dân"])
+    var journal = Fieldreport_V1_ListJournalRequest()
+    journal.caseId = atUnit.caseId
+    let entries = try await world.journal.listJournal(journal, options: world.as(P.duong)).entries
+    let rendered = entries.map { "\($0)" }.joined()
+    #expect(!rendered.contains("Trần Văn Bình"))
+    #expect(!rendered.contains("0912345678"))
+  }
+
+  @Test("DispatchCase: IOC operators only; a retried key returns the first answer even after the case moved on")
+  func dispatchIdempotentAndRefused() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let submitted = try await world.submit("Cây đổ chắn đường")
+    var request = Fieldreport_V1_DispatchCaseRequest()
+    request.common = world.common(submitted, "Chuyển xử lý", key: "dispatch-1")
+    request.targetUnitId = P.dongLoc.rawValue
+    // The submitting platform sees the case but may not dispatch it; a unit leader does not
+    // even see it yet.
+    #expect(await failure { _ = try await world.cases.dispatchCase(request, options: world.as(P.platform)) } == .permissionDenied)
+    #expect(await failure { _ = try await world.cases.dispatchCase(request, options: world.as(P.duong)) } == .notFound)
+
+    let first = try await world.cases.dispatchCase(request, options: world.as(P.quan))
+    #expect(first.idempotentReplay == false)
+    // The unit acts; the IOC's retry still gets its first answer.
+    _ = try await world.assign(try unwrap(first.caseSummary), by: P.duong, to: P.thang)
+    let retry = try await world.cases.dispatchCase(request, options: world.as(P.quan))
+    #expect(retry.idempotentReplay)
+    #expect(retry.journalEntry?.entryId == first.journalEntry?.entryId)
+    #expect(retry.caseSummary?.version == first.caseSummary?.version)
+
+    // A stale version writes nothing and is ABORTED.
+    var stale = Fieldreport_V1_DispatchCaseRequest()
+    stale.common = world.common(submitted, "Chuyển lại")
+    stale.targetUnitId = P.tranPhu.rawValue
+    #expect(await failure { _ = try await world.cases.dispatchCase(stale, options: world.as(P.quan)) } == .aborted)
+
+    // Dispatching to the IOC itself or to an unknown unit is refused.
+    let other = try await world.submit("Ngập úng cục bộ")
+    var toIOC = Fieldreport_V1_DispatchCaseRequest()
+    toIOC.common = world.common(other)
+    toIOC.targetUnitId = P.ioc.rawValue
+    #expect(await failure { _ = try await world.cases.dispatchCase(toIOC, options: world.as(P.quan)) } == .failedPrecondition)
+    toIOC.targetUnitId = "KHONG-CO"
+    #expect(await failure { _ = try await world.cases.dispatchCase(toIOC, options: world.as(P.quan)) } == .notFound)
+  }
+
+  @Test("RejectCase: IOC operators only; a duplicate must name the original")
+  func rejectCase() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let original = try await world.submit("Đường hỏng")
+    let duplicate = try await world.submit("Đường hỏng (lần 2)")
+    var request = Fieldreport_V1_RejectCaseRequest()
+    request.common = world.common(duplicate, "Trùng phản ánh")
+    request.reason = .duplicate
+    #expect(await failure { _ = try await world.cases.rejectCase(request, options: world.as(P.quan)) } == .invalidArgument)
+    request.duplicateOfCaseId = original.caseId
+    #expect(await failure { _ = try await world.cases.rejectCase(request, options: world.as(P.thang)) } == .notFound)
+    let rejected = try await world.cases.rejectCase(request, options: world.as(P.quan))
+    #expect(rejected.caseSummary?.state == .closed)
+    guard case .rejection(let info)? = rejected.journalEntry?.details else {
+      Issue.record("the REJECT entry carries the rejection")
+      return
+    }
+    #expect(info.reason == .duplicate)
+    #expect(info.duplicateOfCaseId == original.caseId)
+  }
+
+  @Test("SendBackToUnit and PublishResult: IOC operators only; public publication only of public cases")
+  func sendBackAndPublish() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let submitted = try await world.submit("Biển báo bị che khuất", isPublic: false)
+    let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
+    let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
+    let awaiting = try await world.submitResult(assigned, by: P.thang, letter: "Đã xử lý")
+    let resolved = try await world.approve(awaiting, by: P.duong)
+
+    var sendBack = Fieldreport_V1_SendBackToUnitRequest()
+    sendBack.common = world.common(resolved, "Bổ sung ảnh hiện trường")
+    #expect(await failure { _ = try await world.cases.sendBackToUnit(sendBack, options: world.as(P.duong)) } == .permissionDenied)
+    let sentBack = try await world.cases.sendBackToUnit(sendBack, options: world.as(P.quan))
+    let again = try unwrap(sentBack.caseSummary)
+    #expect(again.state == .inProgress)
+    #expect(again.currentHandler?.user?.userId == P.thang.id.rawValue)
+
+    let resubmitted = try await world.submitResult(again, by: P.thang, letter: "Đã xử lý, có ảnh")
+    let resolvedAgain = try await world.approve(resubmitted, by: P.duong)
+    var publish = Fieldreport_V1_PublishResultRequest()
+    publish.common = world.common(resolvedAgain)
+    publish.scope = .everyone
+    #expect(await failure { _ = try await world.cases.publishResult(publish, options: world.as(P.quan)) } == .failedPrecondition)
+    #expect(await failure { _ = try await world.cases.publishResult(publish, options: world.as(P.duong)) } == .permissionDenied)
+    publish.scope = .unspecified
+    #expect(await failure { _ = try await world.cases.publishResult(publish, options: world.as(P.quan)) } == .invalidArgument)
+    publish.scope = .reporterOnly
+    let published = try await world.cases.publishResult(publish, options: world.as(P.quan))
+    #expect(published.caseSummary?.state == .published)
+    var publicList = Fieldreport_V1_ListCasesRequest()
+    publicList.scope = .public
+    #expect(try await world.cases.listCases(publicList, options: world.as(P.citizen)).cases.isEmpty)
+  }
+
+  @Test("ListCases: scopes, filters, text search without diacritics, stable paging bound to the filters")
+  func listCases() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    var submitted: [Fieldreport_V1_CaseSummary] = []
+    for index in 1...5 {
+      submitted.append(try await world.submit("Phản ánh số \(index) về đường Ngô Quyền"))
+      world.clock.advance(milliseconds: 1_000)
+    }
+    _ = try await world.dispatch(submitted[0], to: P.dongLoc)
+
+    var all = Fieldreport_V1_ListCasesRequest()
+    all.scope = .all
+    all.pageSize = 2
+    var seen: [String] = []
+    var pages = 0
+    repeat {
+      let page = try await world.cases.listCases(all, options: world.as(P.quan))
+      seen += page.cases.map(\.caseId)
+      all.pageToken = page.nextPageToken
+      pages += 1
+    } while !all.pageToken.isEmpty && pages < 10
+    #expect(seen == submitted.reversed().map(\.caseId))
+    #expect(await failure { _ = try await world.cases.listCases(all, options: world.as(P.duong)) } == .permissionDenied)
+
+    // A token from one filter set is refused with another.
+    var firstPage = Fieldreport_V1_ListCasesRequest()
+    firstPage.scope = .all
+    firstPage.pageSize = 2
+    let token = try await world.cases.listCases(firstPage, options: world.as(P.quan)).nextPageToken
+    var otherFilters = firstPage
+    otherFilters.textQuery = "ngo quyen"
+    otherFilters.pageToken = token
+    #expect(await failure { _ = try await world.cases.listCases(otherFilters, options: world.as(P.quan)) } == .invalidArgument)
+
+    var search = Fieldreport_V1_ListCasesRequest()
+    search.scope = .all
+    search.textQuery = "so 3 ve duong ngo quyen"
+    #expect(try await world.cases.listCases(search, options: world.as(P.quan)).cases.map(\.caseId) == [submitted[2].caseId])
+
+    var atIOC = Fieldreport_V1_ListCasesRequest()
+    atIOC.scope = .mine
+    atIOC.states = [.received]
+    #expect(try await world.cases.listCases(atIOC, options: world.as(P.quan)).cases.count == 4)
+    var reported = Fieldreport_V1_ListCasesRequest()
+    reported.scope = .reported
+    #expect(try await world.cases.listCases(reported, options: world.as(P.platform)).cases.count == 5)
+    var foreignUnit = Fieldreport_V1_ListCasesRequest()
+    foreignUnit.scope = .myUnits
+    foreignUnit.unitId = P.tranPhu.rawValue
+    #expect(await failure { _ = try await world.cases.listCases(foreignUnit, options: world.as(P.duong)) } == .permissionDenied)
+
+    // Overdue: the leader has not acted within the one-day return window.
+    world.clock.advance(milliseconds: 2 * Timestamp.millisecondsPerDay)
+    var overdue = Fieldreport_V1_ListCasesRequest()
+    overdue.scope = .mine
+    overdue.overdueOnly = true
+    let late = try await world.cases.listCases(overdue, options: world.as(P.duong)).cases
+    #expect(late.map(\.caseId) == [submitted[0].caseId])
+    #expect(late.first?.overdue == true)
+  }
+
+  @Test("Categories: anyone lists them; only a system administrator creates one")
+  func categories() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let listed = try await world.cases.listCategories(.init(), options: world.as(P.citizen)).categories
+    #expect(listed.map(\.categoryName).contains("Trật tự công cộng"))
+    #expect(await failure { _ = try await world.cases.listCategories(.init(), options: CallOptions()) } == .unauthenticated)
+
+    var create = Fieldreport_V1_CreateCategoryRequest()
+    create.categoryCode = "Y-TE"
+    create.categoryName = "Y tế"
+    #expect(await failure { _ = try await world.cases.createCategory(create, options: world.as(P.quan)) } == .permissionDenied)
+    let created = try await world.cases.createCategory(create, options: world.as(CaseWorld.admin))
+    #expect(created.category?.categoryId == "Y-TE")
+    #expect(await failure { _ = try await world.cases.createCategory(create, options: world.as(CaseWorld.admin)) } == .alreadyExists)
+    create.categoryCode = "bad code"
+    #expect(await failure { _ = try await world.cases.createCategory(create, options: world.as(CaseWorld.admin)) } == .invalidArgument)
+  }
+
+  @Test("Attachments: size limit, type and checksum checks; download only for the uploader and people on the case")
+  func attachments() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    var upload = Fieldreport_V1_UploadAttachmentRequest()
+    upload.fileName = "anh-1.png"
+    upload.mediaType = "image/png"
+    upload.data = Array(repeating: 7, count: 1_000)
+    let stored = try unwrap(try await world.cases.uploadAttachment(upload, options: world.as(P.platform)).attachment)
+    #expect(stored.sizeBytes == 1_000)
+    #expect(stored.sha256.count == 32)
+
+    var tooLarge = upload
+    tooLarge.data = Array(repeating: 1, count: 64 * 1024 + 1)
+    #expect(await failure { _ = try await world.cases.uploadAttachment(tooLarge, options: world.as(P.platform)) } == .resourceExhausted)
+    var badType = upload
+    badType.mediaType = "application/x-sh"
+    #expect(await failure { _ = try await world.cases.uploadAttachment(badType, options: world.as(P.platform)) } == .invalidArgument)
+    var badName = upload
+    badName.fileName = "../etc/passwd"
+    #expect(await failure { _ = try await world.cases.uploadAttachment(badName, options: world.as(P.platform)) } == .invalidArgument)
+    var badSum = upload
+    badSum.expectedSha256 = Array(repeating: 0, count: 32)
+    #expect(await failure { _ = try await world.cases.uploadAttachment(badSum, options: world.as(P.platform)) } == .invalidArgument)
+
+    var download = Fieldreport_V1_GetAttachmentRequest()
+    download.attachmentId = stored.attachmentId
+    download.metadataOnly = true
+    #expect(try await world.cases.getAttachment(download, options: world.as(P.platform)).attachment?.fileName == "anh-1.png")
+    #expect(await failure { _ = try await world.cases.getAttachment(download, options: world.as(P.thang)) } == .notFound)
+
+    // Attached to a report dispatched to Đồng Lộc: its leader may now download it.
+    var report = Fieldreport_V1_SubmitReportRequest()
+    report.title = "Ảnh hiện trường"
+    report.content = "Có ảnh"
+    report.categoryId = "MOI-TRUONG"
+    var reporter = Fieldreport_V1_ReporterInfo()
+    reporter.fullName = "Lê Thị Hoa"
+    report.reporter = reporter
+    report.attachmentIds = [stored.attachmentId]
+    let submitted = try unwrap(try await world.cases.submitReport(report, options: world.as(P.platform)).caseSummary)
+    _ = try await world.dispatch(submitted, to: P.dongLoc)
+    download.metadataOnly = false
+    let got = try await world.cases.getAttachment(download, options: world.as(P.duong))
+    #expect(got.data == upload.data)
+    #expect(got.attachment?.fileName == "anh-1.png")
+    #expect(await failure { _ = try await world.cases.getAttachment(download, options: world.as(P.nam)) } == .notFound)
+  }
+
+  @Test("GetUnitStatistics: leaders for their unit, the IOC for all; early / on time / late counts")
+  func unitStatistics() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let start = world.clock.now
+    let submitted = try await world.submit("Thống kê")
+    let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
+    let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
+    let awaiting = try await world.submitResult(assigned, by: P.thang, letter: "Xong")
+    _ = try await world.approve(awaiting, by: P.duong)
+    let open = try await world.submit("Đang mở")
+    _ = try await world.dispatch(open, to: P.dongLoc)
+
+    var request = Fieldreport_V1_GetUnitStatisticsRequest()
+    request.periodStartMs = start.millisecondsSince1970
+    request.periodEndMs = start.adding(days: 30).millisecondsSince1970
+    request.unitIds = [P.dongLoc.rawValue]
+    let rows = try await world.cases.getUnitStatistics(request, options: world.as(P.duong)).rows
+    #expect(rows.count == 1)
+    #expect(rows.first?.earlyCount == 1)
+    #expect(rows.first?.pendingCount == 1)
+    #expect(rows.first?.lateCount == 0)
+
+    request.unitIds = [P.scienceDepartment.rawValue]
+    #expect(await failure { _ = try await world.cases.getUnitStatistics(request, options: world.as(P.duong)) } == .permissionDenied)
+    request.unitIds = []
+    let everything = try await world.cases.getUnitStatistics(request, options: world.as(P.quan)).rows
+    #expect(everything.count == 4)
+    request.periodEndMs = request.periodStartMs
+    #expect(await failure { _ = try await world.cases.getUnitStatistics(request, options: world.as(P.quan)) } == .invalidArgument)
+  }
+}

@@ -1,0 +1,84 @@
+import FieldReportAPI
+import FieldReportServices
+import Foundation
+import Logging
+import RPCCore
+import RPCNIO
+import Testing
+import WireBridge
+
+@Suite("fieldreport-server executable")
+struct ServerExecutableTests {
+  /// The server binary, built next to the test bundle by `swift build` / `swift test`.
+  static func serverURL() -> URL? {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+      let candidate = directory.appendingPathComponent("fieldreport-server")
+      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+      directory = directory.deletingLastPathComponent()
+    }
+    return nil
+  }
+
+  /// Reads the child's standard output until a line starts with `prefix`; returns every line
+  /// read so far (nil at end of file).
+  static func readLines(from handle: FileHandle, until prefix: String) async -> [String]? {
+    await Task.detached {
+      var buffer = ""
+      while true {
+        let data = handle.availableData
+        if data.isEmpty { return nil }
+        buffer += String(decoding: data, as: UTF8.self)
+        let lines = buffer.split(separator: "\n").map(String.init)
+        if lines.contains(where: { $0.hasPrefix(prefix) }) { return lines }
+      }
+    }.value
+  }
+
+  @Test("starts on a free port with --demo, answers health and logins, drains on SIGTERM", .timeLimit(.minutes(1)))
+  func startsAndDrains() async throws {
+    let binary = try #require(Self.serverURL(), "build fieldreport-server first (swift build)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-server-\(UInt32.random(in: 0...UInt32.max))")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["--port", "0", "--demo", "--database", folder.appendingPathComponent("data/fr.sqlite").path, "--log-level", "warning", "--scrypt-log-n", "10"]
+    var environment = ProcessInfo.processInfo.environment
+    environment["FIELDREPORT_DEMO_PASSWORD"] = "mat-khau-demo-2026"
+    environment["FIELDREPORT_ADMIN_PASSWORD"] = "mat-khau-admin-2026"
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+
+    let lines = try #require(await Self.readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on"))
+    let banner = try #require(lines.first { $0.hasPrefix("fieldreport-server listening on") })
+    let port = try #require(Int(banner.split(separator: ":").last ?? ""))
+    #expect(lines.contains { $0.hasPrefix("Platform API key (shown once") })
+    // Passwords given in the environment are never echoed.
+    #expect(!lines.joined().contains("mat-khau-demo-2026"))
+    #expect(!lines.joined().contains("mat-khau-admin-2026"))
+
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    let client = RPCClient(configuration: .init(host: "127.0.0.1", port: port), logger: logger)
+    var health = Rpc_V1_HealthCheckRequest()
+    health.service = ""
+    #expect(try await client.call(HealthService.check, health, options: .defaults).status == .serving)
+    var login = Fieldreport_V1_LoginRequest()
+    login.username = "duong.lv"
+    login.password = "mat-khau-demo-2026"
+    let session = try await Fieldreport_V1_IdentityServiceClient(client).login(login)
+    #expect(session.user?.fullName == "Lê Văn Đường")
+    login.username = "admin"
+    login.password = "mat-khau-admin-2026"
+    _ = try await Fieldreport_V1_IdentityServiceClient(client).login(login)
+    await client.close()
+
+    process.terminate()  // SIGTERM: graceful drain
+    process.waitUntilExit()
+    #expect(process.terminationReason == .exit)
+    #expect(process.terminationStatus == 0)
+  }
+}
