@@ -698,7 +698,8 @@ class DescriptorPool:
             result[info.json_name] = self._decode_message(
                 self.message(info.type_name), b"".join(chunks), f"{path}.{info.json_name}", depth + 1
             )
-        return result
+        # Field-number order, as the .proto declares them (easier to read when printed).
+        return {f.json_name: result[f.json_name] for f in message.fields if f.json_name in result}
 
     def _is_map(self, info: FieldInfo) -> bool:
         return info.type == TYPE_MESSAGE and info.repeated and self.message(info.type_name).map_entry

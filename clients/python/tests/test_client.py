@@ -53,6 +53,7 @@ class ServerProcess:
             "--host", "127.0.0.1",
             "--port", "0",
             "--database", os.path.join(self.directory, "fieldreport.sqlite"),
+            "--scrypt-log-n", "10",  # cheap password hashing: the tests log in often
             *extra,
         ]  # fmt: skip
         self.process = subprocess.Popen(
