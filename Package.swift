@@ -25,6 +25,8 @@ let package = Package(
     // MARK: FieldReportClient and the fieldreport CLI products
     .library(name: "FieldReportClient", targets: ["FieldReportClient"]),
     .executable(name: "fieldreport", targets: ["FieldReportCLI"]),
+    // MARK: FieldReportLoadGen products
+    .executable(name: "fieldreport-loadgen", targets: ["FieldReportLoadGen"]),
   ],
   dependencies: [
     // MARK: RPC runtime dependencies
@@ -35,6 +37,7 @@ let package = Package(
     // MARK: store dependencies
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     // MARK: services dependencies (fieldreport-server)
+    // (swift-argument-parser is also used by the fieldreport CLI and fieldreport-loadgen)
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     // MARK: FieldReportClient and the fieldreport CLI dependencies (swift-argument-parser, above)
@@ -219,6 +222,16 @@ let package = Package(
     .testTarget(
       name: "FieldReportCLITests",
       dependencies: ["FieldReportCLI", "FieldReportClient"]
+    ),
+
+    // MARK: FieldReportLoadGen (fieldreport-loadgen: end-to-end load against a loopback server)
+    .executableTarget(
+      name: "FieldReportLoadGen",
+      dependencies: [
+        "FieldReportClient",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Histogram", package: "hdrhistogram-swift"),
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,51 @@
+import Synchronization
+
+/// The cases this run created, shared by every worker: the ones still waiting for dispatch
+/// (with the version to expect) and a ring of recent ids for reads.
+///
+/// # Thread safety
+/// A `Mutex` guards the state; every method is short and never suspends.
+final class CasePool: Sendable {
+  /// A received case the IOC may dispatch.
+  struct Received: Sendable {
+    let caseID: String
+    let version: Int64
+  }
+
+  private struct State {
+    var received: [Received] = []
+    var recent: [String] = []
+    var next = 0
+  }
+
+  private let state = Mutex(State())
+  private let capacity: Int
+
+  /// - Parameter capacity: How many recent ids `randomCaseID` chooses from.
+  init(capacity: Int = 10_000) {
+    self.capacity = capacity
+  }
+
+  /// Records a case just submitted.
+  func add(caseID: String, version: Int64) {
+    self.state.withLock { state in
+      state.received.append(Received(caseID: caseID, version: version))
+      if state.recent.count < self.capacity {
+        state.recent.append(caseID)
+      } else {
+        state.recent[state.next] = caseID
+        state.next = (state.next + 1) % self.capacity
+      }
+    }
+  }
+
+  /// Takes a received case for dispatch (each one is dispatched at most once), newest first.
+  func takeReceived() -> Received? {
+    self.state.withLock { $0.received.popLast() }
+  }
+
+  /// A random recent case id, or nil before the first submission.
+  func randomCaseID() -> String? {
+    self.state.withLock { $0.recent.randomElement() }
+  }
+}
