@@ -76,7 +76,6 @@ let package = Package(
       name: "WireBridgeTests",
       dependencies: ["WireBridge", "WireFixtures"]
     ),
-    // MARK: FieldReportWorkflow (pure: Foundation only, no I/O, no C, no NIO)
     // MARK: FieldReportAPI (generated handler protocols and typed clients of fieldreport.v1)
     .target(
       name: "FieldReportAPI",

@@ -297,10 +297,17 @@ def doc(comment, indent):
     return ''.join('%s///%s\n' % (indent, (' ' + l) if l else '') for l in lines)
 
 
+INT64_TYPES = {T_INT64, T_UINT64, T_SINT64, T_FIXED64, T_SFIXED64}
+
+
 def json_type(ctx, fld, repeated):
+    """The type a JSON field decodes as: bytes via base64, 64-bit integers from a number or
+    a string (proto3 JSON writes them as strings)."""
     t = field_swift_type(ctx, fld)
     if fld['type'] == T_BYTES:
         t = '_Base64'
+    elif fld['type'] in INT64_TYPES:
+        t = '_JSONInt64<%s>' % t
     return ('[%s].self' % t) if repeated else ('%s.self' % t)
 
 
@@ -313,6 +320,8 @@ def json_wrap(fld, expr, repeated):
 def json_unwrap(fld, expr, repeated):
     if fld['type'] == T_BYTES:
         return ('%s.map(\\.bytes)' % expr) if repeated else ('%s.bytes' % expr)
+    if fld['type'] in INT64_TYPES:
+        return ('%s.map(\\.value)' % expr) if repeated else ('%s.value' % expr)
     return expr
 
 

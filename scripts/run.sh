@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The project's run command: set-up (only what is missing), build, and start.
-# Until the server lands (issue 5) this builds and runs the wire bridge's self-check.
+# The project's run command: set-up (only what is missing), build, and start the server on
+# the embedded default database (./data/fieldreport.sqlite). Flags are passed through:
+#   ./scripts/run.sh --demo          # also load the demo province (idempotent)
+#   ./scripts/run.sh --port 7443 --database /var/lib/fieldreport/db.sqlite
+# See `.build/debug/fieldreport-server --help` for every flag and its environment variable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-swift build --product wire-selfcheck
-exec .build/debug/wire-selfcheck "$@"
+# Builds every product: the server, and the `fieldreport` CLI to talk to it.
+swift build
+exec .build/debug/fieldreport-server "$@"

@@ -12,6 +12,8 @@ echo "== build (warnings are errors)"
 swift build --build-tests -Xswiftc -warnings-as-errors
 echo "== leak check (valgrind)"
 ./scripts/leak-check.sh
+echo "== clients in other languages (Python, against the real server binary)"
+./scripts/test-clients.sh
 echo "== swift test"
 swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|Test Case .* started|Test Suite .* started)'
 status=${PIPESTATUS[0]}

@@ -36,6 +36,20 @@ struct JSONTests {
     #expect(String(decoding: try enc.encode(c), as: UTF8.self) == #"{"note":"","pickNumber":0}"#)
   }
 
+  @Test("64-bit integers decode from numbers and from decimal strings")
+  func int64Strings() throws {
+    let json = #"{"fInt64":"-9223372036854775808","fUint64":"18446744073709551615","fSint64":7}"#
+    let s = try JSONDecoder().decode(Wiretest_V1_Scalars.self, from: Data(json.utf8))
+    #expect(s.fInt64 == .min)
+    #expect(s.fUint64 == .max)
+    #expect(s.fSint64 == 7)
+    let r = try JSONDecoder().decode(Wiretest_V1_Repeats.self, from: Data(#"{"rInt64":["1",2,"-3"]}"#.utf8))
+    #expect(r.rInt64 == [1, 2, -3])
+    #expect(throws: DecodingError.self) {
+      try JSONDecoder().decode(Wiretest_V1_Scalars.self, from: Data(#"{"fInt64":"12x"}"#.utf8))
+    }
+  }
+
   @Test("an unknown enum name is an error")
   func unknownName() {
     #expect(throws: DecodingError.self) {

@@ -74,3 +74,23 @@ struct _Base64: Codable {
     return out
   }
 }
+
+/// A 64-bit integer in proto3 JSON: written as a number by our encoder, but accepted as a
+/// number or a decimal string (the form proto3 JSON prescribes, since JavaScript numbers lose
+/// precision past 2^53).
+struct _JSONInt64<T: FixedWidthInteger & Codable>: Decodable {
+  let value: T
+
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(T.self) {
+      value = n
+      return
+    }
+    let text = try c.decode(String.self)
+    guard let n = T(text) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a \(T.self): \(text)")
+    }
+    value = n
+  }
+}

@@ -69,8 +69,8 @@ extension Fieldreport_V1_AssignmentInput: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "mainHandlerUserId") { self.mainHandlerUserId = v }
     if let v = try c.decodeIfPresent([String].self, forKey: "coordinatorUserIds") { self.coordinatorUserIds = v }
     if let v = try c.decodeIfPresent([String].self, forKey: "followerUserIds") { self.followerUserIds = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "startAtMs") { self.startAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "startAtMs") { self.startAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "dueAtMs") { self.dueAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "doNotPublish") { self.doNotPublish = v }
@@ -1795,7 +1795,7 @@ extension Fieldreport_V1_ReturnToOfficerRequest: Codable {
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "officerUserId") { self.officerUserId = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "newDueAtMs") { self.newDueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "newDueAtMs") { self.newDueAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.

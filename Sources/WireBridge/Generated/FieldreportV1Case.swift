@@ -308,7 +308,7 @@ extension Fieldreport_V1_SubmitReportRequest: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryId") { self.categoryId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "eventAddress") { self.eventAddress = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_GeoPoint.self, forKey: "location") { self.location = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedAtMs") { self.reportedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "reportedAtMs") { self.reportedAtMs = v.value }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "reporterAllowsPublic") { self.reporterAllowsPublic = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_ReporterInfo.self, forKey: "reporter") { self.reporter = v }
     if let v = try c.decodeIfPresent([String].self, forKey: "attachmentIds") { self.attachmentIds = v }
@@ -708,8 +708,8 @@ extension Fieldreport_V1_ListCasesRequest: Codable {
     if let v = try c.decodeIfPresent([Fieldreport_V1_CaseState].self, forKey: "states") { self.states = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryId") { self.categoryId = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "overdueOnly") { self.overdueOnly = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedFromMs") { self.reportedFromMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedToMs") { self.reportedToMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "reportedFromMs") { self.reportedFromMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "reportedToMs") { self.reportedToMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "textQuery") { self.textQuery = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseOrder.self, forKey: "order") { self.order = v }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
@@ -921,7 +921,7 @@ extension Fieldreport_V1_DispatchCaseRequest: Codable {
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "targetUnitId") { self.targetUnitId = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "taskTitle") { self.taskTitle = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "allowSameUnit") { self.allowSameUnit = v }
@@ -1268,7 +1268,7 @@ extension Fieldreport_V1_SendBackToUnitRequest: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "newDueAtMs") { self.newDueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "newDueAtMs") { self.newDueAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1749,7 +1749,7 @@ extension Fieldreport_V1_CreateCategoryRequest: Codable {
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryCode") { self.categoryCode = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryName") { self.categoryName = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "defaultProcessingMs") { self.defaultProcessingMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "defaultProcessingMs") { self.defaultProcessingMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2228,8 +2228,8 @@ extension Fieldreport_V1_GetUnitStatisticsRequest: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent([String].self, forKey: "unitIds") { self.unitIds = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodStartMs") { self.periodStartMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodEndMs") { self.periodEndMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodStartMs") { self.periodStartMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodEndMs") { self.periodEndMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_StatisticsGrouping.self, forKey: "grouping") { self.grouping = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "includeChildren") { self.includeChildren = v }
   }
@@ -2343,13 +2343,13 @@ extension Fieldreport_V1_UnitStatistics: Codable {
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Category.self, forKey: "category") { self.category = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "earlyCount") { self.earlyCount = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "onTimeCount") { self.onTimeCount = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "lateCount") { self.lateCount = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "unclassifiedCount") { self.unclassifiedCount = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "returnedToIocCount") { self.returnedToIocCount = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "pendingCount") { self.pendingCount = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "overdueCount") { self.overdueCount = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "earlyCount") { self.earlyCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "onTimeCount") { self.onTimeCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "lateCount") { self.lateCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "unclassifiedCount") { self.unclassifiedCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "returnedToIocCount") { self.returnedToIocCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "pendingCount") { self.pendingCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "overdueCount") { self.overdueCount = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2453,9 +2453,9 @@ extension Fieldreport_V1_GetUnitStatisticsResponse: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent([Fieldreport_V1_UnitStatistics].self, forKey: "rows") { self.rows = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodStartMs") { self.periodStartMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "periodEndMs") { self.periodEndMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "computedAtMs") { self.computedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodStartMs") { self.periodStartMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodEndMs") { self.periodEndMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "computedAtMs") { self.computedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.

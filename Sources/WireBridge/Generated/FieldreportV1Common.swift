@@ -1214,7 +1214,7 @@ extension Fieldreport_V1_Unit: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "unitName") { self.unitName = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitKind.self, forKey: "unitKind") { self.unitKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "parentUnitId") { self.parentUnitId = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "createdAtMs") { self.createdAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "createdAtMs") { self.createdAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1466,11 +1466,11 @@ extension Fieldreport_V1_RoleGrant: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "positionTitle") { self.positionTitle = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_RoleStatus.self, forKey: "status") { self.status = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "requestNote") { self.requestNote = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "requestedAtMs") { self.requestedAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "decidedAtMs") { self.decidedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "requestedAtMs") { self.requestedAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "decidedAtMs") { self.decidedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "decidedBy") { self.decidedBy = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "decisionNote") { self.decisionNote = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "revokedAtMs") { self.revokedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "revokedAtMs") { self.revokedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "revokedBy") { self.revokedBy = v }
   }
 
@@ -1605,8 +1605,8 @@ extension Fieldreport_V1_TransferGroup: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "groupName") { self.groupName = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "members") { self.members = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "createdAtMs") { self.createdAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "updatedAtMs") { self.updatedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "createdAtMs") { self.createdAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "updatedAtMs") { self.updatedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1712,7 +1712,7 @@ extension Fieldreport_V1_Category: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryCode") { self.categoryCode = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryName") { self.categoryName = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "active") { self.active = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "defaultProcessingMs") { self.defaultProcessingMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "defaultProcessingMs") { self.defaultProcessingMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1815,9 +1815,9 @@ extension Fieldreport_V1_AttachmentRef: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "attachmentId") { self.attachmentId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "fileName") { self.fileName = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "mediaType") { self.mediaType = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "sizeBytes") { self.sizeBytes = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "sizeBytes") { self.sizeBytes = v.value }
     if let v = try c.decodeIfPresent(_Base64.self, forKey: "sha256") { self.sha256 = v.bytes }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "uploadedAtMs") { self.uploadedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "uploadedAtMs") { self.uploadedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "uploadedBy") { self.uploadedBy = v }
   }
 
@@ -2113,7 +2113,7 @@ extension Fieldreport_V1_ReportInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "reportCode") { self.reportCode = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "title") { self.title = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedAtMs") { self.reportedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "reportedAtMs") { self.reportedAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "eventAddress") { self.eventAddress = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_GeoPoint.self, forKey: "location") { self.location = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Category.self, forKey: "category") { self.category = v }
@@ -2342,7 +2342,7 @@ extension Fieldreport_V1_ActionCommon: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "expectedVersion") { self.expectedVersion = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "expectedVersion") { self.expectedVersion = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "idempotencyKey") { self.idempotencyKey = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
     if let v = try c.decodeIfPresent([String].self, forKey: "attachmentIds") { self.attachmentIds = v }
@@ -2497,19 +2497,19 @@ extension Fieldreport_V1_CaseSummary: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "reportCode") { self.reportCode = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "title") { self.title = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "state") { self.state = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "version") { self.version = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "version") { self.version = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "currentUnit") { self.currentUnit = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_HandlerRef.self, forKey: "currentHandler") { self.currentHandler = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "senderLabel") { self.senderLabel = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "stepStartedAtMs") { self.stepStartedAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "stepDueAtMs") { self.stepDueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "stepStartedAtMs") { self.stepStartedAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "stepDueAtMs") { self.stepDueAtMs = v.value }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "overdue") { self.overdue = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryId") { self.categoryId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "categoryName") { self.categoryName = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "isPublic") { self.isPublic = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "reportedAtMs") { self.reportedAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "updatedAtMs") { self.updatedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "reportedAtMs") { self.reportedAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "updatedAtMs") { self.updatedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2668,12 +2668,12 @@ extension Fieldreport_V1_TaskInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "title") { self.title = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "startAtMs") { self.startAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "returnDeadlineAtMs") { self.returnDeadlineAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "startAtMs") { self.startAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "dueAtMs") { self.dueAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "returnDeadlineAtMs") { self.returnDeadlineAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "completedAtMs") { self.completedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "completedAtMs") { self.completedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Timeliness.self, forKey: "timeliness") { self.timeliness = v }
   }
 
@@ -2823,14 +2823,14 @@ extension Fieldreport_V1_Assignment: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "mainHandler") { self.mainHandler = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "coordinators") { self.coordinators = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "followers") { self.followers = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "startAtMs") { self.startAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "startAtMs") { self.startAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "dueAtMs") { self.dueAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "doNotPublish") { self.doNotPublish = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "assignedBy") { self.assignedBy = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "assignedAtMs") { self.assignedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "assignedAtMs") { self.assignedAtMs = v.value }
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
   }
 
@@ -2967,7 +2967,7 @@ extension Fieldreport_V1_PreviousStep: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "actor") { self.actor = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "actorUnit") { self.actorUnit = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "action") { self.action = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "actedAtMs") { self.actedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "actedAtMs") { self.actedAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
   }
@@ -3074,7 +3074,7 @@ extension Fieldreport_V1_Contribution: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "contributor") { self.contributor = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "addedAtMs") { self.addedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "addedAtMs") { self.addedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3172,7 +3172,7 @@ extension Fieldreport_V1_Draft: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "savedAtMs") { self.savedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "savedAtMs") { self.savedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3279,9 +3279,9 @@ extension Fieldreport_V1_ResultInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "replyText") { self.replyText = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "submittedBy") { self.submittedBy = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "submittedAtMs") { self.submittedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "submittedAtMs") { self.submittedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "approvedBy") { self.approvedBy = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "approvedAtMs") { self.approvedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "approvedAtMs") { self.approvedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
   }
@@ -3388,7 +3388,7 @@ extension Fieldreport_V1_MonitoringRecipient: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "recipient") { self.recipient = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "acknowledgedAtMs") { self.acknowledgedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "acknowledgedAtMs") { self.acknowledgedAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "acknowledgementNote") { self.acknowledgementNote = v }
   }
 
@@ -3484,11 +3484,11 @@ extension Fieldreport_V1_MonitoringInfo: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "transferredBy") { self.transferredBy = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "transferredAtMs") { self.transferredAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "transferredAtMs") { self.transferredAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_TransferGroup].self, forKey: "groups") { self.groups = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_MonitoringRecipient].self, forKey: "recipients") { self.recipients = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "closedAtMs") { self.closedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "closedAtMs") { self.closedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3600,7 +3600,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "duplicateOfCaseId") { self.duplicateOfCaseId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "note") { self.note = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "rejectedBy") { self.rejectedBy = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "rejectedAtMs") { self.rejectedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "rejectedAtMs") { self.rejectedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3698,7 +3698,7 @@ extension Fieldreport_V1_PublicationInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "publishedText") { self.publishedText = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "publishedBy") { self.publishedBy = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "publishedAtMs") { self.publishedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "publishedAtMs") { self.publishedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3968,7 +3968,7 @@ extension Fieldreport_V1_DispatchDetails: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "targetUnit") { self.targetUnit = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
   }
 
@@ -4137,7 +4137,7 @@ extension Fieldreport_V1_ReturnDetails: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "returnedTo") { self.returnedTo = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "newDueAtMs") { self.newDueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "newDueAtMs") { self.newDueAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4436,17 +4436,17 @@ extension Fieldreport_V1_JournalEntry: Codable {
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "entryId") { self.entryId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "sequence") { self.sequence = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "sequence") { self.sequence = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "action") { self.action = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "actor") { self.actor = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "actorUnit") { self.actorUnit = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "actedAtMs") { self.actedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "actedAtMs") { self.actedAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "content") { self.content = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "notifyMobileApp") { self.notifyMobileApp = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "fromState") { self.fromState = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "toState") { self.toState = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "caseVersion") { self.caseVersion = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "caseVersion") { self.caseVersion = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_HandlerRef.self, forKey: "newHandler") { self.newHandler = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Assignment.self, forKey: "assignment") { self.details = .assignment(v) }
     if let v = try c.decodeIfPresent(Fieldreport_V1_DispatchDetails.self, forKey: "dispatch") { self.details = .dispatch(v) }

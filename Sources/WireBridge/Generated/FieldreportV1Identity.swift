@@ -264,7 +264,7 @@ extension Fieldreport_V1_LoginResponse: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "sessionToken") { self.sessionToken = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "expiresAtMs") { self.expiresAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserSummary.self, forKey: "user") { self.user = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_RoleGrant].self, forKey: "roles") { self.roles = v }
   }
@@ -569,8 +569,8 @@ extension Fieldreport_V1_WhoAmIResponse: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserSummary.self, forKey: "user") { self.user = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_RoleGrant].self, forKey: "roles") { self.roles = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_AuthMethod.self, forKey: "authMethod") { self.authMethod = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "serverTimeMs") { self.serverTimeMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "expiresAtMs") { self.expiresAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "serverTimeMs") { self.serverTimeMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1246,8 +1246,8 @@ extension Fieldreport_V1_IssuedApiKey: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "keyId") { self.keyId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "apiKey") { self.apiKey = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "issuedAtMs") { self.issuedAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "issuedAtMs") { self.issuedAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "expiresAtMs") { self.expiresAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1719,7 +1719,7 @@ extension Fieldreport_V1_IssueApiKeyRequest: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "revokeExisting") { self.revokeExisting = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "expiresAtMs") { self.expiresAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "expiresAtMs") { self.expiresAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1952,7 +1952,7 @@ extension Fieldreport_V1_RevokeApiKeyResponse: Codable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "revokedAtMs") { self.revokedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "revokedAtMs") { self.revokedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3352,7 +3352,7 @@ extension Fieldreport_V1_SetGroupMembersRequest: Codable {
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "groupId") { self.groupId = v }
     if let v = try c.decodeIfPresent([String].self, forKey: "memberUserIds") { self.memberUserIds = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "expectedUpdatedAtMs") { self.expectedUpdatedAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "expectedUpdatedAtMs") { self.expectedUpdatedAtMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.

@@ -325,9 +325,9 @@ extension Fieldreport_V1_WorkflowStep: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "openedBy") { self.openedBy = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseState.self, forKey: "state") { self.state = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_HandlerRef.self, forKey: "holder") { self.holder = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "receivedAtMs") { self.receivedAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "completedAtMs") { self.completedAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "receivedAtMs") { self.receivedAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "completedAtMs") { self.completedAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "dueAtMs") { self.dueAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Timeliness.self, forKey: "timeliness") { self.timeliness = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "completedByAction") { self.completedByAction = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "completedBy") { self.completedBy = v }
@@ -542,7 +542,7 @@ extension Fieldreport_V1_WatchEventsRequest: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "afterCursor") { self.start = .afterCursor(v) }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "sinceMs") { self.start = .sinceMs(v) }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "sinceMs") { self.start = .sinceMs(v.value) }
     if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "unitId") { self.unitId = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_JournalAction].self, forKey: "actions") { self.actions = v }
@@ -744,7 +744,7 @@ extension Fieldreport_V1_Heartbeat: Codable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "serverTimeMs") { self.serverTimeMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "serverTimeMs") { self.serverTimeMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -957,8 +957,8 @@ extension Fieldreport_V1_Notification: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalAction.self, forKey: "action") { self.action = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "actor") { self.actor = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "text") { self.text = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "createdAtMs") { self.createdAtMs = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "readAtMs") { self.readAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "createdAtMs") { self.createdAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "readAtMs") { self.readAtMs = v.value }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "viaMobileApp") { self.viaMobileApp = v }
   }
 
@@ -1154,7 +1154,7 @@ extension Fieldreport_V1_ListNotificationsResponse: Codable {
     self.init()
     if let v = try c.decodeIfPresent([Fieldreport_V1_Notification].self, forKey: "notifications") { self.notifications = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "unreadTotal") { self.unreadTotal = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "unreadTotal") { self.unreadTotal = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1238,7 +1238,7 @@ extension Fieldreport_V1_MarkNotificationsReadRequest: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent([String].self, forKey: "notificationIds") { self.notificationIds = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "upToMs") { self.upToMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "upToMs") { self.upToMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1321,8 +1321,8 @@ extension Fieldreport_V1_MarkNotificationsReadResponse: Codable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "markedTotal") { self.markedTotal = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "unreadTotal") { self.unreadTotal = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "markedTotal") { self.markedTotal = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "unreadTotal") { self.unreadTotal = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1475,8 +1475,8 @@ extension Fieldreport_V1_VerifyJournalResponse: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(Bool.self, forKey: "intact") { self.intact = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "entriesChecked") { self.entriesChecked = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "firstBadSequence") { self.firstBadSequence = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "entriesChecked") { self.entriesChecked = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "firstBadSequence") { self.firstBadSequence = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "problem") { self.problem = v }
   }
 

@@ -196,7 +196,7 @@ extension Rpc_Testing_V1_SimpleRequest: Codable {
     if let v = try c.decodeIfPresent(Rpc_Testing_V1_Payload.self, forKey: "payload") { self.payload = v }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "responseCode") { self.responseCode = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "responseMessage") { self.responseMessage = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "sleepMs") { self.sleepMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "sleepMs") { self.sleepMs = v.value }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "echoMetadata") { self.echoMetadata = v }
   }
 

@@ -474,7 +474,7 @@ extension Rpc_V1_CallHeaders: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "methodPath") { self.methodPath = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "timeoutUs") { self.timeoutUs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "timeoutUs") { self.timeoutUs = v.value }
     if let v = try c.decodeIfPresent([Rpc_V1_MetadataEntry].self, forKey: "metadata") { self.metadata = v }
   }
 
@@ -1085,7 +1085,7 @@ extension Rpc_V1_RetryInfo: Codable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "retryDelayMs") { self.retryDelayMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "retryDelayMs") { self.retryDelayMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.

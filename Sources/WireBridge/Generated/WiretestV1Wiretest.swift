@@ -118,7 +118,7 @@ extension Wiretest_V1_Leaf: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "count") { self.count = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "count") { self.count = v.value }
     if let v = try c.decodeIfPresent(_Base64.self, forKey: "blob") { self.blob = v.bytes }
   }
 
@@ -242,10 +242,10 @@ extension Wiretest_V1_Scalars: Codable {
     self.init()
     if let v = try c.decodeIfPresent(Double.self, forKey: "fDouble") { self.fDouble = v }
     if let v = try c.decodeIfPresent(Float.self, forKey: "fFloat") { self.fFloat = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "fInt64") { self.fInt64 = v }
-    if let v = try c.decodeIfPresent(UInt64.self, forKey: "fUint64") { self.fUint64 = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "fInt64") { self.fInt64 = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<UInt64>.self, forKey: "fUint64") { self.fUint64 = v.value }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "fInt32") { self.fInt32 = v }
-    if let v = try c.decodeIfPresent(UInt64.self, forKey: "fFixed64") { self.fFixed64 = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<UInt64>.self, forKey: "fFixed64") { self.fFixed64 = v.value }
     if let v = try c.decodeIfPresent(UInt32.self, forKey: "fFixed32") { self.fFixed32 = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "fBool") { self.fBool = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "fString") { self.fString = v }
@@ -253,9 +253,9 @@ extension Wiretest_V1_Scalars: Codable {
     if let v = try c.decodeIfPresent(UInt32.self, forKey: "fUint32") { self.fUint32 = v }
     if let v = try c.decodeIfPresent(Wiretest_V1_Color.self, forKey: "fEnum") { self.fEnum = v }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "fSfixed32") { self.fSfixed32 = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "fSfixed64") { self.fSfixed64 = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "fSfixed64") { self.fSfixed64 = v.value }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "fSint32") { self.fSint32 = v }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "fSint64") { self.fSint64 = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "fSint64") { self.fSint64 = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -397,7 +397,7 @@ extension Wiretest_V1_Repeats: Codable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
-    if let v = try c.decodeIfPresent([Int64].self, forKey: "rInt64") { self.rInt64 = v }
+    if let v = try c.decodeIfPresent([_JSONInt64<Int64>].self, forKey: "rInt64") { self.rInt64 = v.map(\.value) }
     if let v = try c.decodeIfPresent([Bool].self, forKey: "rBool") { self.rBool = v }
     if let v = try c.decodeIfPresent([Double].self, forKey: "rDouble") { self.rDouble = v }
     if let v = try c.decodeIfPresent([String].self, forKey: "rString") { self.rString = v }
@@ -569,12 +569,12 @@ extension Wiretest_V1_Choices: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(String.self, forKey: "pickText") { self.pick = .pickText(v) }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "pickNumber") { self.pick = .pickNumber(v) }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "pickNumber") { self.pick = .pickNumber(v.value) }
     if let v = try c.decodeIfPresent(Wiretest_V1_Leaf.self, forKey: "pickLeaf") { self.pick = .pickLeaf(v) }
     if let v = try c.decodeIfPresent(_Base64.self, forKey: "pickBytes") { self.pick = .pickBytes(v.bytes) }
     if let v = try c.decodeIfPresent(Wiretest_V1_Color.self, forKey: "pickColor") { self.pick = .pickColor(v) }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "pickFlag") { self.pick = .pickFlag(v) }
-    if let v = try c.decodeIfPresent(Int64.self, forKey: "dueAtMs") { self.dueAtMs = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "dueAtMs") { self.dueAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "note") { self.note = v }
     if let v = try c.decodeIfPresent(Wiretest_V1_Leaf.self, forKey: "maybeLeaf") { self.maybeLeaf = v }
   }
