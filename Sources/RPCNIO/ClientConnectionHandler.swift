@@ -31,6 +31,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   typealias OutboundOut = ByteBuffer
 
   private enum Pending {
+    /// A unary call opened on the loop whose caller has not attached its continuation yet:
+    /// the response, and the outcome if the call ended before the caller attached.
+    case unaryOpening(ByteBuffer?, ClientCallOutcome?)
     case unary(UnsafeContinuation<ClientCallOutcome, Never>, ByteBuffer?)
     case streaming(AsyncStream<ClientStreamEvent>.Continuation)
   }
@@ -49,6 +52,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   private var goAwayLastID: UInt32?
   private let limits: ConnectionLimits
   private let onGoAway: @Sendable () -> Void
+  /// The next call id; ids are assigned here, on the loop, so they reach the wire in order.
+  private var nextCallID: UInt32 = 1
+  /// Frames written since the last flush: calls started in one event-loop tick share one
+  /// buffer and one `write` system call.
+  private var outbound = ByteBuffer()
+  private var flushScheduled = false
+  /// The server's settings, once its preface arrived.
+  private(set) var serverSettings = ServerSettings(
+    maxMessageSize: ConnectionLimits.protocolDefaultMessageSize,
+    maxMetadataSize: ConnectionLimits.protocolDefaultMetadataSize,
+    maxConcurrentCalls: ConnectionLimits.protocolDefaultConcurrentCalls
+  )
 
   init(
     limits: ConnectionLimits,
@@ -66,6 +81,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
+    self.outbound = context.channel.allocator.buffer(capacity: 4096)
     // The client adds this handler to an already connected channel.
     if context.channel.isActive { self.sendPreface(context) }
   }
@@ -116,47 +132,129 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   // MARK: Calls (from RPCClient, on the loop)
 
-  func startUnary(
-    _ id: UInt32,
-    frames: ByteBuffer,
-    timeout: Duration?,
-    continuation: UnsafeContinuation<ClientCallOutcome, Never>
-  ) {
-    guard let (context, timer) = self.start(id, timeout: timeout) else {
-      continuation.resume(returning: .failure(Self.unavailable))
-      return
-    }
-    self.calls[id] = Call(pending: .unary(continuation, nil), timer: timer)
-    self.enqueue(frames, context: context)
+  /// Whether new calls may start here.
+  private var acceptsCalls: Bool {
+    !self.closed && self.goAwayLastID == nil && self.context != nil
   }
 
-  func startStreaming(
-    _ id: UInt32,
+  /// Takes the next call id; the last one marks the connection draining.
+  private func takeCallID() -> UInt32 {
+    let id = self.nextCallID
+    if id == UInt32.max {
+      // Ids are never reused on a connection: the last one drains it.
+      self.goAwayLastID = id
+      self.onGoAway()
+    } else {
+      self.nextCallID = id + 1
+    }
+    return id
+  }
+
+  /// Opens a unary call from a caller running on this loop: its frames are encoded straight
+  /// into the outbound buffer. The caller then attaches its continuation with
+  /// ``attachUnary(_:_:)``.
+  /// - Returns: The call id.
+  /// - Throws: ``RPCError``: `UNAVAILABLE` if the connection takes no new calls, or what
+  ///   encoding the frames throws.
+  func openUnary<Input: WireMessage>(
+    path: String,
+    request: Input,
+    options: CallOptions
+  ) throws(RPCError) -> UInt32 {
+    guard self.acceptsCalls else { throw Self.unavailable }
+    let id = self.nextCallID
+    try CallFrames.write(
+      into: &self.outbound,
+      id: id,
+      path: path,
+      request: request,
+      options: options,
+      settings: self.serverSettings
+    )
+    _ = self.takeCallID()
+    self.calls[id] = Call(pending: .unaryOpening(nil, nil), timer: self.startTimer(id, options.timeout))
+    self.scheduleFlush()
+    return id
+  }
+
+  /// Attaches the caller's continuation to a call opened with ``openUnary(path:request:options:)``.
+  func attachUnary(_ id: UInt32, _ continuation: UnsafeContinuation<ClientCallOutcome, Never>) {
+    guard let call = self.calls[id], case .unaryOpening(let message, let outcome) = call.pending else {
+      continuation.resume(returning: .failure(RPCError(code: .internal, message: "The call \(id) is unknown.")))
+      return
+    }
+    if let outcome {
+      self.calls.removeValue(forKey: id)
+      continuation.resume(returning: outcome)
+    } else {
+      self.calls[id]?.pending = .unary(continuation, message)
+    }
+  }
+
+  /// Starts a unary call whose frames (with call id 0) were encoded off the loop.
+  func startUnary(
     frames: ByteBuffer,
     timeout: Duration?,
+    box: CallIDBox,
+    continuation: UnsafeContinuation<ClientCallOutcome, Never>
+  ) {
+    if box.isCancelled {
+      return continuation.resume(returning: .failure(RPCError(code: .cancelled, message: "The call was cancelled.")))
+    }
+    guard self.acceptsCalls else {
+      return continuation.resume(returning: .failure(Self.unavailable))
+    }
+    let id = self.takeCallID()
+    box.set(id)
+    var frames = frames
+    CallFrames.patch(&frames, id: id)
+    self.calls[id] = Call(pending: .unary(continuation, nil), timer: self.startTimer(id, timeout))
+    self.outbound.writeBuffer(&frames)
+    self.scheduleFlush()
+  }
+
+  /// Starts a server-streaming call whose frames (with call id 0) were encoded off the loop.
+  func startStreaming(
+    frames: ByteBuffer,
+    timeout: Duration?,
+    box: CallIDBox,
     continuation: AsyncStream<ClientStreamEvent>.Continuation
   ) {
-    guard let (context, timer) = self.start(id, timeout: timeout) else {
+    if box.isCancelled {
+      continuation.yield(.end(.failure(RPCError(code: .cancelled, message: "The call was cancelled."))))
+      continuation.finish()
+      return
+    }
+    guard self.acceptsCalls else {
       continuation.yield(.end(.failure(Self.unavailable)))
       continuation.finish()
       return
     }
-    self.calls[id] = Call(pending: .streaming(continuation), timer: timer)
-    self.enqueue(frames, context: context)
+    let id = self.takeCallID()
+    box.set(id)
+    var frames = frames
+    CallFrames.patch(&frames, id: id)
+    self.calls[id] = Call(pending: .streaming(continuation), timer: self.startTimer(id, timeout))
+    self.outbound.writeBuffer(&frames)
+    self.scheduleFlush()
   }
 
-  private var flushScheduled = false
-
-  /// Writes a call's frames and flushes once per event-loop tick: calls started in the same
-  /// tick (e.g. by callers resumed by one read's responses) share one `write` system call.
-  private func enqueue(_ frames: ByteBuffer, context: ChannelHandlerContext) {
-    context.write(self.wrapOutboundOut(frames), promise: nil)
-    guard !self.flushScheduled else { return }
+  /// Flushes the outbound buffer once per event-loop tick: calls started in the same tick
+  /// (e.g. by callers resumed by one read's responses) share one `write` system call.
+  private func scheduleFlush() {
+    guard !self.flushScheduled, let context = self.context else { return }
     self.flushScheduled = true
     context.eventLoop.assumeIsolated().execute {
       self.flushScheduled = false
-      self.context?.flush()
+      self.flushNow()
     }
+  }
+
+  private func flushNow() {
+    guard let context = self.context, self.outbound.readableBytes > 0 else { return }
+    context.writeAndFlush(self.wrapOutboundOut(self.outbound), promise: nil)
+    // Reuses the storage when the socket took the bytes synchronously (the usual case).
+    self.outbound.clear()
   }
 
   private static let unavailable = RPCError(
@@ -165,15 +263,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     details: [.retryInfo(delay: .zero)]
   )
 
-  private func start(_ id: UInt32, timeout: Duration?) -> (ChannelHandlerContext, Scheduled<Void>?)? {
-    guard !self.closed, self.goAwayLastID == nil, let context = self.context else { return nil }
-    var timer: Scheduled<Void>?
-    if let timeout {
-      timer = context.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(timeout.microseconds, 0))) {
-        self.end(id, .failure(RPCError(code: .deadlineExceeded, message: "The deadline passed.")), sendCancel: true)
-      }
+  private func startTimer(_ id: UInt32, _ timeout: Duration?) -> Scheduled<Void>? {
+    guard let timeout, let context = self.context else { return nil }
+    return context.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(timeout.microseconds, 0))) {
+      self.end(id, .failure(RPCError(code: .deadlineExceeded, message: "The deadline passed.")), sendCancel: true)
     }
-    return (context, timer)
   }
 
   func cancel(_ id: UInt32) {
@@ -213,12 +307,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       case .message: self.handleMessage(header.callID, payload)
       case .status: self.handleStatus(header.callID, payload)
       case .ping:
-        if !header.flags.contains(.ack), let context = self.context {
-          var out = context.channel.allocator.buffer(capacity: FrameHeader.size + 8)
-          out.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: header.length)
+        if !header.flags.contains(.ack) {
+          self.outbound.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: header.length)
           var payload = payload
-          out.writeBuffer(&payload)
-          context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
+          self.outbound.writeBuffer(&payload)
+          self.flushNow()
         }
       case .goAway: self.handleGoAway(payload)
       default: self.protocolError("unexpected frame type \(header.type) from the server")
@@ -237,14 +330,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
     let settings = (try? Rpc_V1_Settings(serializedBytes: preface.settings)) ?? Rpc_V1_Settings()
     self.prefaceDone = true
-    self.prefacePromise.succeed(
-      ServerSettings(
-        maxMessageSize: settings.maxFrameSize == 0 ? ConnectionLimits.protocolDefaultMessageSize : Int(settings.maxFrameSize),
-        maxMetadataSize: settings.maxMetadataSize == 0 ? ConnectionLimits.protocolDefaultMetadataSize : Int(settings.maxMetadataSize),
-        maxConcurrentCalls: settings.maxConcurrentCalls == 0
-          ? ConnectionLimits.protocolDefaultConcurrentCalls : Int(settings.maxConcurrentCalls)
-      )
+    self.serverSettings = ServerSettings(
+      maxMessageSize: settings.maxFrameSize == 0 ? ConnectionLimits.protocolDefaultMessageSize : Int(settings.maxFrameSize),
+      maxMetadataSize: settings.maxMetadataSize == 0 ? ConnectionLimits.protocolDefaultMetadataSize : Int(settings.maxMetadataSize),
+      maxConcurrentCalls: settings.maxConcurrentCalls == 0
+        ? ConnectionLimits.protocolDefaultConcurrentCalls : Int(settings.maxConcurrentCalls)
     )
+    self.prefacePromise.succeed(self.serverSettings)
   }
 
   private func handleMessage(_ id: UInt32, _ payload: ByteBuffer) {
@@ -252,7 +344,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     switch call.pending {
     case .unary(let continuation, nil):
       self.calls[id]?.pending = .unary(continuation, payload)
-    case .unary:
+    case .unaryOpening(nil, nil):
+      self.calls[id]?.pending = .unaryOpening(payload, nil)
+    case .unary, .unaryOpening:
       self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
     case .streaming(let continuation):
       continuation.yield(.message(payload))
@@ -294,28 +388,37 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   /// Ends a call once; later frames for it are ignored.
   private func end(_ id: UInt32, _ outcome: ClientCallOutcome, sendCancel: Bool) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
-    call.timer?.cancel()
+    guard let call = self.calls[id] else { return }
     switch call.pending {
+    case .unaryOpening(_, .some):
+      // Already ended; waiting for its caller to attach.
+      return
+    case .unaryOpening(let message, nil):
+      call.timer?.cancel()
+      self.calls[id] = Call(pending: .unaryOpening(nil, Self.unaryOutcome(outcome, message: message)), timer: nil)
     case .unary(let continuation, let message):
-      if case .success(_, let trailers) = outcome {
-        if let message {
-          continuation.resume(returning: .success(message, trailers))
-        } else {
-          continuation.resume(returning: .failure(RPCError(code: .internal, message: "The server ended a unary call without a response.")))
-        }
-      } else {
-        continuation.resume(returning: outcome)
-      }
+      self.calls.removeValue(forKey: id)
+      call.timer?.cancel()
+      continuation.resume(returning: Self.unaryOutcome(outcome, message: message))
     case .streaming(let continuation):
+      self.calls.removeValue(forKey: id)
+      call.timer?.cancel()
       continuation.yield(.end(outcome))
       continuation.finish()
     }
-    if sendCancel, !self.closed, let context = self.context {
-      var out = context.channel.allocator.buffer(capacity: FrameHeader.size)
-      out.writeFrameHeader(type: .cancel, flags: [], callID: id, length: 0)
-      context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
+    if sendCancel, !self.closed, self.context != nil {
+      self.outbound.writeFrameHeader(type: .cancel, flags: [], callID: id, length: 0)
+      self.scheduleFlush()
     }
+  }
+
+  /// A unary call's outcome: an OK status needs the response message.
+  private static func unaryOutcome(_ outcome: ClientCallOutcome, message: ByteBuffer?) -> ClientCallOutcome {
+    guard case .success(_, let trailers) = outcome else { return outcome }
+    guard let message else {
+      return .failure(RPCError(code: .internal, message: "The server ended a unary call without a response."))
+    }
+    return .success(message, trailers)
   }
 
   private func failAll(_ error: RPCError) {

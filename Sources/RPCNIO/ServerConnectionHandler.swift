@@ -3,6 +3,14 @@ import NIOCore
 import RPCCore
 import WireBridge
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Asks a server connection to drain: GOAWAY, finish the calls in flight, close.
 struct DrainEvent: Sendable {}
 
@@ -60,6 +68,13 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// The last plain call headers (no deadline, no metadata) and their method: clients repeat
   /// them call after call, so a byte comparison replaces decoding (as HPACK's table does).
   private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
+  /// A call whose HEADERS were the last frame handled: if its MESSAGE comes next in the same
+  /// read (clients write both together), it starts without ever entering `calls`.
+  private var pendingOpen: (id: UInt32, call: Call)?
+  /// The call whose handler is being started synchronously, and whether it already ended:
+  /// a handler that does not suspend finishes before `start` returns and is never stored.
+  private var startingCallID: UInt32 = 0
+  private var startingCallEnded = false
 
   init(
     eventLoop: any EventLoop,
@@ -102,6 +117,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     self.phase = .closing
+    self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
     for call in calls.values { call.cancel() }
@@ -119,6 +135,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     } catch {
       self.protocolError(.protocolError, reason: "\(error)")
     }
+    self.commitPendingOpen()
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {
@@ -150,6 +167,13 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func handle(_ frame: InboundFrame) {
     guard self.phase != .closing else { return }
+    if let pending = self.pendingOpen {
+      if case .frame(let header, let payload) = frame, header.type == .message, header.callID == pending.id {
+        self.pendingOpen = nil
+        return self.startPending(pending.id, pending.call, payload)
+      }
+      self.commitPendingOpen()
+    }
     switch frame {
     case .preface(let preface):
       self.handlePreface(preface)
@@ -267,8 +291,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         )
       )
     }
-    if let plain = self.plainHeaders,
-      payload.withUnsafeReadableBytes({ $0.elementsEqual(plain.bytes) })
+    if let plain = self.plainHeaders, plain.bytes.count == payload.readableBytes,
+      payload.withUnsafeReadableBytes({ bytes in
+        plain.bytes.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+      })
     {
       return self.open(id, plain.method, metadata: Metadata(), timeoutUs: nil)
     }
@@ -310,7 +336,52 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       peer: self.peer,
       callID: id
     )
-    self.calls[id] = Call(state: .awaitingMessage(method, context), timer: timer)
+    self.pendingOpen = (id, Call(state: .awaitingMessage(method, context), timer: timer))
+  }
+
+  /// Stores the call opened by the last HEADERS, if any: its MESSAGE was not the next frame.
+  private func commitPendingOpen() {
+    guard let pending = self.pendingOpen else { return }
+    self.pendingOpen = nil
+    self.calls[pending.id] = pending.call
+  }
+
+  /// Starts a call whose MESSAGE directly followed its HEADERS: it enters `calls` only if
+  /// its handler suspends.
+  private func startPending(_ id: UInt32, _ call: Call, _ payload: ByteBuffer) {
+    guard case .awaitingMessage(let method, let context) = call.state else { return }
+    self.startingCallID = id
+    self.startingCallEnded = false
+    self.calls[id] = nil
+    let task = self.startHandler(id, method, context, payload)
+    self.startingCallID = 0
+    if self.startingCallEnded {
+      call.timer?.cancel()
+    } else if let task {
+      self.calls[id] = Call(state: .running(task), timer: call.timer)
+    } else {
+      call.timer?.cancel()
+    }
+  }
+
+  /// Decodes the request and starts the handler; on a decoding failure, ends the call.
+  /// - Returns: The handler's task, or `nil` if the call already ended.
+  private func startHandler(_ id: UInt32, _ method: RegisteredMethod, _ context: ServerContext, _ payload: ByteBuffer) -> Task<Void, Never>? {
+    let sink = NIOServerCallSink(connection: self, callID: id)
+    do throws(RPCError) {
+      return try payload.withUnsafeReadableBytes { bytes throws(RPCError) in
+        try method.start(
+          request: bytes,
+          context: context,
+          sink: sink,
+          executor: self.executor,
+          interceptors: self.router.interceptors
+        )
+      }
+    } catch {
+      self.finish(id, error: error)
+      return nil
+    }
   }
 
   private func handleMessage(_ header: FrameHeader, _ payload: ByteBuffer) {
@@ -325,25 +396,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     switch call.state {
     case .awaitingMessage(let method, let context):
       self.calls[id]?.state = .running(nil)
-      let sink = NIOServerCallSink(connection: self, callID: id)
-      let started = payload.withUnsafeReadableBytes { bytes in
-        Result { () throws(RPCError) in
-          try method.start(
-            request: bytes,
-            context: context,
-            sink: sink,
-            executor: self.executor,
-            interceptors: self.router.interceptors
-          )
-        }
-      }
-      switch started {
-      case .success(let task):
-        // The handler may already have finished (and removed the call) synchronously.
-        if self.calls[id] != nil { self.calls[id]?.state = .running(task) }
-      case .failure(let error):
-        self.finish(id, error: error)
-      }
+      let task = self.startHandler(id, method, context, payload)
+      // The handler may already have finished (and removed the call) synchronously.
+      if let task, self.calls[id] != nil { self.calls[id]?.state = .running(task) }
     case .running:
       self.calls.removeValue(forKey: id)?.cancel()
       self.failCall(id, RPCError(code: .unimplemented, message: "Client streaming is not supported: one request message per call."))
@@ -387,9 +442,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   // MARK: Called by the sink (on the event loop)
 
-  func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
+  /// Ends a live call (the one starting, or one in `calls`): cancels its timer.
+  /// - Returns: `false` if the call had already ended.
+  private func endCall(_ id: UInt32) -> Bool {
+    if id == self.startingCallID {
+      guard !self.startingCallEnded else { return false }
+      self.startingCallEnded = true
+      return true
+    }
+    guard let call = self.calls.removeValue(forKey: id) else { return false }
     call.timer?.cancel()
+    return true
+  }
+
+  func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
+    guard self.endCall(id) else { return }
     do throws(RPCError) {
       try self.writeMessage(id, response)
       self.writeStatusOK(id, trailers: trailers)
@@ -401,23 +468,22 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func finish(_ id: UInt32, trailers: Metadata) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
-    call.timer?.cancel()
+    guard self.endCall(id) else { return }
     self.writeStatusOK(id, trailers: trailers)
     self.scheduleFlush()
     self.closeIfDrained()
   }
 
   func finish(_ id: UInt32, error: RPCError) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
-    call.timer?.cancel()
+    guard self.endCall(id) else { return }
     self.writeStatus(id, error)
     self.scheduleFlush()
     self.closeIfDrained()
   }
 
   func send<Message: WireMessage>(_ id: UInt32, message: Message) throws(RPCError) {
-    guard self.calls[id] != nil else {
+    let live = id == self.startingCallID ? !self.startingCallEnded : self.calls[id] != nil
+    guard live else {
       throw RPCError(code: .cancelled, message: "The call is over.")
     }
     do {
@@ -451,7 +517,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message) throws(RPCError) {
     let headerIndex = self.outbound.writerIndex
-    self.outbound.moveWriterIndex(forwardBy: 0)
     self.outbound.writeFrameHeader(type: .message, flags: [], callID: id, length: 0)
     let payloadStart = self.outbound.writerIndex
     do {
@@ -470,7 +535,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         message: "A response of \(length) bytes exceeds the client's \(self.peerMaxMessageSize)-byte limit."
       )
     }
-    self.outbound.setFrameHeader(at: headerIndex, type: .message, flags: [], callID: id, length: UInt32(length))
+    self.outbound.setFrameLength(at: headerIndex, UInt32(length))
   }
 
   private func writeStatusOK(_ id: UInt32, trailers: Metadata) {
@@ -558,7 +623,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   private func closeIfDrained() {
-    if self.phase == .draining && self.calls.isEmpty {
+    let starting = self.startingCallID != 0 && !self.startingCallEnded
+    if self.phase == .draining && self.calls.isEmpty && self.pendingOpen == nil && !starting {
       self.flushNow()
       self.close()
     }
@@ -576,6 +642,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func close() {
     self.phase = .closing
+    self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
     for call in calls.values { call.cancel() }
