@@ -43,7 +43,7 @@ enum CallFrames {
     buffer.writeFrameHeader(type: .headers, flags: [], callID: id, length: 0)
     let timeoutUs = options.timeout.map { max($0.microseconds, 0) }
     // A NUL in the path goes through the encoder, which refuses it.
-    if options.metadata.isEmpty && !path.utf8.contains(0) {
+    if options.metadata.isEmpty && !Self.containsNUL(path) {
       if !path.isEmpty {
         buffer.writeInteger(UInt8(0x0A))  // field 1 (method_path), length-delimited
         buffer.writeVarint(UInt64(path.utf8.count))
@@ -87,6 +87,11 @@ enum CallFrames {
       )
     }
     buffer.setFrameLength(at: messageIndex, UInt32(messageLength))
+  }
+
+  private static func containsNUL(_ string: String) -> Bool {
+    var string = string
+    return string.withUTF8 { $0.firstIndex(of: 0) != nil }
   }
 
   /// Sets the call id in frames written by ``write(into:id:path:request:options:settings:)``

@@ -9,6 +9,9 @@ enum ClientCallOutcome: Sendable {
   case success(ByteBuffer?, Metadata)
   /// Any failure.
   case failure(RPCError)
+  /// The server never processed the call (it arrived after a GOAWAY, above its last call
+  /// id, or the connection took no more calls): safe to retry on another connection.
+  case refused(RPCError)
 }
 
 /// An event of a server-streaming call.
@@ -30,17 +33,28 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   typealias OutboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
-  private enum Pending {
-    /// A unary call opened on the loop whose caller has not attached its continuation yet:
-    /// the response, and the outcome if the call ended before the caller attached.
-    case unaryOpening(ByteBuffer?, ClientCallOutcome?)
-    case unary(UnsafeContinuation<ClientCallOutcome, Never>, ByteBuffer?)
+  /// Who waits for a call's outcome.
+  private enum Waiter {
+    /// A unary call opened on the loop whose caller has not attached its continuation yet.
+    case unattached
+    case unary(UnsafeContinuation<ClientCallOutcome, Never>)
     case streaming(AsyncStream<ClientStreamEvent>.Continuation)
   }
 
-  private struct Call {
-    var pending: Pending
+  /// A call in flight. A class: the table holds one reference and frames update it in place
+  /// (an enum-in-dictionary update costs more than the allocation).
+  private final class Call {
+    var waiter: Waiter
     var timer: Scheduled<Void>?
+    /// The unary response, once it arrived.
+    var message: ByteBuffer?
+    /// The outcome of an unattached unary call that ended before its caller attached.
+    var outcome: ClientCallOutcome?
+
+    init(waiter: Waiter, timer: Scheduled<Void>?) {
+      self.waiter = waiter
+      self.timer = timer
+    }
   }
 
   private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
@@ -49,6 +63,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   private let prefacePromise: EventLoopPromise<ServerSettings>
   private var prefaceDone = false
   private var closed = false
+  /// Keepalive and idle timeout, and the one timer that serves both.
+  private var liveness: ConnectionLiveness
+  private var livenessTimer: Scheduled<Void>?
+  private var livenessTimerDeadline: NIODeadline?
   private var goAwayLastID: UInt32?
   private let limits: ConnectionLimits
   private let onGoAway: @Sendable () -> Void
@@ -77,6 +95,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       FrameDecoder(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)),
       maximumBufferSize: nil
     )
+    self.liveness = ConnectionLiveness(limits: limits, now: .now())
   }
 
   func handlerAdded(context: ChannelHandlerContext) {
@@ -123,6 +142,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let buffer = self.unwrapInboundIn(data)
+    if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
     do {
       try self.processor.process(buffer: buffer) { frame in self.handle(frame) }
     } catch {
@@ -153,15 +173,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   /// Opens a unary call from a caller running on this loop: its frames are encoded straight
   /// into the outbound buffer. The caller then attaches its continuation with
   /// ``attachUnary(_:_:)``.
-  /// - Returns: The call id.
-  /// - Throws: ``RPCError``: `UNAVAILABLE` if the connection takes no new calls, or what
-  ///   encoding the frames throws.
+  /// - Returns: The call id, or `nil` if the connection takes no new calls (retry on
+  ///   another).
+  /// - Throws: ``RPCError``: what encoding the frames throws.
   func openUnary<Input: WireMessage>(
     path: String,
     request: Input,
     options: CallOptions
-  ) throws(RPCError) -> UInt32 {
-    guard self.acceptsCalls else { throw Self.unavailable }
+  ) throws(RPCError) -> UInt32? {
+    guard self.acceptsCalls else { return nil }
     let id = self.nextCallID
     try CallFrames.write(
       into: &self.outbound,
@@ -172,22 +192,24 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       settings: self.serverSettings
     )
     _ = self.takeCallID()
-    self.calls[id] = Call(pending: .unaryOpening(nil, nil), timer: self.startTimer(id, options.timeout))
+    self.calls[id] = Call(waiter: .unattached, timer: self.startTimer(id, options.timeout))
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.scheduleFlush()
     return id
   }
 
   /// Attaches the caller's continuation to a call opened with ``openUnary(path:request:options:)``.
   func attachUnary(_ id: UInt32, _ continuation: UnsafeContinuation<ClientCallOutcome, Never>) {
-    guard let call = self.calls[id], case .unaryOpening(let message, let outcome) = call.pending else {
+    guard let call = self.calls[id], case .unattached = call.waiter else {
       continuation.resume(returning: .failure(RPCError(code: .internal, message: "The call \(id) is unknown.")))
       return
     }
-    if let outcome {
+    if let outcome = call.outcome {
       self.calls.removeValue(forKey: id)
+      self.callRemoved()
       continuation.resume(returning: outcome)
     } else {
-      self.calls[id]?.pending = .unary(continuation, message)
+      call.waiter = .unary(continuation)
     }
   }
 
@@ -202,13 +224,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       return continuation.resume(returning: .failure(RPCError(code: .cancelled, message: "The call was cancelled.")))
     }
     guard self.acceptsCalls else {
-      return continuation.resume(returning: .failure(Self.unavailable))
+      return continuation.resume(returning: .refused(Self.unavailable))
     }
     let id = self.takeCallID()
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(pending: .unary(continuation, nil), timer: self.startTimer(id, timeout))
+    self.calls[id] = Call(waiter: .unary(continuation), timer: self.startTimer(id, timeout))
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
   }
@@ -226,7 +249,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       return
     }
     guard self.acceptsCalls else {
-      continuation.yield(.end(.failure(Self.unavailable)))
+      continuation.yield(.end(.refused(Self.unavailable)))
       continuation.finish()
       return
     }
@@ -234,7 +257,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(pending: .streaming(continuation), timer: self.startTimer(id, timeout))
+    self.calls[id] = Call(waiter: .streaming(continuation), timer: self.startTimer(id, timeout))
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
   }
@@ -307,7 +331,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       case .message: self.handleMessage(header.callID, payload)
       case .status: self.handleStatus(header.callID, payload)
       case .ping:
-        if !header.flags.contains(.ack) {
+        if header.flags.contains(.ack) {
+          if let value = payload.getInteger(at: payload.readerIndex, as: UInt64.self) {
+            self.liveness.pingAckReceived(payload: value)
+        // The next ping is due an interval after this read, earlier than the ACK deadline
+        // the timer is armed for.
+        self.armLivenessTimer()
+          }
+        } else {
           self.outbound.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: header.length)
           var payload = payload
           self.outbound.writeBuffer(&payload)
@@ -337,17 +368,21 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         ? ConnectionLimits.protocolDefaultConcurrentCalls : Int(settings.maxConcurrentCalls)
     )
     self.prefacePromise.succeed(self.serverSettings)
+    if self.liveness.isEnabled {
+      self.liveness = ConnectionLiveness(limits: self.limits, now: .now())
+      self.armLivenessTimer()
+    }
   }
 
   private func handleMessage(_ id: UInt32, _ payload: ByteBuffer) {
-    guard let call = self.calls[id] else { return }
-    switch call.pending {
-    case .unary(let continuation, nil):
-      self.calls[id]?.pending = .unary(continuation, payload)
-    case .unaryOpening(nil, nil):
-      self.calls[id]?.pending = .unaryOpening(payload, nil)
-    case .unary, .unaryOpening:
-      self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
+    guard let call = self.calls[id], call.outcome == nil else { return }
+    switch call.waiter {
+    case .unary, .unattached:
+      if call.message == nil {
+        call.message = payload
+      } else {
+        self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
+      }
     case .streaming(let continuation):
       continuation.yield(.message(payload))
     }
@@ -378,7 +413,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     self.onGoAway()
     // Calls above the last accepted id were never processed: safe to retry elsewhere.
     for id in self.calls.keys where id > goAway.lastCallId {
-      self.end(id, .failure(Self.unavailable), sendCancel: false)
+      self.end(id, .refused(Self.unavailable), sendCancel: false)
     }
     if goAway.code != .noError {
       let error = RPCError(code: .unavailable, message: "The server closed the connection: \(goAway.reason)")
@@ -388,21 +423,21 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   /// Ends a call once; later frames for it are ignored.
   private func end(_ id: UInt32, _ outcome: ClientCallOutcome, sendCancel: Bool) {
-    guard let call = self.calls[id] else { return }
-    switch call.pending {
-    case .unaryOpening(_, .some):
-      // Already ended; waiting for its caller to attach.
-      return
-    case .unaryOpening(let message, nil):
-      call.timer?.cancel()
-      self.calls[id] = Call(pending: .unaryOpening(nil, Self.unaryOutcome(outcome, message: message)), timer: nil)
-    case .unary(let continuation, let message):
+    // An unattached call that already ended waits for its caller; later frames are ignored.
+    guard let call = self.calls[id], call.outcome == nil else { return }
+    call.timer?.cancel()
+    call.timer = nil
+    switch call.waiter {
+    case .unattached:
+      call.outcome = Self.unaryOutcome(outcome, message: call.message)
+      call.message = nil
+    case .unary(let continuation):
       self.calls.removeValue(forKey: id)
-      call.timer?.cancel()
-      continuation.resume(returning: Self.unaryOutcome(outcome, message: message))
+      self.callRemoved()
+      continuation.resume(returning: Self.unaryOutcome(outcome, message: call.message))
     case .streaming(let continuation):
       self.calls.removeValue(forKey: id)
-      call.timer?.cancel()
+      self.callRemoved()
       continuation.yield(.end(outcome))
       continuation.finish()
     }
@@ -423,6 +458,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   private func failAll(_ error: RPCError) {
     self.closed = true
+    self.livenessTimer?.cancel()
+    self.livenessTimer = nil
+    // No new call may pick this connection while it closes.
+    self.onGoAway()
     if !self.prefaceDone {
       self.prefaceDone = true
       self.prefacePromise.fail(error)
@@ -430,6 +469,60 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     for id in Array(self.calls.keys) {
       self.end(id, .failure(error), sendCancel: false)
     }
+  }
+
+  // MARK: Keepalive and idle timeout
+
+  /// Starts the idle clock when the last call in flight ended.
+  private func callRemoved() {
+    guard self.liveness.tracksCalls, self.calls.isEmpty else { return }
+    self.liveness.callsEnded(now: .now())
+    self.armLivenessTimer()
+  }
+
+  /// Schedules the liveness timer at the state's next deadline, unless it is armed for
+  /// that time or earlier (it then fires, finds nothing due, and re-arms).
+  private func armLivenessTimer() {
+    guard !self.closed, let context = self.context, let next = self.liveness.nextDeadline else { return }
+    if let armed = self.livenessTimerDeadline, armed <= next { return }
+    self.livenessTimer?.cancel()
+    self.livenessTimerDeadline = next
+    self.livenessTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) {
+      self.livenessTimerFired()
+    }
+  }
+
+  private func livenessTimerFired() {
+    self.livenessTimer = nil
+    self.livenessTimerDeadline = nil
+    guard !self.closed else { return }
+    switch self.liveness.timerFired(now: .now()) {
+    case .sendPing(let value):
+      self.outbound.writeFrameHeader(type: .ping, flags: [], callID: 0, length: 8)
+      self.outbound.writeInteger(value)
+      self.flushNow()
+    case .close(let code):
+      let reason =
+        code == .idleTimeout
+        ? "No call for \(self.limits.idleTimeout.map { "\($0)" } ?? "the idle timeout")."
+        : "No PING ACK from the server within \(self.limits.keepaliveTimeout)."
+      // A client accepts no calls: its GOAWAY's last call id is 0.
+      var goAway = Rpc_V1_GoAway()
+      goAway.code = code
+      goAway.reason = reason
+      if let bytes = try? goAway.serializedBytes() {
+        bytes.withUnsafeBytes { self.outbound.writeFrame(type: .goAway, callID: 0, payload: $0) }
+      }
+      self.flushNow()
+      // Idle: no call is in flight. Keepalive: the server is unreachable; calls in flight
+      // may have been processed, so they fail rather than retry.
+      self.failAll(RPCError(code: .unavailable, message: reason, details: [.retryInfo(delay: .zero)]))
+      self.context?.close(promise: nil)
+      return
+    case nil:
+      break
+    }
+    self.armLivenessTimer()
   }
 
   private func protocolError(_ reason: String) {

@@ -235,19 +235,52 @@ public final class RPCClient: ClientTransport, Sendable {
 
   // MARK: Calls
 
+  /// How many times a call the server refused unprocessed (GOAWAY, idle close, id
+  /// exhaustion) is sent again on a new connection before it fails `UNAVAILABLE`.
+  private static let maxAttempts = 3
+
   public func unary<Input, Output>(
     _ method: UnaryMethod<Input, Output>,
     request: Input,
     options: CallOptions
   ) async throws(RPCError) -> UnaryResponse<Output> {
+    var attempt = 1
+    while true {
+      let outcome = try await self.unaryAttempt(method, request: request, options: options)
+      switch outcome {
+      case .refused(let error):
+        // Never processed by the server: transparently sent again on a new connection.
+        guard attempt < Self.maxAttempts else { throw error }
+        attempt += 1
+      case .failure(let error):
+        throw error
+      case .success(let payload, let trailers):
+        guard let payload else { throw RPCError(code: .internal, message: "No response message.") }
+        do {
+          let message = try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
+          return UnaryResponse(message: message, trailers: trailers)
+        } catch {
+          throw RPCError(code: .internal, message: "The response is not a valid \(Output.protoFullName) (\(error)).")
+        }
+      }
+    }
+  }
+
+  private func unaryAttempt<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    request: Input,
+    options: CallOptions
+  ) async throws(RPCError) -> ClientCallOutcome {
     let connection = try await self.connection()
     let loop = connection.channel.eventLoop
-    let outcome: ClientCallOutcome
     if loop.inEventLoop {
       // The fast path, for callers on `executor`: frames go straight into the connection's
       // outbound buffer, the id is known before suspending, nothing hops threads.
-      let id = try connection.handler.value.openUnary(path: method.descriptor.path, request: request, options: options)
-      outcome = await withTaskCancellationHandler {
+      guard let id = try connection.handler.value.openUnary(path: method.descriptor.path, request: request, options: options)
+      else {
+        return .refused(RPCError(code: .unavailable, message: "The connection is closing; retry.", details: [.retryInfo(delay: .zero)]))
+      }
+      return await withTaskCancellationHandler {
         await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
           if loop.inEventLoop {
             connection.handler.value.attachUnary(id, continuation)
@@ -258,44 +291,31 @@ public final class RPCClient: ClientTransport, Sendable {
       } onCancel: {
         loop.execute { connection.handler.value.cancel(id) }
       }
-    } else {
-      var frames = connection.channel.allocator.buffer(capacity: 256)
-      try CallFrames.write(
-        into: &frames,
-        id: 0,
-        path: method.descriptor.path,
-        request: request,
-        options: options,
-        settings: connection.settings
-      )
-      let box = CallIDBox()
-      let timeout = options.timeout
-      let encoded = frames
-      outcome = await withTaskCancellationHandler {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
-          loop.execute {
-            connection.handler.value.startUnary(frames: encoded, timeout: timeout, box: box, continuation: continuation)
-          }
-        }
-      } onCancel: {
-        box.cancel()
-        // Runs after the start above (the loop runs tasks in order), so the id is known.
+    }
+    var frames = connection.channel.allocator.buffer(capacity: 256)
+    try CallFrames.write(
+      into: &frames,
+      id: 0,
+      path: method.descriptor.path,
+      request: request,
+      options: options,
+      settings: connection.settings
+    )
+    let box = CallIDBox()
+    let timeout = options.timeout
+    let encoded = frames
+    return await withTaskCancellationHandler {
+      await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
         loop.execute {
-          let id = box.id
-          if id != 0 { connection.handler.value.cancel(id) }
+          connection.handler.value.startUnary(frames: encoded, timeout: timeout, box: box, continuation: continuation)
         }
       }
-    }
-    switch outcome {
-    case .failure(let error):
-      throw error
-    case .success(let payload, let trailers):
-      guard let payload else { throw RPCError(code: .internal, message: "No response message.") }
-      do {
-        let message = try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
-        return UnaryResponse(message: message, trailers: trailers)
-      } catch {
-        throw RPCError(code: .internal, message: "The response is not a valid \(Output.protoFullName) (\(error)).")
+    } onCancel: {
+      box.cancel()
+      // Runs after the start above (the loop runs tasks in order), so the id is known.
+      loop.execute {
+        let id = box.id
+        if id != 0 { connection.handler.value.cancel(id) }
       }
     }
   }
@@ -306,6 +326,31 @@ public final class RPCClient: ClientTransport, Sendable {
     options: CallOptions,
     onResponse: (Output) async throws -> Void
   ) async throws(RPCError) -> Metadata {
+    var attempt = 1
+    while true {
+      if let trailers = try await self.serverStreamingAttempt(
+        method,
+        request: request,
+        options: options,
+        retryIfRefused: attempt < Self.maxAttempts,
+        onResponse: onResponse
+      ) {
+        return trailers
+      }
+      attempt += 1
+    }
+  }
+
+  /// One attempt of a server-streaming call.
+  /// - Returns: The trailers, or `nil` if the server refused the call unprocessed and
+  ///   `retryIfRefused` is set.
+  private func serverStreamingAttempt<Input, Output>(
+    _ method: ServerStreamingMethod<Input, Output>,
+    request: Input,
+    options: CallOptions,
+    retryIfRefused: Bool,
+    onResponse: (Output) async throws -> Void
+  ) async throws(RPCError) -> Metadata? {
     let connection = try await self.connection()
     let loop = connection.channel.eventLoop
     var frames = connection.channel.allocator.buffer(capacity: 256)
@@ -320,9 +365,9 @@ public final class RPCClient: ClientTransport, Sendable {
     let (stream, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
     let box = CallIDBox()
     let timeout = options.timeout
-    let sendableFrames = frames
+    let encoded = frames
     loop.execute {
-      connection.handler.value.startStreaming(frames: sendableFrames, timeout: timeout, box: box, continuation: continuation)
+      connection.handler.value.startStreaming(frames: encoded, timeout: timeout, box: box, continuation: continuation)
     }
     let cancel = { @Sendable in
       box.cancel()
@@ -353,6 +398,10 @@ public final class RPCClient: ClientTransport, Sendable {
           case .end(.success(_, let trailers)):
             return trailers
           case .end(.failure(let error)):
+            throw error
+          case .end(.refused(let error)):
+            // Refused calls were never processed, so no response reached `onResponse`.
+            if retryIfRefused { return nil }
             throw error
           }
         }

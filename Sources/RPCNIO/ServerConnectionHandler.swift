@@ -70,11 +70,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
   /// A call whose HEADERS were the last frame handled: if its MESSAGE comes next in the same
   /// read (clients write both together), it starts without ever entering `calls`.
-  private var pendingOpen: (id: UInt32, call: Call)?
+  private var pendingOpenID: UInt32 = 0
+  private var pendingOpen: Call?
   /// The call whose handler is being started synchronously, and whether it already ended:
   /// a handler that does not suspend finishes before `start` returns and is never stored.
   private var startingCallID: UInt32 = 0
   private var startingCallEnded = false
+  /// Keepalive and idle timeout, and the one timer that serves both.
+  private var liveness: ConnectionLiveness
+  private var livenessTimer: Scheduled<Void>?
+  private var livenessTimerDeadline: NIODeadline?
 
   init(
     eventLoop: any EventLoop,
@@ -96,6 +101,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       maximumBufferSize: nil
     )
     self.outbound = ByteBuffer()
+    self.liveness = ConnectionLiveness(limits: limits, now: .now())
   }
 
   // MARK: Channel events
@@ -117,6 +123,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     self.phase = .closing
+    self.livenessTimer?.cancel()
     self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
@@ -128,6 +135,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let buffer = self.unwrapInboundIn(data)
     self.inRead = true
+    if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
     do {
       try self.processor.process(buffer: buffer) { frame in
         self.handle(frame)
@@ -167,10 +175,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func handle(_ frame: InboundFrame) {
     guard self.phase != .closing else { return }
-    if let pending = self.pendingOpen {
-      if case .frame(let header, let payload) = frame, header.type == .message, header.callID == pending.id {
-        self.pendingOpen = nil
-        return self.startPending(pending.id, pending.call, payload)
+    if self.pendingOpen != nil {
+      if case .frame(let header, let payload) = frame, header.type == .message, header.callID == self.pendingOpenID,
+        let pending = self.pendingOpen.take()
+      {
+        return self.startPending(header.callID, pending, payload)
       }
       self.commitPendingOpen()
     }
@@ -214,6 +223,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     if settings.maxFrameSize != 0 { self.peerMaxMessageSize = Int(settings.maxFrameSize) }
     if settings.maxMetadataSize != 0 { self.peerMaxMetadataSize = Int(settings.maxMetadataSize) }
     self.scheduleFlush()
+    if self.liveness.isEnabled {
+      self.liveness = ConnectionLiveness(limits: self.limits, now: .now())
+      self.armLivenessTimer()
+    }
   }
 
   /// Accepts a new call id: ids must be non-zero and strictly increasing.
@@ -336,14 +349,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       peer: self.peer,
       callID: id
     )
-    self.pendingOpen = (id, Call(state: .awaitingMessage(method, context), timer: timer))
+    self.pendingOpenID = id
+    self.pendingOpen = Call(state: .awaitingMessage(method, context), timer: timer)
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
   }
 
   /// Stores the call opened by the last HEADERS, if any: its MESSAGE was not the next frame.
   private func commitPendingOpen() {
-    guard let pending = self.pendingOpen else { return }
-    self.pendingOpen = nil
-    self.calls[pending.id] = pending.call
+    guard let pending = self.pendingOpen.take() else { return }
+    self.calls[self.pendingOpenID] = pending
   }
 
   /// Starts a call whose MESSAGE directly followed its HEADERS: it enters `calls` only if
@@ -416,9 +430,17 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   private func handlePing(_ header: FrameHeader, _ payload: ByteBuffer) {
-    guard !header.flags.contains(.ack) else { return }
     guard header.length == 8 else {
       return self.protocolError(.protocolError, reason: "PING payload of \(header.length) bytes, expected 8")
+    }
+    if header.flags.contains(.ack) {
+      if let value = payload.getInteger(at: payload.readerIndex, as: UInt64.self) {
+        self.liveness.pingAckReceived(payload: value)
+        // The next ping is due an interval after this read, earlier than the ACK deadline
+        // the timer is armed for.
+        self.armLivenessTimer()
+      }
+      return
     }
     self.outbound.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: 8)
     var payload = payload
@@ -622,12 +644,57 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
   }
 
+  /// Called whenever a call ends: closes a draining connection with no call left, and
+  /// starts the idle clock.
   private func closeIfDrained() {
     let starting = self.startingCallID != 0 && !self.startingCallEnded
-    if self.phase == .draining && self.calls.isEmpty && self.pendingOpen == nil && !starting {
+    guard self.calls.isEmpty && self.pendingOpen == nil && !starting else { return }
+    if self.phase == .draining {
       self.flushNow()
       self.close()
+    } else if self.liveness.tracksCalls {
+      self.liveness.callsEnded(now: .now())
+      self.armLivenessTimer()
     }
+  }
+
+  // MARK: Keepalive and idle timeout
+
+  /// Schedules the liveness timer at the state's next deadline, unless it is armed for
+  /// that time or earlier (it then fires, finds nothing due, and re-arms).
+  private func armLivenessTimer() {
+    guard self.phase == .active || self.phase == .draining, let next = self.liveness.nextDeadline else { return }
+    if let armed = self.livenessTimerDeadline, armed <= next { return }
+    self.livenessTimer?.cancel()
+    self.livenessTimerDeadline = next
+    self.livenessTimer = self.eventLoop.assumeIsolated().scheduleTask(deadline: next) {
+      self.livenessTimerFired()
+    }
+  }
+
+  private func livenessTimerFired() {
+    self.livenessTimer = nil
+    self.livenessTimerDeadline = nil
+    guard self.phase == .active || self.phase == .draining else { return }
+    switch self.liveness.timerFired(now: .now()) {
+    case .sendPing(let value):
+      self.outbound.writeFrameHeader(type: .ping, flags: [], callID: 0, length: 8)
+      self.outbound.writeInteger(value)
+      self.flushNow()
+    case .close(let code):
+      let reason =
+        code == .idleTimeout
+        ? "No call for \(self.limits.idleTimeout.map { "\($0)" } ?? "the idle timeout")."
+        : "No PING ACK within \(self.limits.keepaliveTimeout)."
+      self.logger.debug("closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "\(reason)"])
+      self.writeGoAway(code, reason: reason)
+      self.flushNow()
+      self.close()
+      return
+    case nil:
+      break
+    }
+    self.armLivenessTimer()
   }
 
   private func protocolError(_ code: Rpc_V1_GoAwayCode, reason: String) {
@@ -642,6 +709,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func close() {
     self.phase = .closing
+    self.livenessTimer?.cancel()
     self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
