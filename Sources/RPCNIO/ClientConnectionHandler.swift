@@ -122,6 +122,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     var settings = Rpc_V1_Settings()
     settings.maxFrameSize = UInt32(clamping: self.limits.maxMessageSize)
     settings.maxMetadataSize = UInt32(clamping: self.limits.maxMetadataSize)
+    settings.keepaliveIntervalMs = UInt32(clamping: self.limits.keepaliveInterval?.milliseconds ?? 0)
+    settings.idleTimeoutMs = UInt32(clamping: self.limits.idleTimeout?.milliseconds ?? 0)
     settings.implementation = "fieldreport-rpc/1"
     var buffer = context.channel.allocator.buffer(capacity: 64)
     buffer.writePreface(
