@@ -34,9 +34,28 @@ final class BenchDriver {
 
   private var reader: LineReader!
 
+  /// Whether the driver spawned the server (otherwise it attached to a running one).
+  private var spawned = false
+
+  /// Uses a server already running (`rpc-bench server` started by hand, e.g. under a
+  /// profiler): its allocations are then not counted.
+  func attach(rpcPort: Int, echoPort: Int) {
+    self.rpcPort = rpcPort
+    self.echoPort = echoPort
+  }
+
   func startServer() throws {
-    self.process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    self.process.arguments = ["server"]
+    self.spawned = true
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    if let wrapper = ProcessInfo.processInfo.environment["RPC_BENCH_SERVER_WRAPPER"], !wrapper.isEmpty {
+      // Profiling: run the server under e.g. valgrind (the wrapper is found on PATH).
+      let words = wrapper.split(separator: " ").map(String.init)
+      self.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+      self.process.arguments = words + [executable.path, "server"]
+    } else {
+      self.process.executableURL = executable
+      self.process.arguments = ["server"]
+    }
     self.process.standardInput = self.toServer
     self.process.standardOutput = self.fromServer
     try self.process.run()
@@ -51,11 +70,13 @@ final class BenchDriver {
   }
 
   func stopServer() {
+    guard self.spawned else { return }
     try? self.toServer.fileHandleForWriting.close()
     self.process.waitUntilExit()
   }
 
   private func serverAllocations() -> UInt64 {
+    guard self.spawned else { return 0 }
     self.toServer.fileHandleForWriting.write("allocs\n".data(using: .utf8)!)
     return UInt64(self.reader.next() ?? "0") ?? 0
   }

@@ -3,7 +3,7 @@ import WireBridge
 /// A method with its handler, erased over message types so a transport can route bytes.
 public struct RegisteredMethod: Sendable {
   /// What the method is.
-  public let descriptor: MethodDescriptor
+  public var descriptor: MethodDescriptor { self.storage.descriptor }
 
   typealias Starter = @Sendable (
     _ request: UnsafeRawBufferPointer,
@@ -13,7 +13,24 @@ public struct RegisteredMethod: Sendable {
     _ interceptors: [any ServerInterceptor]
   ) throws(RPCError) -> Task<Void, Never>
 
-  let starter: Starter
+  var starter: Starter { self.storage.starter }
+
+  /// One reference instead of the descriptor's strings and the closure: transports copy a
+  /// method into per-call state, and each copy would otherwise retain all of them.
+  private final class Storage: Sendable {
+    let descriptor: MethodDescriptor
+    let starter: Starter
+    init(descriptor: MethodDescriptor, starter: @escaping Starter) {
+      self.descriptor = descriptor
+      self.starter = starter
+    }
+  }
+
+  private let storage: Storage
+
+  init(descriptor: MethodDescriptor, starter: @escaping Starter) {
+    self.storage = Storage(descriptor: descriptor, starter: starter)
+  }
 
   /// Decodes the request and starts the handler in a new task.
   ///

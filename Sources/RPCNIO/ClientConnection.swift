@@ -2,18 +2,16 @@ import NIOCore
 import RPCCore
 import Synchronization
 
-/// One established client connection: its channel, handler and call-id counter.
+/// One established client connection: its channel, handler and whether it takes new calls.
+///
+/// Call ids are assigned by the handler, on the event loop, in the order calls reach it: that
+/// is the order their frames reach the wire, as the protocol requires (ids strictly increase).
 final class ClientConnection: Sendable {
   let channel: any Channel
   let handler: NIOLoopBound<ClientConnectionHandler>
   let settings: ServerSettings
 
-  private struct IDs {
-    var next: UInt32 = 1
-    var draining = false
-  }
-
-  private let ids = Mutex(IDs())
+  private let draining = Atomic<Bool>(false)
 
   init(channel: any Channel, handler: NIOLoopBound<ClientConnectionHandler>, settings: ServerSettings) {
     self.channel = channel
@@ -23,36 +21,34 @@ final class ClientConnection: Sendable {
 
   /// Whether new calls may use this connection.
   var isUsable: Bool {
-    self.channel.isActive && !self.ids.withLock { $0.draining }
+    self.channel.isActive && !self.draining.load(ordering: .relaxed)
   }
 
-  /// Marks the connection as accepting no new calls (GOAWAY received, ids exhausted).
+  /// Marks the connection as accepting no new calls (GOAWAY received or sent, ids exhausted).
   func markDraining() {
-    self.ids.withLock { $0.draining = true }
-  }
-
-  /// Assigns the next call id and runs `body` with it while holding the lock, so that calls
-  /// reach the event loop (and the wire) in id order, as the protocol requires.
-  /// - Returns: `false` if the connection is draining.
-  func withNextCallID(_ body: (UInt32) -> Void) -> Bool {
-    self.ids.withLock { ids in
-      guard !ids.draining else { return false }
-      let id = ids.next
-      if id == UInt32.max {
-        // Ids are never reused on a connection: the last one drains it.
-        ids.draining = true
-      } else {
-        ids.next = id + 1
-      }
-      body(id)
-      return true
-    }
+    self.draining.store(true, ordering: .relaxed)
   }
 }
 
-/// The id of a call once assigned, for the cancellation handler.
+/// The id of a call started from off the event loop, once the loop has assigned it; and
+/// whether the caller was cancelled before that.
 final class CallIDBox: Sendable {
-  private let value = Atomic<UInt32>(0)
-  var id: UInt32 { self.value.load(ordering: .acquiring) }
-  func set(_ id: UInt32) { self.value.store(id, ordering: .releasing) }
+  private static let cancelledBit: UInt64 = 1 << 32
+  private let value = Atomic<UInt64>(0)
+
+  /// The assigned id, 0 until the loop assigns one.
+  var id: UInt32 { UInt32(truncatingIfNeeded: self.value.load(ordering: .acquiring)) }
+
+  /// Whether the caller was cancelled.
+  var isCancelled: Bool { self.value.load(ordering: .acquiring) & Self.cancelledBit != 0 }
+
+  /// Records the assigned id (on the loop).
+  func set(_ id: UInt32) {
+    _ = self.value.bitwiseOr(UInt64(id), ordering: .acquiringAndReleasing)
+  }
+
+  /// Records the caller's cancellation (from any thread).
+  func cancel() {
+    _ = self.value.bitwiseOr(Self.cancelledBit, ordering: .acquiringAndReleasing)
+  }
 }

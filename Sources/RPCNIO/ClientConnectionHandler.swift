@@ -9,6 +9,9 @@ enum ClientCallOutcome: Sendable {
   case success(ByteBuffer?, Metadata)
   /// Any failure.
   case failure(RPCError)
+  /// The server never processed the call (it arrived after a GOAWAY, above its last call
+  /// id, or the connection took no more calls): safe to retry on another connection.
+  case refused(RPCError)
 }
 
 /// An event of a server-streaming call.
@@ -30,14 +33,28 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   typealias OutboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
-  private enum Pending {
-    case unary(UnsafeContinuation<ClientCallOutcome, Never>, ByteBuffer?)
+  /// Who waits for a call's outcome.
+  private enum Waiter {
+    /// A unary call opened on the loop whose caller has not attached its continuation yet.
+    case unattached
+    case unary(UnsafeContinuation<ClientCallOutcome, Never>)
     case streaming(AsyncStream<ClientStreamEvent>.Continuation)
   }
 
-  private struct Call {
-    var pending: Pending
+  /// A call in flight. A class: the table holds one reference and frames update it in place
+  /// (an enum-in-dictionary update costs more than the allocation).
+  private final class Call {
+    var waiter: Waiter
     var timer: Scheduled<Void>?
+    /// The unary response, once it arrived.
+    var message: ByteBuffer?
+    /// The outcome of an unattached unary call that ended before its caller attached.
+    var outcome: ClientCallOutcome?
+
+    init(waiter: Waiter, timer: Scheduled<Void>?) {
+      self.waiter = waiter
+      self.timer = timer
+    }
   }
 
   private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
@@ -46,9 +63,25 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   private let prefacePromise: EventLoopPromise<ServerSettings>
   private var prefaceDone = false
   private var closed = false
+  /// Keepalive and idle timeout, and the one timer that serves both.
+  private var liveness: ConnectionLiveness
+  private var livenessTimer: Scheduled<Void>?
+  private var livenessTimerDeadline: NIODeadline?
   private var goAwayLastID: UInt32?
   private let limits: ConnectionLimits
   private let onGoAway: @Sendable () -> Void
+  /// The next call id; ids are assigned here, on the loop, so they reach the wire in order.
+  private var nextCallID: UInt32 = 1
+  /// Frames written since the last flush: calls started in one event-loop tick share one
+  /// buffer and one `write` system call.
+  private var outbound = ByteBuffer()
+  private var flushScheduled = false
+  /// The server's settings, once its preface arrived.
+  private(set) var serverSettings = ServerSettings(
+    maxMessageSize: ConnectionLimits.protocolDefaultMessageSize,
+    maxMetadataSize: ConnectionLimits.protocolDefaultMetadataSize,
+    maxConcurrentCalls: ConnectionLimits.protocolDefaultConcurrentCalls
+  )
 
   init(
     limits: ConnectionLimits,
@@ -62,10 +95,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       FrameDecoder(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)),
       maximumBufferSize: nil
     )
+    self.liveness = ConnectionLiveness(limits: limits, now: .now())
   }
 
   func handlerAdded(context: ChannelHandlerContext) {
     self.context = context
+    self.outbound = context.channel.allocator.buffer(capacity: 4096)
     // The client adds this handler to an already connected channel.
     if context.channel.isActive { self.sendPreface(context) }
   }
@@ -87,6 +122,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     var settings = Rpc_V1_Settings()
     settings.maxFrameSize = UInt32(clamping: self.limits.maxMessageSize)
     settings.maxMetadataSize = UInt32(clamping: self.limits.maxMetadataSize)
+    settings.keepaliveIntervalMs = UInt32(clamping: self.limits.keepaliveInterval?.milliseconds ?? 0)
+    settings.idleTimeoutMs = UInt32(clamping: self.limits.idleTimeout?.milliseconds ?? 0)
     settings.implementation = "fieldreport-rpc/1"
     var buffer = context.channel.allocator.buffer(capacity: 64)
     buffer.writePreface(
@@ -107,6 +144,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let buffer = self.unwrapInboundIn(data)
+    if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
     do {
       try self.processor.process(buffer: buffer) { frame in self.handle(frame) }
     } catch {
@@ -116,47 +154,133 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   // MARK: Calls (from RPCClient, on the loop)
 
-  func startUnary(
-    _ id: UInt32,
-    frames: ByteBuffer,
-    timeout: Duration?,
-    continuation: UnsafeContinuation<ClientCallOutcome, Never>
-  ) {
-    guard let (context, timer) = self.start(id, timeout: timeout) else {
-      continuation.resume(returning: .failure(Self.unavailable))
-      return
-    }
-    self.calls[id] = Call(pending: .unary(continuation, nil), timer: timer)
-    self.enqueue(frames, context: context)
+  /// Whether new calls may start here.
+  private var acceptsCalls: Bool {
+    !self.closed && self.goAwayLastID == nil && self.context != nil
   }
 
-  func startStreaming(
-    _ id: UInt32,
+  /// Takes the next call id; the last one marks the connection draining.
+  private func takeCallID() -> UInt32 {
+    let id = self.nextCallID
+    if id == UInt32.max {
+      // Ids are never reused on a connection: the last one drains it.
+      self.goAwayLastID = id
+      self.onGoAway()
+    } else {
+      self.nextCallID = id + 1
+    }
+    return id
+  }
+
+  /// Opens a unary call from a caller running on this loop: its frames are encoded straight
+  /// into the outbound buffer. The caller then attaches its continuation with
+  /// ``attachUnary(_:_:)``.
+  /// - Returns: The call id, or `nil` if the connection takes no new calls (retry on
+  ///   another).
+  /// - Throws: ``RPCError``: what encoding the frames throws.
+  func openUnary<Input: WireMessage>(
+    path: String,
+    request: Input,
+    options: CallOptions
+  ) throws(RPCError) -> UInt32? {
+    guard self.acceptsCalls else { return nil }
+    let id = self.nextCallID
+    try CallFrames.write(
+      into: &self.outbound,
+      id: id,
+      path: path,
+      request: request,
+      options: options,
+      settings: self.serverSettings
+    )
+    _ = self.takeCallID()
+    self.calls[id] = Call(waiter: .unattached, timer: self.startTimer(id, options.timeout))
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
+    self.scheduleFlush()
+    return id
+  }
+
+  /// Attaches the caller's continuation to a call opened with ``openUnary(path:request:options:)``.
+  func attachUnary(_ id: UInt32, _ continuation: UnsafeContinuation<ClientCallOutcome, Never>) {
+    guard let call = self.calls[id], case .unattached = call.waiter else {
+      continuation.resume(returning: .failure(RPCError(code: .internal, message: "The call \(id) is unknown.")))
+      return
+    }
+    if let outcome = call.outcome {
+      self.calls.removeValue(forKey: id)
+      self.callRemoved()
+      continuation.resume(returning: outcome)
+    } else {
+      call.waiter = .unary(continuation)
+    }
+  }
+
+  /// Starts a unary call whose frames (with call id 0) were encoded off the loop.
+  func startUnary(
     frames: ByteBuffer,
     timeout: Duration?,
+    box: CallIDBox,
+    continuation: UnsafeContinuation<ClientCallOutcome, Never>
+  ) {
+    if box.isCancelled {
+      return continuation.resume(returning: .failure(RPCError(code: .cancelled, message: "The call was cancelled.")))
+    }
+    guard self.acceptsCalls else {
+      return continuation.resume(returning: .refused(Self.unavailable))
+    }
+    let id = self.takeCallID()
+    box.set(id)
+    var frames = frames
+    CallFrames.patch(&frames, id: id)
+    self.calls[id] = Call(waiter: .unary(continuation), timer: self.startTimer(id, timeout))
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
+    self.outbound.writeBuffer(&frames)
+    self.scheduleFlush()
+  }
+
+  /// Starts a server-streaming call whose frames (with call id 0) were encoded off the loop.
+  func startStreaming(
+    frames: ByteBuffer,
+    timeout: Duration?,
+    box: CallIDBox,
     continuation: AsyncStream<ClientStreamEvent>.Continuation
   ) {
-    guard let (context, timer) = self.start(id, timeout: timeout) else {
-      continuation.yield(.end(.failure(Self.unavailable)))
+    if box.isCancelled {
+      continuation.yield(.end(.failure(RPCError(code: .cancelled, message: "The call was cancelled."))))
       continuation.finish()
       return
     }
-    self.calls[id] = Call(pending: .streaming(continuation), timer: timer)
-    self.enqueue(frames, context: context)
+    guard self.acceptsCalls else {
+      continuation.yield(.end(.refused(Self.unavailable)))
+      continuation.finish()
+      return
+    }
+    let id = self.takeCallID()
+    box.set(id)
+    var frames = frames
+    CallFrames.patch(&frames, id: id)
+    self.calls[id] = Call(waiter: .streaming(continuation), timer: self.startTimer(id, timeout))
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
+    self.outbound.writeBuffer(&frames)
+    self.scheduleFlush()
   }
 
-  private var flushScheduled = false
-
-  /// Writes a call's frames and flushes once per event-loop tick: calls started in the same
-  /// tick (e.g. by callers resumed by one read's responses) share one `write` system call.
-  private func enqueue(_ frames: ByteBuffer, context: ChannelHandlerContext) {
-    context.write(self.wrapOutboundOut(frames), promise: nil)
-    guard !self.flushScheduled else { return }
+  /// Flushes the outbound buffer once per event-loop tick: calls started in the same tick
+  /// (e.g. by callers resumed by one read's responses) share one `write` system call.
+  private func scheduleFlush() {
+    guard !self.flushScheduled, let context = self.context else { return }
     self.flushScheduled = true
     context.eventLoop.assumeIsolated().execute {
       self.flushScheduled = false
-      self.context?.flush()
+      self.flushNow()
     }
+  }
+
+  private func flushNow() {
+    guard let context = self.context, self.outbound.readableBytes > 0 else { return }
+    context.writeAndFlush(self.wrapOutboundOut(self.outbound), promise: nil)
+    // Reuses the storage when the socket took the bytes synchronously (the usual case).
+    self.outbound.clear()
   }
 
   private static let unavailable = RPCError(
@@ -165,15 +289,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     details: [.retryInfo(delay: .zero)]
   )
 
-  private func start(_ id: UInt32, timeout: Duration?) -> (ChannelHandlerContext, Scheduled<Void>?)? {
-    guard !self.closed, self.goAwayLastID == nil, let context = self.context else { return nil }
-    var timer: Scheduled<Void>?
-    if let timeout {
-      timer = context.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(timeout.microseconds, 0))) {
-        self.end(id, .failure(RPCError(code: .deadlineExceeded, message: "The deadline passed.")), sendCancel: true)
-      }
+  private func startTimer(_ id: UInt32, _ timeout: Duration?) -> Scheduled<Void>? {
+    guard let timeout, let context = self.context else { return nil }
+    return context.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(timeout.microseconds, 0))) {
+      self.end(id, .failure(RPCError(code: .deadlineExceeded, message: "The deadline passed.")), sendCancel: true)
     }
-    return (context, timer)
   }
 
   func cancel(_ id: UInt32) {
@@ -213,12 +333,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       case .message: self.handleMessage(header.callID, payload)
       case .status: self.handleStatus(header.callID, payload)
       case .ping:
-        if !header.flags.contains(.ack), let context = self.context {
-          var out = context.channel.allocator.buffer(capacity: FrameHeader.size + 8)
-          out.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: header.length)
+        if header.flags.contains(.ack) {
+          if let value = payload.getInteger(at: payload.readerIndex, as: UInt64.self) {
+            self.liveness.pingAckReceived(payload: value)
+        // The next ping is due an interval after this read, earlier than the ACK deadline
+        // the timer is armed for.
+        self.armLivenessTimer()
+          }
+        } else {
+          self.outbound.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: header.length)
           var payload = payload
-          out.writeBuffer(&payload)
-          context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
+          self.outbound.writeBuffer(&payload)
+          self.flushNow()
         }
       case .goAway: self.handleGoAway(payload)
       default: self.protocolError("unexpected frame type \(header.type) from the server")
@@ -237,23 +363,28 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     }
     let settings = (try? Rpc_V1_Settings(serializedBytes: preface.settings)) ?? Rpc_V1_Settings()
     self.prefaceDone = true
-    self.prefacePromise.succeed(
-      ServerSettings(
-        maxMessageSize: settings.maxFrameSize == 0 ? ConnectionLimits.protocolDefaultMessageSize : Int(settings.maxFrameSize),
-        maxMetadataSize: settings.maxMetadataSize == 0 ? ConnectionLimits.protocolDefaultMetadataSize : Int(settings.maxMetadataSize),
-        maxConcurrentCalls: settings.maxConcurrentCalls == 0
-          ? ConnectionLimits.protocolDefaultConcurrentCalls : Int(settings.maxConcurrentCalls)
-      )
+    self.serverSettings = ServerSettings(
+      maxMessageSize: settings.maxFrameSize == 0 ? ConnectionLimits.protocolDefaultMessageSize : Int(settings.maxFrameSize),
+      maxMetadataSize: settings.maxMetadataSize == 0 ? ConnectionLimits.protocolDefaultMetadataSize : Int(settings.maxMetadataSize),
+      maxConcurrentCalls: settings.maxConcurrentCalls == 0
+        ? ConnectionLimits.protocolDefaultConcurrentCalls : Int(settings.maxConcurrentCalls)
     )
+    self.prefacePromise.succeed(self.serverSettings)
+    if self.liveness.isEnabled {
+      self.liveness = ConnectionLiveness(limits: self.limits, now: .now())
+      self.armLivenessTimer()
+    }
   }
 
   private func handleMessage(_ id: UInt32, _ payload: ByteBuffer) {
-    guard let call = self.calls[id] else { return }
-    switch call.pending {
-    case .unary(let continuation, nil):
-      self.calls[id]?.pending = .unary(continuation, payload)
-    case .unary:
-      self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
+    guard let call = self.calls[id], call.outcome == nil else { return }
+    switch call.waiter {
+    case .unary, .unattached:
+      if call.message == nil {
+        call.message = payload
+      } else {
+        self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
+      }
     case .streaming(let continuation):
       continuation.yield(.message(payload))
     }
@@ -284,7 +415,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     self.onGoAway()
     // Calls above the last accepted id were never processed: safe to retry elsewhere.
     for id in self.calls.keys where id > goAway.lastCallId {
-      self.end(id, .failure(Self.unavailable), sendCancel: false)
+      self.end(id, .refused(Self.unavailable), sendCancel: false)
     }
     if goAway.code != .noError {
       let error = RPCError(code: .unavailable, message: "The server closed the connection: \(goAway.reason)")
@@ -294,32 +425,45 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   /// Ends a call once; later frames for it are ignored.
   private func end(_ id: UInt32, _ outcome: ClientCallOutcome, sendCancel: Bool) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
+    // An unattached call that already ended waits for its caller; later frames are ignored.
+    guard let call = self.calls[id], call.outcome == nil else { return }
     call.timer?.cancel()
-    switch call.pending {
-    case .unary(let continuation, let message):
-      if case .success(_, let trailers) = outcome {
-        if let message {
-          continuation.resume(returning: .success(message, trailers))
-        } else {
-          continuation.resume(returning: .failure(RPCError(code: .internal, message: "The server ended a unary call without a response.")))
-        }
-      } else {
-        continuation.resume(returning: outcome)
-      }
+    call.timer = nil
+    switch call.waiter {
+    case .unattached:
+      call.outcome = Self.unaryOutcome(outcome, message: call.message)
+      call.message = nil
+    case .unary(let continuation):
+      self.calls.removeValue(forKey: id)
+      self.callRemoved()
+      continuation.resume(returning: Self.unaryOutcome(outcome, message: call.message))
     case .streaming(let continuation):
+      self.calls.removeValue(forKey: id)
+      self.callRemoved()
       continuation.yield(.end(outcome))
       continuation.finish()
     }
-    if sendCancel, !self.closed, let context = self.context {
-      var out = context.channel.allocator.buffer(capacity: FrameHeader.size)
-      out.writeFrameHeader(type: .cancel, flags: [], callID: id, length: 0)
-      context.writeAndFlush(self.wrapOutboundOut(out), promise: nil)
+    if sendCancel, !self.closed, self.context != nil {
+      self.outbound.writeFrameHeader(type: .cancel, flags: [], callID: id, length: 0)
+      self.scheduleFlush()
     }
+  }
+
+  /// A unary call's outcome: an OK status needs the response message.
+  private static func unaryOutcome(_ outcome: ClientCallOutcome, message: ByteBuffer?) -> ClientCallOutcome {
+    guard case .success(_, let trailers) = outcome else { return outcome }
+    guard let message else {
+      return .failure(RPCError(code: .internal, message: "The server ended a unary call without a response."))
+    }
+    return .success(message, trailers)
   }
 
   private func failAll(_ error: RPCError) {
     self.closed = true
+    self.livenessTimer?.cancel()
+    self.livenessTimer = nil
+    // No new call may pick this connection while it closes.
+    self.onGoAway()
     if !self.prefaceDone {
       self.prefaceDone = true
       self.prefacePromise.fail(error)
@@ -327,6 +471,60 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     for id in Array(self.calls.keys) {
       self.end(id, .failure(error), sendCancel: false)
     }
+  }
+
+  // MARK: Keepalive and idle timeout
+
+  /// Starts the idle clock when the last call in flight ended.
+  private func callRemoved() {
+    guard self.liveness.tracksCalls, self.calls.isEmpty else { return }
+    self.liveness.callsEnded(now: .now())
+    self.armLivenessTimer()
+  }
+
+  /// Schedules the liveness timer at the state's next deadline, unless it is armed for
+  /// that time or earlier (it then fires, finds nothing due, and re-arms).
+  private func armLivenessTimer() {
+    guard !self.closed, let context = self.context, let next = self.liveness.nextDeadline else { return }
+    if let armed = self.livenessTimerDeadline, armed <= next { return }
+    self.livenessTimer?.cancel()
+    self.livenessTimerDeadline = next
+    self.livenessTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: next) {
+      self.livenessTimerFired()
+    }
+  }
+
+  private func livenessTimerFired() {
+    self.livenessTimer = nil
+    self.livenessTimerDeadline = nil
+    guard !self.closed else { return }
+    switch self.liveness.timerFired(now: .now()) {
+    case .sendPing(let value):
+      self.outbound.writeFrameHeader(type: .ping, flags: [], callID: 0, length: 8)
+      self.outbound.writeInteger(value)
+      self.flushNow()
+    case .close(let code):
+      let reason =
+        code == .idleTimeout
+        ? "No call for \(self.limits.idleTimeout.map { "\($0)" } ?? "the idle timeout")."
+        : "No PING ACK from the server within \(self.limits.keepaliveTimeout)."
+      // A client accepts no calls: its GOAWAY's last call id is 0.
+      var goAway = Rpc_V1_GoAway()
+      goAway.code = code
+      goAway.reason = reason
+      if let bytes = try? goAway.serializedBytes() {
+        bytes.withUnsafeBytes { self.outbound.writeFrame(type: .goAway, callID: 0, payload: $0) }
+      }
+      self.flushNow()
+      // Idle: no call is in flight. Keepalive: the server is unreachable; calls in flight
+      // may have been processed, so they fail rather than retry.
+      self.failAll(RPCError(code: .unavailable, message: reason, details: [.retryInfo(delay: .zero)]))
+      self.context?.close(promise: nil)
+      return
+    case nil:
+      break
+    }
+    self.armLivenessTimer()
   }
 
   private func protocolError(_ reason: String) {

@@ -6,13 +6,15 @@ public struct ConnectionLimits: Hashable, Sendable {
   public var maxMetadataSize: Int = 16 * 1024
   /// The most calls in flight on one connection (default 1024; a server setting).
   public var maxConcurrentCalls: Int = 1024
-  /// How often to ping an otherwise silent connection (`nil`: never).
-  /// - Important: Announced in the preface only; this version answers pings but does not yet
-  ///   originate them.
+  /// After how long with nothing received this side sends a PING (`nil`: never). Announced
+  /// in the preface.
   public var keepaliveInterval: Duration? = nil
-  /// How long a connection with no call in flight stays open (`nil`: forever).
-  /// - Important: Announced in the preface only; this version does not yet close idle
-  ///   connections.
+  /// How long this side waits for the ACK of its keepalive PING before it closes the
+  /// connection with GOAWAY `KEEPALIVE_TIMEOUT` (default 20 s; local, not announced).
+  public var keepaliveTimeout: Duration = .seconds(20)
+  /// After how long with no call in flight this side closes the connection with GOAWAY
+  /// `IDLE_TIMEOUT` (`nil`: never). Announced in the preface. A client whose connection
+  /// closes this way opens a new one for its next call.
   public var idleTimeout: Duration? = nil
 
   /// The defaults.

@@ -2,8 +2,17 @@ import NIOCore
 
 /// Runs Swift tasks on a NIO event loop, so a handler that suspends resumes on its
 /// connection's loop without a thread hop back for the response write.
-final class EventLoopTaskExecutor: TaskExecutor {
+///
+/// Jobs enqueued from the loop itself (continuations resumed while a read is handled: one
+/// per response) are batched: the loop runs them all from one task, instead of allocating
+/// and queueing one closure per job.
+// @unchecked Sendable: `batch` and `drainScheduled` are only touched on `eventLoop` (every
+// access is behind an `inEventLoop` check or inside a task running on the loop).
+final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
   let eventLoop: any EventLoop
+  private var batch: [UnownedJob] = []
+  private var spare: [UnownedJob] = []
+  private var drainScheduled = false
 
   init(eventLoop: any EventLoop) {
     self.eventLoop = eventLoop
@@ -11,8 +20,27 @@ final class EventLoopTaskExecutor: TaskExecutor {
 
   func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
-    self.eventLoop.execute {
-      job.runSynchronously(on: self.asUnownedTaskExecutor())
+    guard self.eventLoop.inEventLoop else {
+      self.eventLoop.execute {
+        job.runSynchronously(on: self.asUnownedTaskExecutor())
+      }
+      return
     }
+    self.batch.append(job)
+    if !self.drainScheduled {
+      self.drainScheduled = true
+      self.eventLoop.assumeIsolated().execute { self.drain() }
+    }
+  }
+
+  /// Runs the batched jobs; jobs they enqueue go into the next batch.
+  private func drain() {
+    self.drainScheduled = false
+    swap(&self.batch, &self.spare)
+    let executor = self.asUnownedTaskExecutor()
+    for job in self.spare {
+      job.runSynchronously(on: executor)
+    }
+    self.spare.removeAll(keepingCapacity: true)
   }
 }

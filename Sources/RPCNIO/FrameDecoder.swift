@@ -135,10 +135,7 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 
   private mutating func decodeFrame(_ buffer: inout ByteBuffer) throws -> InboundFrame? {
     guard
-      let (first, callID, length) = buffer.getMultipleIntegers(
-        at: buffer.readerIndex,
-        as: (UInt32, UInt32, UInt32).self
-      )
+      let (first, callID, length) = buffer.getFrameHeaderWords(at: buffer.readerIndex)
     else { return nil }
     let version = UInt8(truncatingIfNeeded: first >> 24)
     guard version == FrameHeader.version else { throw FrameDecodingError.unsupportedVersion(version) }

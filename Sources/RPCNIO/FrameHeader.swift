@@ -83,9 +83,15 @@ public struct FrameHeader: Hashable, Sendable {
 extension ByteBuffer {
   /// Writes a frame header.
   mutating func writeFrameHeader(type: FrameType, flags: FrameFlags, callID: UInt32, length: UInt32) {
-    // One 32-bit write for the first four bytes keeps the hot path short.
+    // One raw 12-byte store: a frame header is written several times per call, and NIO's
+    // generic integer writers each check capacity and exclusivity on their own.
     let first = UInt32(FrameHeader.version) << 24 | UInt32(type.rawValue) << 16 | UInt32(flags.rawValue) << 8
-    self.writeMultipleIntegers(first, callID, length)
+    self.writeWithUnsafeMutableBytes(minimumWritableBytes: FrameHeader.size) { bytes in
+      bytes.storeBytes(of: first.bigEndian, toByteOffset: 0, as: UInt32.self)
+      bytes.storeBytes(of: callID.bigEndian, toByteOffset: 4, as: UInt32.self)
+      bytes.storeBytes(of: length.bigEndian, toByteOffset: 8, as: UInt32.self)
+      return FrameHeader.size
+    }
   }
 
   /// Overwrites a frame header previously reserved at `index`.
@@ -94,6 +100,25 @@ extension ByteBuffer {
     self.setInteger(first, at: index)
     self.setInteger(callID, at: index + 4)
     self.setInteger(length, at: index + 8)
+  }
+
+  /// Overwrites the payload length of a frame header previously reserved at `index`.
+  mutating func setFrameLength(at index: Int, _ length: UInt32) {
+    self.setInteger(length, at: index + 8)
+  }
+
+  /// Reads the three words of a frame header at `index` without moving the reader index, or
+  /// `nil` if fewer than 12 bytes are readable there.
+  func getFrameHeaderWords(at index: Int) -> (first: UInt32, callID: UInt32, length: UInt32)? {
+    guard index >= self.readerIndex, index + FrameHeader.size <= self.writerIndex else { return nil }
+    return self.withUnsafeReadableBytes { bytes in
+      let offset = index - self.readerIndex
+      return (
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)),
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)),
+        UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt32.self))
+      )
+    }
   }
 
   /// Writes a whole frame with a raw payload.

@@ -86,9 +86,6 @@ public final class RPCClient: ClientTransport, Sendable {
   private let eventLoop: any EventLoop
   private let logger: Logger
   private let state = Mutex(State())
-  /// Encoded plain call headers (no deadline, no metadata) by method path: the same bytes
-  /// every call, so they are encoded once.
-  private let plainHeaders = Mutex<[String: [UInt8]]>([:])
 
   /// A task executor on the event loop this client's connections use. Callers that make many
   /// calls may run on it (`withTaskExecutorPreference(client.executor) { ... }`): a call then
@@ -238,109 +235,87 @@ public final class RPCClient: ClientTransport, Sendable {
 
   // MARK: Calls
 
-  /// Writes the HEADERS and MESSAGE frames of a call into one buffer (call id patched later).
-  private func frames<Input: WireMessage>(
-    _ descriptor: MethodDescriptor,
-    request: Input,
-    options: CallOptions,
-    connection: ClientConnection
-  ) throws(RPCError) -> ByteBuffer {
-    if let key = options.metadata.firstInvalidKey {
-      throw RPCError(code: .invalidArgument, message: "Invalid metadata key \"\(key)\".")
-    }
-    let isPlain = options.timeout == nil && options.metadata.isEmpty
-    let cached = isPlain ? self.plainHeaders.withLock { $0[descriptor.path] } : nil
-    var buffer = connection.channel.allocator.buffer(capacity: 256)
-    do {
-      buffer.writeFrameHeader(type: .headers, flags: [], callID: 0, length: 0)
-      if let cached {
-        buffer.writeBytes(cached)
-      } else {
-        var headers = Rpc_V1_CallHeaders()
-        headers.methodPath = descriptor.path
-        if let timeout = options.timeout { headers.timeoutUs = max(timeout.microseconds, 0) }
-        if !options.metadata.isEmpty { headers.metadata = options.metadata.wire }
-        let bytes = try headers.serializedBytes()
-        buffer.writeBytes(bytes)
-        if isPlain { self.plainHeaders.withLock { $0[descriptor.path] = bytes } }
-      }
-      let headersLength = buffer.writerIndex - FrameHeader.size
-      guard headersLength <= connection.settings.maxMetadataSize else {
-        throw RPCError(
-          code: .resourceExhausted,
-          message: "Call headers of \(headersLength) bytes exceed the server's \(connection.settings.maxMetadataSize)-byte limit."
-        )
-      }
-      buffer.setInteger(UInt32(headersLength), at: 8)
-      let messageIndex = buffer.writerIndex
-      buffer.writeFrameHeader(type: .message, flags: .endStream, callID: 0, length: 0)
-      try request.withSerializedBytes { _ = buffer.writeBytes($0) }
-      let messageLength = buffer.writerIndex - messageIndex - FrameHeader.size
-      guard messageLength <= connection.settings.maxMessageSize else {
-        throw RPCError(
-          code: .resourceExhausted,
-          message: "A request of \(messageLength) bytes exceeds the server's \(connection.settings.maxMessageSize)-byte limit."
-        )
-      }
-      buffer.setInteger(UInt32(messageLength), at: messageIndex + 8)
-      return buffer
-    } catch let error as RPCError {
-      throw error
-    } catch {
-      throw RPCError(code: .internal, message: "Cannot encode the request: \(error).")
-    }
-  }
-
-  private static func patch(_ buffer: inout ByteBuffer, id: UInt32) {
-    buffer.setInteger(id, at: 4)
-    let headersLength = Int(buffer.getInteger(at: 8, as: UInt32.self) ?? 0)
-    buffer.setInteger(id, at: FrameHeader.size + headersLength + 4)
-  }
+  /// How many times a call the server refused unprocessed (GOAWAY, idle close, id
+  /// exhaustion) is sent again on a new connection before it fails `UNAVAILABLE`.
+  private static let maxAttempts = 3
 
   public func unary<Input, Output>(
     _ method: UnaryMethod<Input, Output>,
     request: Input,
     options: CallOptions
   ) async throws(RPCError) -> UnaryResponse<Output> {
+    var attempt = 1
+    while true {
+      let outcome = try await self.unaryAttempt(method, request: request, options: options)
+      switch outcome {
+      case .refused(let error):
+        // Never processed by the server: transparently sent again on a new connection.
+        guard attempt < Self.maxAttempts else { throw error }
+        attempt += 1
+      case .failure(let error):
+        throw error
+      case .success(let payload, let trailers):
+        guard let payload else { throw RPCError(code: .internal, message: "No response message.") }
+        do {
+          let message = try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
+          return UnaryResponse(message: message, trailers: trailers)
+        } catch {
+          throw RPCError(code: .internal, message: "The response is not a valid \(Output.protoFullName) (\(error)).")
+        }
+      }
+    }
+  }
+
+  private func unaryAttempt<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    request: Input,
+    options: CallOptions
+  ) async throws(RPCError) -> ClientCallOutcome {
     let connection = try await self.connection()
-    var frames = try self.frames(method.descriptor, request: request, options: options, connection: connection)
-    let box = CallIDBox()
-    let timeout = options.timeout
-    let outcome = await withTaskCancellationHandler {
-      await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
-        let started = connection.withNextCallID { id in
-          box.set(id)
-          Self.patch(&frames, id: id)
-          let frames = frames
-          let loop = connection.channel.eventLoop
+    let loop = connection.channel.eventLoop
+    if loop.inEventLoop {
+      // The fast path, for callers on `executor`: frames go straight into the connection's
+      // outbound buffer, the id is known before suspending, nothing hops threads.
+      guard let id = try connection.handler.value.openUnary(path: method.descriptor.path, request: request, options: options)
+      else {
+        return .refused(RPCError(code: .unavailable, message: "The connection is closing; retry.", details: [.retryInfo(delay: .zero)]))
+      }
+      return await withTaskCancellationHandler {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
           if loop.inEventLoop {
-            connection.handler.value.startUnary(id, frames: frames, timeout: timeout, continuation: continuation)
+            connection.handler.value.attachUnary(id, continuation)
           } else {
-            loop.execute {
-              connection.handler.value.startUnary(id, frames: frames, timeout: timeout, continuation: continuation)
-            }
+            loop.execute { connection.handler.value.attachUnary(id, continuation) }
           }
         }
-        if !started {
-          continuation.resume(returning: .failure(RPCError(code: .unavailable, message: "The connection is draining; retry.")))
+      } onCancel: {
+        loop.execute { connection.handler.value.cancel(id) }
+      }
+    }
+    var frames = connection.channel.allocator.buffer(capacity: 256)
+    try CallFrames.write(
+      into: &frames,
+      id: 0,
+      path: method.descriptor.path,
+      request: request,
+      options: options,
+      settings: connection.settings
+    )
+    let box = CallIDBox()
+    let timeout = options.timeout
+    let encoded = frames
+    return await withTaskCancellationHandler {
+      await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
+        loop.execute {
+          connection.handler.value.startUnary(frames: encoded, timeout: timeout, box: box, continuation: continuation)
         }
       }
     } onCancel: {
-      let id = box.id
-      if id != 0 {
-        connection.channel.eventLoop.execute { connection.handler.value.cancel(id) }
-      }
-    }
-    switch outcome {
-    case .failure(let error):
-      throw error
-    case .success(let payload, let trailers):
-      guard let payload else { throw RPCError(code: .internal, message: "No response message.") }
-      do {
-        let message = try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
-        return UnaryResponse(message: message, trailers: trailers)
-      } catch {
-        throw RPCError(code: .internal, message: "The response is not a valid \(Output.protoFullName) (\(error)).")
+      box.cancel()
+      // Runs after the start above (the loop runs tasks in order), so the id is known.
+      loop.execute {
+        let id = box.id
+        if id != 0 { connection.handler.value.cancel(id) }
       }
     }
   }
@@ -351,23 +326,56 @@ public final class RPCClient: ClientTransport, Sendable {
     options: CallOptions,
     onResponse: (Output) async throws -> Void
   ) async throws(RPCError) -> Metadata {
-    let connection = try await self.connection()
-    var frames = try self.frames(method.descriptor, request: request, options: options, connection: connection)
-    let (stream, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
-    var assigned: UInt32 = 0
-    let timeout = options.timeout
-    let started = connection.withNextCallID { id in
-      assigned = id
-      Self.patch(&frames, id: id)
-      let frames = frames
-      connection.channel.eventLoop.execute {
-        connection.handler.value.startStreaming(id, frames: frames, timeout: timeout, continuation: continuation)
+    var attempt = 1
+    while true {
+      if let trailers = try await self.serverStreamingAttempt(
+        method,
+        request: request,
+        options: options,
+        retryIfRefused: attempt < Self.maxAttempts,
+        onResponse: onResponse
+      ) {
+        return trailers
       }
+      attempt += 1
     }
-    guard started else { throw RPCError(code: .unavailable, message: "The connection is draining; retry.") }
-    let id = assigned
+  }
+
+  /// One attempt of a server-streaming call.
+  /// - Returns: The trailers, or `nil` if the server refused the call unprocessed and
+  ///   `retryIfRefused` is set.
+  private func serverStreamingAttempt<Input, Output>(
+    _ method: ServerStreamingMethod<Input, Output>,
+    request: Input,
+    options: CallOptions,
+    retryIfRefused: Bool,
+    onResponse: (Output) async throws -> Void
+  ) async throws(RPCError) -> Metadata? {
+    let connection = try await self.connection()
+    let loop = connection.channel.eventLoop
+    var frames = connection.channel.allocator.buffer(capacity: 256)
+    try CallFrames.write(
+      into: &frames,
+      id: 0,
+      path: method.descriptor.path,
+      request: request,
+      options: options,
+      settings: connection.settings
+    )
+    let (stream, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
+    let box = CallIDBox()
+    let timeout = options.timeout
+    let encoded = frames
+    loop.execute {
+      connection.handler.value.startStreaming(frames: encoded, timeout: timeout, box: box, continuation: continuation)
+    }
     let cancel = { @Sendable in
-      connection.channel.eventLoop.execute { connection.handler.value.cancel(id) }
+      box.cancel()
+      // Runs after the start above (the loop runs tasks in order), so the id is known.
+      loop.execute {
+        let id = box.id
+        if id != 0 { connection.handler.value.cancel(id) }
+      }
     }
     do {
       return try await withTaskCancellationHandler {
@@ -390,6 +398,10 @@ public final class RPCClient: ClientTransport, Sendable {
           case .end(.success(_, let trailers)):
             return trailers
           case .end(.failure(let error)):
+            throw error
+          case .end(.refused(let error)):
+            // Refused calls were never processed, so no response reached `onResponse`.
+            if retryIfRefused { return nil }
             throw error
           }
         }

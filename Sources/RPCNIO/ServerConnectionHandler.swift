@@ -3,6 +3,14 @@ import NIOCore
 import RPCCore
 import WireBridge
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Asks a server connection to drain: GOAWAY, finish the calls in flight, close.
 struct DrainEvent: Sendable {}
 
@@ -60,6 +68,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// The last plain call headers (no deadline, no metadata) and their method: clients repeat
   /// them call after call, so a byte comparison replaces decoding (as HPACK's table does).
   private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
+  /// A call whose HEADERS were the last frame handled: if its MESSAGE comes next in the same
+  /// read (clients write both together), it starts without ever entering `calls`.
+  private var pendingOpenID: UInt32 = 0
+  private var pendingOpen: Call?
+  /// The call whose handler is being started synchronously, and whether it already ended:
+  /// a handler that does not suspend finishes before `start` returns and is never stored.
+  private var startingCallID: UInt32 = 0
+  private var startingCallEnded = false
+  /// Keepalive and idle timeout, and the one timer that serves both.
+  private var liveness: ConnectionLiveness
+  private var livenessTimer: Scheduled<Void>?
+  private var livenessTimerDeadline: NIODeadline?
 
   init(
     eventLoop: any EventLoop,
@@ -81,6 +101,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       maximumBufferSize: nil
     )
     self.outbound = ByteBuffer()
+    self.liveness = ConnectionLiveness(limits: limits, now: .now())
   }
 
   // MARK: Channel events
@@ -102,6 +123,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   func channelInactive(context: ChannelHandlerContext) {
     self.phase = .closing
+    self.livenessTimer?.cancel()
+    self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
     for call in calls.values { call.cancel() }
@@ -112,6 +135,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let buffer = self.unwrapInboundIn(data)
     self.inRead = true
+    if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
     do {
       try self.processor.process(buffer: buffer) { frame in
         self.handle(frame)
@@ -119,6 +143,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     } catch {
       self.protocolError(.protocolError, reason: "\(error)")
     }
+    self.commitPendingOpen()
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {
@@ -150,6 +175,14 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func handle(_ frame: InboundFrame) {
     guard self.phase != .closing else { return }
+    if self.pendingOpen != nil {
+      if case .frame(let header, let payload) = frame, header.type == .message, header.callID == self.pendingOpenID,
+        let pending = self.pendingOpen.take()
+      {
+        return self.startPending(header.callID, pending, payload)
+      }
+      self.commitPendingOpen()
+    }
     switch frame {
     case .preface(let preface):
       self.handlePreface(preface)
@@ -190,6 +223,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     if settings.maxFrameSize != 0 { self.peerMaxMessageSize = Int(settings.maxFrameSize) }
     if settings.maxMetadataSize != 0 { self.peerMaxMetadataSize = Int(settings.maxMetadataSize) }
     self.scheduleFlush()
+    if self.liveness.isEnabled {
+      self.liveness = ConnectionLiveness(limits: self.limits, now: .now())
+      self.armLivenessTimer()
+    }
   }
 
   /// Accepts a new call id: ids must be non-zero and strictly increasing.
@@ -267,8 +304,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         )
       )
     }
-    if let plain = self.plainHeaders,
-      payload.withUnsafeReadableBytes({ $0.elementsEqual(plain.bytes) })
+    if let plain = self.plainHeaders, plain.bytes.count == payload.readableBytes,
+      payload.withUnsafeReadableBytes({ bytes in
+        plain.bytes.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+      })
     {
       return self.open(id, plain.method, metadata: Metadata(), timeoutUs: nil)
     }
@@ -310,7 +349,53 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       peer: self.peer,
       callID: id
     )
-    self.calls[id] = Call(state: .awaitingMessage(method, context), timer: timer)
+    self.pendingOpenID = id
+    self.pendingOpen = Call(state: .awaitingMessage(method, context), timer: timer)
+    if self.liveness.tracksCalls { self.liveness.callStarted() }
+  }
+
+  /// Stores the call opened by the last HEADERS, if any: its MESSAGE was not the next frame.
+  private func commitPendingOpen() {
+    guard let pending = self.pendingOpen.take() else { return }
+    self.calls[self.pendingOpenID] = pending
+  }
+
+  /// Starts a call whose MESSAGE directly followed its HEADERS: it enters `calls` only if
+  /// its handler suspends.
+  private func startPending(_ id: UInt32, _ call: Call, _ payload: ByteBuffer) {
+    guard case .awaitingMessage(let method, let context) = call.state else { return }
+    self.startingCallID = id
+    self.startingCallEnded = false
+    self.calls[id] = nil
+    let task = self.startHandler(id, method, context, payload)
+    self.startingCallID = 0
+    if self.startingCallEnded {
+      call.timer?.cancel()
+    } else if let task {
+      self.calls[id] = Call(state: .running(task), timer: call.timer)
+    } else {
+      call.timer?.cancel()
+    }
+  }
+
+  /// Decodes the request and starts the handler; on a decoding failure, ends the call.
+  /// - Returns: The handler's task, or `nil` if the call already ended.
+  private func startHandler(_ id: UInt32, _ method: RegisteredMethod, _ context: ServerContext, _ payload: ByteBuffer) -> Task<Void, Never>? {
+    let sink = NIOServerCallSink(connection: self, callID: id)
+    do throws(RPCError) {
+      return try payload.withUnsafeReadableBytes { bytes throws(RPCError) in
+        try method.start(
+          request: bytes,
+          context: context,
+          sink: sink,
+          executor: self.executor,
+          interceptors: self.router.interceptors
+        )
+      }
+    } catch {
+      self.finish(id, error: error)
+      return nil
+    }
   }
 
   private func handleMessage(_ header: FrameHeader, _ payload: ByteBuffer) {
@@ -325,25 +410,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     switch call.state {
     case .awaitingMessage(let method, let context):
       self.calls[id]?.state = .running(nil)
-      let sink = NIOServerCallSink(connection: self, callID: id)
-      let started = payload.withUnsafeReadableBytes { bytes in
-        Result { () throws(RPCError) in
-          try method.start(
-            request: bytes,
-            context: context,
-            sink: sink,
-            executor: self.executor,
-            interceptors: self.router.interceptors
-          )
-        }
-      }
-      switch started {
-      case .success(let task):
-        // The handler may already have finished (and removed the call) synchronously.
-        if self.calls[id] != nil { self.calls[id]?.state = .running(task) }
-      case .failure(let error):
-        self.finish(id, error: error)
-      }
+      let task = self.startHandler(id, method, context, payload)
+      // The handler may already have finished (and removed the call) synchronously.
+      if let task, self.calls[id] != nil { self.calls[id]?.state = .running(task) }
     case .running:
       self.calls.removeValue(forKey: id)?.cancel()
       self.failCall(id, RPCError(code: .unimplemented, message: "Client streaming is not supported: one request message per call."))
@@ -361,9 +430,17 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   private func handlePing(_ header: FrameHeader, _ payload: ByteBuffer) {
-    guard !header.flags.contains(.ack) else { return }
     guard header.length == 8 else {
       return self.protocolError(.protocolError, reason: "PING payload of \(header.length) bytes, expected 8")
+    }
+    if header.flags.contains(.ack) {
+      if let value = payload.getInteger(at: payload.readerIndex, as: UInt64.self) {
+        self.liveness.pingAckReceived(payload: value)
+        // The next ping is due an interval after this read, earlier than the ACK deadline
+        // the timer is armed for.
+        self.armLivenessTimer()
+      }
+      return
     }
     self.outbound.writeFrameHeader(type: .ping, flags: .ack, callID: 0, length: 8)
     var payload = payload
@@ -387,9 +464,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   // MARK: Called by the sink (on the event loop)
 
-  func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
+  /// Ends a live call (the one starting, or one in `calls`): cancels its timer.
+  /// - Returns: `false` if the call had already ended.
+  private func endCall(_ id: UInt32) -> Bool {
+    if id == self.startingCallID {
+      guard !self.startingCallEnded else { return false }
+      self.startingCallEnded = true
+      return true
+    }
+    guard let call = self.calls.removeValue(forKey: id) else { return false }
     call.timer?.cancel()
+    return true
+  }
+
+  func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
+    guard self.endCall(id) else { return }
     do throws(RPCError) {
       try self.writeMessage(id, response)
       self.writeStatusOK(id, trailers: trailers)
@@ -401,23 +490,22 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func finish(_ id: UInt32, trailers: Metadata) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
-    call.timer?.cancel()
+    guard self.endCall(id) else { return }
     self.writeStatusOK(id, trailers: trailers)
     self.scheduleFlush()
     self.closeIfDrained()
   }
 
   func finish(_ id: UInt32, error: RPCError) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
-    call.timer?.cancel()
+    guard self.endCall(id) else { return }
     self.writeStatus(id, error)
     self.scheduleFlush()
     self.closeIfDrained()
   }
 
   func send<Message: WireMessage>(_ id: UInt32, message: Message) throws(RPCError) {
-    guard self.calls[id] != nil else {
+    let live = id == self.startingCallID ? !self.startingCallEnded : self.calls[id] != nil
+    guard live else {
       throw RPCError(code: .cancelled, message: "The call is over.")
     }
     do {
@@ -451,7 +539,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message) throws(RPCError) {
     let headerIndex = self.outbound.writerIndex
-    self.outbound.moveWriterIndex(forwardBy: 0)
     self.outbound.writeFrameHeader(type: .message, flags: [], callID: id, length: 0)
     let payloadStart = self.outbound.writerIndex
     do {
@@ -470,7 +557,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         message: "A response of \(length) bytes exceeds the client's \(self.peerMaxMessageSize)-byte limit."
       )
     }
-    self.outbound.setFrameHeader(at: headerIndex, type: .message, flags: [], callID: id, length: UInt32(length))
+    self.outbound.setFrameLength(at: headerIndex, UInt32(length))
   }
 
   private func writeStatusOK(_ id: UInt32, trailers: Metadata) {
@@ -557,11 +644,57 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
   }
 
+  /// Called whenever a call ends: closes a draining connection with no call left, and
+  /// starts the idle clock.
   private func closeIfDrained() {
-    if self.phase == .draining && self.calls.isEmpty {
+    let starting = self.startingCallID != 0 && !self.startingCallEnded
+    guard self.calls.isEmpty && self.pendingOpen == nil && !starting else { return }
+    if self.phase == .draining {
       self.flushNow()
       self.close()
+    } else if self.liveness.tracksCalls {
+      self.liveness.callsEnded(now: .now())
+      self.armLivenessTimer()
     }
+  }
+
+  // MARK: Keepalive and idle timeout
+
+  /// Schedules the liveness timer at the state's next deadline, unless it is armed for
+  /// that time or earlier (it then fires, finds nothing due, and re-arms).
+  private func armLivenessTimer() {
+    guard self.phase == .active || self.phase == .draining, let next = self.liveness.nextDeadline else { return }
+    if let armed = self.livenessTimerDeadline, armed <= next { return }
+    self.livenessTimer?.cancel()
+    self.livenessTimerDeadline = next
+    self.livenessTimer = self.eventLoop.assumeIsolated().scheduleTask(deadline: next) {
+      self.livenessTimerFired()
+    }
+  }
+
+  private func livenessTimerFired() {
+    self.livenessTimer = nil
+    self.livenessTimerDeadline = nil
+    guard self.phase == .active || self.phase == .draining else { return }
+    switch self.liveness.timerFired(now: .now()) {
+    case .sendPing(let value):
+      self.outbound.writeFrameHeader(type: .ping, flags: [], callID: 0, length: 8)
+      self.outbound.writeInteger(value)
+      self.flushNow()
+    case .close(let code):
+      let reason =
+        code == .idleTimeout
+        ? "No call for \(self.limits.idleTimeout.map { "\($0)" } ?? "the idle timeout")."
+        : "No PING ACK within \(self.limits.keepaliveTimeout)."
+      self.logger.debug("closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "\(reason)"])
+      self.writeGoAway(code, reason: reason)
+      self.flushNow()
+      self.close()
+      return
+    case nil:
+      break
+    }
+    self.armLivenessTimer()
   }
 
   private func protocolError(_ code: Rpc_V1_GoAwayCode, reason: String) {
@@ -576,6 +709,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func close() {
     self.phase = .closing
+    self.livenessTimer?.cancel()
+    self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
     for call in calls.values { call.cancel() }
