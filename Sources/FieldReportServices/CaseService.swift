@@ -13,7 +13,7 @@ public import WireBridge
 /// ``AssignmentService``.
 ///
 /// # Thread safety
-/// Stateless beyond its environment and the process's ``UploadLedger``; safe to call
+/// Stateless beyond its environment (everything lives in the store); safe to call
 /// concurrently.
 public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   let env: ServiceEnvironment

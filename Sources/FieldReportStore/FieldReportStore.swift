@@ -158,10 +158,17 @@ public protocol FieldReportStore: Sendable {
 
   // MARK: Attachments
 
-  /// Stores content once by SHA-256 and returns its reference (with `name` and `mimeType`
-  /// as given). - Throws: ``StoreError/tooLarge(limit:)`` over the configured limit.
-  func putAttachment(_ content: [UInt8], name: String, mimeType: String, at: Timestamp) async throws
-    -> AttachmentRef
+  /// Stores content once by SHA-256 and records `uploader`'s upload of it (name, media type,
+  /// size, time) durably, in one transaction. A re-upload of the same bytes by the same
+  /// person refreshes that person's record.
+  /// - Throws: ``StoreError/tooLarge(limit:)`` over the configured limit;
+  ///   ``StoreError/notFound(_:)`` for an unknown uploader.
+  func putAttachment(
+    _ content: [UInt8], name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
+  ) async throws -> AttachmentUpload
+  /// Every upload record of the content with this hash, newest first (empty for unknown
+  /// content, and for content uploaded before uploads were recorded).
+  func attachmentUploads(sha256Hex: String) async throws -> [AttachmentUpload]
   /// The stored attachment with this hash, or nil.
   func findAttachment(sha256Hex: String) async throws -> StoredAttachment?
 }

@@ -1,0 +1,70 @@
+import FieldReportAPI
+@testable import FieldReportServices
+import FieldReportStore
+import FieldReportWorkflow
+import Foundation
+import RPCCore
+import Testing
+import WireBridge
+
+/// The contract's promises that earlier versions kept only partly: nothing the caller sent is
+/// silently dropped, and nothing lives only in memory (every test that matters restarts the
+/// server on the same SQLite file).
+@Suite("Contract fidelity", .timeLimit(.minutes(1)))
+struct FidelityTests {
+  typealias P = DemoProvince
+
+  /// An upload request.
+  static func upload(_ name: String, _ media: String = "application/pdf", bytes: [UInt8]) -> Fieldreport_V1_UploadAttachmentRequest {
+    var request = Fieldreport_V1_UploadAttachmentRequest()
+    request.fileName = name
+    request.mediaType = media
+    request.data = bytes
+    return request
+  }
+
+  @Test("An upload survives a restart: the uploader still downloads it and attaches it under its name; others may not attach it")
+  func uploadsAreDurable() async throws {
+    let world = try await CaseWorld.make()
+    let submitted = try await world.submit("Biên bản kiểm tra")
+    let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
+    let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
+    let bytes = Array("Biên bản làm việc tại hiện trường".utf8)
+    let uploaded = try unwrap(
+      try await world.cases.uploadAttachment(Self.upload("bien-ban.pdf", bytes: bytes), options: world.as(P.thang))
+        .attachment)
+    #expect(uploaded.uploadedAtMs == world.clock.now.millisecondsSince1970)
+
+    // Restart: nothing in memory survives.
+    let server = try await world.server.restarted()
+    let after = CaseWorld(server: server, transport: server.inProcess(), tokens: world.tokens)
+    defer { Task { await after.close() } }
+
+    var download = Fieldreport_V1_GetAttachmentRequest()
+    download.attachmentId = uploaded.attachmentId
+    let got = try await after.cases.getAttachment(download, options: after.as(P.thang))
+    #expect(got.data == bytes)
+    #expect(got.attachment?.fileName == "bien-ban.pdf")
+    #expect(got.attachment?.mediaType == "application/pdf")
+    #expect(got.attachment?.sizeBytes == Int64(bytes.count))
+    #expect(got.attachment?.uploadedBy?.userId == P.thang.id.rawValue)
+    #expect(got.attachment?.uploadedAtMs == uploaded.uploadedAtMs)
+    // Someone who neither uploaded it nor sees a case carrying it still may not.
+    #expect(await failure { _ = try await after.cases.getAttachment(download, options: after.as(P.nam)) } == .notFound)
+
+    // Another person may not attach thang's upload to their own action.
+    var contribution = Fieldreport_V1_AddContributionRequest()
+    contribution.common = after.common(assigned, "Ý kiến", attachments: [uploaded.attachmentId])
+    let refused = await rpcFailure { _ = try await after.assignments.addContribution(contribution, options: after.as(P.duong)) }
+    #expect(refused?.code == .invalidArgument)
+
+    // thang attaches it to the result: recorded under the name he uploaded it with.
+    var result = Fieldreport_V1_SubmitResultRequest()
+    result.common = after.common(assigned, "Kính gửi: Quý Ông/Bà.", attachments: [uploaded.attachmentId])
+    let submittedResult = try await after.assignments.submitResult(result, options: after.as(P.thang))
+    #expect(submittedResult.journalEntry?.attachments.map(\.fileName) == ["bien-ban.pdf"])
+    #expect(submittedResult.journalEntry?.attachments.first?.sha256 == uploaded.sha256)
+    // Its leader, who now sees the case, may download it.
+    #expect(try await after.cases.getAttachment(download, options: after.as(P.duong)).attachment?.fileName == "bien-ban.pdf")
+  }
+}
