@@ -83,7 +83,6 @@ struct CaseRenderer: Sendable {
       ids.insert(assignment.assignedBy)
     }
     if let result = c.result { ids.insert(result.submittedBy) }
-    if let draft = c.draft { ids.insert(draft.author) }
     ids.formUnion(c.contributions.map(\.author))
     if let monitoring = c.monitoring {
       ids.formUnion(monitoring.recipients)

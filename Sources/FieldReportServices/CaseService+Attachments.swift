@@ -139,7 +139,7 @@ extension CaseService {
         guard CaseVisibility.canSee(c, viewer: principal.actor) else { continue }
         let visible = c.redacted(for: principal.actor)
         var refs = visible.reportAttachments + (visible.result?.attachments ?? [])
-        refs += visible.contributions.flatMap(\.attachments) + (visible.draft?.attachments ?? [])
+        refs += visible.contributions.flatMap(\.attachments)
         if let ref = refs.first(where: { $0.sha256Hex == id }) { return ref.name }
         for stored in try await env.store.journal(caseID: c.id)
         where CaseVisibility.canSee(stored.entry, of: c, viewer: principal.actor) {

@@ -224,7 +224,11 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       let renderer = try await CaseRenderer.load(
         env: env, viewer: principal.actor, cases: [c], entries: journal.map(\.entry))
       var response = Fieldreport_V1_GetCaseResponse()
-      response.caseDetail = renderer.detail(c, journal: journal)
+      // Drafts are private: only the main handler's own, and only to them.
+      let myDraft =
+        c.assignment?.mainHandler == principal.id
+        ? try await env.store.draft(caseID: c.id, author: principal.id) : nil
+      response.caseDetail = renderer.detail(c, journal: journal, myDraft: myDraft)
       return response
     } catch {
       throw rpcError(error, logger: logger)

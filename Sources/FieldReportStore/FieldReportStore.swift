@@ -37,6 +37,14 @@ public protocol FieldReportStore: Sendable {
   /// it before running the workflow, because a retried step is usually no longer legal.
   func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult?
 
+  /// Stores (or replaces) the author's draft of a case, if the case is still at
+  /// `expectedVersion`; the case itself, its version and journal are untouched.
+  /// - Throws: ``StoreError/staleVersion(expected:actual:)`` (nothing written);
+  ///   ``StoreError/notFound(_:)``.
+  func saveDraft(_ draft: CaseDraft, expectedVersion: Int64) async throws
+  /// The author's draft of a case, or nil.
+  func draft(caseID: CaseID, author: UserID) async throws -> CaseDraft?
+
   /// The case with this id, or nil.
   func findCase(id: CaseID) async throws -> Case?
   /// The case with this report code, or nil.

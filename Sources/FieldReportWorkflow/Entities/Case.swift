@@ -69,8 +69,7 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     }
   }
 
-  /// A note added by a coordinator (or the main handler) while the case is in progress,
-  /// or a saved draft of the main handler's result.
+  /// A note added by a coordinator while the case is in progress.
   public struct Note: Hashable, Codable, Sendable {
     /// Who wrote it.
     public var author: UserID
@@ -205,8 +204,6 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
   public var tasks: [UnitTask]
   /// The current assignment while the case is being handled at a unit.
   public var assignment: Assignment?
-  /// The main handler's saved, unsubmitted draft.
-  public var draft: Note?
   /// Coordinators' contributions at the current unit, oldest first.
   public var contributions: [Note]
   /// The latest submitted result.
@@ -254,7 +251,7 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     reportAttachments: [AttachmentRef] = [], linkedCaseID: CaseID? = nil,
     reportedAt: Timestamp, receivedAt: Timestamp, updatedAt: Timestamp,
     stepReceivedAt: Timestamp, stepDue: Timestamp? = nil, tasks: [UnitTask] = [],
-    assignment: Assignment? = nil, draft: Note? = nil, contributions: [Note] = [],
+    assignment: Assignment? = nil, contributions: [Note] = [],
     result: Result? = nil, monitoring: Monitoring? = nil, previousStep: StepSummary? = nil,
     rejection: Rejection? = nil, publication: Publication? = nil
   ) {
@@ -282,7 +279,6 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     self.stepDue = stepDue
     self.tasks = tasks
     self.assignment = assignment
-    self.draft = draft
     self.contributions = contributions
     self.result = result
     self.monitoring = monitoring

@@ -21,7 +21,9 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   case monitoringAcknowledged
   /// The leader closed monitoring.
   case monitoringClosed
-  /// The main handler saved a draft (the entry's content and attachments are the draft).
+  /// Legacy: the main handler saved a draft. Written only by versions that journaled drafts
+  /// (before drafts moved out of the journal, see ``CaseDraft``); kept so that those journals
+  /// still decode and replay (the entry only raised the version).
   case draftSaved
   /// The main handler submitted the result (the entry's content and attachments), naming the
   /// leader who should approve it if they chose one, and the output document if known.

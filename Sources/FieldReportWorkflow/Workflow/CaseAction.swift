@@ -19,8 +19,6 @@ public enum CaseAction: Hashable, Codable, Sendable {
   case acknowledgeMonitoring
   /// The unit's leader closes monitoring before everyone acknowledged.
   case closeMonitoring
-  /// The main handler saves a draft result.
-  case saveDraft
   /// The main handler submits the result (content required), optionally naming the leader
   /// who should approve ("Người xử lý tiếp") and the output document.
   case submitResult(nextHandler: UserID?, outputProduct: OutputProduct?)
@@ -46,7 +44,6 @@ public enum CaseAction: Hashable, Codable, Sendable {
     case .transferForMonitoring: .transferForMonitoring
     case .acknowledgeMonitoring: .acknowledgeMonitoring
     case .closeMonitoring: .closeMonitoring
-    case .saveDraft: .saveDraft
     case .submitResult: .submitResult
     case .addContribution: .addContribution
     case .approve: .approve

@@ -89,7 +89,6 @@ public enum CaseReplay {
       c.tasks.append(task)
       c.stepDue = task.due
       c.assignment = nil
-      c.draft = nil
       c.contributions = []
       c.result = nil
       c.monitoring = nil
@@ -108,7 +107,6 @@ public enum CaseReplay {
       c.stepDue = nil
 
     case .assigned(let assignment), .reassigned(let assignment):
-      if c.assignment?.mainHandler != assignment.mainHandler { c.draft = nil }
       c.state = .inProgress
       c.holder = .person(assignment.mainHandler, unit: c.currentUnitID)
       c.assignment = assignment
@@ -141,16 +139,13 @@ public enum CaseReplay {
       closeMonitoring(&c, at: entry.at)
 
     case .draftSaved:
-      c.draft = Case.Note(
-        author: entry.actor, content: entry.content, attachments: entry.attachments, at: entry.at)
-      return c  // not a step: holder, step times and previous step stay
+      return c  // legacy entry (see JournalEvent.draftSaved): only the version moved
 
     case .resultSubmitted(let nextHandler, let outputProduct):
       c.state = .awaitingApproval
       c.result = Case.Result(
         content: entry.content, attachments: entry.attachments, submittedBy: entry.actor,
         submittedAt: entry.at, outputProduct: outputProduct ?? c.assignment?.outputProduct)
-      c.draft = nil
       c.holder = nextHandler.map { .person($0, unit: c.currentUnitID) } ?? .unit(c.currentUnitID)
       c.stepDue = c.currentTask?.due
 

@@ -30,7 +30,7 @@ enum Canonical {
       )
     case .acknowledgeMonitoring: (.acknowledgeMonitoring, Demo.thang, "Đã nắm thông tin")
     case .closeMonitoring: (.closeMonitoring, Demo.duong, "Kết thúc theo dõi")
-    case .saveDraft: (.saveDraft, Demo.thang, "Bản nháp kết quả")
+    case .saveDraft: (.approve, Demo.thang, "")  // not journaled (CaseWorkflow.checkDraft); unused
     case .submitResult:
       (
         .submitResult(nextHandler: Demo.duong, outputProduct: OutputProduct(kind: .officialLetter, number: "12/UBND")),
@@ -49,7 +49,7 @@ enum Canonical {
   static let target: [ActionKind: CaseState] = [
     .dispatch: .atUnit, .reject: .closed, .returnToIoc: .returnedToIoc, .assign: .inProgress,
     .reassign: .inProgress, .transferForMonitoring: .monitoring,
-    .acknowledgeMonitoring: .monitoring, .closeMonitoring: .closed, .saveDraft: .inProgress,
+    .acknowledgeMonitoring: .monitoring, .closeMonitoring: .closed,
     .submitResult: .awaitingApproval, .addContribution: .inProgress, .approve: .resolved,
     .returnToOfficer: .inProgress, .sendBackToUnit: .inProgress, .publish: .published,
   ]
