@@ -264,7 +264,8 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
   ) async throws -> Fieldreport_V1_ReturnToOfficerResponse {
     let now = pipeline.env.now()
     let outcome = try await pipeline.run(
-      request.common ?? .init(), context: context, kind: .returnToOfficer
+      request.common ?? .init(), context: context, kind: .returnToOfficer,
+      fields: ["newDue": "new_due_at_ms"]
     ) { current, _ in
       if !request.officerUserId.isEmpty,
         request.officerUserId != current.assignment?.mainHandler.rawValue
@@ -274,7 +275,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
       if let due = request.newDueAtMs, due <= now.millisecondsSince1970 {
         throw invalidArgument("new_due_at_ms", "must be in the future")
       }
-      return .returnToOfficer
+      return .returnToOfficer(newDue: request.newDueAtMs.map(Timestamp.init(millisecondsSince1970:)))
     }
     var response = Fieldreport_V1_ReturnToOfficerResponse()
     response.caseSummary = outcome.summary

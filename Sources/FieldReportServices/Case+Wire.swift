@@ -24,7 +24,8 @@ extension CaseRenderer {
     var wire = Fieldreport_V1_CaseSummary()
     wire.caseId = c.id.rawValue
     wire.reportCode = c.reportCode.rawValue
-    wire.title = c.title
+    // The unit task's title once dispatched (for those who see tasks), else the report's.
+    wire.title = c.tasks.last?.title ?? c.title
     wire.state = Fieldreport_V1_CaseState(c.state)
     wire.version = c.version
     wire.currentUnit = unitRef(c.currentUnitID)
@@ -52,6 +53,7 @@ extension CaseRenderer {
     wire.reportCode = stored.reportCode.rawValue
     wire.title = stored.title
     wire.content = stored.description
+    wire.platformReference = stored.platformReference ?? ""
     wire.reportedAtMs = stored.reportedAt.millisecondsSince1970
     wire.eventAddress = stored.location.address
     if let latitude = stored.location.latitude, let longitude = stored.location.longitude {
@@ -162,6 +164,7 @@ extension CaseRenderer {
       info.note = source?.content ?? ""
       if let actor = source?.actor { info.rejectedBy = userRef(actor) }
       info.rejectedAtMs = rejection.at.millisecondsSince1970
+      info.duplicateOfCaseId = rejection.duplicateOf?.rawValue ?? ""
       wire.rejection = info
     }
     if let publication = c.publication {
@@ -189,7 +192,7 @@ extension CaseRenderer {
     var wire = Fieldreport_V1_TaskInfo()
     wire.taskId = task.id.rawValue
     wire.unit = unitRef(task.unitID)
-    wire.title = c.title
+    wire.title = task.title ?? c.title
     wire.taskKind = Fieldreport_V1_TaskKind(task.taskType)
     let dispatchContent = dispatch?.content ?? ""
     wire.content = dispatchContent.isEmpty ? c.description : dispatchContent

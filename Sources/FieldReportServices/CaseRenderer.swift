@@ -101,8 +101,8 @@ struct CaseRenderer: Sendable {
     case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
     case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
     case .resultSubmitted(let next?, _): ids.insert(next)
-    case .returnedToOfficer(let officer): ids.insert(officer)
-    case .sentBackToUnit(let handler): ids.insert(handler)
+    case .returnedToOfficer(let officer, _): ids.insert(officer)
+    case .sentBackToUnit(let handler, _): ids.insert(handler)
     default: break
     }
     return ids

@@ -127,7 +127,14 @@ public protocol FieldReportStore: Sendable {
   /// Stores a new transfer group with its members.
   func createTransferGroup(_ group: TransferGroup) async throws
   /// Replaces a group's members.
-  func setTransferGroupMembers(groupID: TransferGroupID, members: [UserID]) async throws
+  /// - Parameters:
+  ///   - at: the change time (the group's new update time).
+  ///   - expectedUpdatedAt: compare-and-set: the update time the caller read (nil: overwrite).
+  /// - Throws: ``StoreError/notFound(_:)``; ``StoreError/conflict(_:)`` when the group changed
+  ///   since `expectedUpdatedAt` (nothing written).
+  func setTransferGroupMembers(
+    groupID: TransferGroupID, members: [UserID], at: Timestamp, expectedUpdatedAt: Timestamp?
+  ) async throws
   /// The group with this id, or nil.
   func findTransferGroup(id: TransferGroupID) async throws -> TransferGroup?
   /// A unit's groups, by name.

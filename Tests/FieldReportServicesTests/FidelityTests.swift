@@ -116,4 +116,142 @@ struct FidelityTests {
     #expect(await failure { _ = try await after.assignments.saveDraft(draft, options: after.as(P.thang)) } == .permissionDenied)
     #expect(try await after.get(assigned.caseId, as: P.thang).myDraft == nil)
   }
+
+  @Test("Case fields the caller sends are stored and returned: platform reference, task title, category processing time, duplicate-of, new deadlines")
+  func caseFieldsAreStored() async throws {
+    let world = try await CaseWorld.make()
+    var category = Fieldreport_V1_CreateCategoryRequest()
+    category.categoryCode = "CAY-XANH"
+    category.categoryName = "Cây xanh"
+    category.defaultProcessingMs = 3 * Timestamp.millisecondsPerDay
+    let created = try await world.cases.createCategory(category, options: world.as(CaseWorld.admin))
+    #expect(created.category?.defaultProcessingMs == 3 * Timestamp.millisecondsPerDay)
+
+    var report = Fieldreport_V1_SubmitReportRequest()
+    report.title = "Cây đổ chắn đường"
+    report.content = "Cây đổ sau mưa"
+    report.categoryId = "CAY-XANH"
+    report.platformReference = "HTI-2026-000123"
+    var reporter = Fieldreport_V1_ReporterInfo()
+    reporter.fullName = "Trần Văn Bình"
+    report.reporter = reporter
+    let submitted = try unwrap(try await world.cases.submitReport(report, options: world.as(P.platform)).caseSummary)
+    let dispatchedAt = world.clock.now
+    var dispatch = Fieldreport_V1_DispatchCaseRequest()
+    dispatch.common = world.common(submitted, "Đề nghị xử lý")
+    dispatch.targetUnitId = P.dongLoc.rawValue
+    dispatch.taskTitle = "Dọn cây đổ đường liên xã"
+    let dispatched = try await world.cases.dispatchCase(dispatch, options: world.as(P.quan))
+    let atUnit = try unwrap(dispatched.caseSummary)
+    #expect(atUnit.title == "Dọn cây đổ đường liên xã")
+    // No due time given: the category's processing time, not the server's 10 days.
+    if case .dispatch(let details)? = dispatched.journalEntry?.details {
+      #expect(details.taskDueAtMs == dispatchedAt.adding(days: 3).millisecondsSince1970)
+    } else {
+      Issue.record("the journal entry carries no dispatch details")
+    }
+
+    // A second report of the same event, rejected as its duplicate.
+    let second = try await world.submit("Cây đổ")
+    var reject = Fieldreport_V1_RejectCaseRequest()
+    reject.common = world.common(second, "Trùng phản ánh")
+    reject.reason = .duplicate
+    reject.duplicateOfCaseId = submitted.caseId
+    _ = try await world.cases.rejectCase(reject, options: world.as(P.quan))
+
+    // Rework with new deadlines, from the leader and then from the IOC.
+    let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
+    let awaiting = try await world.submitResult(assigned, by: P.thang, letter: "Đã dọn")
+    let reworkDue = world.clock.now.adding(days: 2).millisecondsSince1970
+    var back = Fieldreport_V1_ReturnToOfficerRequest()
+    back.common = world.common(awaiting, "Bổ sung ảnh")
+    back.newDueAtMs = reworkDue
+    let returned = try await world.assignments.returnToOfficer(back, options: world.as(P.duong))
+    #expect(returned.caseSummary?.stepDueAtMs == reworkDue)
+    if case .returned(let details)? = returned.journalEntry?.details {
+      #expect(details.newDueAtMs == reworkDue)
+    } else {
+      Issue.record("the journal entry carries no return details")
+    }
+    let resubmitted = try await world.submitResult(try unwrap(returned.caseSummary), by: P.thang, letter: "Đã dọn, có ảnh")
+    let resolved = try await world.approve(resubmitted, by: P.duong)
+    let iocDue = world.clock.now.adding(days: 20).millisecondsSince1970
+    var sendBack = Fieldreport_V1_SendBackToUnitRequest()
+    sendBack.common = world.common(resolved, "Đề nghị bổ sung biên bản")
+    sendBack.newDueAtMs = iocDue
+    let sentBack = try await world.cases.sendBackToUnit(sendBack, options: world.as(P.quan))
+    #expect(sentBack.caseSummary?.stepDueAtMs == iocDue)
+
+    // Everything is still there after a restart.
+    let server = try await world.server.restarted()
+    let after = CaseWorld(server: server, transport: server.inProcess(), tokens: world.tokens)
+    defer { Task { await after.close() } }
+    let detail = try await after.get(submitted.caseId, as: P.quan)
+    #expect(detail.report?.platformReference == "HTI-2026-000123")
+    #expect(detail.task?.title == "Dọn cây đổ đường liên xã")
+    // The IOC's later deadline extended the unit's task too.
+    #expect(detail.task?.dueAtMs == iocDue)
+    #expect(detail.assignment?.dueAtMs == iocDue)
+    #expect(detail.summary?.stepDueAtMs == iocDue)
+    let rejected = try await after.get(second.caseId, as: P.quan)
+    #expect(rejected.rejection?.duplicateOfCaseId == submitted.caseId)
+  }
+
+  @Test("Identity fields are stored and returned: unit and group times, a user's phone, a role request's note; group edits are compare-and-set")
+  func identityFieldsAreStored() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let identity = Fieldreport_V1_IdentityServiceClient(world.transport)
+    let now = world.clock.now.millisecondsSince1970
+
+    var unit = Fieldreport_V1_CreateUnitRequest()
+    unit.unitCode = "UBND-THACHHA"
+    unit.unitName = "UBND Xã Thạch Hà"
+    unit.unitKind = .commune
+    let createdUnit = try await identity.createUnit(unit, options: world.as(CaseWorld.admin))
+    #expect(createdUnit.unit?.createdAtMs == now)
+
+    var user = Fieldreport_V1_CreateUserRequest()
+    user.username = "hoa.nt"
+    user.fullName = "Nguyễn Thị Hoa"
+    user.userKind = .staff
+    user.initialPassword = "mat-khau-rat-dai-2026"
+    user.phone = "0987654321"
+    user.email = "hoa.nt@hatinh.gov.vn"
+    let createdUser = try await identity.createUser(user, options: world.as(CaseWorld.admin))
+    #expect(createdUser.user?.phone == "0987654321")
+    let account = try #require(try await world.store.findUser(username: "hoa.nt"))
+    #expect(account.user.email == "hoa.nt@hatinh.gov.vn")
+
+    var group = Fieldreport_V1_CreateGroupRequest()
+    group.unitId = P.dongLoc.rawValue
+    group.groupName = "Tổ công tác cây xanh"
+    group.memberUserIds = [P.thang.id.rawValue]
+    let createdGroup = try unwrap(try await identity.createGroup(group, options: world.as(P.duong)).group)
+    #expect(createdGroup.createdAtMs == now)
+    #expect(createdGroup.updatedAtMs == now)
+    world.clock.advance(milliseconds: 60_000)
+    var members = Fieldreport_V1_SetGroupMembersRequest()
+    members.groupId = createdGroup.groupId
+    members.memberUserIds = [P.thang.id.rawValue, P.lan.id.rawValue]
+    members.expectedUpdatedAtMs = createdGroup.updatedAtMs
+    let changed = try unwrap(try await identity.setGroupMembers(members, options: world.as(P.duong)).group)
+    #expect(changed.updatedAtMs == now + 60_000)
+    #expect(changed.createdAtMs == now)
+    // The same expectation again is stale now.
+    #expect(await failure { _ = try await identity.setGroupMembers(members, options: world.as(P.duong)) } == .aborted)
+
+    var role = Fieldreport_V1_RequestRoleRequest()
+    role.unitId = P.dongLoc.rawValue
+    role.subjectKind = .civilServant
+    role.roleKind = .officer
+    role.positionTitle = "Công chức địa chính"
+    role.requestNote = "Mới điều động về xã từ 01/03"
+    _ = try await identity.requestRole(role, options: world.as(P.mai))
+    var list = Fieldreport_V1_ListRoleRequestsRequest()
+    list.unitId = P.dongLoc.rawValue
+    list.status = .pending
+    let pending = try await identity.listRoleRequests(list, options: world.as(P.lan)).grants
+    #expect(pending.map(\.requestNote) == ["Mới điều động về xã từ 01/03"])
+  }
 }

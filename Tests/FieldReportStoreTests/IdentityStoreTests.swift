@@ -69,10 +69,12 @@ struct IdentityStoreTests {
     let group = TransferGroup(id: "mua-bao", unitID: StoreFixture.dongLoc, name: "Nhóm mùa mưa bão", memberIDs: [StoreFixture.thang, StoreFixture.toan])
     try await fixture.store.createTransferGroup(group)
     #expect(try await fixture.store.findTransferGroup(id: "mua-bao") == group)
-    try await fixture.store.setTransferGroupMembers(groupID: "mua-bao", members: [StoreFixture.toan, StoreFixture.duong, StoreFixture.toan])
+    try await fixture.store.setTransferGroupMembers(
+      groupID: "mua-bao", members: [StoreFixture.toan, StoreFixture.duong, StoreFixture.toan], at: StoreFixture.at(7),
+      expectedUpdatedAt: nil)
     #expect(try await fixture.store.transferGroups(unitID: StoreFixture.dongLoc).first?.memberIDs == [StoreFixture.toan, StoreFixture.duong])
     await #expect(throws: StoreError.notFound("a member")) {
-      try await fixture.store.setTransferGroupMembers(groupID: "mua-bao", members: ["ghost"])
+      try await fixture.store.setTransferGroupMembers(groupID: "mua-bao", members: ["ghost"], at: StoreFixture.at(7), expectedUpdatedAt: nil)
     }
     // The failed replacement rolled back: the members are unchanged.
     #expect(try await fixture.store.findTransferGroup(id: "mua-bao")?.memberIDs == [StoreFixture.toan, StoreFixture.duong])

@@ -66,8 +66,8 @@ import Testing
     case .submitResult:
       return .submitResult(nextHandler: rng.chance(50) ? nil : person(leaders), outputProduct: nil)
     case .addContribution: return .addContribution
-    case .returnToOfficer: return .returnToOfficer
-    case .sendBackToUnit: return .sendBackToUnit
+    case .returnToOfficer: return .returnToOfficer()
+    case .sendBackToUnit: return .sendBackToUnit()
     case .publish: return .publish(publicly: rng.chance(50))
     }
   }

@@ -124,7 +124,7 @@ import Testing
   @Test func sendBackReopensTheTaskAtTheUnit() throws {
     var history = try Canonical.history(in: .resolved)
     #expect(history.current.tasks.last?.outcome == .resolved)
-    try history.act(.sendBackToUnit, by: Demo.iocOperator, content: "Bổ sung", at: Demo.at(28, 2))
+    try history.act(.sendBackToUnit(), by: Demo.iocOperator, content: "Bổ sung", at: Demo.at(28, 2))
     #expect(history.current.currentUnitID == Demo.dongLoc)
     #expect(history.current.holder == .person(Demo.thang, unit: Demo.dongLoc))
     #expect(history.current.tasks.last?.completedAt == nil)

@@ -1,7 +1,7 @@
 import FieldReportWorkflow
 import Foundation
 
-/// Version 4: durable upload records and drafts outside the journal.
+/// Version 4: durable upload records, drafts outside the journal, transfer-group times.
 ///
 /// `attachment_uploads` records who uploaded which content under which name, type and size,
 /// and when: one row per (content, uploader), keyed by the attachment id (the content's
@@ -12,8 +12,10 @@ import Foundation
 /// `case_drafts` keeps the main handler's saved drafts per (case, author), outside the
 /// journal and the case version (a draft is private work in progress). Drafts that earlier
 /// versions kept inside the case body are copied here.
+///
+/// `transfer_groups` gains `created_at` and `updated_at` (NULL for groups created earlier).
 enum SchemaV4 {
-  static let migration = Migration(version: 4, summary: "attachment uploads, drafts") { database in
+  static let migration = Migration(version: 4, summary: "attachment uploads, drafts, group times") { database in
     try database.execute(
       """
       CREATE TABLE attachment_uploads(
@@ -33,6 +35,8 @@ enum SchemaV4 {
         body BLOB NOT NULL,
         PRIMARY KEY(case_id, author)
       ) WITHOUT ROWID;
+      ALTER TABLE transfer_groups ADD COLUMN created_at INTEGER;
+      ALTER TABLE transfer_groups ADD COLUMN updated_at INTEGER;
       """)
     // Backfill: a draft stored in a case body (versions 1 to 3) becomes a row.
     let bodies = try database.query("SELECT id, body FROM cases WHERE instr(body, '\"draft\"') > 0") {

@@ -216,6 +216,8 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
   public var rejection: Rejection?
   /// When the result was published and how, once published.
   public var publication: Publication?
+  /// The platform's own reference for the report, if it gave one.
+  public var platformReference: String?
 
   /// Why the IOC rejected a report.
   public struct Rejection: Hashable, Codable, Sendable {
@@ -223,10 +225,13 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     public var reason: RejectionReason
     /// When.
     public var at: Timestamp
+    /// For a duplicate: the case it duplicates (nil when not recorded).
+    public var duplicateOf: CaseID?
 
-    public init(reason: RejectionReason, at: Timestamp) {
+    public init(reason: RejectionReason, at: Timestamp, duplicateOf: CaseID? = nil) {
       self.reason = reason
       self.at = at
+      self.duplicateOf = duplicateOf
     }
   }
 
@@ -253,8 +258,9 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     stepReceivedAt: Timestamp, stepDue: Timestamp? = nil, tasks: [UnitTask] = [],
     assignment: Assignment? = nil, contributions: [Note] = [],
     result: Result? = nil, monitoring: Monitoring? = nil, previousStep: StepSummary? = nil,
-    rejection: Rejection? = nil, publication: Publication? = nil
+    rejection: Rejection? = nil, publication: Publication? = nil, platformReference: String? = nil
   ) {
+    self.platformReference = platformReference
     self.id = id
     self.reportCode = reportCode
     self.version = version

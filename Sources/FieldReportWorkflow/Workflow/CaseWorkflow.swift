@@ -79,9 +79,17 @@ public enum CaseWorkflow {
       actorUnit = try requireIOCOperator(actor, c)
       event = try dispatchEvent(c, order: order, now: now, policy: policy, directory: directory)
 
-    case .reject(let reason):
+    case .reject(let reason, let duplicateOf):
       actorUnit = try requireIOCOperator(actor, c)
-      event = .rejected(reason: reason)
+      if let duplicateOf {
+        guard reason == .duplicate else {
+          throw .invalidField(name: "duplicateOf", reason: "only for a duplicate")
+        }
+        guard duplicateOf != c.id else {
+          throw .invalidField(name: "duplicateOf", reason: "a case cannot duplicate itself")
+        }
+      }
+      event = .rejected(reason: reason, duplicateOf: duplicateOf)
 
     case .returnToIoc:
       actorUnit = try requireLeader(actor, c)
@@ -165,17 +173,19 @@ public enum CaseWorkflow {
       actorUnit = try requireLeader(actor, c)
       event = .approved
 
-    case .returnToOfficer:
+    case .returnToOfficer(let newDue):
       actorUnit = try requireLeader(actor, c)
       try Validation.required(command.content, name: "content", why: "the reason is required")
       guard let officer = c.assignment?.mainHandler else { throw .missingMainHandler }
-      event = .returnedToOfficer(officer: officer)
+      try Validation.futureDue(newDue, now: now)
+      event = .returnedToOfficer(officer: officer, newDue: newDue)
 
-    case .sendBackToUnit:
+    case .sendBackToUnit(let newDue):
       actorUnit = try requireIOCOperator(actor, c)
       try Validation.required(command.content, name: "content", why: "the reason is required")
       guard let handler = c.assignment?.mainHandler else { throw .missingMainHandler }
-      event = .sentBackToUnit(handler: handler)
+      try Validation.futureDue(newDue, now: now)
+      event = .sentBackToUnit(handler: handler, newDue: newDue)
 
     case .publish(let publicly):
       actorUnit = try requireIOCOperator(actor, c)
@@ -288,12 +298,22 @@ public enum CaseWorkflow {
       }
     }
     let start = order.start ?? now
-    let due = order.due ?? start.adding(milliseconds: policy.defaultHandlingMilliseconds)
+    // The category's default processing time, else the policy's default handling time.
+    let processing =
+      directory.categories[c.categoryID]?.defaultProcessingMilliseconds.flatMap { $0 > 0 ? $0 : nil }
+      ?? policy.defaultHandlingMilliseconds
+    let due = order.due ?? start.adding(milliseconds: processing)
     guard due > start else { throw .invalidField(name: "due", reason: "must be after the start") }
     guard due > now else { throw .invalidField(name: "due", reason: "is already past") }
+    var title: String?
+    if let given = order.title, !Validation.isBlank(given) {
+      try Validation.line(given, name: "title", maxLength: 300, required: true)
+      title = given
+    }
     let task = UnitTask(
       id: UnitTask.makeID(caseID: c.id, number: c.tasks.count + 1), caseID: c.id,
-      unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due)
+      unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due,
+      title: title)
     return .dispatched(unit: unit.id, leader: order.leader, task: task)
   }
 

@@ -39,8 +39,8 @@ enum Canonical {
     case .addContribution: (.addContribution, Demo.coordinator, "Đã phối hợp kiểm tra")
     case .approve: (.approve, Demo.duong, "Đồng ý")
     case .returnToOfficer:
-      (.returnToOfficer, Demo.duong, "Nội dung chưa hoàn chỉnh, yêu cầu bổ sung thực hiện rõ")
-    case .sendBackToUnit: (.sendBackToUnit, Demo.iocOperator, "Đề nghị bổ sung hình ảnh")
+      (.returnToOfficer(), Demo.duong, "Nội dung chưa hoàn chỉnh, yêu cầu bổ sung thực hiện rõ")
+    case .sendBackToUnit: (.sendBackToUnit(), Demo.iocOperator, "Đề nghị bổ sung hình ảnh")
     case .publish: (.publish(publicly: true), Demo.iocOperator, "Đăng tải kết quả")
     }
   }
