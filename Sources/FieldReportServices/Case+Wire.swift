@@ -24,7 +24,8 @@ extension CaseRenderer {
     var wire = Fieldreport_V1_CaseSummary()
     wire.caseId = c.id.rawValue
     wire.reportCode = c.reportCode.rawValue
-    wire.title = c.title
+    // The unit task's title once dispatched (for those who see tasks), else the report's.
+    wire.title = c.tasks.last?.title ?? c.title
     wire.state = Fieldreport_V1_CaseState(c.state)
     wire.version = c.version
     wire.currentUnit = unitRef(c.currentUnitID)
@@ -52,6 +53,7 @@ extension CaseRenderer {
     wire.reportCode = stored.reportCode.rawValue
     wire.title = stored.title
     wire.content = stored.description
+    wire.platformReference = stored.platformReference ?? ""
     wire.reportedAtMs = stored.reportedAt.millisecondsSince1970
     wire.eventAddress = stored.location.address
     if let latitude = stored.location.latitude, let longitude = stored.location.longitude {
@@ -83,7 +85,13 @@ extension CaseRenderer {
   /// The processing view (CaseDetail) for `stored`, with the facts only its journal holds
   /// (contents and attachments of the steps), redacted for the viewer.
   /// - Parameter journal: the case's whole journal, oldest first.
-  func detail(_ stored: Case, journal: [StoredJournalEntry]) -> Fieldreport_V1_CaseDetail {
+  /// - Parameters:
+  ///   - stored: The case.
+  ///   - journal: Its journal.
+  ///   - myDraft: The caller's own saved draft, shown only while they are the main handler.
+  func detail(
+    _ stored: Case, journal: [StoredJournalEntry], myDraft: CaseDraft? = nil
+  ) -> Fieldreport_V1_CaseDetail {
     let c = visible(stored)
     let entries = journal.map(\.entry)
     func last(_ kinds: Set<ActionKind>) -> JournalEntry? {
@@ -141,13 +149,10 @@ extension CaseRenderer {
       contribution.addedAtMs = note.at.millisecondsSince1970
       return contribution
     }
-    if let draft = c.draft, draft.author == viewer.id {
-      var mine = Fieldreport_V1_Draft()
-      mine.content = draft.content
-      mine.attachments = draft.attachments.map { attachment($0, at: draft.at) }
-      mine.outputProductNumber = c.assignment?.outputProduct?.number ?? ""
-      mine.savedAtMs = draft.at.millisecondsSince1970
-      wire.myDraft = mine
+    if let myDraft, myDraft.author == viewer.id, myDraft.caseID == stored.id,
+      c.assignment?.mainHandler == viewer.id
+    {
+      wire.myDraft = draft(myDraft)
     }
     if let monitoring = c.monitoring {
       wire.monitoring = monitoringInfo(monitoring, of: c, entries: entries)
@@ -159,6 +164,7 @@ extension CaseRenderer {
       info.note = source?.content ?? ""
       if let actor = source?.actor { info.rejectedBy = userRef(actor) }
       info.rejectedAtMs = rejection.at.millisecondsSince1970
+      info.duplicateOfCaseId = rejection.duplicateOf?.rawValue ?? ""
       wire.rejection = info
     }
     if let publication = c.publication {
@@ -186,7 +192,7 @@ extension CaseRenderer {
     var wire = Fieldreport_V1_TaskInfo()
     wire.taskId = task.id.rawValue
     wire.unit = unitRef(task.unitID)
-    wire.title = c.title
+    wire.title = task.title ?? c.title
     wire.taskKind = Fieldreport_V1_TaskKind(task.taskType)
     let dispatchContent = dispatch?.content ?? ""
     wire.content = dispatchContent.isEmpty ? c.description : dispatchContent
@@ -295,5 +301,17 @@ extension CaseRenderer {
   /// The opaque id of the `sequence`-th journal entry of a case.
   static func entryID(caseID: CaseID, sequence: Int64) -> String {
     "\(caseID.rawValue)#\(sequence)"
+  }
+}
+
+extension CaseRenderer {
+  /// A saved draft as its author sees it.
+  func draft(_ draft: CaseDraft) -> Fieldreport_V1_Draft {
+    var wire = Fieldreport_V1_Draft()
+    wire.content = draft.content
+    wire.attachments = draft.attachments.map { attachment($0, at: draft.savedAt) }
+    wire.outputProductNumber = draft.outputProductNumber
+    wire.savedAtMs = draft.savedAt.millisecondsSince1970
+    return wire
   }
 }

@@ -154,9 +154,12 @@ struct CaseActionPipeline: Sendable {
 }
 
 /// Resolves attachment ids (content SHA-256 in hex) into the references an action records:
-/// a reference already on the case keeps its name; a fresh upload takes the name it was
-/// uploaded under.
-/// - Throws: INVALID_ARGUMENT naming the entry (`<field>[i]`) for a malformed or unknown id.
+/// a reference already on the case keeps its name; otherwise the caller must have uploaded the
+/// content (the store's durable upload record gives the name and media type they uploaded it
+/// with). Content stored before uploads were recorded (no record at all) stays attachable
+/// under a name derived from its id.
+/// - Throws: INVALID_ARGUMENT naming the entry (`<field>[i]`) for a malformed id, unknown
+///   content, or content the caller neither uploaded nor finds on the case.
 func resolveAttachments(
   _ ids: [String], field: String, on current: Case?, caller: UserID, store: any FieldReportStore
 ) async throws -> [AttachmentRef] {
@@ -164,7 +167,6 @@ func resolveAttachments(
   if let current {
     var onCase = current.reportAttachments + (current.result?.attachments ?? [])
     onCase += current.contributions.flatMap(\.attachments)
-    onCase += current.draft?.attachments ?? []
     for ref in onCase { known[ref.sha256Hex] = ref }
   }
   var refs: [AttachmentRef] = []
@@ -181,10 +183,16 @@ func resolveAttachments(
     guard let stored = try await store.findAttachment(sha256Hex: id) else {
       throw invalidArgument(path, "no such attachment; upload it first")
     }
-    let upload = UploadLedger.shared.upload(sha256Hex: id, preferring: caller)
-    var ref = stored.ref
-    ref.name = upload?.name ?? AttachmentNaming.fallbackName(sha256Hex: id, mediaType: ref.mimeType)
-    refs.append(ref)
+    let uploads = try await store.attachmentUploads(sha256Hex: id)
+    if let mine = uploads.first(where: { $0.uploader == caller }) {
+      refs.append(mine.ref)
+    } else if uploads.isEmpty {
+      var ref = stored.ref
+      ref.name = AttachmentNaming.fallbackName(sha256Hex: id, mediaType: ref.mimeType)
+      refs.append(ref)
+    } else {
+      throw invalidArgument(path, "upload it yourself first, or use one already on the case")
+    }
   }
   return refs
 }

@@ -83,7 +83,6 @@ struct CaseRenderer: Sendable {
       ids.insert(assignment.assignedBy)
     }
     if let result = c.result { ids.insert(result.submittedBy) }
-    if let draft = c.draft { ids.insert(draft.author) }
     ids.formUnion(c.contributions.map(\.author))
     if let monitoring = c.monitoring {
       ids.formUnion(monitoring.recipients)
@@ -102,8 +101,8 @@ struct CaseRenderer: Sendable {
     case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
     case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
     case .resultSubmitted(let next?, _): ids.insert(next)
-    case .returnedToOfficer(let officer): ids.insert(officer)
-    case .sentBackToUnit(let handler): ids.insert(handler)
+    case .returnedToOfficer(let officer, _): ids.insert(officer)
+    case .sentBackToUnit(let handler, _): ids.insert(handler)
     default: break
     }
     return ids

@@ -40,15 +40,12 @@ extension CaseService {
         throw invalidArgument("expected_sha256", "does not match the data")
       }
       let now = env.now()
-      let ref = try await env.store.putAttachment(
-        request.data, name: name, mimeType: request.mediaType, at: now)
-      UploadLedger.shared.record(
-        sha256Hex: ref.sha256Hex,
-        .init(name: name, mediaType: request.mediaType, uploader: principal.id, at: now))
+      let upload = try await env.store.putAttachment(
+        request.data, name: name, mimeType: request.mediaType, uploadedBy: principal.id, at: now)
       let renderer = CaseRenderer(
         viewer: principal.actor, now: now, policy: env.policy, units: [:],
         users: [principal.id: principal.user], categories: [:], groups: [:])
-      var wire = renderer.attachment(ref, at: now)
+      var wire = renderer.attachment(upload.ref, at: upload.uploadedAt)
       wire.uploadedBy = renderer.userRef(principal.id)
       var response = Fieldreport_V1_UploadAttachmentResponse()
       response.attachment = wire
@@ -69,15 +66,19 @@ extension CaseService {
         throw invalidArgument("attachment_id", "is not an attachment id")
       }
       guard let stored = try await env.store.findAttachment(sha256Hex: id),
-        let named = try await visibleReference(id, principal: principal)
+        let visible = try await visibleReference(id, stored: stored, principal: principal)
       else { throw notFound("attachment \(id)") }
+      var users: [UserID: User] = [:]
+      if let uploader = visible.uploader, let account = try await env.store.findUser(id: uploader) {
+        users[uploader] = account.user
+      }
       let renderer = CaseRenderer(
-        viewer: principal.actor, now: env.now(), policy: env.policy, units: [:], users: [:],
+        viewer: principal.actor, now: env.now(), policy: env.policy, units: [:], users: users,
         categories: [:], groups: [:])
-      var ref = stored.ref
-      ref.name = named
       var response = Fieldreport_V1_GetAttachmentResponse()
-      response.attachment = renderer.attachment(ref)
+      var wire = renderer.attachment(visible.ref, at: visible.uploadedAt)
+      if let uploader = visible.uploader { wire.uploadedBy = renderer.userRef(uploader) }
+      response.attachment = wire
       if !request.metadataOnly { response.data = stored.content }
       return response
     } catch {
@@ -85,17 +86,41 @@ extension CaseService {
     }
   }
 
-  /// The attachment's name if the caller may download it, else nil: its uploader; IOC
-  /// operators and system admins; anyone who may see a case it is attached to (searched among
-  /// the caller's own, participating and units' cases, newest first).
-  private func visibleReference(_ id: String, principal: Principal) async throws -> String? {
-    let upload = UploadLedger.shared.upload(sha256Hex: id, preferring: principal.id)
-    if UploadLedger.shared.didUpload(sha256Hex: id, user: principal.id) { return upload?.name }
-    let fallback = upload?.name ?? AttachmentNaming.fallbackName(sha256Hex: id, mediaType: "")
-    if principal.isSystemAdmin || principal.hasAnywhere(.iocOperator) {
-      return try await nameOnCases(id, principal: principal, limit: 50) ?? fallback
+  /// What the caller may learn of an attachment they may download, else nil.
+  struct VisibleAttachment {
+    /// The reference with the name the caller knows it by.
+    var ref: AttachmentRef
+    /// The upload time, when it is the caller's own upload or the caller is IOC staff.
+    var uploadedAt: Timestamp?
+    /// The uploader, on the same terms.
+    var uploader: UserID?
+  }
+
+  /// The attachment as the caller may see it, or nil when they may not download it: its
+  /// uploader (their own upload record, durable across restarts); IOC operators and system
+  /// admins; anyone who may see a case it is attached to (searched among the caller's own,
+  /// participating and units' cases, newest first).
+  private func visibleReference(
+    _ id: String, stored: StoredAttachment, principal: Principal
+  ) async throws -> VisibleAttachment? {
+    let uploads = try await env.store.attachmentUploads(sha256Hex: id)
+    if let mine = uploads.first(where: { $0.uploader == principal.id }) {
+      return VisibleAttachment(ref: mine.ref, uploadedAt: mine.uploadedAt, uploader: mine.uploader)
     }
-    return try await nameOnCases(id, principal: principal, limit: 200)
+    if principal.isSystemAdmin || principal.hasAnywhere(.iocOperator) {
+      let latest = uploads.first
+      var ref = latest?.ref ?? stored.ref
+      if let onCase = try await nameOnCases(id, principal: principal, limit: 50) {
+        ref.name = onCase
+      } else if latest == nil {
+        ref.name = AttachmentNaming.fallbackName(sha256Hex: id, mediaType: stored.ref.mimeType)
+      }
+      return VisibleAttachment(ref: ref, uploadedAt: latest?.uploadedAt, uploader: latest?.uploader)
+    }
+    guard let name = try await nameOnCases(id, principal: principal, limit: 200) else { return nil }
+    var ref = stored.ref
+    ref.name = name
+    return VisibleAttachment(ref: ref, uploadedAt: nil, uploader: nil)
   }
 
   /// The name `id` carries on a case the caller may see, searching their cases.
@@ -114,7 +139,7 @@ extension CaseService {
         guard CaseVisibility.canSee(c, viewer: principal.actor) else { continue }
         let visible = c.redacted(for: principal.actor)
         var refs = visible.reportAttachments + (visible.result?.attachments ?? [])
-        refs += visible.contributions.flatMap(\.attachments) + (visible.draft?.attachments ?? [])
+        refs += visible.contributions.flatMap(\.attachments)
         if let ref = refs.first(where: { $0.sha256Hex == id }) { return ref.name }
         for stored in try await env.store.journal(caseID: c.id)
         where CaseVisibility.canSee(stored.entry, of: c, viewer: principal.actor) {

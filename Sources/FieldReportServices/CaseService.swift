@@ -13,7 +13,7 @@ public import WireBridge
 /// ``AssignmentService``.
 ///
 /// # Thread safety
-/// Stateless beyond its environment and the process's ``UploadLedger``; safe to call
+/// Stateless beyond its environment (everything lives in the store); safe to call
 /// concurrently.
 public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   let env: ServiceEnvironment
@@ -166,7 +166,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       iocUnitID: try await iocUnit(for: principal), reporter: reporter, categoryID: category.id,
       title: request.title, description: request.content, location: location,
       isPublic: request.reporterAllowsPublic, attachments: attachments, linkedCaseID: linked,
-      reportedAt: request.reportedAtMs.map(Timestamp.init(millisecondsSince1970:)))
+      reportedAt: request.reportedAtMs.map(Timestamp.init(millisecondsSince1970:)),
+      platformReference: request.platformReference)
   }
 
   /// The IOC centre a submission goes to: the operator's own, else the province's IOC.
@@ -224,7 +225,11 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       let renderer = try await CaseRenderer.load(
         env: env, viewer: principal.actor, cases: [c], entries: journal.map(\.entry))
       var response = Fieldreport_V1_GetCaseResponse()
-      response.caseDetail = renderer.detail(c, journal: journal)
+      // Drafts are private: only the main handler's own, and only to them.
+      let myDraft =
+        c.assignment?.mainHandler == principal.id
+        ? try await env.store.draft(caseID: c.id, author: principal.id) : nil
+      response.caseDetail = renderer.detail(c, journal: journal, myDraft: myDraft)
       return response
     } catch {
       throw rpcError(error, logger: logger)
@@ -238,7 +243,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_DispatchCaseResponse {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .dispatch,
-      fields: ["due": "task_due_at_ms"]
+      fields: ["due": "task_due_at_ms", "title": "task_title"]
     ) { current, _ in
       guard !request.targetUnitId.isEmpty, request.targetUnitId.utf8.count <= 64 else {
         throw invalidArgument("target_unit_id", "is required")
@@ -270,7 +275,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       return .dispatch(
         DispatchOrder(
           unit: target, taskType: taskType,
-          due: request.taskDueAtMs.map(Timestamp.init(millisecondsSince1970:))))
+          due: request.taskDueAtMs.map(Timestamp.init(millisecondsSince1970:)),
+          title: request.taskTitle.isEmpty ? nil : request.taskTitle))
     }
     var response = Fieldreport_V1_DispatchCaseResponse()
     response.caseSummary = outcome.summary
@@ -283,7 +289,9 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     _ request: Fieldreport_V1_RejectCaseRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_RejectCaseResponse {
     let common = request.common ?? .init()
-    let outcome = try await pipeline.run(common, context: context, kind: .reject) { _, principal in
+    let outcome = try await pipeline.run(
+      common, context: context, kind: .reject, fields: ["duplicateOf": "duplicate_of_case_id"]
+    ) { _, principal in
       guard let reason = request.reason.domain else {
         throw invalidArgument("reason", "choose spam, duplicate, out of scope or other")
       }
@@ -303,16 +311,12 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       default:
         break
       }
-      return .reject(reason)
+      let duplicateOf = request.reason == .duplicate ? CaseID(request.duplicateOfCaseId) : nil
+      return .reject(reason, duplicateOf: duplicateOf)
     }
     var response = Fieldreport_V1_RejectCaseResponse()
     response.caseSummary = outcome.summary
-    var entry = outcome.entry
-    if case .rejection(var info)? = entry.details {
-      info.duplicateOfCaseId = request.duplicateOfCaseId
-      entry.details = .rejection(info)
-    }
-    response.journalEntry = entry
+    response.journalEntry = outcome.entry
     response.idempotentReplay = outcome.isReplay
     return response
   }
@@ -321,12 +325,13 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     _ request: Fieldreport_V1_SendBackToUnitRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_SendBackToUnitResponse {
     let outcome = try await pipeline.run(
-      request.common ?? .init(), context: context, kind: .sendBackToUnit
+      request.common ?? .init(), context: context, kind: .sendBackToUnit,
+      fields: ["newDue": "new_due_at_ms"]
     ) { _, _ in
       if let due = request.newDueAtMs, due <= env.now().millisecondsSince1970 {
         throw invalidArgument("new_due_at_ms", "must be in the future")
       }
-      return .sendBackToUnit
+      return .sendBackToUnit(newDue: request.newDueAtMs.map(Timestamp.init(millisecondsSince1970:)))
     }
     var response = Fieldreport_V1_SendBackToUnitResponse()
     response.caseSummary = outcome.summary
@@ -406,7 +411,9 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       }) {
         throw RPCError(code: .alreadyExists, message: "Already exists: category \(code).")
       }
-      let category = FieldReportWorkflow.Category(id: CategoryID(code), name: name)
+      let category = FieldReportWorkflow.Category(
+        id: CategoryID(code), name: name,
+        defaultProcessingMilliseconds: request.defaultProcessingMs > 0 ? request.defaultProcessingMs : nil)
       try await env.store.createCategory(category)
       var response = Fieldreport_V1_CreateCategoryResponse()
       response.category = Fieldreport_V1_Category(category)

@@ -111,8 +111,8 @@ extension Fieldreport_V1_UnitRef {
 
 extension Fieldreport_V1_Unit {
   /// A unit as the contract shows it. The unit's id is its code (CreateUnit uses the
-  /// admin's code as the server-assigned id); the domain keeps no creation time, so
-  /// `created_at_ms` is 0.
+  /// admin's code as the server-assigned id); `created_at_ms` is 0 only for units stored
+  /// before creation times were kept.
   public init(_ unit: FieldReportWorkflow.Unit) {
     self.init()
     self.unitId = unit.id.rawValue
@@ -120,6 +120,7 @@ extension Fieldreport_V1_Unit {
     self.unitName = unit.name
     self.unitKind = Fieldreport_V1_UnitKind(unit)
     self.parentUnitId = unit.parentID?.rawValue ?? ""
+    self.createdAtMs = unit.createdAt?.millisecondsSince1970 ?? 0
   }
 }
 
@@ -161,6 +162,7 @@ extension Fieldreport_V1_UserSummary {
     self.fullName = user.fullName
     self.userKind = Fieldreport_V1_UserKind(user.kind)
     self.disabled = !user.isActive
+    self.phone = user.phone ?? ""
     let display = grants
       .filter { $0.status == .approved && $0.userID == user.id }
       .max { ($0.decidedAt ?? $0.requestedAt) < ($1.decidedAt ?? $1.requestedAt) }
@@ -214,12 +216,13 @@ extension Fieldreport_V1_RoleGrant {
       self.revokedBy = grant.decidedBy.map(ref)
       self.decisionNote = grant.decisionNote
     }
+    self.requestNote = grant.requestNote ?? ""
   }
 }
 
 extension Fieldreport_V1_TransferGroup {
-  /// A transfer group as the contract shows it. The domain keeps no group timestamps, so
-  /// `created_at_ms` and `updated_at_ms` are 0.
+  /// A transfer group as the contract shows it (times are 0 only for groups stored before
+  /// they were kept).
   public init(
     _ group: TransferGroup, users: [UserID: User], units: [UnitID: FieldReportWorkflow.Unit]
   ) {
@@ -236,6 +239,8 @@ extension Fieldreport_V1_TransferGroup {
     self.members = group.memberIDs.map { id in
       users[id].map(Fieldreport_V1_UserRef.init) ?? Fieldreport_V1_UserRef(id: id)
     }
+    self.createdAtMs = group.createdAt?.millisecondsSince1970 ?? 0
+    self.updatedAtMs = group.updatedAt?.millisecondsSince1970 ?? 0
   }
 }
 
@@ -247,5 +252,6 @@ extension Fieldreport_V1_Category {
     self.categoryCode = category.id.rawValue
     self.categoryName = category.name
     self.active = category.isActive
+    self.defaultProcessingMs = category.defaultProcessingMilliseconds ?? 0
   }
 }

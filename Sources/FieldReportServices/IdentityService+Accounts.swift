@@ -82,7 +82,9 @@ extension IdentityService {
       }
       let now = self.env.now()
       let home = roles.first?.0 ?? (kind == .staff ? adminUnits.first : nil)
-      let user = User(id: id, fullName: request.fullName, kind: kind, homeUnitID: home, isActive: true)
+      let user = User(
+        id: id, fullName: request.fullName, kind: kind, homeUnitID: home, isActive: true,
+        phone: request.phone.isEmpty ? nil : request.phone, email: request.email.isEmpty ? nil : request.email)
       let credentials = kind == .serviceAccount
         ? nil : try self.env.limits.passwordHashing.credentials(for: request.initialPassword)
       try await self.store.createUser(UserAccount(user: user, username: request.username, credentials: credentials))

@@ -42,7 +42,8 @@ extension IdentityService {
         throw RPCError(code: .alreadyExists, message: "Unit \(unit) already has a group named \(request.groupName).")
       }
       let group = TransferGroup(
-        id: TransferGroupID(Secrets.id("tg-")), unitID: unit, name: request.groupName, memberIDs: members)
+        id: TransferGroupID(Secrets.id("tg-")), unitID: unit, name: request.groupName, memberIDs: members,
+        createdAt: self.env.now())
       try await self.store.createTransferGroup(group)
       var references = References(store: self.store)
       var response = Fieldreport_V1_CreateGroupResponse()
@@ -84,13 +85,17 @@ extension IdentityService {
         throw notFound("transfer group \(request.groupId)")
       }
       try self.requireGroupManager(principal, unit: group.unitID)
-      // Groups keep no update time (reported as 0), so only 0 is a current expectation.
-      if let expected = request.expectedUpdatedAtMs, expected != 0 {
+      let members = try await self.checkMembers(request.memberUserIds, field: "member_user_ids")
+      let now = self.env.now()
+      do {
+        try await self.store.setTransferGroupMembers(
+          groupID: group.id, members: members, at: now,
+          expectedUpdatedAt: request.expectedUpdatedAtMs.map(Timestamp.init(millisecondsSince1970:)))
+      } catch StoreError.conflict {
         throw RPCError(code: .aborted, message: "The group changed since it was read; reload and retry.")
       }
-      let members = try await self.checkMembers(request.memberUserIds, field: "member_user_ids")
-      try await self.store.setTransferGroupMembers(groupID: group.id, members: members)
       group.memberIDs = members
+      group.updatedAt = now
       var references = References(store: self.store)
       var response = Fieldreport_V1_SetGroupMembersResponse()
       response.group = try await references.wire(group)

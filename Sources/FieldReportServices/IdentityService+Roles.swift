@@ -45,7 +45,9 @@ extension IdentityService {
         id: id, requester: principal.actor, unit: unit, role: role, position: request.positionTitle,
         existing: existing, now: self.env.now())
       {
-      case .success(let made): grant = made
+      case .success(var made):
+        made.requestNote = request.requestNote.isEmpty ? nil : request.requestNote
+        grant = made
       case .failure(.duplicateRoleRequest(let existing)):
         throw RPCError(code: .alreadyExists, message: "You already requested or hold this role at this unit (\(existing)).")
       case .failure(.invalidField(let name, let reason)) where name == "position":

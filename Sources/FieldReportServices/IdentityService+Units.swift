@@ -33,7 +33,8 @@ extension IdentityService {
       }
       // The code the admin chose is the unit's id: stable, readable in logs and URLs.
       let unit = FieldReportWorkflow.Unit(
-        id: UnitID(request.unitCode), name: request.unitName, kind: kind, parentID: parent)
+        id: UnitID(request.unitCode), name: request.unitName, kind: kind, parentID: parent,
+        createdAt: self.env.now())
       try await self.store.createUnit(unit)
       var response = Fieldreport_V1_CreateUnitResponse()
       response.unit = Fieldreport_V1_Unit(unit)

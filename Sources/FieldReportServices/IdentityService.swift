@@ -9,9 +9,8 @@ import WireBridge
 /// `IdentityService+<Concern>.swift`.
 ///
 /// Gaps between the contract and the storage model, and how they are bridged: a unit's id is
-/// its code; units, groups and grants keep no creation/update times beyond what the domain
-/// has (reported as 0 or from the grant's request and decision times); phone, e-mail and a
-/// role request's note are validated but not stored; API keys do not expire.
+/// its code; a grant's times are its request and decision times; API keys do not expire.
+/// Units and groups created before their times were kept report 0.
 public struct IdentityService: Fieldreport_V1_IdentityServiceHandler {
   let env: ServiceEnvironment
 

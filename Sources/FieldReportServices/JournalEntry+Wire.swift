@@ -55,10 +55,12 @@ extension CaseRenderer {
       details.targetUnit = unitRef(unit)
       details.taskDueAtMs = task.due.millisecondsSince1970
       details.taskKind = Fieldreport_V1_TaskKind(task.taskType)
+
       return .dispatch(details)
-    case .rejected(let reason):
+    case .rejected(let reason, let duplicateOf):
       var info = Fieldreport_V1_RejectionInfo()
       info.reason = Fieldreport_V1_RejectReason(reason)
+      info.duplicateOfCaseId = duplicateOf?.rawValue ?? ""
       info.note = entry.content
       info.rejectedBy = userRef(entry.actor)
       info.rejectedAtMs = entry.at.millisecondsSince1970
@@ -73,9 +75,10 @@ extension CaseRenderer {
       details.recipients = recipients.map(userRef)
       details.groupIds = group.map { [$0.rawValue] } ?? []
       return .monitoring(details)
-    case .returnedToOfficer(let officer), .sentBackToUnit(let officer):
+    case .returnedToOfficer(let officer, let newDue), .sentBackToUnit(let officer, let newDue):
       var details = Fieldreport_V1_ReturnDetails()
       details.returnedTo = userRef(officer)
+      details.newDueAtMs = newDue?.millisecondsSince1970
       return .returned(details)
     case .resultSubmitted(let next, let product):
       var details = Fieldreport_V1_SubmitResultDetails()

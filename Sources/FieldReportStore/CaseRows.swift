@@ -133,6 +133,28 @@ enum CaseRows {
       hashHex: JournalChain.hex(statement.blob(3)))
   }
 
+  /// Stores (or replaces) the author's draft of a case.
+  static func saveDraft(_ draft: CaseDraft, into database: Database) throws {
+    try database.run(
+      """
+      INSERT INTO case_drafts(case_id, author, saved_at, body) VALUES (?, ?, ?, ?)
+      ON CONFLICT(case_id, author) DO UPDATE SET saved_at = excluded.saved_at, body = excluded.body
+      """,
+      [draft.caseID.rawValue, draft.author.rawValue, draft.savedAt.millisecondsSince1970,
+       try EntityCoding.encode(draft)])
+  }
+
+  /// Deletes the drafts a transition makes obsolete.
+  static func dispose(_ disposal: DraftDisposal, of caseID: CaseID, in database: Database) throws {
+    switch disposal {
+    case .keep: break
+    case .discard(let author):
+      try database.run("DELETE FROM case_drafts WHERE case_id = ? AND author = ?", caseID.rawValue, author.rawValue)
+    case .discardAll:
+      try database.run("DELETE FROM case_drafts WHERE case_id = ?", caseID.rawValue)
+    }
+  }
+
   static func insertNotifications(_ notifications: [Notification], into database: Database) throws {
     for notification in notifications {
       try database.run(

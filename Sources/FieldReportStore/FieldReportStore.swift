@@ -37,6 +37,14 @@ public protocol FieldReportStore: Sendable {
   /// it before running the workflow, because a retried step is usually no longer legal.
   func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult?
 
+  /// Stores (or replaces) the author's draft of a case, if the case is still at
+  /// `expectedVersion`; the case itself, its version and journal are untouched.
+  /// - Throws: ``StoreError/staleVersion(expected:actual:)`` (nothing written);
+  ///   ``StoreError/notFound(_:)``.
+  func saveDraft(_ draft: CaseDraft, expectedVersion: Int64) async throws
+  /// The author's draft of a case, or nil.
+  func draft(caseID: CaseID, author: UserID) async throws -> CaseDraft?
+
   /// The case with this id, or nil.
   func findCase(id: CaseID) async throws -> Case?
   /// The case with this report code, or nil.
@@ -119,7 +127,14 @@ public protocol FieldReportStore: Sendable {
   /// Stores a new transfer group with its members.
   func createTransferGroup(_ group: TransferGroup) async throws
   /// Replaces a group's members.
-  func setTransferGroupMembers(groupID: TransferGroupID, members: [UserID]) async throws
+  /// - Parameters:
+  ///   - at: the change time (the group's new update time).
+  ///   - expectedUpdatedAt: compare-and-set: the update time the caller read (nil: overwrite).
+  /// - Throws: ``StoreError/notFound(_:)``; ``StoreError/conflict(_:)`` when the group changed
+  ///   since `expectedUpdatedAt` (nothing written).
+  func setTransferGroupMembers(
+    groupID: TransferGroupID, members: [UserID], at: Timestamp, expectedUpdatedAt: Timestamp?
+  ) async throws
   /// The group with this id, or nil.
   func findTransferGroup(id: TransferGroupID) async throws -> TransferGroup?
   /// A unit's groups, by name.
@@ -158,10 +173,17 @@ public protocol FieldReportStore: Sendable {
 
   // MARK: Attachments
 
-  /// Stores content once by SHA-256 and returns its reference (with `name` and `mimeType`
-  /// as given). - Throws: ``StoreError/tooLarge(limit:)`` over the configured limit.
-  func putAttachment(_ content: [UInt8], name: String, mimeType: String, at: Timestamp) async throws
-    -> AttachmentRef
+  /// Stores content once by SHA-256 and records `uploader`'s upload of it (name, media type,
+  /// size, time) durably, in one transaction. A re-upload of the same bytes by the same
+  /// person refreshes that person's record.
+  /// - Throws: ``StoreError/tooLarge(limit:)`` over the configured limit;
+  ///   ``StoreError/notFound(_:)`` for an unknown uploader.
+  func putAttachment(
+    _ content: [UInt8], name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
+  ) async throws -> AttachmentUpload
+  /// Every upload record of the content with this hash, newest first (empty for unknown
+  /// content, and for content uploaded before uploads were recorded).
+  func attachmentUploads(sha256Hex: String) async throws -> [AttachmentUpload]
   /// The stored attachment with this hash, or nil.
   func findAttachment(sha256Hex: String) async throws -> StoredAttachment?
 }

@@ -2,9 +2,9 @@ import Crypto
 public import FieldReportWorkflow
 
 extension SQLiteFieldReportStore {
-  public func putAttachment(_ content: [UInt8], name: String, mimeType: String, at: Timestamp) async throws
-    -> AttachmentRef
-  {
+  public func putAttachment(
+    _ content: [UInt8], name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
+  ) async throws -> AttachmentUpload {
     guard content.count <= configuration.maximumAttachmentBytes else {
       throw StoreError.tooLarge(limit: configuration.maximumAttachmentBytes)
     }
@@ -13,21 +13,31 @@ extension SQLiteFieldReportStore {
     let digest = Array(SHA256.hash(data: content))
     let ref = AttachmentRef(
       sha256Hex: JournalChain.hex(digest), size: Int64(content.count), name: name, mimeType: mimeType)
+    let time = at.millisecondsSince1970
     try await write { database in
+      guard try database.scalarInt64("SELECT 1 FROM users WHERE id = ?", [uploader.rawValue]) != nil else {
+        throw StoreError.notFound("user \(uploader)")
+      }
       try database.run(
         """
         INSERT INTO attachments(sha256, size, mime_type, content, created_at) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(sha256) DO NOTHING
         """,
-        [digest, content.count, mimeType, content, at.millisecondsSince1970])
+        [digest, content.count, mimeType, content, time])
+      try database.run(
+        """
+        INSERT INTO attachment_uploads(sha256, uploader, file_name, mime_type, size, uploaded_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(sha256, uploader) DO UPDATE SET file_name = excluded.file_name,
+          mime_type = excluded.mime_type, uploaded_at = excluded.uploaded_at
+        """,
+        [digest, uploader.rawValue, name, mimeType, content.count, time])
     }
-    return ref
+    return AttachmentUpload(ref: ref, uploader: uploader, uploadedAt: at)
   }
 
   public func findAttachment(sha256Hex: String) async throws -> StoredAttachment? {
-    guard sha256Hex.utf8.count == 64, let digest = JournalChain.bytes(fromHex: sha256Hex.lowercased()) else {
-      throw StoreError.invalidArgument(field: "sha256", reason: "must be 64 hexadecimal digits")
-    }
+    let digest = try Self.attachmentDigest(sha256Hex)
     return try await read { database in
       try database.queryFirst("SELECT size, mime_type, content FROM attachments WHERE sha256 = ?", [digest]) {
         StoredAttachment(
@@ -36,5 +46,29 @@ extension SQLiteFieldReportStore {
           content: $0.blob(2))
       }
     }
+  }
+
+  public func attachmentUploads(sha256Hex: String) async throws -> [AttachmentUpload] {
+    let digest = try Self.attachmentDigest(sha256Hex)
+    return try await read { database in
+      try database.query(
+        """
+        SELECT uploader, file_name, mime_type, size, uploaded_at FROM attachment_uploads
+        WHERE sha256 = ? ORDER BY uploaded_at DESC, uploader
+        """, [digest]
+      ) {
+        AttachmentUpload(
+          ref: AttachmentRef(
+            sha256Hex: JournalChain.hex(digest), size: $0.int64(3), name: $0.text(1), mimeType: $0.text(2)),
+          uploader: UserID($0.text(0)), uploadedAt: Timestamp(millisecondsSince1970: $0.int64(4)))
+      }
+    }
+  }
+
+  private static func attachmentDigest(_ sha256Hex: String) throws -> [UInt8] {
+    guard sha256Hex.utf8.count == 64, let digest = JournalChain.bytes(fromHex: sha256Hex.lowercased()) else {
+      throw StoreError.invalidArgument(field: "sha256", reason: "must be 64 hexadecimal digits")
+    }
+    return digest
   }
 }

@@ -99,6 +99,7 @@ extension SQLiteFieldReportStore {
       change.newCase, expectedVersion: expectedVersion, head: newHead, policy: configuration.policy,
       in: database)
     try CaseRows.insertNotifications(change.notifications, into: database)
+    try CaseRows.dispose(change.draftDisposal, of: id, in: database)
     let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
     if let key = idempotencyKey {
       try Self.record(result, for: key, operation: operation, in: database)
@@ -171,5 +172,30 @@ extension CaseRows {
       at: change.entry.at.millisecondsSince1970, previous: JournalChain.genesis, body: body)
     try insert(change.newCase, head: head, policy: policy, into: database)
     return try appendJournal(change.entry, previous: JournalChain.genesis, encodedBody: body, into: database)
+  }
+}
+
+// MARK: Drafts
+
+extension SQLiteFieldReportStore {
+  public func saveDraft(_ draft: CaseDraft, expectedVersion: Int64) async throws {
+    try await write { database in
+      guard
+        let version = try database.scalarInt64(
+          "SELECT version FROM cases WHERE id = ?", [draft.caseID.rawValue])
+      else { throw StoreError.notFound("case \(draft.caseID)") }
+      guard version == expectedVersion else {
+        throw StoreError.staleVersion(expected: expectedVersion, actual: version)
+      }
+      try CaseRows.saveDraft(draft, into: database)
+    }
+  }
+
+  public func draft(caseID: CaseID, author: UserID) async throws -> CaseDraft? {
+    try await read { database in
+      try database.queryFirst(
+        "SELECT body FROM case_drafts WHERE case_id = ? AND author = ?", [caseID.rawValue, author.rawValue]
+      ) { try EntityCoding.decode(CaseDraft.self, from: $0.blob(0), what: "draft") }
+    }
   }
 }

@@ -226,18 +226,27 @@ extension SQLiteFieldReportStore {
     try await write { database in
       try Self.mapConstraints(duplicate: "transfer group \(group.id)", missing: "unit \(group.unitID) or a member") {
         try database.run(
-          "INSERT INTO transfer_groups(id, unit_id, name) VALUES (?, ?, ?)",
-          group.id.rawValue, group.unitID.rawValue, group.name)
+          "INSERT INTO transfer_groups(id, unit_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+          [group.id.rawValue, group.unitID.rawValue, group.name, group.createdAt?.millisecondsSince1970,
+           (group.updatedAt ?? group.createdAt)?.millisecondsSince1970])
         try Self.writeMembers(group.memberIDs, of: group.id, in: database)
       }
     }
   }
 
-  public func setTransferGroupMembers(groupID: TransferGroupID, members: [UserID]) async throws {
+  public func setTransferGroupMembers(
+    groupID: TransferGroupID, members: [UserID], at now: Timestamp, expectedUpdatedAt: Timestamp?
+  ) async throws {
     try await write { database in
-      guard try database.scalarInt64("SELECT 1 FROM transfer_groups WHERE id = ?", [groupID.rawValue]) != nil else {
-        throw StoreError.notFound("transfer group \(groupID)")
+      guard
+        let updated = try database.queryFirst(
+          "SELECT updated_at FROM transfer_groups WHERE id = ?", [groupID.rawValue], { $0.optionalInt64(0) })
+      else { throw StoreError.notFound("transfer group \(groupID)") }
+      if let expectedUpdatedAt, expectedUpdatedAt.millisecondsSince1970 != (updated ?? 0) {
+        throw StoreError.conflict("transfer group \(groupID) changed since it was read")
       }
+      try database.run(
+        "UPDATE transfer_groups SET updated_at = ? WHERE id = ?", now.millisecondsSince1970, groupID.rawValue)
       try Self.mapConstraints(duplicate: "member", missing: "a member") {
         try database.run("DELETE FROM transfer_group_members WHERE group_id = ?", groupID.rawValue)
         try Self.writeMembers(members, of: groupID, in: database)
@@ -256,29 +265,32 @@ extension SQLiteFieldReportStore {
     }
   }
 
-  static func loadGroup(_ id: String, unit: String, name: String, in database: Database) throws -> TransferGroup {
+  static let groupColumns = "id, unit_id, name, created_at, updated_at"
+
+  static func loadGroup(_ row: Statement, in database: Database) throws -> TransferGroup {
+    let id = row.text(0)
     let members = try database.query(
       "SELECT user_id FROM transfer_group_members WHERE group_id = ? ORDER BY position", [id]
     ) { UserID($0.text(0)) }
-    return TransferGroup(id: TransferGroupID(id), unitID: UnitID(unit), name: name, memberIDs: members)
+    return TransferGroup(
+      id: TransferGroupID(id), unitID: UnitID(row.text(1)), name: row.text(2), memberIDs: members,
+      createdAt: row.optionalInt64(3).map(Timestamp.init(millisecondsSince1970:)),
+      updatedAt: row.optionalInt64(4).map(Timestamp.init(millisecondsSince1970:)))
   }
 
   public func findTransferGroup(id: TransferGroupID) async throws -> TransferGroup? {
     try await read { database in
-      guard
-        let (unit, name) = try database.queryFirst(
-          "SELECT unit_id, name FROM transfer_groups WHERE id = ?", [id.rawValue], { ($0.text(0), $0.text(1)) })
-      else { return nil }
-      return try Self.loadGroup(id.rawValue, unit: unit, name: name, in: database)
+      try database.queryFirst(
+        "SELECT \(Self.groupColumns) FROM transfer_groups WHERE id = ?", [id.rawValue]
+      ) { try Self.loadGroup($0, in: database) }
     }
   }
 
   public func transferGroups(unitID: UnitID) async throws -> [TransferGroup] {
     try await read { database in
-      let rows = try database.query(
-        "SELECT id, name FROM transfer_groups WHERE unit_id = ? ORDER BY name, id", [unitID.rawValue]
-      ) { ($0.text(0), $0.text(1)) }
-      return try rows.map { try Self.loadGroup($0.0, unit: unitID.rawValue, name: $0.1, in: database) }
+      try database.query(
+        "SELECT \(Self.groupColumns) FROM transfer_groups WHERE unit_id = ? ORDER BY name, id", [unitID.rawValue]
+      ) { try Self.loadGroup($0, in: database) }
     }
   }
 

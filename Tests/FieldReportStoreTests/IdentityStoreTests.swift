@@ -69,10 +69,12 @@ struct IdentityStoreTests {
     let group = TransferGroup(id: "mua-bao", unitID: StoreFixture.dongLoc, name: "Nhóm mùa mưa bão", memberIDs: [StoreFixture.thang, StoreFixture.toan])
     try await fixture.store.createTransferGroup(group)
     #expect(try await fixture.store.findTransferGroup(id: "mua-bao") == group)
-    try await fixture.store.setTransferGroupMembers(groupID: "mua-bao", members: [StoreFixture.toan, StoreFixture.duong, StoreFixture.toan])
+    try await fixture.store.setTransferGroupMembers(
+      groupID: "mua-bao", members: [StoreFixture.toan, StoreFixture.duong, StoreFixture.toan], at: StoreFixture.at(7),
+      expectedUpdatedAt: nil)
     #expect(try await fixture.store.transferGroups(unitID: StoreFixture.dongLoc).first?.memberIDs == [StoreFixture.toan, StoreFixture.duong])
     await #expect(throws: StoreError.notFound("a member")) {
-      try await fixture.store.setTransferGroupMembers(groupID: "mua-bao", members: ["ghost"])
+      try await fixture.store.setTransferGroupMembers(groupID: "mua-bao", members: ["ghost"], at: StoreFixture.at(7), expectedUpdatedAt: nil)
     }
     // The failed replacement rolled back: the members are unchanged.
     #expect(try await fixture.store.findTransferGroup(id: "mua-bao")?.memberIDs == [StoreFixture.toan, StoreFixture.duong])
@@ -108,8 +110,10 @@ struct IdentityStoreTests {
     let fixture = try await StoreFixture.make(configuration: StoreConfiguration(maximumAttachmentBytes: 1_000))
     let store = fixture.store
     let bytes = [UInt8]("ảnh hiện trường".utf8)
-    let first = try await store.putAttachment(bytes, name: "a.jpg", mimeType: "image/jpeg", at: StoreFixture.at(6))
-    let second = try await store.putAttachment(bytes, name: "b.jpg", mimeType: "image/jpeg", at: StoreFixture.at(6))
+    let first = try await store.putAttachment(
+      bytes, name: "a.jpg", mimeType: "image/jpeg", uploadedBy: StoreFixture.thang, at: StoreFixture.at(6)).ref
+    let second = try await store.putAttachment(
+      bytes, name: "b.jpg", mimeType: "image/jpeg", uploadedBy: StoreFixture.toan, at: StoreFixture.at(6)).ref
     #expect(first.sha256Hex == second.sha256Hex)
     #expect(first.hasWellFormedHash)
     #expect(second.name == "b.jpg")
@@ -117,13 +121,47 @@ struct IdentityStoreTests {
     #expect(try await store.findAttachment(sha256Hex: first.sha256Hex)?.content == bytes)
     #expect(try await store.findAttachment(sha256Hex: String(repeating: "0", count: 64)) == nil)
     await #expect(throws: StoreError.tooLarge(limit: 1_000)) {
-      _ = try await store.putAttachment([UInt8](repeating: 0, count: 1_001), name: "big", mimeType: "x", at: StoreFixture.at(6))
+      _ = try await store.putAttachment(
+        [UInt8](repeating: 0, count: 1_001), name: "big", mimeType: "x", uploadedBy: StoreFixture.thang,
+        at: StoreFixture.at(6))
     }
     await #expect(throws: StoreError.self) { _ = try await store.findAttachment(sha256Hex: "xyz") }
     // The SHA-256 of the empty input is well known.
-    let empty = try await store.putAttachment([], name: "empty", mimeType: "text/plain", at: StoreFixture.at(6))
+    let empty = try await store.putAttachment(
+      [], name: "empty", mimeType: "text/plain", uploadedBy: StoreFixture.thang, at: StoreFixture.at(6)).ref
     #expect(empty.sha256Hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     #expect(try await store.findAttachment(sha256Hex: empty.sha256Hex)?.content == [])
     await fixture.finish()
+  }
+
+  @Test("upload records are durable: one per uploader, refreshed by a re-upload, kept across reopen")
+  func uploadRecords() async throws {
+    let fixture = try await StoreFixture.make()
+    let bytes = [UInt8]("biên bản hiện trường".utf8)
+    _ = try await fixture.store.putAttachment(
+      bytes, name: "bien-ban.pdf", mimeType: "application/pdf", uploadedBy: StoreFixture.thang,
+      at: StoreFixture.at(6, hour: 9))
+    let hash = try await fixture.store.putAttachment(
+      bytes, name: "ban-sao.pdf", mimeType: "application/pdf", uploadedBy: StoreFixture.toan,
+      at: StoreFixture.at(6, hour: 10)).ref.sha256Hex
+    // The same person again, under a new name: their record is refreshed, not duplicated.
+    _ = try await fixture.store.putAttachment(
+      bytes, name: "bien-ban-2.pdf", mimeType: "application/pdf", uploadedBy: StoreFixture.thang,
+      at: StoreFixture.at(6, hour: 11))
+    await #expect(throws: StoreError.notFound("user nobody")) {
+      _ = try await fixture.store.putAttachment(
+        bytes, name: "x.pdf", mimeType: "application/pdf", uploadedBy: "nobody", at: StoreFixture.at(6))
+    }
+    await fixture.store.close()
+
+    let reopened = try await SQLiteFieldReportStore(path: fixture.path)
+    let uploads = try await reopened.attachmentUploads(sha256Hex: hash)
+    #expect(uploads.map(\.uploader) == [StoreFixture.thang, StoreFixture.toan])
+    #expect(uploads.map(\.ref.name) == ["bien-ban-2.pdf", "ban-sao.pdf"])
+    #expect(uploads.first?.uploadedAt == StoreFixture.at(6, hour: 11))
+    #expect(uploads.allSatisfy { $0.ref.size == Int64(bytes.count) && $0.ref.mimeType == "application/pdf" })
+    #expect(try await reopened.attachmentUploads(sha256Hex: String(repeating: "0", count: 64)).isEmpty)
+    await reopened.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
   }
 }

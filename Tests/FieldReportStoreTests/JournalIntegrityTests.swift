@@ -11,7 +11,7 @@ struct JournalIntegrityTests {
     let created = try await fixture.submit("Buôn bán hàng rong tại 99 Bùi Thị Xuân")
     _ = try await fixture.act(StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: created.id, at: StoreFixture.at(6, hour: 10))
     _ = try await fixture.act(StoreFixture.duong, .assign(AssignmentOrder(mainHandler: StoreFixture.toan)), on: created.id, at: StoreFixture.at(6, hour: 11))
-    _ = try await fixture.act(StoreFixture.toan, .saveDraft, on: created.id, content: "Bản nháp", at: StoreFixture.at(6, hour: 12))
+    _ = try await fixture.act(StoreFixture.toan, .submitResult(nextHandler: nil, outputProduct: nil), on: created.id, content: "Kết quả", at: StoreFixture.at(6, hour: 12))
     let result = try #require(try await fixture.store.findCase(id: created.id))
     #expect(try await fixture.store.verifyJournal(caseID: created.id) == .intact(entries: 4, headHashHex: try await fixture.store.journal(caseID: created.id).last?.hashHex ?? ""))
     return result
@@ -38,7 +38,7 @@ struct JournalIntegrityTests {
     try await fixture.store.executeRawSQLForTesting(
       """
       DROP TRIGGER journal_no_update;
-      UPDATE journal SET body = replace(body, 'Bản nháp', 'Bản sửa') WHERE case_id = '\(stored.id)' AND case_seq = 4;
+      UPDATE journal SET body = replace(body, 'Kết quả', 'Bản sửa') WHERE case_id = '\(stored.id)' AND case_seq = 4;
       """)
     #expect(try await fixture.store.verifyJournal(caseID: stored.id) == .broken(sequence: 4, reason: "the entry was altered"))
     await fixture.finish()

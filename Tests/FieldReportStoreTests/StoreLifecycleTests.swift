@@ -6,11 +6,14 @@ import FieldReportWorkflow
 
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
+  /// The schema version this build writes.
+  static let latest = 4
+
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {
     let fixture = try await StoreFixture.make(seed: false)
-    #expect(try await fixture.store.schemaVersion() == 3)
-    #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 3)
+    #expect(try await fixture.store.schemaVersion() == Self.latest)
+    #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == Int64(Self.latest))
     #expect(try await fixture.store.scalarForTesting("PRAGMA foreign_keys") == 1)
     await fixture.finish()
   }
@@ -67,14 +70,54 @@ struct StoreLifecycleTests {
     await old.close()
 
     let migrated = try await SQLiteFieldReportStore(path: path)
-    #expect(try await migrated.schemaVersion() == 3)
+    #expect(try await migrated.schemaVersion() == Self.latest)
     // The v2 backfill folded the old user's name, so diacritic-free search finds them.
     let found = try await migrated.searchUsers(text: "thang", limit: 10)
     #expect(found.map(\.id) == [StoreFixture.thang])
     #expect(try await migrated.findUser(username: "thang")?.user.fullName == "Lê Đại Thắng")
     // Tables of later versions exist and work.
-    let ref = try await migrated.putAttachment([1, 2, 3], name: "a.bin", mimeType: "application/octet-stream", at: StoreFixture.at(6))
+    let ref = try await migrated.putAttachment(
+      [1, 2, 3], name: "a.bin", mimeType: "application/octet-stream", uploadedBy: StoreFixture.thang,
+      at: StoreFixture.at(6)).ref
     #expect(try await migrated.findAttachment(sha256Hex: ref.sha256Hex)?.content == [1, 2, 3])
+    await migrated.close()
+  }
+
+  @Test("a version 3 file with an attachment migrates to version 4: uploads are recorded from then on")
+  func version3Migrates() async throws {
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("fieldreport-store-v3-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("old.sqlite").path
+
+    let old = try await SQLiteFieldReportStore(path: path, configuration: StoreConfiguration(), schemaVersion: 3)
+    #expect(try await old.schemaVersion() == 3)
+    #expect(try await old.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'attachment_uploads'") == 0)
+    let unitBody = String(decoding: try JSONEncoder().encode(StoreFixture.units[0]), as: UTF8.self)
+    let userBody = String(decoding: try JSONEncoder().encode(StoreFixture.users[2]), as: UTF8.self)
+    // SHA-256 of the three bytes 01 02 03, stored as version 3 stored content (no uploader).
+    let hash = "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81"
+    try await old.executeRawSQLForTesting(
+      """
+      INSERT INTO units(id, name, kind, parent_id, body) VALUES ('ioc', 'Trung tâm IOC', 'ioc', NULL, '\(unitBody)');
+      INSERT INTO users(id, username, full_name, kind, home_unit_id, is_active, body)
+      VALUES ('le-dai-thang', 'thang', 'Lê Đại Thắng', 'staff', NULL, 1, '\(userBody)');
+      INSERT INTO attachments(sha256, size, mime_type, content, created_at)
+      VALUES (X'\(hash)', 3, 'image/png', X'010203', 1);
+      """)
+    await old.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: path)
+    #expect(try await migrated.schemaVersion() == Self.latest)
+    #expect(try await migrated.findAttachment(sha256Hex: hash)?.content == [1, 2, 3])
+    // Content from before version 4 has no upload record: its uploader is unknown.
+    #expect(try await migrated.attachmentUploads(sha256Hex: hash).isEmpty)
+    let upload = try await migrated.putAttachment(
+      [1, 2, 3], name: "anh.png", mimeType: "image/png", uploadedBy: StoreFixture.thang, at: StoreFixture.at(6))
+    #expect(upload.ref.sha256Hex == hash)
+    #expect(try await migrated.attachmentUploads(sha256Hex: hash).map(\.ref.name) == ["anh.png"])
+    #expect(try await migrated.scalarForTesting("SELECT COUNT(*) FROM attachments") == 1)
     await migrated.close()
   }
 

@@ -28,11 +28,11 @@ struct StorePropertyTests {
     case 1: return .assign(AssignmentOrder(mainHandler: people.randomElement(using: &generator)!))
     case 2: return .submitResult(nextHandler: nil, outputProduct: nil)
     case 3: return .approve
-    case 4: return .returnToOfficer
+    case 4: return .returnToOfficer()
     case 5: return .returnToIoc
-    case 6: return .saveDraft
+    case 6: return .reassign(AssignmentOrder(mainHandler: people.randomElement(using: &generator)!))
     case 7: return .publish(publicly: Bool.random(using: &generator))
-    default: return .sendBackToUnit
+    default: return .sendBackToUnit()
     }
   }
 

@@ -62,12 +62,12 @@ import Testing
         recipients: rng.chance(80) ? [person(local)] : rng.subset(people, max: 3), group: rng.chance(30) ? "nhom-mua-bao" : nil)
     case .acknowledgeMonitoring: return .acknowledgeMonitoring
     case .closeMonitoring: return .closeMonitoring
-    case .saveDraft: return .saveDraft
+    case .saveDraft: return .approve  // drafts are not journaled actions; never picked
     case .submitResult:
       return .submitResult(nextHandler: rng.chance(50) ? nil : person(leaders), outputProduct: nil)
     case .addContribution: return .addContribution
-    case .returnToOfficer: return .returnToOfficer
-    case .sendBackToUnit: return .sendBackToUnit
+    case .returnToOfficer: return .returnToOfficer()
+    case .sendBackToUnit: return .sendBackToUnit()
     case .publish: return .publish(publicly: rng.chance(50))
     }
   }
@@ -106,9 +106,9 @@ import Testing
       var now = Demo.at(6, 3, 8)
       for _ in 0..<30 where !history.current.state.isTerminal {
         now = now.adding(milliseconds: Int64.random(in: 0...(6 * 3_600_000), using: &rng))
-        let allowed = CaseWorkflow.allowedActions(in: history.current.state)
+        let allowed = CaseWorkflow.allowedActions(in: history.current.state).filter { $0 != .saveDraft }
         var kind = rng.chance(70) && !allowed.isEmpty
-          ? rng.pick(allowed) : rng.pick(ActionKind.allCases.filter { $0 != .submit })
+          ? rng.pick(allowed) : rng.pick(ActionKind.allCases.filter { $0 != .submit && $0 != .saveDraft })
         // Terminal actions end the sequence; make them rarer so that sequences go deep.
         if [.reject, .publish, .closeMonitoring].contains(kind), rng.chance(80), !allowed.isEmpty {
           kind = rng.pick(allowed)

@@ -189,7 +189,10 @@ import Testing
     let history = try Canonical.history(in: .inProgress)
     #expect(history.refusal(.addContribution, by: Demo.follower, content: "x", at: t) == .notAParticipant(Demo.follower))
     #expect(history.refusal(.addContribution, by: Demo.duong, content: "x", at: t) == .notAParticipant(Demo.duong))
-    #expect(history.refusal(.saveDraft, by: Demo.coordinator, content: "x", at: t) == .notTheMainHandler(Demo.coordinator))
+    #expect(
+      CaseWorkflow.checkDraft(
+        history.current, by: Demo.actor(Demo.coordinator), expectedVersion: history.current.version,
+        content: "x", attachments: [], now: t) == .failure(.notTheMainHandler(Demo.coordinator)))
     let submit = history.refusal(
       .submitResult(nextHandler: nil, outputProduct: nil), by: Demo.duong, content: "x", at: t)
     #expect(submit == .notTheMainHandler(Demo.duong))
@@ -247,8 +250,16 @@ import Testing
 
   @Test func accountRefusals() throws {
     let history = try Canonical.history(in: .inProgress)
-    #expect(history.refusal(.saveDraft, by: Demo.disabled, at: t) == .inactiveAccount(Demo.disabled))
-    #expect(history.refusal(.saveDraft, by: Demo.disabled, at: t)?.category == .permissionDenied)
+    #expect(
+      history.refusal(.submitResult(nextHandler: nil, outputProduct: nil), by: Demo.disabled, content: "x", at: t)
+        == .inactiveAccount(Demo.disabled))
+    #expect(
+      history.refusal(.submitResult(nextHandler: nil, outputProduct: nil), by: Demo.disabled, content: "x", at: t)?
+        .category == .permissionDenied)
+    #expect(
+      CaseWorkflow.checkDraft(
+        history.current, by: Demo.actor(Demo.disabled), expectedVersion: history.current.version,
+        content: "x", attachments: [], now: t) == .failure(.inactiveAccount(Demo.disabled)))
     let received = try Canonical.history(in: .received)
     #expect(
       received.refusal(.dispatch(DispatchOrder(unit: Demo.dongLoc)), by: Demo.citizen, at: t)

@@ -96,7 +96,7 @@ import Testing
     try history.act(.submitResult(nextHandler: nil, outputProduct: nil), by: Demo.toan,
       content: first, at: Demo.at(5, 3, 13, 23))
     #expect(history.current.holder == .unit(Demo.khcn))
-    try history.act(.returnToOfficer, by: Demo.khcnLeader,
+    try history.act(.returnToOfficer(), by: Demo.khcnLeader,
       content: "Nội dung chưa hoàn chỉnh, Yêu cầu bổ sung thực hiện rõ.", at: Demo.at(5, 3, 14), notify: true)
     #expect(history.current.state == .inProgress)
     #expect(history.current.holder == .person(Demo.toan, unit: Demo.khcn))

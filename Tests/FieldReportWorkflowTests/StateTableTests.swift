@@ -2,7 +2,8 @@ import FieldReportWorkflow
 import Testing
 
 @Suite("State table") struct StateTableTests {
-  static let actions = ActionKind.allCases.filter { $0 != .submit }
+  /// The journaled actions (submission creates a case; a draft is checked by checkDraft).
+  static let actions = ActionKind.allCases.filter { $0 != .submit && $0 != .saveDraft }
 
   @Test("every action in every state: accepted exactly per the table", arguments: CaseState.allCases)
   func everyCell(state: CaseState) throws {
@@ -82,31 +83,48 @@ import Testing
     #expect(history.journal.last?.toState == .closed)
   }
 
-  @Test func draftAndContributionChangeNeitherStateNorHolder() throws {
+  @Test func draftIsCheckedButNotJournaled() throws {
     var history = try Canonical.history(in: .inProgress)
     let before = history.current
-    try history.act(.saveDraft, by: Demo.thang, content: "nháp", at: Demo.at(27, 2), notify: true)
-    #expect(history.current.state == .inProgress)
-    #expect(history.current.holder == before.holder)
-    #expect(history.current.draft?.content == "nháp")
-    #expect(history.current.previousStep == before.previousStep)
-    #expect(history.journal.last?.notify == false, "drafts never notify")
-    #expect(history.journal.last?.action == .saveDraft)
+    let checked = CaseWorkflow.checkDraft(
+      before, by: Demo.actor(Demo.thang), expectedVersion: before.version, content: "nháp",
+      attachments: [], outputProductNumber: "12/UBND", now: Demo.at(27, 2))
+    let draft = try checked.get()
+    #expect(draft == CaseDraft(
+      caseID: before.id, author: Demo.thang, content: "nháp", attachments: [],
+      outputProductNumber: "12/UBND", savedAt: Demo.at(27, 2)))
+    // The version is checked (a stale one is refused) but nothing about the case changes.
+    #expect(
+      CaseWorkflow.checkDraft(
+        before, by: Demo.actor(Demo.thang), expectedVersion: before.version - 1, content: "nháp",
+        attachments: [], now: Demo.at(27, 2))
+        == .failure(.staleVersion(expected: before.version - 1, actual: before.version)))
+    #expect(history.current == before)
+    // Wrong state, and the leader is not the main handler.
+    let atUnit = try Canonical.history(in: .atUnit).current
+    #expect(
+      CaseWorkflow.checkDraft(
+        atUnit, by: Demo.actor(Demo.thang), expectedVersion: atUnit.version, content: "x",
+        attachments: [], now: Demo.at(27, 2)) == .failure(.wrongState(current: .atUnit, action: .saveDraft)))
+    #expect(
+      CaseWorkflow.checkDraft(
+        before, by: Demo.actor(Demo.duong), expectedVersion: before.version, content: "x",
+        attachments: [], now: Demo.at(27, 2)) == .failure(.notTheMainHandler(Demo.duong)))
     try history.act(.addContribution, by: Demo.coordinator, content: "ý kiến", at: Demo.at(27, 2, 10))
     #expect(history.current.contributions.map(\.content) == ["ý kiến"])
-    #expect(history.current.version == before.version + 2)
+    #expect(history.current.version == before.version + 1)
     #expect(history.notifications.last?.recipient == Demo.thang)
-    try history.act(
+    let submitted = try history.act(
       .submitResult(nextHandler: nil, outputProduct: nil), by: Demo.thang, content: "Kết quả",
       at: Demo.at(27, 2, 11))
-    #expect(history.current.draft == nil, "submitting consumes the draft")
+    #expect(submitted.draftDisposal == .discard(author: Demo.thang), "submitting consumes the draft")
     #expect(history.current.holder == .unit(Demo.dongLoc), "no next handler: the unit's leaders")
   }
 
   @Test func sendBackReopensTheTaskAtTheUnit() throws {
     var history = try Canonical.history(in: .resolved)
     #expect(history.current.tasks.last?.outcome == .resolved)
-    try history.act(.sendBackToUnit, by: Demo.iocOperator, content: "Bổ sung", at: Demo.at(28, 2))
+    try history.act(.sendBackToUnit(), by: Demo.iocOperator, content: "Bổ sung", at: Demo.at(28, 2))
     #expect(history.current.currentUnitID == Demo.dongLoc)
     #expect(history.current.holder == .person(Demo.thang, unit: Demo.dongLoc))
     #expect(history.current.tasks.last?.completedAt == nil)

@@ -9,6 +9,7 @@ enum Migrator {
     SchemaV1.migration,
     SchemaV2.migration,
     SchemaV3.migration,
+    SchemaV4.migration,
   ]
 
   /// The version a fresh file is migrated to.

@@ -69,8 +69,7 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     }
   }
 
-  /// A note added by a coordinator (or the main handler) while the case is in progress,
-  /// or a saved draft of the main handler's result.
+  /// A note added by a coordinator while the case is in progress.
   public struct Note: Hashable, Codable, Sendable {
     /// Who wrote it.
     public var author: UserID
@@ -205,8 +204,6 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
   public var tasks: [UnitTask]
   /// The current assignment while the case is being handled at a unit.
   public var assignment: Assignment?
-  /// The main handler's saved, unsubmitted draft.
-  public var draft: Note?
   /// Coordinators' contributions at the current unit, oldest first.
   public var contributions: [Note]
   /// The latest submitted result.
@@ -219,6 +216,8 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
   public var rejection: Rejection?
   /// When the result was published and how, once published.
   public var publication: Publication?
+  /// The platform's own reference for the report, if it gave one.
+  public var platformReference: String?
 
   /// Why the IOC rejected a report.
   public struct Rejection: Hashable, Codable, Sendable {
@@ -226,10 +225,13 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     public var reason: RejectionReason
     /// When.
     public var at: Timestamp
+    /// For a duplicate: the case it duplicates (nil when not recorded).
+    public var duplicateOf: CaseID?
 
-    public init(reason: RejectionReason, at: Timestamp) {
+    public init(reason: RejectionReason, at: Timestamp, duplicateOf: CaseID? = nil) {
       self.reason = reason
       self.at = at
+      self.duplicateOf = duplicateOf
     }
   }
 
@@ -254,10 +256,11 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     reportAttachments: [AttachmentRef] = [], linkedCaseID: CaseID? = nil,
     reportedAt: Timestamp, receivedAt: Timestamp, updatedAt: Timestamp,
     stepReceivedAt: Timestamp, stepDue: Timestamp? = nil, tasks: [UnitTask] = [],
-    assignment: Assignment? = nil, draft: Note? = nil, contributions: [Note] = [],
+    assignment: Assignment? = nil, contributions: [Note] = [],
     result: Result? = nil, monitoring: Monitoring? = nil, previousStep: StepSummary? = nil,
-    rejection: Rejection? = nil, publication: Publication? = nil
+    rejection: Rejection? = nil, publication: Publication? = nil, platformReference: String? = nil
   ) {
+    self.platformReference = platformReference
     self.id = id
     self.reportCode = reportCode
     self.version = version
@@ -282,7 +285,6 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     self.stepDue = stepDue
     self.tasks = tasks
     self.assignment = assignment
-    self.draft = draft
     self.contributions = contributions
     self.result = result
     self.monitoring = monitoring

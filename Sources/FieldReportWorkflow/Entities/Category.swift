@@ -7,10 +7,16 @@ public struct Category: Hashable, Codable, Sendable, Identifiable {
   public var name: String
   /// Whether reports may still be filed under it.
   public var isActive: Bool
+  /// The default processing time of a unit task in this category (the dispatch deadline when
+  /// the IOC gives none); nil means the policy's ``WorkflowPolicy/defaultHandlingMilliseconds``.
+  public var defaultProcessingMilliseconds: Int64?
 
-  public init(id: CategoryID, name: String, isActive: Bool = true) {
+  public init(
+    id: CategoryID, name: String, isActive: Bool = true, defaultProcessingMilliseconds: Int64? = nil
+  ) {
     self.id = id
     self.name = name
     self.isActive = isActive
+    self.defaultProcessingMilliseconds = defaultProcessingMilliseconds
   }
 }

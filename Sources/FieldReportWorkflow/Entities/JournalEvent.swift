@@ -7,8 +7,9 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   case submitted(CaseSubmission)
   /// Dispatched to `unit`, optionally to a named leader there, with the task created for it.
   case dispatched(unit: UnitID, leader: UserID?, task: UnitTask)
-  /// Rejected by the IOC.
-  case rejected(reason: RejectionReason)
+  /// Rejected by the IOC; for a duplicate, the case it duplicates (nil in entries written
+  /// before it was recorded).
+  case rejected(reason: RejectionReason, duplicateOf: CaseID? = nil)
   /// Returned to the IOC by the unit's leader.
   case returnedToIoc
   /// Assigned (the full assignment as made).
@@ -21,7 +22,9 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   case monitoringAcknowledged
   /// The leader closed monitoring.
   case monitoringClosed
-  /// The main handler saved a draft (the entry's content and attachments are the draft).
+  /// Legacy: the main handler saved a draft. Written only by versions that journaled drafts
+  /// (before drafts moved out of the journal, see ``CaseDraft``); kept so that those journals
+  /// still decode and replay (the entry only raised the version).
   case draftSaved
   /// The main handler submitted the result (the entry's content and attachments), naming the
   /// leader who should approve it if they chose one, and the output document if known.
@@ -31,9 +34,11 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   /// The leader approved the result; it goes to the IOC.
   case approved
   /// The leader returned the result to this officer for rework.
-  case returnedToOfficer(officer: UserID)
+  /// `newDue`: the assignment's new deadline, if the leader set one.
+  case returnedToOfficer(officer: UserID, newDue: Timestamp? = nil)
   /// The IOC sent the result back to the unit; this officer holds it again.
-  case sentBackToUnit(handler: UserID)
+  /// `newDue`: the assignment's new deadline, if the IOC set one.
+  case sentBackToUnit(handler: UserID, newDue: Timestamp? = nil)
   /// The IOC published the result, publicly or only to the reporter.
   case published(publicly: Bool)
 
@@ -84,12 +89,16 @@ public struct CaseSubmission: Hashable, Codable, Sendable {
   public var linkedCaseID: CaseID?
   /// Ngày phản ánh, as the platform says.
   public var reportedAt: Timestamp
+  /// The platform's own reference for the report (nil in entries written before it was kept).
+  public var platformReference: String?
 
   public init(
     caseID: CaseID, reportCode: ReportCode, iocUnitID: UnitID, reporter: Case.Reporter,
     categoryID: CategoryID, title: String, description: String, location: Case.Location,
-    isPublic: Bool, linkedCaseID: CaseID? = nil, reportedAt: Timestamp
+    isPublic: Bool, linkedCaseID: CaseID? = nil, reportedAt: Timestamp,
+    platformReference: String? = nil
   ) {
+    self.platformReference = platformReference
     self.caseID = caseID
     self.reportCode = reportCode
     self.iocUnitID = iocUnitID

@@ -49,12 +49,15 @@ public struct RoleGrant: Hashable, Codable, Sendable, Identifiable {
   public var decidedAt: Timestamp?
   /// The decider's note (reason for a rejection or revocation).
   public var decisionNote: String
+  /// The requester's note to the admin (nil for grants stored before notes were kept).
+  public var requestNote: String?
 
   public init(
     id: RoleGrantID, userID: UserID, unitID: UnitID, role: Role, position: String = "",
     status: Status, requestedAt: Timestamp, decidedBy: UserID? = nil,
-    decidedAt: Timestamp? = nil, decisionNote: String = ""
+    decidedAt: Timestamp? = nil, decisionNote: String = "", requestNote: String? = nil
   ) {
+    self.requestNote = requestNote
     self.id = id
     self.userID = userID
     self.unitID = unitID

@@ -8,11 +8,20 @@ public struct TransferGroup: Hashable, Codable, Sendable, Identifiable {
   public var name: String
   /// Members, in display order, without duplicates.
   public var memberIDs: [UserID]
+  /// When the group was created (nil for groups stored before times were kept).
+  public var createdAt: Timestamp?
+  /// When the group or its members last changed (nil as above).
+  public var updatedAt: Timestamp?
 
-  public init(id: TransferGroupID, unitID: UnitID, name: String, memberIDs: [UserID]) {
+  public init(
+    id: TransferGroupID, unitID: UnitID, name: String, memberIDs: [UserID],
+    createdAt: Timestamp? = nil, updatedAt: Timestamp? = nil
+  ) {
     self.id = id
     self.unitID = unitID
     self.name = name
     self.memberIDs = memberIDs.uniqued()
+    self.createdAt = createdAt
+    self.updatedAt = updatedAt ?? createdAt
   }
 }

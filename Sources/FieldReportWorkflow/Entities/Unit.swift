@@ -19,12 +19,17 @@ public struct Unit: Hashable, Codable, Sendable, Identifiable {
   public var kind: Kind
   /// The parent unit in the administrative tree, if any.
   public var parentID: UnitID?
+  /// When the unit was created (nil for units stored before creation times were kept).
+  public var createdAt: Timestamp?
 
-  public init(id: UnitID, name: String, kind: Kind, parentID: UnitID? = nil) {
+  public init(
+    id: UnitID, name: String, kind: Kind, parentID: UnitID? = nil, createdAt: Timestamp? = nil
+  ) {
     self.id = id
     self.name = name
     self.kind = kind
     self.parentID = parentID
+    self.createdAt = createdAt
   }
 
   /// Whether cases can be dispatched to this unit for handling (everything but the IOC).

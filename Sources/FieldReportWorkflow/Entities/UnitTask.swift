@@ -39,11 +39,15 @@ public struct UnitTask: Hashable, Codable, Sendable, Identifiable {
   public var completedAt: Timestamp?
   /// How it ended; nil while open.
   public var outcome: Outcome?
+  /// Tiêu đề: the title the IOC gave the task; nil means the report's title.
+  public var title: String?
 
   public init(
     id: UnitTaskID, caseID: CaseID, unitID: UnitID, taskType: TaskType, receivedAt: Timestamp,
-    start: Timestamp, due: Timestamp, completedAt: Timestamp? = nil, outcome: Outcome? = nil
+    start: Timestamp, due: Timestamp, completedAt: Timestamp? = nil, outcome: Outcome? = nil,
+    title: String? = nil
   ) {
+    self.title = title
     self.id = id
     self.caseID = caseID
     self.unitID = unitID

@@ -20,14 +20,21 @@ public struct User: Hashable, Codable, Sendable, Identifiable {
   public var homeUnitID: UnitID?
   /// A disabled account can do nothing, whatever its roles.
   public var isActive: Bool
+  /// Contact phone number as given at account creation (nil or empty when none).
+  public var phone: String?
+  /// Contact e-mail address as given at account creation (nil or empty when none).
+  public var email: String?
 
   public init(
-    id: UserID, fullName: String, kind: Kind, homeUnitID: UnitID? = nil, isActive: Bool = true
+    id: UserID, fullName: String, kind: Kind, homeUnitID: UnitID? = nil, isActive: Bool = true,
+    phone: String? = nil, email: String? = nil
   ) {
     self.id = id
     self.fullName = fullName
     self.kind = kind
     self.homeUnitID = homeUnitID
     self.isActive = isActive
+    self.phone = phone
+    self.email = email
   }
 }

@@ -55,7 +55,8 @@ public enum CaseVisibility {
 
   /// Whether `viewer` may see a journal entry of case `c` (assuming they may see the case).
   ///
-  /// People working on the case see every entry but others' drafts; the reporter, the
+  /// People working on the case see every entry but others' drafts (journaled only by older
+  /// versions, see ``JournalEvent/draftSaved``); the reporter, the
   /// submitting platform and the public see only submission, rejection and publication.
   public static func canSee(_ entry: JournalEntry, of c: Case, viewer: Actor?) -> Bool {
     guard canSee(c, viewer: viewer) else { return false }
@@ -68,7 +69,7 @@ public enum CaseVisibility {
 
 extension Case {
   /// This case as `viewer` may see it: the reporter hidden from all but the IOC (and the
-  /// reporter and submitter), drafts shown only to their author, and internal working data
+  /// reporter and submitter), and internal working data
   /// (assignment, contributions, monitoring, tasks, unpublished result) removed for people
   /// who do not work on the case. Callers must still check ``CaseVisibility/canSee(_:viewer:)``.
   public func redacted(for viewer: Actor?) -> Case {
@@ -80,7 +81,6 @@ extension Case {
       c.reporter = .anonymous
       if case .submit = c.previousStep?.action { c.previousStep = nil }
     }
-    if let draft = c.draft, draft.author != viewer?.id { c.draft = nil }
     if !CaseVisibility.isInternal(self, viewer: viewer) {
       c.assignment = nil
       c.contributions = []

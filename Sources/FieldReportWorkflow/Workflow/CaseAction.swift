@@ -3,8 +3,8 @@
 public enum CaseAction: Hashable, Codable, Sendable {
   /// The IOC dispatches to a handling unit.
   case dispatch(DispatchOrder)
-  /// The IOC rejects the report.
-  case reject(RejectionReason)
+  /// The IOC rejects the report; for a duplicate, naming the case it duplicates.
+  case reject(RejectionReason, duplicateOf: CaseID? = nil)
   /// The unit's leader returns the case to the IOC (content: the reason, required).
   case returnToIoc
   /// The unit's leader assigns the case.
@@ -19,8 +19,6 @@ public enum CaseAction: Hashable, Codable, Sendable {
   case acknowledgeMonitoring
   /// The unit's leader closes monitoring before everyone acknowledged.
   case closeMonitoring
-  /// The main handler saves a draft result.
-  case saveDraft
   /// The main handler submits the result (content required), optionally naming the leader
   /// who should approve ("Người xử lý tiếp") and the output document.
   case submitResult(nextHandler: UserID?, outputProduct: OutputProduct?)
@@ -28,10 +26,12 @@ public enum CaseAction: Hashable, Codable, Sendable {
   case addContribution
   /// The unit's leader approves the result.
   case approve
-  /// The unit's leader returns the result to the main handler for rework (content required).
-  case returnToOfficer
-  /// The IOC sends the result back to the unit (content required).
-  case sendBackToUnit
+  /// The unit's leader returns the result to the main handler for rework (content required),
+  /// optionally with a new deadline for the assignment.
+  case returnToOfficer(newDue: Timestamp? = nil)
+  /// The IOC sends the result back to the unit (content required), optionally with a new
+  /// deadline for the assignment.
+  case sendBackToUnit(newDue: Timestamp? = nil)
   /// The IOC publishes the result, publicly or only to the reporter.
   case publish(publicly: Bool)
 
@@ -46,7 +46,6 @@ public enum CaseAction: Hashable, Codable, Sendable {
     case .transferForMonitoring: .transferForMonitoring
     case .acknowledgeMonitoring: .acknowledgeMonitoring
     case .closeMonitoring: .closeMonitoring
-    case .saveDraft: .saveDraft
     case .submitResult: .submitResult
     case .addContribution: .addContribution
     case .approve: .approve
@@ -67,18 +66,22 @@ public struct DispatchOrder: Hashable, Codable, Sendable {
   public var taskType: UnitTask.TaskType
   /// Từ ngày; nil means now.
   public var start: Timestamp?
-  /// Đến ngày; nil means now plus the policy's default handling time.
+  /// Đến ngày; nil means the start plus the category's default processing time (or the
+  /// policy's default handling time when the category has none).
   public var due: Timestamp?
+  /// The task's title; nil means the report's title.
+  public var title: String?
 
   public init(
     unit: UnitID, leader: UserID? = nil, taskType: UnitTask.TaskType = .fieldReport,
-    start: Timestamp? = nil, due: Timestamp? = nil
+    start: Timestamp? = nil, due: Timestamp? = nil, title: String? = nil
   ) {
     self.unit = unit
     self.leader = leader
     self.taskType = taskType
     self.start = start
     self.due = due
+    self.title = title
   }
 }
 

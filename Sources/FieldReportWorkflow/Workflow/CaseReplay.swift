@@ -68,7 +68,7 @@ public enum CaseReplay {
         isPublic: submission.isPublic, reportAttachments: entry.attachments,
         linkedCaseID: submission.linkedCaseID, reportedAt: submission.reportedAt,
         receivedAt: entry.at, updatedAt: entry.at, stepReceivedAt: entry.at,
-        previousStep: summary(of: entry))
+        previousStep: summary(of: entry), platformReference: submission.platformReference)
     }
     guard var c = current, entry.caseID == c.id,
       CaseWorkflow.allowedStates(for: entry.action).contains(c.state)
@@ -89,15 +89,14 @@ public enum CaseReplay {
       c.tasks.append(task)
       c.stepDue = task.due
       c.assignment = nil
-      c.draft = nil
       c.contributions = []
       c.result = nil
       c.monitoring = nil
 
-    case .rejected(let reason):
+    case .rejected(let reason, let duplicateOf):
       c.state = .closed
       c.holder = .nobody
-      c.rejection = Case.Rejection(reason: reason, at: entry.at)
+      c.rejection = Case.Rejection(reason: reason, at: entry.at, duplicateOf: duplicateOf)
       c.stepDue = nil
 
     case .returnedToIoc:
@@ -108,7 +107,6 @@ public enum CaseReplay {
       c.stepDue = nil
 
     case .assigned(let assignment), .reassigned(let assignment):
-      if c.assignment?.mainHandler != assignment.mainHandler { c.draft = nil }
       c.state = .inProgress
       c.holder = .person(assignment.mainHandler, unit: c.currentUnitID)
       c.assignment = assignment
@@ -141,16 +139,13 @@ public enum CaseReplay {
       closeMonitoring(&c, at: entry.at)
 
     case .draftSaved:
-      c.draft = Case.Note(
-        author: entry.actor, content: entry.content, attachments: entry.attachments, at: entry.at)
-      return c  // not a step: holder, step times and previous step stay
+      return c  // legacy entry (see JournalEvent.draftSaved): only the version moved
 
     case .resultSubmitted(let nextHandler, let outputProduct):
       c.state = .awaitingApproval
       c.result = Case.Result(
         content: entry.content, attachments: entry.attachments, submittedBy: entry.actor,
         submittedAt: entry.at, outputProduct: outputProduct ?? c.assignment?.outputProduct)
-      c.draft = nil
       c.holder = nextHandler.map { .person($0, unit: c.currentUnitID) } ?? .unit(c.currentUnitID)
       c.stepDue = c.currentTask?.due
 
@@ -168,15 +163,21 @@ public enum CaseReplay {
       c.currentUnitID = c.iocUnitID
       c.stepDue = nil
 
-    case .returnedToOfficer(let officer):
+    case .returnedToOfficer(let officer, let newDue):
+      if let newDue { c.assignment?.due = newDue }
       c.state = .inProgress
       c.holder = .person(officer, unit: c.currentUnitID)
       c.stepDue = c.assignment?.due
 
-    case .sentBackToUnit(let handler):
+    case .sentBackToUnit(let handler, let newDue):
       guard let last = c.tasks.indices.last else { return nil }
       c.tasks[last].completedAt = nil
       c.tasks[last].outcome = nil
+      if let newDue {
+        // The IOC's new deadline binds the assignment, and the unit's task when it is later.
+        c.assignment?.due = newDue
+        if newDue > c.tasks[last].due { c.tasks[last].due = newDue }
+      }
       c.currentUnitID = c.tasks[last].unitID
       c.state = .inProgress
       c.holder = .person(handler, unit: c.currentUnitID)

@@ -87,7 +87,8 @@ extension CaseWorkflow {
       caseID: caseID, reportCode: reportCode, iocUnitID: ioc.id, reporter: reporter,
       categoryID: category.id, title: report.title, description: report.description,
       location: report.location, isPublic: report.isPublic, linkedCaseID: report.linkedCaseID,
-      reportedAt: reportedAt)
+      reportedAt: reportedAt,
+      platformReference: report.platformReference.isEmpty ? nil : report.platformReference)
     var entry = JournalEntry(
       caseID: caseID, sequence: 1, actor: actor.id,
       actorUnit: actor.user.kind == .staff ? ioc.id : nil, fromState: nil, toState: .received,

@@ -11,10 +11,10 @@
 /// It then builds the journal entry and computes the new case by applying that entry with
 /// ``CaseReplay/apply(_:to:)``, so replaying a journal always reproduces the case.
 ///
-/// Every accepted action (a saved draft and a contribution included) appends one journal
-/// entry and raises the version by one. A draft is journaled so that it survives, is
-/// auditable and replays like everything else; it changes neither state nor holder and never
-/// notifies anyone, whatever its notify flag (the entry records `notify: false`).
+/// Every accepted action (a contribution included) appends one journal entry and raises the
+/// version by one. Saving a draft is not an action: ``checkDraft(_:by:expectedVersion:content:attachments:outputProductNumber:now:policy:)``
+/// checks it against the same rules (state, main handler, version, fields) and the store keeps
+/// it per (case, author) outside the journal, so it bumps no version and notifies no one.
 public enum CaseWorkflow {
   /// The state table: the states from which each action is accepted.
   public static func allowedStates(for action: ActionKind) -> Set<CaseState> {
@@ -79,9 +79,17 @@ public enum CaseWorkflow {
       actorUnit = try requireIOCOperator(actor, c)
       event = try dispatchEvent(c, order: order, now: now, policy: policy, directory: directory)
 
-    case .reject(let reason):
+    case .reject(let reason, let duplicateOf):
       actorUnit = try requireIOCOperator(actor, c)
-      event = .rejected(reason: reason)
+      if let duplicateOf {
+        guard reason == .duplicate else {
+          throw .invalidField(name: "duplicateOf", reason: "only for a duplicate")
+        }
+        guard duplicateOf != c.id else {
+          throw .invalidField(name: "duplicateOf", reason: "a case cannot duplicate itself")
+        }
+      }
+      event = .rejected(reason: reason, duplicateOf: duplicateOf)
 
     case .returnToIoc:
       actorUnit = try requireLeader(actor, c)
@@ -140,10 +148,6 @@ public enum CaseWorkflow {
       actorUnit = try requireLeader(actor, c)
       event = .monitoringClosed
 
-    case .saveDraft:
-      actorUnit = try requireMainHandler(actor, c)
-      event = .draftSaved
-
     case .submitResult(let nextHandler, let outputProduct):
       actorUnit = try requireMainHandler(actor, c)
       try Validation.required(command.content, name: "content", why: "the result is required")
@@ -169,17 +173,19 @@ public enum CaseWorkflow {
       actorUnit = try requireLeader(actor, c)
       event = .approved
 
-    case .returnToOfficer:
+    case .returnToOfficer(let newDue):
       actorUnit = try requireLeader(actor, c)
       try Validation.required(command.content, name: "content", why: "the reason is required")
       guard let officer = c.assignment?.mainHandler else { throw .missingMainHandler }
-      event = .returnedToOfficer(officer: officer)
+      try Validation.futureDue(newDue, now: now)
+      event = .returnedToOfficer(officer: officer, newDue: newDue)
 
-    case .sendBackToUnit:
+    case .sendBackToUnit(let newDue):
       actorUnit = try requireIOCOperator(actor, c)
       try Validation.required(command.content, name: "content", why: "the reason is required")
       guard let handler = c.assignment?.mainHandler else { throw .missingMainHandler }
-      event = .sentBackToUnit(handler: handler)
+      try Validation.futureDue(newDue, now: now)
+      event = .sentBackToUnit(handler: handler, newDue: newDue)
 
     case .publish(let publicly):
       actorUnit = try requireIOCOperator(actor, c)
@@ -189,8 +195,7 @@ public enum CaseWorkflow {
       event = .published(publicly: publicly)
     }
 
-    // Drafts are private work in progress: they never notify, whatever the flag says.
-    let notify = kind == .saveDraft ? false : command.notify
+    let notify = command.notify
     var entry = JournalEntry(
       caseID: c.id, sequence: c.version + 1, actor: actor.id, actorUnit: actorUnit,
       fromState: c.state, toState: c.state, fromHolder: c.holder, toHolder: c.holder,
@@ -206,6 +211,40 @@ public enum CaseWorkflow {
     let notifications = Notifications.make(
       for: entry, before: c, after: next, directory: directory)
     return Transition(newCase: next, entry: entry, notifications: notifications)
+  }
+
+  /// Checks that `actor` may save this draft of case `c` now, and builds it.
+  ///
+  /// The rules are those of a step by the main handler (active account, the version the
+  /// caller saw, state IN_PROGRESS, the main handler with a role at the unit, content and
+  /// attachment limits), but nothing is journaled: the caller stores the draft per
+  /// (case, author) (see ``CaseDraft``).
+  /// - Returns: the draft to store, or the rule broken.
+  public static func checkDraft(
+    _ c: Case, by actor: Actor, expectedVersion: Int64, content: String,
+    attachments: [AttachmentRef], outputProductNumber: String = "", now: Timestamp,
+    policy: WorkflowPolicy = .standard
+  ) -> Swift.Result<CaseDraft, WorkflowRefusal> {
+    do throws(WorkflowRefusal) {
+      guard actor.user.isActive else { throw .inactiveAccount(actor.id) }
+      guard expectedVersion == c.version else {
+        throw .staleVersion(expected: expectedVersion, actual: c.version)
+      }
+      guard allowedStates(for: .saveDraft).contains(c.state) else {
+        throw .wrongState(current: c.state, action: .saveDraft)
+      }
+      _ = try requireMainHandler(actor, c)
+      try Validation.content(content, policy: policy)
+      try Validation.attachments(attachments, policy: policy)
+      try Validation.line(
+        outputProductNumber, name: "outputProduct.number", maxLength: 100, required: false)
+      return .success(
+        CaseDraft(
+          caseID: c.id, author: actor.id, content: content, attachments: attachments,
+          outputProductNumber: outputProductNumber, savedAt: now))
+    } catch {
+      return .failure(error)
+    }
   }
 
   // MARK: Authorisation
@@ -259,12 +298,22 @@ public enum CaseWorkflow {
       }
     }
     let start = order.start ?? now
-    let due = order.due ?? start.adding(milliseconds: policy.defaultHandlingMilliseconds)
+    // The category's default processing time, else the policy's default handling time.
+    let processing =
+      directory.categories[c.categoryID]?.defaultProcessingMilliseconds.flatMap { $0 > 0 ? $0 : nil }
+      ?? policy.defaultHandlingMilliseconds
+    let due = order.due ?? start.adding(milliseconds: processing)
     guard due > start else { throw .invalidField(name: "due", reason: "must be after the start") }
     guard due > now else { throw .invalidField(name: "due", reason: "is already past") }
+    var title: String?
+    if let given = order.title, !Validation.isBlank(given) {
+      try Validation.line(given, name: "title", maxLength: 300, required: true)
+      title = given
+    }
     let task = UnitTask(
       id: UnitTask.makeID(caseID: c.id, number: c.tasks.count + 1), caseID: c.id,
-      unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due)
+      unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due,
+      title: title)
     return .dispatched(unit: unit.id, leader: order.leader, task: task)
   }
 

@@ -20,12 +20,16 @@ public struct NewReport: Hashable, Codable, Sendable {
   public var linkedCaseID: CaseID?
   /// Ngày phản ánh, as the app recorded it; nil means the time of receipt.
   public var reportedAt: Timestamp?
+  /// The platform's own reference for the report (may be empty).
+  public var platformReference: String
 
   public init(
     iocUnitID: UnitID, reporter: Case.Reporter, categoryID: CategoryID, title: String,
     description: String, location: Case.Location, isPublic: Bool,
-    attachments: [AttachmentRef] = [], linkedCaseID: CaseID? = nil, reportedAt: Timestamp? = nil
+    attachments: [AttachmentRef] = [], linkedCaseID: CaseID? = nil, reportedAt: Timestamp? = nil,
+    platformReference: String = ""
   ) {
+    self.platformReference = platformReference
     self.iocUnitID = iocUnitID
     self.reporter = reporter
     self.categoryID = categoryID

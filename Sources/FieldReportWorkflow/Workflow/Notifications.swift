@@ -53,9 +53,9 @@ enum Notifications {
       tell(next.map { [$0] } ?? leaders(after.currentUnitID), .resultSubmitted)
     case .approved:
       tell(iocOperators, .resultApproved)
-    case .returnedToOfficer(let officer):
+    case .returnedToOfficer(let officer, _):
       tell([officer], .reworkRequested)
-    case .sentBackToUnit(let handler):
+    case .sentBackToUnit(let handler, _):
       tell([handler], .sentBackToUnit)
       tell(leaders(after.currentUnitID), .sentBackToUnit)
     case .published:

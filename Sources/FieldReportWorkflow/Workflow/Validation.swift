@@ -51,6 +51,11 @@ enum Validation {
     try line(product.number, name: "outputProduct.number", maxLength: 100, required: false)
   }
 
+  /// A new deadline, when given, must be in the future.
+  static func futureDue(_ due: Timestamp?, now: Timestamp) throws(WorkflowRefusal) {
+    if let due, due <= now { throw .invalidField(name: "newDue", reason: "must be in the future") }
+  }
+
   static func isBlank(_ text: String) -> Bool {
     text.unicodeScalars.allSatisfy { $0.properties.isWhitespace }
   }

@@ -116,6 +116,18 @@ struct TestServer {
   /// The platform's call options.
   var platform: CallOptions { Self.apiKey(self.platformKey) }
 
+  /// The same server after a restart: the store is closed and the same file reopened, with a
+  /// new environment and router (nothing in memory survives), the clock kept.
+  func restarted() async throws -> TestServer {
+    await self.store.close()
+    let store = try await SQLiteFieldReportStore(path: self.directory.appendingPathComponent("test.sqlite").path)
+    let env = ServiceEnvironment(store: store, now: self.clock.closure, logger: Self.logger, limits: self.env.limits)
+    let (router, _) = ServiceRouter.make(env: env, services: Self.allServices(env: env))
+    return TestServer(
+      directory: self.directory, store: store, env: env, router: router, clock: self.clock,
+      platformKey: self.platformKey)
+  }
+
   /// Closes the store and removes the folder.
   func close() async {
     await self.store.close()

@@ -30,7 +30,7 @@ enum Canonical {
       )
     case .acknowledgeMonitoring: (.acknowledgeMonitoring, Demo.thang, "Đã nắm thông tin")
     case .closeMonitoring: (.closeMonitoring, Demo.duong, "Kết thúc theo dõi")
-    case .saveDraft: (.saveDraft, Demo.thang, "Bản nháp kết quả")
+    case .saveDraft: (.approve, Demo.thang, "")  // not journaled (CaseWorkflow.checkDraft); unused
     case .submitResult:
       (
         .submitResult(nextHandler: Demo.duong, outputProduct: OutputProduct(kind: .officialLetter, number: "12/UBND")),
@@ -39,8 +39,8 @@ enum Canonical {
     case .addContribution: (.addContribution, Demo.coordinator, "Đã phối hợp kiểm tra")
     case .approve: (.approve, Demo.duong, "Đồng ý")
     case .returnToOfficer:
-      (.returnToOfficer, Demo.duong, "Nội dung chưa hoàn chỉnh, yêu cầu bổ sung thực hiện rõ")
-    case .sendBackToUnit: (.sendBackToUnit, Demo.iocOperator, "Đề nghị bổ sung hình ảnh")
+      (.returnToOfficer(), Demo.duong, "Nội dung chưa hoàn chỉnh, yêu cầu bổ sung thực hiện rõ")
+    case .sendBackToUnit: (.sendBackToUnit(), Demo.iocOperator, "Đề nghị bổ sung hình ảnh")
     case .publish: (.publish(publicly: true), Demo.iocOperator, "Đăng tải kết quả")
     }
   }
@@ -49,7 +49,7 @@ enum Canonical {
   static let target: [ActionKind: CaseState] = [
     .dispatch: .atUnit, .reject: .closed, .returnToIoc: .returnedToIoc, .assign: .inProgress,
     .reassign: .inProgress, .transferForMonitoring: .monitoring,
-    .acknowledgeMonitoring: .monitoring, .closeMonitoring: .closed, .saveDraft: .inProgress,
+    .acknowledgeMonitoring: .monitoring, .closeMonitoring: .closed,
     .submitResult: .awaitingApproval, .addContribution: .inProgress, .approve: .resolved,
     .returnToOfficer: .inProgress, .sendBackToUnit: .inProgress, .publish: .published,
   ]
