@@ -165,7 +165,7 @@ struct FieldReportServer: AsyncParsableCommand {
       configuration: .init(
         services: [
           .init(
-            service: DrainingServer(server: server, gracePeriod: .seconds(drainSeconds)),
+            service: DrainingServer(server: server, drain: env.drain, gracePeriod: .seconds(drainSeconds)),
             successTerminationBehavior: .gracefullyShutdownGroup)
         ],
         gracefulShutdownSignals: [.sigterm, .sigint],
@@ -179,11 +179,14 @@ struct FieldReportServer: AsyncParsableCommand {
 /// Runs until a graceful shutdown is requested, then drains the server.
 struct DrainingServer: Service {
   let server: RPCServer
+  let drain: DrainSignal
   let gracePeriod: Duration
 
   func run() async throws {
     // Returns when SIGTERM/SIGINT asks the group to shut down; throws if cancelled instead.
     try? await gracefulShutdown()
+    // Event streams end first (UNAVAILABLE, resumable) so the drain is not held up by them.
+    self.drain.begin()
     await self.server.shutdown(gracePeriod: self.gracePeriod)
   }
 }

@@ -71,6 +71,13 @@ extension JournalService {
       let batchSize = 200
       while true {
         try Task.checkCancellation()
+        if env.drain.isDraining {
+          // Nothing is lost: the caller resumes from the cursor of the last message it got.
+          throw RPCError(
+            code: .unavailable,
+            message: "The server is shutting down; reconnect and resume after cursor \(cursor).",
+            details: [.retryInfo(delay: .zero)])
+        }
         let batch = try await env.store.events(after: cursor, limit: batchSize)
         renderer.now = env.now()
         for stored in batch {

@@ -21,6 +21,8 @@ public struct ServiceEnvironment: Sendable {
   public let limits: ServiceLimits
   /// Failed-login counts (shared by every call of the server).
   public let loginThrottle: LoginThrottle
+  /// Fired when the server begins to drain (streams end with UNAVAILABLE, resumable).
+  public let drain = DrainSignal()
 
   /// Creates an environment.
   /// - Parameters:

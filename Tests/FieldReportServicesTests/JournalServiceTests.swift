@@ -216,6 +216,32 @@ struct JournalServiceTests {
     #expect(assigns.events.first?.entry?.action == .assign)
   }
 
+  @Test("WatchEvents: when the server begins to drain, an open stream ends UNAVAILABLE with retry info")
+  func watchEventsEndOnDrain() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    var request = Fieldreport_V1_WatchEventsRequest()
+    request.heartbeatIntervalMs = 1_000
+    let started = Mutex(false)
+    let stream = Task { () -> RPCError? in
+      do {
+        try await world.journal.watchEvents(request, options: world.as(P.quan)) { _ in
+          started.withLock { $0 = true }
+        }
+        return nil
+      } catch {
+        return error as? RPCError
+      }
+    }
+    // The first heartbeat shows the stream is open; then the server starts draining.
+    for _ in 0..<1000 where !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+    #expect(started.withLock { $0 })
+    world.server.env.drain.begin()
+    let error = await stream.value
+    #expect(error?.code == .unavailable)
+    #expect(error?.retryDelay == .zero)
+  }
+
   @Test("WatchEvents: a malformed cursor is INVALID_ARGUMENT; no credentials is UNAUTHENTICATED; an idle stream sends heartbeats")
   func watchEventsRefusalsAndHeartbeats() async throws {
     let world = try await CaseWorld.make()
