@@ -1,7 +1,7 @@
 import FieldReportWorkflow
 
 /// Reading and writing the rows that make up a case: the `cases` row (indexed columns plus
-/// the JSON body), its `case_links`, its `unit_tasks`, its journal entries and notifications.
+/// the encoded body), its `case_links`, its `unit_tasks`, its journal entries and notifications.
 ///
 /// Runs only on the writer thread (writes) or a reader thread (reads), inside their transaction.
 enum CaseRows {

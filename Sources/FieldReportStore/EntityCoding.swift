@@ -1,16 +1,19 @@
 import Foundation
 
-/// How entity bodies are stored: UTF-8 JSON.
+/// How entity bodies are stored.
 ///
-/// The journal hash covers a body's bytes *as stored* (see ``JournalChain``), so the
-/// encoding need not be canonical across builds; keys are not sorted because sorting costs
-/// a measurable share of the writer's time.
+/// New bodies are written in the compact binary format of ``BodyFormat`` (first byte 0xFB,
+/// then a format version byte). Bodies written before it are UTF-8 JSON objects (first byte
+/// `{`) and stay readable: ``decode(_:from:what:)`` picks the decoder by the first byte, so old
+/// rows migrate lazily, when they are next rewritten. Both encodings use the same `Codable`
+/// keys, so legacy-field handling in the model types works the same for either.
+///
+/// The journal hash covers a body's bytes *as stored* (see ``JournalChain``), so changing the
+/// encoding of new entries leaves old chains verifiable; bodies are never re-encoded for hashing.
 enum EntityCoding {
   static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.withoutEscapingSlashes]
     do {
-      return Array(try encoder.encode(value))
+      return try BodyEncoder.encode(value)
     } catch {
       throw StoreError.invalidArgument(field: "\(T.self)", reason: "cannot be encoded")
     }
@@ -18,9 +21,19 @@ enum EntityCoding {
 
   static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws -> T {
     do {
+      if bytes.first == BodyFormat.magic {
+        return try BodyDecoder.decode(T.self, from: bytes)
+      }
       return try JSONDecoder().decode(T.self, from: Data(bytes))
     } catch {
       throw StoreError.integrity("stored \(what) cannot be decoded")
     }
+  }
+
+  /// The legacy encoding (UTF-8 JSON), kept so tests can write rows in the old format.
+  static func encodeLegacyJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    return Array(try encoder.encode(value))
   }
 }

@@ -14,8 +14,11 @@ import Crypto
 /// u32be(byte length of body)     body
 /// ```
 ///
-/// where `body` is the entry exactly as stored: UTF-8 JSON of the `JournalEntry` (verification
-/// hashes the stored bytes, it never re-encodes). The case row keeps the last hash (`journal_head`) and the case version equals the
+/// where `body` is the entry exactly as stored (verification hashes the stored bytes, it never
+/// re-encodes): for entries written since the binary body format, the ``BodyFormat`` encoding
+/// of the `JournalEntry` (first byte 0xFB); for older entries, its UTF-8 JSON. The chain's
+/// definition did not change with the encoding, so old chains verify as they always did and a
+/// binary entry may follow a JSON one in the same chain. The case row keeps the last hash (`journal_head`) and the case version equals the
 /// number of entries, so editing any entry, deleting one in the middle, or deleting the
 /// last one all break verification.
 enum JournalChain {

@@ -78,9 +78,11 @@ struct DraftStoreTests {
     try await fixture.seed()
     let created = try await fixture.submit("Rác thải")
     let at = StoreFixture.at(6, hour: 9).millisecondsSince1970
-    // Versions 1 to 3 kept the draft inside the case body.
+    // Versions 1 to 3 wrote JSON case bodies and kept the draft inside them.
+    let json = try JSONEncoder().encode(created).map { String(format: "%02x", $0) }.joined()
     try await old.executeRawSQLForTesting(
       """
+      UPDATE cases SET body = X'\(json)' WHERE id = '\(created.id)';
       UPDATE cases SET body = CAST(json_set(CAST(body AS TEXT), '$.draft',
         json('{"author":"dinh-truong-toan","content":"Nháp cũ","attachments":[],"at":\(at)}')) AS BLOB)
       WHERE id = '\(created.id)'
