@@ -135,7 +135,12 @@ final class BenchDriver {
 
   // MARK: RPC runtime
 
-  func runRPC(payload: Int, inFlight: Int, connections: Int, onClientLoop: Bool) async throws -> Figures {
+  /// - Parameter method: ``echoMethod`` (the handler runs in a task per call) or
+  ///   ``echoSyncMethod`` (the same handler registered as synchronous: no task).
+  func runRPC(
+    payload: Int, inFlight: Int, connections: Int, onClientLoop: Bool,
+    method: UnaryMethod<Rpc_Testing_V1_Payload, Rpc_Testing_V1_Payload> = echoMethod
+  ) async throws -> Figures {
     let clients = (0..<connections).map { _ in
       RPCClient(configuration: .init(host: "127.0.0.1", port: self.rpcPort), logger: self.logger)
     }
@@ -157,7 +162,7 @@ final class BenchDriver {
             while true {
               let before = ContinuousClock.now
               if before >= end { break }
-              _ = try await client.call(echoMethod, request2)
+              _ = try await client.call(method, request2)
               if before >= warmupEnd {
                 _ = histogram.record(UInt64(max(0, (ContinuousClock.now - before).nanoseconds)))
                 calls += 1

@@ -10,6 +10,10 @@ import WireBridge
 /// The trivial unary method both sides use: echo a payload.
 let echoMethod = UnaryMethod<Rpc_Testing_V1_Payload, Rpc_Testing_V1_Payload>(service: "rpc.bench.v1.Bench", method: "Echo")
 
+/// The same echo, registered with `RPCRouter.registerSynchronous`: the form a handler that
+/// never suspends (a cache read, a validation failure) would use; no `Task` per call.
+let echoSyncMethod = UnaryMethod<Rpc_Testing_V1_Payload, Rpc_Testing_V1_Payload>(service: "rpc.bench.v1.Bench", method: "EchoSync")
+
 /// The server process: the RPC runtime and the bare echo, side by side; answers "allocs" on
 /// stdin with its allocation count.
 enum BenchServer {
@@ -17,6 +21,7 @@ enum BenchServer {
     let logger = Logger(label: "rpc-bench") { _ in SwiftLogNoOpLogHandler() }
     var router = RPCRouter()
     router.register(echoMethod) { request, _ in request }
+    router.registerSynchronous(echoSyncMethod) { request, _ in request }
     let server = RPCServer(router: router, configuration: .init(host: "127.0.0.1", port: 0), logger: logger)
     let rpcAddress = try await server.start()
     let echo = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -2,6 +2,9 @@
 // loopback. `rpc-bench [--seconds N]` runs every scenario and prints the table that
 // docs/PERFORMANCE.md quotes; `rpc-bench server` is the server process it spawns.
 //
+// `--impls` picks rows: echo, rpc (the handler in a task per call), sync (the same echo
+// registered as a synchronous handler, run inline), pool (callers on the global pool).
+//
 // Profiling: `--payload 100 --in-flight 64 --impls rpc` runs one scenario; the environment
 // variable `RPC_BENCH_SERVER_WRAPPER` (e.g. `valgrind --tool=callgrind`) prefixes the server
 // process's command line; `--attach RPC,ECHO` drives a server started by hand (the driver
@@ -31,7 +34,7 @@ func runMain() async throws {
     seconds: seconds,
     payloads: values("--payload")?.compactMap { Int($0) } ?? [100, 8192],
     inFlights: values("--in-flight")?.compactMap { Int($0) } ?? [1, 64],
-    impls: Set(values("--impls") ?? ["echo", "rpc", "pool"]),
+    impls: Set(values("--impls") ?? ["echo", "rpc", "sync", "pool"]),
     // `--attach RPC,ECHO`: a server started by hand (`rpc-bench server` prints its ports).
     attachPorts: values("--attach").flatMap { ports in
       guard ports.count == 2, let rpc = Int(ports[0]), let echo = Int(ports[1]) else { return nil }
@@ -87,6 +90,13 @@ func runBenchmarks(
           try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections, onClientLoop: true)
         ))
       }
+      var syncFigures: Figures?
+      if impls.contains("sync") {
+        let figures = try await driver.runRPC(
+          payload: payload, inFlight: inFlight, connections: connections, onClientLoop: true, method: echoSyncMethod)
+        syncFigures = figures
+        rows.append(("RPC runtime, synchronous handler", figures))
+      }
       if impls.contains("pool") {
         rows.append((
           "RPC runtime, callers on global pool",
@@ -104,6 +114,11 @@ func runBenchmarks(
       let throughputRatio = rpc.callsPerSecond / echo.callsPerSecond
       let p50Ratio = rpc.micros(50) / echo.micros(50)
       print("| \(name) | **RPC / echo** | \(format(throughputRatio * 100))% | \(format(p50Ratio, 2))× | | | |")
+      if let sync = syncFigures {
+        print(
+          "| \(name) | **RPC synchronous handler / echo** | \(format(sync.callsPerSecond / echo.callsPerSecond * 100))% | \(format(sync.micros(50) / echo.micros(50), 2))× | | | |"
+        )
+      }
       if payload == 100 && inFlight == 64 {
         verdicts.append("throughput at 64 in flight, 100 B: \(format(throughputRatio * 100))% of bare echo (bar ≥ 25%): \(throughputRatio >= 0.25 ? "MET" : "NOT MET")")
         verdicts.append("server allocations per trivial unary call: \(format(rpc.allocationsPerCall)) (bar ≤ 20): \(rpc.allocationsPerCall <= 20 ? "MET" : "NOT MET")")

@@ -27,6 +27,22 @@ public struct RPCRouter: Sendable {
     self.add(RegisteredMethod.unary(method, handler: handler))
   }
 
+  /// Registers a unary handler that completes synchronously, replacing any handler for the
+  /// same path.
+  ///
+  /// For handlers that never need to suspend: a read from an in-memory cache, a request
+  /// refused by validation. The transport runs it inline, on the connection's event loop,
+  /// without creating a Swift `Task` per call (with interceptors installed it runs in a task,
+  /// since interceptors are `async`). It must not block: a slow handler stalls every call on
+  /// its connection. It cannot be cancelled and sees no task cancellation; the call's
+  /// deadline is still enforced by the transport.
+  public mutating func registerSynchronous<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    handler: @escaping SynchronousUnaryHandler<Input, Output>
+  ) {
+    self.add(RegisteredMethod.synchronousUnary(method, handler: handler))
+  }
+
   /// Registers a server-streaming handler, replacing any handler for the same path.
   public mutating func register<Input, Output>(
     _ method: ServerStreamingMethod<Input, Output>,

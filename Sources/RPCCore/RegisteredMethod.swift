@@ -11,7 +11,7 @@ public struct RegisteredMethod: Sendable {
     _ sink: any ServerCallSink,
     _ executor: (any TaskExecutor)?,
     _ interceptors: [any ServerInterceptor]
-  ) throws(RPCError) -> Task<Void, Never>
+  ) throws(RPCError) -> Task<Void, Never>?
 
   var starter: Starter { self.storage.starter }
 
@@ -53,6 +53,24 @@ public struct RegisteredMethod: Sendable {
     executor: (any TaskExecutor)?,
     interceptors: [any ServerInterceptor]
   ) throws(RPCError) -> Task<Void, Never> {
+    if let task = try self.starter(request, context, sink, executor, interceptors) { return task }
+    // A synchronous handler already finished; callers of this API expect a task.
+    return Task.immediate {}
+  }
+
+  /// Decodes the request and starts the handler like ``start(request:context:sink:executor:interceptors:)``,
+  /// but runs a synchronous handler (``RPCRouter/registerSynchronous(_:handler:)``) inline,
+  /// without a task, when no interceptor is installed.
+  /// - Returns: The handler's task, or `nil` if the handler already finished (its result is
+  ///   in `sink`).
+  /// - Throws: ``RPCError`` with `INVALID_ARGUMENT` if the request cannot be decoded.
+  package func startInline(
+    request: UnsafeRawBufferPointer,
+    context: ServerContext,
+    sink: any ServerCallSink,
+    executor: (any TaskExecutor)?,
+    interceptors: [any ServerInterceptor]
+  ) throws(RPCError) -> Task<Void, Never>? {
     try self.starter(request, context, sink, executor, interceptors)
   }
 
@@ -123,6 +141,40 @@ public struct RegisteredMethod: Sendable {
     }
   }
 
+  /// Wraps a synchronous unary handler: run inline when no interceptor is installed
+  /// (interceptors are `async`, so with any of them it runs in a task like ``unary(_:handler:)``).
+  static func synchronousUnary<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    handler: @escaping SynchronousUnaryHandler<Input, Output>
+  ) -> RegisteredMethod {
+    RegisteredMethod(descriptor: method.descriptor) { bytes, context, sink, executor, interceptors throws(RPCError) in
+      let request = try Self.decode(Input.self, from: bytes)
+      guard interceptors.isEmpty else {
+        return Task.immediate(executorPreference: executor) {
+          do {
+            var response: Output?
+            try await Self.intercepted(interceptors, context: context) { context in
+              response = try handler(request, context)
+            }
+            guard let response else {
+              throw RPCError(code: .internal, message: "An interceptor did not call the handler.")
+            }
+            sink.finish(response: response, trailers: context.trailers)
+          } catch {
+            sink.finish(error: Self.merge(error, trailers: context.trailers))
+          }
+        }
+      }
+      do {
+        let response = try handler(request, context)
+        sink.finish(response: response, trailers: context.trailers)
+      } catch {
+        sink.finish(error: Self.merge(error, trailers: context.trailers))
+      }
+      return nil
+    }
+  }
+
   /// Wraps a server-streaming handler.
   static func serverStreaming<Input, Output>(
     _ method: ServerStreamingMethod<Input, Output>,
@@ -153,6 +205,10 @@ public struct RegisteredMethod: Sendable {
 /// A unary handler: the request and the call's context in, the response out; throw an
 /// ``RPCError`` (or an ``RPCErrorConvertible``) to fail the call.
 public typealias UnaryHandler<Input, Output> = @Sendable (Input, ServerContext) async throws -> Output
+
+/// A unary handler that never suspends (a cache read, a validation failure): run inline by
+/// the transport, on the connection's event loop, without a task per call. It must not block.
+public typealias SynchronousUnaryHandler<Input, Output> = @Sendable (Input, ServerContext) throws -> Output
 
 /// A server-streaming handler: writes responses with the writer; returning ends the call OK.
 public typealias ServerStreamingHandler<Input: WireMessage, Output: WireMessage> =

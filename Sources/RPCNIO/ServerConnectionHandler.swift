@@ -384,7 +384,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     let sink = NIOServerCallSink(connection: self, callID: id)
     do throws(RPCError) {
       return try payload.withUnsafeReadableBytes { bytes throws(RPCError) in
-        try method.start(
+        try method.startInline(
           request: bytes,
           context: context,
           sink: sink,

@@ -91,6 +91,23 @@ struct RoundTripTests {
     #expect(bytes.count > n * 10)
   }
 
+  // The encoder's arena starts with 1 KiB on the stack and overflows into 4 KiB heap chunks:
+  // fields that end just before, at and after each boundary, and one larger than a chunk.
+  @Test("fields around the encoder's stack and heap chunk boundaries", arguments: [
+    0, 1, 900, 1000, 1015, 1016, 1017, 1023, 1024, 1025, 2048, 4079, 4080, 4081, 4096, 4097, 10_000,
+  ])
+  func chunkBoundaries(size: Int) throws {
+    var leaf = Wiretest_V1_Leaf()
+    leaf.label = String(repeating: "đ", count: size / 2) + String(repeating: "a", count: size % 2)
+    leaf.blob = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+    #expect(try roundTrip(leaf).0 == leaf)
+    var r = Wiretest_V1_Repeats()
+    r.rString = [leaf.label, "x", leaf.label]
+    r.rBytes = [leaf.blob, [], leaf.blob, leaf.blob]
+    r.rLeaf = [leaf, Wiretest_V1_Leaf(), leaf]
+    #expect(try roundTrip(r).0 == r)
+  }
+
   @Test("every oneof case, including empty and zero values, is kept apart from 'unset'")
   func oneofs() throws {
     let picks: [Wiretest_V1_Choices.Pick?] = [

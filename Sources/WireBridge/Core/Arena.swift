@@ -11,42 +11,74 @@ internal import CProtobufC
 /// Owns every C allocation made while building one C message tree for one pack.
 ///
 /// protobuf-c's structs only borrow their strings, byte buffers, arrays and sub-messages;
-/// the arena hands out that memory from a few large chunks and frees it all at once when it
-/// is released, which must be after `*__pack` returns (callers use `withExtendedLifetime`).
+/// the arena hands out that memory and frees it all at once when ``with(_:)`` returns, which
+/// is after `*__pack` has returned.
+///
+/// The first chunk is 1 KiB on the stack (within the standard library's always-safe stack
+/// allocation size; enough for a call's headers or a small message with a few strings), so a
+/// small message is encoded without any heap allocation: no arena object, no chunk. Larger trees overflow into heap chunks,
+/// chained through their first word and freed when ``with(_:)`` returns. `Arena` itself is
+/// only a pointer to that state, so the generated `_fill` code passes it by value.
 ///
 /// # Thread safety
-/// Not thread-safe; one arena serves one encode on one thread.
-final class Arena {
-  private var chunks: [UnsafeMutableRawPointer] = []
-  private var cursor: UnsafeMutableRawPointer? = nil
-  private var remaining = 0
-  private static let chunkSize = 4096
+/// Not thread-safe; one arena serves one encode on one thread, and must not outlive the
+/// ``with(_:)`` call that made it.
+struct Arena {
+  /// The state behind the pointer: the free space of the current chunk and the heap chunks.
+  private struct State {
+    var cursor: UnsafeMutableRawPointer
+    var remaining: Int
+    /// The most recent heap chunk; each chunk's first word holds the previous one.
+    var heapChunks: UnsafeMutableRawPointer?
+  }
 
-  init() {}
+  private let state: UnsafeMutablePointer<State>
 
-  deinit {
-    for chunk in chunks { free(chunk) }
+  private static let heapChunkSize = 4096
+  /// Room for the chain link at the start of a heap chunk, keeping malloc's 16-byte alignment.
+  private static let linkBytes = 16
+
+  private init(state: UnsafeMutablePointer<State>) { self.state = state }
+
+  /// Runs `body` with a fresh arena whose memory is all released when `body` returns.
+  static func with<R>(_ body: (Arena) throws -> R) rethrows -> R {
+    // A literal size: the standard library allocates on the stack only for a size it can
+    // see at compile time.
+    try withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 16) { stack in
+      var state = State(cursor: stack.baseAddress!, remaining: stack.count, heapChunks: nil)
+      return try withUnsafeMutablePointer(to: &state) { state in
+        defer {
+          var chunk = state.pointee.heapChunks
+          while let c = chunk {
+            chunk = c.load(as: UnsafeMutableRawPointer?.self)
+            free(c)
+          }
+        }
+        return try body(Arena(state: state))
+      }
+    }
   }
 
   /// Returns uninitialised memory of `byteCount` bytes aligned to `alignment` (a power of 2).
   func allocate(byteCount: Int, alignment: Int) -> UnsafeMutableRawPointer {
-    if let c = cursor {
-      let misalign = Int(bitPattern: c) & (alignment - 1)
-      let pad = misalign == 0 ? 0 : alignment - misalign
-      if pad + byteCount <= remaining {
-        remaining -= pad + byteCount
-        let p = c + pad
-        cursor = p + byteCount
-        return p
-      }
+    let c = self.state.pointee.cursor
+    let misalign = Int(bitPattern: c) & (alignment - 1)
+    let pad = misalign == 0 ? 0 : alignment - misalign
+    if pad + byteCount <= self.state.pointee.remaining {
+      self.state.pointee.remaining -= pad + byteCount
+      let p = c + pad
+      self.state.pointee.cursor = p + byteCount
+      return p
     }
-    // malloc's alignment (16) covers every C type protobuf-c uses.
-    let size = max(Self.chunkSize, byteCount)
+    // malloc's alignment (16) covers every C type protobuf-c uses; the link keeps it.
+    let size = max(Self.heapChunkSize, Self.linkBytes + byteCount)
     guard let chunk = malloc(size) else { fatalError("out of memory encoding a message") }
-    chunks.append(chunk)
-    cursor = chunk + byteCount
-    remaining = size - byteCount
-    return chunk
+    chunk.storeBytes(of: self.state.pointee.heapChunks, as: UnsafeMutableRawPointer?.self)
+    self.state.pointee.heapChunks = chunk
+    let p = chunk + Self.linkBytes
+    self.state.pointee.cursor = p + byteCount
+    self.state.pointee.remaining = size - Self.linkBytes - byteCount
+    return p
   }
 
   /// Returns memory for `count` values of `T` (bound, uninitialised).

@@ -39,8 +39,7 @@ extension _CBridged {
 }
 
 func _wireEncode<M: _CBridged>(_ m: M) throws -> [UInt8] {
-  let arena = Arena()
-  return try withExtendedLifetime(arena) {
+  try Arena.with { arena in
     let c = try m._toC(arena)
     let n = M._cPackedSize(c)
     return [UInt8](unsafeUninitializedCapacity: max(n, 1)) { buf, count in
@@ -50,8 +49,7 @@ func _wireEncode<M: _CBridged>(_ m: M) throws -> [UInt8] {
 }
 
 func _wireWithEncoded<M: _CBridged, R>(_ m: M, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-  let arena = Arena()
-  return try withExtendedLifetime(arena) {
+  try Arena.with { arena in
     let c = try m._toC(arena)
     let n = M._cPackedSize(c)
     return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(n, 1)) { buf in
@@ -65,9 +63,10 @@ func _wireDecode<M: _CBridged>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) 
   guard bytes.count <= WireLimits.maxMessageBytes else {
     throw WireError(.tooLarge, M.protoFullName)
   }
-  let zero: [UInt8] = [0]
-  return try zero.withUnsafeBufferPointer { z in
-    let base = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? z.baseAddress!
+  // protobuf-c wants a non-NULL pointer even for an empty message; a stack byte, not an array.
+  var zero: UInt8 = 0
+  return try withUnsafePointer(to: &zero) { z in
+    let base = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? z
     if M._mayRecurse {
       try _checkNesting(M._descriptor(), base, bytes.count, depth: 1, subject: M.protoFullName)
     }
