@@ -34,7 +34,11 @@ struct TestServer {
   }
 
   func client(limits: ConnectionLimits = ConnectionLimits()) -> RPCClient {
-    RPCClient(configuration: .init(host: "127.0.0.1", port: self.port, limits: limits), logger: Self.logger)
+    // A generous connect (preface) timeout: the suite runs in parallel on two cores, and a
+    // starved server can take seconds to answer 200 fresh connections.
+    RPCClient(
+      configuration: .init(host: "127.0.0.1", port: self.port, limits: limits, connectTimeout: .seconds(60)),
+      logger: Self.logger)
   }
 
   /// Runs `body` with a server and one client, shutting both down afterwards.
