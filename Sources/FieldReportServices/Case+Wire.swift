@@ -12,10 +12,7 @@ extension CaseRenderer {
   /// Due time of the case's current step as the contract shows it: the end of the return
   /// window while the case waits at a unit, the workflow's step due time otherwise.
   func stepDue(_ c: Case) -> Timestamp? {
-    if c.state == .atUnit, let window = Deadlines.returnDeadline(c, policy: policy) {
-      return window
-    }
-    return c.state.isTerminal ? nil : c.stepDue
+    Deadlines.currentStepDue(c, policy: policy)
   }
 
   /// An inbox row (CaseSummary) for `stored`, redacted for the viewer.

@@ -10,7 +10,8 @@ extension CaseService {
   ///
   /// A scope is a union of store queries (e.g. "mine" = held by me, or waiting at a unit I
   /// lead, or at my IOC); the union is paged by the store's stable order (newest report
-  /// first), so pages never skip or repeat a case. Every row is checked against the
+  /// first, or the requested order; the cursor carries the sort key and the case id), so
+  /// pages never skip or repeat a case. Overdue-only is a store filter. Every row is checked against the
   /// workflow's visibility and redacted for the caller. The page token is bound to the
   /// filters and the caller.
   public func listCases(
@@ -45,6 +46,18 @@ extension CaseService {
       base.receivedFrom = request.reportedFromMs.map(Timestamp.init(millisecondsSince1970:))
       base.receivedBefore = request.reportedToMs.map(Timestamp.init(millisecondsSince1970:))
       base.text = request.textQuery.isEmpty ? nil : request.textQuery
+      let order: CaseListOrder
+      switch request.order {
+      case .unspecified, .stepStartedDesc: order = .stepStartedNewest
+      case .stepDueAsc: order = .stepDueSoonest
+      case .reportedDesc: order = .reportedNewest
+      case .updatedDesc: order = .updatedNewest
+      default: throw invalidArgument("order", "unknown value")
+      }
+      base.order = order
+      let now = env.now()
+      // Overdue is judged by the store on the contract's step due time, so pages are full.
+      if request.overdueOnly { base.overdueAt = now }
 
       let scope = request.scope == .unspecified ? .mine : request.scope
       let plan = try Self.plan(scope: scope, unit: unit, base: base, principal: principal)
@@ -52,7 +65,7 @@ extension CaseService {
       let filterKey = Self.filterKey(request, scope: scope, caller: principal.id)
       var after: CaseCursor?
       if !request.pageToken.isEmpty {
-        guard let cursor = PageToken.decode(request.pageToken, filterKey: filterKey) else {
+        guard let cursor = PageToken.decode(request.pageToken, filterKey: filterKey), cursor.order == order else {
           throw invalidArgument("page_token", "is malformed or was issued for other filters")
         }
         after = cursor
@@ -66,22 +79,16 @@ extension CaseService {
       var seen: Set<CaseID> = []
       let merged = pages.flatMap(\.cases)
         .filter { seen.insert($0.id).inserted }
-        .sorted { ($0.receivedAt, $0.id) > ($1.receivedAt, $1.id) }
+        .sorted { order.precedes($0, $1, policy: env.policy) }
       let kept = Array(merged.prefix(limit))
       let more = merged.count > limit || pages.contains { $0.nextCursor != nil }
-      // Overdue is judged on the contract's step due time (the end of the return window
-      // while at a unit), which the store's own overdue filter does not know: it filters the
-      // page here, so an overdue-only page may hold fewer rows than asked for.
       let renderer = try await CaseRenderer.load(env: env, viewer: actor, cases: kept)
-      let rows = kept.filter { c in
-        CaseVisibility.canSee(c, viewer: actor) && plan.keep(c)
-          && (!request.overdueOnly || renderer.summary(c).overdue)
-      }
+      let rows = kept.filter { c in CaseVisibility.canSee(c, viewer: actor) && plan.keep(c) }
       var response = Fieldreport_V1_ListCasesResponse()
       response.cases = rows.map(renderer.summary)
       if more, let last = kept.last {
         response.nextPageToken = PageToken.encode(
-          CaseCursor(receivedAt: last.receivedAt, caseID: last.id), filterKey: filterKey)
+          order.cursor(after: last, policy: env.policy), filterKey: filterKey)
       }
       return response
     } catch {

@@ -64,9 +64,20 @@ enum CaseRows {
     try writeIndexes(of: stored, policy: policy, into: database)
   }
 
-  /// Rewrites the case's link rows and upserts its tasks.
+  /// The columns that order listings and filter overdue cases (schema version 5).
+  static func writeListingKeys(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
+    try database.run(
+      "UPDATE cases SET step_started = ?, listed_due = ? WHERE id = ?",
+      [
+        stored.stepReceivedAt.millisecondsSince1970,
+        Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970, stored.id.rawValue,
+      ])
+  }
+
+  /// Rewrites the case's link rows and listing keys and upserts its tasks.
   static func writeIndexes(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
     let id = stored.id.rawValue
+    try writeListingKeys(of: stored, policy: policy, into: database)
     let received = stored.receivedAt.millisecondsSince1970
     try database.run("DELETE FROM case_links WHERE case_id = ?", id)
     var links: Set<[String]> = []

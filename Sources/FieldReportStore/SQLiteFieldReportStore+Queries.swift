@@ -19,21 +19,27 @@ extension SQLiteFieldReportStore {
     guard (1...CaseQuery.maximumLimit).contains(query.limit) else {
       throw StoreError.invalidArgument(field: "limit", reason: "must be 1...\(CaseQuery.maximumLimit)")
     }
+    if let cursor = query.after, cursor.order != query.order {
+      throw StoreError.invalidArgument(field: "after", reason: "was taken in another order")
+    }
     let (sql, values) = Self.listSQL(for: query)
     let limit = query.limit
+    let order = query.order
+    let policy = configuration.policy
     return try await read { database in
       var cases = try database.query(sql, values) { try CaseRows.decodeCase($0) }
       var next: CaseCursor?
       if cases.count > limit {
         cases.removeLast(cases.count - limit)
-        if let last = cases.last { next = CaseCursor(receivedAt: last.receivedAt, caseID: last.id) }
+        if let last = cases.last { next = order.cursor(after: last, policy: policy) }
       }
       return CasePage(cases: cases, nextCursor: next)
     }
   }
 
   /// Builds the listing statement. The first person/unit filter drives the query through the
-  /// `case_links` primary key (already in paging order); the rest are index lookups.
+  /// `case_links` primary key (already in paging order for the report-time orders); the rest
+  /// are index lookups. Other orders sort on the `cases` row's key column and id.
   static func listSQL(for query: CaseQuery) -> (String, [any SQLBindable]) {
     var links: [(String, String)] = []
     if let user = query.heldBy { links.append(("holder", user.rawValue)) }
@@ -49,10 +55,12 @@ extension SQLiteFieldReportStore {
       sql = "SELECT c.body FROM case_links l JOIN cases c ON c.id = l.case_id"
       conditions.append("l.kind = ? AND l.subject = ?")
       values += [driver.0, driver.1]
-      orderKey = ("l.received_at", "l.case_id")
+      orderKey =
+        query.order.keyExpression == "c.received_at"
+        ? ("l.received_at", "l.case_id") : (query.order.keyExpression, "c.id")
     } else {
       sql = "SELECT c.body FROM cases c"
-      orderKey = ("c.received_at", "c.id")
+      orderKey = (query.order.keyExpression, "c.id")
     }
     for link in links.dropFirst() {
       conditions.append(
@@ -80,7 +88,8 @@ extension SQLiteFieldReportStore {
       values.append(category.rawValue)
     }
     if let now = query.overdueAt {
-      conditions.append("c.step_due IS NOT NULL AND c.step_due < ? AND c.state NOT IN ('published', 'closed')")
+      // listed_due is NULL for terminal cases and steps without a due time.
+      conditions.append("c.listed_due IS NOT NULL AND c.listed_due < ?")
       values.append(now.millisecondsSince1970)
     }
     if let from = query.receivedFrom {
@@ -97,11 +106,12 @@ extension SQLiteFieldReportStore {
     }
     if query.publicOnly { conditions.append("c.is_public = 1") }
     if let cursor = query.after {
-      conditions.append("(\(orderKey.0), \(orderKey.1)) < (?, ?)")
-      values += [cursor.receivedAt.millisecondsSince1970, cursor.caseID.rawValue]
+      conditions.append("(\(orderKey.0), \(orderKey.1)) \(query.order.isDescending ? "<" : ">") (?, ?)")
+      values += [cursor.key, cursor.caseID.rawValue]
     }
     if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-    sql += " ORDER BY \(orderKey.0) DESC, \(orderKey.1) DESC LIMIT ?"
+    let direction = query.order.isDescending ? "DESC" : "ASC"
+    sql += " ORDER BY \(orderKey.0) \(direction), \(orderKey.1) \(direction) LIMIT ?"
     values.append(query.limit + 1)
     return (sql, values)
   }

@@ -41,7 +41,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     do {
       _ = try await writer.write { database in
-        try Migrator.migrate(database, upTo: schemaVersion, now: now)
+        try Migrator.migrate(database, upTo: schemaVersion, now: now, policy: configuration.policy)
       }
       var readerConnections: [Database] = []
       for _ in 0..<max(1, configuration.readerCount) {

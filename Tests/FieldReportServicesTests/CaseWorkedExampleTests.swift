@@ -243,6 +243,16 @@ struct CaseWorkedExampleTests {
     let closed = try await world.assignments.acknowledgeMonitoring(last, options: world.as(P.lan))
     #expect(closed.caseSummary?.state == .closed)
     #expect(closed.journalEntry?.toState == .closed)
+    // One action, one entry, one version step: the acknowledgement itself closes the case
+    // (closing_entry is always absent); no server-authored CLOSE_MONITORING entry follows.
+    #expect(closed.journalEntry?.action == .acknowledgeMonitoring)
+    #expect(closed.closingEntry == nil)
+    #expect(closed.caseSummary?.version == afterFirst.version + 1)
+    var journal = Fieldreport_V1_ListJournalRequest()
+    journal.caseId = atUnit.caseId
+    let entries = try await world.journal.listJournal(journal, options: world.as(P.duong)).entries
+    #expect(entries.last?.action == .acknowledgeMonitoring)
+    #expect(!entries.contains { $0.action == .closeMonitoring })
 
     let detail = try await world.get(atUnit.caseId, as: P.duong)
     #expect(detail.monitoring?.recipients.allSatisfy { $0.acknowledgedAtMs != nil } == true)

@@ -254,4 +254,60 @@ struct FidelityTests {
     let pending = try await identity.listRoleRequests(list, options: world.as(P.lan)).grants
     #expect(pending.map(\.requestNote) == ["Mới điều động về xã từ 01/03"])
   }
+
+  @Test("ListCases: overdue-only pages are full (a store filter), and each contract order pages stably")
+  func listingOrdersAndOverdue() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    var submitted: [Fieldreport_V1_CaseSummary] = []
+    for index in 0..<6 {
+      submitted.append(try await world.submit("Phản ánh số \(index)"))
+      world.clock.advance(milliseconds: 60_000)
+    }
+    // Cases 0, 2 and 4 go to a unit; two days later their return windows have ended.
+    var dispatched: [String] = []
+    for index in [4, 0, 2] {
+      dispatched.append(try await world.dispatch(submitted[index], to: P.dongLoc).caseId)
+      world.clock.advance(milliseconds: 60_000)
+    }
+    world.clock.advance(milliseconds: 2 * 86_400_000)
+
+    func pages(_ request: Fieldreport_V1_ListCasesRequest) async throws -> [[String]] {
+      var request = request
+      var result: [[String]] = []
+      repeat {
+        let page = try await world.cases.listCases(request, options: world.as(P.quan))
+        result.append(page.cases.map(\.caseId))
+        request.pageToken = page.nextPageToken
+      } while !request.pageToken.isEmpty && result.count < 10
+      return result
+    }
+    var overdue = Fieldreport_V1_ListCasesRequest()
+    overdue.scope = .all
+    overdue.overdueOnly = true
+    overdue.pageSize = 2
+    // Newest step first: the dispatch order reversed, in full pages.
+    #expect(try await pages(overdue) == [[dispatched[2], dispatched[1]], [dispatched[0]]])
+
+    var byDue = Fieldreport_V1_ListCasesRequest()
+    byDue.scope = .all
+    byDue.order = .stepDueAsc
+    byDue.pageSize = 2
+    // Earliest return window first; cases at the IOC (no due time) last, newest id order among them.
+    let dueOrder = try await pages(byDue).flatMap { $0 }
+    #expect(Array(dueOrder.prefix(3)) == dispatched)
+    #expect(Set(dueOrder.dropFirst(3)) == Set([1, 3, 5].map { submitted[$0].caseId }))
+
+    var reported = Fieldreport_V1_ListCasesRequest()
+    reported.scope = .all
+    reported.order = .reportedDesc
+    reported.pageSize = 4
+    #expect(try await pages(reported).flatMap { $0 } == submitted.reversed().map(\.caseId))
+
+    // A token is bound to its order.
+    var first = byDue
+    first.pageToken = try await world.cases.listCases(byDue, options: world.as(P.quan)).nextPageToken
+    first.order = .updatedDesc
+    #expect(await failure { _ = try await world.cases.listCases(first, options: world.as(P.quan)) } == .invalidArgument)
+  }
 }

@@ -73,10 +73,12 @@ struct DraftStoreTests {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let path = directory.appendingPathComponent("old.sqlite").path
-    let old = try await SQLiteFieldReportStore(path: path, configuration: StoreConfiguration(), schemaVersion: 3)
+    let old = try await SQLiteFieldReportStore(path: path)
     let fixture = StoreFixture(directory: directory, path: path, store: old)
     try await fixture.seed()
     let created = try await fixture.submit("Rác thải")
+    try await fixture.rewindToVersion3()
+    #expect(try await old.schemaVersion() == 3)
     let at = StoreFixture.at(6, hour: 9).millisecondsSince1970
     // Versions 1 to 3 wrote JSON case bodies and kept the draft inside them.
     let json = try JSONEncoder().encode(created).map { String(format: "%02x", $0) }.joined()

@@ -1,7 +1,8 @@
 public import FieldReportWorkflow
 
 /// An inbox / case listing query. Every filter set must match (AND); unset filters match all.
-/// Results are ordered newest first by (receivedAt, id) and paged with ``CaseCursor``.
+/// Results are ordered by ``order`` (newest report first by default) and paged with
+/// ``CaseCursor``.
 public struct CaseQuery: Hashable, Sendable {
   /// Cases currently held by this person (named holder or pending monitoring recipient).
   public var heldBy: UserID?
@@ -17,7 +18,8 @@ public struct CaseQuery: Hashable, Sendable {
   public var states: Set<CaseState>?
   /// Only this category.
   public var category: CategoryID?
-  /// Only cases whose current step is past due at this instant (and not terminal).
+  /// Only cases whose current step is past due at this instant (by
+  /// ``Deadlines/currentStepDue(_:policy:)``; terminal cases never are).
   public var overdueAt: Timestamp?
   /// Only cases received at or after this instant.
   public var receivedFrom: Timestamp?
@@ -27,9 +29,12 @@ public struct CaseQuery: Hashable, Sendable {
   public var text: String?
   /// Only public cases (for public listings).
   public var publicOnly: Bool
+  /// The order of the results.
+  public var order: CaseListOrder
   /// Page size, 1...``maximumLimit``.
   public var limit: Int
-  /// Continue after this position (from the previous page's ``CasePage/nextCursor``).
+  /// Continue after this position (from the previous page's ``CasePage/nextCursor``; it must
+  /// have been taken in the same ``order``).
   public var after: CaseCursor?
 
   /// The largest page size.
@@ -41,7 +46,7 @@ public struct CaseQuery: Hashable, Sendable {
     participant: UserID? = nil, submittedBy: UserID? = nil, states: Set<CaseState>? = nil,
     category: CategoryID? = nil, overdueAt: Timestamp? = nil, receivedFrom: Timestamp? = nil,
     receivedBefore: Timestamp? = nil, text: String? = nil, publicOnly: Bool = false,
-    limit: Int = 50, after: CaseCursor? = nil
+    order: CaseListOrder = .reportedNewest, limit: Int = 50, after: CaseCursor? = nil
   ) {
     self.heldBy = heldBy
     self.currentUnit = currentUnit
@@ -55,6 +60,7 @@ public struct CaseQuery: Hashable, Sendable {
     self.receivedBefore = receivedBefore
     self.text = text
     self.publicOnly = publicOnly
+    self.order = order
     self.limit = limit
     self.after = after
   }

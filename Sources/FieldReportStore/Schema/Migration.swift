@@ -1,3 +1,5 @@
+import FieldReportWorkflow
+
 /// One step of the schema's history. Applied in order, each in the writer's transaction,
 /// and recorded in `PRAGMA user_version` (and in `schema_migrations` with its time).
 ///
@@ -7,6 +9,21 @@ struct Migration: Sendable {
   let version: Int
   /// What it does, for the record.
   let summary: String
-  /// Applies the step.
-  let apply: @Sendable (Database) throws -> Void
+  /// Applies the step; given the store's workflow policy for steps that derive columns from
+  /// case bodies.
+  let apply: @Sendable (Database, WorkflowPolicy) throws -> Void
+
+  /// A step that needs only the database.
+  init(version: Int, summary: String, apply: @escaping @Sendable (Database) throws -> Void) {
+    self.version = version
+    self.summary = summary
+    self.apply = { database, _ in try apply(database) }
+  }
+
+  /// A step that derives columns by the workflow's rules.
+  init(version: Int, summary: String, applyWithPolicy: @escaping @Sendable (Database, WorkflowPolicy) throws -> Void) {
+    self.version = version
+    self.summary = summary
+    self.apply = applyWithPolicy
+  }
 }

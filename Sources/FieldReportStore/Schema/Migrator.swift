@@ -1,3 +1,5 @@
+import FieldReportWorkflow
+
 /// Brings a database file to the latest schema version.
 ///
 /// The version lives in `PRAGMA user_version` (read without parsing any table), and each
@@ -10,6 +12,7 @@ enum Migrator {
     SchemaV2.migration,
     SchemaV3.migration,
     SchemaV4.migration,
+    SchemaV5.migration,
   ]
 
   /// The version a fresh file is migrated to.
@@ -18,14 +21,16 @@ enum Migrator {
   /// Applies every migration above the file's version, up to `target`, inside the caller's
   /// transaction (the writer's batch transaction).
   /// - Returns: the version reached.
-  static func migrate(_ database: Database, upTo target: Int = latestVersion, now: Int64) throws -> Int {
+  static func migrate(
+    _ database: Database, upTo target: Int = latestVersion, now: Int64, policy: WorkflowPolicy = .standard
+  ) throws -> Int {
     var version = try database.userVersion()
     guard version <= latestVersion else {
       throw StoreError.integrity(
         "the database file has schema version \(version), newer than this build's \(latestVersion)")
     }
     for migration in migrations where migration.version > version && migration.version <= target {
-      try migration.apply(database)
+      try migration.apply(database, policy)
       try database.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migrations(

@@ -14,6 +14,14 @@ public enum Deadlines {
     !c.state.isTerminal && isOverdue(due: c.stepDue, now: now)
   }
 
+  /// Due time of the case's current step as the contract and the inbox show it: the end of
+  /// the return window while the case waits at a unit, the workflow's step due time
+  /// otherwise, nil for a terminal case. Overdue filters and the due-soonest order use it.
+  public static func currentStepDue(_ c: Case, policy: WorkflowPolicy = .standard) -> Timestamp? {
+    if let window = returnDeadline(c, policy: policy) { return window }
+    return c.state.isTerminal ? nil : c.stepDue
+  }
+
   /// The last instant the unit's leader may return the case to the IOC, while it is at a
   /// unit: receipt at the unit plus the policy's window (one day by default); nil otherwise.
   public static func returnDeadline(_ c: Case, policy: WorkflowPolicy = .standard) -> Timestamp? {

@@ -870,14 +870,16 @@ public struct Fieldreport_V1_AcknowledgeMonitoringResponse: WireMessage {
   /// The case after the action (MONITORING, or CLOSED after the last acknowledgement).
   public var caseSummary: Fieldreport_V1_CaseSummary? = nil
 
-  /// The ACKNOWLEDGE_MONITORING journal entry.
+  /// The ACKNOWLEDGE_MONITORING journal entry; its to_state is CLOSED after the last
+  /// acknowledgement.
   public var journalEntry: Fieldreport_V1_JournalEntry? = nil
 
   /// True when this answers a retry with the same idempotency key.
   public var idempotentReplay: Bool = false
 
-  /// The CLOSE_MONITORING entry the server appended when this was the last acknowledgement;
-  /// absent otherwise.
+  /// Always absent (kept for wire compatibility): the last acknowledgement closes the case
+  /// within its own ACKNOWLEDGE_MONITORING entry (to_state CLOSED), one action being one
+  /// journal entry and one version step, so the server appends no entry of its own.
   public var closingEntry: Fieldreport_V1_JournalEntry? = nil
 
   /// Creates a message with every field at its default.

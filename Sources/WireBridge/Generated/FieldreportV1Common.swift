@@ -738,8 +738,8 @@ public enum Fieldreport_V1_JournalAction: Hashable, Sendable, CaseIterable {
   case transferForMonitoring
   /// A recipient acknowledged a monitoring transfer (AssignmentService.AcknowledgeMonitoring).
   case acknowledgeMonitoring
-  /// A unit leader closed monitoring (AssignmentService.CloseMonitoring), or the server closed
-  /// it when the last recipient acknowledged.
+  /// A unit leader closed monitoring early (AssignmentService.CloseMonitoring). The last
+  /// recipient's acknowledgement closes the case in its own ACKNOWLEDGE_MONITORING entry.
   case closeMonitoring
   /// The main handler submitted a result for approval (AssignmentService.SubmitResult).
   case submitResult

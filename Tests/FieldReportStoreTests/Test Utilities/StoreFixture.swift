@@ -74,6 +74,36 @@ struct StoreFixture {
     return fixture
   }
 
+  /// Takes the file back to exactly what schema version 4 left (the current code writes
+  /// cases only at the latest version, so old files with cases are made this way).
+  func rewindToVersion4() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      DROP INDEX cases_by_step_started;
+      DROP INDEX cases_by_listed_due;
+      DROP INDEX cases_by_updated;
+      DROP INDEX cases_overdue;
+      ALTER TABLE cases DROP COLUMN step_started;
+      ALTER TABLE cases DROP COLUMN listed_due;
+      DELETE FROM schema_migrations WHERE version = 5;
+      PRAGMA user_version = 4;
+      """)
+  }
+
+  /// Takes the file back to exactly what schema version 3 left.
+  func rewindToVersion3() async throws {
+    try await rewindToVersion4()
+    try await store.executeRawSQLForTesting(
+      """
+      DROP TABLE case_drafts;
+      DROP TABLE attachment_uploads;
+      ALTER TABLE transfer_groups DROP COLUMN created_at;
+      ALTER TABLE transfer_groups DROP COLUMN updated_at;
+      DELETE FROM schema_migrations WHERE version = 4;
+      PRAGMA user_version = 3;
+      """)
+  }
+
   func seed() async throws {
     for unit in Self.units { try await store.createUnit(unit) }
     for user in Self.users { try await store.createUser(UserAccount(user: user, username: user.id.rawValue, credentials: nil)) }

@@ -313,7 +313,8 @@ struct  Fieldreport__V1__AcknowledgeMonitoringResponse
    */
   Fieldreport__V1__CaseSummary *case_summary;
   /*
-   * The ACKNOWLEDGE_MONITORING journal entry.
+   * The ACKNOWLEDGE_MONITORING journal entry; its to_state is CLOSED after the last
+   * acknowledgement.
    */
   Fieldreport__V1__JournalEntry *journal_entry;
   /*
@@ -321,8 +322,9 @@ struct  Fieldreport__V1__AcknowledgeMonitoringResponse
    */
   protobuf_c_boolean idempotent_replay;
   /*
-   * The CLOSE_MONITORING entry the server appended when this was the last acknowledgement;
-   * absent otherwise.
+   * Always absent (kept for wire compatibility): the last acknowledgement closes the case
+   * within its own ACKNOWLEDGE_MONITORING entry (to_state CLOSED), one action being one
+   * journal entry and one version step, so the server appends no entry of its own.
    */
   Fieldreport__V1__JournalEntry *closing_entry;
 };

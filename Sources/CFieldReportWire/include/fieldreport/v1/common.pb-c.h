@@ -367,8 +367,8 @@ typedef enum _Fieldreport__V1__JournalAction {
    */
   FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_ACKNOWLEDGE_MONITORING = 8,
   /*
-   * A unit leader closed monitoring (AssignmentService.CloseMonitoring), or the server closed
-   * it when the last recipient acknowledged.
+   * A unit leader closed monitoring early (AssignmentService.CloseMonitoring). The last
+   * recipient's acknowledgement closes the case in its own ACKNOWLEDGE_MONITORING entry.
    */
   FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_CLOSE_MONITORING = 9,
   /*
