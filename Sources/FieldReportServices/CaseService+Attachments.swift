@@ -187,10 +187,18 @@ extension CaseService {
         }
       }
       let now = env.now()
+      let byCategory: Bool
+      switch request.grouping {
+      case .unspecified, .unit: byCategory = false
+      case .unitCategory: byCategory = true
+      default: throw invalidArgument("grouping", "unknown value")
+      }
       let counts = try await env.store.unitStatistics(
-        unitID: nil, from: Timestamp(millisecondsSince1970: start),
+        unitID: nil, byCategory: byCategory, from: Timestamp(millisecondsSince1970: start),
         to: Timestamp(millisecondsSince1970: end), now: now)
-      let byUnit = Dictionary(counts.map { ($0.unitID, $0) }, uniquingKeysWith: { first, _ in first })
+      let byUnit = Dictionary(grouping: counts, by: \.unitID)
+      let categories = Dictionary(
+        try await env.store.categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
       let unitsByID = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
       func descendants(of id: UnitID) -> [UnitID] {
         let children = units.filter { $0.parentID == id }.map(\.id)
@@ -199,19 +207,40 @@ extension CaseService {
       var rows: [Fieldreport_V1_UnitStatistics] = []
       for id in chosen {
         let members = [id] + (request.includeChildren ? descendants(of: id) : [])
-        var row = Fieldreport_V1_UnitStatistics()
-        row.unit = unitsByID[id].map(Fieldreport_V1_UnitRef.init) ?? Fieldreport_V1_UnitRef()
-        for member in members {
-          guard let stats = byUnit[member] else { continue }
-          row.earlyCount += Int64(stats.early)
-          row.onTimeCount += Int64(stats.onTime)
-          row.lateCount += Int64(stats.late)
-          row.overdueCount += Int64(stats.pendingOverdue)
-          row.pendingCount += Int64(stats.pending - stats.pendingOverdue)
+        // One row per category seen (by category), or one row for the unit.
+        var grouped: [CategoryID?: Fieldreport_V1_UnitStatistics] = [:]
+        func blank(_ category: CategoryID?) -> Fieldreport_V1_UnitStatistics {
+          var row = Fieldreport_V1_UnitStatistics()
+          row.unit = unitsByID[id].map(Fieldreport_V1_UnitRef.init) ?? Fieldreport_V1_UnitRef()
+          if let category {
+            row.category = categories[category].map(Fieldreport_V1_Category.init) ?? {
+              var unknown = Fieldreport_V1_Category()
+              unknown.categoryId = category.rawValue
+              return unknown
+            }()
+          }
+          return row
         }
-        rows.append(row)
+        if !byCategory { grouped[nil] = blank(nil) }
+        for member in members {
+          for stats in byUnit[member] ?? [] {
+            var row = grouped[stats.categoryID] ?? blank(stats.categoryID)
+            row.earlyCount += Int64(stats.early)
+            row.onTimeCount += Int64(stats.onTime)
+            row.lateCount += Int64(stats.late)
+            row.unclassifiedCount += Int64(stats.unclassified)
+            row.returnedToIocCount += Int64(stats.returnedToIoc)
+            row.overdueCount += Int64(stats.pendingOverdue)
+            row.pendingCount += Int64(stats.pending - stats.pendingOverdue)
+            grouped[stats.categoryID] = row
+          }
+        }
+        rows += grouped.values
       }
-      rows.sort { ($0.unit?.unitName ?? "", $0.unit?.unitId ?? "") < ($1.unit?.unitName ?? "", $1.unit?.unitId ?? "") }
+      func sortKey(_ row: Fieldreport_V1_UnitStatistics) -> [String] {
+        [row.unit?.unitName ?? "", row.unit?.unitId ?? "", row.category?.categoryName ?? "", row.category?.categoryId ?? ""]
+      }
+      rows.sort { sortKey($0).lexicographicallyPrecedes(sortKey($1)) }
       var response = Fieldreport_V1_GetUnitStatisticsResponse()
       response.rows = rows
       response.periodStartMs = start

@@ -74,10 +74,11 @@ public protocol FieldReportStore: Sendable {
 
   // MARK: Statistics
 
-  /// Early / on time / late counts per unit for tasks completed in `[from, to)`, with open
-  /// tasks judged at `now`. `unitID` nil: every unit with tasks.
-  func unitStatistics(unitID: UnitID?, from: Timestamp, to: Timestamp, now: Timestamp) async throws
-    -> [UnitStatistics]
+  /// Early / on time / late / returned counts per unit (and per category of the cases when
+  /// `byCategory`) for tasks completed in `[from, to)`, with open tasks judged at `now`.
+  /// `unitID` nil: every unit with tasks.
+  func unitStatistics(unitID: UnitID?, byCategory: Bool, from: Timestamp, to: Timestamp, now: Timestamp)
+    async throws -> [UnitStatistics]
 
   // MARK: Units, users, categories
 
@@ -186,4 +187,13 @@ public protocol FieldReportStore: Sendable {
   func attachmentUploads(sha256Hex: String) async throws -> [AttachmentUpload]
   /// The stored attachment with this hash, or nil.
   func findAttachment(sha256Hex: String) async throws -> StoredAttachment?
+}
+
+extension FieldReportStore {
+  /// Per-unit statistics over every category.
+  public func unitStatistics(unitID: UnitID?, from: Timestamp, to: Timestamp, now: Timestamp) async throws
+    -> [UnitStatistics]
+  {
+    try await unitStatistics(unitID: unitID, byCategory: false, from: from, to: to, now: now)
+  }
 }

@@ -226,42 +226,54 @@ extension SQLiteFieldReportStore {
 
   // MARK: Statistics
 
-  public func unitStatistics(unitID: UnitID?, from: Timestamp, to: Timestamp, now: Timestamp) async throws
-    -> [UnitStatistics]
+  public func unitStatistics(unitID: UnitID?, byCategory: Bool, from: Timestamp, to: Timestamp, now: Timestamp)
+    async throws -> [UnitStatistics]
   {
-    let unitFilter = unitID == nil ? "" : " AND unit_id = ?"
+    let unitFilter = unitID == nil ? "" : " AND t.unit_id = ?"
     let unitValue: [any SQLBindable] = unitID.map { [$0.rawValue] } ?? []
+    // The category is the case's; joined only when asked for.
+    let source = byCategory ? "unit_tasks t JOIN cases c ON c.id = t.case_id" : "unit_tasks t"
+    let category = byCategory ? "c.category_id" : "''"
     return try await read { database in
-      var byUnit: [String: UnitStatistics] = [:]
-      func entry(_ unit: String) -> UnitStatistics {
-        byUnit[unit] ?? UnitStatistics(unitID: UnitID(unit), early: 0, onTime: 0, late: 0, pending: 0, pendingOverdue: 0)
+      var rows: [String: UnitStatistics] = [:]
+      func entry(_ unit: String, _ category: String) -> UnitStatistics {
+        rows[unit + "\u{0}" + category]
+          ?? UnitStatistics(
+            unitID: UnitID(unit), categoryID: byCategory ? CategoryID(category) : nil, early: 0, onTime: 0, late: 0,
+            pending: 0, pendingOverdue: 0)
       }
       let completed = try database.query(
         """
-        SELECT unit_id, SUM(timeliness = 'early'), SUM(timeliness = 'on_time'), SUM(timeliness = 'late')
-        FROM unit_tasks WHERE completed_at >= ? AND completed_at < ?\(unitFilter) GROUP BY unit_id
+        SELECT t.unit_id, \(category), SUM(t.timeliness = 'early'), SUM(t.timeliness = 'on_time'),
+          SUM(t.timeliness = 'late'), SUM(t.timeliness NOT IN ('early', 'on_time', 'late')),
+          SUM(t.timeliness = 'not_counted')
+        FROM \(source) WHERE t.completed_at >= ? AND t.completed_at < ?\(unitFilter) GROUP BY 1, 2
         """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
-      ) { ($0.text(0), $0.int(1), $0.int(2), $0.int(3)) }
-      for (unit, early, onTime, late) in completed {
-        var stats = entry(unit)
+      ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3), $0.int(4), $0.int(5), $0.int(6)) }
+      for (unit, category, early, onTime, late, unclassified, returned) in completed {
+        var stats = entry(unit, category)
         stats.early = early
         stats.onTime = onTime
         stats.late = late
-        byUnit[unit] = stats
+        stats.unclassified = unclassified
+        stats.returnedToIoc = returned
+        rows[unit + "\u{0}" + category] = stats
       }
       let open = try database.query(
         """
-        SELECT unit_id, COUNT(*), SUM(due < ?) FROM unit_tasks
-        WHERE completed_at IS NULL AND received_at < ?\(unitFilter) GROUP BY unit_id
+        SELECT t.unit_id, \(category), COUNT(*), SUM(t.due < ?) FROM \(source)
+        WHERE t.completed_at IS NULL AND t.received_at < ?\(unitFilter) GROUP BY 1, 2
         """, [now.millisecondsSince1970, to.millisecondsSince1970] + unitValue
-      ) { ($0.text(0), $0.int(1), $0.int(2)) }
-      for (unit, pending, overdue) in open {
-        var stats = entry(unit)
+      ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3)) }
+      for (unit, category, pending, overdue) in open {
+        var stats = entry(unit, category)
         stats.pending = pending
         stats.pendingOverdue = overdue
-        byUnit[unit] = stats
+        rows[unit + "\u{0}" + category] = stats
       }
-      return byUnit.values.sorted { $0.unitID < $1.unitID }
+      return rows.values.sorted {
+        ($0.unitID.rawValue, $0.categoryID?.rawValue ?? "") < ($1.unitID.rawValue, $1.categoryID?.rawValue ?? "")
+      }
     }
   }
 }

@@ -340,6 +340,28 @@ struct CaseServiceTests {
     #expect(rows.first?.pendingCount == 1)
     #expect(rows.first?.lateCount == 0)
 
+    #expect(rows.first?.returnedToIocCount == 0)
+
+    // A case returned to the IOC counts as returned and unclassified; by category, one row
+    // per category of the unit's cases.
+    let returned = try await world.dispatch(try await world.submit("Không đúng chức năng"), to: P.dongLoc)
+    var back = Fieldreport_V1_ReturnToIocRequest()
+    back.common = world.common(returned, "Không đúng chức năng nhiệm vụ")
+    _ = try await world.assignments.returnToIoc(back, options: world.as(P.duong))
+    let withReturn = try await world.cases.getUnitStatistics(request, options: world.as(P.duong)).rows
+    #expect(withReturn.first?.returnedToIocCount == 1)
+    #expect(withReturn.first?.unclassifiedCount == 1)
+    #expect(withReturn.first?.earlyCount == 1)
+    #expect(withReturn.first?.category == nil)
+    var byCategory = request
+    byCategory.grouping = .unitCategory
+    let categoryRows = try await world.cases.getUnitStatistics(byCategory, options: world.as(P.duong)).rows
+    #expect(!categoryRows.isEmpty)
+    #expect(categoryRows.allSatisfy { $0.category != nil && $0.unit?.unitId == P.dongLoc.rawValue })
+    #expect(categoryRows.map(\.earlyCount).reduce(0, +) == 1)
+    #expect(categoryRows.map(\.returnedToIocCount).reduce(0, +) == 1)
+    #expect(categoryRows.map(\.pendingCount).reduce(0, +) == 1)
+
     request.unitIds = [P.scienceDepartment.rawValue]
     #expect(await failure { _ = try await world.cases.getUnitStatistics(request, options: world.as(P.duong)) } == .permissionDenied)
     request.unitIds = []
