@@ -108,7 +108,9 @@ struct EndToEndTests {
       // After logout the profile has no token and the server refuses: UNAUTHENTICATED (26).
       result = try cli.run(["logout"])
       #expect(result.status == 0, "\(result)")
-      result = try cli.run(["whoami", "--token", profile.sessionToken ?? ""])
+      // `--token=…`: a base64url token may begin with "-", which a separate argument would
+      // turn into an unknown option.
+      result = try cli.run(["whoami", "--token=\(profile.sessionToken ?? "")"])
       #expect(result.status == 26, "\(result)")
       result = try cli.run(["inbox"])
       #expect(result.status == 26, "\(result)")
