@@ -36,11 +36,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .assign, fields: Self.assignmentFields
     ) { _, _ in .assign(try Self.order(request.assignment)) }
-    var response = Fieldreport_V1_AssignResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_AssignResponse(outcome)
   }
 
   public func reassign(
@@ -49,11 +45,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .reassign, fields: Self.assignmentFields
     ) { _, _ in .reassign(try Self.order(request.assignment)) }
-    var response = Fieldreport_V1_ReassignResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_ReassignResponse(outcome)
   }
 
   public func returnToIoc(
@@ -62,11 +54,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .returnToIoc
     ) { _, _ in .returnToIoc }
-    var response = Fieldreport_V1_ReturnToIocResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_ReturnToIocResponse(outcome)
   }
 
   public func transferForMonitoring(
@@ -106,11 +94,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
       }
       return .transferForMonitoring(recipients: recipients, group: groups.first)
     }
-    var response = Fieldreport_V1_TransferForMonitoringResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_TransferForMonitoringResponse(outcome)
   }
 
   public func acknowledgeMonitoring(
@@ -119,13 +103,9 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .acknowledgeMonitoring
     ) { _, _ in .acknowledgeMonitoring }
-    var response = Fieldreport_V1_AcknowledgeMonitoringResponse()
-    response.caseSummary = outcome.summary
     // The workflow closes monitoring within the last acknowledgement itself (its entry's
     // to_state is CLOSED); there is no separate closing entry.
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_AcknowledgeMonitoringResponse(outcome)
   }
 
   public func closeMonitoring(
@@ -134,11 +114,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .closeMonitoring
     ) { _, _ in .closeMonitoring }
-    var response = Fieldreport_V1_CloseMonitoringResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_CloseMonitoringResponse(outcome)
   }
 
   public func saveDraft(
@@ -226,11 +202,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
       }
       return .submitResult(nextHandler: next, outputProduct: OutputProduct(kind: kind, number: number))
     }
-    var response = Fieldreport_V1_SubmitResultResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_SubmitResultResponse(outcome)
   }
 
   public func addContribution(
@@ -239,11 +211,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .addContribution
     ) { _, _ in .addContribution }
-    var response = Fieldreport_V1_AddContributionResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_AddContributionResponse(outcome)
   }
 
   public func approve(
@@ -252,11 +220,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .approve
     ) { _, _ in .approve }
-    var response = Fieldreport_V1_ApproveResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_ApproveResponse(outcome)
   }
 
   public func returnToOfficer(
@@ -277,11 +241,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
       }
       return .returnToOfficer(newDue: request.newDueAtMs.map(Timestamp.init(millisecondsSince1970:)))
     }
-    var response = Fieldreport_V1_ReturnToOfficerResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_ReturnToOfficerResponse(outcome)
   }
 
   /// The workflow's assignment order from the request's assignment input.

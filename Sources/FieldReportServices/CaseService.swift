@@ -84,11 +84,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     _ change: CaseChangeResult, principal: Principal
   ) async throws -> Fieldreport_V1_SubmitReportResponse {
     let outcome = try await pipeline.render(change, principal: principal)
-    var response = Fieldreport_V1_SubmitReportResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_SubmitReportResponse(outcome)
   }
 
   /// Validates a submission and builds the workflow's report from it.
@@ -278,11 +274,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
           due: request.taskDueAtMs.map(Timestamp.init(millisecondsSince1970:)),
           title: request.taskTitle.isEmpty ? nil : request.taskTitle))
     }
-    var response = Fieldreport_V1_DispatchCaseResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_DispatchCaseResponse(outcome)
   }
 
   public func rejectCase(
@@ -314,11 +306,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       let duplicateOf = request.reason == .duplicate ? CaseID(request.duplicateOfCaseId) : nil
       return .reject(reason, duplicateOf: duplicateOf)
     }
-    var response = Fieldreport_V1_RejectCaseResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_RejectCaseResponse(outcome)
   }
 
   public func sendBackToUnit(
@@ -333,11 +321,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       }
       return .sendBackToUnit(newDue: request.newDueAtMs.map(Timestamp.init(millisecondsSince1970:)))
     }
-    var response = Fieldreport_V1_SendBackToUnitResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_SendBackToUnitResponse(outcome)
   }
 
   public func publishResult(
@@ -357,11 +341,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       default: throw invalidArgument("scope", "choose everyone or reporter only")
       }
     }
-    var response = Fieldreport_V1_PublishResultResponse()
-    response.caseSummary = outcome.summary
-    response.journalEntry = outcome.entry
-    response.idempotentReplay = outcome.isReplay
-    return response
+    return Fieldreport_V1_PublishResultResponse(outcome)
   }
 
   // MARK: Categories
