@@ -125,7 +125,7 @@ SWIFT_KEYWORDS = {
     'any', 'some', 'await', 'async', 'consume', 'copy', 'borrowing', 'consuming', 'package',
 }
 # Names our generated code uses itself inside message types.
-RESERVED_MEMBERS = {'protoFullName', 'serializedBytes', 'withSerializedBytes', 'cType'}
+RESERVED_MEMBERS = {'protoFullName', 'serializedBytes', 'withSerializedBytes', 'serialize', 'cType'}
 
 
 def camel_to_lower(name):
@@ -588,7 +588,10 @@ class Gen:
         out += '  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }\n\n'
         out += '  /// Encodes this message into a temporary buffer valid only inside `body`.\n'
         out += '  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {\n'
-        out += '    try _wireWithEncoded(self, body)\n  }\n'
+        out += '    try _wireWithEncoded(self, body)\n  }\n\n'
+        out += '  /// Encodes this message straight into memory `write` provides for the exact size.\n'
+        out += '  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {\n'
+        out += '    try _wireSerialize(self, write)\n  }\n'
         out += '}\n\n'
 
         out += 'extension %s: Codable {\n' % name
@@ -613,8 +616,8 @@ class Gen:
         out += '  static func _cInit(_ c: UnsafeMutablePointer<CType>) { %s__init(c) }\n' % cfn
         out += '  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { %s__get_packed_size(c) }\n' % cfn
         out += '  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { %s__pack(c, out) }\n' % cfn
-        out += '  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { %s__unpack(nil, n, data) }\n' % cfn
-        out += '  static func _cFree(_ c: UnsafeMutablePointer<CType>) { %s__free_unpacked(c, nil) }\n\n' % cfn
+        out += '  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {\n'
+        out += '    %s__unpack(allocator, n, data)\n  }\n\n' % cfn
         body_fill = ''.join(fill)
         out += '  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {\n%s  }\n\n' % (body_fill or '    _ = (c, arena)\n')
         body_read = ''.join(read)

@@ -41,11 +41,19 @@ public struct UnaryResponse<Message: WireMessage>: Sendable {
 /// `UNAVAILABLE` (no connection).
 public protocol ClientTransport: Sendable {
   /// Makes a unary call.
-  func unary<Input, Output>(
+  nonisolated(nonsending) func unary<Input, Output>(
     _ method: UnaryMethod<Input, Output>,
     request: Input,
     options: CallOptions
   ) async throws(RPCError) -> UnaryResponse<Output>
+
+  /// Makes a unary call and returns only the response message. The default calls
+  /// ``unary(_:request:options:)``; a transport may skip building the ``UnaryResponse``.
+  nonisolated(nonsending) func unaryMessage<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    request: Input,
+    options: CallOptions
+  ) async throws(RPCError) -> Output
 
   /// Makes a server-streaming call, handing each response to `onResponse` in order.
   /// Throwing from `onResponse` cancels the call and rethrows (converted to ``RPCError``).
@@ -59,13 +67,26 @@ public protocol ClientTransport: Sendable {
 }
 
 extension ClientTransport {
+  /// The default: ``unary(_:request:options:)``'s message.
+  nonisolated(nonsending) public func unaryMessage<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    request: Input,
+    options: CallOptions
+  ) async throws(RPCError) -> Output {
+    try await self.unary(method, request: request, options: options).message
+  }
+
   /// Makes a unary call and returns only the response message.
-  public func call<Input, Output>(
+  ///
+  /// Inlinable, so that it adds no async frame (and no executor check) of its own between
+  /// the caller and the transport.
+  @inlinable
+  nonisolated(nonsending) public func call<Input, Output>(
     _ method: UnaryMethod<Input, Output>,
     _ request: Input,
     options: CallOptions = .defaults
   ) async throws(RPCError) -> Output {
-    try await self.unary(method, request: request, options: options).message
+    try await self.unaryMessage(method, request: request, options: options)
   }
 
   /// Makes a server-streaming call and collects every response.

@@ -34,7 +34,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   typealias OutboundOut = ByteBuffer
 
   /// Who waits for a call's outcome.
-  private enum Waiter {
+  fileprivate enum Waiter {
     /// A unary call opened on the loop whose caller has not attached its continuation yet.
     case unattached
     case unary(UnsafeContinuation<ClientCallOutcome, Never>)
@@ -43,15 +43,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   /// A call in flight. A class: the table holds one reference and frames update it in place
   /// (an enum-in-dictionary update costs more than the allocation).
-  private final class Call {
-    var waiter: Waiter
-    var timer: Scheduled<Void>?
+  final class Call {
+    /// The call's id on the connection.
+    let id: UInt32
+    fileprivate var waiter: Waiter
+    fileprivate var timer: Scheduled<Void>?
     /// The unary response, once it arrived.
-    var message: ByteBuffer?
+    fileprivate var message: ByteBuffer?
     /// The outcome of an unattached unary call that ended before its caller attached.
-    var outcome: ClientCallOutcome?
+    fileprivate var outcome: ClientCallOutcome?
 
-    init(waiter: Waiter, timer: Scheduled<Void>?) {
+    fileprivate init(id: UInt32, waiter: Waiter, timer: Scheduled<Void>?) {
+      self.id = id
       self.waiter = waiter
       self.timer = timer
     }
@@ -60,6 +63,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
   private var context: ChannelHandlerContext?
   private var calls: [UInt32: Call] = [:]
+  /// The unary call whose MESSAGE was the last frame handled (its STATUS normally follows).
+  private var lastMessageCall: Call?
   private let prefacePromise: EventLoopPromise<ServerSettings>
   private var prefaceDone = false
   private var closed = false
@@ -175,14 +180,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   /// Opens a unary call from a caller running on this loop: its frames are encoded straight
   /// into the outbound buffer. The caller then attaches its continuation with
   /// ``attachUnary(_:_:)``.
-  /// - Returns: The call id, or `nil` if the connection takes no new calls (retry on
-  ///   another).
+  /// - Returns: The call, or `nil` if the connection takes no new calls (retry on another).
   /// - Throws: ``RPCError``: what encoding the frames throws.
   func openUnary<Input: WireMessage>(
     path: String,
     request: Input,
     options: CallOptions
-  ) throws(RPCError) -> UInt32? {
+  ) throws(RPCError) -> Call? {
     guard self.acceptsCalls else { return nil }
     let id = self.nextCallID
     try CallFrames.write(
@@ -194,20 +198,31 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       settings: self.serverSettings
     )
     _ = self.takeCallID()
-    self.calls[id] = Call(waiter: .unattached, timer: self.startTimer(id, options.timeout))
+    let call = Call(id: id, waiter: .unattached, timer: self.startTimer(id, options.timeout))
+    self.calls[id] = call
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.scheduleFlush()
-    return id
+    return call
   }
 
-  /// Attaches the caller's continuation to a call opened with ``openUnary(path:request:options:)``.
-  func attachUnary(_ id: UInt32, _ continuation: UnsafeContinuation<ClientCallOutcome, Never>) {
-    guard let call = self.calls[id], case .unattached = call.waiter else {
+  /// ``attachUnary(_:_:)`` by call id.
+  func attachUnary(id: UInt32, _ continuation: UnsafeContinuation<ClientCallOutcome, Never>) {
+    guard let call = self.calls[id] else {
       continuation.resume(returning: .failure(RPCError(code: .internal, message: "The call \(id) is unknown.")))
       return
     }
+    self.attachUnary(call, continuation)
+  }
+
+  /// Attaches the caller's continuation to a call opened with ``openUnary(path:request:options:)``.
+  func attachUnary(_ call: Call, _ continuation: UnsafeContinuation<ClientCallOutcome, Never>) {
+    guard case .unattached = call.waiter else {
+      continuation.resume(returning: .failure(RPCError(code: .internal, message: "The call \(call.id) is already attached.")))
+      return
+    }
     if let outcome = call.outcome {
-      self.calls.removeValue(forKey: id)
+      // It ended before its caller attached (e.g. the connection failed while encoding).
+      self.calls.removeValue(forKey: call.id)
       self.callRemoved()
       continuation.resume(returning: outcome)
     } else {
@@ -232,7 +247,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(waiter: .unary(continuation), timer: self.startTimer(id, timeout))
+    self.calls[id] = Call(id: id, waiter: .unary(continuation), timer: self.startTimer(id, timeout))
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -259,7 +274,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(waiter: .streaming(continuation), timer: self.startTimer(id, timeout))
+    self.calls[id] = Call(id: id, waiter: .streaming(continuation), timer: self.startTimer(id, timeout))
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -382,6 +397,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     case .unary, .unattached:
       if call.message == nil {
         call.message = payload
+        // Its STATUS usually follows in the same read: found without a table lookup.
+        self.lastMessageCall = call
       } else {
         self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
       }
@@ -425,8 +442,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   /// Ends a call once; later frames for it are ignored.
   private func end(_ id: UInt32, _ outcome: ClientCallOutcome, sendCancel: Bool) {
+    let known: Call?
+    if let last = self.lastMessageCall, last.id == id {
+      known = last
+    } else {
+      known = self.calls[id]
+    }
+    self.lastMessageCall = nil
     // An unattached call that already ended waits for its caller; later frames are ignored.
-    guard let call = self.calls[id], call.outcome == nil else { return }
+    guard let call = known, call.outcome == nil else { return }
     call.timer?.cancel()
     call.timer = nil
     switch call.waiter {

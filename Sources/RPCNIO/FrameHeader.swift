@@ -80,6 +80,18 @@ public struct FrameHeader: Hashable, Sendable {
   }
 }
 
+extension FrameHeader {
+  /// Stores a frame header at `base` (12 writable bytes), for frames assembled in one
+  /// reservation of an outbound buffer.
+  @inline(__always)
+  static func store(into base: UnsafeMutableRawPointer, type: FrameType, flags: FrameFlags, callID: UInt32, length: UInt32) {
+    let first = UInt32(FrameHeader.version) << 24 | UInt32(type.rawValue) << 16 | UInt32(flags.rawValue) << 8
+    base.storeBytes(of: first.bigEndian, toByteOffset: 0, as: UInt32.self)
+    base.storeBytes(of: callID.bigEndian, toByteOffset: 4, as: UInt32.self)
+    base.storeBytes(of: length.bigEndian, toByteOffset: 8, as: UInt32.self)
+  }
+}
+
 extension ByteBuffer {
   /// Writes a frame header.
   mutating func writeFrameHeader(type: FrameType, flags: FrameFlags, callID: UInt32, length: UInt32) {

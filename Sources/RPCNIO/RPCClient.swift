@@ -127,7 +127,17 @@ public final class RPCClient: ClientTransport, Sendable {
     case closed
   }
 
+  /// The established connection, if it takes calls: the synchronous fast path of
+  /// ``connection()``, so a call on a live connection does not await (and hop) for it.
+  private func readyConnection() -> ClientConnection? {
+    self.state.withLock { state in
+      guard !state.closed, let connection = state.connection, connection.isUsable else { return nil }
+      return connection
+    }
+  }
+
   func connection() async throws(RPCError) -> ClientConnection {
+    if let connection = self.readyConnection() { return connection }
     let next = self.state.withLock { state -> Next in
       if state.closed { return .closed }
       if let connection = state.connection, connection.isUsable { return .ready(connection) }
@@ -239,14 +249,56 @@ public final class RPCClient: ClientTransport, Sendable {
   /// exhaustion) is sent again on a new connection before it fails `UNAVAILABLE`.
   private static let maxAttempts = 3
 
-  public func unary<Input, Output>(
+  nonisolated(nonsending) public func unary<Input, Output>(
     _ method: UnaryMethod<Input, Output>,
     request: Input,
     options: CallOptions
   ) async throws(RPCError) -> UnaryResponse<Output> {
+    let (payload, trailers) = try await self.unaryPayload(method, request: request, options: options)
+    return UnaryResponse(message: try Self.decode(Output.self, payload), trailers: trailers)
+  }
+
+  /// Makes a unary call and returns only the response message (no ``UnaryResponse`` is
+  /// built: the path `call(_:_:options:)`, and so the typed clients, use).
+  nonisolated(nonsending) public func unaryMessage<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    request: Input,
+    options: CallOptions
+  ) async throws(RPCError) -> Output {
+    let (payload, _) = try await self.unaryPayload(method, request: request, options: options)
+    return try Self.decode(Output.self, payload)
+  }
+
+  private static func decode<Output: WireMessage>(_ type: Output.Type, _ payload: ByteBuffer) throws(RPCError) -> Output {
+    do {
+      return try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
+    } catch {
+      throw RPCError(code: .internal, message: "The response is not a valid \(Output.protoFullName) (\(error)).")
+    }
+  }
+
+  /// A unary call's response bytes and trailers; calls the server refused unprocessed
+  /// (GOAWAY, idle close, id exhaustion) are sent again on a new connection.
+  nonisolated(nonsending) private func unaryPayload<Input, Output>(
+    _ method: UnaryMethod<Input, Output>,
+    request: Input,
+    options: CallOptions
+  ) async throws(RPCError) -> (ByteBuffer, Metadata) {
     var attempt = 1
     while true {
-      let outcome = try await self.unaryAttempt(method, request: request, options: options)
+      let connection: ClientConnection
+      if let ready = self.readyConnection() {
+        connection = ready
+      } else {
+        connection = try await self.connection()
+      }
+      let outcome: ClientCallOutcome
+      let loop = connection.channel.eventLoop
+      if loop.inEventLoop {
+        outcome = try await self.unaryOnLoop(connection, method.descriptor.path, request, options)
+      } else {
+        outcome = try await self.unaryOffLoop(connection, method.descriptor.path, request, options)
+      }
       switch outcome {
       case .refused(let error):
         // Never processed by the server: transparently sent again on a new connection.
@@ -256,47 +308,55 @@ public final class RPCClient: ClientTransport, Sendable {
         throw error
       case .success(let payload, let trailers):
         guard let payload else { throw RPCError(code: .internal, message: "No response message.") }
-        do {
-          let message = try payload.withUnsafeReadableBytes { try Output(serializedBytes: $0) }
-          return UnaryResponse(message: message, trailers: trailers)
-        } catch {
-          throw RPCError(code: .internal, message: "The response is not a valid \(Output.protoFullName) (\(error)).")
-        }
+        return (payload, trailers)
       }
     }
   }
 
-  private func unaryAttempt<Input, Output>(
-    _ method: UnaryMethod<Input, Output>,
-    request: Input,
-    options: CallOptions
+  /// The fast path, for callers on ``executor`` (the connection's loop): frames go straight
+  /// into the connection's outbound buffer, the call is known before suspending, nothing
+  /// hops threads.
+  nonisolated(nonsending) private func unaryOnLoop<Input: WireMessage>(
+    _ connection: ClientConnection,
+    _ path: String,
+    _ request: Input,
+    _ options: CallOptions
   ) async throws(RPCError) -> ClientCallOutcome {
-    let connection = try await self.connection()
     let loop = connection.channel.eventLoop
-    if loop.inEventLoop {
-      // The fast path, for callers on `executor`: frames go straight into the connection's
-      // outbound buffer, the id is known before suspending, nothing hops threads.
-      guard let id = try connection.handler.value.openUnary(path: method.descriptor.path, request: request, options: options)
-      else {
-        return .refused(RPCError(code: .unavailable, message: "The connection is closing; retry.", details: [.retryInfo(delay: .zero)]))
-      }
-      return await withTaskCancellationHandler {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
-          if loop.inEventLoop {
-            connection.handler.value.attachUnary(id, continuation)
-          } else {
-            loop.execute { connection.handler.value.attachUnary(id, continuation) }
-          }
-        }
-      } onCancel: {
-        loop.execute { connection.handler.value.cancel(id) }
-      }
+    let handler = connection.handler.value
+    guard let call = try handler.openUnary(path: path, request: request, options: options) else {
+      return .refused(RPCError(code: .unavailable, message: "The connection is closing; retry.", details: [.retryInfo(delay: .zero)]))
     }
+    let id = call.id
+    return await withTaskCancellationHandler {
+      await withUnsafeContinuation { (continuation: UnsafeContinuation<ClientCallOutcome, Never>) in
+        if loop.inEventLoop {
+          handler.attachUnary(call, continuation)
+        } else {
+          // Not reached in practice (nothing between the open and here suspends); by id, as
+          // the call object stays on the loop.
+          loop.execute { connection.handler.value.attachUnary(id: id, continuation) }
+        }
+      }
+    } onCancel: {
+      loop.execute { connection.handler.value.cancel(id) }
+    }
+  }
+
+  /// A caller off the loop: the frames are encoded here and handed to the loop, which
+  /// assigns the id.
+  nonisolated(nonsending) private func unaryOffLoop<Input: WireMessage>(
+    _ connection: ClientConnection,
+    _ path: String,
+    _ request: Input,
+    _ options: CallOptions
+  ) async throws(RPCError) -> ClientCallOutcome {
+    let loop = connection.channel.eventLoop
     var frames = connection.channel.allocator.buffer(capacity: 256)
     try CallFrames.write(
       into: &frames,
       id: 0,
-      path: method.descriptor.path,
+      path: path,
       request: request,
       options: options,
       settings: connection.settings

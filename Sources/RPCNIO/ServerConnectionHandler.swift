@@ -480,8 +480,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
     guard self.endCall(id) else { return }
     do throws(RPCError) {
-      try self.writeMessage(id, response)
-      self.writeStatusOK(id, trailers: trailers)
+      if trailers.isEmpty {
+        try self.writeMessageAndOK(id, response)
+      } else {
+        try self.writeMessage(id, response)
+        self.writeStatusOK(id, trailers: trailers)
+      }
     } catch {
       self.writeStatus(id, error)
     }
@@ -538,26 +542,51 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message) throws(RPCError) {
-    let headerIndex = self.outbound.writerIndex
-    self.outbound.writeFrameHeader(type: .message, flags: [], callID: id, length: 0)
-    let payloadStart = self.outbound.writerIndex
+    let limit = self.peerMaxMessageSize
     do {
-      try message.withSerializedBytes { bytes in
-        _ = self.outbound.writeBytes(bytes)
+      try message.serialize { size, pack in
+        guard size <= limit else { throw Self.responseTooLarge(size, limit) }
+        _ = self.outbound.writeWithUnsafeMutableBytes(minimumWritableBytes: FrameHeader.size + size) { out in
+          let base = out.baseAddress!
+          FrameHeader.store(into: base, type: .message, flags: [], callID: id, length: UInt32(size))
+          return FrameHeader.size + pack(base + FrameHeader.size)
+        }
       }
+    } catch let error as RPCError {
+      throw error
     } catch {
-      self.outbound.moveWriterIndex(to: headerIndex)
       throw RPCError(code: .internal, message: "The response cannot be encoded.")
     }
-    let length = self.outbound.writerIndex - payloadStart
-    guard length <= self.peerMaxMessageSize else {
-      self.outbound.moveWriterIndex(to: headerIndex)
-      throw RPCError(
-        code: .resourceExhausted,
-        message: "A response of \(length) bytes exceeds the client's \(self.peerMaxMessageSize)-byte limit."
-      )
+  }
+
+  /// A unary call's usual end: the response and an OK status with no trailers (an empty
+  /// STATUS payload), written with one reservation in the outbound buffer and the response
+  /// packed straight into it.
+  private func writeMessageAndOK<Message: WireMessage>(_ id: UInt32, _ message: Message) throws(RPCError) {
+    let limit = self.peerMaxMessageSize
+    do {
+      try message.serialize { size, pack in
+        guard size <= limit else { throw Self.responseTooLarge(size, limit) }
+        _ = self.outbound.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * FrameHeader.size + size) { out in
+          let base = out.baseAddress!
+          FrameHeader.store(into: base, type: .message, flags: [], callID: id, length: UInt32(size))
+          let end = FrameHeader.size + pack(base + FrameHeader.size)
+          FrameHeader.store(into: base + end, type: .status, flags: [], callID: id, length: 0)
+          return end + FrameHeader.size
+        }
+      }
+    } catch let error as RPCError {
+      throw error
+    } catch {
+      throw RPCError(code: .internal, message: "The response cannot be encoded.")
     }
-    self.outbound.setFrameLength(at: headerIndex, UInt32(length))
+  }
+
+  private static func responseTooLarge(_ length: Int, _ limit: Int) -> RPCError {
+    RPCError(
+      code: .resourceExhausted,
+      message: "A response of \(length) bytes exceeds the client's \(limit)-byte limit."
+    )
   }
 
   private func writeStatusOK(_ id: UInt32, trailers: Metadata) {

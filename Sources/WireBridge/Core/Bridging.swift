@@ -10,8 +10,10 @@ protocol _CBridged: WireMessage {
   static func _cInit(_ c: UnsafeMutablePointer<CType>)
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>?
-  static func _cFree(_ c: UnsafeMutablePointer<CType>)
+  /// Unpacks with `allocator` (an arena's: nothing to free but the arena).
+  static func _cUnpack(
+    _ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>
+  ) -> UnsafeMutablePointer<CType>?
   /// Writes every field into `c` (already initialised), allocating borrowed memory in `arena`.
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws
   /// Copies every field out of an unpacked struct.
@@ -39,23 +41,35 @@ extension _CBridged {
 }
 
 func _wireEncode<M: _CBridged>(_ m: M) throws -> [UInt8] {
+  var out: [UInt8] = []
   try Arena.with { arena in
     let c = try m._toC(arena)
     let n = M._cPackedSize(c)
-    return [UInt8](unsafeUninitializedCapacity: max(n, 1)) { buf, count in
+    out = [UInt8](unsafeUninitializedCapacity: max(n, 1)) { buf, count in
       count = M._cPack(c, buf.baseAddress!)
     }
   }
+  return out
 }
 
 func _wireWithEncoded<M: _CBridged, R>(_ m: M, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+  var result: R?
   try Arena.with { arena in
     let c = try m._toC(arena)
     let n = M._cPackedSize(c)
-    return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(n, 1)) { buf in
-      let written = M._cPack(c, buf.baseAddress!)
-      return try body(UnsafeRawBufferPointer(start: buf.baseAddress!, count: written))
-    }
+    let out = arena.allocate(byteCount: max(n, 1), alignment: 1)
+    let written = M._cPack(c, out.assumingMemoryBound(to: UInt8.self))
+    result = try body(UnsafeRawBufferPointer(start: out, count: written))
+  }
+  return result!
+}
+
+func _wireSerialize<M: _CBridged>(
+  _ m: M, _ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void
+) throws {
+  try Arena.with { arena in
+    let c = try m._toC(arena)
+    try write(M._cPackedSize(c)) { out in M._cPack(c, out.assumingMemoryBound(to: UInt8.self)) }
   }
 }
 
@@ -65,17 +79,23 @@ func _wireDecode<M: _CBridged>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) 
   }
   // protobuf-c wants a non-NULL pointer even for an empty message; a stack byte, not an array.
   var zero: UInt8 = 0
-  return try withUnsafePointer(to: &zero) { z in
+  var result: M?
+  try withUnsafePointer(to: &zero) { z in
     let base = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) } ?? z
     if M._mayRecurse {
       try _checkNesting(M._descriptor(), base, bytes.count, depth: 1, subject: M.protoFullName)
     }
-    guard let p = M._cUnpack(bytes.count, base) else {
-      throw WireError(.malformed, M.protoFullName)
+    // Everything protobuf-c allocates while unpacking comes from the arena and goes with it.
+    try Arena.with { arena in
+      try arena.withAllocator { allocator in
+        guard let p = M._cUnpack(allocator, bytes.count, base) else {
+          throw WireError(.malformed, M.protoFullName)
+        }
+        result = try M(_c: p)
+      }
     }
-    defer { M._cFree(p) }
-    return try M(_c: p)
   }
+  return result!
 }
 
 /// Walks the encoding with the message's descriptor and refuses nesting deeper than

@@ -31,6 +31,19 @@ public protocol WireMessage: Sendable, Hashable, Codable {
   /// copy when the bytes go straight into an I/O buffer.
   /// - Throws: `WireError` as ``serializedBytes()``, or whatever `body` throws.
   func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+
+  /// Encodes the message straight into memory the caller provides, with no intermediate
+  /// buffer and no generic result: `write` is called once with the exact encoded size and a
+  /// `pack` function that writes the encoding to a pointer (to at least `size` writable bytes)
+  /// and returns the bytes written (always `size`). `pack` is valid only inside `write`.
+  ///
+  /// ```swift
+  /// try message.serialize { size, pack in
+  ///   buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { pack($0.baseAddress!) }
+  /// }
+  /// ```
+  /// - Throws: `WireError` as ``serializedBytes()``, or whatever `write` throws.
+  func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws
 }
 
 /// One method of a service in the contract, generated from the `.proto` `service` blocks.

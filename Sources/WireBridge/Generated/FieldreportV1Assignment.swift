@@ -58,6 +58,11 @@ public struct Fieldreport_V1_AssignmentInput: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AssignmentInput: Codable {
@@ -97,8 +102,9 @@ extension Fieldreport_V1_AssignmentInput: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assignment_input__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__assignment_input__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__assignment_input__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__assignment_input__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assignment_input__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__assignment_input__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.mainHandlerUserId.isEmpty { c.pointee.main_handler_user_id = try arena.string(self.mainHandlerUserId, field: "fieldreport.v1.AssignmentInput.main_handler_user_id") }
@@ -171,6 +177,11 @@ public struct Fieldreport_V1_AssignRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AssignRequest: Codable {
@@ -198,8 +209,9 @@ extension Fieldreport_V1_AssignRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assign_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__assign_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__assign_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__assign_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assign_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__assign_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -251,6 +263,11 @@ public struct Fieldreport_V1_AssignResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AssignResponse: Codable {
@@ -280,8 +297,9 @@ extension Fieldreport_V1_AssignResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assign_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__assign_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__assign_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__assign_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assign_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__assign_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -332,6 +350,11 @@ public struct Fieldreport_V1_ReassignRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReassignRequest: Codable {
@@ -359,8 +382,9 @@ extension Fieldreport_V1_ReassignRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reassign_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__reassign_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__reassign_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__reassign_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reassign_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__reassign_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -412,6 +436,11 @@ public struct Fieldreport_V1_ReassignResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReassignResponse: Codable {
@@ -441,8 +470,9 @@ extension Fieldreport_V1_ReassignResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reassign_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__reassign_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__reassign_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__reassign_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reassign_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__reassign_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -491,6 +521,11 @@ public struct Fieldreport_V1_ReturnToIocRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReturnToIocRequest: Codable {
@@ -516,8 +551,9 @@ extension Fieldreport_V1_ReturnToIocRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_ioc_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__return_to_ioc_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__return_to_ioc_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__return_to_ioc_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_ioc_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__return_to_ioc_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -567,6 +603,11 @@ public struct Fieldreport_V1_ReturnToIocResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReturnToIocResponse: Codable {
@@ -596,8 +637,9 @@ extension Fieldreport_V1_ReturnToIocResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_ioc_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__return_to_ioc_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__return_to_ioc_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__return_to_ioc_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_ioc_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__return_to_ioc_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -653,6 +695,11 @@ public struct Fieldreport_V1_TransferForMonitoringRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_TransferForMonitoringRequest: Codable {
@@ -682,8 +729,9 @@ extension Fieldreport_V1_TransferForMonitoringRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__transfer_for_monitoring_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__transfer_for_monitoring_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__transfer_for_monitoring_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__transfer_for_monitoring_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__transfer_for_monitoring_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__transfer_for_monitoring_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -745,6 +793,11 @@ public struct Fieldreport_V1_TransferForMonitoringResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_TransferForMonitoringResponse: Codable {
@@ -774,8 +827,9 @@ extension Fieldreport_V1_TransferForMonitoringResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__transfer_for_monitoring_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__transfer_for_monitoring_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__transfer_for_monitoring_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__transfer_for_monitoring_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__transfer_for_monitoring_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__transfer_for_monitoring_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -823,6 +877,11 @@ public struct Fieldreport_V1_AcknowledgeMonitoringRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AcknowledgeMonitoringRequest: Codable {
@@ -848,8 +907,9 @@ extension Fieldreport_V1_AcknowledgeMonitoringRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__acknowledge_monitoring_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__acknowledge_monitoring_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__acknowledge_monitoring_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__acknowledge_monitoring_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__acknowledge_monitoring_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__acknowledge_monitoring_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -905,6 +965,11 @@ public struct Fieldreport_V1_AcknowledgeMonitoringResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AcknowledgeMonitoringResponse: Codable {
@@ -936,8 +1001,9 @@ extension Fieldreport_V1_AcknowledgeMonitoringResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__acknowledge_monitoring_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__acknowledge_monitoring_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__acknowledge_monitoring_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__acknowledge_monitoring_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__acknowledge_monitoring_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__acknowledge_monitoring_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -987,6 +1053,11 @@ public struct Fieldreport_V1_CloseMonitoringRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CloseMonitoringRequest: Codable {
@@ -1012,8 +1083,9 @@ extension Fieldreport_V1_CloseMonitoringRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__close_monitoring_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__close_monitoring_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__close_monitoring_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__close_monitoring_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__close_monitoring_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__close_monitoring_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1063,6 +1135,11 @@ public struct Fieldreport_V1_CloseMonitoringResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CloseMonitoringResponse: Codable {
@@ -1092,8 +1169,9 @@ extension Fieldreport_V1_CloseMonitoringResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__close_monitoring_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__close_monitoring_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__close_monitoring_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__close_monitoring_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__close_monitoring_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__close_monitoring_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1145,6 +1223,11 @@ public struct Fieldreport_V1_SaveDraftRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SaveDraftRequest: Codable {
@@ -1172,8 +1255,9 @@ extension Fieldreport_V1_SaveDraftRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__save_draft_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__save_draft_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__save_draft_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__save_draft_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__save_draft_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__save_draft_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1222,6 +1306,11 @@ public struct Fieldreport_V1_SaveDraftResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SaveDraftResponse: Codable {
@@ -1249,8 +1338,9 @@ extension Fieldreport_V1_SaveDraftResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__save_draft_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__save_draft_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__save_draft_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__save_draft_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__save_draft_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__save_draft_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1306,6 +1396,11 @@ public struct Fieldreport_V1_SubmitResultRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SubmitResultRequest: Codable {
@@ -1337,8 +1432,9 @@ extension Fieldreport_V1_SubmitResultRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_result_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__submit_result_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__submit_result_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__submit_result_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_result_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__submit_result_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1394,6 +1490,11 @@ public struct Fieldreport_V1_SubmitResultResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SubmitResultResponse: Codable {
@@ -1423,8 +1524,9 @@ extension Fieldreport_V1_SubmitResultResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_result_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__submit_result_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__submit_result_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__submit_result_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_result_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__submit_result_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1473,6 +1575,11 @@ public struct Fieldreport_V1_AddContributionRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AddContributionRequest: Codable {
@@ -1498,8 +1605,9 @@ extension Fieldreport_V1_AddContributionRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__add_contribution_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__add_contribution_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__add_contribution_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__add_contribution_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__add_contribution_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__add_contribution_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1549,6 +1657,11 @@ public struct Fieldreport_V1_AddContributionResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AddContributionResponse: Codable {
@@ -1578,8 +1691,9 @@ extension Fieldreport_V1_AddContributionResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__add_contribution_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__add_contribution_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__add_contribution_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__add_contribution_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__add_contribution_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__add_contribution_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1627,6 +1741,11 @@ public struct Fieldreport_V1_ApproveRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ApproveRequest: Codable {
@@ -1652,8 +1771,9 @@ extension Fieldreport_V1_ApproveRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__approve_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__approve_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__approve_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__approve_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__approve_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__approve_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1703,6 +1823,11 @@ public struct Fieldreport_V1_ApproveResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ApproveResponse: Codable {
@@ -1732,8 +1857,9 @@ extension Fieldreport_V1_ApproveResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__approve_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__approve_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__approve_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__approve_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__approve_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__approve_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1787,6 +1913,11 @@ public struct Fieldreport_V1_ReturnToOfficerRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReturnToOfficerRequest: Codable {
@@ -1816,8 +1947,9 @@ extension Fieldreport_V1_ReturnToOfficerRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_officer_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__return_to_officer_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__return_to_officer_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__return_to_officer_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_officer_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__return_to_officer_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1874,6 +2006,11 @@ public struct Fieldreport_V1_ReturnToOfficerResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReturnToOfficerResponse: Codable {
@@ -1903,8 +2040,9 @@ extension Fieldreport_V1_ReturnToOfficerResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_officer_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__return_to_officer_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__return_to_officer_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__return_to_officer_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_to_officer_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__return_to_officer_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }

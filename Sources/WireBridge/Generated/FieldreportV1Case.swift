@@ -294,6 +294,11 @@ public struct Fieldreport_V1_SubmitReportRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SubmitReportRequest: Codable {
@@ -341,8 +346,9 @@ extension Fieldreport_V1_SubmitReportRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_report_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__submit_report_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__submit_report_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__submit_report_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_report_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__submit_report_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = try arena.string(self.idempotencyKey, field: "fieldreport.v1.SubmitReportRequest.idempotency_key") }
@@ -421,6 +427,11 @@ public struct Fieldreport_V1_SubmitReportResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SubmitReportResponse: Codable {
@@ -450,8 +461,9 @@ extension Fieldreport_V1_SubmitReportResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_report_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__submit_report_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__submit_report_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__submit_report_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_report_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__submit_report_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -507,6 +519,11 @@ public struct Fieldreport_V1_GetCaseRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetCaseRequest: Codable {
@@ -537,8 +554,9 @@ extension Fieldreport_V1_GetCaseRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_case_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_case_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_case_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_case_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_case_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_case_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     switch self.key {
@@ -594,6 +612,11 @@ public struct Fieldreport_V1_GetCaseResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetCaseResponse: Codable {
@@ -619,8 +642,9 @@ extension Fieldreport_V1_GetCaseResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_case_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_case_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_case_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_case_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_case_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_case_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseDetail { c.pointee.case_detail = try v._toC(arena) }
@@ -695,6 +719,11 @@ public struct Fieldreport_V1_ListCasesRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListCasesRequest: Codable {
@@ -740,8 +769,9 @@ extension Fieldreport_V1_ListCasesRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_cases_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_cases_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_cases_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_cases_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_cases_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_cases_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.scope = .init(rawValue: .init(truncatingIfNeeded: self.scope.rawValue))
@@ -818,6 +848,11 @@ public struct Fieldreport_V1_ListCasesResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListCasesResponse: Codable {
@@ -845,8 +880,9 @@ extension Fieldreport_V1_ListCasesResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_cases_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_cases_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_cases_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_cases_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_cases_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_cases_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.cases.isEmpty {
@@ -911,6 +947,11 @@ public struct Fieldreport_V1_DispatchCaseRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_DispatchCaseRequest: Codable {
@@ -946,8 +987,9 @@ extension Fieldreport_V1_DispatchCaseRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__dispatch_case_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__dispatch_case_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__dispatch_case_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__dispatch_case_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__dispatch_case_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__dispatch_case_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1010,6 +1052,11 @@ public struct Fieldreport_V1_DispatchCaseResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_DispatchCaseResponse: Codable {
@@ -1039,8 +1086,9 @@ extension Fieldreport_V1_DispatchCaseResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__dispatch_case_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__dispatch_case_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__dispatch_case_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__dispatch_case_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__dispatch_case_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__dispatch_case_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1094,6 +1142,11 @@ public struct Fieldreport_V1_RejectCaseRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RejectCaseRequest: Codable {
@@ -1123,8 +1176,9 @@ extension Fieldreport_V1_RejectCaseRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reject_case_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__reject_case_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__reject_case_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__reject_case_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reject_case_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__reject_case_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1178,6 +1232,11 @@ public struct Fieldreport_V1_RejectCaseResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RejectCaseResponse: Codable {
@@ -1207,8 +1266,9 @@ extension Fieldreport_V1_RejectCaseResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reject_case_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__reject_case_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__reject_case_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__reject_case_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reject_case_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__reject_case_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1259,6 +1319,11 @@ public struct Fieldreport_V1_SendBackToUnitRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SendBackToUnitRequest: Codable {
@@ -1286,8 +1351,9 @@ extension Fieldreport_V1_SendBackToUnitRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__send_back_to_unit_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__send_back_to_unit_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__send_back_to_unit_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__send_back_to_unit_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__send_back_to_unit_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__send_back_to_unit_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1342,6 +1408,11 @@ public struct Fieldreport_V1_SendBackToUnitResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SendBackToUnitResponse: Codable {
@@ -1371,8 +1442,9 @@ extension Fieldreport_V1_SendBackToUnitResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__send_back_to_unit_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__send_back_to_unit_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__send_back_to_unit_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__send_back_to_unit_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__send_back_to_unit_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__send_back_to_unit_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1427,6 +1499,11 @@ public struct Fieldreport_V1_PublishResultRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_PublishResultRequest: Codable {
@@ -1456,8 +1533,9 @@ extension Fieldreport_V1_PublishResultRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publish_result_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__publish_result_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__publish_result_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__publish_result_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publish_result_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__publish_result_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
@@ -1511,6 +1589,11 @@ public struct Fieldreport_V1_PublishResultResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_PublishResultResponse: Codable {
@@ -1540,8 +1623,9 @@ extension Fieldreport_V1_PublishResultResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publish_result_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__publish_result_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__publish_result_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__publish_result_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publish_result_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__publish_result_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -1589,6 +1673,11 @@ public struct Fieldreport_V1_ListCategoriesRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListCategoriesRequest: Codable {
@@ -1614,8 +1703,9 @@ extension Fieldreport_V1_ListCategoriesRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_categories_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_categories_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_categories_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_categories_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_categories_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_categories_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.include_inactive = self.includeInactive ? 1 : 0
@@ -1659,6 +1749,11 @@ public struct Fieldreport_V1_ListCategoriesResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListCategoriesResponse: Codable {
@@ -1684,8 +1779,9 @@ extension Fieldreport_V1_ListCategoriesResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_categories_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_categories_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_categories_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_categories_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_categories_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_categories_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.categories.isEmpty {
@@ -1739,6 +1835,11 @@ public struct Fieldreport_V1_CreateCategoryRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateCategoryRequest: Codable {
@@ -1768,8 +1869,9 @@ extension Fieldreport_V1_CreateCategoryRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_category_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_category_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_category_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_category_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_category_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_category_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.categoryCode.isEmpty { c.pointee.category_code = try arena.string(self.categoryCode, field: "fieldreport.v1.CreateCategoryRequest.category_code") }
@@ -1817,6 +1919,11 @@ public struct Fieldreport_V1_CreateCategoryResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateCategoryResponse: Codable {
@@ -1842,8 +1949,9 @@ extension Fieldreport_V1_CreateCategoryResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_category_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_category_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_category_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_category_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_category_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_category_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.category { c.pointee.category = try v._toC(arena) }
@@ -1897,6 +2005,11 @@ public struct Fieldreport_V1_UploadAttachmentRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_UploadAttachmentRequest: Codable {
@@ -1928,8 +2041,9 @@ extension Fieldreport_V1_UploadAttachmentRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__upload_attachment_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__upload_attachment_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__upload_attachment_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__upload_attachment_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__upload_attachment_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__upload_attachment_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.fileName.isEmpty { c.pointee.file_name = try arena.string(self.fileName, field: "fieldreport.v1.UploadAttachmentRequest.file_name") }
@@ -1980,6 +2094,11 @@ public struct Fieldreport_V1_UploadAttachmentResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_UploadAttachmentResponse: Codable {
@@ -2005,8 +2124,9 @@ extension Fieldreport_V1_UploadAttachmentResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__upload_attachment_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__upload_attachment_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__upload_attachment_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__upload_attachment_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__upload_attachment_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__upload_attachment_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.attachment { c.pointee.attachment = try v._toC(arena) }
@@ -2053,6 +2173,11 @@ public struct Fieldreport_V1_GetAttachmentRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetAttachmentRequest: Codable {
@@ -2080,8 +2205,9 @@ extension Fieldreport_V1_GetAttachmentRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_attachment_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_attachment_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_attachment_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_attachment_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_attachment_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_attachment_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.attachmentId.isEmpty { c.pointee.attachment_id = try arena.string(self.attachmentId, field: "fieldreport.v1.GetAttachmentRequest.attachment_id") }
@@ -2130,6 +2256,11 @@ public struct Fieldreport_V1_GetAttachmentResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetAttachmentResponse: Codable {
@@ -2157,8 +2288,9 @@ extension Fieldreport_V1_GetAttachmentResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_attachment_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_attachment_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_attachment_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_attachment_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_attachment_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_attachment_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.attachment { c.pointee.attachment = try v._toC(arena) }
@@ -2219,6 +2351,11 @@ public struct Fieldreport_V1_GetUnitStatisticsRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetUnitStatisticsRequest: Codable {
@@ -2252,8 +2389,9 @@ extension Fieldreport_V1_GetUnitStatisticsRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_unit_statistics_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_unit_statistics_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_unit_statistics_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_unit_statistics_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_unit_statistics_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_unit_statistics_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitIds.isEmpty {
@@ -2333,6 +2471,11 @@ public struct Fieldreport_V1_UnitStatistics: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_UnitStatistics: Codable {
@@ -2374,8 +2517,9 @@ extension Fieldreport_V1_UnitStatistics: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__unit_statistics__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__unit_statistics__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__unit_statistics__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__unit_statistics__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__unit_statistics__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__unit_statistics__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.unit { c.pointee.unit = try v._toC(arena) }
@@ -2444,6 +2588,11 @@ public struct Fieldreport_V1_GetUnitStatisticsResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetUnitStatisticsResponse: Codable {
@@ -2475,8 +2624,9 @@ extension Fieldreport_V1_GetUnitStatisticsResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_unit_statistics_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_unit_statistics_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_unit_statistics_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_unit_statistics_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_unit_statistics_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_unit_statistics_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.rows.isEmpty {

@@ -1030,6 +1030,11 @@ public struct Fieldreport_V1_UnitRef: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_UnitRef: Codable {
@@ -1059,8 +1064,9 @@ extension Fieldreport_V1_UnitRef: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__unit_ref__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__unit_ref__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__unit_ref__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__unit_ref__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__unit_ref__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__unit_ref__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitId.isEmpty { c.pointee.unit_id = try arena.string(self.unitId, field: "fieldreport.v1.UnitRef.unit_id") }
@@ -1111,6 +1117,11 @@ public struct Fieldreport_V1_UserRef: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_UserRef: Codable {
@@ -1138,8 +1149,9 @@ extension Fieldreport_V1_UserRef: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__user_ref__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__user_ref__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__user_ref__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__user_ref__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__user_ref__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__user_ref__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.UserRef.user_id") }
@@ -1201,6 +1213,11 @@ public struct Fieldreport_V1_Unit: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_Unit: Codable {
@@ -1236,8 +1253,9 @@ extension Fieldreport_V1_Unit: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__unit__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__unit__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__unit__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__unit__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__unit__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__unit__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitId.isEmpty { c.pointee.unit_id = try arena.string(self.unitId, field: "fieldreport.v1.Unit.unit_id") }
@@ -1313,6 +1331,11 @@ public struct Fieldreport_V1_UserSummary: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_UserSummary: Codable {
@@ -1352,8 +1375,9 @@ extension Fieldreport_V1_UserSummary: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__user_summary__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__user_summary__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__user_summary__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__user_summary__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__user_summary__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__user_summary__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.UserSummary.user_id") }
@@ -1450,6 +1474,11 @@ public struct Fieldreport_V1_RoleGrant: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RoleGrant: Codable {
@@ -1501,8 +1530,9 @@ extension Fieldreport_V1_RoleGrant: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__role_grant__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__role_grant__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__role_grant__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__role_grant__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__role_grant__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__role_grant__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.grantId.isEmpty { c.pointee.grant_id = try arena.string(self.grantId, field: "fieldreport.v1.RoleGrant.grant_id") }
@@ -1593,6 +1623,11 @@ public struct Fieldreport_V1_TransferGroup: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_TransferGroup: Codable {
@@ -1628,8 +1663,9 @@ extension Fieldreport_V1_TransferGroup: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__transfer_group__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__transfer_group__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__transfer_group__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__transfer_group__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__transfer_group__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__transfer_group__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.groupId.isEmpty { c.pointee.group_id = try arena.string(self.groupId, field: "fieldreport.v1.TransferGroup.group_id") }
@@ -1700,6 +1736,11 @@ public struct Fieldreport_V1_Category: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_Category: Codable {
@@ -1733,8 +1774,9 @@ extension Fieldreport_V1_Category: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__category__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__category__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__category__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__category__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__category__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__category__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.categoryId.isEmpty { c.pointee.category_id = try arena.string(self.categoryId, field: "fieldreport.v1.Category.category_id") }
@@ -1804,6 +1846,11 @@ public struct Fieldreport_V1_AttachmentRef: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_AttachmentRef: Codable {
@@ -1841,8 +1888,9 @@ extension Fieldreport_V1_AttachmentRef: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__attachment_ref__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__attachment_ref__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__attachment_ref__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__attachment_ref__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__attachment_ref__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__attachment_ref__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.attachmentId.isEmpty { c.pointee.attachment_id = try arena.string(self.attachmentId, field: "fieldreport.v1.AttachmentRef.attachment_id") }
@@ -1901,6 +1949,11 @@ public struct Fieldreport_V1_GeoPoint: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GeoPoint: Codable {
@@ -1928,8 +1981,9 @@ extension Fieldreport_V1_GeoPoint: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__geo_point__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__geo_point__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__geo_point__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__geo_point__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__geo_point__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__geo_point__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.latitude = self.latitude
@@ -1987,6 +2041,11 @@ public struct Fieldreport_V1_ReporterInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReporterInfo: Codable {
@@ -2018,8 +2077,9 @@ extension Fieldreport_V1_ReporterInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reporter_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__reporter_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__reporter_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__reporter_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__reporter_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__reporter_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.fullName.isEmpty { c.pointee.full_name = try arena.string(self.fullName, field: "fieldreport.v1.ReporterInfo.full_name") }
@@ -2102,6 +2162,11 @@ public struct Fieldreport_V1_ReportInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReportInfo: Codable {
@@ -2149,8 +2214,9 @@ extension Fieldreport_V1_ReportInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__report_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__report_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__report_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__report_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__report_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__report_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.reportCode.isEmpty { c.pointee.report_code = try arena.string(self.reportCode, field: "fieldreport.v1.ReportInfo.report_code") }
@@ -2228,6 +2294,11 @@ public struct Fieldreport_V1_HandlerRef: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_HandlerRef: Codable {
@@ -2257,8 +2328,9 @@ extension Fieldreport_V1_HandlerRef: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__handler_ref__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__handler_ref__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__handler_ref__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__handler_ref__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__handler_ref__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__handler_ref__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.unit { c.pointee.unit = try v._toC(arena) }
@@ -2333,6 +2405,11 @@ public struct Fieldreport_V1_ActionCommon: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ActionCommon: Codable {
@@ -2368,8 +2445,9 @@ extension Fieldreport_V1_ActionCommon: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__action_common__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__action_common__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__action_common__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__action_common__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__action_common__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__action_common__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.ActionCommon.case_id") }
@@ -2485,6 +2563,11 @@ public struct Fieldreport_V1_CaseSummary: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CaseSummary: Codable {
@@ -2542,8 +2625,9 @@ extension Fieldreport_V1_CaseSummary: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_summary__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__case_summary__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__case_summary__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__case_summary__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_summary__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__case_summary__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.CaseSummary.case_id") }
@@ -2655,6 +2739,11 @@ public struct Fieldreport_V1_TaskInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_TaskInfo: Codable {
@@ -2702,8 +2791,9 @@ extension Fieldreport_V1_TaskInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__task_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__task_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__task_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__task_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__task_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__task_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.taskId.isEmpty { c.pointee.task_id = try arena.string(self.taskId, field: "fieldreport.v1.TaskInfo.task_id") }
@@ -2811,6 +2901,11 @@ public struct Fieldreport_V1_Assignment: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_Assignment: Codable {
@@ -2860,8 +2955,9 @@ extension Fieldreport_V1_Assignment: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assignment__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__assignment__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__assignment__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__assignment__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__assignment__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__assignment__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.assignmentId.isEmpty { c.pointee.assignment_id = try arena.string(self.assignmentId, field: "fieldreport.v1.Assignment.assignment_id") }
@@ -2956,6 +3052,11 @@ public struct Fieldreport_V1_PreviousStep: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_PreviousStep: Codable {
@@ -2991,8 +3092,9 @@ extension Fieldreport_V1_PreviousStep: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__previous_step__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__previous_step__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__previous_step__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__previous_step__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__previous_step__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__previous_step__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.actor { c.pointee.actor = try v._toC(arena) }
@@ -3062,6 +3164,11 @@ public struct Fieldreport_V1_Contribution: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_Contribution: Codable {
@@ -3095,8 +3202,9 @@ extension Fieldreport_V1_Contribution: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__contribution__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__contribution__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__contribution__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__contribution__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__contribution__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__contribution__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.journalEntryId.isEmpty { c.pointee.journal_entry_id = try arena.string(self.journalEntryId, field: "fieldreport.v1.Contribution.journal_entry_id") }
@@ -3161,6 +3269,11 @@ public struct Fieldreport_V1_Draft: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_Draft: Codable {
@@ -3192,8 +3305,9 @@ extension Fieldreport_V1_Draft: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__draft__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__draft__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__draft__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__draft__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__draft__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__draft__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.content.isEmpty { c.pointee.content = try arena.string(self.content, field: "fieldreport.v1.Draft.content") }
@@ -3268,6 +3382,11 @@ public struct Fieldreport_V1_ResultInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ResultInfo: Codable {
@@ -3307,8 +3426,9 @@ extension Fieldreport_V1_ResultInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__result_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__result_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__result_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__result_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__result_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__result_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.replyText.isEmpty { c.pointee.reply_text = try arena.string(self.replyText, field: "fieldreport.v1.ResultInfo.reply_text") }
@@ -3379,6 +3499,11 @@ public struct Fieldreport_V1_MonitoringRecipient: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_MonitoringRecipient: Codable {
@@ -3408,8 +3533,9 @@ extension Fieldreport_V1_MonitoringRecipient: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__monitoring_recipient__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__monitoring_recipient__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__monitoring_recipient__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__monitoring_recipient__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__monitoring_recipient__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__monitoring_recipient__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.recipient { c.pointee.recipient = try v._toC(arena) }
@@ -3475,6 +3601,11 @@ public struct Fieldreport_V1_MonitoringInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_MonitoringInfo: Codable {
@@ -3510,8 +3641,9 @@ extension Fieldreport_V1_MonitoringInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__monitoring_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__monitoring_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__monitoring_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__monitoring_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__monitoring_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__monitoring_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.transferredBy { c.pointee.transferred_by = try v._toC(arena) }
@@ -3588,6 +3720,11 @@ public struct Fieldreport_V1_RejectionInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RejectionInfo: Codable {
@@ -3621,8 +3758,9 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__rejection_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__rejection_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__rejection_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__rejection_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__rejection_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__rejection_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.reason = .init(rawValue: .init(truncatingIfNeeded: self.reason.rawValue))
@@ -3686,6 +3824,11 @@ public struct Fieldreport_V1_PublicationInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_PublicationInfo: Codable {
@@ -3719,8 +3862,9 @@ extension Fieldreport_V1_PublicationInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publication_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__publication_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__publication_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__publication_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publication_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__publication_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.scope = .init(rawValue: .init(truncatingIfNeeded: self.scope.rawValue))
@@ -3819,6 +3963,11 @@ public struct Fieldreport_V1_CaseDetail: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CaseDetail: Codable {
@@ -3870,8 +4019,9 @@ extension Fieldreport_V1_CaseDetail: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_detail__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__case_detail__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__case_detail__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__case_detail__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_detail__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__case_detail__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.summary { c.pointee.summary = try v._toC(arena) }
@@ -3959,6 +4109,11 @@ public struct Fieldreport_V1_DispatchDetails: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_DispatchDetails: Codable {
@@ -3988,8 +4143,9 @@ extension Fieldreport_V1_DispatchDetails: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__dispatch_details__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__dispatch_details__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__dispatch_details__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__dispatch_details__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__dispatch_details__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__dispatch_details__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.targetUnit { c.pointee.target_unit = try v._toC(arena) }
@@ -4043,6 +4199,11 @@ public struct Fieldreport_V1_MonitoringDetails: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_MonitoringDetails: Codable {
@@ -4070,8 +4231,9 @@ extension Fieldreport_V1_MonitoringDetails: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__monitoring_details__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__monitoring_details__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__monitoring_details__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__monitoring_details__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__monitoring_details__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__monitoring_details__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.recipients.isEmpty {
@@ -4128,6 +4290,11 @@ public struct Fieldreport_V1_ReturnDetails: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ReturnDetails: Codable {
@@ -4155,8 +4322,9 @@ extension Fieldreport_V1_ReturnDetails: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_details__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__return_details__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__return_details__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__return_details__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__return_details__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__return_details__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.returnedTo { c.pointee.returned_to = try v._toC(arena) }
@@ -4211,6 +4379,11 @@ public struct Fieldreport_V1_SubmitResultDetails: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SubmitResultDetails: Codable {
@@ -4240,8 +4413,9 @@ extension Fieldreport_V1_SubmitResultDetails: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_result_details__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__submit_result_details__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__submit_result_details__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__submit_result_details__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__submit_result_details__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__submit_result_details__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.nextHandler { c.pointee.next_handler = try v._toC(arena) }
@@ -4289,6 +4463,11 @@ public struct Fieldreport_V1_PublishDetails: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_PublishDetails: Codable {
@@ -4314,8 +4493,9 @@ extension Fieldreport_V1_PublishDetails: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publish_details__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__publish_details__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__publish_details__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__publish_details__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__publish_details__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__publish_details__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.scope = .init(rawValue: .init(truncatingIfNeeded: self.scope.rawValue))
@@ -4426,6 +4606,11 @@ public struct Fieldreport_V1_JournalEntry: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_JournalEntry: Codable {
@@ -4498,8 +4683,9 @@ extension Fieldreport_V1_JournalEntry: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__journal_entry__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__journal_entry__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__journal_entry__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__journal_entry__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__journal_entry__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__journal_entry__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.entryId.isEmpty { c.pointee.entry_id = try arena.string(self.entryId, field: "fieldreport.v1.JournalEntry.entry_id") }

@@ -168,6 +168,11 @@ public struct Fieldreport_V1_LoginRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_LoginRequest: Codable {
@@ -197,8 +202,9 @@ extension Fieldreport_V1_LoginRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__login_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__login_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__login_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__login_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__login_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__login_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.username.isEmpty { c.pointee.username = try arena.string(self.username, field: "fieldreport.v1.LoginRequest.username") }
@@ -255,6 +261,11 @@ public struct Fieldreport_V1_LoginResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_LoginResponse: Codable {
@@ -286,8 +297,9 @@ extension Fieldreport_V1_LoginResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__login_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__login_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__login_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__login_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__login_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__login_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.sessionToken.isEmpty { c.pointee.session_token = try arena.string(self.sessionToken, field: "fieldreport.v1.LoginResponse.session_token") }
@@ -341,6 +353,11 @@ public struct Fieldreport_V1_LogoutRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_LogoutRequest: Codable {
@@ -366,8 +383,9 @@ extension Fieldreport_V1_LogoutRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__logout_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__logout_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__logout_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__logout_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__logout_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__logout_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.all_sessions = self.allSessions ? 1 : 0
@@ -411,6 +429,11 @@ public struct Fieldreport_V1_LogoutResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_LogoutResponse: Codable {
@@ -436,8 +459,9 @@ extension Fieldreport_V1_LogoutResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__logout_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__logout_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__logout_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__logout_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__logout_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__logout_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.revoked_sessions = self.revokedSessions
@@ -479,6 +503,11 @@ public struct Fieldreport_V1_WhoAmIRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_WhoAmIRequest: Codable {
@@ -502,8 +531,9 @@ extension Fieldreport_V1_WhoAmIRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__who_am_irequest__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__who_am_irequest__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__who_am_irequest__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__who_am_irequest__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__who_am_irequest__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__who_am_irequest__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     _ = (c, arena)
@@ -558,6 +588,11 @@ public struct Fieldreport_V1_WhoAmIResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_WhoAmIResponse: Codable {
@@ -591,8 +626,9 @@ extension Fieldreport_V1_WhoAmIResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__who_am_iresponse__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__who_am_iresponse__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__who_am_iresponse__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__who_am_iresponse__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__who_am_iresponse__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__who_am_iresponse__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.user { c.pointee.user = try v._toC(arena) }
@@ -654,6 +690,11 @@ public struct Fieldreport_V1_ChangePasswordRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ChangePasswordRequest: Codable {
@@ -681,8 +722,9 @@ extension Fieldreport_V1_ChangePasswordRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__change_password_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__change_password_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__change_password_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__change_password_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__change_password_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__change_password_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.currentPassword.isEmpty { c.pointee.current_password = try arena.string(self.currentPassword, field: "fieldreport.v1.ChangePasswordRequest.current_password") }
@@ -728,6 +770,11 @@ public struct Fieldreport_V1_ChangePasswordResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ChangePasswordResponse: Codable {
@@ -753,8 +800,9 @@ extension Fieldreport_V1_ChangePasswordResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__change_password_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__change_password_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__change_password_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__change_password_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__change_password_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__change_password_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.revoked_sessions = self.revokedSessions
@@ -807,6 +855,11 @@ public struct Fieldreport_V1_CreateUnitRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateUnitRequest: Codable {
@@ -838,8 +891,9 @@ extension Fieldreport_V1_CreateUnitRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_unit_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_unit_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_unit_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_unit_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_unit_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_unit_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitCode.isEmpty { c.pointee.unit_code = try arena.string(self.unitCode, field: "fieldreport.v1.CreateUnitRequest.unit_code") }
@@ -889,6 +943,11 @@ public struct Fieldreport_V1_CreateUnitResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateUnitResponse: Codable {
@@ -914,8 +973,9 @@ extension Fieldreport_V1_CreateUnitResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_unit_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_unit_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_unit_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_unit_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_unit_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_unit_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.unit { c.pointee.unit = try v._toC(arena) }
@@ -972,6 +1032,11 @@ public struct Fieldreport_V1_ListUnitsRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListUnitsRequest: Codable {
@@ -1005,8 +1070,9 @@ extension Fieldreport_V1_ListUnitsRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_units_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_units_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_units_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_units_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_units_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_units_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.unit_kind = .init(rawValue: .init(truncatingIfNeeded: self.unitKind.rawValue))
@@ -1061,6 +1127,11 @@ public struct Fieldreport_V1_ListUnitsResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListUnitsResponse: Codable {
@@ -1088,8 +1159,9 @@ extension Fieldreport_V1_ListUnitsResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_units_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_units_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_units_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_units_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_units_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_units_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.units.isEmpty {
@@ -1145,6 +1217,11 @@ public struct Fieldreport_V1_InitialRole: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_InitialRole: Codable {
@@ -1174,8 +1251,9 @@ extension Fieldreport_V1_InitialRole: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__initial_role__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__initial_role__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__initial_role__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__initial_role__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__initial_role__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__initial_role__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitId.isEmpty { c.pointee.unit_id = try arena.string(self.unitId, field: "fieldreport.v1.InitialRole.unit_id") }
@@ -1235,6 +1313,11 @@ public struct Fieldreport_V1_IssuedApiKey: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_IssuedApiKey: Codable {
@@ -1268,8 +1351,9 @@ extension Fieldreport_V1_IssuedApiKey: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__issued_api_key__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__issued_api_key__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__issued_api_key__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__issued_api_key__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__issued_api_key__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__issued_api_key__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.keyId.isEmpty { c.pointee.key_id = try arena.string(self.keyId, field: "fieldreport.v1.IssuedApiKey.key_id") }
@@ -1351,6 +1435,11 @@ public struct Fieldreport_V1_CreateUserRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateUserRequest: Codable {
@@ -1392,8 +1481,9 @@ extension Fieldreport_V1_CreateUserRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_user_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_user_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_user_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_user_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_user_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_user_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.username.isEmpty { c.pointee.username = try arena.string(self.username, field: "fieldreport.v1.CreateUserRequest.username") }
@@ -1463,6 +1553,11 @@ public struct Fieldreport_V1_CreateUserResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateUserResponse: Codable {
@@ -1492,8 +1587,9 @@ extension Fieldreport_V1_CreateUserResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_user_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_user_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_user_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_user_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_user_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_user_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.user { c.pointee.user = try v._toC(arena) }
@@ -1551,6 +1647,11 @@ public struct Fieldreport_V1_SetUserDisabledRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SetUserDisabledRequest: Codable {
@@ -1580,8 +1681,9 @@ extension Fieldreport_V1_SetUserDisabledRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_user_disabled_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__set_user_disabled_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__set_user_disabled_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__set_user_disabled_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_user_disabled_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__set_user_disabled_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.SetUserDisabledRequest.user_id") }
@@ -1629,6 +1731,11 @@ public struct Fieldreport_V1_SetUserDisabledResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SetUserDisabledResponse: Codable {
@@ -1654,8 +1761,9 @@ extension Fieldreport_V1_SetUserDisabledResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_user_disabled_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__set_user_disabled_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__set_user_disabled_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__set_user_disabled_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_user_disabled_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__set_user_disabled_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.user { c.pointee.user = try v._toC(arena) }
@@ -1708,6 +1816,11 @@ public struct Fieldreport_V1_IssueApiKeyRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_IssueApiKeyRequest: Codable {
@@ -1739,8 +1852,9 @@ extension Fieldreport_V1_IssueApiKeyRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__issue_api_key_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__issue_api_key_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__issue_api_key_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__issue_api_key_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__issue_api_key_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__issue_api_key_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.IssueApiKeyRequest.user_id") }
@@ -1796,6 +1910,11 @@ public struct Fieldreport_V1_IssueApiKeyResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_IssueApiKeyResponse: Codable {
@@ -1823,8 +1942,9 @@ extension Fieldreport_V1_IssueApiKeyResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__issue_api_key_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__issue_api_key_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__issue_api_key_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__issue_api_key_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__issue_api_key_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__issue_api_key_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.apiKey { c.pointee.api_key = try v._toC(arena) }
@@ -1874,6 +1994,11 @@ public struct Fieldreport_V1_RevokeApiKeyRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RevokeApiKeyRequest: Codable {
@@ -1899,8 +2024,9 @@ extension Fieldreport_V1_RevokeApiKeyRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_api_key_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__revoke_api_key_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__revoke_api_key_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__revoke_api_key_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_api_key_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__revoke_api_key_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.keyId.isEmpty { c.pointee.key_id = try arena.string(self.keyId, field: "fieldreport.v1.RevokeApiKeyRequest.key_id") }
@@ -1944,6 +2070,11 @@ public struct Fieldreport_V1_RevokeApiKeyResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RevokeApiKeyResponse: Codable {
@@ -1969,8 +2100,9 @@ extension Fieldreport_V1_RevokeApiKeyResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_api_key_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__revoke_api_key_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__revoke_api_key_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__revoke_api_key_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_api_key_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__revoke_api_key_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.revoked_at_ms = self.revokedAtMs
@@ -2032,6 +2164,11 @@ public struct Fieldreport_V1_SearchUsersRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SearchUsersRequest: Codable {
@@ -2069,8 +2206,9 @@ extension Fieldreport_V1_SearchUsersRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__search_users_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__search_users_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__search_users_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__search_users_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__search_users_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__search_users_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.query.isEmpty { c.pointee.query = try arena.string(self.query, field: "fieldreport.v1.SearchUsersRequest.query") }
@@ -2129,6 +2267,11 @@ public struct Fieldreport_V1_SearchUsersResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SearchUsersResponse: Codable {
@@ -2156,8 +2299,9 @@ extension Fieldreport_V1_SearchUsersResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__search_users_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__search_users_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__search_users_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__search_users_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__search_users_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__search_users_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.users.isEmpty {
@@ -2222,6 +2366,11 @@ public struct Fieldreport_V1_RequestRoleRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RequestRoleRequest: Codable {
@@ -2257,8 +2406,9 @@ extension Fieldreport_V1_RequestRoleRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__request_role_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__request_role_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__request_role_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__request_role_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__request_role_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__request_role_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitId.isEmpty { c.pointee.unit_id = try arena.string(self.unitId, field: "fieldreport.v1.RequestRoleRequest.unit_id") }
@@ -2312,6 +2462,11 @@ public struct Fieldreport_V1_RequestRoleResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RequestRoleResponse: Codable {
@@ -2337,8 +2492,9 @@ extension Fieldreport_V1_RequestRoleResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__request_role_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__request_role_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__request_role_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__request_role_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__request_role_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__request_role_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.grant { c.pointee.grant = try v._toC(arena) }
@@ -2394,6 +2550,11 @@ public struct Fieldreport_V1_ListRoleRequestsRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListRoleRequestsRequest: Codable {
@@ -2427,8 +2588,9 @@ extension Fieldreport_V1_ListRoleRequestsRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_role_requests_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_role_requests_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_role_requests_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_role_requests_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_role_requests_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_role_requests_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitId.isEmpty { c.pointee.unit_id = try arena.string(self.unitId, field: "fieldreport.v1.ListRoleRequestsRequest.unit_id") }
@@ -2483,6 +2645,11 @@ public struct Fieldreport_V1_ListRoleRequestsResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListRoleRequestsResponse: Codable {
@@ -2510,8 +2677,9 @@ extension Fieldreport_V1_ListRoleRequestsResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_role_requests_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_role_requests_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_role_requests_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_role_requests_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_role_requests_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_role_requests_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.grants.isEmpty {
@@ -2567,6 +2735,11 @@ public struct Fieldreport_V1_DecideRoleRequestRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_DecideRoleRequestRequest: Codable {
@@ -2596,8 +2769,9 @@ extension Fieldreport_V1_DecideRoleRequestRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__decide_role_request_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__decide_role_request_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__decide_role_request_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__decide_role_request_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__decide_role_request_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__decide_role_request_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.grantId.isEmpty { c.pointee.grant_id = try arena.string(self.grantId, field: "fieldreport.v1.DecideRoleRequestRequest.grant_id") }
@@ -2645,6 +2819,11 @@ public struct Fieldreport_V1_DecideRoleRequestResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_DecideRoleRequestResponse: Codable {
@@ -2670,8 +2849,9 @@ extension Fieldreport_V1_DecideRoleRequestResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__decide_role_request_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__decide_role_request_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__decide_role_request_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__decide_role_request_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__decide_role_request_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__decide_role_request_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.grant { c.pointee.grant = try v._toC(arena) }
@@ -2718,6 +2898,11 @@ public struct Fieldreport_V1_ListUserRolesRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListUserRolesRequest: Codable {
@@ -2745,8 +2930,9 @@ extension Fieldreport_V1_ListUserRolesRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_user_roles_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_user_roles_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_user_roles_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_user_roles_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_user_roles_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_user_roles_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.ListUserRolesRequest.user_id") }
@@ -2792,6 +2978,11 @@ public struct Fieldreport_V1_ListUserRolesResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListUserRolesResponse: Codable {
@@ -2817,8 +3008,9 @@ extension Fieldreport_V1_ListUserRolesResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_user_roles_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_user_roles_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_user_roles_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_user_roles_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_user_roles_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_user_roles_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.grants.isEmpty {
@@ -2869,6 +3061,11 @@ public struct Fieldreport_V1_RevokeRoleRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RevokeRoleRequest: Codable {
@@ -2896,8 +3093,9 @@ extension Fieldreport_V1_RevokeRoleRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_role_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__revoke_role_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__revoke_role_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__revoke_role_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_role_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__revoke_role_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.grantId.isEmpty { c.pointee.grant_id = try arena.string(self.grantId, field: "fieldreport.v1.RevokeRoleRequest.grant_id") }
@@ -2943,6 +3141,11 @@ public struct Fieldreport_V1_RevokeRoleResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_RevokeRoleResponse: Codable {
@@ -2968,8 +3171,9 @@ extension Fieldreport_V1_RevokeRoleResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_role_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__revoke_role_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__revoke_role_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__revoke_role_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_role_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__revoke_role_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.grant { c.pointee.grant = try v._toC(arena) }
@@ -3019,6 +3223,11 @@ public struct Fieldreport_V1_CreateGroupRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateGroupRequest: Codable {
@@ -3048,8 +3257,9 @@ extension Fieldreport_V1_CreateGroupRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_group_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_group_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_group_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_group_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_group_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_group_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitId.isEmpty { c.pointee.unit_id = try arena.string(self.unitId, field: "fieldreport.v1.CreateGroupRequest.unit_id") }
@@ -3101,6 +3311,11 @@ public struct Fieldreport_V1_CreateGroupResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CreateGroupResponse: Codable {
@@ -3126,8 +3341,9 @@ extension Fieldreport_V1_CreateGroupResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_group_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_group_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_group_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__create_group_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_group_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_group_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.group { c.pointee.group = try v._toC(arena) }
@@ -3177,6 +3393,11 @@ public struct Fieldreport_V1_ListGroupsRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListGroupsRequest: Codable {
@@ -3206,8 +3427,9 @@ extension Fieldreport_V1_ListGroupsRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_groups_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_groups_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_groups_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_groups_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_groups_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_groups_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.unitId.isEmpty { c.pointee.unit_id = try arena.string(self.unitId, field: "fieldreport.v1.ListGroupsRequest.unit_id") }
@@ -3258,6 +3480,11 @@ public struct Fieldreport_V1_ListGroupsResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListGroupsResponse: Codable {
@@ -3285,8 +3512,9 @@ extension Fieldreport_V1_ListGroupsResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_groups_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_groups_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_groups_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_groups_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_groups_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_groups_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.groups.isEmpty {
@@ -3342,6 +3570,11 @@ public struct Fieldreport_V1_SetGroupMembersRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SetGroupMembersRequest: Codable {
@@ -3371,8 +3604,9 @@ extension Fieldreport_V1_SetGroupMembersRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_group_members_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__set_group_members_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__set_group_members_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__set_group_members_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_group_members_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__set_group_members_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.groupId.isEmpty { c.pointee.group_id = try arena.string(self.groupId, field: "fieldreport.v1.SetGroupMembersRequest.group_id") }
@@ -3427,6 +3661,11 @@ public struct Fieldreport_V1_SetGroupMembersResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_SetGroupMembersResponse: Codable {
@@ -3452,8 +3691,9 @@ extension Fieldreport_V1_SetGroupMembersResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_group_members_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__set_group_members_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__set_group_members_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__set_group_members_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_group_members_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__set_group_members_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.group { c.pointee.group = try v._toC(arena) }
@@ -3497,6 +3737,11 @@ public struct Fieldreport_V1_DeleteGroupRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_DeleteGroupRequest: Codable {
@@ -3522,8 +3767,9 @@ extension Fieldreport_V1_DeleteGroupRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__delete_group_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__delete_group_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__delete_group_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__delete_group_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__delete_group_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__delete_group_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.groupId.isEmpty { c.pointee.group_id = try arena.string(self.groupId, field: "fieldreport.v1.DeleteGroupRequest.group_id") }
@@ -3565,6 +3811,11 @@ public struct Fieldreport_V1_DeleteGroupResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_DeleteGroupResponse: Codable {
@@ -3588,8 +3839,9 @@ extension Fieldreport_V1_DeleteGroupResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__delete_group_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__delete_group_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__delete_group_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__delete_group_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__delete_group_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__delete_group_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     _ = (c, arena)

@@ -43,6 +43,11 @@ public struct Fieldreport_V1_ListJournalRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListJournalRequest: Codable {
@@ -74,8 +79,9 @@ extension Fieldreport_V1_ListJournalRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_journal_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_journal_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_journal_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_journal_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_journal_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_journal_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.ListJournalRequest.case_id") }
@@ -131,6 +137,11 @@ public struct Fieldreport_V1_ListJournalResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListJournalResponse: Codable {
@@ -160,8 +171,9 @@ extension Fieldreport_V1_ListJournalResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_journal_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_journal_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_journal_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_journal_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_journal_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_journal_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.entries.isEmpty {
@@ -213,6 +225,11 @@ public struct Fieldreport_V1_GetWorkflowRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetWorkflowRequest: Codable {
@@ -238,8 +255,9 @@ extension Fieldreport_V1_GetWorkflowRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_workflow_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_workflow_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_workflow_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_workflow_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_workflow_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_workflow_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.GetWorkflowRequest.case_id") }
@@ -313,6 +331,11 @@ public struct Fieldreport_V1_WorkflowStep: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_WorkflowStep: Codable {
@@ -358,8 +381,9 @@ extension Fieldreport_V1_WorkflowStep: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__workflow_step__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__workflow_step__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__workflow_step__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__workflow_step__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__workflow_step__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__workflow_step__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.step_number = self.stepNumber
@@ -432,6 +456,11 @@ public struct Fieldreport_V1_GetWorkflowResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_GetWorkflowResponse: Codable {
@@ -459,8 +488,9 @@ extension Fieldreport_V1_GetWorkflowResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_workflow_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_workflow_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_workflow_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__get_workflow_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_workflow_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_workflow_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -533,6 +563,11 @@ public struct Fieldreport_V1_WatchEventsRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_WatchEventsRequest: Codable {
@@ -573,8 +608,9 @@ extension Fieldreport_V1_WatchEventsRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__watch_events_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__watch_events_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__watch_events_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__watch_events_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__watch_events_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__watch_events_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     switch self.start {
@@ -654,6 +690,11 @@ public struct Fieldreport_V1_CaseEvent: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_CaseEvent: Codable {
@@ -685,8 +726,9 @@ extension Fieldreport_V1_CaseEvent: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_event__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__case_event__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__case_event__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__case_event__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_event__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__case_event__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.entry { c.pointee.entry = try v._toC(arena) }
@@ -736,6 +778,11 @@ public struct Fieldreport_V1_Heartbeat: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_Heartbeat: Codable {
@@ -761,8 +808,9 @@ extension Fieldreport_V1_Heartbeat: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__heartbeat__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__heartbeat__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__heartbeat__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__heartbeat__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__heartbeat__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__heartbeat__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.server_time_ms = self.serverTimeMs
@@ -819,6 +867,11 @@ public struct Fieldreport_V1_WatchEventsResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_WatchEventsResponse: Codable {
@@ -851,8 +904,9 @@ extension Fieldreport_V1_WatchEventsResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__watch_events_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__watch_events_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__watch_events_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__watch_events_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__watch_events_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__watch_events_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.cursor.isEmpty { c.pointee.cursor = try arena.string(self.cursor, field: "fieldreport.v1.WatchEventsResponse.cursor") }
@@ -941,6 +995,11 @@ public struct Fieldreport_V1_Notification: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_Notification: Codable {
@@ -986,8 +1045,9 @@ extension Fieldreport_V1_Notification: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__notification__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__notification__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__notification__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__notification__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__notification__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__notification__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.notificationId.isEmpty { c.pointee.notification_id = try arena.string(self.notificationId, field: "fieldreport.v1.Notification.notification_id") }
@@ -1060,6 +1120,11 @@ public struct Fieldreport_V1_ListNotificationsRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListNotificationsRequest: Codable {
@@ -1089,8 +1154,9 @@ extension Fieldreport_V1_ListNotificationsRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_notifications_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_notifications_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_notifications_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_notifications_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_notifications_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_notifications_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.unread_only = self.unreadOnly ? 1 : 0
@@ -1144,6 +1210,11 @@ public struct Fieldreport_V1_ListNotificationsResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_ListNotificationsResponse: Codable {
@@ -1173,8 +1244,9 @@ extension Fieldreport_V1_ListNotificationsResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_notifications_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_notifications_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_notifications_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__list_notifications_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_notifications_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_notifications_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.notifications.isEmpty {
@@ -1229,6 +1301,11 @@ public struct Fieldreport_V1_MarkNotificationsReadRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_MarkNotificationsReadRequest: Codable {
@@ -1256,8 +1333,9 @@ extension Fieldreport_V1_MarkNotificationsReadRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__mark_notifications_read_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__mark_notifications_read_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__mark_notifications_read_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__mark_notifications_read_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__mark_notifications_read_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__mark_notifications_read_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.notificationIds.isEmpty {
@@ -1313,6 +1391,11 @@ public struct Fieldreport_V1_MarkNotificationsReadResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_MarkNotificationsReadResponse: Codable {
@@ -1340,8 +1423,9 @@ extension Fieldreport_V1_MarkNotificationsReadResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__mark_notifications_read_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__mark_notifications_read_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__mark_notifications_read_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__mark_notifications_read_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__mark_notifications_read_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__mark_notifications_read_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.marked_total = self.markedTotal
@@ -1387,6 +1471,11 @@ public struct Fieldreport_V1_VerifyJournalRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_VerifyJournalRequest: Codable {
@@ -1412,8 +1501,9 @@ extension Fieldreport_V1_VerifyJournalRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__verify_journal_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__verify_journal_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__verify_journal_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__verify_journal_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__verify_journal_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__verify_journal_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.VerifyJournalRequest.case_id") }
@@ -1466,6 +1556,11 @@ public struct Fieldreport_V1_VerifyJournalResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Fieldreport_V1_VerifyJournalResponse: Codable {
@@ -1497,8 +1592,9 @@ extension Fieldreport_V1_VerifyJournalResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__verify_journal_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__verify_journal_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__verify_journal_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { fieldreport__v1__verify_journal_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__verify_journal_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__verify_journal_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.intact = self.intact ? 1 : 0

@@ -32,6 +32,11 @@ public struct Rpc_Testing_V1_Empty: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_Testing_V1_Empty: Codable {
@@ -55,8 +60,9 @@ extension Rpc_Testing_V1_Empty: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__empty__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__testing__v1__empty__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__testing__v1__empty__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__testing__v1__empty__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__empty__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__testing__v1__empty__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     _ = (c, arena)
@@ -99,6 +105,11 @@ public struct Rpc_Testing_V1_Payload: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_Testing_V1_Payload: Codable {
@@ -124,8 +135,9 @@ extension Rpc_Testing_V1_Payload: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__payload__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__testing__v1__payload__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__testing__v1__payload__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__testing__v1__payload__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__payload__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__testing__v1__payload__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.body.isEmpty { c.pointee.body = arena.bytes(self.body) }
@@ -184,6 +196,11 @@ public struct Rpc_Testing_V1_SimpleRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_Testing_V1_SimpleRequest: Codable {
@@ -219,8 +236,9 @@ extension Rpc_Testing_V1_SimpleRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__simple_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__testing__v1__simple_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__testing__v1__simple_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__testing__v1__simple_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__simple_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__testing__v1__simple_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.response_size = self.responseSize
@@ -274,6 +292,11 @@ public struct Rpc_Testing_V1_SimpleResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_Testing_V1_SimpleResponse: Codable {
@@ -299,8 +322,9 @@ extension Rpc_Testing_V1_SimpleResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__simple_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__testing__v1__simple_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__testing__v1__simple_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__testing__v1__simple_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__simple_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__testing__v1__simple_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.payload { c.pointee.payload = try v._toC(arena) }
@@ -347,6 +371,11 @@ public struct Rpc_Testing_V1_ResponseParameters: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_Testing_V1_ResponseParameters: Codable {
@@ -374,8 +403,9 @@ extension Rpc_Testing_V1_ResponseParameters: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__response_parameters__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__testing__v1__response_parameters__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__testing__v1__response_parameters__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__testing__v1__response_parameters__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__response_parameters__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__testing__v1__response_parameters__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.size = self.size
@@ -424,6 +454,11 @@ public struct Rpc_Testing_V1_StreamingOutputCallRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_Testing_V1_StreamingOutputCallRequest: Codable {
@@ -451,8 +486,9 @@ extension Rpc_Testing_V1_StreamingOutputCallRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__streaming_output_call_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__testing__v1__streaming_output_call_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__testing__v1__streaming_output_call_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__testing__v1__streaming_output_call_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__streaming_output_call_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__testing__v1__streaming_output_call_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.responseParameters.isEmpty {
@@ -502,6 +538,11 @@ public struct Rpc_Testing_V1_StreamingOutputCallResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_Testing_V1_StreamingOutputCallResponse: Codable {
@@ -527,8 +568,9 @@ extension Rpc_Testing_V1_StreamingOutputCallResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__streaming_output_call_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__testing__v1__streaming_output_call_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__testing__v1__streaming_output_call_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__testing__v1__streaming_output_call_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__testing__v1__streaming_output_call_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__testing__v1__streaming_output_call_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.payload { c.pointee.payload = try v._toC(arena) }

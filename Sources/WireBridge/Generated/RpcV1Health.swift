@@ -104,6 +104,11 @@ public struct Rpc_V1_HealthCheckRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_HealthCheckRequest: Codable {
@@ -129,8 +134,9 @@ extension Rpc_V1_HealthCheckRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__health_check_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__health_check_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__health_check_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__health_check_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__health_check_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__health_check_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.service.isEmpty { c.pointee.service = try arena.string(self.service, field: "rpc.v1.HealthCheckRequest.service") }
@@ -174,6 +180,11 @@ public struct Rpc_V1_HealthCheckResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_HealthCheckResponse: Codable {
@@ -199,8 +210,9 @@ extension Rpc_V1_HealthCheckResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__health_check_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__health_check_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__health_check_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__health_check_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__health_check_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__health_check_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.status = .init(rawValue: .init(truncatingIfNeeded: self.status.rawValue))

@@ -32,6 +32,11 @@ public struct Rpc_V1_ListServicesRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_ListServicesRequest: Codable {
@@ -55,8 +60,9 @@ extension Rpc_V1_ListServicesRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__list_services_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__list_services_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__list_services_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__list_services_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__list_services_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__list_services_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     _ = (c, arena)
@@ -99,6 +105,11 @@ public struct Rpc_V1_ListServicesResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_ListServicesResponse: Codable {
@@ -124,8 +135,9 @@ extension Rpc_V1_ListServicesResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__list_services_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__list_services_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__list_services_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__list_services_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__list_services_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__list_services_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.services.isEmpty {
@@ -176,6 +188,11 @@ public struct Rpc_V1_ServiceInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_ServiceInfo: Codable {
@@ -203,8 +220,9 @@ extension Rpc_V1_ServiceInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__service_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__service_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__service_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__service_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__service_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__service_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.name.isEmpty { c.pointee.name = try arena.string(self.name, field: "rpc.v1.ServiceInfo.name") }
@@ -266,6 +284,11 @@ public struct Rpc_V1_MethodInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_MethodInfo: Codable {
@@ -299,8 +322,9 @@ extension Rpc_V1_MethodInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__method_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__method_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__method_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__method_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__method_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__method_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.name.isEmpty { c.pointee.name = try arena.string(self.name, field: "rpc.v1.MethodInfo.name") }
@@ -350,6 +374,11 @@ public struct Rpc_V1_GetFileDescriptorSetRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_GetFileDescriptorSetRequest: Codable {
@@ -373,8 +402,9 @@ extension Rpc_V1_GetFileDescriptorSetRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__get_file_descriptor_set_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__get_file_descriptor_set_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__get_file_descriptor_set_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__get_file_descriptor_set_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__get_file_descriptor_set_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__get_file_descriptor_set_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     _ = (c, arena)
@@ -419,6 +449,11 @@ public struct Rpc_V1_GetFileDescriptorSetResponse: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_GetFileDescriptorSetResponse: Codable {
@@ -444,8 +479,9 @@ extension Rpc_V1_GetFileDescriptorSetResponse: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__get_file_descriptor_set_response__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__get_file_descriptor_set_response__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__get_file_descriptor_set_response__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__get_file_descriptor_set_response__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__get_file_descriptor_set_response__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__get_file_descriptor_set_response__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.fileDescriptorSet.isEmpty { c.pointee.file_descriptor_set = arena.bytes(self.fileDescriptorSet) }

@@ -259,6 +259,11 @@ public struct Rpc_V1_MetadataEntry: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_MetadataEntry: Codable {
@@ -291,8 +296,9 @@ extension Rpc_V1_MetadataEntry: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__metadata_entry__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__metadata_entry__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__metadata_entry__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__metadata_entry__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__metadata_entry__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__metadata_entry__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.key.isEmpty { c.pointee.key = try arena.string(self.key, field: "rpc.v1.MetadataEntry.key") }
@@ -368,6 +374,11 @@ public struct Rpc_V1_Settings: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_Settings: Codable {
@@ -403,8 +414,9 @@ extension Rpc_V1_Settings: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__settings__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__settings__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__settings__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__settings__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__settings__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__settings__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.max_frame_size = self.maxFrameSize
@@ -465,6 +477,11 @@ public struct Rpc_V1_CallHeaders: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_CallHeaders: Codable {
@@ -494,8 +511,9 @@ extension Rpc_V1_CallHeaders: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__call_headers__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__call_headers__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__call_headers__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__call_headers__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__call_headers__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__call_headers__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.methodPath.isEmpty { c.pointee.method_path = try arena.string(self.methodPath, field: "rpc.v1.CallHeaders.method_path") }
@@ -559,6 +577,11 @@ public struct Rpc_V1_Status: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_Status: Codable {
@@ -590,8 +613,9 @@ extension Rpc_V1_Status: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__status__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__status__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__status__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__status__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__status__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__status__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.code = .init(rawValue: .init(truncatingIfNeeded: self.code.rawValue))
@@ -663,6 +687,11 @@ public struct Rpc_V1_StatusDetail: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_StatusDetail: Codable {
@@ -699,8 +728,9 @@ extension Rpc_V1_StatusDetail: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__status_detail__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__status_detail__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__status_detail__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__status_detail__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__status_detail__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__status_detail__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     switch self.detail {
@@ -768,6 +798,11 @@ public struct Rpc_V1_BadRequest: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_BadRequest: Codable {
@@ -793,8 +828,9 @@ extension Rpc_V1_BadRequest: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__bad_request__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__bad_request__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__bad_request__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__bad_request__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__bad_request__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__bad_request__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.fieldViolations.isEmpty {
@@ -845,6 +881,11 @@ public struct Rpc_V1_FieldViolation: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_FieldViolation: Codable {
@@ -872,8 +913,9 @@ extension Rpc_V1_FieldViolation: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__field_violation__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__field_violation__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__field_violation__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__field_violation__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__field_violation__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__field_violation__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.field.isEmpty { c.pointee.field = try arena.string(self.field, field: "rpc.v1.FieldViolation.field") }
@@ -919,6 +961,11 @@ public struct Rpc_V1_PreconditionFailure: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_PreconditionFailure: Codable {
@@ -944,8 +991,9 @@ extension Rpc_V1_PreconditionFailure: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__precondition_failure__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__precondition_failure__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__precondition_failure__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__precondition_failure__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__precondition_failure__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__precondition_failure__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.violations.isEmpty {
@@ -999,6 +1047,11 @@ public struct Rpc_V1_PreconditionViolation: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_PreconditionViolation: Codable {
@@ -1028,8 +1081,9 @@ extension Rpc_V1_PreconditionViolation: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__precondition_violation__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__precondition_violation__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__precondition_violation__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__precondition_violation__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__precondition_violation__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__precondition_violation__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.kind.isEmpty { c.pointee.kind = try arena.string(self.kind, field: "rpc.v1.PreconditionViolation.kind") }
@@ -1077,6 +1131,11 @@ public struct Rpc_V1_RetryInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_RetryInfo: Codable {
@@ -1102,8 +1161,9 @@ extension Rpc_V1_RetryInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__retry_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__retry_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__retry_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__retry_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__retry_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__retry_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.retry_delay_ms = self.retryDelayMs
@@ -1153,6 +1213,11 @@ public struct Rpc_V1_ErrorInfo: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_ErrorInfo: Codable {
@@ -1182,8 +1247,9 @@ extension Rpc_V1_ErrorInfo: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__error_info__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__error_info__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__error_info__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__error_info__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__error_info__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__error_info__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "rpc.v1.ErrorInfo.reason") }
@@ -1238,6 +1304,11 @@ public struct Rpc_V1_OpaqueDetail: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_OpaqueDetail: Codable {
@@ -1265,8 +1336,9 @@ extension Rpc_V1_OpaqueDetail: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__opaque_detail__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__opaque_detail__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__opaque_detail__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__opaque_detail__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__opaque_detail__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__opaque_detail__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.kind.isEmpty { c.pointee.kind = try arena.string(self.kind, field: "rpc.v1.OpaqueDetail.kind") }
@@ -1319,6 +1391,11 @@ public struct Rpc_V1_GoAway: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Rpc_V1_GoAway: Codable {
@@ -1348,8 +1425,9 @@ extension Rpc_V1_GoAway: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { rpc__v1__go_away__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { rpc__v1__go_away__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { rpc__v1__go_away__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { rpc__v1__go_away__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { rpc__v1__go_away__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    rpc__v1__go_away__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.last_call_id = self.lastCallId

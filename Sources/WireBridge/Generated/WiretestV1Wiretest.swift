@@ -109,6 +109,11 @@ public struct Wiretest_V1_Leaf: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Wiretest_V1_Leaf: Codable {
@@ -138,8 +143,9 @@ extension Wiretest_V1_Leaf: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__leaf__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__leaf__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__leaf__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { wiretest__v1__leaf__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__leaf__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__leaf__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.label.isEmpty { c.pointee.label = try arena.string(self.label, field: "wiretest.v1.Leaf.label") }
@@ -232,6 +238,11 @@ public struct Wiretest_V1_Scalars: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Wiretest_V1_Scalars: Codable {
@@ -287,8 +298,9 @@ extension Wiretest_V1_Scalars: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__scalars__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__scalars__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__scalars__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { wiretest__v1__scalars__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__scalars__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__scalars__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.f_double = self.fDouble
@@ -389,6 +401,11 @@ public struct Wiretest_V1_Repeats: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Wiretest_V1_Repeats: Codable {
@@ -432,8 +449,9 @@ extension Wiretest_V1_Repeats: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__repeats__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__repeats__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__repeats__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { wiretest__v1__repeats__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__repeats__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__repeats__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if !self.rInt64.isEmpty {
@@ -560,6 +578,11 @@ public struct Wiretest_V1_Choices: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Wiretest_V1_Choices: Codable {
@@ -604,8 +627,9 @@ extension Wiretest_V1_Choices: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__choices__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__choices__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__choices__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { wiretest__v1__choices__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__choices__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__choices__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     switch self.pick {
@@ -708,6 +732,11 @@ public struct Wiretest_V1_Envelope: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Wiretest_V1_Envelope: Codable {
@@ -741,8 +770,9 @@ extension Wiretest_V1_Envelope: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__envelope__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__envelope__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__envelope__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { wiretest__v1__envelope__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__envelope__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__envelope__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     if let v = self.scalars { c.pointee.scalars = try v._toC(arena) }
@@ -796,6 +826,11 @@ public struct Wiretest_V1_Empty: WireMessage {
   public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
     try _wireWithEncoded(self, body)
   }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
 }
 
 extension Wiretest_V1_Empty: Codable {
@@ -819,8 +854,9 @@ extension Wiretest_V1_Empty: _CBridged {
   static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__empty__init(c) }
   static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__empty__get_packed_size(c) }
   static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__empty__pack(c, out) }
-  static func _cUnpack(_ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? { wiretest__v1__empty__unpack(nil, n, data) }
-  static func _cFree(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__empty__free_unpacked(c, nil) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__empty__unpack(allocator, n, data)
+  }
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     _ = (c, arena)
