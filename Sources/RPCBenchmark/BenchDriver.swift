@@ -135,10 +135,20 @@ final class BenchDriver {
 
   // MARK: RPC runtime
 
+  /// Where the calling tasks run.
+  enum Callers {
+    /// Tasks with the client's event loop as their executor preference (`RPCClient.executor`):
+    /// calls start and complete on the loop, the equivalent of the echo's event-loop-driven
+    /// client.
+    case onLoop
+    /// Swift's default global executor: every response hops threads.
+    case globalPool
+  }
+
   /// - Parameter method: ``echoMethod`` (the handler runs in a task per call) or
   ///   ``echoSyncMethod`` (the same handler registered as synchronous: no task).
   func runRPC(
-    payload: Int, inFlight: Int, connections: Int, onClientLoop: Bool,
+    payload: Int, inFlight: Int, connections: Int, callers: Callers,
     method: UnaryMethod<Rpc_Testing_V1_Payload, Rpc_Testing_V1_Payload> = echoMethod
   ) async throws -> Figures {
     let clients = (0..<connections).map { _ in
@@ -156,19 +166,8 @@ final class BenchDriver {
     let results = try await withThrowingTaskGroup(of: (Histogram<UInt64>, Int).self) { group in
       for client in clients {
         for _ in 0..<perConnection {
-          group.addTask(executorPreference: onClientLoop ? client.executor : nil) {
-            var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
-            var calls = 0
-            while true {
-              let before = ContinuousClock.now
-              if before >= end { break }
-              _ = try await client.call(method, request2)
-              if before >= warmupEnd {
-                _ = histogram.record(UInt64(max(0, (ContinuousClock.now - before).nanoseconds)))
-                calls += 1
-              }
-            }
-            return (histogram, calls)
+          group.addTask(executorPreference: callers == .onLoop ? client.executor : nil) {
+            try await callLoop(client: client, method: method, request: request2, warmupEnd: warmupEnd, end: end)
           }
         }
       }
@@ -188,6 +187,28 @@ final class BenchDriver {
   }
 
   fileprivate func allocationsNow() -> UInt64 { self.serverAllocations() }
+}
+
+/// One caller's loop: calls until `end`, recording those that start after `warmupEnd`.
+func callLoop(
+  client: RPCClient,
+  method: UnaryMethod<Rpc_Testing_V1_Payload, Rpc_Testing_V1_Payload>,
+  request: Rpc_Testing_V1_Payload,
+  warmupEnd: ContinuousClock.Instant,
+  end: ContinuousClock.Instant
+) async throws -> (Histogram<UInt64>, Int) {
+  var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000)
+  var calls = 0
+  while true {
+    let before = ContinuousClock.now
+    if before >= end { break }
+    _ = try await client.call(method, request)
+    if before >= warmupEnd {
+      _ = histogram.record(UInt64(max(0, (ContinuousClock.now - before).nanoseconds)))
+      calls += 1
+    }
+  }
+  return (histogram, calls)
 }
 
 /// Samples the server's allocation counter at the start and end of the measured window.

@@ -87,20 +87,20 @@ func runBenchmarks(
       if impls.contains("rpc") {
         rows.append((
           "RPC runtime",
-          try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections, onClientLoop: true)
+          try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections, callers: .onLoop)
         ))
       }
       var syncFigures: Figures?
       if impls.contains("sync") {
         let figures = try await driver.runRPC(
-          payload: payload, inFlight: inFlight, connections: connections, onClientLoop: true, method: echoSyncMethod)
+          payload: payload, inFlight: inFlight, connections: connections, callers: .onLoop, method: echoSyncMethod)
         syncFigures = figures
         rows.append(("RPC runtime, synchronous handler", figures))
       }
       if impls.contains("pool") {
         rows.append((
           "RPC runtime, callers on global pool",
-          try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections, onClientLoop: false)
+          try await driver.runRPC(payload: payload, inFlight: inFlight, connections: connections, callers: .globalPool)
         ))
       }
       for (impl, figures) in rows {

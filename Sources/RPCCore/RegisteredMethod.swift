@@ -204,7 +204,7 @@ public struct RegisteredMethod: Sendable {
 
 /// A unary handler: the request and the call's context in, the response out; throw an
 /// ``RPCError`` (or an ``RPCErrorConvertible``) to fail the call.
-public typealias UnaryHandler<Input, Output> = @Sendable (Input, ServerContext) async throws -> Output
+public typealias UnaryHandler<Input, Output> = nonisolated(nonsending) @Sendable (Input, ServerContext) async throws -> Output
 
 /// A unary handler that never suspends (a cache read, a validation failure): run inline by
 /// the transport, on the connection's event loop, without a task per call. It must not block.

@@ -1,4 +1,11 @@
 import NIOCore
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import RPCCore
 import WireBridge
 
@@ -41,7 +48,7 @@ enum CallFrames {
     }
     let timeoutUs = options.timeout.map { max($0.microseconds, 0) }
     // A NUL in the path goes through the encoder, which refuses it.
-    if options.metadata.isEmpty && !Self.containsNUL(path) {
+    if options.metadata.isEmpty, !Self.containsNUL(path) {
       return try Self.writePlain(into: &buffer, id: id, path: path, timeoutUs: timeoutUs, request: request, settings: settings)
     }
     let headersIndex = buffer.writerIndex
@@ -157,6 +164,14 @@ enum CallFrames {
     )
   }
 
+  private static func containsNUL(_ string: String) -> Bool {
+    var string = string
+    return string.withUTF8 { utf8 in
+      guard let base = utf8.baseAddress, !utf8.isEmpty else { return false }
+      return memchr(base, 0, utf8.count) != nil
+    }
+  }
+
   /// The bytes of `value` as a protobuf varint.
   static func varintSize(_ value: UInt64) -> Int {
     var value = value
@@ -181,10 +196,6 @@ enum CallFrames {
     return offset + 1
   }
 
-  private static func containsNUL(_ string: String) -> Bool {
-    var string = string
-    return string.withUTF8 { $0.firstIndex(of: 0) != nil }
-  }
 
   /// Sets the call id in frames written by ``write(into:id:path:request:options:settings:)``
   /// with id 0.

@@ -33,56 +33,66 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   typealias OutboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
-  /// Who waits for a call's outcome.
-  fileprivate enum Waiter {
-    /// A unary call opened on the loop whose caller has not attached its continuation yet.
-    case unattached
-    case unary(UnsafeContinuation<ClientCallOutcome, Never>)
-    case streaming(AsyncStream<ClientStreamEvent>.Continuation)
-  }
-
   /// A call in flight. A class: the table holds one reference and frames update it in place
   /// (an enum-in-dictionary update costs more than the allocation).
+  ///
+  /// Who waits for the outcome is one of two optional fields rather than an enum with
+  /// payloads: copying and destroying a multi-payload enum goes through its value witnesses,
+  /// several times per call. A unary call opened on the loop has neither until its caller
+  /// attaches. Touched only on the connection's event loop.
   final class Call {
     /// The call's id on the connection.
     let id: UInt32
-    fileprivate var waiter: Waiter
-    fileprivate var timer: Scheduled<Void>?
+    /// The unary caller, once attached.
+    @exclusivity(unchecked) fileprivate var unary: UnsafeContinuation<ClientCallOutcome, Never>?
+    /// The server-streaming caller's event stream.
+    @exclusivity(unchecked) fileprivate var stream: AsyncStream<ClientStreamEvent>.Continuation?
+    @exclusivity(unchecked) fileprivate var timer: Scheduled<Void>?
     /// The unary response, once it arrived.
-    fileprivate var message: ByteBuffer?
+    @exclusivity(unchecked) fileprivate var message: ByteBuffer?
     /// The outcome of an unattached unary call that ended before its caller attached.
-    fileprivate var outcome: ClientCallOutcome?
+    @exclusivity(unchecked) fileprivate var outcome: ClientCallOutcome?
 
-    fileprivate init(id: UInt32, waiter: Waiter, timer: Scheduled<Void>?) {
+    fileprivate init(
+      id: UInt32,
+      unary: UnsafeContinuation<ClientCallOutcome, Never>?,
+      stream: AsyncStream<ClientStreamEvent>.Continuation?,
+      timer: Scheduled<Void>?
+    ) {
       self.id = id
-      self.waiter = waiter
+      self.unary = unary
+      self.stream = stream
       self.timer = timer
     }
   }
 
-  private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
-  private var context: ChannelHandlerContext?
-  private var calls: [UInt32: Call] = [:]
+  // Dynamic exclusivity checks are off for the state touched on every call
+  // (`@exclusivity(unchecked)`): all of it is confined to the event loop, and no access to
+  // one of these properties overlaps another (none is passed `inout` across a call that
+  // could reach the handler again).
+  @exclusivity(unchecked) private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+  @exclusivity(unchecked) private var context: ChannelHandlerContext?
+  @exclusivity(unchecked) private var calls: [UInt32: Call] = [:]
   /// The unary call whose MESSAGE was the last frame handled (its STATUS normally follows).
-  private var lastMessageCall: Call?
+  @exclusivity(unchecked) private var lastMessageCall: Call?
   private let prefacePromise: EventLoopPromise<ServerSettings>
   private var prefaceDone = false
-  private var closed = false
+  @exclusivity(unchecked) private var closed = false
   /// Keepalive and idle timeout, and the one timer that serves both.
-  private var liveness: ConnectionLiveness
+  @exclusivity(unchecked) private var liveness: ConnectionLiveness
   private var livenessTimer: Scheduled<Void>?
   private var livenessTimerDeadline: NIODeadline?
-  private var goAwayLastID: UInt32?
+  @exclusivity(unchecked) private var goAwayLastID: UInt32?
   private let limits: ConnectionLimits
   private let onGoAway: @Sendable () -> Void
   /// The next call id; ids are assigned here, on the loop, so they reach the wire in order.
-  private var nextCallID: UInt32 = 1
+  @exclusivity(unchecked) private var nextCallID: UInt32 = 1
   /// Frames written since the last flush: calls started in one event-loop tick share one
   /// buffer and one `write` system call.
-  private var outbound = ByteBuffer()
-  private var flushScheduled = false
+  @exclusivity(unchecked) private var outbound = ByteBuffer()
+  @exclusivity(unchecked) private var flushScheduled = false
   /// The server's settings, once its preface arrived.
-  private(set) var serverSettings = ServerSettings(
+  @exclusivity(unchecked) private(set) var serverSettings = ServerSettings(
     maxMessageSize: ConnectionLimits.protocolDefaultMessageSize,
     maxMetadataSize: ConnectionLimits.protocolDefaultMetadataSize,
     maxConcurrentCalls: ConnectionLimits.protocolDefaultConcurrentCalls
@@ -198,7 +208,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       settings: self.serverSettings
     )
     _ = self.takeCallID()
-    let call = Call(id: id, waiter: .unattached, timer: self.startTimer(id, options.timeout))
+    let call = Call(id: id, unary: nil, stream: nil, timer: self.startTimer(id, options.timeout))
     self.calls[id] = call
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.scheduleFlush()
@@ -216,7 +226,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   /// Attaches the caller's continuation to a call opened with ``openUnary(path:request:options:)``.
   func attachUnary(_ call: Call, _ continuation: UnsafeContinuation<ClientCallOutcome, Never>) {
-    guard case .unattached = call.waiter else {
+    guard call.unary == nil, call.stream == nil else {
       continuation.resume(returning: .failure(RPCError(code: .internal, message: "The call \(call.id) is already attached.")))
       return
     }
@@ -226,7 +236,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       self.callRemoved()
       continuation.resume(returning: outcome)
     } else {
-      call.waiter = .unary(continuation)
+      call.unary = continuation
     }
   }
 
@@ -247,7 +257,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(id: id, waiter: .unary(continuation), timer: self.startTimer(id, timeout))
+    self.calls[id] = Call(id: id, unary: continuation, stream: nil, timer: self.startTimer(id, timeout))
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -274,7 +284,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(id: id, waiter: .streaming(continuation), timer: self.startTimer(id, timeout))
+    self.calls[id] = Call(id: id, unary: nil, stream: continuation, timer: self.startTimer(id, timeout))
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -393,17 +403,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   private func handleMessage(_ id: UInt32, _ payload: ByteBuffer) {
     guard let call = self.calls[id], call.outcome == nil else { return }
-    switch call.waiter {
-    case .unary, .unattached:
-      if call.message == nil {
-        call.message = payload
-        // Its STATUS usually follows in the same read: found without a table lookup.
-        self.lastMessageCall = call
-      } else {
-        self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
-      }
-    case .streaming(let continuation):
-      continuation.yield(.message(payload))
+    if let stream = call.stream {
+      stream.yield(.message(payload))
+    } else if call.message == nil {
+      call.message = payload
+      // Its STATUS usually follows in the same read: found without a table lookup.
+      self.lastMessageCall = call
+    } else {
+      self.end(id, .failure(RPCError(code: .internal, message: "The server sent two responses to a unary call.")), sendCancel: true)
     }
   }
 
@@ -453,19 +460,19 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     guard let call = known, call.outcome == nil else { return }
     call.timer?.cancel()
     call.timer = nil
-    switch call.waiter {
-    case .unattached:
-      call.outcome = Self.unaryOutcome(outcome, message: call.message)
-      call.message = nil
-    case .unary(let continuation):
+    if let continuation = call.unary {
       self.calls.removeValue(forKey: id)
       self.callRemoved()
       continuation.resume(returning: Self.unaryOutcome(outcome, message: call.message))
-    case .streaming(let continuation):
+    } else if let stream = call.stream {
       self.calls.removeValue(forKey: id)
       self.callRemoved()
-      continuation.yield(.end(outcome))
-      continuation.finish()
+      stream.yield(.end(outcome))
+      stream.finish()
+    } else {
+      // Unattached: the outcome waits for the caller.
+      call.outcome = Self.unaryOutcome(outcome, message: call.message)
+      call.message = nil
     }
     if sendCancel, !self.closed, self.context != nil {
       self.outbound.writeFrameHeader(type: .cancel, flags: [], callID: id, length: 0)

@@ -279,6 +279,7 @@ public final class RPCClient: ClientTransport, Sendable {
 
   /// A unary call's response bytes and trailers; calls the server refused unprocessed
   /// (GOAWAY, idle close, id exhaustion) are sent again on a new connection.
+  @inline(__always)
   nonisolated(nonsending) private func unaryPayload<Input, Output>(
     _ method: UnaryMethod<Input, Output>,
     request: Input,
@@ -316,6 +317,7 @@ public final class RPCClient: ClientTransport, Sendable {
   /// The fast path, for callers on ``executor`` (the connection's loop): frames go straight
   /// into the connection's outbound buffer, the call is known before suspending, nothing
   /// hops threads.
+  @inline(__always)
   nonisolated(nonsending) private func unaryOnLoop<Input: WireMessage>(
     _ connection: ClientConnection,
     _ path: String,

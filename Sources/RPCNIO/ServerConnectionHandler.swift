@@ -47,37 +47,42 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     case closing
   }
 
+  // Dynamic exclusivity checks are off for the state touched on every call
+  // (`@exclusivity(unchecked)`): all of it is confined to the event loop, and no access to
+  // one of these properties overlaps another (none is passed `inout` across a call that
+  // could reach the handler again: a handler finishing synchronously writes `outbound` only
+  // after the frame that started it was fully read).
   let eventLoop: any EventLoop
   private let router: RPCRouter
   private let limits: ConnectionLimits
   private let serverSettings: [UInt8]
   private let logger: Logger
   private let executor: EventLoopTaskExecutor
-  private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
-  private var context: ChannelHandlerContext?
-  private var phase = Phase.awaitingPreface
-  private var calls: [UInt32: Call] = [:]
-  private var lastCallID: UInt32 = 0
-  private var peerMaxMessageSize = ConnectionLimits.protocolDefaultMessageSize
+  @exclusivity(unchecked) private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+  @exclusivity(unchecked) private var context: ChannelHandlerContext?
+  @exclusivity(unchecked) private var phase = Phase.awaitingPreface
+  @exclusivity(unchecked) private var calls: [UInt32: Call] = [:]
+  @exclusivity(unchecked) private var lastCallID: UInt32 = 0
+  @exclusivity(unchecked) private var peerMaxMessageSize = ConnectionLimits.protocolDefaultMessageSize
   private var peerMaxMetadataSize = ConnectionLimits.protocolDefaultMetadataSize
-  private var outbound: ByteBuffer
-  private var inRead = false
-  private var flushPending = false
+  @exclusivity(unchecked) private var outbound: ByteBuffer
+  @exclusivity(unchecked) private var inRead = false
+  @exclusivity(unchecked) private var flushPending = false
   private var writabilityWaiters: [CheckedContinuation<Void, any Error>] = []
-  private var peer = "unknown"
+  @exclusivity(unchecked) private var peer = "unknown"
   /// The last plain call headers (no deadline, no metadata) and their method: clients repeat
   /// them call after call, so a byte comparison replaces decoding (as HPACK's table does).
-  private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
+  @exclusivity(unchecked) private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
   /// A call whose HEADERS were the last frame handled: if its MESSAGE comes next in the same
   /// read (clients write both together), it starts without ever entering `calls`.
-  private var pendingOpenID: UInt32 = 0
-  private var pendingOpen: Call?
+  @exclusivity(unchecked) private var pendingOpenID: UInt32 = 0
+  @exclusivity(unchecked) private var pendingOpen: Call?
   /// The call whose handler is being started synchronously, and whether it already ended:
   /// a handler that does not suspend finishes before `start` returns and is never stored.
-  private var startingCallID: UInt32 = 0
-  private var startingCallEnded = false
+  @exclusivity(unchecked) private var startingCallID: UInt32 = 0
+  @exclusivity(unchecked) private var startingCallEnded = false
   /// Keepalive and idle timeout, and the one timer that serves both.
-  private var liveness: ConnectionLiveness
+  @exclusivity(unchecked) private var liveness: ConnectionLiveness
   private var livenessTimer: Scheduled<Void>?
   private var livenessTimerDeadline: NIODeadline?
 
