@@ -119,25 +119,43 @@ public struct RegisteredMethod: Sendable {
   ) -> RegisteredMethod {
     RegisteredMethod(descriptor: method.descriptor) { bytes, context, sink, executor, interceptors throws(RPCError) in
       let request = try Self.decode(Input.self, from: bytes)
+      if !interceptors.isEmpty {
+        return Task.immediate(executorPreference: executor) {
+          await Self.runIntercepted(handler, request, context, sink, interceptors)
+        }
+      }
+      // The common case, kept free of the interceptor path's locals: in this unspecialised
+      // generic code each local of a generic type costs a metadata lookup per call.
       return Task.immediate(executorPreference: executor) {
         do {
-          if interceptors.isEmpty {
-            let response = try await handler(request, context)
-            sink.finish(response: response, trailers: context.trailers)
-          } else {
-            var response: Output?
-            try await Self.intercepted(interceptors, context: context) { context in
-              response = try await handler(request, context)
-            }
-            guard let response else {
-              throw RPCError(code: .internal, message: "An interceptor did not call the handler.")
-            }
-            sink.finish(response: response, trailers: context.trailers)
-          }
+          let response = try await handler(request, context)
+          sink.finish(response: response, trailers: context.trailers)
         } catch {
           sink.finish(error: Self.merge(error, trailers: context.trailers))
         }
       }
+    }
+  }
+
+  /// Runs a unary handler inside the interceptors and finishes the call.
+  private static func runIntercepted<Input: WireMessage, Output: WireMessage>(
+    _ handler: UnaryHandler<Input, Output>,
+    _ request: Input,
+    _ context: ServerContext,
+    _ sink: any ServerCallSink,
+    _ interceptors: [any ServerInterceptor]
+  ) async {
+    do {
+      var response: Output?
+      try await Self.intercepted(interceptors, context: context) { context in
+        response = try await handler(request, context)
+      }
+      guard let response else {
+        throw RPCError(code: .internal, message: "An interceptor did not call the handler.")
+      }
+      sink.finish(response: response, trailers: context.trailers)
+    } catch {
+      sink.finish(error: Self.merge(error, trailers: context.trailers))
     }
   }
 

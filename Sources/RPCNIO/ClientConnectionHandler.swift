@@ -70,9 +70,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   // (`@exclusivity(unchecked)`): all of it is confined to the event loop, and no access to
   // one of these properties overlaps another (none is passed `inout` across a call that
   // could reach the handler again).
-  @exclusivity(unchecked) private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+  @exclusivity(unchecked) private var reader: FrameReader
   @exclusivity(unchecked) private var context: ChannelHandlerContext?
-  @exclusivity(unchecked) private var calls: [UInt32: Call] = [:]
+  @exclusivity(unchecked) private var calls = CallTable<Call>()
   /// The unary call whose MESSAGE was the last frame handled (its STATUS normally follows).
   @exclusivity(unchecked) private var lastMessageCall: Call?
   private let prefacePromise: EventLoopPromise<ServerSettings>
@@ -98,17 +98,24 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     maxConcurrentCalls: ConnectionLimits.protocolDefaultConcurrentCalls
   )
 
+  /// The client's executor on this loop: callers resumed by a read run when it completes.
+  private let executor: EventLoopTaskExecutor?
+  /// Between `channelRead` and `channelReadComplete`: flushes wait for the read's end.
+  @exclusivity(unchecked) private var inRead = false
+  @exclusivity(unchecked) private var flushPending = false
+
   init(
     limits: ConnectionLimits,
+    executor: EventLoopTaskExecutor? = nil,
     prefacePromise: EventLoopPromise<ServerSettings>,
     onGoAway: @escaping @Sendable () -> Void
   ) {
+    self.executor = executor
     self.limits = limits
     self.prefacePromise = prefacePromise
     self.onGoAway = onGoAway
-    self.processor = NIOSingleStepByteToMessageProcessor(
-      FrameDecoder(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)),
-      maximumBufferSize: nil
+    self.reader = FrameReader(
+      limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)
     )
     self.liveness = ConnectionLiveness(limits: limits, now: .now())
   }
@@ -158,13 +165,31 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    self.inRead = true
     let buffer = self.unwrapInboundIn(data)
     if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
+    var bytes = self.reader.begin(buffer)
     do {
-      try self.processor.process(buffer: buffer) { frame in self.handle(frame) }
+      while let frame = try self.reader.next(from: &bytes) {
+        self.handle(frame)
+      }
+      self.reader.end(bytes)
     } catch {
       self.protocolError("\(error)")
     }
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    // Callers whose responses this read delivered run now (on the loop, as their executor
+    // would run them a loop iteration later); the calls they start, and any cancel frames,
+    // leave in one write.
+    self.executor?.runPending()
+    self.inRead = false
+    if self.flushPending {
+      self.flushPending = false
+      self.flushNow()
+    }
+    context.fireChannelReadComplete()
   }
 
   // MARK: Calls (from RPCClient, on the loop)
@@ -209,7 +234,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     )
     _ = self.takeCallID()
     let call = Call(id: id, unary: nil, stream: nil, timer: self.startTimer(id, options.timeout))
-    self.calls[id] = call
+    self.calls.insert(call, for: id)
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.scheduleFlush()
     return call
@@ -257,7 +282,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(id: id, unary: continuation, stream: nil, timer: self.startTimer(id, timeout))
+    self.calls.insert(Call(id: id, unary: continuation, stream: nil, timer: self.startTimer(id, timeout)), for: id)
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -284,7 +309,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls[id] = Call(id: id, unary: nil, stream: continuation, timer: self.startTimer(id, timeout))
+    self.calls.insert(Call(id: id, unary: nil, stream: continuation, timer: self.startTimer(id, timeout)), for: id)
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -293,6 +318,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   /// Flushes the outbound buffer once per event-loop tick: calls started in the same tick
   /// (e.g. by callers resumed by one read's responses) share one `write` system call.
   private func scheduleFlush() {
+    if self.inRead {
+      self.flushPending = true
+      return
+    }
     guard !self.flushScheduled, let context = self.context else { return }
     self.flushScheduled = true
     context.eventLoop.assumeIsolated().execute {

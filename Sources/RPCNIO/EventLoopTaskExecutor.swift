@@ -33,9 +33,19 @@ final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
     }
   }
 
+  /// Runs the jobs enqueued so far, now, if called on the loop (a connection calls this when
+  /// a read is complete: callers its responses resumed run at once, and the calls they start
+  /// are flushed with the same `write`, instead of one loop iteration later). Jobs they
+  /// enqueue go into the next batch.
+  func runPending() {
+    guard self.eventLoop.inEventLoop, !self.batch.isEmpty else { return }
+    self.drain()
+  }
+
   /// Runs the batched jobs; jobs they enqueue go into the next batch.
   private func drain() {
     self.drainScheduled = false
+    guard !self.batch.isEmpty else { return }
     swap(&self.batch, &self.spare)
     let executor = self.asUnownedTaskExecutor()
     for job in self.spare {

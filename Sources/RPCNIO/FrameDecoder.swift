@@ -167,3 +167,42 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     return .frame(header, payload)
   }
 }
+
+/// Feeds a connection's reads to a ``FrameDecoder`` without NIO's byte-to-message machinery:
+/// the frames complete in a read are decoded straight from that read's buffer (payloads are
+/// slices of it, no copy); only an incomplete tail is kept, and the next read is appended to
+/// it. The handlers drive it with ``next(from:)`` in a loop, so no access to the reader spans
+/// the handling of a frame.
+struct FrameReader {
+  private var decoder: FrameDecoder
+  /// The incomplete tail of earlier reads.
+  private var tail: ByteBuffer?
+
+  init(limits: FrameDecoder.Limits) {
+    self.decoder = FrameDecoder(limits: limits)
+  }
+
+  /// Starts on a new read: returns the bytes to decode (the kept tail followed by `read`).
+  mutating func begin(_ read: ByteBuffer) -> ByteBuffer {
+    guard var tail = self.tail.take() else { return read }
+    var read = read
+    tail.writeBuffer(&read)
+    return tail
+  }
+
+  /// The next complete frame in `buffer`, or `nil` when it holds no more.
+  /// - Throws: ``FrameDecodingError``: a protocol error; the connection must close.
+  mutating func next(from buffer: inout ByteBuffer) throws -> InboundFrame? {
+    try self.decoder.decode(buffer: &buffer)
+  }
+
+  /// Ends a read: keeps what is left of `buffer` (an incomplete frame) for the next one.
+  /// Consumed bytes in front of it are discarded once they are half the storage, so a large
+  /// message arriving in many reads costs amortised linear copying, not quadratic.
+  mutating func end(_ buffer: ByteBuffer) {
+    guard buffer.readableBytes > 0 else { return }
+    var rest = buffer
+    if rest.readerIndex > 0, rest.readerIndex >= rest.capacity / 2 { rest.discardReadBytes() }
+    self.tail = rest
+  }
+}

@@ -91,6 +91,8 @@ public final class RPCClient: ClientTransport, Sendable {
   /// calls may run on it (`withTaskExecutorPreference(client.executor) { ... }`): a call then
   /// starts and completes without any thread hop, as an event-loop-driven client would.
   public let executor: any TaskExecutor
+  /// `executor`, typed: connections run its pending jobs when a read completes.
+  private let loopExecutor: EventLoopTaskExecutor
 
   /// Creates a client; no connection is opened until the first call.
   public init(
@@ -101,7 +103,8 @@ public final class RPCClient: ClientTransport, Sendable {
     self.configuration = configuration
     // One loop for every connection of this client: keeps `executor` meaningful.
     self.eventLoop = group.next()
-    self.executor = EventLoopTaskExecutor(eventLoop: self.eventLoop)
+    self.loopExecutor = EventLoopTaskExecutor(eventLoop: self.eventLoop)
+    self.executor = self.loopExecutor
     self.logger = logger
   }
 
@@ -206,8 +209,9 @@ public final class RPCClient: ClientTransport, Sendable {
       .connectTimeout(.microseconds(self.configuration.connectTimeout.microseconds))
     let channel = try await bootstrap.connect(host: self.configuration.host, port: self.configuration.port).get()
     let connectTimeout = self.configuration.connectTimeout
+    let executor = self.loopExecutor
     let setUp: EventLoopFuture<(ServerSettings, NIOLoopBound<ClientConnectionHandler>)> = channel.eventLoop.flatSubmit {
-      Self.install(on: channel, limits: limits, connectTimeout: connectTimeout, box: connectionBox)
+      Self.install(on: channel, limits: limits, executor: executor, connectTimeout: connectTimeout, box: connectionBox)
     }
     let (settings, handler) = try await setUp.get()
     let connection = ClientConnection(channel: channel, handler: handler, settings: settings)
@@ -218,11 +222,12 @@ public final class RPCClient: ClientTransport, Sendable {
   private static func install(
     on channel: any Channel,
     limits: ConnectionLimits,
+    executor: EventLoopTaskExecutor,
     connectTimeout: Duration,
     box: WeakConnectionBox
   ) -> EventLoopFuture<(ServerSettings, NIOLoopBound<ClientConnectionHandler>)> {
     let promise = channel.eventLoop.makePromise(of: ServerSettings.self)
-    let handler = ClientConnectionHandler(limits: limits, prefacePromise: promise) {
+    let handler = ClientConnectionHandler(limits: limits, executor: executor, prefacePromise: promise) {
       box.connection?.markDraining()
     }
     do {

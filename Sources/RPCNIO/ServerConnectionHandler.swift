@@ -58,7 +58,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private let serverSettings: [UInt8]
   private let logger: Logger
   private let executor: EventLoopTaskExecutor
-  @exclusivity(unchecked) private var processor: NIOSingleStepByteToMessageProcessor<FrameDecoder>
+  @exclusivity(unchecked) private var reader: FrameReader
   @exclusivity(unchecked) private var context: ChannelHandlerContext?
   @exclusivity(unchecked) private var phase = Phase.awaitingPreface
   @exclusivity(unchecked) private var calls: [UInt32: Call] = [:]
@@ -99,12 +99,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.serverSettings = serverSettings
     self.logger = logger
     self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
-    self.processor = NIOSingleStepByteToMessageProcessor(
-      FrameDecoder(
-        limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)
-      ),
-      maximumBufferSize: nil
-    )
+    self.reader = FrameReader(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize))
     self.outbound = ByteBuffer()
     self.liveness = ConnectionLiveness(limits: limits, now: .now())
   }
@@ -141,10 +136,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     let buffer = self.unwrapInboundIn(data)
     self.inRead = true
     if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
+    var bytes = self.reader.begin(buffer)
     do {
-      try self.processor.process(buffer: buffer) { frame in
+      while let frame = try self.reader.next(from: &bytes) {
         self.handle(frame)
       }
+      self.reader.end(bytes)
     } catch {
       self.protocolError(.protocolError, reason: "\(error)")
     }
@@ -371,7 +368,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     guard case .awaitingMessage(let method, let context) = call.state else { return }
     self.startingCallID = id
     self.startingCallEnded = false
-    self.calls[id] = nil
+    // Never in `calls`: the pending open was not committed.
     let task = self.startHandler(id, method, context, payload)
     self.startingCallID = 0
     if self.startingCallEnded {
