@@ -10,9 +10,10 @@ import NIOCore
 // access is behind an `inEventLoop` check or inside a task running on the loop).
 final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
   let eventLoop: any EventLoop
-  private var batch: [UnownedJob] = []
-  private var spare: [UnownedJob] = []
-  private var drainScheduled = false
+  // No dynamic exclusivity checks: touched only on the loop, never across a job's run.
+  @exclusivity(unchecked) private var batch: [UnownedJob] = []
+  @exclusivity(unchecked) private var spare: [UnownedJob] = []
+  @exclusivity(unchecked) private var drainScheduled = false
 
   init(eventLoop: any EventLoop) {
     self.eventLoop = eventLoop
