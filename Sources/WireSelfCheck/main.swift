@@ -12,7 +12,14 @@ func roundTrips<M: WireMessage>(_ m: M) throws -> Bool {
   let bytes = try m.serializedBytes()
   let back = try M(serializedBytes: bytes)
   let viaBorrowed = try m.withSerializedBytes { try M(serializedBytes: $0) }
-  return back == m && viaBorrowed == m
+  // Packed straight into caller memory, as the RPC runtime does into its I/O buffers.
+  var packed: [UInt8] = []
+  try m.serialize { size, pack in
+    packed = [UInt8](unsafeUninitializedCapacity: max(size, 1)) { buffer, count in
+      count = pack(buffer.baseAddress!)
+    }
+  }
+  return back == m && viaBorrowed == m && packed == bytes
 }
 
 /// Decodes garbage as `M`; returns how many inputs were refused with a `WireError`.

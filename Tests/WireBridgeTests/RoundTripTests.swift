@@ -7,6 +7,15 @@ private func roundTrip<M: WireMessage>(_ m: M) throws -> (M, [UInt8]) {
   let bytes = try m.serializedBytes()
   let borrowed = try m.withSerializedBytes { Array($0) }
   #expect(borrowed == bytes, "\(M.protoFullName): both encoders agree")
+  var packed: [UInt8] = []
+  var announced = -1
+  try m.serialize { size, pack in
+    announced = size
+    packed = [UInt8](unsafeUninitializedCapacity: max(size, 1)) { buffer, count in
+      count = pack(buffer.baseAddress!)
+    }
+  }
+  #expect(packed == bytes && announced == bytes.count, "\(M.protoFullName): serialize(_:) packs the same bytes, of the size it announced")
   return (try M(serializedBytes: bytes), bytes)
 }
 

@@ -867,3 +867,152 @@ extension Wiretest_V1_Empty: _CBridged {
     self.init()
   }
 }
+
+/// A message whose retired fields are reserved, as a contract change leaves them: the
+/// numbers and names must stay unused, and decoding bytes that still carry them (from an
+/// older peer) must skip them.
+public struct Wiretest_V1_Retired: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "wiretest.v1.Retired"
+
+  /// The one field still in use.
+  public var kept: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Wiretest_V1_Retired: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "kept") { self.kept = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !kept.isEmpty { try c.encode(kept, forKey: "kept") }
+  }
+}
+
+extension Wiretest_V1_Retired: _CBridged {
+  typealias CType = Wiretest__V1__Retired
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__retired__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__retired__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__retired__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__retired__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.kept.isEmpty { c.pointee.kept = try arena.string(self.kept, field: "wiretest.v1.Retired.kept") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.kept = try _readString(c.pointee.kept, field: "wiretest.v1.Retired.kept")
+    self = m
+  }
+}
+
+/// A message with nothing but reserved fields: every field retired.
+public struct Wiretest_V1_AllRetired: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "wiretest.v1.AllRetired"
+
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Wiretest_V1_AllRetired: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    _ = decoder
+    self.init()
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    _ = encoder.container(keyedBy: _JSONKey.self)
+  }
+}
+
+extension Wiretest_V1_AllRetired: _CBridged {
+  typealias CType = Wiretest__V1__AllRetired
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { wiretest__v1__all_retired__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { wiretest__v1__all_retired__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { wiretest__v1__all_retired__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    wiretest__v1__all_retired__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    _ = (c, arena)
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    _ = c
+    self.init()
+  }
+}

@@ -2584,6 +2584,26 @@ extension Wiretest_V1_Empty {
   }
 }
 
+extension Wiretest_V1_Retired {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.kept = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.kept = "" }
+    return m
+  }
+}
+
+extension Wiretest_V1_AllRetired {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    _ = (variant, depth)
+    return Self()
+  }
+}
+
 /// Every message type of every .proto file.
 public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_UnitRef.self,
@@ -2757,6 +2777,8 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Wiretest_V1_Choices.self,
   Wiretest_V1_Envelope.self,
   Wiretest_V1_Empty.self,
+  Wiretest_V1_Retired.self,
+  Wiretest_V1_AllRetired.self,
 ]
 
 /// Fixtures of every message type in three variants (different values and oneof cases).
@@ -2934,6 +2956,8 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Wiretest_V1_Choices.fixture(v))
     all.append(Wiretest_V1_Envelope.fixture(v))
     all.append(Wiretest_V1_Empty.fixture(v))
+    all.append(Wiretest_V1_Retired.fixture(v))
+    all.append(Wiretest_V1_AllRetired.fixture(v))
   }
   return all
 }

@@ -277,6 +277,96 @@ void   wiretest__v1__empty__free_unpacked
   assert(message->base.descriptor == &wiretest__v1__empty__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   wiretest__v1__retired__init
+                     (Wiretest__V1__Retired         *message)
+{
+  static const Wiretest__V1__Retired init_value = WIRETEST__V1__RETIRED__INIT;
+  *message = init_value;
+}
+size_t wiretest__v1__retired__get_packed_size
+                     (const Wiretest__V1__Retired *message)
+{
+  assert(message->base.descriptor == &wiretest__v1__retired__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t wiretest__v1__retired__pack
+                     (const Wiretest__V1__Retired *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &wiretest__v1__retired__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t wiretest__v1__retired__pack_to_buffer
+                     (const Wiretest__V1__Retired *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &wiretest__v1__retired__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Wiretest__V1__Retired *
+       wiretest__v1__retired__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Wiretest__V1__Retired *)
+     protobuf_c_message_unpack (&wiretest__v1__retired__descriptor,
+                                allocator, len, data);
+}
+void   wiretest__v1__retired__free_unpacked
+                     (Wiretest__V1__Retired *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &wiretest__v1__retired__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   wiretest__v1__all_retired__init
+                     (Wiretest__V1__AllRetired         *message)
+{
+  static const Wiretest__V1__AllRetired init_value = WIRETEST__V1__ALL_RETIRED__INIT;
+  *message = init_value;
+}
+size_t wiretest__v1__all_retired__get_packed_size
+                     (const Wiretest__V1__AllRetired *message)
+{
+  assert(message->base.descriptor == &wiretest__v1__all_retired__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t wiretest__v1__all_retired__pack
+                     (const Wiretest__V1__AllRetired *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &wiretest__v1__all_retired__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t wiretest__v1__all_retired__pack_to_buffer
+                     (const Wiretest__V1__AllRetired *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &wiretest__v1__all_retired__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Wiretest__V1__AllRetired *
+       wiretest__v1__all_retired__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Wiretest__V1__AllRetired *)
+     protobuf_c_message_unpack (&wiretest__v1__all_retired__descriptor,
+                                allocator, len, data);
+}
+void   wiretest__v1__all_retired__free_unpacked
+                     (Wiretest__V1__AllRetired *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &wiretest__v1__all_retired__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor wiretest__v1__leaf__field_descriptors[3] =
 {
   {
@@ -978,6 +1068,62 @@ const ProtobufCMessageDescriptor wiretest__v1__empty__descriptor =
   wiretest__v1__empty__field_indices_by_name,
   0,  wiretest__v1__empty__number_ranges,
   (ProtobufCMessageInit) wiretest__v1__empty__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor wiretest__v1__retired__field_descriptors[1] =
+{
+  {
+    "kept",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Wiretest__V1__Retired, kept),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned wiretest__v1__retired__field_indices_by_name[] = {
+  0,   /* field[0] = kept */
+};
+static const ProtobufCIntRange wiretest__v1__retired__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor wiretest__v1__retired__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "wiretest.v1.Retired",
+  "Retired",
+  "Wiretest__V1__Retired",
+  "wiretest.v1",
+  sizeof(Wiretest__V1__Retired),
+  1,
+  wiretest__v1__retired__field_descriptors,
+  wiretest__v1__retired__field_indices_by_name,
+  1,  wiretest__v1__retired__number_ranges,
+  (ProtobufCMessageInit) wiretest__v1__retired__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define wiretest__v1__all_retired__field_descriptors NULL
+#define wiretest__v1__all_retired__field_indices_by_name NULL
+#define wiretest__v1__all_retired__number_ranges NULL
+const ProtobufCMessageDescriptor wiretest__v1__all_retired__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "wiretest.v1.AllRetired",
+  "AllRetired",
+  "Wiretest__V1__AllRetired",
+  "wiretest.v1",
+  sizeof(Wiretest__V1__AllRetired),
+  0,
+  wiretest__v1__all_retired__field_descriptors,
+  wiretest__v1__all_retired__field_indices_by_name,
+  0,  wiretest__v1__all_retired__number_ranges,
+  (ProtobufCMessageInit) wiretest__v1__all_retired__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue wiretest__v1__color__enum_values_by_number[4] =

@@ -21,6 +21,8 @@ typedef struct Wiretest__V1__Repeats Wiretest__V1__Repeats;
 typedef struct Wiretest__V1__Choices Wiretest__V1__Choices;
 typedef struct Wiretest__V1__Envelope Wiretest__V1__Envelope;
 typedef struct Wiretest__V1__Empty Wiretest__V1__Empty;
+typedef struct Wiretest__V1__Retired Wiretest__V1__Retired;
+typedef struct Wiretest__V1__AllRetired Wiretest__V1__AllRetired;
 
 
 /* --- enums --- */
@@ -346,6 +348,36 @@ struct  Wiretest__V1__Empty
      }
 
 
+/*
+ * A message whose retired fields are reserved, as a contract change leaves them: the
+ * numbers and names must stay unused, and decoding bytes that still carry them (from an
+ * older peer) must skip them.
+ */
+struct  Wiretest__V1__Retired
+{
+  ProtobufCMessage base;
+  /*
+   * The one field still in use.
+   */
+  char *kept;
+};
+#define WIRETEST__V1__RETIRED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&wiretest__v1__retired__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * A message with nothing but reserved fields: every field retired.
+ */
+struct  Wiretest__V1__AllRetired
+{
+  ProtobufCMessage base;
+};
+#define WIRETEST__V1__ALL_RETIRED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&wiretest__v1__all_retired__descriptor) \
+     }
+
+
 /* Wiretest__V1__Leaf methods */
 void   wiretest__v1__leaf__init
                      (Wiretest__V1__Leaf         *message);
@@ -460,6 +492,44 @@ Wiretest__V1__Empty *
 void   wiretest__v1__empty__free_unpacked
                      (Wiretest__V1__Empty *message,
                       ProtobufCAllocator *allocator);
+/* Wiretest__V1__Retired methods */
+void   wiretest__v1__retired__init
+                     (Wiretest__V1__Retired         *message);
+size_t wiretest__v1__retired__get_packed_size
+                     (const Wiretest__V1__Retired   *message);
+size_t wiretest__v1__retired__pack
+                     (const Wiretest__V1__Retired   *message,
+                      uint8_t             *out);
+size_t wiretest__v1__retired__pack_to_buffer
+                     (const Wiretest__V1__Retired   *message,
+                      ProtobufCBuffer     *buffer);
+Wiretest__V1__Retired *
+       wiretest__v1__retired__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   wiretest__v1__retired__free_unpacked
+                     (Wiretest__V1__Retired *message,
+                      ProtobufCAllocator *allocator);
+/* Wiretest__V1__AllRetired methods */
+void   wiretest__v1__all_retired__init
+                     (Wiretest__V1__AllRetired         *message);
+size_t wiretest__v1__all_retired__get_packed_size
+                     (const Wiretest__V1__AllRetired   *message);
+size_t wiretest__v1__all_retired__pack
+                     (const Wiretest__V1__AllRetired   *message,
+                      uint8_t             *out);
+size_t wiretest__v1__all_retired__pack_to_buffer
+                     (const Wiretest__V1__AllRetired   *message,
+                      ProtobufCBuffer     *buffer);
+Wiretest__V1__AllRetired *
+       wiretest__v1__all_retired__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   wiretest__v1__all_retired__free_unpacked
+                     (Wiretest__V1__AllRetired *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Wiretest__V1__Leaf_Closure)
@@ -480,6 +550,12 @@ typedef void (*Wiretest__V1__Envelope_Closure)
 typedef void (*Wiretest__V1__Empty_Closure)
                  (const Wiretest__V1__Empty *message,
                   void *closure_data);
+typedef void (*Wiretest__V1__Retired_Closure)
+                 (const Wiretest__V1__Retired *message,
+                  void *closure_data);
+typedef void (*Wiretest__V1__AllRetired_Closure)
+                 (const Wiretest__V1__AllRetired *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -493,6 +569,8 @@ extern const ProtobufCMessageDescriptor wiretest__v1__repeats__descriptor;
 extern const ProtobufCMessageDescriptor wiretest__v1__choices__descriptor;
 extern const ProtobufCMessageDescriptor wiretest__v1__envelope__descriptor;
 extern const ProtobufCMessageDescriptor wiretest__v1__empty__descriptor;
+extern const ProtobufCMessageDescriptor wiretest__v1__retired__descriptor;
+extern const ProtobufCMessageDescriptor wiretest__v1__all_retired__descriptor;
 
 PROTOBUF_C__END_DECLS
 
