@@ -2436,7 +2436,9 @@ public struct Fieldreport_V1_UnitStatistics: WireMessage {
   /// Tasks completed late (trễ hạn) in the period.
   public var lateCount: Int64 = 0
 
-  /// Tasks completed in the period without a due time.
+  /// Tasks completed in the period without a timeliness class: those returned to the IOC
+  /// (the unit was not competent, which says nothing about timeliness; they are also in
+  /// returned_to_ioc_count) and those that had no due time.
   public var unclassifiedCount: Int64 = 0
 
   /// Of the completed tasks, those completed by returning the case to the IOC.

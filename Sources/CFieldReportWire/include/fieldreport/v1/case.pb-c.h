@@ -809,7 +809,9 @@ struct  Fieldreport__V1__UnitStatistics
    */
   int64_t late_count;
   /*
-   * Tasks completed in the period without a due time.
+   * Tasks completed in the period without a timeliness class: those returned to the IOC
+   * (the unit was not competent, which says nothing about timeliness; they are also in
+   * returned_to_ioc_count) and those that had no due time.
    */
   int64_t unclassified_count;
   /*
