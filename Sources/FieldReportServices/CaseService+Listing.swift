@@ -51,6 +51,7 @@ extension CaseService {
       case .unspecified, .stepStartedDesc: order = .stepStartedNewest
       case .stepDueAsc: order = .stepDueSoonest
       case .reportedDesc: order = .reportedNewest
+      case .reportedAsc: order = .reportedOldest
       case .updatedDesc: order = .updatedNewest
       default: throw invalidArgument("order", "unknown value")
       }

@@ -303,6 +303,9 @@ struct FidelityTests {
     reported.order = .reportedDesc
     reported.pageSize = 4
     #expect(try await pages(reported).flatMap { $0 } == submitted.reversed().map(\.caseId))
+    // Oldest report first: first come, first served.
+    reported.order = .reportedAsc
+    #expect(try await pages(reported).flatMap { $0 } == submitted.map(\.caseId))
 
     // A token is bound to its order.
     var first = byDue

@@ -102,11 +102,13 @@ public enum Fieldreport_V1_CaseOrder: Hashable, Sendable, CaseIterable {
   case reportedDesc
   /// Most recently changed first.
   case updatedDesc
+  /// Oldest report first (first come, first served).
+  case reportedAsc
   /// A value this version of the contract does not know; kept so it round-trips.
   case unrecognized(Int32)
 
   /// The known cases, in declaration order.
-  public static let allCases: [Fieldreport_V1_CaseOrder] = [.unspecified, .stepStartedDesc, .stepDueAsc, .reportedDesc, .updatedDesc]
+  public static let allCases: [Fieldreport_V1_CaseOrder] = [.unspecified, .stepStartedDesc, .stepDueAsc, .reportedDesc, .updatedDesc, .reportedAsc]
 
   /// Creates the case for a wire number; unknown numbers become `.unrecognized`.
   public init(rawValue: Int32) {
@@ -116,6 +118,7 @@ public enum Fieldreport_V1_CaseOrder: Hashable, Sendable, CaseIterable {
     case 2: self = .stepDueAsc
     case 3: self = .reportedDesc
     case 4: self = .updatedDesc
+    case 5: self = .reportedAsc
     default: self = .unrecognized(rawValue)
     }
   }
@@ -128,6 +131,7 @@ public enum Fieldreport_V1_CaseOrder: Hashable, Sendable, CaseIterable {
     case .stepDueAsc: return 2
     case .reportedDesc: return 3
     case .updatedDesc: return 4
+    case .reportedAsc: return 5
     case .unrecognized(let v): return v
     }
   }
@@ -140,6 +144,7 @@ public enum Fieldreport_V1_CaseOrder: Hashable, Sendable, CaseIterable {
     case .stepDueAsc: return "CASE_ORDER_STEP_DUE_ASC"
     case .reportedDesc: return "CASE_ORDER_REPORTED_DESC"
     case .updatedDesc: return "CASE_ORDER_UPDATED_DESC"
+    case .reportedAsc: return "CASE_ORDER_REPORTED_ASC"
     case .unrecognized: return nil
     }
   }

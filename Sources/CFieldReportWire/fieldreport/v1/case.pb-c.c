@@ -2965,19 +2965,21 @@ const ProtobufCEnumDescriptor fieldreport__v1__case_scope__descriptor =
   fieldreport__v1__case_scope__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue fieldreport__v1__case_order__enum_values_by_number[5] =
+static const ProtobufCEnumValue fieldreport__v1__case_order__enum_values_by_number[6] =
 {
   { "CASE_ORDER_UNSPECIFIED", "FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_UNSPECIFIED", 0 },
   { "CASE_ORDER_STEP_STARTED_DESC", "FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_STEP_STARTED_DESC", 1 },
   { "CASE_ORDER_STEP_DUE_ASC", "FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_STEP_DUE_ASC", 2 },
   { "CASE_ORDER_REPORTED_DESC", "FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_REPORTED_DESC", 3 },
   { "CASE_ORDER_UPDATED_DESC", "FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_UPDATED_DESC", 4 },
+  { "CASE_ORDER_REPORTED_ASC", "FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_REPORTED_ASC", 5 },
 };
 static const ProtobufCIntRange fieldreport__v1__case_order__value_ranges[] = {
-{0, 0},{0, 5}
+{0, 0},{0, 6}
 };
-static const ProtobufCEnumValueIndex fieldreport__v1__case_order__enum_values_by_name[5] =
+static const ProtobufCEnumValueIndex fieldreport__v1__case_order__enum_values_by_name[6] =
 {
+  { "CASE_ORDER_REPORTED_ASC", 5 },
   { "CASE_ORDER_REPORTED_DESC", 3 },
   { "CASE_ORDER_STEP_DUE_ASC", 2 },
   { "CASE_ORDER_STEP_STARTED_DESC", 1 },
@@ -2991,9 +2993,9 @@ const ProtobufCEnumDescriptor fieldreport__v1__case_order__descriptor =
   "CaseOrder",
   "Fieldreport__V1__CaseOrder",
   "fieldreport.v1",
-  5,
+  6,
   fieldreport__v1__case_order__enum_values_by_number,
-  5,
+  6,
   fieldreport__v1__case_order__enum_values_by_name,
   1,
   fieldreport__v1__case_order__value_ranges,

@@ -105,7 +105,11 @@ typedef enum _Fieldreport__V1__CaseOrder {
   /*
    * Most recently changed first.
    */
-  FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_UPDATED_DESC = 4
+  FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_UPDATED_DESC = 4,
+  /*
+   * Oldest report first (first come, first served).
+   */
+  FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_REPORTED_ASC = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__CASE_ORDER)
 } Fieldreport__V1__CaseOrder;
 /*
