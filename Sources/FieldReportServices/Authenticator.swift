@@ -69,13 +69,14 @@ public struct Authenticator: Sendable {
           user: account.user, username: account.username, grants: grants,
           credential: .session(expiresAt: session.expiresAt))
       case .apiKey(let key):
-        guard let userID = try await self.env.store.findUserID(apiKey: key),
-          let account = try await self.env.store.findUser(id: userID),
+        guard let found = try await self.env.store.findAPIKey(key, at: now),
+          let account = try await self.env.store.findUser(id: found.userID),
           account.user.isActive, account.user.kind == .serviceAccount
         else { throw Self.refusal }
         let grants = try await self.env.store.roleGrants(userID: account.user.id)
         return Principal(
-          user: account.user, username: account.username, grants: grants, credential: .apiKey(expiresAt: nil))
+          user: account.user, username: account.username, grants: grants,
+          credential: .apiKey(expiresAt: found.expiresAt))
       }
     } catch {
       throw rpcError(error, logger: self.env.logger(for: context))

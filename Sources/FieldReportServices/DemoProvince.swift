@@ -160,7 +160,7 @@ public enum DemoProvince {
       }
       if person.kind == .serviceAccount {
         let key = Secrets.apiKey()
-        try await store.createAPIKey(key, userID: person.id, label: "demo platform", at: now)
+        try await store.createAPIKey(key, userID: person.id, label: "demo platform", expiresAt: nil, at: now)
         result.platformAPIKey = key
       }
       result.createdAnything = true

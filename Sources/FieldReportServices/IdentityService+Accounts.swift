@@ -113,14 +113,17 @@ extension IdentityService {
   }
 
   /// Creates and stores a fresh API key; the secret is only in the returned message.
-  func issueKey(for user: UserID, label: String, at now: Timestamp) async throws -> Fieldreport_V1_IssuedApiKey {
+  func issueKey(
+    for user: UserID, label: String, expiresAt: Timestamp? = nil, at now: Timestamp
+  ) async throws -> Fieldreport_V1_IssuedApiKey {
     let key = Secrets.apiKey()
-    try await self.store.createAPIKey(key, userID: user, label: label, at: now)
+    try await self.store.createAPIKey(key, userID: user, label: label, expiresAt: expiresAt, at: now)
     var issued = Fieldreport_V1_IssuedApiKey()
     issued.keyId = self.store.apiKeyID(key)
     issued.apiKey = key
     issued.label = label
     issued.issuedAtMs = now.millisecondsSince1970
+    issued.expiresAtMs = expiresAt?.millisecondsSince1970
     return issued
   }
 
@@ -169,9 +172,13 @@ extension IdentityService {
       guard principal.isSystemAdmin else { throw permissionDenied("Issuing API keys needs the system admin role.") }
       try RequestValidation.id(request.userId, "user_id")
       try RequestValidation.text(request.label, "label", maxBytes: 100)
-      if request.expiresAtMs != nil {
-        // The store keeps no expiry for keys; rotation (revoke_existing) is the supported way.
-        throw invalidArgument("expires_at_ms", "expiring API keys are not supported; rotate with revoke_existing")
+      let now = self.env.now()
+      var expiresAt: Timestamp?
+      if let expiresAtMs = request.expiresAtMs {
+        guard expiresAtMs > now.millisecondsSince1970 else {
+          throw invalidArgument("expires_at_ms", "must be in the future (server time \(now.millisecondsSince1970))")
+        }
+        expiresAt = Timestamp(millisecondsSince1970: expiresAtMs)
       }
       guard let account = try await self.store.findUser(id: UserID(request.userId)) else {
         throw notFound("user \(request.userId)")
@@ -179,9 +186,8 @@ extension IdentityService {
       guard account.user.kind == .serviceAccount else {
         throw failedPrecondition("NOT_A_SERVICE_ACCOUNT", subject: request.userId, "Only service accounts have API keys.")
       }
-      let now = self.env.now()
       var response = Fieldreport_V1_IssueApiKeyResponse()
-      let issued = try await self.issueKey(for: account.user.id, label: request.label, at: now)
+      let issued = try await self.issueKey(for: account.user.id, label: request.label, expiresAt: expiresAt, at: now)
       response.apiKey = issued
       if request.revokeExisting {
         response.revokedKeyIds = try await self.store.revokeAPIKeys(

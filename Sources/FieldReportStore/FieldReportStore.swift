@@ -149,10 +149,12 @@ public protocol FieldReportStore: Sendable {
   func findSession(token: String, at now: Timestamp) async throws -> Session?
   /// Revokes the session for `token`; returns whether one was live.
   func revokeSession(token: String, at now: Timestamp) async throws -> Bool
-  /// Records an API key for a service account (only its SHA-256 is stored).
-  func createAPIKey(_ key: String, userID: UserID, label: String, at: Timestamp) async throws
-  /// The user owning a live API key, or nil.
-  func findUserID(apiKey: String) async throws -> UserID?
+  /// Records an API key for a service account (only its SHA-256 is stored); `expiresAt`
+  /// nil for a key that never expires.
+  func createAPIKey(_ key: String, userID: UserID, label: String, expiresAt: Timestamp?, at: Timestamp) async throws
+  /// The user owning a live API key at `now` (not revoked, not expired) and the key's expiry,
+  /// or nil.
+  func findAPIKey(_ key: String, at now: Timestamp) async throws -> (userID: UserID, expiresAt: Timestamp?)?
   /// Revokes an API key; returns whether it was live.
   func revokeAPIKey(_ key: String, at: Timestamp) async throws -> Bool
 

@@ -53,23 +53,29 @@ extension SQLiteFieldReportStore {
     }
   }
 
-  public func createAPIKey(_ key: String, userID: UserID, label: String, at: Timestamp) async throws {
+  public func createAPIKey(_ key: String, userID: UserID, label: String, expiresAt: Timestamp?, at: Timestamp) async throws {
     try Self.requireSecret(key, field: "apiKey")
     let hash = Self.digest(key)
     try await write { database in
       try Self.mapConstraints(duplicate: "API key", missing: "user \(userID)") {
         try database.run(
-          "INSERT INTO api_keys(key_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
-          hash, userID.rawValue, label, at.millisecondsSince1970)
+          "INSERT INTO api_keys(key_hash, user_id, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+          hash, userID.rawValue, label, at.millisecondsSince1970, expiresAt?.millisecondsSince1970)
       }
     }
   }
 
-  public func findUserID(apiKey: String) async throws -> UserID? {
-    let hash = Self.digest(apiKey)
+  public func findAPIKey(_ key: String, at now: Timestamp) async throws -> (userID: UserID, expiresAt: Timestamp?)? {
+    let hash = Self.digest(key)
     return try await read { database in
-      try database.queryFirst("SELECT user_id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [hash]) {
-        UserID($0.text(0))
+      try database.queryFirst(
+        """
+        SELECT user_id, expires_at FROM api_keys
+        WHERE key_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+        """,
+        [hash, now.millisecondsSince1970]
+      ) { row in
+        (UserID(row.text(0)), row.optionalInt64(1).map(Timestamp.init(millisecondsSince1970:)))
       }
     }
   }

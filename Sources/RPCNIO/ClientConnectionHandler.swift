@@ -315,8 +315,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     self.scheduleFlush()
   }
 
-  /// Flushes the outbound buffer once per event-loop tick: calls started in the same tick
-  /// (e.g. by callers resumed by one read's responses) share one `write` system call.
+  /// Flushes the outbound buffer once per read or event-loop tick: during a read (which
+  /// includes the callers its responses resumed, run at `channelReadComplete`) the flush
+  /// waits for the read's end; otherwise it runs as a loop task, so calls started in the
+  /// same tick share one `write` system call.
   private func scheduleFlush() {
     if self.inRead {
       self.flushPending = true

@@ -155,6 +155,33 @@ struct AuthenticationTests {
     }
   }
 
+  @Test("an API key issued with an expiry works until then and is refused after")
+  func expiringApiKey() async throws {
+    try await TestServer.with { server in
+      let transport = server.inProcess()
+      let client = Client(transport)
+      let admin = try await server.login("admin", over: transport)
+      var issue = Fieldreport_V1_IssueApiKeyRequest()
+      issue.userId = DemoProvince.platform.id.rawValue
+      issue.label = "short-lived"
+      // An expiry in the past (or now) is refused, naming the field.
+      issue.expiresAtMs = server.clock.now.millisecondsSince1970
+      #expect(await statusCode { try await client.issueApiKey(issue, options: admin) } == .invalidArgument)
+      let expiry = server.clock.now.millisecondsSince1970 + 3_600_000
+      issue.expiresAtMs = expiry
+      let issued = try await client.issueApiKey(issue, options: admin)
+      #expect(issued.apiKey?.expiresAtMs == expiry)
+      let key = TestServer.apiKey(issued.apiKey?.apiKey ?? "")
+      let me = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: key)
+      #expect(me.authMethod == .apiKey && me.expiresAtMs == expiry)
+      // The key issued without an expiry is unaffected.
+      _ = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: server.platform)
+      server.clock.advance(milliseconds: 3_600_000)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: key) } == .unauthenticated)
+      _ = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: server.platform)
+    }
+  }
+
   @Test("logout of all sessions, and ChangePassword revoking the other sessions")
   func sessionsRevocation() async throws {
     try await TestServer.with { server in

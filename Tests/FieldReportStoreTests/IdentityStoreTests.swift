@@ -97,10 +97,18 @@ struct IdentityStoreTests {
       try await store.createSession(token: "short", session: Session(userID: StoreFixture.thang, createdAt: StoreFixture.at(6), expiresAt: StoreFixture.at(7)))
     }
     let key = "frk_live_0123456789abcdef0123"
-    try await store.createAPIKey(key, userID: StoreFixture.platform, label: "platform", at: StoreFixture.at(6))
-    #expect(try await store.findUserID(apiKey: key) == StoreFixture.platform)
+    try await store.createAPIKey(key, userID: StoreFixture.platform, label: "platform", expiresAt: nil, at: StoreFixture.at(6))
+    #expect(try await store.findAPIKey(key, at: StoreFixture.at(6))?.userID == StoreFixture.platform)
+    #expect(try await store.findAPIKey(key, at: StoreFixture.at(6))?.expiresAt == nil)
     #expect(try await store.revokeAPIKey(key, at: StoreFixture.at(7)))
-    #expect(try await store.findUserID(apiKey: key) == nil)
+    #expect(try await store.findAPIKey(key, at: StoreFixture.at(7)) == nil)
+    // A key with an expiry is live until then, and found nowhere after.
+    let expiring = "frk_live_fedcba9876543210fedc"
+    try await store.createAPIKey(
+      expiring, userID: StoreFixture.platform, label: "rotating", expiresAt: StoreFixture.at(8), at: StoreFixture.at(6))
+    #expect(try await store.findAPIKey(expiring, at: StoreFixture.at(7))?.expiresAt == StoreFixture.at(8))
+    #expect(try await store.findAPIKey(expiring, at: StoreFixture.at(8)) == nil)
+    #expect(try await store.findAPIKey(expiring, at: StoreFixture.at(9)) == nil)
     #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM sessions WHERE instr(token_hash, CAST('tok-' AS BLOB)) > 0") == 0)
     await fixture.finish()
   }

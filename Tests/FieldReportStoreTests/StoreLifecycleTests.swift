@@ -7,7 +7,7 @@ import FieldReportWorkflow
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
   /// The schema version this build writes.
-  static let latest = 5
+  static let latest = 6
 
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {
@@ -127,6 +127,23 @@ struct StoreLifecycleTests {
     try await fixture.store.executeRawSQLForTesting("PRAGMA user_version = 99")
     await fixture.store.close()
     await #expect(throws: StoreError.self) { _ = try await SQLiteFieldReportStore(path: fixture.path) }
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
+  @Test("a version 5 file migrates to version 6: its API keys keep working and never expire")
+  func version5Migrates() async throws {
+    let fixture = try await StoreFixture.make()
+    let key = "frk_live_00112233445566778899"
+    try await fixture.store.createAPIKey(key, userID: StoreFixture.platform, label: "platform", expiresAt: nil, at: StoreFixture.at(6))
+    try await fixture.rewindToVersion5()
+    #expect(try await fixture.store.schemaVersion() == 5)
+    await fixture.store.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await migrated.schemaVersion() == 6)
+    let found = try await migrated.findAPIKey(key, at: StoreFixture.at(900))
+    #expect(found?.userID == StoreFixture.platform && found?.expiresAt == nil)
+    await migrated.close()
     try? FileManager.default.removeItem(at: fixture.directory)
   }
 }

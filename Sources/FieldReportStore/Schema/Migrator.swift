@@ -13,6 +13,7 @@ enum Migrator {
     SchemaV3.migration,
     SchemaV4.migration,
     SchemaV5.migration,
+    SchemaV6.migration,
   ]
 
   /// The version a fresh file is migrated to.

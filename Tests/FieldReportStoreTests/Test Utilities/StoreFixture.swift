@@ -74,9 +74,20 @@ struct StoreFixture {
     return fixture
   }
 
+  /// Takes the file back to exactly what schema version 5 left.
+  func rewindToVersion5() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      ALTER TABLE api_keys DROP COLUMN expires_at;
+      DELETE FROM schema_migrations WHERE version = 6;
+      PRAGMA user_version = 5;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 4 left (the current code writes
   /// cases only at the latest version, so old files with cases are made this way).
   func rewindToVersion4() async throws {
+    try await rewindToVersion5()
     try await store.executeRawSQLForTesting(
       """
       DROP INDEX cases_by_step_started;
