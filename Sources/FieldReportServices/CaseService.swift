@@ -225,7 +225,14 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       let myDraft =
         c.assignment?.mainHandler == principal.id
         ? try await env.store.draft(caseID: c.id, author: principal.id) : nil
-      response.caseDetail = renderer.detail(c, journal: journal, myDraft: myDraft)
+      var detail = renderer.detail(c, journal: journal, myDraft: myDraft)
+      // Later re-reports of this case, those the caller may see (a citizen sees their own).
+      for id in try await env.store.rereports(of: c.id) {
+        if let later = try await env.store.findCase(id: id), CaseVisibility.canSee(later, viewer: principal.actor) {
+          detail.linkedCaseIds.append(id.rawValue)
+        }
+      }
+      response.caseDetail = detail
       return response
     } catch {
       throw rpcError(error, logger: logger)

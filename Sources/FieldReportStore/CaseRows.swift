@@ -87,6 +87,8 @@ enum CaseRows {
       for user in assignment.participants { links.insert(["participant", user.rawValue]) }
     }
     links.insert(["submitter", stored.submittedBy.rawValue])
+    // A re-report points at the earlier case: that case's detail lists it (schema version 7).
+    if let earlier = stored.linkedCaseID { links.insert(["rereports", earlier.rawValue]) }
     if let reporter = stored.reporter.userID { links.insert(["submitter", reporter.rawValue]) }
     for link in links {
       try database.run(

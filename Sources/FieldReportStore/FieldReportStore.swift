@@ -49,6 +49,9 @@ public protocol FieldReportStore: Sendable {
   func findCase(id: CaseID) async throws -> Case?
   /// The case with this report code, or nil.
   func findCase(code: ReportCode) async throws -> Case?
+  /// The ids of later cases that re-report this one (their ``Case/linkedCaseID`` is `id`),
+  /// oldest report first.
+  func rereports(of id: CaseID) async throws -> [CaseID]
   /// A page of cases matching `query`.
   func listCases(_ query: CaseQuery) async throws -> CasePage
 

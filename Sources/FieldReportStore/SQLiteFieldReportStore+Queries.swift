@@ -15,6 +15,15 @@ extension SQLiteFieldReportStore {
     }
   }
 
+  public func rereports(of id: CaseID) async throws -> [CaseID] {
+    try await read { database in
+      try database.query(
+        "SELECT case_id FROM case_links WHERE kind = 'rereports' AND subject = ? ORDER BY received_at, case_id",
+        [id.rawValue]
+      ) { CaseID($0.text(0)) }
+    }
+  }
+
   public func listCases(_ query: CaseQuery) async throws -> CasePage {
     guard (1...CaseQuery.maximumLimit).contains(query.limit) else {
       throw StoreError.invalidArgument(field: "limit", reason: "must be 1...\(CaseQuery.maximumLimit)")

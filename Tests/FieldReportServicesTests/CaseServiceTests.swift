@@ -151,6 +151,41 @@ struct CaseServiceTests {
     #expect(info.duplicateOfCaseId == original.caseId)
   }
 
+  @Test("a re-report links to the closed case, whose detail then lists it")
+  func reReportLinks() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let original = try await world.submit("Cống thoát nước bị tắc")
+    var reject = Fieldreport_V1_RejectCaseRequest()
+    reject.common = world.common(original, "Ngoài phạm vi")
+    reject.reason = .outOfScope
+    _ = try await world.cases.rejectCase(reject, options: world.as(P.quan))
+
+    var request = Fieldreport_V1_SubmitReportRequest()
+    request.idempotencyKey = UUID().uuidString
+    request.title = "Cống thoát nước vẫn bị tắc"
+    request.content = "Phản ánh lại"
+    request.categoryId = "TRAT-TU-CONG-CONG"
+    var reporter = Fieldreport_V1_ReporterInfo()
+    reporter.fullName = "Trần Văn Bình"
+    reporter.phone = "0912345678"
+    request.reporter = reporter
+    request.linkedCaseId = original.caseId
+    let again = try unwrap(try await world.cases.submitReport(request, options: world.as(DemoProvince.platform)).caseSummary)
+
+    var get = Fieldreport_V1_GetCaseRequest()
+    get.key = .caseId(original.caseId)
+    let detail = try unwrap(try await world.cases.getCase(get, options: world.as(P.quan)).caseDetail)
+    #expect(detail.linkedCaseIds == [again.caseId])
+    get.key = .caseId(again.caseId)
+    let later = try unwrap(try await world.cases.getCase(get, options: world.as(P.quan)).caseDetail)
+    #expect(later.report?.linkedCaseId == original.caseId && later.linkedCaseIds.isEmpty)
+    // An open case cannot be re-reported.
+    request.idempotencyKey = UUID().uuidString
+    request.linkedCaseId = again.caseId
+    #expect(await failure { _ = try await world.cases.submitReport(request, options: world.as(DemoProvince.platform)) } == .failedPrecondition)
+  }
+
   @Test("SendBackToUnit and PublishResult: IOC operators only; public publication only of public cases")
   func sendBackAndPublish() async throws {
     let world = try await CaseWorld.make()

@@ -7,7 +7,7 @@ import FieldReportWorkflow
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
   /// The schema version this build writes.
-  static let latest = 6
+  static let latest = 7
 
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {
@@ -140,9 +140,32 @@ struct StoreLifecycleTests {
     await fixture.store.close()
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)
-    #expect(try await migrated.schemaVersion() == 6)
+    #expect(try await migrated.schemaVersion() == Self.latest)
     let found = try await migrated.findAPIKey(key, at: StoreFixture.at(900))
     #expect(found?.userID == StoreFixture.platform && found?.expiresAt == nil)
+    await migrated.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
+  @Test("a version 6 file migrates to version 7: existing re-reports are found from the case they re-report")
+  func version6Migrates() async throws {
+    let fixture = try await StoreFixture.make()
+    let original = try await fixture.submit("Đèn đường hỏng")
+    var report = StoreFixture.report("Đèn đường vẫn hỏng")
+    report.linkedCaseID = original.id
+    let again = try await fixture.store.createCase(
+      receivedAt: StoreFixture.at(7), idempotencyKey: nil,
+      build: StoreFixture.submission(report, at: StoreFixture.at(7))
+    ).storedCase
+    #expect(try await fixture.store.rereports(of: original.id) == [again.id])
+    try await fixture.rewindToVersion6()
+    #expect(try await fixture.store.rereports(of: original.id) == [])
+    await fixture.store.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await migrated.schemaVersion() == Self.latest)
+    #expect(try await migrated.rereports(of: original.id) == [again.id])
+    #expect(try await migrated.rereports(of: again.id) == [])
     await migrated.close()
     try? FileManager.default.removeItem(at: fixture.directory)
   }

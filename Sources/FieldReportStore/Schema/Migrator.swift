@@ -14,6 +14,7 @@ enum Migrator {
     SchemaV4.migration,
     SchemaV5.migration,
     SchemaV6.migration,
+    SchemaV7.migration,
   ]
 
   /// The version a fresh file is migrated to.

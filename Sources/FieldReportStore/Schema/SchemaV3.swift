@@ -4,8 +4,8 @@ import FieldReportWorkflow
 /// (backfilled from the stored case bodies).
 ///
 /// `case_links` lists, for each case, the people and units it is linked to (`kind` is
-/// `holder`, `unit` (passed through or current), `participant` (on the assignment) or
-/// `submitter`), each with the case's immutable `received_at`, so that an inbox query for
+/// `holder`, `unit` (passed through or current), `participant` (on the assignment),
+/// `submitter`, or, from version 7, `rereports` (the earlier case a re-report links to)), each with the case's immutable `received_at`, so that an inbox query for
 /// one person or unit walks one index range in paging order.
 enum SchemaV3 {
   static let migration = Migration(version: 3, summary: "inbox indexes and search") { database in

@@ -3937,7 +3937,8 @@ public struct Fieldreport_V1_CaseDetail: WireMessage {
   /// unit handles the case.
   public var replyTemplate: String = ""
 
-  /// Later cases that re-report this one (ids).
+  /// Later cases that re-report this one (ids, oldest report first); only those the caller
+  /// may see (a citizen sees their own re-reports).
   public var linkedCaseIds: [String] = []
 
   /// Creates a message with every field at its default.

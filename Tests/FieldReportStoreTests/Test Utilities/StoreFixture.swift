@@ -74,8 +74,19 @@ struct StoreFixture {
     return fixture
   }
 
+  /// Takes the file back to exactly what schema version 6 left.
+  func rewindToVersion6() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      DELETE FROM case_links WHERE kind = 'rereports';
+      DELETE FROM schema_migrations WHERE version = 7;
+      PRAGMA user_version = 6;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 5 left.
   func rewindToVersion5() async throws {
+    try await rewindToVersion6()
     try await store.executeRawSQLForTesting(
       """
       ALTER TABLE api_keys DROP COLUMN expires_at;

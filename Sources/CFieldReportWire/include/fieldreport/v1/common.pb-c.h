@@ -1563,7 +1563,8 @@ struct  Fieldreport__V1__CaseDetail
    */
   char *reply_template;
   /*
-   * Later cases that re-report this one (ids).
+   * Later cases that re-report this one (ids, oldest report first); only those the caller
+   * may see (a citizen sees their own re-reports).
    */
   size_t n_linked_case_ids;
   char **linked_case_ids;
