@@ -25,7 +25,9 @@ struct LoadScenario: Sendable {
     var reporter = Fieldreport_V1_ReporterInfo()
     reporter.fullName = "Nguyễn Văn Bình"
     reporter.phone = "0912345678"
-    reporter.citizenUserId = "platform-citizen-\(worker)"
+    // A different citizen per report, as many citizens' reports reach the platform (the
+    // server limits new reports per reporter).
+    reporter.citizenUserId = "platform-citizen-\(self.runID)-\(worker)-\(sequence)"
     request.reporter = reporter
     request.platformReference = "LG-\(self.runID)-\(worker)-\(sequence)"
     return request

@@ -55,6 +55,9 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "log2 of scrypt's N for new password hashes, 10 to 20 (env FIELDREPORT_SCRYPT_LOG_N; default 15).")
   var scryptLogN: Int?
 
+  @Option(help: "New reports accepted per reporter per hour; 0 for no limit (env FIELDREPORT_REPORTS_PER_REPORTER_HOUR; default 20).")
+  var reportsPerReporterHour: Int?
+
   @Flag(help: "Load the demo province (Hà Tĩnh: IOC, departments, Xã Đồng Lộc, Phường Trần Phú, people, categories, groups) once.")
   var demo = false
 
@@ -81,6 +84,8 @@ struct FieldReportServer: AsyncParsableCommand {
     let demo = self.demo || environment["FIELDREPORT_DEMO"] == "1"
     let scryptLogN = try number(self.scryptLogN, "FIELDREPORT_SCRYPT_LOG_N", PasswordHashing.standard.logRounds)
     guard (10...20).contains(scryptLogN) else { throw ValidationError("scrypt log N must be 10 to 20") }
+    let reportsPerReporter = try number(self.reportsPerReporterHour, "FIELDREPORT_REPORTS_PER_REPORTER_HOUR", 20)
+    guard reportsPerReporter >= 0 else { throw ValidationError("reports per reporter per hour must be 0 or more") }
 
     guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
       throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
@@ -88,7 +93,9 @@ struct FieldReportServer: AsyncParsableCommand {
     guard (0...65_535).contains(port) else { throw ValidationError("port must be 0 to 65535") }
     let limits = ServiceLimits(
       sessionLifetimeMilliseconds: Int64(sessionHours) * Timestamp.millisecondsPerHour,
-      passwordHashing: PasswordHashing(logRounds: scryptLogN))
+      passwordHashing: PasswordHashing(logRounds: scryptLogN),
+      // 0 turns the limit off: no reporter reaches Int.max reports in an hour.
+      submissionsPerReporter: reportsPerReporter == 0 ? Int.max : reportsPerReporter)
     guard maxMessageBytes > limits.maximumAttachmentBytes + 64 * 1024 else {
       throw ValidationError(
         "max message size must exceed the \(limits.maximumAttachmentBytes)-byte attachment limit plus headroom")

@@ -59,6 +59,19 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       }
       let now = env.now()
       let report = try await newReport(request, principal: principal, now: now)
+      // Per reporter (replays of a key returned above and are not counted).
+      let reporterKey = SubmissionThrottle.key(
+        citizenAccount: report.reporter.userID, platformCitizenID: request.reporter?.citizenUserId ?? "",
+        phone: report.reporter.phone)
+      if let reporterKey, let delay = env.submissionThrottle.retryDelay(reporter: reporterKey, now: now) {
+        throw RPCError(
+          code: .resourceExhausted,
+          message:
+            "Too many new reports from this reporter (at most \(env.limits.submissionsPerReporter) per "
+            + "\(env.limits.submissionWindowMilliseconds / Timestamp.millisecondsPerMinute) minutes); "
+            + "try again in \((delay + 999) / 1000) seconds.",
+          details: [.retryInfo(delay: .milliseconds(delay))])
+      }
       let directory = try await submissionDirectory(report, principal: principal)
       let actor = principal.actor
       let policy = env.policy
@@ -72,6 +85,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
         case .failure(let refusal): throw refusal
         }
       }
+      if let reporterKey { env.submissionThrottle.recordAccepted(reporter: reporterKey, now: now) }
       return try await submitResponse(change, principal: principal)
     } catch let refusal as WorkflowRefusal {
       throw CaseActionPipeline.translate(refusal, fields: Self.submitFields)

@@ -21,6 +21,8 @@ public struct ServiceEnvironment: Sendable {
   public let limits: ServiceLimits
   /// Failed-login counts (shared by every call of the server).
   public let loginThrottle: LoginThrottle
+  /// New-report counts per reporter (shared by every call of the server).
+  public let submissionThrottle: SubmissionThrottle
   /// Fired when the server begins to drain (streams end with UNAVAILABLE, resumable).
   public let drain = DrainSignal()
 
@@ -44,6 +46,7 @@ public struct ServiceEnvironment: Sendable {
     self.logger = logger
     self.limits = limits
     self.loginThrottle = LoginThrottle(limits: limits)
+    self.submissionThrottle = SubmissionThrottle(limits: limits)
   }
 
   /// The system clock in Unix milliseconds.

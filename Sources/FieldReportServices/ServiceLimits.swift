@@ -20,6 +20,13 @@ public struct ServiceLimits: Sendable, Hashable {
   public var passwordHashing: PasswordHashing
   /// The largest attachment accepted by UploadAttachment, in bytes (default 8 MiB).
   public var maximumAttachmentBytes: Int
+  /// New reports accepted per reporter (a citizen account, the platform's citizen id, or
+  /// else the reporter's phone number) within ``submissionWindowMilliseconds``; more are
+  /// refused with RESOURCE_EXHAUSTED and a retry delay (default 20). Replays of an
+  /// idempotency key do not count.
+  public var submissionsPerReporter: Int
+  /// The sliding window of the per-reporter submission limit (default 1 hour).
+  public var submissionWindowMilliseconds: Int64
 
   /// Creates limits; every parameter defaults to the production value.
   public init(
@@ -30,7 +37,9 @@ public struct ServiceLimits: Sendable, Hashable {
     failedLoginsPerPeer: Int = 20,
     failedLoginWindowMilliseconds: Int64 = 15 * Timestamp.millisecondsPerMinute,
     passwordHashing: PasswordHashing = .standard,
-    maximumAttachmentBytes: Int = 8 << 20
+    maximumAttachmentBytes: Int = 8 << 20,
+    submissionsPerReporter: Int = 20,
+    submissionWindowMilliseconds: Int64 = Timestamp.millisecondsPerHour
   ) {
     self.sessionLifetimeMilliseconds = sessionLifetimeMilliseconds
     self.defaultPageSize = defaultPageSize
@@ -40,6 +49,8 @@ public struct ServiceLimits: Sendable, Hashable {
     self.failedLoginWindowMilliseconds = failedLoginWindowMilliseconds
     self.passwordHashing = passwordHashing
     self.maximumAttachmentBytes = maximumAttachmentBytes
+    self.submissionsPerReporter = submissionsPerReporter
+    self.submissionWindowMilliseconds = submissionWindowMilliseconds
   }
 
   /// The production defaults.

@@ -151,6 +151,34 @@ struct CaseServiceTests {
     #expect(info.duplicateOfCaseId == original.caseId)
   }
 
+  @Test("new reports are limited per reporter; replays of a key and other reporters are not")
+  func submissionLimitPerReporter() async throws {
+    let server = try await TestServer.make(
+      limits: ServiceLimits(maximumAttachmentBytes: 64 * 1024, submissionsPerReporter: 2))
+    let world = try await CaseWorld.over(server, transport: server.inProcess())
+    defer { Task { await world.close() } }
+    _ = try await world.submit("Lần 1", key: "k-1")
+    _ = try await world.submit("Lần 2", key: "k-2")
+    let refused = await failure { _ = try await world.submit("Lần 3", key: "k-3") }
+    #expect(refused == .resourceExhausted)
+    // A retry of an accepted report (same key) still gets its case back.
+    #expect(try await world.submit("Lần 1", key: "k-1").title == "Lần 1")
+    // Another citizen is counted apart.
+    var other = Fieldreport_V1_SubmitReportRequest()
+    other.idempotencyKey = "k-other"
+    other.title = "Người khác"
+    other.content = "Nội dung"
+    other.categoryId = "TRAT-TU-CONG-CONG"
+    var reporter = Fieldreport_V1_ReporterInfo()
+    reporter.fullName = "Lê Thị Hoa"
+    reporter.citizenUserId = "platform-citizen-43"
+    other.reporter = reporter
+    _ = try await world.cases.submitReport(other, options: world.as(DemoProvince.platform))
+    // An hour later the first citizen may report again.
+    server.clock.advance(milliseconds: Timestamp.millisecondsPerHour)
+    _ = try await world.submit("Lần 3", key: "k-3")
+  }
+
   @Test("a re-report links to the closed case, whose detail then lists it")
   func reReportLinks() async throws {
     let world = try await CaseWorld.make()

@@ -1,0 +1,64 @@
+import FieldReportWorkflow
+import Synchronization
+
+/// In-memory sliding-window limit on new reports per reporter (a brake on one person — or
+/// one misbehaving client acting for them — flooding the IOC).
+///
+/// The reporter is keyed by their citizen account, else the platform's citizen id, else
+/// their phone number's digits; a report with none of these is not limited. A server restart
+/// forgets the counts, and each replica counts on its own; the IOC can still reject spam.
+/// Memory is bounded like ``LoginThrottle``'s.
+///
+/// # Thread safety
+/// All methods may be called concurrently (a `Mutex` guards the counts).
+public final class SubmissionThrottle: Sendable {
+  private struct State: ~Copyable {
+    var accepted: [String: [Int64]] = [:]
+  }
+
+  private let state = Mutex(State())
+  private let limits: ServiceLimits
+  /// The most reporters tracked at once.
+  let maximumKeys = 100_000
+
+  /// Creates a throttle with the limits' threshold and window.
+  public init(limits: ServiceLimits) {
+    self.limits = limits
+  }
+
+  /// The key a reporter is counted under, or nil when the report names none.
+  static func key(citizenAccount: UserID?, platformCitizenID: String, phone: String) -> String? {
+    if let citizenAccount { return "u:" + citizenAccount.rawValue }
+    if !platformCitizenID.isEmpty { return "c:" + platformCitizenID }
+    let digits = String(phone.filter(\.isNumber))
+    return digits.isEmpty ? nil : "p:" + digits
+  }
+
+  /// How long the reporter must wait before another new report is accepted, or nil.
+  func retryDelay(reporter: String, now: Timestamp) -> Int64? {
+    let window = self.limits.submissionWindowMilliseconds
+    let since = now.millisecondsSince1970 - window
+    return self.state.withLock { state -> Int64? in
+      let recent = (state.accepted[reporter] ?? []).filter { $0 > since }
+      guard recent.count >= self.limits.submissionsPerReporter, let oldest = recent.first else { return nil }
+      // Accepted again when the oldest counted report leaves the window.
+      return max(1, oldest + window - now.millisecondsSince1970)
+    }
+  }
+
+  /// Counts a new report of the reporter.
+  func recordAccepted(reporter: String, now: Timestamp) {
+    let since = now.millisecondsSince1970 - self.limits.submissionWindowMilliseconds
+    self.state.withLock { state in
+      if state.accepted.count >= self.maximumKeys {
+        state.accepted = state.accepted.filter { $0.value.last.map { $0 > since } ?? false }
+        while state.accepted.count >= self.maximumKeys, let key = state.accepted.keys.first {
+          state.accepted[key] = nil
+        }
+      }
+      var recent = (state.accepted[reporter] ?? []).filter { $0 > since }
+      recent.append(now.millisecondsSince1970)
+      state.accepted[reporter] = recent
+    }
+  }
+}
