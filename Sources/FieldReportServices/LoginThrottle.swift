@@ -10,11 +10,7 @@ import Synchronization
 /// # Thread safety
 /// All methods may be called concurrently (a `Mutex` guards the counts).
 public final class LoginThrottle: Sendable {
-  private struct State: ~Copyable {
-    var failures: [String: [Int64]] = [:]
-  }
-
-  private let state = Mutex(State())
+  private let state: Mutex<SlidingWindowCounts>
   private let limits: ServiceLimits
   /// The most accounts plus peers tracked at once.
   let maximumKeys = 100_000
@@ -22,47 +18,33 @@ public final class LoginThrottle: Sendable {
   /// Creates a throttle with the limits' thresholds and window.
   public init(limits: ServiceLimits) {
     self.limits = limits
+    self.state = Mutex(SlidingWindowCounts(maximumKeys: self.maximumKeys))
   }
 
   /// How long the caller must wait before trying again, or nil when an attempt is allowed.
   func retryDelay(account: String, peer: String, now: Timestamp) -> Int64? {
     let window = self.limits.failedLoginWindowMilliseconds
-    let since = now.millisecondsSince1970 - window
     return self.state.withLock { state -> Int64? in
-      var delay: Int64?
-      for (key, limit) in [("a:" + account, self.limits.failedLoginsPerAccount), ("p:" + peer, self.limits.failedLoginsPerPeer)] {
-        let recent = (state.failures[key] ?? []).filter { $0 > since }
-        if recent.count >= limit, let oldest = recent.first {
-          // The attempt becomes possible when the oldest counted failure leaves the window.
-          let wait = max(1, oldest + window - now.millisecondsSince1970)
-          delay = max(delay ?? 0, wait)
-        }
-      }
-      return delay
+      let delays = [
+        state.delay("a:" + account, limit: self.limits.failedLoginsPerAccount, window: window, now: now.millisecondsSince1970),
+        state.delay("p:" + peer, limit: self.limits.failedLoginsPerPeer, window: window, now: now.millisecondsSince1970),
+      ].compactMap { $0 }
+      return delays.max()
     }
   }
 
   /// Records a failed attempt against the account and the peer.
   func recordFailure(account: String, peer: String, now: Timestamp) {
-    let since = now.millisecondsSince1970 - self.limits.failedLoginWindowMilliseconds
+    let window = self.limits.failedLoginWindowMilliseconds
     self.state.withLock { state in
-      if state.failures.count >= self.maximumKeys {
-        state.failures = state.failures.filter { $0.value.last.map { $0 > since } ?? false }
-        while state.failures.count >= self.maximumKeys, let key = state.failures.keys.first {
-          state.failures[key] = nil
-        }
-      }
-      for key in ["a:" + account, "p:" + peer] {
-        var recent = (state.failures[key] ?? []).filter { $0 > since }
-        recent.append(now.millisecondsSince1970)
-        state.failures[key] = recent
-      }
+      state.record("a:" + account, now: now.millisecondsSince1970, window: window)
+      state.record("p:" + peer, now: now.millisecondsSince1970, window: window)
     }
   }
 
   /// Forgets an account's failures after a successful login.
   func recordSuccess(account: String) {
-    _ = self.state.withLock { $0.failures.removeValue(forKey: "a:" + account) }
+    self.state.withLock { $0.remove("a:" + account) }
   }
 
   /// The address part of a peer description (`[IPv4]10.0.0.7:50312` → `[IPv4]10.0.0.7`):

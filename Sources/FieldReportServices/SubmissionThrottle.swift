@@ -12,11 +12,7 @@ import Synchronization
 /// # Thread safety
 /// All methods may be called concurrently (a `Mutex` guards the counts).
 public final class SubmissionThrottle: Sendable {
-  private struct State: ~Copyable {
-    var accepted: [String: [Int64]] = [:]
-  }
-
-  private let state = Mutex(State())
+  private let state: Mutex<SlidingWindowCounts>
   private let limits: ServiceLimits
   /// The most reporters tracked at once.
   let maximumKeys = 100_000
@@ -24,6 +20,7 @@ public final class SubmissionThrottle: Sendable {
   /// Creates a throttle with the limits' threshold and window.
   public init(limits: ServiceLimits) {
     self.limits = limits
+    self.state = Mutex(SlidingWindowCounts(maximumKeys: self.maximumKeys))
   }
 
   /// The key a reporter is counted under, or nil when the report names none.
@@ -36,29 +33,17 @@ public final class SubmissionThrottle: Sendable {
 
   /// How long the reporter must wait before another new report is accepted, or nil.
   func retryDelay(reporter: String, now: Timestamp) -> Int64? {
-    let window = self.limits.submissionWindowMilliseconds
-    let since = now.millisecondsSince1970 - window
-    return self.state.withLock { state -> Int64? in
-      let recent = (state.accepted[reporter] ?? []).filter { $0 > since }
-      guard recent.count >= self.limits.submissionsPerReporter, let oldest = recent.first else { return nil }
-      // Accepted again when the oldest counted report leaves the window.
-      return max(1, oldest + window - now.millisecondsSince1970)
+    self.state.withLock { state in
+      state.delay(
+        reporter, limit: self.limits.submissionsPerReporter, window: self.limits.submissionWindowMilliseconds,
+        now: now.millisecondsSince1970)
     }
   }
 
   /// Counts a new report of the reporter.
   func recordAccepted(reporter: String, now: Timestamp) {
-    let since = now.millisecondsSince1970 - self.limits.submissionWindowMilliseconds
     self.state.withLock { state in
-      if state.accepted.count >= self.maximumKeys {
-        state.accepted = state.accepted.filter { $0.value.last.map { $0 > since } ?? false }
-        while state.accepted.count >= self.maximumKeys, let key = state.accepted.keys.first {
-          state.accepted[key] = nil
-        }
-      }
-      var recent = (state.accepted[reporter] ?? []).filter { $0 > since }
-      recent.append(now.millisecondsSince1970)
-      state.accepted[reporter] = recent
+      state.record(reporter, now: now.millisecondsSince1970, window: self.limits.submissionWindowMilliseconds)
     }
   }
 }
