@@ -1,6 +1,6 @@
 // fieldreport-store-bench: the store's figures, side by side in one run.
 //
-//   swift run -c release fieldreport-store-bench [--commits N] [--large] [--dir PATH]
+//   swift run -c release fieldreport-store-bench [--commits N] [--large | --cases N] [--dir PATH] [--keep]
 //
 // 1. Commits/s of single actions (a reassignment: case update + journal entry) through the
 //    store, 1 in flight and 64 in flight (group commit), beside a bare loop inserting one
@@ -14,6 +14,8 @@ import FieldReportWorkflow
 struct Options {
   var commits = 5_000
   var large = false
+  /// The case count of the large table (`--cases`, default 1M).
+  var largeCount = 1_000_000
   var directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-store-bench").path
 
   init(_ arguments: [String]) {
@@ -22,10 +24,13 @@ struct Options {
       switch argument {
       case "--commits": commits = iterator.next().flatMap(Int.init) ?? commits
       case "--large": large = true
+      case "--cases":
+        largeCount = iterator.next().flatMap(Int.init) ?? largeCount
+        large = true
       case "--keep": break
       case "--dir": directory = iterator.next() ?? directory
       default:
-        print("usage: fieldreport-store-bench [--commits N] [--large] [--dir PATH]")
+        print("usage: fieldreport-store-bench [--commits N] [--large | --cases N] [--dir PATH] [--keep]")
         exit(2)
       }
     }
@@ -219,15 +224,16 @@ try await generate(queryStore, count: 10_000, from: 0)
 print("")
 print(String(format: "Generated 10,000 cases in %.1f s", microseconds(clock.now - start) / 1e6))
 var results = try await measureQueries(queryStore, label: "10k", iterations: 400)
-if options.large {
+if options.large && options.largeCount > 10_000 {
   start = clock.now
-  try await generate(queryStore, count: 990_000, from: 10_000)
-  print(String(format: "Generated 990,000 more cases in %.1f s", microseconds(clock.now - start) / 1e6))
-  results += try await measureQueries(queryStore, label: "1M ", iterations: 400)
+  try await generate(queryStore, count: options.largeCount - 10_000, from: 10_000)
+  print(String(format: "Generated %d more cases in %.1f s", options.largeCount - 10_000, microseconds(clock.now - start) / 1e6))
+  let label = options.largeCount % 1_000_000 == 0 ? "\(options.largeCount / 1_000_000)M" : "\(options.largeCount / 1_000)k"
+  results += try await measureQueries(queryStore, label: label, iterations: 400)
 }
 await queryStore.close()
 print("")
-print("Inbox queries through the store (50 per page, JSON-decoded cases; µs)")
+print("Inbox queries through the store (50 per page, decoded cases; µs)")
 print("  query                                              p50       p99   rows")
 for (name, p50, p99, rows) in results {
   print(String(format: "  %@ %9.0f %9.0f %6d", name.padding(toLength: 46, withPad: " ", startingAt: 0), p50, p99, rows))

@@ -15,6 +15,7 @@ enum Migrator {
     SchemaV5.migration,
     SchemaV6.migration,
     SchemaV7.migration,
+    SchemaV8.migration,
   ]
 
   /// The version a fresh file is migrated to.

@@ -74,8 +74,19 @@ struct StoreFixture {
     return fixture
   }
 
+  /// Takes the file back to exactly what schema version 7 left.
+  func rewindToVersion7() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      DROP INDEX cases_unit_due;
+      DELETE FROM schema_migrations WHERE version = 8;
+      PRAGMA user_version = 7;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 6 left.
   func rewindToVersion6() async throws {
+    try await rewindToVersion7()
     try await store.executeRawSQLForTesting(
       """
       DELETE FROM case_links WHERE kind = 'rereports';
