@@ -34,7 +34,7 @@ struct KeepaliveTests {
   @Test func serverPingsASilentClientAndClosesWhenNoAckComes() async throws {
     // The timeout is not tiny: the server pings every client, and the well-behaved one of
     // `assertServing` below must not be dropped merely because the suite starved it of CPU.
-    let server = try await TestServer.start(limits: Self.limits(keepalive: .milliseconds(100), keepaliveTimeout: .seconds(2)))
+    let server = try await TestServer.start(limits: Self.limits(keepalive: .milliseconds(100), keepaliveTimeout: .seconds(5)))
     let raw = try await RawConnection(port: server.port)
     try await raw.sendPreface()
     // The raw client never answers: the server pings, waits, then gives up.
@@ -46,7 +46,19 @@ struct KeepaliveTests {
     #expect(pings.count >= 1)
     let goAway = try #require(Self.goAway(in: frames))
     #expect(goAway.code == .keepaliveTimeout)
-    try await server.assertServing()
+    // The server still serves others. Its pings reach this well-behaved client too, and a
+    // process starved of CPU for the whole timeout by the rest of the suite can miss one: that
+    // connection proves nothing either way, so try again on a new one, a few times.
+    var served = false
+    for _ in 0..<3 where !served {
+      do {
+        try await server.assertServing()
+        served = true
+      } catch let error as RPCError where error.code == .unavailable {
+        continue
+      }
+    }
+    #expect(served)
     await server.server.shutdown(gracePeriod: .seconds(1))
   }
 
