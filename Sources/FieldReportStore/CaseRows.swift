@@ -7,6 +7,20 @@ import FieldReportWorkflow
 enum CaseRows {
   static let caseColumns = "body"
 
+  /// Calls `body` with every stored case, in id order, 500 at a time, so a large file is never
+  /// held in memory at once (migrations that backfill from the case bodies).
+  static func forEachCase(in database: Database, _ body: (Case) throws -> Void) throws {
+    var last = ""
+    while true {
+      let batch = try database.query("SELECT id, body FROM cases WHERE id > ? ORDER BY id LIMIT 500", [last]) {
+        ($0.text(0), try decodeCase($0, column: 1))
+      }
+      guard let final = batch.last else { return }
+      for (_, stored) in batch { try body(stored) }
+      last = final.0
+    }
+  }
+
   static func decodeCase(_ statement: Statement, column: Int32 = 0) throws -> Case {
     try EntityCoding.decode(Case.self, from: statement.blob(column), what: "case")
   }

@@ -91,14 +91,11 @@ enum CallFrames {
       throw Self.headersTooLarge(headersLength, settings)
     }
     do {
-      try request.serialize { size, pack in
-        guard size <= settings.maxMessageSize else {
-          throw Self.requestTooLarge(size, settings)
-        }
-        let total = 2 * FrameHeader.size + headersLength + size
-        path.withUTF8 { utf8 in
-          _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
-            let base = out.baseAddress!
+      try path.withUTF8 { utf8 in
+        try buffer.writeMessageFrame(
+          request, flags: .endStream, callID: id, limit: settings.maxMessageSize,
+          headBytes: FrameHeader.size + headersLength,
+          head: { base in
             FrameHeader.store(into: base, type: .headers, flags: [], callID: id, length: UInt32(headersLength))
             var offset = FrameHeader.size
             if pathLength > 0 {
@@ -109,18 +106,17 @@ enum CallFrames {
             }
             if let timeoutUs {
               base.storeBytes(of: 0x10, toByteOffset: offset, as: UInt8.self)  // field 2 (timeout_us), varint
-              offset = Self.storeVarint(UInt64(bitPattern: timeoutUs), into: base, at: offset + 1)
+              _ = Self.storeVarint(UInt64(bitPattern: timeoutUs), into: base, at: offset + 1)
             }
-            FrameHeader.store(into: base + offset, type: .message, flags: .endStream, callID: id, length: UInt32(size))
-            offset += FrameHeader.size
-            offset += pack(base + offset)
-            return offset
-          }
-        }
+          },
+          tooLarge: { Self.requestTooLarge($0, settings) },
+          cannotEncode: { RPCError(code: .internal, message: "Cannot encode the request: \($0).") }
+        )
       }
     } catch let error as RPCError {
       throw error
     } catch {
+      // `withUTF8` rethrows untyped; only `RPCError`s come out of its body.
       throw RPCError(code: .internal, message: "Cannot encode the request: \(error).")
     }
   }
@@ -132,22 +128,11 @@ enum CallFrames {
     request: Input,
     settings: ServerSettings
   ) throws(RPCError) {
-    do {
-      try request.serialize { size, pack in
-        guard size <= settings.maxMessageSize else {
-          throw Self.requestTooLarge(size, settings)
-        }
-        _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: FrameHeader.size + size) { out in
-          let base = out.baseAddress!
-          FrameHeader.store(into: base, type: .message, flags: .endStream, callID: id, length: UInt32(size))
-          return FrameHeader.size + pack(base + FrameHeader.size)
-        }
-      }
-    } catch let error as RPCError {
-      throw error
-    } catch {
-      throw RPCError(code: .internal, message: "Cannot encode the request: \(error).")
-    }
+    try buffer.writeMessageFrame(
+      request, flags: .endStream, callID: id, limit: settings.maxMessageSize,
+      tooLarge: { Self.requestTooLarge($0, settings) },
+      cannotEncode: { RPCError(code: .internal, message: "Cannot encode the request: \($0).") }
+    )
   }
 
   private static func headersTooLarge(_ length: Int, _ settings: ServerSettings) -> RPCError {
@@ -196,7 +181,6 @@ enum CallFrames {
     return offset + 1
   }
 
-
   /// Sets the call id in frames written by ``write(into:id:path:request:options:settings:)``
   /// with id 0.
   static func patch(_ buffer: inout ByteBuffer, id: UInt32) {
@@ -204,5 +188,49 @@ enum CallFrames {
     buffer.setInteger(id, at: start + 4)
     let headersLength = Int(buffer.getInteger(at: start + 8, as: UInt32.self) ?? 0)
     buffer.setInteger(id, at: start + FrameHeader.size + headersLength + 4)
+  }
+}
+
+extension ByteBuffer {
+  /// Appends a MESSAGE frame carrying `message`, packed straight into the buffer, with one
+  /// reservation for the whole write: `headBytes` bytes that `head` stores go before the frame
+  /// (a call's HEADERS frame), and an empty STATUS frame (OK, no trailers) after it when
+  /// `thenOK` (a unary call's usual end). Nothing is written when this throws.
+  /// - Throws: `tooLarge(size)` when the encoding is over `limit`; `cannotEncode(error)` when
+  ///   the message cannot be encoded (a NUL in a string field).
+  @inline(__always)
+  mutating func writeMessageFrame<Message: WireMessage>(
+    _ message: Message,
+    flags: FrameFlags,
+    callID: UInt32,
+    limit: Int,
+    headBytes: Int = 0,
+    head: (UnsafeMutableRawPointer) -> Void = { _ in },
+    thenOK: Bool = false,
+    tooLarge: (Int) -> RPCError,
+    cannotEncode: (any Error) -> RPCError
+  ) throws(RPCError) {
+    do {
+      try message.serialize { size, pack in
+        guard size <= limit else { throw tooLarge(size) }
+        let total = headBytes + FrameHeader.size + size + (thenOK ? FrameHeader.size : 0)
+        _ = self.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { out in
+          let base = out.baseAddress!
+          head(base)
+          FrameHeader.store(into: base + headBytes, type: .message, flags: flags, callID: callID, length: UInt32(size))
+          var end = headBytes + FrameHeader.size
+          end += pack(base + end)
+          if thenOK {
+            FrameHeader.store(into: base + end, type: .status, flags: [], callID: callID, length: 0)
+            end += FrameHeader.size
+          }
+          return end
+        }
+      }
+    } catch let error as RPCError {
+      throw error
+    } catch {
+      throw cannotEncode(error)
+    }
   }
 }

@@ -140,7 +140,6 @@ public final class RPCClient: ClientTransport, Sendable {
   }
 
   func connection() async throws(RPCError) -> ClientConnection {
-    if let connection = self.readyConnection() { return connection }
     let next = self.state.withLock { state -> Next in
       if state.closed { return .closed }
       if let connection = state.connection, connection.isUsable { return .ready(connection) }

@@ -483,7 +483,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     guard self.endCall(id) else { return }
     do throws(RPCError) {
       if trailers.isEmpty {
-        try self.writeMessageAndOK(id, response)
+        try self.writeMessage(id, response, thenOK: true)
       } else {
         try self.writeMessage(id, response)
         self.writeStatusOK(id, trailers: trailers)
@@ -543,51 +543,14 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.scheduleFlush()
   }
 
-  private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message) throws(RPCError) {
+  /// A MESSAGE frame, and with `thenOK` the OK status with no trailers (a unary call's usual
+  /// end), written with one reservation in the outbound buffer.
+  private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message, thenOK: Bool = false) throws(RPCError) {
     let limit = self.peerMaxMessageSize
-    do {
-      try message.serialize { size, pack in
-        guard size <= limit else { throw Self.responseTooLarge(size, limit) }
-        _ = self.outbound.writeWithUnsafeMutableBytes(minimumWritableBytes: FrameHeader.size + size) { out in
-          let base = out.baseAddress!
-          FrameHeader.store(into: base, type: .message, flags: [], callID: id, length: UInt32(size))
-          return FrameHeader.size + pack(base + FrameHeader.size)
-        }
-      }
-    } catch let error as RPCError {
-      throw error
-    } catch {
-      throw RPCError(code: .internal, message: "The response cannot be encoded.")
-    }
-  }
-
-  /// A unary call's usual end: the response and an OK status with no trailers (an empty
-  /// STATUS payload), written with one reservation in the outbound buffer and the response
-  /// packed straight into it.
-  private func writeMessageAndOK<Message: WireMessage>(_ id: UInt32, _ message: Message) throws(RPCError) {
-    let limit = self.peerMaxMessageSize
-    do {
-      try message.serialize { size, pack in
-        guard size <= limit else { throw Self.responseTooLarge(size, limit) }
-        _ = self.outbound.writeWithUnsafeMutableBytes(minimumWritableBytes: 2 * FrameHeader.size + size) { out in
-          let base = out.baseAddress!
-          FrameHeader.store(into: base, type: .message, flags: [], callID: id, length: UInt32(size))
-          let end = FrameHeader.size + pack(base + FrameHeader.size)
-          FrameHeader.store(into: base + end, type: .status, flags: [], callID: id, length: 0)
-          return end + FrameHeader.size
-        }
-      }
-    } catch let error as RPCError {
-      throw error
-    } catch {
-      throw RPCError(code: .internal, message: "The response cannot be encoded.")
-    }
-  }
-
-  private static func responseTooLarge(_ length: Int, _ limit: Int) -> RPCError {
-    RPCError(
-      code: .resourceExhausted,
-      message: "A response of \(length) bytes exceeds the client's \(limit)-byte limit."
+    try self.outbound.writeMessageFrame(
+      message, flags: [], callID: id, limit: limit, thenOK: thenOK,
+      tooLarge: { RPCError(code: .resourceExhausted, message: "A response of \($0) bytes exceeds the client's \(limit)-byte limit.") },
+      cannotEncode: { _ in RPCError(code: .internal, message: "The response cannot be encoded.") }
     )
   }
 

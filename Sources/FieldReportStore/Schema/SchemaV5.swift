@@ -16,15 +16,8 @@ enum SchemaV5 {
       ALTER TABLE cases ADD COLUMN step_started INTEGER;
       ALTER TABLE cases ADD COLUMN listed_due INTEGER;
       """)
-    // Backfill in id order, a batch at a time, so a large file is never held in memory at once.
-    var last = ""
-    while true {
-      let batch = try database.query("SELECT id, body FROM cases WHERE id > ? ORDER BY id LIMIT 500", [last]) {
-        ($0.text(0), try CaseRows.decodeCase($0, column: 1))
-      }
-      guard let final = batch.last else { break }
-      for (_, stored) in batch { try CaseRows.writeListingKeys(of: stored, policy: policy, into: database) }
-      last = final.0
+    try CaseRows.forEachCase(in: database) { stored in
+      try CaseRows.writeListingKeys(of: stored, policy: policy, into: database)
     }
     try database.execute(
       """
