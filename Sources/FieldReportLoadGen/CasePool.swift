@@ -1,7 +1,7 @@
 import Synchronization
 
-/// The cases this run created, shared by every worker: the ones still waiting for dispatch
-/// (with the version to expect) and a ring of recent ids for reads.
+/// The cases this run knows (seeded, prefilled or submitted), shared by every worker: the ones
+/// still waiting for dispatch (with the version to expect) and a ring of ids for reads.
 ///
 /// # Thread safety
 /// A `Mutex` guards the state; every method is short and never suspends.
@@ -21,15 +21,15 @@ final class CasePool: Sendable {
   private let state = Mutex(State())
   private let capacity: Int
 
-  /// - Parameter capacity: How many recent ids `randomCaseID` chooses from.
-  init(capacity: Int = 10_000) {
+  /// - Parameter capacity: How many ids `randomCaseID` chooses from (the newest ones).
+  init(capacity: Int = 200_000) {
     self.capacity = capacity
   }
 
-  /// Records a case just submitted.
-  func add(caseID: String, version: Int64) {
+  /// Records a case: `received` when the IOC may still dispatch it at `version`.
+  func add(caseID: String, version: Int64, received: Bool = true) {
     self.state.withLock { state in
-      state.received.append(Received(caseID: caseID, version: version))
+      if received { state.received.append(Received(caseID: caseID, version: version)) }
       if state.recent.count < self.capacity {
         state.recent.append(caseID)
       } else {
@@ -44,8 +44,13 @@ final class CasePool: Sendable {
     self.state.withLock { $0.received.popLast() }
   }
 
-  /// A random recent case id, or nil before the first submission.
+  /// A random known case id, or nil before the first one.
   func randomCaseID() -> String? {
     self.state.withLock { $0.recent.randomElement() }
+  }
+
+  /// How many cases wait for dispatch, and how many ids reads choose from.
+  var counts: (received: Int, known: Int) {
+    self.state.withLock { ($0.received.count, $0.recent.count) }
   }
 }

@@ -7,15 +7,18 @@ import Synchronization
 /// The count is an atomic; the deadline is immutable.
 final class LoadBudget: Sendable {
   private let remaining: Atomic<Int>
+  /// When the run started taking calls.
+  let start: ContinuousClock.Instant
   /// When the run stops taking new calls.
   let deadline: ContinuousClock.Instant
 
   /// - Parameters:
   ///   - calls: The most calls to make.
   ///   - duration: The longest the run may last.
-  init(calls: Int, duration: Duration) {
+  init(calls: Int, duration: Duration, start: ContinuousClock.Instant = .now) {
     self.remaining = Atomic(calls)
-    self.deadline = ContinuousClock.now + duration
+    self.start = start
+    self.deadline = start + duration
   }
 
   /// Takes one call from the budget; false once the count or the time is used up.
@@ -23,4 +26,18 @@ final class LoadBudget: Sendable {
     guard ContinuousClock.now < self.deadline else { return false }
     return self.remaining.subtract(1, ordering: .relaxed).newValue >= 0
   }
+
+  /// Whether time is up (the count is not consulted).
+  var expired: Bool { ContinuousClock.now >= self.deadline }
+}
+
+/// A shared counter (an `Atomic` in a class, so that tasks can capture it).
+final class Counter: Sendable {
+  private let value = Atomic<Int>(0)
+
+  var current: Int { self.value.load(ordering: .relaxed) }
+
+  func add(_ amount: Int = 1) { self.value.add(amount, ordering: .relaxed) }
+
+  func subtract(_ amount: Int = 1) { self.value.subtract(amount, ordering: .relaxed) }
 }

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# End-to-end speed of the service path against its own transport (issue 9), in one run:
+#
+#   1. builds release, one product at a time (rpc-bench, fieldreport-server, fieldreport-loadgen;
+#      `swift build -c release` of the whole package crashes the compiler in FieldReportCLI);
+#   2. runs rpc-bench's trivial unary RPC and bare NIO echo rows (100 B, 1 and 64 in flight)
+#      as the reference;
+#   3. starts fieldreport-server (release) with the demo province on a temporary database on
+#      a free loopback port, and for each database size (10k and 100k cases; --large adds 1M;
+#      --quick 2k and 5k) prefills it with fieldreport-loadgen through the public RPCs, then
+#      measures at 1 in flight (1 connection × 1 worker) and at 64 in flight (4 × 16):
+#      GetCase, SubmitReport, DispatchCase, each role's inbox (IOC operator, leader, officer),
+#      the default mix and the lifecycle scenario;
+#   4. prints one Markdown table (each figure also as a ratio to the trivial RPC's calls/s of
+#      the same concurrency, and the p50 at 1 in flight as a multiple of the trivial RPC's),
+#      the server's CPU time per call (utime+stime from /proc/PID/stat over each measured
+#      window, divided by its calls) and RSS (/proc/PID/status VmRSS after each run), and
+#      writes every run to bench-e2e.json.
+#
+# Usage: scripts/bench-e2e.sh [--quick] [--large] [--duration S] [--out FILE] [--no-build]
+#   --quick       short runs (3 s) on 2k and 5k cases: a smoke test of the script
+#   --large       also 1M cases (the prefill alone takes long)
+#   --duration S  seconds per measured run (default 10; --quick 3)
+#   --out FILE    the JSON file (default bench-e2e.json)
+#   --no-build    use the binaries already in .build-release/release
+# Loopback only; every load is bounded in time; the server is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=0
+LARGE=0
+BUILD=1
+DURATION=""
+OUT="bench-e2e.json"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --large) LARGE=1 ;;
+    --no-build) BUILD=0 ;;
+    --duration) DURATION="$2"; shift ;;
+    --duration=*) DURATION="${1#*=}" ;;
+    --out) OUT="$2"; shift ;;
+    --out=*) OUT="${1#*=}" ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench-e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$QUICK" = 1 ]; then
+  DURATION="${DURATION:-3}"
+  SIZES=(2000 5000)
+  RPC_SECONDS=2
+  DISPATCH_SEED=2000
+else
+  DURATION="${DURATION:-10}"
+  SIZES=(10000 100000)
+  RPC_SECONDS=5
+  DISPATCH_SEED=5000
+fi
+[ "$LARGE" = 1 ] && SIZES+=(1000000)
+
+SCRATCH=.build-release
+BIN="$SCRATCH/release"
+if [ "$BUILD" = 1 ]; then
+  for product in rpc-bench fieldreport-server fieldreport-loadgen; do
+    echo "== swift build -c release --product $product" >&2
+    swift build -c release --scratch-path "$SCRATCH" --product "$product" >&2
+  done
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-e2e.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 1. The reference: the trivial unary RPC and the bare NIO echo, 100 B, 1 and 64 in flight.
+echo "== rpc-bench (reference, ${RPC_SECONDS} s per row)" >&2
+"$BIN/rpc-bench" --seconds "$RPC_SECONDS" --payload 100 --in-flight 1,64 --impls echo,rpc | tee "$WORK/rpc-bench.txt" >&2
+
+# 2. The server: demo province, temporary database, any free loopback port, no per-reporter
+#    throttle (the load submits thousands of reports).
+export FIELDREPORT_DEMO_PASSWORD="bench-demo-$$-$RANDOM"
+export FIELDREPORT_ADMIN_PASSWORD="bench-admin-$$-$RANDOM"
+"$BIN/fieldreport-server" --demo --host 127.0.0.1 --port 0 --database "$WORK/fieldreport.sqlite" \
+  --log-level error --reports-per-reporter-hour 0 >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+PORT=""
+for _ in $(seq 1 300); do
+  PORT="$(sed -n 's/^fieldreport-server listening on .*:\([0-9][0-9]*\)$/\1/p' "$WORK/server.log" | head -1)"
+  [ -n "$PORT" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; echo "bench-e2e: the server exited" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$PORT" ] || { cat "$WORK/server.log" >&2; echo "bench-e2e: the server did not start" >&2; exit 1; }
+FIELDREPORT_PLATFORM_API_KEY="$(sed -n 's/^Platform API key.*): \(frk_[^ ]*\)$/\1/p' "$WORK/server.log" | head -1)"
+[ -n "$FIELDREPORT_PLATFORM_API_KEY" ] || { cat "$WORK/server.log" >&2; echo "bench-e2e: no platform API key in the server's output" >&2; exit 1; }
+export FIELDREPORT_PLATFORM_API_KEY
+echo "== fieldreport-server (pid $SERVER_PID) on 127.0.0.1:$PORT, database $WORK/fieldreport.sqlite" >&2
+
+LOADGEN=("$BIN/fieldreport-loadgen" --host 127.0.0.1 --port "$PORT" --server-pid "$SERVER_PID" --timeout 30 --unit SO-TNMT)
+RUNS="$WORK/runs"
+mkdir -p "$RUNS"
+index=0
+# run SIZE NAME INFLIGHT loadgen-arguments…: one measured run, its JSON kept as runs/NNN.json.
+run() {
+  local size="$1" name="$2" inflight="$3"
+  shift 3
+  local shape=(--connections 1 --workers 1)
+  [ "$inflight" = 64 ] && shape=(--connections 4 --workers 16)
+  index=$((index + 1))
+  local file
+  file="$RUNS/$(printf '%03d' "$index").json"
+  echo "== $size cases: $name at $inflight in flight" >&2
+  if ! "${LOADGEN[@]}" "${shape[@]}" --duration "$DURATION" --json "$file.tmp" "$@" >"$WORK/loadgen.out" 2>&1; then
+    cat "$WORK/loadgen.out" >&2
+    echo "bench-e2e: the run failed; continuing" >&2
+  fi
+  grep -E '^\| \*\*all|calls in|cases completed|errors by|  [a-z-]+: [A-Z_]+ ×' "$WORK/loadgen.out" >&2 || true
+  if [ -f "$file.tmp" ]; then
+    python3 - "$file.tmp" "$file" "$size" "$name" "$inflight" <<'PY'
+import json, sys
+src, dst, size, name, inflight = sys.argv[1:]
+with open(src) as f:
+    result = json.load(f)
+with open(dst, "w") as f:
+    json.dump({"cases": int(size), "name": name, "in_flight": int(inflight), "result": result}, f)
+PY
+    rm -f "$file.tmp"
+  fi
+}
+
+current=0
+for size in "${SIZES[@]}"; do
+  # 3. Prefill to SIZE cases (through the public RPCs; a tiny measured run follows it).
+  add=$((size - current))
+  echo "== prefill: $add cases (to $size)" >&2
+  "${LOADGEN[@]}" --connections 4 --workers 1 --prefill "$add" --prefill-concurrency 64 --seed 0 --discover 0 \
+    --mix inbox --count 1 --duration 1 >&2
+  current=$size
+  # Reads first, on the prefilled database as it is; then the runs that write (they add cases:
+  # submissions stay at the IOC, dispatches go to Sở TN&MT, outside the inboxes measured).
+  for inflight in 1 64; do
+    run "$size" "GetCase" "$inflight" --mix get --seed 0
+    run "$size" "inbox: IOC operator" "$inflight" --mix inbox --seed 0
+    run "$size" "inbox: leader" "$inflight" --mix inbox-leader --seed 0
+    run "$size" "inbox: officer" "$inflight" --mix inbox-officer --seed 0
+  done
+  for inflight in 1 64; do
+    run "$size" "SubmitReport" "$inflight" --mix submit --seed 0
+    run "$size" "DispatchCase" "$inflight" --mix dispatch --seed "$DISPATCH_SEED" --count "$DISPATCH_SEED"
+    run "$size" "default mix" "$inflight"
+    run "$size" "lifecycle" "$inflight" --scenario lifecycle
+  done
+done
+
+# 4. The table and the JSON.
+python3 - "$WORK/rpc-bench.txt" "$RUNS" "$OUT" "$DURATION" "$SERVER_PID" <<'PY'
+import glob, json, os, sys, time
+
+rpc_file, runs_dir, out, duration, server_pid = sys.argv[1:]
+reference = {}
+for line in open(rpc_file):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) < 6 or "in flight" not in cells[0]:
+        continue
+    inflight = int(cells[0].split()[0])
+    impl = {"bare NIO echo": "echo", "RPC runtime": "rpc"}.get(cells[1])
+    if impl is None:
+        continue
+    try:
+        reference[f"{impl}_{inflight}"] = {
+            "calls_per_s": float(cells[2]), "p50_us": float(cells[3]), "p99_us": float(cells[4]), "p999_us": float(cells[5])}
+    except ValueError:
+        pass
+
+runs = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(runs_dir, "*.json")))]
+
+def ms(us):
+    return "–" if us is None else (f"{us / 1000:.2f}" if us < 10000 else f"{us / 1000:.0f}")
+
+def pct(value, base):
+    if value is None or not base:
+        return "–"
+    share = 100 * value / base
+    return f"{share:.2f} %" if share < 10 else f"{share:.1f} %"
+
+print()
+print(f"Reference (rpc-bench, 100 B): trivial unary RPC "
+      f"{reference.get('rpc_64', {}).get('calls_per_s', 0):,.0f} calls/s at 64 in flight, "
+      f"p50 {reference.get('rpc_1', {}).get('p50_us', 0):.1f} µs at 1 in flight; bare NIO echo "
+      f"{reference.get('echo_64', {}).get('calls_per_s', 0):,.0f} calls/s, p50 {reference.get('echo_1', {}).get('p50_us', 0):.1f} µs.")
+print(f"Each load run: {duration} s; 1 in flight = 1 connection × 1 worker, 64 in flight = 4 × 16. "
+      "% = calls/s as a share of the trivial RPC's at the same concurrency; p50 × = p50 over the trivial RPC's p50 at 1 in flight.")
+print()
+print("| cases prefilled | call | in flight | calls/s | % of trivial RPC | p50 ms | p50 × trivial | p99 ms | p99.9 ms | errors | server CPU µs/call | server RSS MB |")
+print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+trivial_rows = [("trivial unary RPC (rpc-bench)", "rpc"), ("bare NIO echo (rpc-bench)", "echo")]
+for label, impl in trivial_rows:
+    for inflight in (1, 64):
+        ref = reference.get(f"{impl}_{inflight}")
+        if not ref:
+            continue
+        base = reference.get(f"rpc_{inflight}", {}).get("calls_per_s")
+        p50x = f"{ref['p50_us'] / reference['rpc_1']['p50_us']:.2f}×" if inflight == 1 and "rpc_1" in reference else ""
+        print(f"| – | {label} | {inflight} | {ref['calls_per_s']:,.0f} | {pct(ref['calls_per_s'], base)} | {ref['p50_us'] / 1000:.3f} | {p50x} | "
+              f"{ref['p99_us'] / 1000:.3f} | {ref['p999_us'] / 1000:.3f} | | | |")
+
+def row(run, label, figures, calls_per_s=None):
+    inflight = run["in_flight"]
+    base = reference.get(f"rpc_{inflight}", {}).get("calls_per_s")
+    trivial_p50 = reference.get("rpc_1", {}).get("p50_us")
+    result = run["result"]
+    rate = figures["calls_per_s"] if calls_per_s is None else calls_per_s
+    p50 = figures.get("p50_us")
+    p50x = f"{p50 / trivial_p50:.0f}×" if inflight == 1 and p50 and trivial_p50 else ""
+    errors = sum(figures.get("errors", {}).values())
+    cpu = result.get("server_cpu_us_per_call")
+    rss = result.get("server_rss_kb")
+    print(f"| {run['cases']:,} | {label} | {inflight} | {rate:,.0f} | {pct(rate, base)} | {ms(p50)} | {p50x} | {ms(figures.get('p99_us'))} | "
+          f"{ms(figures.get('p999_us'))} | {errors} | {'' if cpu is None else f'{cpu:.0f}'} | {'' if rss is None else f'{rss / 1024:.0f}'} |")
+
+for run in runs:
+    result = run["result"]
+    name = run["name"]
+    if name == "lifecycle":
+        row(run, "lifecycle: completed cases/s (all steps' latency)", result["all"], calls_per_s=result.get("completed_cases_per_s", 0))
+        row(run, "lifecycle: every call", result["all"])
+    elif name == "default mix":
+        row(run, "default mix: every call", result["all"])
+        if "get" in result["operations"]:
+            row(run, "default mix: its GetCase", result["operations"]["get"])
+    else:
+        row(run, name, result["all"])
+
+ends = {}
+for run in runs:
+    if run["result"].get("server_rss_kb") is not None:
+        ends[run["cases"]] = run["result"]["server_rss_kb"]
+print()
+print("Server RSS at the end of each size: " + ", ".join(f"{size:,} cases {kb / 1024:.0f} MB" for size, kb in sorted(ends.items())))
+
+document = {
+    "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "duration_s": float(duration),
+    "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+    "reference": reference,
+    "runs": runs,
+    "server_rss_kb_at_end_of_size": {str(k): v for k, v in sorted(ends.items())},
+}
+with open(out, "w") as f:
+    json.dump(document, f, indent=1)
+print(f"Wrote {out} ({len(runs)} runs).")
+PY
