@@ -72,11 +72,12 @@ extension CaseService {
         after = cursor
       }
 
-      var pages: [CasePage] = []
-      for var query in plan.queries {
-        query.after = after
-        pages.append(try await env.store.listCases(query))
-      }
+      let pages = try await env.store.listCases(
+        plan.queries.map { query in
+          var query = query
+          query.after = after
+          return query
+        })
       var seen: Set<CaseID> = []
       let merged = pages.flatMap(\.cases)
         .filter { seen.insert($0.id).inserted }

@@ -215,37 +215,32 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     let logger = env.logger(for: context)
     do {
       let principal = try context.principal()
-      let found: Case?
+      let key: CaseKey
       switch request.key {
       case .caseId(let id)?:
         guard !id.isEmpty, id.utf8.count <= 64 else { throw invalidArgument("case_id", "is not a case id") }
-        found = try await env.store.findCase(id: CaseID(id))
+        key = .id(CaseID(id))
       case .reportCode(let raw)?:
         guard let code = ReportCode(rawValue: raw) else {
           throw invalidArgument("report_code", "is not a report code (DDMMYY and a sequence)")
         }
-        found = try await env.store.findCase(code: code)
+        key = .code(code)
       case nil:
         throw invalidArgument("key", "give case_id or report_code")
       }
-      guard let c = found, CaseVisibility.canSee(c, viewer: principal.actor) else {
-        throw notFound("case")
-      }
-      let journal = try await env.store.journal(caseID: c.id)
+      // One snapshot: the case, its journal, its re-reports and (drafts are private: only the
+      // main handler's own, and only to them) the caller's draft.
+      guard let view = try await env.store.caseView(key, draftAuthor: principal.id),
+        CaseVisibility.canSee(view.case, viewer: principal.actor)
+      else { throw notFound("case") }
+      let c = view.case
       let renderer = try await CaseRenderer.load(
-        env: env, viewer: principal.actor, cases: [c], entries: journal.map(\.entry))
+        env: env, viewer: principal.actor, cases: [c], entries: view.journal.map(\.entry))
       var response = Fieldreport_V1_GetCaseResponse()
-      // Drafts are private: only the main handler's own, and only to them.
-      let myDraft =
-        c.assignment?.mainHandler == principal.id
-        ? try await env.store.draft(caseID: c.id, author: principal.id) : nil
-      var detail = renderer.detail(c, journal: journal, myDraft: myDraft)
+      var detail = renderer.detail(c, journal: view.journal, myDraft: view.draft)
       // Later re-reports of this case, those the caller may see (a citizen sees their own).
-      for id in try await env.store.rereports(of: c.id) {
-        if let later = try await env.store.findCase(id: id), CaseVisibility.canSee(later, viewer: principal.actor) {
-          detail.linkedCaseIds.append(id.rawValue)
-        }
-      }
+      detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
+        .map(\.id.rawValue)
       response.caseDetail = detail
       return response
     } catch {

@@ -37,8 +37,8 @@ enum CaseRows {
       """
       INSERT INTO cases(id, report_code, version, state, holder_unit_id, holder_user_id,
         current_unit_id, ioc_unit_id, category_id, submitted_by, is_public, title, received_at,
-        updated_at, step_due, journal_head, body, search_text)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        updated_at, step_due, journal_head, body, search_text, step_started, listed_due)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [
         stored.id.rawValue, stored.reportCode.rawValue, stored.version, stored.state.rawValue,
@@ -47,8 +47,10 @@ enum CaseRows {
         stored.submittedBy.rawValue, stored.isPublic, stored.title,
         stored.receivedAt.millisecondsSince1970, stored.updatedAt.millisecondsSince1970,
         stored.stepDue?.millisecondsSince1970, head, body, searchText(of: stored),
+        stored.stepReceivedAt.millisecondsSince1970,
+        Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970,
       ])
-    try writeIndexes(of: stored, policy: policy, into: database)
+    try writeIndexes(of: stored, policy: policy, isNew: true, into: database)
   }
 
   /// Replaces the case row if it is still at `expectedVersion`.
@@ -60,7 +62,7 @@ enum CaseRows {
       """
       UPDATE cases SET version = ?, state = ?, holder_unit_id = ?, holder_user_id = ?,
         current_unit_id = ?, category_id = ?, is_public = ?, title = ?, updated_at = ?,
-        step_due = ?, journal_head = ?, body = ?, search_text = ?
+        step_due = ?, journal_head = ?, body = ?, search_text = ?, step_started = ?, listed_due = ?
       WHERE id = ? AND version = ?
       """,
       [
@@ -68,6 +70,8 @@ enum CaseRows {
         stored.holder.userID?.rawValue, stored.currentUnitID.rawValue, stored.categoryID.rawValue,
         stored.isPublic, stored.title, stored.updatedAt.millisecondsSince1970,
         stored.stepDue?.millisecondsSince1970, head, body, searchText(of: stored),
+        stored.stepReceivedAt.millisecondsSince1970,
+        Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970,
         stored.id.rawValue, expectedVersion,
       ])
     guard database.changes == 1 else {
@@ -75,7 +79,7 @@ enum CaseRows {
       guard let actual else { throw StoreError.notFound("case \(stored.id)") }
       throw StoreError.staleVersion(expected: expectedVersion, actual: actual)
     }
-    try writeIndexes(of: stored, policy: policy, into: database)
+    try writeIndexes(of: stored, policy: policy, isNew: false, into: database)
   }
 
   /// The columns that order listings and filter overdue cases (schema version 5).
@@ -88,10 +92,71 @@ enum CaseRows {
       ])
   }
 
-  /// Rewrites the case's link rows and listing keys and upserts its tasks.
-  static func writeIndexes(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
+  /// Brings the case's link rows up to date (each carrying the case's step start, schema
+  /// version 9) and upserts its tasks. The listing keys on the `cases` row itself are written
+  /// by ``insert(_:head:policy:into:)`` and ``update(_:expectedVersion:head:policy:in:)`` in
+  /// the same statement as the row. Only the links that changed are written.
+  static func writeIndexes(of stored: Case, policy: WorkflowPolicy, isNew: Bool, into database: Database) throws {
     let id = stored.id.rawValue
-    try writeListingKeys(of: stored, policy: policy, into: database)
+    let received = stored.receivedAt.millisecondsSince1970
+    let stepStarted = stored.stepReceivedAt.millisecondsSince1970
+    var links: Set<Link> = []
+    for user in stored.holder.userIDs { links.insert(Link(kind: "holder", subject: user.rawValue)) }
+    for unit in stored.unitsPassedThrough + [stored.currentUnitID] {
+      links.insert(Link(kind: "unit", subject: unit.rawValue))
+    }
+    if let assignment = stored.assignment {
+      for user in assignment.participants { links.insert(Link(kind: "participant", subject: user.rawValue)) }
+    }
+    links.insert(Link(kind: "submitter", subject: stored.submittedBy.rawValue))
+    // A re-report points at the earlier case: that case's detail lists it (schema version 7).
+    if let earlier = stored.linkedCaseID { links.insert(Link(kind: "rereports", subject: earlier.rawValue)) }
+    if let reporter = stored.reporter.userID { links.insert(Link(kind: "submitter", subject: reporter.rawValue)) }
+    if !isNew {
+      let existing = try database.query(
+        "SELECT kind, subject, step_started FROM case_links WHERE case_id = ?", [id]
+      ) { (Link(kind: $0.text(0), subject: $0.text(1)), $0.int64(2)) }
+      for (link, started) in existing {
+        if links.contains(link), started == stepStarted {
+          links.remove(link)  // already up to date
+        } else {
+          try database.run(
+            "DELETE FROM case_links WHERE kind = ? AND subject = ? AND received_at = ? AND case_id = ?",
+            link.kind, link.subject, received, id)
+        }
+      }
+    }
+    for link in links {
+      try database.run(
+        "INSERT INTO case_links(kind, subject, received_at, case_id, step_started) VALUES (?, ?, ?, ?, ?)",
+        link.kind, link.subject, received, id, stepStarted)
+    }
+    for task in stored.tasks {
+      try database.run(
+        """
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET due = excluded.due, completed_at = excluded.completed_at,
+          timeliness = excluded.timeliness
+        """,
+        [
+          task.id.rawValue, id, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
+          task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
+          timeliness(of: task, policy: policy),
+        ])
+    }
+  }
+
+  /// One `case_links` row's identity (with the case's id and report time).
+  struct Link: Hashable {
+    var kind: String
+    var subject: String
+  }
+
+  /// The link and task rows as schema version 3 defined them (its backfill; later versions
+  /// add their columns and fill them themselves).
+  static func writeIndexesV3(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
+    let id = stored.id.rawValue
     let received = stored.receivedAt.millisecondsSince1970
     try database.run("DELETE FROM case_links WHERE case_id = ?", id)
     var links: Set<[String]> = []
@@ -101,8 +166,6 @@ enum CaseRows {
       for user in assignment.participants { links.insert(["participant", user.rawValue]) }
     }
     links.insert(["submitter", stored.submittedBy.rawValue])
-    // A re-report points at the earlier case: that case's detail lists it (schema version 7).
-    if let earlier = stored.linkedCaseID { links.insert(["rereports", earlier.rawValue]) }
     if let reporter = stored.reporter.userID { links.insert(["submitter", reporter.rawValue]) }
     for link in links {
       try database.run(
@@ -134,20 +197,33 @@ enum CaseRows {
     return Deadlines.classify(completedAt: completed, due: task.due, policy: policy).rawValue
   }
 
+  /// An entry encoded and hashed onto its chain, ready to be inserted: the body is encoded
+  /// once and the hash computed once per action.
+  struct ChainedEntry {
+    var entry: JournalEntry
+    var body: [UInt8]
+    var previous: [UInt8]
+    var hash: [UInt8]
+
+    init(_ entry: JournalEntry, previous: [UInt8]) throws {
+      self.entry = entry
+      self.body = try EntityCoding.encode(entry)
+      self.previous = previous
+      self.hash = JournalChain.hash(
+        caseID: entry.caseID.rawValue, sequence: entry.sequence, at: entry.at.millisecondsSince1970,
+        previous: previous, body: body)
+    }
+  }
+
   /// Appends an entry to the case's chain; returns it as stored.
-  static func appendJournal(
-    _ entry: JournalEntry, previous: [UInt8], encodedBody: [UInt8]? = nil, into database: Database
-  ) throws -> StoredJournalEntry {
-    let body = try encodedBody ?? EntityCoding.encode(entry)
-    let at = entry.at.millisecondsSince1970
-    let hash = JournalChain.hash(
-      caseID: entry.caseID.rawValue, sequence: entry.sequence, at: at, previous: previous, body: body)
+  static func appendJournal(_ chained: ChainedEntry, into database: Database) throws -> StoredJournalEntry {
+    let entry = chained.entry
     try database.run(
       "INSERT INTO journal(case_id, case_seq, at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-      [entry.caseID.rawValue, entry.sequence, at, body, previous, hash])
+      [entry.caseID.rawValue, entry.sequence, entry.at.millisecondsSince1970, chained.body, chained.previous, chained.hash])
     return StoredJournalEntry(
       eventSequence: database.lastInsertRowID, entry: entry,
-      previousHashHex: JournalChain.hex(previous), hashHex: JournalChain.hex(hash))
+      previousHashHex: JournalChain.hex(chained.previous), hashHex: JournalChain.hex(chained.hash))
   }
 
   static let journalColumns = "event_seq, body, prev_hash, hash"

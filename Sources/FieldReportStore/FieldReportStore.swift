@@ -54,6 +54,11 @@ public protocol FieldReportStore: Sendable {
   func rereports(of id: CaseID) async throws -> [CaseID]
   /// A page of cases matching `query`.
   func listCases(_ query: CaseQuery) async throws -> CasePage
+  /// A page of each query, all read from one snapshot (the union that makes a scope).
+  func listCases(_ queries: [CaseQuery]) async throws -> [CasePage]
+  /// A case with what its detail shows (journal, later re-reports, the main handler's draft
+  /// when `draftAuthor` is the case's main handler), read from one snapshot; nil when absent.
+  func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView?
 
   // MARK: Journal and events
 
@@ -195,6 +200,30 @@ public protocol FieldReportStore: Sendable {
 }
 
 extension FieldReportStore {
+  public func listCases(_ queries: [CaseQuery]) async throws -> [CasePage] {
+    var pages: [CasePage] = []
+    for query in queries { pages.append(try await listCases(query)) }
+    return pages
+  }
+
+  public func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {
+    let found: Case?
+    switch key {
+    case .id(let id): found = try await findCase(id: id)
+    case .code(let code): found = try await findCase(code: code)
+    }
+    guard let found else { return nil }
+    var later: [Case] = []
+    for id in try await rereports(of: found.id) {
+      if let c = try await findCase(id: id) { later.append(c) }
+    }
+    let draft: CaseDraft? =
+      if let draftAuthor, found.assignment?.mainHandler == draftAuthor {
+        try await self.draft(caseID: found.id, author: draftAuthor)
+      } else { nil }
+    return CaseView(case: found, journal: try await journal(caseID: found.id), rereports: later, draft: draft)
+  }
+
   /// Per-unit statistics over every category.
   public func unitStatistics(unitID: UnitID?, from: Timestamp, to: Timestamp, now: Timestamp) async throws
     -> [UnitStatistics]

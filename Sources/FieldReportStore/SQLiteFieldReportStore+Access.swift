@@ -17,7 +17,7 @@ extension SQLiteFieldReportStore {
   public func createSession(token: String, session: Session) async throws {
     try Self.requireSecret(token, field: "token")
     let hash = Self.digest(token)
-    try await write { database in
+    try await writeCaseData { database in
       try Self.mapConstraints(duplicate: "session", missing: "user \(session.userID)") {
         try database.run(
           "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -28,8 +28,10 @@ extension SQLiteFieldReportStore {
   }
 
   public func findSession(token: String, at now: Timestamp) async throws -> Session? {
+    if let cached = cache.session(token: token, at: now) { return cached }
+    let generation = cache.generation
     let hash = Self.digest(token)
-    return try await read { database in
+    let found = try await read { database in
       try database.queryFirst(
         """
         SELECT user_id, created_at, expires_at FROM sessions
@@ -41,6 +43,8 @@ extension SQLiteFieldReportStore {
           expiresAt: Timestamp(millisecondsSince1970: $0.int64(2)))
       }
     }
+    if let found { cache.store(ifStill: generation) { $0.sessions.insertBounded(found, for: token) } }
+    return found
   }
 
   public func revokeSession(token: String, at now: Timestamp) async throws -> Bool {
@@ -56,7 +60,7 @@ extension SQLiteFieldReportStore {
   public func createAPIKey(_ key: String, userID: UserID, label: String, expiresAt: Timestamp?, at: Timestamp) async throws {
     try Self.requireSecret(key, field: "apiKey")
     let hash = Self.digest(key)
-    try await write { database in
+    try await writeCaseData { database in
       try Self.mapConstraints(duplicate: "API key", missing: "user \(userID)") {
         try database.run(
           "INSERT INTO api_keys(key_hash, user_id, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -66,8 +70,10 @@ extension SQLiteFieldReportStore {
   }
 
   public func findAPIKey(_ key: String, at now: Timestamp) async throws -> (userID: UserID, expiresAt: Timestamp?)? {
+    if let cached = cache.apiKey(key, at: now) { return (cached.userID, cached.expiresAt) }
+    let generation = cache.generation
     let hash = Self.digest(key)
-    return try await read { database in
+    let found = try await read { database in
       try database.queryFirst(
         """
         SELECT user_id, expires_at FROM api_keys
@@ -78,6 +84,11 @@ extension SQLiteFieldReportStore {
         (UserID(row.text(0)), row.optionalInt64(1).map(Timestamp.init(millisecondsSince1970:)))
       }
     }
+    if let found {
+      let grant = ReferenceCache.APIKeyGrant(userID: found.0, expiresAt: found.1)
+      cache.store(ifStill: generation) { $0.apiKeys.insertBounded(grant, for: key) }
+    }
+    return found
   }
 
   public func revokeAPIKey(_ key: String, at: Timestamp) async throws -> Bool {

@@ -14,7 +14,7 @@ extension SQLiteFieldReportStore {
     let ref = AttachmentRef(
       sha256Hex: JournalChain.hex(digest), size: Int64(content.count), name: name, mimeType: mimeType)
     let time = at.millisecondsSince1970
-    try await write { database in
+    try await writeCaseData { database in
       guard try database.scalarInt64("SELECT 1 FROM users WHERE id = ?", [uploader.rawValue]) != nil else {
         throw StoreError.notFound("user \(uploader)")
       }

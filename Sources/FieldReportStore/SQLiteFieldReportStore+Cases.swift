@@ -7,7 +7,7 @@ extension SQLiteFieldReportStore {
     build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
   ) async throws -> CaseChangeResult {
     try Self.validate(idempotencyKey)
-    return try await write { database in
+    return try await writeCaseData { database in
       if let key = idempotencyKey,
         let earlier = try Self.recordedResult(for: key, operation: "create", target: nil, in: database)
       {
@@ -66,7 +66,7 @@ extension SQLiteFieldReportStore {
         field: "case.version", reason: "must be expectedVersion + 1 and equal the entry's sequence")
     }
     let operation = "apply:" + change.entry.action.rawValue
-    return try await write { database in
+    return try await writeCaseData { database in
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         in: database)
@@ -91,12 +91,10 @@ extension SQLiteFieldReportStore {
     guard version == expectedVersion else {
       throw StoreError.staleVersion(expected: expectedVersion, actual: version)
     }
-    let entry = try CaseRows.appendJournal(change.entry, previous: head, into: database)
-    guard let newHead = JournalChain.bytes(fromHex: entry.hashHex) else {
-      throw StoreError.integrity("journal hash")
-    }
+    let chained = try CaseRows.ChainedEntry(change.entry, previous: head)
+    let entry = try CaseRows.appendJournal(chained, into: database)
     try CaseRows.update(
-      change.newCase, expectedVersion: expectedVersion, head: newHead, policy: configuration.policy,
+      change.newCase, expectedVersion: expectedVersion, head: chained.hash, policy: configuration.policy,
       in: database)
     try CaseRows.insertNotifications(change.notifications, into: database)
     try CaseRows.dispose(change.draftDisposal, of: id, in: database)
@@ -166,12 +164,9 @@ extension CaseRows {
   static func appendJournalAfterInsert(_ change: Transition, policy: WorkflowPolicy, into database: Database) throws
     -> StoredJournalEntry
   {
-    let body = try EntityCoding.encode(change.entry)
-    let head = JournalChain.hash(
-      caseID: change.entry.caseID.rawValue, sequence: 1,
-      at: change.entry.at.millisecondsSince1970, previous: JournalChain.genesis, body: body)
-    try insert(change.newCase, head: head, policy: policy, into: database)
-    return try appendJournal(change.entry, previous: JournalChain.genesis, encodedBody: body, into: database)
+    let chained = try ChainedEntry(change.entry, previous: JournalChain.genesis)
+    try insert(change.newCase, head: chained.hash, policy: policy, into: database)
+    return try appendJournal(chained, into: database)
   }
 }
 
@@ -179,7 +174,7 @@ extension CaseRows {
 
 extension SQLiteFieldReportStore {
   public func saveDraft(_ draft: CaseDraft, expectedVersion: Int64) async throws {
-    try await write { database in
+    try await writeCaseData { database in
       guard
         let version = try database.scalarInt64(
           "SELECT version FROM cases WHERE id = ?", [draft.caseID.rawValue])

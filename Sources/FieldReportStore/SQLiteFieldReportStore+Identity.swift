@@ -15,7 +15,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func units() async throws -> [Unit] {
-    try await read { database in
+    try await cachedRead({ $0.units }, put: { $0.units = $1 }) { database in
       try database.query("SELECT body FROM units ORDER BY name, id") {
         try EntityCoding.decode(Unit.self, from: $0.blob(0), what: "unit")
       }
@@ -23,11 +23,8 @@ extension SQLiteFieldReportStore {
   }
 
   public func findUnit(id: UnitID) async throws -> Unit? {
-    try await read { database in
-      try database.queryFirst("SELECT body FROM units WHERE id = ?", [id.rawValue]) {
-        try EntityCoding.decode(Unit.self, from: $0.blob(0), what: "unit")
-      }
-    }
+    // Units are few: every lookup is served from the cached list.
+    try await units().first { $0.id == id }
   }
 
   // MARK: Users
@@ -100,7 +97,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func findUser(id: UserID) async throws -> UserAccount? {
-    try await read { database in
+    try await cachedRead({ $0.users[id] }, put: { $0.users.insertBounded($1, for: id) }) { database in
       try database.queryFirst("SELECT \(Self.accountColumns) FROM users WHERE id = ?", [id.rawValue]) {
         try Self.decodeAccount($0)
       }
@@ -141,7 +138,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func categories() async throws -> [FieldReportWorkflow.Category] {
-    try await read { database in
+    try await cachedRead({ $0.categories }, put: { $0.categories = $1 }) { database in
       try database.query("SELECT body FROM categories ORDER BY name, id") {
         try EntityCoding.decode(FieldReportWorkflow.Category.self, from: $0.blob(0), what: "category")
       }
@@ -203,7 +200,8 @@ extension SQLiteFieldReportStore {
   }
 
   public func roleGrants(userID: UserID) async throws -> [RoleGrant] {
-    try await read { database in
+    try await cachedRead({ $0.grantsByUser[userID] }, put: { $0.grantsByUser.insertBounded($1, for: userID) }) {
+      database in
       try database.query(
         "SELECT body FROM role_grants WHERE user_id = ? ORDER BY requested_at DESC, id DESC", [userID.rawValue]
       ) { try EntityCoding.decode(RoleGrant.self, from: $0.blob(0), what: "role grant") }
@@ -215,7 +213,9 @@ extension SQLiteFieldReportStore {
       "SELECT body FROM role_grants WHERE unit_id = ?" + (status == nil ? "" : " AND status = ?")
       + " ORDER BY requested_at DESC, id DESC"
     let values: [any SQLBindable] = [unitID.rawValue] + (status.map { [$0.rawValue] } ?? [])
-    return try await read { database in
+    let key = unitID.rawValue + "\u{0}" + (status?.rawValue ?? "*")
+    return try await cachedRead({ $0.grantsByUnit[key] }, put: { $0.grantsByUnit.insertBounded($1, for: key) }) {
+      database in
       try database.query(sql, values) { try EntityCoding.decode(RoleGrant.self, from: $0.blob(0), what: "role grant") }
     }
   }
@@ -279,7 +279,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func findTransferGroup(id: TransferGroupID) async throws -> TransferGroup? {
-    try await read { database in
+    try await cachedRead({ $0.groups[id] }, put: { $0.groups.insertBounded($1, for: id) }) { database in
       try database.queryFirst(
         "SELECT \(Self.groupColumns) FROM transfer_groups WHERE id = ?", [id.rawValue]
       ) { try Self.loadGroup($0, in: database) }

@@ -15,6 +15,39 @@ extension SQLiteFieldReportStore {
     }
   }
 
+  public func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {
+    try await read { database in
+      let found: Case?
+      switch key {
+      case .id(let id):
+        found = try database.queryFirst("SELECT body FROM cases WHERE id = ?", [id.rawValue]) {
+          try CaseRows.decodeCase($0)
+        }
+      case .code(let code):
+        found = try database.queryFirst("SELECT body FROM cases WHERE report_code = ?", [code.rawValue]) {
+          try CaseRows.decodeCase($0)
+        }
+      }
+      guard let found else { return nil }
+      let journal = try database.query(
+        "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? ORDER BY case_seq", [found.id.rawValue]
+      ) { try CaseRows.decodeJournal($0) }
+      let later = try database.query(
+        """
+        SELECT c.body FROM case_links l JOIN cases c ON c.id = l.case_id
+        WHERE l.kind = 'rereports' AND l.subject = ? ORDER BY l.received_at, l.case_id
+        """, [found.id.rawValue]
+      ) { try CaseRows.decodeCase($0) }
+      var draft: CaseDraft?
+      if let draftAuthor, found.assignment?.mainHandler == draftAuthor {
+        draft = try database.queryFirst(
+          "SELECT body FROM case_drafts WHERE case_id = ? AND author = ?", [found.id.rawValue, draftAuthor.rawValue]
+        ) { try EntityCoding.decode(CaseDraft.self, from: $0.blob(0), what: "draft") }
+      }
+      return CaseView(case: found, journal: journal, rereports: later, draft: draft)
+    }
+  }
+
   public func rereports(of id: CaseID) async throws -> [CaseID] {
     try await read { database in
       try database.query(
@@ -25,31 +58,72 @@ extension SQLiteFieldReportStore {
   }
 
   public func listCases(_ query: CaseQuery) async throws -> CasePage {
-    guard (1...CaseQuery.maximumLimit).contains(query.limit) else {
-      throw StoreError.invalidArgument(field: "limit", reason: "must be 1...\(CaseQuery.maximumLimit)")
+    try await listCases([query])[0]
+  }
+
+  public func listCases(_ queries: [CaseQuery]) async throws -> [CasePage] {
+    for query in queries {
+      guard (1...CaseQuery.maximumLimit).contains(query.limit) else {
+        throw StoreError.invalidArgument(field: "limit", reason: "must be 1...\(CaseQuery.maximumLimit)")
+      }
+      if let cursor = query.after, cursor.order != query.order {
+        throw StoreError.invalidArgument(field: "after", reason: "was taken in another order")
+      }
     }
-    if let cursor = query.after, cursor.order != query.order {
-      throw StoreError.invalidArgument(field: "after", reason: "was taken in another order")
+    let policy = configuration.policy
+    // One read transaction for every query of a scope: one snapshot, one thread hop.
+    return try await read { database in
+      try queries.map { try Self.listPage($0, policy: policy, in: database) }
     }
-    let (sql, values) = Self.listSQL(for: query)
+  }
+
+  /// One page of `query` (reader thread).
+  static func listPage(_ query: CaseQuery, policy: WorkflowPolicy, in database: Database) throws -> CasePage {
     let limit = query.limit
     let order = query.order
-    let policy = configuration.policy
-    return try await read { database in
-      var cases = try database.query(sql, values) { try CaseRows.decodeCase($0) }
-      var next: CaseCursor?
-      if cases.count > limit {
-        cases.removeLast(cases.count - limit)
-        if let last = cases.last { next = order.cursor(after: last, policy: policy) }
+    var cases: [Case]
+    if let parts = stateSplit(of: query) {
+      // A unit's inbox over several states: each state is one ordered range of a
+      // (current_unit_id, state, key, id) index; merge the ranges' heads by (key, id) and
+      // read the bodies of the page's rows only.
+      var keyed: [(key: Int64, id: String)] = []
+      for part in parts {
+        let (sql, values) = listSQL(for: part, select: "\(order.keyExpression), c.id")
+        keyed += try database.query(sql, values) { ($0.int64(0), $0.text(1)) }
       }
-      return CasePage(cases: cases, nextCursor: next)
+      keyed.sort { order.isDescending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
+      cases = try keyed.prefix(limit + 1).compactMap { row in
+        try database.queryFirst("SELECT body FROM cases WHERE id = ?", [row.id]) { try CaseRows.decodeCase($0) }
+      }
+    } else {
+      let (sql, values) = listSQL(for: query)
+      cases = try database.query(sql, values) { try CaseRows.decodeCase($0) }
+    }
+    var next: CaseCursor?
+    if cases.count > limit {
+      cases.removeLast(cases.count - limit)
+      if let last = cases.last { next = order.cursor(after: last, policy: policy) }
+    }
+    return CasePage(cases: cases, nextCursor: next)
+  }
+
+  /// The single-state parts of a query over one current unit and several states (the IOC's
+  /// and a leader's inboxes), or nil when the query is not of that shape.
+  static func stateSplit(of query: CaseQuery) -> [CaseQuery]? {
+    guard query.currentUnit != nil, let states = query.states, states.count > 1, query.heldBy == nil,
+      query.involvingUnit == nil, query.participant == nil, query.submittedBy == nil
+    else { return nil }
+    return states.sorted { $0.rawValue < $1.rawValue }.map { state in
+      var part = query
+      part.states = [state]
+      return part
     }
   }
 
   /// Builds the listing statement. The first person/unit filter drives the query through the
   /// `case_links` primary key (already in paging order for the report-time orders); the rest
   /// are index lookups. Other orders sort on the `cases` row's key column and id.
-  static func listSQL(for query: CaseQuery) -> (String, [any SQLBindable]) {
+  static func listSQL(for query: CaseQuery, select: String = "c.body") -> (String, [any SQLBindable]) {
     var links: [(String, String)] = []
     if let user = query.heldBy { links.append(("holder", user.rawValue)) }
     if let unit = query.involvingUnit { links.append(("unit", unit.rawValue)) }
@@ -61,14 +135,18 @@ extension SQLiteFieldReportStore {
     var values: [any SQLBindable] = []
     let orderKey: (String, String)
     if let driver = links.first {
-      sql = "SELECT c.body FROM case_links l JOIN cases c ON c.id = l.case_id"
+      sql = "SELECT \(select) FROM case_links l JOIN cases c ON c.id = l.case_id"
       conditions.append("l.kind = ? AND l.subject = ?")
       values += [driver.0, driver.1]
-      orderKey =
-        query.order.keyExpression == "c.received_at"
-        ? ("l.received_at", "l.case_id") : (query.order.keyExpression, "c.id")
+      // The link rows carry the report time and (schema version 9) the step start, so the
+      // default inbox orders walk the link index in paging order.
+      switch query.order {
+      case .reportedNewest, .reportedOldest: orderKey = ("l.received_at", "l.case_id")
+      case .stepStartedNewest: orderKey = ("l.step_started", "l.case_id")
+      case .stepDueSoonest, .updatedNewest: orderKey = (query.order.keyExpression, "c.id")
+      }
     } else {
-      sql = "SELECT c.body FROM cases c"
+      sql = "SELECT \(select) FROM cases c"
       orderKey = (query.order.keyExpression, "c.id")
     }
     for link in links.dropFirst() {
@@ -221,7 +299,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func markNotificationsRead(for user: UserID, ids: [Int64], at: Timestamp) async throws -> Int {
-    try await write { database in
+    try await writeCaseData { database in
       var changed = 0
       for id in Set(ids) {
         try database.run(

@@ -18,6 +18,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
 
   let writer: WriterThread
   let readers: ReaderPool
+  /// Reference data and verified credentials in memory; see ``ReferenceCache`` for when it
+  /// is cleared.
+  let cache = ReferenceCache()
 
   /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
   /// - Throws: ``StoreError/unavailable(_:)`` if the file cannot be opened;
@@ -85,8 +88,30 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     try await readers.read(body)
   }
 
+  /// Runs `body` in a write transaction, then clears the reference cache (whether or not it
+  /// succeeded): the default for every write, so a new write can never leave the cache stale.
   func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    defer { cache.invalidate() }
+    return try await writer.write(body)
+  }
+
+  /// A write that touches case data only (cases, journal, notifications, drafts,
+  /// attachments, idempotency records, new sessions and keys): the reference cache stays.
+  func writeCaseData<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
     try await writer.write(body)
+  }
+
+  /// A read whose result is kept in the reference cache: `get` looks it up, `load` reads
+  /// the database on a miss and `put` keeps the result unless a write happened meanwhile.
+  func cachedRead<T: Sendable>(
+    _ get: (ReferenceCache.State) -> T?, put: @escaping (inout ReferenceCache.State, T) -> Void,
+    load: @escaping @Sendable (Database) throws -> T
+  ) async throws -> T {
+    if let hit = cache.lookup(get) { return hit }
+    let generation = cache.generation
+    let value = try await readers.read(load)
+    cache.store(ifStill: generation) { put(&$0, value) }
+    return value
   }
 
   static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -106,6 +131,23 @@ extension SQLiteFieldReportStore {
   @_spi(Testing)
   public func executeRawSQLForTesting(_ sql: String) async throws {
     try await write { try $0.execute(sql) }
+  }
+
+  /// The query plans (`EXPLAIN QUERY PLAN`, details joined by "; ") of the statements a
+  /// listing runs: one per state for a unit's inbox over several states, else one.
+  @_spi(Testing)
+  public func listingPlansForTesting(_ query: CaseQuery) async throws -> [String] {
+    let statements: [(String, [any SQLBindable])] =
+      if let parts = Self.stateSplit(of: query) {
+        parts.map { Self.listSQL(for: $0, select: "\(query.order.keyExpression), c.id") }
+      } else {
+        [Self.listSQL(for: query)]
+      }
+    return try await read { database in
+      try statements.map { sql, values in
+        try database.query("EXPLAIN QUERY PLAN " + sql, values) { $0.text(3) }.joined(separator: "; ")
+      }
+    }
   }
 
   /// Reads one integer with raw SQL (tests count rows this way).

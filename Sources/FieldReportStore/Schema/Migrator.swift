@@ -16,6 +16,7 @@ enum Migrator {
     SchemaV6.migration,
     SchemaV7.migration,
     SchemaV8.migration,
+    SchemaV9.migration,
   ]
 
   /// The version a fresh file is migrated to.

@@ -32,7 +32,7 @@ enum SchemaV3 {
     let bodies = try database.query("SELECT body FROM cases") { $0.blob(0) }
     for body in bodies {
       let stored = try EntityCoding.decode(Case.self, from: body, what: "case")
-      try CaseRows.writeIndexes(of: stored, policy: .standard, into: database)
+      try CaseRows.writeIndexesV3(of: stored, policy: .standard, into: database)
     }
   }
 }

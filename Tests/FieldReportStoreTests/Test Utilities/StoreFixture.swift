@@ -74,8 +74,23 @@ struct StoreFixture {
     return fixture
   }
 
+  /// Takes the file back to exactly what schema version 8 left.
+  func rewindToVersion8() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      DROP INDEX case_links_by_step;
+      DROP INDEX cases_unit_state_step;
+      DROP INDEX cases_unit_state_due;
+      DROP INDEX cases_unit_state_updated;
+      ALTER TABLE case_links DROP COLUMN step_started;
+      DELETE FROM schema_migrations WHERE version = 9;
+      PRAGMA user_version = 8;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 7 left.
   func rewindToVersion7() async throws {
+    try await rewindToVersion8()
     try await store.executeRawSQLForTesting(
       """
       DROP INDEX cases_unit_due;

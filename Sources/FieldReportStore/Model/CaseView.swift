@@ -1,0 +1,27 @@
+public import FieldReportWorkflow
+
+/// How a case is looked up: by id or by report code.
+public enum CaseKey: Hashable, Sendable {
+  case id(CaseID)
+  case code(ReportCode)
+}
+
+/// A case with what its detail shows, read from one snapshot
+/// (``FieldReportStore/caseView(_:draftAuthor:)``).
+public struct CaseView: Sendable {
+  /// The case.
+  public var `case`: Case
+  /// Its journal, oldest first.
+  public var journal: [StoredJournalEntry]
+  /// The later cases that re-report it, oldest report first (not yet filtered for a viewer).
+  public var rereports: [Case]
+  /// The main handler's draft, when asked for by the main handler.
+  public var draft: CaseDraft?
+
+  public init(case: Case, journal: [StoredJournalEntry], rereports: [Case], draft: CaseDraft?) {
+    self.case = `case`
+    self.journal = journal
+    self.rereports = rereports
+    self.draft = draft
+  }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+
+@_spi(Testing) import FieldReportStore
+import FieldReportWorkflow
+
+/// Every listing the store answers (each filter, each order, the per-state split of a unit's
+/// inbox, the link-driven person and unit queries, page sizes, following cursors to the end)
+/// compared with a brute-force oracle that filters and sorts every case in memory.
+@Suite("Listings against a brute-force oracle")
+struct ListingOracleTests {
+  static let people = [
+    StoreFixture.iocOperator, StoreFixture.duong, StoreFixture.thang, StoreFixture.toan, StoreFixture.hai,
+    StoreFixture.platform,
+  ]
+  static let units = [StoreFixture.ioc, StoreFixture.dongLoc, StoreFixture.tranPhu]
+  static let words = ["alpha", "bravo", "charlie"]
+
+  /// Does `c` match every filter of `query`, as the store's contract says?
+  static func matches(_ c: Case, _ query: CaseQuery, policy: WorkflowPolicy) -> Bool {
+    if let user = query.heldBy, !c.holder.userIDs.contains(user) { return false }
+    if let unit = query.currentUnit, c.currentUnitID != unit { return false }
+    if let unit = query.involvingUnit, !(c.unitsPassedThrough + [c.currentUnitID]).contains(unit) { return false }
+    if let user = query.participant, !(c.assignment?.participants.contains(user) ?? false) { return false }
+    if let user = query.submittedBy, c.submittedBy != user, c.reporter.userID != user { return false }
+    if let states = query.states, !states.contains(c.state) { return false }
+    if let category = query.category, c.categoryID != category { return false }
+    if let now = query.overdueAt {
+      guard let due = Deadlines.currentStepDue(c, policy: policy), due < now else { return false }
+    }
+    if let from = query.receivedFrom, c.receivedAt < from { return false }
+    if let before = query.receivedBefore, c.receivedAt >= before { return false }
+    if let text = query.text, !c.title.lowercased().contains(text) { return false }
+    if query.publicOnly, !c.isPublic { return false }
+    return true
+  }
+
+  static func randomQuery(_ g: inout SeededGenerator) -> CaseQuery {
+    var query = CaseQuery(limit: Int.random(in: 1...6, using: &g))
+    query.order = CaseListOrder.allCases.randomElement(using: &g)!
+    func maybe(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &g) < percent }
+    // Half the queries are an inbox of one unit over several states (the split path).
+    if maybe(50) {
+      query.currentUnit = units.randomElement(using: &g)!
+      query.states = Set(CaseState.allCases.filter { _ in maybe(50) })
+      if query.states!.count < 2 { query.states = [.received, .returnedToIoc, .resolved, .atUnit] }
+    } else {
+      switch Int.random(in: 0..<5, using: &g) {
+      case 0: query.heldBy = people.randomElement(using: &g)!
+      case 1: query.involvingUnit = units.randomElement(using: &g)!
+      case 2: query.participant = [StoreFixture.thang, StoreFixture.toan].randomElement(using: &g)!
+      case 3: query.submittedBy = StoreFixture.platform
+      default: break
+      }
+      if maybe(30) { query.currentUnit = units.randomElement(using: &g)! }
+      if maybe(30) { query.states = Set(CaseState.allCases.filter { _ in maybe(40) }) }
+      if maybe(20) { query.heldBy = query.heldBy ?? people.randomElement(using: &g)! }
+    }
+    if maybe(20) { query.category = [StoreFixture.environment, StoreFixture.publicOrder].randomElement(using: &g)! }
+    if maybe(20) { query.overdueAt = StoreFixture.at(Int.random(in: 8...25, using: &g)) }
+    if maybe(20) { query.receivedFrom = StoreFixture.at(Int.random(in: 1...5, using: &g)) }
+    if maybe(20) { query.receivedBefore = StoreFixture.at(Int.random(in: 4...10, using: &g)) }
+    if maybe(15) { query.text = words.randomElement(using: &g)! }
+    if maybe(15) { query.publicOnly = true }
+    return query
+  }
+
+  @Test("every random query, paged to the end, equals the oracle", arguments: [11, 12, 13] as [UInt64])
+  func oracle(seed: UInt64) async throws {
+    let fixture = try await StoreFixture.make()
+    var g = SeededGenerator(state: seed)
+    var ids: [CaseID] = []
+    for index in 0..<36 {
+      let word = Self.words[index % Self.words.count]
+      let day = Int.random(in: 1...9, using: &g)
+      let hour = Int.random(in: 7...16, using: &g)
+      ids.append(
+        try await fixture.submit(
+          "Phản ánh \(word) \(index)", at: StoreFixture.at(day, hour: hour),
+          category: Bool.random(using: &g) ? StoreFixture.environment : StoreFixture.publicOrder,
+          isPublic: Bool.random(using: &g)
+        ).id)
+    }
+    // Random actions (most of them refused by the workflow, which is fine) move cases around.
+    var minute = 0
+    for _ in 0..<400 {
+      minute += Int.random(in: 1...90, using: &g)
+      let id = ids.randomElement(using: &g)!
+      let current = try #require(try await fixture.store.findCase(id: id))
+      var action = StorePropertyTests.randomAction(&g)
+      if case .dispatch = action, Bool.random(using: &g) {
+        action = .dispatch(
+          DispatchOrder(unit: [StoreFixture.dongLoc, StoreFixture.tranPhu].randomElement(using: &g)!,
+            due: StoreFixture.at(Int.random(in: 11...20, using: &g))))
+      }
+      let now = StoreFixture.at(10).adding(milliseconds: Int64(minute) * 60_000)
+      // Whoever may take the action takes it (most random actions have one such person).
+      for actor in StorePropertyTests.actors.shuffled(using: &g) {
+        if let transition = try? StoreFixture.decide(actor, action, on: current, at: now) {
+          _ = try await fixture.store.apply(transition, expectedVersion: current.version, idempotencyKey: nil)
+          break
+        }
+      }
+    }
+    var all: [Case] = []
+    for id in ids { all.append(try #require(try await fixture.store.findCase(id: id))) }
+    let policy = fixture.store.configuration.policy
+    #expect(Set(all.map(\.state)).count >= 4, "the random walk should spread cases over states")
+
+    for round in 0..<150 {
+      let query = Self.randomQuery(&g)
+      let expected = all.filter { Self.matches($0, query, policy: policy) }
+        .sorted { query.order.precedes($0, $1, policy: policy) }.map(\.id)
+      var got: [CaseID] = []
+      var paged = query
+      var pages = 0
+      repeat {
+        let page = try await fixture.store.listCases(paged)
+        #expect(page.cases.count <= query.limit)
+        got += page.cases.map(\.id)
+        paged.after = page.nextCursor
+        pages += 1
+      } while paged.after != nil && pages < 100
+      #expect(got == expected, "round \(round): \(query)")
+      // A batch of queries answers each as alone.
+      let batch = try await fixture.store.listCases([query, query])
+      let single = try await fixture.store.listCases(query)
+      #expect(batch.map { $0.cases.map(\.id) } == [single.cases.map(\.id), single.cases.map(\.id)])
+    }
+    await fixture.finish()
+  }
+
+  @Test("a unit's inbox over several states reads one index range per state (query plan)")
+  func splitUsesIndexRanges() async throws {
+    let fixture = try await StoreFixture.make()
+    var query = CaseQuery(currentUnit: StoreFixture.ioc, states: [.received, .returnedToIoc, .resolved], limit: 20)
+    for order in CaseListOrder.allCases {
+      query.order = order
+      let plans = try await fixture.store.listingPlansForTesting(query)
+      #expect(plans.count == 3)
+      for plan in plans {
+        #expect(!plan.contains("TEMP B-TREE"), "\(order): \(plan)")
+        #expect(plan.contains("USING COVERING INDEX"), "\(order): \(plan)")
+      }
+    }
+    // A person's inbox in the default order walks the link index.
+    var held = CaseQuery(heldBy: StoreFixture.thang, limit: 20)
+    held.order = .stepStartedNewest
+    let plans = try await fixture.store.listingPlansForTesting(held)
+    #expect(plans.count == 1)
+    #expect(!(plans.first ?? "").contains("TEMP B-TREE"), "\(plans)")
+    await fixture.finish()
+  }
+}
+
+@Suite("Schema version 9")
+struct SchemaV9Tests {
+  @Test("a version 8 file migrates to version 9: link rows get their case's step start, listings are unchanged")
+  func version8Migrates() async throws {
+    let fixture = try await StoreFixture.make()
+    let (a, b, c) = try await CaseOrderTests.threeCases(fixture)
+    let queries = [
+      CaseQuery(heldBy: StoreFixture.thang, order: .stepStartedNewest),
+      CaseQuery(involvingUnit: StoreFixture.dongLoc, order: .stepStartedNewest),
+      CaseQuery(currentUnit: StoreFixture.ioc, states: [.received, .returnedToIoc], order: .stepStartedNewest),
+      CaseQuery(order: .stepStartedNewest),
+    ]
+    var before: [[CaseID]] = []
+    for query in queries { before.append(try await fixture.store.listCases(query).cases.map(\.id)) }
+    #expect(before.last == [c, a, b])
+    try await fixture.rewindToVersion8()
+    #expect(try await fixture.store.schemaVersion() == 8)
+    await fixture.store.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await migrated.schemaVersion() == 9)
+    #expect(
+      try await migrated.scalarForTesting(
+        "SELECT COUNT(*) FROM case_links l JOIN cases c ON c.id = l.case_id WHERE l.step_started != c.step_started")
+        == 0)
+    for (query, expected) in zip(queries, before) {
+      #expect(try await migrated.listCases(query).cases.map(\.id) == expected)
+    }
+    await migrated.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+}
