@@ -7,7 +7,7 @@ extension SQLiteFieldReportStore {
     build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
   ) async throws -> CaseChangeResult {
     try Self.validate(idempotencyKey)
-    return try await writeCaseData { database in
+    let result = try await writeCaseData { database in
       if let key = idempotencyKey,
         let earlier = try Self.recordedResult(for: key, operation: "create", target: nil, in: database)
       {
@@ -19,6 +19,8 @@ extension SQLiteFieldReportStore {
       }
       return result
     }
+    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    return result
   }
 
   /// Allocates the day's sequence and an id, builds and inserts the case (writer thread).
@@ -66,11 +68,13 @@ extension SQLiteFieldReportStore {
         field: "case.version", reason: "must be expectedVersion + 1 and equal the entry's sequence")
     }
     let operation = "apply:" + change.entry.action.rawValue
-    return try await writeCaseData { database in
+    let result = try await writeCaseData { database in
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         in: database)
     }
+    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    return result
   }
 
   /// The body of ``apply(_:expectedVersion:idempotencyKey:)`` on the writer thread.

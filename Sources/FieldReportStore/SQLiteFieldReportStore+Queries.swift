@@ -2,42 +2,45 @@ public import FieldReportWorkflow
 
 extension SQLiteFieldReportStore {
   public func findCase(id: CaseID) async throws -> Case? {
-    try await read { database in
-      try database.queryFirst("SELECT body FROM cases WHERE id = ?", [id.rawValue]) { try CaseRows.decodeCase($0) }
+    let cache = decoded
+    return try await read { database in
+      try database.queryFirst("SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [id.rawValue]) {
+        try CaseRows.decodeCase($0, cache: cache)
+      }
     }
   }
 
   public func findCase(code: ReportCode) async throws -> Case? {
-    try await read { database in
-      try database.queryFirst("SELECT body FROM cases WHERE report_code = ?", [code.rawValue]) {
-        try CaseRows.decodeCase($0)
-      }
+    let cache = decoded
+    return try await read { database in
+      try database.queryFirst(
+        "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.report_code = ?", [code.rawValue]
+      ) { try CaseRows.decodeCase($0, cache: cache) }
     }
   }
 
   public func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {
-    try await read { database in
+    let cache = decoded
+    return try await read { database in
       let found: Case?
       switch key {
       case .id(let id):
-        found = try database.queryFirst("SELECT body FROM cases WHERE id = ?", [id.rawValue]) {
-          try CaseRows.decodeCase($0)
-        }
+        found = try database.queryFirst(
+          "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [id.rawValue]
+        ) { try CaseRows.decodeCase($0, cache: cache) }
       case .code(let code):
-        found = try database.queryFirst("SELECT body FROM cases WHERE report_code = ?", [code.rawValue]) {
-          try CaseRows.decodeCase($0)
-        }
+        found = try database.queryFirst(
+          "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.report_code = ?", [code.rawValue]
+        ) { try CaseRows.decodeCase($0, cache: cache) }
       }
       guard let found else { return nil }
-      let journal = try database.query(
-        "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? ORDER BY case_seq", [found.id.rawValue]
-      ) { try CaseRows.decodeJournal($0) }
+      let journal = try CaseRows.journal(of: found, in: database, cache: cache)
       let later = try database.query(
         """
-        SELECT c.body FROM case_links l JOIN cases c ON c.id = l.case_id
+        SELECT \(CaseRows.cachedCaseColumns) FROM case_links l JOIN cases c ON c.id = l.case_id
         WHERE l.kind = 'rereports' AND l.subject = ? ORDER BY l.received_at, l.case_id
         """, [found.id.rawValue]
-      ) { try CaseRows.decodeCase($0) }
+      ) { try CaseRows.decodeCase($0, cache: cache) }
       var draft: CaseDraft?
       if let draftAuthor, found.assignment?.mainHandler == draftAuthor {
         draft = try database.queryFirst(
@@ -71,14 +74,17 @@ extension SQLiteFieldReportStore {
       }
     }
     let policy = configuration.policy
+    let cache = decoded
     // One read transaction for every query of a scope: one snapshot, one thread hop.
     return try await read { database in
-      try queries.map { try Self.listPage($0, policy: policy, in: database) }
+      try queries.map { try Self.listPage($0, policy: policy, cache: cache, in: database) }
     }
   }
 
   /// One page of `query` (reader thread).
-  static func listPage(_ query: CaseQuery, policy: WorkflowPolicy, in database: Database) throws -> CasePage {
+  static func listPage(
+    _ query: CaseQuery, policy: WorkflowPolicy, cache: DecodedCache, in database: Database
+  ) throws -> CasePage {
     let limit = query.limit
     let order = query.order
     var cases: [Case]
@@ -93,11 +99,13 @@ extension SQLiteFieldReportStore {
       }
       keyed.sort { order.isDescending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
       cases = try keyed.prefix(limit + 1).compactMap { row in
-        try database.queryFirst("SELECT body FROM cases WHERE id = ?", [row.id]) { try CaseRows.decodeCase($0) }
+        try database.queryFirst("SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [row.id]) {
+          try CaseRows.decodeCase($0, cache: cache)
+        }
       }
     } else {
-      let (sql, values) = listSQL(for: query)
-      cases = try database.query(sql, values) { try CaseRows.decodeCase($0) }
+      let (sql, values) = listSQL(for: query, select: CaseRows.cachedCaseColumns)
+      cases = try database.query(sql, values) { try CaseRows.decodeCase($0, cache: cache) }
     }
     var next: CaseCursor?
     if cases.count > limit {
@@ -206,11 +214,17 @@ extension SQLiteFieldReportStore {
   // MARK: Journal and events
 
   public func journal(caseID: CaseID) async throws -> [StoredJournalEntry] {
-    try await read { database in
-      try database.query(
-        "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? ORDER BY case_seq",
-        [caseID.rawValue]
+    let cache = decoded
+    return try await read { database in
+      let cached = cache.journal(caseID)
+      let rest = try database.query(
+        "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? AND case_seq > ? ORDER BY case_seq",
+        [caseID.rawValue, cached.count]
       ) { try CaseRows.decodeJournal($0) }
+      if rest.isEmpty { return cached }
+      let all = cached + rest
+      cache.insertJournal(all, for: caseID)
+      return all
     }
   }
 

@@ -21,6 +21,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// Reference data and verified credentials in memory; see ``ReferenceCache`` for when it
   /// is cleared.
   let cache = ReferenceCache()
+  /// Decoded case bodies and journals by id and version (no invalidation needed; see
+  /// ``DecodedCache``).
+  let decoded: DecodedCache
 
   /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
   /// - Throws: ``StoreError/unavailable(_:)`` if the file cannot be opened;
@@ -34,6 +37,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   public init(path: String, configuration: StoreConfiguration, schemaVersion: Int) async throws {
     self.path = path
     self.configuration = configuration
+    self.decoded = DecodedCache(capacity: configuration.decodedCaseCacheSize)
     do {
       let writerConnection = try Database(
         path: path, role: .writer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
@@ -130,6 +134,7 @@ extension SQLiteFieldReportStore {
   /// this way, as someone with access to the file could).
   @_spi(Testing)
   public func executeRawSQLForTesting(_ sql: String) async throws {
+    defer { decoded.removeAll() }
     try await write { try $0.execute(sql) }
   }
 

@@ -1,0 +1,139 @@
+public import FieldReportWorkflow
+import Synchronization
+
+/// Decoded case bodies and journals, so that the inbox's and a case's hot rows are not decoded
+/// again on every read (decoding is most of a listing's cost: docs/PERFORMANCE.md).
+///
+/// # Invalidation
+/// None is needed: a case body is cached under its id **and version**, and a stored version
+/// never changes (every change writes version + 1); a journal entry never changes once
+/// written (the chain forbids it), so a cached journal is a valid prefix and only entries past
+/// it are read. Reads pass the row's current version, so a newer version is a miss.
+///
+/// # Memory
+/// Two generations of at most ``capacity`` cases each: lookups promote an entry from the old
+/// generation to the new one; when the new one is full the old one is dropped. At most
+/// 2 × capacity cases (and their journals) are held.
+final class DecodedCache: Sendable {
+  struct State {
+    var current: [CaseID: Case] = [:]
+    var previous: [CaseID: Case] = [:]
+    var journals: [CaseID: [StoredJournalEntry]] = [:]
+    var previousJournals: [CaseID: [StoredJournalEntry]] = [:]
+  }
+
+  let capacity: Int
+  private let state = Mutex(State())
+
+  init(capacity: Int) {
+    self.capacity = max(0, capacity)
+  }
+
+  /// The decoded body of case `id` at `version`, if held.
+  func `case`(_ id: CaseID, version: Int64) -> Case? {
+    guard capacity > 0 else { return nil }
+    return state.withLock { state in
+      if let found = state.current[id], found.version == version { return found }
+      if let found = state.previous[id], found.version == version {
+        Self.insert(found, into: &state, capacity: capacity)
+        return found
+      }
+      return nil
+    }
+  }
+
+  /// Keeps a decoded body (replacing an older version of the same case).
+  func insert(_ c: Case) {
+    guard capacity > 0 else { return }
+    state.withLock { Self.insert(c, into: &$0, capacity: capacity) }
+  }
+
+  private static func insert(_ c: Case, into state: inout State, capacity: Int) {
+    if state.current.count >= capacity, state.current[c.id] == nil {
+      state.previous = state.current
+      state.current = [:]
+      state.current.reserveCapacity(capacity)
+    }
+    state.current[c.id] = c
+  }
+
+  /// The cached prefix of a case's journal (possibly empty).
+  func journal(_ id: CaseID) -> [StoredJournalEntry] {
+    guard capacity > 0 else { return [] }
+    return state.withLock { state in
+      if let found = state.journals[id] { return found }
+      if let found = state.previousJournals[id] {
+        Self.insertJournal(found, for: id, into: &state, capacity: capacity)
+        return found
+      }
+      return []
+    }
+  }
+
+  /// Keeps a case's journal (entries 1...n in order).
+  func insertJournal(_ entries: [StoredJournalEntry], for id: CaseID) {
+    guard capacity > 0 else { return }
+    state.withLock { Self.insertJournal(entries, for: id, into: &$0, capacity: capacity) }
+  }
+
+  private static func insertJournal(
+    _ entries: [StoredJournalEntry], for id: CaseID, into state: inout State, capacity: Int
+  ) {
+    if state.journals.count >= capacity, state.journals[id] == nil {
+      state.previousJournals = state.journals
+      state.journals = [:]
+      state.journals.reserveCapacity(capacity)
+    }
+    state.journals[id] = entries
+  }
+
+  /// Keeps what a committed write produced: the case's new version, and its new journal entry
+  /// when the cached journal ends just before it.
+  func recordWrite(_ c: Case, entry: StoredJournalEntry) {
+    guard capacity > 0 else { return }
+    state.withLock { state in
+      Self.insert(c, into: &state, capacity: capacity)
+      let cached = state.journals[c.id] ?? state.previousJournals[c.id] ?? []
+      if Int64(cached.count) == entry.entry.sequence - 1 {
+        Self.insertJournal(cached + [entry], for: c.id, into: &state, capacity: capacity)
+      }
+    }
+  }
+
+  /// Drops everything (tests that edit rows behind the store's back).
+  func removeAll() {
+    state.withLock { $0 = State() }
+  }
+}
+
+extension CaseRows {
+  /// The columns ``decodeCase(_:cache:)`` reads, in order.
+  static let cachedCaseColumns = "c.id, c.version, c.body"
+
+  /// The case in a row selected with ``cachedCaseColumns`` (starting at `column`): from the
+  /// cache when this version was decoded before, else decoded and kept.
+  static func decodeCase(_ statement: Statement, cache: DecodedCache, column: Int32 = 0) throws -> Case {
+    let id = CaseID(statement.text(column))
+    let version = statement.int64(column + 1)
+    if let hit = cache.case(id, version: version) { return hit }
+    let decoded = try decodeCase(statement, column: column + 2)
+    cache.insert(decoded)
+    return decoded
+  }
+}
+
+extension CaseRows {
+  /// The journal of `c` as of its version: the cached prefix plus the entries after it (the
+  /// entries are immutable, so the prefix stays valid).
+  static func journal(of c: Case, in database: Database, cache: DecodedCache) throws -> [StoredJournalEntry] {
+    var entries = cache.journal(c.id)
+    if entries.count > Int(c.version) { entries.removeLast(entries.count - Int(c.version)) }
+    guard entries.count < Int(c.version) else { return entries }
+    entries += try database.query(
+      "SELECT \(journalColumns) FROM journal WHERE case_id = ? AND case_seq > ? AND case_seq <= ? ORDER BY case_seq",
+      [c.id.rawValue, entries.count, c.version]
+    ) { try decodeJournal($0) }
+    cache.insertJournal(entries, for: c.id)
+    return entries
+  }
+}
