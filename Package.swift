@@ -228,6 +228,7 @@ let package = Package(
       name: "FieldReportLoadGen",
       dependencies: [
         "FieldReportClient",
+        "RPCNIO",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Histogram", package: "hdrhistogram-swift"),
       ]

@@ -1,5 +1,14 @@
 import FieldReportClient
+import RPCNIO
 import Synchronization
+
+extension FieldReportClient {
+  /// The event loop of the client's connection as a task executor: callers that run on it
+  /// start and finish their calls without a thread hop (nil for other transports).
+  var taskExecutor: (any TaskExecutor)? {
+    (self.transport.base as? RPCClient)?.executor
+  }
+}
 
 /// What a run does per call (or per case): operations picked by weight, or whole cases.
 enum Workload: Sendable {
@@ -17,7 +26,7 @@ enum ClosedLoop {
       for (index, client) in clients.enumerated() {
         for worker in 0..<workers {
           let id = index * workers + worker
-          group.addTask {
+          group.addTask(executorPreference: client.taskExecutor) {
             var generator = SystemRandomNumberGenerator()
             var sequence = 0
             switch workload {
@@ -90,7 +99,7 @@ enum OpenLoop {
         inFlight.add()
         let sequence = started
         let client = clients[sequence % clients.count]
-        group.addTask {
+        group.addTask(executorPreference: client.taskExecutor) {
           switch workload {
           case .mix(let mix):
             var generator = SystemRandomNumberGenerator()

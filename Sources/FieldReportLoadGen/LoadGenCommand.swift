@@ -67,13 +67,15 @@ struct LoadGenCommand: AsyncParsableCommand {
       the latency percentile curves (HDR style, log scales) and the calls per second over time. \
       --server-pid PID reads the server's RSS (/proc/PID/status VmRSS) after the run.
 
-      EXAMPLES
-        fieldreport-loadgen --platform-api-key frk_… --duration 20
-        fieldreport-loadgen --mix get --connections 4 --workers 16 --json get.json
-        fieldreport-loadgen --connections 1 --workers 1 --mix inbox --prefill 10000
-        fieldreport-loadgen --scenario lifecycle --duration 30 --plot lifecycle.svg
-        fieldreport-loadgen --scenario dashboard --rate 2000 --max-in-flight 256 --duration 30
-        fieldreport-loadgen --host 10.0.0.5 --port 7443 --rate 500 --server-pid 4242 --json run.json
+      EXAMPLES (FIELDREPORT_DEMO_PASSWORD and FIELDREPORT_PLATFORM_API_KEY set)
+        fieldreport-loadgen --duration 20
+        fieldreport-loadgen --mix get --json get.json
+        fieldreport-loadgen --mix inbox --connections 1 --workers 1 --prefill 10000
+        fieldreport-loadgen --scenario lifecycle --plot lifecycle.svg
+        fieldreport-loadgen --scenario dashboard --rate 2000 --max-in-flight 256
+        fieldreport-loadgen --host 10.0.0.5 --rate 500 --json run.json
+        fieldreport-loadgen --mix submit --server-pid 4242 --json submit.json
+      scripts/bench-e2e.sh runs the whole set against the trivial RPC as the reference.
       """
   )
 
