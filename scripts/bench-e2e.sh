@@ -248,6 +248,61 @@ for run in runs:
 print()
 print("Server RSS at the end of each size: " + ", ".join(f"{size:,} cases {kb / 1024:.0f} MB" for size, kb in sorted(ends.items())))
 
+# The bars of issue 9, each judged on this run (in --quick, on its smaller databases: indicative only).
+def find(size, name, inflight):
+    for run in runs:
+        if run["cases"] == size and run["name"] == name and run["in_flight"] == inflight:
+            return run["result"]
+    return None
+
+rpc64 = reference.get("rpc_64", {}).get("calls_per_s")
+rpc1_p50 = reference.get("rpc_1", {}).get("p50_us")
+sizes = sorted({run["cases"] for run in runs})
+verdicts = []
+def verdict(text, shown, ok):
+    verdicts.append(f"- {text}: {shown} → {'MET' if ok else 'NOT MET'}")
+for size in sizes:
+    label = f"{size:,} cases"
+    if rpc64:
+        for name, bar in (("GetCase", 0.25), ("SubmitReport", 0.04), ("DispatchCase", 0.03)):
+            result = find(size, name, 64)
+            if result:
+                share = result["all"]["calls_per_s"] / rpc64
+                verdict(f"{label}: {name} at 64 in flight ≥ {bar:.0%} of the trivial RPC", f"{share:.2%}", share >= bar)
+        result = find(size, "lifecycle", 64)
+        if result:
+            share = result.get("completed_cases_per_s", 0) / rpc64
+            verdict(f"{label}: lifecycle at 64 in flight ≥ 0.5 % of the trivial RPC in completed cases/s", f"{share:.3%}", share >= 0.005)
+    result = find(size, "GetCase", 1)
+    if result and rpc1_p50 and result["all"].get("p50_us"):
+        ratio = result["all"]["p50_us"] / rpc1_p50
+        verdict(f"{label}: GetCase p50 at 1 in flight ≤ 3× the trivial RPC's", f"{ratio:.1f}×", ratio <= 3)
+    mix, alone = find(size, "default mix", 64), find(size, "GetCase", 64)
+    if mix and alone and "get" in mix["operations"] and mix["operations"]["get"].get("p99_us") and alone["all"].get("p99_us"):
+        ratio = mix["operations"]["get"]["p99_us"] / alone["all"]["p99_us"]
+        verdict(f"{label}: GetCase p99 in the default mix ≤ 3× alone (64 in flight)", f"{ratio:.1f}×", ratio <= 3)
+if len(sizes) >= 2:
+    small, big = sizes[0], sizes[1]
+    for name in ("inbox: IOC operator", "inbox: leader", "inbox: officer"):
+        result = find(big, name, 64)
+        if result and rpc64:
+            share = result["all"]["calls_per_s"] / rpc64
+            verdict(f"{big:,} cases: {name} at 64 in flight ≥ 10 % of the trivial RPC", f"{share:.2%}", share >= 0.10)
+        a, b = find(small, name, 1), find(big, name, 1)
+        if a and b and a["all"].get("p99_us") and b["all"].get("p99_us"):
+            ratio = b["all"]["p99_us"] / a["all"]["p99_us"]
+            verdict(f"{name}: p99 at 1 in flight at {big:,} cases ≤ 1.5× at {small:,}", f"{ratio:.2f}×", ratio <= 1.5)
+        for large in sizes[2:]:
+            c = find(large, name, 1)
+            if a and c and a["all"].get("p99_us") and c["all"].get("p99_us"):
+                verdicts.append(f"- {name}: p99 at 1 in flight at {large:,} cases is {c['all']['p99_us'] / a['all']['p99_us']:.2f}× at {small:,} (reported)")
+    if big in ends:
+        verdict(f"server RSS at the end of the {big:,}-case runs ≤ 150 MB", f"{ends[big] / 1024:.0f} MB", ends[big] <= 150 * 1024)
+print()
+print("Bars (issue 9):")
+for line in verdicts:
+    print(line)
+
 document = {
     "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     "duration_s": float(duration),
@@ -255,6 +310,7 @@ document = {
     "reference": reference,
     "runs": runs,
     "server_rss_kb_at_end_of_size": {str(k): v for k, v in sorted(ends.items())},
+    "bars": verdicts,
 }
 with open(out, "w") as f:
     json.dump(document, f, indent=1)
