@@ -16,6 +16,7 @@ final class CasePool: Sendable {
     var received: [Received] = []
     var recent: [String] = []
     var next = 0
+    var random = FastRandom()
   }
 
   private let state = Mutex(State())
@@ -46,7 +47,7 @@ final class CasePool: Sendable {
 
   /// A random known case id, or nil before the first one.
   func randomCaseID() -> String? {
-    self.state.withLock { $0.recent.randomElement() }
+    self.state.withLock { state in state.recent.randomElement(using: &state.random) }
   }
 
   /// How many cases wait for dispatch, and how many ids reads choose from.

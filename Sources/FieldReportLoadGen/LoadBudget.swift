@@ -41,3 +41,23 @@ final class Counter: Sendable {
 
   func subtract(_ amount: Int = 1) { self.value.subtract(amount, ordering: .relaxed) }
 }
+
+/// SplitMix64: a fast generator for choosing operations and cases (the system generator costs
+/// a system call per number, which shows at tens of thousands of calls per second).
+struct FastRandom: RandomNumberGenerator {
+  private var state: UInt64
+
+  /// Seeded from the system generator, mixed with `stream` (e.g. the worker's number).
+  init(stream: Int = 0) {
+    var system = SystemRandomNumberGenerator()
+    self.state = system.next() ^ (UInt64(truncatingIfNeeded: stream) &* 0x9E37_79B9_7F4A_7C15)
+  }
+
+  mutating func next() -> UInt64 {
+    self.state &+= 0x9E37_79B9_7F4A_7C15
+    var z = self.state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

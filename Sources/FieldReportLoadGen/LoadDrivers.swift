@@ -27,7 +27,7 @@ enum ClosedLoop {
         for worker in 0..<workers {
           let id = index * workers + worker
           group.addTask(executorPreference: client.taskExecutor) {
-            var generator = SystemRandomNumberGenerator()
+            var generator = FastRandom(stream: id)
             var sequence = 0
             switch workload {
             case .mix(let mix):
@@ -85,6 +85,7 @@ enum OpenLoop {
     let nanosecondsPerCall = 1e9 / rate
     var started = 0
     var late = 0
+    var generator = FastRandom()
     await withDiscardingTaskGroup { group in
       scheduling: while started < scheduled {
         let intended = budget.start + .nanoseconds(Int64((Double(started) * nanosecondsPerCall).rounded()))
@@ -99,11 +100,13 @@ enum OpenLoop {
         inFlight.add()
         let sequence = started
         let client = clients[sequence % clients.count]
-        group.addTask(executorPreference: client.taskExecutor) {
+        // Chosen here, by the one scheduling task: the calls' tasks need no generator.
+        var operation: LoadOperation? = nil
+        if case .mix(let mix) = workload { operation = mix.pick(using: &generator) }
+        group.addTask(executorPreference: client.taskExecutor) { [operation] in
           switch workload {
-          case .mix(let mix):
-            var generator = SystemRandomNumberGenerator()
-            await actions.perform(mix.pick(using: &generator), client: client, shard: sequence, tag: "o\(sequence)", start: intended)
+          case .mix:
+            await actions.perform(operation ?? .get, client: client, shard: sequence, tag: "o\(sequence)", start: intended)
           case .lifecycle:
             let unit = DemoPeople.units[sequence % DemoPeople.units.count]
             await actions.walkCase(to: .published, unit: unit, client: client, shard: sequence, tag: "o\(sequence)", start: intended)

@@ -85,7 +85,12 @@ public struct Authenticator: Sendable {
 }
 
 extension Substring {
+  /// Without leading and trailing spaces (on UTF-8 bytes: this runs on every call).
   fileprivate func trimmingSpaces() -> String {
-    String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    let bytes = self.utf8
+    guard let first = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }),
+      let last = bytes.lastIndex(where: { $0 != UInt8(ascii: " ") })
+    else { return "" }
+    return String(self[first...last])
   }
 }

@@ -25,19 +25,25 @@ public struct CallLoggingInterceptor: ServerInterceptor {
     context[TraceIDKey.self] = traceID
     context.addTrailer("x-trace-id", .text(traceID))
     let start = ContinuousClock.now
-    var logger = self.logger
-    logger[metadataKey: "trace_id"] = "\(traceID)"
-    logger[metadataKey: "rpc.method"] = "\(context.method.path)"
-    logger[metadataKey: "rpc.peer"] = "\(context.peer)"
+    // The call's metadata is attached only when a line is actually written.
+    func decorated() -> Logger {
+      var logger = self.logger
+      logger[metadataKey: "trace_id"] = "\(traceID)"
+      logger[metadataKey: "rpc.method"] = "\(context.method.path)"
+      logger[metadataKey: "rpc.peer"] = "\(context.peer)"
+      if let principal = context[PrincipalKey.self] { logger[metadataKey: "user_id"] = "\(principal.user.id)" }
+      return logger
+    }
     do {
       try await next(context)
-      if let principal = context[PrincipalKey.self] { logger[metadataKey: "user_id"] = "\(principal.user.id)" }
-      logger.debug("call ended", metadata: ["rpc.code": "OK", "rpc.duration": "\(ContinuousClock.now - start)"])
+      if self.logger.logLevel <= .debug {
+        decorated().debug("call ended", metadata: ["rpc.code": "OK", "rpc.duration": "\(ContinuousClock.now - start)"])
+      }
     } catch {
-      if let principal = context[PrincipalKey.self] { logger[metadataKey: "user_id"] = "\(principal.user.id)" }
       let status = RPCError(converting: error)
       let level: Logger.Level = status.code == .internal || status.code == .unknown ? .error : .notice
-      logger.log(
+      guard self.logger.logLevel <= level else { throw error }
+      decorated().log(
         level: level, "call failed",
         metadata: [
           "rpc.code": "\(status.code)", "rpc.message": "\(status.message)",

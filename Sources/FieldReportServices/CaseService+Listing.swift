@@ -78,16 +78,33 @@ extension CaseService {
           query.after = after
           return query
         })
-      var seen: Set<CaseID> = []
-      let merged = pages.flatMap(\.cases)
-        .filter { seen.insert($0.id).inserted }
-        .sorted { order.precedes($0, $1, policy: env.policy) }
-      let kept = Array(merged.prefix(limit))
-      let more = merged.count > limit || pages.contains { $0.nextCursor != nil }
+      // Merge the pages by (key, id), each key computed once, moving positions rather than
+      // cases (a case is a large value: copies showed in the profile).
+      var kept: [Case]
+      var mergedCount: Int
+      if pages.count == 1 {
+        kept = Array(pages[0].cases.prefix(limit))
+        mergedCount = pages[0].cases.count
+      } else {
+        var seen: Set<CaseID> = []
+        var positions: [(key: Int64, id: String, page: Int, index: Int)] = []
+        for (p, page) in pages.enumerated() {
+          for (i, c) in page.cases.enumerated() where seen.insert(c.id).inserted {
+            positions.append((order.key(of: c, policy: env.policy), c.id.rawValue, p, i))
+          }
+        }
+        let descending = order.isDescending
+        positions.sort { descending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
+        mergedCount = positions.count
+        kept = positions.prefix(limit).map { pages[$0.page].cases[$0.index] }
+      }
+      let more = mergedCount > limit || pages.contains { $0.nextCursor != nil }
       let renderer = try await CaseRenderer.load(env: env, viewer: actor, cases: kept)
-      let rows = kept.filter { c in CaseVisibility.canSee(c, viewer: actor) && plan.keep(c) }
       var response = Fieldreport_V1_ListCasesResponse()
-      response.cases = rows.map(renderer.summary)
+      response.cases.reserveCapacity(kept.count)
+      for c in kept where CaseVisibility.canSee(c, viewer: actor) && plan.keep(c) {
+        response.cases.append(renderer.summary(c))
+      }
       if more, let last = kept.last {
         response.nextPageToken = PageToken.encode(
           order.cursor(after: last, policy: env.policy), filterKey: filterKey)

@@ -1,9 +1,26 @@
 public import FieldReportStore
 public import FieldReportWorkflow
 public import WireBridge
+import Synchronization
 
 // Domain ↔ wire conversions for identity types. The domain model is smaller than the
 // contract in a few places; the mappings below say how each gap is bridged.
+
+/// Whether a commune-level unit's name says it is a ward ("Phường …"), remembered per name:
+/// folding the name showed in every rendered case's profile, and units are few.
+enum WardNames {
+  private static let known = Mutex<[String: Bool]>([:])
+
+  static func isWard(_ name: String) -> Bool {
+    if let hit = known.withLock({ $0[name] }) { return hit }
+    let ward = VietnameseFolding.tokens(name).contains("phuong")
+    known.withLock { memo in
+      if memo.count >= 10_000 { memo.removeAll() }
+      memo[name] = ward
+    }
+    return ward
+  }
+}
 
 extension Fieldreport_V1_UnitKind {
   /// The wire kind of a domain unit. The domain has one kind for communes and wards; the
@@ -13,7 +30,7 @@ extension Fieldreport_V1_UnitKind {
     case .ioc: self = .ioc
     case .department: self = .department
     case .communeWard:
-      self = VietnameseFolding.tokens(unit.name).contains("phuong") ? .ward : .commune
+      self = WardNames.isWard(unit.name) ? .ward : .commune
     }
   }
 

@@ -91,6 +91,11 @@ extension RPCError {
 ///   - error: What was thrown.
 ///   - logger: Where server-side faults are logged.
 public func rpcError(_ error: any Error, logger: Logger) -> RPCError {
+  rpcError(error, logger: CallLogger(logger))
+}
+
+/// ``rpcError(_:logger:)-(_,Logger)`` with a call's logger.
+public func rpcError(_ error: any Error, logger: CallLogger) -> RPCError {
   switch error {
   case let error as RPCError:
     return error

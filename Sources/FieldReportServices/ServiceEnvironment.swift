@@ -54,14 +54,64 @@ public struct ServiceEnvironment: Sendable {
     Timestamp(millisecondsSince1970: systemMilliseconds())
   }
 
-  /// The service logger with the call's trace id, method and (once authenticated) user id.
-  public func logger(for context: ServerContext) -> Logger {
-    var logger = self.logger
+  /// The call's logger: the service logger with the call's trace id, method and (once
+  /// authenticated) user id, built only when something is logged (most calls log nothing
+  /// here, and decorating a logger costs more than many handlers' own work).
+  public func logger(for context: ServerContext) -> CallLogger {
+    CallLogger(base: self.logger, context: context)
+  }
+}
+
+/// A call's logger, decorated with the call's metadata on first use.
+public struct CallLogger: Sendable {
+  let base: Logger
+  let context: ServerContext?
+
+  /// A call's logger over `base`.
+  init(base: Logger, context: ServerContext) {
+    self.base = base
+    self.context = context
+  }
+
+  /// A logger with no call to describe (tools, tests).
+  public init(_ base: Logger) {
+    self.base = base
+    self.context = nil
+  }
+
+  /// The decorated logger.
+  public var logger: Logger {
+    guard let context else { return base }
+    var logger = base
     logger[metadataKey: "trace_id"] = "\(context.traceID)"
     logger[metadataKey: "rpc.method"] = "\(context.method.path)"
     if let principal = context[PrincipalKey.self] {
       logger[metadataKey: "user_id"] = "\(principal.user.id)"
     }
     return logger
+  }
+
+  /// Logs at `level` with the call's metadata (nothing is built below the log level).
+  public func log(
+    level: Logger.Level, _ message: @autoclosure () -> Logger.Message,
+    metadata: @autoclosure () -> Logger.Metadata? = nil
+  ) {
+    guard base.logLevel <= level else { return }
+    logger.log(level: level, message(), metadata: metadata())
+  }
+
+  /// Logs at error level with the call's metadata.
+  public func error(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+    log(level: .error, message(), metadata: metadata())
+  }
+
+  /// Logs at notice level with the call's metadata.
+  public func notice(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+    log(level: .notice, message(), metadata: metadata())
+  }
+
+  /// Logs at info level with the call's metadata.
+  public func info(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+    log(level: .info, message(), metadata: metadata())
   }
 }

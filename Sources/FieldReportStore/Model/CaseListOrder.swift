@@ -17,7 +17,7 @@ public enum CaseListOrder: String, Hashable, Codable, Sendable, CaseIterable {
   case updatedNewest = "u"
 
   /// Whether the key sorts descending.
-  var isDescending: Bool {
+  public var isDescending: Bool {
     switch self {
     case .reportedNewest, .stepStartedNewest, .updatedNewest: true
     case .reportedOldest, .stepDueSoonest: false
