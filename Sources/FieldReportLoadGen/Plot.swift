@@ -30,11 +30,11 @@ enum Plot {
 
   private static let percentileLabels = ["0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"]
 
-  /// A round number at or above `value` (1, 2 or 5 × 10ⁿ).
+  /// A round number at or above `value` (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ).
   static func niceCeiling(_ value: Double) -> Double {
     guard value > 0 else { return 1 }
     let decade = pow(10, floor(log10(value)))
-    for step in [1.0, 2, 5, 10] where step * decade >= value { return step * decade }
+    for step in [1.0, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10] where step * decade >= value { return step * decade }
     return 10 * decade
   }
 
@@ -53,8 +53,9 @@ enum Plot {
     out.append("<text x=\"\(f(left))\" y=\"42\" fill=\"#444\">\(escape(subtitle))</text>")
 
     let operations = statistics.operations
+    // The most distinct colours first, in the order of the operations drawn.
     func color(_ operation: LoadOperation) -> String {
-      self.palette[(LoadOperation.allCases.firstIndex(of: operation) ?? 0) % self.palette.count]
+      self.palette[(operations.firstIndex(of: operation) ?? 0) % self.palette.count]
     }
 
     // Panel 1: latency by percentile.
