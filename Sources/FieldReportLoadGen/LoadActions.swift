@@ -8,6 +8,8 @@ struct LoadActions: Sendable {
   let scenario: LoadScenario
   let pool: CasePool
   let recorder: Recorder
+  /// Decode the replies of reads too (by default they are received whole but not decoded).
+  var decodeReplies = false
 
   /// Runs one operation of a mix. `start` is when the call was meant to start (open loop: its
   /// scheduled time, so that time waiting for a slot counts).
@@ -45,21 +47,39 @@ struct LoadActions: Sendable {
       case .get:
         var request = Fieldreport_V1_GetCaseRequest()
         request.key = .caseId(caseID)
-        _ = try await client.cases.getCase(request, options: self.sessions.ioc)
-      case .inbox:
-        _ = try await client.cases.listCases(LoadScenario.inboxRequest, options: self.sessions.ioc)
-      case .inboxLeader:
-        _ = try await client.cases.listCases(LoadScenario.inboxRequest, options: self.sessions.options(DemoPeople.dongLoc.leader))
-      case .inboxOfficer:
-        _ = try await client.cases.listCases(LoadScenario.inboxRequest, options: self.sessions.options(DemoPeople.dongLoc.officer))
+        if self.decodeReplies {
+          _ = try await client.cases.getCase(request, options: self.sessions.ioc)
+        } else {
+          _ = try await client.transport.call(UndecodedMethods.getCase, request, options: self.sessions.ioc)
+        }
+      case .inbox, .inboxLeader, .inboxOfficer:
+        let options =
+          switch operation {
+          case .inboxLeader: self.sessions.options(DemoPeople.dongLoc.leader)
+          case .inboxOfficer: self.sessions.options(DemoPeople.dongLoc.officer)
+          default: self.sessions.ioc
+          }
+        if self.decodeReplies {
+          _ = try await client.cases.listCases(LoadScenario.inboxRequest, options: options)
+        } else {
+          _ = try await client.transport.call(UndecodedMethods.listCases, LoadScenario.inboxRequest, options: options)
+        }
       case .journal:
         var request = Fieldreport_V1_ListJournalRequest()
         request.caseId = caseID
-        _ = try await client.journal.listJournal(request, options: self.sessions.ioc)
+        if self.decodeReplies {
+          _ = try await client.journal.listJournal(request, options: self.sessions.ioc)
+        } else {
+          _ = try await client.transport.call(UndecodedMethods.listJournal, request, options: self.sessions.ioc)
+        }
       case .workflow:
         var request = Fieldreport_V1_GetWorkflowRequest()
         request.caseId = caseID
-        _ = try await client.journal.getWorkflow(request, options: self.sessions.ioc)
+        if self.decodeReplies {
+          _ = try await client.journal.getWorkflow(request, options: self.sessions.ioc)
+        } else {
+          _ = try await client.transport.call(UndecodedMethods.getWorkflow, request, options: self.sessions.ioc)
+        }
       case .assign, .submitResult, .approve, .publish:
         return  // lifecycle steps: not in a mix
       }

@@ -99,6 +99,7 @@ struct LoadGenCommand: AsyncParsableCommand {
   @Option(help: "The category of reports submitted while measuring.") var category = "MOI-TRUONG"
   @Option(help: "The unit the dispatch operation sends cases to.") var unit = "UBND-DONGLOC"
   @Option(help: "Per-call deadline in seconds.") var timeout: Double = 10
+  @Flag(help: "Decode the replies of reads too (by default they are received whole but not decoded).") var decodeReplies = false
   @Option(help: "Write the results as JSON to this file.") var json: String?
   @Option(help: "Draw latency percentiles and throughput over time to this SVG file.") var plot: String?
   @Option(help: "The server's process id (on this machine): its RSS and CPU time go into the results.") var serverPid: Int32?
@@ -183,7 +184,8 @@ struct LoadGenCommand: AsyncParsableCommand {
     let cpuBefore = self.serverPid.flatMap { Terminal.cpuSeconds(pid: $0) }
     let budget = LoadBudget(calls: self.count ?? Int.max, duration: .milliseconds(Int64(self.duration * 1000)))
     let recorder = Recorder(shards: 16, origin: budget.start)
-    let actions = LoadActions(sessions: sessions, scenario: scenario, pool: pool, recorder: recorder)
+    var actions = LoadActions(sessions: sessions, scenario: scenario, pool: pool, recorder: recorder)
+    actions.decodeReplies = self.decodeReplies
     let live = LiveProgress(recorder: recorder, label: self.scenario)
     var openOutcome: OpenLoop.Outcome? = nil
     if let rate = self.rate {
@@ -238,6 +240,7 @@ struct LoadGenCommand: AsyncParsableCommand {
         ("prefill", .int(self.prefill)), ("seed", .int(seedCount)),
         ("errors_total", .int(statistics.totalErrors)),
         ("dispatches_without_case", .int(statistics.dispatchesWithoutCase)),
+        ("decode_replies", .bool(self.decodeReplies)),
       ]
       if case .lifecycle = workload {
         extra.append(("completed_cases", .int(statistics.completedCases)))
