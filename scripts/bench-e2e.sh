@@ -4,7 +4,7 @@
 #   1. builds release, one product at a time (rpc-bench, fieldreport-server, fieldreport-loadgen;
 #      `swift build -c release` of the whole package crashes the compiler in FieldReportCLI);
 #   2. runs rpc-bench's trivial unary RPC and bare NIO echo rows (100 B, 1 and 64 in flight)
-#      as the reference;
+#      as the reference, before and again after the load runs (the better of the two taken);
 #   3. starts fieldreport-server (release) with the demo province on a temporary database on
 #      a free loopback port, and for each database size (10k and 100k cases; --large adds 1M;
 #      --quick 2k and 5k) prefills it with fieldreport-loadgen through the public RPCs, then
@@ -14,17 +14,19 @@
 #   4. prints one Markdown table (each figure also as a ratio to the trivial RPC's calls/s of
 #      the same concurrency, and the p50 at 1 in flight as a multiple of the trivial RPC's),
 #      the server's CPU time per call (utime+stime from /proc/PID/stat over each measured
-#      window, divided by its calls) and RSS (/proc/PID/status VmRSS after each run), and
-#      writes every run to bench-e2e.json.
+#      window, divided by its calls, measured by fieldreport-loadgen --server-pid) and RSS
+#      (/proc/PID/status VmRSS after each run), then the issue's bars judged on this run
+#      (MET / NOT MET), and writes every run to bench-e2e.json.
 #
 # Usage: scripts/bench-e2e.sh [--quick] [--large] [--duration S] [--out FILE] [--no-build]
 #   --quick       short runs (3 s) on 2k and 5k cases: a smoke test of the script
 #   --large       also 1M cases (the prefill alone takes long)
 #   --duration S  seconds per measured run (default 10; --quick 3)
-#   --out FILE    the JSON file (default bench-e2e.json)
+#   --out FILE    the JSON file (default bench-e2e.json in the current directory)
 #   --no-build    use the binaries already in .build-release/release
 # Loopback only; every load is bounded in time; the server is stopped on exit.
 set -euo pipefail
+CALLER_DIR="$PWD"
 cd "$(dirname "$0")/.."
 
 QUICK=0
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
     --duration=*) DURATION="${1#*=}" ;;
     --out) OUT="$2"; shift ;;
     --out=*) OUT="${1#*=}" ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -59,6 +61,7 @@ else
   DISPATCH_SEED=5000
 fi
 [ "$LARGE" = 1 ] && SIZES+=(1000000)
+case "$OUT" in /*) ;; *) OUT="$CALLER_DIR/$OUT" ;; esac
 
 SCRATCH=.build-release
 BIN="$SCRATCH/release"
