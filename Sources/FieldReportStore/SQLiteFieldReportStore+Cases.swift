@@ -112,14 +112,37 @@ extension SQLiteFieldReportStore {
   public func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult? {
     try Self.validate(key)
     return try await read { database in
-      try database.queryFirst(
-        "SELECT response FROM idempotency WHERE scope = ? AND key = ?", [key.scope, key.key]
-      ) { statement in
-        var result = try EntityCoding.decode(CaseChangeResult.self, from: statement.blob(0), what: "idempotency record")
-        result.isReplay = true
-        return result
-      }
+      guard
+        let (target, response, sequence) = try database.queryFirst(
+          "SELECT target, response, entry_seq FROM idempotency WHERE scope = ? AND key = ?", [key.scope, key.key],
+          { ($0.text(0), $0.blob(1), $0.optionalInt64(2)) })
+      else { return nil }
+      return try Self.replayResult(target: target, response: response, sequence: sequence, in: database)
     }
+  }
+
+  /// The answer an idempotency record stands for: rebuilt from the journal (the case as of the
+  /// recorded entry, by ``FieldReportWorkflow/CaseReplay``, and that entry), or the full copy
+  /// kept by records written before schema version 9.
+  static func replayResult(target: String, response: [UInt8], sequence: Int64?, in database: Database) throws
+    -> CaseChangeResult
+  {
+    guard let sequence else {
+      var result = try EntityCoding.decode(CaseChangeResult.self, from: response, what: "idempotency record")
+      result.isReplay = true
+      return result
+    }
+    let entries = try database.query(
+      "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? AND case_seq <= ? ORDER BY case_seq",
+      [target, sequence]
+    ) { try CaseRows.decodeJournal($0) }
+    guard Int64(entries.count) == sequence, let last = entries.last else {
+      throw StoreError.integrity("the journal of case \(target) lacks the entry an idempotency record names")
+    }
+    guard let replayed = try? CaseReplay.replay(entries.map(\.entry)) else {
+      throw StoreError.integrity("the journal of case \(target) does not replay")
+    }
+    return CaseChangeResult(storedCase: replayed, entry: last, isReplay: true)
   }
 
   // MARK: Idempotency records
@@ -138,26 +161,28 @@ extension SQLiteFieldReportStore {
     for key: IdempotencyKey, operation: String, target: CaseID?, in database: Database
   ) throws -> CaseChangeResult? {
     guard
-      let (storedOperation, storedTarget, response) = try database.queryFirst(
-        "SELECT operation, target, response FROM idempotency WHERE scope = ? AND key = ?",
-        [key.scope, key.key], { ($0.text(0), $0.text(1), $0.blob(2)) })
+      let (storedOperation, storedTarget, response, sequence) = try database.queryFirst(
+        "SELECT operation, target, response, entry_seq FROM idempotency WHERE scope = ? AND key = ?",
+        [key.scope, key.key], { ($0.text(0), $0.text(1), $0.blob(2), $0.optionalInt64(3)) })
     else { return nil }
     guard storedOperation == operation, target == nil || storedTarget == target?.rawValue else {
       throw StoreError.idempotencyConflict(key: key.key)
     }
-    var result = try EntityCoding.decode(CaseChangeResult.self, from: response, what: "idempotency record")
-    result.isReplay = true
-    return result
+    return try replayResult(target: storedTarget, response: response, sequence: sequence, in: database)
   }
 
   static func record(
     _ result: CaseChangeResult, for key: IdempotencyKey, operation: String, in database: Database
   ) throws {
+    // The record names the journal entry; the answer is rebuilt from the journal on a replay.
     try database.run(
-      "INSERT INTO idempotency(scope, key, operation, target, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      """
+      INSERT INTO idempotency(scope, key, operation, target, response, created_at, entry_seq)
+      VALUES (?, ?, ?, ?, X'', ?, ?)
+      """,
       [
-        key.scope, key.key, operation, result.storedCase.id.rawValue, try EntityCoding.encode(result),
-        result.entry.entry.at.millisecondsSince1970,
+        key.scope, key.key, operation, result.storedCase.id.rawValue,
+        result.entry.entry.at.millisecondsSince1970, result.entry.entry.sequence,
       ])
   }
 }

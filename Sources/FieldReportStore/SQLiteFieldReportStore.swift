@@ -18,6 +18,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
 
   let writer: WriterThread
   let readers: ReaderPool
+  let checkpointer: CheckpointThread?
   /// Reference data and verified credentials in memory; see ``ReferenceCache`` for when it
   /// is cleared.
   let cache = ReferenceCache()
@@ -55,15 +56,20 @@ public final class SQLiteFieldReportStore: FieldReportStore {
         readerConnections.append(
           try Database(path: path, role: .reader, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds))
       }
+      let checkpointConnection = try Database(
+        path: path, role: .checkpointer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
       readers = ReaderPool(databases: readerConnections)
+      checkpointer = CheckpointThread(database: checkpointConnection)
     } catch {
       readers = ReaderPool(databases: [])
-      await Self.join(writer, readers)
+      checkpointer = nil
+      await Self.join(writer, readers, nil)
       throw storeError(from: error)
     }
   }
 
   deinit {
+    checkpointer?.shutdown()
     writer.shutdown()
     readers.shutdown()
   }
@@ -71,13 +77,14 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// Finishes queued work and closes every connection. Later calls fail with
   /// ``StoreError/unavailable(_:)``.
   public func close() async {
-    await Self.join(writer, readers)
+    await Self.join(writer, readers, checkpointer)
   }
 
-  private static func join(_ writer: WriterThread, _ readers: ReaderPool) async {
+  private static func join(_ writer: WriterThread, _ readers: ReaderPool, _ checkpointer: CheckpointThread?) async {
     // Joining the database threads blocks; do it on a throwaway thread, not the cooperative pool.
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let thread = Thread {
+        checkpointer?.close()
         writer.close()
         readers.close()
         continuation.resume()

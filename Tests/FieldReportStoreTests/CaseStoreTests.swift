@@ -144,6 +144,12 @@ struct CaseStoreTests {
     #expect(replayed.storedCase == dispatched.storedCase)
     #expect(try await fixture.store.idempotentResult(for: actionKey)?.storedCase == dispatched.storedCase)
     #expect(try await fixture.store.journal(caseID: first.storedCase.id).count == 2)
+    // The submission's record still answers with the case as it was then (rebuilt from the
+    // journal since schema version 9), not as it is now.
+    let resubmitted = try await fixture.store.idempotentResult(for: key)
+    #expect(resubmitted?.storedCase == first.storedCase)
+    #expect(resubmitted?.entry == first.entry)
+    #expect(try await fixture.store.scalarForTesting("SELECT MAX(length(response)) FROM idempotency") == 0)
     #expect(try await fixture.store.notifications(for: StoreFixture.duong, after: 0, unreadOnly: false, limit: 10).count == 1)
 
     // A key reused for a different action is a conflict.

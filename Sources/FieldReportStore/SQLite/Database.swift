@@ -13,6 +13,8 @@ final class Database {
     case writer
     /// A reader: never writes (`query_only`).
     case reader
+    /// The background checkpointer: copies the WAL back into the file, never writes rows.
+    case checkpointer
   }
 
   let handle: OpaquePointer
@@ -39,10 +41,22 @@ final class Database {
     sqlite3_extended_result_codes(handle, 1)
     sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
     do {
-      if role == .writer {
+      // Page caches sized for a file of a year's cases (the default 2 MB made every write
+      // read its index pages from the OS: pread was a fifth of the writer's time at 16k
+      // cases). Memory: the writer's 32 MiB plus 16 MiB per reader at most.
+      switch role {
+      case .writer:
         try execute("PRAGMA journal_mode=WAL")
-      } else {
+        try execute("PRAGMA cache_size=-32768")
+        // Checkpoints run on their own thread (``CheckpointThread``); the writer checkpoints
+        // itself only if the WAL reaches ~80 MB (the checkpointer fell behind), so commits do
+        // not wait for the file's fsync (the writer's stalls at 1,000 pages, the default).
+        try execute("PRAGMA wal_autocheckpoint=20000")
+      case .reader:
         try execute("PRAGMA query_only=ON")
+        try execute("PRAGMA cache_size=-16384")
+      case .checkpointer:
+        try execute("PRAGMA cache_size=-512")
       }
       try execute("PRAGMA foreign_keys=ON")
       try execute("PRAGMA synchronous=NORMAL")

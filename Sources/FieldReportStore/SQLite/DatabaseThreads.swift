@@ -233,3 +233,65 @@ final class ReaderPool: Sendable {
     queue.close()
   }
 }
+
+/// Copies the WAL back into the database file in the background (`PRAGMA
+/// wal_checkpoint(PASSIVE)` every ``interval``), so that the writer's commits never wait for a
+/// checkpoint's writes and fsync. A passive checkpoint takes no lock the writer or the
+/// readers wait for; it copies what no reader still needs, and the writer restarts the WAL
+/// from its beginning once all of it was copied.
+final class CheckpointThread: Sendable {
+  static let interval: TimeInterval = 0.2
+
+  private let stop = StopSignal()
+  private let gate = ThreadGate()
+
+  init(database: Database) {
+    let handOff = ConnectionHandOff(database: database)
+    let stop = self.stop
+    let gate = self.gate
+    gate.enter()
+    let thread = Thread {
+      while !stop.wait(seconds: Self.interval) {
+        // A failure (busy, I/O) is retried at the next tick; the writer's own automatic
+        // checkpoint remains the backstop.
+        try? handOff.database.execute("PRAGMA wal_checkpoint(PASSIVE)")
+      }
+      gate.leave()
+    }
+    thread.name = "fieldreport-store-checkpoint"
+    thread.start()
+  }
+
+  /// Stops the thread and waits for it (its connection closes with it).
+  func close() {
+    stop.signal()
+    gate.waitUntilAllLeft()
+  }
+
+  /// Stops the thread without waiting.
+  func shutdown() {
+    stop.signal()
+  }
+}
+
+/// A one-shot stop flag a thread can wait on with a timeout.
+// @unchecked Sendable: `stopped` is guarded by `condition`.
+final class StopSignal: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var stopped = false
+
+  func signal() {
+    condition.lock()
+    stopped = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits up to `seconds`; true once stopped.
+  func wait(seconds: TimeInterval) -> Bool {
+    condition.lock()
+    defer { condition.unlock() }
+    if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
+    return stopped
+  }
+}

@@ -9,10 +9,16 @@
 ///   read the head of one range per state and merge them
 ///   (``SQLiteFieldReportStore/stateSplit(of:)``), so their cost does not grow with the number
 ///   of cases the unit holds.
+/// - `idempotency.entry_seq`: a new idempotency record names the journal entry its action
+///   wrote instead of holding a copy of the whole result (2.3 KB a record, most of the file
+///   at 70k cases); a replay rebuilds the result from the journal
+///   (``SQLiteFieldReportStore/recordedResult(for:operation:target:in:)``). Records written
+///   before keep their full copy (`entry_seq` NULL) and are read as before.
 enum SchemaV9 {
   static let migration = Migration(version: 9, summary: "inbox ranges in paging order", applyWithPolicy: { database, _ in
     try database.execute(
       """
+      ALTER TABLE idempotency ADD COLUMN entry_seq INTEGER;
       ALTER TABLE case_links ADD COLUMN step_started INTEGER NOT NULL DEFAULT 0;
       UPDATE case_links SET step_started =
         COALESCE((SELECT c.step_started FROM cases c WHERE c.id = case_links.case_id), 0);

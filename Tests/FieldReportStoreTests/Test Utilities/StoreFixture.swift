@@ -83,6 +83,8 @@ struct StoreFixture {
       DROP INDEX cases_unit_state_due;
       DROP INDEX cases_unit_state_updated;
       ALTER TABLE case_links DROP COLUMN step_started;
+      DELETE FROM idempotency WHERE entry_seq IS NOT NULL;
+      ALTER TABLE idempotency DROP COLUMN entry_seq;
       DELETE FROM schema_migrations WHERE version = 9;
       PRAGMA user_version = 8;
       """)
