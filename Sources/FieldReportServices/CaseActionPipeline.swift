@@ -58,15 +58,18 @@ struct CaseActionPipeline: Sendable {
       let caseID = try Self.validate(common)
       let key = Self.idempotencyKey(common.idempotencyKey, caller: principal)
 
-      if let key, let earlier = try await env.store.idempotentResult(for: key) {
+      // One snapshot: a retry's first answer, else the case.
+      let found: Case?
+      switch try await env.store.actionStart(caseID: caseID, idempotencyKey: key) {
+      case .replay(let earlier):
         guard earlier.storedCase.id == caseID, earlier.entry.entry.action == kind,
           earlier.entry.entry.content == common.content
         else { throw Self.keyReused }
         return try await render(earlier, principal: principal)
+      case .current(let current):
+        found = current
       }
-
-      guard let current = try await env.store.findCase(id: caseID),
-        CaseVisibility.canSee(current, viewer: principal.actor)
+      guard let current = found, CaseVisibility.canSee(current, viewer: principal.actor)
       else { throw notFound("case \(caseID)") }
 
       let attachments = try await resolveAttachments(

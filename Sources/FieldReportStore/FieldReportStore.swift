@@ -56,6 +56,9 @@ public protocol FieldReportStore: Sendable {
   func listCases(_ query: CaseQuery) async throws -> CasePage
   /// A page of each query, all read from one snapshot (the union that makes a scope).
   func listCases(_ queries: [CaseQuery]) async throws -> [CasePage]
+  /// What an action on a case starts from, read from one snapshot: the answer recorded for
+  /// `idempotencyKey` (a retry), else the case (nil when absent).
+  func actionStart(caseID: CaseID, idempotencyKey: IdempotencyKey?) async throws -> ActionStart
   /// A case with what its detail shows (journal, later re-reports, the main handler's draft
   /// when `draftAuthor` is the case's main handler), read from one snapshot; nil when absent.
   func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView?
@@ -204,6 +207,13 @@ extension FieldReportStore {
     var pages: [CasePage] = []
     for query in queries { pages.append(try await listCases(query)) }
     return pages
+  }
+
+  public func actionStart(caseID: CaseID, idempotencyKey: IdempotencyKey?) async throws -> ActionStart {
+    if let idempotencyKey, let earlier = try await idempotentResult(for: idempotencyKey) {
+      return .replay(earlier)
+    }
+    return .current(try await findCase(id: caseID))
   }
 
   public func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {

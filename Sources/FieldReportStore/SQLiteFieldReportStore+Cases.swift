@@ -121,6 +121,24 @@ extension SQLiteFieldReportStore {
     }
   }
 
+  public func actionStart(caseID: CaseID, idempotencyKey: IdempotencyKey?) async throws -> ActionStart {
+    try Self.validate(idempotencyKey)
+    let cache = decoded
+    return try await read { database in
+      if let key = idempotencyKey,
+        let (target, response, sequence) = try database.queryFirst(
+          "SELECT target, response, entry_seq FROM idempotency WHERE scope = ? AND key = ?", [key.scope, key.key],
+          { ($0.text(0), $0.blob(1), $0.optionalInt64(2)) })
+      {
+        return .replay(try Self.replayResult(target: target, response: response, sequence: sequence, in: database))
+      }
+      return .current(
+        try database.queryFirst(
+          "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [caseID.rawValue]
+        ) { try CaseRows.decodeCase($0, cache: cache) })
+    }
+  }
+
   /// The answer an idempotency record stands for: rebuilt from the journal (the case as of the
   /// recorded entry, by ``FieldReportWorkflow/CaseReplay``, and that entry), or the full copy
   /// kept by records written before schema version 9.

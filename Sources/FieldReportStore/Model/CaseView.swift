@@ -25,3 +25,11 @@ public struct CaseView: Sendable {
     self.draft = draft
   }
 }
+
+/// What an action on a case starts from (``FieldReportStore/actionStart(caseID:idempotencyKey:)``).
+public enum ActionStart: Sendable {
+  /// The key was used before: the first answer.
+  case replay(CaseChangeResult)
+  /// The case as it is now, or nil when there is none.
+  case current(Case?)
+}

@@ -11,14 +11,14 @@ public struct StoreConfiguration: Hashable, Sendable {
   /// The workflow policy whose early margin classifies completed tasks for statistics.
   public var policy: WorkflowPolicy
   /// Decoded cases (and their journals) kept in memory per cache generation; two
-  /// generations are held, so at most twice this many (default 8,192; 0 turns it off).
+  /// generations are held, so at most twice this many (default 4,096; 0 turns it off).
   public var decodedCaseCacheSize: Int
 
   /// Creates a configuration.
   public init(
     maximumAttachmentBytes: Int = 10 << 20, readerCount: Int = 2,
     busyTimeoutMilliseconds: Int32 = 5_000, policy: WorkflowPolicy = .standard,
-    decodedCaseCacheSize: Int = 8_192
+    decodedCaseCacheSize: Int = 4_096
   ) {
     self.decodedCaseCacheSize = decodedCaseCacheSize
     self.policy = policy

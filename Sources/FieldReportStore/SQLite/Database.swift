@@ -43,18 +43,18 @@ final class Database {
     do {
       // Page caches sized for a file of a year's cases (the default 2 MB made every write
       // read its index pages from the OS: pread was a fifth of the writer's time at 16k
-      // cases). Memory: the writer's 32 MiB plus 16 MiB per reader at most.
+      // cases). Memory: the writer's 16 MiB plus 8 MiB per reader at most.
       switch role {
       case .writer:
         try execute("PRAGMA journal_mode=WAL")
-        try execute("PRAGMA cache_size=-32768")
+        try execute("PRAGMA cache_size=-16384")
         // Checkpoints run on their own thread (``CheckpointThread``); the writer checkpoints
         // itself only if the WAL reaches ~80 MB (the checkpointer fell behind), so commits do
         // not wait for the file's fsync (the writer's stalls at 1,000 pages, the default).
         try execute("PRAGMA wal_autocheckpoint=20000")
       case .reader:
         try execute("PRAGMA query_only=ON")
-        try execute("PRAGMA cache_size=-16384")
+        try execute("PRAGMA cache_size=-8192")
       case .checkpointer:
         try execute("PRAGMA cache_size=-512")
       }
