@@ -37,7 +37,7 @@ extension SQLiteFieldReportStore {
         """, [dayKey])
     else { throw StoreError.integrity("report sequence allocation returned nothing") }
     let code = try ReportCode.make(dayOf: receivedAt, sequence: Int(sequence))
-    let id = CaseID(UUID().uuidString.lowercased())
+    let id = CaseID(TimeOrderedID.make())
     let change = try build(id, code)
     let stored = change.newCase
     guard stored.id == id, change.entry.caseID == id else {

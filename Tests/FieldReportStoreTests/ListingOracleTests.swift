@@ -185,3 +185,26 @@ struct SchemaV9Tests {
     try? FileManager.default.removeItem(at: fixture.directory)
   }
 }
+
+@Suite("Case ids")
+struct CaseIDTests {
+  @Test("new case ids are version 7 UUIDs, ordered by creation time")
+  func timeOrdered() async throws {
+    let fixture = try await StoreFixture.make()
+    var ids: [String] = []
+    for index in 0..<5 {
+      ids.append(try await fixture.submit("Thứ tự \(index)").id.rawValue)
+      try await Task.sleep(for: .milliseconds(2))
+    }
+    for id in ids {
+      let parts = id.split(separator: "-").map(\.count)
+      #expect(parts == [8, 4, 4, 4, 12])
+      #expect(Array(id)[14] == "7")
+      #expect("89ab".contains(Array(id)[19]))
+      #expect(id == id.lowercased())
+    }
+    #expect(ids == ids.sorted())
+    #expect(Set(ids).count == ids.count)
+    await fixture.finish()
+  }
+}
