@@ -63,7 +63,9 @@ struct LoadGenCommand: AsyncParsableCommand {
       {name: {"calls", "calls_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", \
       "errors": {CODE: n}}}, "all": {…}, "server_rss_kb", …} (lifecycle adds \
       "completed_cases" and "completed_cases_per_s"; open loop "rate", "not_started"; \
-      --server-pid adds the server's CPU time over the measured window). --plot PATH.svg draws \
+      --server-pid adds the server's CPU time over the measured window; the generator's own \
+      CPU time and the machine's load average are always reported, to tell when the \
+      generator or something else on the machine limits the run). --plot PATH.svg draws \
       the latency percentile curves (HDR style, log scales) and the calls per second over time. \
       --server-pid PID reads the server's RSS (/proc/PID/status VmRSS) after the run.
 
@@ -182,6 +184,7 @@ struct LoadGenCommand: AsyncParsableCommand {
 
     // The measured window.
     let cpuBefore = self.serverPid.flatMap { Terminal.cpuSeconds(pid: $0) }
+    let ownCPUBefore = Terminal.cpuSeconds(pid: nil)
     let budget = LoadBudget(calls: self.count ?? Int.max, duration: .milliseconds(Int64(self.duration * 1000)))
     let recorder = Recorder(shards: 16, origin: budget.start)
     var actions = LoadActions(sessions: sessions, scenario: scenario, pool: pool, recorder: recorder)
@@ -197,6 +200,8 @@ struct LoadGenCommand: AsyncParsableCommand {
     let seconds = Terminal.seconds(ContinuousClock.now - budget.start)
     await live.stop()
     let cpuAfter = self.serverPid.flatMap { Terminal.cpuSeconds(pid: $0) }
+    let ownCPUAfter = Terminal.cpuSeconds(pid: nil)
+    let loadAverage = Terminal.loadAverage()
     let rss = self.serverPid.flatMap { Terminal.residentKilobytes(pid: $0) }
     let statistics = recorder.snapshot()
 
@@ -223,6 +228,16 @@ struct LoadGenCommand: AsyncParsableCommand {
       let cpu = cpuAfter - cpuBefore
       cpuPerCall = statistics.totalCalls > 0 ? cpu * 1e6 / Double(statistics.totalCalls) : nil
       print("server: \(String(format2: cpu)) s CPU (\(cpuPerCall.map { String(format1: $0) } ?? "–") µs per call), RSS \(rss.map { "\($0 / 1024) MB" } ?? "unknown")")
+    }
+    // The generator's own CPU: near one core per core of the machine means it, not the
+    // server, may be what limits the run.
+    var ownCPUPerCall: Double? = nil
+    if let ownCPUBefore, let ownCPUAfter {
+      let cpu = ownCPUAfter - ownCPUBefore
+      ownCPUPerCall = statistics.totalCalls > 0 ? cpu * 1e6 / Double(statistics.totalCalls) : nil
+      print(
+        "generator: \(String(format2: cpu)) s CPU (\(ownCPUPerCall.map { String(format1: $0) } ?? "–") µs per call, \(Int((cpu / seconds * 100).rounded())) % of a core)\(loadAverage.map { "; machine load average \(String(format2: $0))" } ?? "")"
+      )
     }
     let errors = statistics.errorLines
     if !errors.isEmpty {
@@ -251,6 +266,11 @@ struct LoadGenCommand: AsyncParsableCommand {
         extra.append(("not_started", .int(openOutcome.notStarted)))
         extra.append(("started_late", .int(openOutcome.startedLate)))
       }
+      if let ownCPUBefore, let ownCPUAfter {
+        extra.append(("loadgen_cpu_s", .double(ownCPUAfter - ownCPUBefore)))
+        extra.append(("loadgen_cpu_us_per_call", ownCPUPerCall.map { .double($0) } ?? .null))
+      }
+      extra.append(("load_average", loadAverage.map { .double($0) } ?? .null))
       if let cpuBefore, let cpuAfter {
         extra.append(("server_cpu_s", .double(cpuAfter - cpuBefore)))
         extra.append(("server_cpu_us_per_call", cpuPerCall.map { .double($0) } ?? .null))

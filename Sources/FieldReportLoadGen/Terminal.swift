@@ -52,14 +52,24 @@ enum Terminal {
     return nil
   }
 
-  /// The CPU time (user + system) a process has used, in seconds (/proc/PID/stat), nil when unknown.
-  static func cpuSeconds(pid: Int32) -> Double? {
-    guard let stat = self.readFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+  /// The CPU time (user + system) a process has used, in seconds (/proc/PID/stat; nil: this
+  /// process), nil when unknown.
+  static func cpuSeconds(pid: Int32?) -> Double? {
+    guard let stat = self.readFile(pid.map { "/proc/\($0)/stat" } ?? "/proc/self/stat"), let close = stat.lastIndex(of: ")") else {
+      return nil
+    }
     // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
     let fields = stat[stat.index(after: close)...].split(separator: " ")
     guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
     return (user + system) / (ticks > 0 ? ticks : 100)
+  }
+}
+
+extension Terminal {
+  /// The 1-minute load average of the machine (/proc/loadavg), nil when unknown.
+  static func loadAverage() -> Double? {
+    self.readFile("/proc/loadavg")?.split(separator: " ").first.flatMap { Double($0) }
   }
 }
 

@@ -53,11 +53,25 @@ enum CaseRows {
     try writeIndexes(of: stored, policy: policy, isNew: true, into: database)
   }
 
+  /// A case's row values that do not depend on the database (its encoded body and folded
+  /// search text), computed by the caller before the write is queued: the writer thread is
+  /// the one serial resource, so it only runs SQL.
+  struct PreparedCase: Sendable {
+    var body: [UInt8]
+    var searchText: String
+
+    init(_ stored: Case) throws {
+      self.body = try EntityCoding.encode(stored)
+      self.searchText = CaseRows.searchText(of: stored)
+    }
+  }
+
   /// Replaces the case row if it is still at `expectedVersion`.
   static func update(
-    _ stored: Case, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy, in database: Database
+    _ stored: Case, prepared: PreparedCase, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy,
+    in database: Database
   ) throws {
-    let body = try EntityCoding.encode(stored)
+    let body = prepared.body
     try database.run(
       """
       UPDATE cases SET version = ?, state = ?, holder_unit_id = ?, holder_user_id = ?,
@@ -69,7 +83,7 @@ enum CaseRows {
         stored.version, stored.state.rawValue, stored.holder.unitID?.rawValue,
         stored.holder.userID?.rawValue, stored.currentUnitID.rawValue, stored.categoryID.rawValue,
         stored.isPublic, stored.title, stored.updatedAt.millisecondsSince1970,
-        stored.stepDue?.millisecondsSince1970, head, body, searchText(of: stored),
+        stored.stepDue?.millisecondsSince1970, head, body, prepared.searchText,
         stored.stepReceivedAt.millisecondsSince1970,
         Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970,
         stored.id.rawValue, expectedVersion,
@@ -206,8 +220,13 @@ enum CaseRows {
     var hash: [UInt8]
 
     init(_ entry: JournalEntry, previous: [UInt8]) throws {
+      try self.init(entry, body: EntityCoding.encode(entry), previous: previous)
+    }
+
+    /// Chains an entry whose body was encoded beforehand (off the writer thread).
+    init(_ entry: JournalEntry, body: [UInt8], previous: [UInt8]) {
       self.entry = entry
-      self.body = try EntityCoding.encode(entry)
+      self.body = body
       self.previous = previous
       self.hash = JournalChain.hash(
         caseID: entry.caseID.rawValue, sequence: entry.sequence, at: entry.at.millisecondsSince1970,

@@ -68,10 +68,13 @@ extension SQLiteFieldReportStore {
         field: "case.version", reason: "must be expectedVersion + 1 and equal the entry's sequence")
     }
     let operation = "apply:" + change.entry.action.rawValue
+    // Encoding and folding happen here, in the caller's task; the writer thread runs SQL only.
+    let prepared = try CaseRows.PreparedCase(change.newCase)
+    let entryBody = try EntityCoding.encode(change.entry)
     let result = try await writeCaseData { database in
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
-        in: database)
+        prepared: prepared, entryBody: entryBody, in: database)
     }
     if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
     return result
@@ -80,7 +83,7 @@ extension SQLiteFieldReportStore {
   /// The body of ``apply(_:expectedVersion:idempotencyKey:)`` on the writer thread.
   func applyInTransaction(
     _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?, operation: String,
-    in database: Database
+    prepared: CaseRows.PreparedCase? = nil, entryBody: [UInt8]? = nil, in database: Database
   ) throws -> CaseChangeResult {
     let id = change.newCase.id
     if let key = idempotencyKey,
@@ -95,11 +98,12 @@ extension SQLiteFieldReportStore {
     guard version == expectedVersion else {
       throw StoreError.staleVersion(expected: expectedVersion, actual: version)
     }
-    let chained = try CaseRows.ChainedEntry(change.entry, previous: head)
+    let chained = try CaseRows.ChainedEntry(
+      change.entry, body: entryBody ?? EntityCoding.encode(change.entry), previous: head)
     let entry = try CaseRows.appendJournal(chained, into: database)
     try CaseRows.update(
-      change.newCase, expectedVersion: expectedVersion, head: chained.hash, policy: configuration.policy,
-      in: database)
+      change.newCase, prepared: prepared ?? CaseRows.PreparedCase(change.newCase), expectedVersion: expectedVersion,
+      head: chained.hash, policy: configuration.policy, in: database)
     try CaseRows.insertNotifications(change.notifications, into: database)
     try CaseRows.dispose(change.draftDisposal, of: id, in: database)
     let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
