@@ -124,7 +124,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     do {
       let principal = try context.principal()
       let common = request.common ?? .init()
-      let caseID = try CaseActionPipeline.validate(common)
+      let caseID = try CaseActionPipeline.validate(common, policy: pipeline.env.policy)
       guard request.outputProductNumber.utf8.count <= 64 else {
         throw invalidArgument("output_product_number", "is longer than 64 bytes")
       }

@@ -55,7 +55,7 @@ struct CaseActionPipeline: Sendable {
     let logger = env.logger(for: context)
     do {
       let principal = try context.principal()
-      let caseID = try Self.validate(common)
+      let caseID = try Self.validate(common, policy: env.policy)
       let key = Self.idempotencyKey(common.idempotencyKey, caller: principal)
 
       // One snapshot: a retry's first answer, else the case.
@@ -114,7 +114,7 @@ struct CaseActionPipeline: Sendable {
     details: [.errorInfo(reason: "IDEMPOTENCY_KEY_REUSED", domain: "fieldreport.v1", metadata: Metadata())])
 
   /// Checks the common fields; returns the case id.
-  static func validate(_ common: Fieldreport_V1_ActionCommon) throws(RPCError) -> CaseID {
+  static func validate(_ common: Fieldreport_V1_ActionCommon, policy: WorkflowPolicy) throws(RPCError) -> CaseID {
     guard !common.caseId.isEmpty else { throw invalidArgument("common.case_id", "is required") }
     guard common.caseId.utf8.count <= 64 else {
       throw invalidArgument("common.case_id", "is longer than 64 bytes")
@@ -123,8 +123,10 @@ struct CaseActionPipeline: Sendable {
       throw invalidArgument("common.expected_version", "must be at least 1")
     }
     try validateIdempotencyKey(common.idempotencyKey, field: "common.idempotency_key")
-    guard common.content.utf8.count <= 20_000 else {
-      throw invalidArgument("common.content", "is longer than 20,000 bytes")
+    // Checked before any read (a draft is saved without a workflow decision); the limit is
+    // the workflow's.
+    guard common.content.utf8.count <= policy.maxContentLength else {
+      throw invalidArgument("common.content", "is longer than \(policy.maxContentLength) bytes")
     }
     guard common.attachmentIds.count <= 20 else {
       throw invalidArgument("common.attachment_ids", "at most 20 attachments")

@@ -59,6 +59,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       }
       let now = env.now()
       let report = try await newReport(request, principal: principal, now: now)
+      // The workflow's field checks before anything is queued for the writer.
+      try CaseWorkflow.validate(report, now: now, policy: env.policy)
       // Per reporter (replays of a key returned above and are not counted).
       let reporterKey = SubmissionThrottle.key(
         citizenAccount: report.reporter.userID, platformCitizenID: request.reporter?.citizenUserId ?? "",
@@ -109,9 +111,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       if required, text.allSatisfy(\.isWhitespace) { throw invalidArgument(field, "is required") }
       guard text.utf8.count <= max else { throw invalidArgument(field, "is longer than \(max) bytes") }
     }
-    try bounded(request.title, "title", max: 300, required: true)
-    try bounded(request.content, "content", max: 20_000, required: true)
-    try bounded(request.eventAddress, "event_address", max: 500, required: false)
+    // Title, text, address and the report time are the workflow's rules
+    // (``FieldReportWorkflow/WorkflowPolicy``); its refusal names the request field.
     try bounded(request.platformReference, "platform_reference", max: 128, required: false)
     guard !request.categoryId.isEmpty else { throw invalidArgument("category_id", "is required") }
     let categories = try await env.store.categories()
@@ -123,13 +124,6 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     }
     guard request.attachmentIds.count <= 20 else {
       throw invalidArgument("attachment_ids", "at most 20 attachments")
-    }
-    if let reportedAt = request.reportedAtMs {
-      guard reportedAt <= now.adding(milliseconds: Timestamp.millisecondsPerMinute).millisecondsSince1970
-      else { throw invalidArgument("reported_at_ms", "is in the future") }
-      guard reportedAt >= now.adding(days: -30).millisecondsSince1970 else {
-        throw invalidArgument("reported_at_ms", "is more than 30 days old")
-      }
     }
 
     if principal.user.kind == .staff, !principal.hasAnywhere(.iocOperator) {
@@ -260,9 +254,6 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       guard !request.targetUnitId.isEmpty, request.targetUnitId.utf8.count <= 64 else {
         throw invalidArgument("target_unit_id", "is required")
       }
-      guard request.taskTitle.utf8.count <= 300 else {
-        throw invalidArgument("task_title", "is longer than 300 bytes")
-      }
       guard let taskType = request.taskKind.domain else {
         throw invalidArgument("task_kind", "unknown value")
       }
@@ -344,8 +335,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     _ request: Fieldreport_V1_PublishResultRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_PublishResultResponse {
     var common = request.common ?? .init()
-    guard request.publishedText.utf8.count <= 20_000 else {
-      throw invalidArgument("published_text", "is longer than 20,000 bytes")
+    guard request.publishedText.utf8.count <= env.policy.maxContentLength else {
+      throw invalidArgument("published_text", "is longer than \(env.policy.maxContentLength) bytes")
     }
     // The journal records what the citizen is shown: the published text when given (the
     // approved reply letter otherwise, see PublicationInfo), else the operator's note.

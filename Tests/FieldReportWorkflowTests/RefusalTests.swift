@@ -156,7 +156,7 @@ import Testing
     #expect(
       history.refusal(
         .returnToIoc, by: Demo.duong, content: String(repeating: "x", count: 20_001), at: t)
-        == .invalidField(name: "content", reason: "longer than 20000 characters"))
+        == .invalidField(name: "content", reason: "longer than 20000 bytes"))
     var bad = Demo.photo
     bad.sha256Hex = "XYZ"
     #expect(

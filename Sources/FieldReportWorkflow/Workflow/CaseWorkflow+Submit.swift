@@ -1,7 +1,4 @@
 extension CaseWorkflow {
-  /// How far in the future a report's own timestamp may be (device clocks drift).
-  public static let allowedClockSkewMilliseconds: Int64 = Timestamp.millisecondsPerHour
-
   /// Creates a case from a submitted report: the first journal entry (sequence 1, version 1)
   /// and the IOC operators' notifications.
   ///
@@ -34,6 +31,36 @@ extension CaseWorkflow {
     }
   }
 
+  /// The checks of a report's own fields (title, description, address, location, reporter,
+  /// attachments, the report's time), with no directory needed: services run them before
+  /// queueing a write, and ``submit(_:caseID:reportCode:by:notify:now:policy:directory:)``
+  /// runs them again (one owner of every limit: the policy).
+  public static func validate(
+    _ report: NewReport, reporter: Case.Reporter? = nil, now: Timestamp, policy: WorkflowPolicy = .standard
+  ) throws(WorkflowRefusal) {
+    let reporter = reporter ?? report.reporter
+    try Validation.line(
+      report.title, name: "title", maxLength: policy.maxTitleLength, required: true)
+    try Validation.required(report.description, name: "description", why: "is required")
+    try Validation.content(report.description, policy: policy, name: "description")
+    try Validation.line(
+      report.location.address, name: "location.address", maxLength: policy.maxAddressLength, required: false)
+    try validateCoordinates(report.location)
+    try Validation.line(reporter.fullName, name: "reporter.fullName", maxLength: 200, required: false)
+    try Validation.line(reporter.phone, name: "reporter.phone", maxLength: 50, required: false)
+    try Validation.line(reporter.email, name: "reporter.email", maxLength: 254, required: false)
+    try Validation.attachments(report.attachments, policy: policy)
+    let reportedAt = report.reportedAt ?? now
+    guard reportedAt <= now.adding(milliseconds: policy.allowedClockSkewMilliseconds) else {
+      throw .invalidField(name: "reportedAt", reason: "is in the future")
+    }
+    guard reportedAt >= now.adding(milliseconds: -policy.maxReportAgeMilliseconds) else {
+      throw .invalidField(
+        name: "reportedAt",
+        reason: "is more than \(policy.maxReportAgeMilliseconds / Timestamp.millisecondsPerDay) days old")
+    }
+  }
+
   static func submission(
     _ report: NewReport, caseID: CaseID, reportCode: ReportCode, actor: Actor, notify: Bool,
     now: Timestamp, policy: WorkflowPolicy, directory: Directory
@@ -63,21 +90,8 @@ extension CaseWorkflow {
     guard category.isActive else {
       throw .invalidField(name: "categoryID", reason: "\(category.name) no longer accepts reports")
     }
-    try Validation.line(
-      report.title, name: "title", maxLength: policy.maxTitleLength, required: true)
-    try Validation.required(report.description, name: "description", why: "is required")
-    try Validation.content(report.description, policy: policy, name: "description")
-    try Validation.line(
-      report.location.address, name: "location.address", maxLength: 1000, required: false)
-    try validateCoordinates(report.location)
-    try Validation.line(reporter.fullName, name: "reporter.fullName", maxLength: 200, required: false)
-    try Validation.line(reporter.phone, name: "reporter.phone", maxLength: 50, required: false)
-    try Validation.line(reporter.email, name: "reporter.email", maxLength: 254, required: false)
-    try Validation.attachments(report.attachments, policy: policy)
+    try validate(report, reporter: reporter, now: now, policy: policy)
     let reportedAt = report.reportedAt ?? now
-    guard reportedAt <= now.adding(milliseconds: allowedClockSkewMilliseconds) else {
-      throw .invalidField(name: "reportedAt", reason: "is in the future")
-    }
     guard reportCode.day == LocalDay(of: now) else {
       throw .invalidField(
         name: "reportCode", reason: "\(reportCode) is not a code of \(LocalDay(of: now))")

@@ -307,7 +307,7 @@ public enum CaseWorkflow {
     guard due > now else { throw .invalidField(name: "due", reason: "is already past") }
     var title: String?
     if let given = order.title, !Validation.isBlank(given) {
-      try Validation.line(given, name: "title", maxLength: 300, required: true)
+      try Validation.line(given, name: "title", maxLength: policy.maxTitleLength, required: true)
       title = given
     }
     let task = UnitTask(

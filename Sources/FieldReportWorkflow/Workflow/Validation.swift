@@ -3,8 +3,8 @@ enum Validation {
   static func content(_ text: String, policy: WorkflowPolicy, name: String = "content")
     throws(WorkflowRefusal)
   {
-    guard text.count <= policy.maxContentLength else {
-      throw .invalidField(name: name, reason: "longer than \(policy.maxContentLength) characters")
+    guard text.utf8.count <= policy.maxContentLength else {
+      throw .invalidField(name: name, reason: "longer than \(policy.maxContentLength) bytes")
     }
     guard !containsControlCharacters(text) else {
       throw .invalidField(name: name, reason: "contains control characters")
@@ -19,8 +19,8 @@ enum Validation {
     throws(WorkflowRefusal)
   {
     if required, isBlank(text) { throw .invalidField(name: name, reason: "is required") }
-    guard text.count <= maxLength else {
-      throw .invalidField(name: name, reason: "longer than \(maxLength) characters")
+    guard text.utf8.count <= maxLength else {
+      throw .invalidField(name: name, reason: "longer than \(maxLength) bytes")
     }
     guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
     else { throw .invalidField(name: name, reason: "contains control characters") }

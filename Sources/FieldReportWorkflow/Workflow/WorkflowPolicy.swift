@@ -1,4 +1,9 @@
 /// Configurable rules: windows, margins and size limits.
+///
+/// The one owner of the request limits the contract documents for reports and actions
+/// (title, text, address, the report time's allowances): the services do not check them
+/// again, they translate the workflow's refusal into the request's field. Text lengths are
+/// counted in UTF-8 bytes, as the contract states them.
 public struct WorkflowPolicy: Hashable, Codable, Sendable {
   /// How long after a unit receives a case its leader may still return it to the IOC.
   /// The source's inbox shows a one-day window (received 26/02, due back 27/02).
@@ -7,10 +12,18 @@ public struct WorkflowPolicy: Hashable, Codable, Sendable {
   public var earlyMarginMilliseconds: Int64
   /// The unit's deadline when the IOC dispatches without one.
   public var defaultHandlingMilliseconds: Int64
-  /// Longest title, in characters.
+  /// Longest title (a report's, a task's), in UTF-8 bytes (contract: 300).
   public var maxTitleLength: Int
-  /// Longest free text (description, content), in characters.
+  /// Longest free text (description, content, published text), in UTF-8 bytes (contract:
+  /// 20,000).
   public var maxContentLength: Int
+  /// Longest event address, in UTF-8 bytes (contract: 500).
+  public var maxAddressLength: Int
+  /// How far in the future a report's own time may be (device clocks drift; contract: one
+  /// minute).
+  public var allowedClockSkewMilliseconds: Int64
+  /// How old a report's own time may be (contract: 30 days).
+  public var maxReportAgeMilliseconds: Int64
   /// Most attachments on one action.
   public var maxAttachmentsPerAction: Int
   /// Largest single attachment, in bytes.
@@ -22,8 +35,11 @@ public struct WorkflowPolicy: Hashable, Codable, Sendable {
     returnWindowMilliseconds: Int64 = Timestamp.millisecondsPerDay,
     earlyMarginMilliseconds: Int64 = Timestamp.millisecondsPerDay,
     defaultHandlingMilliseconds: Int64 = 10 * Timestamp.millisecondsPerDay,
-    maxTitleLength: Int = 500,
+    maxTitleLength: Int = 300,
     maxContentLength: Int = 20_000,
+    maxAddressLength: Int = 500,
+    allowedClockSkewMilliseconds: Int64 = Timestamp.millisecondsPerMinute,
+    maxReportAgeMilliseconds: Int64 = 30 * Timestamp.millisecondsPerDay,
     maxAttachmentsPerAction: Int = 20,
     maxAttachmentSize: Int64 = 25 * 1024 * 1024,
     maxPeoplePerAction: Int = 200
@@ -33,6 +49,9 @@ public struct WorkflowPolicy: Hashable, Codable, Sendable {
     self.defaultHandlingMilliseconds = defaultHandlingMilliseconds
     self.maxTitleLength = maxTitleLength
     self.maxContentLength = maxContentLength
+    self.maxAddressLength = maxAddressLength
+    self.allowedClockSkewMilliseconds = allowedClockSkewMilliseconds
+    self.maxReportAgeMilliseconds = maxReportAgeMilliseconds
     self.maxAttachmentsPerAction = maxAttachmentsPerAction
     self.maxAttachmentSize = maxAttachmentSize
     self.maxPeoplePerAction = maxPeoplePerAction
