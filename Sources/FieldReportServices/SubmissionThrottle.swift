@@ -17,6 +17,10 @@ public final class SubmissionThrottle: Sendable {
   /// The most reporters tracked at once.
   let maximumKeys = 100_000
 
+  /// False when the limit is off (`Int.max`, from `--reports-per-reporter-hour 0`): nothing is
+  /// counted or kept.
+  var isOn: Bool { self.limits.submissionsPerReporter < Int.max }
+
   /// Creates a throttle with the limits' threshold and window.
   public init(limits: ServiceLimits) {
     self.limits = limits
@@ -33,7 +37,8 @@ public final class SubmissionThrottle: Sendable {
 
   /// How long the reporter must wait before another new report is accepted, or nil.
   func retryDelay(reporter: String, now: Timestamp) -> Int64? {
-    self.state.withLock { state in
+    guard self.isOn else { return nil }
+    return self.state.withLock { state in
       state.delay(
         reporter, limit: self.limits.submissionsPerReporter, window: self.limits.submissionWindowMilliseconds,
         now: now.millisecondsSince1970)
@@ -42,6 +47,7 @@ public final class SubmissionThrottle: Sendable {
 
   /// Counts a new report of the reporter.
   func recordAccepted(reporter: String, now: Timestamp) {
+    guard self.isOn else { return }
     self.state.withLock { state in
       state.record(reporter, now: now.millisecondsSince1970, window: self.limits.submissionWindowMilliseconds)
     }
