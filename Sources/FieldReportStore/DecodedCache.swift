@@ -1,4 +1,4 @@
-public import FieldReportWorkflow
+import FieldReportWorkflow
 import Synchronization
 
 /// Decoded case bodies and journals, so that the inbox's and a case's hot rows are not decoded

@@ -1,4 +1,4 @@
-public import FieldReportWorkflow
+import FieldReportWorkflow
 import Synchronization
 
 /// Reference data and verified credentials held in memory, so that the hot path (every call's
