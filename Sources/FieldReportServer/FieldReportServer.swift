@@ -112,8 +112,12 @@ struct FieldReportServer: AsyncParsableCommand {
     let logger = Logger(label: "fieldreport-server")
 
     let databaseURL = URL(fileURLWithPath: databasePath)
-    try FileManager.default.createDirectory(
-      at: databaseURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+    // A folder the server creates is its owner's only (0700); the store makes the files 0600.
+    let folder = databaseURL.deletingLastPathComponent()
+    if !FileManager.default.fileExists(atPath: folder.path) {
+      try FileManager.default.createDirectory(
+        at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
     let store = try await SQLiteFieldReportStore(path: databaseURL.path)
     let env = ServiceEnvironment(store: store, logger: logger, limits: limits)
     let now = env.now()

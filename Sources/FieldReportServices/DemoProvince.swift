@@ -144,13 +144,12 @@ public enum DemoProvince {
       try await store.createCategory(category)
       result.createdAnything = true
     }
-    // One derivation shared by every demo person: the demo password is the same for all.
-    let credentials = try hashing.credentials(for: password)
     for person in people where try await store.findUser(id: person.id) == nil {
       let user = User(id: person.id, fullName: person.fullName, kind: person.kind, homeUnitID: person.roles.first?.unit)
-      try await store.createUser(
-        UserAccount(
-          user: user, username: person.username, credentials: person.kind == .serviceAccount ? nil : credentials))
+      // A salt of their own for each person, like any other account: equal hashes would
+      // reveal that the demo people share a password.
+      let credentials = person.kind == .serviceAccount ? nil : try hashing.credentials(for: password)
+      try await store.createUser(UserAccount(user: user, username: person.username, credentials: credentials))
       for (index, role) in person.roles.enumerated() {
         try await store.createRoleGrant(
           RoleGrant(

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+  import Glibc
+#endif
 public import FieldReportWorkflow
 
 /// The SQLite implementation of ``FieldReportStore``.
@@ -39,6 +42,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     self.path = path
     self.configuration = configuration
     self.decoded = DecodedCache(capacity: configuration.decodedCaseCacheSize)
+    try Self.makePrivate(path)
     do {
       let writerConnection = try Database(
         path: path, role: .writer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
@@ -65,6 +69,26 @@ public final class SQLiteFieldReportStore: FieldReportStore {
       checkpointer = nil
       await Self.join(writer, readers, nil)
       throw storeError(from: error)
+    }
+  }
+
+  /// The database holds reporters' names and phones and password hashes: it is created
+  /// readable by its owner only (0600), whatever the umask, and an existing file (with its
+  /// `-wal` and `-shm`) is made so. SQLite creates the `-wal` and `-shm` files with the
+  /// database file's permissions.
+  static func makePrivate(_ path: String) throws {
+    if !FileManager.default.fileExists(atPath: path) {
+      let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+      if descriptor >= 0 {
+        _ = Glibc.close(descriptor)
+      } else if errno != EEXIST {
+        throw StoreError.unavailable(.store("the database file \(path) cannot be created (errno \(errno))"))
+      }
+    }
+    for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+      if chmod(file, 0o600) != 0 {
+        throw StoreError.unavailable(.store("the permissions of \(file) cannot be set to 0600 (errno \(errno))"))
+      }
     }
   }
 

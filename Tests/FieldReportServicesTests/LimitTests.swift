@@ -1,5 +1,6 @@
 import FieldReportAPI
 import FieldReportServices
+@_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
 import RPCCore
 import Testing
@@ -49,6 +50,24 @@ struct LimitTests {
         #expect(error.code == .invalidArgument, "\(field)")
         #expect(error.fieldViolations.map(\.field) == [field], "\(field): \(error.message)")
       }
+    }
+  }
+}
+
+@Suite("Demo accounts")
+struct DemoAccountTests {
+  @Test("every demo person's password is hashed with a salt of their own")
+  func distinctSalts() async throws {
+    try await TestServer.with { server in
+      let withPassword = try #require(
+        try await server.store.scalarForTesting("SELECT COUNT(*) FROM users WHERE password_salt IS NOT NULL"))
+      #expect(withPassword >= 10)
+      #expect(
+        try await server.store.scalarForTesting(
+          "SELECT COUNT(DISTINCT password_salt) FROM users WHERE password_salt IS NOT NULL") == withPassword)
+      #expect(
+        try await server.store.scalarForTesting(
+          "SELECT COUNT(DISTINCT password_hash) FROM users WHERE password_hash IS NOT NULL") == withPassword)
     }
   }
 }

@@ -76,6 +76,16 @@ struct ServerExecutableTests {
     _ = try await Fieldreport_V1_IdentityServiceClient(client).login(login)
     await client.close()
 
+    // The server's folder and files are its owner's only, whatever the umask (0022 here).
+    func mode(_ path: String) throws -> Int {
+      try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
+    let database = folder.appendingPathComponent("data/fr.sqlite").path
+    #expect(try mode(folder.appendingPathComponent("data").path) == 0o700)
+    for file in [database, database + "-wal", database + "-shm"] {
+      #expect(try mode(file) == 0o600, "\(file)")
+    }
+
     process.terminate()  // SIGTERM: graceful drain
     process.waitUntilExit()
     #expect(process.terminationReason == .exit)

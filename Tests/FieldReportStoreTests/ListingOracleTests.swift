@@ -208,3 +208,24 @@ struct CaseIDTests {
     await fixture.finish()
   }
 }
+
+@Suite("Database files are private")
+struct PrivateFileTests {
+  @Test("the database, its WAL and shared-memory files are 0600; an existing 0644 file is made 0600")
+  func modes() async throws {
+    func mode(_ path: String) throws -> Int {
+      try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
+    let fixture = try await StoreFixture.make()
+    _ = try await fixture.submit("Tệp riêng tư")
+    for file in [fixture.path, fixture.path + "-wal", fixture.path + "-shm"] {
+      #expect(try mode(file) == 0o600, "\(file)")
+    }
+    await fixture.store.close()
+    chmod(fixture.path, 0o644)
+    let reopened = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try mode(fixture.path) == 0o600)
+    await reopened.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+}
