@@ -45,6 +45,13 @@ public struct Metadata: Sendable, Hashable, Sequence, ExpressibleByDictionaryLit
       self.key = key.lowercased()
       self.value = value
     }
+
+    /// An entry exactly as a peer sent it (the key is not lowercased, so that an invalid
+    /// key, `Authorization` included, is seen and refused: docs/PROTOCOL.md §3.1).
+    public init(received key: String, value: Value) {
+      self.key = key
+      self.value = value
+    }
   }
 
   /// The entries in insertion order.

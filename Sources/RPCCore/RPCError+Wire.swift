@@ -70,9 +70,9 @@ extension Metadata {
     self.init(
       wire.map { entry in
         switch entry.value {
-        case .text(let text): Entry(key: entry.key, value: .text(text))
-        case .binary(let bytes): Entry(key: entry.key, value: .binary(bytes))
-        case nil: Entry(key: entry.key, value: .text(""))
+        case .text(let text): Entry(received: entry.key, value: .text(text))
+        case .binary(let bytes): Entry(received: entry.key, value: .binary(bytes))
+        case nil: Entry(received: entry.key, value: .text(""))
         }
       }
     )

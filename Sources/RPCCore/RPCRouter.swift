@@ -71,6 +71,11 @@ public struct RPCRouter: Sendable {
     self.serviceNames.contains(String(name))
   }
 
+  /// The names of the services with a registered method, sorted.
+  public var serviceNamesSorted: [String] {
+    self.serviceNames.sorted()
+  }
+
   /// Every registered method, sorted by path.
   public var descriptors: [MethodDescriptor] {
     self.methods.values.map(\.descriptor).sorted { $0.path < $1.path }

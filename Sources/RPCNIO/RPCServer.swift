@@ -90,6 +90,9 @@ public final class RPCServer: Sendable {
     var router = router
     router.register(health)
     router.register(ReflectionService(fileDescriptorSet: fileDescriptorSet))
+    // Every service this server serves is known to the health service by its full name
+    // (its own `rpc.v1.Health` included) and SERVING until the drain begins.
+    for name in router.serviceNamesSorted { health.setStatus(.serving, for: name) }
     self.router = router
     self.health = health
     self.configuration = configuration

@@ -322,6 +322,38 @@ struct ConformanceTests {
     await server.server.shutdown(gracePeriod: .seconds(1))
   }
 
+  @Test("metadata keys are compared exactly: an uppercase key is invalid")
+  func strictMetadata() async throws {
+    let server = try await TestServer.start()
+    let raw = try await RawConnection(port: server.port)
+    try await raw.sendPreface()
+    func entry(_ key: String, _ text: String) -> Rpc_V1_MetadataEntry {
+      var entry = Rpc_V1_MetadataEntry()
+      entry.key = key
+      entry.value = .text(text)
+      return entry
+    }
+    let refused: [(UInt32, [Rpc_V1_MetadataEntry], String)] = [
+      (1, [entry("Authorization", "Bearer x")], "Authorization"),
+      (5, [entry("x-trace-id", "ok"), entry("X-Other", "v")], "X-Other"),
+    ]
+    for (id, metadata, key) in refused {
+      try await raw.sendCall(
+        id: id, path: TestService.emptyCall.descriptor.path, metadata: metadata, message: Rpc_Testing_V1_Empty())
+      let status = try await raw.nextStatus()
+      #expect(status?.0 == id)
+      #expect(status?.1.code == .invalidArgument)
+      #expect(status?.1.message.contains(key) == true, "\(status?.1.message ?? "")")
+    }
+    // The same connection still serves a well-formed call.
+    try await raw.sendCall(
+      id: 7, path: TestService.emptyCall.descriptor.path, metadata: [entry("x-trace-id", "abc")],
+      message: Rpc_Testing_V1_Empty())
+    #expect(try await raw.next(.message)?.0.callID == 7)
+    await raw.close()
+    await server.server.shutdown(gracePeriod: .seconds(1))
+  }
+
   @Test func truncatedFrameThenEOF() async throws {
     let server = try await TestServer.start()
     let raw = try await RawConnection(port: server.port)

@@ -55,10 +55,13 @@ final class RawConnection {
   }
 
   /// Sends HEADERS for `path` and, if given, a MESSAGE with `message`.
-  func sendCall<M: WireMessage>(id: UInt32, path: String, timeoutUs: Int64? = nil, message: M?) async throws {
+  func sendCall<M: WireMessage>(
+    id: UInt32, path: String, timeoutUs: Int64? = nil, metadata: [Rpc_V1_MetadataEntry] = [], message: M?
+  ) async throws {
     var headers = Rpc_V1_CallHeaders()
     headers.methodPath = path
     headers.timeoutUs = timeoutUs
+    headers.metadata = metadata
     var buffer = ByteBuffer()
     let headerBytes = try headers.serializedBytes()
     headerBytes.withUnsafeBytes { buffer.writeFrame(type: .headers, callID: id, payload: $0) }
