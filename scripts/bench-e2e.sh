@@ -99,7 +99,7 @@ reference start
 #    throttle (the load submits thousands of reports).
 export FIELDREPORT_DEMO_PASSWORD="bench-demo-$$-$RANDOM"
 export FIELDREPORT_ADMIN_PASSWORD="bench-admin-$$-$RANDOM"
-"$BIN/fieldreport-server" --demo --host 127.0.0.1 --port 0 --database "$WORK/fieldreport.sqlite" \
+MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$BIN/fieldreport-server" --demo --host 127.0.0.1 --port 0 --database "$WORK/fieldreport.sqlite" \
   --log-level error --reports-per-reporter-hour 0 >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 PORT=""
