@@ -120,51 +120,46 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
   public func saveDraft(
     _ request: Fieldreport_V1_SaveDraftRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_SaveDraftResponse {
-    let logger = pipeline.env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let common = request.common ?? .init()
-      let caseID = try CaseActionPipeline.validate(common, policy: pipeline.env.policy)
-      guard request.outputProductNumber.utf8.count <= 64 else {
-        throw invalidArgument("output_product_number", "is longer than 64 bytes")
-      }
-      // Saving a draft records no key (saving the same draft again is harmless), so a key
-      // already on record belongs to another action: reusing it is refused, as everywhere.
-      if let key = CaseActionPipeline.idempotencyKey(common.idempotencyKey, caller: principal),
-        try await pipeline.env.store.idempotentResult(for: key) != nil
-      {
-        throw CaseActionPipeline.keyReused
-      }
-      guard let current = try await pipeline.env.store.findCase(id: caseID),
-        CaseVisibility.canSee(current, viewer: principal.actor)
-      else { throw notFound("case \(caseID)") }
-      let attachments = try await resolveAttachments(
-        common.attachmentIds, field: "common.attachment_ids", on: current, caller: principal.id,
-        store: pipeline.env.store)
-      // A draft is private work in progress: checked like a step of the main handler, but
-      // kept outside the journal, so it bumps no version and notifies no one.
-      let draft: CaseDraft
-      switch CaseWorkflow.checkDraft(
-        current, by: principal.actor, expectedVersion: common.expectedVersion,
-        content: common.content, attachments: attachments,
-        outputProductNumber: request.outputProductNumber, now: pipeline.env.now(), policy: pipeline.env.policy)
-      {
-      case .success(let checked): draft = checked
-      case .failure(let refusal):
-        throw CaseActionPipeline.translate(
-          refusal,
-          fields: CaseActionPipeline.commonFields.merging(
-            ["outputProduct.number": "output_product_number"]) { $1 })
-      }
-      try await pipeline.env.store.saveDraft(draft, expectedVersion: common.expectedVersion)
-      let renderer = try await CaseRenderer.load(env: pipeline.env, viewer: principal.actor, cases: [current])
-      var response = Fieldreport_V1_SaveDraftResponse()
-      response.caseSummary = renderer.summary(current)
-      response.draft = renderer.draft(draft)
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    let common = request.common ?? .init()
+    let caseID = try CaseActionPipeline.validate(common, policy: pipeline.env.policy)
+    guard request.outputProductNumber.utf8.count <= 64 else {
+      throw invalidArgument("output_product_number", "is longer than 64 bytes")
     }
+    // Saving a draft records no key (saving the same draft again is harmless), so a key
+    // already on record belongs to another action: reusing it is refused, as everywhere.
+    if let key = CaseActionPipeline.idempotencyKey(common.idempotencyKey, caller: principal),
+      try await pipeline.env.store.idempotentResult(for: key) != nil
+    {
+      throw CaseActionPipeline.keyReused
+    }
+    guard let current = try await pipeline.env.store.findCase(id: caseID),
+      CaseVisibility.canSee(current, viewer: principal.actor)
+    else { throw notFound("case \(caseID)") }
+    let attachments = try await resolveAttachments(
+      common.attachmentIds, field: "common.attachment_ids", on: current, caller: principal.id,
+      store: pipeline.env.store)
+    // A draft is private work in progress: checked like a step of the main handler, but
+    // kept outside the journal, so it bumps no version and notifies no one.
+    let draft: CaseDraft
+    switch CaseWorkflow.checkDraft(
+      current, by: principal.actor, expectedVersion: common.expectedVersion,
+      content: common.content, attachments: attachments,
+      outputProductNumber: request.outputProductNumber, now: pipeline.env.now(), policy: pipeline.env.policy)
+    {
+    case .success(let checked): draft = checked
+    case .failure(let refusal):
+      throw CaseActionPipeline.translate(
+        refusal,
+        fields: CaseActionPipeline.commonFields.merging(
+          ["outputProduct.number": "output_product_number"]) { $1 })
+    }
+    try await pipeline.env.store.saveDraft(draft, expectedVersion: common.expectedVersion)
+    let renderer = try await CaseRenderer.load(env: pipeline.env, viewer: principal.actor, cases: [current])
+    var response = Fieldreport_V1_SaveDraftResponse()
+    response.caseSummary = renderer.summary(current)
+    response.draft = renderer.draft(draft)
+    return response
   }
 
   public func submitResult(

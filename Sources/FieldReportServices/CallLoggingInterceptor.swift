@@ -40,16 +40,18 @@ public struct CallLoggingInterceptor: ServerInterceptor {
         decorated().debug("call ended", metadata: ["rpc.code": "OK", "rpc.duration": "\(ContinuousClock.now - start)"])
       }
     } catch {
-      let status = RPCError(converting: error)
+      // The one place a handler's error becomes what the caller sees (``rpcError(_:logger:)``:
+      // workflow refusals, store and wire errors; server faults are logged with their cause).
+      let status = rpcError(error, logger: CallLogger(base: self.logger, context: context))
       let level: Logger.Level = status.code == .internal || status.code == .unknown ? .error : .notice
-      guard self.logger.logLevel <= level else { throw error }
+      guard self.logger.logLevel <= level else { throw status }
       decorated().log(
         level: level, "call failed",
         metadata: [
           "rpc.code": "\(status.code)", "rpc.message": "\(status.message)",
           "rpc.duration": "\(ContinuousClock.now - start)",
         ])
-      throw error
+      throw status
     }
   }
 }

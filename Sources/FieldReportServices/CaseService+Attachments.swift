@@ -14,76 +14,66 @@ extension CaseService {
   public func uploadAttachment(
     _ request: Fieldreport_V1_UploadAttachmentRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_UploadAttachmentResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let name = request.fileName
-      guard (1...255).contains(name.utf8.count) else {
-        throw invalidArgument("file_name", "1 to 255 bytes")
-      }
-      guard !name.contains("/"), !name.contains("\\"), name != ".", name != "..",
-        !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-      else { throw invalidArgument("file_name", "must be a plain file name without path separators") }
-      guard Self.allowedMediaTypes.contains(request.mediaType) else {
-        throw invalidArgument(
-          "media_type", "allowed: \(Self.allowedMediaTypes.sorted().joined(separator: ", "))")
-      }
-      guard !request.data.isEmpty else { throw invalidArgument("data", "is empty") }
-      let limit = env.limits.maximumAttachmentBytes
-      guard request.data.count <= limit else {
-        throw RPCError(
-          code: .resourceExhausted,
-          message: "The attachment is \(request.data.count) bytes; the limit is \(limit) bytes.")
-      }
-      let digest = Array(SHA256.hash(data: request.data))
-      if !request.expectedSha256.isEmpty, request.expectedSha256 != digest {
-        throw invalidArgument("expected_sha256", "does not match the data")
-      }
-      let now = env.now()
-      let upload = try await env.store.putAttachment(
-        request.data, name: name, mimeType: request.mediaType, uploadedBy: principal.id, at: now)
-      let renderer = CaseRenderer(
-        viewer: principal.actor, now: now, policy: env.policy, units: [:],
-        users: [principal.id: principal.user], categories: [:], groups: [:])
-      var wire = renderer.attachment(upload.ref, at: upload.uploadedAt)
-      wire.uploadedBy = renderer.userRef(principal.id)
-      var response = Fieldreport_V1_UploadAttachmentResponse()
-      response.attachment = wire
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    let name = request.fileName
+    guard (1...255).contains(name.utf8.count) else {
+      throw invalidArgument("file_name", "1 to 255 bytes")
     }
+    guard !name.contains("/"), !name.contains("\\"), name != ".", name != "..",
+      !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    else { throw invalidArgument("file_name", "must be a plain file name without path separators") }
+    guard Self.allowedMediaTypes.contains(request.mediaType) else {
+      throw invalidArgument(
+        "media_type", "allowed: \(Self.allowedMediaTypes.sorted().joined(separator: ", "))")
+    }
+    guard !request.data.isEmpty else { throw invalidArgument("data", "is empty") }
+    let limit = env.limits.maximumAttachmentBytes
+    guard request.data.count <= limit else {
+      throw RPCError(
+        code: .resourceExhausted,
+        message: "The attachment is \(request.data.count) bytes; the limit is \(limit) bytes.")
+    }
+    let digest = Array(SHA256.hash(data: request.data))
+    if !request.expectedSha256.isEmpty, request.expectedSha256 != digest {
+      throw invalidArgument("expected_sha256", "does not match the data")
+    }
+    let now = env.now()
+    let upload = try await env.store.putAttachment(
+      request.data, name: name, mimeType: request.mediaType, uploadedBy: principal.id, at: now)
+    let renderer = CaseRenderer(
+      viewer: principal.actor, now: now, policy: env.policy, units: [:],
+      users: [principal.id: principal.user], categories: [:], groups: [:])
+    var wire = renderer.attachment(upload.ref, at: upload.uploadedAt)
+    wire.uploadedBy = renderer.userRef(principal.id)
+    var response = Fieldreport_V1_UploadAttachmentResponse()
+    response.attachment = wire
+    return response
   }
 
   public func getAttachment(
     _ request: Fieldreport_V1_GetAttachmentRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_GetAttachmentResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let id = request.attachmentId.lowercased()
-      guard id.utf8.count == 64, HexBytes.decode(id) != nil else {
-        throw invalidArgument("attachment_id", "is not an attachment id")
-      }
-      guard let stored = try await env.store.findAttachment(sha256Hex: id),
-        let visible = try await visibleReference(id, stored: stored, principal: principal)
-      else { throw notFound("attachment \(id)") }
-      var users: [UserID: User] = [:]
-      if let uploader = visible.uploader, let account = try await env.store.findUser(id: uploader) {
-        users[uploader] = account.user
-      }
-      let renderer = CaseRenderer(
-        viewer: principal.actor, now: env.now(), policy: env.policy, units: [:], users: users,
-        categories: [:], groups: [:])
-      var response = Fieldreport_V1_GetAttachmentResponse()
-      var wire = renderer.attachment(visible.ref, at: visible.uploadedAt)
-      if let uploader = visible.uploader { wire.uploadedBy = renderer.userRef(uploader) }
-      response.attachment = wire
-      if !request.metadataOnly { response.data = stored.content }
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    let id = request.attachmentId.lowercased()
+    guard id.utf8.count == 64, HexBytes.decode(id) != nil else {
+      throw invalidArgument("attachment_id", "is not an attachment id")
     }
+    guard let stored = try await env.store.findAttachment(sha256Hex: id),
+      let visible = try await visibleReference(id, stored: stored, principal: principal)
+    else { throw notFound("attachment \(id)") }
+    var users: [UserID: User] = [:]
+    if let uploader = visible.uploader, let account = try await env.store.findUser(id: uploader) {
+      users[uploader] = account.user
+    }
+    let renderer = CaseRenderer(
+      viewer: principal.actor, now: env.now(), policy: env.policy, units: [:], users: users,
+      categories: [:], groups: [:])
+    var response = Fieldreport_V1_GetAttachmentResponse()
+    var wire = renderer.attachment(visible.ref, at: visible.uploadedAt)
+    if let uploader = visible.uploader { wire.uploadedBy = renderer.userRef(uploader) }
+    response.attachment = wire
+    if !request.metadataOnly { response.data = stored.content }
+    return response
   }
 
   /// What the caller may learn of an attachment they may download, else nil.
@@ -157,98 +147,93 @@ extension CaseService {
   public func getUnitStatistics(
     _ request: Fieldreport_V1_GetUnitStatisticsRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_GetUnitStatisticsResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let start = request.periodStartMs
-      let end = request.periodEndMs
-      guard end > start else { throw invalidArgument("period_end_ms", "must be after period_start_ms") }
-      guard end - start <= 366 * Timestamp.millisecondsPerDay else {
-        throw invalidArgument("period_end_ms", "the period is longer than 366 days")
-      }
-      let units = try await env.store.units()
-      let everything = principal.isSystemAdmin || principal.hasAnywhere(.iocOperator)
-      let mine = Set(
-        principal.grants.filter { $0.role == .leader || $0.role == .unitAdmin }.map(\.unitID))
-      var chosen: [UnitID] = []
-      if request.unitIds.isEmpty {
-        chosen = units.filter { $0.isHandlingUnit && (everything || mine.contains($0.id)) }.map(\.id)
-      } else {
-        for (index, raw) in request.unitIds.enumerated() {
-          let id = UnitID(raw)
-          guard units.contains(where: { $0.id == id }) else {
-            throw invalidArgument("unit_ids[\(index)]", "no such unit")
-          }
-          guard everything || mine.contains(id) else {
-            throw RPCError(
-              code: .permissionDenied, message: "You may not see statistics of unit \(raw).")
-          }
-          chosen.append(id)
-        }
-      }
-      let now = env.now()
-      let byCategory: Bool
-      switch request.grouping {
-      case .unspecified, .unit: byCategory = false
-      case .unitCategory: byCategory = true
-      default: throw invalidArgument("grouping", "unknown value")
-      }
-      let counts = try await env.store.unitStatistics(
-        unitID: nil, byCategory: byCategory, from: Timestamp(millisecondsSince1970: start),
-        to: Timestamp(millisecondsSince1970: end), now: now)
-      let byUnit = Dictionary(grouping: counts, by: \.unitID)
-      let categories = Dictionary(
-        try await env.store.categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-      let unitsByID = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-      func descendants(of id: UnitID) -> [UnitID] {
-        let children = units.filter { $0.parentID == id }.map(\.id)
-        return children + children.flatMap(descendants)
-      }
-      var rows: [Fieldreport_V1_UnitStatistics] = []
-      for id in chosen {
-        let members = [id] + (request.includeChildren ? descendants(of: id) : [])
-        // One row per category seen (by category), or one row for the unit.
-        var grouped: [CategoryID?: Fieldreport_V1_UnitStatistics] = [:]
-        func blank(_ category: CategoryID?) -> Fieldreport_V1_UnitStatistics {
-          var row = Fieldreport_V1_UnitStatistics()
-          row.unit = unitsByID[id].map(Fieldreport_V1_UnitRef.init) ?? Fieldreport_V1_UnitRef()
-          if let category {
-            row.category = categories[category].map(Fieldreport_V1_Category.init) ?? {
-              var unknown = Fieldreport_V1_Category()
-              unknown.categoryId = category.rawValue
-              return unknown
-            }()
-          }
-          return row
-        }
-        if !byCategory { grouped[nil] = blank(nil) }
-        for member in members {
-          for stats in byUnit[member] ?? [] {
-            var row = grouped[stats.categoryID] ?? blank(stats.categoryID)
-            row.earlyCount += Int64(stats.early)
-            row.onTimeCount += Int64(stats.onTime)
-            row.lateCount += Int64(stats.late)
-            row.unclassifiedCount += Int64(stats.unclassified)
-            row.returnedToIocCount += Int64(stats.returnedToIoc)
-            row.overdueCount += Int64(stats.pendingOverdue)
-            row.pendingCount += Int64(stats.pending - stats.pendingOverdue)
-            grouped[stats.categoryID] = row
-          }
-        }
-        rows += grouped.values
-      }
-      func sortKey(_ row: Fieldreport_V1_UnitStatistics) -> [String] {
-        [row.unit?.unitName ?? "", row.unit?.unitId ?? "", row.category?.categoryName ?? "", row.category?.categoryId ?? ""]
-      }
-      rows.sort { sortKey($0).lexicographicallyPrecedes(sortKey($1)) }
-      var response = Fieldreport_V1_GetUnitStatisticsResponse()
-      response.rows = rows
-      response.periodStartMs = start
-      response.periodEndMs = end
-      response.computedAtMs = now.millisecondsSince1970
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    let start = request.periodStartMs
+    let end = request.periodEndMs
+    guard end > start else { throw invalidArgument("period_end_ms", "must be after period_start_ms") }
+    guard end - start <= 366 * Timestamp.millisecondsPerDay else {
+      throw invalidArgument("period_end_ms", "the period is longer than 366 days")
     }
+    let units = try await env.store.units()
+    let everything = principal.isSystemAdmin || principal.hasAnywhere(.iocOperator)
+    let mine = Set(
+      principal.grants.filter { $0.role == .leader || $0.role == .unitAdmin }.map(\.unitID))
+    var chosen: [UnitID] = []
+    if request.unitIds.isEmpty {
+      chosen = units.filter { $0.isHandlingUnit && (everything || mine.contains($0.id)) }.map(\.id)
+    } else {
+      for (index, raw) in request.unitIds.enumerated() {
+        let id = UnitID(raw)
+        guard units.contains(where: { $0.id == id }) else {
+          throw invalidArgument("unit_ids[\(index)]", "no such unit")
+        }
+        guard everything || mine.contains(id) else {
+          throw RPCError(
+            code: .permissionDenied, message: "You may not see statistics of unit \(raw).")
+        }
+        chosen.append(id)
+      }
+    }
+    let now = env.now()
+    let byCategory: Bool
+    switch request.grouping {
+    case .unspecified, .unit: byCategory = false
+    case .unitCategory: byCategory = true
+    default: throw invalidArgument("grouping", "unknown value")
+    }
+    let counts = try await env.store.unitStatistics(
+      unitID: nil, byCategory: byCategory, from: Timestamp(millisecondsSince1970: start),
+      to: Timestamp(millisecondsSince1970: end), now: now)
+    let byUnit = Dictionary(grouping: counts, by: \.unitID)
+    let categories = Dictionary(
+      try await env.store.categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let unitsByID = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    func descendants(of id: UnitID) -> [UnitID] {
+      let children = units.filter { $0.parentID == id }.map(\.id)
+      return children + children.flatMap(descendants)
+    }
+    var rows: [Fieldreport_V1_UnitStatistics] = []
+    for id in chosen {
+      let members = [id] + (request.includeChildren ? descendants(of: id) : [])
+      // One row per category seen (by category), or one row for the unit.
+      var grouped: [CategoryID?: Fieldreport_V1_UnitStatistics] = [:]
+      func blank(_ category: CategoryID?) -> Fieldreport_V1_UnitStatistics {
+        var row = Fieldreport_V1_UnitStatistics()
+        row.unit = unitsByID[id].map(Fieldreport_V1_UnitRef.init) ?? Fieldreport_V1_UnitRef()
+        if let category {
+          row.category = categories[category].map(Fieldreport_V1_Category.init) ?? {
+            var unknown = Fieldreport_V1_Category()
+            unknown.categoryId = category.rawValue
+            return unknown
+          }()
+        }
+        return row
+      }
+      if !byCategory { grouped[nil] = blank(nil) }
+      for member in members {
+        for stats in byUnit[member] ?? [] {
+          var row = grouped[stats.categoryID] ?? blank(stats.categoryID)
+          row.earlyCount += Int64(stats.early)
+          row.onTimeCount += Int64(stats.onTime)
+          row.lateCount += Int64(stats.late)
+          row.unclassifiedCount += Int64(stats.unclassified)
+          row.returnedToIocCount += Int64(stats.returnedToIoc)
+          row.overdueCount += Int64(stats.pendingOverdue)
+          row.pendingCount += Int64(stats.pending - stats.pendingOverdue)
+          grouped[stats.categoryID] = row
+        }
+      }
+      rows += grouped.values
+    }
+    func sortKey(_ row: Fieldreport_V1_UnitStatistics) -> [String] {
+      [row.unit?.unitName ?? "", row.unit?.unitId ?? "", row.category?.categoryName ?? "", row.category?.categoryId ?? ""]
+    }
+    rows.sort { sortKey($0).lexicographicallyPrecedes(sortKey($1)) }
+    var response = Fieldreport_V1_GetUnitStatisticsResponse()
+    response.rows = rows
+    response.periodStartMs = start
+    response.periodEndMs = end
+    response.computedAtMs = now.millisecondsSince1970
+    return response
   }
 }

@@ -17,102 +17,97 @@ extension CaseService {
   public func listCases(
     _ request: Fieldreport_V1_ListCasesRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_ListCasesResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let actor = principal.actor
-      guard request.pageSize >= 0 else { throw invalidArgument("page_size", "must not be negative") }
-      let limit = env.limits.pageSize(request.pageSize)
-      guard request.textQuery.utf8.count <= 200 else {
-        throw invalidArgument("text_query", "is longer than 200 bytes")
-      }
-      if let from = request.reportedFromMs, let to = request.reportedToMs, from >= to {
-        throw invalidArgument("reported_to_ms", "must be after reported_from_ms")
-      }
-      var states: Set<CaseState>?
-      if !request.states.isEmpty {
-        var chosen: Set<CaseState> = []
-        for (index, state) in request.states.enumerated() {
-          guard let known = state.domain else { throw invalidArgument("states[\(index)]", "unknown state") }
-          chosen.insert(known)
-        }
-        states = chosen
-      }
-      let unit: UnitID? = request.unitId.isEmpty ? nil : UnitID(request.unitId)
-
-      var base = CaseQuery(limit: limit)
-      base.states = states
-      base.category = request.categoryId.isEmpty ? nil : CategoryID(request.categoryId)
-      base.receivedFrom = request.reportedFromMs.map(Timestamp.init(millisecondsSince1970:))
-      base.receivedBefore = request.reportedToMs.map(Timestamp.init(millisecondsSince1970:))
-      base.text = request.textQuery.isEmpty ? nil : request.textQuery
-      let order: CaseListOrder
-      switch request.order {
-      case .unspecified, .stepStartedDesc: order = .stepStartedNewest
-      case .stepDueAsc: order = .stepDueSoonest
-      case .reportedDesc: order = .reportedNewest
-      case .reportedAsc: order = .reportedOldest
-      case .updatedDesc: order = .updatedNewest
-      default: throw invalidArgument("order", "unknown value")
-      }
-      base.order = order
-      let now = env.now()
-      // Overdue is judged by the store on the contract's step due time, so pages are full.
-      if request.overdueOnly { base.overdueAt = now }
-
-      let scope = request.scope == .unspecified ? .mine : request.scope
-      let plan = try Self.plan(scope: scope, unit: unit, base: base, principal: principal)
-
-      let filterKey = Self.filterKey(request, scope: scope, caller: principal.id)
-      var after: CaseCursor?
-      if !request.pageToken.isEmpty {
-        guard let cursor = PageToken.decode(request.pageToken, filterKey: filterKey), cursor.order == order else {
-          throw invalidArgument("page_token", "is malformed or was issued for other filters")
-        }
-        after = cursor
-      }
-
-      let pages = try await env.store.listCases(
-        plan.queries.map { query in
-          var query = query
-          query.after = after
-          return query
-        })
-      // Merge the pages by (key, id), each key computed once, moving positions rather than
-      // cases (a case is a large value: copies showed in the profile).
-      var kept: [Case]
-      var mergedCount: Int
-      if pages.count == 1 {
-        kept = Array(pages[0].cases.prefix(limit))
-        mergedCount = pages[0].cases.count
-      } else {
-        var seen: Set<CaseID> = []
-        var positions: [(key: Int64, id: String, page: Int, index: Int)] = []
-        for (p, page) in pages.enumerated() {
-          for (i, c) in page.cases.enumerated() where seen.insert(c.id).inserted {
-            positions.append((order.key(of: c, policy: env.policy), c.id.rawValue, p, i))
-          }
-        }
-        let descending = order.isDescending
-        positions.sort { descending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
-        mergedCount = positions.count
-        kept = positions.prefix(limit).map { pages[$0.page].cases[$0.index] }
-      }
-      let more = mergedCount > limit || pages.contains { $0.nextCursor != nil }
-      let renderer = try await CaseRenderer.load(env: env, viewer: actor, cases: kept)
-      var response = Fieldreport_V1_ListCasesResponse()
-      response.cases.reserveCapacity(kept.count)
-      for c in kept where CaseVisibility.canSee(c, viewer: actor) && plan.keep(c) {
-        response.cases.append(renderer.summary(c))
-      }
-      if more, let last = kept.last {
-        response.nextPageToken = PageToken.encode(
-          order.cursor(after: last, policy: env.policy), filterKey: filterKey)
-      }
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    let actor = principal.actor
+    guard request.pageSize >= 0 else { throw invalidArgument("page_size", "must not be negative") }
+    let limit = env.limits.pageSize(request.pageSize)
+    guard request.textQuery.utf8.count <= 200 else {
+      throw invalidArgument("text_query", "is longer than 200 bytes")
     }
+    if let from = request.reportedFromMs, let to = request.reportedToMs, from >= to {
+      throw invalidArgument("reported_to_ms", "must be after reported_from_ms")
+    }
+    var states: Set<CaseState>?
+    if !request.states.isEmpty {
+      var chosen: Set<CaseState> = []
+      for (index, state) in request.states.enumerated() {
+        guard let known = state.domain else { throw invalidArgument("states[\(index)]", "unknown state") }
+        chosen.insert(known)
+      }
+      states = chosen
+    }
+    let unit: UnitID? = request.unitId.isEmpty ? nil : UnitID(request.unitId)
+
+    var base = CaseQuery(limit: limit)
+    base.states = states
+    base.category = request.categoryId.isEmpty ? nil : CategoryID(request.categoryId)
+    base.receivedFrom = request.reportedFromMs.map(Timestamp.init(millisecondsSince1970:))
+    base.receivedBefore = request.reportedToMs.map(Timestamp.init(millisecondsSince1970:))
+    base.text = request.textQuery.isEmpty ? nil : request.textQuery
+    let order: CaseListOrder
+    switch request.order {
+    case .unspecified, .stepStartedDesc: order = .stepStartedNewest
+    case .stepDueAsc: order = .stepDueSoonest
+    case .reportedDesc: order = .reportedNewest
+    case .reportedAsc: order = .reportedOldest
+    case .updatedDesc: order = .updatedNewest
+    default: throw invalidArgument("order", "unknown value")
+    }
+    base.order = order
+    let now = env.now()
+    // Overdue is judged by the store on the contract's step due time, so pages are full.
+    if request.overdueOnly { base.overdueAt = now }
+
+    let scope = request.scope == .unspecified ? .mine : request.scope
+    let plan = try Self.plan(scope: scope, unit: unit, base: base, principal: principal)
+
+    let filterKey = Self.filterKey(request, scope: scope, caller: principal.id)
+    var after: CaseCursor?
+    if !request.pageToken.isEmpty {
+      guard let cursor = PageToken.decode(request.pageToken, filterKey: filterKey), cursor.order == order else {
+        throw invalidArgument("page_token", "is malformed or was issued for other filters")
+      }
+      after = cursor
+    }
+
+    let pages = try await env.store.listCases(
+      plan.queries.map { query in
+        var query = query
+        query.after = after
+        return query
+      })
+    // Merge the pages by (key, id), each key computed once, moving positions rather than
+    // cases (a case is a large value: copies showed in the profile).
+    var kept: [Case]
+    var mergedCount: Int
+    if pages.count == 1 {
+      kept = Array(pages[0].cases.prefix(limit))
+      mergedCount = pages[0].cases.count
+    } else {
+      var seen: Set<CaseID> = []
+      var positions: [(key: Int64, id: String, page: Int, index: Int)] = []
+      for (p, page) in pages.enumerated() {
+        for (i, c) in page.cases.enumerated() where seen.insert(c.id).inserted {
+          positions.append((order.key(of: c, policy: env.policy), c.id.rawValue, p, i))
+        }
+      }
+      let descending = order.isDescending
+      positions.sort { descending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
+      mergedCount = positions.count
+      kept = positions.prefix(limit).map { pages[$0.page].cases[$0.index] }
+    }
+    let more = mergedCount > limit || pages.contains { $0.nextCursor != nil }
+    let renderer = try await CaseRenderer.load(env: env, viewer: actor, cases: kept)
+    var response = Fieldreport_V1_ListCasesResponse()
+    response.cases.reserveCapacity(kept.count)
+    for c in kept where CaseVisibility.canSee(c, viewer: actor) && plan.keep(c) {
+      response.cases.append(renderer.summary(c))
+    }
+    if more, let last = kept.last {
+      response.nextPageToken = PageToken.encode(
+        order.cursor(after: last, policy: env.policy), filterKey: filterKey)
+    }
+    return response
   }
 
   /// The store queries whose union is a scope, and the row filter that narrows it.

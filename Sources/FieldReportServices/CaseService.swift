@@ -46,7 +46,6 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   public func submitReport(
     _ request: Fieldreport_V1_SubmitReportRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_SubmitReportResponse {
-    let logger = env.logger(for: context)
     do {
       let principal = try context.principal()
       try CaseActionPipeline.validateIdempotencyKey(request.idempotencyKey, field: "idempotency_key")
@@ -90,9 +89,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       if let reporterKey { env.submissionThrottle.recordAccepted(reporter: reporterKey, now: now) }
       return try await submitResponse(change, principal: principal)
     } catch let refusal as WorkflowRefusal {
+      // The submission's own field names; every other error converts in CallLoggingInterceptor.
       throw CaseActionPipeline.translate(refusal, fields: Self.submitFields)
-    } catch {
-      throw rpcError(error, logger: logger)
     }
   }
 
@@ -206,40 +204,35 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   public func getCase(
     _ request: Fieldreport_V1_GetCaseRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_GetCaseResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let key: CaseKey
-      switch request.key {
-      case .caseId(let id)?:
-        guard !id.isEmpty, id.utf8.count <= 64 else { throw invalidArgument("case_id", "is not a case id") }
-        key = .id(CaseID(id))
-      case .reportCode(let raw)?:
-        guard let code = ReportCode(rawValue: raw) else {
-          throw invalidArgument("report_code", "is not a report code (DDMMYY and a sequence)")
-        }
-        key = .code(code)
-      case nil:
-        throw invalidArgument("key", "give case_id or report_code")
+    let principal = try context.principal()
+    let key: CaseKey
+    switch request.key {
+    case .caseId(let id)?:
+      guard !id.isEmpty, id.utf8.count <= 64 else { throw invalidArgument("case_id", "is not a case id") }
+      key = .id(CaseID(id))
+    case .reportCode(let raw)?:
+      guard let code = ReportCode(rawValue: raw) else {
+        throw invalidArgument("report_code", "is not a report code (DDMMYY and a sequence)")
       }
-      // One snapshot: the case, its journal, its re-reports and (drafts are private: only the
-      // main handler's own, and only to them) the caller's draft.
-      guard let view = try await env.store.caseView(key, draftAuthor: principal.id),
-        CaseVisibility.canSee(view.case, viewer: principal.actor)
-      else { throw notFound("case") }
-      let c = view.case
-      let renderer = try await CaseRenderer.load(
-        env: env, viewer: principal.actor, cases: [c], entries: view.journal.map(\.entry))
-      var response = Fieldreport_V1_GetCaseResponse()
-      var detail = renderer.detail(c, journal: view.journal, myDraft: view.draft)
-      // Later re-reports of this case, those the caller may see (a citizen sees their own).
-      detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
-        .map(\.id.rawValue)
-      response.caseDetail = detail
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+      key = .code(code)
+    case nil:
+      throw invalidArgument("key", "give case_id or report_code")
     }
+    // One snapshot: the case, its journal, its re-reports and (drafts are private: only the
+    // main handler's own, and only to them) the caller's draft.
+    guard let view = try await env.store.caseView(key, draftAuthor: principal.id),
+      CaseVisibility.canSee(view.case, viewer: principal.actor)
+    else { throw notFound("case") }
+    let c = view.case
+    let renderer = try await CaseRenderer.load(
+      env: env, viewer: principal.actor, cases: [c], entries: view.journal.map(\.entry))
+    var response = Fieldreport_V1_GetCaseResponse()
+    var detail = renderer.detail(c, journal: view.journal, myDraft: view.draft)
+    // Later re-reports of this case, those the caller may see (a citizen sees their own).
+    detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
+      .map(\.id.rawValue)
+    response.caseDetail = detail
+    return response
   }
 
   // MARK: The IOC's actions
@@ -356,57 +349,47 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   public func listCategories(
     _ request: Fieldreport_V1_ListCategoriesRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_ListCategoriesResponse {
-    let logger = env.logger(for: context)
-    do {
-      _ = try context.principal()
-      var response = Fieldreport_V1_ListCategoriesResponse()
-      response.categories = try await env.store.categories()
-        .filter { request.includeInactive || $0.isActive }
-        .map(Fieldreport_V1_Category.init)
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
-    }
+    _ = try context.principal()
+    var response = Fieldreport_V1_ListCategoriesResponse()
+    response.categories = try await env.store.categories()
+      .filter { request.includeInactive || $0.isActive }
+      .map(Fieldreport_V1_Category.init)
+    return response
   }
 
   public func createCategory(
     _ request: Fieldreport_V1_CreateCategoryRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_CreateCategoryResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      guard principal.isSystemAdmin else {
-        throw RPCError(code: .permissionDenied, message: "Only system administrators create categories.")
-      }
-      let code = request.categoryCode
-      guard (1...32).contains(code.utf8.count),
-        code.utf8.allSatisfy({ byte in
-          (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-        })
-      else { throw invalidArgument("category_code", "1 to 32 characters of A-Z, a-z, 0-9, _ and -") }
-      let name = request.categoryName
-      guard !name.allSatisfy(\.isWhitespace), name.utf8.count <= 200 else {
-        throw invalidArgument("category_name", "1 to 200 bytes")
-      }
-      guard request.defaultProcessingMs >= 0 else {
-        throw invalidArgument("default_processing_ms", "must not be negative")
-      }
-      // Codes are unique case-insensitively: compare before the store's exact-match check.
-      if try await env.store.categories().contains(where: {
-        $0.id.rawValue.lowercased() == code.lowercased()
-      }) {
-        throw RPCError(code: .alreadyExists, message: "Already exists: category \(code).")
-      }
-      let category = FieldReportWorkflow.Category(
-        id: CategoryID(code), name: name,
-        defaultProcessingMilliseconds: request.defaultProcessingMs > 0 ? request.defaultProcessingMs : nil)
-      try await env.store.createCategory(category)
-      var response = Fieldreport_V1_CreateCategoryResponse()
-      response.category = Fieldreport_V1_Category(category)
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    guard principal.isSystemAdmin else {
+      throw RPCError(code: .permissionDenied, message: "Only system administrators create categories.")
     }
+    let code = request.categoryCode
+    guard (1...32).contains(code.utf8.count),
+      code.utf8.allSatisfy({ byte in
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+          || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+      })
+    else { throw invalidArgument("category_code", "1 to 32 characters of A-Z, a-z, 0-9, _ and -") }
+    let name = request.categoryName
+    guard !name.allSatisfy(\.isWhitespace), name.utf8.count <= 200 else {
+      throw invalidArgument("category_name", "1 to 200 bytes")
+    }
+    guard request.defaultProcessingMs >= 0 else {
+      throw invalidArgument("default_processing_ms", "must not be negative")
+    }
+    // Codes are unique case-insensitively: compare before the store's exact-match check.
+    if try await env.store.categories().contains(where: {
+      $0.id.rawValue.lowercased() == code.lowercased()
+    }) {
+      throw RPCError(code: .alreadyExists, message: "Already exists: category \(code).")
+    }
+    let category = FieldReportWorkflow.Category(
+      id: CategoryID(code), name: name,
+      defaultProcessingMilliseconds: request.defaultProcessingMs > 0 ? request.defaultProcessingMs : nil)
+    try await env.store.createCategory(category)
+    var response = Fieldreport_V1_CreateCategoryResponse()
+    response.category = Fieldreport_V1_Category(category)
+    return response
   }
 }

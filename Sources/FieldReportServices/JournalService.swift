@@ -49,85 +49,70 @@ public final class JournalService: Fieldreport_V1_JournalServiceHandler {
   public func listJournal(
     _ request: Fieldreport_V1_ListJournalRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_ListJournalResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      guard request.pageSize >= 0 else { throw invalidArgument("page_size", "must not be negative") }
-      let c = try await visibleCase(request.caseId, field: "case_id", principal: principal)
-      let journal = try await env.store.journal(caseID: c.id)
-      let renderer = try await CaseRenderer.load(
-        env: env, viewer: principal.actor, cases: [c], entries: journal.map(\.entry))
-      var visible = journal.filter { renderer.canSee($0.entry, of: c) }
-      if request.newestFirst { visible.reverse() }
-      // The token holds the last sequence returned: the journal only grows, so "after this
-      // sequence" (or "before" it, newest first) never skips or repeats an entry.
-      let fingerprint = PageToken.fingerprint([c.id.rawValue, String(request.newestFirst), principal.id.rawValue])
-      if !request.pageToken.isEmpty {
-        let prefix = "j1.\(fingerprint)."
-        guard request.pageToken.hasPrefix(prefix),
-          let last = Int64(request.pageToken.dropFirst(prefix.count))
-        else { throw invalidArgument("page_token", "is malformed or was issued for other filters") }
-        visible = visible.filter { request.newestFirst ? $0.entry.sequence < last : $0.entry.sequence > last }
-      }
-      let limit = env.limits.pageSize(request.pageSize)
-      let page = visible.prefix(limit)
-      var response = Fieldreport_V1_ListJournalResponse()
-      response.entries = page.map { renderer.entry($0, of: c) }
-      if visible.count > limit, let last = page.last {
-        response.nextPageToken = "j1.\(fingerprint).\(last.entry.sequence)"
-      }
-      response.caseSummary = renderer.summary(c)
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    guard request.pageSize >= 0 else { throw invalidArgument("page_size", "must not be negative") }
+    let c = try await visibleCase(request.caseId, field: "case_id", principal: principal)
+    let journal = try await env.store.journal(caseID: c.id)
+    let renderer = try await CaseRenderer.load(
+      env: env, viewer: principal.actor, cases: [c], entries: journal.map(\.entry))
+    var visible = journal.filter { renderer.canSee($0.entry, of: c) }
+    if request.newestFirst { visible.reverse() }
+    // The token holds the last sequence returned: the journal only grows, so "after this
+    // sequence" (or "before" it, newest first) never skips or repeats an entry.
+    let fingerprint = PageToken.fingerprint([c.id.rawValue, String(request.newestFirst), principal.id.rawValue])
+    if !request.pageToken.isEmpty {
+      let prefix = "j1.\(fingerprint)."
+      guard request.pageToken.hasPrefix(prefix),
+        let last = Int64(request.pageToken.dropFirst(prefix.count))
+      else { throw invalidArgument("page_token", "is malformed or was issued for other filters") }
+      visible = visible.filter { request.newestFirst ? $0.entry.sequence < last : $0.entry.sequence > last }
     }
+    let limit = env.limits.pageSize(request.pageSize)
+    let page = visible.prefix(limit)
+    var response = Fieldreport_V1_ListJournalResponse()
+    response.entries = page.map { renderer.entry($0, of: c) }
+    if visible.count > limit, let last = page.last {
+      response.nextPageToken = "j1.\(fingerprint).\(last.entry.sequence)"
+    }
+    response.caseSummary = renderer.summary(c)
+    return response
   }
 
   public func getWorkflow(
     _ request: Fieldreport_V1_GetWorkflowRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_GetWorkflowResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let c = try await visibleCase(request.caseId, field: "case_id", principal: principal)
-      let journal = try await env.store.journal(caseID: c.id)
-      let renderer = try await CaseRenderer.load(
-        env: env, viewer: principal.actor, cases: [c], entries: journal.map(\.entry))
-      var response = Fieldreport_V1_GetWorkflowResponse()
-      response.caseSummary = renderer.summary(c)
-      response.steps = renderer.workflowSteps(c, journal: journal)
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
-    }
+    let principal = try context.principal()
+    let c = try await visibleCase(request.caseId, field: "case_id", principal: principal)
+    let journal = try await env.store.journal(caseID: c.id)
+    let renderer = try await CaseRenderer.load(
+      env: env, viewer: principal.actor, cases: [c], entries: journal.map(\.entry))
+    var response = Fieldreport_V1_GetWorkflowResponse()
+    response.caseSummary = renderer.summary(c)
+    response.steps = renderer.workflowSteps(c, journal: journal)
+    return response
   }
 
   public func verifyJournal(
     _ request: Fieldreport_V1_VerifyJournalRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_VerifyJournalResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      let c = try await visibleCase(request.caseId, field: "case_id", principal: principal)
-      guard principal.isSystemAdmin || principal.has(.iocOperator, at: c.iocUnitID) else {
-        throw RPCError(
-          code: .permissionDenied, message: "Only IOC operators and system administrators verify journals.")
-      }
-      var response = Fieldreport_V1_VerifyJournalResponse()
-      switch try await env.store.verifyJournal(caseID: c.id) {
-      case .intact(let entries, _):
-        response.intact = true
-        response.entriesChecked = Int64(entries)
-      case .broken(let sequence, let reason):
-        response.intact = false
-        response.entriesChecked = sequence
-        response.firstBadSequence = sequence
-        response.problem = reason
-      }
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    let c = try await visibleCase(request.caseId, field: "case_id", principal: principal)
+    guard principal.isSystemAdmin || principal.has(.iocOperator, at: c.iocUnitID) else {
+      throw RPCError(
+        code: .permissionDenied, message: "Only IOC operators and system administrators verify journals.")
     }
+    var response = Fieldreport_V1_VerifyJournalResponse()
+    switch try await env.store.verifyJournal(caseID: c.id) {
+    case .intact(let entries, _):
+      response.intact = true
+      response.entriesChecked = Int64(entries)
+    case .broken(let sequence, let reason):
+      response.intact = false
+      response.entriesChecked = sequence
+      response.firstBadSequence = sequence
+      response.problem = reason
+    }
+    return response
   }
 
   // MARK: Notifications
@@ -147,60 +132,50 @@ public final class JournalService: Fieldreport_V1_JournalServiceHandler {
   public func listNotifications(
     _ request: Fieldreport_V1_ListNotificationsRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_ListNotificationsResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      guard request.pageSize >= 0 else { throw invalidArgument("page_size", "must not be negative") }
-      let all = try await allNotifications(for: principal.id, unreadOnly: false)
-      var newestFirst = all.reversed().filter { !request.unreadOnly || $0.readAt == nil }
-      if !request.pageToken.isEmpty {
-        guard request.pageToken.hasPrefix("n1."), let before = Int64(request.pageToken.dropFirst(3))
-        else { throw invalidArgument("page_token", "is malformed") }
-        newestFirst = newestFirst.filter { $0.id < before }
-      }
-      let limit = env.limits.pageSize(request.pageSize)
-      let page = Array(newestFirst.prefix(limit))
-      var cases: [CaseID: Case] = [:]
-      for id in Set(page.map(\.notification.caseID)) {
-        if let c = try await env.store.findCase(id: id) { cases[id] = c }
-      }
-      let renderer = CaseRenderer(
-        viewer: principal.actor, now: env.now(), policy: env.policy, units: [:], users: [:],
-        categories: [:], groups: [:])
-      var response = Fieldreport_V1_ListNotificationsResponse()
-      response.notifications = page.map { stored in
-        renderer.notification(stored, case: cases[stored.notification.caseID])
-      }
-      if newestFirst.count > limit, let last = page.last { response.nextPageToken = "n1.\(last.id)" }
-      response.unreadTotal = Int64(all.count { $0.readAt == nil })
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    guard request.pageSize >= 0 else { throw invalidArgument("page_size", "must not be negative") }
+    let all = try await allNotifications(for: principal.id, unreadOnly: false)
+    var newestFirst = all.reversed().filter { !request.unreadOnly || $0.readAt == nil }
+    if !request.pageToken.isEmpty {
+      guard request.pageToken.hasPrefix("n1."), let before = Int64(request.pageToken.dropFirst(3))
+      else { throw invalidArgument("page_token", "is malformed") }
+      newestFirst = newestFirst.filter { $0.id < before }
     }
+    let limit = env.limits.pageSize(request.pageSize)
+    let page = Array(newestFirst.prefix(limit))
+    var cases: [CaseID: Case] = [:]
+    for id in Set(page.map(\.notification.caseID)) {
+      if let c = try await env.store.findCase(id: id) { cases[id] = c }
+    }
+    let renderer = CaseRenderer(
+      viewer: principal.actor, now: env.now(), policy: env.policy, units: [:], users: [:],
+      categories: [:], groups: [:])
+    var response = Fieldreport_V1_ListNotificationsResponse()
+    response.notifications = page.map { stored in
+      renderer.notification(stored, case: cases[stored.notification.caseID])
+    }
+    if newestFirst.count > limit, let last = page.last { response.nextPageToken = "n1.\(last.id)" }
+    response.unreadTotal = Int64(all.count { $0.readAt == nil })
+    return response
   }
 
   public func markNotificationsRead(
     _ request: Fieldreport_V1_MarkNotificationsReadRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_MarkNotificationsReadResponse {
-    let logger = env.logger(for: context)
-    do {
-      let principal = try context.principal()
-      guard request.notificationIds.count <= 500 else {
-        throw invalidArgument("notification_ids", "at most 500 ids")
-      }
-      // Ids that are not numbers, or not the caller's, are ignored: ids cannot be probed.
-      var ids = request.notificationIds.compactMap { Int64($0) }
-      if let cutOff = request.upToMs {
-        ids += try await allNotifications(for: principal.id, unreadOnly: true)
-          .filter { $0.notification.at.millisecondsSince1970 <= cutOff }.map(\.id)
-      }
-      let marked = try await env.store.markNotificationsRead(for: principal.id, ids: ids, at: env.now())
-      var response = Fieldreport_V1_MarkNotificationsReadResponse()
-      response.markedTotal = Int64(marked)
-      response.unreadTotal = Int64(try await allNotifications(for: principal.id, unreadOnly: true).count)
-      return response
-    } catch {
-      throw rpcError(error, logger: logger)
+    let principal = try context.principal()
+    guard request.notificationIds.count <= 500 else {
+      throw invalidArgument("notification_ids", "at most 500 ids")
     }
+    // Ids that are not numbers, or not the caller's, are ignored: ids cannot be probed.
+    var ids = request.notificationIds.compactMap { Int64($0) }
+    if let cutOff = request.upToMs {
+      ids += try await allNotifications(for: principal.id, unreadOnly: true)
+        .filter { $0.notification.at.millisecondsSince1970 <= cutOff }.map(\.id)
+    }
+    let marked = try await env.store.markNotificationsRead(for: principal.id, ids: ids, at: env.now())
+    var response = Fieldreport_V1_MarkNotificationsReadResponse()
+    response.markedTotal = Int64(marked)
+    response.unreadTotal = Int64(try await allNotifications(for: principal.id, unreadOnly: true).count)
+    return response
   }
 }
