@@ -14,10 +14,14 @@
 ///   at 70k cases); a replay rebuilds the result from the journal
 ///   (``SQLiteFieldReportStore/recordedResult(for:operation:target:in:)``). Records written
 ///   before keep their full copy (`entry_seq` NULL) and are read as before.
+/// - Version 3's `cases_by_state_due` and `cases_by_holder` are dropped: no query uses them
+///   (a person's inbox walks `case_links`), and every case write paid for them.
 enum SchemaV9 {
   static let migration = Migration(version: 9, summary: "inbox ranges in paging order", applyWithPolicy: { database, _ in
     try database.execute(
       """
+      DROP INDEX cases_by_state_due;
+      DROP INDEX cases_by_holder;
       ALTER TABLE idempotency ADD COLUMN entry_seq INTEGER;
       ALTER TABLE case_links ADD COLUMN step_started INTEGER NOT NULL DEFAULT 0;
       UPDATE case_links SET step_started =

@@ -85,6 +85,8 @@ struct StoreFixture {
       ALTER TABLE case_links DROP COLUMN step_started;
       DELETE FROM idempotency WHERE entry_seq IS NOT NULL;
       ALTER TABLE idempotency DROP COLUMN entry_seq;
+      CREATE INDEX cases_by_state_due ON cases(state, step_due);
+      CREATE INDEX cases_by_holder ON cases(holder_user_id, received_at, id) WHERE holder_user_id IS NOT NULL;
       DELETE FROM schema_migrations WHERE version = 9;
       PRAGMA user_version = 8;
       """)
