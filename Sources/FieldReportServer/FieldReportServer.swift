@@ -46,6 +46,15 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Most concurrent calls per connection (env FIELDREPORT_MAX_CONCURRENT_CALLS; default 1024).")
   var maxConcurrentCalls: Int?
 
+  @Option(help: "Most connections open at once; more are closed on accept (env FIELDREPORT_MAX_CONNECTIONS; default 4096).")
+  var maxConnections: Int?
+
+  @Option(help: "Most connections open at once from one address (env FIELDREPORT_MAX_CONNECTIONS_PER_PEER; default 512).")
+  var maxConnectionsPerPeer: Int?
+
+  @Option(help: "Seconds a new connection gets to send its preface before it is closed; 0 for no limit (env FIELDREPORT_HANDSHAKE_TIMEOUT_SECONDS; default 10).")
+  var handshakeTimeoutSeconds: Int?
+
   @Option(help: "Seconds calls in flight get to finish on SIGTERM (env FIELDREPORT_DRAIN_SECONDS; default 30).")
   var drainSeconds: Int?
 
@@ -79,6 +88,13 @@ struct FieldReportServer: AsyncParsableCommand {
     let levelText = setting(self.logLevel, "FIELDREPORT_LOG_LEVEL", "info")
     let maxMessageBytes = try number(self.maxMessageBytes, "FIELDREPORT_MAX_MESSAGE_BYTES", 12 << 20)
     let maxConcurrentCalls = try number(self.maxConcurrentCalls, "FIELDREPORT_MAX_CONCURRENT_CALLS", 1024)
+    let maxConnections = try number(self.maxConnections, "FIELDREPORT_MAX_CONNECTIONS", 4096)
+    let maxConnectionsPerPeer = try number(self.maxConnectionsPerPeer, "FIELDREPORT_MAX_CONNECTIONS_PER_PEER", 512)
+    let handshakeSeconds = try number(self.handshakeTimeoutSeconds, "FIELDREPORT_HANDSHAKE_TIMEOUT_SECONDS", 10)
+    guard maxConnections >= 1, maxConnectionsPerPeer >= 1, handshakeSeconds >= 0 else {
+      throw ValidationError(
+        "--max-connections and --max-connections-per-peer must be at least 1, --handshake-timeout-seconds at least 0")
+    }
     let drainSeconds = try number(self.drainSeconds, "FIELDREPORT_DRAIN_SECONDS", 30)
     let sessionHours = try number(self.sessionHours, "FIELDREPORT_SESSION_HOURS", 12)
     let demo = self.demo || environment["FIELDREPORT_DEMO"] == "1"
@@ -158,10 +174,12 @@ struct FieldReportServer: AsyncParsableCommand {
     var connectionLimits = ConnectionLimits()
     connectionLimits.maxMessageSize = maxMessageBytes
     connectionLimits.maxConcurrentCalls = maxConcurrentCalls
+    connectionLimits.handshakeTimeout = handshakeSeconds == 0 ? nil : .seconds(handshakeSeconds)
     let server = RPCServer(
       router: makeRouter(env: env),
       configuration: .init(
-        host: host, port: port, limits: connectionLimits, drainGracePeriod: .seconds(drainSeconds)),
+        host: host, port: port, limits: connectionLimits, drainGracePeriod: .seconds(drainSeconds),
+        maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer),
       fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: logger)
     let address = try await server.start()
     let boundPort = address.port ?? port

@@ -16,6 +16,9 @@ public struct ConnectionLimits: Hashable, Sendable {
   /// `IDLE_TIMEOUT` (`nil`: never). Announced in the preface. A client whose connection
   /// closes this way opens a new one for its next call.
   public var idleTimeout: Duration? = nil
+  /// How long a server waits for a new connection's preface before it closes the connection
+  /// without a word (default 10 s; `nil`: forever). Local, not announced.
+  public var handshakeTimeout: Duration? = .seconds(10)
 
   /// The defaults.
   public init() {}

@@ -38,6 +38,12 @@ public final class RPCServer: Sendable {
     public var drainGracePeriod: Duration
     /// The listen backlog.
     public var backlog: Int32
+    /// The most connections open at once; a connection past it is closed as soon as it is
+    /// accepted (default 4,096).
+    public var maxConnections: Int
+    /// The most connections open at once from one peer address (any port); past it a new
+    /// connection from that address is closed as soon as it is accepted (default 512).
+    public var maxConnectionsPerPeer: Int
 
     /// Creates a configuration.
     public init(
@@ -45,13 +51,17 @@ public final class RPCServer: Sendable {
       port: Int = 0,
       limits: ConnectionLimits = ConnectionLimits(),
       drainGracePeriod: Duration = .seconds(30),
-      backlog: Int32 = 1024
+      backlog: Int32 = 1024,
+      maxConnections: Int = 4_096,
+      maxConnectionsPerPeer: Int = 512
     ) {
       self.host = host
       self.port = port
       self.limits = limits
       self.drainGracePeriod = drainGracePeriod
       self.backlog = backlog
+      self.maxConnections = maxConnections
+      self.maxConnectionsPerPeer = maxConnectionsPerPeer
     }
   }
 
@@ -66,6 +76,8 @@ public final class RPCServer: Sendable {
   private let group: any EventLoopGroup
   private let logger: Logger
   private let state = Mutex(State.idle)
+  /// Open connections per peer address (``Configuration/maxConnectionsPerPeer``).
+  private let perPeer = Mutex<[String: Int]>([:])
   private let settingsBytes: [UInt8]
 
   /// The health service; set services' statuses here.
@@ -154,18 +166,42 @@ public final class RPCServer: Sendable {
 
   private func track(_ channel: any Channel) {
     let id = ObjectIdentifier(channel)
-    let accepted = self.state.withLock { state -> Bool in
-      guard case .running(let listener, var connections) = state else { return false }
+    let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+    let maxConnections = self.configuration.maxConnections
+    let maxPerPeer = self.configuration.maxConnectionsPerPeer
+    enum Admission { case accepted, notRunning, tooMany, tooManyFromPeer }
+    let admission = self.state.withLock { state -> Admission in
+      guard case .running(let listener, var connections) = state else { return .notRunning }
+      guard connections.count < maxConnections else { return .tooMany }
+      guard self.perPeer.withLock({ ($0[peer] ?? 0) < maxPerPeer }) else { return .tooManyFromPeer }
       connections[id] = channel
+      self.perPeer.withLock { $0[peer, default: 0] += 1 }
       state = .running(listener: listener, connections: connections)
-      return true
+      return .accepted
     }
-    guard accepted else {
+    switch admission {
+    case .accepted:
+      break
+    case .notRunning:
+      channel.close(promise: nil)
+      return
+    case .tooMany, .tooManyFromPeer:
+      self.logger.warning(
+        "connection refused",
+        metadata: [
+          "rpc.peer": "\(peer)",
+          "reason": "\(admission == .tooMany ? "\(maxConnections) connections open" : "\(maxPerPeer) connections open from this address")",
+        ])
       channel.close(promise: nil)
       return
     }
     channel.closeFuture.whenComplete { [weak self] _ in
-      self?.state.withLock { state in
+      guard let self else { return }
+      self.perPeer.withLock { counts in
+        let left = (counts[peer] ?? 1) - 1
+        counts[peer] = left > 0 ? left : nil
+      }
+      self.state.withLock { state in
         guard case .running(let listener, var connections) = state else { return }
         connections.removeValue(forKey: id)
         state = .running(listener: listener, connections: connections)

@@ -61,6 +61,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   @exclusivity(unchecked) private var reader: FrameReader
   @exclusivity(unchecked) private var context: ChannelHandlerContext?
   @exclusivity(unchecked) private var phase = Phase.awaitingPreface
+  /// Closes the connection if its preface has not arrived in time (``ConnectionLimits/handshakeTimeout``).
+  private var handshakeTimer: Scheduled<Void>?
   @exclusivity(unchecked) private var calls: [UInt32: Call] = [:]
   @exclusivity(unchecked) private var lastCallID: UInt32 = 0
   @exclusivity(unchecked) private var peerMaxMessageSize = ConnectionLimits.protocolDefaultMessageSize
@@ -118,11 +120,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   func channelActive(context: ChannelHandlerContext) {
     self.peer = context.channel.remoteAddress?.description ?? "unknown"
+    if let timeout = self.limits.handshakeTimeout {
+      // A connection that never sends its preface holds a descriptor and nothing else.
+      self.handshakeTimer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(timeout.microseconds)) {
+        guard self.phase == .awaitingPreface else { return }
+        self.logger.debug(
+          "closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "no preface within \(timeout)"])
+        self.close()
+      }
+    }
     context.fireChannelActive()
   }
 
   func channelInactive(context: ChannelHandlerContext) {
     self.phase = .closing
+    self.handshakeTimer?.cancel()
     self.livenessTimer?.cancel()
     self.commitPendingOpen()
     let calls = self.calls
@@ -216,6 +228,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
     self.outbound.writePreface(Preface(first: UInt16(FrameHeader.version), second: 0, settings: self.serverSettings))
     self.phase = .active
+    self.handshakeTimer?.cancel()
+    self.handshakeTimer = nil
     let settings: Rpc_V1_Settings
     do {
       settings = try Rpc_V1_Settings(serializedBytes: preface.settings)

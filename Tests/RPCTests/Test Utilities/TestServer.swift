@@ -17,7 +17,9 @@ struct TestServer {
     port: Int = 0,
     limits: ConnectionLimits = ConnectionLimits(),
     fileDescriptorSet: [UInt8] = [],
-    interceptors: [any ServerInterceptor] = []
+    interceptors: [any ServerInterceptor] = [],
+    maxConnections: Int = 4_096,
+    maxConnectionsPerPeer: Int = 512
   ) async throws -> TestServer {
     let service = TestService()
     var router = RPCRouter()
@@ -25,7 +27,9 @@ struct TestServer {
     router.interceptors = interceptors
     let server = RPCServer(
       router: router,
-      configuration: .init(host: "127.0.0.1", port: port, limits: limits, drainGracePeriod: .seconds(10)),
+      configuration: .init(
+        host: "127.0.0.1", port: port, limits: limits, drainGracePeriod: .seconds(10),
+        maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer),
       fileDescriptorSet: fileDescriptorSet,
       logger: Self.logger
     )
