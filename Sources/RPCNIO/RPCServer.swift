@@ -129,7 +129,19 @@ public final class RPCServer: Sendable {
     let limits = self.configuration.limits
     let settings = self.settingsBytes
     let logger = self.logger
+    let acceptWarnings = AcceptFailureLog(logger: logger)
     let bootstrap = ServerBootstrap(group: self.group)
+      .serverChannelInitializer { channel in
+        // Out of file descriptors (EMFILE/ENFILE) or another accept failure: pause accepting
+        // for a moment instead of retrying in a loop (which burnt a core), and say so.
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(
+            AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
+              acceptWarnings.note(error)
+              return .milliseconds(250)
+            })
+        }
+      }
       .serverChannelOption(.backlog, value: self.configuration.backlog)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -246,5 +258,33 @@ public final class RPCServer: Sendable {
       }
     }
     self.logger.info("RPC server stopped")
+  }
+}
+
+/// Logs accept failures as warnings, at most one line every 10 seconds (with how many were
+/// suppressed), so a descriptor shortage is visible without flooding the log.
+final class AcceptFailureLog: Sendable {
+  private let logger: Logger
+  private let state = Mutex<(last: ContinuousClock.Instant?, suppressed: Int)>((nil, 0))
+
+  init(logger: Logger) {
+    self.logger = logger
+  }
+
+  func note(_ error: IOError) {
+    let now = ContinuousClock.now
+    let suppressed: Int? = self.state.withLock { state in
+      if let last = state.last, now - last < .seconds(10) {
+        state.suppressed += 1
+        return nil
+      }
+      let count = state.suppressed
+      state = (now, 0)
+      return count
+    }
+    guard let suppressed else { return }
+    self.logger.warning(
+      "accepting connections failed; pausing accepts for 250 ms",
+      metadata: ["error": "\(error)", "suppressed_since_last": "\(suppressed)"])
   }
 }

@@ -92,3 +92,97 @@ struct ServerExecutableTests {
     #expect(process.terminationStatus == 0)
   }
 }
+
+@Suite("fieldreport-server out of file descriptors")
+struct DescriptorExhaustionTests {
+  /// utime + stime of a process, in clock ticks.
+  static func cpuTicks(_ pid: Int32) -> Int? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+    return user + system
+  }
+
+  /// A plain TCP connection to 127.0.0.1:`port` that sends nothing; -1 if it failed.
+  static func silentSocket(port: Int) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return -1 }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    if result != 0 {
+      _ = Glibc.close(fd)
+      return -1
+    }
+    return fd
+  }
+
+  @Test(
+    "with its descriptors used up by silent connections the server survives, and serves again once they close",
+    .timeLimit(.minutes(1)))
+  func noSpinAtDescriptorLimit() async throws {
+    let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-fd-\(UInt32.random(in: 0...UInt32.max))")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    // 96 descriptors: the server's own files and threads need a few dozen; 150 silent
+    // connections use up the rest. The handshake timeout is long so they stay.
+    process.arguments = [
+      "-c",
+      "ulimit -n 96 && exec \"$0\" --port 0 --database \"$1\" --log-level warning --scrypt-log-n 10 --handshake-timeout-seconds 120",
+      binary.path, folder.appendingPathComponent("fr.sqlite").path,
+    ]
+    var environment = ProcessInfo.processInfo.environment
+    environment["FIELDREPORT_ADMIN_PASSWORD"] = "mat-khau-admin-2026"
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+    let lines = try #require(
+      await ServerExecutableTests.readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on"))
+    let banner = try #require(lines.first { $0.hasPrefix("fieldreport-server listening on") })
+    let port = try #require(Int(banner.split(separator: ":").last ?? ""))
+    let pid = process.processIdentifier
+
+    var sockets: [Int32] = []
+    for _ in 0..<150 {
+      let fd = Self.silentSocket(port: port)
+      if fd >= 0 { sockets.append(fd) }
+    }
+    try await Task.sleep(for: .milliseconds(500))
+    let before = try #require(Self.cpuTicks(pid))
+    try await Task.sleep(for: .seconds(2))
+    let after = try #require(Self.cpuTicks(pid))
+    // Not yet asserted: the server still uses a core here (NIO reports the listening socket
+    // readable in a loop although accepts are paused; issue 10). Recorded for the note.
+    print("server CPU with its descriptors used up: \(after - before) ticks in 2 s")
+    #expect(pid > 0)
+
+    for fd in sockets { _ = Glibc.close(fd) }
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    let started = ContinuousClock.now
+    var served = false
+    while !served && ContinuousClock.now - started < .seconds(10) {
+      let client = RPCClient(
+        configuration: .init(host: "127.0.0.1", port: port), logger: logger)
+      var health = Rpc_V1_HealthCheckRequest()
+      health.service = ""
+      let options = CallOptions(timeout: .seconds(2))
+      if (try? await client.call(HealthService.check, health, options: options))?.status == .serving { served = true }
+      await client.close()
+    }
+    #expect(served)
+    #expect(ContinuousClock.now - started < .seconds(3), "served \(ContinuousClock.now - started) after the silent connections closed")
+    process.terminate()
+    process.waitUntilExit()
+  }
+}
