@@ -3,6 +3,9 @@ import NIOCore
 import NIOPosix
 import RPCCore
 import Synchronization
+#if canImport(Glibc)
+  import Glibc
+#endif
 import WireBridge
 
 /// The RPC server on SwiftNIO: accepts connections, speaks the protocol of
@@ -76,6 +79,29 @@ public final class RPCServer: Sendable {
   private let group: any EventLoopGroup
   private let logger: Logger
   private let state = Mutex(State.idle)
+  /// ``Configuration/maxConnections``, lowered to what the process's descriptor limit
+  /// allows (soft `RLIMIT_NOFILE` less ``reservedDescriptors``): connections past it are
+  /// accepted and closed at once, so `accept` never fails with EMFILE — a failing accept
+  /// leaves the listening socket registered and the event loop spinning on it (NIO 2.101:
+  /// `readPending` stays set when the first accept of a read fails).
+  private let effectiveMaxConnections: Int
+
+  /// Descriptors kept for everything but connections: the database and its WAL and SHM per
+  /// connection of the store, event loops, pipes, the listener, log files.
+  public static let reservedDescriptors = 64
+
+  /// The connections the descriptor limit leaves room for, or nil when it cannot be read.
+  static func descriptorBudget() -> Int? {
+    var limit = rlimit()
+    #if canImport(Glibc)
+      guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+    #else
+      guard getrlimit(RLIMIT_NOFILE, &limit) == 0 else { return nil }
+    #endif
+    guard limit.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY
+    return max(1, Int(clamping: limit.rlim_cur) - Self.reservedDescriptors)
+  }
+
   /// Open connections per peer address (``Configuration/maxConnectionsPerPeer``).
   private let perPeer = Mutex<[String: Int]>([:])
   private let settingsBytes: [UInt8]
@@ -108,6 +134,16 @@ public final class RPCServer: Sendable {
     self.router = router
     self.health = health
     self.configuration = configuration
+    self.effectiveMaxConnections = min(configuration.maxConnections, Self.descriptorBudget() ?? Int.max)
+    if self.effectiveMaxConnections < configuration.maxConnections {
+      logger.notice(
+        "connection limit lowered to what the descriptor limit allows",
+        metadata: [
+          "max_connections": "\(self.effectiveMaxConnections)",
+          "configured": "\(configuration.maxConnections)",
+          "reserved_descriptors": "\(Self.reservedDescriptors)",
+        ])
+    }
     self.group = group
     self.logger = logger
     var settings = Rpc_V1_Settings()
@@ -179,7 +215,7 @@ public final class RPCServer: Sendable {
   private func track(_ channel: any Channel) {
     let id = ObjectIdentifier(channel)
     let peer = channel.remoteAddress?.ipAddress ?? "unknown"
-    let maxConnections = self.configuration.maxConnections
+    let maxConnections = self.effectiveMaxConnections
     let maxPerPeer = self.configuration.maxConnectionsPerPeer
     enum Admission { case accepted, notRunning, tooMany, tooManyFromPeer }
     let admission = self.state.withLock { state -> Admission in
