@@ -51,7 +51,7 @@ struct AdmissionTests {
       held.append(raw)
     }
     // Wait until the server has admitted all three.
-    for _ in 0..<100 where server.server.connectionCount < 3 { try await Task.sleep(for: .milliseconds(10)) }
+    for _ in 0..<1_000 where server.server.connectionCount < 3 { try await Task.sleep(for: .milliseconds(10)) }
     #expect(server.server.connectionCount == 3)
     let refused = try await RawConnection(port: server.port)
     try? await refused.sendPreface()
@@ -62,7 +62,7 @@ struct AdmissionTests {
     try await held[0].sendCall(id: 1, path: TestService.emptyCall.descriptor.path, message: Rpc_Testing_V1_Empty())
     #expect(try await held[0].next(.message)?.0.callID == 1)
     await held[2].close()
-    for _ in 0..<100 where server.server.connectionCount > 2 { try await Task.sleep(for: .milliseconds(10)) }
+    for _ in 0..<1_000 where server.server.connectionCount > 2 { try await Task.sleep(for: .milliseconds(10)) }
     let again = try await RawConnection(port: server.port)
     try await again.sendPreface()
     try await again.sendCall(id: 1, path: TestService.emptyCall.descriptor.path, message: Rpc_Testing_V1_Empty())
@@ -79,7 +79,7 @@ struct AdmissionTests {
     try await first.sendPreface()
     let second = try await RawConnection(port: server.port)
     try await second.sendPreface()
-    for _ in 0..<100 where server.server.connectionCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
+    for _ in 0..<1_000 where server.server.connectionCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
     let third = try await RawConnection(port: server.port)
     try? await third.sendPreface()
     let frames = await third.drainToEOF()
