@@ -145,6 +145,11 @@ enum CaseRows {
         "INSERT INTO case_links(kind, subject, received_at, case_id, step_started) VALUES (?, ?, ?, ?, ?)",
         link.kind, link.subject, received, id, stepStarted)
     }
+    try upsertTasks(of: stored, policy: policy, into: database)
+  }
+
+  /// Inserts or updates the case's `unit_tasks` rows (schema version 2 on).
+  static func upsertTasks(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
     for task in stored.tasks {
       try database.run(
         """
@@ -154,7 +159,7 @@ enum CaseRows {
           timeliness = excluded.timeliness
         """,
         [
-          task.id.rawValue, id, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
+          task.id.rawValue, stored.id.rawValue, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
           task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
           timeliness(of: task, policy: policy),
         ])
@@ -186,20 +191,7 @@ enum CaseRows {
         "INSERT INTO case_links(kind, subject, received_at, case_id) VALUES (?, ?, ?, ?)",
         link[0], link[1], received, id)
     }
-    for task in stored.tasks {
-      try database.run(
-        """
-        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET due = excluded.due, completed_at = excluded.completed_at,
-          timeliness = excluded.timeliness
-        """,
-        [
-          task.id.rawValue, id, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
-          task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
-          timeliness(of: task, policy: policy),
-        ])
-    }
+    try upsertTasks(of: stored, policy: policy, into: database)
   }
 
   /// The workflow's ``Timeliness`` raw value for a completed task; `not_counted` for a task

@@ -110,6 +110,18 @@ extension CaseRows {
   /// The columns ``decodeCase(_:cache:)`` reads, in order.
   static let cachedCaseColumns = "c.id, c.version, c.body"
 
+  /// The case with this id or report code, through the decoded-case cache; nil when absent.
+  static func findCase(_ key: CaseKey, cache: DecodedCache, in database: Database) throws -> Case? {
+    let (column, value) =
+      switch key {
+      case .id(let id): ("id", id.rawValue)
+      case .code(let code): ("report_code", code.rawValue)
+      }
+    return try database.queryFirst("SELECT \(cachedCaseColumns) FROM cases c WHERE c.\(column) = ?", [value]) {
+      try decodeCase($0, cache: cache)
+    }
+  }
+
   /// The case in a row selected with ``cachedCaseColumns`` (starting at `column`): from the
   /// cache when this version was decoded before, else decoded and kept.
   static func decodeCase(_ statement: Statement, cache: DecodedCache, column: Int32 = 0) throws -> Case {

@@ -116,41 +116,47 @@ extension SQLiteFieldReportStore {
   public func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult? {
     try Self.validate(key)
     return try await read { database in
-      guard
-        let (target, response, sequence) = try database.queryFirst(
-          "SELECT target, response, entry_seq FROM idempotency WHERE scope = ? AND key = ?", [key.scope, key.key],
-          { ($0.text(0), $0.blob(1), $0.optionalInt64(2)) })
-      else { return nil }
-      return try Self.replayResult(target: target, response: response, sequence: sequence, in: database)
+      guard let record = try Self.idempotencyRecord(for: key, in: database) else { return nil }
+      return try Self.replayResult(record, in: database)
     }
+  }
+
+  /// An idempotency record as stored.
+  struct IdempotencyRecord {
+    var operation: String
+    var target: String
+    /// The full result (records written before schema version 9), else empty.
+    var response: [UInt8]
+    /// The journal entry the action wrote (schema version 9 on).
+    var sequence: Int64?
+  }
+
+  /// The record kept for `key`, or nil.
+  static func idempotencyRecord(for key: IdempotencyKey, in database: Database) throws -> IdempotencyRecord? {
+    try database.queryFirst(
+      "SELECT operation, target, response, entry_seq FROM idempotency WHERE scope = ? AND key = ?",
+      [key.scope, key.key]
+    ) { IdempotencyRecord(operation: $0.text(0), target: $0.text(1), response: $0.blob(2), sequence: $0.optionalInt64(3)) }
   }
 
   public func actionStart(caseID: CaseID, idempotencyKey: IdempotencyKey?) async throws -> ActionStart {
     try Self.validate(idempotencyKey)
     let cache = decoded
     return try await read { database in
-      if let key = idempotencyKey,
-        let (target, response, sequence) = try database.queryFirst(
-          "SELECT target, response, entry_seq FROM idempotency WHERE scope = ? AND key = ?", [key.scope, key.key],
-          { ($0.text(0), $0.blob(1), $0.optionalInt64(2)) })
-      {
-        return .replay(try Self.replayResult(target: target, response: response, sequence: sequence, in: database))
+      if let key = idempotencyKey, let record = try Self.idempotencyRecord(for: key, in: database) {
+        return .replay(try Self.replayResult(record, in: database))
       }
-      return .current(
-        try database.queryFirst(
-          "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [caseID.rawValue]
-        ) { try CaseRows.decodeCase($0, cache: cache) })
+      return .current(try CaseRows.findCase(.id(caseID), cache: cache, in: database))
     }
   }
 
   /// The answer an idempotency record stands for: rebuilt from the journal (the case as of the
   /// recorded entry, by ``FieldReportWorkflow/CaseReplay``, and that entry), or the full copy
   /// kept by records written before schema version 9.
-  static func replayResult(target: String, response: [UInt8], sequence: Int64?, in database: Database) throws
-    -> CaseChangeResult
-  {
-    guard let sequence else {
-      var result = try EntityCoding.decode(CaseChangeResult.self, from: response, what: "idempotency record")
+  static func replayResult(_ record: IdempotencyRecord, in database: Database) throws -> CaseChangeResult {
+    let target = record.target
+    guard let sequence = record.sequence else {
+      var result = try EntityCoding.decode(CaseChangeResult.self, from: record.response, what: "idempotency record")
       result.isReplay = true
       return result
     }
@@ -182,15 +188,11 @@ extension SQLiteFieldReportStore {
   static func recordedResult(
     for key: IdempotencyKey, operation: String, target: CaseID?, in database: Database
   ) throws -> CaseChangeResult? {
-    guard
-      let (storedOperation, storedTarget, response, sequence) = try database.queryFirst(
-        "SELECT operation, target, response, entry_seq FROM idempotency WHERE scope = ? AND key = ?",
-        [key.scope, key.key], { ($0.text(0), $0.text(1), $0.blob(2), $0.optionalInt64(3)) })
-    else { return nil }
-    guard storedOperation == operation, target == nil || storedTarget == target?.rawValue else {
+    guard let record = try idempotencyRecord(for: key, in: database) else { return nil }
+    guard record.operation == operation, target == nil || record.target == target?.rawValue else {
       throw StoreError.idempotencyConflict(key: key.key)
     }
-    return try replayResult(target: storedTarget, response: response, sequence: sequence, in: database)
+    return try replayResult(record, in: database)
   }
 
   static func record(

@@ -3,37 +3,18 @@ public import FieldReportWorkflow
 extension SQLiteFieldReportStore {
   public func findCase(id: CaseID) async throws -> Case? {
     let cache = decoded
-    return try await read { database in
-      try database.queryFirst("SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [id.rawValue]) {
-        try CaseRows.decodeCase($0, cache: cache)
-      }
-    }
+    return try await read { try CaseRows.findCase(.id(id), cache: cache, in: $0) }
   }
 
   public func findCase(code: ReportCode) async throws -> Case? {
     let cache = decoded
-    return try await read { database in
-      try database.queryFirst(
-        "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.report_code = ?", [code.rawValue]
-      ) { try CaseRows.decodeCase($0, cache: cache) }
-    }
+    return try await read { try CaseRows.findCase(.code(code), cache: cache, in: $0) }
   }
 
   public func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {
     let cache = decoded
     return try await read { database in
-      let found: Case?
-      switch key {
-      case .id(let id):
-        found = try database.queryFirst(
-          "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [id.rawValue]
-        ) { try CaseRows.decodeCase($0, cache: cache) }
-      case .code(let code):
-        found = try database.queryFirst(
-          "SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.report_code = ?", [code.rawValue]
-        ) { try CaseRows.decodeCase($0, cache: cache) }
-      }
-      guard let found else { return nil }
+      guard let found = try CaseRows.findCase(key, cache: cache, in: database) else { return nil }
       let journal = try CaseRows.journal(of: found, in: database, cache: cache)
       let later = try database.query(
         """
@@ -99,9 +80,7 @@ extension SQLiteFieldReportStore {
       }
       keyed.sort { order.isDescending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
       cases = try keyed.prefix(limit + 1).compactMap { row in
-        try database.queryFirst("SELECT \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.id = ?", [row.id]) {
-          try CaseRows.decodeCase($0, cache: cache)
-        }
+        try CaseRows.findCase(.id(CaseID(row.id)), cache: cache, in: database)
       }
     } else {
       let (sql, values) = listSQL(for: query, select: CaseRows.cachedCaseColumns)

@@ -35,27 +35,44 @@ struct ServerExecutableTests {
     }.value
   }
 
+  /// Starts `executable` with `arguments` and `environment` added to this process's, its
+  /// standard output piped, and waits for the server's "listening on" line.
+  /// - Returns: The running process (the caller terminates it), the port and the lines read.
+  static func launch(
+    _ executable: URL, arguments: [String], environment extra: [String: String]
+  ) async throws -> (process: Process, port: Int, lines: [String]) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    guard let lines = await readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on"),
+      let banner = lines.first(where: { $0.hasPrefix("fieldreport-server listening on") }),
+      let port = Int(banner.split(separator: ":").last ?? "")
+    else {
+      process.terminate()
+      throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the server printed no port"])
+    }
+    return (process, port, lines)
+  }
+
   @Test("starts on a free port with --demo, answers health and logins, drains on SIGTERM", .timeLimit(.minutes(1)))
   func startsAndDrains() async throws {
     let binary = try #require(Self.serverURL(), "build fieldreport-server first (swift build)")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-server-\(UInt32.random(in: 0...UInt32.max))")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = ["--port", "0", "--demo", "--database", folder.appendingPathComponent("data/fr.sqlite").path, "--log-level", "warning", "--scrypt-log-n", "10"]
-    var environment = ProcessInfo.processInfo.environment
-    environment["FIELDREPORT_DEMO_PASSWORD"] = "mat-khau-demo-2026"
-    environment["FIELDREPORT_ADMIN_PASSWORD"] = "mat-khau-admin-2026"
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let (process, port, lines) = try await Self.launch(
+      binary,
+      arguments: [
+        "--port", "0", "--demo", "--database", folder.appendingPathComponent("data/fr.sqlite").path, "--log-level",
+        "warning", "--scrypt-log-n", "10",
+      ],
+      environment: ["FIELDREPORT_DEMO_PASSWORD": "mat-khau-demo-2026", "FIELDREPORT_ADMIN_PASSWORD": "mat-khau-admin-2026"])
     defer { if process.isRunning { process.terminate() } }
 
-    let lines = try #require(await Self.readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on"))
-    let banner = try #require(lines.first { $0.hasPrefix("fieldreport-server listening on") })
-    let port = try #require(Int(banner.split(separator: ":").last ?? ""))
     #expect(lines.contains { $0.hasPrefix("Platform API key (shown once") })
     // Passwords given in the environment are never echoed.
     #expect(!lines.joined().contains("mat-khau-demo-2026"))
@@ -130,27 +147,18 @@ struct DescriptorExhaustionTests {
     let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-fd-\(UInt32.random(in: 0...UInt32.max))")
     defer { try? FileManager.default.removeItem(at: folder) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    // 96 descriptors: the server's own files and threads need a few dozen; 150 silent
-    // connections use up the rest. The handshake timeout is long so they stay.
-    process.arguments = [
-      "-c",
-      "ulimit -n 96 && exec \"$0\" --port 0 --database \"$1\" --log-level warning --scrypt-log-n 10 --handshake-timeout-seconds 120",
-      binary.path, folder.appendingPathComponent("fr.sqlite").path,
-    ]
-    var environment = ProcessInfo.processInfo.environment
-    environment["FIELDREPORT_ADMIN_PASSWORD"] = "mat-khau-admin-2026"
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    // 96 descriptors: the server keeps a few dozen for itself (database, event loops) and
+    // admits the rest as connections (96 − 64); the other silent connections of the 150 are
+    // accepted and closed. The handshake timeout is long so the admitted ones stay.
+    let (process, port, _) = try await ServerExecutableTests.launch(
+      URL(fileURLWithPath: "/bin/sh"),
+      arguments: [
+        "-c",
+        "ulimit -n 96 && exec \"$0\" --port 0 --database \"$1\" --log-level warning --scrypt-log-n 10 --handshake-timeout-seconds 120",
+        binary.path, folder.appendingPathComponent("fr.sqlite").path,
+      ],
+      environment: ["FIELDREPORT_ADMIN_PASSWORD": "mat-khau-admin-2026"])
     defer { if process.isRunning { process.terminate() } }
-    let lines = try #require(
-      await ServerExecutableTests.readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on"))
-    let banner = try #require(lines.first { $0.hasPrefix("fieldreport-server listening on") })
-    let port = try #require(Int(banner.split(separator: ":").last ?? ""))
     let pid = process.processIdentifier
 
     var sockets: [Int32] = []
