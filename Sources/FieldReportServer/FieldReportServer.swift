@@ -8,6 +8,10 @@ import RPCCore
 import RPCNIO
 import ServiceLifecycle
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `fieldreport-server`: serves the fieldreport.v1 API over the project's RPC protocol.
 ///
 /// Every option can also be given in the environment (the flag wins). Logs (swift-log,
@@ -55,6 +59,18 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Seconds a new connection gets to send its preface before it is closed; 0 for no limit (env FIELDREPORT_HANDSHAKE_TIMEOUT_SECONDS; default 10).")
   var handshakeTimeoutSeconds: Int?
 
+  @Option(help: "Seconds a frame that has started may go without a byte before the connection is closed; 0 for no limit (env FIELDREPORT_FRAME_TIMEOUT_SECONDS; default 30).")
+  var frameTimeoutSeconds: Int?
+
+  @Option(help: "Seconds a connection with no call in flight stays open, announced to clients; 0 for forever (env FIELDREPORT_IDLE_TIMEOUT_SECONDS; default 600).")
+  var idleTimeoutSeconds: Int?
+
+  @Option(help: "Seconds of silence after which the server pings a connection (closed if the ping is not answered within 20 s), announced; 0 for never (env FIELDREPORT_KEEPALIVE_SECONDS; default 120).")
+  var keepaliveSeconds: Int?
+
+  @Option(help: "Most bytes of unfinished request frames held at once by all connections; past it large requests are refused RESOURCE_EXHAUSTED and stalled holders closed (env FIELDREPORT_MAX_BUFFERED_REQUEST_BYTES; default 64 MiB).")
+  var maxBufferedRequestBytes: Int?
+
   @Option(help: "Seconds calls in flight get to finish on SIGTERM (env FIELDREPORT_DRAIN_SECONDS; default 30).")
   var drainSeconds: Int?
 
@@ -71,6 +87,18 @@ struct FieldReportServer: AsyncParsableCommand {
   var demo = false
 
   func run() async throws {
+    #if canImport(Glibc)
+      // Request buffers over 256 KiB (attachments, unfinished large frames) are mapped and
+      // go back to the system when freed. glibc's default threshold rises after the first such
+      // free, after which they come from the heap and stay resident once their connections
+      // close; a fixed threshold keeps it from rising.
+      // (`mallopt` is declared in <malloc.h>, which the Glibc module does not import.)
+      typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+      let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+      if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+        _ = unsafeBitCast(symbol, to: MallOpt.self)(mmapThreshold, 256 * 1024)
+      }
+    #endif
     let environment = ProcessInfo.processInfo.environment
     func setting(_ flag: String?, _ name: String, _ fallback: String) -> String {
       flag ?? environment[name].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
@@ -95,6 +123,13 @@ struct FieldReportServer: AsyncParsableCommand {
       throw ValidationError(
         "--max-connections and --max-connections-per-peer must be at least 1, --handshake-timeout-seconds at least 0")
     }
+    let frameSeconds = try number(self.frameTimeoutSeconds, "FIELDREPORT_FRAME_TIMEOUT_SECONDS", 30)
+    let idleSeconds = try number(self.idleTimeoutSeconds, "FIELDREPORT_IDLE_TIMEOUT_SECONDS", 600)
+    let keepaliveSeconds = try number(self.keepaliveSeconds, "FIELDREPORT_KEEPALIVE_SECONDS", 120)
+    guard frameSeconds >= 0, idleSeconds >= 0, keepaliveSeconds >= 0 else {
+      throw ValidationError("--frame-timeout-seconds, --idle-timeout-seconds and --keepalive-seconds must be 0 or more")
+    }
+    let maxBufferedRequestBytes = try number(self.maxBufferedRequestBytes, "FIELDREPORT_MAX_BUFFERED_REQUEST_BYTES", 64 << 20)
     let drainSeconds = try number(self.drainSeconds, "FIELDREPORT_DRAIN_SECONDS", 30)
     let sessionHours = try number(self.sessionHours, "FIELDREPORT_SESSION_HOURS", 12)
     let demo = self.demo || environment["FIELDREPORT_DEMO"] == "1"
@@ -115,6 +150,11 @@ struct FieldReportServer: AsyncParsableCommand {
     guard maxMessageBytes > limits.maximumAttachmentBytes + 64 * 1024 else {
       throw ValidationError(
         "max message size must exceed the \(limits.maximumAttachmentBytes)-byte attachment limit plus headroom")
+    }
+    let largestRequest = ServiceRouter.requestSizeLimits(limits).values.max() ?? 0
+    guard maxBufferedRequestBytes >= largestRequest else {
+      throw ValidationError(
+        "--max-buffered-request-bytes must be at least \(largestRequest) (one attachment upload), got \(maxBufferedRequestBytes)")
     }
     guard maxConcurrentCalls >= 1, drainSeconds >= 0, sessionHours >= 1 else {
       throw ValidationError("max concurrent calls and session hours must be at least 1, drain seconds at least 0")
@@ -175,11 +215,16 @@ struct FieldReportServer: AsyncParsableCommand {
     connectionLimits.maxMessageSize = maxMessageBytes
     connectionLimits.maxConcurrentCalls = maxConcurrentCalls
     connectionLimits.handshakeTimeout = handshakeSeconds == 0 ? nil : .seconds(handshakeSeconds)
+    connectionLimits.frameProgressTimeout = frameSeconds == 0 ? nil : .seconds(frameSeconds)
+    connectionLimits.idleTimeout = idleSeconds == 0 ? nil : .seconds(idleSeconds)
+    connectionLimits.keepaliveInterval = keepaliveSeconds == 0 ? nil : .seconds(keepaliveSeconds)
+    connectionLimits.requestSizeLimits = ServiceRouter.requestSizeLimits(limits)
     let server = RPCServer(
       router: makeRouter(env: env),
       configuration: .init(
         host: host, port: port, limits: connectionLimits, drainGracePeriod: .seconds(drainSeconds),
-        maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer),
+        maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer,
+        maxBufferedRequestBytes: maxBufferedRequestBytes),
       fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: logger)
     let address = try await server.start()
     let boundPort = address.port ?? port

@@ -1,4 +1,5 @@
 import Foundation
+import FieldReportAPI
 public import RPCCore
 import WireBridge
 
@@ -21,6 +22,14 @@ public enum ServiceRouter {
 
   /// A router serving `services`, with the interceptors, health (`rpc.v1.Health`, returned
   /// so statuses can be set) and reflection (`rpc.v1.Reflection`, registered last).
+  /// The request limits that differ from the RPC runtime's per-method default (1 MiB,
+  /// `ConnectionLimits.maxRequestSize`): an upload carries an attachment of up to
+  /// `ServiceLimits.maximumAttachmentBytes` plus its name and type. Every other request of the
+  /// contract is text and ids, far under the default.
+  public static func requestSizeLimits(_ limits: ServiceLimits) -> [String: Int] {
+    [Fieldreport_V1_CaseServiceMethods.uploadAttachment.descriptor.path: limits.maximumAttachmentBytes + 64 * 1024]
+  }
+
   public static func make(env: ServiceEnvironment, services: [any RPCService]) -> (RPCRouter, HealthService) {
     var router = RPCRouter()
     for service in services { router.register(service) }

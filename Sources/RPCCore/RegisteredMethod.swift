@@ -77,6 +77,16 @@ public struct RegisteredMethod: Sendable {
   static func decode<Input: WireMessage>(_ type: Input.Type, from bytes: UnsafeRawBufferPointer) throws(RPCError) -> Input {
     do {
       return try Input(serializedBytes: bytes)
+    } catch let error as WireError where error.kind == .embeddedNUL || error.kind == .invalidUTF8 {
+      // Name the field as the caller wrote it: its path below the request message.
+      let prefix = Input.protoFullName + "."
+      let field = error.subject.hasPrefix(prefix) ? String(error.subject.dropFirst(prefix.count)) : error.subject
+      let why = error.kind == .embeddedNUL ? "contains a NUL character, which text fields may not hold" : "is not valid UTF-8"
+      throw RPCError(
+        code: .invalidArgument,
+        message: "The request's field \(field) \(why).",
+        details: [.badRequest([FieldViolation(field: field, explanation: why)])]
+      )
     } catch {
       throw RPCError(
         code: .invalidArgument,

@@ -383,6 +383,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       default:
         self.protocolError("\(header.type) frame of \(header.length) bytes is over the limit")
       }
+    case .refused(let header, _):
+      // The client decodes without an admission check; nothing is ever refused this way.
+      self.protocolError("\(header.type) frame refused")
     case .frame(let header, let payload):
       guard self.prefaceDone else { return self.protocolError("frame before the server's preface") }
       switch header.type {

@@ -20,8 +20,26 @@ public struct ConnectionLimits: Hashable, Sendable {
   /// without a word (default 10 s; `nil`: forever). Local, not announced.
   public var handshakeTimeout: Duration? = .seconds(10)
 
+  /// How long a frame that has started to arrive may go without a byte before the connection
+  /// is closed with GOAWAY `FRAME_TIMEOUT` (default 30 s; `nil`: forever). Covers frames
+  /// being skipped too. Local, not announced.
+  public var frameProgressTimeout: Duration? = .seconds(30)
+  /// A server's default limit on one call's request MESSAGE (default 1 MiB), for every method
+  /// without an entry in ``requestSizeLimits``. Checked from the frame header, before the
+  /// payload is buffered. Local; the announced `max_frame_size` is ``maxMessageSize``.
+  public var maxRequestSize: Int = 1024 * 1024
+  /// Per-method request limits that differ from ``maxRequestSize``, by method path (e.g.
+  /// `/fieldreport.v1.CaseService/UploadAttachment`). A server setting. Each is capped by
+  /// ``maxMessageSize``.
+  public var requestSizeLimits: [String: Int] = [:]
+
   /// The defaults.
   public init() {}
+
+  /// The request limit of the method at `path`.
+  func requestLimit(forPath path: String) -> Int {
+    min(self.requestSizeLimits[path] ?? self.maxRequestSize, self.maxMessageSize)
+  }
 
   /// The protocol's defaults for a setting of 0 (docs/PROTOCOL.md).
   static let protocolDefaultMessageSize = 4 * 1024 * 1024

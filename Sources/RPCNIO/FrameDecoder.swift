@@ -6,9 +6,21 @@ public enum InboundFrame: Sendable, Equatable {
   case preface(Preface)
   /// A frame whose payload is within its limit.
   case frame(FrameHeader, ByteBuffer)
-  /// A frame whose declared length is over its limit. Its payload is skipped as it arrives,
-  /// never buffered; the connection decides what to answer.
+  /// A frame whose declared length is over its frame type's limit. Its payload is skipped as
+  /// it arrives, never buffered; the connection decides what to answer.
   case oversized(FrameHeader)
+  /// A frame the connection's admission check refused from its header alone (see
+  /// ``FrameDecoder/decode(buffer:admit:)``). Its payload is skipped as it arrives, never
+  /// buffered.
+  case refused(FrameHeader, FrameRefusal)
+}
+
+/// Why a connection refused a frame from its header, before buffering its payload.
+public enum FrameRefusal: Sendable, Hashable {
+  /// The payload is larger than what the call's method accepts.
+  case overMethodLimit(limit: Int)
+  /// Buffering the payload would take the server over its budget of buffered request bytes.
+  case overMemoryBudget
 }
 
 /// Why the byte stream cannot be decoded; each is a protocol error that closes the
@@ -64,6 +76,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
   private enum State {
     case preface
     case frames
+    /// A frame's header was read and admitted; its payload has not all arrived.
+    case awaitingPayload(FrameHeader)
     case skipping(remaining: Int)
   }
 
@@ -81,17 +95,48 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
   }
 
   public mutating func decode(buffer: inout ByteBuffer) throws -> InboundFrame? {
+    try self.decode(buffer: &buffer, admit: { _, _ in nil })
+  }
+
+  /// Whether an over-limit or refused frame's payload is being skipped.
+  public var isSkipping: Bool {
+    if case .skipping = self.state { return true }
+    return false
+  }
+
+  /// The declared payload length of the frame whose payload is still arriving, if any: the
+  /// memory its completion will take.
+  public var awaitingPayloadLength: Int? {
+    if case .awaitingPayload(let header) = self.state { return Int(header.length) }
+    return nil
+  }
+
+  /// Decodes the next frame, asking `admit` about each frame exactly once, as soon as its
+  /// header is readable and before its payload is buffered (frames over their type's limit
+  /// are reported ``InboundFrame/oversized(_:)`` without asking).
+  /// - Parameter admit: Given the header and whether the whole payload is already in
+  ///   `buffer`, returns `nil` to accept the frame, or why it is refused: a refused frame is
+  ///   reported ``InboundFrame/refused(_:_:)`` and its payload skipped as it arrives.
+  public mutating func decode(
+    buffer: inout ByteBuffer, admit: (FrameHeader, _ complete: Bool) -> FrameRefusal?
+  ) throws -> InboundFrame? {
     switch self.state {
     case .preface:
       return try self.decodePreface(&buffer)
     case .frames:
-      return try self.decodeFrame(&buffer)
+      return try self.decodeFrame(&buffer, admit: admit)
+    case .awaitingPayload(let header):
+      guard buffer.readableBytes >= FrameHeader.size + Int(header.length) else { return nil }
+      self.state = .frames
+      buffer.moveReaderIndex(forwardBy: FrameHeader.size)
+      guard let payload = buffer.readSlice(length: Int(header.length)) else { return nil }
+      return .frame(header, payload)
     case .skipping(let remaining):
       let skipped = min(remaining, buffer.readableBytes)
       buffer.moveReaderIndex(forwardBy: skipped)
       if skipped == remaining {
         self.state = .frames
-        return try self.decodeFrame(&buffer)
+        return try self.decodeFrame(&buffer, admit: admit)
       }
       self.state = .skipping(remaining: remaining - skipped)
       return nil
@@ -100,8 +145,10 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 
   public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> InboundFrame? {
     if let frame = try self.decode(buffer: &buffer) { return frame }
-    if case .skipping = self.state {
-      throw FrameDecodingError.truncated(bufferedBytes: 0)
+    switch self.state {
+    case .skipping: throw FrameDecodingError.truncated(bufferedBytes: 0)
+    case .awaitingPayload: throw FrameDecodingError.truncated(bufferedBytes: buffer.readableBytes)
+    default: break
     }
     if buffer.readableBytes > 0 {
       throw FrameDecodingError.truncated(bufferedBytes: buffer.readableBytes)
@@ -133,7 +180,9 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     return .preface(Preface(first: first, second: second, settings: settings))
   }
 
-  private mutating func decodeFrame(_ buffer: inout ByteBuffer) throws -> InboundFrame? {
+  private mutating func decodeFrame(
+    _ buffer: inout ByteBuffer, admit: (FrameHeader, _ complete: Bool) -> FrameRefusal?
+  ) throws -> InboundFrame? {
     guard
       let (first, callID, length) = buffer.getFrameHeaderWords(at: buffer.readerIndex)
     else { return nil }
@@ -154,17 +203,31 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     default: limit = self.limits.maxControlSize
     }
     if Int(length) > limit {
-      buffer.moveReaderIndex(forwardBy: FrameHeader.size)
-      // Consume what of the payload is already here, so the caller sees progress.
-      let skipped = min(Int(length), buffer.readableBytes)
-      buffer.moveReaderIndex(forwardBy: skipped)
-      self.state = skipped == Int(length) ? .frames : .skipping(remaining: Int(length) - skipped)
+      self.skip(header, in: &buffer)
       return .oversized(header)
     }
-    guard buffer.readableBytes >= FrameHeader.size + Int(length) else { return nil }
+    let complete = buffer.readableBytes >= FrameHeader.size + Int(length)
+    if let refusal = admit(header, complete) {
+      self.skip(header, in: &buffer)
+      return .refused(header, refusal)
+    }
+    guard complete else {
+      self.state = .awaitingPayload(header)
+      return nil
+    }
     buffer.moveReaderIndex(forwardBy: FrameHeader.size)
     guard let payload = buffer.readSlice(length: Int(length)) else { return nil }
     return .frame(header, payload)
+  }
+
+  /// Consumes `header` and what of its payload is already here (so the caller sees
+  /// progress); the rest is skipped as it arrives.
+  private mutating func skip(_ header: FrameHeader, in buffer: inout ByteBuffer) {
+    let length = Int(header.length)
+    buffer.moveReaderIndex(forwardBy: FrameHeader.size)
+    let skipped = min(length, buffer.readableBytes)
+    buffer.moveReaderIndex(forwardBy: skipped)
+    self.state = skipped == length ? .frames : .skipping(remaining: length - skipped)
   }
 }
 
@@ -196,13 +259,37 @@ struct FrameReader {
     try self.decoder.decode(buffer: &buffer)
   }
 
+  /// The next complete frame in `buffer`, asking `admit` about each frame once, from its
+  /// header (see ``FrameDecoder/decode(buffer:admit:)``).
+  mutating func next(
+    from buffer: inout ByteBuffer, admit: (FrameHeader, _ complete: Bool) -> FrameRefusal?
+  ) throws -> InboundFrame? {
+    try self.decoder.decode(buffer: &buffer, admit: admit)
+  }
+
+  /// The declared payload length of an admitted frame still arriving, if any.
+  var awaitingPayloadLength: Int? { self.decoder.awaitingPayloadLength }
+
   /// Ends a read: keeps what is left of `buffer` (an incomplete frame) for the next one.
   /// Consumed bytes in front of it are discarded once they are half the storage, so a large
-  /// message arriving in many reads costs amortised linear copying, not quadratic.
+  /// message arriving in many reads costs amortised linear copying, not quadratic; an
+  /// admitted frame's storage is sized once for its declared length, so it never grows by
+  /// doubling (which would hold up to twice the frame).
   mutating func end(_ buffer: ByteBuffer) {
     guard buffer.readableBytes > 0 else { return }
     var rest = buffer
     if rest.readerIndex > 0, rest.readerIndex >= rest.capacity / 2 { rest.discardReadBytes() }
+    if let length = self.decoder.awaitingPayloadLength {
+      let missing = FrameHeader.size + length - rest.readableBytes
+      if missing > rest.writableBytes { rest.reserveCapacity(minimumWritableBytes: missing) }
+    }
     self.tail = rest
   }
+
+  /// The bytes kept between reads (an incomplete frame's).
+  var bufferedBytes: Int { self.tail?.readableBytes ?? 0 }
+
+  /// Whether a frame (or the preface) has started to arrive and not finished: bytes are kept,
+  /// or a refused frame's payload is still being skipped.
+  var isMidFrame: Bool { self.tail != nil || self.decoder.isSkipping }
 }

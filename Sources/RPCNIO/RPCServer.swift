@@ -47,6 +47,10 @@ public final class RPCServer: Sendable {
     /// The most connections open at once from one peer address (any port); past it a new
     /// connection from that address is closed as soon as it is accepted (default 512).
     public var maxConnectionsPerPeer: Int
+    /// The most bytes of incomplete request frames all connections may hold at once
+    /// (default 64 MiB; see ``InboundMemoryBudget``): past it a new large request is answered
+    /// `RESOURCE_EXHAUSTED` and the longest-stalled holder is closed.
+    public var maxBufferedRequestBytes: Int
 
     /// Creates a configuration.
     public init(
@@ -56,7 +60,8 @@ public final class RPCServer: Sendable {
       drainGracePeriod: Duration = .seconds(30),
       backlog: Int32 = 1024,
       maxConnections: Int = 4_096,
-      maxConnectionsPerPeer: Int = 512
+      maxConnectionsPerPeer: Int = 512,
+      maxBufferedRequestBytes: Int = 64 << 20
     ) {
       self.host = host
       self.port = port
@@ -65,6 +70,7 @@ public final class RPCServer: Sendable {
       self.backlog = backlog
       self.maxConnections = maxConnections
       self.maxConnectionsPerPeer = maxConnectionsPerPeer
+      self.maxBufferedRequestBytes = maxBufferedRequestBytes
     }
   }
 
@@ -76,6 +82,8 @@ public final class RPCServer: Sendable {
 
   private let router: RPCRouter
   private let configuration: Configuration
+  /// The budget of buffered request bytes shared by every connection.
+  public let requestBudget: InboundMemoryBudget
   private let group: any EventLoopGroup
   private let logger: Logger
   private let state = Mutex(State.idle)
@@ -146,6 +154,7 @@ public final class RPCServer: Sendable {
     }
     self.group = group
     self.logger = logger
+    self.requestBudget = InboundMemoryBudget(limit: configuration.maxBufferedRequestBytes)
     var settings = Rpc_V1_Settings()
     settings.maxFrameSize = UInt32(clamping: configuration.limits.maxMessageSize)
     settings.maxConcurrentCalls = UInt32(clamping: configuration.limits.maxConcurrentCalls)
@@ -165,6 +174,7 @@ public final class RPCServer: Sendable {
     let limits = self.configuration.limits
     let settings = self.settingsBytes
     let logger = self.logger
+    let budget = self.requestBudget
     let acceptWarnings = AcceptFailureLog(logger: logger)
     let bootstrap = ServerBootstrap(group: self.group)
       .serverChannelInitializer { channel in
@@ -189,6 +199,7 @@ public final class RPCServer: Sendable {
             router: router,
             limits: limits,
             serverSettings: settings,
+            requestBudget: budget,
             logger: logger
           )
           try channel.pipeline.syncOperations.addHandler(handler)

@@ -56,6 +56,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private let router: RPCRouter
   private let limits: ConnectionLimits
   private let serverSettings: [UInt8]
+  private let requestBudget: InboundMemoryBudget?
   private let logger: Logger
   private let executor: EventLoopTaskExecutor
   @exclusivity(unchecked) private var reader: FrameReader
@@ -87,18 +88,27 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   @exclusivity(unchecked) private var liveness: ConnectionLiveness
   private var livenessTimer: Scheduled<Void>?
   private var livenessTimerDeadline: NIODeadline?
+  /// Whether this connection holds a reservation in ``requestBudget`` (for the frame whose
+  /// payload is arriving).
+  @exclusivity(unchecked) private var holdsBudget = false
+  /// When the last byte of an unfinished frame arrived, and the timer that closes the
+  /// connection if the frame stops arriving (``ConnectionLimits/frameProgressTimeout``).
+  @exclusivity(unchecked) private var midFrameSince: NIODeadline?
+  private var frameProgressTimer: Scheduled<Void>?
 
   init(
     eventLoop: any EventLoop,
     router: RPCRouter,
     limits: ConnectionLimits,
     serverSettings: [UInt8],
+    requestBudget: InboundMemoryBudget? = nil,
     logger: Logger
   ) {
     self.eventLoop = eventLoop
     self.router = router
     self.limits = limits
     self.serverSettings = serverSettings
+    self.requestBudget = requestBudget
     self.logger = logger
     self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
     self.reader = FrameReader(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize))
@@ -136,6 +146,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.phase = .closing
     self.handshakeTimer?.cancel()
     self.livenessTimer?.cancel()
+    self.frameProgressTimer?.cancel()
+    self.releaseBudget()
     self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
@@ -150,7 +162,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
     var bytes = self.reader.begin(buffer)
     do {
-      while let frame = try self.reader.next(from: &bytes) {
+      while let frame = try self.reader.next(from: &bytes, admit: self.admit) {
         self.handle(frame)
       }
       self.reader.end(bytes)
@@ -158,6 +170,93 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       self.protocolError(.protocolError, reason: "\(error)")
     }
     self.commitPendingOpen()
+    self.noteFrameProgress()
+  }
+
+  // MARK: Inbound memory
+
+  /// Decides from a frame's header, before its payload is buffered, whether to take it: a
+  /// request MESSAGE must be within its method's limit, and an incomplete one over
+  /// ``InboundMemoryBudget/freeBelow`` must fit the server's budget of buffered request bytes.
+  private func admit(_ header: FrameHeader, complete: Bool) -> FrameRefusal? {
+    guard header.type == .message else { return nil }
+    let length = Int(header.length)
+    if length > self.limits.maxRequestSize, let path = self.methodPath(of: header.callID) {
+      let limit = self.limits.requestLimit(forPath: path)
+      if length > limit { return .overMethodLimit(limit: limit) }
+    }
+    // A new frame's header: the frame the connection held a reservation for is complete.
+    self.releaseBudget()
+    guard !complete, length > InboundMemoryBudget.freeBelow, let budget = self.requestBudget else { return nil }
+    let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+    let reserved = budget.reserve(length, for: ObjectIdentifier(self), now: .now()) { [eventLoop] in
+      eventLoop.execute { loopBound.value.evictedFromBudget() }
+    }
+    guard reserved else { return .overMemoryBudget }
+    self.holdsBudget = true
+    return nil
+  }
+
+  /// The method path of an open call awaiting its request, if `id` is one.
+  private func methodPath(of id: UInt32) -> String? {
+    let call = id == self.pendingOpenID ? self.pendingOpen : self.calls[id]
+    if case .awaitingMessage(let method, _) = call?.state { return method.descriptor.path }
+    return nil
+  }
+
+  private func releaseBudget() {
+    guard self.holdsBudget else { return }
+    self.holdsBudget = false
+    self.requestBudget?.release(ObjectIdentifier(self))
+  }
+
+  /// The budget closed this connection to free memory: it held an unfinished request frame
+  /// and had received nothing for the longest while the budget was exhausted.
+  private func evictedFromBudget() {
+    self.holdsBudget = false
+    guard self.phase != .closing else { return }
+    self.logger.notice(
+      "closing a stalled connection to free request memory",
+      metadata: ["rpc.peer": "\(self.peer)", "reason": "request memory budget exhausted"])
+    self.writeGoAway(.resourceExhausted, reason: "The server needed the memory held by this connection's unfinished request.")
+    self.flushNow()
+    self.close()
+  }
+
+  /// After a read: releases the budget once the reserved frame completed, and keeps the
+  /// frame-progress timer armed while a frame is unfinished.
+  private func noteFrameProgress() {
+    if self.holdsBudget {
+      if self.reader.awaitingPayloadLength == nil {
+        self.releaseBudget()
+      } else {
+        self.requestBudget?.progress(ObjectIdentifier(self), now: .now())
+      }
+    }
+    guard let timeout = self.limits.frameProgressTimeout, self.phase != .closing else { return }
+    guard self.reader.isMidFrame else {
+      self.midFrameSince = nil
+      return
+    }
+    let now = NIODeadline.now()
+    self.midFrameSince = now
+    if self.frameProgressTimer == nil { self.armFrameProgressTimer(at: now + .microseconds(timeout.microseconds)) }
+  }
+
+  private func armFrameProgressTimer(at deadline: NIODeadline) {
+    self.frameProgressTimer = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+      self.frameProgressTimer = nil
+      guard let timeout = self.limits.frameProgressTimeout, let since = self.midFrameSince,
+        self.phase != .closing
+      else { return }
+      let due = since + .microseconds(timeout.microseconds)
+      guard due <= .now() else { return self.armFrameProgressTimer(at: due) }
+      self.logger.notice(
+        "closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "a frame stopped arriving for \(timeout)"])
+      self.writeGoAway(.frameTimeout, reason: "A frame stopped arriving for longer than \(timeout).")
+      self.flushNow()
+      self.close()
+    }
   }
 
   func channelReadComplete(context: ChannelHandlerContext) {
@@ -202,6 +301,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       self.handlePreface(preface)
     case .oversized(let header):
       self.handleOversized(header)
+    case .refused(let header, let refusal):
+      self.handleRefused(header, refusal)
     case .frame(let header, let payload):
       guard self.phase != .awaitingPreface else {
         return self.protocolError(.protocolError, reason: "frame before the connection preface")
@@ -261,6 +362,38 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
     self.lastCallID = id
     return true
+  }
+
+  /// A request MESSAGE refused from its header (its payload is skipped): the call ends with
+  /// `RESOURCE_EXHAUSTED`; the connection stays.
+  private func handleRefused(_ header: FrameHeader, _ refusal: FrameRefusal) {
+    let id = header.callID
+    let pending = id == self.pendingOpenID ? self.pendingOpen.take() : nil
+    guard let call = pending ?? self.calls.removeValue(forKey: id) else {
+      if id > self.lastCallID {
+        self.protocolError(.protocolError, reason: "MESSAGE for call \(id), which was never opened")
+      }
+      return
+    }
+    call.cancel()
+    let error: RPCError
+    switch refusal {
+    case .overMethodLimit(let limit):
+      let method = if case .awaitingMessage(let method, _) = call.state { method.descriptor.path } else { "this method" }
+      error = RPCError(
+        code: .resourceExhausted,
+        message: "A request message of \(header.length) bytes exceeds the \(limit)-byte limit of \(method)."
+      )
+    case .overMemoryBudget:
+      error = RPCError(
+        code: .resourceExhausted,
+        message: "The server is holding as many unfinished large requests as its memory budget allows; retry shortly.",
+        details: [.retryInfo(delay: .seconds(1))]
+      )
+    }
+    self.writeStatus(id, error)
+    self.scheduleFlush()
+    self.closeIfDrained()
   }
 
   private func handleOversized(_ header: FrameHeader) {
@@ -330,6 +463,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     let headers: Rpc_V1_CallHeaders
     do {
       headers = try payload.withUnsafeReadableBytes { try Rpc_V1_CallHeaders(serializedBytes: $0) }
+    } catch let error as WireError where error.kind == .embeddedNUL {
+      // A NUL in the method path or a metadata key or text value: refused, never cut short.
+      let prefix = Rpc_V1_CallHeaders.protoFullName + "."
+      let field = error.subject.hasPrefix(prefix) ? String(error.subject.dropFirst(prefix.count)) : error.subject
+      return self.failCall(
+        id,
+        RPCError(
+          code: .invalidArgument,
+          message: "The call headers' \(field) contains a NUL character, which metadata text may not hold.",
+          details: [.badRequest([FieldViolation(field: field, explanation: "contains a NUL character")])]
+        )
+      )
     } catch {
       return self.failCall(id, RPCError(code: .invalidArgument, message: "The call headers are not a valid rpc.v1.CallHeaders."))
     }

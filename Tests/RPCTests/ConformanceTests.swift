@@ -322,6 +322,51 @@ struct ConformanceTests {
     await server.server.shutdown(gracePeriod: .seconds(1))
   }
 
+  @Test("a NUL in a request's string field or a metadata value is INVALID_ARGUMENT naming it")
+  func embeddedNULIsRefused() async throws {
+    let server = try await TestServer.start()
+    let raw = try await RawConnection(port: server.port)
+    try await raw.sendPreface()
+    // The encoder refuses NUL, so the hostile bytes are a valid encoding with '~' made NUL.
+    func nul(_ bytes: [UInt8]) -> [UInt8] { bytes.map { $0 == UInt8(ascii: "~") ? 0 : $0 } }
+
+    var request = Rpc_Testing_V1_SimpleRequest()
+    request.responseMessage = "thang.ld~anything"
+    var headers = Rpc_V1_CallHeaders()
+    headers.methodPath = TestService.unaryCall.descriptor.path
+    var buffer = ByteBuffer()
+    try headers.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 1, payload: $0) }
+    nul(try request.serializedBytes()).withUnsafeBytes {
+      buffer.writeFrame(type: .message, flags: .endStream, callID: 1, payload: $0)
+    }
+    try await raw.write(buffer)
+    let first = try await raw.nextStatus()
+    #expect(first?.0 == 1)
+    #expect(first?.1.code == .invalidArgument)
+    #expect(first?.1.message.contains("response_message") == true, "\(first?.1.message ?? "")")
+
+    var entry = Rpc_V1_MetadataEntry()
+    entry.key = "authorization"
+    entry.value = .text("Bearer token~junk")
+    headers.metadata = [entry]
+    buffer.clear()
+    nul(try headers.serializedBytes()).withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 3, payload: $0) }
+    try Rpc_Testing_V1_Empty().serializedBytes().withUnsafeBytes {
+      buffer.writeFrame(type: .message, flags: .endStream, callID: 3, payload: $0)
+    }
+    try await raw.write(buffer)
+    let second = try await raw.nextStatus()
+    #expect(second?.0 == 3)
+    #expect(second?.1.code == .invalidArgument)
+    #expect(second?.1.message.contains("metadata.text") == true, "\(second?.1.message ?? "")")
+
+    // The connection still serves a well-formed call.
+    try await raw.sendCall(id: 5, path: TestService.emptyCall.descriptor.path, message: Rpc_Testing_V1_Empty())
+    #expect(try await raw.next(.message)?.0.callID == 5)
+    await raw.close()
+    await server.server.shutdown(gracePeriod: .seconds(1))
+  }
+
   @Test("metadata keys are compared exactly: an uppercase key is invalid")
   func strictMetadata() async throws {
     let server = try await TestServer.start()

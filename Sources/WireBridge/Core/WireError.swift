@@ -7,8 +7,10 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
     case malformed
     /// A `string` field holds bytes that are not valid UTF-8.
     case invalidUTF8
-    /// A `string` field to be encoded holds a NUL character, which protobuf-c's C strings
-    /// cannot carry.
+    /// A `string` field holds a NUL character, which protobuf-c's C strings cannot carry:
+    /// refused when encoding, and when decoding before protobuf-c would cut the string at it.
+    /// When decoding, the subject is the message's name followed by the field's path, e.g.
+    /// `fieldreport.v1.SubmitReportRequest.report.title`.
     case embeddedNUL
     /// The input is larger than ``WireLimits/maxMessageBytes``.
     case tooLarge

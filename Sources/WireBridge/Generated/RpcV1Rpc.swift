@@ -151,11 +151,17 @@ public enum Rpc_V1_GoAwayCode: Hashable, Sendable, CaseIterable {
   case idleTimeout
   /// The peer did not answer keepalive pings.
   case keepaliveTimeout
+  /// A frame the peer had started stopped arriving for longer than the sender's
+  /// frame-progress timeout.
+  case frameTimeout
+  /// The sender closed the connection to free memory: it held an incomplete request frame,
+  /// without progress, while the server's budget of buffered request bytes was exhausted.
+  case resourceExhausted
   /// A value this version of the contract does not know; kept so it round-trips.
   case unrecognized(Int32)
 
   /// The known cases, in declaration order.
-  public static let allCases: [Rpc_V1_GoAwayCode] = [.noError, .protocolError, .frameTooLarge, .internalError, .idleTimeout, .keepaliveTimeout]
+  public static let allCases: [Rpc_V1_GoAwayCode] = [.noError, .protocolError, .frameTooLarge, .internalError, .idleTimeout, .keepaliveTimeout, .frameTimeout, .resourceExhausted]
 
   /// Creates the case for a wire number; unknown numbers become `.unrecognized`.
   public init(rawValue: Int32) {
@@ -166,6 +172,8 @@ public enum Rpc_V1_GoAwayCode: Hashable, Sendable, CaseIterable {
     case 3: self = .internalError
     case 4: self = .idleTimeout
     case 5: self = .keepaliveTimeout
+    case 6: self = .frameTimeout
+    case 7: self = .resourceExhausted
     default: self = .unrecognized(rawValue)
     }
   }
@@ -179,6 +187,8 @@ public enum Rpc_V1_GoAwayCode: Hashable, Sendable, CaseIterable {
     case .internalError: return 3
     case .idleTimeout: return 4
     case .keepaliveTimeout: return 5
+    case .frameTimeout: return 6
+    case .resourceExhausted: return 7
     case .unrecognized(let v): return v
     }
   }
@@ -192,6 +202,8 @@ public enum Rpc_V1_GoAwayCode: Hashable, Sendable, CaseIterable {
     case .internalError: return "GO_AWAY_CODE_INTERNAL_ERROR"
     case .idleTimeout: return "GO_AWAY_CODE_IDLE_TIMEOUT"
     case .keepaliveTimeout: return "GO_AWAY_CODE_KEEPALIVE_TIMEOUT"
+    case .frameTimeout: return "GO_AWAY_CODE_FRAME_TIMEOUT"
+    case .resourceExhausted: return "GO_AWAY_CODE_RESOURCE_EXHAUSTED"
     case .unrecognized: return nil
     }
   }

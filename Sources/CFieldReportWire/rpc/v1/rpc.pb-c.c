@@ -1456,7 +1456,7 @@ const ProtobufCEnumDescriptor rpc__v1__status_code__descriptor =
   rpc__v1__status_code__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue rpc__v1__go_away_code__enum_values_by_number[6] =
+static const ProtobufCEnumValue rpc__v1__go_away_code__enum_values_by_number[8] =
 {
   { "GO_AWAY_CODE_NO_ERROR", "RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_NO_ERROR", 0 },
   { "GO_AWAY_CODE_PROTOCOL_ERROR", "RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_PROTOCOL_ERROR", 1 },
@@ -1464,18 +1464,22 @@ static const ProtobufCEnumValue rpc__v1__go_away_code__enum_values_by_number[6] 
   { "GO_AWAY_CODE_INTERNAL_ERROR", "RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_INTERNAL_ERROR", 3 },
   { "GO_AWAY_CODE_IDLE_TIMEOUT", "RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_IDLE_TIMEOUT", 4 },
   { "GO_AWAY_CODE_KEEPALIVE_TIMEOUT", "RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_KEEPALIVE_TIMEOUT", 5 },
+  { "GO_AWAY_CODE_FRAME_TIMEOUT", "RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_FRAME_TIMEOUT", 6 },
+  { "GO_AWAY_CODE_RESOURCE_EXHAUSTED", "RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_RESOURCE_EXHAUSTED", 7 },
 };
 static const ProtobufCIntRange rpc__v1__go_away_code__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex rpc__v1__go_away_code__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex rpc__v1__go_away_code__enum_values_by_name[8] =
 {
+  { "GO_AWAY_CODE_FRAME_TIMEOUT", 6 },
   { "GO_AWAY_CODE_FRAME_TOO_LARGE", 2 },
   { "GO_AWAY_CODE_IDLE_TIMEOUT", 4 },
   { "GO_AWAY_CODE_INTERNAL_ERROR", 3 },
   { "GO_AWAY_CODE_KEEPALIVE_TIMEOUT", 5 },
   { "GO_AWAY_CODE_NO_ERROR", 0 },
   { "GO_AWAY_CODE_PROTOCOL_ERROR", 1 },
+  { "GO_AWAY_CODE_RESOURCE_EXHAUSTED", 7 },
 };
 const ProtobufCEnumDescriptor rpc__v1__go_away_code__descriptor =
 {
@@ -1484,9 +1488,9 @@ const ProtobufCEnumDescriptor rpc__v1__go_away_code__descriptor =
   "GoAwayCode",
   "Rpc__V1__GoAwayCode",
   "rpc.v1",
-  6,
+  8,
   rpc__v1__go_away_code__enum_values_by_number,
-  6,
+  8,
   rpc__v1__go_away_code__enum_values_by_name,
   1,
   rpc__v1__go_away_code__value_ranges,

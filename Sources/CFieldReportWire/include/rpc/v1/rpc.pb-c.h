@@ -133,7 +133,17 @@ typedef enum _Rpc__V1__GoAwayCode {
   /*
    * The peer did not answer keepalive pings.
    */
-  RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_KEEPALIVE_TIMEOUT = 5
+  RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_KEEPALIVE_TIMEOUT = 5,
+  /*
+   * A frame the peer had started stopped arriving for longer than the sender's
+   * frame-progress timeout.
+   */
+  RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_FRAME_TIMEOUT = 6,
+  /*
+   * The sender closed the connection to free memory: it held an incomplete request frame,
+   * without progress, while the server's budget of buffered request bytes was exhausted.
+   */
+  RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_RESOURCE_EXHAUSTED = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(RPC__V1__GO_AWAY_CODE)
 } Rpc__V1__GoAwayCode;
 
