@@ -33,9 +33,17 @@ public struct Authenticator: Sendable {
     case apiKey(String)
   }
 
-  /// Parses the `authorization` metadata; nil when absent or malformed.
+  /// Parses the `authorization` metadata; nil when absent, malformed, binary or repeated (two
+  /// credentials on one call are ambiguous: refused, never one picked). The scheme is
+  /// case-insensitive (`Bearer`, `bearer`), as in HTTP.
   static func presented(in metadata: Metadata) -> Presented? {
-    guard let header = metadata.firstText("authorization") else { return nil }
+    var found: String?
+    var count = 0
+    for entry in metadata where entry.key == "authorization" {
+      count += 1
+      found = entry.value.text
+    }
+    guard count == 1, let header = found else { return nil }
     let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
     guard parts.count == 2 else { return nil }
     let secret = parts[1].trimmingSpaces()

@@ -45,6 +45,9 @@ public struct ConnectionLimits: Hashable, Sendable {
   static let protocolDefaultMessageSize = 4 * 1024 * 1024
   static let protocolDefaultMetadataSize = 16 * 1024
   static let protocolDefaultConcurrentCalls = 1024
+  /// The smallest non-zero `max_frame_size` and `max_metadata_size` a peer may announce
+  /// (1,024 bytes); a smaller one is a protocol error. Every fixed replacement STATUS fits.
+  static let minimumMetadataSize: UInt32 = 1024
 }
 
 extension Duration {

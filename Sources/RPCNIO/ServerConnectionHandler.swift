@@ -33,6 +33,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private struct Call {
     var state: CallState
     var timer: Scheduled<Void>?
+    /// The caller's deadline, if any: a result produced after it is answered
+    /// `DEADLINE_EXCEEDED`, whatever the handler's kind (the timer alone cannot stop a
+    /// handler that runs synchronously on the event loop).
+    var deadline: NIODeadline?
 
     func cancel() {
       self.timer?.cancel()
@@ -84,6 +88,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// a handler that does not suspend finishes before `start` returns and is never stored.
   @exclusivity(unchecked) private var startingCallID: UInt32 = 0
   @exclusivity(unchecked) private var startingCallEnded = false
+  @exclusivity(unchecked) private var startingCallDeadline: NIODeadline?
   /// Keepalive and idle timeout, and the one timer that serves both.
   @exclusivity(unchecked) private var liveness: ConnectionLiveness
   private var livenessTimer: Scheduled<Void>?
@@ -337,6 +342,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     } catch {
       return self.protocolError(.protocolError, reason: "the preface's settings are not a valid rpc.v1.Settings")
     }
+    for (name, value) in [("max_frame_size", settings.maxFrameSize), ("max_metadata_size", settings.maxMetadataSize)]
+    where value != 0 && value < ConnectionLimits.minimumMetadataSize {
+      return self.protocolError(
+        .protocolError, reason: "the preface's \(name) is \(value), below the minimum of \(ConnectionLimits.minimumMetadataSize)")
+    }
     if settings.maxFrameSize != 0 { self.peerMaxMessageSize = Int(settings.maxFrameSize) }
     if settings.maxMetadataSize != 0 { self.peerMaxMetadataSize = Int(settings.maxMetadataSize) }
     self.scheduleFlush()
@@ -493,12 +503,14 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func open(_ id: UInt32, _ method: RegisteredMethod, metadata: Metadata, timeoutUs: Int64?) {
     var deadline: ContinuousClock.Instant?
+    var nioDeadline: NIODeadline?
     var timer: Scheduled<Void>?
     if let timeout = timeoutUs {
       guard timeout > 0 else {
         return self.failCall(id, RPCError(code: .deadlineExceeded, message: "The deadline had passed when the call arrived."))
       }
       deadline = ContinuousClock.now + .microseconds(timeout)
+      nioDeadline = .now() + .microseconds(timeout)
       timer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(timeout)) {
         self.expire(id)
       }
@@ -511,7 +523,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       callID: id
     )
     self.pendingOpenID = id
-    self.pendingOpen = Call(state: .awaitingMessage(method, context), timer: timer)
+    self.pendingOpen = Call(state: .awaitingMessage(method, context), timer: timer, deadline: nioDeadline)
     if self.liveness.tracksCalls { self.liveness.callStarted() }
   }
 
@@ -527,13 +539,14 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     guard case .awaitingMessage(let method, let context) = call.state else { return }
     self.startingCallID = id
     self.startingCallEnded = false
+    self.startingCallDeadline = call.deadline
     // Never in `calls`: the pending open was not committed.
     let task = self.startHandler(id, method, context, payload)
     self.startingCallID = 0
     if self.startingCallEnded {
       call.timer?.cancel()
     } else if let task {
-      self.calls[id] = Call(state: .running(task), timer: call.timer)
+      self.calls[id] = Call(state: .running(task), timer: call.timer, deadline: call.deadline)
     } else {
       call.timer?.cancel()
     }
@@ -618,28 +631,47 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private func expire(_ id: UInt32) {
     guard let call = self.calls.removeValue(forKey: id) else { return }
     if case .running(let task) = call.state { task?.cancel() }
-    self.writeStatus(id, RPCError(code: .deadlineExceeded, message: "The deadline passed before the call completed."))
+    self.writeStatus(id, Self.pastDeadline)
     self.scheduleFlush()
     self.closeIfDrained()
   }
 
   // MARK: Called by the sink (on the event loop)
 
+  private enum Ending {
+    /// The call had already ended (cancelled, expired, failed): nothing to send.
+    case over
+    /// The call ends now, within its deadline.
+    case live
+    /// The call ends now, but its deadline has passed: the answer is `DEADLINE_EXCEEDED`.
+    case pastDeadline
+  }
+
+  private static let pastDeadline = RPCError(
+    code: .deadlineExceeded, message: "The deadline passed before the call completed.")
+
   /// Ends a live call (the one starting, or one in `calls`): cancels its timer.
-  /// - Returns: `false` if the call had already ended.
-  private func endCall(_ id: UInt32) -> Bool {
+  private func endCall(_ id: UInt32) -> Ending {
+    let deadline: NIODeadline?
     if id == self.startingCallID {
-      guard !self.startingCallEnded else { return false }
+      guard !self.startingCallEnded else { return .over }
       self.startingCallEnded = true
-      return true
+      deadline = self.startingCallDeadline
+    } else {
+      guard let call = self.calls.removeValue(forKey: id) else { return .over }
+      call.timer?.cancel()
+      deadline = call.deadline
     }
-    guard let call = self.calls.removeValue(forKey: id) else { return false }
-    call.timer?.cancel()
-    return true
+    if let deadline, deadline <= .now() { return .pastDeadline }
+    return .live
   }
 
   func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
-    guard self.endCall(id) else { return }
+    switch self.endCall(id) {
+    case .over: return
+    case .pastDeadline: return self.answerPastDeadline(id)
+    case .live: break
+    }
     do throws(RPCError) {
       if trailers.isEmpty {
         try self.writeMessage(id, response, thenOK: true)
@@ -655,15 +687,29 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func finish(_ id: UInt32, trailers: Metadata) {
-    guard self.endCall(id) else { return }
+    switch self.endCall(id) {
+    case .over: return
+    case .pastDeadline: return self.answerPastDeadline(id)
+    case .live: break
+    }
     self.writeStatusOK(id, trailers: trailers)
     self.scheduleFlush()
     self.closeIfDrained()
   }
 
   func finish(_ id: UInt32, error: RPCError) {
-    guard self.endCall(id) else { return }
+    switch self.endCall(id) {
+    case .over: return
+    case .pastDeadline: return self.answerPastDeadline(id)
+    case .live: break
+    }
     self.writeStatus(id, error)
+    self.scheduleFlush()
+    self.closeIfDrained()
+  }
+
+  private func answerPastDeadline(_ id: UInt32) {
+    self.writeStatus(id, Self.pastDeadline)
     self.scheduleFlush()
     self.closeIfDrained()
   }
@@ -740,12 +786,19 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       encoded = false
     }
     if !encoded {
-      // The full status cannot be sent (unencodable text or over the client's limit): send
-      // the code with a fixed message rather than nothing.
+      // The full status cannot be sent (unencodable text or over the client's limit). A
+      // short replacement, always within the smallest limit a client may announce
+      // (`ConnectionLimits.minimumMetadataSize`): an error keeps its code; an OK whose
+      // trailers do not fit becomes RESOURCE_EXHAUSTED, since the trailers are lost.
       self.outbound.moveWriterIndex(to: payloadStart)
       var fallback = Rpc_V1_Status()
-      fallback.code = status.code
-      fallback.message = "The status message could not be sent (unencodable or over the metadata size limit)."
+      if status.code == .ok {
+        fallback.code = .resourceExhausted
+        fallback.message = "The call succeeded but its trailers exceed the client's metadata size limit."
+      } else {
+        fallback.code = status.code
+        fallback.message = "The status's message or details exceed the client's metadata size limit."
+      }
       _ = try? fallback.withSerializedBytes { bytes in _ = self.outbound.writeBytes(bytes) }
     }
     let length = self.outbound.writerIndex - payloadStart

@@ -72,6 +72,26 @@ struct AuthenticationTests {
     }
   }
 
+  @Test("two authorization entries are refused, never one picked; the scheme is case-insensitive")
+  func repeatedAuthorization() async throws {
+    try await TestServer.with { server in
+      let transport = server.inProcess()
+      let good = try await server.login(DemoProvince.duong, over: transport)
+      let client = Client(transport)
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: good) } == nil)
+      let token = try #require(good.metadata.firstText("authorization")).dropFirst("Bearer ".count)
+      var twice = good
+      twice.metadata.add("authorization", text: "Bearer \(token)")
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: twice) } == .unauthenticated)
+      var lower = CallOptions()
+      lower.metadata.add("authorization", text: "bearer \(token)")
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: lower) } == nil)
+      var binary = CallOptions()
+      binary.metadata.add("authorization", binary: Array("Bearer \(token)".utf8))
+      #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: binary) } == .unauthenticated)
+    }
+  }
+
   @Test("sessions expire")
   func expiry() async throws {
     try await TestServer.with { server in

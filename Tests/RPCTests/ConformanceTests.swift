@@ -254,7 +254,7 @@ struct ConformanceTests {
   @Test func responseOverClientLimitIsResourceExhausted() async throws {
     let server = try await TestServer.start()
     var limits = ConnectionLimits()
-    limits.maxMessageSize = 1000
+    limits.maxMessageSize = 1024  // the smallest a peer may announce
     let client = server.client(limits: limits)
     let error = await #expect(throws: RPCError.self) {
       _ = try await client.call(TestService.unaryCall, .make(responseSize: 5000))
@@ -363,6 +363,64 @@ struct ConformanceTests {
     // The connection still serves a well-formed call.
     try await raw.sendCall(id: 5, path: TestService.emptyCall.descriptor.path, message: Rpc_Testing_V1_Empty())
     #expect(try await raw.next(.message)?.0.callID == 5)
+    await raw.close()
+    await server.server.shutdown(gracePeriod: .seconds(1))
+  }
+
+  @Test("a result produced after the deadline is DEADLINE_EXCEEDED, even from a synchronous handler")
+  func deadlineEnforcedForSynchronousHandlers() async throws {
+    let server = try await TestServer.start()
+    let raw = try await RawConnection(port: server.port)
+    try await raw.sendPreface()
+    // 1 µs: over before the handler (which answers without suspending) can finish.
+    try await raw.sendCall(id: 1, path: TestService.emptyCall.descriptor.path, timeoutUs: 1, message: Rpc_Testing_V1_Empty())
+    let status = try await raw.nextStatus()
+    #expect(status?.0 == 1)
+    #expect(status?.1.code == .deadlineExceeded)
+    // A generous deadline is met.
+    try await raw.sendCall(id: 3, path: TestService.emptyCall.descriptor.path, timeoutUs: 10_000_000, message: Rpc_Testing_V1_Empty())
+    #expect(try await raw.nextStatus()?.1.code == .ok)
+    await raw.close()
+    await server.server.shutdown(gracePeriod: .seconds(1))
+  }
+
+  @Test("settings below their minimum are a protocol error; a status over the client's limit is replaced by one that fits")
+  func settingsMinimumsAndStatusReplacement() async throws {
+    let server = try await TestServer.start()
+    func preface(_ settings: Rpc_V1_Settings) throws -> ByteBuffer {
+      var buffer = ByteBuffer()
+      buffer.writePreface(Preface(first: 1, second: 1, settings: try settings.serializedBytes()))
+      return buffer
+    }
+    var tiny = Rpc_V1_Settings()
+    tiny.maxMetadataSize = 100
+    let refused = try await RawConnection(port: server.port)
+    try await refused.write(try preface(tiny))
+    let frames = await refused.drainToEOF()
+    let goAway = frames.compactMap { frame -> Rpc_V1_GoAway? in
+      guard case .frame(let header, let payload) = frame, header.type == .goAway else { return nil }
+      return payload.withUnsafeReadableBytes { try? Rpc_V1_GoAway(serializedBytes: $0) }
+    }.first
+    #expect(goAway?.code == .protocolError)
+    #expect(goAway?.reason.contains("max_metadata_size") == true)
+
+    // At the minimum (1,024 bytes), an OK whose echoed trailers do not fit is answered with a
+    // short RESOURCE_EXHAUSTED status, within the limit.
+    var small = Rpc_V1_Settings()
+    small.maxMetadataSize = 1024
+    let raw = try await RawConnection(port: server.port)
+    try await raw.write(try preface(small))
+    var entry = Rpc_V1_MetadataEntry()
+    entry.key = "x-big"
+    entry.value = .text(String(repeating: "x", count: 2000))
+    try await raw.sendCall(
+      id: 1, path: TestService.unaryCall.descriptor.path, metadata: [entry],
+      message: Rpc_Testing_V1_SimpleRequest.make(responseSize: 1, echoMetadata: true))
+    let (header, payload) = try #require(try await raw.next(.status))
+    #expect(header.length <= 1024)
+    let status = try payload.withUnsafeReadableBytes { try Rpc_V1_Status(serializedBytes: $0) }
+    #expect(status.code == .resourceExhausted)
+    #expect(status.message.contains("trailers"))
     await raw.close()
     await server.server.shutdown(gracePeriod: .seconds(1))
   }

@@ -123,6 +123,8 @@ _ENUMS: dict[str, list[str]] = {
         "GO_AWAY_CODE_INTERNAL_ERROR",
         "GO_AWAY_CODE_IDLE_TIMEOUT",
         "GO_AWAY_CODE_KEEPALIVE_TIMEOUT",
+        "GO_AWAY_CODE_FRAME_TIMEOUT",
+        "GO_AWAY_CODE_RESOURCE_EXHAUSTED",
     ],
     "ServingStatus": [
         "SERVING_STATUS_UNKNOWN",
