@@ -105,9 +105,24 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // MARK: fuzzing (the targets' bodies; the libFuzzer executables are added below)
+    .target(
+      name: "FuzzHarness",
+      dependencies: [
+        "RPCCore",
+        "RPCNIO",
+        "WireBridge",
+        "WireFixtures",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Tests/Fuzz/FuzzHarness"
+    ),
     .testTarget(
       name: "RPCTests",
       dependencies: [
+        "FuzzHarness",
         "RPCCore",
         "RPCNIO",
         "WireBridge",
@@ -236,3 +251,12 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// libFuzzer executables, only with FIELDREPORT_FUZZ=1 (scripts/fuzz.sh builds them with
+// `--sanitize=fuzzer`, which provides their `main`; a normal build could not link them).
+if Context.environment["FIELDREPORT_FUZZ"] == "1" {
+  for name in ["FuzzDecode", "FuzzConnection"] {
+    package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Tests/Fuzz/\(name)"))
+    package.products.append(.executable(name: name, targets: [name]))
+  }
+}

@@ -54,6 +54,11 @@ public final class FieldReportClient: Sendable {
   public let transport: DecoratingTransport
   private let rpcClient: RPCClient?
 
+  /// The largest response the client accepts (12 MiB, announced to the server as its
+  /// `max_frame_size`): an attachment download carries up to the server's 8 MiB attachment
+  /// limit, over the RPC runtime's 4 MiB default.
+  public static let maxResponseBytes = 12 << 20
+
   /// Connects to `server` (lazily: the first call opens the connection).
   /// - Parameters:
   ///   - server: Where `fieldreport-server` listens.
@@ -70,10 +75,9 @@ public final class FieldReportClient: Sendable {
     connectTimeout: Duration = .seconds(5),
     logger: Logger = Logger(label: "fieldreport.client", factory: { _ in SwiftLogNoOpLogHandler() })
   ) {
-    let client = RPCClient(
-      configuration: .init(host: server.host, port: server.port, connectTimeout: connectTimeout),
-      logger: logger
-    )
+    var configuration = RPCClient.Configuration(host: server.host, port: server.port, connectTimeout: connectTimeout)
+    configuration.limits.maxMessageSize = Self.maxResponseBytes
+    let client = RPCClient(configuration: configuration, logger: logger)
     self.init(
       transport: client,
       defaults: .init(credentials: credentials, timeout: timeout, metadata: metadata),

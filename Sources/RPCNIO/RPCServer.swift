@@ -165,6 +165,20 @@ public final class RPCServer: Sendable {
     self.settingsBytes = (try? settings.serializedBytes()) ?? []
   }
 
+  /// The protocol handler one accepted connection gets, for driving the server's connection
+  /// logic without sockets (an `EmbeddedChannel` in tests and fuzzing). The caller adds it to
+  /// the channel's pipeline; bytes written inbound are read as the client's side.
+  public func makeConnectionHandler(eventLoop: any EventLoop) -> any ChannelHandler {
+    ServerConnectionHandler(
+      eventLoop: eventLoop,
+      router: self.router,
+      limits: self.configuration.limits,
+      serverSettings: self.settingsBytes,
+      requestBudget: self.requestBudget,
+      logger: self.logger
+    )
+  }
+
   /// Binds and starts accepting connections.
   /// - Returns: The bound address.
   /// - Throws: If binding fails, or the server was already started.

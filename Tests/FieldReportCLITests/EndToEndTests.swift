@@ -121,6 +121,30 @@ struct EndToEndTests {
     }
   }
 
+  @Test("a 6 MB evidence photo uploads and comes back whole over the socket (the client accepts what the server allows)")
+  func largeAttachmentRoundTrip() async throws {
+    try await withTemporaryDirectory { folder in
+      let server = try await DemoServer.start(in: folder)
+      defer { server.stop() }
+      let cli = try CLIRunner(folder: folder)
+      var result = try cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
+      #expect(result.status == 0, "\(result)")
+      var photo = [UInt8](repeating: 0, count: 6_000_000)
+      for index in photo.indices { photo[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
+      let input = URL(fileURLWithPath: folder).appendingPathComponent("photo.jpg")
+      try Data(photo).write(to: input)
+      result = try cli.run(["case", "upload", "--profile", "platform", input.path, "--json"])
+      #expect(result.status == 0, "\(result.stderr)")
+      let uploaded = try JSONDecoder().decode(Fieldreport_V1_UploadAttachmentResponse.self, from: Data(result.stdout.utf8))
+      let id = try #require(uploaded.attachment?.attachmentId)
+      #expect(uploaded.attachment?.sizeBytes == 6_000_000)
+      let output = URL(fileURLWithPath: folder).appendingPathComponent("back.jpg")
+      result = try cli.run(["case", "attachment", "--profile", "platform", id, "--output", output.path])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(try Data(contentsOf: output) == Data(photo))
+    }
+  }
+
   @Test("fieldreport demo drives the four worked examples and a role registration, and can run again")
   func demo() async throws {
     try await withTemporaryDirectory { folder in
