@@ -9,10 +9,11 @@ struct BackupCommand: ParsableCommand {
     commandName: "backup",
     abstract: "Copy the database to a file, consistently, even while the server is running.",
     discussion: """
-      Uses SQLite's online backup API from a read-only connection, a few MiB at a time, so a running
-      server keeps serving. The copy is written to a hidden partial file in the folder of --to, flushed,
-      then renamed: a file under the --to name is always a whole backup. It is created readable by its
+      Uses SQLite's online backup API from a read-only connection, a few MiB at a time, so a running \
+      server keeps serving. The copy is written to a hidden partial file in the folder of --to, flushed, \
+      then renamed: a file under the --to name is always a whole backup. It is created readable by its \
       owner only (0600). An existing file is never replaced without --force.
+
       Exit status: 0 backed up; 1 not backed up (the reason is printed on stderr).
       """)
 

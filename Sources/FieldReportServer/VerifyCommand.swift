@@ -10,12 +10,14 @@ struct VerifyCommand: ParsableCommand {
     commandName: "verify",
     abstract: "Check the database file: SQLite's integrity and foreign keys, every case's journal hash chain.",
     discussion: """
-      Opens the file read-only and never migrates it; a running server may keep serving from it (the
-      checks read one snapshot). A file of an older schema version is checked as it is (the journal and
-      its chain are unchanged since version 1; the server migrates the file when it next starts on it).
+      Opens the file read-only and never migrates it; a running server may keep serving from it (the \
+      checks read one snapshot). A file of an older schema version is checked as it is (the journal and \
+      its chain are unchanged since version 1; the server migrates the file when it next starts on it). \
       A file of a newer schema version gets SQLite's checks only and counts as a problem.
-      Each problem is printed on its own line with the case's report code, the journal entry and what is
+
+      Each problem is printed on its own line with the case's report code, the journal entry and what is \
       wrong; progress (cases checked / total) goes to stderr when it is a terminal.
+
       Exit status: 0 no problem; 1 problems found; 2 the file could not be checked.
       """)
 
@@ -54,7 +56,7 @@ struct VerifyCommand: ParsableCommand {
         "journal chains: \(report.casesChecked) cases, \(report.journalEntries) entries, "
           + (broken == 0 ? "all intact" : "\(broken) broken"))
     } else {
-      print("journal chains: not checked (schema version \(report.schemaVersion))")
+      print("journal chains: not checked (see the problems above)")
     }
     if report.isClean {
       print("OK: no problem found.")

@@ -203,6 +203,18 @@ struct OperatorToolsTests {
       truncatedRun.output.contains("case \(cases[2].reportCode) (id \(cases[2].caseId)), entry 1: the case is at version 1"),
       "\(truncatedRun.output)")
 
+    // Damaged pages: SQLite's integrity check names them, and the run goes on (exit 1, not 2).
+    let damaged = folder.appendingPathComponent("damaged.sqlite").path
+    #expect(try await Self.run(["backup", "--to", damaged, "--database", database]).status == 0)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: damaged))
+    try handle.seek(toOffset: 4096 * 8)
+    try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096 * 12))
+    try handle.close()
+    let damagedRun = try await Self.run(["verify", "--database", damaged])
+    #expect(damagedRun.status == 1, "\(damagedRun.output)\(damagedRun.error)")
+    #expect(damagedRun.output.contains("PROBLEM integrity: "), "\(damagedRun.output)")
+    #expect(damagedRun.output.contains("integrity_check: FAILED"), "\(damagedRun.output)")
+
     // A file the tools cannot check at all: exit 2, with the flag to change.
     let missing = try await Self.run(["verify", "--database", folder.appendingPathComponent("none.sqlite").path])
     #expect(missing.status == 2)
@@ -225,7 +237,7 @@ struct OperatorToolsTests {
     let newerRun = try await Self.run(["verify", "--database", newer])
     #expect(newerRun.status == 1)
     #expect(newerRun.output.contains("schema version 999, newer than this build's"), "\(newerRun.output)")
-    #expect(newerRun.output.contains("journal chains: not checked"))
+    #expect(newerRun.output.contains("journal chains: not checked (see the problems above)"))
 
     let older = folder.appendingPathComponent("older.sqlite").path
     let store = try await SQLiteFieldReportStore(path: older, configuration: StoreConfiguration(), schemaVersion: 8)

@@ -53,12 +53,26 @@ public enum StoreVerifier {
       schemaVersion: try database.userVersion(), currentSchemaVersion: current, journalsChecked: false,
       casesChecked: 0, journalEntries: 0, problems: [])
 
-    let integrity = try database.query("PRAGMA integrity_check") { $0.text(0) }
-    if integrity != ["ok"] {
-      report.problems += integrity.map { VerificationReport.Problem(check: .integrity, message: $0) }
+    // integrity_check reports damage as rows, and may then stop on it with SQLITE_CORRUPT: the
+    // rows read until then are kept.
+    let (integrity, stopped) = try rowsUntilCorruption(database, "PRAGMA integrity_check")
+    if integrity != ["ok"] || stopped != nil {
+      // One problem a line; SQLite's "*** in database main ***" headings name no problem.
+      report.problems += integrity.flatMap { $0.split(separator: "\n") }
+        .filter { !$0.hasPrefix("***") }
+        .map { VerificationReport.Problem(check: .integrity, message: String($0)) }
+    }
+    if let stopped {
+      report.problems.append(.init(check: .integrity, message: "the check stopped: \(stopped.publicFailure.reason)"))
     }
 
-    let violations = try database.query("PRAGMA foreign_key_check") { ($0.text(0), $0.optionalInt64(1), $0.text(2)) }
+    let violations: [(String, Int64?, String)]
+    do {
+      violations = try database.query("PRAGMA foreign_key_check") { ($0.text(0), $0.optionalInt64(1), $0.text(2)) }
+    } catch let error as SQLiteError where error.isCorruption {
+      violations = []
+      report.problems.append(.init(check: .foreignKey, message: "the check stopped: \(error.publicFailure.reason)"))
+    }
     for (table, rowid, parent) in violations {
       if table == "journal", let rowid,
         let (caseID, sequence) = try database.queryFirst(
@@ -92,11 +106,18 @@ public enum StoreVerifier {
       break
     }
 
-    report.journalsChecked = true
-    report.journalEntries = Int(try database.scalarInt64("SELECT COUNT(*) FROM journal") ?? 0)
-    let cases = try database.query("SELECT id, report_code FROM cases ORDER BY received_at, id") {
-      (CaseID($0.text(0)), $0.text(1))
+    let cases: [(CaseID, String)]
+    do {
+      report.journalEntries = Int(try database.scalarInt64("SELECT COUNT(*) FROM journal") ?? 0)
+      cases = try database.query("SELECT id, report_code FROM cases ORDER BY received_at, id") {
+        (CaseID($0.text(0)), $0.text(1))
+      }
+    } catch let error as SQLiteError where error.isCorruption {
+      report.problems.append(
+        .init(check: .journal, message: "the cases and journal tables cannot be read: \(error.publicFailure.reason)"))
+      return report
     }
+    report.journalsChecked = true
     for (index, (caseID, reportCode)) in cases.enumerated() {
       progress(index, cases.count)
       do {
@@ -118,5 +139,22 @@ public enum StoreVerifier {
     }
     progress(cases.count, cases.count)
     return report
+  }
+
+  /// The first column of every row of `sql` up to the end, or up to a corruption error,
+  /// returned with the rows; any other failure is thrown.
+  private static func rowsUntilCorruption(_ database: Database, _ sql: String) throws -> ([String], SQLiteError?) {
+    let statement = try database.statement(sql)
+    try statement.bind([])
+    defer { statement.reset() }
+    var rows: [String] = []
+    while true {
+      switch Result(catching: { () throws(SQLiteError) -> Bool in try statement.step() }) {
+      case .success(true): rows.append(statement.text(0))
+      case .success(false): return (rows, nil)
+      case .failure(let error) where error.isCorruption: return (rows, error)
+      case .failure(let error): throw error
+      }
+    }
   }
 }

@@ -50,7 +50,8 @@ public struct VerificationReport: Sendable, Hashable {
   public var schemaVersion: Int
   /// The schema version this build writes.
   public var currentSchemaVersion: Int
-  /// Whether the journal chains were checked (not for a file of a newer or no schema).
+  /// Whether the journal chains were checked (not for a file of a newer or no schema, nor one
+  /// whose `cases` and `journal` tables cannot be read).
   public var journalsChecked: Bool
   /// Cases whose chain was checked.
   public var casesChecked: Int
