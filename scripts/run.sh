@@ -3,7 +3,7 @@
 # the embedded default database (./data/fieldreport.sqlite). Flags are passed through:
 #   ./scripts/run.sh --demo          # also load the demo province (idempotent)
 #   ./scripts/run.sh --port 7443 --database /var/lib/fieldreport/db.sqlite
-# See `.build/debug/fieldreport-server --help` for every flag and its environment variable.
+# See `.build/debug/fieldreport-server help serve` for every flag and its environment variable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh

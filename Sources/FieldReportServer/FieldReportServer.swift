@@ -12,16 +12,17 @@ import ServiceLifecycle
   import Glibc
 #endif
 
-/// `fieldreport-server`: serves the fieldreport.v1 API over the project's RPC protocol.
+/// `fieldreport-server serve` (the default subcommand: `fieldreport-server --port 0` is
+/// `fieldreport-server serve --port 0`): serves the fieldreport.v1 API over the project's RPC
+/// protocol.
 ///
 /// Every option can also be given in the environment (the flag wins). Logs (swift-log,
 /// structured, one line per event with the call's trace id) go to standard error; the
 /// start-up banner and any secret generated at start-up (the first admin's password, demo
 /// passwords, the demo platform's API key) go to standard output, once, and never to logs.
-@main
 struct FieldReportServer: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "fieldreport-server",
+    commandName: "serve",
     abstract: "Serve the fieldreport API (citizens' field reports, Hà Tĩnh IOC).",
     discussion: """
       Environment: FIELDREPORT_HOST, FIELDREPORT_PORT, FIELDREPORT_DATABASE, FIELDREPORT_LOG_LEVEL,
@@ -112,7 +113,7 @@ struct FieldReportServer: AsyncParsableCommand {
 
     let host = setting(self.host, "FIELDREPORT_HOST", "127.0.0.1")
     let port = try number(self.port, "FIELDREPORT_PORT", 7443)
-    let databasePath = setting(self.database, "FIELDREPORT_DATABASE", "./data/fieldreport.sqlite")
+    let databasePath = DatabaseLocation.path(flag: self.database)
     let levelText = setting(self.logLevel, "FIELDREPORT_LOG_LEVEL", "info")
     let maxMessageBytes = try number(self.maxMessageBytes, "FIELDREPORT_MAX_MESSAGE_BYTES", 12 << 20)
     let maxConcurrentCalls = try number(self.maxConcurrentCalls, "FIELDREPORT_MAX_CONCURRENT_CALLS", 1024)

@@ -224,47 +224,62 @@ extension SQLiteFieldReportStore {
 
   public func verifyJournal(caseID: CaseID) async throws -> JournalVerification {
     try await read { database in
-      guard
-        let (version, head) = try database.queryFirst(
-          "SELECT version, journal_head FROM cases WHERE id = ?", [caseID.rawValue],
-          { ($0.int64(0), $0.blob(1)) })
-      else { throw StoreError.notFound("case \(caseID)") }
-      let rows = try database.query(
-        "SELECT case_seq, at, body, prev_hash, hash FROM journal WHERE case_id = ? ORDER BY case_seq",
-        [caseID.rawValue]
-      ) { ($0.int64(0), $0.int64(1), $0.blob(2), $0.blob(3), $0.blob(4)) }
-      var previous = JournalChain.genesis
-      var expectedSequence: Int64 = 1
-      for (sequence, at, body, storedPrevious, storedHash) in rows {
-        guard sequence == expectedSequence else {
-          return .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
-        }
-        guard storedPrevious == previous else {
-          return .broken(sequence: sequence, reason: "the previous entry's hash does not match")
-        }
-        let hash = JournalChain.hash(
-          caseID: caseID.rawValue, sequence: sequence, at: at, previous: previous, body: body)
-        guard hash == storedHash else {
-          return .broken(sequence: sequence, reason: "the entry was altered")
-        }
-        guard let entry = try? EntityCoding.decode(JournalEntry.self, from: body, what: "journal entry"),
-          entry.caseID == caseID, entry.sequence == sequence, entry.at.millisecondsSince1970 == at
-        else {
-          return .broken(sequence: sequence, reason: "the entry's body does not match its position")
-        }
-        previous = hash
-        expectedSequence += 1
+      guard let verdict = try Self.verifyChain(of: caseID, in: database) else {
+        throw StoreError.notFound("case \(caseID)")
       }
-      guard Int64(rows.count) == version else {
-        return .broken(
-          sequence: Int64(rows.count) + 1,
-          reason: "the case is at version \(version) but the journal has \(rows.count) entries")
-      }
-      guard previous == head else {
-        return .broken(sequence: Int64(rows.count), reason: "the last entry does not match the case's chain head")
-      }
-      return .intact(entries: rows.count, headHashHex: JournalChain.hex(head))
+      return verdict
     }
+  }
+
+  /// Checks one case's journal hash chain (see ``JournalChain``) against its case row: every
+  /// entry present and in order, each hash recomputed from the stored bytes, each body decoding
+  /// to its own position, the entry count equal to the case version and the last hash equal to
+  /// the chain head. The one verifier: the VerifyJournal RPC and `fieldreport-server verify`
+  /// both call it.
+  /// - Returns: The verdict, or nil if there is no such case.
+  /// - Important: Run it inside a read transaction, so the case row and its journal come from
+  ///   one snapshot.
+  static func verifyChain(of caseID: CaseID, in database: Database) throws -> JournalVerification? {
+    guard
+      let (version, head) = try database.queryFirst(
+        "SELECT version, journal_head FROM cases WHERE id = ?", [caseID.rawValue],
+        { ($0.int64(0), $0.blob(1)) })
+    else { return nil }
+    let rows = try database.query(
+      "SELECT case_seq, at, body, prev_hash, hash FROM journal WHERE case_id = ? ORDER BY case_seq",
+      [caseID.rawValue]
+    ) { ($0.int64(0), $0.int64(1), $0.blob(2), $0.blob(3), $0.blob(4)) }
+    var previous = JournalChain.genesis
+    var expectedSequence: Int64 = 1
+    for (sequence, at, body, storedPrevious, storedHash) in rows {
+      guard sequence == expectedSequence else {
+        return .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
+      }
+      guard storedPrevious == previous else {
+        return .broken(sequence: sequence, reason: "the previous entry's hash does not match")
+      }
+      let hash = JournalChain.hash(
+        caseID: caseID.rawValue, sequence: sequence, at: at, previous: previous, body: body)
+      guard hash == storedHash else {
+        return .broken(sequence: sequence, reason: "the entry was altered")
+      }
+      guard let entry = try? EntityCoding.decode(JournalEntry.self, from: body, what: "journal entry"),
+        entry.caseID == caseID, entry.sequence == sequence, entry.at.millisecondsSince1970 == at
+      else {
+        return .broken(sequence: sequence, reason: "the entry's body does not match its position")
+      }
+      previous = hash
+      expectedSequence += 1
+    }
+    guard Int64(rows.count) == version else {
+      return .broken(
+        sequence: Int64(rows.count) + 1,
+        reason: "the case is at version \(version) but the journal has \(rows.count) entries")
+    }
+    guard previous == head else {
+      return .broken(sequence: Int64(rows.count), reason: "the last entry does not match the case's chain head")
+    }
+    return .intact(entries: rows.count, headHashHex: JournalChain.hex(head))
   }
 
   // MARK: Notifications

@@ -15,6 +15,12 @@ final class Database {
     case reader
     /// The background checkpointer: copies the WAL back into the file, never writes rows.
     case checkpointer
+    /// An operator's tool (`verify`, the source of `backup`): opened read-only
+    /// (`SQLITE_OPEN_READONLY`), never creates the file, never migrates it.
+    case inspector
+    /// The fresh file a backup is copied into: read-write, in SQLite's default rollback-journal
+    /// mode (the copy's header keeps the source's WAL setting).
+    case backupTarget
   }
 
   let handle: OpaquePointer
@@ -27,7 +33,8 @@ final class Database {
   ///   - role: writer or reader.
   ///   - busyTimeoutMilliseconds: how long a statement waits on a lock before failing.
   init(path: String, role: Role, busyTimeoutMilliseconds: Int32 = 5_000) throws(SQLiteError) {
-    var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+    var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+    flags |= role == .inspector ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
     if role == .writer { flags |= SQLITE_OPEN_CREATE }
     var handle: OpaquePointer?
     let rc = sqlite3_open_v2(path, &handle, flags, nil)
@@ -57,6 +64,11 @@ final class Database {
         try execute("PRAGMA cache_size=-8192")
       case .checkpointer:
         try execute("PRAGMA cache_size=-512")
+      case .inspector:
+        try execute("PRAGMA query_only=ON")
+        try execute("PRAGMA cache_size=-8192")
+      case .backupTarget:
+        break
       }
       try execute("PRAGMA foreign_keys=ON")
       try execute("PRAGMA synchronous=NORMAL")

@@ -25,6 +25,8 @@ struct SQLiteError: Error, CustomStringConvertible {
   /// SQLITE_CONSTRAINT_FOREIGNKEY: SQLITE_CONSTRAINT | (3 << 8).
   var isForeignKeyViolation: Bool { extendedCode == SQLITE_CONSTRAINT | (3 << 8) }
   var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
+  /// The file's content is damaged (SQLITE_CORRUPT) or is not a database (SQLITE_NOTADB).
+  var isCorruption: Bool { code == SQLITE_CORRUPT || code == SQLITE_NOTADB }
 
   init(code: Int32, connection: OpaquePointer?, sql: String? = nil) {
     self.extendedCode = code
