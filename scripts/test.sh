@@ -14,6 +14,8 @@ echo "== leak check (valgrind)"
 ./scripts/leak-check.sh
 echo "== clients in other languages (Python, against the real server binary)"
 ./scripts/test-clients.sh
+echo "== fuzzing, briefly (libFuzzer + AddressSanitizer; docs/FUZZING.md)"
+./scripts/fuzz.sh --time 10
 echo "== swift test"
 swift test --skip-build 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|Test Case .* started|Test Suite .* started)'
 status=${PIPESTATUS[0]}
