@@ -25,32 +25,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   typealias OutboundIn = ByteBuffer
   typealias OutboundOut = ByteBuffer
 
-  private enum CallState {
-    case awaitingMessage(RegisteredMethod, ServerContext)
-    case running(Task<Void, Never>?)
-  }
-
-  private struct Call {
-    var state: CallState
-    var timer: Scheduled<Void>?
-    /// The caller's deadline, if any: a result produced after it is answered
-    /// `DEADLINE_EXCEEDED`, whatever the handler's kind (the timer alone cannot stop a
-    /// handler that runs synchronously on the event loop).
-    var deadline: NIODeadline?
-
-    func cancel() {
-      self.timer?.cancel()
-      if case .running(let task) = self.state { task?.cancel() }
-    }
-  }
-
-  private enum Phase {
-    case awaitingPreface
-    case active
-    case draining
-    case closing
-  }
-
   // Dynamic exclusivity checks are off for the state touched on every call
   // (`@exclusivity(unchecked)`): all of it is confined to the event loop, and no access to
   // one of these properties overlaps another (none is passed `inout` across a call that
@@ -65,11 +39,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private let executor: EventLoopTaskExecutor
   @exclusivity(unchecked) private var reader: FrameReader
   @exclusivity(unchecked) private var context: ChannelHandlerContext?
-  @exclusivity(unchecked) private var phase = Phase.awaitingPreface
+  /// Every call's state, the phase and the id rules (``ServerCallStateMachine``).
+  @exclusivity(unchecked) private var calls: ServerCallStateMachine
   /// Closes the connection if its preface has not arrived in time (``ConnectionLimits/handshakeTimeout``).
   private var handshakeTimer: Scheduled<Void>?
-  @exclusivity(unchecked) private var calls: [UInt32: Call] = [:]
-  @exclusivity(unchecked) private var lastCallID: UInt32 = 0
   @exclusivity(unchecked) private var peerMaxMessageSize = ConnectionLimits.protocolDefaultMessageSize
   private var peerMaxMetadataSize = ConnectionLimits.protocolDefaultMetadataSize
   @exclusivity(unchecked) private var outbound: ByteBuffer
@@ -80,15 +53,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// The last plain call headers (no deadline, no metadata) and their method: clients repeat
   /// them call after call, so a byte comparison replaces decoding (as HPACK's table does).
   @exclusivity(unchecked) private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
-  /// A call whose HEADERS were the last frame handled: if its MESSAGE comes next in the same
-  /// read (clients write both together), it starts without ever entering `calls`.
-  @exclusivity(unchecked) private var pendingOpenID: UInt32 = 0
-  @exclusivity(unchecked) private var pendingOpen: Call?
-  /// The call whose handler is being started synchronously, and whether it already ended:
-  /// a handler that does not suspend finishes before `start` returns and is never stored.
-  @exclusivity(unchecked) private var startingCallID: UInt32 = 0
-  @exclusivity(unchecked) private var startingCallEnded = false
-  @exclusivity(unchecked) private var startingCallDeadline: NIODeadline?
   /// Keepalive and idle timeout, and the one timer that serves both.
   @exclusivity(unchecked) private var liveness: ConnectionLiveness
   private var livenessTimer: Scheduled<Void>?
@@ -118,7 +82,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
     self.reader = FrameReader(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize))
     self.outbound = ByteBuffer()
-    self.liveness = ConnectionLiveness(limits: limits, now: .now())
+    self.calls = ServerCallStateMachine(maxConcurrentCalls: limits.maxConcurrentCalls)
+    self.liveness = ConnectionLiveness(limits: limits, now: eventLoop.now)
   }
 
   // MARK: Channel events
@@ -138,7 +103,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     if let timeout = self.limits.handshakeTimeout {
       // A connection that never sends its preface holds a descriptor and nothing else.
       self.handshakeTimer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(timeout.microseconds)) {
-        guard self.phase == .awaitingPreface else { return }
+        guard self.calls.phase == .awaitingPreface else { return }
         self.logger.debug(
           "closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "no preface within \(timeout)"])
         self.close()
@@ -148,15 +113,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func channelInactive(context: ChannelHandlerContext) {
-    self.phase = .closing
     self.handshakeTimer?.cancel()
     self.livenessTimer?.cancel()
     self.frameProgressTimer?.cancel()
     self.releaseBudget()
-    self.commitPendingOpen()
-    let calls = self.calls
-    self.calls.removeAll()
-    for call in calls.values { call.cancel() }
+    self.calls.close()
     self.resumeWritabilityWaiters(error: RPCError(code: .unavailable, message: "The connection closed."))
     context.fireChannelInactive()
   }
@@ -164,7 +125,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     let buffer = self.unwrapInboundIn(data)
     self.inRead = true
-    if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
+    if self.liveness.tracksReads { self.liveness.readReceived(now: self.eventLoop.now) }
     var bytes = self.reader.begin(buffer)
     do {
       while let frame = try self.reader.next(from: &bytes, admit: self.admit) {
@@ -174,7 +135,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     } catch {
       self.protocolError(.protocolError, reason: "\(error)")
     }
-    self.commitPendingOpen()
+    self.calls.commitPendingOpen()
     self.noteFrameProgress()
   }
 
@@ -186,7 +147,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private func admit(_ header: FrameHeader, complete: Bool) -> FrameRefusal? {
     guard header.type == .message else { return nil }
     let length = Int(header.length)
-    if length > self.limits.maxRequestSize, let path = self.methodPath(of: header.callID) {
+    if length > self.limits.maxRequestSize, let path = self.calls.methodPath(of: header.callID) {
       let limit = self.limits.requestLimit(forPath: path)
       if length > limit { return .overMethodLimit(limit: limit) }
     }
@@ -194,18 +155,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.releaseBudget()
     guard !complete, length > InboundMemoryBudget.freeBelow, let budget = self.requestBudget else { return nil }
     let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
-    let reserved = budget.reserve(length, for: ObjectIdentifier(self), now: .now()) { [eventLoop] in
+    let reserved = budget.reserve(length, for: ObjectIdentifier(self), now: self.eventLoop.now) { [eventLoop] in
       eventLoop.execute { loopBound.value.evictedFromBudget() }
     }
     guard reserved else { return .overMemoryBudget }
     self.holdsBudget = true
-    return nil
-  }
-
-  /// The method path of an open call awaiting its request, if `id` is one.
-  private func methodPath(of id: UInt32) -> String? {
-    let call = id == self.pendingOpenID ? self.pendingOpen : self.calls[id]
-    if case .awaitingMessage(let method, _) = call?.state { return method.descriptor.path }
     return nil
   }
 
@@ -219,7 +173,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// and had received nothing for the longest while the budget was exhausted.
   private func evictedFromBudget() {
     self.holdsBudget = false
-    guard self.phase != .closing else { return }
+    guard self.calls.phase != .closing else { return }
     self.logger.notice(
       "closing a stalled connection to free request memory",
       metadata: ["rpc.peer": "\(self.peer)", "reason": "request memory budget exhausted"])
@@ -235,15 +189,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       if self.reader.awaitingPayloadLength == nil {
         self.releaseBudget()
       } else {
-        self.requestBudget?.progress(ObjectIdentifier(self), now: .now())
+        self.requestBudget?.progress(ObjectIdentifier(self), now: self.eventLoop.now)
       }
     }
-    guard let timeout = self.limits.frameProgressTimeout, self.phase != .closing else { return }
+    guard let timeout = self.limits.frameProgressTimeout, self.calls.phase != .closing else { return }
     guard self.reader.isMidFrame else {
       self.midFrameSince = nil
       return
     }
-    let now = NIODeadline.now()
+    let now = self.eventLoop.now
     self.midFrameSince = now
     if self.frameProgressTimer == nil { self.armFrameProgressTimer(at: now + .microseconds(timeout.microseconds)) }
   }
@@ -252,10 +206,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.frameProgressTimer = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
       self.frameProgressTimer = nil
       guard let timeout = self.limits.frameProgressTimeout, let since = self.midFrameSince,
-        self.phase != .closing
+        self.calls.phase != .closing
       else { return }
       let due = since + .microseconds(timeout.microseconds)
-      guard due <= .now() else { return self.armFrameProgressTimer(at: due) }
+      guard due <= self.eventLoop.now else { return self.armFrameProgressTimer(at: due) }
       self.logger.notice(
         "closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "a frame stopped arriving for \(timeout)"])
       self.writeGoAway(.frameTimeout, reason: "A frame stopped arriving for longer than \(timeout).")
@@ -292,15 +246,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   // MARK: Frames
 
   private func handle(_ frame: InboundFrame) {
-    guard self.phase != .closing else { return }
-    if self.pendingOpen != nil {
-      if case .frame(let header, let payload) = frame, header.type == .message, header.callID == self.pendingOpenID,
-        let pending = self.pendingOpen.take()
-      {
-        return self.startPending(header.callID, pending, payload)
-      }
-      self.commitPendingOpen()
+    guard self.calls.phase != .closing else { return }
+    if case .frame(let header, let payload) = frame, header.type == .message, self.calls.phase != .awaitingPreface {
+      // The state machine knows whether it is the pending call's (started inline).
+      return self.handleMessage(header, payload)
     }
+    self.calls.commitPendingOpen()
     switch frame {
     case .preface(let preface):
       self.handlePreface(preface)
@@ -309,7 +260,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     case .refused(let header, let refusal):
       self.handleRefused(header, refusal)
     case .frame(let header, let payload):
-      guard self.phase != .awaitingPreface else {
+      guard self.calls.phase != .awaitingPreface else {
         return self.protocolError(.protocolError, reason: "frame before the connection preface")
       }
       switch header.type {
@@ -333,7 +284,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       return
     }
     self.outbound.writePreface(Preface(first: UInt16(FrameHeader.version), second: 0, settings: self.serverSettings))
-    self.phase = .active
+    self.calls.prefaceAccepted()
     self.handshakeTimer?.cancel()
     self.handshakeTimer = nil
     let settings: Rpc_V1_Settings
@@ -351,45 +302,24 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     if settings.maxMetadataSize != 0 { self.peerMaxMetadataSize = Int(settings.maxMetadataSize) }
     self.scheduleFlush()
     if self.liveness.isEnabled {
-      self.liveness = ConnectionLiveness(limits: self.limits, now: .now())
+      self.liveness = ConnectionLiveness(limits: self.limits, now: self.eventLoop.now)
       self.armLivenessTimer()
     }
-  }
-
-  /// Accepts a new call id: ids must be non-zero and strictly increasing.
-  private func acceptNewCallID(_ id: UInt32) -> Bool {
-    guard id != 0 else {
-      self.protocolError(.protocolError, reason: "call id 0 is reserved for the connection")
-      return false
-    }
-    guard id > self.lastCallID else {
-      let reason =
-        self.calls[id] != nil
-        ? "call id \(id) reused while in flight"
-        : "call id \(id) is not greater than the last call id \(self.lastCallID)"
-      self.protocolError(.protocolError, reason: reason)
-      return false
-    }
-    self.lastCallID = id
-    return true
   }
 
   /// A request MESSAGE refused from its header (its payload is skipped): the call ends with
   /// `RESOURCE_EXHAUSTED`; the connection stays.
   private func handleRefused(_ header: FrameHeader, _ refusal: FrameRefusal) {
     let id = header.callID
-    let pending = id == self.pendingOpenID ? self.pendingOpen.take() : nil
-    guard let call = pending ?? self.calls.removeValue(forKey: id) else {
-      if id > self.lastCallID {
-        self.protocolError(.protocolError, reason: "MESSAGE for call \(id), which was never opened")
-      }
-      return
+    let method = self.calls.methodPath(of: id) ?? "this method"
+    switch self.calls.refusedMessage(id) {
+    case .removed: break
+    case .ignore: return
+    case .protocolError(let reason): return self.protocolError(.protocolError, reason: reason)
     }
-    call.cancel()
     let error: RPCError
     switch refusal {
     case .overMethodLimit(let limit):
-      let method = if case .awaitingMessage(let method, _) = call.state { method.descriptor.path } else { "this method" }
       error = RPCError(
         code: .resourceExhausted,
         message: "A request message of \(header.length) bytes exceeds the \(limit)-byte limit of \(method)."
@@ -407,12 +337,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   private func handleOversized(_ header: FrameHeader) {
-    guard self.phase != .awaitingPreface else {
+    guard self.calls.phase != .awaitingPreface else {
       return self.protocolError(.frameTooLarge, reason: "oversized frame before the preface")
     }
     switch header.type {
     case .headers:
-      guard self.acceptNewCallID(header.callID) else { return }
+      if let reason = self.calls.acceptNewCallID(header.callID) { return self.protocolError(.protocolError, reason: reason) }
       self.writeStatus(
         header.callID,
         RPCError(
@@ -422,8 +352,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       )
       self.scheduleFlush()
     case .message:
-      if let call = self.calls.removeValue(forKey: header.callID) {
-        call.cancel()
+      switch self.calls.refusedMessage(header.callID) {
+      case .removed:
         self.writeStatus(
           header.callID,
           RPCError(
@@ -433,8 +363,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         )
         self.scheduleFlush()
         self.closeIfDrained()
-      } else if header.callID > self.lastCallID {
-        self.protocolError(.protocolError, reason: "MESSAGE for call \(header.callID), which was never opened")
+      case .ignore: break
+      case .protocolError(let reason): self.protocolError(.protocolError, reason: reason)
       }
     default:
       self.protocolError(.frameTooLarge, reason: "\(header.type) frame of \(header.length) bytes is over the limit")
@@ -443,25 +373,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func handleHeaders(_ header: FrameHeader, _ payload: ByteBuffer) {
     let id = header.callID
-    guard self.acceptNewCallID(id) else { return }
-    if self.phase == .draining {
-      return self.failCall(
-        id,
-        RPCError(
-          code: .unavailable,
-          message: "The server is draining; retry on a new connection.",
-          details: [.retryInfo(delay: .zero)]
-        )
-      )
-    }
-    guard self.calls.count < self.limits.maxConcurrentCalls else {
-      return self.failCall(
-        id,
-        RPCError(
-          code: .resourceExhausted,
-          message: "Too many calls in flight on this connection (limit \(self.limits.maxConcurrentCalls))."
-        )
-      )
+    switch self.calls.receivedHeaders(id) {
+    case .open: break
+    case .refuse(let error): return self.failCall(id, error)
+    case .protocolError(let reason): return self.protocolError(.protocolError, reason: reason)
     }
     if let plain = self.plainHeaders, plain.bytes.count == payload.readableBytes,
       payload.withUnsafeReadableBytes({ bytes in
@@ -510,7 +425,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         return self.failCall(id, RPCError(code: .deadlineExceeded, message: "The deadline had passed when the call arrived."))
       }
       deadline = ContinuousClock.now + .microseconds(timeout)
-      nioDeadline = .now() + .microseconds(timeout)
+      nioDeadline = self.eventLoop.now + .microseconds(timeout)
       timer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(timeout)) {
         self.expire(id)
       }
@@ -522,34 +437,17 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       peer: self.peer,
       callID: id
     )
-    self.pendingOpenID = id
-    self.pendingOpen = Call(state: .awaitingMessage(method, context), timer: timer, deadline: nioDeadline)
+    self.calls.opened(id, .init(state: .awaitingMessage(method, context), timer: timer, deadline: nioDeadline))
     if self.liveness.tracksCalls { self.liveness.callStarted() }
   }
 
-  /// Stores the call opened by the last HEADERS, if any: its MESSAGE was not the next frame.
-  private func commitPendingOpen() {
-    guard let pending = self.pendingOpen.take() else { return }
-    self.calls[self.pendingOpenID] = pending
-  }
-
-  /// Starts a call whose MESSAGE directly followed its HEADERS: it enters `calls` only if
+  /// Starts a call whose MESSAGE directly followed its HEADERS: it enters the table only if
   /// its handler suspends.
-  private func startPending(_ id: UInt32, _ call: Call, _ payload: ByteBuffer) {
+  private func startPending(_ id: UInt32, _ call: ServerCallStateMachine.Call, _ payload: ByteBuffer) {
     guard case .awaitingMessage(let method, let context) = call.state else { return }
-    self.startingCallID = id
-    self.startingCallEnded = false
-    self.startingCallDeadline = call.deadline
-    // Never in `calls`: the pending open was not committed.
+    self.calls.beginStarting(id, deadline: call.deadline)
     let task = self.startHandler(id, method, context, payload)
-    self.startingCallID = 0
-    if self.startingCallEnded {
-      call.timer?.cancel()
-    } else if let task {
-      self.calls[id] = Call(state: .running(task), timer: call.timer, deadline: call.deadline)
-    } else {
-      call.timer?.cancel()
-    }
+    self.calls.endStarting(id, call, task: task)
   }
 
   /// Decodes the request and starts the handler; on a decoding failure, ends the call.
@@ -574,32 +472,28 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func handleMessage(_ header: FrameHeader, _ payload: ByteBuffer) {
     let id = header.callID
-    guard let call = self.calls[id] else {
-      if id > self.lastCallID {
-        self.protocolError(.protocolError, reason: "MESSAGE for call \(id), which was never opened")
-      }
-      // Otherwise the call already ended (cancelled, failed, expired): drop the frame.
-      return
-    }
-    switch call.state {
-    case .awaitingMessage(let method, let context):
-      self.calls[id]?.state = .running(nil)
+    switch self.calls.receivedMessage(id) {
+    case .startPending(let call):
+      self.startPending(id, call, payload)
+    case .start(let method, let context):
+      // The handler may finish (and end the call) synchronously: `started` then finds it gone.
       let task = self.startHandler(id, method, context, payload)
-      // The handler may already have finished (and removed the call) synchronously.
-      if let task, self.calls[id] != nil { self.calls[id]?.state = .running(task) }
-    case .running:
-      self.calls.removeValue(forKey: id)?.cancel()
+      self.calls.started(id, task: task)
+    case .secondMessage:
       self.failCall(id, RPCError(code: .unimplemented, message: "Client streaming is not supported: one request message per call."))
       self.closeIfDrained()
+    case .ignore:
+      break
+    case .protocolError(let reason):
+      self.protocolError(.protocolError, reason: reason)
     }
   }
 
   private func handleCancel(_ header: FrameHeader) {
-    if let call = self.calls.removeValue(forKey: header.callID) {
-      call.cancel()
-      self.closeIfDrained()
-    } else if header.callID > self.lastCallID {
-      self.protocolError(.protocolError, reason: "CANCEL for call \(header.callID), which was never opened")
+    switch self.calls.receivedCancel(header.callID) {
+    case .removed: self.closeIfDrained()
+    case .ignore: break
+    case .protocolError(let reason): self.protocolError(.protocolError, reason: reason)
     }
   }
 
@@ -624,13 +518,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func handleGoAway() {
     // The client will open no more calls here; finish what is in flight, then close.
-    if self.phase == .active { self.phase = .draining }
+    self.calls.peerWentAway()
     self.closeIfDrained()
   }
 
   private func expire(_ id: UInt32) {
-    guard let call = self.calls.removeValue(forKey: id) else { return }
-    if case .running(let task) = call.state { task?.cancel() }
+    guard self.calls.deadlineFired(id) else { return }
     self.writeStatus(id, Self.pastDeadline)
     self.scheduleFlush()
     self.closeIfDrained()
@@ -638,36 +531,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   // MARK: Called by the sink (on the event loop)
 
-  private enum Ending {
-    /// The call had already ended (cancelled, expired, failed): nothing to send.
-    case over
-    /// The call ends now, within its deadline.
-    case live
-    /// The call ends now, but its deadline has passed: the answer is `DEADLINE_EXCEEDED`.
-    case pastDeadline
-  }
-
   private static let pastDeadline = RPCError(
     code: .deadlineExceeded, message: "The deadline passed before the call completed.")
 
-  /// Ends a live call (the one starting, or one in `calls`): cancels its timer.
-  private func endCall(_ id: UInt32) -> Ending {
-    let deadline: NIODeadline?
-    if id == self.startingCallID {
-      guard !self.startingCallEnded else { return .over }
-      self.startingCallEnded = true
-      deadline = self.startingCallDeadline
-    } else {
-      guard let call = self.calls.removeValue(forKey: id) else { return .over }
-      call.timer?.cancel()
-      deadline = call.deadline
-    }
-    if let deadline, deadline <= .now() { return .pastDeadline }
-    return .live
-  }
-
   func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
-    switch self.endCall(id) {
+    switch self.calls.ending(id, now: self.eventLoop.now) {
     case .over: return
     case .pastDeadline: return self.answerPastDeadline(id)
     case .live: break
@@ -687,7 +555,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func finish(_ id: UInt32, trailers: Metadata) {
-    switch self.endCall(id) {
+    switch self.calls.ending(id, now: self.eventLoop.now) {
     case .over: return
     case .pastDeadline: return self.answerPastDeadline(id)
     case .live: break
@@ -698,7 +566,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func finish(_ id: UInt32, error: RPCError) {
-    switch self.endCall(id) {
+    switch self.calls.ending(id, now: self.eventLoop.now) {
     case .over: return
     case .pastDeadline: return self.answerPastDeadline(id)
     case .live: break
@@ -715,8 +583,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   func send<Message: WireMessage>(_ id: UInt32, message: Message) throws(RPCError) {
-    let live = id == self.startingCallID ? !self.startingCallEnded : self.calls[id] != nil
-    guard live else {
+    guard self.calls.isLive(id) else {
       throw RPCError(code: .cancelled, message: "The call is over.")
     }
     do {
@@ -732,7 +599,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   var isWritable: Bool { self.context?.channel.isWritable ?? false }
 
   func addWritabilityWaiter(_ continuation: CheckedContinuation<Void, any Error>) {
-    if self.phase == .closing || self.context == nil {
+    if self.calls.phase == .closing || self.context == nil {
       continuation.resume(throwing: RPCError(code: .unavailable, message: "The connection closed."))
     } else if self.isWritable {
       continuation.resume()
@@ -807,7 +674,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func writeGoAway(_ code: Rpc_V1_GoAwayCode, reason: String) {
     var goAway = Rpc_V1_GoAway()
-    goAway.lastCallId = self.lastCallID
+    goAway.lastCallId = self.calls.lastCallID
     goAway.code = code
     goAway.reason = reason
     let headerIndex = self.outbound.writerIndex
@@ -837,15 +704,14 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   // MARK: Lifecycle
 
   private func drain() {
-    switch self.phase {
-    case .awaitingPreface:
+    switch self.calls.drainRequested() {
+    case .close:
       self.close()
-    case .active:
-      self.phase = .draining
+    case .goAway:
       self.writeGoAway(.noError, reason: "The server is shutting down.")
       self.flushNow()
       self.closeIfDrained()
-    case .draining, .closing:
+    case .none:
       break
     }
   }
@@ -853,13 +719,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// Called whenever a call ends: closes a draining connection with no call left, and
   /// starts the idle clock.
   private func closeIfDrained() {
-    let starting = self.startingCallID != 0 && !self.startingCallEnded
-    guard self.calls.isEmpty && self.pendingOpen == nil && !starting else { return }
-    if self.phase == .draining {
+    guard self.calls.hasNoCalls else { return }
+    if self.calls.phase == .draining {
       self.flushNow()
       self.close()
     } else if self.liveness.tracksCalls {
-      self.liveness.callsEnded(now: .now())
+      self.liveness.callsEnded(now: self.eventLoop.now)
       self.armLivenessTimer()
     }
   }
@@ -869,7 +734,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// Schedules the liveness timer at the state's next deadline, unless it is armed for
   /// that time or earlier (it then fires, finds nothing due, and re-arms).
   private func armLivenessTimer() {
-    guard self.phase == .active || self.phase == .draining, let next = self.liveness.nextDeadline else { return }
+    guard self.calls.phase == .active || self.calls.phase == .draining, let next = self.liveness.nextDeadline else { return }
     if let armed = self.livenessTimerDeadline, armed <= next { return }
     self.livenessTimer?.cancel()
     self.livenessTimerDeadline = next
@@ -881,8 +746,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private func livenessTimerFired() {
     self.livenessTimer = nil
     self.livenessTimerDeadline = nil
-    guard self.phase == .active || self.phase == .draining else { return }
-    switch self.liveness.timerFired(now: .now()) {
+    guard self.calls.phase == .active || self.calls.phase == .draining else { return }
+    switch self.liveness.timerFired(now: self.eventLoop.now) {
     case .sendPing(let value):
       self.outbound.writeFrameHeader(type: .ping, flags: [], callID: 0, length: 8)
       self.outbound.writeInteger(value)
@@ -904,9 +769,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   private func protocolError(_ code: Rpc_V1_GoAwayCode, reason: String) {
-    guard self.phase != .closing else { return }
+    guard self.calls.phase != .closing else { return }
     self.logger.notice("protocol error; closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "\(reason)"])
-    if self.phase != .awaitingPreface {
+    if self.calls.phase != .awaitingPreface {
       self.writeGoAway(code, reason: reason)
     }
     self.flushNow()
@@ -914,12 +779,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   }
 
   private func close() {
-    self.phase = .closing
     self.livenessTimer?.cancel()
-    self.commitPendingOpen()
-    let calls = self.calls
-    self.calls.removeAll()
-    for call in calls.values { call.cancel() }
+    self.frameProgressTimer?.cancel()
+    self.calls.close()
     self.context?.close(promise: nil)
   }
 

@@ -246,6 +246,43 @@ struct HostileClientTests {
     #expect(after <= before + max(before / 5, 4096), "RSS \(before / 1024) MiB before, \(after / 1024) MiB after")
   }
 
+  @Test("20,480 calls over 20 connections: memory returns to within 20 % once they close", .timeLimit(.minutes(2)))
+  func memoryReturnsAfterManyCalls() async throws {
+    let (process, port, folder) = try await Self.launch()
+    defer {
+      if process.isRunning { process.terminate() }
+      try? FileManager.default.removeItem(at: folder)
+    }
+    let pid = process.processIdentifier
+    let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    func load() async throws {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<20 {
+          group.addTask {
+            let client = RPCClient(configuration: .init(host: "127.0.0.1", port: port), logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { calls in
+              for _ in 0..<16 {
+                calls.addTask {
+                  for _ in 0..<64 { _ = try await client.call(HealthService.check, Rpc_V1_HealthCheckRequest(), options: .defaults) }
+                }
+              }
+              try await calls.waitForAll()
+            }
+            await client.close()
+          }
+        }
+        try await group.waitForAll()
+      }
+    }
+    #expect(try await Self.healthy(port: port))
+    let before = try #require(Self.rssKiB(pid))
+    try await load()
+    try await Task.sleep(for: .seconds(1))
+    print("RSS before \(before) KiB, after 20,480 calls \(Self.rssKiB(pid) ?? 0) KiB")
+    let after = try #require(Self.rssKiB(pid))
+    #expect(after <= before + max(before / 5, 4096), "RSS \(before / 1024) MiB before, \(after / 1024) MiB after 20,480 calls")
+  }
+
   @Test("a frame that stops arriving is closed after the frame-progress timeout (GOAWAY FRAME_TIMEOUT)", .timeLimit(.minutes(1)))
   func stalledFrameIsClosed() async throws {
     let (process, port, folder) = try await Self.launch(["--frame-timeout-seconds", "1"])
