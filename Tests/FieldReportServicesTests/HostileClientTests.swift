@@ -278,7 +278,6 @@ struct HostileClientTests {
     let before = try #require(Self.rssKiB(pid))
     try await load()
     try await Task.sleep(for: .seconds(1))
-    print("RSS before \(before) KiB, after 20,480 calls \(Self.rssKiB(pid) ?? 0) KiB")
     let after = try #require(Self.rssKiB(pid))
     #expect(after <= before + max(before / 5, 4096), "RSS \(before / 1024) MiB before, \(after / 1024) MiB after 20,480 calls")
   }
