@@ -16,6 +16,8 @@ final class CLISession: Sendable {
   let server: ServerAddress
   /// The client, with credentials, deadline and metadata applied to every call.
   let client: FieldReportClient
+  /// TLS to the server, from the options or the profile; `nil`: plain TCP.
+  let tls: TLSSettings?
   /// Print JSON instead of tables.
   let json: Bool
   /// Print requests instead of sending them.
@@ -55,14 +57,38 @@ final class CLISession: Sendable {
       guard Metadata.isValidKey(key) else { throw .usage("--metadata key '\(key)' is not a valid metadata key") }
       metadata.add(key, text: String(entry[entry.index(after: equals)...]))
     }
+    self.tls = try Self.tls(options, environment: environment, profile: self.profile)
     self.client = FieldReportClient(
       server: self.server,
       credentials: credentials,
       timeout: .milliseconds(Int64((options.timeout * 1000).rounded())),
-      metadata: metadata
+      metadata: metadata,
+      tls: self.tls?.client
     )
     self.json = options.json
     self.dryRun = options.dryRun
+  }
+
+  /// TLS from the options (files made absolute, checked to exist), else the profile's.
+  static func tls(_ options: GlobalOptions, environment: [String: String], profile: Profile?) throws(CLIError) -> TLSSettings? {
+    func value(_ option: String?, _ name: String) -> String? {
+      option ?? environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+    let ca = value(options.ca, "FIELDREPORT_CA")
+    let cert = value(options.cert, "FIELDREPORT_CERT")
+    let key = value(options.key, "FIELDREPORT_KEY")
+    let wanted = options.tls || environment["FIELDREPORT_TLS"] == "1" || ca != nil || cert != nil || key != nil
+    guard wanted else { return profile?.tls }
+    guard (cert == nil) == (key == nil) else { throw .usage("--cert and --key go together") }
+    func absolute(_ path: String?, _ flag: String) throws(CLIError) -> String? {
+      guard let path else { return nil }
+      let url = URL(fileURLWithPath: path)
+      guard FileManager.default.isReadableFile(atPath: url.path) else { throw .usage("\(flag) \(path): no such readable file") }
+      return url.standardizedFileURL.path
+    }
+    return TLSSettings(
+      ca: try absolute(ca, "--ca"), cert: try absolute(cert, "--cert"), key: try absolute(key, "--key"),
+      serverName: options.tlsServerName ?? profile?.tls?.serverName)
   }
 
   /// Runs `body` with a session, closing the client afterwards; prints failures to stderr and

@@ -28,6 +28,21 @@ struct GlobalOptions: ParsableArguments {
   @Option(name: .customLong("metadata"), help: ArgumentHelp("Extra call metadata, repeatable.", valueName: "key=value"))
   var metadata: [String] = []
 
+  @Flag(help: "Connect over TLS (implied by --ca, --cert and --key; default: the profile's, then $FIELDREPORT_TLS=1).")
+  var tls = false
+
+  @Option(help: ArgumentHelp("PEM file of the CAs that signed the server's certificate (default: the system's; $FIELDREPORT_CA).", valueName: "file"))
+  var ca: String?
+
+  @Option(help: ArgumentHelp("PEM client certificate, for a server that requires mutual TLS ($FIELDREPORT_CERT).", valueName: "file"))
+  var cert: String?
+
+  @Option(help: ArgumentHelp("PEM private key of --cert ($FIELDREPORT_KEY).", valueName: "file"))
+  var key: String?
+
+  @Option(name: .customLong("tls-server-name"), help: ArgumentHelp("The name to check the server's certificate against (default: the server's host).", valueName: "name"))
+  var tlsServerName: String?
+
   @Flag(help: "Print the response as proto3 JSON instead of a table.")
   var json = false
 
@@ -38,6 +53,7 @@ struct GlobalOptions: ParsableArguments {
     guard self.timeout > 0, self.timeout <= 86_400 else {
       throw ValidationError("--timeout must be more than 0 and at most 86400 seconds")
     }
+    if (self.cert == nil) != (self.key == nil) { throw ValidationError("--cert and --key go together") }
     for entry in self.metadata where !entry.contains("=") {
       throw ValidationError("--metadata '\(entry)' must be key=value")
     }

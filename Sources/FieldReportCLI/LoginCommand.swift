@@ -29,6 +29,19 @@ struct LoginCommand: AsyncParsableCommand {
     let deviceLabel = self.deviceLabel
     try await CLISession.run(self.global) { session in
       var profile = Profile(server: session.server.description)
+      profile.tls = session.tls
+      let certificateOnly = username == nil && session.tls?.cert != nil
+      if case .apiKey = session.client.credentials {} else if !certificateOnly {} else {
+        // Mutual TLS: the client certificate alone identifies a service account.
+        let me = try await session.client.identity.whoAmI(Fieldreport_V1_WhoAmIRequest())
+        profile.username = me.user?.username
+        profile.fullName = me.user?.fullName
+        try session.store.save(profile, as: session.profileName)
+        if session.json { try session.printJSON(me) } else {
+          session.print("Client certificate of \(me.user?.fullName ?? "?") (\(me.user?.username ?? "?")) saved in profile '\(session.profileName)' for \(session.server)")
+        }
+        return
+      }
       if case .apiKey(let key) = session.client.credentials {
         let me = try await session.client.identity.whoAmI(Fieldreport_V1_WhoAmIRequest())
         profile.apiKey = key

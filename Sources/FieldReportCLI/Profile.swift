@@ -1,3 +1,4 @@
+import FieldReportClient
 /// What `fieldreport login` remembers between runs: where the server is and how to
 /// authenticate. Stored as JSON by ``ProfileStore`` (mode 0600: it holds a credential).
 struct Profile: Codable, Hashable, Sendable {
@@ -13,4 +14,22 @@ struct Profile: Codable, Hashable, Sendable {
   var fullName: String?
   /// When the session expires (Unix ms); `nil` for API keys.
   var expiresAtMs: Int64?
+  /// TLS to the server, as given at login (absolute paths); `nil`: plain TCP.
+  var tls: TLSSettings?
+}
+
+/// The TLS options of a profile (`--tls`, `--ca`, `--cert`, `--key`, `--tls-server-name`).
+struct TLSSettings: Codable, Hashable, Sendable {
+  /// PEM CAs to trust; `nil`: the system's.
+  var ca: String?
+  /// PEM client certificate (mutual TLS).
+  var cert: String?
+  /// PEM key of `cert`.
+  var key: String?
+  /// The name the server's certificate is checked against; `nil`: the server's host.
+  var serverName: String?
+
+  var client: ClientTLS {
+    ClientTLS(trustRootsPath: self.ca, certificateChainPath: self.cert, privateKeyPath: self.key, serverName: self.serverName)
+  }
 }

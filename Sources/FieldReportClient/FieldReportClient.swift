@@ -1,6 +1,8 @@
 @_exported public import FieldReportAPI
 @_exported public import RPCCore
 @_exported public import WireBridge
+@_exported public import struct RPCNIO.ClientTLS
+@_exported public import struct RPCNIO.TLSSetupError
 public import Logging
 import RPCNIO
 
@@ -66,6 +68,8 @@ public final class FieldReportClient: Sendable {
   ///   - timeout: The deadline of every call that does not set its own; `nil`: none.
   ///   - metadata: Metadata sent with every call (e.g. `x-trace-id`), unless a call sets the key.
   ///   - connectTimeout: How long to wait for the TCP connection and the server's preface.
+  ///   - tls: TLS to the server (a CA to trust, a client certificate for mutual TLS); `nil`:
+  ///     plain TCP.
   ///   - logger: The runtime's logger (connection events).
   public convenience init(
     server: ServerAddress,
@@ -73,9 +77,10 @@ public final class FieldReportClient: Sendable {
     timeout: Duration? = .seconds(30),
     metadata: Metadata = Metadata(),
     connectTimeout: Duration = .seconds(5),
+    tls: ClientTLS? = nil,
     logger: Logger = Logger(label: "fieldreport.client", factory: { _ in SwiftLogNoOpLogHandler() })
   ) {
-    var configuration = RPCClient.Configuration(host: server.host, port: server.port, connectTimeout: connectTimeout)
+    var configuration = RPCClient.Configuration(host: server.host, port: server.port, connectTimeout: connectTimeout, tls: tls)
     configuration.limits.maxMessageSize = Self.maxResponseBytes
     let client = RPCClient(configuration: configuration, logger: logger)
     self.init(

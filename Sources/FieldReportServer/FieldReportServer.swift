@@ -7,6 +7,7 @@ import Logging
 import RPCCore
 import RPCNIO
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
   import Glibc
@@ -72,6 +73,15 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Most bytes of unfinished request frames held at once by all connections; past it large requests are refused RESOURCE_EXHAUSTED and stalled holders closed (env FIELDREPORT_MAX_BUFFERED_REQUEST_BYTES; default 64 MiB).")
   var maxBufferedRequestBytes: Int?
 
+  @Option(help: "PEM certificate chain (leaf first): serve TLS, with --tls-key; reloaded on SIGHUP (env FIELDREPORT_TLS_CERT).")
+  var tlsCert: String?
+
+  @Option(help: "PEM private key of --tls-cert (env FIELDREPORT_TLS_KEY).")
+  var tlsKey: String?
+
+  @Option(help: "PEM CA file: require client certificates that chain to it (mutual TLS); a registered certificate authenticates as its service account (env FIELDREPORT_TLS_CLIENT_CA).")
+  var tlsClientCa: String?
+
   @Option(help: "Seconds calls in flight get to finish on SIGTERM (env FIELDREPORT_DRAIN_SECONDS; default 30).")
   var drainSeconds: Int?
 
@@ -129,6 +139,22 @@ struct FieldReportServer: AsyncParsableCommand {
     let keepaliveSeconds = try number(self.keepaliveSeconds, "FIELDREPORT_KEEPALIVE_SECONDS", 120)
     guard frameSeconds >= 0, idleSeconds >= 0, keepaliveSeconds >= 0 else {
       throw ValidationError("--frame-timeout-seconds, --idle-timeout-seconds and --keepalive-seconds must be 0 or more")
+    }
+    let tlsCert = self.tlsCert ?? environment["FIELDREPORT_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+    let tlsKey = self.tlsKey ?? environment["FIELDREPORT_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+    let tlsClientCA = self.tlsClientCa ?? environment["FIELDREPORT_TLS_CLIENT_CA"].flatMap { $0.isEmpty ? nil : $0 }
+    var tls: ServerTLS?
+    switch (tlsCert, tlsKey) {
+    case (let cert?, let key?):
+      do {
+        tls = try ServerTLS(certificateChainPath: cert, privateKeyPath: key, clientCAPath: tlsClientCA)
+      } catch {
+        throw ValidationError("\(error)")
+      }
+    case (nil, nil):
+      guard tlsClientCA == nil else { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
+    default:
+      throw ValidationError("--tls-cert and --tls-key go together")
     }
     let maxBufferedRequestBytes = try number(self.maxBufferedRequestBytes, "FIELDREPORT_MAX_BUFFERED_REQUEST_BYTES", 64 << 20)
     let drainSeconds = try number(self.drainSeconds, "FIELDREPORT_DRAIN_SECONDS", 30)
@@ -225,16 +251,21 @@ struct FieldReportServer: AsyncParsableCommand {
       configuration: .init(
         host: host, port: port, limits: connectionLimits, drainGracePeriod: .seconds(drainSeconds),
         maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer,
-        maxBufferedRequestBytes: maxBufferedRequestBytes),
+        maxBufferedRequestBytes: maxBufferedRequestBytes, tls: tls),
       fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: logger)
     let address = try await server.start()
     let boundPort = address.port ?? port
-    print("fieldreport-server listening on \(host):\(boundPort)")
+    print("fieldreport-server listening on \(host):\(boundPort)\(tls == nil ? "" : tls!.requiresClientCertificate ? " (mutual TLS)" : " (TLS)")")
     print("Database: \(databaseURL.standardizedFileURL.path)")
     print("Log in: fieldreport login --server \(host):\(boundPort) --user admin  (or a demo user with --demo)")
     fflush(nil)  // all C streams: the banner must reach a pipe (a supervisor, a test) now
     logger.info(
       "serving", metadata: ["address": "\(host):\(boundPort)", "database": "\(databaseURL.path)", "demo": "\(demo)"])
+    if tls == nil && !Self.isLoopback(host) {
+      logger.warning(
+        "listening on a non-loopback address without TLS: passwords, tokens and citizens' data cross the network in clear text; use --tls-cert and --tls-key",
+        metadata: ["address": "\(host):\(boundPort)"])
+    }
 
     let group = ServiceGroup(
       configuration: .init(
@@ -242,12 +273,38 @@ struct FieldReportServer: AsyncParsableCommand {
           .init(
             service: DrainingServer(server: server, drain: env.drain, gracePeriod: .seconds(drainSeconds)),
             successTerminationBehavior: .gracefullyShutdownGroup)
-        ],
+        ] + (tls.map { [.init(service: TLSReloader(tls: $0, logger: logger))] } ?? []),
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
     try await group.run()
     await store.close()
     logger.info("stopped")
+  }
+}
+
+extension FieldReportServer {
+  /// Whether `host` is a loopback address (or `localhost`).
+  static func isLoopback(_ host: String) -> Bool {
+    host == "localhost" || host == "::1" || host.hasPrefix("127.")
+  }
+}
+
+/// Reads the TLS files again on SIGHUP: new connections get the new certificate, open ones
+/// keep theirs; a file that cannot be used is logged and the current certificate kept.
+struct TLSReloader: Service {
+  let tls: ServerTLS
+  let logger: Logger
+
+  func run() async throws {
+    let signals = await UnixSignalsSequence(trapping: .sighup)
+    for await _ in signals.cancelOnGracefulShutdown() {
+      do {
+        try self.tls.reload()
+        self.logger.notice("TLS certificate reloaded", metadata: ["cert": "\(self.tls.certificateChainPath)"])
+      } catch {
+        self.logger.error("TLS reload failed; the current certificate stays", metadata: ["error": "\(error)"])
+      }
+    }
   }
 }
 

@@ -63,7 +63,14 @@ public struct Authenticator: Sendable {
   /// Authenticates a call.
   /// - Throws: UNAUTHENTICATED; UNAVAILABLE when the store cannot be read.
   public func authenticate(_ context: ServerContext) async throws(RPCError) -> Principal {
-    guard let presented = Self.presented(in: context.metadata) else { throw Self.refusal }
+    // Mutual TLS: the client certificate's fingerprint, if the connection presented one.
+    let certificate = context.peerCertificateSHA256.map { bytes in
+      bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+    }
+    guard let presented = Self.presented(in: context.metadata) else {
+      guard let certificate else { throw Self.refusal }
+      return try await self.authenticate(certificate: certificate, context: context)
+    }
     do {
       let now = self.env.now()
       switch presented {
@@ -81,11 +88,34 @@ public struct Authenticator: Sendable {
           let account = try await self.env.store.findUser(id: found.userID),
           account.user.isActive, account.user.kind == .serviceAccount
         else { throw Self.refusal }
+        // A registered certificate and an API key on one call must name the same account.
+        if let certificate, let owner = try await self.env.store.findClientCertificate(certificate), owner != account.user.id {
+          throw Self.refusal
+        }
         let grants = try await self.env.store.roleGrants(userID: account.user.id)
         return Principal(
           user: account.user, username: account.username, grants: grants,
           credential: .apiKey(expiresAt: found.expiresAt))
       }
+    } catch {
+      throw rpcError(error, logger: self.env.logger(for: context))
+    }
+  }
+
+  /// A call with no `authorization` on a mutual TLS connection: its certificate must be
+  /// registered (not revoked) for an active service account.
+  private func authenticate(certificate: String, context: ServerContext) async throws(RPCError) -> Principal {
+    do {
+      guard let owner = try await self.env.store.findClientCertificate(certificate),
+        let account = try await self.env.store.findUser(id: owner),
+        account.user.isActive, account.user.kind == .serviceAccount
+      else {
+        throw RPCError(
+          code: .unauthenticated,
+          message: "The client certificate (SHA-256 \(certificate)) is not registered for an active service account, or was revoked.")
+      }
+      let grants = try await self.env.store.roleGrants(userID: account.user.id)
+      return Principal(user: account.user, username: account.username, grants: grants, credential: .certificate)
     } catch {
       throw rpcError(error, logger: self.env.logger(for: context))
     }

@@ -89,6 +89,8 @@ extension IdentityService {
     case .apiKey(let expiresAt):
       response.authMethod = .apiKey
       response.expiresAtMs = expiresAt?.millisecondsSince1970
+    case .certificate:
+      response.authMethod = .clientCertificate
     }
     response.serverTimeMs = self.env.now().millisecondsSince1970
     return response

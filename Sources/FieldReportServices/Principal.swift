@@ -13,6 +13,9 @@ public struct Principal: Sendable, Hashable {
     case session(expiresAt: Timestamp)
     /// A service account's API key; `expiresAt` is nil for a key that never expires.
     case apiKey(expiresAt: Timestamp?)
+    /// A client certificate registered for a service account, presented in a mutual TLS
+    /// handshake (no API key).
+    case certificate
   }
 
   /// The caller's account (active: disabled accounts never authenticate).

@@ -169,6 +169,19 @@ public protocol FieldReportStore: Sendable {
   /// Revokes an API key; returns whether it was live.
   func revokeAPIKey(_ key: String, at: Timestamp) async throws -> Bool
 
+  // MARK: Client certificates (mutual TLS)
+
+  /// Registers a certificate fingerprint (64 lowercase hex digits) for a service account.
+  /// - Throws: ``StoreError/conflict(_:)`` if it is registered already (revoked or not).
+  func registerClientCertificate(_ record: ClientCertificateRecord) async throws
+  /// The service account a live (not revoked) registered certificate authenticates as.
+  func findClientCertificate(_ fingerprint: String) async throws -> UserID?
+  /// Revokes a registration; returns it (with the original time if it already was revoked),
+  /// or nil if the fingerprint is not registered.
+  func revokeClientCertificate(_ fingerprint: String, at: Timestamp) async throws -> ClientCertificateRecord?
+  /// A service account's registrations, newest first.
+  func clientCertificates(userID: UserID) async throws -> [ClientCertificateRecord]
+
   // MARK: Bulk revocation and deletion (added for the identity service)
 
   /// Revokes every live session of a user except the one for `keeping` (if given);

@@ -36,6 +36,8 @@ final class ReferenceCache: Sendable {
     var groups: [TransferGroupID: TransferGroup?] = [:]
     var sessions: [String: Session] = [:]
     var apiKeys: [String: APIKeyGrant] = [:]
+    /// Live client certificate fingerprints and their accounts.
+    var clientCertificates: [String: UserID] = [:]
   }
 
   /// A verified API key: its account and expiry.
@@ -61,6 +63,7 @@ final class ReferenceCache: Sendable {
       state.groups = [:]
       state.sessions = [:]
       state.apiKeys = [:]
+      state.clientCertificates = [:]
     }
   }
 

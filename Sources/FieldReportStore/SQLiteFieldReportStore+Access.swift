@@ -100,3 +100,61 @@ extension SQLiteFieldReportStore {
     }
   }
 }
+
+// MARK: Client certificates (mutual TLS)
+
+extension SQLiteFieldReportStore {
+  public func registerClientCertificate(_ record: ClientCertificateRecord) async throws {
+    try await write { database in
+      try Self.mapConstraints(duplicate: "client certificate \(record.fingerprint)", missing: "user \(record.userID)") {
+        try database.run(
+          "INSERT INTO client_certificates(fingerprint, user_id, label, created_at, revoked_at) VALUES (?, ?, ?, ?, ?)",
+          record.fingerprint, record.userID.rawValue, record.label, record.createdAt.millisecondsSince1970,
+          record.revokedAt?.millisecondsSince1970)
+      }
+    }
+  }
+
+  public func findClientCertificate(_ fingerprint: String) async throws -> UserID? {
+    if let cached = cache.lookup({ $0.clientCertificates[fingerprint] }) { return cached }
+    let generation = cache.generation
+    let found = try await read { database in
+      try database.queryFirst(
+        "SELECT user_id FROM client_certificates WHERE fingerprint = ? AND revoked_at IS NULL", [fingerprint]
+      ) { row in UserID(row.text(0)) }
+    }
+    if let found {
+      cache.store(ifStill: generation) { $0.clientCertificates.insertBounded(found, for: fingerprint) }
+    }
+    return found
+  }
+
+  public func revokeClientCertificate(_ fingerprint: String, at: Timestamp) async throws -> ClientCertificateRecord? {
+    try await write { database in
+      try database.run(
+        "UPDATE client_certificates SET revoked_at = ? WHERE fingerprint = ? AND revoked_at IS NULL",
+        at.millisecondsSince1970, fingerprint)
+      return try database.queryFirst(
+        "SELECT fingerprint, user_id, label, created_at, revoked_at FROM client_certificates WHERE fingerprint = ?",
+        [fingerprint], Self.clientCertificate)
+    }
+  }
+
+  public func clientCertificates(userID: UserID) async throws -> [ClientCertificateRecord] {
+    try await read { database in
+      try database.query(
+        """
+        SELECT fingerprint, user_id, label, created_at, revoked_at FROM client_certificates
+        WHERE user_id = ? ORDER BY created_at DESC, fingerprint
+        """,
+        [userID.rawValue], Self.clientCertificate)
+    }
+  }
+
+  static func clientCertificate(_ row: Statement) -> ClientCertificateRecord {
+    ClientCertificateRecord(
+      fingerprint: row.text(0), userID: UserID(row.text(1)), label: row.text(2),
+      createdAt: Timestamp(millisecondsSince1970: row.int64(3)),
+      revokedAt: row.optionalInt64(4).map(Timestamp.init(millisecondsSince1970:)))
+  }
+}

@@ -21,6 +21,11 @@ public final class ServerContext: Sendable {
   public let peer: String
   /// The call's id on its connection.
   public let callID: UInt32
+  /// The SHA-256 of the DER encoding of the certificate the client presented in a mutual
+  /// TLS handshake (verified against the server's client CA), or `nil` (plain TCP, TLS
+  /// without a client certificate, in-process). A transport identity: what it authorizes is
+  /// the services' business.
+  public let peerCertificateSHA256: [UInt8]?
 
   private struct Mutable: ~Copyable {
     var trailers = Metadata()
@@ -35,13 +40,15 @@ public final class ServerContext: Sendable {
     metadata: Metadata,
     deadline: ContinuousClock.Instant?,
     peer: String,
-    callID: UInt32
+    callID: UInt32,
+    peerCertificateSHA256: [UInt8]? = nil
   ) {
     self.method = method
     self.metadata = metadata
     self.deadline = deadline
     self.peer = peer
     self.callID = callID
+    self.peerCertificateSHA256 = peerCertificateSHA256
   }
 
   /// The response trailers, sent with the final status (successful or not: on failure they

@@ -1,6 +1,8 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RPCCore
 import Synchronization
 import WireBridge
@@ -57,6 +59,8 @@ public final class RPCClient: ClientTransport, Sendable {
     public var connectTimeout: Duration
     /// Reconnection backoff.
     public var backoff: Backoff
+    /// TLS (with a client certificate: mutual TLS); `nil`: plain TCP.
+    public var tls: ClientTLS?
 
     /// Creates a configuration.
     public init(
@@ -64,13 +68,15 @@ public final class RPCClient: ClientTransport, Sendable {
       port: Int,
       limits: ConnectionLimits = ConnectionLimits(),
       connectTimeout: Duration = .seconds(5),
-      backoff: Backoff = Backoff()
+      backoff: Backoff = Backoff(),
+      tls: ClientTLS? = nil
     ) {
       self.host = host
       self.port = port
       self.limits = limits
       self.connectTimeout = connectTimeout
       self.backoff = backoff
+      self.tls = tls
     }
   }
 
@@ -200,8 +206,32 @@ public final class RPCClient: ClientTransport, Sendable {
     }
   }
 
+  /// The TLS context, made once from ``Configuration/tls`` on the first connection.
+  private let tlsContext = NIOLockedValueBox<NIOSSLContext?>(nil)
+
+  private func makeTLSHandler() throws -> NIOSSLClientHandler? {
+    guard let tls = self.configuration.tls else { return nil }
+    let context: NIOSSLContext
+    do {
+      context = try self.tlsContext.withLockedValue { cached in
+        if let cached { return cached }
+        let made = try tls.makeContext()
+        cached = made
+        return made
+      }
+    } catch {
+      throw RPCError(code: .failedPrecondition, message: "\(error)")
+    }
+    do {
+      return try NIOSSLClientHandler(context: context, serverHostname: tls.verifiedName(for: self.configuration.host))
+    } catch {
+      throw RPCError(code: .failedPrecondition, message: "TLS server name \(tls.verifiedName(for: self.configuration.host) ?? ""): \(error)")
+    }
+  }
+
   private func openConnection() async throws -> ClientConnection {
     let limits = self.configuration.limits
+    let tlsHandler = try self.makeTLSHandler()
     let connectionBox = WeakConnectionBox()
     let bootstrap = ClientBootstrap(group: self.eventLoop)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -209,8 +239,16 @@ public final class RPCClient: ClientTransport, Sendable {
     let channel = try await bootstrap.connect(host: self.configuration.host, port: self.configuration.port).get()
     let connectTimeout = self.configuration.connectTimeout
     let executor = self.loopExecutor
+    let tlsBox = NIOLoopBound(tlsHandler, eventLoop: channel.eventLoop)
     let setUp: EventLoopFuture<(ServerSettings, NIOLoopBound<ClientConnectionHandler>)> = channel.eventLoop.flatSubmit {
-      Self.install(on: channel, limits: limits, executor: executor, connectTimeout: connectTimeout, box: connectionBox)
+      if let tls = tlsBox.value {
+        do {
+          try channel.pipeline.syncOperations.addHandler(tls)
+        } catch {
+          return channel.eventLoop.makeFailedFuture(error)
+        }
+      }
+      return Self.install(on: channel, limits: limits, executor: executor, connectTimeout: connectTimeout, box: connectionBox)
     }
     let (settings, handler) = try await setUp.get()
     let connection = ClientConnection(channel: channel, handler: handler, settings: settings)

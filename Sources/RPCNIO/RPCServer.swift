@@ -51,6 +51,8 @@ public final class RPCServer: Sendable {
     /// (default 64 MiB; see ``InboundMemoryBudget``): past it a new large request is answered
     /// `RESOURCE_EXHAUSTED` and the longest-stalled holder is closed.
     public var maxBufferedRequestBytes: Int
+    /// TLS (and, with a client CA, mutual TLS) on every connection; `nil`: plain TCP.
+    public var tls: ServerTLS?
 
     /// Creates a configuration.
     public init(
@@ -61,7 +63,8 @@ public final class RPCServer: Sendable {
       backlog: Int32 = 1024,
       maxConnections: Int = 4_096,
       maxConnectionsPerPeer: Int = 512,
-      maxBufferedRequestBytes: Int = 64 << 20
+      maxBufferedRequestBytes: Int = 64 << 20,
+      tls: ServerTLS? = nil
     ) {
       self.host = host
       self.port = port
@@ -71,6 +74,7 @@ public final class RPCServer: Sendable {
       self.maxConnections = maxConnections
       self.maxConnectionsPerPeer = maxConnectionsPerPeer
       self.maxBufferedRequestBytes = maxBufferedRequestBytes
+      self.tls = tls
     }
   }
 
@@ -189,6 +193,7 @@ public final class RPCServer: Sendable {
     let settings = self.settingsBytes
     let logger = self.logger
     let budget = self.requestBudget
+    let tls = self.configuration.tls
     let acceptWarnings = AcceptFailureLog(logger: logger)
     let bootstrap = ServerBootstrap(group: self.group)
       .serverChannelInitializer { channel in
@@ -216,6 +221,7 @@ public final class RPCServer: Sendable {
             requestBudget: budget,
             logger: logger
           )
+          if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler()) }
           try channel.pipeline.syncOperations.addHandler(handler)
           self?.track(channel)
         }

@@ -1,5 +1,7 @@
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
 import RPCCore
 import WireBridge
 
@@ -50,6 +52,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   @exclusivity(unchecked) private var flushPending = false
   private var writabilityWaiters: [CheckedContinuation<Void, any Error>] = []
   @exclusivity(unchecked) private var peer = "unknown"
+  /// The client certificate's SHA-256, after a mutual TLS handshake.
+  private var peerCertificateSHA256: [UInt8]?
   /// The last plain call headers (no deadline, no metadata) and their method: clients repeat
   /// them call after call, so a byte comparison replaces decoding (as HPACK's table does).
   @exclusivity(unchecked) private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
@@ -232,6 +236,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     // A socket error (e.g. connection reset): nothing to answer; close quietly.
     self.logger.debug("connection error", metadata: ["rpc.peer": "\(self.peer)", "error": "\(error)"])
     context.close(promise: nil)
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if case TLSUserEvent.handshakeCompleted = event {
+      // Mutual TLS: the verified client certificate identifies the caller (by fingerprint).
+      if let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
+        self.peerCertificateSHA256 = RPCTLS.fingerprint(certificate)
+      }
+    }
+    context.fireUserInboundEventTriggered(event)
   }
 
   func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
@@ -435,7 +449,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       metadata: metadata,
       deadline: deadline,
       peer: self.peer,
-      callID: id
+      callID: id,
+      peerCertificateSHA256: self.peerCertificateSHA256
     )
     self.calls.opened(id, .init(state: .awaitingMessage(method, context), timer: timer, deadline: nioDeadline))
     if self.liveness.tracksCalls { self.liveness.callStarted() }

@@ -476,6 +476,12 @@ public enum Fieldreport_V1_IdentityServiceMethods {
   public static let issueApiKey = UnaryMethod<Fieldreport_V1_IssueApiKeyRequest, Fieldreport_V1_IssueApiKeyResponse>(service: "fieldreport.v1.IdentityService", method: "IssueApiKey")
   /// `/fieldreport.v1.IdentityService/RevokeApiKey`.
   public static let revokeApiKey = UnaryMethod<Fieldreport_V1_RevokeApiKeyRequest, Fieldreport_V1_RevokeApiKeyResponse>(service: "fieldreport.v1.IdentityService", method: "RevokeApiKey")
+  /// `/fieldreport.v1.IdentityService/RegisterClientCertificate`.
+  public static let registerClientCertificate = UnaryMethod<Fieldreport_V1_RegisterClientCertificateRequest, Fieldreport_V1_RegisterClientCertificateResponse>(service: "fieldreport.v1.IdentityService", method: "RegisterClientCertificate")
+  /// `/fieldreport.v1.IdentityService/RevokeClientCertificate`.
+  public static let revokeClientCertificate = UnaryMethod<Fieldreport_V1_RevokeClientCertificateRequest, Fieldreport_V1_RevokeClientCertificateResponse>(service: "fieldreport.v1.IdentityService", method: "RevokeClientCertificate")
+  /// `/fieldreport.v1.IdentityService/ListClientCertificates`.
+  public static let listClientCertificates = UnaryMethod<Fieldreport_V1_ListClientCertificatesRequest, Fieldreport_V1_ListClientCertificatesResponse>(service: "fieldreport.v1.IdentityService", method: "ListClientCertificates")
   /// `/fieldreport.v1.IdentityService/SearchUsers`.
   public static let searchUsers = UnaryMethod<Fieldreport_V1_SearchUsersRequest, Fieldreport_V1_SearchUsersResponse>(service: "fieldreport.v1.IdentityService", method: "SearchUsers")
   /// `/fieldreport.v1.IdentityService/RequestRole`.
@@ -548,6 +554,18 @@ public protocol Fieldreport_V1_IdentityServiceHandler: RPCService {
   func issueApiKey(_ request: Fieldreport_V1_IssueApiKeyRequest, context: ServerContext) async throws -> Fieldreport_V1_IssueApiKeyResponse
   /// Revokes one API key at once. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
   func revokeApiKey(_ request: Fieldreport_V1_RevokeApiKeyRequest, context: ServerContext) async throws -> Fieldreport_V1_RevokeApiKeyResponse
+  /// Registers a client certificate, by the SHA-256 fingerprint of its DER encoding, for a
+  /// service account: on a server with mutual TLS (`--tls-client-ca`), a connection presenting
+  /// it authenticates as that account without an API key (or, with one, only if both name the
+  /// same account). System admin only. Errors: PERMISSION_DENIED; NOT_FOUND; INVALID_ARGUMENT
+  /// (not 64 hex digits); FAILED_PRECONDITION (not a service account); ALREADY_EXISTS.
+  func registerClientCertificate(_ request: Fieldreport_V1_RegisterClientCertificateRequest, context: ServerContext) async throws -> Fieldreport_V1_RegisterClientCertificateResponse
+  /// Revokes a registered client certificate at once: the next call presenting it is
+  /// UNAUTHENTICATED. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  func revokeClientCertificate(_ request: Fieldreport_V1_RevokeClientCertificateRequest, context: ServerContext) async throws -> Fieldreport_V1_RevokeClientCertificateResponse
+  /// Lists a service account's registered client certificates, revoked ones included. System
+  /// admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  func listClientCertificates(_ request: Fieldreport_V1_ListClientCertificatesRequest, context: ServerContext) async throws -> Fieldreport_V1_ListClientCertificatesResponse
   /// Searches people by name, diacritic-insensitively: the query and names are compared after
   /// Unicode NFC, case folding, removing diacritics and đ→d, so "thang" finds "Lê Đại Thắng"
   /// and "duong" finds "Lê Văn Đường"; every query word must prefix-match a name word.
@@ -607,6 +625,9 @@ extension Fieldreport_V1_IdentityServiceHandler {
     router.register(Fieldreport_V1_IdentityServiceMethods.setUserDisabled) { try await self.setUserDisabled($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.issueApiKey) { try await self.issueApiKey($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.revokeApiKey) { try await self.revokeApiKey($0, context: $1) }
+    router.register(Fieldreport_V1_IdentityServiceMethods.registerClientCertificate) { try await self.registerClientCertificate($0, context: $1) }
+    router.register(Fieldreport_V1_IdentityServiceMethods.revokeClientCertificate) { try await self.revokeClientCertificate($0, context: $1) }
+    router.register(Fieldreport_V1_IdentityServiceMethods.listClientCertificates) { try await self.listClientCertificates($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.searchUsers) { try await self.searchUsers($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.requestRole) { try await self.requestRole($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.listRoleRequests) { try await self.listRoleRequests($0, context: $1) }
@@ -704,6 +725,27 @@ public struct Fieldreport_V1_IdentityServiceClient: Sendable {
   /// Revokes one API key at once. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
   public func revokeApiKey(_ request: Fieldreport_V1_RevokeApiKeyRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_RevokeApiKeyResponse {
     try await transport.call(Fieldreport_V1_IdentityServiceMethods.revokeApiKey, request, options: options)
+  }
+
+  /// Registers a client certificate, by the SHA-256 fingerprint of its DER encoding, for a
+  /// service account: on a server with mutual TLS (`--tls-client-ca`), a connection presenting
+  /// it authenticates as that account without an API key (or, with one, only if both name the
+  /// same account). System admin only. Errors: PERMISSION_DENIED; NOT_FOUND; INVALID_ARGUMENT
+  /// (not 64 hex digits); FAILED_PRECONDITION (not a service account); ALREADY_EXISTS.
+  public func registerClientCertificate(_ request: Fieldreport_V1_RegisterClientCertificateRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_RegisterClientCertificateResponse {
+    try await transport.call(Fieldreport_V1_IdentityServiceMethods.registerClientCertificate, request, options: options)
+  }
+
+  /// Revokes a registered client certificate at once: the next call presenting it is
+  /// UNAUTHENTICATED. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  public func revokeClientCertificate(_ request: Fieldreport_V1_RevokeClientCertificateRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_RevokeClientCertificateResponse {
+    try await transport.call(Fieldreport_V1_IdentityServiceMethods.revokeClientCertificate, request, options: options)
+  }
+
+  /// Lists a service account's registered client certificates, revoked ones included. System
+  /// admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  public func listClientCertificates(_ request: Fieldreport_V1_ListClientCertificatesRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ListClientCertificatesResponse {
+    try await transport.call(Fieldreport_V1_IdentityServiceMethods.listClientCertificates, request, options: options)
   }
 
   /// Searches people by name, diacritic-insensitively: the query and names are compared after

@@ -17,6 +17,7 @@ enum Migrator {
     SchemaV7.migration,
     SchemaV8.migration,
     SchemaV9.migration,
+    SchemaV10.migration,
   ]
 
   /// The version a fresh file is migrated to.

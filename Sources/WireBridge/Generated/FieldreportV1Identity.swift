@@ -11,11 +11,14 @@ public enum Fieldreport_V1_AuthMethod: Hashable, Sendable, CaseIterable {
   case session
   /// A service account's API key (`authorization: ApiKey <key>`).
   case apiKey
+  /// A client certificate registered for a service account, presented in a mutual TLS
+  /// handshake, with no `authorization` metadata.
+  case clientCertificate
   /// A value this version of the contract does not know; kept so it round-trips.
   case unrecognized(Int32)
 
   /// The known cases, in declaration order.
-  public static let allCases: [Fieldreport_V1_AuthMethod] = [.unspecified, .session, .apiKey]
+  public static let allCases: [Fieldreport_V1_AuthMethod] = [.unspecified, .session, .apiKey, .clientCertificate]
 
   /// Creates the case for a wire number; unknown numbers become `.unrecognized`.
   public init(rawValue: Int32) {
@@ -23,6 +26,7 @@ public enum Fieldreport_V1_AuthMethod: Hashable, Sendable, CaseIterable {
     case 0: self = .unspecified
     case 1: self = .session
     case 2: self = .apiKey
+    case 3: self = .clientCertificate
     default: self = .unrecognized(rawValue)
     }
   }
@@ -33,6 +37,7 @@ public enum Fieldreport_V1_AuthMethod: Hashable, Sendable, CaseIterable {
     case .unspecified: return 0
     case .session: return 1
     case .apiKey: return 2
+    case .clientCertificate: return 3
     case .unrecognized(let v): return v
     }
   }
@@ -43,6 +48,7 @@ public enum Fieldreport_V1_AuthMethod: Hashable, Sendable, CaseIterable {
     case .unspecified: return "AUTH_METHOD_UNSPECIFIED"
     case .session: return "AUTH_METHOD_SESSION"
     case .apiKey: return "AUTH_METHOD_API_KEY"
+    case .clientCertificate: return "AUTH_METHOD_CLIENT_CERTIFICATE"
     case .unrecognized: return nil
     }
   }
@@ -3853,6 +3859,588 @@ extension Fieldreport_V1_DeleteGroupResponse: _CBridged {
   }
 }
 
+/// A client certificate registered for a service account.
+public struct Fieldreport_V1_ClientCertificate: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ClientCertificate"
+
+  /// SHA-256 of the certificate's DER encoding, 64 lowercase hex digits.
+  public var fingerprintSha256: String = ""
+
+  /// The service account it authenticates as.
+  public var userId: String = ""
+
+  /// A label (at most 100 bytes), e.g. "platform, 2026 certificate".
+  public var label: String = ""
+
+  /// When it was registered.
+  public var createdAtMs: Int64 = 0
+
+  /// Revocation time.
+  public var revokedAtMs: Int64? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ClientCertificate: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "fingerprintSha256") { self.fingerprintSha256 = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "createdAtMs") { self.createdAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "revokedAtMs") { self.revokedAtMs = v.value }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !fingerprintSha256.isEmpty { try c.encode(fingerprintSha256, forKey: "fingerprintSha256") }
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if !label.isEmpty { try c.encode(label, forKey: "label") }
+    if createdAtMs != 0 { try c.encode(createdAtMs, forKey: "createdAtMs") }
+    if let v = revokedAtMs { try c.encode(v, forKey: "revokedAtMs") }
+  }
+}
+
+extension Fieldreport_V1_ClientCertificate: _CBridged {
+  typealias CType = Fieldreport__V1__ClientCertificate
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__client_certificate__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__client_certificate__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__client_certificate__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__client_certificate__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.fingerprintSha256.isEmpty { c.pointee.fingerprint_sha256 = try arena.string(self.fingerprintSha256, field: "fieldreport.v1.ClientCertificate.fingerprint_sha256") }
+    if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.ClientCertificate.user_id") }
+    if !self.label.isEmpty { c.pointee.label = try arena.string(self.label, field: "fieldreport.v1.ClientCertificate.label") }
+    c.pointee.created_at_ms = self.createdAtMs
+    if let v = self.revokedAtMs {
+      c.pointee.revoked_at_ms = v
+      c.pointee.revoked_at_opt_case = .init(rawValue: 5)
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.fingerprintSha256 = try _readString(c.pointee.fingerprint_sha256, field: "fieldreport.v1.ClientCertificate.fingerprint_sha256")
+    m.userId = try _readString(c.pointee.user_id, field: "fieldreport.v1.ClientCertificate.user_id")
+    m.label = try _readString(c.pointee.label, field: "fieldreport.v1.ClientCertificate.label")
+    m.createdAtMs = c.pointee.created_at_ms
+    if c.pointee.revoked_at_opt_case.rawValue == 5 { m.revokedAtMs = c.pointee.revoked_at_ms }
+    self = m
+  }
+}
+
+/// RegisterClientCertificate input.
+public struct Fieldreport_V1_RegisterClientCertificateRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.RegisterClientCertificateRequest"
+
+  /// The service account.
+  public var userId: String = ""
+
+  /// SHA-256 of the certificate's DER encoding: 64 hex digits (colons and case ignored), as
+  /// printed by `openssl x509 -noout -fingerprint -sha256`.
+  public var fingerprintSha256: String = ""
+
+  /// A label (at most 100 bytes).
+  public var label: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_RegisterClientCertificateRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "fingerprintSha256") { self.fingerprintSha256 = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "label") { self.label = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if !fingerprintSha256.isEmpty { try c.encode(fingerprintSha256, forKey: "fingerprintSha256") }
+    if !label.isEmpty { try c.encode(label, forKey: "label") }
+  }
+}
+
+extension Fieldreport_V1_RegisterClientCertificateRequest: _CBridged {
+  typealias CType = Fieldreport__V1__RegisterClientCertificateRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__register_client_certificate_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__register_client_certificate_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__register_client_certificate_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__register_client_certificate_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.RegisterClientCertificateRequest.user_id") }
+    if !self.fingerprintSha256.isEmpty { c.pointee.fingerprint_sha256 = try arena.string(self.fingerprintSha256, field: "fieldreport.v1.RegisterClientCertificateRequest.fingerprint_sha256") }
+    if !self.label.isEmpty { c.pointee.label = try arena.string(self.label, field: "fieldreport.v1.RegisterClientCertificateRequest.label") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.userId = try _readString(c.pointee.user_id, field: "fieldreport.v1.RegisterClientCertificateRequest.user_id")
+    m.fingerprintSha256 = try _readString(c.pointee.fingerprint_sha256, field: "fieldreport.v1.RegisterClientCertificateRequest.fingerprint_sha256")
+    m.label = try _readString(c.pointee.label, field: "fieldreport.v1.RegisterClientCertificateRequest.label")
+    self = m
+  }
+}
+
+/// RegisterClientCertificate result.
+public struct Fieldreport_V1_RegisterClientCertificateResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.RegisterClientCertificateResponse"
+
+  /// The registration.
+  public var certificate: Fieldreport_V1_ClientCertificate? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_RegisterClientCertificateResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ClientCertificate.self, forKey: "certificate") { self.certificate = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = certificate { try c.encode(v, forKey: "certificate") }
+  }
+}
+
+extension Fieldreport_V1_RegisterClientCertificateResponse: _CBridged {
+  typealias CType = Fieldreport__V1__RegisterClientCertificateResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__register_client_certificate_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__register_client_certificate_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__register_client_certificate_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__register_client_certificate_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.certificate { c.pointee.certificate = try v._toC(arena) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.certificate { m.certificate = try Fieldreport_V1_ClientCertificate(_c: p) }
+    self = m
+  }
+}
+
+/// RevokeClientCertificate input.
+public struct Fieldreport_V1_RevokeClientCertificateRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.RevokeClientCertificateRequest"
+
+  /// The fingerprint, as in RegisterClientCertificateRequest.
+  public var fingerprintSha256: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_RevokeClientCertificateRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "fingerprintSha256") { self.fingerprintSha256 = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !fingerprintSha256.isEmpty { try c.encode(fingerprintSha256, forKey: "fingerprintSha256") }
+  }
+}
+
+extension Fieldreport_V1_RevokeClientCertificateRequest: _CBridged {
+  typealias CType = Fieldreport__V1__RevokeClientCertificateRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_client_certificate_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__revoke_client_certificate_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__revoke_client_certificate_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__revoke_client_certificate_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.fingerprintSha256.isEmpty { c.pointee.fingerprint_sha256 = try arena.string(self.fingerprintSha256, field: "fieldreport.v1.RevokeClientCertificateRequest.fingerprint_sha256") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.fingerprintSha256 = try _readString(c.pointee.fingerprint_sha256, field: "fieldreport.v1.RevokeClientCertificateRequest.fingerprint_sha256")
+    self = m
+  }
+}
+
+/// RevokeClientCertificate result.
+public struct Fieldreport_V1_RevokeClientCertificateResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.RevokeClientCertificateResponse"
+
+  /// The registration, now revoked (the original time if it already was).
+  public var certificate: Fieldreport_V1_ClientCertificate? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_RevokeClientCertificateResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ClientCertificate.self, forKey: "certificate") { self.certificate = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = certificate { try c.encode(v, forKey: "certificate") }
+  }
+}
+
+extension Fieldreport_V1_RevokeClientCertificateResponse: _CBridged {
+  typealias CType = Fieldreport__V1__RevokeClientCertificateResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__revoke_client_certificate_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__revoke_client_certificate_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__revoke_client_certificate_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__revoke_client_certificate_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.certificate { c.pointee.certificate = try v._toC(arena) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.certificate { m.certificate = try Fieldreport_V1_ClientCertificate(_c: p) }
+    self = m
+  }
+}
+
+/// ListClientCertificates input.
+public struct Fieldreport_V1_ListClientCertificatesRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListClientCertificatesRequest"
+
+  /// The service account.
+  public var userId: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListClientCertificatesRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+  }
+}
+
+extension Fieldreport_V1_ListClientCertificatesRequest: _CBridged {
+  typealias CType = Fieldreport__V1__ListClientCertificatesRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_client_certificates_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_client_certificates_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_client_certificates_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_client_certificates_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.ListClientCertificatesRequest.user_id") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.userId = try _readString(c.pointee.user_id, field: "fieldreport.v1.ListClientCertificatesRequest.user_id")
+    self = m
+  }
+}
+
+/// ListClientCertificates result.
+public struct Fieldreport_V1_ListClientCertificatesResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListClientCertificatesResponse"
+
+  /// Its registrations, newest first.
+  public var certificates: [Fieldreport_V1_ClientCertificate] = []
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListClientCertificatesResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_ClientCertificate].self, forKey: "certificates") { self.certificates = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !certificates.isEmpty { try c.encode(certificates, forKey: "certificates") }
+  }
+}
+
+extension Fieldreport_V1_ListClientCertificatesResponse: _CBridged {
+  typealias CType = Fieldreport__V1__ListClientCertificatesResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_client_certificates_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_client_certificates_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_client_certificates_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_client_certificates_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.certificates.isEmpty {
+      let vs = self.certificates
+      c.pointee.n_certificates = vs.count
+      c.pointee.certificates = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.certificates = try _readArray(c.pointee.certificates, c.pointee.n_certificates) { try _readMessage(Fieldreport_V1_ClientCertificate.self, $0, field: "fieldreport.v1.ListClientCertificatesResponse.certificates") }
+    self = m
+  }
+}
+
 /// Accounts, sessions, units, role registration and transfer groups.
 ///
 /// Authorization summary: Login needs no credentials; WhoAmI, Logout, ChangePassword,
@@ -3952,6 +4540,33 @@ public enum Fieldreport_V1_IdentityService {
     public typealias Input = Fieldreport_V1_RevokeApiKeyRequest
     public typealias Output = Fieldreport_V1_RevokeApiKeyResponse
     public static let path = "/fieldreport.v1.IdentityService/RevokeApiKey"
+    public static let isServerStreaming = false
+  }
+  /// Registers a client certificate, by the SHA-256 fingerprint of its DER encoding, for a
+  /// service account: on a server with mutual TLS (`--tls-client-ca`), a connection presenting
+  /// it authenticates as that account without an API key (or, with one, only if both name the
+  /// same account). System admin only. Errors: PERMISSION_DENIED; NOT_FOUND; INVALID_ARGUMENT
+  /// (not 64 hex digits); FAILED_PRECONDITION (not a service account); ALREADY_EXISTS.
+  public enum RegisterClientCertificate: WireMethod {
+    public typealias Input = Fieldreport_V1_RegisterClientCertificateRequest
+    public typealias Output = Fieldreport_V1_RegisterClientCertificateResponse
+    public static let path = "/fieldreport.v1.IdentityService/RegisterClientCertificate"
+    public static let isServerStreaming = false
+  }
+  /// Revokes a registered client certificate at once: the next call presenting it is
+  /// UNAUTHENTICATED. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  public enum RevokeClientCertificate: WireMethod {
+    public typealias Input = Fieldreport_V1_RevokeClientCertificateRequest
+    public typealias Output = Fieldreport_V1_RevokeClientCertificateResponse
+    public static let path = "/fieldreport.v1.IdentityService/RevokeClientCertificate"
+    public static let isServerStreaming = false
+  }
+  /// Lists a service account's registered client certificates, revoked ones included. System
+  /// admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  public enum ListClientCertificates: WireMethod {
+    public typealias Input = Fieldreport_V1_ListClientCertificatesRequest
+    public typealias Output = Fieldreport_V1_ListClientCertificatesResponse
+    public static let path = "/fieldreport.v1.IdentityService/ListClientCertificates"
     public static let isServerStreaming = false
   }
   /// Searches people by name, diacritic-insensitively: the query and names are compared after
@@ -4061,6 +4676,9 @@ public enum Fieldreport_V1_IdentityService {
     WireMethodInfo(SetUserDisabled.self),
     WireMethodInfo(IssueApiKey.self),
     WireMethodInfo(RevokeApiKey.self),
+    WireMethodInfo(RegisterClientCertificate.self),
+    WireMethodInfo(RevokeClientCertificate.self),
+    WireMethodInfo(ListClientCertificates.self),
     WireMethodInfo(SearchUsers.self),
     WireMethodInfo(RequestRole.self),
     WireMethodInfo(ListRoleRequests.self),

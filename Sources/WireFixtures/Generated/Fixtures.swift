@@ -1854,6 +1854,91 @@ extension Fieldreport_V1_DeleteGroupResponse {
   }
 }
 
+extension Fieldreport_V1_ClientCertificate {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.fingerprintSha256 = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fingerprintSha256 = "" }
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.label = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.label = "" }
+    m.createdAtMs = Int64.min
+    if variant % 2 == 1 { m.createdAtMs = Int64.max }
+    if variant % 3 != 2 { m.revokedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RegisterClientCertificateRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.fingerprintSha256 = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fingerprintSha256 = "" }
+    m.label = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.label = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RegisterClientCertificateResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.certificate = Fieldreport_V1_ClientCertificate.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_RevokeClientCertificateRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.fingerprintSha256 = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.fingerprintSha256 = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RevokeClientCertificateResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.certificate = Fieldreport_V1_ClientCertificate.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListClientCertificatesRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListClientCertificatesResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.certificates = variant % 3 == 1 ? [] : [Fieldreport_V1_ClientCertificate.fixture(0, depth: 2), Fieldreport_V1_ClientCertificate.fixture(1, depth: 2), Fieldreport_V1_ClientCertificate.fixture(2, depth: 2)]
+    return m
+  }
+}
+
 extension Fieldreport_V1_ListJournalRequest {
   /// A value with every field set to something non-trivial; `variant` picks
   /// different values and a different oneof case; `depth` bounds recursion.
@@ -2727,6 +2812,13 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_SetGroupMembersResponse.self,
   Fieldreport_V1_DeleteGroupRequest.self,
   Fieldreport_V1_DeleteGroupResponse.self,
+  Fieldreport_V1_ClientCertificate.self,
+  Fieldreport_V1_RegisterClientCertificateRequest.self,
+  Fieldreport_V1_RegisterClientCertificateResponse.self,
+  Fieldreport_V1_RevokeClientCertificateRequest.self,
+  Fieldreport_V1_RevokeClientCertificateResponse.self,
+  Fieldreport_V1_ListClientCertificatesRequest.self,
+  Fieldreport_V1_ListClientCertificatesResponse.self,
   Fieldreport_V1_ListJournalRequest.self,
   Fieldreport_V1_ListJournalResponse.self,
   Fieldreport_V1_GetWorkflowRequest.self,
@@ -2906,6 +2998,13 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_SetGroupMembersResponse.fixture(v))
     all.append(Fieldreport_V1_DeleteGroupRequest.fixture(v))
     all.append(Fieldreport_V1_DeleteGroupResponse.fixture(v))
+    all.append(Fieldreport_V1_ClientCertificate.fixture(v))
+    all.append(Fieldreport_V1_RegisterClientCertificateRequest.fixture(v))
+    all.append(Fieldreport_V1_RegisterClientCertificateResponse.fixture(v))
+    all.append(Fieldreport_V1_RevokeClientCertificateRequest.fixture(v))
+    all.append(Fieldreport_V1_RevokeClientCertificateResponse.fixture(v))
+    all.append(Fieldreport_V1_ListClientCertificatesRequest.fixture(v))
+    all.append(Fieldreport_V1_ListClientCertificatesResponse.fixture(v))
     all.append(Fieldreport_V1_ListJournalRequest.fixture(v))
     all.append(Fieldreport_V1_ListJournalResponse.fixture(v))
     all.append(Fieldreport_V1_GetWorkflowRequest.fixture(v))

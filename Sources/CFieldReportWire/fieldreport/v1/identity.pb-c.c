@@ -1897,6 +1897,321 @@ void   fieldreport__v1__delete_group_response__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__delete_group_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__client_certificate__init
+                     (Fieldreport__V1__ClientCertificate         *message)
+{
+  static const Fieldreport__V1__ClientCertificate init_value = FIELDREPORT__V1__CLIENT_CERTIFICATE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__client_certificate__get_packed_size
+                     (const Fieldreport__V1__ClientCertificate *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__client_certificate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__client_certificate__pack
+                     (const Fieldreport__V1__ClientCertificate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__client_certificate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__client_certificate__pack_to_buffer
+                     (const Fieldreport__V1__ClientCertificate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__client_certificate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ClientCertificate *
+       fieldreport__v1__client_certificate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ClientCertificate *)
+     protobuf_c_message_unpack (&fieldreport__v1__client_certificate__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__client_certificate__free_unpacked
+                     (Fieldreport__V1__ClientCertificate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__client_certificate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__register_client_certificate_request__init
+                     (Fieldreport__V1__RegisterClientCertificateRequest         *message)
+{
+  static const Fieldreport__V1__RegisterClientCertificateRequest init_value = FIELDREPORT__V1__REGISTER_CLIENT_CERTIFICATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__register_client_certificate_request__get_packed_size
+                     (const Fieldreport__V1__RegisterClientCertificateRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__register_client_certificate_request__pack
+                     (const Fieldreport__V1__RegisterClientCertificateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__register_client_certificate_request__pack_to_buffer
+                     (const Fieldreport__V1__RegisterClientCertificateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__RegisterClientCertificateRequest *
+       fieldreport__v1__register_client_certificate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__RegisterClientCertificateRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__register_client_certificate_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__register_client_certificate_request__free_unpacked
+                     (Fieldreport__V1__RegisterClientCertificateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__register_client_certificate_response__init
+                     (Fieldreport__V1__RegisterClientCertificateResponse         *message)
+{
+  static const Fieldreport__V1__RegisterClientCertificateResponse init_value = FIELDREPORT__V1__REGISTER_CLIENT_CERTIFICATE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__register_client_certificate_response__get_packed_size
+                     (const Fieldreport__V1__RegisterClientCertificateResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__register_client_certificate_response__pack
+                     (const Fieldreport__V1__RegisterClientCertificateResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__register_client_certificate_response__pack_to_buffer
+                     (const Fieldreport__V1__RegisterClientCertificateResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__RegisterClientCertificateResponse *
+       fieldreport__v1__register_client_certificate_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__RegisterClientCertificateResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__register_client_certificate_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__register_client_certificate_response__free_unpacked
+                     (Fieldreport__V1__RegisterClientCertificateResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__register_client_certificate_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__revoke_client_certificate_request__init
+                     (Fieldreport__V1__RevokeClientCertificateRequest         *message)
+{
+  static const Fieldreport__V1__RevokeClientCertificateRequest init_value = FIELDREPORT__V1__REVOKE_CLIENT_CERTIFICATE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__revoke_client_certificate_request__get_packed_size
+                     (const Fieldreport__V1__RevokeClientCertificateRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__revoke_client_certificate_request__pack
+                     (const Fieldreport__V1__RevokeClientCertificateRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__revoke_client_certificate_request__pack_to_buffer
+                     (const Fieldreport__V1__RevokeClientCertificateRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__RevokeClientCertificateRequest *
+       fieldreport__v1__revoke_client_certificate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__RevokeClientCertificateRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__revoke_client_certificate_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__revoke_client_certificate_request__free_unpacked
+                     (Fieldreport__V1__RevokeClientCertificateRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__revoke_client_certificate_response__init
+                     (Fieldreport__V1__RevokeClientCertificateResponse         *message)
+{
+  static const Fieldreport__V1__RevokeClientCertificateResponse init_value = FIELDREPORT__V1__REVOKE_CLIENT_CERTIFICATE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__revoke_client_certificate_response__get_packed_size
+                     (const Fieldreport__V1__RevokeClientCertificateResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__revoke_client_certificate_response__pack
+                     (const Fieldreport__V1__RevokeClientCertificateResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__revoke_client_certificate_response__pack_to_buffer
+                     (const Fieldreport__V1__RevokeClientCertificateResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__RevokeClientCertificateResponse *
+       fieldreport__v1__revoke_client_certificate_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__RevokeClientCertificateResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__revoke_client_certificate_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__revoke_client_certificate_response__free_unpacked
+                     (Fieldreport__V1__RevokeClientCertificateResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__revoke_client_certificate_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__list_client_certificates_request__init
+                     (Fieldreport__V1__ListClientCertificatesRequest         *message)
+{
+  static const Fieldreport__V1__ListClientCertificatesRequest init_value = FIELDREPORT__V1__LIST_CLIENT_CERTIFICATES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__list_client_certificates_request__get_packed_size
+                     (const Fieldreport__V1__ListClientCertificatesRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__list_client_certificates_request__pack
+                     (const Fieldreport__V1__ListClientCertificatesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__list_client_certificates_request__pack_to_buffer
+                     (const Fieldreport__V1__ListClientCertificatesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ListClientCertificatesRequest *
+       fieldreport__v1__list_client_certificates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ListClientCertificatesRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__list_client_certificates_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__list_client_certificates_request__free_unpacked
+                     (Fieldreport__V1__ListClientCertificatesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__list_client_certificates_response__init
+                     (Fieldreport__V1__ListClientCertificatesResponse         *message)
+{
+  static const Fieldreport__V1__ListClientCertificatesResponse init_value = FIELDREPORT__V1__LIST_CLIENT_CERTIFICATES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__list_client_certificates_response__get_packed_size
+                     (const Fieldreport__V1__ListClientCertificatesResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__list_client_certificates_response__pack
+                     (const Fieldreport__V1__ListClientCertificatesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__list_client_certificates_response__pack_to_buffer
+                     (const Fieldreport__V1__ListClientCertificatesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ListClientCertificatesResponse *
+       fieldreport__v1__list_client_certificates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ListClientCertificatesResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__list_client_certificates_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__list_client_certificates_response__free_unpacked
+                     (Fieldreport__V1__ListClientCertificatesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor fieldreport__v1__login_request__field_descriptors[3] =
 {
   {
@@ -4337,18 +4652,364 @@ const ProtobufCMessageDescriptor fieldreport__v1__delete_group_response__descrip
   (ProtobufCMessageInit) fieldreport__v1__delete_group_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue fieldreport__v1__auth_method__enum_values_by_number[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__client_certificate__field_descriptors[5] =
+{
+  {
+    "fingerprint_sha256",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClientCertificate, fingerprint_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClientCertificate, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "label",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClientCertificate, label),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClientCertificate, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revoked_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Fieldreport__V1__ClientCertificate, revoked_at_opt_case),
+    offsetof(Fieldreport__V1__ClientCertificate, revoked_at_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__client_certificate__field_indices_by_name[] = {
+  3,   /* field[3] = created_at_ms */
+  0,   /* field[0] = fingerprint_sha256 */
+  2,   /* field[2] = label */
+  4,   /* field[4] = revoked_at_ms */
+  1,   /* field[1] = user_id */
+};
+static const ProtobufCIntRange fieldreport__v1__client_certificate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__client_certificate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ClientCertificate",
+  "ClientCertificate",
+  "Fieldreport__V1__ClientCertificate",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ClientCertificate),
+  5,
+  fieldreport__v1__client_certificate__field_descriptors,
+  fieldreport__v1__client_certificate__field_indices_by_name,
+  1,  fieldreport__v1__client_certificate__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__client_certificate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__register_client_certificate_request__field_descriptors[3] =
+{
+  {
+    "user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RegisterClientCertificateRequest, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fingerprint_sha256",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RegisterClientCertificateRequest, fingerprint_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "label",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RegisterClientCertificateRequest, label),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__register_client_certificate_request__field_indices_by_name[] = {
+  1,   /* field[1] = fingerprint_sha256 */
+  2,   /* field[2] = label */
+  0,   /* field[0] = user_id */
+};
+static const ProtobufCIntRange fieldreport__v1__register_client_certificate_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__register_client_certificate_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.RegisterClientCertificateRequest",
+  "RegisterClientCertificateRequest",
+  "Fieldreport__V1__RegisterClientCertificateRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__RegisterClientCertificateRequest),
+  3,
+  fieldreport__v1__register_client_certificate_request__field_descriptors,
+  fieldreport__v1__register_client_certificate_request__field_indices_by_name,
+  1,  fieldreport__v1__register_client_certificate_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__register_client_certificate_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__register_client_certificate_response__field_descriptors[1] =
+{
+  {
+    "certificate",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RegisterClientCertificateResponse, certificate),
+    &fieldreport__v1__client_certificate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__register_client_certificate_response__field_indices_by_name[] = {
+  0,   /* field[0] = certificate */
+};
+static const ProtobufCIntRange fieldreport__v1__register_client_certificate_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__register_client_certificate_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.RegisterClientCertificateResponse",
+  "RegisterClientCertificateResponse",
+  "Fieldreport__V1__RegisterClientCertificateResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__RegisterClientCertificateResponse),
+  1,
+  fieldreport__v1__register_client_certificate_response__field_descriptors,
+  fieldreport__v1__register_client_certificate_response__field_indices_by_name,
+  1,  fieldreport__v1__register_client_certificate_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__register_client_certificate_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__revoke_client_certificate_request__field_descriptors[1] =
+{
+  {
+    "fingerprint_sha256",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RevokeClientCertificateRequest, fingerprint_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__revoke_client_certificate_request__field_indices_by_name[] = {
+  0,   /* field[0] = fingerprint_sha256 */
+};
+static const ProtobufCIntRange fieldreport__v1__revoke_client_certificate_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__revoke_client_certificate_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.RevokeClientCertificateRequest",
+  "RevokeClientCertificateRequest",
+  "Fieldreport__V1__RevokeClientCertificateRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__RevokeClientCertificateRequest),
+  1,
+  fieldreport__v1__revoke_client_certificate_request__field_descriptors,
+  fieldreport__v1__revoke_client_certificate_request__field_indices_by_name,
+  1,  fieldreport__v1__revoke_client_certificate_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__revoke_client_certificate_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__revoke_client_certificate_response__field_descriptors[1] =
+{
+  {
+    "certificate",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RevokeClientCertificateResponse, certificate),
+    &fieldreport__v1__client_certificate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__revoke_client_certificate_response__field_indices_by_name[] = {
+  0,   /* field[0] = certificate */
+};
+static const ProtobufCIntRange fieldreport__v1__revoke_client_certificate_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__revoke_client_certificate_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.RevokeClientCertificateResponse",
+  "RevokeClientCertificateResponse",
+  "Fieldreport__V1__RevokeClientCertificateResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__RevokeClientCertificateResponse),
+  1,
+  fieldreport__v1__revoke_client_certificate_response__field_descriptors,
+  fieldreport__v1__revoke_client_certificate_response__field_indices_by_name,
+  1,  fieldreport__v1__revoke_client_certificate_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__revoke_client_certificate_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__list_client_certificates_request__field_descriptors[1] =
+{
+  {
+    "user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ListClientCertificatesRequest, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__list_client_certificates_request__field_indices_by_name[] = {
+  0,   /* field[0] = user_id */
+};
+static const ProtobufCIntRange fieldreport__v1__list_client_certificates_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__list_client_certificates_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ListClientCertificatesRequest",
+  "ListClientCertificatesRequest",
+  "Fieldreport__V1__ListClientCertificatesRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ListClientCertificatesRequest),
+  1,
+  fieldreport__v1__list_client_certificates_request__field_descriptors,
+  fieldreport__v1__list_client_certificates_request__field_indices_by_name,
+  1,  fieldreport__v1__list_client_certificates_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__list_client_certificates_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__list_client_certificates_response__field_descriptors[1] =
+{
+  {
+    "certificates",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__ListClientCertificatesResponse, n_certificates),
+    offsetof(Fieldreport__V1__ListClientCertificatesResponse, certificates),
+    &fieldreport__v1__client_certificate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__list_client_certificates_response__field_indices_by_name[] = {
+  0,   /* field[0] = certificates */
+};
+static const ProtobufCIntRange fieldreport__v1__list_client_certificates_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__list_client_certificates_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ListClientCertificatesResponse",
+  "ListClientCertificatesResponse",
+  "Fieldreport__V1__ListClientCertificatesResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ListClientCertificatesResponse),
+  1,
+  fieldreport__v1__list_client_certificates_response__field_descriptors,
+  fieldreport__v1__list_client_certificates_response__field_indices_by_name,
+  1,  fieldreport__v1__list_client_certificates_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__list_client_certificates_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue fieldreport__v1__auth_method__enum_values_by_number[4] =
 {
   { "AUTH_METHOD_UNSPECIFIED", "FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_UNSPECIFIED", 0 },
   { "AUTH_METHOD_SESSION", "FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_SESSION", 1 },
   { "AUTH_METHOD_API_KEY", "FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_API_KEY", 2 },
+  { "AUTH_METHOD_CLIENT_CERTIFICATE", "FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_CLIENT_CERTIFICATE", 3 },
 };
 static const ProtobufCIntRange fieldreport__v1__auth_method__value_ranges[] = {
-{0, 0},{0, 3}
+{0, 0},{0, 4}
 };
-static const ProtobufCEnumValueIndex fieldreport__v1__auth_method__enum_values_by_name[3] =
+static const ProtobufCEnumValueIndex fieldreport__v1__auth_method__enum_values_by_name[4] =
 {
   { "AUTH_METHOD_API_KEY", 2 },
+  { "AUTH_METHOD_CLIENT_CERTIFICATE", 3 },
   { "AUTH_METHOD_SESSION", 1 },
   { "AUTH_METHOD_UNSPECIFIED", 0 },
 };
@@ -4359,9 +5020,9 @@ const ProtobufCEnumDescriptor fieldreport__v1__auth_method__descriptor =
   "AuthMethod",
   "Fieldreport__V1__AuthMethod",
   "fieldreport.v1",
-  3,
+  4,
   fieldreport__v1__auth_method__enum_values_by_number,
-  3,
+  4,
   fieldreport__v1__auth_method__enum_values_by_name,
   1,
   fieldreport__v1__auth_method__value_ranges,
@@ -4397,7 +5058,7 @@ const ProtobufCEnumDescriptor fieldreport__v1__role_decision__descriptor =
   fieldreport__v1__role_decision__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method_descriptors[20] =
+static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method_descriptors[23] =
 {
   { "Login", &fieldreport__v1__login_request__descriptor, &fieldreport__v1__login_response__descriptor },
   { "Logout", &fieldreport__v1__logout_request__descriptor, &fieldreport__v1__logout_response__descriptor },
@@ -4409,6 +5070,9 @@ static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method
   { "SetUserDisabled", &fieldreport__v1__set_user_disabled_request__descriptor, &fieldreport__v1__set_user_disabled_response__descriptor },
   { "IssueApiKey", &fieldreport__v1__issue_api_key_request__descriptor, &fieldreport__v1__issue_api_key_response__descriptor },
   { "RevokeApiKey", &fieldreport__v1__revoke_api_key_request__descriptor, &fieldreport__v1__revoke_api_key_response__descriptor },
+  { "RegisterClientCertificate", &fieldreport__v1__register_client_certificate_request__descriptor, &fieldreport__v1__register_client_certificate_response__descriptor },
+  { "RevokeClientCertificate", &fieldreport__v1__revoke_client_certificate_request__descriptor, &fieldreport__v1__revoke_client_certificate_response__descriptor },
+  { "ListClientCertificates", &fieldreport__v1__list_client_certificates_request__descriptor, &fieldreport__v1__list_client_certificates_response__descriptor },
   { "SearchUsers", &fieldreport__v1__search_users_request__descriptor, &fieldreport__v1__search_users_response__descriptor },
   { "RequestRole", &fieldreport__v1__request_role_request__descriptor, &fieldreport__v1__request_role_response__descriptor },
   { "ListRoleRequests", &fieldreport__v1__list_role_requests_request__descriptor, &fieldreport__v1__list_role_requests_response__descriptor },
@@ -4422,23 +5086,26 @@ static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method
 };
 const unsigned fieldreport__v1__identity_service__method_indices_by_name[] = {
   3,        /* ChangePassword */
-  16,        /* CreateGroup */
+  19,        /* CreateGroup */
   4,        /* CreateUnit */
   6,        /* CreateUser */
-  13,        /* DecideRoleRequest */
-  19,        /* DeleteGroup */
+  16,        /* DecideRoleRequest */
+  22,        /* DeleteGroup */
   8,        /* IssueApiKey */
-  17,        /* ListGroups */
-  12,        /* ListRoleRequests */
+  12,        /* ListClientCertificates */
+  20,        /* ListGroups */
+  15,        /* ListRoleRequests */
   5,        /* ListUnits */
-  14,        /* ListUserRoles */
+  17,        /* ListUserRoles */
   0,        /* Login */
   1,        /* Logout */
-  11,        /* RequestRole */
+  10,        /* RegisterClientCertificate */
+  14,        /* RequestRole */
   9,        /* RevokeApiKey */
-  15,        /* RevokeRole */
-  10,        /* SearchUsers */
-  18,        /* SetGroupMembers */
+  11,        /* RevokeClientCertificate */
+  18,        /* RevokeRole */
+  13,        /* SearchUsers */
+  21,        /* SetGroupMembers */
   7,        /* SetUserDisabled */
   2         /* WhoAmI */
 };
@@ -4449,7 +5116,7 @@ const ProtobufCServiceDescriptor fieldreport__v1__identity_service__descriptor =
   "IdentityService",
   "Fieldreport__V1__IdentityService",
   "fieldreport.v1",
-  20,
+  23,
   fieldreport__v1__identity_service__method_descriptors,
   fieldreport__v1__identity_service__method_indices_by_name
 };
@@ -4533,13 +5200,37 @@ void fieldreport__v1__identity_service__revoke_api_key(ProtobufCService *service
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
   service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void fieldreport__v1__identity_service__register_client_certificate(ProtobufCService *service,
+                                                                    const Fieldreport__V1__RegisterClientCertificateRequest *input,
+                                                                    Fieldreport__V1__RegisterClientCertificateResponse_Closure closure,
+                                                                    void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__identity_service__revoke_client_certificate(ProtobufCService *service,
+                                                                  const Fieldreport__V1__RevokeClientCertificateRequest *input,
+                                                                  Fieldreport__V1__RevokeClientCertificateResponse_Closure closure,
+                                                                  void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__identity_service__list_client_certificates(ProtobufCService *service,
+                                                                 const Fieldreport__V1__ListClientCertificatesRequest *input,
+                                                                 Fieldreport__V1__ListClientCertificatesResponse_Closure closure,
+                                                                 void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void fieldreport__v1__identity_service__search_users(ProtobufCService *service,
                                                      const Fieldreport__V1__SearchUsersRequest *input,
                                                      Fieldreport__V1__SearchUsersResponse_Closure closure,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__request_role(ProtobufCService *service,
                                                      const Fieldreport__V1__RequestRoleRequest *input,
@@ -4547,7 +5238,7 @@ void fieldreport__v1__identity_service__request_role(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__list_role_requests(ProtobufCService *service,
                                                            const Fieldreport__V1__ListRoleRequestsRequest *input,
@@ -4555,7 +5246,7 @@ void fieldreport__v1__identity_service__list_role_requests(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__decide_role_request(ProtobufCService *service,
                                                             const Fieldreport__V1__DecideRoleRequestRequest *input,
@@ -4563,7 +5254,7 @@ void fieldreport__v1__identity_service__decide_role_request(ProtobufCService *se
                                                             void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__list_user_roles(ProtobufCService *service,
                                                         const Fieldreport__V1__ListUserRolesRequest *input,
@@ -4571,7 +5262,7 @@ void fieldreport__v1__identity_service__list_user_roles(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__revoke_role(ProtobufCService *service,
                                                     const Fieldreport__V1__RevokeRoleRequest *input,
@@ -4579,7 +5270,7 @@ void fieldreport__v1__identity_service__revoke_role(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__create_group(ProtobufCService *service,
                                                      const Fieldreport__V1__CreateGroupRequest *input,
@@ -4587,7 +5278,7 @@ void fieldreport__v1__identity_service__create_group(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__list_groups(ProtobufCService *service,
                                                     const Fieldreport__V1__ListGroupsRequest *input,
@@ -4595,7 +5286,7 @@ void fieldreport__v1__identity_service__list_groups(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__set_group_members(ProtobufCService *service,
                                                           const Fieldreport__V1__SetGroupMembersRequest *input,
@@ -4603,7 +5294,7 @@ void fieldreport__v1__identity_service__set_group_members(ProtobufCService *serv
                                                           void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__delete_group(ProtobufCService *service,
                                                      const Fieldreport__V1__DeleteGroupRequest *input,
@@ -4611,7 +5302,7 @@ void fieldreport__v1__identity_service__delete_group(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__init (Fieldreport__V1__IdentityService_Service *service,
                                               Fieldreport__V1__IdentityService_ServiceDestroy destroy)

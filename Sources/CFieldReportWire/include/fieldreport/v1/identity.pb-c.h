@@ -58,6 +58,13 @@ typedef struct Fieldreport__V1__SetGroupMembersRequest Fieldreport__V1__SetGroup
 typedef struct Fieldreport__V1__SetGroupMembersResponse Fieldreport__V1__SetGroupMembersResponse;
 typedef struct Fieldreport__V1__DeleteGroupRequest Fieldreport__V1__DeleteGroupRequest;
 typedef struct Fieldreport__V1__DeleteGroupResponse Fieldreport__V1__DeleteGroupResponse;
+typedef struct Fieldreport__V1__ClientCertificate Fieldreport__V1__ClientCertificate;
+typedef struct Fieldreport__V1__RegisterClientCertificateRequest Fieldreport__V1__RegisterClientCertificateRequest;
+typedef struct Fieldreport__V1__RegisterClientCertificateResponse Fieldreport__V1__RegisterClientCertificateResponse;
+typedef struct Fieldreport__V1__RevokeClientCertificateRequest Fieldreport__V1__RevokeClientCertificateRequest;
+typedef struct Fieldreport__V1__RevokeClientCertificateResponse Fieldreport__V1__RevokeClientCertificateResponse;
+typedef struct Fieldreport__V1__ListClientCertificatesRequest Fieldreport__V1__ListClientCertificatesRequest;
+typedef struct Fieldreport__V1__ListClientCertificatesResponse Fieldreport__V1__ListClientCertificatesResponse;
 
 
 /* --- enums --- */
@@ -77,7 +84,12 @@ typedef enum _Fieldreport__V1__AuthMethod {
   /*
    * A service account's API key (`authorization: ApiKey <key>`).
    */
-  FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_API_KEY = 2
+  FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_API_KEY = 2,
+  /*
+   * A client certificate registered for a service account, presented in a mutual TLS
+   * handshake, with no `authorization` metadata.
+   */
+  FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_CLIENT_CERTIFICATE = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__AUTH_METHOD)
 } Fieldreport__V1__AuthMethod;
 /*
@@ -1089,6 +1101,153 @@ struct  Fieldreport__V1__DeleteGroupResponse
      }
 
 
+typedef enum {
+  FIELDREPORT__V1__CLIENT_CERTIFICATE__REVOKED_AT_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__CLIENT_CERTIFICATE__REVOKED_AT_OPT_REVOKED_AT_MS = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__CLIENT_CERTIFICATE__REVOKED_AT_OPT__CASE)
+} Fieldreport__V1__ClientCertificate__RevokedAtOptCase;
+
+/*
+ * A client certificate registered for a service account.
+ */
+struct  Fieldreport__V1__ClientCertificate
+{
+  ProtobufCMessage base;
+  /*
+   * SHA-256 of the certificate's DER encoding, 64 lowercase hex digits.
+   */
+  char *fingerprint_sha256;
+  /*
+   * The service account it authenticates as.
+   */
+  char *user_id;
+  /*
+   * A label (at most 100 bytes), e.g. "platform, 2026 certificate".
+   */
+  char *label;
+  /*
+   * When it was registered.
+   */
+  int64_t created_at_ms;
+  Fieldreport__V1__ClientCertificate__RevokedAtOptCase revoked_at_opt_case;
+  union {
+    /*
+     * Revocation time.
+     */
+    int64_t revoked_at_ms;
+  };
+};
+#define FIELDREPORT__V1__CLIENT_CERTIFICATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__client_certificate__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, FIELDREPORT__V1__CLIENT_CERTIFICATE__REVOKED_AT_OPT__NOT_SET, {0} }
+
+
+/*
+ * RegisterClientCertificate input.
+ */
+struct  Fieldreport__V1__RegisterClientCertificateRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The service account.
+   */
+  char *user_id;
+  /*
+   * SHA-256 of the certificate's DER encoding: 64 hex digits (colons and case ignored), as
+   * printed by `openssl x509 -noout -fingerprint -sha256`.
+   */
+  char *fingerprint_sha256;
+  /*
+   * A label (at most 100 bytes).
+   */
+  char *label;
+};
+#define FIELDREPORT__V1__REGISTER_CLIENT_CERTIFICATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__register_client_certificate_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * RegisterClientCertificate result.
+ */
+struct  Fieldreport__V1__RegisterClientCertificateResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The registration.
+   */
+  Fieldreport__V1__ClientCertificate *certificate;
+};
+#define FIELDREPORT__V1__REGISTER_CLIENT_CERTIFICATE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__register_client_certificate_response__descriptor) \
+    , NULL }
+
+
+/*
+ * RevokeClientCertificate input.
+ */
+struct  Fieldreport__V1__RevokeClientCertificateRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The fingerprint, as in RegisterClientCertificateRequest.
+   */
+  char *fingerprint_sha256;
+};
+#define FIELDREPORT__V1__REVOKE_CLIENT_CERTIFICATE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__revoke_client_certificate_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * RevokeClientCertificate result.
+ */
+struct  Fieldreport__V1__RevokeClientCertificateResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The registration, now revoked (the original time if it already was).
+   */
+  Fieldreport__V1__ClientCertificate *certificate;
+};
+#define FIELDREPORT__V1__REVOKE_CLIENT_CERTIFICATE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__revoke_client_certificate_response__descriptor) \
+    , NULL }
+
+
+/*
+ * ListClientCertificates input.
+ */
+struct  Fieldreport__V1__ListClientCertificatesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The service account.
+   */
+  char *user_id;
+};
+#define FIELDREPORT__V1__LIST_CLIENT_CERTIFICATES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_client_certificates_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * ListClientCertificates result.
+ */
+struct  Fieldreport__V1__ListClientCertificatesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Its registrations, newest first.
+   */
+  size_t n_certificates;
+  Fieldreport__V1__ClientCertificate **certificates;
+};
+#define FIELDREPORT__V1__LIST_CLIENT_CERTIFICATES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_client_certificates_response__descriptor) \
+    , 0,NULL }
+
+
 /* Fieldreport__V1__LoginRequest methods */
 void   fieldreport__v1__login_request__init
                      (Fieldreport__V1__LoginRequest         *message);
@@ -1887,6 +2046,139 @@ Fieldreport__V1__DeleteGroupResponse *
 void   fieldreport__v1__delete_group_response__free_unpacked
                      (Fieldreport__V1__DeleteGroupResponse *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ClientCertificate methods */
+void   fieldreport__v1__client_certificate__init
+                     (Fieldreport__V1__ClientCertificate         *message);
+size_t fieldreport__v1__client_certificate__get_packed_size
+                     (const Fieldreport__V1__ClientCertificate   *message);
+size_t fieldreport__v1__client_certificate__pack
+                     (const Fieldreport__V1__ClientCertificate   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__client_certificate__pack_to_buffer
+                     (const Fieldreport__V1__ClientCertificate   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ClientCertificate *
+       fieldreport__v1__client_certificate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__client_certificate__free_unpacked
+                     (Fieldreport__V1__ClientCertificate *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RegisterClientCertificateRequest methods */
+void   fieldreport__v1__register_client_certificate_request__init
+                     (Fieldreport__V1__RegisterClientCertificateRequest         *message);
+size_t fieldreport__v1__register_client_certificate_request__get_packed_size
+                     (const Fieldreport__V1__RegisterClientCertificateRequest   *message);
+size_t fieldreport__v1__register_client_certificate_request__pack
+                     (const Fieldreport__V1__RegisterClientCertificateRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__register_client_certificate_request__pack_to_buffer
+                     (const Fieldreport__V1__RegisterClientCertificateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RegisterClientCertificateRequest *
+       fieldreport__v1__register_client_certificate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__register_client_certificate_request__free_unpacked
+                     (Fieldreport__V1__RegisterClientCertificateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RegisterClientCertificateResponse methods */
+void   fieldreport__v1__register_client_certificate_response__init
+                     (Fieldreport__V1__RegisterClientCertificateResponse         *message);
+size_t fieldreport__v1__register_client_certificate_response__get_packed_size
+                     (const Fieldreport__V1__RegisterClientCertificateResponse   *message);
+size_t fieldreport__v1__register_client_certificate_response__pack
+                     (const Fieldreport__V1__RegisterClientCertificateResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__register_client_certificate_response__pack_to_buffer
+                     (const Fieldreport__V1__RegisterClientCertificateResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RegisterClientCertificateResponse *
+       fieldreport__v1__register_client_certificate_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__register_client_certificate_response__free_unpacked
+                     (Fieldreport__V1__RegisterClientCertificateResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RevokeClientCertificateRequest methods */
+void   fieldreport__v1__revoke_client_certificate_request__init
+                     (Fieldreport__V1__RevokeClientCertificateRequest         *message);
+size_t fieldreport__v1__revoke_client_certificate_request__get_packed_size
+                     (const Fieldreport__V1__RevokeClientCertificateRequest   *message);
+size_t fieldreport__v1__revoke_client_certificate_request__pack
+                     (const Fieldreport__V1__RevokeClientCertificateRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__revoke_client_certificate_request__pack_to_buffer
+                     (const Fieldreport__V1__RevokeClientCertificateRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RevokeClientCertificateRequest *
+       fieldreport__v1__revoke_client_certificate_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__revoke_client_certificate_request__free_unpacked
+                     (Fieldreport__V1__RevokeClientCertificateRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RevokeClientCertificateResponse methods */
+void   fieldreport__v1__revoke_client_certificate_response__init
+                     (Fieldreport__V1__RevokeClientCertificateResponse         *message);
+size_t fieldreport__v1__revoke_client_certificate_response__get_packed_size
+                     (const Fieldreport__V1__RevokeClientCertificateResponse   *message);
+size_t fieldreport__v1__revoke_client_certificate_response__pack
+                     (const Fieldreport__V1__RevokeClientCertificateResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__revoke_client_certificate_response__pack_to_buffer
+                     (const Fieldreport__V1__RevokeClientCertificateResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RevokeClientCertificateResponse *
+       fieldreport__v1__revoke_client_certificate_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__revoke_client_certificate_response__free_unpacked
+                     (Fieldreport__V1__RevokeClientCertificateResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListClientCertificatesRequest methods */
+void   fieldreport__v1__list_client_certificates_request__init
+                     (Fieldreport__V1__ListClientCertificatesRequest         *message);
+size_t fieldreport__v1__list_client_certificates_request__get_packed_size
+                     (const Fieldreport__V1__ListClientCertificatesRequest   *message);
+size_t fieldreport__v1__list_client_certificates_request__pack
+                     (const Fieldreport__V1__ListClientCertificatesRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_client_certificates_request__pack_to_buffer
+                     (const Fieldreport__V1__ListClientCertificatesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListClientCertificatesRequest *
+       fieldreport__v1__list_client_certificates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_client_certificates_request__free_unpacked
+                     (Fieldreport__V1__ListClientCertificatesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListClientCertificatesResponse methods */
+void   fieldreport__v1__list_client_certificates_response__init
+                     (Fieldreport__V1__ListClientCertificatesResponse         *message);
+size_t fieldreport__v1__list_client_certificates_response__get_packed_size
+                     (const Fieldreport__V1__ListClientCertificatesResponse   *message);
+size_t fieldreport__v1__list_client_certificates_response__pack
+                     (const Fieldreport__V1__ListClientCertificatesResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_client_certificates_response__pack_to_buffer
+                     (const Fieldreport__V1__ListClientCertificatesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListClientCertificatesResponse *
+       fieldreport__v1__list_client_certificates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_client_certificates_response__free_unpacked
+                     (Fieldreport__V1__ListClientCertificatesResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__LoginRequest_Closure)
@@ -2015,6 +2307,27 @@ typedef void (*Fieldreport__V1__DeleteGroupRequest_Closure)
 typedef void (*Fieldreport__V1__DeleteGroupResponse_Closure)
                  (const Fieldreport__V1__DeleteGroupResponse *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__ClientCertificate_Closure)
+                 (const Fieldreport__V1__ClientCertificate *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__RegisterClientCertificateRequest_Closure)
+                 (const Fieldreport__V1__RegisterClientCertificateRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__RegisterClientCertificateResponse_Closure)
+                 (const Fieldreport__V1__RegisterClientCertificateResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__RevokeClientCertificateRequest_Closure)
+                 (const Fieldreport__V1__RevokeClientCertificateRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__RevokeClientCertificateResponse_Closure)
+                 (const Fieldreport__V1__RevokeClientCertificateResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ListClientCertificatesRequest_Closure)
+                 (const Fieldreport__V1__ListClientCertificatesRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ListClientCertificatesResponse_Closure)
+                 (const Fieldreport__V1__ListClientCertificatesResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2062,6 +2375,18 @@ struct Fieldreport__V1__IdentityService_Service
                          const Fieldreport__V1__RevokeApiKeyRequest *input,
                          Fieldreport__V1__RevokeApiKeyResponse_Closure closure,
                          void *closure_data);
+  void (*register_client_certificate)(Fieldreport__V1__IdentityService_Service *service,
+                                      const Fieldreport__V1__RegisterClientCertificateRequest *input,
+                                      Fieldreport__V1__RegisterClientCertificateResponse_Closure closure,
+                                      void *closure_data);
+  void (*revoke_client_certificate)(Fieldreport__V1__IdentityService_Service *service,
+                                    const Fieldreport__V1__RevokeClientCertificateRequest *input,
+                                    Fieldreport__V1__RevokeClientCertificateResponse_Closure closure,
+                                    void *closure_data);
+  void (*list_client_certificates)(Fieldreport__V1__IdentityService_Service *service,
+                                   const Fieldreport__V1__ListClientCertificatesRequest *input,
+                                   Fieldreport__V1__ListClientCertificatesResponse_Closure closure,
+                                   void *closure_data);
   void (*search_users)(Fieldreport__V1__IdentityService_Service *service,
                        const Fieldreport__V1__SearchUsersRequest *input,
                        Fieldreport__V1__SearchUsersResponse_Closure closure,
@@ -2120,6 +2445,9 @@ void fieldreport__v1__identity_service__init (Fieldreport__V1__IdentityService_S
       function_prefix__ ## set_user_disabled,\
       function_prefix__ ## issue_api_key,\
       function_prefix__ ## revoke_api_key,\
+      function_prefix__ ## register_client_certificate,\
+      function_prefix__ ## revoke_client_certificate,\
+      function_prefix__ ## list_client_certificates,\
       function_prefix__ ## search_users,\
       function_prefix__ ## request_role,\
       function_prefix__ ## list_role_requests,\
@@ -2170,6 +2498,18 @@ void fieldreport__v1__identity_service__revoke_api_key(ProtobufCService *service
                                                        const Fieldreport__V1__RevokeApiKeyRequest *input,
                                                        Fieldreport__V1__RevokeApiKeyResponse_Closure closure,
                                                        void *closure_data);
+void fieldreport__v1__identity_service__register_client_certificate(ProtobufCService *service,
+                                                                    const Fieldreport__V1__RegisterClientCertificateRequest *input,
+                                                                    Fieldreport__V1__RegisterClientCertificateResponse_Closure closure,
+                                                                    void *closure_data);
+void fieldreport__v1__identity_service__revoke_client_certificate(ProtobufCService *service,
+                                                                  const Fieldreport__V1__RevokeClientCertificateRequest *input,
+                                                                  Fieldreport__V1__RevokeClientCertificateResponse_Closure closure,
+                                                                  void *closure_data);
+void fieldreport__v1__identity_service__list_client_certificates(ProtobufCService *service,
+                                                                 const Fieldreport__V1__ListClientCertificatesRequest *input,
+                                                                 Fieldreport__V1__ListClientCertificatesResponse_Closure closure,
+                                                                 void *closure_data);
 void fieldreport__v1__identity_service__search_users(ProtobufCService *service,
                                                      const Fieldreport__V1__SearchUsersRequest *input,
                                                      Fieldreport__V1__SearchUsersResponse_Closure closure,
@@ -2257,6 +2597,13 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__set_group_members_reque
 extern const ProtobufCMessageDescriptor fieldreport__v1__set_group_members_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__delete_group_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__delete_group_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__client_certificate__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__register_client_certificate_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__register_client_certificate_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__revoke_client_certificate_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__revoke_client_certificate_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_client_certificates_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_client_certificates_response__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__identity_service__descriptor;
 
 PROTOBUF_C__END_DECLS
