@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end speed of the service path against its own transport (issue 9), in one run:
 #
-#   1. builds release, one product at a time (rpc-bench, fieldreport-server, fieldreport-loadgen;
-#      `swift build -c release` of the whole package crashes the compiler in FieldReportCLI);
+#   1. builds release, one product at a time (rpc-bench, fieldreport-server, fieldreport-loadgen:
+#      only what it runs);
 #   2. runs rpc-bench's trivial unary RPC and bare NIO echo rows (100 B, 1 and 64 in flight)
 #      as the reference, before and again after the load runs (the better of the two taken);
 #   3. starts fieldreport-server (release) with the demo province on a temporary database on

@@ -152,7 +152,16 @@ final class CLISession: Sendable {
 
   /// The case id for a reference: the reference itself when it is not a report code (or in a
   /// dry run), else the id GetCase answers.
-  func caseID(for reference: String) async throws(RPCError) -> String {
+  ///
+  /// Untyped `throws` and `@inline(never)` on purpose (the error is still an `RPCError`): the
+  /// Swift 6.3.1 optimizer crashes (signal 11 "while splitting the coroutine", `swift build -c
+  /// release`) on an untyped `async throws` function with an `inout` parameter that assigns it
+  /// the result of a conditional `try await` of an `async throws(RPCError)` call and throws again
+  /// afterwards — every `build(_:session:)` here: `if let caseReference { request.caseId = try
+  /// await session.caseID(for: caseReference) }`, then `throw CLIError.usage(…)`. Inlined, the
+  /// typed call inside would bring the crash back. `scripts/test.sh` builds release to catch it.
+  @inline(never)
+  func caseID(for reference: String) async throws -> String {
     guard CaseReference.isReportCode(reference), !self.dryRun else { return reference }
     return try await self.resolveCase(reference).caseId
   }
