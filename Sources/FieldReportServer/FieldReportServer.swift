@@ -255,7 +255,10 @@ struct FieldReportServer: AsyncParsableCommand {
       fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: logger)
     let address = try await server.start()
     let boundPort = address.port ?? port
-    print("fieldreport-server listening on \(host):\(boundPort)\(tls == nil ? "" : tls!.requiresClientCertificate ? " (mutual TLS)" : " (TLS)")")
+    print("fieldreport-server listening on \(host):\(boundPort)")
+    if let tls {
+      print(tls.requiresClientCertificate ? "TLS: mutual (clients present a certificate from --tls-client-ca)" : "TLS: on")
+    }
     print("Database: \(databaseURL.standardizedFileURL.path)")
     print("Log in: fieldreport login --server \(host):\(boundPort) --user admin  (or a demo user with --demo)")
     fflush(nil)  // all C streams: the banner must reach a pipe (a supervisor, a test) now

@@ -209,29 +209,25 @@ public final class RPCClient: ClientTransport, Sendable {
   /// The TLS context, made once from ``Configuration/tls`` on the first connection.
   private let tlsContext = NIOLockedValueBox<NIOSSLContext?>(nil)
 
-  private func makeTLSHandler() throws -> NIOSSLClientHandler? {
+  /// The TLS context and the name to verify, if the client uses TLS.
+  private func tlsSetup() throws -> (NIOSSLContext, String?)? {
     guard let tls = self.configuration.tls else { return nil }
-    let context: NIOSSLContext
     do {
-      context = try self.tlsContext.withLockedValue { cached in
+      let context = try self.tlsContext.withLockedValue { cached in
         if let cached { return cached }
         let made = try tls.makeContext()
         cached = made
         return made
       }
+      return (context, tls.verifiedName(for: self.configuration.host))
     } catch {
       throw RPCError(code: .failedPrecondition, message: "\(error)")
-    }
-    do {
-      return try NIOSSLClientHandler(context: context, serverHostname: tls.verifiedName(for: self.configuration.host))
-    } catch {
-      throw RPCError(code: .failedPrecondition, message: "TLS server name \(tls.verifiedName(for: self.configuration.host) ?? ""): \(error)")
     }
   }
 
   private func openConnection() async throws -> ClientConnection {
     let limits = self.configuration.limits
-    let tlsHandler = try self.makeTLSHandler()
+    let tls = try self.tlsSetup()
     let connectionBox = WeakConnectionBox()
     let bootstrap = ClientBootstrap(group: self.eventLoop)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -239,13 +235,14 @@ public final class RPCClient: ClientTransport, Sendable {
     let channel = try await bootstrap.connect(host: self.configuration.host, port: self.configuration.port).get()
     let connectTimeout = self.configuration.connectTimeout
     let executor = self.loopExecutor
-    let tlsBox = NIOLoopBound(tlsHandler, eventLoop: channel.eventLoop)
     let setUp: EventLoopFuture<(ServerSettings, NIOLoopBound<ClientConnectionHandler>)> = channel.eventLoop.flatSubmit {
-      if let tls = tlsBox.value {
+      if let (context, serverName) = tls {
         do {
-          try channel.pipeline.syncOperations.addHandler(tls)
+          try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
         } catch {
-          return channel.eventLoop.makeFailedFuture(error)
+          channel.close(promise: nil)
+          return channel.eventLoop.makeFailedFuture(
+            RPCError(code: .failedPrecondition, message: "TLS server name \(serverName ?? ""): \(error)"))
         }
       }
       return Self.install(on: channel, limits: limits, executor: executor, connectTimeout: connectTimeout, box: connectionBox)
