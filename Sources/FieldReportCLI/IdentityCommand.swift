@@ -9,6 +9,7 @@ struct IdentityCommand: AsyncParsableCommand {
     subcommands: [
       LoginCommand.self, LogoutCommand.self, WhoAmICommand.self, ChangePassword.self,
       CreateUnit.self, ListUnits.self, CreateUser.self, SetUserDisabled.self, IssueApiKey.self, RevokeApiKey.self,
+      RegisterCertificate.self, RevokeCertificate.self, ListCertificates.self,
       SearchUsers.self, RequestRole.self, ListRoleRequests.self, DecideRoleRequest.self, ListUserRoles.self,
       RevokeRole.self, CreateGroup.self, ListGroups.self, SetGroupMembers.self, DeleteGroup.self,
     ],
@@ -237,6 +238,91 @@ extension IdentityCommand {
 
     func render(_ response: Fieldreport_V1_RevokeApiKeyResponse, session: CLISession) async throws -> String {
       "Revoked at \(Render.time(response.revokedAtMs))."
+    }
+  }
+
+  /// RegisterClientCertificate.
+  struct RegisterCertificate: RPCCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "register-certificate",
+      abstract: "Register a client certificate for a service account (mutual TLS; system admin).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Option(help: "The service account: id or username.") var account: String?
+    @Option(help: "The certificate's SHA-256 fingerprint (hex, colons allowed), as `openssl x509 -noout -fingerprint -sha256` prints it.")
+    var fingerprint: String?
+    @Option(help: "A PEM certificate file to take the fingerprint from (the first certificate).") var certificate: String?
+    @Option(help: "A label.") var label: String?
+
+    func build(_ request: inout Fieldreport_V1_RegisterClientCertificateRequest, session: CLISession) async throws {
+      if let account { request.userId = try await session.userID(for: account) }
+      if let fingerprint { request.fingerprintSha256 = fingerprint.replacingOccurrences(of: "SHA256 Fingerprint=", with: "") }
+      if let certificate {
+        guard let first = try RPCTLS.fingerprints(ofPEMFile: certificate).first else { throw CLIError.usage("--certificate \(certificate): no certificate") }
+        request.fingerprintSha256 = first.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+      }
+      if let label { request.label = label }
+      if request.userId.isEmpty { throw CLIError.usage("name the service account with --account") }
+      if request.fingerprintSha256.isEmpty { throw CLIError.usage("give --fingerprint or --certificate") }
+    }
+
+    func call(_ request: Fieldreport_V1_RegisterClientCertificateRequest, session: CLISession) async throws -> Fieldreport_V1_RegisterClientCertificateResponse {
+      try await session.client.identity.registerClientCertificate(request)
+    }
+
+    func render(_ response: Fieldreport_V1_RegisterClientCertificateResponse, session: CLISession) async throws -> String {
+      "Registered certificate \(response.certificate?.fingerprintSha256 ?? "?") for \(response.certificate?.userId ?? "?")."
+    }
+  }
+
+  /// RevokeClientCertificate.
+  struct RevokeCertificate: RPCCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "revoke-certificate", abstract: "Revoke a registered client certificate (system admin); refused from the next call.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Option(help: "The certificate's SHA-256 fingerprint (hex, colons allowed).") var fingerprint: String?
+
+    func build(_ request: inout Fieldreport_V1_RevokeClientCertificateRequest, session: CLISession) async throws {
+      if let fingerprint { request.fingerprintSha256 = fingerprint.replacingOccurrences(of: "SHA256 Fingerprint=", with: "") }
+      if request.fingerprintSha256.isEmpty { throw CLIError.usage("give --fingerprint") }
+    }
+
+    func call(_ request: Fieldreport_V1_RevokeClientCertificateRequest, session: CLISession) async throws -> Fieldreport_V1_RevokeClientCertificateResponse {
+      try await session.client.identity.revokeClientCertificate(request)
+    }
+
+    func render(_ response: Fieldreport_V1_RevokeClientCertificateResponse, session: CLISession) async throws -> String {
+      "Revoked at \(Render.time(response.certificate?.revokedAtMs ?? 0))."
+    }
+  }
+
+  /// ListClientCertificates.
+  struct ListCertificates: RPCCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "list-certificates", abstract: "List a service account's client certificates (system admin).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Argument(help: "The service account: id or username.") var account: String?
+
+    func build(_ request: inout Fieldreport_V1_ListClientCertificatesRequest, session: CLISession) async throws {
+      if let account { request.userId = try await session.userID(for: account) }
+      if request.userId.isEmpty { throw CLIError.usage("name the service account") }
+    }
+
+    func call(_ request: Fieldreport_V1_ListClientCertificatesRequest, session: CLISession) async throws -> Fieldreport_V1_ListClientCertificatesResponse {
+      try await session.client.identity.listClientCertificates(request)
+    }
+
+    func render(_ response: Fieldreport_V1_ListClientCertificatesResponse, session: CLISession) async throws -> String {
+      if response.certificates.isEmpty { return "No client certificates." }
+      return response.certificates.map { certificate in
+        let state = certificate.revokedAtMs.map { "revoked \(Render.time($0))" } ?? "valid"
+        return "\(certificate.fingerprintSha256)  \(state)  \(certificate.label)"
+      }.joined(separator: "\n")
     }
   }
 

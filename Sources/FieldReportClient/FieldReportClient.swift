@@ -3,6 +3,7 @@
 @_exported public import WireBridge
 @_exported public import struct RPCNIO.ClientTLS
 @_exported public import struct RPCNIO.TLSSetupError
+@_exported public import enum RPCNIO.RPCTLS
 public import Logging
 import RPCNIO
 

@@ -84,6 +84,11 @@ struct LoadGenCommand: AsyncParsableCommand {
   @Option(help: "The server's host.") var host = "127.0.0.1"
   // fieldreport-server listens on 7443 by default (FieldReportServer.swift).
   @Option(help: "The server's port.") var port = 7443
+  @Flag(help: "Connect over TLS (implied by --ca, --cert, --key).") var tls = false
+  @Option(help: "PEM file of the CAs that signed the server's certificate (default: the system's).") var ca: String?
+  @Option(help: "PEM client certificate, for a server that requires mutual TLS.") var cert: String?
+  @Option(help: "PEM private key of --cert.") var key: String?
+  @Option(help: "The name to check the server's certificate against (default: --host).") var tlsServerName: String?
   @Option(help: "What to run: mix, lifecycle or dashboard.") var scenario = "mix"
   @Option(help: "Operation weights of the mix scenario (name=weight,…; a name alone weighs 1).") var mix = LoadMix.standard.description
   @Option(help: "Connections (each one a client).") var connections = 4
@@ -131,7 +136,12 @@ struct LoadGenCommand: AsyncParsableCommand {
     }
     let address = ServerAddress(host: self.host, port: self.port)
     let callTimeout = Duration.milliseconds(Int64(self.timeout * 1000))
-    let clients = (0..<self.connections).map { _ in FieldReportClient(server: address, timeout: callTimeout) }
+    guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together") }
+    let tls: ClientTLS? =
+      self.tls || self.ca != nil || self.cert != nil
+      ? ClientTLS(trustRootsPath: self.ca, certificateChainPath: self.cert, privateKeyPath: self.key, serverName: self.tlsServerName)
+      : nil
+    let clients = (0..<self.connections).map { _ in FieldReportClient(server: address, timeout: callTimeout, tls: tls) }
 
     // Who the run acts as: the IOC operator always; the units' people for the lifecycle,
     // the prefill and the dashboard.
