@@ -39,7 +39,7 @@ for target in FuzzDecode FuzzConnection; do
   log=.build-fuzz/$target.log
   # ASan's leak check is off: the harness's shared server and Swift's runtime caches live for
   # the process (the bridge's own leak check is scripts/leak-check.sh under valgrind).
-  if ! ASAN_OPTIONS=detect_leaks=0 "$bin/$target" -max_total_time="$seconds" -max_len=70000 \
+  if ! ASAN_OPTIONS=detect_leaks=0 "$bin/$target" -max_total_time="$seconds" -max_len=$([ "$target" = FuzzDecode ] && echo 70000 || echo 20000) \
       -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" >"$log" 2>&1; then
     tail -40 "$log"
     echo "fuzz: $target crashed; the input is in $crashes/" >&2

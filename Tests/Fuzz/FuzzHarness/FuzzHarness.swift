@@ -57,8 +57,9 @@ public enum FuzzDecode {
 /// `EmbeddedChannel`, fed arbitrary bytes as the client's side of a connection.
 ///
 /// Input: byte 0 bit 0 set means "prepend a valid client preface" (so that mutations explore
-/// frames, not only the magic); byte 1 is the size of each read the bytes are split into
-/// (1–256); the rest is the stream. Nothing may trap; the connection may close.
+/// frames, not only the magic); byte 1 chooses the size of each read the bytes are split into
+/// (1–16 bytes, or multiples of 64 up to 15 KiB); the rest is the stream. Nothing may trap;
+/// the connection may close.
 public enum FuzzConnection {
   /// A server whose connections answer health, reflection and two echo methods (one
   /// synchronous, one asynchronous).
@@ -105,7 +106,9 @@ public enum FuzzConnection {
     var stream = ByteBuffer()
     if input[0] & 1 == 1 { stream.writeBytes(Self.preface) }
     stream.writeBytes(UnsafeRawBufferPointer(rebasing: input.dropFirst(2)))
-    let readSize = Int(input[1]) + 1
+    // 1 to 16 bytes a read for the small values (frame boundaries split everywhere), up to
+    // 15 KiB for the rest (whole frames per read, as a real client's writes arrive).
+    let readSize = input[1] < 16 ? Int(input[1]) + 1 : (Int(input[1]) - 15) * 64
     while stream.readableBytes > 0, channel.isActive {
       let chunk = stream.readSlice(length: min(readSize, stream.readableBytes))!
       // A closed channel refuses the write: the connection ended, which is allowed.
@@ -156,7 +159,7 @@ public enum FuzzConnection {
       frame(headersType, 0, 1, headers("/rpc.v1.Health/Check")) + frame(messageType, 1, 1, [])
         + frame(pingType, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8]) + frame(goAwayType, 0, 0, []),
       frame(headersType, 0, 3, headers("/no.such/Method")) + frame(messageType, 1, 3, [0x0A, 0x00]),
-      frame(headersType, 0, 5, headers(Self.echoSync.descriptor.path)) + Array(frame(messageType, 1, 5, Array(repeating: 0x41, count: 70_000)).prefix(40_000)),
+      frame(headersType, 0, 5, headers(Self.echoSync.descriptor.path)) + Array(frame(messageType, 1, 5, Array(repeating: 0x41, count: 70_000)).prefix(15_000)),
     ]
     // Selector: prepend the preface; reads of 64 bytes.
     return streams.map { [1, 63] + $0 }
