@@ -425,6 +425,71 @@ struct ConformanceTests {
     await server.server.shutdown(gracePeriod: .seconds(1))
   }
 
+  @Test("PROTOCOL.md §3.5: malformed path, no END_STREAM, CANCEL racing the answer, HEADERS after the client's GOAWAY")
+  func edgeCasesAnswered() async throws {
+    let server = try await TestServer.start()
+    let raw = try await RawConnection(port: server.port)
+    // Frames right behind the client's own preface, without waiting for the server's.
+    try await raw.sendPreface()
+    try await raw.sendCall(id: 1, path: "no-slashes", message: Rpc_Testing_V1_Empty())
+    let malformed = try await raw.nextStatus()
+    #expect(malformed?.0 == 1)
+    #expect(malformed?.1.code == .unimplemented)
+    #expect(malformed?.1.message.contains("Malformed method path") == true)
+
+    // A request MESSAGE without END_STREAM still starts the call.
+    var buffer = ByteBuffer()
+    var headers = Rpc_V1_CallHeaders()
+    headers.methodPath = TestService.emptyCall.descriptor.path
+    try headers.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 3, payload: $0) }
+    buffer.writeFrame(type: .message, flags: [], callID: 3, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+    try await raw.write(buffer)
+    #expect(try await raw.nextStatus()?.1.code == .ok)
+
+    // CANCEL in the same write as HEADERS+MESSAGE: a handler that answers without suspending
+    // has answered before the CANCEL is read (documented); a suspended one is cancelled and
+    // sends nothing.
+    buffer.clear()
+    try headers.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 5, payload: $0) }
+    buffer.writeFrame(type: .message, flags: .endStream, callID: 5, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+    buffer.writeFrame(type: .cancel, callID: 5, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+    var held = Rpc_V1_CallHeaders()
+    held.methodPath = TestService.unaryCall.descriptor.path
+    try held.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 7, payload: $0) }
+    try Rpc_Testing_V1_SimpleRequest.make(sleepMs: TestService.holdUntilReleased).serializedBytes().withUnsafeBytes {
+      buffer.writeFrame(type: .message, flags: .endStream, callID: 7, payload: $0)
+    }
+    buffer.writeFrame(type: .cancel, callID: 7, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+    try await raw.write(buffer)
+    let raced = try await raw.nextStatus()
+    #expect(raced?.0 == 5)
+    #expect(raced?.1.code == .ok)
+
+    // The client's GOAWAY while call 9 runs: HEADERS after it are refused UNAVAILABLE,
+    // retryable; call 9 finishes; then the server closes the connection.
+    buffer.clear()
+    try held.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 9, payload: $0) }
+    try Rpc_Testing_V1_SimpleRequest.make(sleepMs: TestService.holdUntilReleased).serializedBytes().withUnsafeBytes {
+      buffer.writeFrame(type: .message, flags: .endStream, callID: 9, payload: $0)
+    }
+    var goAway = Rpc_V1_GoAway()
+    goAway.lastCallId = 9
+    try goAway.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .goAway, callID: 0, payload: $0) }
+    try headers.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 11, payload: $0) }
+    try await raw.write(buffer)
+    let after = try await raw.nextStatus()
+    #expect(after?.0 == 11, "no STATUS for the cancelled call 7")
+    #expect(after?.1.code == .unavailable)
+    #expect(after?.1.details.isEmpty == false)
+    server.service.releaseHeld()
+    let finished = try await raw.nextStatus()
+    #expect(finished?.0 == 9)
+    #expect(finished?.1.code == .ok)
+    #expect(await raw.drainToEOF().isEmpty, "closed once no call is in flight")
+    await raw.close()
+    await server.server.shutdown(gracePeriod: .seconds(1))
+  }
+
   @Test("metadata keys are compared exactly: an uppercase key is invalid")
   func strictMetadata() async throws {
     let server = try await TestServer.start()
