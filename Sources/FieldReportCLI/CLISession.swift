@@ -25,11 +25,23 @@ final class CLISession: Sendable {
 
   /// Builds a session from the global options and the environment.
   /// - Throws: ``CLIError`` for a bad server address, profile name or unreadable profile.
-  init(_ options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) {
+  /// - Parameter creatingProfile: The command creates the profile (login): a named profile
+  ///   that does not exist yet is not an error.
+  init(
+    _ options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment, creatingProfile: Bool = false
+  ) throws(CLIError) {
     self.environment = environment
-    self.profileName = options.profile ?? environment["FIELDREPORT_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? ProfileStore.defaultName
+    let named = options.profile ?? environment["FIELDREPORT_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+    self.profileName = named ?? ProfileStore.defaultName
     self.store = try ProfileStore(environment: environment)
     self.profile = try self.store.load(self.profileName)
+    if let named, self.profile == nil, !creatingProfile {
+      // Never a silent fall back to the default server without credentials.
+      let known = self.store.names()
+      throw .configuration(
+        "no profile '\(named)'; "
+          + (known.isEmpty ? "there are none yet: create one with `fieldreport login --profile \(named) …`" : "the profiles are: \(known.joined(separator: ", "))"))
+    }
     let serverText = options.server ?? environment["FIELDREPORT_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
       ?? self.profile?.server ?? "127.0.0.1:\(ServerAddress.defaultPort)"
     do {
@@ -93,10 +105,12 @@ final class CLISession: Sendable {
 
   /// Runs `body` with a session, closing the client afterwards; prints failures to stderr and
   /// exits with the matching status (see ``ExitStatus``).
-  static func run(_ options: GlobalOptions, _ body: (CLISession) async throws -> Void) async throws {
+  static func run(
+    _ options: GlobalOptions, creatingProfile: Bool = false, _ body: (CLISession) async throws -> Void
+  ) async throws {
     let session: CLISession
     do {
-      session = try CLISession(options)
+      session = try CLISession(options, creatingProfile: creatingProfile)
     } catch {
       Self.printError("error: \(error)")
       throw ExitCode(error.exitCode)
@@ -125,14 +139,19 @@ final class CLISession: Sendable {
     }
   }
 
-  /// Writes a line to stderr.
+  /// Writes a line to stderr (nothing if stderr is gone).
   static func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
   }
 
-  /// Writes a line to stdout.
+  /// Writes a line to stdout. If nobody reads any more (`| head` exited: EPIPE), the command
+  /// ends quietly with status 0, as a filter's producer does.
   func print(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    do {
+      try FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
+    } catch {
+      Foundation.exit(0)
+    }
   }
 
   /// Prints a message as proto3 JSON.

@@ -27,7 +27,7 @@ struct LoginCommand: AsyncParsableCommand {
     let username = self.user ?? self.username
     let passwordStdin = self.passwordStdin
     let deviceLabel = self.deviceLabel
-    try await CLISession.run(self.global) { session in
+    try await CLISession.run(self.global, creatingProfile: true) { session in
       var profile = Profile(server: session.server.description)
       profile.tls = session.tls
       let certificateOnly = username == nil && session.tls?.cert != nil

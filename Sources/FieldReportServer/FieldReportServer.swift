@@ -260,7 +260,7 @@ struct FieldReportServer: AsyncParsableCommand {
       print(tls.requiresClientCertificate ? "TLS: mutual (clients present a certificate from --tls-client-ca)" : "TLS: on")
     }
     print("Database: \(databaseURL.standardizedFileURL.path)")
-    print("Log in: fieldreport login --server \(host):\(boundPort) --user admin  (or a demo user with --demo)")
+    print("Log in: fieldreport login --server \(host):\(boundPort) --user admin\(demo ? "  (or --user <one of the demo people above>)" : "")")
     fflush(nil)  // all C streams: the banner must reach a pipe (a supervisor, a test) now
     logger.info(
       "serving", metadata: ["address": "\(host):\(boundPort)", "database": "\(databaseURL.path)", "demo": "\(demo)"])

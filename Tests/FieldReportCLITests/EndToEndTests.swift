@@ -121,6 +121,49 @@ struct EndToEndTests {
     }
   }
 
+  @Test("an unknown profile is exit 3 with the profiles there are, never a silent fall back")
+  func unknownProfile() throws {
+    try withTemporaryDirectory { folder in
+      let cli = try CLIRunner(folder: folder)
+      var result = try cli.run(["--profile", "nobody", "inbox"])
+      #expect(result.status == 3, "\(result)")
+      #expect(result.stderr.contains("no profile 'nobody'"), "\(result.stderr)")
+      result = try cli.run(["inbox", "--profile", "nobody"], environment: ["FIELDREPORT_PROFILE": "x"])
+      #expect(result.status == 3, "\(result)")
+    }
+  }
+
+  @Test("output into a closed pipe (`| head`) ends the command quietly, without a crash")
+  func closedPipe() throws {
+    try withTemporaryDirectory { folder in
+      let binary = try #require(builtExecutable("fieldreport"))
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = [
+        "case", "submit", "--dry-run", "--server", "127.0.0.1:1", "--title", "Ồn ào", "--content", "Sau 22 giờ",
+        "--category", "TRAT-TU-CONG-CONG",
+      ]
+      var environment = ProcessInfo.processInfo.environment
+      environment["XDG_CONFIG_HOME"] = folder + "/config"
+      process.environment = environment
+      let output = Pipe()
+      let errors = Pipe()
+      process.standardOutput = output
+      process.standardError = errors
+      // Nobody reads: the first write fails with EPIPE (SIGPIPE is ignored, as a shell under
+      // `trap '' PIPE` or a NIO program has it).
+      try output.fileHandleForReading.close()
+      let previous = signal(SIGPIPE, SIG_IGN)
+      defer { signal(SIGPIPE, previous) }
+      try process.run()
+      process.waitUntilExit()
+      let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      #expect(process.terminationReason == .exit, "\(stderr)")
+      #expect(process.terminationStatus == 0, "\(stderr)")
+      #expect(!stderr.contains("Fatal error"), "\(stderr)")
+    }
+  }
+
   @Test("a 6 MB evidence photo uploads and comes back whole over the socket (the client accepts what the server allows)")
   func largeAttachmentRoundTrip() async throws {
     try await withTemporaryDirectory { folder in

@@ -74,6 +74,9 @@ struct ServerExecutableTests {
     defer { if process.isRunning { process.terminate() } }
 
     #expect(lines.contains { $0.hasPrefix("Platform API key (shown once") })
+    // The banner names only options that exist (`login` has no --demo).
+    #expect(!lines.joined().contains("with --demo"))
+    #expect(lines.contains { $0.contains("--user admin") })
     // Passwords given in the environment are never echoed.
     #expect(!lines.joined().contains("mat-khau-demo-2026"))
     #expect(!lines.joined().contains("mat-khau-admin-2026"))
