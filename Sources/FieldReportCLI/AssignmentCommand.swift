@@ -114,11 +114,11 @@ extension AssignmentCommand {
     @OptionGroup var input: RequestInput
     @OptionGroup var action: ActionOptions
     @Option(name: .customLong("recipient"), help: "A recipient (id, username or name), repeatable.") var recipients: [String] = []
-    @Option(name: .customLong("group"), help: "A transfer group id, repeatable.") var groups: [String] = []
+    @Option(name: .customLong("group"), help: "A transfer group: id or name (diacritics optional), repeatable.") var groups: [String] = []
 
     func buildDetails(_ request: inout Fieldreport_V1_TransferForMonitoringRequest, session: CLISession) async throws {
       for person in recipients { request.recipientUserIds.append(try await session.userID(for: person)) }
-      if !groups.isEmpty { request.groupIds = groups }
+      for group in groups { request.groupIds.append(try await session.groupID(for: group)) }
     }
 
     func call(_ request: Fieldreport_V1_TransferForMonitoringRequest, session: CLISession) async throws -> Fieldreport_V1_TransferForMonitoringResponse {

@@ -553,16 +553,16 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Argument(help: "The group id.") var groupID: String?
+    @Argument(help: "The group: id or name (diacritics optional).") var groupID: String?
     @Option(name: .customLong("member"), help: "A member (id, username or name), repeatable.") var members: [String] = []
 
     func build(_ request: inout Fieldreport_V1_SetGroupMembersRequest, session: CLISession) async throws {
-      if let groupID { request.groupId = groupID }
+      if let groupID { request.groupId = try await session.groupID(for: groupID) }
       if !members.isEmpty {
         request.memberUserIds = []
         for member in members { request.memberUserIds.append(try await session.userID(for: member)) }
       }
-      if request.groupId.isEmpty { throw CLIError.usage("name the group id") }
+      if request.groupId.isEmpty { throw CLIError.usage("name the group (id or name)") }
     }
 
     func call(_ request: Fieldreport_V1_SetGroupMembersRequest, session: CLISession) async throws -> Fieldreport_V1_SetGroupMembersResponse {
@@ -580,11 +580,11 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Argument(help: "The group id.") var groupID: String?
+    @Argument(help: "The group: id or name (diacritics optional).") var groupID: String?
 
     func build(_ request: inout Fieldreport_V1_DeleteGroupRequest, session: CLISession) async throws {
-      if let groupID { request.groupId = groupID }
-      if request.groupId.isEmpty { throw CLIError.usage("name the group id") }
+      if let groupID { request.groupId = try await session.groupID(for: groupID) }
+      if request.groupId.isEmpty { throw CLIError.usage("name the group (id or name)") }
     }
 
     func call(_ request: Fieldreport_V1_DeleteGroupRequest, session: CLISession) async throws -> Fieldreport_V1_DeleteGroupResponse {

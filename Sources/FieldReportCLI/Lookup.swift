@@ -61,6 +61,38 @@ extension CLISession {
     return reference
   }
 
+  /// A transfer group id from an id or a group name (case- and diacritic-insensitive, a unique
+  /// part of it is enough), among the groups of the units where the caller holds a role.
+  /// Untyped and never inlined, like ``caseID(for:)``: it is awaited conditionally inside
+  /// `build(_:session:)` functions that take the request `inout` (a Swift 6.3.1 release-build
+  /// crash otherwise).
+  @inline(never)
+  func groupID(for reference: String) async throws -> String {
+    if self.dryRun { return reference }
+    let me = try await self.client.identity.whoAmI(Fieldreport_V1_WhoAmIRequest())
+    var groups: [Fieldreport_V1_TransferGroup] = []
+    for unitID in Set(me.roles.compactMap { $0.unit?.unitId }).sorted() {
+      var request = Fieldreport_V1_ListGroupsRequest()
+      request.unitId = unitID
+      request.pageSize = 200
+      repeat {
+        guard let page = try? await self.client.identity.listGroups(request) else { break }
+        groups.append(contentsOf: page.groups)
+        request.pageToken = page.nextPageToken
+      } while !request.pageToken.isEmpty
+    }
+    let folded = Self.fold(reference)
+    if let group = groups.first(where: { $0.groupId == reference }) ?? groups.first(where: { Self.fold($0.groupName) == folded }) {
+      return group.groupId
+    }
+    let partial = groups.filter { Self.fold($0.groupName).contains(folded) }
+    if partial.count == 1 { return partial[0].groupId }
+    if partial.count > 1 {
+      throw CLIError.usage("'\(reference)' matches several groups: " + partial.map { "\($0.groupName) (\(Render.unit($0.unit)))" }.joined(separator: ", "))
+    }
+    return reference
+  }
+
   /// A category id from an id, a code or a name (case- and diacritic-insensitive).
   func categoryID(for reference: String) async throws -> String {
     if self.dryRun { return reference }

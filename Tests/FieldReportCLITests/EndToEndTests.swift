@@ -121,6 +121,22 @@ struct EndToEndTests {
     }
   }
 
+  @Test("groups are named by name, diacritics optional, as units and people are")
+  func groupsByName() async throws {
+    try await withTemporaryDirectory { folder in
+      let server = try await DemoServer.start(in: folder)
+      defer { server.stop() }
+      let cli = try CLIRunner(folder: folder)
+      var result = try cli.run(["login", "--server", server.address, "duong.lv", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      #expect(result.status == 0, "\(result)")
+      result = try cli.run(["identity", "set-group-members", "ban chi huy pctt", "--member", "duong.lv", "--member", "thang.ld"])
+      #expect(result.status == 0, "\(result)")
+      result = try cli.run(["identity", "delete-group", "Ban chỉ huy PCTT"])
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stdout.contains("Group deleted"))
+    }
+  }
+
   @Test("an unknown profile is exit 3 with the profiles there are, never a silent fall back")
   func unknownProfile() throws {
     try withTemporaryDirectory { folder in
