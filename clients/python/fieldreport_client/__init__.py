@@ -5,11 +5,13 @@ reflection service. See clients/python/README.md.
 """
 
 from .client import Client, ResponseStream
-from .connection import Call, Connection, ConnectionUnusable, ServerSettings
+from .connection import ALPN, Call, Connection, ConnectionUnusable, ServerSettings, tls_context
 from .protobuf import CodecError, DescriptorPool
 from .status import FieldViolation, RpcError, StatusCode
 
 __all__ = [
+    "ALPN",
+    "tls_context",
     "Call",
     "Client",
     "CodecError",

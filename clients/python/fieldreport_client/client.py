@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Iterator
 
-from .connection import Call, Connection, ConnectionUnusable, Metadata
+from .connection import Call, Connection, ConnectionUnusable, Metadata, tls_context
 from .protobuf import CodecError, DescriptorPool, MethodInfo
 from .rpc_schema import add_rpc_schema, rpc_pool
 from .status import RpcError, StatusCode
@@ -44,12 +45,25 @@ class Client:
         default_metadata: Metadata = (),
         descriptor_set: bytes | None = None,
         connect_timeout: float = 10.0,
+        tls: bool | ssl.SSLContext = False,
+        ca: str | None = None,
+        cert: str | None = None,
+        key: str | None = None,
+        server_hostname: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.default_timeout = default_timeout
         self.default_metadata: Metadata = list(default_metadata)
         self.connect_timeout = connect_timeout
+        # TLS: an SSLContext as given, or one made from ca/cert/key (tls=True or any of them).
+        if isinstance(tls, ssl.SSLContext):
+            self._tls: ssl.SSLContext | None = tls
+        elif tls or ca is not None or cert is not None or key is not None:
+            self._tls = tls_context(ca, cert, key)
+        else:
+            self._tls = None
+        self._server_hostname = server_hostname
         self._authorization: str | None = None
         if api_key is not None:
             self._authorization = f"ApiKey {api_key}"
@@ -69,7 +83,9 @@ class Client:
         """The current connection, opening a new one if there is none usable."""
         with self._lock:
             if self._connection is None or not self._connection.usable:
-                self._connection = Connection(self.host, self.port, connect_timeout=self.connect_timeout)
+                self._connection = Connection(
+                    self.host, self.port, connect_timeout=self.connect_timeout, tls=self._tls, server_hostname=self._server_hostname
+                )
             return self._connection
 
     @property

@@ -12,6 +12,7 @@ import itertools
 import queue
 import re
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,100 @@ def validate_metadata(metadata: Metadata) -> None:
             raise RpcError(StatusCode.INVALID_ARGUMENT, f"invalid metadata key {key!r}", local=True)
         if not isinstance(value, (str, bytes, bytearray)):
             raise RpcError(StatusCode.INVALID_ARGUMENT, f"metadata {key!r}: value must be str or bytes", local=True)
+
+
+# The protocol's ALPN identifier over TLS (docs/PROTOCOL.md §1).
+ALPN = "frpc/1"
+
+
+def tls_context(ca: str | None = None, cert: str | None = None, key: str | None = None) -> ssl.SSLContext:
+    """A client TLS context for the protocol: TLS 1.2+, ALPN ``frpc/1``, the CAs in ``ca``
+    (PEM; the system's when ``None``) and, for mutual TLS, a certificate and key (PEM)."""
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.set_alpn_protocols([ALPN])
+    if (cert is None) != (key is None):
+        raise ValueError("a client certificate needs both cert and key")
+    if cert is not None:
+        context.load_cert_chain(cert, key)
+    return context
+
+
+class _TLSSocket:
+    """TLS over a plain socket with OpenSSL's memory BIOs, so that the reader thread and the
+    writers never use one ``SSLObject`` at the same time (OpenSSL forbids it) and no lock is
+    held while blocking on the network: encryption and decryption happen under ``_lock``,
+    socket reads outside it, socket writes under ``_send_lock`` (which keeps records in order).
+    """
+
+    def __init__(self, sock: socket.socket, context: ssl.SSLContext, server_hostname: str | None) -> None:
+        self._sock = sock
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._incoming, self._outgoing, server_side=False, server_hostname=server_hostname)
+        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        while True:
+            try:
+                self._tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self._sock.recv(65536)
+                if not data:
+                    raise ConnectionError("the server closed the connection during the TLS handshake")
+                self._incoming.write(data)
+        self._flush()
+        if self._tls.selected_alpn_protocol() not in (None, ALPN):
+            raise ConnectionError(f"the server chose ALPN {self._tls.selected_alpn_protocol()!r}, not {ALPN!r}")
+
+    def _flush(self) -> None:
+        with self._send_lock:
+            with self._lock:
+                data = self._outgoing.read()
+            if data:
+                self._sock.sendall(data)
+
+    def sendall(self, data: bytes) -> None:
+        with self._send_lock:
+            with self._lock:
+                self._tls.write(data)
+                encrypted = self._outgoing.read()
+            self._sock.sendall(encrypted)
+
+    def recv(self, count: int) -> bytes:
+        while True:
+            with self._lock:
+                try:
+                    return self._tls.read(count)
+                except ssl.SSLWantReadError:
+                    pass
+                except ssl.SSLZeroReturnError:
+                    return b""
+                pending = self._outgoing.pending
+            if pending:
+                self._flush()
+            data = self._sock.recv(65536)
+            with self._lock:
+                if not data:
+                    self._incoming.write_eof()
+                    try:
+                        return self._tls.read(count)
+                    except (ssl.SSLWantReadError, ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                        return b""
+                self._incoming.write(data)
+
+    def settimeout(self, timeout: float | None) -> None:
+        self._sock.settimeout(timeout)
+
+    def setsockopt(self, *args: Any) -> None:
+        self._sock.setsockopt(*args)
+
+    def shutdown(self, how: int) -> None:
+        self._sock.shutdown(how)
+
+    def close(self) -> None:
+        self._sock.close()
 
 
 class ConnectionUnusable(Exception):
@@ -175,6 +270,8 @@ class Connection:
         connect_timeout: float = 10.0,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         max_metadata_size: int = DEFAULT_MAX_METADATA_SIZE,
+        tls: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -192,9 +289,12 @@ class Connection:
         self._pings: dict[bytes, threading.Event] = {}
         self._ping_counter = itertools.count(1)
 
-        self._sock = socket.create_connection((host, port), timeout=connect_timeout)
+        raw = socket.create_connection((host, port), timeout=connect_timeout)
+        self._sock: Any = raw
         try:
-            self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if tls is not None:
+                self._sock = _TLSSocket(raw, tls, server_hostname if server_hostname is not None else host)
             self._handshake()
         except BaseException:
             self._sock.close()

@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -41,7 +42,8 @@ class ServerProcess:
     # Banner lines of Sources/FieldReportServer/FieldReportServer.swift.
     LISTENING = re.compile(r"listening on \S+:(\d+)")
 
-    def __init__(self, *extra: str) -> None:
+    def __init__(self, *extra: str, client_options: dict | None = None) -> None:
+        self.client_options = client_options or {}
         self.directory = tempfile.mkdtemp(prefix="fieldreport-pytest-")
         self.port: int | None = None
         self.api_key: str | None = None
@@ -82,7 +84,7 @@ class ServerProcess:
                 time.sleep(0.1)
                 continue
             try:
-                with Client("127.0.0.1", self.port, default_timeout=5) as client:
+                with Client("127.0.0.1", self.port, default_timeout=5, **self.client_options) as client:
                     if client.health() == "SERVING_STATUS_SERVING" and self.api_key is not None:
                         return
             except (OSError, RpcError):
@@ -364,3 +366,51 @@ class GoAwayTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def _openssl(directory: str, *arguments: str) -> None:
+    subprocess.run(["openssl", *arguments], cwd=directory, check=True, capture_output=True)
+
+
+def make_pki(directory: str) -> None:
+    """A CA signing a server certificate (localhost, 127.0.0.1) and a client certificate."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    _openssl(directory, "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/CN=py-ca")
+    for name, subject in (("server", "localhost"), ("client", "py-client")):
+        _openssl(directory, "req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={subject}")
+        with open(os.path.join(directory, f"{name}.ext"), "w") as ext:
+            ext.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        _openssl(
+            directory, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", f"{name}.pem", "-days", "30", "-extfile", f"{name}.ext",
+        )  # fmt: skip
+
+
+@unittest.skipUnless(os.path.exists(SERVER_BIN) and shutil.which("openssl"), f"no server binary at {SERVER_BIN} or no openssl")
+class TLSTests(unittest.TestCase):
+    def test_mutual_tls_calls(self) -> None:
+        pki = tempfile.mkdtemp(prefix="fieldreport-pypki-")
+        self.addCleanup(shutil.rmtree, pki, True)
+        make_pki(pki)
+        tls = {
+            "ca": os.path.join(pki, "ca.pem"),
+            "cert": os.path.join(pki, "client.pem"),
+            "key": os.path.join(pki, "client.key"),
+        }
+        server = ServerProcess(
+            "--tls-cert", os.path.join(pki, "server.pem"), "--tls-key", os.path.join(pki, "server.key"),
+            "--tls-client-ca", os.path.join(pki, "ca.pem"), client_options=tls,
+        )  # fmt: skip
+        self.addCleanup(server.stop)
+        with Client("127.0.0.1", server.port, default_timeout=15, **tls) as client:
+            client.login(IOC_OPERATOR, PASSWORD)
+            me = client.call("IdentityService.WhoAmI", {})
+            self.assertEqual(me["user"]["username"], IOC_OPERATOR)
+            # Many calls at once on the one TLS connection: the reader and the writers share it.
+            results = [client.call_async("CaseService.ListCategories", {}) for _ in range(20)]
+            for result in results:
+                self.assertTrue(result.result(timeout=15)["categories"])
+        # Without a client certificate the mutual-TLS server refuses the handshake.
+        with self.assertRaises((OSError, ssl.SSLError, ConnectionError, RpcError)):
+            with Client("127.0.0.1", server.port, default_timeout=5, ca=tls["ca"]) as bare:
+                bare.health()
