@@ -9,7 +9,7 @@ struct IdentityCommand: AsyncParsableCommand {
     subcommands: [
       LoginCommand.self, LogoutCommand.self, WhoAmICommand.self, ChangePassword.self,
       CreateUnit.self, ListUnits.self, CreateUser.self, SetUserDisabled.self, IssueApiKey.self, RevokeApiKey.self,
-      RegisterCertificate.self, RevokeCertificate.self, ListCertificates.self,
+      RegisterCertificate.self, RevokeCertificate.self, ListCertificates.self, SetMethodRights.self, GetMethodRights.self,
       SearchUsers.self, RequestRole.self, ListRoleRequests.self, DecideRoleRequest.self, ListUserRoles.self,
       RevokeRole.self, CreateGroup.self, ListGroups.self, SetGroupMembers.self, DeleteGroup.self,
     ],
@@ -323,6 +323,67 @@ extension IdentityCommand {
         let state = certificate.revokedAtMs.map { "revoked \(Render.time($0))" } ?? "valid"
         return "\(certificate.fingerprintSha256)  \(state)  \(certificate.label)"
       }.joined(separator: "\n")
+    }
+  }
+
+  /// SetMethodRights.
+  struct SetMethodRights: RPCCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "set-method-rights",
+      abstract: "Limit a service account to the listed methods, or lift the limit (system admin).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Argument(help: "The service account: id or username.") var account: String?
+    @Option(name: .customLong("method"), help: "A method it may call, e.g. CaseService/SubmitReport; repeatable.") var methods: [String] = []
+    @Flag(help: "Lift the limit: every method its roles allow.") var unrestricted = false
+
+    func validate() throws {
+      if self.unrestricted && !self.methods.isEmpty { throw ValidationError("--unrestricted takes no --method") }
+    }
+
+    func build(_ request: inout Fieldreport_V1_SetMethodRightsRequest, session: CLISession) async throws {
+      if let account { request.userId = try await session.userID(for: account) }
+      if !methods.isEmpty { request.methodPaths = methods }
+      request.restricted = !unrestricted
+      if request.userId.isEmpty { throw CLIError.usage("name the service account") }
+    }
+
+    func call(_ request: Fieldreport_V1_SetMethodRightsRequest, session: CLISession) async throws -> Fieldreport_V1_SetMethodRightsResponse {
+      try await session.client.identity.setMethodRights(request)
+    }
+
+    func render(_ response: Fieldreport_V1_SetMethodRightsResponse, session: CLISession) async throws -> String {
+      Self.describe(response.rights)
+    }
+
+    static func describe(_ rights: Fieldreport_V1_MethodRights?) -> String {
+      guard let rights, rights.restricted else { return "Unrestricted: every method its roles allow." }
+      if rights.methodPaths.isEmpty { return "Restricted to no method at all." }
+      return "Restricted to:\n" + rights.methodPaths.map { "  \($0)" }.joined(separator: "\n")
+    }
+  }
+
+  /// GetMethodRights.
+  struct GetMethodRights: RPCCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "method-rights", abstract: "Show a service account's method rights (system admin).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Argument(help: "The service account: id or username.") var account: String?
+
+    func build(_ request: inout Fieldreport_V1_GetMethodRightsRequest, session: CLISession) async throws {
+      if let account { request.userId = try await session.userID(for: account) }
+      if request.userId.isEmpty { throw CLIError.usage("name the service account") }
+    }
+
+    func call(_ request: Fieldreport_V1_GetMethodRightsRequest, session: CLISession) async throws -> Fieldreport_V1_GetMethodRightsResponse {
+      try await session.client.identity.getMethodRights(request)
+    }
+
+    func render(_ response: Fieldreport_V1_GetMethodRightsResponse, session: CLISession) async throws -> String {
+      SetMethodRights.describe(response.rights)
     }
   }
 

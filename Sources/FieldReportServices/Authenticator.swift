@@ -1,4 +1,5 @@
 import FieldReportAPI
+import FieldReportStore
 import FieldReportWorkflow
 public import RPCCore
 
@@ -92,6 +93,7 @@ public struct Authenticator: Sendable {
         if let certificate, let owner = try await self.env.store.findClientCertificate(certificate), owner != account.user.id {
           throw Self.refusal
         }
+        try await self.checkMethodRights(account, context: context)
         let grants = try await self.env.store.roleGrants(userID: account.user.id)
         return Principal(
           user: account.user, username: account.username, grants: grants,
@@ -99,6 +101,17 @@ public struct Authenticator: Sendable {
       }
     } catch {
       throw rpcError(error, logger: self.env.logger(for: context))
+    }
+  }
+
+  /// A service account limited by method rights may call only the listed methods; refused
+  /// before any handler runs, naming the method.
+  private func checkMethodRights(_ account: UserAccount, context: ServerContext) async throws {
+    guard let allowed = try await self.env.store.methodRights(userID: account.user.id) else { return }
+    guard allowed.contains(context.method.path) else {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "The service account \(account.username ?? account.user.id.rawValue) may not call \(context.method.path): it is not among its method rights.")
     }
   }
 
@@ -114,6 +127,7 @@ public struct Authenticator: Sendable {
           code: .unauthenticated,
           message: "The client certificate (SHA-256 \(certificate)) is not registered for an active service account, or was revoked.")
       }
+      try await self.checkMethodRights(account, context: context)
       let grants = try await self.env.store.roleGrants(userID: account.user.id)
       return Principal(user: account.user, username: account.username, grants: grants, credential: .certificate)
     } catch {

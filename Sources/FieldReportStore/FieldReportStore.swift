@@ -182,6 +182,13 @@ public protocol FieldReportStore: Sendable {
   /// A service account's registrations, newest first.
   func clientCertificates(userID: UserID) async throws -> [ClientCertificateRecord]
 
+  // MARK: Method rights
+
+  /// Limits an account to `methods` (wire paths), or lifts the limit (`nil`).
+  func setMethodRights(userID: UserID, methods: [String]?, at: Timestamp) async throws
+  /// The methods an account is limited to, sorted, or `nil` if it is not limited.
+  func methodRights(userID: UserID) async throws -> [String]?
+
   // MARK: Bulk revocation and deletion (added for the identity service)
 
   /// Revokes every live session of a user except the one for `keeping` (if given);

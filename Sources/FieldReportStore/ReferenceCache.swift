@@ -38,6 +38,13 @@ final class ReferenceCache: Sendable {
     var apiKeys: [String: APIKeyGrant] = [:]
     /// Live client certificate fingerprints and their accounts.
     var clientCertificates: [String: UserID] = [:]
+    /// Accounts' method rights (`methods` nil: not limited).
+    var methodRights: [UserID: MethodRights] = [:]
+  }
+
+  /// An account's method rights as cached.
+  struct MethodRights: Sendable {
+    var methods: [String]?
   }
 
   /// A verified API key: its account and expiry.
@@ -64,6 +71,7 @@ final class ReferenceCache: Sendable {
       state.sessions = [:]
       state.apiKeys = [:]
       state.clientCertificates = [:]
+      state.methodRights = [:]
     }
   }
 

@@ -158,3 +158,38 @@ extension SQLiteFieldReportStore {
       revokedAt: row.optionalInt64(4).map(Timestamp.init(millisecondsSince1970:)))
   }
 }
+
+// MARK: Method rights
+
+extension SQLiteFieldReportStore {
+  public func setMethodRights(userID: UserID, methods: [String]?, at: Timestamp) async throws {
+    try await write { database in
+      try database.run("DELETE FROM method_rights WHERE user_id = ?", userID.rawValue)
+      try database.run("DELETE FROM method_rights_accounts WHERE user_id = ?", userID.rawValue)
+      guard let methods else { return }
+      try Self.mapConstraints(duplicate: "method rights of \(userID)", missing: "user \(userID)") {
+        try database.run(
+          "INSERT INTO method_rights_accounts(user_id, updated_at) VALUES (?, ?)", userID.rawValue, at.millisecondsSince1970)
+        for method in Set(methods) {
+          try database.run("INSERT INTO method_rights(user_id, method_path) VALUES (?, ?)", userID.rawValue, method)
+        }
+      }
+    }
+  }
+
+  public func methodRights(userID: UserID) async throws -> [String]? {
+    if let cached = cache.lookup({ $0.methodRights[userID] }) { return cached.methods }
+    let generation = cache.generation
+    let methods: [String]? = try await read { database in
+      let limited = try database.queryFirst("SELECT 1 FROM method_rights_accounts WHERE user_id = ?", [userID.rawValue]) { _ in true }
+      guard limited == true else { return nil }
+      return try database.query(
+        "SELECT method_path FROM method_rights WHERE user_id = ? ORDER BY method_path", [userID.rawValue]
+      ) { row in row.text(0) }
+    }
+    cache.store(ifStill: generation) {
+      $0.methodRights.insertBounded(ReferenceCache.MethodRights(methods: methods), for: userID)
+    }
+    return methods
+  }
+}

@@ -7,13 +7,14 @@ import Testing
 @Suite("Command-line parsing")
 struct ParsingTests {
   @Test("every rpc of the contract has a subcommand", arguments: [
-    // IdentityService (23)
+    // IdentityService (25)
     "identity login", "identity logout", "identity whoami", "identity change-password", "identity create-unit",
     "identity list-units", "identity create-user", "identity set-user-disabled", "identity issue-api-key",
     "identity revoke-api-key", "identity search-users", "identity request-role", "identity list-role-requests",
     "identity decide-role-request", "identity list-user-roles", "identity revoke-role", "identity create-group",
     "identity list-groups", "identity set-group-members", "identity delete-group",
     "identity register-certificate", "identity revoke-certificate", "identity list-certificates",
+    "identity set-method-rights", "identity method-rights",
     // CaseService (12)
     "case submit", "case get", "case list", "case dispatch", "case reject", "case send-back", "case publish",
     "case categories", "case create-category", "case upload", "case attachment", "case stats",
@@ -37,10 +38,10 @@ struct ParsingTests {
     let cases = CaseCommand.configuration.subcommands.count
     let assignments = AssignmentCommand.configuration.subcommands.count
     let journal = JournalCommand.configuration.subcommands.count
-    // Identity 23 rpcs (Login..DeleteGroup, the client certificates), Case 12, Assignment 11,
-    // Journal 6.
+    // Identity 25 rpcs (Login..DeleteGroup, the client certificates, method rights), Case 12,
+    // Assignment 11, Journal 6.
     let counts: [Int] = [identity, cases, assignments, journal]
-    #expect(counts == [23, 12, 11, 6])
+    #expect(counts == [25, 12, 11, 6])
   }
 
   @Test("aliases reach the same commands")

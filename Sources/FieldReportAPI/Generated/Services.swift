@@ -482,6 +482,10 @@ public enum Fieldreport_V1_IdentityServiceMethods {
   public static let revokeClientCertificate = UnaryMethod<Fieldreport_V1_RevokeClientCertificateRequest, Fieldreport_V1_RevokeClientCertificateResponse>(service: "fieldreport.v1.IdentityService", method: "RevokeClientCertificate")
   /// `/fieldreport.v1.IdentityService/ListClientCertificates`.
   public static let listClientCertificates = UnaryMethod<Fieldreport_V1_ListClientCertificatesRequest, Fieldreport_V1_ListClientCertificatesResponse>(service: "fieldreport.v1.IdentityService", method: "ListClientCertificates")
+  /// `/fieldreport.v1.IdentityService/SetMethodRights`.
+  public static let setMethodRights = UnaryMethod<Fieldreport_V1_SetMethodRightsRequest, Fieldreport_V1_SetMethodRightsResponse>(service: "fieldreport.v1.IdentityService", method: "SetMethodRights")
+  /// `/fieldreport.v1.IdentityService/GetMethodRights`.
+  public static let getMethodRights = UnaryMethod<Fieldreport_V1_GetMethodRightsRequest, Fieldreport_V1_GetMethodRightsResponse>(service: "fieldreport.v1.IdentityService", method: "GetMethodRights")
   /// `/fieldreport.v1.IdentityService/SearchUsers`.
   public static let searchUsers = UnaryMethod<Fieldreport_V1_SearchUsersRequest, Fieldreport_V1_SearchUsersResponse>(service: "fieldreport.v1.IdentityService", method: "SearchUsers")
   /// `/fieldreport.v1.IdentityService/RequestRole`.
@@ -566,6 +570,15 @@ public protocol Fieldreport_V1_IdentityServiceHandler: RPCService {
   /// Lists a service account's registered client certificates, revoked ones included. System
   /// admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
   func listClientCertificates(_ request: Fieldreport_V1_ListClientCertificatesRequest, context: ServerContext) async throws -> Fieldreport_V1_ListClientCertificatesResponse
+  /// Sets a service account's method rights: with `restricted`, the account may call only the
+  /// listed methods (on top of what its roles allow; every other call is PERMISSION_DENIED
+  /// naming the method, before any handler runs); without, it may call every method its roles
+  /// allow (the default: accounts created before method rights keep what their roles allowed).
+  /// System admin only. Errors: PERMISSION_DENIED; NOT_FOUND; INVALID_ARGUMENT (a path that is
+  /// not a method of the contract); FAILED_PRECONDITION (not a service account).
+  func setMethodRights(_ request: Fieldreport_V1_SetMethodRightsRequest, context: ServerContext) async throws -> Fieldreport_V1_SetMethodRightsResponse
+  /// A service account's method rights. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  func getMethodRights(_ request: Fieldreport_V1_GetMethodRightsRequest, context: ServerContext) async throws -> Fieldreport_V1_GetMethodRightsResponse
   /// Searches people by name, diacritic-insensitively: the query and names are compared after
   /// Unicode NFC, case folding, removing diacritics and đ→d, so "thang" finds "Lê Đại Thắng"
   /// and "duong" finds "Lê Văn Đường"; every query word must prefix-match a name word.
@@ -628,6 +641,8 @@ extension Fieldreport_V1_IdentityServiceHandler {
     router.register(Fieldreport_V1_IdentityServiceMethods.registerClientCertificate) { try await self.registerClientCertificate($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.revokeClientCertificate) { try await self.revokeClientCertificate($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.listClientCertificates) { try await self.listClientCertificates($0, context: $1) }
+    router.register(Fieldreport_V1_IdentityServiceMethods.setMethodRights) { try await self.setMethodRights($0, context: $1) }
+    router.register(Fieldreport_V1_IdentityServiceMethods.getMethodRights) { try await self.getMethodRights($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.searchUsers) { try await self.searchUsers($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.requestRole) { try await self.requestRole($0, context: $1) }
     router.register(Fieldreport_V1_IdentityServiceMethods.listRoleRequests) { try await self.listRoleRequests($0, context: $1) }
@@ -746,6 +761,21 @@ public struct Fieldreport_V1_IdentityServiceClient: Sendable {
   /// admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
   public func listClientCertificates(_ request: Fieldreport_V1_ListClientCertificatesRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ListClientCertificatesResponse {
     try await transport.call(Fieldreport_V1_IdentityServiceMethods.listClientCertificates, request, options: options)
+  }
+
+  /// Sets a service account's method rights: with `restricted`, the account may call only the
+  /// listed methods (on top of what its roles allow; every other call is PERMISSION_DENIED
+  /// naming the method, before any handler runs); without, it may call every method its roles
+  /// allow (the default: accounts created before method rights keep what their roles allowed).
+  /// System admin only. Errors: PERMISSION_DENIED; NOT_FOUND; INVALID_ARGUMENT (a path that is
+  /// not a method of the contract); FAILED_PRECONDITION (not a service account).
+  public func setMethodRights(_ request: Fieldreport_V1_SetMethodRightsRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_SetMethodRightsResponse {
+    try await transport.call(Fieldreport_V1_IdentityServiceMethods.setMethodRights, request, options: options)
+  }
+
+  /// A service account's method rights. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  public func getMethodRights(_ request: Fieldreport_V1_GetMethodRightsRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_GetMethodRightsResponse {
+    try await transport.call(Fieldreport_V1_IdentityServiceMethods.getMethodRights, request, options: options)
   }
 
   /// Searches people by name, diacritic-insensitively: the query and names are compared after

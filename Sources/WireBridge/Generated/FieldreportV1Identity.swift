@@ -4441,6 +4441,416 @@ extension Fieldreport_V1_ListClientCertificatesResponse: _CBridged {
   }
 }
 
+/// Which methods a service account may call.
+public struct Fieldreport_V1_MethodRights: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.MethodRights"
+
+  /// Whether the account is limited to `method_paths`; false: every method its roles allow.
+  public var restricted: Bool = false
+
+  /// The methods it may call when restricted, as wire paths, e.g.
+  /// "/fieldreport.v1.CaseService/SubmitReport", sorted.
+  public var methodPaths: [String] = []
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_MethodRights: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "restricted") { self.restricted = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "methodPaths") { self.methodPaths = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if restricted { try c.encode(restricted, forKey: "restricted") }
+    if !methodPaths.isEmpty { try c.encode(methodPaths, forKey: "methodPaths") }
+  }
+}
+
+extension Fieldreport_V1_MethodRights: _CBridged {
+  typealias CType = Fieldreport__V1__MethodRights
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__method_rights__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__method_rights__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__method_rights__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__method_rights__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    c.pointee.restricted = self.restricted ? 1 : 0
+    if !self.methodPaths.isEmpty {
+      let vs = self.methodPaths
+      c.pointee.n_method_paths = vs.count
+      c.pointee.method_paths = try arena.array(vs) { try arena.string($0, field: "fieldreport.v1.MethodRights.method_paths") }
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.restricted = (c.pointee.restricted != 0)
+    m.methodPaths = try _readArray(c.pointee.method_paths, c.pointee.n_method_paths) { try _readString($0, field: "fieldreport.v1.MethodRights.method_paths") }
+    self = m
+  }
+}
+
+/// SetMethodRights input.
+public struct Fieldreport_V1_SetMethodRightsRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.SetMethodRightsRequest"
+
+  /// The service account.
+  public var userId: String = ""
+
+  /// Limit the account to `method_paths` (false lifts any limit).
+  public var restricted: Bool = false
+
+  /// The methods, as wire paths ("/fieldreport.v1.CaseService/GetCase") or "CaseService/GetCase".
+  public var methodPaths: [String] = []
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_SetMethodRightsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "restricted") { self.restricted = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "methodPaths") { self.methodPaths = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+    if restricted { try c.encode(restricted, forKey: "restricted") }
+    if !methodPaths.isEmpty { try c.encode(methodPaths, forKey: "methodPaths") }
+  }
+}
+
+extension Fieldreport_V1_SetMethodRightsRequest: _CBridged {
+  typealias CType = Fieldreport__V1__SetMethodRightsRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_method_rights_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__set_method_rights_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__set_method_rights_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__set_method_rights_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.SetMethodRightsRequest.user_id") }
+    c.pointee.restricted = self.restricted ? 1 : 0
+    if !self.methodPaths.isEmpty {
+      let vs = self.methodPaths
+      c.pointee.n_method_paths = vs.count
+      c.pointee.method_paths = try arena.array(vs) { try arena.string($0, field: "fieldreport.v1.SetMethodRightsRequest.method_paths") }
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.userId = try _readString(c.pointee.user_id, field: "fieldreport.v1.SetMethodRightsRequest.user_id")
+    m.restricted = (c.pointee.restricted != 0)
+    m.methodPaths = try _readArray(c.pointee.method_paths, c.pointee.n_method_paths) { try _readString($0, field: "fieldreport.v1.SetMethodRightsRequest.method_paths") }
+    self = m
+  }
+}
+
+/// SetMethodRights result.
+public struct Fieldreport_V1_SetMethodRightsResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.SetMethodRightsResponse"
+
+  /// The rights now in force.
+  public var rights: Fieldreport_V1_MethodRights? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_SetMethodRightsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_MethodRights.self, forKey: "rights") { self.rights = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = rights { try c.encode(v, forKey: "rights") }
+  }
+}
+
+extension Fieldreport_V1_SetMethodRightsResponse: _CBridged {
+  typealias CType = Fieldreport__V1__SetMethodRightsResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__set_method_rights_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__set_method_rights_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__set_method_rights_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__set_method_rights_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.rights { c.pointee.rights = try v._toC(arena) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.rights { m.rights = try Fieldreport_V1_MethodRights(_c: p) }
+    self = m
+  }
+}
+
+/// GetMethodRights input.
+public struct Fieldreport_V1_GetMethodRightsRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.GetMethodRightsRequest"
+
+  /// The service account.
+  public var userId: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_GetMethodRightsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "userId") { self.userId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !userId.isEmpty { try c.encode(userId, forKey: "userId") }
+  }
+}
+
+extension Fieldreport_V1_GetMethodRightsRequest: _CBridged {
+  typealias CType = Fieldreport__V1__GetMethodRightsRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_method_rights_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_method_rights_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_method_rights_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_method_rights_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.userId.isEmpty { c.pointee.user_id = try arena.string(self.userId, field: "fieldreport.v1.GetMethodRightsRequest.user_id") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.userId = try _readString(c.pointee.user_id, field: "fieldreport.v1.GetMethodRightsRequest.user_id")
+    self = m
+  }
+}
+
+/// GetMethodRights result.
+public struct Fieldreport_V1_GetMethodRightsResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.GetMethodRightsResponse"
+
+  /// The rights in force.
+  public var rights: Fieldreport_V1_MethodRights? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_GetMethodRightsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_MethodRights.self, forKey: "rights") { self.rights = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = rights { try c.encode(v, forKey: "rights") }
+  }
+}
+
+extension Fieldreport_V1_GetMethodRightsResponse: _CBridged {
+  typealias CType = Fieldreport__V1__GetMethodRightsResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_method_rights_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_method_rights_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_method_rights_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_method_rights_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.rights { c.pointee.rights = try v._toC(arena) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.rights { m.rights = try Fieldreport_V1_MethodRights(_c: p) }
+    self = m
+  }
+}
+
 /// Accounts, sessions, units, role registration and transfer groups.
 ///
 /// Authorization summary: Login needs no credentials; WhoAmI, Logout, ChangePassword,
@@ -4569,6 +4979,25 @@ public enum Fieldreport_V1_IdentityService {
     public static let path = "/fieldreport.v1.IdentityService/ListClientCertificates"
     public static let isServerStreaming = false
   }
+  /// Sets a service account's method rights: with `restricted`, the account may call only the
+  /// listed methods (on top of what its roles allow; every other call is PERMISSION_DENIED
+  /// naming the method, before any handler runs); without, it may call every method its roles
+  /// allow (the default: accounts created before method rights keep what their roles allowed).
+  /// System admin only. Errors: PERMISSION_DENIED; NOT_FOUND; INVALID_ARGUMENT (a path that is
+  /// not a method of the contract); FAILED_PRECONDITION (not a service account).
+  public enum SetMethodRights: WireMethod {
+    public typealias Input = Fieldreport_V1_SetMethodRightsRequest
+    public typealias Output = Fieldreport_V1_SetMethodRightsResponse
+    public static let path = "/fieldreport.v1.IdentityService/SetMethodRights"
+    public static let isServerStreaming = false
+  }
+  /// A service account's method rights. System admin only. Errors: PERMISSION_DENIED; NOT_FOUND.
+  public enum GetMethodRights: WireMethod {
+    public typealias Input = Fieldreport_V1_GetMethodRightsRequest
+    public typealias Output = Fieldreport_V1_GetMethodRightsResponse
+    public static let path = "/fieldreport.v1.IdentityService/GetMethodRights"
+    public static let isServerStreaming = false
+  }
   /// Searches people by name, diacritic-insensitively: the query and names are compared after
   /// Unicode NFC, case folding, removing diacritics and đ→d, so "thang" finds "Lê Đại Thắng"
   /// and "duong" finds "Lê Văn Đường"; every query word must prefix-match a name word.
@@ -4679,6 +5108,8 @@ public enum Fieldreport_V1_IdentityService {
     WireMethodInfo(RegisterClientCertificate.self),
     WireMethodInfo(RevokeClientCertificate.self),
     WireMethodInfo(ListClientCertificates.self),
+    WireMethodInfo(SetMethodRights.self),
+    WireMethodInfo(GetMethodRights.self),
     WireMethodInfo(SearchUsers.self),
     WireMethodInfo(RequestRole.self),
     WireMethodInfo(ListRoleRequests.self),

@@ -1939,6 +1939,63 @@ extension Fieldreport_V1_ListClientCertificatesResponse {
   }
 }
 
+extension Fieldreport_V1_MethodRights {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.restricted = true
+    if variant % 2 == 1 { m.restricted = false }
+    m.methodPaths = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_SetMethodRightsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    m.restricted = true
+    if variant % 2 == 1 { m.restricted = false }
+    m.methodPaths = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_SetMethodRightsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.rights = Fieldreport_V1_MethodRights.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetMethodRightsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.userId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.userId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetMethodRightsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.rights = Fieldreport_V1_MethodRights.fixture(variant, depth: 1)
+    return m
+  }
+}
+
 extension Fieldreport_V1_ListJournalRequest {
   /// A value with every field set to something non-trivial; `variant` picks
   /// different values and a different oneof case; `depth` bounds recursion.
@@ -2819,6 +2876,11 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_RevokeClientCertificateResponse.self,
   Fieldreport_V1_ListClientCertificatesRequest.self,
   Fieldreport_V1_ListClientCertificatesResponse.self,
+  Fieldreport_V1_MethodRights.self,
+  Fieldreport_V1_SetMethodRightsRequest.self,
+  Fieldreport_V1_SetMethodRightsResponse.self,
+  Fieldreport_V1_GetMethodRightsRequest.self,
+  Fieldreport_V1_GetMethodRightsResponse.self,
   Fieldreport_V1_ListJournalRequest.self,
   Fieldreport_V1_ListJournalResponse.self,
   Fieldreport_V1_GetWorkflowRequest.self,
@@ -3005,6 +3067,11 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_RevokeClientCertificateResponse.fixture(v))
     all.append(Fieldreport_V1_ListClientCertificatesRequest.fixture(v))
     all.append(Fieldreport_V1_ListClientCertificatesResponse.fixture(v))
+    all.append(Fieldreport_V1_MethodRights.fixture(v))
+    all.append(Fieldreport_V1_SetMethodRightsRequest.fixture(v))
+    all.append(Fieldreport_V1_SetMethodRightsResponse.fixture(v))
+    all.append(Fieldreport_V1_GetMethodRightsRequest.fixture(v))
+    all.append(Fieldreport_V1_GetMethodRightsResponse.fixture(v))
     all.append(Fieldreport_V1_ListJournalRequest.fixture(v))
     all.append(Fieldreport_V1_ListJournalResponse.fixture(v))
     all.append(Fieldreport_V1_GetWorkflowRequest.fixture(v))

@@ -2212,6 +2212,231 @@ void   fieldreport__v1__list_client_certificates_response__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__list_client_certificates_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__method_rights__init
+                     (Fieldreport__V1__MethodRights         *message)
+{
+  static const Fieldreport__V1__MethodRights init_value = FIELDREPORT__V1__METHOD_RIGHTS__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__method_rights__get_packed_size
+                     (const Fieldreport__V1__MethodRights *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__method_rights__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__method_rights__pack
+                     (const Fieldreport__V1__MethodRights *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__method_rights__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__method_rights__pack_to_buffer
+                     (const Fieldreport__V1__MethodRights *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__method_rights__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__MethodRights *
+       fieldreport__v1__method_rights__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__MethodRights *)
+     protobuf_c_message_unpack (&fieldreport__v1__method_rights__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__method_rights__free_unpacked
+                     (Fieldreport__V1__MethodRights *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__method_rights__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__set_method_rights_request__init
+                     (Fieldreport__V1__SetMethodRightsRequest         *message)
+{
+  static const Fieldreport__V1__SetMethodRightsRequest init_value = FIELDREPORT__V1__SET_METHOD_RIGHTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__set_method_rights_request__get_packed_size
+                     (const Fieldreport__V1__SetMethodRightsRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__set_method_rights_request__pack
+                     (const Fieldreport__V1__SetMethodRightsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__set_method_rights_request__pack_to_buffer
+                     (const Fieldreport__V1__SetMethodRightsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__SetMethodRightsRequest *
+       fieldreport__v1__set_method_rights_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__SetMethodRightsRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__set_method_rights_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__set_method_rights_request__free_unpacked
+                     (Fieldreport__V1__SetMethodRightsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__set_method_rights_response__init
+                     (Fieldreport__V1__SetMethodRightsResponse         *message)
+{
+  static const Fieldreport__V1__SetMethodRightsResponse init_value = FIELDREPORT__V1__SET_METHOD_RIGHTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__set_method_rights_response__get_packed_size
+                     (const Fieldreport__V1__SetMethodRightsResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__set_method_rights_response__pack
+                     (const Fieldreport__V1__SetMethodRightsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__set_method_rights_response__pack_to_buffer
+                     (const Fieldreport__V1__SetMethodRightsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__SetMethodRightsResponse *
+       fieldreport__v1__set_method_rights_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__SetMethodRightsResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__set_method_rights_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__set_method_rights_response__free_unpacked
+                     (Fieldreport__V1__SetMethodRightsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__set_method_rights_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__get_method_rights_request__init
+                     (Fieldreport__V1__GetMethodRightsRequest         *message)
+{
+  static const Fieldreport__V1__GetMethodRightsRequest init_value = FIELDREPORT__V1__GET_METHOD_RIGHTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__get_method_rights_request__get_packed_size
+                     (const Fieldreport__V1__GetMethodRightsRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__get_method_rights_request__pack
+                     (const Fieldreport__V1__GetMethodRightsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__get_method_rights_request__pack_to_buffer
+                     (const Fieldreport__V1__GetMethodRightsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__GetMethodRightsRequest *
+       fieldreport__v1__get_method_rights_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__GetMethodRightsRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__get_method_rights_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__get_method_rights_request__free_unpacked
+                     (Fieldreport__V1__GetMethodRightsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__get_method_rights_response__init
+                     (Fieldreport__V1__GetMethodRightsResponse         *message)
+{
+  static const Fieldreport__V1__GetMethodRightsResponse init_value = FIELDREPORT__V1__GET_METHOD_RIGHTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__get_method_rights_response__get_packed_size
+                     (const Fieldreport__V1__GetMethodRightsResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__get_method_rights_response__pack
+                     (const Fieldreport__V1__GetMethodRightsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__get_method_rights_response__pack_to_buffer
+                     (const Fieldreport__V1__GetMethodRightsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__GetMethodRightsResponse *
+       fieldreport__v1__get_method_rights_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__GetMethodRightsResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__get_method_rights_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__get_method_rights_response__free_unpacked
+                     (Fieldreport__V1__GetMethodRightsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__get_method_rights_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor fieldreport__v1__login_request__field_descriptors[3] =
 {
   {
@@ -4996,6 +5221,235 @@ const ProtobufCMessageDescriptor fieldreport__v1__list_client_certificates_respo
   (ProtobufCMessageInit) fieldreport__v1__list_client_certificates_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor fieldreport__v1__method_rights__field_descriptors[2] =
+{
+  {
+    "restricted",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__MethodRights, restricted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "method_paths",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fieldreport__V1__MethodRights, n_method_paths),
+    offsetof(Fieldreport__V1__MethodRights, method_paths),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__method_rights__field_indices_by_name[] = {
+  1,   /* field[1] = method_paths */
+  0,   /* field[0] = restricted */
+};
+static const ProtobufCIntRange fieldreport__v1__method_rights__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__method_rights__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.MethodRights",
+  "MethodRights",
+  "Fieldreport__V1__MethodRights",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__MethodRights),
+  2,
+  fieldreport__v1__method_rights__field_descriptors,
+  fieldreport__v1__method_rights__field_indices_by_name,
+  1,  fieldreport__v1__method_rights__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__method_rights__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__set_method_rights_request__field_descriptors[3] =
+{
+  {
+    "user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__SetMethodRightsRequest, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "restricted",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__SetMethodRightsRequest, restricted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "method_paths",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fieldreport__V1__SetMethodRightsRequest, n_method_paths),
+    offsetof(Fieldreport__V1__SetMethodRightsRequest, method_paths),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__set_method_rights_request__field_indices_by_name[] = {
+  2,   /* field[2] = method_paths */
+  1,   /* field[1] = restricted */
+  0,   /* field[0] = user_id */
+};
+static const ProtobufCIntRange fieldreport__v1__set_method_rights_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__set_method_rights_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.SetMethodRightsRequest",
+  "SetMethodRightsRequest",
+  "Fieldreport__V1__SetMethodRightsRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__SetMethodRightsRequest),
+  3,
+  fieldreport__v1__set_method_rights_request__field_descriptors,
+  fieldreport__v1__set_method_rights_request__field_indices_by_name,
+  1,  fieldreport__v1__set_method_rights_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__set_method_rights_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__set_method_rights_response__field_descriptors[1] =
+{
+  {
+    "rights",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__SetMethodRightsResponse, rights),
+    &fieldreport__v1__method_rights__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__set_method_rights_response__field_indices_by_name[] = {
+  0,   /* field[0] = rights */
+};
+static const ProtobufCIntRange fieldreport__v1__set_method_rights_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__set_method_rights_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.SetMethodRightsResponse",
+  "SetMethodRightsResponse",
+  "Fieldreport__V1__SetMethodRightsResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__SetMethodRightsResponse),
+  1,
+  fieldreport__v1__set_method_rights_response__field_descriptors,
+  fieldreport__v1__set_method_rights_response__field_indices_by_name,
+  1,  fieldreport__v1__set_method_rights_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__set_method_rights_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__get_method_rights_request__field_descriptors[1] =
+{
+  {
+    "user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetMethodRightsRequest, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__get_method_rights_request__field_indices_by_name[] = {
+  0,   /* field[0] = user_id */
+};
+static const ProtobufCIntRange fieldreport__v1__get_method_rights_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__get_method_rights_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.GetMethodRightsRequest",
+  "GetMethodRightsRequest",
+  "Fieldreport__V1__GetMethodRightsRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__GetMethodRightsRequest),
+  1,
+  fieldreport__v1__get_method_rights_request__field_descriptors,
+  fieldreport__v1__get_method_rights_request__field_indices_by_name,
+  1,  fieldreport__v1__get_method_rights_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__get_method_rights_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__get_method_rights_response__field_descriptors[1] =
+{
+  {
+    "rights",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetMethodRightsResponse, rights),
+    &fieldreport__v1__method_rights__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__get_method_rights_response__field_indices_by_name[] = {
+  0,   /* field[0] = rights */
+};
+static const ProtobufCIntRange fieldreport__v1__get_method_rights_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__get_method_rights_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.GetMethodRightsResponse",
+  "GetMethodRightsResponse",
+  "Fieldreport__V1__GetMethodRightsResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__GetMethodRightsResponse),
+  1,
+  fieldreport__v1__get_method_rights_response__field_descriptors,
+  fieldreport__v1__get_method_rights_response__field_indices_by_name,
+  1,  fieldreport__v1__get_method_rights_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__get_method_rights_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue fieldreport__v1__auth_method__enum_values_by_number[4] =
 {
   { "AUTH_METHOD_UNSPECIFIED", "FIELDREPORT__V1__AUTH_METHOD__AUTH_METHOD_UNSPECIFIED", 0 },
@@ -5058,7 +5512,7 @@ const ProtobufCEnumDescriptor fieldreport__v1__role_decision__descriptor =
   fieldreport__v1__role_decision__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method_descriptors[23] =
+static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method_descriptors[25] =
 {
   { "Login", &fieldreport__v1__login_request__descriptor, &fieldreport__v1__login_response__descriptor },
   { "Logout", &fieldreport__v1__logout_request__descriptor, &fieldreport__v1__logout_response__descriptor },
@@ -5073,6 +5527,8 @@ static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method
   { "RegisterClientCertificate", &fieldreport__v1__register_client_certificate_request__descriptor, &fieldreport__v1__register_client_certificate_response__descriptor },
   { "RevokeClientCertificate", &fieldreport__v1__revoke_client_certificate_request__descriptor, &fieldreport__v1__revoke_client_certificate_response__descriptor },
   { "ListClientCertificates", &fieldreport__v1__list_client_certificates_request__descriptor, &fieldreport__v1__list_client_certificates_response__descriptor },
+  { "SetMethodRights", &fieldreport__v1__set_method_rights_request__descriptor, &fieldreport__v1__set_method_rights_response__descriptor },
+  { "GetMethodRights", &fieldreport__v1__get_method_rights_request__descriptor, &fieldreport__v1__get_method_rights_response__descriptor },
   { "SearchUsers", &fieldreport__v1__search_users_request__descriptor, &fieldreport__v1__search_users_response__descriptor },
   { "RequestRole", &fieldreport__v1__request_role_request__descriptor, &fieldreport__v1__request_role_response__descriptor },
   { "ListRoleRequests", &fieldreport__v1__list_role_requests_request__descriptor, &fieldreport__v1__list_role_requests_response__descriptor },
@@ -5086,26 +5542,28 @@ static const ProtobufCMethodDescriptor fieldreport__v1__identity_service__method
 };
 const unsigned fieldreport__v1__identity_service__method_indices_by_name[] = {
   3,        /* ChangePassword */
-  19,        /* CreateGroup */
+  21,        /* CreateGroup */
   4,        /* CreateUnit */
   6,        /* CreateUser */
-  16,        /* DecideRoleRequest */
-  22,        /* DeleteGroup */
+  18,        /* DecideRoleRequest */
+  24,        /* DeleteGroup */
+  14,        /* GetMethodRights */
   8,        /* IssueApiKey */
   12,        /* ListClientCertificates */
-  20,        /* ListGroups */
-  15,        /* ListRoleRequests */
+  22,        /* ListGroups */
+  17,        /* ListRoleRequests */
   5,        /* ListUnits */
-  17,        /* ListUserRoles */
+  19,        /* ListUserRoles */
   0,        /* Login */
   1,        /* Logout */
   10,        /* RegisterClientCertificate */
-  14,        /* RequestRole */
+  16,        /* RequestRole */
   9,        /* RevokeApiKey */
   11,        /* RevokeClientCertificate */
-  18,        /* RevokeRole */
-  13,        /* SearchUsers */
-  21,        /* SetGroupMembers */
+  20,        /* RevokeRole */
+  15,        /* SearchUsers */
+  23,        /* SetGroupMembers */
+  13,        /* SetMethodRights */
   7,        /* SetUserDisabled */
   2         /* WhoAmI */
 };
@@ -5116,7 +5574,7 @@ const ProtobufCServiceDescriptor fieldreport__v1__identity_service__descriptor =
   "IdentityService",
   "Fieldreport__V1__IdentityService",
   "fieldreport.v1",
-  23,
+  25,
   fieldreport__v1__identity_service__method_descriptors,
   fieldreport__v1__identity_service__method_indices_by_name
 };
@@ -5224,13 +5682,29 @@ void fieldreport__v1__identity_service__list_client_certificates(ProtobufCServic
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
   service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void fieldreport__v1__identity_service__set_method_rights(ProtobufCService *service,
+                                                          const Fieldreport__V1__SetMethodRightsRequest *input,
+                                                          Fieldreport__V1__SetMethodRightsResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__identity_service__get_method_rights(ProtobufCService *service,
+                                                          const Fieldreport__V1__GetMethodRightsRequest *input,
+                                                          Fieldreport__V1__GetMethodRightsResponse_Closure closure,
+                                                          void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void fieldreport__v1__identity_service__search_users(ProtobufCService *service,
                                                      const Fieldreport__V1__SearchUsersRequest *input,
                                                      Fieldreport__V1__SearchUsersResponse_Closure closure,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__request_role(ProtobufCService *service,
                                                      const Fieldreport__V1__RequestRoleRequest *input,
@@ -5238,7 +5712,7 @@ void fieldreport__v1__identity_service__request_role(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__list_role_requests(ProtobufCService *service,
                                                            const Fieldreport__V1__ListRoleRequestsRequest *input,
@@ -5246,7 +5720,7 @@ void fieldreport__v1__identity_service__list_role_requests(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__decide_role_request(ProtobufCService *service,
                                                             const Fieldreport__V1__DecideRoleRequestRequest *input,
@@ -5254,7 +5728,7 @@ void fieldreport__v1__identity_service__decide_role_request(ProtobufCService *se
                                                             void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__list_user_roles(ProtobufCService *service,
                                                         const Fieldreport__V1__ListUserRolesRequest *input,
@@ -5262,7 +5736,7 @@ void fieldreport__v1__identity_service__list_user_roles(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__revoke_role(ProtobufCService *service,
                                                     const Fieldreport__V1__RevokeRoleRequest *input,
@@ -5270,7 +5744,7 @@ void fieldreport__v1__identity_service__revoke_role(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__create_group(ProtobufCService *service,
                                                      const Fieldreport__V1__CreateGroupRequest *input,
@@ -5278,7 +5752,7 @@ void fieldreport__v1__identity_service__create_group(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__list_groups(ProtobufCService *service,
                                                     const Fieldreport__V1__ListGroupsRequest *input,
@@ -5286,7 +5760,7 @@ void fieldreport__v1__identity_service__list_groups(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__set_group_members(ProtobufCService *service,
                                                           const Fieldreport__V1__SetGroupMembersRequest *input,
@@ -5294,7 +5768,7 @@ void fieldreport__v1__identity_service__set_group_members(ProtobufCService *serv
                                                           void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__delete_group(ProtobufCService *service,
                                                      const Fieldreport__V1__DeleteGroupRequest *input,
@@ -5302,7 +5776,7 @@ void fieldreport__v1__identity_service__delete_group(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &fieldreport__v1__identity_service__descriptor);
-  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__identity_service__init (Fieldreport__V1__IdentityService_Service *service,
                                               Fieldreport__V1__IdentityService_ServiceDestroy destroy)

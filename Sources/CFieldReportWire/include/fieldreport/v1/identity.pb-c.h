@@ -65,6 +65,11 @@ typedef struct Fieldreport__V1__RevokeClientCertificateRequest Fieldreport__V1__
 typedef struct Fieldreport__V1__RevokeClientCertificateResponse Fieldreport__V1__RevokeClientCertificateResponse;
 typedef struct Fieldreport__V1__ListClientCertificatesRequest Fieldreport__V1__ListClientCertificatesRequest;
 typedef struct Fieldreport__V1__ListClientCertificatesResponse Fieldreport__V1__ListClientCertificatesResponse;
+typedef struct Fieldreport__V1__MethodRights Fieldreport__V1__MethodRights;
+typedef struct Fieldreport__V1__SetMethodRightsRequest Fieldreport__V1__SetMethodRightsRequest;
+typedef struct Fieldreport__V1__SetMethodRightsResponse Fieldreport__V1__SetMethodRightsResponse;
+typedef struct Fieldreport__V1__GetMethodRightsRequest Fieldreport__V1__GetMethodRightsRequest;
+typedef struct Fieldreport__V1__GetMethodRightsResponse Fieldreport__V1__GetMethodRightsResponse;
 
 
 /* --- enums --- */
@@ -1248,6 +1253,101 @@ struct  Fieldreport__V1__ListClientCertificatesResponse
     , 0,NULL }
 
 
+/*
+ * Which methods a service account may call.
+ */
+struct  Fieldreport__V1__MethodRights
+{
+  ProtobufCMessage base;
+  /*
+   * Whether the account is limited to `method_paths`; false: every method its roles allow.
+   */
+  protobuf_c_boolean restricted;
+  /*
+   * The methods it may call when restricted, as wire paths, e.g.
+   * "/fieldreport.v1.CaseService/SubmitReport", sorted.
+   */
+  size_t n_method_paths;
+  char **method_paths;
+};
+#define FIELDREPORT__V1__METHOD_RIGHTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__method_rights__descriptor) \
+    , 0, 0,NULL }
+
+
+/*
+ * SetMethodRights input.
+ */
+struct  Fieldreport__V1__SetMethodRightsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The service account.
+   */
+  char *user_id;
+  /*
+   * Limit the account to `method_paths` (false lifts any limit).
+   */
+  protobuf_c_boolean restricted;
+  /*
+   * The methods, as wire paths ("/fieldreport.v1.CaseService/GetCase") or "CaseService/GetCase".
+   */
+  size_t n_method_paths;
+  char **method_paths;
+};
+#define FIELDREPORT__V1__SET_METHOD_RIGHTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__set_method_rights_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0,NULL }
+
+
+/*
+ * SetMethodRights result.
+ */
+struct  Fieldreport__V1__SetMethodRightsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The rights now in force.
+   */
+  Fieldreport__V1__MethodRights *rights;
+};
+#define FIELDREPORT__V1__SET_METHOD_RIGHTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__set_method_rights_response__descriptor) \
+    , NULL }
+
+
+/*
+ * GetMethodRights input.
+ */
+struct  Fieldreport__V1__GetMethodRightsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The service account.
+   */
+  char *user_id;
+};
+#define FIELDREPORT__V1__GET_METHOD_RIGHTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_method_rights_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * GetMethodRights result.
+ */
+struct  Fieldreport__V1__GetMethodRightsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The rights in force.
+   */
+  Fieldreport__V1__MethodRights *rights;
+};
+#define FIELDREPORT__V1__GET_METHOD_RIGHTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_method_rights_response__descriptor) \
+    , NULL }
+
+
 /* Fieldreport__V1__LoginRequest methods */
 void   fieldreport__v1__login_request__init
                      (Fieldreport__V1__LoginRequest         *message);
@@ -2179,6 +2279,101 @@ Fieldreport__V1__ListClientCertificatesResponse *
 void   fieldreport__v1__list_client_certificates_response__free_unpacked
                      (Fieldreport__V1__ListClientCertificatesResponse *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__MethodRights methods */
+void   fieldreport__v1__method_rights__init
+                     (Fieldreport__V1__MethodRights         *message);
+size_t fieldreport__v1__method_rights__get_packed_size
+                     (const Fieldreport__V1__MethodRights   *message);
+size_t fieldreport__v1__method_rights__pack
+                     (const Fieldreport__V1__MethodRights   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__method_rights__pack_to_buffer
+                     (const Fieldreport__V1__MethodRights   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__MethodRights *
+       fieldreport__v1__method_rights__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__method_rights__free_unpacked
+                     (Fieldreport__V1__MethodRights *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__SetMethodRightsRequest methods */
+void   fieldreport__v1__set_method_rights_request__init
+                     (Fieldreport__V1__SetMethodRightsRequest         *message);
+size_t fieldreport__v1__set_method_rights_request__get_packed_size
+                     (const Fieldreport__V1__SetMethodRightsRequest   *message);
+size_t fieldreport__v1__set_method_rights_request__pack
+                     (const Fieldreport__V1__SetMethodRightsRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__set_method_rights_request__pack_to_buffer
+                     (const Fieldreport__V1__SetMethodRightsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__SetMethodRightsRequest *
+       fieldreport__v1__set_method_rights_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__set_method_rights_request__free_unpacked
+                     (Fieldreport__V1__SetMethodRightsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__SetMethodRightsResponse methods */
+void   fieldreport__v1__set_method_rights_response__init
+                     (Fieldreport__V1__SetMethodRightsResponse         *message);
+size_t fieldreport__v1__set_method_rights_response__get_packed_size
+                     (const Fieldreport__V1__SetMethodRightsResponse   *message);
+size_t fieldreport__v1__set_method_rights_response__pack
+                     (const Fieldreport__V1__SetMethodRightsResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__set_method_rights_response__pack_to_buffer
+                     (const Fieldreport__V1__SetMethodRightsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__SetMethodRightsResponse *
+       fieldreport__v1__set_method_rights_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__set_method_rights_response__free_unpacked
+                     (Fieldreport__V1__SetMethodRightsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__GetMethodRightsRequest methods */
+void   fieldreport__v1__get_method_rights_request__init
+                     (Fieldreport__V1__GetMethodRightsRequest         *message);
+size_t fieldreport__v1__get_method_rights_request__get_packed_size
+                     (const Fieldreport__V1__GetMethodRightsRequest   *message);
+size_t fieldreport__v1__get_method_rights_request__pack
+                     (const Fieldreport__V1__GetMethodRightsRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__get_method_rights_request__pack_to_buffer
+                     (const Fieldreport__V1__GetMethodRightsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__GetMethodRightsRequest *
+       fieldreport__v1__get_method_rights_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__get_method_rights_request__free_unpacked
+                     (Fieldreport__V1__GetMethodRightsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__GetMethodRightsResponse methods */
+void   fieldreport__v1__get_method_rights_response__init
+                     (Fieldreport__V1__GetMethodRightsResponse         *message);
+size_t fieldreport__v1__get_method_rights_response__get_packed_size
+                     (const Fieldreport__V1__GetMethodRightsResponse   *message);
+size_t fieldreport__v1__get_method_rights_response__pack
+                     (const Fieldreport__V1__GetMethodRightsResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__get_method_rights_response__pack_to_buffer
+                     (const Fieldreport__V1__GetMethodRightsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__GetMethodRightsResponse *
+       fieldreport__v1__get_method_rights_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__get_method_rights_response__free_unpacked
+                     (Fieldreport__V1__GetMethodRightsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__LoginRequest_Closure)
@@ -2328,6 +2523,21 @@ typedef void (*Fieldreport__V1__ListClientCertificatesRequest_Closure)
 typedef void (*Fieldreport__V1__ListClientCertificatesResponse_Closure)
                  (const Fieldreport__V1__ListClientCertificatesResponse *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__MethodRights_Closure)
+                 (const Fieldreport__V1__MethodRights *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__SetMethodRightsRequest_Closure)
+                 (const Fieldreport__V1__SetMethodRightsRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__SetMethodRightsResponse_Closure)
+                 (const Fieldreport__V1__SetMethodRightsResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__GetMethodRightsRequest_Closure)
+                 (const Fieldreport__V1__GetMethodRightsRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__GetMethodRightsResponse_Closure)
+                 (const Fieldreport__V1__GetMethodRightsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2387,6 +2597,14 @@ struct Fieldreport__V1__IdentityService_Service
                                    const Fieldreport__V1__ListClientCertificatesRequest *input,
                                    Fieldreport__V1__ListClientCertificatesResponse_Closure closure,
                                    void *closure_data);
+  void (*set_method_rights)(Fieldreport__V1__IdentityService_Service *service,
+                            const Fieldreport__V1__SetMethodRightsRequest *input,
+                            Fieldreport__V1__SetMethodRightsResponse_Closure closure,
+                            void *closure_data);
+  void (*get_method_rights)(Fieldreport__V1__IdentityService_Service *service,
+                            const Fieldreport__V1__GetMethodRightsRequest *input,
+                            Fieldreport__V1__GetMethodRightsResponse_Closure closure,
+                            void *closure_data);
   void (*search_users)(Fieldreport__V1__IdentityService_Service *service,
                        const Fieldreport__V1__SearchUsersRequest *input,
                        Fieldreport__V1__SearchUsersResponse_Closure closure,
@@ -2448,6 +2666,8 @@ void fieldreport__v1__identity_service__init (Fieldreport__V1__IdentityService_S
       function_prefix__ ## register_client_certificate,\
       function_prefix__ ## revoke_client_certificate,\
       function_prefix__ ## list_client_certificates,\
+      function_prefix__ ## set_method_rights,\
+      function_prefix__ ## get_method_rights,\
       function_prefix__ ## search_users,\
       function_prefix__ ## request_role,\
       function_prefix__ ## list_role_requests,\
@@ -2510,6 +2730,14 @@ void fieldreport__v1__identity_service__list_client_certificates(ProtobufCServic
                                                                  const Fieldreport__V1__ListClientCertificatesRequest *input,
                                                                  Fieldreport__V1__ListClientCertificatesResponse_Closure closure,
                                                                  void *closure_data);
+void fieldreport__v1__identity_service__set_method_rights(ProtobufCService *service,
+                                                          const Fieldreport__V1__SetMethodRightsRequest *input,
+                                                          Fieldreport__V1__SetMethodRightsResponse_Closure closure,
+                                                          void *closure_data);
+void fieldreport__v1__identity_service__get_method_rights(ProtobufCService *service,
+                                                          const Fieldreport__V1__GetMethodRightsRequest *input,
+                                                          Fieldreport__V1__GetMethodRightsResponse_Closure closure,
+                                                          void *closure_data);
 void fieldreport__v1__identity_service__search_users(ProtobufCService *service,
                                                      const Fieldreport__V1__SearchUsersRequest *input,
                                                      Fieldreport__V1__SearchUsersResponse_Closure closure,
@@ -2604,6 +2832,11 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__revoke_client_certifica
 extern const ProtobufCMessageDescriptor fieldreport__v1__revoke_client_certificate_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__list_client_certificates_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__list_client_certificates_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__method_rights__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__set_method_rights_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__set_method_rights_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__get_method_rights_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__get_method_rights_response__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__identity_service__descriptor;
 
 PROTOBUF_C__END_DECLS
