@@ -116,6 +116,8 @@ public final class RPCServer: Sendable {
 
   /// The health service; set services' statuses here.
   public let health: HealthService
+  /// Calls and connections, through swift-metrics (``ServerMetrics``).
+  private let metrics: ServerMetrics
 
   /// Creates a server.
   /// - Parameters:
@@ -141,6 +143,7 @@ public final class RPCServer: Sendable {
     for name in router.serviceNamesSorted { health.setStatus(.serving, for: name) }
     self.router = router
     self.health = health
+    self.metrics = ServerMetrics(paths: router.descriptors.map(\.path))
     self.configuration = configuration
     self.effectiveMaxConnections = min(configuration.maxConnections, Self.descriptorBudget() ?? Int.max)
     if self.effectiveMaxConnections < configuration.maxConnections {
@@ -175,6 +178,7 @@ public final class RPCServer: Sendable {
       limits: self.configuration.limits,
       serverSettings: self.settingsBytes,
       requestBudget: self.requestBudget,
+      metrics: self.metrics,
       logger: self.logger
     )
   }
@@ -189,6 +193,7 @@ public final class RPCServer: Sendable {
     let settings = self.settingsBytes
     let logger = self.logger
     let budget = self.requestBudget
+    let metrics = self.metrics
     let acceptWarnings = AcceptFailureLog(logger: logger)
     let bootstrap = ServerBootstrap(group: self.group)
       .serverChannelInitializer { channel in
@@ -214,6 +219,7 @@ public final class RPCServer: Sendable {
             limits: limits,
             serverSettings: settings,
             requestBudget: budget,
+            metrics: metrics,
             logger: logger
           )
           try channel.pipeline.syncOperations.addHandler(handler)
@@ -259,6 +265,7 @@ public final class RPCServer: Sendable {
       channel.close(promise: nil)
       return
     case .tooMany, .tooManyFromPeer:
+      self.metrics.refused(admission == .tooMany ? .maxConnections : .maxConnectionsPerPeer)
       self.logger.warning(
         "connection refused",
         metadata: [
@@ -268,7 +275,10 @@ public final class RPCServer: Sendable {
       channel.close(promise: nil)
       return
     }
+    let connectionsOpen = self.metrics.connectionsOpen
+    connectionsOpen.increment()
     channel.closeFuture.whenComplete { [weak self] _ in
+      connectionsOpen.decrement()
       guard let self else { return }
       self.perPeer.withLock { counts in
         let left = (counts[peer] ?? 1) - 1
