@@ -31,7 +31,9 @@ public final class ServerContext: Sendable {
     var responseBytes = 0
     /// Set once, by ``ServerContext/end(code:)``.
     var summary: CallSummary?
-    var endHandlers: [@Sendable (CallSummary) -> Void] = []
+    /// The first ``ServerContext/onEnd(_:)`` handler apart, so the usual single one needs no array.
+    var endHandler: (@Sendable (CallSummary) -> Void)?
+    var moreEndHandlers: [@Sendable (CallSummary) -> Void] = []
   }
 
   private let mutable = Mutex(Mutable())
@@ -77,7 +79,7 @@ public final class ServerContext: Sendable {
   public func onEnd(_ body: @escaping @Sendable (CallSummary) -> Void) {
     let ended = self.mutable.withLock { state -> CallSummary? in
       if let summary = state.summary { return summary }
-      state.endHandlers.append(body)
+      if state.endHandler == nil { state.endHandler = body } else { state.moreEndHandlers.append(body) }
       return nil
     }
     if let ended { body(ended) }
@@ -99,18 +101,20 @@ public final class ServerContext: Sendable {
   @discardableResult
   package func end(code: StatusCode) -> CallSummary? {
     let now = ContinuousClock.now
-    let ended = self.mutable.withLock { state -> (CallSummary, [@Sendable (CallSummary) -> Void])? in
+    typealias Handlers = (first: (@Sendable (CallSummary) -> Void)?, more: [@Sendable (CallSummary) -> Void])
+    let ended = self.mutable.withLock { state -> (CallSummary, Handlers)? in
       guard state.summary == nil else { return nil }
       let summary = CallSummary(
         code: code, requestBytes: state.requestBytes, responseBytes: state.responseBytes,
         duration: now - self.startedAt)
       state.summary = summary
       // Handlers often capture the context: dropping them here breaks that cycle.
-      defer { state.endHandlers = [] }
-      return (summary, state.endHandlers)
+      defer { (state.endHandler, state.moreEndHandlers) = (nil, []) }
+      return (summary, (state.endHandler, state.moreEndHandlers))
     }
     guard let (summary, handlers) = ended else { return nil }
-    for handler in handlers { handler(summary) }
+    handlers.first?(summary)
+    for handler in handlers.more { handler(summary) }
     return summary
   }
 
