@@ -21,13 +21,20 @@ final class MetricsEndpoint: Sendable {
   private let residentMemory: Prometheus.Gauge
   private let openDescriptors: Prometheus.Gauge
   private let channel: any Channel
+  /// The endpoint's own event loop: a scrape (rendering every family, reading `/proc`) never
+  /// holds up an RPC connection's loop.
+  private let group: MultiThreadedEventLoopGroup
 
   /// The bound address.
   var localAddress: SocketAddress? { self.channel.localAddress }
 
-  private init(registry: PrometheusCollectorRegistry, channel: any Channel, residentMemory: Prometheus.Gauge, openDescriptors: Prometheus.Gauge) {
+  private init(
+    registry: PrometheusCollectorRegistry, channel: any Channel, group: MultiThreadedEventLoopGroup,
+    residentMemory: Prometheus.Gauge, openDescriptors: Prometheus.Gauge
+  ) {
     self.registry = registry
     self.channel = channel
+    self.group = group
     self.residentMemory = residentMemory
     self.openDescriptors = openDescriptors
   }
@@ -79,28 +86,40 @@ final class MetricsEndpoint: Sendable {
       if let count = ProcessStatistics.openDescriptors() { openDescriptors.set(Int64(count)) }
       return registry.emitToBuffer()
     }
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let bootstrap = ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 16)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
+          // A scraper connects, asks, reads; a connection idle for 30 s is closed.
+          try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(30)))
           try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
           try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(scrape: scrape))
         }
       }
-      .bind(host: host, port: port).get()
+    let channel: any Channel
+    do {
+      channel = try await bootstrap.bind(host: host, port: port).get()
+    } catch {
+      try? await group.shutdownGracefully()
+      throw error
+    }
     return MetricsEndpoint(
-      registry: registry, channel: channel, residentMemory: residentMemory, openDescriptors: openDescriptors)
+      registry: registry, channel: channel, group: group, residentMemory: residentMemory,
+      openDescriptors: openDescriptors)
   }
 
-  /// Stops listening (scrapes in progress finish).
+  /// Stops listening and closes open scrape connections.
   func close() async {
     try? await self.channel.close()
+    try? await self.group.shutdownGracefully()
   }
 }
 
 /// Answers `GET /metrics` (and `HEAD`) with the exposition; 404 for other paths, 405 for
-/// other methods. Keeps the connection open when the client asks to.
+/// other methods. Keeps the connection open when the client asks to, until it is idle for
+/// the `IdleStateHandler`'s timeout.
 final class MetricsHTTPHandler: ChannelInboundHandler {
   typealias InboundIn = HTTPServerRequestPart
   typealias OutboundOut = HTTPServerResponsePart
@@ -123,6 +142,19 @@ final class MetricsHTTPHandler: ChannelInboundHandler {
       self.request = nil
       self.respond(to: head, context: context)
     }
+  }
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if event is IdleStateHandler.IdleStateEvent {
+      context.close(promise: nil)
+    } else {
+      context.fireUserInboundEventTriggered(event)
+    }
+  }
+
+  func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    // A reset or a malformed request (already answered 400 by NIO's error handler): drop it.
+    context.close(promise: nil)
   }
 
   private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {

@@ -27,16 +27,24 @@ public final class ServerContext: Sendable {
   private struct Mutable: ~Copyable {
     var trailers = Metadata()
     var attributes: [ObjectIdentifier: any Sendable] = [:]
-    var requestBytes = 0
-    var responseBytes = 0
-    /// Set once, by ``ServerContext/end(code:)``.
-    var summary: CallSummary?
+    /// Set once, by ``ServerContext/end(code:summarize:)``.
+    var ended: Ended?
     /// The first ``ServerContext/onEnd(_:)`` handler apart, so the usual single one needs no array.
     var endHandler: (@Sendable (CallSummary) -> Void)?
     var moreEndHandlers: [@Sendable (CallSummary) -> Void] = []
   }
 
+  /// How a call ended: its summary, or only its code when nobody wanted the summary then
+  /// (no clock read for a call nobody observes).
+  private enum Ended {
+    case summarized(CallSummary)
+    case code(StatusCode)
+  }
+
   private let mutable = Mutex(Mutable())
+  // Atomics rather than the lock: a transport writes them on every call.
+  private let requestBytes = Atomic<Int>(0)
+  private let responseBytes = Atomic<Int>(0)
 
   /// Creates a context (transports do this).
   public init(
@@ -77,45 +85,60 @@ public final class ServerContext: Sendable {
   /// late), the request and response sizes and the duration. Runs at once if the call has
   /// already ended. Handlers run on the transport's thread (a NIO event loop): keep them short.
   public func onEnd(_ body: @escaping @Sendable (CallSummary) -> Void) {
-    let ended = self.mutable.withLock { state -> CallSummary? in
-      if let summary = state.summary { return summary }
+    let ended = self.mutable.withLock { state -> Ended? in
+      if let ended = state.ended { return ended }
       if state.endHandler == nil { state.endHandler = body } else { state.moreEndHandlers.append(body) }
       return nil
     }
-    if let ended { body(ended) }
+    switch ended {
+    case .summarized(let summary): body(summary)
+    case .code(let code): body(self.summary(code: code, now: .now))
+    case nil: break
+    }
   }
 
   /// The size of the request message (transports set it when the request arrives).
   package func recordRequest(bytes: Int) {
-    self.mutable.withLock { $0.requestBytes = bytes }
+    self.requestBytes.store(bytes, ordering: .relaxed)
   }
 
   /// Adds a response message's size (transports call it for every response written).
   package func recordResponse(bytes: Int) {
-    self.mutable.withLock { $0.responseBytes += bytes }
+    self.responseBytes.wrappingAdd(bytes, ordering: .relaxed)
   }
 
   /// Ends the call (transports call it once the final status is decided) and runs the
   /// ``onEnd(_:)`` handlers.
-  /// - Returns: The summary, or `nil` if the call had already ended.
+  /// - Parameters:
+  ///   - code: The final status code.
+  ///   - summarize: Whether the caller wants the summary back (it costs a clock read, skipped
+  ///     when neither the caller nor a handler wants it).
+  /// - Returns: The summary if `summarize`; `nil` if not, or if the call had already ended.
   @discardableResult
-  package func end(code: StatusCode) -> CallSummary? {
-    let now = ContinuousClock.now
+  package func end(code: StatusCode, summarize: Bool = true) -> CallSummary? {
     typealias Handlers = (first: (@Sendable (CallSummary) -> Void)?, more: [@Sendable (CallSummary) -> Void])
-    let ended = self.mutable.withLock { state -> (CallSummary, Handlers)? in
-      guard state.summary == nil else { return nil }
-      let summary = CallSummary(
-        code: code, requestBytes: state.requestBytes, responseBytes: state.responseBytes,
-        duration: now - self.startedAt)
-      state.summary = summary
+    let now: ContinuousClock.Instant? = summarize ? .now : nil
+    let ended = self.mutable.withLock { state -> (Handlers, CallSummary?)? in
+      guard state.ended == nil else { return nil }
       // Handlers often capture the context: dropping them here breaks that cycle.
       defer { (state.endHandler, state.moreEndHandlers) = (nil, []) }
-      return (summary, (state.endHandler, state.moreEndHandlers))
+      let summary = now.map { self.summary(code: code, now: $0) }
+      state.ended = summary.map { .summarized($0) } ?? .code(code)
+      return ((state.endHandler, state.moreEndHandlers), summary)
     }
-    guard let (summary, handlers) = ended else { return nil }
-    handlers.first?(summary)
-    for handler in handlers.more { handler(summary) }
+    guard let (handlers, summary) = ended else { return nil }
+    if let first = handlers.first {
+      let final = summary ?? self.summary(code: code, now: .now)
+      first(final)
+      for handler in handlers.more { handler(final) }
+    }
     return summary
+  }
+
+  private func summary(code: StatusCode, now: ContinuousClock.Instant) -> CallSummary {
+    CallSummary(
+      code: code, requestBytes: self.requestBytes.load(ordering: .relaxed),
+      responseBytes: self.responseBytes.load(ordering: .relaxed), duration: now - self.startedAt)
   }
 
   /// The time left before the deadline, or `nil` if there is none.

@@ -28,12 +28,17 @@ package final class ServerMetrics: Sendable {
   /// Open connections.
   package let connectionsOpen: Meter
   private let refusals: [Counter]
+  /// Whether a back end other than swift-metrics' no-op one was bootstrapped when the metrics
+  /// were made: without one, servers do not attach per-method metrics to their methods, and
+  /// a call costs nothing for them.
+  package let isRecording: Bool
 
   /// Creates the metrics of a server serving `paths`.
   /// - Parameters:
   ///   - paths: The registered method paths.
   ///   - prefix: The start of every family's name.
   package init(paths: [String], prefix: String = "rpc_server") {
+    self.isRecording = !(MetricsSystem.factory is NOOPMetricsHandler)
     var methods: [String: MethodMetrics] = [:]
     for path in paths { methods[path] = MethodMetrics(method: path, prefix: prefix) }
     self.methods = methods

@@ -81,7 +81,11 @@ struct NIOServerCallSink: ServerCallSink, @unchecked Sendable {
     } else {
       code = .cancelled
     }
+    guard let metrics = self.metrics else {
+      self.context.end(code: code, summarize: false)
+      return
+    }
     guard let summary = self.context.end(code: code) else { return }
-    self.metrics?.ended(summary)
+    metrics.ended(summary)
   }
 }

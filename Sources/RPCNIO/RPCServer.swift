@@ -141,9 +141,13 @@ public final class RPCServer: Sendable {
     // Every service this server serves is known to the health service by its full name
     // (its own `rpc.v1.Health` included) and SERVING until the drain begins.
     for name in router.serviceNamesSorted { health.setStatus(.serving, for: name) }
+    // Metrics are made here, after the process bootstrapped its back end (if any): with
+    // none, the methods carry no metrics and calls skip them.
+    let metrics = ServerMetrics(paths: router.descriptors.map(\.path))
+    if metrics.isRecording { router.attach(metrics) }
     self.router = router
     self.health = health
-    self.metrics = ServerMetrics(paths: router.descriptors.map(\.path))
+    self.metrics = metrics
     self.configuration = configuration
     self.effectiveMaxConnections = min(configuration.maxConnections, Self.descriptorBudget() ?? Int.max)
     if self.effectiveMaxConnections < configuration.maxConnections {

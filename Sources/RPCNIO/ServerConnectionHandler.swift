@@ -461,7 +461,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// Decodes the request and starts the handler; on a decoding failure, ends the call.
   /// - Returns: The handler's task, or `nil` if the call already ended.
   private func startHandler(_ id: UInt32, _ method: RegisteredMethod, _ context: ServerContext, _ payload: ByteBuffer) -> Task<Void, Never>? {
-    let methodMetrics = self.metrics?.method(context.method.path)
+    let methodMetrics = method.metrics
     methodMetrics?.started()
     context.recordRequest(bytes: payload.readableBytes)
     let sink = NIOServerCallSink(connection: self, context: context, metrics: methodMetrics)

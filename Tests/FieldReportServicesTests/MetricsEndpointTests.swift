@@ -80,7 +80,7 @@ struct MetricsEndpointTests {
     }
     var ports: Set<Int> = []
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-      guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+      guard let text = Self.readWhole(table) else { continue }
       for line in text.split(separator: "\n").dropFirst() {
         let fields = line.split(separator: " ")
         // local_address (hex ip:port), state 0A = LISTEN, inode in field 9.
@@ -97,6 +97,34 @@ struct MetricsEndpointTests {
   static func value(of series: String, in exposition: String) -> Double? {
     let line = exposition.split(separator: "\n").first { $0.hasPrefix(series + " ") }
     return line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+  }
+
+  /// A /proc file read to its end with read(2): procfs reports a size of 0, and a large
+  /// table (thousands of sockets while other tests run) must still be read whole.
+  static func readWhole(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { _ = Glibc.close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if count <= 0 { break }
+      bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  static func diagnose(pid: Int32, port: Int) -> String {
+    let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+    let targets = fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)") }
+    let hex = String(format: ":%04X", port)
+    var lines: [String] = []
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+      let text = Self.readWhole(table) ?? ""
+      lines += text.split(separator: "\n").filter { $0.contains(hex) }.map(String.init)
+    }
+    return "sockets \(targets.filter { $0.hasPrefix("socket") }) lines \(lines)"
   }
 
   static let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -123,6 +151,9 @@ struct MetricsEndpointTests {
     await #expect(throws: RPCError.self) { _ = try await Fieldreport_V1_IdentityServiceClient(client).login(login) }
     login.password = "mat-khau-admin-2026"
     _ = try await Fieldreport_V1_IdentityServiceClient(client).login(login)
+    // A path nobody registered: counted under method="unknown", never under the path itself.
+    let unknown = UnaryMethod<Rpc_V1_HealthCheckRequest, Rpc_V1_HealthCheckResponse>(service: "no.such.Service", method: "Thing")
+    await #expect(throws: RPCError.self) { _ = try await client.call(unknown, health) }
 
     let response = try #require(Self.get(port: metricsPort, "/metrics"))
     #expect(response.hasPrefix("HTTP/1.1 200 OK"))
@@ -141,6 +172,8 @@ struct MetricsEndpointTests {
     #expect(response.contains(#"rpc_server_calls_total{method="/fieldreport.v1.IdentityService/Login",code="UNAUTHENTICATED"} 1"#))
     #expect(response.contains(#"rpc_server_calls_total{method="/fieldreport.v1.IdentityService/Login",code="OK"} 1"#))
     #expect(response.contains(#"rpc_server_call_duration_seconds_count{method="/rpc.v1.Health/Check"} 4"#))
+    #expect(response.contains(#"rpc_server_calls_total{method="unknown",code="UNIMPLEMENTED"} 1"#))
+    #expect(!response.contains("no.such.Service/Thing"))
     #expect(Self.value(of: "rpc_server_connections_open", in: response) == 1)
     #expect(response.contains(#"rpc_server_connections_refused_total{reason="max_connections"} 0"#))
     // The login's session was written: at least one commit (the first admin's creation too).
@@ -157,6 +190,32 @@ struct MetricsEndpointTests {
     process.terminate()
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
+  }
+
+  @Test("refused and timed-out connections are counted by reason", .timeLimit(.minutes(1)))
+  func refusals() async throws {
+    let (process, port, lines, folder) = try await Self.launch([
+      "--metrics-port", "0", "--max-connections-per-peer", "2", "--handshake-timeout-seconds", "1",
+    ])
+    defer {
+      if process.isRunning { process.terminate() }
+      try? FileManager.default.removeItem(at: folder)
+    }
+    let metricsPort = try #require(Self.metricsPort(lines))
+    // Three silent connections: the third is past the per-address limit, the first two never
+    // send a preface and are closed after the 1 s handshake timeout.
+    let sockets = (0..<3).map { _ in DescriptorExhaustionTests.silentSocket(port: port) }
+    defer { for fd in sockets where fd >= 0 { _ = Glibc.close(fd) } }
+    #expect(sockets.allSatisfy { $0 >= 0 })
+    var exposition = ""
+    for _ in 0..<50 {
+      try await Task.sleep(for: .milliseconds(100))
+      exposition = Self.get(port: metricsPort, "/metrics") ?? ""
+      if Self.value(of: #"rpc_server_connections_refused_total{reason="handshake_timeout"}"#, in: exposition) == 2 { break }
+    }
+    #expect(Self.value(of: #"rpc_server_connections_refused_total{reason="max_connections_per_peer"}"#, in: exposition) == 1)
+    #expect(Self.value(of: #"rpc_server_connections_refused_total{reason="handshake_timeout"}"#, in: exposition) == 2)
+    #expect(Self.value(of: "rpc_server_connections_open", in: exposition) == 0)
   }
 
   @Test("the client's x-trace-id comes back in the trailers, on success and on failure; a bad one is replaced", .timeLimit(.minutes(1)))
@@ -203,7 +262,7 @@ struct MetricsEndpointTests {
       try? FileManager.default.removeItem(at: folder)
     }
     #expect(!lines.contains { $0.hasPrefix(Self.banner) })
-    #expect(Self.listeningPorts(pid: process.processIdentifier) == [port])
+    #expect(Self.listeningPorts(pid: process.processIdentifier) == [port], "\(Self.diagnose(pid: process.processIdentifier, port: port))")
   }
 
   @Test("metrics flag errors are said plainly and stop the server", .timeLimit(.minutes(1)))
