@@ -64,8 +64,13 @@ struct MetricsEndpointTests {
   }
 
   /// `GET path` with `Connection: close`.
-  static func get(port: Int, _ path: String) -> String? {
-    Self.exchange(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+  static func get(port: Int, _ path: String) async -> String? {
+    await Self.request(port: port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+  }
+
+  /// ``exchange(port:_:)`` off Swift's cooperative pool.
+  static func request(port: Int, _ request: String) async -> String? {
+    await ServerExecutableTests.offCooperativePool { Self.exchange(port: port, request) }
   }
 
   /// The TCP ports `pid` listens on (its socket descriptors matched against /proc/net/tcp*).
@@ -155,7 +160,7 @@ struct MetricsEndpointTests {
     let unknown = UnaryMethod<Rpc_V1_HealthCheckRequest, Rpc_V1_HealthCheckResponse>(service: "no.such.Service", method: "Thing")
     await #expect(throws: RPCError.self) { _ = try await client.call(unknown, health) }
 
-    let response = try #require(Self.get(port: metricsPort, "/metrics"))
+    let response = try #require(await Self.get(port: metricsPort, "/metrics"))
     #expect(response.hasPrefix("HTTP/1.1 200 OK"))
     #expect(response.contains("Content-Type: text/plain; version=0.0.4"))
     for family in [
@@ -182,13 +187,13 @@ struct MetricsEndpointTests {
     #expect((Self.value(of: "process_open_fds", in: response) ?? 0) >= 5)
     await client.close()
 
-    #expect(Self.get(port: metricsPort, "/other")?.hasPrefix("HTTP/1.1 404") == true)
-    let post = Self.exchange(port: metricsPort, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    #expect(await Self.get(port: metricsPort, "/other")?.hasPrefix("HTTP/1.1 404") == true)
+    let post = await Self.request(port: metricsPort, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     #expect(post?.hasPrefix("HTTP/1.1 405") == true)
     #expect(Self.listeningPorts(pid: process.processIdentifier) == [port, metricsPort])
 
     process.terminate()
-    process.waitUntilExit()
+    await ServerExecutableTests.offCooperativePool { process.waitUntilExit() }
     #expect(process.terminationStatus == 0)
   }
 
@@ -210,7 +215,7 @@ struct MetricsEndpointTests {
     var exposition = ""
     for _ in 0..<50 {
       try await Task.sleep(for: .milliseconds(100))
-      exposition = Self.get(port: metricsPort, "/metrics") ?? ""
+      exposition = await Self.get(port: metricsPort, "/metrics") ?? ""
       if Self.value(of: #"rpc_server_connections_refused_total{reason="handshake_timeout"}"#, in: exposition) == 2 { break }
     }
     #expect(Self.value(of: #"rpc_server_connections_refused_total{reason="max_connections_per_peer"}"#, in: exposition) == 1)
@@ -281,8 +286,12 @@ struct MetricsEndpointTests {
       process.standardError = errors
       process.standardOutput = FileHandle.nullDevice
       try process.run()
-      let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-      process.waitUntilExit()
+      let handle = errors.fileHandleForReading
+      let text = await ServerExecutableTests.offCooperativePool {
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+      }
       #expect(process.terminationStatus != 0, "\(arguments)")
       #expect(text.contains(expected), "\(arguments): \(text)")
     }
