@@ -41,6 +41,8 @@ let package = Package(
     // (swift-argument-parser is also used by the fieldreport CLI and fieldreport-loadgen)
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    // The Prometheus back end of swift-metrics, bootstrapped only by fieldreport-server.
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     // MARK: FieldReportClient and the fieldreport CLI dependencies (swift-argument-parser, above)
   ],
   targets: [
@@ -159,6 +161,7 @@ let package = Package(
         "FieldReportWorkflow",
         "CSQLite",
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Metrics", package: "swift-metrics"),
       ]
     ),
     .executableTarget(
@@ -202,6 +205,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ]
     ),
     .testTarget(

@@ -4,6 +4,7 @@ import FieldReportStore
 import FieldReportWorkflow
 import Foundation
 import Logging
+import NIOCore
 import RPCCore
 import RPCNIO
 import ServiceLifecycle
@@ -30,7 +31,8 @@ struct FieldReportServer: AsyncParsableCommand {
       FIELDREPORT_MAX_MESSAGE_BYTES, FIELDREPORT_MAX_CONCURRENT_CALLS, FIELDREPORT_DRAIN_SECONDS,
       FIELDREPORT_SESSION_HOURS, FIELDREPORT_SCRYPT_LOG_N, FIELDREPORT_DEMO (1 = --demo);
       FIELDREPORT_ADMIN_PASSWORD (first run: the `admin` password, else one is generated and printed once);
-      FIELDREPORT_DEMO_PASSWORD (--demo: every demo person's password, else generated and printed once).
+      FIELDREPORT_DEMO_PASSWORD (--demo: every demo person's password, else generated and printed once);
+      FIELDREPORT_METRICS_PORT, FIELDREPORT_METRICS_HOST (Prometheus metrics at http://HOST:PORT/metrics, off by default).
       SIGTERM or SIGINT drains: new calls are refused (UNAVAILABLE), calls in flight finish.
       """)
 
@@ -93,6 +95,12 @@ struct FieldReportServer: AsyncParsableCommand {
 
   @Option(help: "New reports accepted per reporter per hour; 0 for no limit (env FIELDREPORT_REPORTS_PER_REPORTER_HOUR; default 20).")
   var reportsPerReporterHour: Int?
+
+  @Option(help: "Serve Prometheus metrics at http://<metrics-host>:<port>/metrics, 0 for any free port; off unless given (env FIELDREPORT_METRICS_PORT).")
+  var metricsPort: Int?
+
+  @Option(help: "Listen address of the metrics endpoint (env FIELDREPORT_METRICS_HOST; default: the server's --host).")
+  var metricsHost: String?
 
   @Flag(help: "Load the demo province (Hà Tĩnh: IOC, departments, Xã Đồng Lộc, Phường Trần Phú, people, categories, groups) once.")
   var demo = false
@@ -169,6 +177,20 @@ struct FieldReportServer: AsyncParsableCommand {
       throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
     }
     guard (0...65_535).contains(port) else { throw ValidationError("port must be 0 to 65535") }
+    let metricsPort = try self.metricsPort ?? environment["FIELDREPORT_METRICS_PORT"].flatMap { text -> Int? in
+      guard !text.isEmpty else { return nil }
+      guard let value = Int(text) else { throw ValidationError("FIELDREPORT_METRICS_PORT must be a whole number, got \(text)") }
+      return value
+    }
+    let metricsHost = setting(self.metricsHost, "FIELDREPORT_METRICS_HOST", host)
+    if let metricsPort {
+      guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535") }
+      if metricsPort != 0 && metricsPort == port && metricsHost == host {
+        throw ValidationError("--metrics-port must differ from --port (\(port))")
+      }
+    } else if self.metricsHost != nil {
+      throw ValidationError("--metrics-host needs --metrics-port (the metrics endpoint is off without it)")
+    }
     let limits = ServiceLimits(
       sessionLifetimeMilliseconds: Int64(sessionHours) * Timestamp.millisecondsPerHour,
       passwordHashing: PasswordHashing(logRounds: scryptLogN),
@@ -193,6 +215,9 @@ struct FieldReportServer: AsyncParsableCommand {
       return handler
     }
     let logger = Logger(label: "fieldreport-server")
+    // Once per process, before the store and the server make their metrics: without
+    // --metrics-port nothing is bootstrapped and every metric is swift-metrics' no-op.
+    let metricsRegistry = metricsPort == nil ? nil : MetricsEndpoint.bootstrap()
 
     let databaseURL = URL(fileURLWithPath: databasePath)
     // A folder the server creates is its owner's only (0700); the store makes the files 0600.
@@ -253,8 +278,28 @@ struct FieldReportServer: AsyncParsableCommand {
         maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer,
         maxBufferedRequestBytes: maxBufferedRequestBytes, tls: tls),
       fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: logger)
-    let address = try await server.start()
+    var metricsEndpoint: MetricsEndpoint?
+    if let metricsRegistry, let metricsPort {
+      do {
+        metricsEndpoint = try await MetricsEndpoint.start(registry: metricsRegistry, host: metricsHost, port: metricsPort)
+      } catch {
+        await store.close()
+        throw StartupError(message: "cannot listen for metrics on \(metricsHost):\(metricsPort): \(error)")
+      }
+    }
+    let address: SocketAddress
+    do {
+      address = try await server.start()
+    } catch {
+      await metricsEndpoint?.close()
+      throw error
+    }
     let boundPort = address.port ?? port
+    if let metricsEndpoint {
+      let metricsAddress = "\(metricsHost):\(metricsEndpoint.localAddress?.port ?? metricsPort ?? 0)"
+      print("fieldreport-server metrics on http://\(metricsAddress)/metrics")
+      logger.info("metrics endpoint listening", metadata: ["address": "\(metricsAddress)"])
+    }
     print("fieldreport-server listening on \(host):\(boundPort)")
     if let tls {
       print(tls.requiresClientCertificate ? "TLS: mutual (clients present a certificate from --tls-client-ca)" : "TLS: on")
@@ -280,6 +325,7 @@ struct FieldReportServer: AsyncParsableCommand {
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
     try await group.run()
+    await metricsEndpoint?.close()
     await store.close()
     logger.info("stopped")
   }
@@ -333,4 +379,10 @@ enum DemoPasswords {
     var generator = SystemRandomNumberGenerator()
     return String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
   }
+}
+
+/// A start-up failure, said plainly (ArgumentParser prints it as `Error: <message>`).
+struct StartupError: Error, CustomStringConvertible {
+  let message: String
+  var description: String { self.message }
 }

@@ -11,11 +11,11 @@ public enum ServiceRouter {
   }()
 
   /// The interceptors every call passes, outermost first: call logging (assigns the trace
-  /// id), metrics, then authentication (attaches the ``Principal``).
+  /// id, writes the access log), then authentication (attaches the ``Principal``). Call
+  /// metrics come from the transport (`RPCServer`), which sees every call's final status.
   public static func interceptors(env: ServiceEnvironment) -> [any ServerInterceptor] {
     [
       CallLoggingInterceptor(logger: env.logger),
-      MetricsInterceptor(prefix: "fieldreport_rpc"),
       Authenticator(env: env).interceptor(),
     ]
   }
@@ -42,7 +42,7 @@ public enum ServiceRouter {
 }
 
 /// The complete fieldreport router: the Identity, Case, Assignment and Journal services, the
-/// interceptors (call logging with trace ids, metrics, authentication), health and
+/// interceptors (call logging with trace ids, authentication), health and
 /// reflection. ``RPCNIO/RPCServer`` re-registers its own health service; use
 /// ``ServiceRouter/make(env:services:)`` to keep a handle on this one.
 public func makeRouter(env: ServiceEnvironment) -> RPCRouter {

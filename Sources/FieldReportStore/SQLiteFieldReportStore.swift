@@ -43,10 +43,11 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     self.configuration = configuration
     self.decoded = DecodedCache(capacity: configuration.decodedCaseCacheSize)
     try Self.makePrivate(path)
+    let metrics = StoreMetrics()
     do {
       let writerConnection = try Database(
         path: path, role: .writer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-      writer = WriterThread(database: writerConnection)
+      writer = WriterThread(database: writerConnection, metrics: metrics)
     } catch {
       throw storeError(from: error)
     }
@@ -62,10 +63,10 @@ public final class SQLiteFieldReportStore: FieldReportStore {
       }
       let checkpointConnection = try Database(
         path: path, role: .checkpointer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-      readers = ReaderPool(databases: readerConnections)
+      readers = ReaderPool(databases: readerConnections, metrics: metrics)
       checkpointer = CheckpointThread(database: checkpointConnection)
     } catch {
-      readers = ReaderPool(databases: [])
+      readers = ReaderPool(databases: [], metrics: metrics)
       checkpointer = nil
       await Self.join(writer, readers, nil)
       throw storeError(from: error)

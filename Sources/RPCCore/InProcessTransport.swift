@@ -75,6 +75,7 @@ public struct InProcessTransport: ClientTransport {
       peer: self.peer,
       callID: 0
     )
+    context.recordRequest(bytes: bytes.count)
     let (stream, continuation) = AsyncThrowingStream<InProcessSink.Event, any Error>.makeStream()
     let sink = InProcessSink(continuation: continuation)
     let started = bytes.withUnsafeBytes { buffer in
@@ -88,7 +89,13 @@ public struct InProcessTransport: ClientTransport {
         )
       }
     }
-    let handlerTask = try started.get()
+    let handlerTask: Task<Void, Never>
+    do {
+      handlerTask = try started.get()
+    } catch {
+      context.end(code: error.code)
+      throw error
+    }
     let timer: Task<Void, Never>? = options.timeout.map { timeout in
       Task {
         try? await Task.sleep(for: timeout)
@@ -102,10 +109,12 @@ public struct InProcessTransport: ClientTransport {
       handlerTask.cancel()
     }
     do {
-      return try await withTaskCancellationHandler {
+      let trailers = try await withTaskCancellationHandler {
         for try await event in stream {
           switch event {
-          case .message(let bytes): try await onMessage(bytes)
+          case .message(let bytes):
+            context.recordResponse(bytes: bytes.count)
+            try await onMessage(bytes)
           case .end(let trailers): return trailers
           }
         }
@@ -113,8 +122,12 @@ public struct InProcessTransport: ClientTransport {
       } onCancel: {
         sink.finish(error: RPCError(code: .cancelled, message: "The call was cancelled."))
       }
+      context.end(code: .ok)
+      return trailers
     } catch {
-      throw RPCError(converting: error)
+      let error = RPCError(converting: error)
+      context.end(code: error.code)
+      throw error
     }
   }
 }

@@ -1,7 +1,11 @@
 internal import Metrics
 
 /// Records, through swift-metrics, a counter of calls by method and status code and a
-/// timer of call durations by method.
+/// timer of call durations by method, as the handlers see them.
+///
+/// `RPCServer` already records every call's final status, latency, size and calls in flight
+/// (``ServerMetrics``, families `rpc_server_*`); this interceptor is for other transports. With
+/// `RPCServer`, give it another prefix or it counts calls a second time in `rpc_server_calls_total`.
 public struct MetricsInterceptor: ServerInterceptor {
   private let prefix: String
 

@@ -51,6 +51,12 @@ public struct RPCRouter: Sendable {
     self.add(RegisteredMethod.serverStreaming(method, handler: handler))
   }
 
+  /// Makes every registered method record its calls into `metrics` (servers do this once,
+  /// after the last registration).
+  package mutating func attach(_ metrics: ServerMetrics) {
+    for (path, method) in self.methods { self.methods[path] = method.recording(into: metrics.method(path)) }
+  }
+
   /// Registers every method of a service.
   public mutating func register(_ service: some RPCService) {
     service.register(into: &self)

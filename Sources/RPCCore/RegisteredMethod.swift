@@ -15,21 +15,34 @@ public struct RegisteredMethod: Sendable {
 
   var starter: Starter { self.storage.starter }
 
+  /// The method's metrics, when a server records them (``RPCRouter/attach(_:)``): kept with
+  /// the method so a call finds them without a lookup by path.
+  package var metrics: MethodMetrics? { self.storage.metrics }
+
   /// One reference instead of the descriptor's strings and the closure: transports copy a
   /// method into per-call state, and each copy would otherwise retain all of them.
   private final class Storage: Sendable {
     let descriptor: MethodDescriptor
     let starter: Starter
-    init(descriptor: MethodDescriptor, starter: @escaping Starter) {
+    let metrics: MethodMetrics?
+    init(descriptor: MethodDescriptor, starter: @escaping Starter, metrics: MethodMetrics?) {
       self.descriptor = descriptor
       self.starter = starter
+      self.metrics = metrics
     }
   }
 
-  private let storage: Storage
+  private var storage: Storage
 
   init(descriptor: MethodDescriptor, starter: @escaping Starter) {
-    self.storage = Storage(descriptor: descriptor, starter: starter)
+    self.storage = Storage(descriptor: descriptor, starter: starter, metrics: nil)
+  }
+
+  /// The same method, recording into `metrics`.
+  func recording(into metrics: MethodMetrics) -> RegisteredMethod {
+    var method = self
+    method.storage = Storage(descriptor: self.descriptor, starter: self.starter, metrics: metrics)
+    return method
   }
 
   /// Decodes the request and starts the handler in a new task.

@@ -120,6 +120,8 @@ public final class RPCServer: Sendable {
 
   /// The health service; set services' statuses here.
   public let health: HealthService
+  /// Calls and connections, through swift-metrics (``ServerMetrics``).
+  private let metrics: ServerMetrics
 
   /// Creates a server.
   /// - Parameters:
@@ -143,8 +145,13 @@ public final class RPCServer: Sendable {
     // Every service this server serves is known to the health service by its full name
     // (its own `rpc.v1.Health` included) and SERVING until the drain begins.
     for name in router.serviceNamesSorted { health.setStatus(.serving, for: name) }
+    // Metrics are made here, after the process bootstrapped its back end (if any): with
+    // none, the methods carry no metrics and calls skip them.
+    let metrics = ServerMetrics(paths: router.descriptors.map(\.path))
+    if metrics.isRecording { router.attach(metrics) }
     self.router = router
     self.health = health
+    self.metrics = metrics
     self.configuration = configuration
     self.effectiveMaxConnections = min(configuration.maxConnections, Self.descriptorBudget() ?? Int.max)
     if self.effectiveMaxConnections < configuration.maxConnections {
@@ -179,6 +186,7 @@ public final class RPCServer: Sendable {
       limits: self.configuration.limits,
       serverSettings: self.settingsBytes,
       requestBudget: self.requestBudget,
+      metrics: self.metrics,
       logger: self.logger
     )
   }
@@ -194,6 +202,7 @@ public final class RPCServer: Sendable {
     let logger = self.logger
     let budget = self.requestBudget
     let tls = self.configuration.tls
+    let metrics = self.metrics
     let acceptWarnings = AcceptFailureLog(logger: logger)
     let bootstrap = ServerBootstrap(group: self.group)
       .serverChannelInitializer { channel in
@@ -219,6 +228,7 @@ public final class RPCServer: Sendable {
             limits: limits,
             serverSettings: settings,
             requestBudget: budget,
+            metrics: metrics,
             logger: logger
           )
           if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler()) }
@@ -265,6 +275,7 @@ public final class RPCServer: Sendable {
       channel.close(promise: nil)
       return
     case .tooMany, .tooManyFromPeer:
+      self.metrics.refused(admission == .tooMany ? .maxConnections : .maxConnectionsPerPeer)
       self.logger.warning(
         "connection refused",
         metadata: [
@@ -274,7 +285,10 @@ public final class RPCServer: Sendable {
       channel.close(promise: nil)
       return
     }
+    let connectionsOpen = self.metrics.connectionsOpen
+    connectionsOpen.increment()
     channel.closeFuture.whenComplete { [weak self] _ in
+      connectionsOpen.decrement()
       guard let self else { return }
       self.perPeer.withLock { counts in
         let left = (counts[peer] ?? 1) - 1

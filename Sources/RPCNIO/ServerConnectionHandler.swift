@@ -38,6 +38,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private let serverSettings: [UInt8]
   private let requestBudget: InboundMemoryBudget?
   private let logger: Logger
+  /// The server's metrics, or `nil` (a connection driven without a server, in tests).
+  private let metrics: ServerMetrics?
   private let executor: EventLoopTaskExecutor
   @exclusivity(unchecked) private var reader: FrameReader
   @exclusivity(unchecked) private var context: ChannelHandlerContext?
@@ -75,6 +77,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     limits: ConnectionLimits,
     serverSettings: [UInt8],
     requestBudget: InboundMemoryBudget? = nil,
+    metrics: ServerMetrics? = nil,
     logger: Logger
   ) {
     self.eventLoop = eventLoop
@@ -82,6 +85,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.limits = limits
     self.serverSettings = serverSettings
     self.requestBudget = requestBudget
+    self.metrics = metrics
     self.logger = logger
     self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
     self.reader = FrameReader(limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize))
@@ -108,6 +112,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       // A connection that never sends its preface holds a descriptor and nothing else.
       self.handshakeTimer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(timeout.microseconds)) {
         guard self.calls.phase == .awaitingPreface else { return }
+        self.metrics?.refused(.handshakeTimeout)
         self.logger.debug(
           "closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "no preface within \(timeout)"])
         self.close()
@@ -178,6 +183,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private func evictedFromBudget() {
     self.holdsBudget = false
     guard self.calls.phase != .closing else { return }
+    self.metrics?.refused(.memoryBudget)
     self.logger.notice(
       "closing a stalled connection to free request memory",
       metadata: ["rpc.peer": "\(self.peer)", "reason": "request memory budget exhausted"])
@@ -214,6 +220,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       else { return }
       let due = since + .microseconds(timeout.microseconds)
       guard due <= self.eventLoop.now else { return self.armFrameProgressTimer(at: due) }
+      self.metrics?.refused(.frameTimeout)
       self.logger.notice(
         "closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "a frame stopped arriving for \(timeout)"])
       self.writeGoAway(.frameTimeout, reason: "A frame stopped arriving for longer than \(timeout).")
@@ -418,6 +425,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       return self.failCall(id, RPCError(code: .invalidArgument, message: "The call headers are not a valid rpc.v1.CallHeaders."))
     }
     guard let method = self.router.method(forPath: headers.methodPath) else {
+      self.metrics?.unknownMethod.count(.unimplemented)
       return self.failCall(id, self.router.unimplementedError(forPath: headers.methodPath))
     }
     let metadata = headers.metadata.isEmpty ? Metadata() : Metadata(wire: headers.metadata)
@@ -468,7 +476,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// Decodes the request and starts the handler; on a decoding failure, ends the call.
   /// - Returns: The handler's task, or `nil` if the call already ended.
   private func startHandler(_ id: UInt32, _ method: RegisteredMethod, _ context: ServerContext, _ payload: ByteBuffer) -> Task<Void, Never>? {
-    let sink = NIOServerCallSink(connection: self, callID: id)
+    let methodMetrics = method.metrics
+    methodMetrics?.started()
+    context.recordRequest(bytes: payload.readableBytes)
+    let sink = NIOServerCallSink(connection: self, context: context, metrics: methodMetrics)
     do throws(RPCError) {
       return try payload.withUnsafeReadableBytes { bytes throws(RPCError) in
         try method.startInline(
@@ -480,7 +491,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         )
       }
     } catch {
-      self.finish(id, error: error)
+      sink.ended(self.finish(id, error: error))
       return nil
     }
   }
@@ -549,66 +560,86 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private static let pastDeadline = RPCError(
     code: .deadlineExceeded, message: "The deadline passed before the call completed.")
 
-  func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) {
+  /// Ends a unary call with its response.
+  /// - Returns: How the call ended, or `nil` if it was already over (cancelled, deadline).
+  @discardableResult
+  func finish<Message: WireMessage>(_ id: UInt32, response: Message, trailers: Metadata) -> CallOutcome? {
     switch self.calls.ending(id, now: self.eventLoop.now) {
-    case .over: return
+    case .over: return nil
     case .pastDeadline: return self.answerPastDeadline(id)
     case .live: break
     }
+    let outcome: CallOutcome
     do throws(RPCError) {
       if trailers.isEmpty {
-        try self.writeMessage(id, response, thenOK: true)
+        outcome = CallOutcome(code: .ok, responseBytes: try self.writeMessage(id, response, thenOK: true))
       } else {
-        try self.writeMessage(id, response)
+        outcome = CallOutcome(code: .ok, responseBytes: try self.writeMessage(id, response))
         self.writeStatusOK(id, trailers: trailers)
       }
     } catch {
       self.writeStatus(id, error)
+      outcome = CallOutcome(code: error.code, responseBytes: 0)
     }
     self.scheduleFlush()
     self.closeIfDrained()
+    return outcome
   }
 
-  func finish(_ id: UInt32, trailers: Metadata) {
+  /// Ends a streaming call successfully.
+  /// - Returns: How the call ended, or `nil` if it was already over.
+  @discardableResult
+  func finish(_ id: UInt32, trailers: Metadata) -> CallOutcome? {
     switch self.calls.ending(id, now: self.eventLoop.now) {
-    case .over: return
+    case .over: return nil
     case .pastDeadline: return self.answerPastDeadline(id)
     case .live: break
     }
     self.writeStatusOK(id, trailers: trailers)
     self.scheduleFlush()
     self.closeIfDrained()
+    return CallOutcome(code: .ok, responseBytes: 0)
   }
 
-  func finish(_ id: UInt32, error: RPCError) {
+  /// Ends a call with an error.
+  /// - Returns: How the call ended, or `nil` if it was already over.
+  @discardableResult
+  func finish(_ id: UInt32, error: RPCError) -> CallOutcome? {
     switch self.calls.ending(id, now: self.eventLoop.now) {
-    case .over: return
+    case .over: return nil
     case .pastDeadline: return self.answerPastDeadline(id)
     case .live: break
     }
     self.writeStatus(id, error)
     self.scheduleFlush()
     self.closeIfDrained()
+    return CallOutcome(code: error.code, responseBytes: 0)
   }
 
-  private func answerPastDeadline(_ id: UInt32) {
+  private func answerPastDeadline(_ id: UInt32) -> CallOutcome {
     self.writeStatus(id, Self.pastDeadline)
     self.scheduleFlush()
     self.closeIfDrained()
+    return CallOutcome(code: .deadlineExceeded, responseBytes: 0)
   }
 
-  func send<Message: WireMessage>(_ id: UInt32, message: Message) throws(RPCError) {
+  /// Sends one response of a streaming call.
+  /// - Returns: The response's size in bytes.
+  /// - Throws: If the call is over (`ended` nil), or the message cannot be sent: the call
+  ///   then ended with that error (`ended` says how).
+  func send<Message: WireMessage>(_ id: UInt32, message: Message) throws(SendFailure) -> Int {
     guard self.calls.isLive(id) else {
-      throw RPCError(code: .cancelled, message: "The call is over.")
+      throw SendFailure(error: RPCError(code: .cancelled, message: "The call is over."), ended: nil)
     }
-    do {
-      try self.writeMessage(id, message)
+    let bytes: Int
+    do throws(RPCError) {
+      bytes = try self.writeMessage(id, message)
     } catch {
       // The message cannot be sent: the call fails with the reason.
-      self.finish(id, error: error)
-      throw error
+      throw SendFailure(error: error, ended: self.finish(id, error: error))
     }
     self.scheduleFlush()
+    return bytes
   }
 
   var isWritable: Bool { self.context?.channel.isWritable ?? false }
@@ -632,13 +663,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   /// A MESSAGE frame, and with `thenOK` the OK status with no trailers (a unary call's usual
   /// end), written with one reservation in the outbound buffer.
-  private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message, thenOK: Bool = false) throws(RPCError) {
+  /// - Returns: The message's encoded size (the MESSAGE frame's payload).
+  private func writeMessage<Message: WireMessage>(_ id: UInt32, _ message: Message, thenOK: Bool = false) throws(RPCError) -> Int {
     let limit = self.peerMaxMessageSize
+    let start = self.outbound.writerIndex
     try self.outbound.writeMessageFrame(
       message, flags: [], callID: id, limit: limit, thenOK: thenOK,
       tooLarge: { RPCError(code: .resourceExhausted, message: "A response of \($0) bytes exceeds the client's \(limit)-byte limit.") },
       cannotEncode: { _ in RPCError(code: .internal, message: "The response cannot be encoded.") }
     )
+    return self.outbound.writerIndex - start - FrameHeader.size * (thenOK ? 2 : 1)
   }
 
   private func writeStatusOK(_ id: UInt32, trailers: Metadata) {
@@ -773,6 +807,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         ? "No call for \(self.limits.idleTimeout.map { "\($0)" } ?? "the idle timeout")."
         : "No PING ACK within \(self.limits.keepaliveTimeout)."
       self.logger.debug("closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "\(reason)"])
+      if code != .idleTimeout { self.metrics?.refused(.keepaliveTimeout) }
       self.writeGoAway(code, reason: reason)
       self.flushNow()
       self.close()
@@ -785,6 +820,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
   private func protocolError(_ code: Rpc_V1_GoAwayCode, reason: String) {
     guard self.calls.phase != .closing else { return }
+    self.metrics?.refused(.protocolError)
     self.logger.notice("protocol error; closing the connection", metadata: ["rpc.peer": "\(self.peer)", "reason": "\(reason)"])
     if self.calls.phase != .awaitingPreface {
       self.writeGoAway(code, reason: reason)
@@ -807,4 +843,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       if let error { waiter.resume(throwing: error) } else { waiter.resume() }
     }
   }
+}
+
+/// How a call ended on the wire: its final status code and the bytes of its last response.
+struct CallOutcome {
+  var code: StatusCode
+  var responseBytes: Int
+}
+
+/// Why ``ServerConnectionHandler/send(_:message:)`` sent nothing.
+struct SendFailure: Error {
+  /// What the handler sees.
+  var error: RPCError
+  /// How the call ended because of the failure, or `nil` if it was already over.
+  var ended: CallOutcome?
 }

@@ -23,7 +23,7 @@ struct ServerExecutableTests {
   /// Reads the child's standard output until a line starts with `prefix`; returns every line
   /// read so far (nil at end of file).
   static func readLines(from handle: FileHandle, until prefix: String) async -> [String]? {
-    await Task.detached {
+    await offCooperativePool {
       var buffer = ""
       while true {
         let data = handle.availableData
@@ -32,7 +32,15 @@ struct ServerExecutableTests {
         let lines = buffer.split(separator: "\n").map(String.init)
         if lines.contains(where: { $0.hasPrefix(prefix) }) { return lines }
       }
-    }.value
+    }
+  }
+
+  /// Runs blocking work (a pipe read, a socket, waiting for a child) on a Dispatch thread: a
+  /// blocked thread of Swift's cooperative pool (two on this machine) stalls every other test.
+  static func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+      DispatchQueue.global().async { continuation.resume(returning: body()) }
+    }
   }
 
   /// Starts `executable` with `arguments` and `environment` added to this process's, its

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// Moves a freshly opened connection to the thread that will own it.
 // @unchecked Sendable: ownership is handed over exactly once; the opening thread never
@@ -61,16 +62,17 @@ func storeError(from error: any Error) -> any Error {
 final class WriterThread: Sendable {
   static let maximumBatch = 64
 
-  private let queue = JobQueue<WriteJob>()
+  private let queue: JobQueue<WriteJob>
   private let gate = ThreadGate()
 
-  init(database: Database) {
+  init(database: Database, metrics: StoreMetrics) {
     let handOff = ConnectionHandOff(database: database)
-    let queue = self.queue
+    let queue = JobQueue<WriteJob>(depth: metrics.writerQueueDepth)
+    self.queue = queue
     let gate = self.gate
     gate.enter()
     let thread = Thread {
-      Self.serve(database: handOff.database, queue: queue)
+      Self.serve(database: handOff.database, queue: queue, metrics: metrics)
       gate.leave()
     }
     thread.name = "fieldreport-store-writer"
@@ -109,20 +111,24 @@ final class WriterThread: Sendable {
     queue.close()
   }
 
-  private static func serve(database: Database, queue: JobQueue<WriteJob>) {
+  private static func serve(database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics) {
     while true {
       let batch = queue.take(max: maximumBatch)
       if batch.isEmpty { return }
-      runBatch(batch, on: database)
+      metrics.batchSize.record(batch.count)
+      let start = ContinuousClock.now
+      if runBatch(batch, on: database) { metrics.commitDuration.record(ContinuousClock.now - start) }
     }
   }
 
-  private static func runBatch(_ batch: [WriteJob], on database: Database) {
+  /// Runs a batch in one transaction.
+  /// - Returns: Whether it committed.
+  private static func runBatch(_ batch: [WriteJob], on database: Database) -> Bool {
     do {
       try database.execute("BEGIN IMMEDIATE")
     } catch {
       for job in batch { job.fail(storeError(from: error)) }
-      return
+      return false
     }
     var deliveries: [@Sendable () -> Void] = []
     var failures: [(WriteJob, any Error)] = []
@@ -140,11 +146,11 @@ final class WriterThread: Sendable {
           } catch {
             // The transaction itself is broken (I/O error, disk full): nothing in it may commit.
             abort(batch, on: database, error: storeError(from: error))
-            return
+            return false
           }
         } else {
           abort(batch, on: database, error: nil, failures: failures)
-          return
+          return false
         }
       }
     }
@@ -152,10 +158,11 @@ final class WriterThread: Sendable {
       try database.execute("COMMIT")
     } catch {
       abort(batch, on: database, error: storeError(from: error))
-      return
+      return false
     }
     for deliver in deliveries { deliver() }
     for (job, error) in failures { job.fail(error) }
+    return true
   }
 
   /// Rolls back the whole batch; every job fails with `error`, or with its own failure.
@@ -177,10 +184,13 @@ final class WriterThread: Sendable {
 /// In WAL mode readers never block the writer and see the last committed state; each read
 /// job runs in its own deferred transaction so that multi-statement reads are consistent.
 final class ReaderPool: Sendable {
-  private let queue = JobQueue<@Sendable (Database) -> Void>()
+  private let queue: JobQueue<@Sendable (Database) -> Void>
   private let gate = ThreadGate()
+  private let waitTimer: Metrics.Timer
 
-  init(databases: [Database]) {
+  init(databases: [Database], metrics: StoreMetrics) {
+    self.queue = JobQueue(depth: metrics.readerQueueDepth)
+    self.waitTimer = metrics.readerWait
     for (index, database) in databases.enumerated() {
       let handOff = ConnectionHandOff(database: database)
       let queue = self.queue
@@ -203,8 +213,11 @@ final class ReaderPool: Sendable {
   /// Runs `body` on a reader connection inside a read transaction.
   func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
     do {
+      let enqueued = ContinuousClock.now
+      let waitTimer = self.waitTimer
       return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
         let accepted = queue.enqueue { database in
+          waitTimer.record(ContinuousClock.now - enqueued)
           do {
             try database.execute("BEGIN DEFERRED")
             defer { try? database.execute("COMMIT") }

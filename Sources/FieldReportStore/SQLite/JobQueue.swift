@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// A blocking FIFO of jobs shared by dedicated database threads.
 ///
@@ -14,6 +15,14 @@ final class JobQueue<Job>: @unchecked Sendable {
   private var jobs: [Job] = []
   private var head = 0
   private var closed = false
+  /// Where the number of queued jobs is reported, if anywhere.
+  private let depth: Gauge?
+
+  /// Creates an empty queue.
+  /// - Parameter depth: A gauge that follows the number of jobs waiting.
+  init(depth: Gauge? = nil) {
+    self.depth = depth
+  }
 
   /// Adds a job; returns `false` (and drops it) if the queue is closed.
   func enqueue(_ job: Job) -> Bool {
@@ -21,6 +30,7 @@ final class JobQueue<Job>: @unchecked Sendable {
     defer { condition.unlock() }
     guard !closed else { return false }
     jobs.append(job)
+    depth?.record(jobs.count - head)
     condition.signal()
     return true
   }
@@ -34,6 +44,7 @@ final class JobQueue<Job>: @unchecked Sendable {
     let end = min(jobs.count, head + max)
     let batch = Array(jobs[head..<end])
     head = end
+    depth?.record(jobs.count - head)
     if head == jobs.count {
       jobs.removeAll(keepingCapacity: true)
       head = 0
