@@ -7,7 +7,7 @@ import FieldReportWorkflow
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
   /// The schema version this build writes.
-  static let latest = 9
+  static let latest = 10
 
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {
@@ -166,6 +166,23 @@ struct StoreLifecycleTests {
     #expect(try await migrated.schemaVersion() == Self.latest)
     #expect(try await migrated.rereports(of: original.id) == [again.id])
     #expect(try await migrated.rereports(of: again.id) == [])
+    await migrated.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
+  @Test("a version 9 file migrates to version 10: its accounts start with no client certificate and unrestricted method rights")
+  func version9Migrates() async throws {
+    let fixture = try await StoreFixture.make()
+    let original = try await fixture.submit("Đèn đường hỏng")
+    try await fixture.rewindToVersion9()
+    await fixture.store.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await migrated.schemaVersion() == Self.latest)
+    #expect(try await migrated.findCase(id: original.id) != nil)
+    #expect(try await migrated.scalarForTesting("SELECT COUNT(*) FROM method_rights_accounts") == 0)
+    #expect(try await migrated.scalarForTesting("SELECT COUNT(*) FROM client_certificates") == 0)
+    #expect(try await migrated.methodRights(userID: UserID("u-anyone")) == nil)
     await migrated.close()
     try? FileManager.default.removeItem(at: fixture.directory)
   }

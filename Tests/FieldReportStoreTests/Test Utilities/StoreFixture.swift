@@ -74,8 +74,21 @@ struct StoreFixture {
     return fixture
   }
 
+  /// Takes the file back to exactly what schema version 9 left.
+  func rewindToVersion9() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      DROP TABLE method_rights;
+      DROP TABLE method_rights_accounts;
+      DROP TABLE client_certificates;
+      DELETE FROM schema_migrations WHERE version = 10;
+      PRAGMA user_version = 9;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 8 left.
   func rewindToVersion8() async throws {
+    try await rewindToVersion9()
     try await store.executeRawSQLForTesting(
       """
       DROP INDEX case_links_by_step;
