@@ -99,7 +99,7 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Serve Prometheus metrics at http://<metrics-host>:<port>/metrics, 0 for any free port; off unless given (env FIELDREPORT_METRICS_PORT).")
   var metricsPort: Int?
 
-  @Option(help: "Listen address of the metrics endpoint (env FIELDREPORT_METRICS_HOST; default: the server's --host).")
+  @Option(help: "Listen address of the metrics endpoint (env FIELDREPORT_METRICS_HOST; default 127.0.0.1: metrics are not authenticated).")
   var metricsHost: String?
 
   @Flag(help: "Load the demo province (Hà Tĩnh: IOC, departments, Xã Đồng Lộc, Phường Trần Phú, people, categories, groups) once.")
@@ -182,7 +182,7 @@ struct FieldReportServer: AsyncParsableCommand {
       guard let value = Int(text) else { throw ValidationError("FIELDREPORT_METRICS_PORT must be a whole number, got \(text)") }
       return value
     }
-    let metricsHost = setting(self.metricsHost, "FIELDREPORT_METRICS_HOST", host)
+    let metricsHost = setting(self.metricsHost, "FIELDREPORT_METRICS_HOST", "127.0.0.1")
     if let metricsPort {
       guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be 0 to 65535") }
       if metricsPort != 0 && metricsPort == port && metricsHost == host {
