@@ -256,7 +256,7 @@ extension IdentityCommand {
     @Option(help: "A label.") var label: String?
 
     func build(_ request: inout Fieldreport_V1_RegisterClientCertificateRequest, session: CLISession) async throws {
-      if let account { request.userId = try await session.userID(for: account) }
+      if let account { request.userId = try await session.serviceAccountID(for: account) }
       if let fingerprint { request.fingerprintSha256 = fingerprint.replacingOccurrences(of: "SHA256 Fingerprint=", with: "") }
       if let certificate {
         guard let first = try RPCTLS.fingerprints(ofPEMFile: certificate).first else { throw CLIError.usage("--certificate \(certificate): no certificate") }
@@ -309,7 +309,7 @@ extension IdentityCommand {
     @Argument(help: "The service account: id or username.") var account: String?
 
     func build(_ request: inout Fieldreport_V1_ListClientCertificatesRequest, session: CLISession) async throws {
-      if let account { request.userId = try await session.userID(for: account) }
+      if let account { request.userId = try await session.serviceAccountID(for: account) }
       if request.userId.isEmpty { throw CLIError.usage("name the service account") }
     }
 
@@ -343,7 +343,7 @@ extension IdentityCommand {
     }
 
     func build(_ request: inout Fieldreport_V1_SetMethodRightsRequest, session: CLISession) async throws {
-      if let account { request.userId = try await session.userID(for: account) }
+      if let account { request.userId = try await session.serviceAccountID(for: account) }
       if !methods.isEmpty { request.methodPaths = methods }
       request.restricted = !unrestricted
       if request.userId.isEmpty { throw CLIError.usage("name the service account") }
@@ -374,7 +374,7 @@ extension IdentityCommand {
     @Argument(help: "The service account: id or username.") var account: String?
 
     func build(_ request: inout Fieldreport_V1_GetMethodRightsRequest, session: CLISession) async throws {
-      if let account { request.userId = try await session.userID(for: account) }
+      if let account { request.userId = try await session.serviceAccountID(for: account) }
       if request.userId.isEmpty { throw CLIError.usage("name the service account") }
     }
 

@@ -61,6 +61,26 @@ extension CLISession {
     return reference
   }
 
+  /// A service account's id from its id or username (searched among service accounts, which
+  /// the people search leaves out). Untyped and never inlined, like ``caseID(for:)``.
+  @inline(never)
+  func serviceAccountID(for reference: String) async throws -> String {
+    if self.dryRun { return reference }
+    var request = Fieldreport_V1_SearchUsersRequest()
+    request.userKind = .serviceAccount
+    request.pageSize = 200
+    repeat {
+      let page = try await self.client.identity.searchUsers(request)
+      if let account = page.users.first(where: {
+        $0.userId == reference || $0.username.lowercased() == reference.lowercased() || Self.fold($0.fullName) == Self.fold(reference)
+      }) {
+        return account.userId
+      }
+      request.pageToken = page.nextPageToken
+    } while !request.pageToken.isEmpty
+    return reference
+  }
+
   /// A transfer group id from an id or a group name (case- and diacritic-insensitive, a unique
   /// part of it is enough), among the groups of the units where the caller holds a role.
   /// Untyped and never inlined, like ``caseID(for:)``: it is awaited conditionally inside

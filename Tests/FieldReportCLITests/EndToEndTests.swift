@@ -137,6 +137,55 @@ struct EndToEndTests {
     }
   }
 
+  @Test("over mutual TLS: login keeps --ca/--cert/--key in the profile, later commands use them; a registered certificate alone logs in")
+  func mutualTLS() async throws {
+    try await withTemporaryDirectory { folder in
+      func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "openssl \(arguments)")
+      }
+      let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+      try openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=cli-ca"])
+      for name in ["server", "client"] {
+        try openssl(["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=localhost"])
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: folder + "/\(name).ext", atomically: true, encoding: .utf8)
+        try openssl([
+          "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "\(name).pem",
+          "-days", "2", "-extfile", "\(name).ext",
+        ])
+      }
+      let server = try await DemoServer.start(
+        in: folder,
+        extraArguments: ["--tls-cert", folder + "/server.pem", "--tls-key", folder + "/server.key", "--tls-client-ca", folder + "/ca.pem"])
+      defer { server.stop() }
+      let cli = try CLIRunner(folder: folder)
+      let tls = ["--ca", folder + "/ca.pem", "--cert", folder + "/client.pem", "--key", folder + "/client.key"]
+
+      // Without TLS options the mutual-TLS server is unreachable.
+      var result = try cli.run(["--profile", "admin", "login", "--server", server.address, "admin", "--password-stdin"], stdin: "mat-khau-admin-2026\n")
+      #expect(result.status != 0, "\(result)")
+      // With them, the admin logs in; the profile keeps them for the next commands.
+      result = try cli.run(["--profile", "admin", "login", "--server", server.address, "admin", "--password-stdin"] + tls, stdin: "mat-khau-admin-2026\n")
+      #expect(result.status == 0, "\(result)")
+      result = try cli.run(["identity", "register-certificate", "--profile", "admin", "--account", "platform", "--certificate", folder + "/client.pem"])
+      #expect(result.status == 0, "\(result)")
+      // The certificate alone logs the platform in.
+      result = try cli.run(["--profile", "platform", "login", "--server", server.address] + tls)
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stdout.contains("Client certificate of"), "\(result)")
+      result = try cli.run(["whoami", "--profile", "platform", "--json"])
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stdout.contains("AUTH_METHOD_CLIENT_CERTIFICATE"), "\(result.stdout)")
+    }
+  }
+
   @Test("an unknown profile is exit 3 with the profiles there are, never a silent fall back")
   func unknownProfile() throws {
     try withTemporaryDirectory { folder in

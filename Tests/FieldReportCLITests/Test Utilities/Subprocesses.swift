@@ -28,7 +28,7 @@ final class DemoServer: @unchecked Sendable {
   private init(folder: String) { self.folder = folder }
 
   /// Starts the server and waits for its banner.
-  static func start(in folder: String) async throws -> DemoServer {
+  static func start(in folder: String, extraArguments: [String] = []) async throws -> DemoServer {
     let binary = try #require(builtExecutable("fieldreport-server"), "build fieldreport-server first (swift build)")
     let server = DemoServer(folder: folder)
     let process = server.process
@@ -36,7 +36,7 @@ final class DemoServer: @unchecked Sendable {
     process.arguments = [
       "--port", "0", "--demo", "--database", folder + "/data/fieldreport.sqlite", "--log-level", "error",
       "--scrypt-log-n", "10",
-    ]
+    ] + extraArguments
     var environment = ProcessInfo.processInfo.environment
     environment["FIELDREPORT_DEMO_PASSWORD"] = Self.demoPassword
     environment["FIELDREPORT_ADMIN_PASSWORD"] = "mat-khau-admin-2026"
