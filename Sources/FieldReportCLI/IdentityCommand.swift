@@ -260,7 +260,7 @@ extension IdentityCommand {
       if let fingerprint { request.fingerprintSha256 = fingerprint.replacingOccurrences(of: "SHA256 Fingerprint=", with: "") }
       if let certificate {
         guard let first = try RPCTLS.fingerprints(ofPEMFile: certificate).first else { throw CLIError.usage("--certificate \(certificate): no certificate") }
-        request.fingerprintSha256 = first.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        request.fingerprintSha256 = first
       }
       if let label { request.label = label }
       if request.userId.isEmpty { throw CLIError.usage("name the service account with --account") }

@@ -65,9 +65,7 @@ public struct Authenticator: Sendable {
   /// - Throws: UNAUTHENTICATED; UNAVAILABLE when the store cannot be read.
   public func authenticate(_ context: ServerContext) async throws(RPCError) -> Principal {
     // Mutual TLS: the client certificate's fingerprint, if the connection presented one.
-    let certificate = context.peerCertificateSHA256.map { bytes in
-      bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
-    }
+    let certificate = context.peerCertificateFingerprint
     guard let presented = Self.presented(in: context.metadata) else {
       guard let certificate else { throw Self.refusal }
       return try await self.authenticate(certificate: certificate, context: context)

@@ -22,10 +22,10 @@ public final class ServerContext: Sendable {
   /// The call's id on its connection.
   public let callID: UInt32
   /// The SHA-256 of the DER encoding of the certificate the client presented in a mutual
-  /// TLS handshake (verified against the server's client CA), or `nil` (plain TCP, TLS
-  /// without a client certificate, in-process). A transport identity: what it authorizes is
-  /// the services' business.
-  public let peerCertificateSHA256: [UInt8]?
+  /// TLS handshake (verified against the server's client CA), as 64 lowercase hex digits
+  /// (computed once per connection), or `nil` (plain TCP, TLS without a client certificate,
+  /// in-process). A transport identity: what it authorizes is the services' business.
+  public let peerCertificateFingerprint: String?
   /// When the transport created the context (the call's headers arrived).
   public let startedAt: ContinuousClock.Instant
 
@@ -58,14 +58,14 @@ public final class ServerContext: Sendable {
     deadline: ContinuousClock.Instant?,
     peer: String,
     callID: UInt32,
-    peerCertificateSHA256: [UInt8]? = nil
+    peerCertificateFingerprint: String? = nil
   ) {
     self.method = method
     self.metadata = metadata
     self.deadline = deadline
     self.peer = peer
     self.callID = callID
-    self.peerCertificateSHA256 = peerCertificateSHA256
+    self.peerCertificateFingerprint = peerCertificateFingerprint
     self.startedAt = ContinuousClock.now
   }
 

@@ -54,8 +54,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   @exclusivity(unchecked) private var flushPending = false
   private var writabilityWaiters: [CheckedContinuation<Void, any Error>] = []
   @exclusivity(unchecked) private var peer = "unknown"
-  /// The client certificate's SHA-256, after a mutual TLS handshake.
-  private var peerCertificateSHA256: [UInt8]?
+  /// The client certificate's SHA-256 (hex), after a mutual TLS handshake.
+  private var peerCertificateFingerprint: String?
   /// The last plain call headers (no deadline, no metadata) and their method: clients repeat
   /// them call after call, so a byte comparison replaces decoding (as HPACK's table does).
   @exclusivity(unchecked) private var plainHeaders: (bytes: [UInt8], method: RegisteredMethod)?
@@ -249,7 +249,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     if case TLSUserEvent.handshakeCompleted = event {
       // Mutual TLS: the verified client certificate identifies the caller (by fingerprint).
       if let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate() {
-        self.peerCertificateSHA256 = RPCTLS.fingerprint(certificate)
+        self.peerCertificateFingerprint = RPCTLS.fingerprint(certificate)
       }
     }
     context.fireUserInboundEventTriggered(event)
@@ -458,7 +458,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       deadline: deadline,
       peer: self.peer,
       callID: id,
-      peerCertificateSHA256: self.peerCertificateSHA256
+      peerCertificateFingerprint: self.peerCertificateFingerprint
     )
     self.calls.opened(id, .init(state: .awaitingMessage(method, context), timer: timer, deadline: nioDeadline))
     if self.liveness.tracksCalls { self.liveness.callStarted() }

@@ -32,14 +32,16 @@ public enum RPCTLS {
     }
   }
 
-  /// SHA-256 of a certificate's DER encoding: how a client certificate is registered.
-  public static func fingerprint(_ certificate: NIOSSLCertificate) -> [UInt8]? {
+  /// SHA-256 of a certificate's DER encoding, as 64 lowercase hex digits: how a client
+  /// certificate is registered.
+  public static func fingerprint(_ certificate: NIOSSLCertificate) -> String? {
     guard let der = try? certificate.toDERBytes() else { return nil }
-    return Array(SHA256.hash(data: der))
+    return SHA256.hash(data: der).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
   }
 
-  /// SHA-256 fingerprints of the certificates in a PEM file (the first is the leaf).
-  public static func fingerprints(ofPEMFile path: String) throws -> [[UInt8]] {
+  /// SHA-256 fingerprints (64 lowercase hex digits) of the certificates in a PEM file (the
+  /// first is the leaf).
+  public static func fingerprints(ofPEMFile path: String) throws -> [String] {
     try self.certificates(path, what: "certificate file").compactMap { self.fingerprint($0) }
   }
 }

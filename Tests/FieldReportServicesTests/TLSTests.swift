@@ -73,8 +73,8 @@ struct TLSTests {
 
     /// The SHA-256 of a certificate's DER, as `openssl x509 -fingerprint -sha256` prints it.
     func fingerprint(_ name: String) throws -> String {
-      let fingerprints = try RPCTLS.fingerprints(ofPEMFile: self.path("\(name).pem"))
-      return fingerprints[0].map { String(format: "%02X", $0) }.joined(separator: ":")
+      let hex = Array(try RPCTLS.fingerprints(ofPEMFile: self.path("\(name).pem"))[0].uppercased())
+      return stride(from: 0, to: hex.count, by: 2).map { String(hex[$0..<$0 + 2]) }.joined(separator: ":")
     }
   }
 

@@ -11,6 +11,10 @@ import RPCNIO
 import WireBridge
 import WireFixtures
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Decoding every message type of the contract through the bridge.
 ///
 /// The input's first byte picks the type (one per fixture: every message of every .proto),
@@ -164,4 +168,17 @@ public enum FuzzConnection {
     // Selector: prepend the preface; reads of 64 bytes.
     return streams.map { [1, 63] + $0 }
   }
+}
+
+/// What each libFuzzer executable's `LLVMFuzzerInitialize` does: with
+/// `FIELDREPORT_FUZZ_WRITE_SEEDS=DIR`, writes `seeds` into DIR (`seed-0`, `seed-1`, …) and exits;
+/// otherwise returns and fuzzing starts.
+public func writeSeedsIfAsked(_ seeds: [[UInt8]]) {
+  guard let dir = getenv("FIELDREPORT_FUZZ_WRITE_SEEDS").map({ String(cString: $0) }) else { return }
+  for (index, seed) in seeds.enumerated() {
+    guard let file = fopen("\(dir)/seed-\(index)", "wb") else { continue }
+    _ = seed.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    fclose(file)
+  }
+  exit(0)
 }
