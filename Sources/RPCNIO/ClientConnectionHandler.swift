@@ -117,7 +117,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     self.reader = FrameReader(
       limits: .init(maxMessageSize: limits.maxMessageSize, maxMetadataSize: limits.maxMetadataSize)
     )
-    self.liveness = ConnectionLiveness(limits: limits, now: .now())
+    self.liveness = ConnectionLiveness(limits: limits, now: .now(), idleUntilFirstCall: false)
   }
 
   func handlerAdded(context: ChannelHandlerContext) {
@@ -430,7 +430,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     )
     self.prefacePromise.succeed(self.serverSettings)
     if self.liveness.isEnabled {
-      self.liveness = ConnectionLiveness(limits: self.limits, now: .now())
+      self.liveness = ConnectionLiveness(limits: self.limits, now: .now(), idleUntilFirstCall: false)
       self.armLivenessTimer()
     }
   }

@@ -32,12 +32,16 @@ struct ConnectionLiveness {
   private var outstandingPing: (payload: UInt64, deadline: NIODeadline)?
   private var pingsSent: UInt64 = 0
 
-  init(limits: ConnectionLimits, now: NIODeadline) {
+  /// - Parameter idleUntilFirstCall: whether the idle clock runs before the first call. A
+  ///   server's does (a connection that never calls is closed); a client's does not: it opens
+  ///   a connection because a call wants one, and a caller slow to get that call out (a
+  ///   process short of CPU) must not find the connection it asked for closed under it.
+  init(limits: ConnectionLimits, now: NIODeadline, idleUntilFirstCall: Bool = true) {
     self.keepaliveInterval = limits.keepaliveInterval.map { .microseconds($0.microseconds) }
     self.keepaliveTimeout = .microseconds(limits.keepaliveTimeout.microseconds)
     self.idleTimeout = limits.idleTimeout.map { .microseconds($0.microseconds) }
     self.lastRead = now
-    self.idleSince = now
+    self.idleSince = idleUntilFirstCall ? now : nil
   }
 
   /// Whether either feature is on (otherwise no timer is needed at all).

@@ -130,7 +130,10 @@ struct KeepaliveTests {
   }
 
   @Test func clientReconnectsTransparentlyAfterTheServerIdledOut() async throws {
-    let server = try await TestServer.start(limits: Self.limits(idle: .milliseconds(500)))
+    // The server's idle clock runs from the accept: the period is long enough that a test
+    // process short of CPU (the rest of the suite runs alongside) still gets its call onto
+    // the fresh connection in time (a refused call is resent on a new one at most twice).
+    let server = try await TestServer.start(limits: Self.limits(idle: .seconds(2)))
     let client = server.client()
     _ = try await client.call(TestService.emptyCall, Rpc_Testing_V1_Empty())
     #expect(await eventually { server.server.connectionCount == 0 })
@@ -253,5 +256,20 @@ struct KeepaliveTests {
     #expect(liveness.timerFired(now: start + .milliseconds(11_900)) == .sendPing(3))
     liveness.pingAckReceived(payload: 3)
     #expect(liveness.timerFired(now: start + .seconds(12)) == .close(.idleTimeout))
+  }
+
+  @Test func aClientsIdleClockStartsWhenItsCallsEnd() {
+    let start = NIODeadline.now()
+    var liveness = ConnectionLiveness(limits: Self.limits(idle: .seconds(1)), now: start, idleUntilFirstCall: false)
+    // No call yet: nothing to time, however long the caller takes.
+    #expect(liveness.nextDeadline == nil)
+    #expect(liveness.timerFired(now: start + .seconds(30)) == nil)
+    liveness.callStarted()
+    liveness.callsEnded(now: start + .seconds(31))
+    #expect(liveness.timerFired(now: start + .milliseconds(31_900)) == nil)
+    #expect(liveness.timerFired(now: start + .seconds(32)) == .close(.idleTimeout))
+    // A server's runs from the start.
+    var server = ConnectionLiveness(limits: Self.limits(idle: .seconds(1)), now: start)
+    #expect(server.timerFired(now: start + .seconds(1)) == .close(.idleTimeout))
   }
 }
