@@ -15,7 +15,16 @@ repo="$(cd "$here/../.." && pwd)"
 cd "$here"
 server_bin="${FIELDREPORT_SERVER_BIN:-$repo/.build/debug/fieldreport-server}"
 
-make -s all
+if command -v make >/dev/null 2>&1; then
+  make -s all
+else # the same build as the Makefile, without make
+  cc="${CC:-cc}"
+  flags=(-std=c11 -Wall -Wextra -Werror -O1 -g -Iinclude -I"$repo/Sources/CFieldReportWire/include")
+  mkdir -p build
+  mapfile -t wire < <(ls "$repo"/Sources/CFieldReportWire/rpc/v1/*.pb-c.c "$repo"/Sources/CFieldReportWire/fieldreport/v1/*.pb-c.c)
+  "$cc" "${flags[@]}" examples/report_demo.c src/fieldreport_client.c "${wire[@]}" -lprotobuf-c -lpthread -o build/report_demo
+  "$cc" "${flags[@]}" tests/test_client.c src/fieldreport_client.c "${wire[@]}" -lprotobuf-c -lpthread -o build/test_client
+fi
 
 run=()
 if command -v valgrind >/dev/null 2>&1; then

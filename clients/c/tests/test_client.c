@@ -669,7 +669,7 @@ static void test_e2e(int port, const char *password) {
   watch.start_case = FIELDREPORT__V1__WATCH_EVENTS_REQUEST__START_SINCE_MS;
   watch.since_ms = now_ms();
   watch.heartbeat_interval_ms = 60000;
-  fr_call_options short_stream = {1500, md, 1};
+  fr_call_options short_stream = {3000, md, 1};
   fr_stream *s = fr_stream_open_message(c, "/fieldreport.v1.JournalService/WatchEvents", &watch.base, &short_stream, &st);
   CHECK(s != NULL, "open stream: %s", st.message);
   if (s) {
