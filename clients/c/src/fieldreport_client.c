@@ -81,6 +81,13 @@ static int64_t now_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Milliseconds from now as a monotonic deadline; clamped (about 30 years) so nothing overflows. */
+#define FR_MAX_TIMEOUT_MS 1000000000000LL
+static int64_t deadline_after_ms(int64_t ms) {
+  if (ms > FR_MAX_TIMEOUT_MS) ms = FR_MAX_TIMEOUT_MS;
+  return now_ns() + ms * 1000000LL;
+}
+
 static void put32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)(v >> 24);
   p[1] = (uint8_t)(v >> 16);
@@ -931,7 +938,7 @@ fr_conn *fr_connect(const char *host, int port, int64_t timeout_ms, fr_status *e
     fr_status_clear(&local);
     return NULL;
   }
-  int64_t deadline = timeout_ms > 0 ? now_ns() + timeout_ms * 1000000LL : 0;
+  int64_t deadline = timeout_ms > 0 ? deadline_after_ms(timeout_ms) : 0;
   fr_conn *c = calloc(1, sizeof *c);
   if (!c) {
     status_set(err, FR_RESOURCE_EXHAUSTED, true, "out of memory");
@@ -1047,7 +1054,7 @@ int64_t fr_ping(fr_conn *c, int64_t timeout_ms, fr_status *error) {
     return -1;
   }
   int64_t start = now_ns();
-  int64_t deadline = timeout_ms > 0 ? start + timeout_ms * 1000000LL : 0;
+  int64_t deadline = timeout_ms > 0 ? deadline_after_ms(timeout_ms) : 0;
   uint64_t n = ++c->ping_counter;
   for (int i = 0; i < 8; i++) c->ping_data[i] = (uint8_t)(n >> (56 - 8 * i));
   c->ping_waiting = true;
@@ -1135,6 +1142,7 @@ static fr_stream *start_call(fr_conn *c, const char *path, const void *req, size
   int64_t timeout_us = -1, deadline = 0;
   int64_t now = now_ns();
   if (timeout_ms > 0) {
+    if (timeout_ms > FR_MAX_TIMEOUT_MS) timeout_ms = FR_MAX_TIMEOUT_MS;
     timeout_us = timeout_ms * 1000;
     deadline = now + timeout_ms * 1000000LL;
   } else if (timeout_ms < 0) {
@@ -1304,7 +1312,7 @@ int fr_stream_next(fr_stream *s, int64_t wait_ms, fr_bytes *message, fr_status *
       if (!s->head && !s->done && s->deadline_ns > 0 && now_ns() >= s->deadline_ns)
         call_cancel(s, FR_DEADLINE_EXCEEDED, "deadline exceeded (the client gave up waiting)");
     } else {
-      wait_call(s, true, wait_ms > 0 ? now_ns() + wait_ms * 1000000LL : 0);
+      wait_call(s, true, wait_ms > 0 ? deadline_after_ms(wait_ms) : 0);
     }
   }
   if (s->head) {

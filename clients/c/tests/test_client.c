@@ -174,6 +174,7 @@ typedef struct script {
   size_t preface_len;
   bool no_preface;        /* close right after reading the client's preface */
   bool wait_call;         /* read call 1's HEADERS + MESSAGE before answering */
+  int wait_messages;      /* with wait_call: how many MESSAGE frames to read first (0: 1) */
   const uint8_t *answer;  /* bytes sent then */
   size_t answer_len;
   bool trickle;           /* send the answer one byte at a time */
@@ -214,7 +215,8 @@ static void *fake_server(void *arg) {
     send(fd, def, sizeof def, MSG_NOSIGNAL);
   }
   if (sc->wait_call) {
-    for (;;) { /* frames until call 1's MESSAGE */
+    int messages = 0;
+    for (;;) { /* frames until call 1's MESSAGE (or wait_messages MESSAGEs) */
       uint8_t h[12];
       if (recv_exact(fd, h, 12) != 0) goto out;
       uint32_t len = ((uint32_t)h[8] << 24) | ((uint32_t)h[9] << 16) | ((uint32_t)h[10] << 8) | h[11];
@@ -231,7 +233,7 @@ static void *fake_server(void *arg) {
         }
         len -= (uint32_t)take;
       }
-      if (h[1] == FR_FRAME_MESSAGE) break;
+      if (h[1] == FR_FRAME_MESSAGE && ++messages >= (sc->wait_messages ? sc->wait_messages : 1)) break;
     }
   }
   if (sc->answer_len) {
@@ -500,6 +502,49 @@ static void test_fake_server(void) {
     }
     stop_fake(&sc, t);
   }
+  /* an idle server's GOAWAY (IDLE_TIMEOUT, last call 0) right after the preface: the first call is refused
+   * not_processed, whether it was sent before the GOAWAY arrived or not */
+  {
+    script sc = {0};
+    uint8_t ga[] = {0x08, 0x00, 0x10, 0x04};
+    size_t at = frame(0, FR_FRAME_GOAWAY, 0, 0, ga, sizeof ga);
+    sc.answer = scratch, sc.answer_len = at;
+    bool usable = true;
+    CHECK(run_call(&sc, 10000, &st, &usable) == FR_UNAVAILABLE && st.not_processed && !usable, "idle GOAWAY: %s",
+          st.message);
+  }
+  /* two streams; the first is cancelled, and its late frames are ignored while the second completes */
+  {
+    script sc = {0};
+    uint8_t err[] = {0x08, 0x05, 0x12, 0x01, 'x'};
+    size_t at = frame(0, FR_FRAME_MESSAGE, 0, 1, ok_msg, 2);
+    at = frame(at, FR_FRAME_STATUS, 0, 1, err, sizeof err);
+    at = frame(at, FR_FRAME_MESSAGE, 0, 2, ok_msg, 2);
+    at = frame(at, FR_FRAME_STATUS, 0, 2, NULL, 0);
+    sc.answer = scratch, sc.answer_len = at, sc.wait_call = true, sc.wait_messages = 2;
+    pthread_t t = start_fake(&sc);
+    fr_conn *c = fr_connect("127.0.0.1", sc.port, 10000, &st);
+    CHECK(c != NULL, "connect: %s", st.message);
+    if (c) {
+      fr_call_options opt = {10000, NULL, 0};
+      fr_stream *s1 = fr_stream_open(c, "/rpc.v1.Health/Watch", "", 0, &opt, &st);
+      fr_stream *s2 = fr_stream_open(c, "/rpc.v1.Health/Watch", "", 0, &opt, &st);
+      fr_stream_cancel(s1);
+      fr_bytes m;
+      CHECK(fr_stream_next(s2, 10000, &m, &st) == FR_STREAM_MESSAGE && m.len == 2, "second stream's message");
+      fr_bytes_free(&m);
+      CHECK(fr_stream_next(s2, 10000, &m, &st) == FR_STREAM_END && st.code == FR_OK && !st.local,
+            "second stream ends OK: %s", st.message);
+      CHECK(fr_stream_next(s1, 10000, &m, &st) == FR_STREAM_END && st.code == FR_CANCELLED && st.local,
+            "cancelled stream ignores its late frames: %s %s", fr_code_name(st.code), st.message);
+      CHECK(fr_conn_usable(c), "connection still usable");
+      fr_stream_close(s1);
+      fr_stream_close(s2);
+      fr_close(c);
+    }
+    stop_fake(&sc, t);
+    CHECK(sent_frame(&sc, FR_FRAME_CANCEL, NULL, 0), "CANCEL sent for the cancelled stream");
+  }
   /* a silent server: the client's deadline, CANCEL sent */
   {
     script sc = {0};
@@ -570,6 +615,10 @@ static void test_e2e(int port, const char *password) {
   if (!c) return;
   const Rpc__V1__Settings *set = fr_server_settings(c);
   CHECK(set->max_frame_size >= 1024 && set->max_concurrent_calls > 0, "server settings");
+  printf("server settings: max_frame_size %u, max_concurrent_calls %u, max_metadata_size %u, keepalive %u ms, "
+         "idle timeout %u ms, \"%s\"\n",
+         set->max_frame_size, set->max_concurrent_calls, set->max_metadata_size, set->keepalive_interval_ms,
+         set->idle_timeout_ms, set->implementation);
 
   /* health */
   Rpc__V1__HealthCheckRequest hreq = RPC__V1__HEALTH_CHECK_REQUEST__INIT;
@@ -721,6 +770,8 @@ static void test_e2e(int port, const char *password) {
     while ((r = fr_stream_next(s, 60000, &m, &st)) == FR_STREAM_MESSAGE) fr_bytes_free(&m);
     CHECK(r == FR_STREAM_END && (st.code == FR_UNAVAILABLE || st.code == FR_CANCELLED), "stream ends on drain: %s %s",
           fr_code_name(st.code), st.message);
+    printf("drain: the open stream ended %s (%s): %s\n", fr_code_name(st.code), st.local ? "local" : "server",
+           st.message);
     const Rpc__V1__GoAway *g = fr_conn_goaway(c);
     CHECK(g && g->code == RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_NO_ERROR && g->last_call_id >= 2, "GOAWAY NO_ERROR");
     CHECK(!fr_conn_usable(c), "not usable after GOAWAY");
