@@ -590,6 +590,11 @@ static void on_status(fr_stream *s, const uint8_t *payload, size_t len) {
   if (s->unary && st->code != FR_OK) free_queue(s);
 }
 
+static const char *goaway_code_name(int code) {
+  const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&rpc__v1__go_away_code__descriptor, code);
+  return v ? v->name + strlen("GO_AWAY_CODE_") : "UNKNOWN";
+}
+
 static void on_goaway(fr_conn *c, const uint8_t *payload, size_t len) {
   Rpc__V1__GoAway *g = rpc__v1__go_away__unpack(NULL, len, payload);
   if (!g) {
@@ -601,8 +606,8 @@ static void on_goaway(fr_conn *c, const uint8_t *payload, size_t len) {
   c->goaway = g;
   c->draining = true;
   char why[400];
-  snprintf(why, sizeof why, "the server sent GOAWAY (code %d, last call %u: %s): open a new connection", (int)g->code,
-           g->last_call_id, g->reason ? g->reason : "");
+  snprintf(why, sizeof why, "the server sent GOAWAY %s (last call %u: %s): open a new connection",
+           goaway_code_name((int)g->code), g->last_call_id, g->reason ? g->reason : "");
   set_unusable(c, why);
   for (fr_stream *s = c->calls; s; s = s->next)
     if (!s->done && s->id > g->last_call_id)
@@ -611,8 +616,8 @@ static void on_goaway(fr_conn *c, const uint8_t *payload, size_t len) {
                 g->last_call_id);
   if (g->code != RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_NO_ERROR) {
     char closing[480];
-    snprintf(closing, sizeof closing, "the server closed the connection (GOAWAY code %d): %s", (int)g->code,
-             g->reason ? g->reason : "");
+    snprintf(closing, sizeof closing, "the server closed the connection (GOAWAY %s): %s",
+             goaway_code_name((int)g->code), g->reason ? g->reason : "");
     conn_fail(c, FR_UNAVAILABLE, closing);
   }
 }

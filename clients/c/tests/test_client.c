@@ -10,6 +10,9 @@
  *                            FIELDREPORT_SERVER_PID set, the last test sends the server SIGTERM
  *                            and checks the GOAWAY/drain handling (start the server with a short
  *                            --drain-seconds).
+ *   test_client idle PORT    against a server started with --idle-timeout-seconds 1: GOAWAY
+ *                            IDLE_TIMEOUT on an idle connection, the next call refused
+ *                            not_processed, a new connection works.
  * Exits 0 when every check passed.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -790,6 +793,36 @@ static void test_e2e(int port, const char *password) {
   fr_close(c);
 }
 
+/* Against a server started with --idle-timeout-seconds 1: after a call, an idle connection gets GOAWAY
+ * IDLE_TIMEOUT, and the next call is refused locally, not processed; a new connection works. */
+static void test_idle(int port) {
+  fr_status st = FR_STATUS_INIT;
+  fr_call_options opt = {30000, NULL, 0};
+  fr_conn *c = NULL;
+  int code = -1;
+  for (int attempt = 0; attempt < 5 && code != FR_OK; attempt++) { /* a slow first call may meet the GOAWAY */
+    fr_close(c);
+    c = fr_connect("127.0.0.1", port, 30000, &st);
+    if (!c) break;
+    code = fr_call(c, "/rpc.v1.Health/Check", "", 0, &opt, NULL, &st);
+  }
+  CHECK(c && code == FR_OK, "a first call: %s", st.message);
+  if (c) {
+    sleep(3);
+    code = fr_call(c, "/rpc.v1.Health/Check", "", 0, &opt, NULL, &st);
+    CHECK(code == FR_UNAVAILABLE && st.not_processed && st.local, "after the idle timeout: %s %s", fr_code_name(code),
+          st.message);
+    const Rpc__V1__GoAway *g = fr_conn_goaway(c);
+    CHECK(g && g->code == RPC__V1__GO_AWAY_CODE__GO_AWAY_CODE_IDLE_TIMEOUT, "GOAWAY IDLE_TIMEOUT (%d)", g ? (int)g->code : -1);
+    printf("idle: %s\n", st.message);
+    fr_close(c);
+  }
+  c = fr_connect("127.0.0.1", port, 30000, &st);
+  CHECK(c && fr_call(c, "/rpc.v1.Health/Check", "", 0, &opt, NULL, &st) == FR_OK, "a new connection: %s", st.message);
+  fr_close(c);
+  fr_status_clear(&st);
+}
+
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   if (argc >= 2 && strcmp(argv[1], "offline") == 0) {
@@ -802,8 +835,10 @@ int main(int argc, char **argv) {
       return 2;
     }
     test_e2e(atoi(argv[2]), password);
+  } else if (argc >= 3 && strcmp(argv[1], "idle") == 0) {
+    test_idle(atoi(argv[2]));
   } else {
-    fprintf(stderr, "usage: test_client offline | test_client e2e PORT\n");
+    fprintf(stderr, "usage: test_client offline | test_client e2e PORT | test_client idle PORT\n");
     return 2;
   }
   printf("test_client %s: %d checks, %d failed\n", argv[1], checks, failures);
