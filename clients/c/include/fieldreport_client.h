@@ -20,6 +20,10 @@
  * never trusted: every length is checked against the limits of PROTOCOL.md §3.2 before
  * anything is buffered). Functions never abort or exit.
  *
+ * Status arguments. The `fr_status *status` of the call functions is required (with NULL they
+ * return at once: FR_INVALID_ARGUMENT, NULL or FR_STREAM_END); the `error` of fr_connect and
+ * fr_ping may be NULL.
+ *
  * Memory. Everything returned to the caller is owned by the caller and freed with the
  * matching function: fr_status_clear, fr_bytes_free, protobuf_c_message_free_unpacked,
  * fr_stream_close, fr_close.
