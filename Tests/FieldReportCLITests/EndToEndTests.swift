@@ -140,27 +140,7 @@ struct EndToEndTests {
   @Test("over mutual TLS: login keeps --ca/--cert/--key in the profile, later commands use them; a registered certificate alone logs in")
   func mutualTLS() async throws {
     try await withTemporaryDirectory { folder in
-      func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "openssl \(arguments)")
-      }
-      let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-      try openssl(["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=cli-ca"])
-      for name in ["server", "client"] {
-        try openssl(["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=localhost"])
-        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: folder + "/\(name).ext", atomically: true, encoding: .utf8)
-        try openssl([
-          "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "\(name).pem",
-          "-days", "2", "-extfile", "\(name).ext",
-        ])
-      }
+      try TestCertificates.make(in: folder)
       let server = try await DemoServer.start(
         in: folder,
         extraArguments: ["--tls-cert", folder + "/server.pem", "--tls-key", folder + "/server.key", "--tls-client-ca", folder + "/ca.pem"])

@@ -331,6 +331,16 @@ struct IdentityServiceTests {
       let generated = try await transport.unary(
         Fieldreport_V1_IdentityServiceMethods.whoAmI, request: Fieldreport_V1_WhoAmIRequest(), options: server.platform)
       #expect(generated.trailers.firstText("x-trace-id")?.utf8.count == 32)
+      // Generated ids are 32 lowercase hex digits and never repeat.
+      var seen: Set<String> = []
+      for _ in 0..<200 {
+        let response = try await transport.unary(
+          Fieldreport_V1_IdentityServiceMethods.whoAmI, request: Fieldreport_V1_WhoAmIRequest(), options: server.platform)
+        let id = try #require(response.trailers.firstText("x-trace-id"))
+        #expect(id.utf8.count == 32 && id.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }, "\(id)")
+        seen.insert(id)
+      }
+      #expect(seen.count == 200)
     }
   }
 }

@@ -31,8 +31,15 @@ public enum CaseWorkflow {
 
   /// The actions accepted in `state`, in declaration order.
   public static func allowedActions(in state: CaseState) -> [ActionKind] {
-    ActionKind.allCases.filter { allowedStates(for: $0).contains(state) }
+    Self.actionsByState[state] ?? []
   }
+
+  /// ``allowedStates(for:)`` inverted once (every rendered case asks; building the sets per
+  /// call was 2 % of a GetCase's server CPU).
+  private static let actionsByState: [CaseState: [ActionKind]] = Dictionary(
+    uniqueKeysWithValues: CaseState.allCases.map { state in
+      (state, ActionKind.allCases.filter { allowedStates(for: $0).contains(state) })
+    })
 
   /// Decides an action on a case.
   ///

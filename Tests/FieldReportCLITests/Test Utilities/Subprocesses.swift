@@ -92,14 +92,16 @@ struct CLIResult: CustomStringConvertible {
   var description: String { "exit \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
 }
 
-/// Runs the `fieldreport` binary with its own config folder (XDG_CONFIG_HOME).
+/// Runs the `fieldreport` binary (or another of the package's executables) with its own
+/// config folder (XDG_CONFIG_HOME) and no FIELDREPORT_ variables but those given.
 struct CLIRunner {
   let binary: URL
   let configHome: String
   let scratch: String
 
-  init(folder: String) throws {
-    self.binary = try #require(builtExecutable("fieldreport"), "build fieldreport first (swift build)")
+  /// - Parameter executable: the product to run (`fieldreport`, `fieldreport-loadgen`).
+  init(folder: String, executable: String = "fieldreport") throws {
+    self.binary = try #require(builtExecutable(executable), "build \(executable) first (swift build)")
     self.configHome = folder + "/config"
     self.scratch = folder
   }
