@@ -10,10 +10,10 @@ struct LoadGenTests {
   /// Runs the load generator with the demo server's credentials; the JSON it wrote.
   private static func run(
     _ arguments: [String], server: DemoServer, folder: String, name: String
-  ) throws -> (result: CLIResult, json: [String: Any]?) {
+  ) async throws -> (result: CLIResult, json: [String: Any]?) {
     let loadgen = try CLIRunner(folder: folder, executable: "fieldreport-loadgen")
     let path = folder + "/\(name).json"
-    let result = try loadgen.run(
+    let result = try await loadgen.runAwaitingExit(
       ["--port", "\(server.port)", "--server-pid", "\(server.process.processIdentifier)", "--timeout", "30", "--json", path]
         + arguments,
       environment: [
@@ -43,9 +43,9 @@ struct LoadGenTests {
       let server = try await DemoServer.start(in: folder, extraArguments: ["--reports-per-reporter-hour", "0"])
       defer { server.stop() }
       let plot = folder + "/lifecycle.svg"
-      let (result, written) = try Self.run(
+      let (result, written) = try await Self.run(
         [
-          "--prefill", "40", "--prefill-concurrency", "8", "--scenario", "lifecycle", "--connections", "1",
+          "--prefill", "24", "--prefill-concurrency", "8", "--scenario", "lifecycle", "--connections", "1",
           "--workers", "2", "--count", "24", "--duration", "60", "--plot", plot,
         ], server: server, folder: folder, name: "lifecycle")
       #expect(result.status == 0, "\(result)")
@@ -78,7 +78,7 @@ struct LoadGenTests {
     try await withTemporaryDirectory { folder in
       let server = try await DemoServer.start(in: folder, extraArguments: ["--reports-per-reporter-hour", "0"])
       defer { server.stop() }
-      let (result, written) = try Self.run(
+      let (result, written) = try await Self.run(
         ["--rate", "40", "--duration", "2", "--mix", "get=2,inbox=1", "--seed", "10", "--connections", "2"],
         server: server, folder: folder, name: "open")
       #expect(result.status == 0, "\(result)")
@@ -105,14 +105,14 @@ struct LoadGenTests {
         ])
       defer { server.stop() }
       let tls = ["--ca", folder + "/ca.pem", "--cert", folder + "/client.pem", "--key", folder + "/client.key"]
-      let (result, written) = try Self.run(
+      let (result, written) = try await Self.run(
         tls + ["--mix", "get,inbox,submit", "--seed", "5", "--connections", "2", "--workers", "2", "--count", "30"],
         server: server, folder: folder, name: "tls")
       #expect(result.status == 0, "\(result)")
       let json = try #require(written, "\(result)")
       Self.expectFigures(json["all"] as? [String: Any], "all")
 
-      let (plain, _) = try Self.run(["--mix", "get", "--count", "5"], server: server, folder: folder, name: "plain")
+      let (plain, _) = try await Self.run(["--mix", "get", "--count", "5"], server: server, folder: folder, name: "plain")
       #expect(plain.status != 0, "\(plain)")
       #expect(!plain.stderr.isEmpty, "\(plain)")
     }

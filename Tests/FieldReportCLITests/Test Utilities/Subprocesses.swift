@@ -107,8 +107,36 @@ struct CLIRunner {
   }
 
   /// Runs `fieldreport arguments…` with `stdin` as standard input; output goes through files
-  /// so a large answer can never block the child on a full pipe.
+  /// so a large answer can never block the child on a full pipe. Blocks the calling thread
+  /// until the child exits: for short commands (see ``runAwaitingExit(_:stdin:environment:)``).
   func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> CLIResult {
+    let started = try self.start(arguments, stdin: stdin, environment: extra)
+    started.process.waitUntilExit()
+    return try started.finish()
+  }
+
+  /// ``run(_:stdin:environment:)`` for a child that runs for seconds (the load generator):
+  /// the test task suspends until the child exits instead of holding one of the few threads
+  /// every concurrently running test shares.
+  func runAwaitingExit(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) async throws
+    -> CLIResult
+  {
+    let exited = AsyncStream<Void>.makeStream()
+    let started = try self.start(arguments, stdin: stdin, environment: extra) { exited.continuation.finish() }
+    for await _ in exited.stream {}
+    started.process.waitUntilExit()
+    return try started.finish()
+  }
+
+  /// A started child and how to collect what it printed.
+  private struct Started {
+    let process: Process
+    let finish: () throws -> CLIResult
+  }
+
+  private func start(
+    _ arguments: [String], stdin: String?, environment extra: [String: String], onExit: (@Sendable () -> Void)? = nil
+  ) throws -> Started {
     let process = Process()
     process.executableURL = self.binary
     process.arguments = arguments
@@ -127,19 +155,21 @@ struct CLIRunner {
     process.standardError = err
     let input = Pipe()
     process.standardInput = input
+    if let onExit { process.terminationHandler = { _ in onExit() } }
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    defer {
-      try? FileManager.default.removeItem(atPath: outPath)
-      try? FileManager.default.removeItem(atPath: errPath)
+    return Started(process: process) {
+      try out.close()
+      try err.close()
+      defer {
+        try? FileManager.default.removeItem(atPath: outPath)
+        try? FileManager.default.removeItem(atPath: errPath)
+      }
+      return CLIResult(
+        status: process.terminationStatus,
+        stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
-    return CLIResult(
-      status: process.terminationStatus,
-      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
   }
 }
