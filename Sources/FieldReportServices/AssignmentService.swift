@@ -104,7 +104,7 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
       if let group = try? await store.findTransferGroup(id: TransferGroupID(raw)) { members += group.memberIDs }
     }
     let leftOut = CaseWorkflow.monitoringRecipients(
-      named: request.recipientUserIds.map(UserID.init), groupMembers: members, transferredBy: leader
+      named: request.recipientUserIds.map { UserID($0) }, groupMembers: members, transferredBy: leader
     ).leftOut
     response.leftOut = leftOut.map(outcome.renderer.userRef)
     return response

@@ -128,9 +128,10 @@ struct AcceptanceDefectTests {
     do {
       _ = try await world.assignments.transferForMonitoring(alone, options: world.as(P.ha))
       Issue.record("a transfer to the transferring leader alone must be refused")
-    } catch let error as RPCError {
+    } catch {
       #expect(error.code == .invalidArgument)
-      #expect(error.message.contains("recipient_user_ids"), "\(error.message)")
+      #expect(error.fieldViolations.map(\.field) == ["recipient_user_ids"], "\(error)")
+      #expect(error.message.contains("besides yourself"), "\(error.message)")
     }
 
     // The group {Hà, Toàn} plus Thắng: Thắng and Toàn receive it; Hà is left out, and told.
