@@ -108,6 +108,7 @@ extension AssignmentCommand {
   struct TransferForMonitoring: CaseActionCommand {
     static let configuration = CommandConfiguration(
       commandName: "transfer", abstract: "Transfer for monitoring only (Chuyển theo dõi) to people or groups (leader).",
+      discussion: "You are never a recipient of your own transfer: named or in a group, you are left out, and the answer says so.",
       aliases: ["transfer-for-monitoring"])
 
     @OptionGroup var global: GlobalOptions
@@ -123,6 +124,15 @@ extension AssignmentCommand {
 
     func call(_ request: Fieldreport_V1_TransferForMonitoringRequest, session: CLISession) async throws -> Fieldreport_V1_TransferForMonitoringResponse {
       try await session.client.assignments.transferForMonitoring(request)
+    }
+
+    func render(_ response: Fieldreport_V1_TransferForMonitoringResponse, session: CLISession) async throws -> String {
+      var text = Render.action(response.caseSummary, response.journalEntry, replay: response.idempotentReplay)
+      if !response.leftOut.isEmpty {
+        text += "\nleft out: " + response.leftOut.map(\.fullName).joined(separator: ", ")
+          + " (the transferring leader is not a recipient of their own transfer)"
+      }
+      return text
     }
   }
 

@@ -227,7 +227,14 @@ extension CaseCommand {
   /// PublishResult.
   struct Publish: RPCCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Publish the result (Đăng tải kết quả) to the citizen's app (IOC).", aliases: ["publish-result"])
+      abstract: "Publish the result (Đăng tải kết quả) to the citizen's app (IOC).",
+      discussion: """
+        The citizen is shown the approved reply letter, or --text when given. --content is the \
+        IOC's note on the step: kept in the journal as the IOC's own record, never shown to the \
+        citizen. Without --scope the case is read (also with --dry-run, so that the dry run \
+        shows the scope the call would send).
+        """,
+      aliases: ["publish-result"])
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
@@ -241,10 +248,15 @@ extension CaseCommand {
       request.common = common
       if let scope { request.scope = scope }
       if request.scope == .unspecified {
-        let isPublic = session.dryRun ? false : try await session.resolveCase(common.caseId).isPublic
-        request.scope = isPublic ? .everyone : .reporterOnly
+        // Read in a dry run too: the dry run prints exactly what the call would send.
+        request.scope = try await Self.defaultScope(for: common.caseId, session: session)
       }
       if let text { request.publishedText = text }
+    }
+
+    /// The scope used when none is given: everyone for a public case, else the reporter only.
+    static func defaultScope(for caseReference: String, session: CLISession) async throws -> Fieldreport_V1_PublishScope {
+      try await session.resolveCase(caseReference).isPublic ? .everyone : .reporterOnly
     }
 
     func call(_ request: Fieldreport_V1_PublishResultRequest, session: CLISession) async throws -> Fieldreport_V1_PublishResultResponse {

@@ -46,7 +46,7 @@ struct GlobalOptions: ParsableArguments {
   @Flag(help: "Print the response as proto3 JSON instead of a table.")
   var json = false
 
-  @Flag(name: .customLong("dry-run"), help: "Print the request as proto3 JSON and send nothing.")
+  @Flag(name: .customLong("dry-run"), help: "Print the request as proto3 JSON instead of sending it (a default that depends on the case, such as publish's scope, is still read from the server).")
   var dryRun = false
 
   func validate() throws {

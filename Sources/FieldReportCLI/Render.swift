@@ -57,6 +57,10 @@ enum Render {
     if let entry {
       lines.append("journal #\(entry.sequence): \(entry.action.shortName) by \(Self.user(entry.actor))"
         + (entry.actorUnit.map { " (\($0.unitName))" } ?? "") + " at \(Self.time(entry.actedAtMs))")
+      if case .published(let details)? = entry.details {
+        lines.append("published (\(details.scope.shortName)): \(details.publishedText)")
+        if !entry.content.isEmpty { lines.append("IOC note: \(entry.content)") }
+      }
     }
     if replay { lines.append("(an earlier identical request: nothing changed)") }
     return lines.joined(separator: "\n")
@@ -115,7 +119,10 @@ enum Render {
       }.joined(separator: ", "))
     }
     if let rejection = detail.rejection { list.add("Rejected", "\(rejection.reason.shortName): \(rejection.note)") }
-    if let publication = detail.publication { list.add("Published", "\(publication.scope.shortName): \(publication.publishedText)") }
+    if let publication = detail.publication {
+      list.add("Published", "\(publication.scope.shortName): \(publication.publishedText)")
+      list.addIfPresent("IOC note", publication.iocNote)
+    }
     list.addIfPresent("You may", detail.availableActions.map(\.shortName).joined(separator: ", "))
     list.addIfPresent("Reply template", detail.replyTemplate)
     return list.render()
@@ -127,10 +134,19 @@ enum Render {
     for entry in entries {
       table.append([
         "\(entry.sequence)", Self.time(entry.actedAtMs), entry.action.shortName, Self.user(entry.actor),
-        Self.unit(entry.actorUnit), "\(entry.fromState.shortName) → \(entry.toState.shortName)", entry.content,
+        Self.unit(entry.actorUnit), "\(entry.fromState.shortName) → \(entry.toState.shortName)", Self.content(of: entry),
       ])
     }
     return table.render()
+  }
+
+  /// The content column of a journal row: for a publication, the IOC's note and the text the
+  /// citizen was shown, each labelled (entries written before the text was recorded apart
+  /// have only their content).
+  static func content(of entry: Fieldreport_V1_JournalEntry) -> String {
+    guard case .published(let details)? = entry.details, !details.publishedText.isEmpty else { return entry.content }
+    let published = "Published: \(details.publishedText)"
+    return entry.content.isEmpty ? published : "IOC note: \(entry.content) | \(published)"
   }
 
   /// The workflow tab.

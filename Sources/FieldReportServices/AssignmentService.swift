@@ -78,8 +78,9 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
         }
         recipients.append(UserID(raw))
       }
-      // The workflow expands one group; further groups are expanded here the same way
-      // (members of the holding unit's group, without the transferring leader).
+      // The workflow expands one group; further groups' members are added here as named
+      // recipients (members of the holding unit's group); the workflow leaves the transferring
+      // leader out of both alike.
       var groups: [TransferGroupID] = []
       for (index, raw) in request.groupIds.enumerated() {
         guard !raw.isEmpty, raw.utf8.count <= 64 else {
@@ -89,12 +90,24 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
         guard let group = try await store.findTransferGroup(id: id),
           group.unitID == current.currentUnitID
         else { throw notFound("transfer group \(raw) of the holding unit") }
-        if !groups.isEmpty { recipients += group.memberIDs.filter { $0 != principal.id } }
+        if !groups.isEmpty { recipients += group.memberIDs }
         if !groups.contains(id) { groups.append(id) }
       }
       return .transferForMonitoring(recipients: recipients, group: groups.first)
     }
-    return Fieldreport_V1_TransferForMonitoringResponse(outcome)
+    var response = Fieldreport_V1_TransferForMonitoringResponse(outcome)
+    // Say who was left out (the workflow's rule, for the request as given; a retry answers the
+    // same). Read after the step: a failed read leaves the list empty, never fails the step.
+    let leader = try context.principal().id
+    var members: [UserID] = []
+    for raw in Set(request.groupIds) {
+      if let group = try? await store.findTransferGroup(id: TransferGroupID(raw)) { members += group.memberIDs }
+    }
+    let leftOut = CaseWorkflow.monitoringRecipients(
+      named: request.recipientUserIds.map { UserID($0) }, groupMembers: members, transferredBy: leader
+    ).leftOut
+    response.leftOut = leftOut.map(outcome.renderer.userRef)
+    return response
   }
 
   public func acknowledgeMonitoring(

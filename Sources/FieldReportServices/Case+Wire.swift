@@ -123,7 +123,7 @@ extension CaseRenderer {
     if let result = c.result {
       var info = Fieldreport_V1_ResultInfo()
       info.replyText = result.content
-      info.attachments = result.attachments.map { attachment($0, at: result.submittedAt) }
+      info.attachments = result.attachments.map { resultAttachment($0, of: stored) }
       info.submittedBy = userRef(result.submittedBy)
       info.submittedAtMs = result.submittedAt.millisecondsSince1970
       if let approval = entries.last(where: { $0.action == .approve && $0.at >= result.submittedAt }) {
@@ -168,8 +168,15 @@ extension CaseRenderer {
       var info = Fieldreport_V1_PublicationInfo()
       info.scope = publication.publicly ? .everyone : .reporterOnly
       let source = last([.publish])
-      let text = source?.content ?? ""
-      info.publishedText = text.isEmpty ? (c.result?.content ?? "") : text
+      if let text = publication.text {
+        info.publishedText = text
+        if CaseVisibility.isInternal(stored, viewer: viewer) { info.iocNote = source?.content ?? "" }
+      } else {
+        // Recorded before the published text was kept apart: the entry's content was shown,
+        // or the reply letter when it was empty.
+        let content = source?.content ?? ""
+        info.publishedText = content.isEmpty ? (c.result?.content ?? "") : content
+      }
       info.attachments = (source?.attachments ?? []).map { attachment($0, at: publication.at) }
       if let actor = source?.actor { info.publishedBy = userRef(actor) }
       info.publishedAtMs = publication.at.millisecondsSince1970

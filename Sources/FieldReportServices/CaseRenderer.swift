@@ -24,6 +24,9 @@ struct CaseRenderer: Sendable {
   var categories: [CategoryID: FieldReportWorkflow.Category]
   /// Transfer groups the rendered cases used.
   var groups: [TransferGroupID: TransferGroup]
+  /// Upload records of the attachments whose uploads are shown (by content hash, newest
+  /// first), loaded by ``loadResultUploads(of:store:)``.
+  var uploads: [String: [AttachmentUpload]] = [:]
 
   /// The label shown instead of a hidden reporter ("Công dân", a citizen).
   static let citizenLabel = Case.Reporter.anonymous.fullName
@@ -108,6 +111,18 @@ struct CaseRenderer: Sendable {
     return ids
   }
 
+  /// Loads the upload records of `c`'s result attachments (and their uploaders), so that
+  /// ``resultAttachment(_:of:)`` can say when and by whom each was uploaded.
+  mutating func loadResultUploads(of c: Case, store: any FieldReportStore) async throws {
+    for ref in c.result?.attachments ?? [] where uploads[ref.sha256Hex] == nil {
+      let records = try await store.attachmentUploads(sha256Hex: ref.sha256Hex)
+      uploads[ref.sha256Hex] = records
+      for record in records where users[record.uploader] == nil {
+        if let account = try await store.findUser(id: record.uploader) { users[record.uploader] = account.user }
+      }
+    }
+  }
+
   // MARK: References
 
   /// A reference to a unit (its name and kind when known).
@@ -153,6 +168,26 @@ struct CaseRenderer: Sendable {
     if let known = categories[id] { return Fieldreport_V1_Category(known) }
     var wire = Fieldreport_V1_Category()
     wire.categoryId = id.rawValue
+    return wire
+  }
+
+  /// An attachment of `c`'s result, with when and by whom it was uploaded, from its upload
+  /// record (see ``loadResultUploads(of:store:)``): the submitting officer's upload of these
+  /// bytes, else the latest upload no later than the submission, else the earliest one. Without
+  /// a record, the submission time and no uploader. The uploader is left out when it is the
+  /// reporter (or the account that submitted the report) and the viewer may not see the reporter.
+  func resultAttachment(_ ref: AttachmentRef, of c: Case) -> Fieldreport_V1_AttachmentRef {
+    guard let result = c.result else { return attachment(ref) }
+    let records = uploads[ref.sha256Hex] ?? []
+    let chosen =
+      records.first { $0.uploader == result.submittedBy }
+      ?? records.first { $0.uploadedAt <= result.submittedAt } ?? records.last
+    guard let chosen else { return attachment(ref, at: result.submittedAt) }
+    var wire = attachment(ref, at: chosen.uploadedAt)
+    let isReporter = chosen.uploader == c.reporter.userID || chosen.uploader == c.submittedBy
+    if !isReporter || CaseVisibility.canSeeReporter(c, viewer: viewer) {
+      wire.uploadedBy = userRef(chosen.uploader)
+    }
     return wire
   }
 

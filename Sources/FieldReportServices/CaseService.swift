@@ -224,8 +224,10 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       CaseVisibility.canSee(view.case, viewer: principal.actor)
     else { throw notFound("case") }
     let c = view.case
-    let renderer = try await CaseRenderer.load(
+    var renderer = try await CaseRenderer.load(
       env: env, viewer: principal.actor, cases: [c], entries: view.journal.map(\.entry))
+    // The result's attachments say when and by whom they were uploaded: their upload records.
+    if renderer.visible(c).result != nil { try await renderer.loadResultUploads(of: c, store: env.store) }
     var response = Fieldreport_V1_GetCaseResponse()
     var detail = renderer.detail(c, journal: view.journal, myDraft: view.draft)
     // Later re-reports of this case, those the caller may see (a citizen sees their own).
@@ -327,17 +329,18 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   public func publishResult(
     _ request: Fieldreport_V1_PublishResultRequest, context: ServerContext
   ) async throws -> Fieldreport_V1_PublishResultResponse {
-    var common = request.common ?? .init()
     guard request.publishedText.utf8.count <= env.policy.maxContentLength else {
       throw invalidArgument("published_text", "is longer than \(env.policy.maxContentLength) bytes")
     }
-    // The journal records what the citizen is shown: the published text when given (the
-    // approved reply letter otherwise, see PublicationInfo), else the operator's note.
-    if !request.publishedText.isEmpty { common.content = request.publishedText }
-    let outcome = try await pipeline.run(common, context: context, kind: .publish) { _, _ in
+    // The content is the IOC's note (the entry's content); the citizen is shown the published
+    // text, or the approved reply letter when none is given (the workflow records which).
+    let text = request.publishedText.isEmpty ? nil : request.publishedText
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .publish
+    ) { _, _ in
       switch request.scope {
-      case .everyone: return .publish(publicly: true)
-      case .reporterOnly: return .publish(publicly: false)
+      case .everyone: return .publish(publicly: true, text: text)
+      case .reporterOnly: return .publish(publicly: false, text: text)
       default: throw invalidArgument("scope", "choose everyone or reporter only")
       }
     }

@@ -86,9 +86,10 @@ extension CaseRenderer {
       details.outputProductKind = Fieldreport_V1_OutputProductKind(product?.kind)
       details.outputProductNumber = product?.number ?? ""
       return .submitted(details)
-    case .published(let publicly):
+    case .published(let publicly, let text):
       var details = Fieldreport_V1_PublishDetails()
       details.scope = publicly ? .everyone : .reporterOnly
+      details.publishedText = text ?? ""
       return .published(details)
     }
   }

@@ -115,4 +115,52 @@ struct BodyEncodingTests {
     #expect(try await store.journal(caseID: stored.id).count == journal.count + 1)
     await fixture2.finish()
   }
+
+  @Test("a publish entry stored before the published text was recorded still reads, replays and verifies")
+  func publishEntryWithoutText() async throws {
+    let fixture = try await StoreFixture.make()
+    let created = try await fixture.submit("Tụ tập gây ồn ào")
+    let steps: [(UserID, CaseAction, Int)] = [
+      (StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), 10),
+      (StoreFixture.duong, .assign(AssignmentOrder(mainHandler: StoreFixture.toan)), 11),
+      (StoreFixture.toan, .submitResult(nextHandler: nil, outputProduct: nil), 12),
+      (StoreFixture.duong, .approve, 13),
+      (StoreFixture.iocOperator, .publish(publicly: true), 14),
+    ]
+    for (user, action, hour) in steps {
+      _ = try await fixture.act(user, action, on: created.id, at: StoreFixture.at(6, hour: hour))
+    }
+    let journal = try await fixture.store.journal(caseID: created.id)
+    let last = try #require(journal.last)
+    #expect(last.entry.event == .published(publicly: true, text: "Nội dung"))
+    // The entry as an older version wrote it (no text in the event), in the binary format,
+    // chained onto the entry before it.
+    var old = last.entry
+    old.event = .published(publicly: true)
+    let body = try EntityCoding.encode(old)
+    #expect(!String(decoding: body, as: UTF8.self).contains("text"))
+    let previous = try #require(JournalChain.bytes(fromHex: last.previousHashHex))
+    let hash = JournalChain.hash(
+      caseID: created.id.rawValue, sequence: old.sequence, at: old.at.millisecondsSince1970, previous: previous, body: body)
+    var stored = try #require(try await fixture.store.findCase(id: created.id))
+    stored.publication?.text = nil
+    try await fixture.store.executeRawSQLForTesting("""
+      DROP TRIGGER journal_no_update;
+      UPDATE journal SET body = X'\(JournalChain.hex(body))', hash = X'\(JournalChain.hex(hash))'
+        WHERE case_id = '\(created.id)' AND case_seq = \(old.sequence);
+      UPDATE cases SET body = X'\(JournalChain.hex(try EntityCoding.encode(stored)))',
+        journal_head = X'\(JournalChain.hex(hash))' WHERE id = '\(created.id)';
+      CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+      BEGIN SELECT RAISE(ABORT, 'journal entries are append-only'); END;
+      """)
+    await fixture.store.close()
+
+    let store = try await SQLiteFieldReportStore(path: fixture.path)
+    let reread = try await store.journal(caseID: created.id)
+    #expect(reread.last?.entry == old)
+    #expect(try CaseReplay.replay(reread.map(\.entry)) == stored)
+    #expect(try await store.findCase(id: created.id) == stored)
+    #expect(try await store.verifyJournal(caseID: created.id) == .intact(entries: journal.count, headHashHex: JournalChain.hex(hash)))
+    await StoreFixture(directory: fixture.directory, path: fixture.path, store: store).finish()
+  }
 }

@@ -61,9 +61,12 @@ public protocol Fieldreport_V1_AssignmentServiceHandler: RPCService {
   /// INVALID_ARGUMENT (empty content).
   func returnToIoc(_ request: Fieldreport_V1_ReturnToIocRequest, context: ServerContext) async throws -> Fieldreport_V1_ReturnToIocResponse
   /// Transfers the case for monitoring only (Chuyển theo dõi): AT_UNIT → MONITORING, held by
-  /// the recipients. Leaders only. Content required. Errors: FAILED_PRECONDITION (wrong
-  /// state); INVALID_ARGUMENT (no recipient after expanding groups, more than 500 recipients,
-  /// empty content); NOT_FOUND (a group or user).
+  /// the recipients. Leaders only. Content required. The transferring leader is never a
+  /// recipient of their own transfer (they know its content and need not acknowledge it),
+  /// whether named or a member of a group: they are left out, and the response's left_out says
+  /// so. Errors: FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT (no recipient after
+  /// expanding groups and leaving the leader out, more than 500 recipients, empty content);
+  /// NOT_FOUND (a group or user).
   func transferForMonitoring(_ request: Fieldreport_V1_TransferForMonitoringRequest, context: ServerContext) async throws -> Fieldreport_V1_TransferForMonitoringResponse
   /// Acknowledges a monitoring transfer (Tiếp nhận thông tin theo dõi). A pending recipient
   /// only. MONITORING → MONITORING, or → CLOSED when the caller is the last pending recipient
@@ -164,9 +167,12 @@ public struct Fieldreport_V1_AssignmentServiceClient: Sendable {
   }
 
   /// Transfers the case for monitoring only (Chuyển theo dõi): AT_UNIT → MONITORING, held by
-  /// the recipients. Leaders only. Content required. Errors: FAILED_PRECONDITION (wrong
-  /// state); INVALID_ARGUMENT (no recipient after expanding groups, more than 500 recipients,
-  /// empty content); NOT_FOUND (a group or user).
+  /// the recipients. Leaders only. Content required. The transferring leader is never a
+  /// recipient of their own transfer (they know its content and need not acknowledge it),
+  /// whether named or a member of a group: they are left out, and the response's left_out says
+  /// so. Errors: FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT (no recipient after
+  /// expanding groups and leaving the leader out, more than 500 recipients, empty content);
+  /// NOT_FOUND (a group or user).
   public func transferForMonitoring(_ request: Fieldreport_V1_TransferForMonitoringRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_TransferForMonitoringResponse {
     try await transport.call(Fieldreport_V1_AssignmentServiceMethods.transferForMonitoring, request, options: options)
   }

@@ -241,10 +241,14 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     public var publicly: Bool
     /// When.
     public var at: Timestamp
+    /// The text the citizen is shown (see ``JournalEvent/published(publicly:text:)``); nil
+    /// for publications recorded before it was.
+    public var text: String?
 
-    public init(publicly: Bool, at: Timestamp) {
+    public init(publicly: Bool, at: Timestamp, text: String? = nil) {
       self.publicly = publicly
       self.at = at
+      self.text = text
     }
   }
 

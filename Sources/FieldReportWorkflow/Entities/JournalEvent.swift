@@ -39,8 +39,12 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   /// The IOC sent the result back to the unit; this officer holds it again.
   /// `newDue`: the assignment's new deadline, if the IOC set one.
   case sentBackToUnit(handler: UserID, newDue: Timestamp? = nil)
-  /// The IOC published the result, publicly or only to the reporter.
-  case published(publicly: Bool)
+  /// The IOC published the result, publicly or only to the reporter. `text`: what the citizen
+  /// is shown (the IOC's published text, else the approved reply letter), while the entry's
+  /// content is the IOC's note. nil in entries written before it was recorded: their content
+  /// was the published text when the IOC gave one, else the note (and the reply letter was
+  /// shown when the content was empty).
+  case published(publicly: Bool, text: String? = nil)
 
   /// The action kind this event records.
   public var kind: ActionKind {

@@ -96,10 +96,16 @@ extension Case {
 
 extension JournalEntry {
   /// This entry as `viewer` may see it: the submission's reporter (and a citizen submitter's
-  /// account) hidden from all but the IOC, the reporter and the submitter.
+  /// account) hidden from all but the IOC, the reporter and the submitter; the IOC's note on a
+  /// publication (the entry's content, the IOC's own record) hidden from people who do not
+  /// work on the case, who see the published text only.
   public func redacted(for viewer: Actor?, of c: Case) -> JournalEntry {
-    guard !CaseVisibility.canSeeReporter(c, viewer: viewer) else { return self }
     var entry = self
+    // Only entries that record the published text apart: older ones kept it as their content.
+    if case .published(_, _?) = entry.event, !CaseVisibility.isInternal(c, viewer: viewer) {
+      entry.content = ""
+    }
+    guard !CaseVisibility.canSeeReporter(c, viewer: viewer) else { return entry }
     if case .submitted(var submission) = entry.event {
       if let account = submission.reporter.userID, account == entry.actor {
         entry.actor = CaseVisibility.hiddenUserID

@@ -12,8 +12,9 @@ public enum CaseAction: Hashable, Codable, Sendable {
   /// The unit's leader changes the assignment while in progress.
   case reassign(AssignmentOrder)
   /// The unit's leader transfers for monitoring to people and/or a transfer group's members
-  /// (content required). The group's members are expanded, without the transferring leader;
-  /// duplicates are removed.
+  /// (content required). The group's members are expanded; duplicates are removed; the
+  /// transferring leader is left out, named or in the group (see
+  /// ``CaseWorkflow/monitoringRecipients(named:groupMembers:transferredBy:)``).
   case transferForMonitoring(recipients: [UserID], group: TransferGroupID?)
   /// A monitoring recipient acknowledges.
   case acknowledgeMonitoring
@@ -32,8 +33,10 @@ public enum CaseAction: Hashable, Codable, Sendable {
   /// The IOC sends the result back to the unit (content required), optionally with a new
   /// deadline for the assignment.
   case sendBackToUnit(newDue: Timestamp? = nil)
-  /// The IOC publishes the result, publicly or only to the reporter.
-  case publish(publicly: Bool)
+  /// The IOC publishes the result, publicly or only to the reporter. `text`: what the citizen
+  /// is shown, when the IOC gives it; nil shows the approved reply letter. The command's
+  /// content is the IOC's note on the step (its own record), never shown to the citizen.
+  case publish(publicly: Bool, text: String? = nil)
 
   /// The kind of step this action would record.
   public var kind: ActionKind {

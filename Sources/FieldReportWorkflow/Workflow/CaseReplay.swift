@@ -183,10 +183,10 @@ public enum CaseReplay {
       c.holder = .person(handler, unit: c.currentUnitID)
       c.stepDue = c.assignment?.due
 
-    case .published(let publicly):
+    case .published(let publicly, let text):
       c.state = .published
       c.holder = .nobody
-      c.publication = Case.Publication(publicly: publicly, at: entry.at)
+      c.publication = Case.Publication(publicly: publicly, at: entry.at, text: text)
       c.stepDue = nil
     }
     c.stepReceivedAt = entry.at

@@ -121,18 +121,21 @@ public enum CaseWorkflow {
     case .transferForMonitoring(let recipients, let groupID):
       actorUnit = try requireLeader(actor, c)
       try Validation.required(command.content, name: "content", why: "the content is required")
-      var everyone = recipients
+      var members: [UserID] = []
       if let groupID {
         guard let group = directory.groups[groupID], group.unitID == c.currentUnitID else {
           throw .unknownGroup(groupID)
         }
-        // The transferring leader is usually in their own group but need not acknowledge
-        // their own transfer; naming themselves explicitly still makes them a recipient.
-        everyone += group.memberIDs.filter { $0 != actor.id }
+        members = group.memberIDs
       }
-      everyone = everyone.uniqued()
+      let (everyone, leftOut) = Self.monitoringRecipients(
+        named: recipients, groupMembers: members, transferredBy: actor.id)
       guard !everyone.isEmpty else {
-        throw .invalidField(name: "recipients", reason: "at least one recipient or a group")
+        throw .invalidField(
+          name: "recipients",
+          reason: leftOut.isEmpty
+            ? "at least one recipient or a group"
+            : "at least one recipient besides yourself (the transferring leader is not a recipient of their own transfer)")
       }
       guard everyone.count <= policy.maxPeoplePerAction else {
         throw .invalidField(
@@ -194,12 +197,14 @@ public enum CaseWorkflow {
       try Validation.futureDue(newDue, now: now)
       event = .sentBackToUnit(handler: handler, newDue: newDue)
 
-    case .publish(let publicly):
+    case .publish(let publicly, let text):
       actorUnit = try requireIOCOperator(actor, c)
       if publicly, !c.isPublic || (c.assignment?.doNotPublish ?? false) {
         throw .publicationNotAllowed
       }
-      event = .published(publicly: publicly)
+      // The citizen is shown the IOC's text or the approved reply letter, recorded as shown
+      // (the journal is the record of what was published); the note stays the entry's content.
+      event = .published(publicly: publicly, text: text ?? c.result?.content ?? "")
     }
 
     let notify = command.notify

@@ -666,10 +666,11 @@ public struct Fieldreport_V1_TransferForMonitoringRequest: WireMessage {
   /// notify flag.
   public var common: Fieldreport_V1_ActionCommon? = nil
 
-  /// Recipients (Người nhận): active staff.
+  /// Recipients (Người nhận): active staff. The transferring leader, if named, is left out.
   public var recipientUserIds: [String] = []
 
-  /// Transfer groups (Nhóm chuyển) of the holding unit.
+  /// Transfer groups (Nhóm chuyển) of the holding unit, expanded to their members without the
+  /// transferring leader.
   public var groupIds: [String] = []
 
   /// Creates a message with every field at its default.
@@ -770,6 +771,10 @@ public struct Fieldreport_V1_TransferForMonitoringResponse: WireMessage {
   /// True when this answers a retry with the same idempotency key.
   public var idempotentReplay: Bool = false
 
+  /// People named in the request, or members of its groups, who are not recipients: the
+  /// transferring leader (never a recipient of their own transfer). Empty when nobody was.
+  public var leftOut: [Fieldreport_V1_UserRef] = []
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -809,6 +814,7 @@ extension Fieldreport_V1_TransferForMonitoringResponse: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_UserRef].self, forKey: "leftOut") { self.leftOut = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -817,6 +823,7 @@ extension Fieldreport_V1_TransferForMonitoringResponse: Codable {
     if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
     if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
     if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+    if !leftOut.isEmpty { try c.encode(leftOut, forKey: "leftOut") }
   }
 }
 
@@ -835,6 +842,11 @@ extension Fieldreport_V1_TransferForMonitoringResponse: _CBridged {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
     if let v = self.journalEntry { c.pointee.journal_entry = try v._toC(arena) }
     c.pointee.idempotent_replay = self.idempotentReplay ? 1 : 0
+    if !self.leftOut.isEmpty {
+      let vs = self.leftOut
+      c.pointee.n_left_out = vs.count
+      c.pointee.left_out = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -842,6 +854,7 @@ extension Fieldreport_V1_TransferForMonitoringResponse: _CBridged {
     if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
     if let p = c.pointee.journal_entry { m.journalEntry = try Fieldreport_V1_JournalEntry(_c: p) }
     m.idempotentReplay = (c.pointee.idempotent_replay != 0)
+    m.leftOut = try _readArray(c.pointee.left_out, c.pointee.n_left_out) { try _readMessage(Fieldreport_V1_UserRef.self, $0, field: "fieldreport.v1.TransferForMonitoringResponse.left_out") }
     self = m
   }
 }
@@ -2106,9 +2119,12 @@ public enum Fieldreport_V1_AssignmentService {
     public static let isServerStreaming = false
   }
   /// Transfers the case for monitoring only (Chuyển theo dõi): AT_UNIT → MONITORING, held by
-  /// the recipients. Leaders only. Content required. Errors: FAILED_PRECONDITION (wrong
-  /// state); INVALID_ARGUMENT (no recipient after expanding groups, more than 500 recipients,
-  /// empty content); NOT_FOUND (a group or user).
+  /// the recipients. Leaders only. Content required. The transferring leader is never a
+  /// recipient of their own transfer (they know its content and need not acknowledge it),
+  /// whether named or a member of a group: they are left out, and the response's left_out says
+  /// so. Errors: FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT (no recipient after
+  /// expanding groups and leaving the leader out, more than 500 recipients, empty content);
+  /// NOT_FOUND (a group or user).
   public enum TransferForMonitoring: WireMethod {
     public typealias Input = Fieldreport_V1_TransferForMonitoringRequest
     public typealias Output = Fieldreport_V1_TransferForMonitoringResponse

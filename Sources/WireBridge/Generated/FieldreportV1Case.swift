@@ -1471,14 +1471,16 @@ public struct Fieldreport_V1_PublishResultRequest: WireMessage {
   /// The message's full name in the .proto files.
   public static let protoFullName = "fieldreport.v1.PublishResultRequest"
 
-  /// Case, version, idempotency key, content (the IOC's note), attachments to publish, notify
-  /// flag (normally set: the citizen's app is told).
+  /// Case, version, idempotency key, content (the IOC's note: kept as the PUBLISH_RESULT
+  /// journal entry's content, the IOC's own record of the step, never shown to the citizen),
+  /// attachments to publish, notify flag (normally set: the citizen's app is told).
   public var common: Fieldreport_V1_ActionCommon? = nil
 
   /// Who may see the result.
   public var scope: Fieldreport_V1_PublishScope = .init(rawValue: 0)
 
-  /// The text shown to the citizen; empty = the approved reply letter. At most 20,000 bytes.
+  /// The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text).
+  /// At most 20,000 bytes. Recorded in PublishDetails.published_text.
   public var publishedText: String = ""
 
   /// Creates a message with every field at its default.

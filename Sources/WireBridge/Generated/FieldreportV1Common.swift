@@ -3789,7 +3789,8 @@ public struct Fieldreport_V1_PublicationInfo: WireMessage {
   /// Who may see it.
   public var scope: Fieldreport_V1_PublishScope = .init(rawValue: 0)
 
-  /// The text shown to the citizen.
+  /// The text shown to the citizen: the published text the IOC gave, else the approved reply
+  /// letter (ResultInfo.reply_text). Never the IOC's note.
   public var publishedText: String = ""
 
   /// Published attachments.
@@ -3800,6 +3801,10 @@ public struct Fieldreport_V1_PublicationInfo: WireMessage {
 
   /// When.
   public var publishedAtMs: Int64 = 0
+
+  /// The IOC's note on the step (the PUBLISH_RESULT entry's content), for people working on the
+  /// case; empty for others, and for publications recorded before the note was kept apart.
+  public var iocNote: String = ""
 
   /// Creates a message with every field at its default.
   public init() {}
@@ -3842,6 +3847,7 @@ extension Fieldreport_V1_PublicationInfo: Codable {
     if let v = try c.decodeIfPresent([Fieldreport_V1_AttachmentRef].self, forKey: "attachments") { self.attachments = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "publishedBy") { self.publishedBy = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "publishedAtMs") { self.publishedAtMs = v.value }
+    if let v = try c.decodeIfPresent(String.self, forKey: "iocNote") { self.iocNote = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3852,6 +3858,7 @@ extension Fieldreport_V1_PublicationInfo: Codable {
     if !attachments.isEmpty { try c.encode(attachments, forKey: "attachments") }
     if let v = publishedBy { try c.encode(v, forKey: "publishedBy") }
     if publishedAtMs != 0 { try c.encode(publishedAtMs, forKey: "publishedAtMs") }
+    if !iocNote.isEmpty { try c.encode(iocNote, forKey: "iocNote") }
   }
 }
 
@@ -3876,6 +3883,7 @@ extension Fieldreport_V1_PublicationInfo: _CBridged {
     }
     if let v = self.publishedBy { c.pointee.published_by = try v._toC(arena) }
     c.pointee.published_at_ms = self.publishedAtMs
+    if !self.iocNote.isEmpty { c.pointee.ioc_note = try arena.string(self.iocNote, field: "fieldreport.v1.PublicationInfo.ioc_note") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -3885,6 +3893,7 @@ extension Fieldreport_V1_PublicationInfo: _CBridged {
     m.attachments = try _readArray(c.pointee.attachments, c.pointee.n_attachments) { try _readMessage(Fieldreport_V1_AttachmentRef.self, $0, field: "fieldreport.v1.PublicationInfo.attachments") }
     if let p = c.pointee.published_by { m.publishedBy = try Fieldreport_V1_UserRef(_c: p) }
     m.publishedAtMs = c.pointee.published_at_ms
+    m.iocNote = try _readString(c.pointee.ioc_note, field: "fieldreport.v1.PublicationInfo.ioc_note")
     self = m
   }
 }
@@ -4433,13 +4442,19 @@ extension Fieldreport_V1_SubmitResultDetails: _CBridged {
   }
 }
 
-/// Action-specific details of a publish journal entry.
+/// Action-specific details of a publish journal entry. The entry's content is the IOC's note on
+/// the step (its own record, never shown to the citizen); the text the citizen is shown is here.
 public struct Fieldreport_V1_PublishDetails: WireMessage {
   /// The message's full name in the .proto files.
   public static let protoFullName = "fieldreport.v1.PublishDetails"
 
   /// Who may see the result.
   public var scope: Fieldreport_V1_PublishScope = .init(rawValue: 0)
+
+  /// The text shown to the citizen, as published: PublishResultRequest.published_text when given,
+  /// else the approved reply letter. Empty in entries written before it was recorded (their
+  /// content is what the citizen was shown).
+  public var publishedText: String = ""
 
   /// Creates a message with every field at its default.
   public init() {}
@@ -4478,12 +4493,14 @@ extension Fieldreport_V1_PublishDetails: Codable {
     let c = try decoder.container(keyedBy: _JSONKey.self)
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_PublishScope.self, forKey: "scope") { self.scope = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "publishedText") { self.publishedText = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
   public func encode(to encoder: any Encoder) throws {
     var c = encoder.container(keyedBy: _JSONKey.self)
     if scope.rawValue != 0 { try c.encode(scope, forKey: "scope") }
+    if !publishedText.isEmpty { try c.encode(publishedText, forKey: "publishedText") }
   }
 }
 
@@ -4500,11 +4517,13 @@ extension Fieldreport_V1_PublishDetails: _CBridged {
 
   func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
     c.pointee.scope = .init(rawValue: .init(truncatingIfNeeded: self.scope.rawValue))
+    if !self.publishedText.isEmpty { c.pointee.published_text = try arena.string(self.publishedText, field: "fieldreport.v1.PublishDetails.published_text") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
     var m = Self()
     m.scope = Fieldreport_V1_PublishScope(rawValue: Int32(truncatingIfNeeded: c.pointee.scope.rawValue))
+    m.publishedText = try _readString(c.pointee.published_text, field: "fieldreport.v1.PublishDetails.published_text")
     self = m
   }
 }
@@ -4553,7 +4572,8 @@ public struct Fieldreport_V1_JournalEntry: WireMessage {
   /// When (server clock).
   public var actedAtMs: Int64 = 0
 
-  /// The action's content.
+  /// The action's content; for PUBLISH_RESULT the IOC's note (shown only to people working on the
+  /// case), the published text being in PublishDetails.published_text.
   public var content: String = ""
 
   /// The action's attachments.

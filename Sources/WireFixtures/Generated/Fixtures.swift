@@ -491,6 +491,8 @@ extension Fieldreport_V1_PublicationInfo {
     m.publishedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
     m.publishedAtMs = Int64.min
     if variant % 2 == 1 { m.publishedAtMs = Int64.max }
+    m.iocNote = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.iocNote = "" }
     return m
   }
 }
@@ -575,6 +577,8 @@ extension Fieldreport_V1_PublishDetails {
     var m = Self()
     m.scope = .init(rawValue: 1)
     if variant % 2 == 1 { m.scope = .init(rawValue: 2) }
+    m.publishedText = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.publishedText = "" }
     return m
   }
 }
@@ -740,6 +744,7 @@ extension Fieldreport_V1_TransferForMonitoringResponse {
     m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
     m.idempotentReplay = true
     if variant % 2 == 1 { m.idempotentReplay = false }
+    m.leftOut = variant % 3 == 1 ? [] : [Fieldreport_V1_UserRef.fixture(0, depth: 2), Fieldreport_V1_UserRef.fixture(1, depth: 2), Fieldreport_V1_UserRef.fixture(2, depth: 2)]
     return m
   }
 }

@@ -1567,7 +1567,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__transfer_for_monitoring_reques
   (ProtobufCMessageInit) fieldreport__v1__transfer_for_monitoring_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__transfer_for_monitoring_response__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__transfer_for_monitoring_response__field_descriptors[4] =
 {
   {
     "case_summary",
@@ -1605,16 +1605,29 @@ static const ProtobufCFieldDescriptor fieldreport__v1__transfer_for_monitoring_r
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "left_out",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__TransferForMonitoringResponse, n_left_out),
+    offsetof(Fieldreport__V1__TransferForMonitoringResponse, left_out),
+    &fieldreport__v1__user_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__transfer_for_monitoring_response__field_indices_by_name[] = {
   0,   /* field[0] = case_summary */
   2,   /* field[2] = idempotent_replay */
   1,   /* field[1] = journal_entry */
+  3,   /* field[3] = left_out */
 };
 static const ProtobufCIntRange fieldreport__v1__transfer_for_monitoring_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__transfer_for_monitoring_response__descriptor =
 {
@@ -1624,7 +1637,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__transfer_for_monitoring_respon
   "Fieldreport__V1__TransferForMonitoringResponse",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__TransferForMonitoringResponse),
-  3,
+  4,
   fieldreport__v1__transfer_for_monitoring_response__field_descriptors,
   fieldreport__v1__transfer_for_monitoring_response__field_indices_by_name,
   1,  fieldreport__v1__transfer_for_monitoring_response__number_ranges,

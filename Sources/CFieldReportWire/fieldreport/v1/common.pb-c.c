@@ -4018,7 +4018,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__rejection_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__publication_info__field_descriptors[5] =
+static const ProtobufCFieldDescriptor fieldreport__v1__publication_info__field_descriptors[6] =
 {
   {
     "scope",
@@ -4080,9 +4080,22 @@ static const ProtobufCFieldDescriptor fieldreport__v1__publication_info__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ioc_note",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__PublicationInfo, ioc_note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__publication_info__field_indices_by_name[] = {
   2,   /* field[2] = attachments */
+  5,   /* field[5] = ioc_note */
   4,   /* field[4] = published_at_ms */
   3,   /* field[3] = published_by */
   1,   /* field[1] = published_text */
@@ -4091,7 +4104,7 @@ static const unsigned fieldreport__v1__publication_info__field_indices_by_name[]
 static const ProtobufCIntRange fieldreport__v1__publication_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__publication_info__descriptor =
 {
@@ -4101,7 +4114,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__publication_info__descriptor =
   "Fieldreport__V1__PublicationInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__PublicationInfo),
-  5,
+  6,
   fieldreport__v1__publication_info__field_descriptors,
   fieldreport__v1__publication_info__field_indices_by_name,
   1,  fieldreport__v1__publication_info__number_ranges,
@@ -4545,7 +4558,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__submit_result_details__descrip
   (ProtobufCMessageInit) fieldreport__v1__submit_result_details__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__publish_details__field_descriptors[1] =
+static const ProtobufCFieldDescriptor fieldreport__v1__publish_details__field_descriptors[2] =
 {
   {
     "scope",
@@ -4559,14 +4572,27 @@ static const ProtobufCFieldDescriptor fieldreport__v1__publish_details__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "published_text",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__PublishDetails, published_text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__publish_details__field_indices_by_name[] = {
+  1,   /* field[1] = published_text */
   0,   /* field[0] = scope */
 };
 static const ProtobufCIntRange fieldreport__v1__publish_details__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__publish_details__descriptor =
 {
@@ -4576,7 +4602,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__publish_details__descriptor =
   "Fieldreport__V1__PublishDetails",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__PublishDetails),
-  1,
+  2,
   fieldreport__v1__publish_details__field_descriptors,
   fieldreport__v1__publish_details__field_indices_by_name,
   1,  fieldreport__v1__publish_details__number_ranges,

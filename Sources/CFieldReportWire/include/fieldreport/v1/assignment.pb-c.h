@@ -247,12 +247,13 @@ struct  Fieldreport__V1__TransferForMonitoringRequest
    */
   Fieldreport__V1__ActionCommon *common;
   /*
-   * Recipients (Người nhận): active staff.
+   * Recipients (Người nhận): active staff. The transferring leader, if named, is left out.
    */
   size_t n_recipient_user_ids;
   char **recipient_user_ids;
   /*
-   * Transfer groups (Nhóm chuyển) of the holding unit.
+   * Transfer groups (Nhóm chuyển) of the holding unit, expanded to their members without the
+   * transferring leader.
    */
   size_t n_group_ids;
   char **group_ids;
@@ -280,10 +281,16 @@ struct  Fieldreport__V1__TransferForMonitoringResponse
    * True when this answers a retry with the same idempotency key.
    */
   protobuf_c_boolean idempotent_replay;
+  /*
+   * People named in the request, or members of its groups, who are not recipients: the
+   * transferring leader (never a recipient of their own transfer). Empty when nobody was.
+   */
+  size_t n_left_out;
+  Fieldreport__V1__UserRef **left_out;
 };
 #define FIELDREPORT__V1__TRANSFER_FOR_MONITORING_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__transfer_for_monitoring_response__descriptor) \
-    , NULL, NULL, 0 }
+    , NULL, NULL, 0, 0,NULL }
 
 
 /*

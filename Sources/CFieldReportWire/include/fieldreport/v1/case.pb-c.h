@@ -549,8 +549,9 @@ struct  Fieldreport__V1__PublishResultRequest
 {
   ProtobufCMessage base;
   /*
-   * Case, version, idempotency key, content (the IOC's note), attachments to publish, notify
-   * flag (normally set: the citizen's app is told).
+   * Case, version, idempotency key, content (the IOC's note: kept as the PUBLISH_RESULT
+   * journal entry's content, the IOC's own record of the step, never shown to the citizen),
+   * attachments to publish, notify flag (normally set: the citizen's app is told).
    */
   Fieldreport__V1__ActionCommon *common;
   /*
@@ -558,7 +559,8 @@ struct  Fieldreport__V1__PublishResultRequest
    */
   Fieldreport__V1__PublishScope scope;
   /*
-   * The text shown to the citizen; empty = the approved reply letter. At most 20,000 bytes.
+   * The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text).
+   * At most 20,000 bytes. Recorded in PublishDetails.published_text.
    */
   char *published_text;
 };

@@ -1476,7 +1476,8 @@ struct  Fieldreport__V1__PublicationInfo
    */
   Fieldreport__V1__PublishScope scope;
   /*
-   * The text shown to the citizen.
+   * The text shown to the citizen: the published text the IOC gave, else the approved reply
+   * letter (ResultInfo.reply_text). Never the IOC's note.
    */
   char *published_text;
   /*
@@ -1492,10 +1493,15 @@ struct  Fieldreport__V1__PublicationInfo
    * When.
    */
   int64_t published_at_ms;
+  /*
+   * The IOC's note on the step (the PUBLISH_RESULT entry's content), for people working on the
+   * case; empty for others, and for publications recorded before the note was kept apart.
+   */
+  char *ioc_note;
 };
 #define FIELDREPORT__V1__PUBLICATION_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__publication_info__descriptor) \
-    , FIELDREPORT__V1__PUBLISH_SCOPE__PUBLISH_SCOPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0 }
+    , FIELDREPORT__V1__PUBLISH_SCOPE__PUBLISH_SCOPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -1683,7 +1689,8 @@ struct  Fieldreport__V1__SubmitResultDetails
 
 
 /*
- * Action-specific details of a publish journal entry.
+ * Action-specific details of a publish journal entry. The entry's content is the IOC's note on
+ * the step (its own record, never shown to the citizen); the text the citizen is shown is here.
  */
 struct  Fieldreport__V1__PublishDetails
 {
@@ -1692,10 +1699,16 @@ struct  Fieldreport__V1__PublishDetails
    * Who may see the result.
    */
   Fieldreport__V1__PublishScope scope;
+  /*
+   * The text shown to the citizen, as published: PublishResultRequest.published_text when given,
+   * else the approved reply letter. Empty in entries written before it was recorded (their
+   * content is what the citizen was shown).
+   */
+  char *published_text;
 };
 #define FIELDREPORT__V1__PUBLISH_DETAILS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__publish_details__descriptor) \
-    , FIELDREPORT__V1__PUBLISH_SCOPE__PUBLISH_SCOPE_UNSPECIFIED }
+    , FIELDREPORT__V1__PUBLISH_SCOPE__PUBLISH_SCOPE_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
@@ -1745,7 +1758,8 @@ struct  Fieldreport__V1__JournalEntry
    */
   int64_t acted_at_ms;
   /*
-   * The action's content.
+   * The action's content; for PUBLISH_RESULT the IOC's note (shown only to people working on the
+   * case), the published text being in PublishDetails.published_text.
    */
   char *content;
   /*
