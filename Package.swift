@@ -77,8 +77,10 @@ let package = Package(
     ),
     .testTarget(
       name: "WireBridgeTests",
-      dependencies: ["WireBridge", "WireFixtures"]
+      dependencies: ["WireBridge", "WireFixtures", "TestSupport"]
     ),
+    // What every test target shares (spawning child processes one at a time).
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     // MARK: FieldReportAPI (generated handler protocols and typed clients of fieldreport.v1)
     .target(
       name: "FieldReportAPI",
@@ -176,7 +178,7 @@ let package = Package(
     ),
     .testTarget(
       name: "FieldReportStoreTests",
-      dependencies: ["FieldReportStore", "FieldReportWorkflow"]
+      dependencies: ["FieldReportStore", "FieldReportWorkflow", "TestSupport"]
     ),
 
     // MARK: services (FieldReportServices: RPC handlers → workflow → store; no C, no NIO)
@@ -222,6 +224,7 @@ let package = Package(
         "WireBridge",
         "FieldReportWorkflow",
         "FieldReportStore",
+        "TestSupport",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -248,7 +251,7 @@ let package = Package(
     ),
     .testTarget(
       name: "FieldReportCLITests",
-      dependencies: ["FieldReportCLI", "FieldReportClient"]
+      dependencies: ["FieldReportCLI", "FieldReportClient", "TestSupport"]
     ),
 
     // MARK: FieldReportLoadGen (fieldreport-loadgen: end-to-end load against a loopback server)

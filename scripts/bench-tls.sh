@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The cost of TLS end to end: GetCase at 1 and 64 in flight against the same release server
-# build, once on plain TCP and once with TLS (a certificate made by openssl here), alternating
+# The cost of TLS end to end: GetCase, and the server's near-trivial Health/Check (the
+# transport's own cost, which GetCase's service path hides), at 1 and 64 in flight against the
+# same release server build, once on plain TCP and once with TLS (a certificate made by openssl here), alternating
 # plain/TLS rounds so both see the same machine load; prints a markdown table with TLS as a
 # ratio of plain. Uses release binaries already built (.build/release: `swift build -c release`,
 # which ./scripts/test.sh does).
@@ -66,25 +67,29 @@ loadgen() {
 start plain
 loadgen plain --connections 4 --workers 1 --prefill "$CASES" --prefill-concurrency 64 --seed 0 --discover 0 --mix inbox --count 1 --duration 1 >/dev/null
 stop
-echo "| round | transport | in flight | GetCase calls/s | p50 µs | p99 µs |"
-echo "|---:|---|---:|---:|---:|---:|"
+echo "| round | transport | call | in flight | calls/s | p50 µs | p99 µs |"
+echo "|---:|---|---|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
   for mode in plain tls; do
     start "$mode"
+    for op in get health; do
     for inflight in 1 64; do
       shape=(--connections 1 --workers 1)
       if [ "$inflight" = 64 ]; then shape=(--connections 4 --workers 16); fi
-      loadgen "$mode" "${shape[@]}" --mix get --seed 0 --duration "$DURATION" --json "$WORK/run.json" >/dev/null 2>&1 || true
-      python3 - "$WORK/run.json" "$round" "$mode" "$inflight" <<'PY'
+      rm -f "$WORK/run.json"
+      loadgen "$mode" "${shape[@]}" --mix "$op" --seed 0 --duration "$DURATION" --json "$WORK/run.json" >/dev/null 2>&1 || true
+      python3 - "$WORK/run.json" "$round" "$mode" "$inflight" "$op" <<'PY'
 import json, sys
-path, round_, mode, inflight = sys.argv[1:]
+path, round_, mode, inflight, op = sys.argv[1:]
+name = {"get": "GetCase", "health": "Health/Check"}[op]
 try:
     with open(path) as f:
-        run = json.load(f)["operations"]["get"]
-    print(f"| {round_} | {mode} | {inflight} | {run['calls_per_s']:,.0f} | {run['p50_us']:,.0f} | {run['p99_us']:,.0f} |")
+        run = json.load(f)["operations"][op]
+    print(f"| {round_} | {mode} | {name} | {inflight} | {run['calls_per_s']:,.0f} | {run['p50_us']:,.0f} | {run['p99_us']:,.0f} |")
 except Exception as error:  # a failed run is a row too
-    print(f"| {round_} | {mode} | {inflight} | failed ({error}) | | |")
+    print(f"| {round_} | {mode} | {name} | {inflight} | failed ({error}) | | |")
 PY
+    done
     done
     stop
   done

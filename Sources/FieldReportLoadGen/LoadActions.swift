@@ -80,6 +80,8 @@ struct LoadActions: Sendable {
         } else {
           _ = try await client.transport.call(UndecodedMethods.getWorkflow, request, options: self.sessions.ioc)
         }
+      case .health:
+        _ = try await client.transport.call(UndecodedMethods.health, Rpc_V1_HealthCheckRequest(), options: .init())
       case .assign, .submitResult, .approve, .publish:
         return  // lifecycle steps: not in a mix
       }

@@ -26,7 +26,8 @@ struct LoadGenCommand: AsyncParsableCommand {
       left it submits instead, and says so), get (GetCase), inbox (ListCases scope MINE, first \
       page of 20, as the IOC operator), inbox-leader and inbox-officer (the same as Xã Đồng \
       Lộc's leader duong.lv and officer thang.ld), journal (ListJournal), workflow \
-      (GetWorkflow). Reads pick a random case this run knows (seeded, prefilled or submitted). \
+      (GetWorkflow), health (rpc.v1.Health/Check without credentials: the server's near-trivial \
+      call, a reference for the others). Reads pick a random case this run knows (seeded, prefilled or submitted). \
       One operation alone: --mix get, --mix inbox-leader, …
         lifecycle  Each unit of work is a whole case: submit (platform) → dispatch (IOC \
       operator quan.tm, to the four units in turn) → assign (the unit's leader) → submit-result \

@@ -26,10 +26,15 @@ enum LoadOperation: String, CaseIterable, Sendable, Hashable {
   case journal
   /// `JournalService.GetWorkflow` as the IOC operator.
   case workflow
+  /// `rpc.v1.Health/Check` without credentials: the server's own near-trivial call, the
+  /// transport's cost through the real server (a reference for the others; TLS's per-call cost).
+  case health
 
   /// The operations `--mix` may weigh (the lifecycle's later steps need a case in the right
   /// state and person, so they only run in `--scenario lifecycle`).
-  static let mixable: [LoadOperation] = [.submit, .dispatch, .get, .inbox, .inboxLeader, .inboxOfficer, .journal, .workflow]
+  static let mixable: [LoadOperation] = [
+    .submit, .dispatch, .get, .inbox, .inboxLeader, .inboxOfficer, .journal, .workflow, .health,
+  ]
 
   /// The RPC behind the operation.
   var rpc: String {
@@ -44,6 +49,7 @@ enum LoadOperation: String, CaseIterable, Sendable, Hashable {
     case .inbox, .inboxLeader, .inboxOfficer: "CaseService.ListCases"
     case .journal: "JournalService.ListJournal"
     case .workflow: "JournalService.GetWorkflow"
+    case .health: "Health.Check"
     }
   }
 }

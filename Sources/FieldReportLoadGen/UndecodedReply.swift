@@ -37,4 +37,5 @@ enum UndecodedMethods {
     service: "fieldreport.v1.JournalService", method: "ListJournal")
   static let getWorkflow = UnaryMethod<Fieldreport_V1_GetWorkflowRequest, UndecodedReply>(
     service: "fieldreport.v1.JournalService", method: "GetWorkflow")
+  static let health = UnaryMethod<Rpc_V1_HealthCheckRequest, UndecodedReply>(service: "rpc.v1.Health", method: "Check")
 }

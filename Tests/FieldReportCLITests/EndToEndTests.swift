@@ -1,5 +1,6 @@
 import FieldReportClient
 import Foundation
+import TestSupport
 import Testing
 @testable import FieldReportCLI
 
@@ -16,7 +17,7 @@ struct EndToEndTests {
       let password = DemoServer.demoPassword + "\n"
 
       // The IOC operator logs in; the profile holds the server and token, mode 0600.
-      var result = try cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: password)
+      var result = try await cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: password)
       #expect(result.status == 0, "\(result)")
       #expect(result.stdout.contains("Trần Minh Quân"))
       let profilePath = cli.configHome + "/fieldreport/profiles/default.json"
@@ -27,14 +28,14 @@ struct EndToEndTests {
       #expect(mode?.intValue == 0o600)
 
       // A wrong password is UNAUTHENTICATED: exit 26, status and message on stderr.
-      result = try cli.run(["login", "--server", server.address, "--profile", "bad", "quan.tm", "--password-stdin"], stdin: "sai-mat-khau\n")
+      result = try await cli.run(["login", "--server", server.address, "--profile", "bad", "quan.tm", "--password-stdin"], stdin: "sai-mat-khau\n")
       #expect(result.status == 26, "\(result)")
       #expect(result.stderr.contains("UNAUTHENTICATED"))
 
       // The platform submits with its API key, from a profile of its own.
-      result = try cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
+      result = try await cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
       #expect(result.status == 0, "\(result)")
-      result = try cli.run([
+      result = try await cli.run([
         "case", "submit", "--profile", "platform", "--title", "Làm việc gây ồn ào tại 81 Ngô Quyền",
         "--content", "Ồn ào sau 22 giờ", "--category", "Trật tự công cộng", "--address", "81 Ngô Quyền",
         "--reporter-name", "Nguyễn Văn An", "--reporter-phone", "0912345678", "--json",
@@ -46,7 +47,7 @@ struct EndToEndTests {
       #expect(submitted.caseSummary?.state == .received)
 
       // The whole request as proto3 JSON reaches every field.
-      result = try cli.run([
+      result = try await cli.run([
         "case", "submit", "--profile", "platform", "--request-json",
         #"{"title":"Gây mất trật tự Công cộng","content":"Tụ tập","categoryId":"TRAT-TU-CONG-CONG","reporterAllowsPublic":true,"reporter":{"fullName":"Nguyễn Văn An","phone":"0912345678"},"location":{"latitude":18.34,"longitude":105.9}}"#,
       ])
@@ -54,7 +55,7 @@ struct EndToEndTests {
       #expect(result.stdout.contains("received (version 1)"))
 
       // The IOC's inbox: the source's columns; the IOC sees the reporter as the sender.
-      result = try cli.run(["inbox"])
+      result = try await cli.run(["inbox"])
       #expect(result.status == 0, "\(result)")
       let lines = result.stdout.split(separator: "\n").map(String.init)
       let header = try #require(lines.first)
@@ -65,58 +66,58 @@ struct EndToEndTests {
       #expect(row.contains("Trung tâm IOC"))
 
       // --json prints the response for scripts.
-      result = try cli.run(["case", "list", "--json", "--state", "received"])
+      result = try await cli.run(["case", "list", "--json", "--state", "received"])
       #expect(result.status == 0, "\(result)")
       let listed = try JSONDecoder().decode(Fieldreport_V1_ListCasesResponse.self, from: Data(result.stdout.utf8))
       #expect(listed.cases.contains { $0.reportCode == code && $0.title == "Làm việc gây ồn ào tại 81 Ngô Quyền" })
 
       // Dispatch by report code and unit name; a second dispatch is FAILED_PRECONDITION (19).
-      result = try cli.run(["case", "dispatch", code, "--unit", "UBND Xã Đồng Lộc", "--content", "Đề nghị xử lý"])
+      result = try await cli.run(["case", "dispatch", code, "--unit", "UBND Xã Đồng Lộc", "--content", "Đề nghị xử lý"])
       #expect(result.status == 0, "\(result)")
       #expect(result.stdout.contains("at-unit (version 2)"))
-      result = try cli.run(["case", "dispatch", code, "--unit", "UBND-DONGLOC"])
+      result = try await cli.run(["case", "dispatch", code, "--unit", "UBND-DONGLOC"])
       #expect(result.status == 19, "\(result)")
       #expect(result.stderr.contains("FAILED_PRECONDITION"))
 
       // The commune leader's inbox never shows the reporter: the sender is "Công dân".
-      result = try cli.run(["login", "--profile", "duong", "--server", server.address, "-u", "duong.lv"],
+      result = try await cli.run(["login", "--profile", "duong", "--server", server.address, "-u", "duong.lv"],
                            environment: ["FIELDREPORT_PASSWORD": DemoServer.demoPassword])
       #expect(result.status == 0, "\(result)")
-      result = try cli.run(["inbox", "--profile", "duong"])
+      result = try await cli.run(["inbox", "--profile", "duong"])
       let leaderRow = try #require(result.stdout.split(separator: "\n").first { $0.contains(code) })
       #expect(leaderRow.contains("Công dân"))
       #expect(!leaderRow.contains("Nguyễn Văn An"))
 
       // Unknown case: NOT_FOUND (15); a bad field: INVALID_ARGUMENT (13) with the field named.
-      result = try cli.run(["case", "get", "010126999"])
+      result = try await cli.run(["case", "get", "010126999"])
       #expect(result.status == 15, "\(result)")
       #expect(result.stderr.contains("NOT_FOUND"))
-      result = try cli.run(["case", "submit", "--profile", "platform", "--title", "", "--content", "x", "--category", "MOI-TRUONG",
+      result = try await cli.run(["case", "submit", "--profile", "platform", "--title", "", "--content", "x", "--category", "MOI-TRUONG",
                             "--reporter-name", "A"])
       #expect(result.status == 13, "\(result)")
       #expect(result.stderr.contains("INVALID_ARGUMENT"))
       #expect(result.stderr.contains("field "))
 
       // A leader of the commune cannot dispatch: PERMISSION_DENIED (17).
-      var submittedAgain = try cli.run(["case", "submit", "--profile", "platform", "--title", "Rác thải", "--content", "Rác",
+      var submittedAgain = try await cli.run(["case", "submit", "--profile", "platform", "--title", "Rác thải", "--content", "Rác",
                                         "--category", "MOI-TRUONG", "--reporter-name", "A", "--json"])
       let other = try JSONDecoder().decode(Fieldreport_V1_SubmitReportResponse.self, from: Data(submittedAgain.stdout.utf8))
-      submittedAgain = try cli.run(["case", "dispatch", other.caseSummary?.caseId ?? "", "--expected-version", "1",
+      submittedAgain = try await cli.run(["case", "dispatch", other.caseSummary?.caseId ?? "", "--expected-version", "1",
                                     "--unit", "UBND-DONGLOC", "--profile", "duong"])
       #expect([15, 17].contains(submittedAgain.status), "\(submittedAgain)")
 
       // After logout the profile has no token and the server refuses: UNAUTHENTICATED (26).
-      result = try cli.run(["logout"])
+      result = try await cli.run(["logout"])
       #expect(result.status == 0, "\(result)")
       // `--token=…`: a base64url token may begin with "-", which a separate argument would
       // turn into an unknown option.
-      result = try cli.run(["whoami", "--token=\(profile.sessionToken ?? "")"])
+      result = try await cli.run(["whoami", "--token=\(profile.sessionToken ?? "")"])
       #expect(result.status == 26, "\(result)")
-      result = try cli.run(["inbox"])
+      result = try await cli.run(["inbox"])
       #expect(result.status == 26, "\(result)")
 
       // No server there: UNAVAILABLE (24).
-      result = try cli.run(["whoami", "--server", "127.0.0.1:1", "--timeout", "5"])
+      result = try await cli.run(["whoami", "--server", "127.0.0.1:1", "--timeout", "5"])
       #expect(result.status == 24, "\(result)")
     }
   }
@@ -127,11 +128,11 @@ struct EndToEndTests {
       let server = try await DemoServer.start(in: folder)
       defer { server.stop() }
       let cli = try CLIRunner(folder: folder)
-      var result = try cli.run(["login", "--server", server.address, "duong.lv", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      var result = try await cli.run(["login", "--server", server.address, "duong.lv", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
       #expect(result.status == 0, "\(result)")
-      result = try cli.run(["identity", "set-group-members", "ban chi huy pctt", "--member", "duong.lv", "--member", "thang.ld"])
+      result = try await cli.run(["identity", "set-group-members", "ban chi huy pctt", "--member", "duong.lv", "--member", "thang.ld"])
       #expect(result.status == 0, "\(result)")
-      result = try cli.run(["identity", "delete-group", "Ban chỉ huy PCTT"])
+      result = try await cli.run(["identity", "delete-group", "Ban chỉ huy PCTT"])
       #expect(result.status == 0, "\(result)")
       #expect(result.stdout.contains("Group deleted"))
     }
@@ -149,31 +150,31 @@ struct EndToEndTests {
       let tls = ["--ca", folder + "/ca.pem", "--cert", folder + "/client.pem", "--key", folder + "/client.key"]
 
       // Without TLS options the mutual-TLS server is unreachable.
-      var result = try cli.run(["--profile", "admin", "login", "--server", server.address, "admin", "--password-stdin"], stdin: "mat-khau-admin-2026\n")
+      var result = try await cli.run(["--profile", "admin", "login", "--server", server.address, "admin", "--password-stdin"], stdin: "mat-khau-admin-2026\n")
       #expect(result.status != 0, "\(result)")
       // With them, the admin logs in; the profile keeps them for the next commands.
-      result = try cli.run(["--profile", "admin", "login", "--server", server.address, "admin", "--password-stdin"] + tls, stdin: "mat-khau-admin-2026\n")
+      result = try await cli.run(["--profile", "admin", "login", "--server", server.address, "admin", "--password-stdin"] + tls, stdin: "mat-khau-admin-2026\n")
       #expect(result.status == 0, "\(result)")
-      result = try cli.run(["identity", "register-certificate", "--profile", "admin", "--account", "platform", "--certificate", folder + "/client.pem"])
+      result = try await cli.run(["identity", "register-certificate", "--profile", "admin", "--account", "platform", "--certificate", folder + "/client.pem"])
       #expect(result.status == 0, "\(result)")
       // The certificate alone logs the platform in.
-      result = try cli.run(["--profile", "platform", "login", "--server", server.address] + tls)
+      result = try await cli.run(["--profile", "platform", "login", "--server", server.address] + tls)
       #expect(result.status == 0, "\(result)")
       #expect(result.stdout.contains("Client certificate of"), "\(result)")
-      result = try cli.run(["whoami", "--profile", "platform", "--json"])
+      result = try await cli.run(["whoami", "--profile", "platform", "--json"])
       #expect(result.status == 0, "\(result)")
       #expect(result.stdout.contains("AUTH_METHOD_CLIENT_CERTIFICATE"), "\(result.stdout)")
     }
   }
 
   @Test("an unknown profile is exit 3 with the profiles there are, never a silent fall back")
-  func unknownProfile() throws {
-    try withTemporaryDirectory { folder in
+  func unknownProfile() async throws {
+    try await withTemporaryDirectory { folder in
       let cli = try CLIRunner(folder: folder)
-      var result = try cli.run(["--profile", "nobody", "inbox"])
+      var result = try await cli.run(["--profile", "nobody", "inbox"])
       #expect(result.status == 3, "\(result)")
       #expect(result.stderr.contains("no profile 'nobody'"), "\(result.stderr)")
-      result = try cli.run(["inbox", "--profile", "nobody"], environment: ["FIELDREPORT_PROFILE": "x"])
+      result = try await cli.run(["inbox", "--profile", "nobody"], environment: ["FIELDREPORT_PROFILE": "x"])
       #expect(result.status == 3, "\(result)")
     }
   }
@@ -200,7 +201,7 @@ struct EndToEndTests {
       try output.fileHandleForReading.close()
       let previous = signal(SIGPIPE, SIG_IGN)
       defer { signal(SIGPIPE, previous) }
-      try process.run()
+      try process.runSerialized()
       process.waitUntilExit()
       let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
       #expect(process.terminationReason == .exit, "\(stderr)")
@@ -215,19 +216,19 @@ struct EndToEndTests {
       let server = try await DemoServer.start(in: folder)
       defer { server.stop() }
       let cli = try CLIRunner(folder: folder)
-      var result = try cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
+      var result = try await cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
       #expect(result.status == 0, "\(result)")
       var photo = [UInt8](repeating: 0, count: 6_000_000)
       for index in photo.indices { photo[index] = UInt8(truncatingIfNeeded: index &* 2_654_435_761 >> 13) }
       let input = URL(fileURLWithPath: folder).appendingPathComponent("photo.jpg")
       try Data(photo).write(to: input)
-      result = try cli.run(["case", "upload", "--profile", "platform", input.path, "--json"])
+      result = try await cli.run(["case", "upload", "--profile", "platform", input.path, "--json"])
       #expect(result.status == 0, "\(result.stderr)")
       let uploaded = try JSONDecoder().decode(Fieldreport_V1_UploadAttachmentResponse.self, from: Data(result.stdout.utf8))
       let id = try #require(uploaded.attachment?.attachmentId)
       #expect(uploaded.attachment?.sizeBytes == 6_000_000)
       let output = URL(fileURLWithPath: folder).appendingPathComponent("back.jpg")
-      result = try cli.run(["case", "attachment", "--profile", "platform", id, "--output", output.path])
+      result = try await cli.run(["case", "attachment", "--profile", "platform", id, "--output", output.path])
       #expect(result.status == 0, "\(result.stderr)")
       #expect(try Data(contentsOf: output) == Data(photo))
     }
@@ -239,7 +240,7 @@ struct EndToEndTests {
       let server = try await DemoServer.start(in: folder)
       defer { server.stop() }
       let cli = try CLIRunner(folder: folder)
-      var result = try cli.run(
+      var result = try await cli.run(
         ["demo", "--server", server.address, "--platform-api-key", server.platformAPIKey],
         environment: ["FIELDREPORT_DEMO_PASSWORD": DemoServer.demoPassword])
       #expect(result.status == 0, "\(result)")
@@ -257,14 +258,14 @@ struct EndToEndTests {
       #expect(finalRows[3].hasSuffix("closed"))
 
       // Again, as JSON, without the platform key (the IOC operator submits): new cases, same ends.
-      result = try cli.run(["demo", "--server", server.address, "--json", "--password", DemoServer.demoPassword])
+      result = try await cli.run(["demo", "--server", server.address, "--json", "--password", DemoServer.demoPassword])
       #expect(result.status == 0, "\(result)")
       struct Outcome: Decodable { let reportCode: String; let state: Fieldreport_V1_CaseState }
       let outcomes = try JSONDecoder().decode([Outcome].self, from: Data(result.stdout.utf8))
       #expect(outcomes.map(\.state) == [.atUnit, .published, .resolved, .closed])
 
       // A wrong demo password stops at the first login with a clear message.
-      result = try cli.run(["demo", "--server", server.address, "--password", "sai"])
+      result = try await cli.run(["demo", "--server", server.address, "--password", "sai"])
       #expect(result.status != 0)
       #expect(result.stderr.contains("demo password"))
     }

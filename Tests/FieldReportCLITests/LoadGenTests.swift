@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `fieldreport-loadgen` against a real `fieldreport-server --demo` (its binary, a temporary
@@ -13,7 +14,7 @@ struct LoadGenTests {
   ) async throws -> (result: CLIResult, json: [String: Any]?) {
     let loadgen = try CLIRunner(folder: folder, executable: "fieldreport-loadgen")
     let path = folder + "/\(name).json"
-    let result = try await loadgen.runAwaitingExit(
+    let result = try await loadgen.run(
       ["--port", "\(server.port)", "--server-pid", "\(server.process.processIdentifier)", "--timeout", "30", "--json", path]
         + arguments,
       environment: [
@@ -67,7 +68,7 @@ struct LoadGenTests {
 
       // The prefilled cases are there: the IOC sees them through the public API.
       let cli = try CLIRunner(folder: folder)
-      let login = try cli.run(
+      let login = try await cli.run(
         ["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
       #expect(login.status == 0, "\(login)")
     }
@@ -79,7 +80,7 @@ struct LoadGenTests {
       let server = try await DemoServer.start(in: folder, extraArguments: ["--reports-per-reporter-hour", "0"])
       defer { server.stop() }
       let (result, written) = try await Self.run(
-        ["--rate", "40", "--duration", "2", "--mix", "get=2,inbox=1", "--seed", "10", "--connections", "2"],
+        ["--rate", "40", "--duration", "2", "--mix", "get=2,inbox=1,health=1", "--seed", "10", "--connections", "2"],
         server: server, folder: folder, name: "open")
       #expect(result.status == 0, "\(result)")
       let json = try #require(written, "\(result)")
@@ -87,6 +88,7 @@ struct LoadGenTests {
       let operations = try #require(json["operations"] as? [String: Any])
       Self.expectFigures(operations["get"] as? [String: Any], "get")
       Self.expectFigures(operations["inbox"] as? [String: Any], "inbox")
+      Self.expectFigures(operations["health"] as? [String: Any], "health")
       Self.expectFigures(json["all"] as? [String: Any], "all")
       // 40 calls/s for 2 s: about 80 scheduled (a loaded machine may start fewer in time).
       let calls = ((json["all"] as? [String: Any])?["calls"] as? NSNumber)?.intValue ?? 0
@@ -119,10 +121,10 @@ struct LoadGenTests {
   }
 
   @Test("--help documents every mode: closed and open loop, the scenarios, prefill, JSON, plot, TLS")
-  func help() throws {
-    try withTemporaryDirectory { folder in
+  func help() async throws {
+    try await withTemporaryDirectory { folder in
       let loadgen = try CLIRunner(folder: folder, executable: "fieldreport-loadgen")
-      let result = try loadgen.run(["--help"])
+      let result = try await loadgen.run(["--help"])
       #expect(result.status == 0, "\(result)")
       for word in ["--rate", "coordinated omission", "lifecycle", "dashboard", "--prefill", "--json", "--plot", "--host", "--ca", "--cert"] {
         #expect(result.stdout.contains(word), "--help does not mention \(word)")
@@ -143,7 +145,7 @@ enum TestCertificates {
       process.currentDirectoryURL = URL(fileURLWithPath: folder)
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
-      try process.run()
+      try process.runSerialized()
       process.waitUntilExit()
       #expect(process.terminationStatus == 0, "openssl \(arguments)")
     }

@@ -11,8 +11,8 @@ struct PublishCommandTests {
   static let note = "Ghi chú của IOC"
 
   /// Report codes of the cases `fieldreport demo` left resolved (one per run).
-  static func resolvedByDemo(_ cli: CLIRunner, _ server: DemoServer) throws -> String {
-    let result = try cli.run(
+  static func resolvedByDemo(_ cli: CLIRunner, _ server: DemoServer) async throws -> String {
+    let result = try await cli.run(
       ["demo", "--server", server.address, "--json", "--platform-api-key", server.platformAPIKey],
       environment: ["FIELDREPORT_DEMO_PASSWORD": DemoServer.demoPassword])
     #expect(result.status == 0, "\(result)")
@@ -27,30 +27,30 @@ struct PublishCommandTests {
       let server = try await DemoServer.start(in: folder)
       defer { server.stop() }
       let cli = try CLIRunner(folder: folder)
-      let code = try Self.resolvedByDemo(cli, server)
-      var result = try cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      let code = try await Self.resolvedByDemo(cli, server)
+      var result = try await cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
       #expect(result.status == 0, "\(result)")
       // The approved reply letter, as the IOC reads it before publishing.
-      result = try cli.run(["case", "get", code, "--json"])
+      result = try await cli.run(["case", "get", code, "--json"])
       #expect(result.status == 0, "\(result)")
       let before = try JSONDecoder().decode(Fieldreport_V1_GetCaseResponse.self, from: Data(result.stdout.utf8))
       let letter = try #require(before.caseDetail?.result?.replyText)
       #expect(letter.contains("đoàn kiểm tra đã lập biên bản"))
 
-      result = try cli.run(["case", "publish", code, "--content", Self.note])
+      result = try await cli.run(["case", "publish", code, "--content", Self.note])
       #expect(result.status == 0, "\(result)")
       #expect(result.stdout.contains("published (reporter-only): Kính gửi: Quý Ông/Bà."), "\(result)")
       #expect(result.stdout.contains("đoàn kiểm tra đã lập biên bản"), "\(result)")
       #expect(result.stdout.contains("IOC note: \(Self.note)"), "\(result)")
 
-      result = try cli.run(["case", "get", code, "--json"])
+      result = try await cli.run(["case", "get", code, "--json"])
       let after = try JSONDecoder().decode(Fieldreport_V1_GetCaseResponse.self, from: Data(result.stdout.utf8))
       #expect(after.caseDetail?.publication?.publishedText == letter)
       #expect(after.caseDetail?.publication?.iocNote == Self.note)
-      result = try cli.run(["case", "get", code])
+      result = try await cli.run(["case", "get", code])
       #expect(result.stdout.contains("IOC note"), "\(result)")
 
-      result = try cli.run(["journal", "list", code])
+      result = try await cli.run(["journal", "list", code])
       #expect(result.status == 0, "\(result)")
       let row = try #require(result.stdout.split(separator: "\n").last { $0.contains("publish") })
       #expect(row.contains("IOC note: \(Self.note)"), "\(row)")
@@ -64,11 +64,11 @@ struct PublishCommandTests {
       let server = try await DemoServer.start(in: folder)
       defer { server.stop() }
       let cli = try CLIRunner(folder: folder)
-      let code = try Self.resolvedByDemo(cli, server)
-      var result = try cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      let code = try await Self.resolvedByDemo(cli, server)
+      var result = try await cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
       #expect(result.status == 0, "\(result)")
       let text = "Đã giải tỏa vỉa hè tại 99 Bùi Thị Xuân."
-      result = try cli.run(["case", "publish", code, "--content", Self.note, "--text", text, "--json"])
+      result = try await cli.run(["case", "publish", code, "--content", Self.note, "--text", text, "--json"])
       #expect(result.status == 0, "\(result)")
       let published = try JSONDecoder().decode(Fieldreport_V1_PublishResultResponse.self, from: Data(result.stdout.utf8))
       #expect(published.journalEntry?.content == Self.note)
@@ -77,11 +77,11 @@ struct PublishCommandTests {
         return
       }
       #expect(details.publishedText == text)
-      result = try cli.run(["journal", "list", code, "--json"])
+      result = try await cli.run(["journal", "list", code, "--json"])
       let journal = try JSONDecoder().decode(Fieldreport_V1_ListJournalResponse.self, from: Data(result.stdout.utf8))
       let entry = try #require(journal.entries.last)
       #expect(entry.action == .publishResult && entry.content == Self.note)
-      result = try cli.run(["case", "get", code, "--json"])
+      result = try await cli.run(["case", "get", code, "--json"])
       let detail = try JSONDecoder().decode(Fieldreport_V1_GetCaseResponse.self, from: Data(result.stdout.utf8))
       #expect(detail.caseDetail?.publication?.publishedText == text)
     }
@@ -93,27 +93,27 @@ struct PublishCommandTests {
       let server = try await DemoServer.start(in: folder)
       defer { server.stop() }
       let cli = try CLIRunner(folder: folder)
-      var result = try cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
+      var result = try await cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
       #expect(result.status == 0, "\(result)")
       var codes: [Bool: String] = [:]
       for isPublic in [true, false] {
-        result = try cli.run(
+        result = try await cli.run(
           ["case", "submit", "--profile", "platform", "--title", "Tụ tập gây ồn ào", "--content", "Sau 22 giờ",
            "--category", "TRAT-TU-CONG-CONG", "--reporter-name", "Nguyễn Văn An", "--json"] + (isPublic ? ["--public"] : []))
         #expect(result.status == 0, "\(result)")
         let submitted = try JSONDecoder().decode(Fieldreport_V1_SubmitReportResponse.self, from: Data(result.stdout.utf8))
         codes[isPublic] = try #require(submitted.caseSummary?.reportCode)
       }
-      result = try cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      result = try await cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
       #expect(result.status == 0, "\(result)")
       for (isPublic, code) in codes {
-        result = try cli.run(["case", "publish", code, "--dry-run"])
+        result = try await cli.run(["case", "publish", code, "--dry-run"])
         #expect(result.status == 0, "\(result)")
         let request = try JSONDecoder().decode(Fieldreport_V1_PublishResultRequest.self, from: Data(result.stdout.utf8))
         #expect(request.scope == (isPublic ? .everyone : .reporterOnly), "\(result)")
       }
       // An explicit scope is sent as given, with no lookup needed.
-      result = try cli.run(["case", "publish", codes[true] ?? "", "--scope", "reporter-only", "--dry-run"])
+      result = try await cli.run(["case", "publish", codes[true] ?? "", "--scope", "reporter-only", "--dry-run"])
       let explicit = try JSONDecoder().decode(Fieldreport_V1_PublishResultRequest.self, from: Data(result.stdout.utf8))
       #expect(explicit.scope == .reporterOnly)
     }

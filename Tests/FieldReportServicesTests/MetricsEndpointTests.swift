@@ -1,5 +1,6 @@
 import FieldReportAPI
 import Foundation
+import TestSupport
 import Logging
 import RPCCore
 import RPCNIO
@@ -285,7 +286,7 @@ struct MetricsEndpointTests {
       let errors = Pipe()
       process.standardError = errors
       process.standardOutput = FileHandle.nullDevice
-      try process.run()
+      try process.runSerialized()
       let handle = errors.fileHandleForReading
       let text = await ServerExecutableTests.offCooperativePool {
         let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)

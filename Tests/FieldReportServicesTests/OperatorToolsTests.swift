@@ -3,6 +3,7 @@ import FieldReportServices
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
 import Foundation
+import TestSupport
 import Logging
 import RPCCore
 import RPCNIO
@@ -31,7 +32,7 @@ struct OperatorToolsTests {
     let error = Pipe()
     process.standardOutput = output
     process.standardError = error
-    try process.run()
+    try process.runSerialized()
     // Both pipes are drained while the child runs, so neither can fill up and block it.
     async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
     async let err = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value

@@ -1,6 +1,7 @@
 import FieldReportAPI
 import FieldReportServices
 import Foundation
+import TestSupport
 import Logging
 import RPCCore
 import RPCNIO
@@ -56,7 +57,7 @@ struct ServerExecutableTests {
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try process.runSerialized()
     guard let lines = await readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on"),
       let banner = lines.first(where: { $0.hasPrefix("fieldreport-server listening on") }),
       let port = Int(banner.split(separator: ":").last ?? "")

@@ -1,5 +1,6 @@
 import FieldReportAPI
 import Foundation
+import TestSupport
 import Logging
 import RPCCore
 import RPCNIO
@@ -41,7 +42,7 @@ struct TLSTests {
       process.currentDirectoryURL = self.folder
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
-      try process.run()
+      try process.runSerialized()
       process.waitUntilExit()
       guard process.terminationStatus == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.joined(separator: " ")) failed"])

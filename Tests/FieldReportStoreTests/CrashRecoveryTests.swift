@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @_spi(Testing) import FieldReportStore
@@ -30,7 +31,7 @@ struct CrashRecoveryTests {
     // Enough rows (≈ 2 MB of pages) that SQLite spills uncommitted pages into the WAL file
     // before the kill: the recovery must ignore frames without a commit record.
     process.arguments = [fixture.path, "1500"]
-    try process.run()
+    try process.runSerialized()
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal)
     #expect(process.terminationStatus == SIGKILL)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Finds an executable built next to the test bundle (`swift build` / `swift test` put every
@@ -44,7 +45,7 @@ final class DemoServer: @unchecked Sendable {
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try process.runSerialized()
     let lines = await Self.readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on") ?? []
     guard let banner = lines.first(where: { $0.hasPrefix("fieldreport-server listening on") }),
       let port = Int(banner.split(separator: ":").last ?? "")
@@ -107,18 +108,11 @@ struct CLIRunner {
   }
 
   /// Runs `fieldreport arguments…` with `stdin` as standard input; output goes through files
-  /// so a large answer can never block the child on a full pipe. Blocks the calling thread
-  /// until the child exits: for short commands (see ``runAwaitingExit(_:stdin:environment:)``).
-  func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) throws -> CLIResult {
-    let started = try self.start(arguments, stdin: stdin, environment: extra)
-    started.process.waitUntilExit()
-    return try started.finish()
-  }
-
-  /// ``run(_:stdin:environment:)`` for a child that runs for seconds (the load generator):
-  /// the test task suspends until the child exits instead of holding one of the few threads
-  /// every concurrently running test shares.
-  func runAwaitingExit(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) async throws
+  /// so a large answer can never block the child on a full pipe. The test task suspends until
+  /// the child exits: it never holds one of the few threads every concurrently running test
+  /// shares (CLI suites blocking two of them at once starved the whole suite for ~40 s, and
+  /// the timing tests with it).
+  func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String] = [:]) async throws
     -> CLIResult
   {
     let exited = AsyncStream<Void>.makeStream()
@@ -135,7 +129,7 @@ struct CLIRunner {
   }
 
   private func start(
-    _ arguments: [String], stdin: String?, environment extra: [String: String], onExit: (@Sendable () -> Void)? = nil
+    _ arguments: [String], stdin: String?, environment extra: [String: String], onExit: @escaping @Sendable () -> Void
   ) throws -> Started {
     let process = Process()
     process.executableURL = self.binary
@@ -155,8 +149,8 @@ struct CLIRunner {
     process.standardError = err
     let input = Pipe()
     process.standardInput = input
-    if let onExit { process.terminationHandler = { _ in onExit() } }
-    try process.run()
+    process.terminationHandler = { _ in onExit() }
+    try process.runSerialized()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
     return Started(process: process) {
