@@ -86,7 +86,10 @@ struct KeepaliveTests {
   }
 
   @Test func serverClosesAnIdleConnectionWithGoAway() async throws {
-    let server = try await TestServer.start(limits: Self.limits(idle: .milliseconds(500)))
+    // Idle periods in this suite are seconds, not milliseconds: a test process short of CPU
+    // (the suite runs alongside on two cores) must still get a call onto a fresh connection
+    // before the server's idle clock, which runs from the accept, closes it.
+    let server = try await TestServer.start(limits: Self.limits(idle: .seconds(2)))
     // A test process starved of CPU by the rest of the suite may get its call out only after
     // the fresh connection already idled out (GOAWAY with last_call_id 0): that connection
     // proves nothing either way, so try again on a new one, a few times.
@@ -121,9 +124,9 @@ struct KeepaliveTests {
   @Test func serverDoesNotCloseAConnectionWithACallInFlight() async throws {
     // The idle period is not tiny so that a CPU-starved client still gets its call out on the
     // fresh connection in time; the call then outlasts several idle periods.
-    let server = try await TestServer.start(limits: Self.limits(idle: .milliseconds(500)))
+    let server = try await TestServer.start(limits: Self.limits(idle: .milliseconds(1500)))
     let client = server.client()
-    let response = try await client.call(TestService.unaryCall, .make(responseSize: 5, sleepMs: 2000))
+    let response = try await client.call(TestService.unaryCall, .make(responseSize: 5, sleepMs: 4000))
     #expect(response.payload?.body.count == 5)
     await client.close()
     await server.server.shutdown(gracePeriod: .seconds(1))
@@ -148,11 +151,11 @@ struct KeepaliveTests {
     // The pauses straddle the idle period. It is not tiny, so that a machine starved of CPU by
     // the rest of the suite does not idle out the fresh connection of a resend too (a call is
     // resent at most twice).
-    let server = try await TestServer.start(limits: Self.limits(idle: .seconds(1)))
+    let server = try await TestServer.start(limits: Self.limits(idle: .seconds(2)))
     let client = server.client()
     for round in 0..<6 {
       _ = try await client.call(TestService.emptyCall, Rpc_Testing_V1_Empty())
-      try await Task.sleep(for: .milliseconds(960 + (round % 3) * 30))
+      try await Task.sleep(for: .milliseconds(1920 + (round % 3) * 60))
     }
     await client.close()
     await server.server.shutdown(gracePeriod: .seconds(1))
