@@ -90,6 +90,30 @@ import Testing
     #expect(VietnameseFolding.matches(query: "thang", name: "Le\u{0302} Đa\u{0323}i Tha\u{0306}\u{0301}ng"))
     #expect(VietnameseFolding.tokens("Nguyễn-Văn  Phối, 2026") == ["nguyen", "van", "phoi", "2026"])
   }
+
+  /// `fold` (one pass with a table) gives what its definition, `slowFold` (full lower-casing,
+  /// marks dropped, base letters), gives: on every scalar of the tabled blocks alone, and on
+  /// random texts mixing ASCII, Vietnamese in both normal forms, other scripts, letters whose
+  /// lower case is longer (İ), emoji and control characters.
+  @Test func fastFoldEqualsTheDefinition() {
+    for range in [0x80..<0x370, 0x1E00..<0x1F00, 0x370..<0x600] {
+      for value in range {
+        guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }
+        let text = "A\(Character(scalar))z"
+        #expect(VietnameseFolding.fold(text) == VietnameseFolding.slowFold(text), "U+\(String(value, radix: 16))")
+      }
+    }
+    let pieces = [
+      "Lê Đại Thắng", "ĐƯỜNG", "Tha\u{0306}\u{0301}ng", "İstanbul", "ΣΊΣΥΦΟΣ", "Ǆemal", "ß", "ﬁ",
+      "Москва", "東京", "🚧", "\u{0007}", " ", "-", "2026", "NGUYỄN THỊ HÀ", "\u{0323}", "x",
+    ]
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<2_000 {
+      let text = (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
+        .joined()
+      #expect(VietnameseFolding.fold(text) == VietnameseFolding.slowFold(text), "\(text)")
+    }
+  }
 }
 
 @Suite("Role registration") struct RoleRegistrationTests {

@@ -22,8 +22,20 @@ enum Validation {
     guard text.utf8.count <= maxLength else {
       throw .invalidField(name: name, reason: "longer than \(maxLength) bytes")
     }
-    guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+    guard !containsAnyControlCharacter(text)
     else { throw .invalidField(name: name, reason: "contains control characters") }
+  }
+
+  /// Whether `text` has a scalar of general category Cc: U+0000–U+001F and U+007F–U+009F,
+  /// which is all that category holds (Unicode fixes it: no scalar is ever added to Cc). Bytes
+  /// are checked directly; the Unicode property lookup per scalar was 2 % of the store
+  /// writer's time on SubmitReport.
+  static func containsAnyControlCharacter(_ text: String) -> Bool {
+    text.unicodeScalars.contains(where: isControl)
+  }
+
+  private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F)
   }
 
   static func attachments(_ attachments: [AttachmentRef], policy: WorkflowPolicy)
@@ -62,8 +74,6 @@ enum Validation {
 
   /// Control characters other than tab, line feed and carriage return.
   static func containsControlCharacters(_ text: String) -> Bool {
-    text.unicodeScalars.contains {
-      $0.properties.generalCategory == .control && $0 != "\t" && $0 != "\n" && $0 != "\r"
-    }
+    text.unicodeScalars.contains { isControl($0) && $0 != "\t" && $0 != "\n" && $0 != "\r" }
   }
 }
