@@ -7,7 +7,7 @@ import FieldReportWorkflow
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
   /// The schema version this build writes.
-  static let latest = 10
+  static let latest = 11
 
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {
@@ -166,6 +166,24 @@ struct StoreLifecycleTests {
     #expect(try await migrated.schemaVersion() == Self.latest)
     #expect(try await migrated.rereports(of: original.id) == [again.id])
     #expect(try await migrated.rereports(of: again.id) == [])
+    await migrated.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
+  @Test("a version 10 file migrates to version 11: the repeated journal index is gone, journals read the same")
+  func version10Migrates() async throws {
+    let fixture = try await StoreFixture.make()
+    let submitted = try await fixture.submit("Đèn đường hỏng")
+    let journal = try await fixture.store.journal(caseID: submitted.id)
+    try await fixture.rewindToVersion10()
+    #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal_by_case'") == 1)
+    await fixture.store.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await migrated.schemaVersion() == Self.latest)
+    #expect(try await migrated.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal_by_case'") == 0)
+    #expect(try await migrated.journal(caseID: submitted.id).map(\.entry) == journal.map(\.entry))
+    #expect(try await migrated.verifyJournal(caseID: submitted.id).isIntact)
     await migrated.close()
     try? FileManager.default.removeItem(at: fixture.directory)
   }

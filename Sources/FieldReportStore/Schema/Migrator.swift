@@ -18,6 +18,7 @@ enum Migrator {
     SchemaV8.migration,
     SchemaV9.migration,
     SchemaV10.migration,
+    SchemaV11.migration,
   ]
 
   /// The version a fresh file is migrated to.

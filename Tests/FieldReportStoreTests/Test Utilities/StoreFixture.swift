@@ -74,8 +74,19 @@ struct StoreFixture {
     return fixture
   }
 
+  /// Takes the file back to exactly what schema version 10 left.
+  func rewindToVersion10() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      CREATE INDEX journal_by_case ON journal(case_id, case_seq, event_seq);
+      DELETE FROM schema_migrations WHERE version = 11;
+      PRAGMA user_version = 10;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 9 left.
   func rewindToVersion9() async throws {
+    try await rewindToVersion10()
     try await store.executeRawSQLForTesting(
       """
       DROP TABLE method_rights;
