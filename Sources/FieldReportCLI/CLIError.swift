@@ -36,16 +36,25 @@ enum ExitStatus {
 
   /// The text printed to stderr for an RPC failure: the status name, the message and every
   /// field violation and failed precondition.
-  static func describe(_ error: RPCError) -> String {
-    var lines = ["error: \(error.code): \(error.message)"]
+  ///
+  /// Request fields are told as the running command's flags where it has one
+  /// (``FlagVocabulary``): `Invalid decision_note` reads `Invalid --note`.
+  static func describe(_ error: RPCError, flags: FlagVocabulary = .current) -> String {
+    var lines = ["error: \(error.code): \(flags.translate(error.message))"]
     for detail in error.details {
       switch detail {
       case .badRequest(let violations):
-        for violation in violations { lines.append("  field \(violation.field): \(violation.explanation)") }
+        for violation in violations {
+          if let flag = flags.flag(forField: violation.field) {
+            lines.append("  \(flag): \(flags.translate(violation.explanation))")
+          } else {
+            lines.append("  field \(violation.field): \(flags.translate(violation.explanation))")
+          }
+        }
       case .preconditionFailure(let violations):
         for violation in violations {
           let subject = violation.subject.isEmpty ? "" : " \(violation.subject)"
-          lines.append("  precondition \(violation.kind)\(subject): \(violation.explanation)")
+          lines.append("  precondition \(violation.kind)\(subject): \(flags.translate(violation.explanation))")
         }
       case .retryInfo(let delay):
         lines.append("  retry after \(delay)")

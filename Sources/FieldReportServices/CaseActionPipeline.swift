@@ -87,7 +87,9 @@ struct CaseActionPipeline: Sendable {
       switch decision {
       case .success(let accepted): transition = accepted
       case .failure(let refusal):
-        throw Self.translate(refusal, fields: Self.commonFields.merging(fields) { $1 })
+        var names = directory
+        names.users[principal.id] = principal.user
+        throw Self.translate(refusal, fields: Self.commonFields.merging(fields) { $1 }, naming: names)
       }
       let change = try await env.store.apply(
         transition, expectedVersion: common.expectedVersion, idempotencyKey: key)
@@ -152,9 +154,10 @@ struct CaseActionPipeline: Sendable {
   }
 
   /// A refusal as the caller sees it, naming the request field when it is about one.
-  static func translate(_ refusal: WorkflowRefusal, fields: [String: String]) -> RPCError {
-    guard let name = refusal.fieldName else { return RPCError(refusal) }
-    return RPCError(refusal, field: fields[name] ?? snakeCase(name))
+  /// People and units are named from `names` (the directory the workflow decided with).
+  static func translate(_ refusal: WorkflowRefusal, fields: [String: String], naming names: Directory? = nil) -> RPCError {
+    guard let name = refusal.fieldName else { return RPCError(refusal, naming: names) }
+    return RPCError(refusal, field: fields[name] ?? snakeCase(name), naming: names)
   }
 }
 

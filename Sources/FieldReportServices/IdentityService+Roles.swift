@@ -51,7 +51,7 @@ extension IdentityService {
       throw RPCError(code: .alreadyExists, message: "You already requested or hold this role at this unit (\(existing)).")
     case .failure(.invalidField(let name, let reason)) where name == "position":
       throw invalidArgument("position_title", reason)
-    case .failure(let refusal): throw RPCError(refusal)
+    case .failure(let refusal): throw RPCError(refusal, naming: Directory(units: [unit], users: [principal.user]))
     }
     try await self.store.createRoleGrant(grant)
     var response = Fieldreport_V1_RequestRoleResponse()
@@ -125,7 +125,7 @@ extension IdentityService {
     let decided: RoleGrant
     switch RoleRegistration.decide(grant, approve: approve, note: request.decisionNote, by: principal.actor, now: self.env.now()) {
     case .success(let value): decided = value
-    case .failure(let refusal): throw RPCError(refusal)
+    case .failure(let refusal): throw RPCError(refusal, naming: try await self.names(of: grant, principal: principal))
     }
     do {
       try await self.store.updateRoleGrant(decided, expectedStatus: .pending)
@@ -178,7 +178,7 @@ extension IdentityService {
     let revoked: RoleGrant
     switch RoleRegistration.revoke(grant, note: request.reason, by: principal.actor, now: self.env.now()) {
     case .success(let value): revoked = value
-    case .failure(let refusal): throw RPCError(refusal)
+    case .failure(let refusal): throw RPCError(refusal, naming: try await self.names(of: grant, principal: principal))
     }
     if grant.role == .systemAdmin {
       var admins = 0
@@ -199,5 +199,14 @@ extension IdentityService {
     var response = Fieldreport_V1_RevokeRoleResponse()
     response.grant = try await references.wire(revoked)
     return response
+  }
+}
+
+extension IdentityService {
+  /// The people and unit a refusal about `grant` may name: its holder, its unit, the caller.
+  func names(of grant: RoleGrant, principal: Principal) async throws -> Directory {
+    let holder = try await self.store.findUser(id: grant.userID)?.user
+    let unit = try await self.store.findUnit(id: grant.unitID)
+    return Directory(units: unit.map { [$0] } ?? [], users: [principal.user] + (holder.map { [$0] } ?? []))
   }
 }

@@ -16,7 +16,10 @@ extension RPCError {
   ///   - refusal: The workflow's refusal.
   ///   - field: The request field to name instead of the workflow's own field name (e.g.
   ///     `common.expected_version`); nil uses the workflow's name in snake case.
-  public init(_ refusal: WorkflowRefusal, field: String? = nil) {
+  ///   - names: People and units the message names by name (their ids otherwise): the
+  ///     directory the workflow decided with, and the caller.
+  public init(_ refusal: WorkflowRefusal, field: String? = nil, naming names: Directory? = nil) {
+    let message = refusal.message(naming: names)
     var details: [ErrorDetail] = [
       .errorInfo(reason: refusal.code, domain: errorDomain, metadata: Metadata())
     ]
@@ -27,16 +30,16 @@ extension RPCError {
       code = .failedPrecondition
       details.append(
         .preconditionFailure([
-          PreconditionViolation(kind: refusal.code, subject: "", explanation: refusal.message)
+          PreconditionViolation(kind: refusal.code, subject: "", explanation: message)
         ]))
     case .aborted: code = .aborted
     case .invalidArgument: code = .invalidArgument
     case .notFound: code = .notFound
     }
     if let name = field ?? refusal.fieldName.map(snakeCase), code == .invalidArgument {
-      details.append(.badRequest([FieldViolation(field: name, explanation: refusal.message)]))
+      details.append(.badRequest([FieldViolation(field: name, explanation: message)]))
     }
-    self.init(code: code, message: refusal.message, details: details)
+    self.init(code: code, message: message, details: details)
   }
 
   /// The error a store failure reaches the caller as. Never carries storage text: integrity

@@ -111,15 +111,21 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
     }
   }
 
-  /// A one-sentence explanation for people.
-  public var message: String {
+  /// A one-sentence explanation for people, with people and units by id.
+  public var message: String { message(naming: nil) }
+
+  /// A one-sentence explanation for people, naming people and units by the names `names`
+  /// holds (its users and units; ids for those it does not hold).
+  public func message(naming names: Directory?) -> String {
+    func person(_ id: UserID) -> String { names?.users[id]?.fullName ?? "user \(id)" }
+    func unit(_ id: UnitID) -> String { names?.units[id]?.name ?? "unit \(id)" }
     switch self {
-    case .wrongRole(let roles, let unit):
-      let names = roles.map(\.rawValue).joined(separator: " or ")
-      return unit.map { "requires an approved \(names) role at unit \($0)" }
-        ?? "requires an approved \(names) role"
+    case .wrongRole(let roles, let unitID):
+      let roleNames = roles.map(\.rawValue).joined(separator: " or ")
+      return unitID.map { "requires an approved \(roleNames) role at \(unit($0))" }
+        ?? "requires an approved \(roleNames) role"
     case .wrongUnit(let expected, let actual):
-      return "the case belongs to unit \(expected), not \(actual.map(\.rawValue) ?? "none")"
+      return "the case belongs to \(unit(expected)), not \(actual.map(unit) ?? "no unit")"
     case .wrongState(let current, let action):
       return "cannot \(action.rawValue) a case in state \(current.rawValue)"
     case .staleVersion(let expected, let actual):
@@ -131,17 +137,17 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
     case .invalidField(let name, let reason):
       return "invalid \(name): \(reason)"
     case .notAParticipant(let user):
-      return "user \(user) is not on this case's assignment"
+      return "\(person(user)) is not on this case's assignment"
     case .notTheMainHandler(let user):
-      return "user \(user) is not the case's main handler"
+      return "\(person(user)) is not the case's main handler"
     case .notARecipient(let user):
-      return "user \(user) is not a recipient of this monitoring transfer"
+      return "\(person(user)) is not a recipient of this monitoring transfer"
     case .alreadyAcknowledged(let user):
-      return "user \(user) already acknowledged this transfer"
+      return "\(person(user)) already acknowledged this transfer"
     case .inactiveAccount(let user):
-      return "account \(user) is disabled"
+      return "the account of \(person(user)) is disabled"
     case .wrongAccountKind(let user, let kind):
-      return "account \(user) is a \(kind.rawValue) account and cannot do this"
+      return "the account of \(person(user)) is a \(kind.rawValue) account and cannot do this"
     case .unknownUnit(let unit):
       return "no unit \(unit)"
     case .unknownUser(let user):
@@ -151,11 +157,11 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
     case .unknownCategory(let category):
       return "no category \(category)"
     case .selfDecision(let user):
-      return "user \(user) cannot decide on their own role"
-    case .notAHandlingUnit(let unit):
-      return "unit \(unit) is not a handling unit"
-    case .notEligible(let user, let role, let unit):
-      return "user \(user) has no approved \(role) role at unit \(unit)"
+      return "\(person(user)) cannot decide on their own role"
+    case .notAHandlingUnit(let unitID):
+      return "\(unit(unitID)) is not a handling unit"
+    case .notEligible(let user, let role, let unitID):
+      return "\(person(user)) has no approved \(role) role at \(unit(unitID))"
     case .publicationNotAllowed:
       return "this case is not public and cannot be published publicly"
     case .roleNotPending(let current):

@@ -96,7 +96,8 @@ struct EndToEndTests {
                             "--reporter-name", "A"])
       #expect(result.status == 13, "\(result)")
       #expect(result.stderr.contains("INVALID_ARGUMENT"))
-      #expect(result.stderr.contains("field "))
+      // The field violation names the flag to fix (issue 12 item 7).
+      #expect(result.stderr.contains("  --title: "), "\(result.stderr)")
 
       // A leader of the commune cannot dispatch: PERMISSION_DENIED (17).
       var submittedAgain = try await cli.run(["case", "submit", "--profile", "platform", "--title", "Rác thải", "--content", "Rác",
@@ -119,6 +120,22 @@ struct EndToEndTests {
       // No server there: UNAVAILABLE (24).
       result = try await cli.run(["whoami", "--server", "127.0.0.1:1", "--timeout", "5"])
       #expect(result.status == 24, "\(result)")
+    }
+  }
+
+  @Test("a refused call names the command's flag, not the contract's field (issue 12 item 7)")
+  func errorsNameFlags() async throws {
+    try await withTemporaryDirectory { folder in
+      let server = try await DemoServer.start(in: folder)
+      defer { server.stop() }
+      let cli = try CLIRunner(folder: folder)
+      var result = try await cli.run(["login", "--server", server.address, "lan.pt", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      #expect(result.status == 0, "\(result)")
+      // A rejection needs its reason: the server names decision_note, the person typed --note.
+      result = try await cli.run(["identity", "decide-role-request", "g-khong-co", "--reject"])
+      #expect(result.status == 13, "\(result)")
+      #expect(result.stderr.contains("--note"), "\(result.stderr)")
+      #expect(!result.stderr.contains("decision_note"), "\(result.stderr)")
     }
   }
 

@@ -145,4 +145,40 @@ struct AcceptanceDefectTests {
     #expect(transferred.leftOut.map(\.userId) == [P.ha.id.rawValue])
     #expect(transferred.leftOut.first?.fullName == "Nguyễn Thị Hà")
   }
+
+  @Test("refusals name people and units by name, not by internal id (item 7)")
+  func refusalsNamePeopleAndUnits() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let submitted = try await world.submit("Đèn đường hỏng")
+    let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
+    // Mai is an officer of Trần Phú, not of Đồng Lộc.
+    do {
+      _ = try await world.assign(atUnit, by: P.duong, to: P.mai)
+      Issue.record("assigning an officer of another unit must be refused")
+    } catch {
+      let message = (error as? RPCError)?.message ?? "\(error)"
+      #expect(message.contains("Võ Thị Mai has no approved officer role at"), "\(message)")
+      #expect(!message.contains("u-mai"), "\(message)")
+      #expect(!message.contains(P.dongLoc.rawValue), "\(message)")
+    }
+
+    // Toàn acknowledges a monitoring transfer twice.
+    let science = try await world.dispatch(try await world.submit("An toàn mùa mưa bão", category: "AN-TOAN-THIEN-TAI"), to: P.scienceDepartment)
+    var transfer = Fieldreport_V1_TransferForMonitoringRequest()
+    transfer.common = world.common(science, "Trao đổi nội bộ")
+    transfer.recipientUserIds = [P.toan.id.rawValue, P.thang.id.rawValue]
+    let transferred = try unwrap(try await world.assignments.transferForMonitoring(transfer, options: world.as(P.ha)).caseSummary)
+    var acknowledge = Fieldreport_V1_AcknowledgeMonitoringRequest()
+    acknowledge.common = world.common(transferred, "Đã nhận")
+    let acknowledged = try unwrap(try await world.assignments.acknowledgeMonitoring(acknowledge, options: world.as(P.toan)).caseSummary)
+    acknowledge.common = world.common(acknowledged, "Đã nhận")
+    do {
+      _ = try await world.assignments.acknowledgeMonitoring(acknowledge, options: world.as(P.toan))
+      Issue.record("a second acknowledgement must be refused")
+    } catch {
+      #expect(error.message.contains("Đinh Trường Toàn"), "\(error.message)")
+      #expect(!error.message.contains("u-toan"), "\(error.message)")
+    }
+  }
 }

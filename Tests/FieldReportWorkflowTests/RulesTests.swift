@@ -67,6 +67,19 @@ import Testing
   }
 }
 
+@Suite("Instants in messages") struct TimestampDescriptionTests {
+  /// Messages show local date and time (issue 12 item 7), never Unix milliseconds.
+  @Test func localDateAndTime() {
+    // 2026-12-01T10:30:00Z is 17:30 in Hà Tĩnh.
+    #expect(Timestamp(millisecondsSince1970: 1_796_121_000_000).description == "2026-12-01 17:30 (UTC+7)")
+    // 2026-12-01T17:05:59Z is already the next local day.
+    #expect(Timestamp(millisecondsSince1970: 1_796_144_759_000).description == "2026-12-02 00:05 (UTC+7)")
+    #expect(Timestamp(millisecondsSince1970: -1).description == "1970-01-01 06:59 (UTC+7)")
+    #expect(WorkflowRefusal.pastReturnWindow(deadline: Timestamp(millisecondsSince1970: 1_796_121_000_000)).message
+      == "the window for returning the case to the IOC closed at 2026-12-01 17:30 (UTC+7)")
+  }
+}
+
 @Suite("Vietnamese name search") struct FoldingTests {
   @Test func sourceExamples() {
     #expect(VietnameseFolding.matches(query: "thang", name: "Lê Đại Thắng"))

@@ -38,7 +38,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     lhs.millisecondsSince1970 < rhs.millisecondsSince1970
   }
 
-  public var description: String { "\(LocalDay(of: self)) (\(millisecondsSince1970) ms)" }
+  /// Local date and time in Asia/Ho_Chi_Minh, to the minute: `2026-12-01 17:30 (UTC+7)`,
+  /// as messages for people show an instant.
+  public var description: String {
+    let (local, overflow) = millisecondsSince1970.addingReportingOverflow(LocalDay.utcOffsetMilliseconds)
+    let ms = overflow ? millisecondsSince1970 : local
+    let minuteOfDay = (ms - LocalDay.floorDivide(ms, Self.millisecondsPerDay) * Self.millisecondsPerDay)
+      / Self.millisecondsPerMinute
+    func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(LocalDay(of: self)) \(pad(minuteOfDay / 60)):\(pad(minuteOfDay % 60)) (UTC+7)"
+  }
 }
 
 extension Timestamp: Encodable, Decodable {
