@@ -146,6 +146,7 @@ extension CaseCommand {
     @Option(name: .customLong("task-kind"), help: "field-report (default) or professional-work.") var taskKind: Fieldreport_V1_TaskKind?
     @Option(name: .customLong("task-title"), help: "The task title (default: the report's).") var taskTitle: String?
     @Flag(name: .customLong("allow-same-unit"), help: "Allow dispatching back to the unit that returned it.") var allowSameUnit = false
+    @Option(name: .customLong("return-window-hours"), help: "Hours the unit has to return the case to the IOC (1 to 720); default: the province's (the server's setting).") var returnWindowHours: Int32?
 
     func build(_ request: inout Fieldreport_V1_DispatchCaseRequest, session: CLISession) async throws {
       var common = request.common ?? Fieldreport_V1_ActionCommon()
@@ -157,6 +158,7 @@ extension CaseCommand {
       if let taskKind { request.taskKind = taskKind }
       if let taskTitle { request.taskTitle = taskTitle }
       if allowSameUnit { request.allowSameUnit = true }
+      if let returnWindowHours { request.returnWindowHours = returnWindowHours }
     }
 
     func call(_ request: Fieldreport_V1_DispatchCaseRequest, session: CLISession) async throws -> Fieldreport_V1_DispatchCaseResponse {

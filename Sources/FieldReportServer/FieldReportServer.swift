@@ -96,6 +96,9 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "New reports accepted per reporter per hour; 0 for no limit (env FIELDREPORT_REPORTS_PER_REPORTER_HOUR; default 20).")
   var reportsPerReporterHour: Int?
 
+  @Option(help: "Hours after receipt a unit may return a case to the IOC, unless the IOC sets another window when dispatching; 1 to 720 (env FIELDREPORT_RETURN_WINDOW_HOURS; default 24).")
+  var returnWindowHours: Int?
+
   @Option(help: "Serve Prometheus metrics at http://<metrics-host>:<port>/metrics, 0 for any free port; off unless given (env FIELDREPORT_METRICS_PORT).")
   var metricsPort: Int?
 
@@ -172,6 +175,12 @@ struct FieldReportServer: AsyncParsableCommand {
     guard (10...20).contains(scryptLogN) else { throw ValidationError("scrypt log N must be 10 to 20") }
     let reportsPerReporter = try number(self.reportsPerReporterHour, "FIELDREPORT_REPORTS_PER_REPORTER_HOUR", 20)
     guard reportsPerReporter >= 0 else { throw ValidationError("reports per reporter per hour must be 0 or more") }
+    let returnWindowHours = try number(self.returnWindowHours, "FIELDREPORT_RETURN_WINDOW_HOURS", 24)
+    var policy = WorkflowPolicy.standard
+    policy.returnWindowMilliseconds = Int64(returnWindowHours) * Timestamp.millisecondsPerHour
+    guard policy.returnWindowRange.contains(policy.returnWindowMilliseconds) else {
+      throw ValidationError("--return-window-hours must be 1 to 720, got \(returnWindowHours)")
+    }
 
     guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
       throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
@@ -226,8 +235,8 @@ struct FieldReportServer: AsyncParsableCommand {
       try FileManager.default.createDirectory(
         at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
-    let store = try await SQLiteFieldReportStore(path: databaseURL.path)
-    let env = ServiceEnvironment(store: store, logger: logger, limits: limits)
+    let store = try await SQLiteFieldReportStore(path: databaseURL.path, configuration: StoreConfiguration(policy: policy))
+    let env = ServiceEnvironment(store: store, policy: policy, logger: logger, limits: limits)
     let now = env.now()
 
     if demo {

@@ -202,8 +202,7 @@ extension CaseRenderer {
     wire.content = dispatchContent.isEmpty ? c.description : dispatchContent
     wire.startAtMs = task.start.millisecondsSince1970
     wire.dueAtMs = task.due.millisecondsSince1970
-    wire.returnDeadlineAtMs =
-      task.receivedAt.adding(milliseconds: policy.returnWindowMilliseconds).millisecondsSince1970
+    wire.returnDeadlineAtMs = Deadlines.returnDeadline(of: task, policy: policy).millisecondsSince1970
     let product = c.result?.outputProduct ?? c.assignment?.outputProduct
     wire.outputProductKind = Fieldreport_V1_OutputProductKind(product?.kind)
     wire.outputProductNumber = product?.number ?? ""

@@ -244,7 +244,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_DispatchCaseResponse {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .dispatch,
-      fields: ["due": "task_due_at_ms", "title": "task_title"]
+      fields: ["due": "task_due_at_ms", "title": "task_title", "returnWindow": "return_window_hours"]
     ) { current, _ in
       guard !request.targetUnitId.isEmpty, request.targetUnitId.utf8.count <= 64 else {
         throw invalidArgument("target_unit_id", "is required")
@@ -270,11 +270,16 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       if let due = request.taskDueAtMs, due <= env.now().millisecondsSince1970 {
         throw invalidArgument("task_due_at_ms", "must be in the future")
       }
+      guard request.returnWindowHours >= 0 else {
+        throw invalidArgument("return_window_hours", "must be 0 (the province's window) or more")
+      }
       return .dispatch(
         DispatchOrder(
           unit: target, taskType: taskType,
           due: request.taskDueAtMs.map(Timestamp.init(millisecondsSince1970:)),
-          title: request.taskTitle.isEmpty ? nil : request.taskTitle))
+          title: request.taskTitle.isEmpty ? nil : request.taskTitle,
+          returnWindowMilliseconds: request.returnWindowHours == 0
+            ? nil : Int64(request.returnWindowHours) * Timestamp.millisecondsPerHour))
     }
     return Fieldreport_V1_DispatchCaseResponse(outcome)
   }

@@ -17,6 +17,7 @@ struct FlagVocabularyTests {
 
   @Test func fieldsBecomeFlags() {
     #expect(dispatch.flag(forField: "allow_same_unit") == "--allow-same-unit")
+    #expect(dispatch.flag(forField: "return_window_hours") == "--return-window-hours")
     #expect(dispatch.flag(forField: "target_unit_id") == "--unit")
     #expect(dispatch.flag(forField: "task_due_at_ms") == "--due")
     #expect(dispatch.flag(forField: "common.expected_version") == "--expected-version")

@@ -181,4 +181,47 @@ struct AcceptanceDefectTests {
       #expect(!error.message.contains("u-toan"), "\(error.message)")
     }
   }
+
+  @Test("the return window: the province's setting, or the IOC's per dispatch, shown in the processing tab (item 3)")
+  func returnWindowPerDispatch() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let reason = "Không đúng chức năng nhiệm vụ"
+    let dispatchedAt = world.clock.now
+    // The IOC gives Đồng Lộc three days for this case.
+    var dispatch = Fieldreport_V1_DispatchCaseRequest()
+    dispatch.common = world.common(try await world.submit("Cây đổ chắn đường"), "Chuyển đơn vị xử lý")
+    dispatch.targetUnitId = P.dongLoc.rawValue
+    dispatch.returnWindowHours = 72
+    let atUnit = try unwrap(try await world.cases.dispatchCase(dispatch, options: world.as(P.quan)).caseSummary)
+    let shown = try await world.get(atUnit.caseId, as: P.duong)
+    #expect(shown.task?.returnDeadlineAtMs == dispatchedAt.adding(days: 3).millisecondsSince1970)
+    // Another case, dispatched with the province's window (one day by default).
+    let standard = try await world.dispatch(try await world.submit("Rác thải"), to: P.dongLoc)
+    #expect(try await world.get(standard.caseId, as: P.duong).task?.returnDeadlineAtMs
+      == dispatchedAt.adding(days: 1).millisecondsSince1970)
+
+    // Two days later the first may still be returned, the second no longer.
+    world.clock.advance(milliseconds: 2 * Timestamp.millisecondsPerDay)
+    var late = Fieldreport_V1_ReturnToIocRequest()
+    late.common = world.common(standard, reason)
+    #expect(await failure { _ = try await world.assignments.returnToIoc(late, options: world.as(P.duong)) } == .failedPrecondition)
+    var inTime = Fieldreport_V1_ReturnToIocRequest()
+    inTime.common = world.common(atUnit, reason)
+    let returned = try await world.assignments.returnToIoc(inTime, options: world.as(P.duong))
+    #expect(returned.caseSummary?.state == .returnedToIoc)
+
+    // A window outside 1 to 720 hours is refused, naming the field.
+    var tooLong = Fieldreport_V1_DispatchCaseRequest()
+    tooLong.common = world.common(try await world.submit("Đèn hỏng"), "Chuyển đơn vị xử lý")
+    tooLong.targetUnitId = P.dongLoc.rawValue
+    tooLong.returnWindowHours = 721
+    do {
+      _ = try await world.cases.dispatchCase(tooLong, options: world.as(P.quan))
+      Issue.record("a 721-hour window must be refused")
+    } catch {
+      #expect(error.code == .invalidArgument)
+      #expect(error.fieldViolations.map(\.field) == ["return_window_hours"], "\(error)")
+    }
+  }
 }

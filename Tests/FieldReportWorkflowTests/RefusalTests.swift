@@ -96,9 +96,42 @@ import Testing
     #expect(refusal == .pastReturnWindow(deadline: Demo.at(27, 2, 9)))
     #expect(refusal?.category == .failedPrecondition)
     #expect(Deadlines.returnDeadline(history.current) == Demo.at(27, 2, 9))
-    var wider = history
-    wider.policy.returnWindowMilliseconds = 3 * Timestamp.millisecondsPerDay
-    #expect(wider.refusal(.returnToIoc, by: Demo.duong, content: reason, at: Demo.at(28, 2)) == nil)
+  }
+
+  /// Issue 12 item 3: the province sets the window (the policy), the IOC may set it per
+  /// dispatch, and the deadline is fixed when the case is dispatched.
+  @Test func returnWindowIsTheProvincesOrTheDispatchsAndFixedAtDispatch() throws {
+    let reason = "Không đúng chức năng nhiệm vụ"
+    var province = WorkflowPolicy.standard
+    province.returnWindowMilliseconds = 3 * Timestamp.millisecondsPerDay
+    var history = try CaseHistory.submit(policy: province)
+    try history.act(.dispatch(DispatchOrder(unit: Demo.dongLoc)), by: Demo.iocOperator, at: Demo.at(26, 2, 9))
+    #expect(Deadlines.returnDeadline(history.current) == Demo.at(1, 3, 9))
+    #expect(history.refusal(.returnToIoc, by: Demo.duong, content: reason, at: Demo.at(28, 2)) == nil)
+    // The province narrowing its window later does not move a deadline already given.
+    var narrowed = history
+    narrowed.policy.returnWindowMilliseconds = Timestamp.millisecondsPerDay
+    #expect(narrowed.refusal(.returnToIoc, by: Demo.duong, content: reason, at: Demo.at(28, 2)) == nil)
+    #expect(Deadlines.returnDeadline(narrowed.current, policy: narrowed.policy) == Demo.at(1, 3, 9))
+
+    // The IOC's window for one dispatch wins over the province's.
+    var perDispatch = try CaseHistory.submit()
+    try perDispatch.act(
+      .dispatch(DispatchOrder(unit: Demo.dongLoc, returnWindowMilliseconds: 3 * Timestamp.millisecondsPerHour)),
+      by: Demo.iocOperator, at: Demo.at(26, 2, 9))
+    #expect(perDispatch.refusal(.returnToIoc, by: Demo.duong, content: reason, at: Demo.at(26, 2, 12)) == nil)
+    #expect(
+      perDispatch.refusal(.returnToIoc, by: Demo.duong, content: reason, at: Demo.at(26, 2, 12, 1))
+        == .pastReturnWindow(deadline: Demo.at(26, 2, 12)))
+
+    // One hour to thirty days, named as the dispatch's field.
+    let fresh = try CaseHistory.submit()
+    for window in [30 * Timestamp.millisecondsPerMinute, 31 * Timestamp.millisecondsPerDay] {
+      let refusal = fresh.refusal(
+        .dispatch(DispatchOrder(unit: Demo.dongLoc, returnWindowMilliseconds: window)), by: Demo.iocOperator,
+        at: Demo.at(26, 2, 9))
+      #expect(refusal?.fieldName == "returnWindow", "\(String(describing: refusal))")
+    }
   }
 
   @Test func assignmentNeedsAMainHandler() throws {

@@ -41,13 +41,19 @@ public struct UnitTask: Hashable, Codable, Sendable, Identifiable {
   public var outcome: Outcome?
   /// Tiêu đề: the title the IOC gave the task; nil means the report's title.
   public var title: String?
+  /// The last instant the unit's leader may return the case to the IOC, fixed at dispatch
+  /// (the IOC's window for this dispatch, else the province's); nil for tasks dispatched before
+  /// the window was recorded, whose deadline is their receipt plus the policy's window
+  /// (``Deadlines/returnDeadline(of:policy:)``).
+  public var returnBy: Timestamp?
 
   public init(
     id: UnitTaskID, caseID: CaseID, unitID: UnitID, taskType: TaskType, receivedAt: Timestamp,
     start: Timestamp, due: Timestamp, completedAt: Timestamp? = nil, outcome: Outcome? = nil,
-    title: String? = nil
+    title: String? = nil, returnBy: Timestamp? = nil
   ) {
     self.title = title
+    self.returnBy = returnBy
     self.id = id
     self.caseID = caseID
     self.unitID = unitID

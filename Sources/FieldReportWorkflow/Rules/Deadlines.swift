@@ -23,10 +23,17 @@ public enum Deadlines {
   }
 
   /// The last instant the unit's leader may return the case to the IOC, while it is at a
-  /// unit: receipt at the unit plus the policy's window (one day by default); nil otherwise.
+  /// unit (``returnDeadline(of:policy:)`` of its task); nil otherwise.
   public static func returnDeadline(_ c: Case, policy: WorkflowPolicy = .standard) -> Timestamp? {
     guard c.state == .atUnit, let task = c.currentTask else { return nil }
-    return task.receivedAt.adding(milliseconds: policy.returnWindowMilliseconds)
+    return returnDeadline(of: task, policy: policy)
+  }
+
+  /// The last instant a task's unit may return the case to the IOC: fixed at dispatch (the
+  /// IOC's window for that dispatch, else the province's), or for a task dispatched before
+  /// that was recorded, its receipt plus the policy's window (one day by default).
+  public static func returnDeadline(of task: UnitTask, policy: WorkflowPolicy = .standard) -> Timestamp {
+    task.returnBy ?? task.receivedAt.adding(milliseconds: policy.returnWindowMilliseconds)
   }
 
   /// Classifies a completion: early if `completedAt <= due - earlyMargin`, on time if

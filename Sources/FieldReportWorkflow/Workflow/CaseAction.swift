@@ -74,11 +74,18 @@ public struct DispatchOrder: Hashable, Codable, Sendable {
   public var due: Timestamp?
   /// The task's title; nil means the report's title.
   public var title: String?
+  /// How long the unit may return the case to the IOC ("theo đúng thời gian quy định"), in
+  /// milliseconds from receipt; nil means the province's window
+  /// (``WorkflowPolicy/returnWindowMilliseconds``). Within
+  /// ``WorkflowPolicy/returnWindowRange``.
+  public var returnWindowMilliseconds: Int64?
 
   public init(
     unit: UnitID, leader: UserID? = nil, taskType: UnitTask.TaskType = .fieldReport,
-    start: Timestamp? = nil, due: Timestamp? = nil, title: String? = nil
+    start: Timestamp? = nil, due: Timestamp? = nil, title: String? = nil,
+    returnWindowMilliseconds: Int64? = nil
   ) {
+    self.returnWindowMilliseconds = returnWindowMilliseconds
     self.unit = unit
     self.leader = leader
     self.taskType = taskType

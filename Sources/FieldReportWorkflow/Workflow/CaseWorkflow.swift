@@ -100,8 +100,9 @@ public enum CaseWorkflow {
 
     case .returnToIoc:
       actorUnit = try requireLeader(actor, c)
-      let received = c.currentTask?.receivedAt ?? c.stepReceivedAt
-      let deadline = received.adding(milliseconds: policy.returnWindowMilliseconds)
+      let deadline =
+        c.currentTask.map { Deadlines.returnDeadline(of: $0, policy: policy) }
+        ?? c.stepReceivedAt.adding(milliseconds: policy.returnWindowMilliseconds)
       guard now <= deadline else { throw .pastReturnWindow(deadline: deadline) }
       try Validation.required(command.content, name: "content", why: "the reason is required")
       event = .returnedToIoc
@@ -322,10 +323,17 @@ public enum CaseWorkflow {
       try Validation.line(given, name: "title", maxLength: policy.maxTitleLength, required: true)
       title = given
     }
+    let window = order.returnWindowMilliseconds ?? policy.returnWindowMilliseconds
+    guard policy.returnWindowRange.contains(window) else {
+      throw .invalidField(
+        name: "returnWindow",
+        reason: "must be \(policy.returnWindowRange.lowerBound / Timestamp.millisecondsPerHour) to "
+          + "\(policy.returnWindowRange.upperBound / Timestamp.millisecondsPerHour) hours")
+    }
     let task = UnitTask(
       id: UnitTask.makeID(caseID: c.id, number: c.tasks.count + 1), caseID: c.id,
       unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due,
-      title: title)
+      title: title, returnBy: now.adding(milliseconds: window))
     return .dispatched(unit: unit.id, leader: order.leader, task: task)
   }
 

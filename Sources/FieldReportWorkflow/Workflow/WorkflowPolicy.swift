@@ -5,9 +5,16 @@
 /// again, they translate the workflow's refusal into the request's field. Text lengths are
 /// counted in UTF-8 bytes, as the contract states them.
 public struct WorkflowPolicy: Hashable, Codable, Sendable {
-  /// How long after a unit receives a case its leader may still return it to the IOC.
-  /// The source's inbox shows a one-day window (received 26/02, due back 27/02).
+  /// How long after a unit receives a case its leader may still return it to the IOC, unless
+  /// the IOC set another window when dispatching ("theo đúng thời gian quy định": the
+  /// province sets it; `fieldreport-server --return-window-hours`). The source's inbox shows a
+  /// one-day window (received 26/02, due back 27/02).
   public var returnWindowMilliseconds: Int64
+  /// The return windows the province (``returnWindowMilliseconds``) and the IOC (per dispatch)
+  /// may set: one hour to thirty days.
+  public var returnWindowRange: ClosedRange<Int64> {
+    Timestamp.millisecondsPerHour...(30 * Timestamp.millisecondsPerDay)
+  }
   /// How far before its due time a task must complete to count as early ("trước hạn").
   public var earlyMarginMilliseconds: Int64
   /// The unit's deadline when the IOC dispatches without one.

@@ -929,6 +929,12 @@ public struct Fieldreport_V1_DispatchCaseRequest: WireMessage {
   /// Allow dispatching back to the unit that returned the case last (normally refused).
   public var allowSameUnit: Bool = false
 
+  /// How many hours after receipt the unit may return the case to the IOC ("theo đúng thời
+  /// gian quy định"); 0 = the province's window (the server's --return-window-hours, default
+  /// 24). 1 to 720. The deadline is fixed at dispatch and shown as the task's
+  /// return_deadline_at_ms.
+  public var returnWindowHours: Int32 = 0
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -971,6 +977,7 @@ extension Fieldreport_V1_DispatchCaseRequest: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "taskTitle") { self.taskTitle = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "allowSameUnit") { self.allowSameUnit = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "returnWindowHours") { self.returnWindowHours = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -982,6 +989,7 @@ extension Fieldreport_V1_DispatchCaseRequest: Codable {
     if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
     if !taskTitle.isEmpty { try c.encode(taskTitle, forKey: "taskTitle") }
     if allowSameUnit { try c.encode(allowSameUnit, forKey: "allowSameUnit") }
+    if returnWindowHours != 0 { try c.encode(returnWindowHours, forKey: "returnWindowHours") }
   }
 }
 
@@ -1006,6 +1014,7 @@ extension Fieldreport_V1_DispatchCaseRequest: _CBridged {
     c.pointee.task_kind = .init(rawValue: .init(truncatingIfNeeded: self.taskKind.rawValue))
     if !self.taskTitle.isEmpty { c.pointee.task_title = try arena.string(self.taskTitle, field: "fieldreport.v1.DispatchCaseRequest.task_title") }
     c.pointee.allow_same_unit = self.allowSameUnit ? 1 : 0
+    c.pointee.return_window_hours = self.returnWindowHours
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -1016,6 +1025,7 @@ extension Fieldreport_V1_DispatchCaseRequest: _CBridged {
     m.taskKind = Fieldreport_V1_TaskKind(rawValue: Int32(truncatingIfNeeded: c.pointee.task_kind.rawValue))
     m.taskTitle = try _readString(c.pointee.task_title, field: "fieldreport.v1.DispatchCaseRequest.task_title")
     m.allowSameUnit = (c.pointee.allow_same_unit != 0)
+    m.returnWindowHours = c.pointee.return_window_hours
     self = m
   }
 }

@@ -1041,6 +1041,8 @@ extension Fieldreport_V1_DispatchCaseRequest {
     if variant % 2 == 1 { m.taskTitle = "" }
     m.allowSameUnit = true
     if variant % 2 == 1 { m.allowSameUnit = false }
+    m.returnWindowHours = Int32.min
+    if variant % 2 == 1 { m.returnWindowHours = Int32.max }
     return m
   }
 }

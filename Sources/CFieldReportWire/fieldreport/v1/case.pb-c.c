@@ -1685,7 +1685,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__list_cases_response__descripto
   (ProtobufCMessageInit) fieldreport__v1__list_cases_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_case_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_case_request__field_descriptors[7] =
 {
   {
     "common",
@@ -1759,10 +1759,23 @@ static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_case_request__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_window_hours",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__DispatchCaseRequest, return_window_hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__dispatch_case_request__field_indices_by_name[] = {
   5,   /* field[5] = allow_same_unit */
   0,   /* field[0] = common */
+  6,   /* field[6] = return_window_hours */
   1,   /* field[1] = target_unit_id */
   2,   /* field[2] = task_due_at_ms */
   3,   /* field[3] = task_kind */
@@ -1771,7 +1784,7 @@ static const unsigned fieldreport__v1__dispatch_case_request__field_indices_by_n
 static const ProtobufCIntRange fieldreport__v1__dispatch_case_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__dispatch_case_request__descriptor =
 {
@@ -1781,7 +1794,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__dispatch_case_request__descrip
   "Fieldreport__V1__DispatchCaseRequest",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__DispatchCaseRequest),
-  6,
+  7,
   fieldreport__v1__dispatch_case_request__field_descriptors,
   fieldreport__v1__dispatch_case_request__field_indices_by_name,
   1,  fieldreport__v1__dispatch_case_request__number_ranges,

@@ -404,6 +404,13 @@ struct  Fieldreport__V1__DispatchCaseRequest
    * Allow dispatching back to the unit that returned the case last (normally refused).
    */
   protobuf_c_boolean allow_same_unit;
+  /*
+   * How many hours after receipt the unit may return the case to the IOC ("theo đúng thời
+   * gian quy định"); 0 = the province's window (the server's --return-window-hours, default
+   * 24). 1 to 720. The deadline is fixed at dispatch and shown as the task's
+   * return_deadline_at_ms.
+   */
+  int32_t return_window_hours;
   Fieldreport__V1__DispatchCaseRequest__TaskDueAtOptCase task_due_at_opt_case;
   union {
     /*
@@ -414,7 +421,7 @@ struct  Fieldreport__V1__DispatchCaseRequest
 };
 #define FIELDREPORT__V1__DISPATCH_CASE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__dispatch_case_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, FIELDREPORT__V1__DISPATCH_CASE_REQUEST__TASK_DUE_AT_OPT__NOT_SET, {0} }
+    , NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, FIELDREPORT__V1__DISPATCH_CASE_REQUEST__TASK_DUE_AT_OPT__NOT_SET, {0} }
 
 
 /*
