@@ -85,7 +85,9 @@ extension CaseRenderer {
   /// - Parameters:
   ///   - stored: The case.
   ///   - journal: Its journal.
-  ///   - myDraft: The caller's own saved draft, shown only while they are the main handler.
+  ///   - myDraft: The caller's own saved draft, shown only while they keep one on the case
+  ///     (``FieldReportWorkflow/CaseWorkflow/keepsDraft(_:author:)``: the main handler, a
+  ///     monitoring recipient).
   func detail(
     _ stored: Case, journal: [StoredJournalEntry], myDraft: CaseDraft? = nil
   ) -> Fieldreport_V1_CaseDetail {
@@ -147,7 +149,7 @@ extension CaseRenderer {
       return contribution
     }
     if let myDraft, myDraft.author == viewer.id, myDraft.caseID == stored.id,
-      c.assignment?.mainHandler == viewer.id
+      CaseWorkflow.keepsDraft(c, author: viewer.id)
     {
       wire.myDraft = draft(myDraft)
     }
@@ -289,7 +291,9 @@ extension CaseRenderer {
         isLeader && (Deadlines.returnDeadline(c, policy: policy).map { now <= $0 } ?? false)
       case .assign, .reassign, .transferForMonitoring, .closeMonitoring, .approve, .returnToOfficer:
         isLeader
-      case .saveDraft, .submitResult: isMain
+      case .saveDraft:
+        isMain || (c.state == .monitoring && c.monitoring?.recipients.contains(viewer.id) == true)
+      case .submitResult: isMain
       case .addContribution: c.assignment?.coordinators.contains(viewer.id) ?? false
       case .acknowledgeMonitoring: c.monitoring?.pendingRecipients.contains(viewer.id) ?? false
       }

@@ -248,7 +248,7 @@ extension FieldReportStore {
       if let c = try await findCase(id: id) { later.append(c) }
     }
     let draft: CaseDraft? =
-      if let draftAuthor, found.assignment?.mainHandler == draftAuthor {
+      if let draftAuthor, CaseWorkflow.keepsDraft(found, author: draftAuthor) {
         try await self.draft(caseID: found.id, author: draftAuthor)
       } else { nil }
     return CaseView(case: found, journal: try await journal(caseID: found.id), rereports: later, draft: draft)

@@ -23,7 +23,7 @@ extension SQLiteFieldReportStore {
         """, [found.id.rawValue]
       ) { try CaseRows.decodeCase($0, cache: cache) }
       var draft: CaseDraft?
-      if let draftAuthor, found.assignment?.mainHandler == draftAuthor {
+      if let draftAuthor, CaseWorkflow.keepsDraft(found, author: draftAuthor) {
         draft = try database.queryFirst(
           "SELECT body FROM case_drafts WHERE case_id = ? AND author = ?", [found.id.rawValue, draftAuthor.rawValue]
         ) { try EntityCoding.decode(CaseDraft.self, from: $0.blob(0), what: "draft") }

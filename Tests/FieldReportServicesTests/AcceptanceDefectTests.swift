@@ -224,4 +224,31 @@ struct AcceptanceDefectTests {
       #expect(error.fieldViolations.map(\.field) == ["return_window_hours"], "\(error)")
     }
   }
+
+  @Test("monitoring recipients keep their own notes (Lưu công việc), private to each (item 5)")
+  func monitoringRecipientsKeepNotes() async throws {
+    let world = try await CaseWorld.make()
+    defer { Task { await world.close() } }
+    let atUnit = try await world.dispatch(try await world.submit("An toàn mùa mưa bão", category: "AN-TOAN-THIEN-TAI"), to: P.scienceDepartment)
+    var transfer = Fieldreport_V1_TransferForMonitoringRequest()
+    transfer.common = world.common(atUnit, "Trao đổi nội bộ")
+    transfer.recipientUserIds = [P.toan.id.rawValue, P.thang.id.rawValue]
+    let monitoring = try unwrap(try await world.assignments.transferForMonitoring(transfer, options: world.as(P.ha)).caseSummary)
+    #expect(try await world.get(monitoring.caseId, as: P.toan).availableActions.contains(.saveDraft))
+
+    var save = Fieldreport_V1_SaveDraftRequest()
+    save.common = world.common(monitoring, "Đã trao đổi với phòng kỹ thuật; chờ báo cáo")
+    let saved = try await world.assignments.saveDraft(save, options: world.as(P.toan))
+    #expect(saved.draft?.content == "Đã trao đổi với phòng kỹ thuật; chờ báo cáo")
+    #expect(saved.caseSummary?.version == monitoring.version, "a note changes no version")
+    #expect(try await world.get(monitoring.caseId, as: P.toan).myDraft?.content == "Đã trao đổi với phòng kỹ thuật; chờ báo cáo")
+    // Private: the other recipient and the leader see none.
+    #expect(try await world.get(monitoring.caseId, as: P.thang).myDraft == nil)
+    #expect(try await world.get(monitoring.caseId, as: P.ha).myDraft == nil)
+    // Someone who is not a recipient may not keep notes here; a note has no output product.
+    #expect(await failure { _ = try await world.assignments.saveDraft(save, options: world.as(P.ha)) } == .permissionDenied)
+    var numbered = save
+    numbered.outputProductNumber = "12/KHCN"
+    #expect(await failure { _ = try await world.assignments.saveDraft(numbered, options: world.as(P.thang)) } == .invalidArgument)
+  }
 }

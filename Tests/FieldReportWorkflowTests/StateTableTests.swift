@@ -40,7 +40,7 @@ import Testing
     #expect(Set(CaseWorkflow.allowedActions(in: .resolved)) == [.publish, .sendBackToUnit])
     #expect(
       Set(CaseWorkflow.allowedActions(in: .monitoring))
-        == [.acknowledgeMonitoring, .closeMonitoring])
+        == [.acknowledgeMonitoring, .closeMonitoring, .saveDraft])
     #expect(CaseWorkflow.allowedActions(in: .published).isEmpty)
     #expect(CaseWorkflow.allowedActions(in: .closed).isEmpty)
   }

@@ -76,10 +76,12 @@ public protocol Fieldreport_V1_AssignmentServiceHandler: RPCService {
   /// Closes monitoring before every recipient has acknowledged: MONITORING → CLOSED. Leaders of
   /// the unit that transferred it. Errors: FAILED_PRECONDITION (wrong state).
   func closeMonitoring(_ request: Fieldreport_V1_CloseMonitoringRequest, context: ServerContext) async throws -> Fieldreport_V1_CloseMonitoringResponse
-  /// Saves the main handler's work in progress (Lưu): no state change, no journal entry, no
-  /// version change, no notification. The main handler only, in IN_PROGRESS. expected_version
-  /// is checked (ABORTED if stale); notify_mobile_app is ignored. Errors:
-  /// FAILED_PRECONDITION (wrong state); PERMISSION_DENIED (not the main handler).
+  /// Saves the caller's own work in progress (Lưu / Lưu công việc): no state change, no journal
+  /// entry, no version change, no notification; only its author sees it (CaseDetail.my_draft).
+  /// The main handler in IN_PROGRESS; a monitoring recipient in MONITORING (their internal-
+  /// exchange notes; no output_product_number). expected_version is checked (ABORTED if
+  /// stale); notify_mobile_app is ignored. Errors: FAILED_PRECONDITION (wrong state);
+  /// PERMISSION_DENIED (not the main handler, not a recipient); INVALID_ARGUMENT.
   func saveDraft(_ request: Fieldreport_V1_SaveDraftRequest, context: ServerContext) async throws -> Fieldreport_V1_SaveDraftResponse
   /// Submits the result for approval (Xử lý → Trình lãnh đạo): IN_PROGRESS → AWAITING_APPROVAL,
   /// held by the chosen next handler. The main handler only. Content is the reply letter
@@ -191,10 +193,12 @@ public struct Fieldreport_V1_AssignmentServiceClient: Sendable {
     try await transport.call(Fieldreport_V1_AssignmentServiceMethods.closeMonitoring, request, options: options)
   }
 
-  /// Saves the main handler's work in progress (Lưu): no state change, no journal entry, no
-  /// version change, no notification. The main handler only, in IN_PROGRESS. expected_version
-  /// is checked (ABORTED if stale); notify_mobile_app is ignored. Errors:
-  /// FAILED_PRECONDITION (wrong state); PERMISSION_DENIED (not the main handler).
+  /// Saves the caller's own work in progress (Lưu / Lưu công việc): no state change, no journal
+  /// entry, no version change, no notification; only its author sees it (CaseDetail.my_draft).
+  /// The main handler in IN_PROGRESS; a monitoring recipient in MONITORING (their internal-
+  /// exchange notes; no output_product_number). expected_version is checked (ABORTED if
+  /// stale); notify_mobile_app is ignored. Errors: FAILED_PRECONDITION (wrong state);
+  /// PERMISSION_DENIED (not the main handler, not a recipient); INVALID_ARGUMENT.
   public func saveDraft(_ request: Fieldreport_V1_SaveDraftRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_SaveDraftResponse {
     try await transport.call(Fieldreport_V1_AssignmentServiceMethods.saveDraft, request, options: options)
   }

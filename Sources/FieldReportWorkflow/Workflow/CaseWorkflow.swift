@@ -22,7 +22,9 @@ public enum CaseWorkflow {
     case .submit: []
     case .dispatch, .reject: [.received, .returnedToIoc]
     case .returnToIoc, .assign, .transferForMonitoring: [.atUnit]
-    case .reassign, .saveDraft, .submitResult, .addContribution: [.inProgress]
+    case .reassign, .submitResult, .addContribution: [.inProgress]
+    // The main handler's work in progress; a monitoring recipient's notes ("Lưu công việc").
+    case .saveDraft: [.inProgress, .monitoring]
     case .acknowledgeMonitoring, .closeMonitoring: [.monitoring]
     case .approve, .returnToOfficer: [.awaitingApproval]
     case .sendBackToUnit, .publish: [.resolved]
@@ -246,7 +248,14 @@ public enum CaseWorkflow {
       guard allowedStates(for: .saveDraft).contains(c.state) else {
         throw .wrongState(current: c.state, action: .saveDraft)
       }
-      _ = try requireMainHandler(actor, c)
+      if c.state == .monitoring {
+        guard c.monitoring?.recipients.contains(actor.id) == true else { throw .notARecipient(actor.id) }
+        guard outputProductNumber.isEmpty else {
+          throw .invalidField(name: "outputProduct.number", reason: "only the main handler's result has an output product")
+        }
+      } else {
+        _ = try requireMainHandler(actor, c)
+      }
       try Validation.content(content, policy: policy)
       try Validation.attachments(attachments, policy: policy)
       try Validation.line(
@@ -258,6 +267,12 @@ public enum CaseWorkflow {
     } catch {
       return .failure(error)
     }
+  }
+
+  /// Whether `author` keeps a draft on `c` that they are shown: the main handler's work in
+  /// progress, a monitoring recipient's notes. Drafts are private: only their author sees them.
+  public static func keepsDraft(_ c: Case, author: UserID) -> Bool {
+    c.assignment?.mainHandler == author || c.monitoring?.recipients.contains(author) == true
   }
 
   // MARK: Authorisation

@@ -2149,10 +2149,12 @@ public enum Fieldreport_V1_AssignmentService {
     public static let path = "/fieldreport.v1.AssignmentService/CloseMonitoring"
     public static let isServerStreaming = false
   }
-  /// Saves the main handler's work in progress (Lưu): no state change, no journal entry, no
-  /// version change, no notification. The main handler only, in IN_PROGRESS. expected_version
-  /// is checked (ABORTED if stale); notify_mobile_app is ignored. Errors:
-  /// FAILED_PRECONDITION (wrong state); PERMISSION_DENIED (not the main handler).
+  /// Saves the caller's own work in progress (Lưu / Lưu công việc): no state change, no journal
+  /// entry, no version change, no notification; only its author sees it (CaseDetail.my_draft).
+  /// The main handler in IN_PROGRESS; a monitoring recipient in MONITORING (their internal-
+  /// exchange notes; no output_product_number). expected_version is checked (ABORTED if
+  /// stale); notify_mobile_app is ignored. Errors: FAILED_PRECONDITION (wrong state);
+  /// PERMISSION_DENIED (not the main handler, not a recipient); INVALID_ARGUMENT.
   public enum SaveDraft: WireMethod {
     public typealias Input = Fieldreport_V1_SaveDraftRequest
     public typealias Output = Fieldreport_V1_SaveDraftResponse

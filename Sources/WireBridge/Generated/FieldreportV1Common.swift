@@ -754,7 +754,7 @@ public enum Fieldreport_V1_JournalAction: Hashable, Sendable, CaseIterable {
   case sendBackToUnit
   /// The IOC published the result (CaseService.PublishResult).
   case publishResult
-  /// The main handler saved a draft (AssignmentService.SaveDraft). Only ever appears in
+  /// The caller may save a draft or monitoring note (AssignmentService.SaveDraft). Only ever appears in
   /// CaseDetail.available_actions: saving a draft writes no journal entry.
   case saveDraft
   /// A value this version of the contract does not know; kept so it round-trips.
@@ -3924,7 +3924,8 @@ public struct Fieldreport_V1_CaseDetail: WireMessage {
   /// Coordinators' contributions, oldest first.
   public var contributions: [Fieldreport_V1_Contribution] = []
 
-  /// The caller's own draft, when the caller is the main handler and saved one.
+  /// The caller's own draft, when they saved one: the main handler's work in progress, or a
+  /// monitoring recipient's notes.
   public var myDraft: Fieldreport_V1_Draft? = nil
 
   /// The monitoring transfer; absent unless transferred for monitoring.

@@ -397,7 +397,7 @@ typedef enum _Fieldreport__V1__JournalAction {
    */
   FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_PUBLISH_RESULT = 15,
   /*
-   * The main handler saved a draft (AssignmentService.SaveDraft). Only ever appears in
+   * The caller may save a draft or monitoring note (AssignmentService.SaveDraft). Only ever appears in
    * CaseDetail.available_actions: saving a draft writes no journal entry.
    */
   FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_SAVE_DRAFT = 16
@@ -1540,7 +1540,8 @@ struct  Fieldreport__V1__CaseDetail
   size_t n_contributions;
   Fieldreport__V1__Contribution **contributions;
   /*
-   * The caller's own draft, when the caller is the main handler and saved one.
+   * The caller's own draft, when they saved one: the main handler's work in progress, or a
+   * monitoring recipient's notes.
    */
   Fieldreport__V1__Draft *my_draft;
   /*
