@@ -18,9 +18,9 @@ struct AssignmentCommand: AsyncParsableCommand {
 
 /// The assignment fields (`AssignmentInput`) of Assign and Reassign.
 struct AssignmentInputOptions: ParsableArguments {
-  @Option(name: .customLong("main-handler"), help: "The main handler (Xử lý chính): id, username or name.") var mainHandler: String?
-  @Option(name: .customLong("coordinator"), help: "A coordinator (Phối hợp), repeatable.") var coordinators: [String] = []
-  @Option(name: .customLong("follower"), help: "A follower (Theo dõi), repeatable.") var followers: [String] = []
+  @Option(name: .customLong("main-handler"), help: "The main handler (Xử lý chính): id, username or name.", completion: ServerCompletion.people) var mainHandler: String?
+  @Option(name: .customLong("coordinator"), help: "A coordinator (Phối hợp), repeatable.", completion: ServerCompletion.people) var coordinators: [String] = []
+  @Option(name: .customLong("follower"), help: "A follower (Theo dõi), repeatable.", completion: ServerCompletion.people) var followers: [String] = []
   @Option(help: "Start (Từ ngày; default now).") var start: String?
   @Option(help: "Due (Đến ngày): date, time, +Nd, Unix ms.") var due: String?
   @Option(help: "Output product: official-letter, notice, plan, report, data-provision, contract.") var product: Fieldreport_V1_OutputProductKind?
@@ -114,7 +114,7 @@ extension AssignmentCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
     @OptionGroup var action: ActionOptions
-    @Option(name: .customLong("recipient"), help: "A recipient (id, username or name), repeatable.") var recipients: [String] = []
+    @Option(name: .customLong("recipient"), help: "A recipient (id, username or name), repeatable.", completion: ServerCompletion.people) var recipients: [String] = []
     @Option(name: .customLong("group"), help: "A transfer group: id or name (diacritics optional), repeatable.") var groups: [String] = []
 
     func buildDetails(_ request: inout Fieldreport_V1_TransferForMonitoringRequest, session: CLISession) async throws {

@@ -90,7 +90,7 @@ extension CaseCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Argument(help: "The case: its id or its report code.") var caseReference: String?
+    @Argument(help: "The case: its id or its report code.", completion: ServerCompletion.cases) var caseReference: String?
 
     func build(_ request: inout Fieldreport_V1_GetCaseRequest, session: CLISession) async throws {
       if let caseReference {
@@ -141,7 +141,7 @@ extension CaseCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
     @OptionGroup var action: ActionOptions
-    @Option(help: "The handling unit: id, code or name.") var unit: String?
+    @Option(help: "The handling unit: id, code or name.", completion: ServerCompletion.units) var unit: String?
     @Option(help: "The task deadline (date, time, +Nd, Unix ms); default: the category's.") var due: String?
     @Option(name: .customLong("task-kind"), help: "field-report (default) or professional-work.") var taskKind: Fieldreport_V1_TaskKind?
     @Option(name: .customLong("task-title"), help: "The task title (default: the report's).") var taskTitle: String?

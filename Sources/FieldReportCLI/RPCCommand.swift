@@ -46,7 +46,7 @@ extension RPCCommand {
 
 /// The fields every action on a case shares (`ActionCommon`).
 struct ActionOptions: ParsableArguments {
-  @Argument(help: ArgumentHelp("The case: its id or its report code (e.g. 060326001).", valueName: "case"))
+  @Argument(help: ArgumentHelp("The case: its id or its report code (e.g. 060326001).", valueName: "case"), completion: ServerCompletion.cases)
   var caseReference: String?
 
   @Option(name: [.short, .long], help: ArgumentHelp("The action's content (Nội dung): the reason, the instruction, the reply letter.", valueName: "text"))

@@ -17,4 +17,41 @@ struct CompletionTests {
       }
     }
   }
+
+  /// Values from the server (item 13): unit codes, usernames and inbox report codes, through
+  /// the hidden entry point the generated scripts call (`---completion`), with the profile.
+  @Test("units, people and case codes complete from the server; nothing (and no error) without one")
+  func valuesFromTheServer() async throws {
+    try await withTemporaryDirectory { folder in
+      let cli = try CLIRunner(folder: folder)
+      // Without a reachable server: no values, no error text, status 0.
+      var result = try await cli.run(["---completion", "case", "dispatch", "--", "--unit", "4", "0", "fieldreport", "case", "dispatch", "--unit", ""])
+      #expect(result.status == 0, "\(result)")
+      #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(result)")
+
+      let server = try await DemoServer.start(in: folder)
+      defer { server.stop() }
+      result = try await cli.run(["login", "--server", server.address, "quan.tm", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      #expect(result.status == 0, "\(result)")
+      result = try await cli.run(["---completion", "case", "dispatch", "--", "--unit", "4", "0", "fieldreport", "case", "dispatch", "--unit", ""])
+      #expect(result.status == 0, "\(result)")
+      #expect(Set(result.stdout.split(separator: "\n").map(String.init)).isSuperset(of: ["UBND-DONGLOC", "SO-KHCN"]), "\(result)")
+      result = try await cli.run(["---completion", "case", "dispatch", "--", "--unit", "4", "4", "fieldreport", "case", "dispatch", "--unit", "ubnd"])
+      #expect(Set(result.stdout.split(separator: "\n").map(String.init)) == ["UBND-DONGLOC", "UBND-TRANPHU"], "\(result)")
+      result = try await cli.run(["---completion", "assignment", "assign", "--", "--main-handler", "4", "2", "fieldreport", "assignment", "assign", "--main-handler", "th"])
+      #expect(result.stdout.split(separator: "\n").contains("thang.ld"), "\(result)")
+
+      // A report in the IOC's inbox completes by its code.
+      result = try await cli.run(["--profile", "platform", "login", "--server", server.address, "--api-key", server.platformAPIKey])
+      #expect(result.status == 0, "\(result)")
+      result = try await cli.run([
+        "case", "submit", "--profile", "platform", "--title", "Rác thải", "--content", "Rác", "--category", "Môi trường",
+        "--reporter-name", "Nguyễn Văn An", "--json",
+      ])
+      #expect(result.status == 0, "\(result)")
+      let code = try #require(result.stdout.firstMatch(of: /"reportCode"\s*:\s*"([0-9]+)"/)?.1)
+      result = try await cli.run(["---completion", "case", "get", "--", "positional@0", "3", "0", "fieldreport", "case", "get", ""])
+      #expect(result.stdout.split(separator: "\n").contains(code), "\(result)")
+    }
+  }
 }
