@@ -28,7 +28,7 @@ struct FieldReportCommand: AsyncParsableCommand {
     let arguments = GlobalArguments.hoist(Array(CommandLine.arguments.dropFirst()))
     do {
       var command = try Self.parseAsRoot(arguments)
-      FlagVocabulary.current = FlagVocabulary(command: type(of: command), root: Self.self)
+      FlagVocabulary.setCommand(type(of: command))
       if var command = command as? any AsyncParsableCommand {
         try await command.run()
       } else {

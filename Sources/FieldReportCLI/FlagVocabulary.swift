@@ -120,11 +120,27 @@ struct FlagVocabulary: Sendable, Equatable {
     "--" + name.replacingOccurrences(of: "_", with: "-")
   }
 
-  /// The running command's vocabulary, set once by `main` after parsing.
+  /// The running command's vocabulary, read from its help when first asked (an error is being
+  /// printed): `main` names the command once it is parsed.
   static var current: FlagVocabulary {
-    get { storage.withLock { $0 } }
-    set { storage.withLock { $0 = newValue } }
+    storage.withLock { state in
+      if let known = state.vocabulary { return known }
+      guard let command = state.command else { return FlagVocabulary(flags: []) }
+      let vocabulary = FlagVocabulary(command: command, root: FieldReportCommand.self)
+      state.vocabulary = vocabulary
+      return vocabulary
+    }
   }
 
-  private static let storage = Mutex(FlagVocabulary(flags: []))
+  /// Names the running command (by `main`, after parsing).
+  static func setCommand(_ command: any ParsableCommand.Type) {
+    storage.withLock { $0 = State(command: command, vocabulary: nil) }
+  }
+
+  private struct State {
+    var command: (any ParsableCommand.Type)?
+    var vocabulary: FlagVocabulary?
+  }
+
+  private static let storage = Mutex(State(command: nil, vocabulary: nil))
 }
