@@ -147,18 +147,36 @@ struct KeepaliveTests {
   }
 
   @Test func callsAroundTheIdleDeadlineAllSucceed() async throws {
-    // Calls race the server's idle close: refused ones are resent, none fails.
-    // The pauses straddle the idle period. It is not tiny, so that a machine starved of CPU by
-    // the rest of the suite does not idle out the fresh connection of a resend too (a call is
-    // resent at most twice).
-    let server = try await TestServer.start(limits: Self.limits(idle: .seconds(2)))
-    let client = server.client()
-    for round in 0..<6 {
+    // Calls race the server's idle close: every call after the first meets it (the server
+    // serves one call per connection, then idles out as the next call arrives, GOAWAY
+    // IDLE_TIMEOUT naming the call before). The race is scripted, not left to the clock: each
+    // refused call must be resent on a new connection, and none may fail.
+    let server = try await IdleClosingServer(callsPerConnection: 1)
+    let client = RPCClient(configuration: .init(host: "127.0.0.1", port: server.port), logger: TestServer.logger)
+    for _ in 0..<6 {
       _ = try await client.call(TestService.emptyCall, Rpc_Testing_V1_Empty())
-      try await Task.sleep(for: .milliseconds(1920 + (round % 3) * 60))
     }
+    let seen = server.seen
+    #expect(seen.served == 6)
+    #expect(seen.refused == 5, "every call after the first met the idle close")
+    #expect(seen.connections == 6, "each refused call was resent on a new connection")
     await client.close()
-    await server.server.shutdown(gracePeriod: .seconds(1))
+    await server.close()
+  }
+
+  @Test func aCallRefusedOnEveryAttemptFailsUnavailable() async throws {
+    // A server that idles out every connection as its first call arrives: the call is sent
+    // three times in all (resent twice, docs/PROTOCOL.md §4.2), then fails UNAVAILABLE.
+    let server = try await IdleClosingServer(callsPerConnection: 0)
+    let client = RPCClient(configuration: .init(host: "127.0.0.1", port: server.port), logger: TestServer.logger)
+    let error = await #expect(throws: RPCError.self) {
+      _ = try await client.call(TestService.emptyCall, Rpc_Testing_V1_Empty())
+    }
+    #expect(error?.code == .unavailable)
+    #expect(server.seen.refused == 3)
+    #expect(server.seen.served == 0)
+    await client.close()
+    await server.close()
   }
 
   // MARK: Client
