@@ -6,12 +6,20 @@ import RPCCore
 import Testing
 import WireBridge
 
-/// The client's keepalive, driven through its connection handler over an `EmbeddedChannel`
+/// The client's keepalive and idle timeout, driven through its connection handler over an `EmbeddedChannel`
 /// whose event loop's time is the clock (as ``ServerLivenessClockTests`` for the server).
-@Suite("Client keepalive on the injected clock")
+@Suite("Client keepalive and idle on the injected clock")
 struct ClientLivenessClockTests {
   /// A connected client handler that has sent its preface and received the server's.
   static func connection(_ limits: ConnectionLimits) throws -> (EmbeddedChannel, EmbeddedEventLoop, NIOLockedValueBox<Int>) {
+    let (channel, loop, goAways, _) = try Self.connectionWithHandler(limits)
+    return (channel, loop, goAways)
+  }
+
+  /// ``connection(_:)``, with the handler (to start calls on it, as `RPCClient` does on the loop).
+  static func connectionWithHandler(
+    _ limits: ConnectionLimits
+  ) throws -> (EmbeddedChannel, EmbeddedEventLoop, NIOLockedValueBox<Int>, ClientConnectionHandler) {
     let loop = EmbeddedEventLoop()
     let channel = EmbeddedChannel(loop: loop)
     try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
@@ -28,7 +36,7 @@ struct ClientLivenessClockTests {
     preface.writePreface(Preface(first: 1, second: 0, settings: []))
     try channel.writeInbound(preface)
     _ = try promise.futureResult.wait()
-    return (channel, loop, goAways)
+    return (channel, loop, goAways, handler)
   }
 
   static func limits(keepalive: Duration, timeout: Duration) -> ConnectionLimits {
@@ -75,5 +83,48 @@ struct ClientLivenessClockTests {
     #expect(channel.isActive)
     #expect(goAways.withLockedValue { $0 } == 0)
     _ = try? channel.finish()
+  }
+
+  @Test func clientClosesItsIdleConnectionAnIdlePeriodAfterItsLastCallEnded() throws {
+    var limits = ConnectionLimits()
+    limits.idleTimeout = .seconds(30)
+    let (channel, loop, goAways, handler) = try Self.connectionWithHandler(limits)
+    // No call yet: nothing to time, however long the caller takes.
+    loop.advanceTime(by: .seconds(300))
+    #expect(try ServerCallStateMachineTests.frames(channel).isEmpty)
+    #expect(channel.isActive)
+
+    // A call starts (as RPCClient starts one on the loop) and runs for many idle periods.
+    var frames = ByteBuffer()
+    try CallFrames.write(
+      into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
+      request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
+    let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
+    let box = CallIDBox()
+    handler.startStreaming(frames: frames, timeout: nil, box: box, continuation: continuation)
+    loop.run()
+    #expect(try ServerCallStateMachineTests.frames(channel).map(\.0.type) == [.headers, .message])
+    loop.advanceTime(by: .seconds(300))
+    #expect(try ServerCallStateMachineTests.frames(channel).isEmpty)
+    #expect(channel.isActive)
+
+    // The server ends it; the idle clock starts then, and a period later the client leaves.
+    var status = ByteBuffer()
+    status.writeFrameHeader(type: .status, flags: [], callID: box.id, length: 0)
+    try channel.writeInbound(status)
+    loop.run()
+    loop.advanceTime(by: .milliseconds(29_999))
+    #expect(channel.isActive)
+    loop.advanceTime(by: .milliseconds(1))
+    let closing = try ServerCallStateMachineTests.frames(channel)
+    let goAway = try closing.first { $0.0.type == .goAway }.map { frame in
+      try frame.1.withUnsafeReadableBytes { try Rpc_V1_GoAway(serializedBytes: $0) }
+    }
+    #expect(goAway?.code == .idleTimeout)
+    #expect(goAway?.lastCallId == 0)
+    #expect(!channel.isActive)
+    #expect(goAways.withLockedValue { $0 } >= 1, "the connection told RPCClient it takes no more calls")
+    continuation.finish()
+    _ = events
   }
 }
