@@ -6,8 +6,9 @@ import RPCCore
 import Testing
 import WireBridge
 
-/// The client's keepalive and idle timeout, driven through its connection handler over an `EmbeddedChannel`
-/// whose event loop's time is the clock (as ``ServerLivenessClockTests`` for the server).
+/// The client's keepalive and idle timeout, driven through its connection handler over an
+/// `EmbeddedChannel` whose event loop's time is the clock (as ``ServerLivenessClockTests``
+/// for the server).
 @Suite("Client keepalive and idle on the injected clock")
 struct ClientLivenessClockTests {
   /// A connected client handler that has sent its preface and received the server's.

@@ -604,6 +604,25 @@ struct ConformanceTests {
     await server.server.shutdown(gracePeriod: .seconds(1))
   }
 
+  @Test func theLastCallIDIsServedAndNoCallCanFollowIt() async throws {
+    // Call ids only grow on a connection: a client that used the last one (2^32 - 1) must open
+    // a new connection for its next call. The server serves that call; any HEADERS after it
+    // can only carry an id that is not greater, a protocol error.
+    let server = try await TestServer.start()
+    let raw = try await RawConnection(port: server.port)
+    try await raw.sendPreface()
+    try await raw.sendCall(id: UInt32.max, path: TestService.unaryCall.descriptor.path, message: Rpc_Testing_V1_SimpleRequest.make(responseSize: 2))
+    let (id, status) = try #require(try await raw.nextStatus())
+    #expect(id == UInt32.max)
+    #expect(status.code == .ok)
+    try await raw.sendCall(id: 1, path: TestService.unaryCall.descriptor.path, message: Rpc_Testing_V1_SimpleRequest.make())
+    let frames = await raw.drainToEOF()
+    try self.expectGoAway(frames, code: .protocolError, reasonContains: "not greater than the last call id \(UInt32.max)")
+    await raw.close()
+    try await server.assertServing()
+    await server.server.shutdown(gracePeriod: .seconds(1))
+  }
+
   @Test func unknownFrameTypeIsProtocolError() async throws {
     let server = try await TestServer.start()
     let raw = try await RawConnection(port: server.port)
