@@ -79,8 +79,13 @@ let package = Package(
       name: "WireBridgeTests",
       dependencies: ["WireBridge", "WireFixtures", "TestSupport"]
     ),
-    // What every test target shares (spawning child processes one at a time).
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    // What every test target shares (spawning child processes one at a time; the journal
+    // file read and its hash chain recomputed independently of the store).
+    .target(
+      name: "TestSupport",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      path: "Tests/TestSupport"
+    ),
     // MARK: FieldReportAPI (generated handler protocols and typed clients of fieldreport.v1)
     .target(
       name: "FieldReportAPI",
@@ -139,6 +144,8 @@ let package = Package(
         .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "NIOTestUtils", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "MetricsTestKit", package: "swift-metrics"),
       ]
     ),
     .target(name: "CRPCBenchmarkAllocations", path: "Sources/CRPCBenchmarkAllocations"),

@@ -167,7 +167,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     self.inRead = true
     let buffer = self.unwrapInboundIn(data)
-    if self.liveness.tracksReads { self.liveness.readReceived(now: .now()) }
+    if self.liveness.tracksReads { self.liveness.readReceived(now: self.now) }
     var bytes = self.reader.begin(buffer)
     do {
       while let frame = try self.reader.next(from: &bytes) {
@@ -430,7 +430,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     )
     self.prefacePromise.succeed(self.serverSettings)
     if self.liveness.isEnabled {
-      self.liveness = ConnectionLiveness(limits: self.limits, now: .now(), idleUntilFirstCall: false)
+      self.liveness = ConnectionLiveness(limits: self.limits, now: self.now, idleUntilFirstCall: false)
       self.armLivenessTimer()
     }
   }
@@ -540,10 +540,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
   // MARK: Keepalive and idle timeout
 
+  /// The time, from the event loop, as the server's handler takes it: on a real loop the
+  /// monotonic clock, on an `EmbeddedEventLoop` the time a test advances (the liveness timer
+  /// is scheduled on the loop, so its deadlines must be in the loop's time too).
+  private var now: NIODeadline { self.context?.eventLoop.now ?? .now() }
+
   /// Starts the idle clock when the last call in flight ended.
   private func callRemoved() {
     guard self.liveness.tracksCalls, self.calls.isEmpty else { return }
-    self.liveness.callsEnded(now: .now())
+    self.liveness.callsEnded(now: self.now)
     self.armLivenessTimer()
   }
 
@@ -563,7 +568,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     self.livenessTimer = nil
     self.livenessTimerDeadline = nil
     guard !self.closed else { return }
-    switch self.liveness.timerFired(now: .now()) {
+    switch self.liveness.timerFired(now: self.now) {
     case .sendPing(let value):
       self.outbound.writeFrameHeader(type: .ping, flags: [], callID: 0, length: 8)
       self.outbound.writeInteger(value)

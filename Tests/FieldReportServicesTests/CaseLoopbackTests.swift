@@ -15,14 +15,19 @@ struct CaseLoopbackTests {
   @Test("A report from submission to publication, and the event stream resumed after a reconnect")
   func endToEnd() async throws {
     try await TestServer.with(limits: CaseWorld.limits) { server in
-      try await server.withLiveServer { client in
+      try await server.withLiveServerAndPort { client, port in
         let world = try await CaseWorld.over(server, transport: client)
         let submitted = try await world.submit("Gây mất trật tự Công cộng", key: "loopback-1")
         #expect(try await world.submit("Gây mất trật tự Công cộng", key: "loopback-1").caseId == submitted.caseId)
         let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
 
-        let before = try await JournalServiceTests.watch(world, as: P.platform, after: "0", count: 1)
+        // The platform's relay watches over a connection of its own, then loses it.
+        let relay = RPCClient(configuration: .init(host: "127.0.0.1", port: port), logger: TestServer.logger)
+        let relayWorld = CaseWorld(server: server, transport: relay, tokens: world.tokens)
+        let before = try await JournalServiceTests.watch(relayWorld, as: P.platform, after: "0", count: 1)
         let cursor = try unwrap(before.messages.last?.cursor)
+        await relay.close()
+        #expect(await failure { _ = try await relayWorld.cases.listCategories(.init(), options: relayWorld.as(P.platform)) } == .unavailable)
 
         // Refused over the wire too: a leader of another unit does not see the case (until it
         // is published publicly).
@@ -39,11 +44,18 @@ struct CaseLoopbackTests {
         let published = try await world.cases.publishResult(publish, options: world.as(P.quan))
         #expect(published.caseSummary?.state == .published)
 
-        // The platform relays the publication to the citizen's app: it resumes after the
-        // submission it already had and gets the publication, with the reporter to notify.
-        let after = try await JournalServiceTests.watch(world, as: P.platform, after: cursor, count: 1) { request in
+        // The relay reconnects (a new connection) and resumes after the submission it
+        // already had: the next event it may see is the publication (the unit's steps are not
+        // the platform's); the submission is not repeated.
+        let reconnected = RPCClient(configuration: .init(host: "127.0.0.1", port: port), logger: TestServer.logger)
+        let resumedWorld = CaseWorld(server: server, transport: reconnected, tokens: world.tokens)
+        let resumed = try await JournalServiceTests.watch(resumedWorld, as: P.platform, after: cursor, count: 1)
+        #expect(resumed.events.map(\.entry?.action) == [.publishResult])
+        // It relays the publication to the citizen's app, with the reporter to notify.
+        let after = try await JournalServiceTests.watch(resumedWorld, as: P.platform, after: cursor, count: 1) { request in
           request.mobileNotificationsOnly = true
         }
+        await reconnected.close()
         let event = try unwrap(after.events.first)
         #expect(event.entry?.action == .publishResult)
         #expect(event.reporter?.phone == "0912345678")

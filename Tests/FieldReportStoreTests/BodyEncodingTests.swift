@@ -3,6 +3,7 @@ import Testing
 
 @_spi(Testing) @testable import FieldReportStore
 import FieldReportWorkflow
+import TestSupport
 
 @Suite("Body encoding: binary format, legacy JSON rows")
 struct BodyEncodingTests {
@@ -77,7 +78,7 @@ struct BodyEncodingTests {
     var sql = "DROP TRIGGER journal_no_update;\n"
     for entry in journal {
       let body = try EntityCoding.encodeLegacyJSON(entry.entry)
-      let hash = JournalChain.hash(
+      let hash = JournalFile.chainHash(
         caseID: stored.id.rawValue, sequence: entry.entry.sequence, at: entry.entry.at.millisecondsSince1970,
         previous: previous, body: body)
       sql += """
@@ -140,7 +141,7 @@ struct BodyEncodingTests {
     let body = try EntityCoding.encode(old)
     #expect(!String(decoding: body, as: UTF8.self).contains("text"))
     let previous = try #require(JournalChain.bytes(fromHex: last.previousHashHex))
-    let hash = JournalChain.hash(
+    let hash = JournalFile.chainHash(
       caseID: created.id.rawValue, sequence: old.sequence, at: old.at.millisecondsSince1970, previous: previous, body: body)
     var stored = try #require(try await fixture.store.findCase(id: created.id))
     stored.publication?.text = nil

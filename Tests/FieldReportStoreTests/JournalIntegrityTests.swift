@@ -3,6 +3,7 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import TestSupport
 
 @Suite("Journal: append-only and hash-chained")
 struct JournalIntegrityTests {
@@ -13,8 +14,29 @@ struct JournalIntegrityTests {
     _ = try await fixture.act(StoreFixture.duong, .assign(AssignmentOrder(mainHandler: StoreFixture.toan)), on: created.id, at: StoreFixture.at(6, hour: 11))
     _ = try await fixture.act(StoreFixture.toan, .submitResult(nextHandler: nil, outputProduct: nil), on: created.id, content: "Kết quả", at: StoreFixture.at(6, hour: 12))
     let result = try #require(try await fixture.store.findCase(id: created.id))
-    #expect(try await fixture.store.verifyJournal(caseID: created.id) == .intact(entries: 4, headHashHex: try await fixture.store.journal(caseID: created.id).last?.hashHex ?? ""))
+    // The expected head comes from the file's bytes, rehashed by the test's own reading of
+    // the chain's definition: never from the store under test.
+    let rows = try await JournalFile.rows(database: fixture.path, caseID: created.id.rawValue)
+    #expect(rows.map(\.sequence) == [1, 2, 3, 4])
+    let head = JournalFile.recomputedHead(caseID: created.id.rawValue, rows: rows)
+    #expect(try await JournalFile.head(database: fixture.path, caseID: created.id.rawValue) == head)
+    #expect(try await fixture.store.verifyJournal(caseID: created.id) == .intact(entries: 4, headHashHex: JournalFile.hex(head)))
     return result
+  }
+
+  @Test("each check of the verifier fires alone on a journal tampered for it", arguments: JournalTamper.allCases)
+  func eachCheckFires(_ tamper: JournalTamper) async throws {
+    let fixture = try await StoreFixture.make()
+    let stored = try await Self.caseWithHistory(fixture)
+    let untouched = try await Self.caseWithHistory(fixture)
+    let rows = try await JournalFile.rows(database: fixture.path, caseID: stored.id.rawValue)
+    try await fixture.store.executeRawSQLForTesting(tamper.sql(caseID: stored.id.rawValue, rows: rows))
+    #expect(
+      try await fixture.store.verifyJournal(caseID: stored.id)
+        == .broken(sequence: tamper.firstBadSequence, reason: tamper.problem))
+    // Only that case: the other one still verifies.
+    #expect(try await fixture.store.verifyJournal(caseID: untouched.id).isIntact)
+    await fixture.finish()
   }
 
   @Test("triggers refuse UPDATE and DELETE of journal rows")

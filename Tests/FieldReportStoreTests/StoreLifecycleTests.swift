@@ -43,7 +43,19 @@ struct StoreLifecycleTests {
   func closedStoreRefuses() async throws {
     let fixture = try await StoreFixture.make(seed: false)
     await fixture.store.close()
-    await #expect(throws: StoreError.self) { try await fixture.store.units() }
+    // UNAVAILABLE, not any store error: the services map it to a retryable status.
+    let read = await #expect(throws: StoreError.self) { try await fixture.store.units() }
+    guard case .unavailable? = read else {
+      Issue.record("a read on a closed store: \(String(describing: read)), expected unavailable")
+      return
+    }
+    let write = await #expect(throws: StoreError.self) {
+      try await fixture.store.executeRawSQLForTesting("SELECT 1")
+    }
+    guard case .unavailable? = write else {
+      Issue.record("a write on a closed store: \(String(describing: write)), expected unavailable")
+      return
+    }
     try? FileManager.default.removeItem(at: fixture.directory)
   }
 

@@ -526,14 +526,28 @@ struct ConformanceTests {
     let server = try await TestServer.start()
     let raw = try await RawConnection(port: server.port)
     try await raw.sendPreface()
-    // A header announcing 100 bytes, then 10 bytes, then EOF.
+    // A whole call (HEADERS and MESSAGE with END_STREAM) whose MESSAGE announces 200 KiB
+    // (over InboundMemoryBudget.freeBelow, so the server reserves room for it) and brings 10
+    // bytes, then EOF: the call never completes, so it never runs.
     var buffer = ByteBuffer()
-    buffer.writeFrameHeader(type: .headers, flags: [], callID: 1, length: 100)
+    var headers = Rpc_V1_CallHeaders()
+    headers.methodPath = TestService.unaryCall.descriptor.path
+    try headers.serializedBytes().withUnsafeBytes { buffer.writeFrame(type: .headers, callID: 1, payload: $0) }
+    buffer.writeFrameHeader(type: .message, flags: .endStream, callID: 1, length: 200 * 1024)
     buffer.writeBytes([UInt8](repeating: 0x0A, count: 10))
     try await raw.write(buffer)
+    #expect(await eventually { server.server.requestBudget.used == 200 * 1024 })
     try await raw.channel.close(mode: .output)
-    _ = await raw.drainToEOF()
+    // The server answered the preface and nothing else (no STATUS for a call it never had
+    // whole), and closed the connection.
+    let frames = await raw.drainToEOF()
     await raw.close()
+    #expect(frames.count == 1, "\(frames)")
+    if case .preface? = frames.first {} else { Issue.record("the server's first answer is its preface: \(frames)") }
+    #expect(server.service.startedCount == 0)
+    #expect(await eventually { server.server.connectionCount == 0 })
+    // The room held for the partial MESSAGE went back to the server-wide budget.
+    #expect(await eventually { server.server.requestBudget.used == 0 })
     try await server.assertServing()
     await server.server.shutdown(gracePeriod: .seconds(1))
   }
@@ -585,6 +599,25 @@ struct ConformanceTests {
     try self.expectGoAway(frames, code: .protocolError, reasonContains: "reused")
     // The in-flight handler on the closed connection was cancelled.
     #expect(await eventually { server.service.cancelledCount == 1 })
+    await raw.close()
+    try await server.assertServing()
+    await server.server.shutdown(gracePeriod: .seconds(1))
+  }
+
+  @Test func theLastCallIDIsServedAndNoCallCanFollowIt() async throws {
+    // Call ids only grow on a connection: a client that used the last one (2^32 - 1) must open
+    // a new connection for its next call. The server serves that call; any HEADERS after it
+    // can only carry an id that is not greater, a protocol error.
+    let server = try await TestServer.start()
+    let raw = try await RawConnection(port: server.port)
+    try await raw.sendPreface()
+    try await raw.sendCall(id: UInt32.max, path: TestService.unaryCall.descriptor.path, message: Rpc_Testing_V1_SimpleRequest.make(responseSize: 2))
+    let (id, status) = try #require(try await raw.nextStatus())
+    #expect(id == UInt32.max)
+    #expect(status.code == .ok)
+    try await raw.sendCall(id: 1, path: TestService.unaryCall.descriptor.path, message: Rpc_Testing_V1_SimpleRequest.make())
+    let frames = await raw.drainToEOF()
+    try self.expectGoAway(frames, code: .protocolError, reasonContains: "not greater than the last call id \(UInt32.max)")
     await raw.close()
     try await server.assertServing()
     await server.server.shutdown(gracePeriod: .seconds(1))

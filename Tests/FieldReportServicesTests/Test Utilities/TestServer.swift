@@ -71,6 +71,12 @@ struct TestServer {
 
   /// Runs `body` with a real server on 127.0.0.1 (port 0) and a connected client.
   func withLiveServer<R>(_ body: (RPCClient) async throws -> R) async throws -> R {
+    try await self.withLiveServerAndPort { client, _ in try await body(client) }
+  }
+
+  /// Runs `body` with a real server on 127.0.0.1 (port 0), a connected client and the port
+  /// (for more connections).
+  func withLiveServerAndPort<R>(_ body: (RPCClient, Int) async throws -> R) async throws -> R {
     let server = RPCServer(
       router: self.router,
       configuration: .init(host: "127.0.0.1", port: 0, drainGracePeriod: .seconds(5)),
@@ -78,7 +84,7 @@ struct TestServer {
     let address = try await server.start()
     let client = RPCClient(configuration: .init(host: "127.0.0.1", port: address.port ?? 0), logger: Self.logger)
     do {
-      let result = try await body(client)
+      let result = try await body(client, address.port ?? 0)
       await client.close()
       await server.shutdown(gracePeriod: .seconds(1))
       return result

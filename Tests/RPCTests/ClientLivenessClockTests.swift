@@ -1,0 +1,131 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import RPCCore
+@testable import RPCNIO
+import Testing
+import WireBridge
+
+/// The client's keepalive and idle timeout, driven through its connection handler over an
+/// `EmbeddedChannel` whose event loop's time is the clock (as ``ServerLivenessClockTests``
+/// for the server).
+@Suite("Client keepalive and idle on the injected clock")
+struct ClientLivenessClockTests {
+  /// A connected client handler that has sent its preface and received the server's.
+  static func connection(_ limits: ConnectionLimits) throws -> (EmbeddedChannel, EmbeddedEventLoop, NIOLockedValueBox<Int>) {
+    let (channel, loop, goAways, _) = try Self.connectionWithHandler(limits)
+    return (channel, loop, goAways)
+  }
+
+  /// ``connection(_:)``, with the handler (to start calls on it, as `RPCClient` does on the loop).
+  static func connectionWithHandler(
+    _ limits: ConnectionLimits
+  ) throws -> (EmbeddedChannel, EmbeddedEventLoop, NIOLockedValueBox<Int>, ClientConnectionHandler) {
+    let loop = EmbeddedEventLoop()
+    let channel = EmbeddedChannel(loop: loop)
+    try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+    let promise = loop.makePromise(of: ServerSettings.self)
+    let goAways = NIOLockedValueBox(0)
+    let handler = ClientConnectionHandler(limits: limits, prefacePromise: promise) { goAways.withLockedValue { $0 += 1 } }
+    try channel.pipeline.syncOperations.addHandler(handler)
+    // The client's preface went out; the server answers with its own.
+    var out = ByteBuffer()
+    while var chunk = try channel.readOutbound(as: ByteBuffer.self) { out.writeBuffer(&chunk) }
+    var decoder = FrameDecoder(limits: .init(maxMessageSize: 1 << 20, maxMetadataSize: 1 << 20), expectPreface: true)
+    guard case .preface? = try decoder.decode(buffer: &out) else { throw RPCError(code: .internal, message: "no client preface") }
+    var preface = ByteBuffer()
+    preface.writePreface(Preface(first: 1, second: 0, settings: []))
+    try channel.writeInbound(preface)
+    _ = try promise.futureResult.wait()
+    return (channel, loop, goAways, handler)
+  }
+
+  static func limits(keepalive: Duration, timeout: Duration) -> ConnectionLimits {
+    var limits = ConnectionLimits()
+    limits.keepaliveInterval = keepalive
+    limits.keepaliveTimeout = timeout
+    return limits
+  }
+
+  @Test func clientPingsASilentServerAndClosesWhenNoAckComes() throws {
+    let (channel, loop, _) = try Self.connection(Self.limits(keepalive: .seconds(10), timeout: .seconds(5)))
+    loop.advanceTime(by: .milliseconds(9_999))
+    #expect(try ServerCallStateMachineTests.frames(channel).isEmpty)
+    loop.advanceTime(by: .milliseconds(1))
+    let ping = try ServerCallStateMachineTests.frames(channel)
+    #expect(ping.map(\.0.type) == [.ping])
+    #expect(ping.first?.0.flags.contains(.ack) == false)
+    loop.advanceTime(by: .milliseconds(4_999))
+    #expect(channel.isActive)
+    loop.advanceTime(by: .milliseconds(1))
+    let closing = try ServerCallStateMachineTests.frames(channel)
+    let goAway = try closing.first { $0.0.type == .goAway }.map { frame in
+      try frame.1.withUnsafeReadableBytes { try Rpc_V1_GoAway(serializedBytes: $0) }
+    }
+    #expect(goAway?.code == .keepaliveTimeout)
+    #expect(goAway?.lastCallId == 0)
+    #expect(!channel.isActive)
+  }
+
+  @Test func clientKeepsAServerThatAnswersPings() throws {
+    let (channel, loop, goAways) = try Self.connection(Self.limits(keepalive: .seconds(10), timeout: .seconds(5)))
+    for round in 1...4 {
+      loop.advanceTime(by: .seconds(10))
+      let frames = try ServerCallStateMachineTests.frames(channel)
+      let ping = try #require(frames.first { $0.0.type == .ping && !$0.0.flags.contains(.ack) }, "round \(round)")
+      loop.advanceTime(by: .seconds(4))
+      var ack = ByteBuffer()
+      ping.1.withUnsafeReadableBytes { ack.writeFrame(type: .ping, flags: .ack, callID: 0, payload: $0) }
+      try channel.writeInbound(ack)
+      #expect(channel.isActive, "round \(round)")
+    }
+    loop.advanceTime(by: .seconds(2))
+    #expect(try ServerCallStateMachineTests.frames(channel).allSatisfy { $0.0.type != .goAway })
+    #expect(channel.isActive)
+    #expect(goAways.withLockedValue { $0 } == 0)
+    _ = try? channel.finish()
+  }
+
+  @Test func clientClosesItsIdleConnectionAnIdlePeriodAfterItsLastCallEnded() throws {
+    var limits = ConnectionLimits()
+    limits.idleTimeout = .seconds(30)
+    let (channel, loop, goAways, handler) = try Self.connectionWithHandler(limits)
+    // No call yet: nothing to time, however long the caller takes.
+    loop.advanceTime(by: .seconds(300))
+    #expect(try ServerCallStateMachineTests.frames(channel).isEmpty)
+    #expect(channel.isActive)
+
+    // A call starts (as RPCClient starts one on the loop) and runs for many idle periods.
+    var frames = ByteBuffer()
+    try CallFrames.write(
+      into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
+      request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
+    let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
+    let box = CallIDBox()
+    handler.startStreaming(frames: frames, timeout: nil, box: box, continuation: continuation)
+    loop.run()
+    #expect(try ServerCallStateMachineTests.frames(channel).map(\.0.type) == [.headers, .message])
+    loop.advanceTime(by: .seconds(300))
+    #expect(try ServerCallStateMachineTests.frames(channel).isEmpty)
+    #expect(channel.isActive)
+
+    // The server ends it; the idle clock starts then, and a period later the client leaves.
+    var status = ByteBuffer()
+    status.writeFrameHeader(type: .status, flags: [], callID: box.id, length: 0)
+    try channel.writeInbound(status)
+    loop.run()
+    loop.advanceTime(by: .milliseconds(29_999))
+    #expect(channel.isActive)
+    loop.advanceTime(by: .milliseconds(1))
+    let closing = try ServerCallStateMachineTests.frames(channel)
+    let goAway = try closing.first { $0.0.type == .goAway }.map { frame in
+      try frame.1.withUnsafeReadableBytes { try Rpc_V1_GoAway(serializedBytes: $0) }
+    }
+    #expect(goAway?.code == .idleTimeout)
+    #expect(goAway?.lastCallId == 0)
+    #expect(!channel.isActive)
+    #expect(goAways.withLockedValue { $0 } >= 1, "the connection told RPCClient it takes no more calls")
+    continuation.finish()
+    _ = events
+  }
+}
