@@ -86,7 +86,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   private let limits: ConnectionLimits
   private let onGoAway: @Sendable () -> Void
   /// The next call id; ids are assigned here, on the loop, so they reach the wire in order.
-  @exclusivity(unchecked) private var nextCallID: UInt32 = 1
+  /// Internal (not private) so a test can start a connection near the end of its ids.
+  @exclusivity(unchecked) var nextCallID: UInt32 = 1
   /// Frames written since the last flush: calls started in one event-loop tick share one
   /// buffer and one `write` system call.
   @exclusivity(unchecked) private var outbound = ByteBuffer()

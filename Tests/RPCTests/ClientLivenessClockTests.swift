@@ -128,4 +128,36 @@ struct ClientLivenessClockTests {
     continuation.finish()
     _ = events
   }
+
+  /// Call-id exhaustion, the client's half (issue 15 item 5): the last id (2^32 - 1) is used,
+  /// the connection then takes no new call (ids are never reused on a connection) and tells
+  /// `RPCClient` once, so the next call opens a new connection.
+  @Test func theLastCallIDDrainsTheConnection() throws {
+    let (channel, loop, goAways, handler) = try Self.connectionWithHandler(ConnectionLimits())
+    handler.nextCallID = UInt32.max - 1
+    func start() -> (CallIDBox, AsyncStream<ClientStreamEvent>) {
+      var frames = ByteBuffer()
+      try? CallFrames.write(
+        into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
+        request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
+      let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
+      let box = CallIDBox()
+      handler.startStreaming(frames: frames, timeout: nil, box: box, continuation: continuation)
+      loop.run()
+      return (box, events)
+    }
+    let (first, _) = start()
+    #expect(first.id == UInt32.max - 1)
+    #expect(goAways.withLockedValue { $0 } == 0)
+    let (last, _) = start()
+    #expect(last.id == UInt32.max)
+    #expect(goAways.withLockedValue { $0 } == 1, "the last id tells the client to use a new connection")
+    let sent = try ServerCallStateMachineTests.frames(channel).filter { $0.0.type == .headers }.map(\.0.callID)
+    #expect(sent == [UInt32.max - 1, UInt32.max])
+    // No id is left: a further call is refused here (the client retries it elsewhere).
+    let (refused, _) = start()
+    #expect(refused.id == 0, "a call no id is left for is refused here, never given an id (the client retries it elsewhere)")
+    #expect(try ServerCallStateMachineTests.frames(channel).isEmpty, "nothing more is sent on this connection")
+    #expect(channel.isActive, "the calls in flight finish on it")
+  }
 }
