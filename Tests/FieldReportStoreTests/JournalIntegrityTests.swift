@@ -3,6 +3,7 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
 @Suite("Journal: append-only and hash-chained")
 struct JournalIntegrityTests {
@@ -17,9 +18,9 @@ struct JournalIntegrityTests {
     return result
   }
 
-  @Test("triggers refuse UPDATE and DELETE of journal rows")
-  func triggersRefuse() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("triggers refuse UPDATE and DELETE of journal rows", arguments: StoreEngine.all)
+  func triggersRefuse(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let stored = try await Self.caseWithHistory(fixture)
     await #expect(throws: StoreError.self) {
       try await fixture.store.executeRawSQLForTesting("UPDATE journal SET at = at + 1 WHERE case_id = '\(stored.id)'")
@@ -77,9 +78,9 @@ struct JournalIntegrityTests {
     await fixture.finish()
   }
 
-  @Test("replaying the stored journal reproduces the stored case")
-  func replayMatches() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("replaying the stored journal reproduces the stored case", arguments: StoreEngine.all)
+  func replayMatches(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let stored = try await Self.caseWithHistory(fixture)
     let entries = try await fixture.store.journal(caseID: stored.id).map(\.entry)
     #expect(try CaseReplay.replay(entries) == stored)
