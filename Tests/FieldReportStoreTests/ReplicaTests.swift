@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
+@_spi(Testing) import FieldReportPostgresStore
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
 import StoreTestSupport
@@ -115,5 +116,32 @@ struct ReplicaTests {
     #expect(try await fixture.store.verifyJournal(caseID: created.id).isIntact)
     #expect(try await fixture.store.scalarForTesting("SELECT MAX(version) FROM schema_migrations") == 2)
     await fixture.finish()
+  }
+
+  @Test("migrations: an empty database, and one at each earlier version, reach the latest; replicas starting together migrate once; a newer database is refused")
+  func migrations() async throws {
+    let database = try TestDatabase(engine: .postgres)
+    let settings = try #require(database.postgres)
+    let old = try await PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger, schemaVersion: 1)
+    #expect(try await old.schemaVersion() == 1)
+    await old.close()
+    // Two replicas start at once on the version-1 database: both open, version 2 is applied once.
+    async let first = PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger)
+    async let second = PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger)
+    let stores = try await [first, second]
+    for store in stores { #expect(try await store.schemaVersion() == 2) }
+    #expect(try await stores[0].scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 2)
+    // Version 2 works: a journal entry notifies (the trigger exists and the insert succeeds).
+    let fixture = StoreFixture(database: database, store: stores[0])
+    try await fixture.seed()
+    _ = try await fixture.submit("Sau khi nâng cấp")
+    #expect(try await stores[1].latestEventSequence() == 1)
+    try await stores[0].executeRawSQLForTesting(
+      "INSERT INTO schema_migrations(version, summary, applied_at) VALUES (99, 'from the future', 0)")
+    await #expect(throws: StoreError.self) {
+      _ = try await PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger)
+    }
+    for store in stores { await store.close() }
+    database.remove()
   }
 }

@@ -76,7 +76,8 @@ struct StoreFixture {
     self.init(database: TestDatabase(sqliteFile: path, in: directory), store: store)
   }
 
-  private init(database: TestDatabase, store: any TestableStore) {
+  /// A fixture around a store opened on `database` by the test itself.
+  init(database: TestDatabase, store: any TestableStore) {
     self.database = database
     self.store = store
   }
