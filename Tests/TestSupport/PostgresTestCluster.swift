@@ -14,7 +14,7 @@ import Foundation
 /// rows. Settings favour speed over durability (`fsync=off`): nothing here must survive.
 ///
 /// When the server binaries are absent the PostgreSQL variants of the tests are left out with
-/// a message (``StoreEngineAvailability``), unless `FIELDREPORT_REQUIRE_POSTGRES` is set (the
+/// a message (`StoreEngine.all` in StoreTestSupport; suites use ``shouldRun``), unless `FIELDREPORT_REQUIRE_POSTGRES` is set (the
 /// project's test script sets it): then they run and fail, so CI never passes by skipping.
 public final class PostgresTestCluster: Sendable {
   /// The environment variable that turns a missing PostgreSQL into a failure.
