@@ -67,6 +67,13 @@ extension PostgresFieldReportStore {
           "SELECT version, journal_head FROM cases WHERE id = $1 FOR NO KEY UPDATE", [id.rawValue])
       else { throw StoreError.notFound("case \(id)") }
       let version = try row.value(0, as: Int64.self)
+      // A concurrent first attempt with the same key may have committed while this one waited
+      // for the lock: its record is visible now, and is the answer.
+      if version != expectedVersion, let key = idempotencyKey,
+        let earlier = try await Self.recordedResult(for: key, operation: operation, target: id, in: session)
+      {
+        return earlier
+      }
       guard version == expectedVersion else {
         throw StoreError.staleVersion(expected: expectedVersion, actual: version)
       }

@@ -47,6 +47,32 @@ struct ReplicaTests {
     await fixture.finish()
   }
 
+  @Test("retries of one action with one key, racing over both replicas, all get the one result")
+  func idempotentAppliesAcrossReplicas() async throws {
+    let fixture = try await StoreFixture.make(engine: .postgres)
+    let other = try await fixture.reopen()
+    let created = try await fixture.submit("Gửi lại nhiều lần")
+    let transition = try StoreFixture.decide(
+      StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: created,
+      at: StoreFixture.at(6, hour: 10))
+    let key = IdempotencyKey(scope: "ioc-operator", key: "dispatch-once")
+    let replicas: [any FieldReportStore] = [fixture.store, other]
+    let results = try await withThrowingTaskGroup(of: CaseChangeResult.self) { group in
+      for index in 0..<8 {
+        let store = replicas[index % 2]
+        group.addTask { try await store.apply(transition, expectedVersion: 1, idempotencyKey: key) }
+      }
+      var all: [CaseChangeResult] = []
+      for try await result in group { all.append(result) }
+      return all
+    }
+    #expect(results.filter { !$0.isReplay }.count == 1)
+    #expect(Set(results.map(\.entry.eventSequence)).count == 1)
+    #expect(try await other.journal(caseID: created.id).count == 2)
+    await other.close()
+    await fixture.finish()
+  }
+
   @Test("concurrent submissions through both replicas get unique, gapless report codes and events")
   func reportCodesAcrossReplicas() async throws {
     let fixture = try await StoreFixture.make(engine: .postgres)
