@@ -37,6 +37,8 @@ let package = Package(
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     // MARK: store dependencies
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // The PostgreSQL back end (FieldReportPostgresStore, the only module importing PostgresNIO).
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     // MARK: services dependencies (fieldreport-server)
     // (swift-argument-parser is also used by the fieldreport CLI and fieldreport-loadgen)
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -173,6 +175,18 @@ let package = Package(
         .product(name: "Metrics", package: "swift-metrics"),
       ]
     ),
+    // The PostgreSQL implementation of FieldReportStore: several server replicas on one database.
+    .target(
+      name: "FieldReportPostgresStore",
+      dependencies: [
+        "FieldReportStore",
+        "FieldReportWorkflow",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ]
+    ),
     .executableTarget(
       name: "fieldreport-store-bench",
       dependencies: ["FieldReportStore"],
@@ -183,9 +197,21 @@ let package = Package(
       dependencies: ["FieldReportStore"],
       path: "Sources/StoreCrashHelper"
     ),
+    // Store tests' and service tests' engines: a temporary SQLite file or a database of a
+    // throwaway PostgreSQL cluster (TestSupport's PostgresTestCluster).
+    .target(
+      name: "StoreTestSupport",
+      dependencies: [
+        "FieldReportStore", "FieldReportPostgresStore", "TestSupport",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Tests/StoreTestSupport"
+    ),
     .testTarget(
       name: "FieldReportStoreTests",
-      dependencies: ["FieldReportStore", "FieldReportWorkflow", "TestSupport"]
+      dependencies: [
+        "FieldReportStore", "FieldReportPostgresStore", "FieldReportWorkflow", "TestSupport", "StoreTestSupport",
+      ]
     ),
 
     // MARK: services (FieldReportServices: RPC handlers → workflow → store; no C, no NIO)
@@ -207,6 +233,7 @@ let package = Package(
       dependencies: [
         "FieldReportServices",
         "FieldReportStore",
+        "FieldReportPostgresStore",
         "FieldReportWorkflow",
         "RPCCore",
         "RPCNIO",
@@ -232,6 +259,7 @@ let package = Package(
         "FieldReportWorkflow",
         "FieldReportStore",
         "TestSupport",
+        "StoreTestSupport",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

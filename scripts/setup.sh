@@ -3,7 +3,8 @@
 # Idempotent and quiet when everything is already present.
 set -euo pipefail
 need=()
-for pkg in libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libsqlite3-dev valgrind pkg-config openssl; do
+# postgresql: the server binaries the tests start a throwaway cluster with (the PostgreSQL store).
+for pkg in libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libsqlite3-dev valgrind pkg-config openssl postgresql; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -11,5 +12,12 @@ if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
+  # Debian's postgresql package creates (and starts) a system cluster "main" on install. The
+  # tests start their own throwaway cluster and need none: on a machine that has no PostgreSQL
+  # yet, tell postgresql-common not to create it.
+  if [[ " ${need[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/fieldreport.conf >/dev/null
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi

@@ -27,7 +27,7 @@ struct BackupCommand: ParsableCommand {
   var force = false
 
   func run() throws {
-    let source = DatabaseLocation.path(flag: self.database)
+    let source = try DatabaseLocation.sqlitePath(flag: self.database, command: "backup")
     let progress = ProgressLine()
     do {
       let summary = try StoreBackup.copy(database: source, to: self.to, replacing: self.force) { copied, total in

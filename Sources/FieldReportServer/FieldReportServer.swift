@@ -1,4 +1,5 @@
 import ArgumentParser
+import FieldReportPostgresStore
 import FieldReportServices
 import FieldReportStore
 import FieldReportWorkflow
@@ -30,6 +31,8 @@ struct FieldReportServer: AsyncParsableCommand {
       Environment: FIELDREPORT_HOST, FIELDREPORT_PORT, FIELDREPORT_DATABASE, FIELDREPORT_LOG_LEVEL,
       FIELDREPORT_MAX_MESSAGE_BYTES, FIELDREPORT_MAX_CONCURRENT_CALLS, FIELDREPORT_DRAIN_SECONDS,
       FIELDREPORT_SESSION_HOURS, FIELDREPORT_SCRYPT_LOG_N, FIELDREPORT_DEMO (1 = --demo);
+      FIELDREPORT_DATABASE_PASSWORD_FILE or FIELDREPORT_DATABASE_PASSWORD, FIELDREPORT_DATABASE_POOL_SIZE,
+      FIELDREPORT_DATABASE_TLS (PostgreSQL);
       FIELDREPORT_ADMIN_PASSWORD (first run: the `admin` password, else one is generated and printed once);
       FIELDREPORT_DEMO_PASSWORD (--demo: every demo person's password, else generated and printed once);
       FIELDREPORT_METRICS_PORT, FIELDREPORT_METRICS_HOST (Prometheus metrics at http://HOST:PORT/metrics, off by default).
@@ -42,8 +45,25 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Listen port, 0 for any free port (env FIELDREPORT_PORT; default 7443).")
   var port: Int?
 
-  @Option(help: "SQLite database file; its folder is created (env FIELDREPORT_DATABASE; default ./data/fieldreport.sqlite).")
+  @Option(
+    help: """
+      SQLite database file, its folder created (default ./data/fieldreport.sqlite), or postgres://user@host:port/db \
+      for PostgreSQL (several replicas on one database); never a password in the URL (env FIELDREPORT_DATABASE).
+      """)
   var database: String?
+
+  @Option(
+    help: """
+      PostgreSQL: a file whose first line is the password (env FIELDREPORT_DATABASE_PASSWORD_FILE; \
+      or the password itself in FIELDREPORT_DATABASE_PASSWORD).
+      """)
+  var databasePasswordFile: String?
+
+  @Option(help: "PostgreSQL: most connections this server opens (env FIELDREPORT_DATABASE_POOL_SIZE; default 8).")
+  var databasePoolSize: Int?
+
+  @Option(help: "PostgreSQL: disable, prefer or require TLS to the database (env FIELDREPORT_DATABASE_TLS; default disable).")
+  var databaseTls: String?
 
   @Option(help: "trace, debug, info, notice, warning, error or critical (env FIELDREPORT_LOG_LEVEL; default info).")
   var logLevel: String?
@@ -135,6 +155,17 @@ struct FieldReportServer: AsyncParsableCommand {
     let host = setting(self.host, "FIELDREPORT_HOST", "127.0.0.1")
     let port = try number(self.port, "FIELDREPORT_PORT", 7443)
     let databasePath = DatabaseLocation.path(flag: self.database)
+    let databasePoolSize = try number(self.databasePoolSize, "FIELDREPORT_DATABASE_POOL_SIZE", 8)
+    let databaseTLSText = setting(self.databaseTls, "FIELDREPORT_DATABASE_TLS", "disable")
+    guard let databaseTLS = PostgresStoreConfiguration.TLSMode(rawValue: databaseTLSText) else {
+      throw ValidationError("--database-tls must be disable, prefer or require, got \(databaseTLSText)")
+    }
+    guard databasePoolSize >= 1 else { throw ValidationError("--database-pool-size must be at least 1") }
+    let postgresSettings = OpenedStore.PostgresSettings(
+      passwordFile: self.databasePasswordFile
+        ?? environment["FIELDREPORT_DATABASE_PASSWORD_FILE"].flatMap { $0.isEmpty ? nil : $0 },
+      passwordFromEnvironment: environment["FIELDREPORT_DATABASE_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
+      poolSize: databasePoolSize, tls: databaseTLS)
     let levelText = setting(self.logLevel, "FIELDREPORT_LOG_LEVEL", "info")
     let maxMessageBytes = try number(self.maxMessageBytes, "FIELDREPORT_MAX_MESSAGE_BYTES", 12 << 20)
     let maxConcurrentCalls = try number(self.maxConcurrentCalls, "FIELDREPORT_MAX_CONCURRENT_CALLS", 1024)
@@ -228,14 +259,8 @@ struct FieldReportServer: AsyncParsableCommand {
     // --metrics-port nothing is bootstrapped and every metric is swift-metrics' no-op.
     let metricsRegistry = metricsPort == nil ? nil : MetricsEndpoint.bootstrap()
 
-    let databaseURL = URL(fileURLWithPath: databasePath)
-    // A folder the server creates is its owner's only (0700); the store makes the files 0600.
-    let folder = databaseURL.deletingLastPathComponent()
-    if !FileManager.default.fileExists(atPath: folder.path) {
-      try FileManager.default.createDirectory(
-        at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-    }
-    let store = try await SQLiteFieldReportStore(path: databaseURL.path, configuration: StoreConfiguration(policy: policy))
+    let opened = try await OpenedStore.open(databasePath, postgres: postgresSettings, policy: policy, logger: logger)
+    let store = opened.store
     let env = ServiceEnvironment(store: store, policy: policy, logger: logger, limits: limits)
     let now = env.now()
 
@@ -292,7 +317,7 @@ struct FieldReportServer: AsyncParsableCommand {
       do {
         metricsEndpoint = try await MetricsEndpoint.start(registry: metricsRegistry, host: metricsHost, port: metricsPort)
       } catch {
-        await store.close()
+        await opened.close()
         throw StartupError(message: "cannot listen for metrics on \(metricsHost):\(metricsPort): \(error)")
       }
     }
@@ -313,11 +338,11 @@ struct FieldReportServer: AsyncParsableCommand {
     if let tls {
       print(tls.requiresClientCertificate ? "TLS: mutual (clients present a certificate from --tls-client-ca)" : "TLS: on")
     }
-    print("Database: \(databaseURL.standardizedFileURL.path)")
+    print("Database: \(opened.description)")
     print("Log in: fieldreport login --server \(host):\(boundPort) --user admin\(demo ? "  (or --user <one of the demo people above>)" : "")")
     fflush(nil)  // all C streams: the banner must reach a pipe (a supervisor, a test) now
     logger.info(
-      "serving", metadata: ["address": "\(host):\(boundPort)", "database": "\(databaseURL.path)", "demo": "\(demo)"])
+      "serving", metadata: ["address": "\(host):\(boundPort)", "database": "\(opened.description)", "demo": "\(demo)"])
     if tls == nil && !Self.isLoopback(host) {
       logger.warning(
         "listening on a non-loopback address without TLS: passwords, tokens and citizens' data cross the network in clear text; use --tls-cert and --tls-key",
@@ -335,7 +360,7 @@ struct FieldReportServer: AsyncParsableCommand {
         logger: logger))
     try await group.run()
     await metricsEndpoint?.close()
-    await store.close()
+    await opened.close()
     logger.info("stopped")
   }
 }

@@ -25,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
   var database: String?
 
   func run() throws {
-    let path = DatabaseLocation.path(flag: self.database)
+    let path = try DatabaseLocation.sqlitePath(flag: self.database, command: "verify")
     let progress = ProgressLine()
     let report: VerificationReport
     do {

@@ -25,10 +25,9 @@ enum CaseRows {
     try EntityCoding.decode(Case.self, from: statement.blob(column), what: "case")
   }
 
+  /// The folded search text (``CaseIndexing/searchText(of:)``).
   static func searchText(of stored: Case) -> String {
-    TextFolding.fold(
-      [stored.reportCode.rawValue, stored.title, stored.description, stored.location.address]
-        .joined(separator: " "))
+    CaseIndexing.searchText(of: stored)
   }
 
   static func insert(_ stored: Case, head: [UInt8], policy: WorkflowPolicy, into database: Database) throws {
@@ -114,18 +113,8 @@ enum CaseRows {
     let id = stored.id.rawValue
     let received = stored.receivedAt.millisecondsSince1970
     let stepStarted = stored.stepReceivedAt.millisecondsSince1970
-    var links: Set<Link> = []
-    for user in stored.holder.userIDs { links.insert(Link(kind: "holder", subject: user.rawValue)) }
-    for unit in stored.unitsPassedThrough + [stored.currentUnitID] {
-      links.insert(Link(kind: "unit", subject: unit.rawValue))
-    }
-    if let assignment = stored.assignment {
-      for user in assignment.participants { links.insert(Link(kind: "participant", subject: user.rawValue)) }
-    }
-    links.insert(Link(kind: "submitter", subject: stored.submittedBy.rawValue))
-    // A re-report points at the earlier case: that case's detail lists it (schema version 7).
-    if let earlier = stored.linkedCaseID { links.insert(Link(kind: "rereports", subject: earlier.rawValue)) }
-    if let reporter = stored.reporter.userID { links.insert(Link(kind: "submitter", subject: reporter.rawValue)) }
+    // Re-report links (kind `rereports`) exist from schema version 7.
+    var links = CaseIndexing.links(of: stored)
     if !isNew {
       let existing = try database.query(
         "SELECT kind, subject, step_started FROM case_links WHERE case_id = ?", [id]
@@ -167,10 +156,7 @@ enum CaseRows {
   }
 
   /// One `case_links` row's identity (with the case's id and report time).
-  struct Link: Hashable {
-    var kind: String
-    var subject: String
-  }
+  typealias Link = CaseIndexing.Link
 
   /// The link and task rows as schema version 3 defined them (its backfill; later versions
   /// add their columns and fill them themselves).
@@ -194,13 +180,9 @@ enum CaseRows {
     try upsertTasks(of: stored, policy: policy, into: database)
   }
 
-  /// The workflow's ``Timeliness`` raw value for a completed task; `not_counted` for a task
-  /// returned to the IOC (the unit was not competent: it says nothing about timeliness, as in
-  /// ``Deadlines/statistics(_:now:policy:)``); nil while open.
+  /// A completed task's timeliness (``CaseIndexing/timeliness(of:policy:)``).
   static func timeliness(of task: UnitTask, policy: WorkflowPolicy) -> String? {
-    guard let completed = task.completedAt else { return nil }
-    if task.outcome == .returnedToIoc { return "not_counted" }
-    return Deadlines.classify(completedAt: completed, due: task.due, policy: policy).rawValue
+    CaseIndexing.timeliness(of: task, policy: policy)
   }
 
   /// An entry encoded and hashed onto its chain, ready to be inserted: the body is encoded

@@ -14,7 +14,7 @@ import Synchronization
 /// Two generations of at most ``capacity`` cases each: lookups promote an entry from the old
 /// generation to the new one; when the new one is full the old one is dropped. At most
 /// 2 × capacity cases (and their journals) are held.
-final class DecodedCache: Sendable {
+package final class DecodedCache: Sendable {
   struct State {
     var current: [CaseID: Case] = [:]
     var previous: [CaseID: Case] = [:]
@@ -25,12 +25,12 @@ final class DecodedCache: Sendable {
   let capacity: Int
   private let state = Mutex(State())
 
-  init(capacity: Int) {
+  package init(capacity: Int) {
     self.capacity = max(0, capacity)
   }
 
   /// The decoded body of case `id` at `version`, if held.
-  func `case`(_ id: CaseID, version: Int64) -> Case? {
+  package func `case`(_ id: CaseID, version: Int64) -> Case? {
     guard capacity > 0 else { return nil }
     return state.withLock { state in
       if let found = state.current[id], found.version == version { return found }
@@ -43,7 +43,7 @@ final class DecodedCache: Sendable {
   }
 
   /// Keeps a decoded body (replacing an older version of the same case).
-  func insert(_ c: Case) {
+  package func insert(_ c: Case) {
     guard capacity > 0 else { return }
     state.withLock { Self.insert(c, into: &$0, capacity: capacity) }
   }
@@ -58,7 +58,7 @@ final class DecodedCache: Sendable {
   }
 
   /// The cached prefix of a case's journal (possibly empty).
-  func journal(_ id: CaseID) -> [StoredJournalEntry] {
+  package func journal(_ id: CaseID) -> [StoredJournalEntry] {
     guard capacity > 0 else { return [] }
     return state.withLock { state in
       if let found = state.journals[id] { return found }
@@ -71,7 +71,7 @@ final class DecodedCache: Sendable {
   }
 
   /// Keeps a case's journal (entries 1...n in order).
-  func insertJournal(_ entries: [StoredJournalEntry], for id: CaseID) {
+  package func insertJournal(_ entries: [StoredJournalEntry], for id: CaseID) {
     guard capacity > 0 else { return }
     state.withLock { Self.insertJournal(entries, for: id, into: &$0, capacity: capacity) }
   }
@@ -89,7 +89,7 @@ final class DecodedCache: Sendable {
 
   /// Keeps what a committed write produced: the case's new version, and its new journal entry
   /// when the cached journal ends just before it.
-  func recordWrite(_ c: Case, entry: StoredJournalEntry) {
+  package func recordWrite(_ c: Case, entry: StoredJournalEntry) {
     guard capacity > 0 else { return }
     state.withLock { state in
       Self.insert(c, into: &state, capacity: capacity)
@@ -101,7 +101,7 @@ final class DecodedCache: Sendable {
   }
 
   /// Drops everything (tests that edit rows behind the store's back).
-  func removeAll() {
+  package func removeAll() {
     state.withLock { $0 = State() }
   }
 }

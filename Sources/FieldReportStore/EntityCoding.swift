@@ -10,8 +10,8 @@ import Foundation
 ///
 /// The journal hash covers a body's bytes *as stored* (see ``JournalChain``), so changing the
 /// encoding of new entries leaves old chains verifiable; bodies are never re-encoded for hashing.
-enum EntityCoding {
-  static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+package enum EntityCoding {
+  package static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
     do {
       return try BodyEncoder.encode(value)
     } catch {
@@ -19,7 +19,7 @@ enum EntityCoding {
     }
   }
 
-  static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws -> T {
+  package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws -> T {
     do {
       if bytes.first == BodyFormat.magic {
         return try BodyDecoder.decode(T.self, from: bytes)
@@ -31,7 +31,7 @@ enum EntityCoding {
   }
 
   /// The legacy encoding (UTF-8 JSON), kept so tests can write rows in the old format.
-  static func encodeLegacyJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+  package static func encodeLegacyJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.withoutEscapingSlashes]
     return Array(try encoder.encode(value))

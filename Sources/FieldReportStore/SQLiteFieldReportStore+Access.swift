@@ -1,17 +1,14 @@
-import Crypto
 public import FieldReportWorkflow
 
 extension SQLiteFieldReportStore {
   /// Tokens and API keys are stored as SHA-256 digests: a copy of the file reveals no
   /// usable credential.
   static func digest(_ secret: String) -> [UInt8] {
-    Array(SHA256.hash(data: Array(secret.utf8)))
+    StoreRules.digest(secret)
   }
 
   static func requireSecret(_ secret: String, field: String) throws {
-    guard secret.utf8.count >= 16 else {
-      throw StoreError.invalidArgument(field: field, reason: "must be at least 16 bytes")
-    }
+    try StoreRules.requireSecret(secret, field: field)
   }
 
   public func createSession(token: String, session: Session) async throws {

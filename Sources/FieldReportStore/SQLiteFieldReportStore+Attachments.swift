@@ -1,4 +1,3 @@
-import Crypto
 public import FieldReportWorkflow
 
 extension SQLiteFieldReportStore {
@@ -10,7 +9,7 @@ extension SQLiteFieldReportStore {
     }
     // Hashing happens on the caller's task: it is CPU work proportional to the upload, and
     // keeping it off the writer thread keeps other commits flowing.
-    let digest = Array(SHA256.hash(data: content))
+    let digest = StoreRules.digest(bytes: content)
     let ref = AttachmentRef(
       sha256Hex: JournalChain.hex(digest), size: Int64(content.count), name: name, mimeType: mimeType)
     let time = at.millisecondsSince1970
@@ -66,9 +65,6 @@ extension SQLiteFieldReportStore {
   }
 
   private static func attachmentDigest(_ sha256Hex: String) throws -> [UInt8] {
-    guard sha256Hex.utf8.count == 64, let digest = JournalChain.bytes(fromHex: sha256Hex.lowercased()) else {
-      throw StoreError.invalidArgument(field: "sha256", reason: "must be 64 hexadecimal digits")
-    }
-    return digest
+    try StoreRules.attachmentDigest(sha256Hex)
   }
 }

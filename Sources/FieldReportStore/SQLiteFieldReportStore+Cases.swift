@@ -9,13 +9,13 @@ extension SQLiteFieldReportStore {
     try Self.validate(idempotencyKey)
     let result = try await writeCaseData { database in
       if let key = idempotencyKey,
-        let earlier = try Self.recordedResult(for: key, operation: "create", target: nil, in: database)
+        let earlier = try Self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
       {
         return earlier
       }
       let result = try self.insertNewCase(receivedAt: receivedAt, build: build, in: database)
       if let key = idempotencyKey {
-        try Self.record(result, for: key, operation: "create", in: database)
+        try Self.record(result, for: key, operation: StoreRules.createOperation, in: database)
       }
       return result
     }
@@ -40,15 +40,7 @@ extension SQLiteFieldReportStore {
     let id = CaseID(TimeOrderedID.make())
     let change = try build(id, code)
     let stored = change.newCase
-    guard stored.id == id, change.entry.caseID == id else {
-      throw StoreError.invalidArgument(field: "case.id", reason: "must be the id the store allocated")
-    }
-    guard stored.reportCode == code else {
-      throw StoreError.invalidArgument(field: "case.reportCode", reason: "must be the code the store allocated")
-    }
-    guard stored.version == 1, change.entry.sequence == 1 else {
-      throw StoreError.invalidArgument(field: "case.version", reason: "a new case starts at version 1")
-    }
+    try StoreRules.checkNewCase(change, id: id, code: code)
     let entry = try CaseRows.appendJournalAfterInsert(change, policy: configuration.policy, into: database)
     try CaseRows.insertNotifications(change.notifications, into: database)
     return CaseChangeResult(storedCase: stored, entry: entry, isReplay: false)
@@ -58,16 +50,8 @@ extension SQLiteFieldReportStore {
     _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
   ) async throws -> CaseChangeResult {
     try Self.validate(idempotencyKey)
-    let id = change.newCase.id
-    guard change.entry.caseID == id else {
-      throw StoreError.invalidArgument(field: "entry.caseID", reason: "must be the case's id")
-    }
-    guard change.newCase.version == expectedVersion + 1, change.entry.sequence == change.newCase.version
-    else {
-      throw StoreError.invalidArgument(
-        field: "case.version", reason: "must be expectedVersion + 1 and equal the entry's sequence")
-    }
-    let operation = "apply:" + change.entry.action.rawValue
+    try StoreRules.checkApply(change, expectedVersion: expectedVersion)
+    let operation = StoreRules.applyOperation(change)
     // Encoding and folding happen here, in the caller's task; the writer thread runs SQL only.
     let prepared = try CaseRows.PreparedCase(change.newCase)
     let entryBody = try EntityCoding.encode(change.entry)
@@ -164,23 +148,13 @@ extension SQLiteFieldReportStore {
       "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? AND case_seq <= ? ORDER BY case_seq",
       [target, sequence]
     ) { try CaseRows.decodeJournal($0) }
-    guard Int64(entries.count) == sequence, let last = entries.last else {
-      throw StoreError.integrity("the journal of case \(target) lacks the entry an idempotency record names")
-    }
-    guard let replayed = try? CaseReplay.replay(entries.map(\.entry)) else {
-      throw StoreError.integrity("the journal of case \(target) does not replay")
-    }
-    return CaseChangeResult(storedCase: replayed, entry: last, isReplay: true)
+    return try StoreRules.replay(entries, target: target, sequence: sequence)
   }
 
   // MARK: Idempotency records
 
   static func validate(_ key: IdempotencyKey?) throws {
-    guard let key else { return }
-    guard !key.key.isEmpty, key.key.utf8.count <= IdempotencyKey.maximumLength else {
-      throw StoreError.invalidArgument(
-        field: "idempotencyKey", reason: "must be 1 to \(IdempotencyKey.maximumLength) bytes")
-    }
+    try StoreRules.validate(key)
   }
 
   /// The recorded result for `key`, checking that it was recorded for the same operation
@@ -189,9 +163,8 @@ extension SQLiteFieldReportStore {
     for key: IdempotencyKey, operation: String, target: CaseID?, in database: Database
   ) throws -> CaseChangeResult? {
     guard let record = try idempotencyRecord(for: key, in: database) else { return nil }
-    guard record.operation == operation, target == nil || record.target == target?.rawValue else {
-      throw StoreError.idempotencyConflict(key: key.key)
-    }
+    try StoreRules.checkRecord(
+      operation: record.operation, target: record.target, for: key, operation: operation, target: target)
     return try replayResult(record, in: database)
   }
 

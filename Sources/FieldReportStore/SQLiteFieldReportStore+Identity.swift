@@ -113,9 +113,8 @@ extension SQLiteFieldReportStore {
   }
 
   public func searchUsers(text: String, limit: Int) async throws -> [User] {
-    guard limit >= 1 else { throw StoreError.invalidArgument(field: "limit", reason: "must be at least 1") }
+    let bounded = try StoreRules.bounded(limit: limit, cap: 500)
     let pattern = TextFolding.likePattern(containing: TextFolding.fold(text))
-    let bounded = min(limit, 500)
     return try await read { database in
       try database.query(
         "SELECT body FROM users WHERE folded_name LIKE ? ESCAPE '\\' ORDER BY folded_name, id LIMIT ?",

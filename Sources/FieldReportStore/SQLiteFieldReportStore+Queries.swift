@@ -46,14 +46,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func listCases(_ queries: [CaseQuery]) async throws -> [CasePage] {
-    for query in queries {
-      guard (1...CaseQuery.maximumLimit).contains(query.limit) else {
-        throw StoreError.invalidArgument(field: "limit", reason: "must be 1...\(CaseQuery.maximumLimit)")
-      }
-      if let cursor = query.after, cursor.order != query.order {
-        throw StoreError.invalidArgument(field: "after", reason: "was taken in another order")
-      }
-    }
+    try StoreRules.validate(queries)
     let policy = configuration.policy
     let cache = decoded
     // One read transaction for every query of a scope: one snapshot, one thread hop.
@@ -94,100 +87,23 @@ extension SQLiteFieldReportStore {
     return CasePage(cases: cases, nextCursor: next)
   }
 
-  /// The single-state parts of a query over one current unit and several states (the IOC's
-  /// and a leader's inboxes), or nil when the query is not of that shape.
+  /// The single-state parts of a query (``CaseListingSQL/stateSplit(of:)``).
   static func stateSplit(of query: CaseQuery) -> [CaseQuery]? {
-    guard query.currentUnit != nil, let states = query.states, states.count > 1, query.heldBy == nil,
-      query.involvingUnit == nil, query.participant == nil, query.submittedBy == nil
-    else { return nil }
-    return states.sorted { $0.rawValue < $1.rawValue }.map { state in
-      var part = query
-      part.states = [state]
-      return part
-    }
+    CaseListingSQL.stateSplit(of: query)
   }
 
-  /// Builds the listing statement. The first person/unit filter drives the query through the
-  /// `case_links` primary key (already in paging order for the report-time orders); the rest
-  /// are index lookups. Other orders sort on the `cases` row's key column and id.
+  /// The listing statement in SQLite's dialect (``CaseListingSQL/build(for:select:dialect:)``).
   static func listSQL(for query: CaseQuery, select: String = "c.body") -> (String, [any SQLBindable]) {
-    var links: [(String, String)] = []
-    if let user = query.heldBy { links.append(("holder", user.rawValue)) }
-    if let unit = query.involvingUnit { links.append(("unit", unit.rawValue)) }
-    if let user = query.participant { links.append(("participant", user.rawValue)) }
-    if let user = query.submittedBy { links.append(("submitter", user.rawValue)) }
-
-    var sql: String
-    var conditions: [String] = []
-    var values: [any SQLBindable] = []
-    let orderKey: (String, String)
-    if let driver = links.first {
-      sql = "SELECT \(select) FROM case_links l JOIN cases c ON c.id = l.case_id"
-      conditions.append("l.kind = ? AND l.subject = ?")
-      values += [driver.0, driver.1]
-      // The link rows carry the report time and (schema version 9) the step start, so the
-      // default inbox orders walk the link index in paging order.
-      switch query.order {
-      case .reportedNewest, .reportedOldest: orderKey = ("l.received_at", "l.case_id")
-      case .stepStartedNewest: orderKey = ("l.step_started", "l.case_id")
-      case .stepDueSoonest, .updatedNewest: orderKey = (query.order.keyExpression, "c.id")
+    let (sql, values) = CaseListingSQL.build(for: query, select: select, dialect: .sqlite)
+    return (
+      sql,
+      values.map { value -> any SQLBindable in
+        switch value {
+        case .text(let text): text
+        case .integer(let integer): integer
+        }
       }
-    } else {
-      sql = "SELECT \(select) FROM cases c"
-      orderKey = (query.order.keyExpression, "c.id")
-    }
-    for link in links.dropFirst() {
-      conditions.append(
-        """
-        EXISTS (SELECT 1 FROM case_links x WHERE x.kind = ? AND x.subject = ?
-          AND x.received_at = c.received_at AND x.case_id = c.id)
-        """)
-      values += [link.0, link.1]
-    }
-    if let unit = query.currentUnit {
-      conditions.append("c.current_unit_id = ?")
-      values.append(unit.rawValue)
-    }
-    if let states = query.states {
-      let sorted = states.map(\.rawValue).sorted()
-      if sorted.isEmpty {
-        conditions.append("0")
-      } else {
-        conditions.append("c.state IN (\(Array(repeating: "?", count: sorted.count).joined(separator: ", ")))")
-        values += sorted as [any SQLBindable]
-      }
-    }
-    if let category = query.category {
-      conditions.append("c.category_id = ?")
-      values.append(category.rawValue)
-    }
-    if let now = query.overdueAt {
-      // listed_due is NULL for terminal cases and steps without a due time.
-      conditions.append("c.listed_due IS NOT NULL AND c.listed_due < ?")
-      values.append(now.millisecondsSince1970)
-    }
-    if let from = query.receivedFrom {
-      conditions.append("c.received_at >= ?")
-      values.append(from.millisecondsSince1970)
-    }
-    if let before = query.receivedBefore {
-      conditions.append("c.received_at < ?")
-      values.append(before.millisecondsSince1970)
-    }
-    if let text = query.text.map(TextFolding.fold), !text.isEmpty {
-      conditions.append("c.search_text LIKE ? ESCAPE '\\'")
-      values.append(TextFolding.likePattern(containing: text))
-    }
-    if query.publicOnly { conditions.append("c.is_public = 1") }
-    if let cursor = query.after {
-      conditions.append("(\(orderKey.0), \(orderKey.1)) \(query.order.isDescending ? "<" : ">") (?, ?)")
-      values += [cursor.key, cursor.caseID.rawValue]
-    }
-    if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-    let direction = query.order.isDescending ? "DESC" : "ASC"
-    sql += " ORDER BY \(orderKey.0) \(direction), \(orderKey.1) \(direction) LIMIT ?"
-    values.append(query.limit + 1)
-    return (sql, values)
+    )
   }
 
   // MARK: Journal and events
@@ -208,8 +124,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func events(after cursor: Int64, limit: Int) async throws -> [StoredJournalEntry] {
-    guard limit >= 1 else { throw StoreError.invalidArgument(field: "limit", reason: "must be at least 1") }
-    let bounded = min(limit, 10_000)
+    let bounded = try StoreRules.bounded(limit: limit, cap: 10_000)
     return try await read { database in
       try database.query(
         "SELECT \(CaseRows.journalColumns) FROM journal WHERE event_seq > ? ORDER BY event_seq LIMIT ?",
@@ -248,38 +163,8 @@ extension SQLiteFieldReportStore {
     let rows = try database.query(
       "SELECT case_seq, at, body, prev_hash, hash FROM journal WHERE case_id = ? ORDER BY case_seq",
       [caseID.rawValue]
-    ) { ($0.int64(0), $0.int64(1), $0.blob(2), $0.blob(3), $0.blob(4)) }
-    var previous = JournalChain.genesis
-    var expectedSequence: Int64 = 1
-    for (sequence, at, body, storedPrevious, storedHash) in rows {
-      guard sequence == expectedSequence else {
-        return .broken(sequence: expectedSequence, reason: "entry \(expectedSequence) is missing")
-      }
-      guard storedPrevious == previous else {
-        return .broken(sequence: sequence, reason: "the previous entry's hash does not match")
-      }
-      let hash = JournalChain.hash(
-        caseID: caseID.rawValue, sequence: sequence, at: at, previous: previous, body: body)
-      guard hash == storedHash else {
-        return .broken(sequence: sequence, reason: "the entry was altered")
-      }
-      guard let entry = try? EntityCoding.decode(JournalEntry.self, from: body, what: "journal entry"),
-        entry.caseID == caseID, entry.sequence == sequence, entry.at.millisecondsSince1970 == at
-      else {
-        return .broken(sequence: sequence, reason: "the entry's body does not match its position")
-      }
-      previous = hash
-      expectedSequence += 1
-    }
-    guard Int64(rows.count) == version else {
-      return .broken(
-        sequence: Int64(rows.count) + 1,
-        reason: "the case is at version \(version) but the journal has \(rows.count) entries")
-    }
-    guard previous == head else {
-      return .broken(sequence: Int64(rows.count), reason: "the last entry does not match the case's chain head")
-    }
-    return .intact(entries: rows.count, headHashHex: JournalChain.hex(head))
+    ) { JournalChain.Row(sequence: $0.int64(0), at: $0.int64(1), body: $0.blob(2), previous: $0.blob(3), hash: $0.blob(4)) }
+    return JournalChain.verify(caseID: caseID, version: version, head: head, rows: rows)
   }
 
   // MARK: Notifications
@@ -287,12 +172,12 @@ extension SQLiteFieldReportStore {
   public func notifications(for user: UserID, after: Int64, unreadOnly: Bool, limit: Int) async throws
     -> [StoredNotification]
   {
-    guard limit >= 1 else { throw StoreError.invalidArgument(field: "limit", reason: "must be at least 1") }
+    let bounded = try StoreRules.bounded(limit: limit, cap: 1_000)
     let sql =
       "SELECT id, recipient, case_id, kind, text, at, via_mobile_app, read_at FROM notifications "
       + "WHERE recipient = ? AND id > ?" + (unreadOnly ? " AND read_at IS NULL" : "") + " ORDER BY id LIMIT ?"
     return try await read { database in
-      try database.query(sql, [user.rawValue, after, min(limit, 1_000)]) { row in
+      try database.query(sql, [user.rawValue, after, bounded]) { row in
         guard let kind = Notification.Kind(rawValue: row.text(3)) else {
           throw StoreError.integrity("stored notification kind \(row.text(3)) is unknown")
         }
@@ -330,13 +215,7 @@ extension SQLiteFieldReportStore {
     let source = byCategory ? "unit_tasks t JOIN cases c ON c.id = t.case_id" : "unit_tasks t"
     let category = byCategory ? "c.category_id" : "''"
     return try await read { database in
-      var rows: [String: UnitStatistics] = [:]
-      func entry(_ unit: String, _ category: String) -> UnitStatistics {
-        rows[unit + "\u{0}" + category]
-          ?? UnitStatistics(
-            unitID: UnitID(unit), categoryID: byCategory ? CategoryID(category) : nil, early: 0, onTime: 0, late: 0,
-            pending: 0, pendingOverdue: 0)
-      }
+      var table = UnitStatisticsTable(byCategory: byCategory)
       let completed = try database.query(
         """
         SELECT t.unit_id, \(category), SUM(t.timeliness = 'early'), SUM(t.timeliness = 'on_time'),
@@ -346,13 +225,9 @@ extension SQLiteFieldReportStore {
         """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
       ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3), $0.int(4), $0.int(5), $0.int(6)) }
       for (unit, category, early, onTime, late, unclassified, returned) in completed {
-        var stats = entry(unit, category)
-        stats.early = early
-        stats.onTime = onTime
-        stats.late = late
-        stats.unclassified = unclassified
-        stats.returnedToIoc = returned
-        rows[unit + "\u{0}" + category] = stats
+        table.addCompleted(
+          unit: unit, category: category, early: early, onTime: onTime, late: late, unclassified: unclassified,
+          returned: returned)
       }
       let open = try database.query(
         """
@@ -361,14 +236,9 @@ extension SQLiteFieldReportStore {
         """, [now.millisecondsSince1970, to.millisecondsSince1970] + unitValue
       ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3)) }
       for (unit, category, pending, overdue) in open {
-        var stats = entry(unit, category)
-        stats.pending = pending
-        stats.pendingOverdue = overdue
-        rows[unit + "\u{0}" + category] = stats
+        table.addOpen(unit: unit, category: category, pending: pending, overdue: overdue)
       }
-      return rows.values.sorted {
-        ($0.unitID.rawValue, $0.categoryID?.rawValue ?? "") < ($1.unitID.rawValue, $1.categoryID?.rawValue ?? "")
-      }
+      return table.sorted
     }
   }
 }

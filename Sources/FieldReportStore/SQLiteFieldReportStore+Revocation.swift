@@ -19,18 +19,11 @@ extension SQLiteFieldReportStore {
   }
 
   static func hexPrefix(_ digest: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var text: [UInt8] = []
-    for byte in digest.prefix(8) {
-      text.append(digits[Int(byte >> 4)])
-      text.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: text, as: UTF8.self)
+    StoreRules.hexPrefix(digest)
   }
 
   public func revokeAPIKey(id: String, at now: Timestamp) async throws -> Timestamp? {
-    guard id.utf8.count == 16, id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-    else { return nil }
+    guard StoreRules.isAPIKeyID(id) else { return nil }
     return try await write { database in
       // A scan of api_keys: service-account keys are few (a handful per integration).
       let rows = try database.query(

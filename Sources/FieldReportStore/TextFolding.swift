@@ -5,13 +5,13 @@ import FieldReportWorkflow
 ///
 /// The stored folded columns (`users.folded_name`, `cases.search_text`) and search queries
 /// are folded by the same function.
-enum TextFolding {
-  static func fold(_ text: String) -> String {
+package enum TextFolding {
+  package static func fold(_ text: String) -> String {
     VietnameseFolding.fold(text)
   }
 
   /// Escapes `%`, `_` and the escape character itself for a `LIKE … ESCAPE '\'` pattern.
-  static func likePattern(containing text: String) -> String {
+  package static func likePattern(containing text: String) -> String {
     var escaped = ""
     for character in text {
       if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }

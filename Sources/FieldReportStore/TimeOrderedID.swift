@@ -7,8 +7,8 @@ import Foundation
 /// keyed by case id (the `cases` key, `journal`, `case_links_by_case`, `unit_tasks`) are
 /// appended near each other rather than scattered over the whole file: a commit then dirties
 /// (and writes to the WAL) a few pages instead of one page per index per case.
-enum TimeOrderedID {
-  static func make(milliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> String {
+package enum TimeOrderedID {
+  package static func make(milliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> String {
     var generator = SystemRandomNumberGenerator()
     var bytes = [UInt8](repeating: 0, count: 16)
     let high = generator.next() as UInt64

@@ -2,6 +2,7 @@ import FieldReportAPI
 import FieldReportServices
 import FieldReportWorkflow
 import RPCCore
+import StoreTestSupport
 import Testing
 import WireBridge
 
@@ -17,9 +18,9 @@ struct CacheInvalidationTests {
     for _ in 0..<3 { _ = try await identity.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: options) }
   }
 
-  @Test("logout, and a session revoked by a password change")
-  func sessions() async throws {
-    try await TestServer.with { server in
+  @Test("logout, and a session revoked by a password change", arguments: StoreEngine.all)
+  func sessions(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let identity = Identity(transport)
         let first = try await server.login(DemoProvince.thang, over: transport)
@@ -42,9 +43,9 @@ struct CacheInvalidationTests {
     }
   }
 
-  @Test("a disabled account is refused at once, and works again when enabled")
-  func disabledAccount() async throws {
-    try await TestServer.with { server in
+  @Test("a disabled account is refused at once, and works again when enabled", arguments: StoreEngine.all)
+  func disabledAccount(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let identity = Identity(transport)
         let admin = try await server.login("admin", over: transport)
@@ -64,9 +65,9 @@ struct CacheInvalidationTests {
     }
   }
 
-  @Test("a revoked role is gone from the next call's principal")
-  func revokedRole() async throws {
-    try await TestServer.with { server in
+  @Test("a revoked role is gone from the next call's principal", arguments: StoreEngine.all)
+  func revokedRole(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let identity = Identity(transport)
         let cases = Cases(transport)
@@ -90,9 +91,9 @@ struct CacheInvalidationTests {
     }
   }
 
-  @Test("a revoked API key, and an expired session, are refused on the next call")
-  func keysAndExpiry() async throws {
-    try await TestServer.with { server in
+  @Test("a revoked API key, and an expired session, are refused on the next call", arguments: StoreEngine.all)
+  func keysAndExpiry(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let identity = Identity(transport)
         let admin = try await server.login("admin", over: transport)
@@ -118,9 +119,9 @@ struct CacheInvalidationTests {
     }
   }
 
-  @Test("a new category and a new unit are usable and listed on the next call")
-  func referenceData() async throws {
-    try await TestServer.with { server in
+  @Test("a new category and a new unit are usable and listed on the next call", arguments: StoreEngine.all)
+  func referenceData(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let identity = Identity(transport)
         let cases = Cases(transport)

@@ -3,6 +3,7 @@ import FieldReportServices
 import FieldReportWorkflow
 import Foundation
 import RPCCore
+import StoreTestSupport
 import Testing
 import WireBridge
 
@@ -11,9 +12,9 @@ import WireBridge
 struct CaseWorkedExampleTests {
   typealias P = DemoProvince
 
-  @Test("“Làm việc gây ồn ào tại 81 Ngô Quyền”: returned to the IOC by the leader, re-dispatched")
-  func returnedToIOCAndRedispatched() async throws {
-    let world = try await CaseWorld.make()
+  @Test("“Làm việc gây ồn ào tại 81 Ngô Quyền”: returned to the IOC by the leader, re-dispatched", arguments: StoreEngine.all)
+  func returnedToIOCAndRedispatched(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit(
       "Làm việc gây ồn ào tại 81 Ngô Quyền", content: "Tiếng ồn lớn vào ban đêm",
@@ -80,9 +81,9 @@ struct CaseWorkedExampleTests {
     #expect(try await world.cases.listCases(units, options: world.as(P.duong)).cases.count == 1)
   }
 
-  @Test("“Gây mất trật tự Công cộng”: assigned, processed with the letter template, approved, published")
-  func assignedProcessedApprovedPublished() async throws {
-    let world = try await CaseWorld.make()
+  @Test("“Gây mất trật tự Công cộng”: assigned, processed with the letter template, approved, published", arguments: StoreEngine.all)
+  func assignedProcessedApprovedPublished(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("Gây mất trật tự Công cộng", content: "Tụ tập gây ồn ào")
     let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
@@ -155,9 +156,9 @@ struct CaseWorkedExampleTests {
     #expect(got.attachment?.fileName == "hien-truong-1.jpg")
   }
 
-  @Test("“Buôn bán hàng rong tại 99 Bùi Thị Xuân”: returned to the officer, reworked, approved")
-  func returnedToOfficerReworkedApproved() async throws {
-    let world = try await CaseWorld.make()
+  @Test("“Buôn bán hàng rong tại 99 Bùi Thị Xuân”: returned to the officer, reworked, approved", arguments: StoreEngine.all)
+  func returnedToOfficerReworkedApproved(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit(
       "Buôn bán hàng rong tại 99 Bùi Thị Xuân", category: "TRAT-TU-DO-THI",
@@ -204,9 +205,9 @@ struct CaseWorkedExampleTests {
     #expect(verified.entriesChecked == 7)
   }
 
-  @Test("“An toàn mùa mưa bão”: transferred for monitoring, acknowledged by every recipient")
-  func transferredForMonitoringAndAcknowledged() async throws {
-    let world = try await CaseWorld.make()
+  @Test("“An toàn mùa mưa bão”: transferred for monitoring, acknowledged by every recipient", arguments: StoreEngine.all)
+  func transferredForMonitoringAndAcknowledged(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("An toàn mùa mưa bão", category: "AN-TOAN-THIEN-TAI")
     let atUnit = try await world.dispatch(submitted, to: P.dongLoc)

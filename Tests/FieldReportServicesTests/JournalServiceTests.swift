@@ -3,6 +3,7 @@ import FieldReportServices
 import FieldReportWorkflow
 import Foundation
 import RPCCore
+import StoreTestSupport
 import Synchronization
 import Testing
 import WireBridge
@@ -57,9 +58,9 @@ struct JournalServiceTests {
     return collector
   }
 
-  @Test("ListJournal: pages oldest first or newest first; NOT_FOUND for another unit")
-  func listJournal() async throws {
-    let world = try await CaseWorld.make()
+  @Test("ListJournal: pages oldest first or newest first; NOT_FOUND for another unit", arguments: StoreEngine.all)
+  func listJournal(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await world.dispatch(try await world.submit("Nhật ký"), to: P.dongLoc)
     _ = try await world.assign(atUnit, by: P.duong, to: P.thang)
@@ -83,9 +84,9 @@ struct JournalServiceTests {
     #expect(await failure { _ = try await world.journal.listJournal(newest, options: world.as(P.quan)) } == .invalidArgument)
   }
 
-  @Test("The reporting platform sees the submission and publication, not the unit's internal steps")
-  func platformSeesPublicSteps() async throws {
-    let world = try await CaseWorld.make()
+  @Test("The reporting platform sees the submission and publication, not the unit's internal steps", arguments: StoreEngine.all)
+  func platformSeesPublicSteps(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await world.dispatch(try await world.submit("Riêng tư"), to: P.dongLoc)
     _ = try await world.assign(atUnit, by: P.duong, to: P.thang)
@@ -95,9 +96,9 @@ struct JournalServiceTests {
     #expect(entries.map(\.action) == [.submit])
   }
 
-  @Test("GetWorkflow: steps with holder, due and timeliness; NOT_FOUND for another unit")
-  func getWorkflow() async throws {
-    let world = try await CaseWorld.make()
+  @Test("GetWorkflow: steps with holder, due and timeliness; NOT_FOUND for another unit", arguments: StoreEngine.all)
+  func getWorkflow(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await world.dispatch(try await world.submit("Quy trình"), to: P.dongLoc)
     let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
@@ -114,9 +115,9 @@ struct JournalServiceTests {
     #expect(await failure { _ = try await world.journal.getWorkflow(request, options: world.as(P.nam)) } == .notFound)
   }
 
-  @Test("VerifyJournal: IOC operators; PERMISSION_DENIED for the unit's leader")
-  func verifyJournal() async throws {
-    let world = try await CaseWorld.make()
+  @Test("VerifyJournal: IOC operators; PERMISSION_DENIED for the unit's leader", arguments: StoreEngine.all)
+  func verifyJournal(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await world.dispatch(try await world.submit("Kiểm tra chuỗi"), to: P.dongLoc)
     var request = Fieldreport_V1_VerifyJournalRequest()
@@ -127,9 +128,9 @@ struct JournalServiceTests {
     #expect(await failure { _ = try await world.journal.verifyJournal(request, options: world.as(P.duong)) } == .permissionDenied)
   }
 
-  @Test("Notifications: the assignee is told; marking read lowers the unread count; others' ids are ignored")
-  func notifications() async throws {
-    let world = try await CaseWorld.make()
+  @Test("Notifications: the assignee is told; marking read lowers the unread count; others' ids are ignored", arguments: StoreEngine.all)
+  func notifications(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await world.dispatch(try await world.submit("Thông báo"), to: P.dongLoc)
     _ = try await world.assign(atUnit, by: P.duong, to: P.thang)
@@ -157,9 +158,9 @@ struct JournalServiceTests {
     #expect(await failure { _ = try await world.journal.listNotifications(.init(), options: CallOptions()) } == .unauthenticated)
   }
 
-  @Test("WatchEvents: resuming from the last cursor misses nothing and repeats nothing")
-  func watchEventsResume() async throws {
-    let world = try await CaseWorld.make()
+  @Test("WatchEvents: resuming from the last cursor misses nothing and repeats nothing", arguments: StoreEngine.all)
+  func watchEventsResume(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let first = try await world.submit("Sự kiện 1")
     let atUnit = try await world.dispatch(first, to: P.dongLoc)
@@ -187,9 +188,9 @@ struct JournalServiceTests {
     #expect(all[1].caseSummary?.state == .atUnit)
   }
 
-  @Test("WatchEvents: live events arrive after the stored ones; unit staff see only their cases, without the reporter")
-  func watchEventsLiveAndFiltered() async throws {
-    let world = try await CaseWorld.make()
+  @Test("WatchEvents: live events arrive after the stored ones; unit staff see only their cases, without the reporter", arguments: StoreEngine.all)
+  func watchEventsLiveAndFiltered(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     _ = try await world.submit("Không liên quan")
     let latest = try await Self.watch(world, as: P.quan, after: "0", count: 1)
@@ -216,9 +217,9 @@ struct JournalServiceTests {
     #expect(assigns.events.first?.entry?.action == .assign)
   }
 
-  @Test("WatchEvents: when the server begins to drain, an open stream ends UNAVAILABLE with retry info")
-  func watchEventsEndOnDrain() async throws {
-    let world = try await CaseWorld.make()
+  @Test("WatchEvents: when the server begins to drain, an open stream ends UNAVAILABLE with retry info", arguments: StoreEngine.all)
+  func watchEventsEndOnDrain(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     var request = Fieldreport_V1_WatchEventsRequest()
     request.heartbeatIntervalMs = 1_000
@@ -242,9 +243,9 @@ struct JournalServiceTests {
     #expect(error?.retryDelay == .zero)
   }
 
-  @Test("WatchEvents: a malformed cursor is INVALID_ARGUMENT; no credentials is UNAUTHENTICATED; an idle stream sends heartbeats")
-  func watchEventsRefusalsAndHeartbeats() async throws {
-    let world = try await CaseWorld.make()
+  @Test("WatchEvents: a malformed cursor is INVALID_ARGUMENT; no credentials is UNAUTHENTICATED; an idle stream sends heartbeats", arguments: StoreEngine.all)
+  func watchEventsRefusalsAndHeartbeats(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     var bad = Fieldreport_V1_WatchEventsRequest()
     bad.start = .afterCursor("yesterday")

@@ -3,6 +3,7 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
 @Suite("Inbox orders, the overdue filter and schema version 5")
 struct CaseOrderTests {
@@ -28,7 +29,7 @@ struct CaseOrderTests {
   }
 
   /// Every case of `order`, one per page, following the cursors.
-  static func paged(_ store: SQLiteFieldReportStore, _ query: CaseQuery) async throws -> [CaseID] {
+  static func paged(_ store: any FieldReportStore, _ query: CaseQuery) async throws -> [CaseID] {
     var query = query
     query.limit = 1
     var seen: [CaseID] = []
@@ -42,9 +43,9 @@ struct CaseOrderTests {
     return seen
   }
 
-  @Test("each order sorts by its key and pages one case at a time without skipping or repeating")
-  func orders() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("each order sorts by its key and pages one case at a time without skipping or repeating", arguments: StoreEngine.all)
+  func orders(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let (a, b, c) = try await Self.threeCases(fixture)
     let expected: [(CaseListOrder, [CaseID])] = [
       (.reportedNewest, [c, b, a]),
@@ -72,9 +73,9 @@ struct CaseOrderTests {
     await fixture.finish()
   }
 
-  @Test("overdue is judged in the store on the shown due time: the return window while at a unit")
-  func overdueFilter() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("overdue is judged in the store on the shown due time: the return window while at a unit", arguments: StoreEngine.all)
+  func overdueFilter(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let (a, _, c) = try await Self.threeCases(fixture)
     func overdue(at day: Int, hour: Int = 0) async throws -> Set<CaseID> {
       Set(try await fixture.store.listCases(CaseQuery(overdueAt: StoreFixture.at(day, hour: hour))).cases.map(\.id))
@@ -91,7 +92,7 @@ struct CaseOrderTests {
     let fixture = try await StoreFixture.make()
     let (a, b, c) = try await Self.threeCases(fixture)
     try await fixture.rewindToVersion4()
-    #expect(try await fixture.store.schemaVersion() == 4)
+    #expect(try await fixture.sqlite.schemaVersion() == 4)
     await fixture.store.close()
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)

@@ -3,12 +3,13 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
 @Suite("Inbox queries: filters and paging")
 struct CaseQueryTests {
-  @Test("filters by holder, unit, state, category, overdue, date range, text and visibility")
-  func filters() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("filters by holder, unit, state, category, overdue, date range, text and visibility", arguments: StoreEngine.all)
+  func filters(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let noise = try await fixture.submit("Làm việc gây ồn ào tại 81 Ngô Quyền", at: StoreFixture.at(5))
     let order = try await fixture.submit("Gây mất trật tự Công cộng", at: StoreFixture.at(6), category: StoreFixture.publicOrder)
     let hidden = try await fixture.submit("Không công khai", at: StoreFixture.at(7), isPublic: false)
@@ -47,9 +48,9 @@ struct CaseQueryTests {
     await fixture.finish()
   }
 
-  @Test("cursor paging visits every case once, even while cases change", arguments: [1, 3, 7])
-  func paging(pageSize: Int) async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("cursor paging visits every case once, even while cases change", arguments: StoreEngine.all, [1, 3, 7])
+  func paging(engine: StoreEngine, pageSize: Int) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     var created: [CaseID] = []
     for index in 0..<10 {
       // Same received time for some, so the id breaks ties.

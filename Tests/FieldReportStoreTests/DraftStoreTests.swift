@@ -3,6 +3,7 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
 /// Drafts live outside the journal: per (case, author), version-checked, never versioned.
 @Suite("Drafts")
@@ -27,9 +28,9 @@ struct DraftStoreTests {
     ).get()
   }
 
-  @Test("a saved draft bumps no version, writes no journal entry, survives reopen, and is consumed by the submission")
-  func draftLifecycle() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("a saved draft bumps no version, writes no journal entry, survives reopen, and is consumed by the submission", arguments: StoreEngine.all)
+  func draftLifecycle(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let assigned = try await Self.assignedCase(fixture)
     let journalBefore = try await fixture.store.journal(caseID: assigned.id).count
 
@@ -54,7 +55,7 @@ struct DraftStoreTests {
     #expect(try await fixture.store.draft(caseID: assigned.id, author: StoreFixture.toan)?.content == "Bản nháp 2")
     await fixture.store.close()
 
-    let reopened = try await SQLiteFieldReportStore(path: fixture.path)
+    let reopened = try await fixture.reopen()
     #expect(try await reopened.draft(caseID: assigned.id, author: StoreFixture.toan) == second)
     let current = try #require(try await reopened.findCase(id: assigned.id))
     let submit = try StoreFixture.decide(
@@ -63,7 +64,7 @@ struct DraftStoreTests {
     _ = try await reopened.apply(submit, expectedVersion: current.version, idempotencyKey: nil)
     #expect(try await reopened.draft(caseID: assigned.id, author: StoreFixture.toan) == nil)
     await reopened.close()
-    try? FileManager.default.removeItem(at: fixture.directory)
+    fixture.removeStorage()
   }
 
   @Test("a draft kept in a version 3 case body moves to the drafts table on migration")

@@ -3,12 +3,13 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
 @Suite("Identity, roles, groups, sessions, API keys, attachments")
 struct IdentityStoreTests {
-  @Test("units and users: duplicates, missing references, diacritic-insensitive search")
-  func unitsAndUsers() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("units and users: duplicates, missing references, diacritic-insensitive search", arguments: StoreEngine.all)
+  func unitsAndUsers(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let store = fixture.store
     await #expect(throws: StoreError.duplicate("unit ioc")) { try await store.createUnit(StoreFixture.units[0]) }
     await #expect(throws: StoreError.notFound("parent unit nowhere")) {
@@ -35,9 +36,9 @@ struct IdentityStoreTests {
     await fixture.finish()
   }
 
-  @Test("role grants: request, decide once, list, duplicate pending requests refused")
-  func roleGrants() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("role grants: request, decide once, list, duplicate pending requests refused", arguments: StoreEngine.all)
+  func roleGrants(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let store = fixture.store
     let request = RoleGrant(
       id: "req-1", userID: StoreFixture.thang, unitID: StoreFixture.tranPhu, role: .officer, position: "Chuyên viên",
@@ -63,9 +64,9 @@ struct IdentityStoreTests {
     await fixture.finish()
   }
 
-  @Test("transfer groups keep member order without duplicates")
-  func transferGroups() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("transfer groups keep member order without duplicates", arguments: StoreEngine.all)
+  func transferGroups(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let group = TransferGroup(id: "mua-bao", unitID: StoreFixture.dongLoc, name: "Nhóm mùa mưa bão", memberIDs: [StoreFixture.thang, StoreFixture.toan])
     try await fixture.store.createTransferGroup(group)
     #expect(try await fixture.store.findTransferGroup(id: "mua-bao") == group)
@@ -81,9 +82,9 @@ struct IdentityStoreTests {
     await fixture.finish()
   }
 
-  @Test("sessions expire and revoke; API keys resolve and revoke; only digests are stored")
-  func sessionsAndKeys() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("sessions expire and revoke; API keys resolve and revoke; only digests are stored", arguments: StoreEngine.all)
+  func sessionsAndKeys(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let store = fixture.store
     let token = "tok-0123456789abcdef0123456789"
     try await store.createSession(token: token, session: Session(userID: StoreFixture.thang, createdAt: StoreFixture.at(6), expiresAt: StoreFixture.at(7)))
@@ -109,13 +110,18 @@ struct IdentityStoreTests {
     #expect(try await store.findAPIKey(expiring, at: StoreFixture.at(7))?.expiresAt == StoreFixture.at(8))
     #expect(try await store.findAPIKey(expiring, at: StoreFixture.at(8)) == nil)
     #expect(try await store.findAPIKey(expiring, at: StoreFixture.at(9)) == nil)
-    #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM sessions WHERE instr(token_hash, CAST('tok-' AS BLOB)) > 0") == 0)
+    let containsPrefix =
+      switch engine {
+      case .sqlite: "instr(token_hash, CAST('tok-' AS BLOB)) > 0"
+      case .postgres: "position('tok-'::bytea in token_hash) > 0"
+      }
+    #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM sessions WHERE \(containsPrefix)") == 0)
     await fixture.finish()
   }
 
-  @Test("attachments are stored once by SHA-256 and limited in size")
-  func attachments() async throws {
-    let fixture = try await StoreFixture.make(configuration: StoreConfiguration(maximumAttachmentBytes: 1_000))
+  @Test("attachments are stored once by SHA-256 and limited in size", arguments: StoreEngine.all)
+  func attachments(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine, configuration: StoreConfiguration(maximumAttachmentBytes: 1_000))
     let store = fixture.store
     let bytes = [UInt8]("ảnh hiện trường".utf8)
     let first = try await store.putAttachment(
@@ -142,9 +148,9 @@ struct IdentityStoreTests {
     await fixture.finish()
   }
 
-  @Test("upload records are durable: one per uploader, refreshed by a re-upload, kept across reopen")
-  func uploadRecords() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("upload records are durable: one per uploader, refreshed by a re-upload, kept across reopen", arguments: StoreEngine.all)
+  func uploadRecords(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     let bytes = [UInt8]("biên bản hiện trường".utf8)
     _ = try await fixture.store.putAttachment(
       bytes, name: "bien-ban.pdf", mimeType: "application/pdf", uploadedBy: StoreFixture.thang,
@@ -162,7 +168,7 @@ struct IdentityStoreTests {
     }
     await fixture.store.close()
 
-    let reopened = try await SQLiteFieldReportStore(path: fixture.path)
+    let reopened = try await fixture.reopen()
     let uploads = try await reopened.attachmentUploads(sha256Hex: hash)
     #expect(uploads.map(\.uploader) == [StoreFixture.thang, StoreFixture.toan])
     #expect(uploads.map(\.ref.name) == ["bien-ban-2.pdf", "ban-sao.pdf"])
@@ -170,6 +176,6 @@ struct IdentityStoreTests {
     #expect(uploads.allSatisfy { $0.ref.size == Int64(bytes.count) && $0.ref.mimeType == "application/pdf" })
     #expect(try await reopened.attachmentUploads(sha256Hex: String(repeating: "0", count: 64)).isEmpty)
     await reopened.close()
-    try? FileManager.default.removeItem(at: fixture.directory)
+    fixture.removeStorage()
   }
 }

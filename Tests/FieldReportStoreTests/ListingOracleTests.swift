@@ -3,6 +3,7 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
 /// Every listing the store answers (each filter, each order, the per-state split of a unit's
 /// inbox, the link-driven person and unit queries, page sizes, following cursors to the end)
@@ -65,9 +66,9 @@ struct ListingOracleTests {
     return query
   }
 
-  @Test("every random query, paged to the end, equals the oracle", arguments: [11, 12, 13] as [UInt64])
-  func oracle(seed: UInt64) async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("every random query, paged to the end, equals the oracle", arguments: StoreEngine.all, [11, 12, 13] as [UInt64])
+  func oracle(engine: StoreEngine, seed: UInt64) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     var g = SeededGenerator(state: seed)
     var ids: [CaseID] = []
     for index in 0..<36 {
@@ -104,7 +105,7 @@ struct ListingOracleTests {
     }
     var all: [Case] = []
     for id in ids { all.append(try #require(try await fixture.store.findCase(id: id))) }
-    let policy = fixture.store.configuration.policy
+    let policy = WorkflowPolicy.standard  // the fixture opens every store with the default configuration
     #expect(Set(all.map(\.state)).count >= 4, "the random walk should spread cases over states")
 
     for round in 0..<150 {
@@ -136,7 +137,7 @@ struct ListingOracleTests {
     var query = CaseQuery(currentUnit: StoreFixture.ioc, states: [.received, .returnedToIoc, .resolved], limit: 20)
     for order in CaseListOrder.allCases {
       query.order = order
-      let plans = try await fixture.store.listingPlansForTesting(query)
+      let plans = try await fixture.sqlite.listingPlansForTesting(query)
       #expect(plans.count == 3)
       for plan in plans {
         #expect(!plan.contains("TEMP B-TREE"), "\(order): \(plan)")
@@ -146,7 +147,7 @@ struct ListingOracleTests {
     // A person's inbox in the default order walks the link index.
     var held = CaseQuery(heldBy: StoreFixture.thang, limit: 20)
     held.order = .stepStartedNewest
-    let plans = try await fixture.store.listingPlansForTesting(held)
+    let plans = try await fixture.sqlite.listingPlansForTesting(held)
     #expect(plans.count == 1)
     #expect(!(plans.first ?? "").contains("TEMP B-TREE"), "\(plans)")
     await fixture.finish()
@@ -169,7 +170,7 @@ struct SchemaV9Tests {
     for query in queries { before.append(try await fixture.store.listCases(query).cases.map(\.id)) }
     #expect(before.last == [c, a, b])
     try await fixture.rewindToVersion8()
-    #expect(try await fixture.store.schemaVersion() == 8)
+    #expect(try await fixture.sqlite.schemaVersion() == 8)
     await fixture.store.close()
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)
@@ -188,9 +189,9 @@ struct SchemaV9Tests {
 
 @Suite("Case ids")
 struct CaseIDTests {
-  @Test("new case ids are version 7 UUIDs, ordered by creation time")
-  func timeOrdered() async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("new case ids are version 7 UUIDs, ordered by creation time", arguments: StoreEngine.all)
+  func timeOrdered(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     var ids: [String] = []
     for index in 0..<5 {
       ids.append(try await fixture.submit("Thứ tự \(index)").id.rawValue)

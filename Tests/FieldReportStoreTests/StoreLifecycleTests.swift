@@ -12,7 +12,7 @@ struct StoreLifecycleTests {
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {
     let fixture = try await StoreFixture.make(seed: false)
-    #expect(try await fixture.store.schemaVersion() == Self.latest)
+    #expect(try await fixture.sqlite.schemaVersion() == Self.latest)
     #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == Int64(Self.latest))
     #expect(try await fixture.store.scalarForTesting("PRAGMA foreign_keys") == 1)
     await fixture.finish()
@@ -148,7 +148,7 @@ struct StoreLifecycleTests {
     let key = "frk_live_00112233445566778899"
     try await fixture.store.createAPIKey(key, userID: StoreFixture.platform, label: "platform", expiresAt: nil, at: StoreFixture.at(6))
     try await fixture.rewindToVersion5()
-    #expect(try await fixture.store.schemaVersion() == 5)
+    #expect(try await fixture.sqlite.schemaVersion() == 5)
     await fixture.store.close()
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)

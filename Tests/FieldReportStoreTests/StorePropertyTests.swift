@@ -3,6 +3,7 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
 /// SplitMix64: a small deterministic generator, so a failing seed can be replayed.
 struct SeededGenerator: RandomNumberGenerator {
@@ -36,9 +37,9 @@ struct StorePropertyTests {
     }
   }
 
-  @Test("random actions by random actors keep every journal verifiable and replayable", arguments: [1, 2, 3] as [UInt64])
-  func randomActions(seed: UInt64) async throws {
-    let fixture = try await StoreFixture.make()
+  @Test("random actions by random actors keep every journal verifiable and replayable", arguments: StoreEngine.all, [1, 2, 3] as [UInt64])
+  func randomActions(engine: StoreEngine, seed: UInt64) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
     var generator = SeededGenerator(state: seed)
     var ids: [CaseID] = []
     for index in 0..<6 {

@@ -26,7 +26,7 @@ public enum CaseListOrder: String, Hashable, Codable, Sendable, CaseIterable {
 
   /// The SQL expression of the key on the `cases` row aliased `c` (the due key maps "no due
   /// time" to the largest integer so that those cases come last, as its index does).
-  var keyExpression: String {
+  package var keyExpression: String {
     switch self {
     case .reportedNewest, .reportedOldest: "c.received_at"
     case .stepStartedNewest: "c.step_started"

@@ -5,6 +5,7 @@ import FieldReportWorkflow
 import Foundation
 import Logging
 import RPCCore
+import StoreTestSupport
 import Synchronization
 import WireBridge
 
@@ -18,7 +19,7 @@ struct CaseWorld {
   let tokens: [UserID: String]
 
   var clock: TestClock { server.clock }
-  var store: SQLiteFieldReportStore { server.store }
+  var store: any TestableStore { server.store }
 
   /// Limits for these tests: a small attachment limit so the size refusal is cheap to hit.
   static let limits = ServiceLimits(maximumAttachmentBytes: 64 * 1024)
@@ -39,8 +40,8 @@ struct CaseWorld {
   }
 
   /// A fresh world served in-process.
-  static func make() async throws -> CaseWorld {
-    let server = try await TestServer.make(limits: limits)
+  static func make(engine: StoreEngine = .sqlite) async throws -> CaseWorld {
+    let server = try await TestServer.make(engine: engine, limits: limits)
     return try await over(server, transport: server.inProcess())
   }
 

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import RPCCore
 import RPCNIO
+import StoreTestSupport
 import Synchronization
 import WireBridge
 
@@ -23,15 +24,17 @@ final class TestClock: Sendable {
   var closure: @Sendable () -> Timestamp { { self.now } }
 }
 
-/// The services over a real SQLite file in a temporary folder, seeded with the demo province
-/// and the first-run admin; reachable in-process (fast) or over a real loopback socket.
+/// The services over a real store (a SQLite file in a temporary folder, or a database of the
+/// tests' throwaway PostgreSQL cluster), seeded with the demo province and the first-run admin;
+/// reachable in-process (fast) or over a real loopback socket.
 struct TestServer {
   /// The password of every seeded person, the admin included.
   static let password = "mat-khau-demo-2026"
   static let logger = Logger(label: "services-tests") { _ in SwiftLogNoOpLogHandler() }
 
-  let directory: URL
-  let store: SQLiteFieldReportStore
+  /// The server's own database.
+  let database: TestDatabase
+  let store: any TestableStore
   let env: ServiceEnvironment
   let router: RPCRouter
   let clock: TestClock
@@ -40,11 +43,11 @@ struct TestServer {
 
   /// Creates the store, seeds it and builds the router.
   /// - Parameter limits: Service limits; the password hashing is always the fast test one.
-  static func make(limits: ServiceLimits = ServiceLimits()) async throws -> TestServer {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("fieldreport-services-\(UInt64.random(in: 0...UInt64.max))")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let store = try await SQLiteFieldReportStore(path: directory.appendingPathComponent("test.sqlite").path)
+  static func make(engine: StoreEngine = .sqlite, limits: ServiceLimits = ServiceLimits()) async throws
+    -> TestServer
+  {
+    let database = try TestDatabase(engine: engine, label: "services", fileName: "test.sqlite")
+    let store = try await database.open()
     var limits = limits
     limits.passwordHashing = .fastForTesting
     let clock = TestClock()
@@ -55,7 +58,7 @@ struct TestServer {
       store: store, password: Self.password, hashing: limits.passwordHashing, now: clock.now)
     let (router, _) = ServiceRouter.make(env: env, services: allServices(env: env))
     return TestServer(
-      directory: directory, store: store, env: env, router: router, clock: clock,
+      database: database, store: store, env: env, router: router, clock: clock,
       platformKey: loaded.platformAPIKey ?? "")
   }
 
@@ -119,6 +122,9 @@ struct TestServer {
     CallOptions(metadata: ["authorization": .text("ApiKey \(key)")])
   }
 
+  /// The SQLite file's folder (SQLite only).
+  var directory: URL { database.directory }
+
   /// The platform's call options.
   var platform: CallOptions { Self.apiKey(self.platformKey) }
 
@@ -126,25 +132,25 @@ struct TestServer {
   /// new environment and router (nothing in memory survives), the clock kept.
   func restarted() async throws -> TestServer {
     await self.store.close()
-    let store = try await SQLiteFieldReportStore(path: self.directory.appendingPathComponent("test.sqlite").path)
+    let store = try await self.database.open()
     let env = ServiceEnvironment(store: store, now: self.clock.closure, logger: Self.logger, limits: self.env.limits)
     let (router, _) = ServiceRouter.make(env: env, services: Self.allServices(env: env))
     return TestServer(
-      directory: self.directory, store: store, env: env, router: router, clock: self.clock,
+      database: self.database, store: store, env: env, router: router, clock: self.clock,
       platformKey: self.platformKey)
   }
 
-  /// Closes the store and removes the folder.
+  /// Closes the store and removes the folder (or drops the database).
   func close() async {
     await self.store.close()
-    try? FileManager.default.removeItem(at: self.directory)
+    self.database.remove()
   }
 
   /// Runs `body` with a fresh server, closing it afterwards.
   static func with<R>(
-    limits: ServiceLimits = ServiceLimits(), _ body: (TestServer) async throws -> R
+    engine: StoreEngine = .sqlite, limits: ServiceLimits = ServiceLimits(), _ body: (TestServer) async throws -> R
   ) async throws -> R {
-    let server = try await Self.make(limits: limits)
+    let server = try await Self.make(engine: engine, limits: limits)
     do {
       let result = try await body(server)
       await server.close()

@@ -3,8 +3,10 @@ import Testing
 
 @_spi(Testing) import FieldReportStore
 import FieldReportWorkflow
+import StoreTestSupport
 
-/// A store on a fresh temporary file, seeded with a small province; removed on `finish()`.
+/// A store on a fresh temporary SQLite file or a fresh PostgreSQL database of the test
+/// cluster, seeded with a small province; removed on `finish()`.
 struct StoreFixture {
   static let ioc: UnitID = "ioc"
   static let dongLoc: UnitID = "ubnd-xa-dong-loc"
@@ -56,22 +58,49 @@ struct StoreFixture {
       milliseconds: Int64(hour) * Timestamp.millisecondsPerHour + Int64(minute) * Timestamp.millisecondsPerMinute)
   }
 
-  let directory: URL
-  let path: String
-  let store: SQLiteFieldReportStore
+  /// The fixture's own database.
+  let database: TestDatabase
+  let store: any TestableStore
 
-  /// Creates a temporary directory and opens (and seeds, unless `seed` is false) a store in it.
-  static func make(seed: Bool = true, configuration: StoreConfiguration = StoreConfiguration()) async throws
-    -> StoreFixture
-  {
-    let directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("fieldreport-store-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent("store.sqlite").path
-    let store = try await SQLiteFieldReportStore(path: path, configuration: configuration)
-    let fixture = StoreFixture(directory: directory, path: path, store: store)
+  var engine: StoreEngine { database.engine }
+  /// The SQLite file's folder (SQLite only).
+  var directory: URL { database.directory }
+  /// The SQLite file (SQLite only).
+  var path: String { database.path }
+
+  /// The store as SQLite (for tests of SQLite's own file format, migrations and plans).
+  var sqlite: SQLiteFieldReportStore { store as! SQLiteFieldReportStore }
+
+  /// A fixture around an already opened SQLite store.
+  init(directory: URL, path: String, store: SQLiteFieldReportStore) {
+    self.init(database: TestDatabase(sqliteFile: path, in: directory), store: store)
+  }
+
+  /// A fixture around a store opened on `database` by the test itself.
+  init(database: TestDatabase, store: any TestableStore) {
+    self.database = database
+    self.store = store
+  }
+
+  /// Opens (and seeds, unless `seed` is false) a store on a new temporary file (SQLite) or a
+  /// new database of the test cluster (PostgreSQL).
+  static func make(
+    engine: StoreEngine = .sqlite, seed: Bool = true, configuration: StoreConfiguration = StoreConfiguration()
+  ) async throws -> StoreFixture {
+    let database = try TestDatabase(engine: engine)
+    let fixture = StoreFixture(database: database, store: try await database.open(configuration: configuration))
     if seed { try await fixture.seed() }
     return fixture
+  }
+
+  /// Opens a second store on the same file or database (a restart, or another replica).
+  func reopen() async throws -> any TestableStore {
+    try await database.open()
+  }
+
+  /// Removes the file or drops the database (every store on it must be closed).
+  func removeStorage() {
+    database.remove()
   }
 
   /// Takes the file back to exactly what schema version 10 left.
@@ -187,10 +216,10 @@ struct StoreFixture {
     for category in Self.categories { try await store.createCategory(category) }
   }
 
-  /// Closes the store and deletes the files.
+  /// Closes the store and deletes the files (or drops the database).
   func finish() async {
     await store.close()
-    try? FileManager.default.removeItem(at: directory)
+    removeStorage()
   }
 
   static func report(_ title: String, category: CategoryID = environment, isPublic: Bool = true) -> NewReport {

@@ -1,0 +1,53 @@
+package import FieldReportWorkflow
+
+/// What a stored case is indexed by, derived from its body by one set of rules for every
+/// engine: the folded search text, the link rows (`case_links`) and a task's timeliness.
+package enum CaseIndexing {
+  /// The folded text a case's free-text search matches (report code, title, description,
+  /// address).
+  package static func searchText(of stored: Case) -> String {
+    TextFolding.fold(
+      [stored.reportCode.rawValue, stored.title, stored.description, stored.location.address]
+        .joined(separator: " "))
+  }
+
+  /// One `case_links` row's identity (with the case's id and report time).
+  package struct Link: Hashable, Sendable {
+    /// `holder`, `unit` (passed through or current), `participant` (on the assignment),
+    /// `submitter`, or `rereports` (the earlier case a re-report links to).
+    package var kind: String
+    /// The person, unit or earlier case linked.
+    package var subject: String
+
+    package init(kind: String, subject: String) {
+      self.kind = kind
+      self.subject = subject
+    }
+  }
+
+  /// Every link row a case has now.
+  package static func links(of stored: Case) -> Set<Link> {
+    var links: Set<Link> = []
+    for user in stored.holder.userIDs { links.insert(Link(kind: "holder", subject: user.rawValue)) }
+    for unit in stored.unitsPassedThrough + [stored.currentUnitID] {
+      links.insert(Link(kind: "unit", subject: unit.rawValue))
+    }
+    if let assignment = stored.assignment {
+      for user in assignment.participants { links.insert(Link(kind: "participant", subject: user.rawValue)) }
+    }
+    links.insert(Link(kind: "submitter", subject: stored.submittedBy.rawValue))
+    // A re-report points at the earlier case: that case's detail lists it.
+    if let earlier = stored.linkedCaseID { links.insert(Link(kind: "rereports", subject: earlier.rawValue)) }
+    if let reporter = stored.reporter.userID { links.insert(Link(kind: "submitter", subject: reporter.rawValue)) }
+    return links
+  }
+
+  /// The workflow's ``Timeliness`` raw value for a completed task; `not_counted` for a task
+  /// returned to the IOC (the unit was not competent: it says nothing about timeliness, as in
+  /// ``Deadlines/statistics(_:now:policy:)``); nil while open.
+  package static func timeliness(of task: UnitTask, policy: WorkflowPolicy) -> String? {
+    guard let completed = task.completedAt else { return nil }
+    if task.outcome == .returnedToIoc { return "not_counted" }
+    return Deadlines.classify(completedAt: completed, due: task.due, policy: policy).rawValue
+  }
+}

@@ -1,0 +1,129 @@
+import FieldReportWorkflow
+
+/// The case-listing statement, one builder for every engine: which index range drives a
+/// query, its filters, its order and its cursor condition. Engines differ only in the
+/// ``Dialect`` (parameter placeholders and two literals), so paging with a ``CaseCursor`` means
+/// the same on SQLite and PostgreSQL.
+package enum CaseListingSQL {
+  /// A bound value of a listing statement.
+  package enum Value: Sendable, Hashable {
+    case text(String)
+    case integer(Int64)
+  }
+
+  /// What differs between engines in a listing statement.
+  package struct Dialect: Sendable {
+    /// The placeholder of the n-th (1-based) bound value.
+    package var placeholder: @Sendable (Int) -> String
+    /// A condition that is always false (an empty state filter).
+    package var falseCondition: String
+    /// The condition "the case is public".
+    package var isPublicCondition: String
+
+    /// SQLite: `?` placeholders, integer booleans.
+    package static let sqlite = Dialect(
+      placeholder: { _ in "?" }, falseCondition: "0", isPublicCondition: "c.is_public = 1")
+    /// PostgreSQL: `$n` placeholders, boolean columns.
+    package static let postgres = Dialect(
+      placeholder: { "$\($0)" }, falseCondition: "FALSE", isPublicCondition: "c.is_public")
+  }
+
+  /// The single-state parts of a query over one current unit and several states (the IOC's
+  /// and a leader's inboxes), or nil when the query is not of that shape.
+  package static func stateSplit(of query: CaseQuery) -> [CaseQuery]? {
+    guard query.currentUnit != nil, let states = query.states, states.count > 1, query.heldBy == nil,
+      query.involvingUnit == nil, query.participant == nil, query.submittedBy == nil
+    else { return nil }
+    return states.sorted { $0.rawValue < $1.rawValue }.map { state in
+      var part = query
+      part.states = [state]
+      return part
+    }
+  }
+
+  /// Builds the listing statement. The first person/unit filter drives the query through the
+  /// `case_links` primary key (already in paging order for the report-time orders); the rest
+  /// are index lookups. Other orders sort on the `cases` row's key column and id.
+  package static func build(for query: CaseQuery, select: String, dialect: Dialect) -> (String, [Value]) {
+    var links: [(String, String)] = []
+    if let user = query.heldBy { links.append(("holder", user.rawValue)) }
+    if let unit = query.involvingUnit { links.append(("unit", unit.rawValue)) }
+    if let user = query.participant { links.append(("participant", user.rawValue)) }
+    if let user = query.submittedBy { links.append(("submitter", user.rawValue)) }
+
+    var sql: String
+    var conditions: [String] = []
+    var values: [Value] = []
+    // The placeholder of the `offset`-th value appended next.
+    func p(_ offset: Int) -> String { dialect.placeholder(values.count + offset) }
+    let orderKey: (String, String)
+    if let driver = links.first {
+      sql = "SELECT \(select) FROM case_links l JOIN cases c ON c.id = l.case_id"
+      conditions.append("l.kind = \(p(1)) AND l.subject = \(p(2))")
+      values += [.text(driver.0), .text(driver.1)]
+      // The link rows carry the report time and (schema version 9) the step start, so the
+      // default inbox orders walk the link index in paging order.
+      switch query.order {
+      case .reportedNewest, .reportedOldest: orderKey = ("l.received_at", "l.case_id")
+      case .stepStartedNewest: orderKey = ("l.step_started", "l.case_id")
+      case .stepDueSoonest, .updatedNewest: orderKey = (query.order.keyExpression, "c.id")
+      }
+    } else {
+      sql = "SELECT \(select) FROM cases c"
+      orderKey = (query.order.keyExpression, "c.id")
+    }
+    for link in links.dropFirst() {
+      conditions.append(
+        """
+        EXISTS (SELECT 1 FROM case_links x WHERE x.kind = \(p(1)) AND x.subject = \(p(2))
+          AND x.received_at = c.received_at AND x.case_id = c.id)
+        """)
+      values += [.text(link.0), .text(link.1)]
+    }
+    if let unit = query.currentUnit {
+      conditions.append("c.current_unit_id = \(p(1))")
+      values.append(.text(unit.rawValue))
+    }
+    if let states = query.states {
+      let sorted = states.map(\.rawValue).sorted()
+      if sorted.isEmpty {
+        conditions.append(dialect.falseCondition)
+      } else {
+        conditions.append("c.state IN (\((1...sorted.count).map(p).joined(separator: ", ")))")
+        values += sorted.map(Value.text)
+      }
+    }
+    if let category = query.category {
+      conditions.append("c.category_id = \(p(1))")
+      values.append(.text(category.rawValue))
+    }
+    if let now = query.overdueAt {
+      // listed_due is NULL for terminal cases and steps without a due time.
+      conditions.append("c.listed_due IS NOT NULL AND c.listed_due < \(p(1))")
+      values.append(.integer(now.millisecondsSince1970))
+    }
+    if let from = query.receivedFrom {
+      conditions.append("c.received_at >= \(p(1))")
+      values.append(.integer(from.millisecondsSince1970))
+    }
+    if let before = query.receivedBefore {
+      conditions.append("c.received_at < \(p(1))")
+      values.append(.integer(before.millisecondsSince1970))
+    }
+    if let text = query.text.map(TextFolding.fold), !text.isEmpty {
+      conditions.append("c.search_text LIKE \(p(1)) ESCAPE '\\'")
+      values.append(.text(TextFolding.likePattern(containing: text)))
+    }
+    if query.publicOnly { conditions.append(dialect.isPublicCondition) }
+    if let cursor = query.after {
+      conditions.append("(\(orderKey.0), \(orderKey.1)) \(query.order.isDescending ? "<" : ">") (\(p(1)), \(p(2)))")
+      values += [.integer(cursor.key), .text(cursor.caseID.rawValue)]
+    }
+    if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+    let direction = query.order.isDescending ? "DESC" : "ASC"
+    sql += " ORDER BY \(orderKey.0) \(direction), \(orderKey.1) \(direction) LIMIT \(p(1))"
+    values.append(.integer(Int64(query.limit + 1)))
+    return (sql, values)
+  }
+
+}
