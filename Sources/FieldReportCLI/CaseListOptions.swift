@@ -4,7 +4,7 @@ import FieldReportClient
 /// The inbox filters (`ListCasesRequest`), shared by `case list` and `inbox`.
 struct CaseListOptions: ParsableArguments {
   @Option(help: "mine (default), my-units, participating, all (IOC), reported.") var scope: Fieldreport_V1_CaseScope?
-  @Option(help: "Only cases held by, or passed through, this unit (id, code or name).") var unit: String?
+  @Option(help: "Only cases held by, or passed through, this unit (id, code or name).", completion: ServerCompletion.units) var unit: String?
   @Option(name: .customLong("state"), help: "Only cases in this state, repeatable (received, at-unit, in-progress, …).") var states: [Fieldreport_V1_CaseState] = []
   @Option(help: "Only this category (id, code or name).") var category: String?
   @Flag(help: "Only cases whose current step is overdue.") var overdue = false

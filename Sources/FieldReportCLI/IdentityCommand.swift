@@ -395,7 +395,7 @@ extension IdentityCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
     @Argument(help: "Name, username or phone fragment.") var query: String?
-    @Option(help: "Only people with a role at this unit (id, code or name).") var unit: String?
+    @Option(help: "Only people with a role at this unit (id, code or name).", completion: ServerCompletion.units) var unit: String?
     @Option(help: "Only people with this role.") var role: Fieldreport_V1_RoleKind?
     @Option(help: "Only this account kind.") var kind: Fieldreport_V1_UserKind?
     @Flag(name: .customLong("include-disabled")) var includeDisabled = false
@@ -428,7 +428,7 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Option(help: "The unit (id, code or name).") var unit: String?
+    @Option(help: "The unit (id, code or name).", completion: ServerCompletion.units) var unit: String?
     @Option(help: "leader, officer, unit-admin, ioc-operator, …") var role: Fieldreport_V1_RoleKind?
     @Option(help: "Subject type (default civil-servant: CCVC).") var subject: Fieldreport_V1_SubjectKind?
     @Option(help: "Position title (Chức vụ), e.g. 'Chuyên viên'.") var position: String?
@@ -459,7 +459,7 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Option(help: "Only this unit (id, code or name).") var unit: String?
+    @Option(help: "Only this unit (id, code or name).", completion: ServerCompletion.units) var unit: String?
     @Option(help: "pending, approved, rejected, revoked (default: any).") var status: Fieldreport_V1_RoleStatus?
     @Flag(help: "Only your own requests.") var mine = false
     @Option(name: .customLong("page-size")) var pageSize: Int32?
@@ -564,9 +564,9 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Option(help: "The owning unit (id, code or name).") var unit: String?
+    @Option(help: "The owning unit (id, code or name).", completion: ServerCompletion.units) var unit: String?
     @Option(help: "The group name.") var name: String?
-    @Option(name: .customLong("member"), help: "A member (id, username or name), repeatable.") var members: [String] = []
+    @Option(name: .customLong("member"), help: "A member (id, username or name), repeatable.", completion: ServerCompletion.people) var members: [String] = []
 
     func build(_ request: inout Fieldreport_V1_CreateGroupRequest, session: CLISession) async throws {
       if let unit { request.unitId = try await session.unitID(for: unit) }
@@ -589,7 +589,7 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Option(help: "Only this unit's groups (id, code or name).") var unit: String?
+    @Option(help: "Only this unit's groups (id, code or name).", completion: ServerCompletion.units) var unit: String?
     @Option(name: .customLong("page-size")) var pageSize: Int32?
     @Option(name: .customLong("page-token")) var pageToken: String?
 
@@ -615,7 +615,7 @@ extension IdentityCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
     @Argument(help: "The group: id or name (diacritics optional).") var groupID: String?
-    @Option(name: .customLong("member"), help: "A member (id, username or name), repeatable.") var members: [String] = []
+    @Option(name: .customLong("member"), help: "A member (id, username or name), repeatable.", completion: ServerCompletion.people) var members: [String] = []
 
     func build(_ request: inout Fieldreport_V1_SetGroupMembersRequest, session: CLISession) async throws {
       if let groupID { request.groupId = try await session.groupID(for: groupID) }

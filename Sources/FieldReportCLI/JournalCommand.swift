@@ -72,7 +72,7 @@ extension JournalCommand {
     @Option(name: .customLong("after"), help: "Resume after this cursor.") var afterCursor: String?
     @Option(help: "Start at this time (date, time, Unix ms, or relative with '=': --since=-1d).") var since: String?
     @Option(name: .customLong("case"), help: "Only this case (id or report code).") var caseReference: String?
-    @Option(help: "Only this unit (id, code or name).") var unit: String?
+    @Option(help: "Only this unit (id, code or name).", completion: ServerCompletion.units) var unit: String?
     @Option(name: .customLong("action"), help: "Only these actions, repeatable (dispatch, approve, …).") var actions: [Fieldreport_V1_JournalAction] = []
     @Flag(name: .customLong("mobile-only"), help: "Only entries that asked for a mobile-app notification.") var mobileOnly = false
     @Option(name: .customLong("heartbeat"), help: "Heartbeat interval in seconds when idle.") var heartbeatSeconds: Int32?

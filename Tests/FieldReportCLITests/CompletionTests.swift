@@ -38,6 +38,8 @@ struct CompletionTests {
       #expect(Set(result.stdout.split(separator: "\n").map(String.init)).isSuperset(of: ["UBND-DONGLOC", "SO-KHCN"]), "\(result)")
       result = try await cli.run(["---completion", "case", "dispatch", "--", "--unit", "4", "4", "fieldreport", "case", "dispatch", "--unit", "ubnd"])
       #expect(Set(result.stdout.split(separator: "\n").map(String.init)) == ["UBND-DONGLOC", "UBND-TRANPHU"], "\(result)")
+      result = try await cli.run(["---completion", "case", "list", "--", "--unit", "4", "4", "fieldreport", "case", "list", "--unit", "ubnd"])
+      #expect(Set(result.stdout.split(separator: "\n").map(String.init)) == ["UBND-DONGLOC", "UBND-TRANPHU"], "every --unit: \(result)")
       result = try await cli.run(["---completion", "assignment", "assign", "--", "--main-handler", "4", "2", "fieldreport", "assignment", "assign", "--main-handler", "th"])
       #expect(result.stdout.split(separator: "\n").contains("thang.ld"), "\(result)")
 
