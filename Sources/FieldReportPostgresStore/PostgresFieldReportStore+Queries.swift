@@ -31,15 +31,13 @@ extension PostgresFieldReportStore {
   static func journal(of c: Case, cache: DecodedCache, in session: PostgresSession) async throws
     -> [StoredJournalEntry]
   {
-    var entries = cache.journal(c.id)
-    if entries.count > Int(c.version) { entries.removeLast(entries.count - Int(c.version)) }
-    guard entries.count < Int(c.version) else { return entries }
-    entries += try await session.query(
+    let prefix = cache.journalPrefix(c.id, upTo: c.version)
+    guard prefix.count < Int(c.version) else { return prefix }
+    let rest = try await session.query(
       "SELECT \(journalColumns) FROM journal WHERE case_id = $1 AND case_seq > $2 AND case_seq <= $3 ORDER BY case_seq",
-      [c.id.rawValue, entries.count, c.version]
+      [c.id.rawValue, prefix.count, c.version]
     ).map(decodeJournal)
-    cache.insertJournal(entries, for: c.id)
-    return entries
+    return cache.extendJournal(c.id, prefix: prefix, with: rest)
   }
 
   public func findCase(id: CaseID) async throws -> Case? {
@@ -135,15 +133,12 @@ extension PostgresFieldReportStore {
   public func journal(caseID: CaseID) async throws -> [StoredJournalEntry] {
     let cache = decoded
     return try await read { session in
-      let cached = cache.journal(caseID)
+      let prefix = cache.journalPrefix(caseID)
       let rest = try await session.query(
         "SELECT \(Self.journalColumns) FROM journal WHERE case_id = $1 AND case_seq > $2 ORDER BY case_seq",
-        [caseID.rawValue, cached.count]
+        [caseID.rawValue, prefix.count]
       ).map(Self.decodeJournal)
-      if rest.isEmpty { return cached }
-      let all = cached + rest
-      cache.insertJournal(all, for: caseID)
-      return all
+      return cache.extendJournal(caseID, prefix: prefix, with: rest)
     }
   }
 

@@ -70,6 +70,26 @@ package final class DecodedCache: Sendable {
     }
   }
 
+  /// The cached prefix of a case's journal, cut at `version` when given (a read of the case at
+  /// that version): the entries a read need not fetch again.
+  package func journalPrefix(_ id: CaseID, upTo version: Int64? = nil) -> [StoredJournalEntry] {
+    let cached = journal(id)
+    guard let version, cached.count > Int(version) else { return cached }
+    return Array(cached.prefix(Int(version)))
+  }
+
+  /// `prefix` (from ``journalPrefix(_:upTo:)``) followed by `rest`, the entries read after it;
+  /// kept for the next read when `rest` added any. The one place both engines merge a read
+  /// with the cache.
+  package func extendJournal(
+    _ id: CaseID, prefix: [StoredJournalEntry], with rest: [StoredJournalEntry]
+  ) -> [StoredJournalEntry] {
+    if rest.isEmpty { return prefix }
+    let all = prefix + rest
+    insertJournal(all, for: id)
+    return all
+  }
+
   /// Keeps a case's journal (entries 1...n in order).
   package func insertJournal(_ entries: [StoredJournalEntry], for id: CaseID) {
     guard capacity > 0 else { return }
@@ -138,14 +158,12 @@ extension CaseRows {
   /// The journal of `c` as of its version: the cached prefix plus the entries after it (the
   /// entries are immutable, so the prefix stays valid).
   static func journal(of c: Case, in database: Database, cache: DecodedCache) throws -> [StoredJournalEntry] {
-    var entries = cache.journal(c.id)
-    if entries.count > Int(c.version) { entries.removeLast(entries.count - Int(c.version)) }
-    guard entries.count < Int(c.version) else { return entries }
-    entries += try database.query(
+    let prefix = cache.journalPrefix(c.id, upTo: c.version)
+    guard prefix.count < Int(c.version) else { return prefix }
+    let rest = try database.query(
       "SELECT \(journalColumns) FROM journal WHERE case_id = ? AND case_seq > ? AND case_seq <= ? ORDER BY case_seq",
-      [c.id.rawValue, entries.count, c.version]
+      [c.id.rawValue, prefix.count, c.version]
     ) { try decodeJournal($0) }
-    cache.insertJournal(entries, for: c.id)
-    return entries
+    return cache.extendJournal(c.id, prefix: prefix, with: rest)
   }
 }

@@ -111,15 +111,12 @@ extension SQLiteFieldReportStore {
   public func journal(caseID: CaseID) async throws -> [StoredJournalEntry] {
     let cache = decoded
     return try await read { database in
-      let cached = cache.journal(caseID)
+      let prefix = cache.journalPrefix(caseID)
       let rest = try database.query(
         "SELECT \(CaseRows.journalColumns) FROM journal WHERE case_id = ? AND case_seq > ? ORDER BY case_seq",
-        [caseID.rawValue, cached.count]
+        [caseID.rawValue, prefix.count]
       ) { try CaseRows.decodeJournal($0) }
-      if rest.isEmpty { return cached }
-      let all = cached + rest
-      cache.insertJournal(all, for: caseID)
-      return all
+      return cache.extendJournal(caseID, prefix: prefix, with: rest)
     }
   }
 
