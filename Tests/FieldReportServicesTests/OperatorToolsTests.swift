@@ -25,22 +25,8 @@ struct OperatorToolsTests {
   /// Runs `fieldreport-server` with `arguments` to its end.
   static func run(_ arguments: [String]) async throws -> Run {
     let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.runSerialized()
-    // Both pipes are drained while the child runs, so neither can fill up and block it.
-    async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-    async let err = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value
-    let (outData, errData) = await (out, err)
-    process.waitUntilExit()
-    return Run(
-      status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
-      error: String(decoding: errData, as: UTF8.self))
+    let child = try await Process.runToEnd(binary, arguments)
+    return Run(status: child.status, output: child.output, error: child.error)
   }
 
   /// A database file with the demo province and four cases (one dispatched: two journal

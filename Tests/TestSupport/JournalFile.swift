@@ -88,22 +88,11 @@ public enum JournalFile {
 
   /// Runs one read-only statement with the `sqlite3` shell; its standard output.
   static func sqlite3(_ database: String, _ sql: String) async throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["sqlite3", "-readonly", database, sql]
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.runSerialized()
-    async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-    async let err = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value
-    let (outData, errData) = await (out, err)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw ShellError(description: "sqlite3 exited \(process.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
+    let run = try await Process.runToEnd(URL(fileURLWithPath: "/usr/bin/env"), ["sqlite3", "-readonly", database, sql])
+    guard run.status == 0 else {
+      throw ShellError(description: "sqlite3 exited \(run.status): \(run.error)")
     }
-    return String(decoding: outData, as: UTF8.self)
+    return run.output
   }
 }
 

@@ -28,3 +28,32 @@ extension Process {
     try self.run()
   }
 }
+
+/// What a child process printed, and how it ended.
+public struct ChildOutput: Sendable {
+  public let status: Int32
+  public let output: String
+  public let error: String
+}
+
+extension Process {
+  /// Runs `executable` with `arguments` to its end (spawned with ``runSerialized()``), draining
+  /// both pipes while it runs so neither can fill up and block it.
+  public static func runToEnd(_ executable: URL, _ arguments: [String]) async throws -> ChildOutput {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.runSerialized()
+    async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
+    async let err = Task.detached { error.fileHandleForReading.readDataToEndOfFile() }.value
+    let (outData, errData) = await (out, err)
+    process.waitUntilExit()
+    return ChildOutput(
+      status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
+      error: String(decoding: errData, as: UTF8.self))
+  }
+}
