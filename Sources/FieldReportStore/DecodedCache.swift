@@ -32,42 +32,52 @@ package final class DecodedCache: Sendable {
   /// The decoded body of case `id` at `version`, if held.
   package func `case`(_ id: CaseID, version: Int64) -> Case? {
     guard capacity > 0 else { return nil }
-    return state.withLock { state in
-      if let found = state.current[id], found.version == version { return found }
+    // A dropped generation (see `Dropped`) is released here, after the lock.
+    return state.withLock { state -> (Case, Dropped)? in
+      if let found = state.current[id], found.version == version { return (found, Dropped()) }
       if let found = state.previous[id], found.version == version {
-        Self.insert(found, into: &state, capacity: capacity)
-        return found
+        return (found, Self.insert(found, into: &state, capacity: capacity))
       }
       return nil
-    }
+    }?.0
   }
 
   /// Keeps a decoded body (replacing an older version of the same case).
   package func insert(_ c: Case) {
     guard capacity > 0 else { return }
-    state.withLock { Self.insert(c, into: &$0, capacity: capacity) }
+    _ = state.withLock { Self.insert(c, into: &$0, capacity: capacity) }
   }
 
-  private static func insert(_ c: Case, into state: inout State, capacity: Int) {
+  /// A generation dropped under the lock, handed out so that its (up to ``capacity``) entries
+  /// are released after the lock is let go: freeing thousands of decoded cases is the costly
+  /// part of a drop, and other threads must not wait for it.
+  struct Dropped {
+    var cases: [CaseID: Case] = [:]
+    var journals: [CaseID: [StoredJournalEntry]] = [:]
+  }
+
+  private static func insert(_ c: Case, into state: inout State, capacity: Int) -> Dropped {
+    var dropped = Dropped()
     if state.current.count >= capacity, state.current[c.id] == nil {
+      dropped.cases = state.previous
       state.previous = state.current
       state.current = [:]
       state.current.reserveCapacity(capacity)
     }
     state.current[c.id] = c
+    return dropped
   }
 
   /// The cached prefix of a case's journal (possibly empty).
   package func journal(_ id: CaseID) -> [StoredJournalEntry] {
     guard capacity > 0 else { return [] }
-    return state.withLock { state in
-      if let found = state.journals[id] { return found }
+    return state.withLock { state -> ([StoredJournalEntry], Dropped)? in
+      if let found = state.journals[id] { return (found, Dropped()) }
       if let found = state.previousJournals[id] {
-        Self.insertJournal(found, for: id, into: &state, capacity: capacity)
-        return found
+        return (found, Self.insertJournal(found, for: id, into: &state, capacity: capacity))
       }
-      return []
-    }
+      return nil
+    }?.0 ?? []
   }
 
   /// The cached prefix of a case's journal, cut at `version` when given (a read of the case at
@@ -93,31 +103,34 @@ package final class DecodedCache: Sendable {
   /// Keeps a case's journal (entries 1...n in order).
   package func insertJournal(_ entries: [StoredJournalEntry], for id: CaseID) {
     guard capacity > 0 else { return }
-    state.withLock { Self.insertJournal(entries, for: id, into: &$0, capacity: capacity) }
+    _ = state.withLock { Self.insertJournal(entries, for: id, into: &$0, capacity: capacity) }
   }
 
   private static func insertJournal(
     _ entries: [StoredJournalEntry], for id: CaseID, into state: inout State, capacity: Int
-  ) {
+  ) -> Dropped {
+    var dropped = Dropped()
     if state.journals.count >= capacity, state.journals[id] == nil {
+      dropped.journals = state.previousJournals
       state.previousJournals = state.journals
       state.journals = [:]
       state.journals.reserveCapacity(capacity)
     }
     state.journals[id] = entries
+    return dropped
   }
 
   /// Keeps what a committed write produced: the case's new version, and its new journal entry
   /// when the cached journal ends just before it.
   package func recordWrite(_ c: Case, entry: StoredJournalEntry) {
     guard capacity > 0 else { return }
-    state.withLock { state in
-      Self.insert(c, into: &state, capacity: capacity)
+    let dropped = state.withLock { state -> (Dropped, Dropped) in
+      let cases = Self.insert(c, into: &state, capacity: capacity)
       let cached = state.journals[c.id] ?? state.previousJournals[c.id] ?? []
-      if Int64(cached.count) == entry.entry.sequence - 1 {
-        Self.insertJournal(cached + [entry], for: c.id, into: &state, capacity: capacity)
-      }
+      guard Int64(cached.count) == entry.entry.sequence - 1 else { return (cases, Dropped()) }
+      return (cases, Self.insertJournal(cached + [entry], for: c.id, into: &state, capacity: capacity))
     }
+    _ = dropped
   }
 
   /// Drops everything (tests that edit rows behind the store's back).

@@ -18,6 +18,8 @@ extension SQLiteFieldReportStore {
         try Self.record(result, for: key, operation: StoreRules.createOperation, in: database)
       }
       return result
+    } committed: { [latestCases] result in
+      if !result.isReplay { latestCases.recordCommitted(result.storedCase, isNew: true) }
     }
     if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
     return result
@@ -59,6 +61,8 @@ extension SQLiteFieldReportStore {
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         prepared: prepared, entryBody: entryBody, in: database)
+    } committed: { [latestCases] result in
+      if !result.isReplay { latestCases.recordCommitted(result.storedCase, isNew: false) }
     }
     if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
     return result

@@ -12,7 +12,17 @@ extension SQLiteFieldReportStore {
   }
 
   public func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {
+    if let view = latestCaseView(key, draftAuthor: draftAuthor) { return view }
+    return try await queriedCaseView(key, draftAuthor: draftAuthor)
+  }
+
+  /// ``caseView(_:draftAuthor:)`` from one read transaction (and, when the case has no
+  /// re-reports, offered to ``latestCases``).
+  @_spi(Testing)
+  public func queriedCaseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {
     let cache = decoded
+    let latestCases = self.latestCases
+    let epoch = latestCases.epoch
     return try await read { database in
       guard let found = try CaseRows.findCase(key, cache: cache, in: database) else { return nil }
       let journal = try CaseRows.journal(of: found, in: database, cache: cache)
@@ -28,8 +38,23 @@ extension SQLiteFieldReportStore {
           "SELECT body FROM case_drafts WHERE case_id = ? AND author = ?", [found.id.rawValue, draftAuthor.rawValue]
         ) { try EntityCoding.decode(CaseDraft.self, from: $0.blob(0), what: "draft") }
       }
+      latestCases.observe(found, rereported: !later.isEmpty, since: epoch)
       return CaseView(case: found, journal: journal, rereports: later, draft: draft)
     }
+  }
+
+  /// A case's view from memory alone: when ``latestCases`` knows its latest version, the
+  /// decoded cache holds that version and its whole journal, and no draft is to be shown
+  /// (no re-reports: the index holds only cases without). Nil sends the caller to the query.
+  @_spi(Testing)
+  public func latestCaseView(_ key: CaseKey, draftAuthor: UserID?) -> CaseView? {
+    guard let (id, version) = latestCases.latest(key),
+      let found = decoded.case(id, version: version)
+    else { return nil }
+    if let draftAuthor, CaseWorkflow.keepsDraft(found, author: draftAuthor) { return nil }
+    let journal = decoded.journalPrefix(id, upTo: version)
+    guard journal.count == Int(version) else { return nil }
+    return CaseView(case: found, journal: journal, rereports: [], draft: nil)
   }
 
   public func rereports(of id: CaseID) async throws -> [CaseID] {

@@ -28,6 +28,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// Decoded case bodies and journals by id and version (no invalidation needed; see
   /// ``DecodedCache``).
   let decoded: DecodedCache
+  /// The latest committed version of cases no report re-reports, recorded by the writer
+  /// thread (see ``LatestCaseIndex`` for why it stays true): a case's view from memory.
+  let latestCases: LatestCaseIndex
 
   /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
   /// - Throws: ``StoreError/unavailable(_:)`` if the file cannot be opened;
@@ -42,6 +45,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     self.path = path
     self.configuration = configuration
     self.decoded = DecodedCache(capacity: configuration.decodedCaseCacheSize)
+    self.latestCases = LatestCaseIndex(capacity: configuration.decodedCaseCacheSize)
     try Self.makePrivate(path)
     let metrics = StoreMetrics()
     do {
@@ -124,17 +128,26 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     try await readers.read(body)
   }
 
-  /// Runs `body` in a write transaction, then clears the reference cache (whether or not it
-  /// succeeded): the default for every write, so a new write can never leave the cache stale.
+  /// Runs `body` in a write transaction, then clears the reference cache and the latest-case
+  /// index (whether or not it succeeded): the default for every write, so a new write can
+  /// never leave either stale.
   func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    defer { cache.invalidate() }
-    return try await writer.write(body)
+    defer {
+      cache.invalidate()
+      latestCases.removeAll()
+    }
+    let latestCases = self.latestCases
+    return try await writer.write(body, committed: { _ in latestCases.removeAll() })
   }
 
   /// A write that touches case data only (cases, journal, notifications, drafts,
   /// attachments, idempotency records, new sessions and keys): the reference cache stays.
-  func writeCaseData<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    try await writer.write(body)
+  /// A write that changes a case's row must pass `committed` to record it in
+  /// ``latestCases`` (``createCase(receivedAt:idempotencyKey:build:)``, ``apply(_:expectedVersion:idempotencyKey:)``).
+  func writeCaseData<T: Sendable>(
+    _ body: @escaping @Sendable (Database) throws -> T, committed: (@Sendable (T) -> Void)? = nil
+  ) async throws -> T {
+    try await writer.write(body, committed: committed)
   }
 
   /// A read whose result is kept in the reference cache: `get` looks it up, `load` reads
@@ -167,7 +180,7 @@ extension SQLiteFieldReportStore {
   @_spi(Testing)
   public func executeRawSQLForTesting(_ sql: String) async throws {
     defer { decoded.removeAll() }
-    try await write { try $0.execute(sql) }
+    try await write { try $0.execute(sql) }  // `write` also empties latestCases
   }
 
   /// The query plans (`EXPLAIN QUERY PLAN`, details joined by "; ") of the statements a

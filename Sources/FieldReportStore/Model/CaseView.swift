@@ -8,7 +8,7 @@ public enum CaseKey: Hashable, Sendable {
 
 /// A case with what its detail shows, read from one snapshot
 /// (``FieldReportStore/caseView(_:draftAuthor:)``).
-public struct CaseView: Sendable {
+public struct CaseView: Hashable, Sendable {
   /// The case.
   public var `case`: Case
   /// Its journal, oldest first.

@@ -81,14 +81,21 @@ final class WriterThread: Sendable {
   }
 
   /// Runs `body` inside a write transaction on the writer thread and returns its result
-  /// after the transaction committed.
-  func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+  /// after the transaction committed. `committed`, when given, runs on the writer thread right
+  /// after the COMMIT, before this write's caller is answered (what in-memory indexes of
+  /// committed state need: ``LatestCaseIndex``).
+  func write<T: Sendable>(
+    _ body: @escaping @Sendable (Database) throws -> T, committed: (@Sendable (T) -> Void)? = nil
+  ) async throws -> T {
     do {
       return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
         let job = WriteJob(
           perform: { database in
             let value = try body(database)
-            return { continuation.resume(returning: value) }
+            return {
+              committed?(value)
+              continuation.resume(returning: value)
+            }
           },
           fail: { continuation.resume(throwing: $0) })
         if !queue.enqueue(job) {
