@@ -154,70 +154,314 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     }
   }
 
+  // MARK: Storage
+
+  /// The stored fields, in one heap box shared by copies until one is changed (copy on
+  /// write): a `Case` is copied often on the read paths (caches, redaction, rendering) and
+  /// its thirty-odd fields made every copy dozens of reference-count operations
+  /// (docs/PERFORMANCE.md, seventh session). The encoded form is `Fields`' own, so stored
+  /// bodies are byte for byte what they were.
+  @usableFromInline
+  struct Fields: Hashable, Codable, Sendable {
+    @usableFromInline var id: CaseID
+    @usableFromInline var reportCode: ReportCode
+    @usableFromInline var version: Int64
+    @usableFromInline var state: CaseState
+    @usableFromInline var holder: Holder
+    @usableFromInline var iocUnitID: UnitID
+    @usableFromInline var currentUnitID: UnitID
+    @usableFromInline var unitsPassedThrough: [UnitID]
+    @usableFromInline var reporter: Reporter
+    @usableFromInline var submittedBy: UserID
+    @usableFromInline var categoryID: CategoryID
+    @usableFromInline var title: String
+    @usableFromInline var description: String
+    @usableFromInline var location: Location
+    @usableFromInline var isPublic: Bool
+    @usableFromInline var reportAttachments: [AttachmentRef]
+    @usableFromInline var linkedCaseID: CaseID?
+    @usableFromInline var reportedAt: Timestamp
+    @usableFromInline var receivedAt: Timestamp
+    @usableFromInline var updatedAt: Timestamp
+    @usableFromInline var stepReceivedAt: Timestamp
+    @usableFromInline var stepDue: Timestamp?
+    @usableFromInline var tasks: [UnitTask]
+    @usableFromInline var assignment: Assignment?
+    @usableFromInline var contributions: [Note]
+    @usableFromInline var result: Result?
+    @usableFromInline var monitoring: Monitoring?
+    @usableFromInline var previousStep: StepSummary?
+    @usableFromInline var rejection: Rejection?
+    @usableFromInline var publication: Publication?
+    @usableFromInline var platformReference: String?
+  }
+
+  /// The box holding ``Fields``.
+  // @unchecked Sendable: `fields` is changed only through a uniquely referenced box
+  // (`makeUnique`), as copy on write requires; a shared box is never mutated.
+  @usableFromInline
+  final class Storage: @unchecked Sendable {
+    @usableFromInline var fields: Fields
+    @usableFromInline init(_ fields: Fields) { self.fields = fields }
+  }
+
+  @usableFromInline var storage: Storage
+
+  /// Gives this value a box of its own before a change.
+  @inlinable mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+  }
+
   /// Stable identifier (chosen by the store at creation).
-  public var id: CaseID
+  public var id: CaseID {
+    @inlinable get { storage.fields.id }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.id
+    }
+  }
   /// Mã phản ánh, e.g. `060326001`.
-  public var reportCode: ReportCode
+  public var reportCode: ReportCode {
+    @inlinable get { storage.fields.reportCode }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.reportCode
+    }
+  }
   /// Optimistic-concurrency version: 1 at creation, +1 per accepted action.
-  public var version: Int64
+  public var version: Int64 {
+    @inlinable get { storage.fields.version }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.version
+    }
+  }
   /// Where the case is in the process.
-  public var state: CaseState
+  public var state: CaseState {
+    @inlinable get { storage.fields.state }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.state
+    }
+  }
   /// Who holds it now.
-  public var holder: Holder
+  public var holder: Holder {
+    @inlinable get { storage.fields.holder }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.holder
+    }
+  }
   /// The IOC centre that received it (and receives results back).
-  public var iocUnitID: UnitID
+  public var iocUnitID: UnitID {
+    @inlinable get { storage.fields.iocUnitID }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.iocUnitID
+    }
+  }
   /// The unit whose inbox it is in now: the IOC or a handling unit.
-  public var currentUnitID: UnitID
+  public var currentUnitID: UnitID {
+    @inlinable get { storage.fields.currentUnitID }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.currentUnitID
+    }
+  }
   /// Every handling unit the case has been dispatched to, in first-dispatch order,
   /// without duplicates (unit staff keep seeing cases that passed through their unit).
-  public var unitsPassedThrough: [UnitID]
+  public var unitsPassedThrough: [UnitID] {
+    @inlinable get { storage.fields.unitsPassedThrough }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.unitsPassedThrough
+    }
+  }
   /// The reporter (IOC-only information).
-  public var reporter: Reporter
+  public var reporter: Reporter {
+    @inlinable get { storage.fields.reporter }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.reporter
+    }
+  }
   /// The account that submitted it (the platform's service account, or the citizen).
-  public var submittedBy: UserID
+  public var submittedBy: UserID {
+    @inlinable get { storage.fields.submittedBy }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.submittedBy
+    }
+  }
   /// Chuyên mục.
-  public var categoryID: CategoryID
+  public var categoryID: CategoryID {
+    @inlinable get { storage.fields.categoryID }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.categoryID
+    }
+  }
   /// Tiêu đề.
-  public var title: String
+  public var title: String {
+    @inlinable get { storage.fields.title }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.title
+    }
+  }
   /// Nội dung: the citizen's description.
-  public var description: String
+  public var description: String {
+    @inlinable get { storage.fields.description }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.description
+    }
+  }
   /// Địa chỉ sự kiện.
-  public var location: Location
+  public var location: Location {
+    @inlinable get { storage.fields.location }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.location
+    }
+  }
   /// Công khai: whether the case and its result may be shown publicly. A leader's
   /// "do not publish" on the assignment also prevents public publication.
-  public var isPublic: Bool
+  public var isPublic: Bool {
+    @inlinable get { storage.fields.isPublic }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.isPublic
+    }
+  }
   /// Evidence the citizen sent with the report.
-  public var reportAttachments: [AttachmentRef]
+  public var reportAttachments: [AttachmentRef] {
+    @inlinable get { storage.fields.reportAttachments }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.reportAttachments
+    }
+  }
   /// A previous case this one re-reports, if any.
-  public var linkedCaseID: CaseID?
+  public var linkedCaseID: CaseID? {
+    @inlinable get { storage.fields.linkedCaseID }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.linkedCaseID
+    }
+  }
   /// Ngày phản ánh: when the citizen reported it (as the platform says).
-  public var reportedAt: Timestamp
+  public var reportedAt: Timestamp {
+    @inlinable get { storage.fields.reportedAt }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.reportedAt
+    }
+  }
   /// When this service received it (the first journal entry's time).
-  public var receivedAt: Timestamp
+  public var receivedAt: Timestamp {
+    @inlinable get { storage.fields.receivedAt }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.receivedAt
+    }
+  }
   /// When the case last changed.
-  public var updatedAt: Timestamp
+  public var updatedAt: Timestamp {
+    @inlinable get { storage.fields.updatedAt }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.updatedAt
+    }
+  }
   /// When the current holder received it.
-  public var stepReceivedAt: Timestamp
+  public var stepReceivedAt: Timestamp {
+    @inlinable get { storage.fields.stepReceivedAt }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.stepReceivedAt
+    }
+  }
   /// Đến ngày of the current step, if it has one.
-  public var stepDue: Timestamp?
+  public var stepDue: Timestamp? {
+    @inlinable get { storage.fields.stepDue }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.stepDue
+    }
+  }
   /// One task per dispatch, oldest first; the last one is the current unit's while at a unit.
-  public var tasks: [UnitTask]
+  public var tasks: [UnitTask] {
+    @inlinable get { storage.fields.tasks }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.tasks
+    }
+  }
   /// The current assignment while the case is being handled at a unit.
-  public var assignment: Assignment?
+  public var assignment: Assignment? {
+    @inlinable get { storage.fields.assignment }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.assignment
+    }
+  }
   /// Coordinators' contributions at the current unit, oldest first.
-  public var contributions: [Note]
+  public var contributions: [Note] {
+    @inlinable get { storage.fields.contributions }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.contributions
+    }
+  }
   /// The latest submitted result.
-  public var result: Result?
+  public var result: Result? {
+    @inlinable get { storage.fields.result }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.result
+    }
+  }
   /// The monitoring transfer, while or after monitoring.
-  public var monitoring: Monitoring?
+  public var monitoring: Monitoring? {
+    @inlinable get { storage.fields.monitoring }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.monitoring
+    }
+  }
   /// The step before the current one.
-  public var previousStep: StepSummary?
+  public var previousStep: StepSummary? {
+    @inlinable get { storage.fields.previousStep }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.previousStep
+    }
+  }
   /// Why the IOC rejected it, when closed by rejection.
-  public var rejection: Rejection?
+  public var rejection: Rejection? {
+    @inlinable get { storage.fields.rejection }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.rejection
+    }
+  }
   /// When the result was published and how, once published.
-  public var publication: Publication?
+  public var publication: Publication? {
+    @inlinable get { storage.fields.publication }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.publication
+    }
+  }
   /// The platform's own reference for the report, if it gave one.
-  public var platformReference: String?
+  public var platformReference: String? {
+    @inlinable get { storage.fields.platformReference }
+    @inlinable _modify {
+      makeUnique()
+      yield &storage.fields.platformReference
+    }
+  }
 
   /// Why the IOC rejected a report.
   public struct Rejection: Hashable, Codable, Sendable {
@@ -264,37 +508,55 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     result: Result? = nil, monitoring: Monitoring? = nil, previousStep: StepSummary? = nil,
     rejection: Rejection? = nil, publication: Publication? = nil, platformReference: String? = nil
   ) {
-    self.platformReference = platformReference
-    self.id = id
-    self.reportCode = reportCode
-    self.version = version
-    self.state = state
-    self.holder = holder
-    self.iocUnitID = iocUnitID
-    self.currentUnitID = currentUnitID
-    self.unitsPassedThrough = unitsPassedThrough
-    self.reporter = reporter
-    self.submittedBy = submittedBy
-    self.categoryID = categoryID
-    self.title = title
-    self.description = description
-    self.location = location
-    self.isPublic = isPublic
-    self.reportAttachments = reportAttachments
-    self.linkedCaseID = linkedCaseID
-    self.reportedAt = reportedAt
-    self.receivedAt = receivedAt
-    self.updatedAt = updatedAt
-    self.stepReceivedAt = stepReceivedAt
-    self.stepDue = stepDue
-    self.tasks = tasks
-    self.assignment = assignment
-    self.contributions = contributions
-    self.result = result
-    self.monitoring = monitoring
-    self.previousStep = previousStep
-    self.rejection = rejection
-    self.publication = publication
+    self.storage = Storage(
+      Fields(
+        id: id,
+        reportCode: reportCode,
+        version: version,
+        state: state,
+        holder: holder,
+        iocUnitID: iocUnitID,
+        currentUnitID: currentUnitID,
+        unitsPassedThrough: unitsPassedThrough,
+        reporter: reporter,
+        submittedBy: submittedBy,
+        categoryID: categoryID,
+        title: title,
+        description: description,
+        location: location,
+        isPublic: isPublic,
+        reportAttachments: reportAttachments,
+        linkedCaseID: linkedCaseID,
+        reportedAt: reportedAt,
+        receivedAt: receivedAt,
+        updatedAt: updatedAt,
+        stepReceivedAt: stepReceivedAt,
+        stepDue: stepDue,
+        tasks: tasks,
+        assignment: assignment,
+        contributions: contributions,
+        result: result,
+        monitoring: monitoring,
+        previousStep: previousStep,
+        rejection: rejection,
+        publication: publication,
+        platformReference: platformReference))
+  }
+
+  public init(from decoder: any Decoder) throws {
+    self.storage = Storage(try Fields(from: decoder))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    try storage.fields.encode(to: encoder)
+  }
+
+  @inlinable public static func == (lhs: Case, rhs: Case) -> Bool {
+    lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    storage.fields.hash(into: &hasher)
   }
 
   /// The open task at the current unit, if the case is at a handling unit.
