@@ -45,16 +45,27 @@ struct CaseRenderer: Sendable {
     return renderer
   }
 
+  /// Loads what ``summary(_:)`` of `cases` needs: units, categories and the holders (an inbox
+  /// row names no one else; the people of ``people(in:)`` are the detail's).
+  static func forSummaries(env: ServiceEnvironment, viewer: Actor, cases: [Case]) async throws -> CaseRenderer {
+    var renderer = try await base(env: env, viewer: viewer)
+    var people: Set<UserID> = []
+    for c in cases { people.formUnion(c.holder.userIDs) }
+    people.remove(CaseVisibility.hiddenUserID)
+    for id in people where renderer.users[id] == nil {
+      if let account = try await env.store.findUser(id: id) { renderer.users[id] = account.user }
+    }
+    return renderer
+  }
+
   /// A renderer with every unit and category loaded, and no people yet.
   static func base(env: ServiceEnvironment, viewer: Actor) async throws -> CaseRenderer {
     let store = env.store
     var renderer = CaseRenderer(
       viewer: viewer, now: env.now(), policy: env.policy, units: [:], users: [viewer.id: viewer.user],
       categories: [:], groups: [:])
-    renderer.units = Dictionary(
-      try await store.units().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    renderer.categories = Dictionary(
-      try await store.categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    renderer.units = try await store.unitsByID()
+    renderer.categories = try await store.categoriesByID()
     return renderer
   }
 

@@ -97,7 +97,7 @@ extension CaseService {
       kept = positions.prefix(limit).map { pages[$0.page].cases[$0.index] }
     }
     let more = mergedCount > limit || pages.contains { $0.nextCursor != nil }
-    let renderer = try await CaseRenderer.load(env: env, viewer: actor, cases: kept)
+    let renderer = try await CaseRenderer.forSummaries(env: env, viewer: actor, cases: kept)
     var response = Fieldreport_V1_ListCasesResponse()
     response.cases.reserveCapacity(kept.count)
     for c in kept where CaseVisibility.canSee(c, viewer: actor) && plan.keep(c) {

@@ -99,6 +99,8 @@ public protocol FieldReportStore: Sendable {
   func units() async throws -> [Unit]
   /// The unit with this id, or nil.
   func findUnit(id: UnitID) async throws -> Unit?
+  /// Every unit by id (what a renderer looks names up in; a store may keep it built).
+  func unitsByID() async throws -> [UnitID: Unit]
 
   /// Stores a new user. - Throws: ``StoreError/duplicate(_:)`` (id or username).
   func createUser(_ account: UserAccount) async throws
@@ -117,6 +119,8 @@ public protocol FieldReportStore: Sendable {
   func createCategory(_ category: FieldReportWorkflow.Category) async throws
   /// Every category, by name.
   func categories() async throws -> [FieldReportWorkflow.Category]
+  /// Every category by id (a store may keep it built).
+  func categoriesByID() async throws -> [CategoryID: FieldReportWorkflow.Category]
 
   // MARK: Roles
 
@@ -223,6 +227,14 @@ public protocol FieldReportStore: Sendable {
 }
 
 extension FieldReportStore {
+  public func unitsByID() async throws -> [UnitID: Unit] {
+    Dictionary(try await units().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
+  public func categoriesByID() async throws -> [CategoryID: FieldReportWorkflow.Category] {
+    Dictionary(try await categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
   public func listCases(_ queries: [CaseQuery]) async throws -> [CasePage] {
     var pages: [CasePage] = []
     for query in queries { pages.append(try await listCases(query)) }

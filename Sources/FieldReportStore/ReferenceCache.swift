@@ -30,6 +30,9 @@ final class ReferenceCache: Sendable {
     var generation: UInt64 = 0
     var units: [Unit]?
     var categories: [FieldReportWorkflow.Category]?
+    /// ``units`` and ``categories`` by id, built once per generation for the renderers.
+    var unitsByID: [UnitID: Unit]?
+    var categoriesByID: [CategoryID: FieldReportWorkflow.Category]?
     var users: [UserID: UserAccount?] = [:]
     var grantsByUser: [UserID: [RoleGrant]] = [:]
     var grantsByUnit: [String: [RoleGrant]] = [:]
@@ -58,21 +61,16 @@ final class ReferenceCache: Sendable {
   /// The current generation (taken before a database read whose result may be cached).
   var generation: UInt64 { state.withLock { $0.generation } }
 
-  /// Drops everything; called after every write that may change reference data.
+  /// Drops everything; called after every write that may change reference data. The whole
+  /// state is replaced (the old one released after the lock), so a field added later is
+  /// dropped too.
   func invalidate() {
-    state.withLock { state in
-      state.generation &+= 1
-      state.units = nil
-      state.categories = nil
-      state.users = [:]
-      state.grantsByUser = [:]
-      state.grantsByUnit = [:]
-      state.groups = [:]
-      state.sessions = [:]
-      state.apiKeys = [:]
-      state.clientCertificates = [:]
-      state.methodRights = [:]
+    let dropped = state.withLock { state -> State in
+      let old = state
+      state = State(generation: old.generation &+ 1)
+      return old
     }
+    _ = dropped
   }
 
   /// Reads from the cache.

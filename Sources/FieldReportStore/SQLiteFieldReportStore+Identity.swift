@@ -22,6 +22,14 @@ extension SQLiteFieldReportStore {
     }
   }
 
+  public func unitsByID() async throws -> [UnitID: Unit] {
+    if let built = cache.lookup({ $0.unitsByID }) { return built }
+    let generation = cache.generation
+    let built = Dictionary(try await units().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    cache.store(ifStill: generation) { $0.unitsByID = built }
+    return built
+  }
+
   public func findUnit(id: UnitID) async throws -> Unit? {
     // Units are few: every lookup is served from the cached list.
     try await units().first { $0.id == id }
@@ -134,6 +142,14 @@ extension SQLiteFieldReportStore {
           category.id.rawValue, category.name, category.isActive, body)
       }
     }
+  }
+
+  public func categoriesByID() async throws -> [CategoryID: FieldReportWorkflow.Category] {
+    if let built = cache.lookup({ $0.categoriesByID }) { return built }
+    let generation = cache.generation
+    let built = Dictionary(try await categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    cache.store(ifStill: generation) { $0.categoriesByID = built }
+    return built
   }
 
   public func categories() async throws -> [FieldReportWorkflow.Category] {

@@ -127,6 +127,15 @@ struct CacheInvalidationTests {
         let cases = Cases(transport)
         let admin = try await server.login("admin", over: transport)
         for _ in 0..<3 { _ = try await cases.listCategories(.init(), options: admin) }
+        // A rendered case first, so the renderers' categories by id are cached too.
+        var earlier = Fieldreport_V1_SubmitReportRequest()
+        earlier.title = "Rác thải"
+        earlier.content = "Rác thải ven đường."
+        earlier.categoryId = try #require(try await cases.listCategories(.init(), options: admin).categories.first).categoryId
+        var someone = Fieldreport_V1_ReporterInfo()
+        someone.fullName = "Trần Thị Bình"
+        earlier.reporter = someone
+        #expect(try await cases.submitReport(earlier, options: server.platform).caseSummary?.categoryName.isEmpty == false)
         var create = Fieldreport_V1_CreateCategoryRequest()
         create.categoryCode = "CAY-XANH"
         create.categoryName = "Cây xanh"
@@ -142,6 +151,7 @@ struct CacheInvalidationTests {
         report.reporter = reporter
         let submitted = try await cases.submitReport(report, options: server.platform)
         #expect(submitted.caseSummary?.categoryId == "CAY-XANH")
+        #expect(submitted.caseSummary?.categoryName == "Cây xanh")
 
         for _ in 0..<3 { _ = try await identity.listUnits(.init(), options: admin) }
         var unit = Fieldreport_V1_CreateUnitRequest()
