@@ -11,10 +11,13 @@ struct CallCommand: AsyncParsableCommand {
     commandName: "call",
     abstract: "Call any method the server serves by name, with a proto3 JSON request (as grpcurl does for gRPC).",
     discussion: """
-      fieldreport call list                                     the services and methods, from the server's reflection
-      fieldreport call describe fieldreport.v1.CaseService/GetCase   the request and response fields with their comments
-      fieldreport call fieldreport.v1.CaseService/GetCase '{"reportCode": "291126001"}'
-      fieldreport call CaseService/GetCase -d @request.json      (or -d @- / '-' for stdin; no request: {})
+      Examples:
+        fieldreport call list
+        fieldreport call describe fieldreport.v1.CaseService/GetCase
+        fieldreport call CaseService/GetCase '{"reportCode": "291126001"}'
+        fieldreport call CaseService/GetCase -d @request.json
+
+      `list` shows the services and methods the server serves (from its reflection); `describe` a method's request (with every type it uses) and response, or a service, message or enum, with the .proto comments. The request is proto3 JSON: an argument or -d, @file for a file, '-' or @- for standard input; none sends {}.
 
       A server-streaming method prints one JSON object per line until the stream ends (Ctrl-C stops it; no deadline unless --timeout is given). The profile's credentials are used, as by every command.
       """,
