@@ -47,7 +47,9 @@ enum ServerCompletion {
         var request = Fieldreport_V1_ListGroupsRequest()
         request.unitId = unitID
         request.pageSize = 200
-        for group in try await session.client.identity.listGroups(request).groups {
+        // A unit whose groups the caller may not list is skipped, as by the name lookup.
+        guard let page = try? await session.client.identity.listGroups(request) else { continue }
+        for group in page.groups {
           values.append(group.groupId)
           values.append(group.groupName)
         }
