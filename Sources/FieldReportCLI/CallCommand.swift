@@ -92,12 +92,13 @@ struct CallCommand: AsyncParsableCommand {
       }
     }
 
-    /// The request's JSON: the text, `@file`, `-`/`@-` (standard input), or `{}` when none.
+    /// The request's JSON: the text, `@file`, `-`, `@-` or grpcurl's `@` (standard input), or
+    /// `{}` when none.
     static func requestJSON(_ given: String?) throws(CLIError) -> JSONValue {
       guard let given else { return .object([]) }
       let text: String
       switch given {
-      case "-", "@-": text = try FileInput.text("-", option: "the request")
+      case "-", "@-", "@": text = try FileInput.text("-", option: "the request")
       case _ where given.hasPrefix("@"): text = try FileInput.text(String(given.dropFirst()), option: "-d")
       default: text = given
       }

@@ -68,6 +68,7 @@ struct CallCommandTests {
         (["call", "fieldreport.v1.CaseService/GetCase", "-d", "@" + file], nil),
         (["call", "/fieldreport.v1.CaseService/GetCase", "-d", "@-"], request),
         (["call", "fieldreport.v1.CaseService.GetCase", "-"], request),
+        (["call", "CaseService/GetCase", "-d", "@"], request),
       ] as [([String], String?)] {
         result = try await cli.run(arguments, stdin: stdin)
         #expect(result.status == 0, "\(arguments): \(result)")
