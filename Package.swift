@@ -286,7 +286,13 @@ let package = Package(
     ),
     .testTarget(
       name: "FieldReportCLITests",
-      dependencies: ["FieldReportCLI", "FieldReportClient", "TestSupport"]
+      dependencies: [
+        "FieldReportCLI", "FieldReportClient", "TestSupport",
+        // `fieldreport call`'s tests: the codec against every fixture, a server of services the
+        // CLI has no command for (the RPC runtime itself).
+        "WireFixtures", "RPCCore", "RPCNIO", "WireBridge",
+        .product(name: "Logging", package: "swift-log"),
+      ]
     ),
 
     // MARK: FieldReportLoadGen (fieldreport-loadgen: end-to-end load against a loopback server)

@@ -115,7 +115,7 @@ extension AssignmentCommand {
     @OptionGroup var input: RequestInput
     @OptionGroup var action: ActionOptions
     @Option(name: .customLong("recipient"), help: "A recipient (id, username or name), repeatable.", completion: ServerCompletion.people) var recipients: [String] = []
-    @Option(name: .customLong("group"), help: "A transfer group: id or name (diacritics optional), repeatable.") var groups: [String] = []
+    @Option(name: .customLong("group"), help: "A transfer group: id or name (diacritics optional), repeatable.", completion: ServerCompletion.groups) var groups: [String] = []
 
     func buildDetails(_ request: inout Fieldreport_V1_TransferForMonitoringRequest, session: CLISession) async throws {
       for person in recipients { request.recipientUserIds.append(try await session.userID(for: person)) }

@@ -11,14 +11,14 @@ struct FieldReportCommand: AsyncParsableCommand {
 
       Cases are named by id or by report code (060326001); units by id, code or name; people by id, username or name (diacritics optional). Times are Asia/Ho_Chi_Minh: 2026-03-10, 2026-03-10T17:00, 10/03/2026 17:00, +3d, +12h (a negative one needs '=': --from=-7d), or Unix milliseconds.
 
-      Every command prints a table, or the answer as proto3 JSON with --json; --request-json / --request-file take the whole request in proto3 JSON (flags override its fields); --dry-run prints the request instead of sending it.
+      Every command prints a table, or the answer as proto3 JSON with --json; --request-json / --request-file take the whole request in proto3 JSON (flags override its fields); --dry-run prints the request instead of sending it. `fieldreport call` calls any method the server serves by name (list, describe, call with proto3 JSON), from the server's reflection.
 
       Exit status: 0 success; 2 bad usage; 3 profile or file problem; 4 unexpected answer; 10 + the gRPC status number when a call fails (13 INVALID_ARGUMENT, 15 NOT_FOUND, 16 ALREADY_EXISTS, 17 PERMISSION_DENIED, 19 FAILED_PRECONDITION, 20 ABORTED, 24 UNAVAILABLE, 26 UNAUTHENTICATED, …); the status, message and field violations go to stderr.
       """,
     subcommands: [
       LoginCommand.self, LogoutCommand.self, WhoAmICommand.self, ProfileCommand.self,
       IdentityCommand.self, CaseCommand.self, AssignmentCommand.self, AssignmentCommand.Assign.self,
-      JournalCommand.self, InboxCommand.self, DemoCommand.self,
+      JournalCommand.self, InboxCommand.self, DemoCommand.self, CallCommand.self,
     ]
   )
 

@@ -614,7 +614,7 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Argument(help: "The group: id or name (diacritics optional).") var groupID: String?
+    @Argument(help: "The group: id or name (diacritics optional).", completion: ServerCompletion.groups) var groupID: String?
     @Option(name: .customLong("member"), help: "A member (id, username or name), repeatable.", completion: ServerCompletion.people) var members: [String] = []
 
     func build(_ request: inout Fieldreport_V1_SetGroupMembersRequest, session: CLISession) async throws {
@@ -641,7 +641,7 @@ extension IdentityCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
-    @Argument(help: "The group: id or name (diacritics optional).") var groupID: String?
+    @Argument(help: "The group: id or name (diacritics optional).", completion: ServerCompletion.groups) var groupID: String?
 
     func build(_ request: inout Fieldreport_V1_DeleteGroupRequest, session: CLISession) async throws {
       if let groupID { request.groupId = try await session.groupID(for: groupID) }

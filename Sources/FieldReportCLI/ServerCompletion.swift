@@ -3,13 +3,14 @@ import FieldReportClient
 import Foundation
 import Synchronization
 
-/// Shell completion of values the server knows (issue 12 item 13): unit codes, usernames and
-/// the report codes in the caller's inbox, fetched with the profile (and any `--profile`,
+/// Shell completion of values the server knows (issue 12 item 13): unit codes, usernames,
+/// transfer groups and the report codes in the caller's inbox, fetched with the profile (and any `--profile`,
 /// `--server`, `--token` or `--api-key` already typed) where that is cheap: one list call,
 /// bounded to ``deadline``. Any failure (no profile, server down, no right to list) completes
 /// nothing: completion must never print an error into the shell.
 ///
-/// Values with spaces are not offered (a unit's name); its code completes instead.
+/// Values with spaces are not offered (a unit's name); its code completes instead (a group's
+/// id, which every `--group` accepts as well as its name).
 enum ServerCompletion {
   /// The longest a completion waits for the server.
   static let deadline: Double = 2
@@ -32,6 +33,28 @@ enum ServerCompletion {
       // A username prefix is not a name: list everyone visible instead.
       request.query = ""
       return try await session.client.identity.searchUsers(request).users.map(\.username)
+    }
+  }
+
+  /// The transfer groups of the units where the caller holds a role (the groups
+  /// ``CLISession/groupID(for:)`` looks names up in): their ids, and their names when those
+  /// have no space.
+  static let groups = CompletionKind.custom { words, _, prefix in
+    fetch(words, prefix) { session in
+      let me = try await session.client.identity.whoAmI(Fieldreport_V1_WhoAmIRequest())
+      var values: [String] = []
+      for unitID in Set(me.roles.compactMap { $0.unit?.unitId }).sorted() {
+        var request = Fieldreport_V1_ListGroupsRequest()
+        request.unitId = unitID
+        request.pageSize = 200
+        // A unit whose groups the caller may not list is skipped, as by the name lookup.
+        guard let page = try? await session.client.identity.listGroups(request) else { continue }
+        for group in page.groups {
+          values.append(group.groupId)
+          values.append(group.groupName)
+        }
+      }
+      return values
     }
   }
 

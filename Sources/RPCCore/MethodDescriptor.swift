@@ -63,6 +63,13 @@ public struct UnaryMethod<Input: WireMessage, Output: WireMessage>: Sendable, Ha
       outputMessage: Output.protoFullName
     )
   }
+
+  /// Creates a unary method whose request and response are named explicitly, for
+  /// ``RawMessage`` (whose bytes may hold any message): the names reflection lists.
+  public init(service: String, method: String, inputMessage: String, outputMessage: String) {
+    self.descriptor = MethodDescriptor(
+      service: service, method: method, kind: .unary, inputMessage: inputMessage, outputMessage: outputMessage)
+  }
 }
 
 /// A typed server-streaming method: one `Input`, a stream of `Output`.
@@ -79,6 +86,13 @@ public struct ServerStreamingMethod<Input: WireMessage, Output: WireMessage>: Se
       inputMessage: Input.protoFullName,
       outputMessage: Output.protoFullName
     )
+  }
+
+  /// Creates a server-streaming method whose request and response are named explicitly, for
+  /// ``RawMessage``.
+  public init(service: String, method: String, inputMessage: String, outputMessage: String) {
+    self.descriptor = MethodDescriptor(
+      service: service, method: method, kind: .serverStreaming, inputMessage: inputMessage, outputMessage: outputMessage)
   }
 }
 

@@ -54,6 +54,20 @@ struct CompletionTests {
       let code = try #require(result.stdout.firstMatch(of: /"reportCode"\s*:\s*"([0-9]+)"/)?.1)
       result = try await cli.run(["---completion", "case", "get", "--", "positional@0", "3", "0", "fieldreport", "case", "get", ""])
       #expect(result.stdout.split(separator: "\n").contains(code), "\(result)")
+
+      // Transfer groups of the caller's units: their ids (the name "Ban chỉ huy PCTT" has spaces).
+      result = try await cli.run(["--profile", "duong", "login", "--server", server.address, "duong.lv", "--password-stdin"], stdin: DemoServer.demoPassword + "\n")
+      #expect(result.status == 0, "\(result)")
+      result = try await cli.run([
+        "---completion", "assignment", "transfer", "--", "--group", "6", "0",
+        "fieldreport", "assignment", "transfer", "--profile", "duong", "--group", "",
+      ])
+      #expect(result.stdout.split(separator: "\n").map(String.init) == ["tg-pctt-dongloc"], "\(result)")
+      result = try await cli.run([
+        "---completion", "identity", "delete-group", "--", "positional@0", "5", "3",
+        "fieldreport", "identity", "delete-group", "--profile", "duong", "tg-",
+      ])
+      #expect(result.stdout.split(separator: "\n").map(String.init) == ["tg-pctt-dongloc"], "\(result)")
     }
   }
 }

@@ -1,6 +1,7 @@
 /// A protobuf message of the contract, as a Swift value.
 ///
-/// Every conforming type is generated from `proto/` by `scripts/bridge_gen.py`; the encoding
+/// Every conforming type but `RPCCore.RawMessage` (bytes already encoded) is generated from
+/// `proto/` by `scripts/bridge_gen.py`; the encoding
 /// and decoding go through protobuf-c (`*__pack`, `*__unpack`, `*__free_unpacked`), so the
 /// bytes are exactly what any other protobuf implementation reads and writes.
 ///

@@ -107,6 +107,13 @@ struct CLIRunner {
     self.scratch = folder
   }
 
+  /// Runs any program (`/bin/sh` for a pipeline) with the same environment.
+  init(folder: String, binary: URL) {
+    self.binary = binary
+    self.configHome = folder + "/config"
+    self.scratch = folder
+  }
+
   /// Runs `fieldreport arguments…` with `stdin` as standard input; output goes through files
   /// so a large answer can never block the child on a full pipe. The test task suspends until
   /// the child exits: it never holds one of the few threads every concurrently running test
