@@ -155,6 +155,24 @@ extension CaseRows {
     }
   }
 
+  /// The cases with these ids, in the order given (absent ones left out), read with one
+  /// statement: `id IN (…)` with the list padded (by repeating the last id) to a power of two
+  /// of at least 8, so that a handful of prepared statements serve every page size.
+  static func findCases(ids: [String], cache: DecodedCache, in database: Database) throws -> [Case] {
+    guard let last = ids.last else { return [] }
+    var width = 8
+    while width < ids.count { width *= 2 }
+    let padded = ids + Array(repeating: last, count: width - ids.count)
+    let placeholders = Array(repeating: "?", count: width).joined(separator: ", ")
+    var found: [String: Case] = [:]
+    found.reserveCapacity(ids.count)
+    _ = try database.query("SELECT \(cachedCaseColumns) FROM cases c WHERE c.id IN (\(placeholders))", padded) { row in
+      let c = try decodeCase(row, cache: cache)
+      found[c.id.rawValue] = c
+    }
+    return ids.compactMap { found[$0] }
+  }
+
   /// The case in a row selected with ``cachedCaseColumns`` (starting at `column`): from the
   /// cache when this version was decoded before, else decoded and kept.
   static func decodeCase(_ statement: Statement, cache: DecodedCache, column: Int32 = 0) throws -> Case {

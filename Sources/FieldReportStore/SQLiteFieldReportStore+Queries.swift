@@ -97,9 +97,7 @@ extension SQLiteFieldReportStore {
         keyed += try database.query(sql, values) { ($0.int64(0), $0.text(1)) }
       }
       keyed.sort { order.isDescending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
-      cases = try keyed.prefix(limit + 1).compactMap { row in
-        try CaseRows.findCase(.id(CaseID(row.id)), cache: cache, in: database)
-      }
+      cases = try CaseRows.findCases(ids: keyed.prefix(limit + 1).map(\.id), cache: cache, in: database)
     } else {
       let (sql, values) = listSQL(for: query, select: CaseRows.cachedCaseColumns)
       cases = try database.query(sql, values) { try CaseRows.decodeCase($0, cache: cache) }
