@@ -143,8 +143,11 @@ final class WriterThread: Sendable {
     for job in batch {
       do {
         if useSavepoints { try database.execute("SAVEPOINT job") }
-        deliveries.append(try job.perform(database))
+        let deliver = try job.perform(database)
         if useSavepoints { try database.execute("RELEASE job") }
+        // Only now: a job whose RELEASE failed is rolled back below and must not be delivered
+        // (nor its `committed` hook run) when the rest of the batch commits.
+        deliveries.append(deliver)
       } catch {
         failures.append((job, storeError(from: error)))
         if useSavepoints {
