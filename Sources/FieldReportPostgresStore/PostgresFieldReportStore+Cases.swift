@@ -9,7 +9,7 @@ extension PostgresFieldReportStore {
   ) async throws -> CaseChangeResult {
     try StoreRules.validate(idempotencyKey)
     let policy = configuration.store.policy
-    let result = try await write { session in
+    let result = try await writeCaseData { session in
       if let key = idempotencyKey,
         let earlier = try await Self.recordedResult(
           for: key, operation: StoreRules.createOperation, target: nil, in: session)
@@ -40,7 +40,10 @@ extension PostgresFieldReportStore {
       let entry = try await Self.appendJournal(change.entry, body: body, previous: JournalChain.genesis, hash: hash, in: session)
       return CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 
@@ -54,7 +57,7 @@ extension PostgresFieldReportStore {
     let policy = configuration.store.policy
     let body = try EntityCoding.encode(change.entry)
     let caseBody = try EntityCoding.encode(change.newCase)
-    let result = try await write { session in
+    let result = try await writeCaseData { session in
       if let key = idempotencyKey,
         let earlier = try await Self.recordedResult(for: key, operation: operation, target: id, in: session)
       {
@@ -96,7 +99,10 @@ extension PostgresFieldReportStore {
       let entry = try await Self.appendJournal(change.entry, body: body, previous: previous, hash: hash, in: session)
       return CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 
@@ -123,7 +129,7 @@ extension PostgresFieldReportStore {
 
   public func saveDraft(_ draft: CaseDraft, expectedVersion: Int64) async throws {
     let body = try EntityCoding.encode(draft)
-    try await write { session in
+    try await writeCaseData { session in
       // FOR SHARE: the case cannot move to another version until the draft is stored.
       guard
         let version = try await session.first(

@@ -204,7 +204,7 @@ extension PostgresFieldReportStore {
   }
 
   public func markNotificationsRead(for user: UserID, ids: [Int64], at: Timestamp) async throws -> Int {
-    try await write { session in
+    try await writeCaseData { session in
       try await session.changes(
         """
         UPDATE notifications SET read_at = $1

@@ -19,7 +19,10 @@ extension SQLiteFieldReportStore {
       }
       return result
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 
@@ -60,7 +63,10 @@ extension SQLiteFieldReportStore {
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         prepared: prepared, entryBody: entryBody, in: database)
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 

@@ -28,6 +28,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// Decoded case bodies and journals by id and version (no invalidation needed; see
   /// ``DecodedCache``).
   let decoded: DecodedCache
+  /// Rung after each commit that appends to the journal (one process writes a SQLite database,
+  /// so its own commits are all the events there are).
+  public let eventBell = EventBell()
 
   /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
   /// - Throws: ``StoreError/unavailable(_:)`` if the file cannot be opened;
@@ -116,6 +119,13 @@ public final class SQLiteFieldReportStore: FieldReportStore {
       }
       thread.start()
     }
+  }
+
+  // MARK: Throttles
+
+  /// In memory: one process owns a SQLite database, so its own counts are all the counts.
+  public func attemptCounter(named name: String) -> any AttemptCounter {
+    InMemoryAttemptCounter()
   }
 
   // MARK: Helpers shared by the extensions
