@@ -108,6 +108,8 @@ extension PostgresFieldReportStore {
 
   public func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult? {
     try StoreRules.validate(key)
+    // Most keys are new: one statement says so; a recorded one is replayed from one snapshot.
+    guard try await single({ try await Self.idempotencyRecord(for: key, in: $0) }) != nil else { return nil }
     return try await read { session in
       guard let record = try await Self.idempotencyRecord(for: key, in: session) else { return nil }
       return try await Self.replay(record, in: session)

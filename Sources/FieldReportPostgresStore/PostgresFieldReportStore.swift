@@ -144,6 +144,19 @@ public final class PostgresFieldReportStore: FieldReportStore {
 
   // MARK: Transactions
 
+  /// Runs `body`, which issues exactly **one** statement, outside a transaction (autocommit:
+  /// one round trip instead of three; a single statement sees one snapshot anyway).
+  func single<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+    let logger = self.logger
+    do {
+      return try await client.withConnection { connection in
+        try await body(PostgresSession(connection: connection, logger: logger))
+      }
+    } catch let error as PSQLError {
+      throw Self.storeError(from: error)
+    }
+  }
+
   /// Runs one statement on its own (autocommit: one round trip, no `BEGIN`/`COMMIT`) and
   /// returns its rows.
   @discardableResult
