@@ -18,9 +18,19 @@
 #      (/proc/PID/status VmRSS after each run), then the issue's bars judged on this run
 #      (MET / NOT MET), and writes every run to bench-e2e.json.
 #
-# Usage: scripts/bench-e2e.sh [--quick] [--large] [--duration S] [--out FILE] [--no-build]
+# With --postgres it measures the two deployments instead (issue 13), in one run: a throwaway
+# PostgreSQL cluster (initdb in a temporary folder, as the postgres user when run as root, on a
+# free loopback port; synchronous_commit=off, the counterpart of SQLite's WAL with
+# synchronous=NORMAL), then, each on a fresh database prefilled with 10k cases (--quick 2k):
+# SQLite (one process), PostgreSQL with one replica, PostgreSQL with two replicas (the
+# loadgen's connections alternate between them); for each GetCase, the IOC operator's inbox,
+# SubmitReport and the lifecycle scenario at 1 and 64 in flight; one table (server CPU is the
+# replicas' added up; PostgreSQL's own CPU, on the same two cores, is not in it).
+#
+# Usage: scripts/bench-e2e.sh [--quick] [--large] [--postgres] [--duration S] [--out FILE] [--no-build]
 #   --quick       short runs (3 s) on 2k and 5k cases: a smoke test of the script
 #   --large       also 1M cases (the prefill alone takes long)
+#   --postgres    SQLite beside PostgreSQL with one and two replicas (see above)
 #   --duration S  seconds per measured run (default 10; --quick 3)
 #   --out FILE    the JSON file (default bench-e2e.json in the current directory)
 #   --no-build    use the binaries already in .build-release/release
@@ -31,6 +41,7 @@ cd "$(dirname "$0")/.."
 
 QUICK=0
 LARGE=0
+POSTGRES=0
 BUILD=1
 DURATION=""
 OUT="bench-e2e.json"
@@ -38,6 +49,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --large) LARGE=1 ;;
+    --postgres) POSTGRES=1 ;;
     --no-build) BUILD=0 ;;
     --duration) DURATION="$2"; shift ;;
     --duration=*) DURATION="${1#*=}" ;;
@@ -74,13 +86,29 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-e2e.XXXXXX")"
 SERVER_PID=""
+SERVER_PIDS=()
+PG_DIR=""
+PG_BIN=""
+stop_pid() {
+  local pid="$1"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  stop_pid "$SERVER_PID"
+  for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  if [ -n "$PG_DIR" ]; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
   fi
   rm -rf "$WORK"
+}
+# PostgreSQL refuses to run as root: its tools run as the postgres user then.
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -94,6 +122,165 @@ reference() {
   "$BIN/rpc-bench" --seconds "$RPC_SECONDS" --payload 100 --in-flight 1,64 --impls echo,rpc | tee "$WORK/rpc-bench-$1.txt" >&2
 }
 reference start
+
+if [ "$POSTGRES" = 1 ]; then
+  # The two deployments side by side (issue 13). Sizes: one database size, fresh per deployment.
+  PG_SIZE=10000
+  [ "$QUICK" = 1 ] && PG_SIZE=2000
+  PG_BIN="${FIELDREPORT_POSTGRES_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
+  [ -x "$PG_BIN/initdb" ] || { echo "bench-e2e: no PostgreSQL server binaries (apt-get install postgresql, or set FIELDREPORT_POSTGRES_BIN)" >&2; exit 1; }
+  PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/bench-e2e-pg.XXXXXX")"
+  [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+  PG_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U fieldreport --auth=trust -E UTF8 >"$WORK/initdb.log" 2>&1 \
+    || { cat "$WORK/initdb.log" >&2; exit 1; }
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" start >&2
+  echo "== PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $NF}') on 127.0.0.1:$PG_PORT ($PG_DIR)" >&2
+
+  export FIELDREPORT_DEMO_PASSWORD="bench-demo-$$-$RANDOM"
+  export FIELDREPORT_ADMIN_PASSWORD="bench-admin-$$-$RANDOM"
+  RUNS="$WORK/runs"
+  mkdir -p "$RUNS"
+  index=0
+
+  # start_server LOG DATABASE [flags…]: starts one fieldreport-server; sets STARTED_PID and STARTED_PORT.
+  start_server() {
+    local log="$1" database="$2"
+    shift 2
+    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$BIN/fieldreport-server" --host 127.0.0.1 --port 0 --database "$database" \
+      --log-level error --reports-per-reporter-hour 0 "$@" >"$log" 2>&1 &
+    STARTED_PID=$!
+    SERVER_PIDS+=("$STARTED_PID")
+    STARTED_PORT=""
+    for _ in $(seq 1 600); do
+      STARTED_PORT="$(sed -n 's/^fieldreport-server listening on .*:\([0-9][0-9]*\)$/\1/p' "$log" | head -1)"
+      [ -n "$STARTED_PORT" ] && break
+      kill -0 "$STARTED_PID" 2>/dev/null || { cat "$log" >&2; echo "bench-e2e: the server exited" >&2; exit 1; }
+      sleep 0.1
+    done
+    [ -n "$STARTED_PORT" ] || { cat "$log" >&2; echo "bench-e2e: the server did not start" >&2; exit 1; }
+  }
+
+  # deployment NAME REPLICAS DATABASE: starts it (the first replica with the demo province),
+  # prefills, runs the set, stops it.
+  deployment() {
+    local name="$1" replicas="$2" database="$3"
+    echo "== deployment: $name" >&2
+    start_server "$WORK/$name-1.log" "$database" --demo
+    local pids=("$STARTED_PID") ports=("$STARTED_PORT")
+    FIELDREPORT_PLATFORM_API_KEY="$(sed -n 's/^Platform API key.*): \(frk_[^ ]*\)$/\1/p' "$WORK/$name-1.log" | head -1)"
+    [ -n "$FIELDREPORT_PLATFORM_API_KEY" ] || { cat "$WORK/$name-1.log" >&2; echo "bench-e2e: no platform API key" >&2; exit 1; }
+    export FIELDREPORT_PLATFORM_API_KEY
+    for replica in $(seq 2 "$replicas"); do
+      start_server "$WORK/$name-$replica.log" "$database"
+      pids+=("$STARTED_PID")
+      ports+=("$STARTED_PORT")
+    done
+    local target=(--host 127.0.0.1 --port "${ports[0]}")
+    for port in "${ports[@]:1}"; do target+=(--replica-port "$port"); done
+    for pid in "${pids[@]}"; do target+=(--server-pid "$pid"); done
+    local loadgen=("$BIN/fieldreport-loadgen" "${target[@]}" --timeout 30 --unit SO-TNMT)
+    echo "== $name: ${#pids[@]} server(s) on port(s) ${ports[*]}; prefill $PG_SIZE cases" >&2
+    "${loadgen[@]}" --connections 4 --workers 1 --prefill "$PG_SIZE" --prefill-concurrency 64 --seed 0 --discover 0 \
+      --mix inbox --count 1 --duration 1 >&2
+    # Two connections per replica at 64 in flight (4 × 16), one at 1 in flight (the first replica).
+    pg_run() {
+      local call="$1" inflight="$2"
+      shift 2
+      local shape=(--connections 1 --workers 1)
+      [ "$inflight" = 64 ] && shape=(--connections 4 --workers 16)
+      index=$((index + 1))
+      local file
+      file="$RUNS/$(printf '%03d' "$index").json"
+      echo "== $name: $call at $inflight in flight" >&2
+      if ! "${loadgen[@]}" "${shape[@]}" --duration "$DURATION" --json "$file.tmp" "$@" >"$WORK/loadgen.out" 2>&1; then
+        cat "$WORK/loadgen.out" >&2
+        echo "bench-e2e: the run failed; continuing" >&2
+      fi
+      grep -E '^\| \*\*all|calls in|cases completed|errors by|  [a-z-]+: [A-Z_]+ ×' "$WORK/loadgen.out" >&2 || true
+      if [ -f "$file.tmp" ]; then
+        python3 - "$file.tmp" "$file" "$PG_SIZE" "$call" "$inflight" "$name" <<'PY'
+import json, sys
+src, dst, size, call, inflight, deployment = sys.argv[1:]
+with open(src) as f:
+    result = json.load(f)
+with open(dst, "w") as f:
+    json.dump({"cases": int(size), "name": call, "in_flight": int(inflight), "deployment": deployment, "result": result}, f)
+PY
+        rm -f "$file.tmp"
+      fi
+    }
+    for inflight in 1 64; do
+      pg_run "GetCase" "$inflight" --mix get --seed 0
+      pg_run "inbox: IOC operator" "$inflight" --mix inbox --seed 0
+    done
+    for inflight in 1 64; do
+      pg_run "SubmitReport" "$inflight" --mix submit --seed 0
+      pg_run "lifecycle" "$inflight" --scenario lifecycle
+    done
+    for pid in "${pids[@]}"; do stop_pid "$pid"; done
+    SERVER_PIDS=()
+  }
+
+  deployment "SQLite" 1 "$WORK/fieldreport.sqlite"
+  as_postgres "$PG_BIN/createdb" -h "$PG_DIR" -p "$PG_PORT" -U fieldreport bench1
+  deployment "PostgreSQL, 1 replica" 1 "postgres://fieldreport@127.0.0.1:$PG_PORT/bench1"
+  as_postgres "$PG_BIN/createdb" -h "$PG_DIR" -p "$PG_PORT" -U fieldreport bench2
+  deployment "PostgreSQL, 2 replicas" 2 "postgres://fieldreport@127.0.0.1:$PG_PORT/bench2"
+  reference end
+
+  python3 - "$WORK/rpc-bench-start.txt" "$WORK/rpc-bench-end.txt" "$RUNS" "$OUT" "$DURATION" "$LOAD_AT_START" <<'PY'
+import glob, json, os, sys, time
+
+start_file, end_file, runs_dir, out, duration, load_at_start = sys.argv[1:]
+runs = [json.load(open(p)) for p in sorted(glob.glob(os.path.join(runs_dir, "*.json")))]
+
+def ms(us):
+    return "–" if us is None else (f"{us / 1000:.2f}" if us < 10000 else f"{us / 1000:.0f}")
+
+def reference_line(path):
+    for line in open(path):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("64 in flight") and cells[1] == "RPC runtime":
+            return cells[2]
+    return "?"
+
+print()
+print(f"Each load run: {duration} s; 1 in flight = 1 connection × 1 worker (on the first replica), 64 in flight = 4 × 16 "
+      f"(alternating between the replicas). Cases prefilled per deployment: {runs[0]['cases'] if runs else '?'}. "
+      f"Trivial RPC (rpc-bench, 64 in flight): {reference_line(start_file)} / {reference_line(end_file)} calls/s (start / end). "
+      f"Load average at the start: {load_at_start}.")
+print()
+print("| deployment | call | in flight | calls/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU µs/call | server RSS MB |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for run in runs:
+    result = run["result"]
+    figures = result["all"]
+    rate = figures["calls_per_s"]
+    label = run["name"]
+    if run["name"] == "lifecycle":
+        label = "lifecycle (completed cases/s; latency of every step)"
+        rate = result.get("completed_cases_per_s", 0)
+    errors = sum(figures.get("errors", {}).values())
+    cpu = result.get("server_cpu_us_per_call")
+    rss = result.get("server_rss_kb")
+    print(f"| {run['deployment']} | {label} | {run['in_flight']} | {rate:,.1f} | {ms(figures.get('p50_us'))} | {ms(figures.get('p99_us'))} | "
+          f"{ms(figures.get('p999_us'))} | {errors} | {'' if cpu is None else f'{cpu:.0f}'} | {'' if rss is None else f'{rss / 1024:.0f}'} |")
+
+document = {
+    "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "duration_s": float(duration),
+    "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+    "load_average_at_start": load_at_start,
+    "runs": runs,
+}
+with open(out, "w") as f:
+    json.dump(document, f, indent=1)
+print(f"Wrote {out} ({len(runs)} runs).")
+PY
+  exit 0
+fi
 
 # 2. The server: demo province, temporary database, any free loopback port, no per-reporter
 #    throttle (the load submits thousands of reports).

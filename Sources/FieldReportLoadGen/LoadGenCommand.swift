@@ -85,6 +85,8 @@ struct LoadGenCommand: AsyncParsableCommand {
   @Option(help: "The server's host.") var host = "127.0.0.1"
   // fieldreport-server listens on 7443 by default (FieldReportServer.swift).
   @Option(help: "The server's port.") var port = 7443
+  @Option(help: "The port of another replica of the same server on --host (repeatable): the connections alternate between --port and these.")
+  var replicaPort: [Int] = []
   @Flag(help: "Connect over TLS (implied by --ca, --cert, --key).") var tls = false
   @Option(help: "PEM file of the CAs that signed the server's certificate (default: the system's).") var ca: String?
   @Option(help: "PEM client certificate, for a server that requires mutual TLS.") var cert: String?
@@ -110,7 +112,8 @@ struct LoadGenCommand: AsyncParsableCommand {
   @Flag(help: "Decode the replies of reads too (by default they are received whole but not decoded).") var decodeReplies = false
   @Option(help: "Write the results as JSON to this file.") var json: String?
   @Option(help: "Draw latency percentiles and throughput over time to this SVG file.") var plot: String?
-  @Option(help: "The server's process id (on this machine): its RSS and CPU time go into the results.") var serverPid: Int32?
+  @Option(help: "The server's process id (on this machine; repeat it for each replica): their RSS and CPU time, added up, go into the results.")
+  var serverPid: [Int32] = []
 
   func validate() throws {
     guard ["mix", "lifecycle", "dashboard"].contains(self.scenario) else { throw ValidationError("--scenario must be mix, lifecycle or dashboard") }
@@ -120,6 +123,28 @@ struct LoadGenCommand: AsyncParsableCommand {
       throw ValidationError("--seed and --prefill must be ≥ 0, --prefill-concurrency ≥ 1, --timeout positive")
     }
     if let rate = self.rate { guard rate > 0, self.maxInFlight >= 1 else { throw ValidationError("--rate and --max-in-flight must be positive") } }
+  }
+
+  /// The CPU seconds of every `--server-pid`, added up (nil without one, or if one is unreadable).
+  func serverCPUSeconds() -> Double? {
+    guard !self.serverPid.isEmpty else { return nil }
+    var total = 0.0
+    for pid in self.serverPid {
+      guard let seconds = Terminal.cpuSeconds(pid: pid) else { return nil }
+      total += seconds
+    }
+    return total
+  }
+
+  /// The resident memory of every `--server-pid`, added up (nil without one, or if one is unreadable).
+  func serverResidentKilobytes() -> Int? {
+    guard !self.serverPid.isEmpty else { return nil }
+    var total = 0
+    for pid in self.serverPid {
+      guard let kilobytes = Terminal.residentKilobytes(pid: pid) else { return nil }
+      total += kilobytes
+    }
+    return total
   }
 
   func run() async throws {
@@ -142,7 +167,11 @@ struct LoadGenCommand: AsyncParsableCommand {
       self.tls || self.ca != nil || self.cert != nil
       ? ClientTLS(trustRootsPath: self.ca, certificateChainPath: self.cert, privateKeyPath: self.key, serverName: self.tlsServerName)
       : nil
-    let clients = (0..<self.connections).map { _ in FieldReportClient(server: address, timeout: callTimeout, tls: tls) }
+    // Replicas share one database: a session opened through one is valid on every other.
+    let addresses = [address] + self.replicaPort.map { ServerAddress(host: self.host, port: $0) }
+    let clients = (0..<self.connections).map { index in
+      FieldReportClient(server: addresses[index % addresses.count], timeout: callTimeout, tls: tls)
+    }
 
     // Who the run acts as: the IOC operator always; the units' people for the lifecycle,
     // the prefill and the dashboard.
@@ -194,7 +223,7 @@ struct LoadGenCommand: AsyncParsableCommand {
     }
 
     // The measured window.
-    let cpuBefore = self.serverPid.flatMap { Terminal.cpuSeconds(pid: $0) }
+    let cpuBefore = self.serverCPUSeconds()
     let ownCPUBefore = Terminal.cpuSeconds(pid: nil)
     let budget = LoadBudget(calls: self.count ?? Int.max, duration: .milliseconds(Int64(self.duration * 1000)))
     let recorder = Recorder(shards: 16, origin: budget.start)
@@ -210,10 +239,10 @@ struct LoadGenCommand: AsyncParsableCommand {
     }
     let seconds = Terminal.seconds(ContinuousClock.now - budget.start)
     await live.stop()
-    let cpuAfter = self.serverPid.flatMap { Terminal.cpuSeconds(pid: $0) }
+    let cpuAfter = self.serverCPUSeconds()
     let ownCPUAfter = Terminal.cpuSeconds(pid: nil)
     let loadAverage = Terminal.loadAverage()
-    let rss = self.serverPid.flatMap { Terminal.residentKilobytes(pid: $0) }
+    let rss = self.serverResidentKilobytes()
     let statistics = recorder.snapshot()
 
     print("")
@@ -261,6 +290,7 @@ struct LoadGenCommand: AsyncParsableCommand {
         ("mode", .string(self.rate == nil ? "closed" : "open")),
         ("mix", { if case .mix(let mix) = workload { return .string(mix.description) } else { return .null } }()),
         ("host", .string(self.host)), ("port", .int(self.port)),
+        ("replica_ports", .array(self.replicaPort.map { .int($0) })),
         ("rate", self.rate.map { .double($0) } ?? .null),
         ("max_in_flight", self.rate == nil ? .int(self.connections * self.workers) : .int(self.maxInFlight)),
         ("prefill", .int(self.prefill)), ("seed", .int(seedCount)),

@@ -2,14 +2,16 @@ public import FieldReportStore
 public import FieldReportWorkflow
 import PostgresNIO
 
-// Sessions, API keys, client certificates and method rights are read from the database on
-// every lookup: a revocation through any replica is seen by every replica on the next call.
+// Sessions, API keys and client certificates are read from the database on every lookup (one
+// statement, no transaction), with the reference generation: a revocation through any
+// replica is seen by every replica on the next call, and so is any change to the account and
+// grants that the call then reads from the reference cache (PostgresReferenceCache).
 
 extension PostgresFieldReportStore {
   public func createSession(token: String, session: Session) async throws {
     try StoreRules.requireSecret(token, field: "token")
     let hash = StoreRules.digest(token)
-    try await write { db in
+    try await writeCaseData { db in
       try await Self.mapConstraints(duplicate: "session", missing: "user \(session.userID)") {
         try await db.query(
           "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
@@ -23,24 +25,32 @@ extension PostgresFieldReportStore {
 
   public func findSession(token: String, at now: Timestamp) async throws -> Session? {
     let hash = StoreRules.digest(token)
-    return try await read { db in
-      try await db.first(
-        """
-        SELECT user_id, created_at, expires_at FROM sessions
-        WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
-        """, [hash, now.millisecondsSince1970]
-      ).map { row in
-        let (user, created, expires) = try row.decode((String, Int64, Int64).self)
-        return Session(
-          userID: UserID(user), createdAt: Timestamp(millisecondsSince1970: created),
-          expiresAt: Timestamp(millisecondsSince1970: expires))
-      }
+    let row = try await credentialLookup(
+      """
+      SELECT g.value, s.user_id, s.created_at, s.expires_at FROM reference_generation g
+      LEFT JOIN sessions s ON s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+      """, [hash, now.millisecondsSince1970])
+    let (_, user, created, expires) = try row.decode((Int64, String?, Int64?, Int64?).self)
+    guard let user, let created, let expires else { return nil }
+    return Session(
+      userID: UserID(user), createdAt: Timestamp(millisecondsSince1970: created),
+      expiresAt: Timestamp(millisecondsSince1970: expires))
+  }
+
+  /// Runs a credential lookup whose first column is the reference generation (one row, the
+  /// generation joined with at most one credential), and tells the reference cache the
+  /// generation before the caller reads the account and grants.
+  private func credentialLookup(_ sql: String, _ arguments: [any PostgresArgument]) async throws -> PostgresRow {
+    guard let row = try await statement(sql, arguments).first else {
+      throw StoreError.integrity("the reference generation row is missing")
     }
+    referenceCache.observe(try row.value(0, as: Int64.self))
+    return row
   }
 
   public func revokeSession(token: String, at now: Timestamp) async throws -> Bool {
     let hash = StoreRules.digest(token)
-    return try await write { db in
+    return try await writeCaseData { db in
       try await db.changes(
         """
         UPDATE sessions SET revoked_at = $1
@@ -54,7 +64,7 @@ extension PostgresFieldReportStore {
   {
     try StoreRules.requireSecret(key, field: "apiKey")
     let hash = StoreRules.digest(key)
-    try await write { db in
+    try await writeCaseData { db in
       try await Self.mapConstraints(duplicate: "API key", missing: "user \(userID)") {
         try await db.query(
           "INSERT INTO api_keys(key_hash, user_id, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -65,21 +75,20 @@ extension PostgresFieldReportStore {
 
   public func findAPIKey(_ key: String, at now: Timestamp) async throws -> (userID: UserID, expiresAt: Timestamp?)? {
     let hash = StoreRules.digest(key)
-    let found: (String, Int64?)? = try await read { db in
-      try await db.first(
-        """
-        SELECT user_id, expires_at FROM api_keys
-        WHERE key_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
-        """, [hash, now.millisecondsSince1970]
-      ).map { try $0.decode((String, Int64?).self) }
-    }
-    guard let (user, expires) = found else { return nil }
+    let row = try await credentialLookup(
+      """
+      SELECT g.value, k.user_id, k.expires_at FROM reference_generation g
+      LEFT JOIN api_keys k
+        ON k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)
+      """, [hash, now.millisecondsSince1970])
+    let (_, user, expires) = try row.decode((Int64, String?, Int64?).self)
+    guard let user else { return nil }
     return (UserID(user), expires.map(Timestamp.init(millisecondsSince1970:)))
   }
 
   public func revokeAPIKey(_ key: String, at: Timestamp) async throws -> Bool {
     let hash = StoreRules.digest(key)
-    return try await write { db in
+    return try await writeCaseData { db in
       try await db.changes(
         "UPDATE api_keys SET revoked_at = $1 WHERE key_hash = $2 AND revoked_at IS NULL RETURNING 1",
         [at.millisecondsSince1970, hash]) == 1
@@ -89,7 +98,7 @@ extension PostgresFieldReportStore {
   public func revokeSessions(userID: UserID, keeping: String?, at now: Timestamp) async throws -> Int {
     // An empty digest never equals a stored one, so "keep nothing" needs no second statement.
     let kept = keeping.map(StoreRules.digest) ?? []
-    return try await write { db in
+    return try await writeCaseData { db in
       try await db.changes(
         """
         UPDATE sessions SET revoked_at = $1
@@ -104,7 +113,7 @@ extension PostgresFieldReportStore {
 
   public func revokeAPIKey(id: String, at now: Timestamp) async throws -> Timestamp? {
     guard StoreRules.isAPIKeyID(id) else { return nil }
-    return try await write { db in
+    return try await writeCaseData { db in
       // A scan of api_keys: service-account keys are few (a handful per integration).
       guard
         let row = try await db.first(
@@ -120,7 +129,7 @@ extension PostgresFieldReportStore {
 
   public func revokeAPIKeys(userID: UserID, keeping: String?, at now: Timestamp) async throws -> [String] {
     let kept = keeping.map(StoreRules.digest) ?? []
-    return try await write { db in
+    return try await writeCaseData { db in
       try await db.query(
         """
         UPDATE api_keys SET revoked_at = $1
@@ -133,7 +142,7 @@ extension PostgresFieldReportStore {
   // MARK: Client certificates (mutual TLS)
 
   public func registerClientCertificate(_ record: ClientCertificateRecord) async throws {
-    try await write { db in
+    try await writeCaseData { db in
       try await Self.mapConstraints(
         duplicate: "client certificate \(record.fingerprint)", missing: "user \(record.userID)"
       ) {
@@ -151,15 +160,16 @@ extension PostgresFieldReportStore {
   }
 
   public func findClientCertificate(_ fingerprint: String) async throws -> UserID? {
-    try await read { db in
-      try await db.first(
-        "SELECT user_id FROM client_certificates WHERE fingerprint = $1 AND revoked_at IS NULL", [fingerprint]
-      ).map { UserID(try $0.value(0, as: String.self)) }
-    }
+    let row = try await credentialLookup(
+      """
+      SELECT g.value, c.user_id FROM reference_generation g
+      LEFT JOIN client_certificates c ON c.fingerprint = $1 AND c.revoked_at IS NULL
+      """, [fingerprint])
+    return try row.value(1, as: String?.self).map { UserID($0) }
   }
 
   public func revokeClientCertificate(_ fingerprint: String, at: Timestamp) async throws -> ClientCertificateRecord? {
-    try await write { db in
+    try await writeCaseData { db in
       try await db.query(
         "UPDATE client_certificates SET revoked_at = $1 WHERE fingerprint = $2 AND revoked_at IS NULL",
         [at.millisecondsSince1970, fingerprint])
@@ -209,7 +219,9 @@ extension PostgresFieldReportStore {
   }
 
   public func methodRights(userID: UserID) async throws -> [String]? {
-    try await read { db in
+    try await cachedRead { $0.methodRights[userID].map(\.methods) } put: {
+      $0.methodRights.insertBounded(.init(methods: $1), for: userID)
+    } load: { db -> [String]? in
       guard try await db.first("SELECT 1 FROM method_rights_accounts WHERE user_id = $1", [userID.rawValue]) != nil
       else { return nil }
       return try await db.query(
@@ -230,7 +242,7 @@ extension PostgresFieldReportStore {
     let ref = AttachmentRef(
       sha256Hex: JournalChain.hex(digest), size: Int64(content.count), name: name, mimeType: mimeType)
     let time = at.millisecondsSince1970
-    try await write { db in
+    try await writeCaseData { db in
       guard try await db.first("SELECT 1 FROM users WHERE id = $1", [uploader.rawValue]) != nil else {
         throw StoreError.notFound("user \(uploader)")
       }

@@ -9,7 +9,7 @@ extension PostgresFieldReportStore {
   ) async throws -> CaseChangeResult {
     try StoreRules.validate(idempotencyKey)
     let policy = configuration.store.policy
-    let result = try await write { session in
+    let result = try await writeCaseData { session in
       if let key = idempotencyKey,
         let earlier = try await Self.recordedResult(
           for: key, operation: StoreRules.createOperation, target: nil, in: session)
@@ -40,7 +40,10 @@ extension PostgresFieldReportStore {
       let entry = try await Self.appendJournal(change.entry, body: body, previous: JournalChain.genesis, hash: hash, in: session)
       return CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 
@@ -54,7 +57,7 @@ extension PostgresFieldReportStore {
     let policy = configuration.store.policy
     let body = try EntityCoding.encode(change.entry)
     let caseBody = try EntityCoding.encode(change.newCase)
-    let result = try await write { session in
+    let result = try await writeCaseData { session in
       if let key = idempotencyKey,
         let earlier = try await Self.recordedResult(for: key, operation: operation, target: id, in: session)
       {
@@ -96,12 +99,17 @@ extension PostgresFieldReportStore {
       let entry = try await Self.appendJournal(change.entry, body: body, previous: previous, hash: hash, in: session)
       return CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 
   public func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult? {
     try StoreRules.validate(key)
+    // Most keys are new: one statement says so; a recorded one is replayed from one snapshot.
+    guard try await single({ try await Self.idempotencyRecord(for: key, in: $0) }) != nil else { return nil }
     return try await read { session in
       guard let record = try await Self.idempotencyRecord(for: key, in: session) else { return nil }
       return try await Self.replay(record, in: session)
@@ -123,7 +131,7 @@ extension PostgresFieldReportStore {
 
   public func saveDraft(_ draft: CaseDraft, expectedVersion: Int64) async throws {
     let body = try EntityCoding.encode(draft)
-    try await write { session in
+    try await writeCaseData { session in
       // FOR SHARE: the case cannot move to another version until the draft is stored.
       guard
         let version = try await session.first(
@@ -269,10 +277,16 @@ extension PostgresFieldReportStore {
         }
       }
     }
-    for link in links {
+    if !links.isEmpty {
+      // One statement for every new link: a round trip less per link inside the transaction
+      // (a submission holds the day's report-sequence row until it commits).
+      let added = Array(links)
       try await session.query(
-        "INSERT INTO case_links(kind, subject, received_at, case_id, step_started) VALUES ($1, $2, $3, $4, $5)",
-        [link.kind, link.subject, received, id, stepStarted])
+        """
+        INSERT INTO case_links(kind, subject, received_at, case_id, step_started)
+        SELECT kind, subject, $3, $4, $5 FROM unnest($1::text[], $2::text[]) AS l(kind, subject)
+        """,
+        [TextList(added.map(\.kind)), TextList(added.map(\.subject)), received, id, stepStarted])
     }
     for task in stored.tasks {
       try await session.query(
@@ -290,18 +304,22 @@ extension PostgresFieldReportStore {
     }
   }
 
+  /// Inserts the notifications in one statement, in their order (their ids follow it).
   static func insertNotifications(_ notifications: [Notification], in session: PostgresSession) async throws {
-    for notification in notifications {
-      try await session.query(
-        """
-        INSERT INTO notifications(recipient, case_id, kind, text, at, via_mobile_app)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        """,
-        [
-          notification.recipient.rawValue, notification.caseID.rawValue, notification.kind.rawValue,
-          notification.text, notification.at.millisecondsSince1970, notification.viaMobileApp,
-        ])
-    }
+    guard !notifications.isEmpty else { return }
+    try await session.query(
+      """
+      INSERT INTO notifications(recipient, case_id, kind, text, at, via_mobile_app)
+      SELECT recipient, case_id, kind, text, at, via_mobile_app
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::boolean[])
+        WITH ORDINALITY AS n(recipient, case_id, kind, text, at, via_mobile_app, position)
+      ORDER BY position
+      """,
+      [
+        TextList(notifications.map(\.recipient.rawValue)), TextList(notifications.map(\.caseID.rawValue)),
+        TextList(notifications.map(\.kind.rawValue)), TextList(notifications.map(\.text)),
+        Int64List(notifications.map(\.at.millisecondsSince1970)), BoolList(notifications.map(\.viaMobileApp)),
+      ])
   }
 
   // MARK: Idempotency records

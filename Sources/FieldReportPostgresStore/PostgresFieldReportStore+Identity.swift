@@ -19,7 +19,7 @@ extension PostgresFieldReportStore {
   }
 
   public func units() async throws -> [Unit] {
-    try await read { session in
+    try await cachedRead { $0.units } put: { $0.units = $1 } load: { session in
       try await session.query("SELECT body FROM units ORDER BY name, id").map {
         try EntityCoding.decode(Unit.self, from: $0.bytes(0), what: "unit")
       }
@@ -27,11 +27,8 @@ extension PostgresFieldReportStore {
   }
 
   public func findUnit(id: UnitID) async throws -> Unit? {
-    try await read { session in
-      try await session.first("SELECT body FROM units WHERE id = $1", [id.rawValue]).map {
-        try EntityCoding.decode(Unit.self, from: $0.bytes(0), what: "unit")
-      }
-    }
+    // Units are few: the whole list is what is cached.
+    try await units().first { $0.id == id }
   }
 
   // MARK: Users
@@ -110,7 +107,7 @@ extension PostgresFieldReportStore {
   }
 
   public func findUser(id: UserID) async throws -> UserAccount? {
-    try await read { session in
+    try await cachedRead { $0.users[id] } put: { $0.users.insertBounded($1, for: id) } load: { session in
       try await session.first("SELECT \(Self.accountColumns) FROM users WHERE id = $1", [id.rawValue])
         .map(Self.decodeAccount)
     }
@@ -148,7 +145,7 @@ extension PostgresFieldReportStore {
   }
 
   public func categories() async throws -> [FieldReportWorkflow.Category] {
-    try await read { session in
+    try await cachedRead { $0.categories } put: { $0.categories = $1 } load: { session in
       try await session.query("SELECT body FROM categories ORDER BY name, id").map {
         try EntityCoding.decode(FieldReportWorkflow.Category.self, from: $0.bytes(0), what: "category")
       }
@@ -216,7 +213,8 @@ extension PostgresFieldReportStore {
   }
 
   public func roleGrants(userID: UserID) async throws -> [RoleGrant] {
-    try await read { session in
+    try await cachedRead { $0.grantsByUser[userID] } put: { $0.grantsByUser.insertBounded($1, for: userID) } load: {
+      session in
       try await session.query(
         "SELECT body FROM role_grants WHERE user_id = $1 ORDER BY requested_at DESC, id DESC", [userID.rawValue]
       ).map { try EntityCoding.decode(RoleGrant.self, from: $0.bytes(0), what: "role grant") }
@@ -299,7 +297,8 @@ extension PostgresFieldReportStore {
   }
 
   public func findTransferGroup(id: TransferGroupID) async throws -> TransferGroup? {
-    try await read { session in
+    try await cachedRead { $0.groups[id] } put: { $0.groups.insertBounded($1, for: id) } load: {
+      session -> TransferGroup? in
       guard let row = try await session.first("SELECT \(Self.groupColumns) FROM transfer_groups WHERE id = $1", [id.rawValue])
       else { return nil }
       return try await Self.loadGroup(row, in: session)
@@ -307,7 +306,8 @@ extension PostgresFieldReportStore {
   }
 
   public func transferGroups(unitID: UnitID) async throws -> [TransferGroup] {
-    try await read { session in
+    try await cachedRead { $0.groupsByUnit[unitID] } put: { $0.groupsByUnit.insertBounded($1, for: unitID) } load: {
+      session -> [TransferGroup] in
       var groups: [TransferGroup] = []
       for row in try await session.query(
         "SELECT \(Self.groupColumns) FROM transfer_groups WHERE unit_id = $1 ORDER BY name, id", [unitID.rawValue])

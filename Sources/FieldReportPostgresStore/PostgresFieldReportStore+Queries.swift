@@ -42,12 +42,12 @@ extension PostgresFieldReportStore {
 
   public func findCase(id: CaseID) async throws -> Case? {
     let cache = decoded
-    return try await read { try await Self.findCase(.id(id), cache: cache, in: $0) }
+    return try await single { try await Self.findCase(.id(id), cache: cache, in: $0) }
   }
 
   public func findCase(code: ReportCode) async throws -> Case? {
     let cache = decoded
-    return try await read { try await Self.findCase(.code(code), cache: cache, in: $0) }
+    return try await single { try await Self.findCase(.code(code), cache: cache, in: $0) }
   }
 
   public func caseView(_ key: CaseKey, draftAuthor: UserID?) async throws -> CaseView? {
@@ -70,7 +70,7 @@ extension PostgresFieldReportStore {
   }
 
   public func rereports(of id: CaseID) async throws -> [CaseID] {
-    try await read { session in
+    try await single { session in
       try await session.query(
         "SELECT case_id FROM case_links WHERE kind = 'rereports' AND subject = $1 ORDER BY received_at, case_id",
         [id.rawValue]
@@ -113,9 +113,17 @@ extension PostgresFieldReportStore {
         }
       }
       keyed.sort { order.isDescending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
-      for row in keyed.prefix(limit + 1) {
-        if let found = try await findCase(.id(CaseID(row.id)), cache: cache, in: session) { cases.append(found) }
+      // The page's cases in one statement (one round trip, not one per case), put back in the
+      // merged order.
+      let ids = keyed.prefix(limit + 1).map(\.id)
+      var byID: [String: Case] = [:]
+      for row in try await session.query(
+        "SELECT \(cachedCaseColumns) FROM cases c WHERE c.id = ANY($1)", [TextList(ids)])
+      {
+        let found = try decodeCase(row, cache: cache)
+        byID[found.id.rawValue] = found
       }
+      cases = ids.compactMap { byID[$0] }
     } else {
       let (sql, values) = CaseListingSQL.build(for: query, select: cachedCaseColumns, dialect: .postgres)
       cases = try await session.query(sql, values).map { try decodeCase($0, cache: cache) }
@@ -144,7 +152,7 @@ extension PostgresFieldReportStore {
 
   public func events(after cursor: Int64, limit: Int) async throws -> [StoredJournalEntry] {
     let bounded = try StoreRules.bounded(limit: limit, cap: 10_000)
-    return try await read { session in
+    return try await single { session in
       try await session.query(
         "SELECT \(Self.journalColumns) FROM journal WHERE event_seq > $1 ORDER BY event_seq LIMIT $2",
         [cursor, bounded]
@@ -153,7 +161,7 @@ extension PostgresFieldReportStore {
   }
 
   public func latestEventSequence() async throws -> Int64 {
-    try await read { session in
+    try await single { session in
       try await session.first("SELECT COALESCE(MAX(event_seq), 0) FROM journal")?.value(0, as: Int64.self) ?? 0
     }
   }
@@ -204,7 +212,7 @@ extension PostgresFieldReportStore {
   }
 
   public func markNotificationsRead(for user: UserID, ids: [Int64], at: Timestamp) async throws -> Int {
-    try await write { session in
+    try await writeCaseData { session in
       try await session.changes(
         """
         UPDATE notifications SET read_at = $1

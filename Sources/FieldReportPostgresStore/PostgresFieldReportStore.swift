@@ -3,6 +3,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL implementation of ``FieldReportStore``: several `fieldreport-server`
 /// replicas on one database.
@@ -32,11 +33,14 @@ import PostgresNIO
 ///   concurrent first attempts with one key, the second blocks on the key, fails on commit
 ///   of the first, and is retried once, which then returns the recorded answer.
 ///
-/// # Caches
+/// # Caches and notifications
 /// Decoded case bodies are cached by id and version (a version never changes, on any replica,
-/// so nothing needs invalidating). Reference data, sessions and API keys are **not** cached:
-/// each lookup reads the database, so a revocation on another replica takes effect on the
-/// next call (docs/ARCHITECTURE.md).
+/// so nothing needs invalidating). Reference data (units, categories, accounts, role grants,
+/// transfer groups, method rights) is cached in ``PostgresReferenceCache``, kept exact across
+/// replicas by the database's reference generation, read by every credential lookup; sessions,
+/// API keys and client certificates are never cached (docs/ARCHITECTURE.md). A
+/// ``PostgresListener`` on a connection of its own hears `NOTIFY` from every replica: journal
+/// appends ring ``eventBell``, reference changes clear the cache.
 ///
 /// # Thread safety
 /// `Sendable`; all methods may be called concurrently from any task.
@@ -48,6 +52,15 @@ public final class PostgresFieldReportStore: FieldReportStore {
   private let running: Task<Void, Never>
   /// Decoded case bodies and journals by id and version.
   let decoded: DecodedCache
+  /// Attempts counted by this process's throttles since the last sweep of expired ones
+  /// (``PostgresAttemptCounter``).
+  let attemptTicks = Atomic<Int>(0)
+  /// Reference data in memory; see ``PostgresReferenceCache`` for when it is cleared.
+  let referenceCache = PostgresReferenceCache()
+  /// Rung after this process's journal appends and on every `NOTIFY fieldreport_events`.
+  public let eventBell = EventBell()
+  let listener: PostgresListener
+  private let listening: Task<Void, Never>
 
   /// Connects to the database and migrates it to the latest schema (replicas starting
   /// together take turns: migrations hold an advisory lock).
@@ -92,25 +105,86 @@ public final class PostgresFieldReportStore: FieldReportStore {
     let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
     self.client = client
     self.running = Task { await client.run() }
+    let (bell, cache) = (eventBell, referenceCache)
+    let listener = PostgresListener(
+      configuration: configuration, logger: logger,
+      events: .init(
+        journalAppended: { bell.ring() },
+        referenceChanged: { generation in
+          if let generation { cache.observe(generation) } else { cache.invalidate() }
+        },
+        listening: { listening in
+          cache.setListening(listening)
+          // Whatever was committed while nobody listened: streams look again.
+          bell.ring()
+        }))
+    self.listener = listener
+    self.listening = Task { await listener.run() }
   }
 
   deinit {
+    listening.cancel()
     running.cancel()
   }
 
   /// Closes every connection. Later calls fail with ``StoreError/unavailable(_:)``.
   public func close() async {
+    listening.cancel()
+    await listening.value
     running.cancel()
     await running.value
   }
 
+  // MARK: Throttles
+
+  /// In the database: every replica counts the same attempts (``PostgresAttemptCounter``).
+  public func attemptCounter(named name: String) -> any AttemptCounter {
+    PostgresAttemptCounter(store: self, name: name)
+  }
+
   // MARK: Transactions
+
+  /// Runs `body`, which issues exactly **one** statement, outside a transaction (autocommit:
+  /// one round trip instead of three; a single statement sees one snapshot anyway).
+  func single<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+    let logger = self.logger
+    do {
+      return try await client.withConnection { connection in
+        try await body(PostgresSession(connection: connection, logger: logger))
+      }
+    } catch let error as PSQLError {
+      throw Self.storeError(from: error)
+    }
+  }
+
+  /// Runs one statement on its own (autocommit: one round trip, no `BEGIN`/`COMMIT`) and
+  /// returns its rows.
+  @discardableResult
+  func statement(_ sql: String, _ arguments: [any PostgresArgument] = []) async throws -> [PostgresRow] {
+    let logger = self.logger
+    do {
+      return try await client.withConnection { connection in
+        try await PostgresSession(connection: connection, logger: logger).query(sql, arguments)
+      }
+    } catch let error as PSQLError {
+      throw Self.storeError(from: error)
+    }
+  }
 
   /// Runs `body` in a read-write transaction and commits it; rolls back if it throws.
   /// A transaction that lost a serialization or deadlock race, or a uniqueness race on an
-  /// idempotency key, is run again once.
+  /// idempotency key, is run again once. Then clears the reference cache (whether or not it
+  /// succeeded): the default for every write, so a new write can never leave it stale.
   @discardableResult
   func write<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+    defer { referenceCache.invalidate() }
+    return try await writeCaseData(body)
+  }
+
+  /// A write that touches no cached table (cases, journal, notifications, drafts, attachments,
+  /// idempotency records, sessions, API keys, certificates): the reference cache stays.
+  @discardableResult
+  func writeCaseData<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
     do {
       return try await transaction("BEGIN", body)
     } catch let error as RetryableConflict {
@@ -121,6 +195,33 @@ public final class PostgresFieldReportStore: FieldReportStore {
         throw StoreError.unavailable(.store("a transaction lost a race twice (\(again.reason))"))
       }
     }
+  }
+
+  /// A read whose result is kept in the reference cache: `get` looks it up; on a miss `load`
+  /// reads the database in one snapshot with the reference generation, and `put` keeps the
+  /// result unless the cache was cleared meanwhile or belongs to another generation.
+  func cachedRead<T: Sendable>(
+    _ get: (borrowing PostgresReferenceCache.State) -> T?,
+    put: (inout PostgresReferenceCache.State, T) -> Void,
+    load: (PostgresSession) async throws -> T
+  ) async throws -> T {
+    if let hit = referenceCache.lookup(get) { return hit }
+    let clears = referenceCache.clears
+    let (value, generation) = try await read { session in
+      let value = try await load(session)
+      let generation = try await Self.referenceGeneration(in: session)
+      return (value, generation)
+    }
+    referenceCache.store(ifStill: clears, generation: generation) { put(&$0, value) }
+    return value
+  }
+
+  /// The database's reference generation (see ``PostgresReferenceCache``).
+  static func referenceGeneration(in session: PostgresSession) async throws -> Int64 {
+    guard let row = try await session.first("SELECT value FROM reference_generation") else {
+      throw StoreError.integrity("the reference generation row is missing")
+    }
+    return try row.value(0, as: Int64.self)
   }
 
   /// Runs `body` in a read-only snapshot (`REPEATABLE READ`): every statement sees the same
@@ -191,6 +292,15 @@ public final class PostgresFieldReportStore: FieldReportStore {
 // MARK: Test hooks
 
 extension PostgresFieldReportStore {
+  /// The schema version this build migrates to.
+  @_spi(Testing)
+  public static var latestSchemaVersion: Int { PostgresMigrator.latestVersion }
+
+  /// How many times the store's listening connection has been established (1 once it first
+  /// listens; more after reconnections).
+  @_spi(Testing)
+  public var listeningSessionsForTesting: Int { listener.listeningSessions }
+
   /// The schema version recorded in the database.
   @_spi(Testing)
   public func schemaVersion() async throws -> Int {

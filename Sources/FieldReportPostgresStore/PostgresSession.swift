@@ -39,6 +39,18 @@ struct Int64List: PostgresArgument {
   init(_ values: [Int64]) { self.values = values }
   func bind(into bindings: inout PostgresBindings) { bindings.append(values) }
 }
+/// A `boolean[]` argument (`unnest`).
+struct BoolList: PostgresArgument {
+  var values: [Bool]
+  init(_ values: [Bool]) { self.values = values }
+  func bind(into bindings: inout PostgresBindings) { bindings.append(values) }
+}
+/// A `text[]` argument (`= ANY($n)`, `unnest`).
+struct TextList: PostgresArgument {
+  var values: [String]
+  init(_ values: [String]) { self.values = values }
+  func bind(into bindings: inout PostgresBindings) { bindings.append(values) }
+}
 
 extension CaseListingSQL.Value: PostgresArgument {
   func bind(into bindings: inout PostgresBindings) {

@@ -28,7 +28,7 @@ public struct PostgresStoreConfiguration: Sendable, Hashable {
   public var database: String
   /// TLS to the server (default ``TLSMode/disable``).
   public var tls: TLSMode
-  /// The most connections this process opens (the pool's size, default 8).
+  /// The pool's size (default 8); the store opens one more connection, its listener.
   public var poolSize: Int
   /// The engine-neutral settings (attachment limit, workflow policy, decoded-case cache).
   public var store: StoreConfiguration

@@ -59,7 +59,7 @@ struct FieldReportServer: AsyncParsableCommand {
       """)
   var databasePasswordFile: String?
 
-  @Option(help: "PostgreSQL: most connections this server opens (env FIELDREPORT_DATABASE_POOL_SIZE; default 8).")
+  @Option(help: "PostgreSQL: most pooled connections this server opens, besides one that listens for the other replicas' notifications (env FIELDREPORT_DATABASE_POOL_SIZE; default 8).")
   var databasePoolSize: Int?
 
   @Option(help: "PostgreSQL: disable, prefer or require TLS to the database (env FIELDREPORT_DATABASE_TLS; default disable).")

@@ -64,7 +64,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       let reporterKey = SubmissionThrottle.key(
         citizenAccount: report.reporter.userID, platformCitizenID: request.reporter?.citizenUserId ?? "",
         phone: report.reporter.phone)
-      if let reporterKey, let delay = env.submissionThrottle.retryDelay(reporter: reporterKey, now: now) {
+      if let reporterKey, let delay = try await env.submissionThrottle.retryDelay(reporter: reporterKey, now: now) {
         throw RPCError(
           code: .resourceExhausted,
           message:
@@ -86,7 +86,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
         case .failure(let refusal): throw refusal
         }
       }
-      if let reporterKey { env.submissionThrottle.recordAccepted(reporter: reporterKey, now: now) }
+      if let reporterKey { await env.submissionThrottle.recordAccepted(reporter: reporterKey, now: now) }
       return try await submitResponse(change, principal: principal)
     } catch let refusal as WorkflowRefusal {
       // The submission's own field names; every other error converts in CallLoggingInterceptor.

@@ -15,7 +15,7 @@ extension IdentityService {
     let peer = LoginThrottle.peerAddress(context.peer)
     let now = self.env.now()
     let hashing = self.env.limits.passwordHashing
-    if let delay = self.env.loginThrottle.retryDelay(account: username, peer: peer, now: now) {
+    if let delay = try await self.env.loginThrottle.retryDelay(account: username, peer: peer, now: now) {
       throw RPCError(
         code: .resourceExhausted,
         message: "Too many failed logins; try again in \((delay + 999) / 1000) seconds.",
@@ -33,11 +33,11 @@ extension IdentityService {
       accepted = false
     }
     guard accepted, let account else {
-      self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
+      await self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
       self.env.logger(for: context).notice("login refused", metadata: ["username": "\(username)"])
       throw RPCError(code: .unauthenticated, message: "Wrong username or password, or the account cannot log in.")
     }
-    self.env.loginThrottle.recordSuccess(account: username)
+    await self.env.loginThrottle.recordSuccess(account: username)
     let token = Secrets.sessionToken()
     let expires = now.adding(milliseconds: self.env.limits.sessionLifetimeMilliseconds)
     try await self.store.createSession(
@@ -112,13 +112,13 @@ extension IdentityService {
     let now = self.env.now()
     let hashing = self.env.limits.passwordHashing
     // A stolen session must not be a way round the login rate limit.
-    if let delay = self.env.loginThrottle.retryDelay(account: username, peer: peer, now: now) {
+    if let delay = try await self.env.loginThrottle.retryDelay(account: username, peer: peer, now: now) {
       throw RPCError(
         code: .resourceExhausted, message: "Too many failed attempts; try again later.",
         details: [.retryInfo(delay: .milliseconds(delay))])
     }
     guard hashing.verify(request.currentPassword, against: stored) else {
-      self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
+      await self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
       throw RPCError(code: .unauthenticated, message: "The current password is wrong.")
     }
     try await self.store.setCredentials(try hashing.credentials(for: request.newPassword), for: principal.id)

@@ -26,8 +26,11 @@ extension JournalService {
   /// Streams every journal event the caller may see, in commit order, from a cursor.
   ///
   /// The cursor is the store's global event sequence (``FieldReportStore/StoredJournalEntry/eventSequence``):
-  /// the stream sends the stored events after it, then polls the store for newly committed
-  /// ones. Every message carries the cursor of the last event examined (sent or filtered
+  /// the stream sends the stored events after it, then waits on the store's
+  /// ``FieldReportStore/EventBell`` (rung by commits in this process and, on PostgreSQL, by
+  /// `NOTIFY` from every replica) and reads the events after its cursor again, or after
+  /// ``pollInterval`` without a ring. The store hands out event sequences in commit order, so
+  /// reading after the cursor never skips an event committed later. Every message carries the cursor of the last event examined (sent or filtered
   /// out), so resuming from any message's cursor misses nothing and repeats nothing. An idle
   /// stream sends a heartbeat every `heartbeat_interval_ms`. The stream ends promptly when
   /// the call is cancelled (client cancel, deadline, disconnect).
@@ -69,6 +72,7 @@ extension JournalService {
       let clock = ContinuousClock()
       var lastSent = clock.now
       let batchSize = 200
+      let bell = env.store.eventBell
       while true {
         try Task.checkCancellation()
         if env.drain.isDraining {
@@ -78,6 +82,8 @@ extension JournalService {
             message: "The server is shutting down; reconnect and resume after cursor \(cursor).",
             details: [.retryInfo(delay: .zero)])
         }
+        // Taken before the read: a ring during or after it ends the wait below at once.
+        let rings = bell.rings
         let batch = try await env.store.events(after: cursor, limit: batchSize)
         renderer.now = env.now()
         for stored in batch {
@@ -109,7 +115,7 @@ extension JournalService {
           try await responses.write(message)
           lastSent = clock.now
         }
-        try await Task.sleep(for: pollInterval)
+        await bell.wait(after: rings, upTo: min(pollInterval, heartbeat - (clock.now - lastSent)))
       }
     } catch is CancellationError {
       // The caller went away or the deadline passed: the runtime reports the status.

@@ -17,17 +17,19 @@ public final class JournalService: Fieldreport_V1_JournalServiceHandler {
   let openStreams = Mutex<[UserID: Int]>([:])
   /// Most streams one caller may hold open.
   let maximumStreamsPerCaller: Int
-  /// How often an idle stream asks the store for new events.
+  /// The longest an idle stream waits for the store's event bell before reading the journal
+  /// anyway (the fallback for a lost wake-up; see ``FieldReportStore/EventBell``).
   let pollInterval: Duration
 
   /// Creates the service.
   /// - Parameters:
   ///   - env: The service environment.
   ///   - maximumStreamsPerCaller: Most concurrent WatchEvents streams per caller (default 4).
-  ///   - pollInterval: How often an idle stream checks for new events (default 100 ms).
+  ///   - pollInterval: The longest an idle stream waits for the store's event bell before it
+  ///     reads the journal anyway (default 1 s).
   public init(
     env: ServiceEnvironment, maximumStreamsPerCaller: Int = 4,
-    pollInterval: Duration = .milliseconds(100)
+    pollInterval: Duration = .seconds(1)
   ) {
     self.env = env
     self.maximumStreamsPerCaller = maximumStreamsPerCaller

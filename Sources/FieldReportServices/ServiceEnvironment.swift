@@ -19,12 +19,12 @@ public struct ServiceEnvironment: Sendable {
   public let logger: Logger
   /// Limits and security settings.
   public let limits: ServiceLimits
-  /// Failed-login counts (shared by every call of the server).
+  /// Failed-login limits (counted by the store: see ``FieldReportStore/attemptCounter(named:)``).
   public let loginThrottle: LoginThrottle
-  /// New-report counts per reporter (shared by every call of the server).
+  /// New-report limits per reporter (counted by the store).
   public let submissionThrottle: SubmissionThrottle
   /// Fired when the server begins to drain (streams end with UNAVAILABLE, resumable).
-  public let drain = DrainSignal()
+  public let drain: DrainSignal
 
   /// Creates an environment.
   /// - Parameters:
@@ -45,8 +45,10 @@ public struct ServiceEnvironment: Sendable {
     self.now = now
     self.logger = logger
     self.limits = limits
-    self.loginThrottle = LoginThrottle(limits: limits)
-    self.submissionThrottle = SubmissionThrottle(limits: limits)
+    self.drain = DrainSignal(onBegin: { [bell = store.eventBell] in bell.ring() })
+    self.loginThrottle = LoginThrottle(limits: limits, counter: store.attemptCounter(named: "login"), logger: logger)
+    self.submissionThrottle = SubmissionThrottle(
+      limits: limits, counter: store.attemptCounter(named: "submission"), logger: logger)
   }
 
   /// The system clock in Unix milliseconds.

@@ -1,30 +1,32 @@
+public import FieldReportStore
 import FieldReportWorkflow
-import Synchronization
+public import Logging
 
-/// In-memory sliding-window limit on new reports per reporter (a brake on one person — or
-/// one misbehaving client acting for them — flooding the IOC).
+/// Sliding-window limit on new reports per reporter (a brake on one person — or one
+/// misbehaving client acting for them — flooding the IOC): the rule lives here, the counts in
+/// the store's ``FieldReportStore/AttemptCounter`` (in the database for PostgreSQL, so every
+/// replica counts the same reports).
 ///
 /// The reporter is keyed by their citizen account, else the platform's citizen id, else
-/// their phone number's digits; a report with none of these is not limited. A server restart
-/// forgets the counts, and each replica counts on its own; the IOC can still reject spam.
-/// Memory is bounded like ``LoginThrottle``'s.
+/// their phone number's digits; a report with none of these is not limited. In memory
+/// (SQLite) a server restart forgets the counts; the IOC can still reject spam.
 ///
 /// # Thread safety
-/// All methods may be called concurrently (a `Mutex` guards the counts).
-public final class SubmissionThrottle: Sendable {
-  private let state: Mutex<SlidingWindowCounts>
+/// `Sendable`; all methods may be called concurrently (the counter synchronizes).
+public struct SubmissionThrottle: Sendable {
+  private let counter: any AttemptCounter
   private let limits: ServiceLimits
-  /// The most reporters tracked at once.
-  let maximumKeys = 100_000
+  private let logger: Logger
 
   /// False when the limit is off (`Int.max`, from `--reports-per-reporter-hour 0`): nothing is
   /// counted or kept.
   var isOn: Bool { self.limits.submissionsPerReporter < Int.max }
 
-  /// Creates a throttle with the limits' threshold and window.
-  public init(limits: ServiceLimits) {
+  /// Creates a throttle with the limits' threshold and window, counting in `counter`.
+  public init(limits: ServiceLimits, counter: any AttemptCounter, logger: Logger) {
     self.limits = limits
-    self.state = Mutex(SlidingWindowCounts(maximumKeys: self.maximumKeys))
+    self.counter = counter
+    self.logger = logger
   }
 
   /// The key a reporter is counted under, or nil when the report names none.
@@ -36,20 +38,21 @@ public final class SubmissionThrottle: Sendable {
   }
 
   /// How long the reporter must wait before another new report is accepted, or nil.
-  func retryDelay(reporter: String, now: Timestamp) -> Int64? {
+  /// - Throws: ``FieldReportStore/StoreError`` when the counts cannot be read.
+  func retryDelay(reporter: String, now: Timestamp) async throws -> Int64? {
     guard self.isOn else { return nil }
-    return self.state.withLock { state in
-      state.delay(
-        reporter, limit: self.limits.submissionsPerReporter, window: self.limits.submissionWindowMilliseconds,
-        now: now.millisecondsSince1970)
-    }
+    return try await counter.delay(
+      reporter, limit: self.limits.submissionsPerReporter, window: self.limits.submissionWindowMilliseconds, now: now)
   }
 
-  /// Counts a new report of the reporter.
-  func recordAccepted(reporter: String, now: Timestamp) {
+  /// Counts a new report of the reporter (the report is stored already: a failure to count
+  /// is logged, not returned).
+  func recordAccepted(reporter: String, now: Timestamp) async {
     guard self.isOn else { return }
-    self.state.withLock { state in
-      state.record(reporter, now: now.millisecondsSince1970, window: self.limits.submissionWindowMilliseconds)
+    do {
+      try await counter.record(reporter, now: now, window: self.limits.submissionWindowMilliseconds)
+    } catch {
+      logger.warning("a new report could not be counted", metadata: ["error": "\(error)"])
     }
   }
 }

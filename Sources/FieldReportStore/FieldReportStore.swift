@@ -72,6 +72,9 @@ public protocol FieldReportStore: Sendable {
   func events(after cursor: Int64, limit: Int) async throws -> [StoredJournalEntry]
   /// The highest event sequence stored (0 when empty).
   func latestEventSequence() async throws -> Int64
+  /// Rung when events may have been committed (by this process, or, for a store replicas
+  /// share, by any replica): WatchEvents streams wait on it between reads of ``events(after:limit:)``.
+  var eventBell: EventBell { get }
   /// Recomputes the case's hash chain and compares it with what is stored.
   func verifyJournal(caseID: CaseID) async throws -> JournalVerification
 
@@ -208,6 +211,14 @@ public protocol FieldReportStore: Sendable {
   func revokeAPIKeys(userID: UserID, keeping: String?, at now: Timestamp) async throws -> [String]
   /// Deletes a transfer group and its member list. - Throws: ``StoreError/notFound(_:)``.
   func deleteTransferGroup(id: TransferGroupID) async throws
+
+  // MARK: Throttles
+
+  /// A counter for the throttle named `name` (`"login"`, `"submission"`): in this process's
+  /// memory for a store one process owns, in the database for a store replicas share (then
+  /// every replica counts the same attempts). Call it once per throttle and keep the counter:
+  /// an in-memory counter starts empty at each call.
+  func attemptCounter(named name: String) -> any AttemptCounter
 
   // MARK: Attachments
 

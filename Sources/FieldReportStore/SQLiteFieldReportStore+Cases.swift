@@ -21,7 +21,10 @@ extension SQLiteFieldReportStore {
     } committed: { [latestCases] result in
       if !result.isReplay { latestCases.recordCommitted(result.storedCase, isNew: true) }
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 
@@ -64,7 +67,10 @@ extension SQLiteFieldReportStore {
     } committed: { [latestCases] result in
       if !result.isReplay { latestCases.recordCommitted(result.storedCase, isNew: false) }
     }
-    if !result.isReplay { decoded.recordWrite(result.storedCase, entry: result.entry) }
+    if !result.isReplay {
+      decoded.recordWrite(result.storedCase, entry: result.entry)
+      eventBell.ring()
+    }
     return result
   }
 

@@ -31,6 +31,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// The latest committed version of cases no report re-reports, recorded by the writer
   /// thread (see ``LatestCaseIndex`` for why it stays true): a case's view from memory.
   let latestCases: LatestCaseIndex
+  /// Rung after each commit that appends to the journal (one process writes a SQLite database,
+  /// so its own commits are all the events there are).
+  public let eventBell = EventBell()
 
   /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
   /// - Throws: ``StoreError/unavailable(_:)`` if the file cannot be opened;
@@ -120,6 +123,13 @@ public final class SQLiteFieldReportStore: FieldReportStore {
       }
       thread.start()
     }
+  }
+
+  // MARK: Throttles
+
+  /// In memory: one process owns a SQLite database, so its own counts are all the counts.
+  public func attemptCounter(named name: String) -> any AttemptCounter {
+    InMemoryAttemptCounter()
   }
 
   // MARK: Helpers shared by the extensions

@@ -2,6 +2,7 @@ import FieldReportAPI
 import FieldReportServices
 import FieldReportWorkflow
 import RPCCore
+import StoreTestSupport
 import Testing
 import WireBridge
 
@@ -104,9 +105,11 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("failed logins are limited per account, with retry info, and the window passes")
-  func perAccountRateLimit() async throws {
-    try await TestServer.with { server in
+  @Test(
+    "failed logins are limited per account, with retry info, and the window passes (counted in memory, or in the database)",
+    arguments: StoreEngine.all)
+  func perAccountRateLimit(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let client = Client(server.inProcess())
       for _ in 0..<5 {
         #expect(await statusCode { try await client.login(loginRequest("duong.lv", "sai-mat-khau")) } == .unauthenticated)
@@ -122,9 +125,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("failed logins are limited per peer across accounts")
-  func perPeerRateLimit() async throws {
-    try await TestServer.with(limits: ServiceLimits(failedLoginsPerPeer: 3)) { server in
+  @Test("failed logins are limited per peer across accounts", arguments: StoreEngine.all)
+  func perPeerRateLimit(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine, limits: ServiceLimits(failedLoginsPerPeer: 3)) { server in
       let attacker = Client(server.inProcess(peer: "[IPv4]10.0.0.66:5000"))
       for name in ["a.one", "b.two", "c.three"] {
         #expect(await statusCode { try await attacker.login(loginRequest(name, "x")) } == .unauthenticated)

@@ -3,6 +3,7 @@ import FieldReportServices
 import FieldReportWorkflow
 import Foundation
 import RPCCore
+import StoreTestSupport
 import Testing
 import WireBridge
 
@@ -151,10 +152,10 @@ struct CaseServiceTests {
     #expect(info.duplicateOfCaseId == original.caseId)
   }
 
-  @Test("new reports are limited per reporter; replays of a key and other reporters are not")
-  func submissionLimitPerReporter() async throws {
+  @Test("new reports are limited per reporter; replays of a key and other reporters are not", arguments: StoreEngine.all)
+  func submissionLimitPerReporter(engine: StoreEngine) async throws {
     let server = try await TestServer.make(
-      limits: ServiceLimits(maximumAttachmentBytes: 64 * 1024, submissionsPerReporter: 2))
+      engine: engine, limits: ServiceLimits(maximumAttachmentBytes: 64 * 1024, submissionsPerReporter: 2))
     let world = try await CaseWorld.over(server, transport: server.inProcess())
     defer { Task { await world.close() } }
     _ = try await world.submit("Lần 1", key: "k-1")

@@ -20,7 +20,10 @@ struct ReplicaServerTests {
 
   /// The demo province in a new PostgreSQL database, two server processes on it, and a world
   /// (sessions for every demo person) reaching each.
-  static func withReplicas(_ body: (CaseWorld, CaseWorld) async throws -> Void) async throws {
+  /// - Parameter reportsPerReporterHour: the servers' `--reports-per-reporter-hour` (0: off).
+  static func withReplicas(
+    reportsPerReporterHour: Int = 0, _ body: (CaseWorld, CaseWorld) async throws -> Void
+  ) async throws {
     let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
     let server = try await TestServer.make(engine: .postgres, limits: CaseWorld.limits)
     // The processes run on the real clock: the sessions and due times must too.
@@ -36,7 +39,7 @@ struct ReplicaServerTests {
         binary,
         arguments: [
           "--port", "0", "--database", server.database.location, "--log-level", "error",
-          "--database-pool-size", "4", "--reports-per-reporter-hour", "0",
+          "--database-pool-size", "4", "--reports-per-reporter-hour", String(reportsPerReporterHour),
         ],
         environment: ["FIELDREPORT_ADMIN_PASSWORD": TestServer.password])
       processes.append(process)
@@ -134,6 +137,42 @@ struct ReplicaServerTests {
       let sequences = codes.compactMap { Int($0.suffix(3)) }.sorted()
       #expect(Set(codes.map { $0.prefix(6) }).count == 1)
       #expect(sequences == Array(1...16))
+    }
+  }
+
+  @Test("failed logins spread over both replicas reach the per-account limit at the same total as on one")
+  func loginThrottleAcrossReplicas() async throws {
+    try await Self.withReplicas { a, b in
+      func login(_ world: CaseWorld, _ password: String) async -> StatusCode? {
+        var request = Fieldreport_V1_LoginRequest()
+        request.username = P.duong.username
+        request.password = password
+        return await statusCode { try await Fieldreport_V1_IdentityServiceClient(world.transport).login(request) }
+      }
+      // The limit is 5 failures per account in 15 minutes (ServiceLimits' default).
+      for attempt in 0..<5 {
+        #expect(await login(attempt.isMultiple(of: 2) ? a : b, "sai-mat-khau") == .unauthenticated)
+      }
+      // The sixth attempt is refused on either replica, even with the right password.
+      #expect(await login(a, TestServer.password) == .resourceExhausted)
+      #expect(await login(b, TestServer.password) == .resourceExhausted)
+      // Another account is not throttled.
+      var other = Fieldreport_V1_LoginRequest()
+      other.username = P.thang.username
+      other.password = TestServer.password
+      _ = try await Fieldreport_V1_IdentityServiceClient(b.transport).login(other)
+    }
+  }
+
+  @Test("new reports of one reporter spread over both replicas reach the per-reporter limit at the same total as on one")
+  func submissionThrottleAcrossReplicas() async throws {
+    try await Self.withReplicas(reportsPerReporterHour: 3) { a, b in
+      // CaseWorld.submit reports for one citizen (platform-citizen-42).
+      for index in 0..<3 {
+        _ = try await (index.isMultiple(of: 2) ? a : b).submit("Phản ánh \(index)")
+      }
+      #expect(await statusCode { try await a.submit("Phản ánh 4") } == .resourceExhausted)
+      #expect(await statusCode { try await b.submit("Phản ánh 5") } == .resourceExhausted)
     }
   }
 }

@@ -140,7 +140,9 @@ struct ReplicaTests {
       try await fixture.store.executeRawSQLForTesting("TRUNCATE journal CASCADE")
     }
     #expect(try await fixture.store.verifyJournal(caseID: created.id).isIntact)
-    #expect(try await fixture.store.scalarForTesting("SELECT MAX(version) FROM schema_migrations") == 2)
+    #expect(
+      try await fixture.store.scalarForTesting("SELECT MAX(version) FROM schema_migrations")
+        == Int64(PostgresFieldReportStore.latestSchemaVersion))
     await fixture.finish()
   }
 
@@ -151,12 +153,15 @@ struct ReplicaTests {
     let old = try await PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger, schemaVersion: 1)
     #expect(try await old.schemaVersion() == 1)
     await old.close()
-    // Two replicas start at once on the version-1 database: both open, version 2 is applied once.
+    // Two replicas start at once on the version-1 database: both open, every later version is
+    // applied once.
     async let first = PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger)
     async let second = PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger)
     let stores = try await [first, second]
-    for store in stores { #expect(try await store.schemaVersion() == 2) }
-    #expect(try await stores[0].scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 2)
+    for store in stores { #expect(try await store.schemaVersion() == PostgresFieldReportStore.latestSchemaVersion) }
+    #expect(
+      try await stores[0].scalarForTesting("SELECT COUNT(*) FROM schema_migrations")
+        == Int64(PostgresFieldReportStore.latestSchemaVersion))
     // Version 2 works: a journal entry notifies (the trigger exists and the insert succeeds).
     let fixture = StoreFixture(database: database, store: stores[0])
     try await fixture.seed()

@@ -140,6 +140,24 @@ struct TestServer {
       platformKey: self.platformKey)
   }
 
+  /// Another replica of this server: a second store on the same database (its own caches,
+  /// and on PostgreSQL its own listening connection), environment and router; the clock
+  /// kept. Close it with ``closeReplica()``, before this server.
+  /// - Parameter services: its services (default every service).
+  func replica(services: ((ServiceEnvironment) -> [any RPCService])? = nil) async throws -> TestServer {
+    let store = try await self.database.open()
+    let env = ServiceEnvironment(store: store, now: self.clock.closure, logger: Self.logger, limits: self.env.limits)
+    let (router, _) = ServiceRouter.make(env: env, services: (services ?? Self.allServices)(env))
+    return TestServer(
+      database: self.database, store: store, env: env, router: router, clock: self.clock,
+      platformKey: self.platformKey)
+  }
+
+  /// Closes a replica's store (the database stays for the server it came from).
+  func closeReplica() async {
+    await self.store.close()
+  }
+
   /// Closes the store and removes the folder (or drops the database).
   func close() async {
     await self.store.close()

@@ -1,5 +1,5 @@
-/// Event times per key within a sliding window, with a bound on the keys tracked: what the
-/// login and submission throttles count (each behind its own lock).
+/// Event times per key within a sliding window, with a bound on the keys tracked: what an
+/// ``InMemoryAttemptCounter`` keeps (behind its lock).
 struct SlidingWindowCounts: ~Copyable {
   private var times: [String: [Int64]] = [:]
   /// The most keys tracked at once; past it, keys with nothing in the window are dropped
