@@ -3,6 +3,7 @@ import FieldReportServices
 import FieldReportWorkflow
 import Foundation
 import RPCCore
+import StoreTestSupport
 import Testing
 import WireBridge
 
@@ -31,9 +32,9 @@ struct AcceptanceDefectTests {
     return try await world.journal.listJournal(request, options: world.as(person)).entries
   }
 
-  @Test("publish with only the IOC's note: the citizen gets the approved reply letter; the note is the IOC's record")
-  func noteIsNotThePublishedResult() async throws {
-    let world = try await CaseWorld.make()
+  @Test("publish with only the IOC's note: the citizen gets the approved reply letter; the note is the IOC's record", arguments: StoreEngine.all)
+  func noteIsNotThePublishedResult(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let letter = "Kính gửi: Quý Ông/Bà. UBND Xã Đồng Lộc đã giải tán nhóm tụ tập."
     let resolved = try await Self.resolved(world, letter: letter)
@@ -68,9 +69,9 @@ struct AcceptanceDefectTests {
     #expect(try await world.journal.verifyJournal(verify, options: world.as(P.quan)).intact)
   }
 
-  @Test("publish with a note and a text: the citizen gets the text, the journal keeps both")
-  func noteAndTextBothKept() async throws {
-    let world = try await CaseWorld.make()
+  @Test("publish with a note and a text: the citizen gets the text, the journal keeps both", arguments: StoreEngine.all)
+  func noteAndTextBothKept(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let resolved = try await Self.resolved(world, letter: "Đã xử lý")
     var publish = Fieldreport_V1_PublishResultRequest()
@@ -92,9 +93,9 @@ struct AcceptanceDefectTests {
     #expect(again.idempotentReplay && again.journalEntry?.content == Self.note)
   }
 
-  @Test("a result's attachments report when and by whom they were uploaded, not the submission")
-  func resultAttachmentsCarryTheirUpload() async throws {
-    let world = try await CaseWorld.make()
+  @Test("a result's attachments report when and by whom they were uploaded, not the submission", arguments: StoreEngine.all)
+  func resultAttachmentsCarryTheirUpload(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     var upload = Fieldreport_V1_UploadAttachmentRequest()
     upload.fileName = "hien-truong-1.jpg"
@@ -114,9 +115,9 @@ struct AcceptanceDefectTests {
     }
   }
 
-  @Test("transfer for monitoring: the leader is left out of a group and when named, and the answer says so")
-  func leaderLeftOutAndTold() async throws {
-    let world = try await CaseWorld.make()
+  @Test("transfer for monitoring: the leader is left out of a group and when named, and the answer says so", arguments: StoreEngine.all)
+  func leaderLeftOutAndTold(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("An toàn mùa mưa bão", category: "AN-TOAN-THIEN-TAI")
     let atUnit = try await world.dispatch(submitted, to: P.scienceDepartment)
@@ -146,9 +147,9 @@ struct AcceptanceDefectTests {
     #expect(transferred.leftOut.first?.fullName == "Nguyễn Thị Hà")
   }
 
-  @Test("refusals name people and units by name, not by internal id (item 7)")
-  func refusalsNamePeopleAndUnits() async throws {
-    let world = try await CaseWorld.make()
+  @Test("refusals name people and units by name, not by internal id (item 7)", arguments: StoreEngine.all)
+  func refusalsNamePeopleAndUnits(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("Đèn đường hỏng")
     let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
@@ -182,9 +183,9 @@ struct AcceptanceDefectTests {
     }
   }
 
-  @Test("the return window: the province's setting, or the IOC's per dispatch, shown in the processing tab (item 3)")
-  func returnWindowPerDispatch() async throws {
-    let world = try await CaseWorld.make()
+  @Test("the return window: the province's setting, or the IOC's per dispatch, shown in the processing tab (item 3)", arguments: StoreEngine.all)
+  func returnWindowPerDispatch(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let reason = "Không đúng chức năng nhiệm vụ"
     let dispatchedAt = world.clock.now
@@ -225,9 +226,9 @@ struct AcceptanceDefectTests {
     }
   }
 
-  @Test("monitoring recipients keep their own notes (Lưu công việc), private to each (item 5)")
-  func monitoringRecipientsKeepNotes() async throws {
-    let world = try await CaseWorld.make()
+  @Test("monitoring recipients keep their own notes (Lưu công việc), private to each (item 5)", arguments: StoreEngine.all)
+  func monitoringRecipientsKeepNotes(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await world.dispatch(try await world.submit("An toàn mùa mưa bão", category: "AN-TOAN-THIEN-TAI"), to: P.scienceDepartment)
     var transfer = Fieldreport_V1_TransferForMonitoringRequest()

@@ -3,6 +3,7 @@ import FieldReportServices
 import FieldReportWorkflow
 import Foundation
 import RPCCore
+import StoreTestSupport
 import Testing
 import WireBridge
 
@@ -16,9 +17,9 @@ struct AssignmentServiceTests {
     try await world.dispatch(try await world.submit(title), to: P.dongLoc)
   }
 
-  @Test("Assign: the unit's leader; not its officer, not another unit's leader; the main handler must work there")
-  func assign() async throws {
-    let world = try await CaseWorld.make()
+  @Test("Assign: the unit's leader; not its officer, not another unit's leader; the main handler must work there", arguments: StoreEngine.all)
+  func assign(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await Self.atDongLoc(world)
     #expect(await failure { _ = try await world.assign(atUnit, by: P.thang, to: P.thang) } == .permissionDenied)
@@ -45,9 +46,9 @@ struct AssignmentServiceTests {
     #expect(try await world.get(atUnit.caseId, as: P.mai).summary?.caseId == atUnit.caseId)
   }
 
-  @Test("Reassign: the leader replaces the assignment; the officer may not")
-  func reassign() async throws {
-    let world = try await CaseWorld.make()
+  @Test("Reassign: the leader replaces the assignment; the officer may not", arguments: StoreEngine.all)
+  func reassign(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await Self.atDongLoc(world)
     let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
@@ -63,9 +64,9 @@ struct AssignmentServiceTests {
     #expect(reassigned.journalEntry?.action == .reassign)
   }
 
-  @Test("ReturnToIoc: the leader within the window; not the officer; not after the window")
-  func returnToIoc() async throws {
-    let world = try await CaseWorld.make()
+  @Test("ReturnToIoc: the leader within the window; not the officer; not after the window", arguments: StoreEngine.all)
+  func returnToIoc(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await Self.atDongLoc(world)
     var request = Fieldreport_V1_ReturnToIocRequest()
@@ -87,9 +88,9 @@ struct AssignmentServiceTests {
     #expect(returned.caseSummary?.state == .returnedToIoc)
   }
 
-  @Test("TransferForMonitoring and CloseMonitoring: the leader; not a recipient, not another unit's group")
-  func transferAndClose() async throws {
-    let world = try await CaseWorld.make()
+  @Test("TransferForMonitoring and CloseMonitoring: the leader; not a recipient, not another unit's group", arguments: StoreEngine.all)
+  func transferAndClose(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await Self.atDongLoc(world)
     var request = Fieldreport_V1_TransferForMonitoringRequest()
@@ -116,9 +117,9 @@ struct AssignmentServiceTests {
     #expect(closed.caseSummary?.state == .closed)
   }
 
-  @Test("SaveDraft, AddContribution, SubmitResult: the main handler and the coordinators only")
-  func draftContributionSubmit() async throws {
-    let world = try await CaseWorld.make()
+  @Test("SaveDraft, AddContribution, SubmitResult: the main handler and the coordinators only", arguments: StoreEngine.all)
+  func draftContributionSubmit(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await Self.atDongLoc(world)
     let assigned = try unwrap(
@@ -158,9 +159,9 @@ struct AssignmentServiceTests {
     #expect(submitted.state == .awaitingApproval)
   }
 
-  @Test("Approve and ReturnToOfficer: the leader; not the officer; the officer must be the main handler")
-  func approveAndReturn() async throws {
-    let world = try await CaseWorld.make()
+  @Test("Approve and ReturnToOfficer: the leader; not the officer; the officer must be the main handler", arguments: StoreEngine.all)
+  func approveAndReturn(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await Self.atDongLoc(world)
     let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
@@ -180,9 +181,9 @@ struct AssignmentServiceTests {
     #expect(await failure { _ = try await world.approve(resolved, by: P.duong) } == .failedPrecondition)
   }
 
-  @Test("A stale expected version is ABORTED and writes nothing; a reused key for another action is ALREADY_EXISTS")
-  func staleAndReusedKeys() async throws {
-    let world = try await CaseWorld.make()
+  @Test("A stale expected version is ABORTED and writes nothing; a reused key for another action is ALREADY_EXISTS", arguments: StoreEngine.all)
+  func staleAndReusedKeys(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let atUnit = try await Self.atDongLoc(world)
     let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)

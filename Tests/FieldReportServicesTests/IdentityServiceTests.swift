@@ -2,6 +2,7 @@ import FieldReportAPI
 import FieldReportServices
 import FieldReportWorkflow
 import RPCCore
+import StoreTestSupport
 import Testing
 import WireBridge
 
@@ -9,9 +10,9 @@ import WireBridge
 struct IdentityServiceTests {
   typealias Client = Fieldreport_V1_IdentityServiceClient
 
-  @Test("CreateUnit: system admin only; duplicate codes, a second IOC and unknown parents refused")
-  func createUnit() async throws {
-    try await TestServer.with { server in
+  @Test("CreateUnit: system admin only; duplicate codes, a second IOC and unknown parents refused", arguments: StoreEngine.all)
+  func createUnit(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let admin = try await server.login("admin", over: transport)
@@ -39,9 +40,9 @@ struct IdentityServiceTests {
     }
   }
 
-  @Test("ListUnits: any authenticated caller, diacritic-insensitive filter, kinds, paging")
-  func listUnits() async throws {
-    try await TestServer.with { server in
+  @Test("ListUnits: any authenticated caller, diacritic-insensitive filter, kinds, paging", arguments: StoreEngine.all)
+  func listUnits(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let officer = try await server.login(DemoProvince.thang, over: transport)
@@ -68,9 +69,9 @@ struct IdentityServiceTests {
     }
   }
 
-  @Test("CreateUser: admin any kind, unit admin staff only, platform citizens only; retries are idempotent")
-  func createUser() async throws {
-    try await TestServer.with { server in
+  @Test("CreateUser: admin any kind, unit admin staff only, platform citizens only; retries are idempotent", arguments: StoreEngine.all)
+  func createUser(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let admin = try await server.login("admin", over: transport)
@@ -128,9 +129,9 @@ struct IdentityServiceTests {
     }
   }
 
-  @Test("SearchUsers is diacritic-insensitive; citizens and the platform are refused")
-  func searchUsers() async throws {
-    try await TestServer.with { server in
+  @Test("SearchUsers is diacritic-insensitive; citizens and the platform are refused", arguments: StoreEngine.all)
+  func searchUsers(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let leader = try await server.login(DemoProvince.duong, over: transport)
@@ -157,9 +158,9 @@ struct IdentityServiceTests {
     }
   }
 
-  @Test("role registration: request, list, decide by that unit's admin only, list roles, revoke")
-  func roleRegistration() async throws {
-    try await TestServer.with { server in
+  @Test("role registration: request, list, decide by that unit's admin only, list roles, revoke", arguments: StoreEngine.all)
+  func roleRegistration(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let client = Client(transport)
         // Toàn (Sở KH&CN) registers as officer at Xã Đồng Lộc.
@@ -231,9 +232,9 @@ struct IdentityServiceTests {
     }
   }
 
-  @Test("the last system admin grant cannot be revoked")
-  func lastSystemAdmin() async throws {
-    try await TestServer.with { server in
+  @Test("the last system admin grant cannot be revoked", arguments: StoreEngine.all)
+  func lastSystemAdmin(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let admin = try await server.login("admin", over: transport)
@@ -272,9 +273,9 @@ struct IdentityServiceTests {
     }
   }
 
-  @Test("transfer groups: leaders and admins of the unit manage them; staff of the unit list them")
-  func groups() async throws {
-    try await TestServer.with { server in
+  @Test("transfer groups: leaders and admins of the unit manage them; staff of the unit list them", arguments: StoreEngine.all)
+  func groups(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let duong = try await server.login(DemoProvince.duong, over: transport)
@@ -319,9 +320,9 @@ struct IdentityServiceTests {
     }
   }
 
-  @Test("every call gets a trace id trailer, the client's when it sends one")
-  func traceID() async throws {
-    try await TestServer.with { server in
+  @Test("every call gets a trace id trailer, the client's when it sends one", arguments: StoreEngine.all)
+  func traceID(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       var options = server.platform
       options.metadata.add("x-trace-id", .text("trace-123"))
