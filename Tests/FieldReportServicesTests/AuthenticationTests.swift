@@ -17,9 +17,9 @@ struct AuthenticationTests {
     return request
   }
 
-  @Test("login over a real socket, WhoAmI with the token, logout revokes it")
-  func loginWhoAmILogout() async throws {
-    try await TestServer.with { server in
+  @Test("login over a real socket, WhoAmI with the token, logout revokes it", arguments: StoreEngine.all)
+  func loginWhoAmILogout(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let client = Client(transport)
         let login = try await client.login(loginRequest("THANG.LD"))  // usernames are case-insensitive
@@ -39,9 +39,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("no, malformed or unknown credentials are UNAUTHENTICATED; health needs none")
-  func unauthenticated() async throws {
-    try await TestServer.with { server in
+  @Test("no, malformed or unknown credentials are UNAUTHENTICATED; health needs none", arguments: StoreEngine.all)
+  func unauthenticated(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       try await server.withLiveServer { transport in
         let client = Client(transport)
         #expect(await statusCode { try await client.whoAmI(Fieldreport_V1_WhoAmIRequest()) } == .unauthenticated)
@@ -57,9 +57,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("wrong password, unknown user and service accounts get one UNAUTHENTICATED answer")
-  func refusedLogins() async throws {
-    try await TestServer.with { server in
+  @Test("wrong password, unknown user and service accounts get one UNAUTHENTICATED answer", arguments: StoreEngine.all)
+  func refusedLogins(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let client = Client(server.inProcess())
       let wrong = await statusCode { try await client.login(loginRequest("thang.ld", "sai-mat-khau")) }
       let unknown = await statusCode { try await client.login(loginRequest("nobody.here")) }
@@ -73,9 +73,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("two authorization entries are refused, never one picked; the scheme is case-insensitive")
-  func repeatedAuthorization() async throws {
-    try await TestServer.with { server in
+  @Test("two authorization entries are refused, never one picked; the scheme is case-insensitive", arguments: StoreEngine.all)
+  func repeatedAuthorization(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let good = try await server.login(DemoProvince.duong, over: transport)
       let client = Client(transport)
@@ -93,9 +93,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("sessions expire")
-  func expiry() async throws {
-    try await TestServer.with { server in
+  @Test("sessions expire", arguments: StoreEngine.all)
+  func expiry(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let options = try await server.login(DemoProvince.duong, over: transport)
       let client = Client(transport)
@@ -140,9 +140,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("API keys authenticate service accounts; Logout with a key is refused; revoked keys stop working")
-  func apiKeys() async throws {
-    try await TestServer.with { server in
+  @Test("API keys authenticate service accounts; Logout with a key is refused; revoked keys stop working", arguments: StoreEngine.all)
+  func apiKeys(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let me = try await client.whoAmI(Fieldreport_V1_WhoAmIRequest(), options: server.platform)
@@ -178,9 +178,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("an API key issued with an expiry works until then and is refused after")
-  func expiringApiKey() async throws {
-    try await TestServer.with { server in
+  @Test("an API key issued with an expiry works until then and is refused after", arguments: StoreEngine.all)
+  func expiringApiKey(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let admin = try await server.login("admin", over: transport)
@@ -205,9 +205,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("logout of all sessions, and ChangePassword revoking the other sessions")
-  func sessionsRevocation() async throws {
-    try await TestServer.with { server in
+  @Test("logout of all sessions, and ChangePassword revoking the other sessions", arguments: StoreEngine.all)
+  func sessionsRevocation(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let first = try await server.login(DemoProvince.mai, over: transport)
@@ -233,9 +233,9 @@ struct AuthenticationTests {
     }
   }
 
-  @Test("a disabled account cannot log in and its sessions stop working")
-  func disabling() async throws {
-    try await TestServer.with { server in
+  @Test("a disabled account cannot log in and its sessions stop working", arguments: StoreEngine.all)
+  func disabling(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
       let transport = server.inProcess()
       let client = Client(transport)
       let admin = try await server.login("admin", over: transport)

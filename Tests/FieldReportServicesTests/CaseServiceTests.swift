@@ -13,9 +13,9 @@ import WireBridge
 struct CaseServiceTests {
   typealias P = DemoProvince
 
-  @Test("SubmitReport: the platform and a citizen may submit; an officer may not; a key retried returns the first case")
-  func submitReport() async throws {
-    let world = try await CaseWorld.make()
+  @Test("SubmitReport: the platform and a citizen may submit; an officer may not; a key retried returns the first case", arguments: StoreEngine.all)
+  func submitReport(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let first = try await world.submit("Rác thải ven đường", key: "report-1")
     let retried = try await world.submit("Rác thải ven đường", key: "report-1")
@@ -45,9 +45,9 @@ struct CaseServiceTests {
     #expect(await failure { _ = try await world.cases.submitReport(own, options: CallOptions()) } == .unauthenticated)
   }
 
-  @Test("GetCase: by id and by code for those who may see it; NOT_FOUND for another unit's leader")
-  func getCase() async throws {
-    let world = try await CaseWorld.make()
+  @Test("GetCase: by id and by code for those who may see it; NOT_FOUND for another unit's leader", arguments: StoreEngine.all)
+  func getCase(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("Lấn chiếm vỉa hè")
     let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
@@ -64,9 +64,9 @@ struct CaseServiceTests {
     #expect(await failure { _ = try await world.cases.getCase(unknown, options: world.as(P.quan)) } == .notFound)
   }
 
-  @Test("The reporter's identity reaches the IOC and the submitting platform, never unit staff")
-  func reporterHiddenFromUnitStaff() async throws {
-    let world = try await CaseWorld.make()
+  @Test("The reporter's identity reaches the IOC and the submitting platform, never unit staff", arguments: StoreEngine.all)
+  func reporterHiddenFromUnitStaff(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("Xả nước thải ra kênh")
     let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
@@ -92,9 +92,9 @@ struct CaseServiceTests {
     #expect(!rendered.contains("0912345678"))
   }
 
-  @Test("DispatchCase: IOC operators only; a retried key returns the first answer even after the case moved on")
-  func dispatchIdempotentAndRefused() async throws {
-    let world = try await CaseWorld.make()
+  @Test("DispatchCase: IOC operators only; a retried key returns the first answer even after the case moved on", arguments: StoreEngine.all)
+  func dispatchIdempotentAndRefused(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("Cây đổ chắn đường")
     var request = Fieldreport_V1_DispatchCaseRequest()
@@ -130,9 +130,9 @@ struct CaseServiceTests {
     #expect(await failure { _ = try await world.cases.dispatchCase(toIOC, options: world.as(P.quan)) } == .notFound)
   }
 
-  @Test("RejectCase: IOC operators only; a duplicate must name the original")
-  func rejectCase() async throws {
-    let world = try await CaseWorld.make()
+  @Test("RejectCase: IOC operators only; a duplicate must name the original", arguments: StoreEngine.all)
+  func rejectCase(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let original = try await world.submit("Đường hỏng")
     let duplicate = try await world.submit("Đường hỏng (lần 2)")
@@ -180,9 +180,9 @@ struct CaseServiceTests {
     _ = try await world.submit("Lần 3", key: "k-3")
   }
 
-  @Test("a re-report links to the closed case, whose detail then lists it")
-  func reReportLinks() async throws {
-    let world = try await CaseWorld.make()
+  @Test("a re-report links to the closed case, whose detail then lists it", arguments: StoreEngine.all)
+  func reReportLinks(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let original = try await world.submit("Cống thoát nước bị tắc")
     var reject = Fieldreport_V1_RejectCaseRequest()
@@ -215,9 +215,9 @@ struct CaseServiceTests {
     #expect(await failure { _ = try await world.cases.submitReport(request, options: world.as(DemoProvince.platform)) } == .failedPrecondition)
   }
 
-  @Test("SendBackToUnit and PublishResult: IOC operators only; public publication only of public cases")
-  func sendBackAndPublish() async throws {
-    let world = try await CaseWorld.make()
+  @Test("SendBackToUnit and PublishResult: IOC operators only; public publication only of public cases", arguments: StoreEngine.all)
+  func sendBackAndPublish(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let submitted = try await world.submit("Biển báo bị che khuất", isPublic: false)
     let atUnit = try await world.dispatch(submitted, to: P.dongLoc)
@@ -250,9 +250,9 @@ struct CaseServiceTests {
     #expect(try await world.cases.listCases(publicList, options: world.as(P.citizen)).cases.isEmpty)
   }
 
-  @Test("ListCases: scopes, filters, text search without diacritics, stable paging bound to the filters")
-  func listCases() async throws {
-    let world = try await CaseWorld.make()
+  @Test("ListCases: scopes, filters, text search without diacritics, stable paging bound to the filters", arguments: StoreEngine.all)
+  func listCases(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     var submitted: [Fieldreport_V1_CaseSummary] = []
     for index in 1...5 {
@@ -313,9 +313,9 @@ struct CaseServiceTests {
     #expect(late.first?.overdue == true)
   }
 
-  @Test("Categories: anyone lists them; only a system administrator creates one")
-  func categories() async throws {
-    let world = try await CaseWorld.make()
+  @Test("Categories: anyone lists them; only a system administrator creates one", arguments: StoreEngine.all)
+  func categories(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let listed = try await world.cases.listCategories(.init(), options: world.as(P.citizen)).categories
     #expect(listed.map(\.categoryName).contains("Trật tự công cộng"))
@@ -332,9 +332,9 @@ struct CaseServiceTests {
     #expect(await failure { _ = try await world.cases.createCategory(create, options: world.as(CaseWorld.admin)) } == .invalidArgument)
   }
 
-  @Test("Attachments: size limit, type and checksum checks; download only for the uploader and people on the case")
-  func attachments() async throws {
-    let world = try await CaseWorld.make()
+  @Test("Attachments: size limit, type and checksum checks; download only for the uploader and people on the case", arguments: StoreEngine.all)
+  func attachments(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     var upload = Fieldreport_V1_UploadAttachmentRequest()
     upload.fileName = "anh-1.png"
@@ -381,9 +381,9 @@ struct CaseServiceTests {
     #expect(await failure { _ = try await world.cases.getAttachment(download, options: world.as(P.nam)) } == .notFound)
   }
 
-  @Test("GetUnitStatistics: leaders for their unit, the IOC for all; early / on time / late counts")
-  func unitStatistics() async throws {
-    let world = try await CaseWorld.make()
+  @Test("GetUnitStatistics: leaders for their unit, the IOC for all; early / on time / late counts", arguments: StoreEngine.all)
+  func unitStatistics(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
     defer { Task { await world.close() } }
     let start = world.clock.now
     let submitted = try await world.submit("Thống kê")
