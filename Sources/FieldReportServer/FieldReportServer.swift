@@ -400,9 +400,10 @@ struct DrainingServer: Service {
   func run() async throws {
     // Returns when SIGTERM/SIGINT asks the group to shut down; throws if cancelled instead.
     try? await gracefulShutdown()
-    // Event streams end first (UNAVAILABLE, resumable) so the drain is not held up by them.
-    self.drain.begin()
-    await self.server.shutdown(gracePeriod: self.gracePeriod)
+    // Event streams end (UNAVAILABLE, resumable) as soon as every connection has sent its
+    // GOAWAY, so the drain is not held up by them and clients read the GOAWAY first.
+    let drain = self.drain
+    await self.server.shutdown(gracePeriod: self.gracePeriod, goAwaySent: { drain.begin() })
   }
 }
 

@@ -313,18 +313,30 @@ public final class RPCServer: Sendable {
   /// Drains and stops: stops accepting, marks every service NOT_SERVING, sends GOAWAY on
   /// every connection (later calls fail UNAVAILABLE), waits up to `gracePeriod` for calls in
   /// flight, then closes what is left.
-  public func shutdown(gracePeriod: Duration? = nil) async {
+  /// - Parameter goAwaySent: Called once every connection has written its GOAWAY (or was
+  ///   already gone): what ends long-lived calls (event streams) goes here, so that a client
+  ///   reads the GOAWAY before its stream's end.
+  public func shutdown(gracePeriod: Duration? = nil, goAwaySent: (@Sendable () -> Void)? = nil) async {
     let taken = self.state.withLock { state -> (any Channel, [any Channel])? in
       guard case .running(let listener, let connections) = state else { return nil }
       state = .stopped
       return (listener, Array(connections.values))
     }
-    guard let (listener, connections) = taken else { return }
+    guard let (listener, connections) = taken else {
+      goAwaySent?()
+      return
+    }
     self.health.setAll(.notServing)
     try? await listener.close()
+    var written: [EventLoopFuture<Void>] = []
     for connection in connections {
-      connection.triggerUserOutboundEvent(DrainEvent(), promise: nil)
+      // The connection handler succeeds the promise after writing and flushing its GOAWAY.
+      let promise = connection.eventLoop.makePromise(of: Void.self)
+      connection.triggerUserOutboundEvent(DrainEvent(), promise: promise)
+      written.append(promise.futureResult)
     }
+    for future in written { try? await future.get() }
+    goAwaySent?()
     let grace = gracePeriod ?? self.configuration.drainGracePeriod
     await withTaskGroup(of: Void.self) { group in
       for connection in connections {
