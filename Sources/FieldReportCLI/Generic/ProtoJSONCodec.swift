@@ -1,3 +1,5 @@
+import FieldReportClient  // ProtoBase64 (WireBridge, re-exported)
+
 /// Proto3 JSON ⇄ protobuf binary for any message of a ``ProtoSchema``, from the descriptors
 /// alone (no generated type).
 ///
@@ -121,7 +123,7 @@ struct ProtoJSONCodec: Sendable {
         guard case .string(let text) = value else { throw ProtoCodecError("expected a string for \(field.name), got \(value.kindName)", at: path) }
         bytes = Array(text.utf8)
       } else {
-        guard case .string(let text) = value, let decoded = Base64Text.decode(text) else {
+        guard case .string(let text) = value, let decoded = ProtoBase64.decode(text) else {
           throw ProtoCodecError("expected base64 text for the bytes field \(field.name), got \(value.kindName == "a string" ? "a string that is not base64" : value.kindName)", at: path)
         }
         bytes = decoded
@@ -357,7 +359,7 @@ struct ProtoJSONCodec: Sendable {
       guard let text = String(validating: bytes, as: UTF8.self) else { throw ProtoCodecError("the string field \(field.name) is not valid UTF-8", at: path) }
       return .string(text)
     case .bytes:
-      return .string(Base64Text.encode(try reader.lengthDelimited()))
+      return .string(ProtoBase64.encode(try reader.lengthDelimited()))
     case .message:
       guard let message = self.schema.message(field.typeName) else { throw ProtoCodecError("no message \(field.typeName) in the schema", at: path) }
       return try self.decodeMessage(message, try reader.lengthDelimited(), path: path, depth: depth + 1)

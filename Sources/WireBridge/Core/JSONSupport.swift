@@ -15,12 +15,10 @@ struct _Base64: Codable {
 
   init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-  private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
   init(from decoder: any Decoder) throws {
     let c = try decoder.singleValueContainer()
     let text = try c.decode(String.self)
-    guard let bytes = Self.decode(text) else {
+    guard let bytes = ProtoBase64.decode(text) else {
       throw DecodingError.dataCorruptedError(in: c, debugDescription: "not base64")
     }
     self.bytes = bytes
@@ -28,10 +26,19 @@ struct _Base64: Codable {
 
   func encode(to encoder: any Encoder) throws {
     var c = encoder.singleValueContainer()
-    try c.encode(Self.encode(bytes))
+    try c.encode(ProtoBase64.encode(bytes))
   }
+}
 
-  static func encode(_ bytes: [UInt8]) -> String {
+/// `bytes` in proto3 JSON: standard base64 with padding when written; the URL-safe alphabet
+/// and missing padding accepted when read (padding only at the end, at most two). The one
+/// implementation: the generated conformances (`_Base64`) and the CLI's descriptor-driven
+/// codec both use it.
+public enum ProtoBase64 {
+  private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+  public static func encode<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+    let bytes = Array(bytes)
     var out: [UInt8] = []
     out.reserveCapacity((bytes.count + 2) / 3 * 4)
     var i = 0
@@ -39,29 +46,35 @@ struct _Base64: Codable {
       let b0 = bytes[i]
       let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
       let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
-      out.append(alphabet[Int(b0 >> 2)])
-      out.append(alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
-      out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
-      out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
+      out.append(self.alphabet[Int(b0 >> 2)])
+      out.append(self.alphabet[Int((b0 & 0x03) << 4 | b1 >> 4)])
+      out.append(i + 1 < bytes.count ? self.alphabet[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+      out.append(i + 2 < bytes.count ? self.alphabet[Int(b2 & 0x3F)] : UInt8(ascii: "="))
       i += 3
     }
     return String(decoding: out, as: UTF8.self)
   }
 
-  static func decode(_ text: String) -> [UInt8]? {
+  /// The bytes, or `nil` if `text` is not base64.
+  public static func decode(_ text: String) -> [UInt8]? {
     var values: [UInt8] = []
+    var padding = 0
     for ch in text.utf8 {
+      if ch == UInt8(ascii: "=") {
+        padding += 1
+        continue
+      }
+      guard padding == 0 else { return nil }
       switch ch {
       case UInt8(ascii: "A")...UInt8(ascii: "Z"): values.append(ch - UInt8(ascii: "A"))
       case UInt8(ascii: "a")...UInt8(ascii: "z"): values.append(ch - UInt8(ascii: "a") + 26)
       case UInt8(ascii: "0")...UInt8(ascii: "9"): values.append(ch - UInt8(ascii: "0") + 52)
       case UInt8(ascii: "+"), UInt8(ascii: "-"): values.append(62)
       case UInt8(ascii: "/"), UInt8(ascii: "_"): values.append(63)
-      case UInt8(ascii: "="): break
       default: return nil
       }
     }
-    if values.count % 4 == 1 { return nil }
+    guard values.count % 4 != 1, padding <= 2, padding == 0 || (values.count + padding) % 4 == 0 else { return nil }
     var out: [UInt8] = []
     var i = 0
     while i + 1 < values.count {
