@@ -51,11 +51,15 @@ struct CaseRenderer: Sendable {
     var renderer = try await base(env: env, viewer: viewer)
     var people: Set<UserID> = []
     for c in cases { people.formUnion(c.holder.userIDs) }
-    people.remove(CaseVisibility.hiddenUserID)
-    for id in people where renderer.users[id] == nil {
-      if let account = try await env.store.findUser(id: id) { renderer.users[id] = account.user }
-    }
+    try await renderer.loadUsers(people, store: env.store)
     return renderer
+  }
+
+  /// Loads the named users not loaded yet (the hidden reporter account is never looked up).
+  mutating func loadUsers(_ ids: Set<UserID>, store: any FieldReportStore) async throws {
+    for id in ids where id != CaseVisibility.hiddenUserID && users[id] == nil {
+      if let account = try await store.findUser(id: id) { users[id] = account.user }
+    }
   }
 
   /// A renderer with every unit and category loaded, and no people yet.
@@ -82,10 +86,7 @@ struct CaseRenderer: Sendable {
       }
     }
     for entry in entries { people.formUnion(Self.people(in: entry)) }
-    people.remove(CaseVisibility.hiddenUserID)
-    for id in people where users[id] == nil {
-      if let account = try await store.findUser(id: id) { users[id] = account.user }
-    }
+    try await loadUsers(people, store: store)
   }
 
   /// Everyone a case names.
