@@ -49,11 +49,9 @@ extension SQLiteFieldReportStore {
   @_spi(Testing)
   public func latestCaseView(_ key: CaseKey, draftAuthor: UserID?) -> CaseView? {
     guard let (id, version) = latestCases.latest(key),
-      let found = decoded.case(id, version: version)
+      let (found, journal) = decoded.caseWithJournal(id, version: version)
     else { return nil }
     if let draftAuthor, CaseWorkflow.keepsDraft(found, author: draftAuthor) { return nil }
-    let journal = decoded.journalPrefix(id, upTo: version)
-    guard journal.count == Int(version) else { return nil }
     return CaseView(case: found, journal: journal, rereports: [], draft: nil)
   }
 
