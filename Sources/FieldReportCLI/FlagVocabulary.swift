@@ -33,6 +33,8 @@ struct FlagVocabulary: Sendable, Equatable {
     "subject_kind": ["--subject"],
     "heartbeat_interval_ms": ["--heartbeat"],
     "duplicate_of_case_id": ["--duplicate-of", "--duplicate"],
+    "routed_to": ["--routed-to"],
+    "cannot_be_resolved_reason": ["--cannot-be-resolved"],
     "linked_case_id": ["--rereport-of", "--linked-case", "--link"],
     "attachment_ids": ["--attachment", "--attachments"],
     "recipient_user_ids": ["--recipient"],

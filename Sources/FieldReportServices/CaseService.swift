@@ -233,6 +233,9 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     // Later re-reports of this case, those the caller may see (a citizen sees their own).
     detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
       .map(\.id.rawValue)
+    if c.state == .published, let verdict = try await env.store.verdict(caseID: c.id) {
+      detail.verdict = renderer.verdict(verdict)
+    }
     response.caseDetail = detail
     return response
   }
@@ -289,7 +292,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_RejectCaseResponse {
     let common = request.common ?? .init()
     let outcome = try await pipeline.run(
-      common, context: context, kind: .reject, fields: ["duplicateOf": "duplicate_of_case_id"]
+      common, context: context, kind: .reject,
+      fields: ["duplicateOf": "duplicate_of_case_id", "routedTo": "routed_to"]
     ) { _, principal in
       guard let reason = request.reason.domain else {
         throw invalidArgument("reason", "choose spam, duplicate, out of scope or other")
@@ -311,7 +315,9 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
         break
       }
       let duplicateOf = request.reason == .duplicate ? CaseID(request.duplicateOfCaseId) : nil
-      return .reject(reason, duplicateOf: duplicateOf)
+      return .reject(
+        reason, duplicateOf: duplicateOf,
+        routedTo: request.routedTo.isEmpty ? nil : request.routedTo)
     }
     return Fieldreport_V1_RejectCaseResponse(outcome)
   }

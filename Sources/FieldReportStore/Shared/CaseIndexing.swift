@@ -42,6 +42,25 @@ package enum CaseIndexing {
     return links
   }
 
+  /// An ended case's `case_outcomes` row (schema version 12; PostgreSQL 4).
+  package struct OutcomeRow: Hashable, Sendable {
+    /// The unit the outcome counts for (``Case/outcomeUnitID``).
+    package var unitID: String
+    /// ``CaseOutcome``'s raw value.
+    package var outcome: String
+    /// When the case ended, Unix milliseconds.
+    package var endedAt: Int64
+  }
+
+  /// The `case_outcomes` row of an ended case; nil while it is open (an ended case never
+  /// reopens: a re-report is a new case).
+  package static func outcomeRow(of stored: Case) -> OutcomeRow? {
+    guard let outcome = stored.outcome, let ended = stored.endedAt else { return nil }
+    return OutcomeRow(
+      unitID: stored.outcomeUnitID.rawValue, outcome: outcome.rawValue,
+      endedAt: ended.millisecondsSince1970)
+  }
+
   /// The workflow's ``Timeliness`` raw value for a completed task; `not_counted` for a task
   /// returned to the IOC (the unit was not competent: it says nothing about timeliness, as in
   /// ``Deadlines/statistics(_:now:policy:)``); nil while open.

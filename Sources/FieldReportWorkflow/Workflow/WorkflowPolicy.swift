@@ -37,6 +37,9 @@ public struct WorkflowPolicy: Hashable, Codable, Sendable {
   public var maxAttachmentSize: Int64
   /// Most people on one assignment or monitoring transfer.
   public var maxPeoplePerAction: Int
+  /// Longest closure reason or destination (the agency a report is routed onward to, why a
+  /// result cannot be resolved), in UTF-8 bytes (contract: 500).
+  public var maxClosureReasonLength: Int { 500 }
 
   public init(
     returnWindowMilliseconds: Int64 = Timestamp.millisecondsPerDay,

@@ -41,6 +41,8 @@ typedef struct Fieldreport__V1__GetAttachmentResponse Fieldreport__V1__GetAttach
 typedef struct Fieldreport__V1__GetUnitStatisticsRequest Fieldreport__V1__GetUnitStatisticsRequest;
 typedef struct Fieldreport__V1__UnitStatistics Fieldreport__V1__UnitStatistics;
 typedef struct Fieldreport__V1__GetUnitStatisticsResponse Fieldreport__V1__GetUnitStatisticsResponse;
+typedef struct Fieldreport__V1__RecordVerdictRequest Fieldreport__V1__RecordVerdictRequest;
+typedef struct Fieldreport__V1__RecordVerdictResponse Fieldreport__V1__RecordVerdictResponse;
 
 
 /* --- enums --- */
@@ -466,10 +468,16 @@ struct  Fieldreport__V1__RejectCaseRequest
    * For REJECT_REASON_DUPLICATE: the case this one duplicates (required then).
    */
   char *duplicate_of_case_id;
+  /*
+   * For REJECT_REASON_OUT_OF_SCOPE: the agency outside the system that receives the report,
+   * e.g. "Công an tỉnh Hà Tĩnh" (required then, at most 500 bytes; refused with other
+   * reasons). The citizen is told where it went.
+   */
+  char *routed_to;
 };
 #define FIELDREPORT__V1__REJECT_CASE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__reject_case_request__descriptor) \
-    , NULL, FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , NULL, FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -566,7 +574,9 @@ struct  Fieldreport__V1__PublishResultRequest
    */
   Fieldreport__V1__PublishScope scope;
   /*
-   * The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text).
+   * The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text),
+   * headed, for a result that cannot be resolved, by "Phản ánh chưa thể giải quyết được. Lý
+   * do: …".
    * At most 20,000 bytes. Recorded in PublishDetails.published_text.
    */
   char *published_text;
@@ -872,6 +882,65 @@ struct  Fieldreport__V1__GetUnitStatisticsResponse
 #define FIELDREPORT__V1__GET_UNIT_STATISTICS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_unit_statistics_response__descriptor) \
     , 0,NULL, 0, 0, 0 }
+
+
+/*
+ * RecordVerdict input.
+ */
+struct  Fieldreport__V1__RecordVerdictRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The published case judged.
+   */
+  char *case_id;
+  /*
+   * Client-chosen key, 1 to 128 printable ASCII bytes, scoped to the caller: a retry with the
+   * same key returns the first answer. Empty = not idempotent.
+   */
+  char *idempotency_key;
+  /*
+   * The reporter's rating: 1 (very unsatisfied) to 5 (very satisfied); anything else is
+   * INVALID_ARGUMENT on rating.
+   */
+  int32_t rating;
+  /*
+   * The reporter's comment, at most 20,000 bytes; may be empty.
+   */
+  char *comment;
+  /*
+   * The reporter says the problem is not resolved: the case is reopened as a re-report at the
+   * unit that handled it.
+   */
+  protobuf_c_boolean not_resolved;
+};
+#define FIELDREPORT__V1__RECORD_VERDICT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__record_verdict_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * RecordVerdict result.
+ */
+struct  Fieldreport__V1__RecordVerdictResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The verdict as recorded (with reopened_case_id when "not resolved").
+   */
+  Fieldreport__V1__CaseVerdict *verdict;
+  /*
+   * The re-report opened by "not resolved" (CASE_STATE_AT_UNIT); absent otherwise.
+   */
+  Fieldreport__V1__CaseSummary *reopened_case;
+  /*
+   * True when this answers a retry with the same idempotency key.
+   */
+  protobuf_c_boolean idempotent_replay;
+};
+#define FIELDREPORT__V1__RECORD_VERDICT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__record_verdict_response__descriptor) \
+    , NULL, NULL, 0 }
 
 
 /* Fieldreport__V1__SubmitReportRequest methods */
@@ -1349,6 +1418,44 @@ Fieldreport__V1__GetUnitStatisticsResponse *
 void   fieldreport__v1__get_unit_statistics_response__free_unpacked
                      (Fieldreport__V1__GetUnitStatisticsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RecordVerdictRequest methods */
+void   fieldreport__v1__record_verdict_request__init
+                     (Fieldreport__V1__RecordVerdictRequest         *message);
+size_t fieldreport__v1__record_verdict_request__get_packed_size
+                     (const Fieldreport__V1__RecordVerdictRequest   *message);
+size_t fieldreport__v1__record_verdict_request__pack
+                     (const Fieldreport__V1__RecordVerdictRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__record_verdict_request__pack_to_buffer
+                     (const Fieldreport__V1__RecordVerdictRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RecordVerdictRequest *
+       fieldreport__v1__record_verdict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__record_verdict_request__free_unpacked
+                     (Fieldreport__V1__RecordVerdictRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RecordVerdictResponse methods */
+void   fieldreport__v1__record_verdict_response__init
+                     (Fieldreport__V1__RecordVerdictResponse         *message);
+size_t fieldreport__v1__record_verdict_response__get_packed_size
+                     (const Fieldreport__V1__RecordVerdictResponse   *message);
+size_t fieldreport__v1__record_verdict_response__pack
+                     (const Fieldreport__V1__RecordVerdictResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__record_verdict_response__pack_to_buffer
+                     (const Fieldreport__V1__RecordVerdictResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RecordVerdictResponse *
+       fieldreport__v1__record_verdict_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__record_verdict_response__free_unpacked
+                     (Fieldreport__V1__RecordVerdictResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__SubmitReportRequest_Closure)
@@ -1426,6 +1533,12 @@ typedef void (*Fieldreport__V1__UnitStatistics_Closure)
 typedef void (*Fieldreport__V1__GetUnitStatisticsResponse_Closure)
                  (const Fieldreport__V1__GetUnitStatisticsResponse *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__RecordVerdictRequest_Closure)
+                 (const Fieldreport__V1__RecordVerdictRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__RecordVerdictResponse_Closure)
+                 (const Fieldreport__V1__RecordVerdictResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1481,6 +1594,10 @@ struct Fieldreport__V1__CaseService_Service
                               const Fieldreport__V1__GetUnitStatisticsRequest *input,
                               Fieldreport__V1__GetUnitStatisticsResponse_Closure closure,
                               void *closure_data);
+  void (*record_verdict)(Fieldreport__V1__CaseService_Service *service,
+                         const Fieldreport__V1__RecordVerdictRequest *input,
+                         Fieldreport__V1__RecordVerdictResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Fieldreport__V1__CaseService_ServiceDestroy)(Fieldreport__V1__CaseService_Service *);
 void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *service,
@@ -1500,7 +1617,8 @@ void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *
       function_prefix__ ## create_category,\
       function_prefix__ ## upload_attachment,\
       function_prefix__ ## get_attachment,\
-      function_prefix__ ## get_unit_statistics  }
+      function_prefix__ ## get_unit_statistics,\
+      function_prefix__ ## record_verdict  }
 void fieldreport__v1__case_service__submit_report(ProtobufCService *service,
                                                   const Fieldreport__V1__SubmitReportRequest *input,
                                                   Fieldreport__V1__SubmitReportResponse_Closure closure,
@@ -1549,6 +1667,10 @@ void fieldreport__v1__case_service__get_unit_statistics(ProtobufCService *servic
                                                         const Fieldreport__V1__GetUnitStatisticsRequest *input,
                                                         Fieldreport__V1__GetUnitStatisticsResponse_Closure closure,
                                                         void *closure_data);
+void fieldreport__v1__case_service__record_verdict(ProtobufCService *service,
+                                                   const Fieldreport__V1__RecordVerdictRequest *input,
+                                                   Fieldreport__V1__RecordVerdictResponse_Closure closure,
+                                                   void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1580,6 +1702,8 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__get_attachment_response
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_response__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__case_service__descriptor;
 
 PROTOBUF_C__END_DECLS
