@@ -136,7 +136,9 @@ struct ClosureAndVerdictTests {
       request.notResolved = true
       // Unit staff see the case but do not speak for the reporter.
       #expect(await failure { _ = try await world.cases.recordVerdict(request, options: world.as(P.duong)) } == .permissionDenied)
-      #expect(await failure { _ = try await world.cases.recordVerdict(request, options: world.as(P.nam)) } == .notFound)
+      // Anyone may read a public result; only the reporter's side gives the verdict.
+      #expect(await failure { _ = try await world.cases.recordVerdict(request, options: world.as(P.nam)) } == .permissionDenied)
+      #expect(await failure { _ = try await world.cases.recordVerdict(request, options: CallOptions()) } == .unauthenticated)
 
       let first = try await world.cases.recordVerdict(request, options: world.as(P.platform))
       #expect(first.idempotentReplay == false)
