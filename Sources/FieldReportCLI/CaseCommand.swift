@@ -9,7 +9,7 @@ struct CaseCommand: AsyncParsableCommand {
     subcommands: [
       Submit.self, Get.self, List.self, Dispatch.self, Reject.self, SendBack.self, Publish.self,
       Categories.self, CreateCategory.self, Upload.self, Attachment.self, Statistics.self,
-      Verdict.self,
+      Verdict.self, Duplicates.self, MarkDuplicate.self,
     ],
     aliases: ["cases"]
   )
@@ -79,7 +79,9 @@ extension CaseCommand {
     }
 
     func render(_ response: Fieldreport_V1_SubmitReportResponse, session: CLISession) async throws -> String {
-      Render.action(response.caseSummary, response.journalEntry, replay: response.idempotentReplay)
+      let action = Render.action(response.caseSummary, response.journalEntry, replay: response.idempotentReplay)
+      guard !response.duplicateCandidates.isEmpty else { return action }
+      return action + "\nlikely duplicates:\n" + Render.duplicateCandidates(response.duplicateCandidates)
     }
   }
 
@@ -460,6 +462,63 @@ extension CaseCommand {
       }
       if response.idempotentReplay { lines.append("(an earlier identical request: nothing changed)") }
       return lines.joined(separator: "\n")
+    }
+  }
+}
+
+extension CaseCommand {
+  /// ListDuplicateCandidates (issue 14, item 2).
+  struct Duplicates: RPCCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Likely duplicates of a case: same category, within 300 m and 7 days, similar words (IOC).",
+      aliases: ["duplicate-candidates", "list-duplicate-candidates"])
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Argument(help: "The case: its id or its report code.", completion: ServerCompletion.cases) var caseReference: String?
+
+    func build(_ request: inout Fieldreport_V1_ListDuplicateCandidatesRequest, session: CLISession) async throws {
+      if let caseReference {
+        request.caseId = try await session.caseID(for: caseReference)
+      } else if request.caseId.isEmpty {
+        throw CLIError.usage("name the case (its id or report code)")
+      }
+    }
+
+    func call(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, session: CLISession) async throws -> Fieldreport_V1_ListDuplicateCandidatesResponse {
+      try await session.client.cases.listDuplicateCandidates(request)
+    }
+
+    func render(_ response: Fieldreport_V1_ListDuplicateCandidatesResponse, session: CLISession) async throws -> String {
+      response.candidates.isEmpty ? "no likely duplicates" : Render.duplicateCandidates(response.candidates)
+    }
+  }
+
+  /// RejectCase as a duplicate of another case (issue 14, item 2).
+  struct MarkDuplicate: RPCCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "mark-duplicate",
+      abstract: "Close a case as a duplicate of another (IOC): one handling, the original's; its reporter receives the original's result.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @OptionGroup var action: ActionOptions
+    @Option(name: .customLong("of"), help: "The original case (id or report code).") var original: String?
+
+    func build(_ request: inout Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws {
+      var common = request.common ?? Fieldreport_V1_ActionCommon()
+      try await action.apply(to: &common, session: session)
+      request.common = common
+      request.reason = .duplicate
+      if let original { request.duplicateOfCaseId = try await session.caseID(for: original) }
+    }
+
+    func call(_ request: Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws -> Fieldreport_V1_RejectCaseResponse {
+      try await session.client.cases.rejectCase(request)
+    }
+
+    func render(_ response: Fieldreport_V1_RejectCaseResponse, session: CLISession) async throws -> String {
+      Render.action(response.caseSummary, response.journalEntry, replay: response.idempotentReplay)
     }
   }
 }

@@ -32,7 +32,7 @@ struct FlagVocabulary: Sendable, Equatable {
     "unit_kind": ["--kind"],
     "subject_kind": ["--subject"],
     "heartbeat_interval_ms": ["--heartbeat"],
-    "duplicate_of_case_id": ["--duplicate-of", "--duplicate"],
+    "duplicate_of_case_id": ["--duplicate-of", "--duplicate", "--of"],
     "routed_to": ["--routed-to"],
     "cannot_be_resolved_reason": ["--cannot-be-resolved"],
     "linked_case_id": ["--rereport-of", "--linked-case", "--link"],

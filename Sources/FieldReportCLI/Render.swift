@@ -66,6 +66,16 @@ enum Render {
     return lines.joined(separator: "\n")
   }
 
+  /// Likely duplicates, one per line: code, title, similarity, distance, state.
+  static func duplicateCandidates(_ candidates: [Fieldreport_V1_DuplicateCandidate]) -> String {
+    candidates.map { candidate in
+      let summary = candidate.caseSummary
+      let similar = Int((candidate.similarity * 100).rounded())
+      let distance = candidate.distanceMeters.map { ", \(Int($0.rounded())) m" } ?? ""
+      return "\(summary?.reportCode ?? "?") \(summary?.title ?? "") (\(similar)% similar\(distance), \(summary?.state.shortName ?? "?")) [\(summary?.caseId ?? "")]"
+    }.joined(separator: "\n")
+  }
+
   /// A reporter's verdict on one line.
   static func verdict(_ verdict: Fieldreport_V1_CaseVerdict) -> String {
     var text = "\(verdict.rating)/5" + (verdict.notResolved ? ", not resolved" : "")
@@ -137,7 +147,10 @@ enum Render {
       list.addIfPresent("Duplicate of", closure.duplicateOfCaseId)
       list.add("Ended", "\(Self.time(closure.endedAtMs)), counted for \(Self.unit(closure.countedForUnit))")
       list.add("Citizen told", closure.citizenText)
+      list.addIfPresent("Original", closure.originalReportCode)
+      list.addIfPresent("Original's result", closure.originalResultText)
     }
+    list.addIfPresent("Duplicates", detail.duplicateCaseIds.joined(separator: ", "))
     if let publication = detail.publication {
       list.add("Published", "\(publication.scope.shortName): \(publication.publishedText)")
       list.addIfPresent("IOC note", publication.iocNote)

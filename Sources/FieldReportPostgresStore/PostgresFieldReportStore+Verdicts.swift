@@ -61,6 +61,15 @@ extension PostgresFieldReportStore {
     return record
   }
 
+  public func duplicates(of id: CaseID) async throws -> [CaseID] {
+    try await single { session in
+      try await session.query(
+        "SELECT case_id FROM case_links WHERE kind = 'duplicates' AND subject = $1 ORDER BY received_at, case_id",
+        [id.rawValue]
+      ).map { CaseID(try $0.value(0, as: String.self)) }
+    }
+  }
+
   public func verdict(caseID: CaseID) async throws -> CaseVerdict? {
     try await single { session in
       guard let row = try await session.first("SELECT body FROM case_verdicts WHERE case_id = $1", [caseID.rawValue])

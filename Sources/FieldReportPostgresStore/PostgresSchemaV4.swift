@@ -48,6 +48,15 @@ enum PostgresSchemaV4 {
         last = try row.value(0, as: String.self)
         let stored = try EntityCoding.decode(Case.self, from: row.bytes(1), what: "case")
         try await PostgresFieldReportStore.writeOutcome(of: stored, in: session)
+        if let original = stored.rejection?.duplicateOf {
+          try await session.query(
+            """
+            INSERT INTO case_links(kind, subject, received_at, case_id, step_started)
+            VALUES ('duplicates', $1, $2, $3, $4) ON CONFLICT DO NOTHING
+            """,
+            [original.rawValue, stored.receivedAt.millisecondsSince1970, stored.id.rawValue,
+             stored.stepReceivedAt.millisecondsSince1970])
+        }
       }
     }
   }

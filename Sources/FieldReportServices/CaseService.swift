@@ -98,7 +98,12 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     _ change: CaseChangeResult, principal: Principal
   ) async throws -> Fieldreport_V1_SubmitReportResponse {
     let outcome = try await pipeline.render(change, principal: principal)
-    return Fieldreport_V1_SubmitReportResponse(outcome)
+    var response = Fieldreport_V1_SubmitReportResponse(outcome)
+    // Likely duplicates for those who may see reporters: the IOC and the platform.
+    if principal.user.kind == .serviceAccount || principal.actor.has(.iocOperator, at: change.storedCase.iocUnitID) {
+      response.duplicateCandidates = try await duplicateCandidates(of: change.storedCase, viewer: principal.actor)
+    }
+    return response
   }
 
   /// Validates a submission and builds the workflow's report from it.
@@ -236,6 +241,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     if c.state == .published, let verdict = try await env.store.verdict(caseID: c.id) {
       detail.verdict = renderer.verdict(verdict)
     }
+    try await addDuplicateLinks(to: &detail, of: c, viewer: principal.actor)
     response.caseDetail = detail
     return response
   }

@@ -47,6 +47,9 @@ public protocol FieldReportStore: Sendable {
     reopen: (@Sendable (CaseID, ReportCode) throws -> Transition)?
   ) async throws -> VerdictRecord
 
+  /// The cases closed as duplicates of `id` (links of kind `duplicates`), oldest report first.
+  func duplicates(of id: CaseID) async throws -> [CaseID]
+
   /// The verdict recorded on a case, if any.
   func verdict(caseID: CaseID) async throws -> CaseVerdict?
 

@@ -56,6 +56,15 @@ extension SQLiteFieldReportStore {
     return record
   }
 
+  public func duplicates(of id: CaseID) async throws -> [CaseID] {
+    try await read { database in
+      try database.query(
+        "SELECT case_id FROM case_links WHERE kind = 'duplicates' AND subject = ? ORDER BY received_at, case_id",
+        [id.rawValue]
+      ) { CaseID($0.text(0)) }
+    }
+  }
+
   public func verdict(caseID: CaseID) async throws -> CaseVerdict? {
     try await read { database in
       try database.query("SELECT body FROM case_verdicts WHERE case_id = ?", [caseID.rawValue]) {

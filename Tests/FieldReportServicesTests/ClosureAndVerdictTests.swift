@@ -188,4 +188,82 @@ struct ClosureAndVerdictTests {
       #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM case_verdicts WHERE unit_id = 'UBND-DONGLOC' AND not_resolved") == 1)
     }
   }
+
+  /// Submits a report with a place, as the platform.
+  static func submit(
+    _ world: CaseWorld, _ title: String, _ content: String, latitude: Double, longitude: Double,
+    category: String = "MOI-TRUONG"
+  ) async throws -> Fieldreport_V1_SubmitReportResponse {
+    var request = Fieldreport_V1_SubmitReportRequest()
+    request.idempotencyKey = UUID().uuidString
+    request.title = title
+    request.content = content
+    request.categoryId = category
+    request.reporterAllowsPublic = true
+    var point = Fieldreport_V1_GeoPoint()
+    point.latitude = latitude
+    point.longitude = longitude
+    request.location = point
+    var reporter = Fieldreport_V1_ReporterInfo()
+    reporter.fullName = "Trần Văn Bình"
+    reporter.citizenUserId = "platform-citizen-42"
+    request.reporter = reporter
+    return try await world.cases.submitReport(request, options: world.as(P.platform))
+  }
+
+  @Test("likely duplicates at submission and for the IOC; marked, linked both ways, one handling, every reporter gets the result", arguments: StoreEngine.all)
+  func duplicates(engine: StoreEngine) async throws {
+    try await Self.live(engine) { world, server in
+      let first = try unwrap(
+        try await Self.submit(world, "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: 18.3400, longitude: 105.9000)
+          .caseSummary)
+      let far = try unwrap(
+        try await Self.submit(world, "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: 18.4000, longitude: 105.9000)
+          .caseSummary)
+      _ = try await Self.submit(world, "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: 18.3400, longitude: 105.9000, category: "TRAT-TU-CONG-CONG")
+      let second = try await Self.submit(world, "rac thai un u tai cho Dong Loc", "rac thai boc mui", latitude: 18.3405, longitude: 105.9000)
+      let duplicate = try unwrap(second.caseSummary)
+      #expect(second.duplicateCandidates.map { $0.caseSummary?.caseId } == [first.caseId], "not the far one, not the other category")
+      #expect(second.duplicateCandidates.first?.similarity == 1)
+      #expect(second.duplicateCandidates.first?.distanceMeters.map { abs($0 - 55.6) < 1 } == true)
+
+      var list = Fieldreport_V1_ListDuplicateCandidatesRequest()
+      list.caseId = duplicate.caseId
+      let listed = try await world.cases.listDuplicateCandidates(list, options: world.as(P.quan)).candidates
+      #expect(listed.map { $0.caseSummary?.caseId } == [first.caseId])
+      #expect(listed.first?.caseSummary?.caseId != far.caseId)
+      #expect(await failure { _ = try await world.cases.listDuplicateCandidates(list, options: world.as(P.citizen)) } == .notFound)
+
+      // The IOC marks it; the duplicate ends as such, linked both ways.
+      var mark = Fieldreport_V1_RejectCaseRequest()
+      mark.common = world.common(duplicate, "Trùng phản ánh \(first.reportCode)", notify: true)
+      mark.reason = .duplicate
+      mark.duplicateOfCaseId = first.caseId
+      let marked = try unwrap(try await world.cases.rejectCase(mark, options: world.as(P.quan)).caseSummary)
+      #expect(marked.outcome == .duplicate)
+      let duplicateDetail = try await world.get(duplicate.caseId, as: P.quan)
+      #expect(duplicateDetail.closure?.duplicateOfCaseId == first.caseId)
+      #expect(duplicateDetail.closure?.originalReportCode == first.reportCode)
+      #expect(duplicateDetail.closure?.originalResultText == "")
+      #expect(try await world.get(first.caseId, as: P.quan).duplicateCaseIds == [duplicate.caseId])
+      // Marked duplicates are no candidates any more.
+      list.caseId = first.caseId
+      #expect(try await world.cases.listDuplicateCandidates(list, options: world.as(P.quan)).candidates.isEmpty)
+
+      // One handling: the original's. Its publication reaches the duplicate's reporter.
+      let atUnit = try await world.dispatch(first, to: P.dongLoc)
+      let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
+      let resolved = try await world.approve(
+        try await world.submitResult(assigned, by: P.thang, letter: "Đã thu gom toàn bộ rác"), by: P.duong)
+      var publish = Fieldreport_V1_PublishResultRequest()
+      publish.common = world.common(resolved, "Đăng tải", notify: true)
+      publish.scope = .everyone
+      _ = try await world.cases.publishResult(publish, options: world.as(P.quan))
+      let told = try unwrap(try await Self.told(server, about: duplicate.caseId))
+      #expect(told.contains("Phản ánh trùng với phản ánh \(first.reportCode) đã có kết quả xử lý"))
+      let after = try await world.get(duplicate.caseId, as: P.quan)
+      #expect(after.closure?.originalResultText.hasSuffix("Đã thu gom toàn bộ rác") == true)
+      #expect(after.closure?.originalResultText.contains("trùng với phản ánh \(first.reportCode)") == true)
+    }
+  }
 }

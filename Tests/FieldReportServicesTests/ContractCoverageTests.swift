@@ -71,6 +71,7 @@ struct ContractCoverageTests {
     "/fieldreport.v1.CaseService/SendBackToUnit": "unitLifecycle",
     "/fieldreport.v1.CaseService/PublishResult": "unitLifecycle",
     "/fieldreport.v1.CaseService/RecordVerdict": "unitLifecycle",
+    "/fieldreport.v1.CaseService/ListDuplicateCandidates": "unitLifecycle",
     "/fieldreport.v1.AssignmentService/ReturnToIoc": "returnAndMonitoring",
     "/fieldreport.v1.AssignmentService/TransferForMonitoring": "returnAndMonitoring",
     "/fieldreport.v1.AssignmentService/AcknowledgeMonitoring": "returnAndMonitoring",
@@ -474,6 +475,12 @@ struct ContractCoverageTests {
       verdict.comment = "Cảm ơn"
       #expect(await failure { _ = try await world.cases.recordVerdict(verdict, options: world.as(P.duong)) } == .permissionDenied)
       #expect(try await world.cases.recordVerdict(verdict, options: world.as(P.platform)).verdict?.rating == 4)
+
+      // ListDuplicateCandidates: the IOC operator; not the unit's leader (reporters' names).
+      var candidates = Fieldreport_V1_ListDuplicateCandidatesRequest()
+      candidates.caseId = resolvedAgain.caseId
+      #expect(await failure { _ = try await world.cases.listDuplicateCandidates(candidates, options: world.as(P.duong)) } == .permissionDenied)
+      #expect(try await world.cases.listDuplicateCandidates(candidates, options: world.as(P.quan)).candidates.allSatisfy { $0.caseSummary?.caseId != resolvedAgain.caseId })
     }
   }
 

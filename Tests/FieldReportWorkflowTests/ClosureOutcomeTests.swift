@@ -189,3 +189,48 @@ import Testing
     }
   }
 }
+
+/// Issue 14, item 2: likely duplicates (the pure rules).
+@Suite("Duplicate detection") struct DuplicateDetectionTests {
+  static func report(
+    _ id: CaseID, _ title: String, _ description: String, category: CategoryID = Demo.environment,
+    latitude: Double? = 18.3400, longitude: Double? = 105.9000, at: Timestamp = Demo.at(26, 2, 8)
+  ) throws -> Case {
+    var c = try CaseHistory.submit(
+      title: title, description: description, category: category, at: at, caseID: id
+    ).current
+    c.location = Case.Location(address: "", latitude: latitude, longitude: longitude)
+    return c
+  }
+
+  @Test("haversine distance and folded token Jaccard (diacritics and đ/d ignored)")
+  func measures() {
+    // One degree of latitude is about 111.2 km on the mean sphere.
+    let degree = DuplicateDetection.haversineMeters(lat1: 18, lon1: 105, lat2: 19, lon2: 105)
+    #expect(abs(degree - 111_195) < 10)
+    let east = DuplicateDetection.haversineMeters(lat1: 18.34, lon1: 105.90, lat2: 18.34, lon2: 105.901)
+    #expect(abs(east - 105.6) < 1, "0.001° of longitude at 18.34° N")
+    #expect(DuplicateDetection.tokens("Đường Trần Phú ngập") == ["duong", "tran", "phu", "ngap"])
+    #expect(DuplicateDetection.jaccard(
+      DuplicateDetection.tokens("Rác thải ùn ứ ở chợ"), DuplicateDetection.tokens("rac thai un u o cho")) == 1)
+    #expect(DuplicateDetection.jaccard([], []) == 0)
+  }
+
+  @Test("same category, near, within the window, similar: most similar first; others left out")
+  func candidates() throws {
+    let c = try Self.report("case-1", "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi")
+    let near = try Self.report("case-2", "Rac thai un u tai cho Dong Loc", "rac thai boc mui", latitude: 18.3405)
+    let similarFar = try Self.report("case-3", "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: 18.40)
+    let otherCategory = try Self.report("case-4", "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", category: Demo.urbanOrder)
+    let unrelated = try Self.report("case-5", "Cây đổ chắn đường", "Cây đổ sau bão")
+    let old = try Self.report("case-6", "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", at: Demo.at(10, 2, 8))
+    let partly = try Self.report("case-7", "Rác tại chợ Đồng Lộc", "chưa được thu gom", latitude: 18.3401)
+    let noPlace = try Self.report("case-8", "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: nil, longitude: nil)
+    let found = DuplicateDetection.candidates(
+      for: c, among: [c, near, similarFar, otherCategory, unrelated, old, partly, noPlace])
+    #expect(found.map(\.caseID) == ["case-2", "case-8", "case-7"])
+    #expect(found.first?.similarity == 1)
+    #expect(found.first.flatMap(\.distanceMeters).map { abs($0 - 55.6) < 1 } == true)
+    #expect(found[1].distanceMeters == nil)
+  }
+}

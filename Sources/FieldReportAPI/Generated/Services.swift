@@ -265,6 +265,8 @@ public enum Fieldreport_V1_CaseServiceMethods {
   public static let getUnitStatistics = UnaryMethod<Fieldreport_V1_GetUnitStatisticsRequest, Fieldreport_V1_GetUnitStatisticsResponse>(service: "fieldreport.v1.CaseService", method: "GetUnitStatistics")
   /// `/fieldreport.v1.CaseService/RecordVerdict`.
   public static let recordVerdict = UnaryMethod<Fieldreport_V1_RecordVerdictRequest, Fieldreport_V1_RecordVerdictResponse>(service: "fieldreport.v1.CaseService", method: "RecordVerdict")
+  /// `/fieldreport.v1.CaseService/ListDuplicateCandidates`.
+  public static let listDuplicateCandidates = UnaryMethod<Fieldreport_V1_ListDuplicateCandidatesRequest, Fieldreport_V1_ListDuplicateCandidatesResponse>(service: "fieldreport.v1.CaseService", method: "ListDuplicateCandidates")
 }
 
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
@@ -350,6 +352,15 @@ public protocol Fieldreport_V1_CaseServiceHandler: RPCService {
   /// VERDICT_ALREADY_RECORDED); INVALID_ARGUMENT (rating outside 1..5, comment too long, bad
   /// idempotency key); ALREADY_EXISTS (key reused for another case).
   func recordVerdict(_ request: Fieldreport_V1_RecordVerdictRequest, context: ServerContext) async throws -> Fieldreport_V1_RecordVerdictResponse
+  /// Lists the likely duplicates of a case, for the IOC deciding whether to dispatch it or close
+  /// it as a duplicate (RejectCase with REJECT_REASON_DUPLICATE and duplicate_of_case_id): other
+  /// cases of the same category reported within 7 days of it, within 300 m when both have
+  /// coordinates, whose folded title and description (diacritics and đ/d ignored) share at least
+  /// 30 % of their words (50 % without coordinates), most similar first, at most 10; never cases
+  /// closed as duplicates themselves. IOC operators of the case's IOC and system admins only
+  /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
+  /// an IOC operator); INVALID_ARGUMENT (case_id).
+  func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, context: ServerContext) async throws -> Fieldreport_V1_ListDuplicateCandidatesResponse
 }
 
 extension Fieldreport_V1_CaseServiceHandler {
@@ -368,6 +379,7 @@ extension Fieldreport_V1_CaseServiceHandler {
     router.register(Fieldreport_V1_CaseServiceMethods.getAttachment) { try await self.getAttachment($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.getUnitStatistics) { try await self.getUnitStatistics($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.recordVerdict) { try await self.recordVerdict($0, context: $1) }
+    router.register(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates) { try await self.listDuplicateCandidates($0, context: $1) }
   }
 }
 
@@ -497,6 +509,18 @@ public struct Fieldreport_V1_CaseServiceClient: Sendable {
   /// idempotency key); ALREADY_EXISTS (key reused for another case).
   public func recordVerdict(_ request: Fieldreport_V1_RecordVerdictRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_RecordVerdictResponse {
     try await transport.call(Fieldreport_V1_CaseServiceMethods.recordVerdict, request, options: options)
+  }
+
+  /// Lists the likely duplicates of a case, for the IOC deciding whether to dispatch it or close
+  /// it as a duplicate (RejectCase with REJECT_REASON_DUPLICATE and duplicate_of_case_id): other
+  /// cases of the same category reported within 7 days of it, within 300 m when both have
+  /// coordinates, whose folded title and description (diacritics and đ/d ignored) share at least
+  /// 30 % of their words (50 % without coordinates), most similar first, at most 10; never cases
+  /// closed as duplicates themselves. IOC operators of the case's IOC and system admins only
+  /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
+  /// an IOC operator); INVALID_ARGUMENT (case_id).
+  public func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ListDuplicateCandidatesResponse {
+    try await transport.call(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates, request, options: options)
   }
 }
 

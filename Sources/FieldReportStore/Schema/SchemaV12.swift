@@ -14,7 +14,8 @@ import FieldReportWorkflow
 ///   WHERE unit_id = ? AND ended_at >= ? AND ended_at < ? GROUP BY outcome
 /// ```
 ///
-/// Cases that ended before version 12 are backfilled from their bodies.
+/// Cases that ended before version 12 are backfilled from their bodies, and cases closed as
+/// duplicates get their `duplicates` link to the original (`case_links`).
 ///
 /// `case_verdicts` holds the reporter's verdict on a published case (issue 14, item 1), one
 /// per case: the unit that handled it (``CaseVerdict/unitID``), the rating (1 to 5), the
@@ -56,6 +57,15 @@ enum SchemaV12 {
       """)
     try CaseRows.forEachCase(in: database) { stored in
       try CaseRows.writeOutcome(of: stored, into: database)
+      if let original = stored.rejection?.duplicateOf {
+        try database.run(
+          """
+          INSERT OR IGNORE INTO case_links(kind, subject, received_at, case_id, step_started)
+          VALUES ('duplicates', ?, ?, ?, ?)
+          """,
+          original.rawValue, stored.receivedAt.millisecondsSince1970, stored.id.rawValue,
+          stored.stepReceivedAt.millisecondsSince1970)
+      }
     }
   }
 }

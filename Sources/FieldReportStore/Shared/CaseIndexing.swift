@@ -14,7 +14,8 @@ package enum CaseIndexing {
   /// One `case_links` row's identity (with the case's id and report time).
   package struct Link: Hashable, Sendable {
     /// `holder`, `unit` (passed through or current), `participant` (on the assignment),
-    /// `submitter`, or `rereports` (the earlier case a re-report links to).
+    /// `submitter`, `rereports` (the earlier case a re-report links to), or `duplicates` (the
+    /// original of a case closed as its duplicate).
     package var kind: String
     /// The person, unit or earlier case linked.
     package var subject: String
@@ -38,6 +39,11 @@ package enum CaseIndexing {
     links.insert(Link(kind: "submitter", subject: stored.submittedBy.rawValue))
     // A re-report points at the earlier case: that case's detail lists it.
     if let earlier = stored.linkedCaseID { links.insert(Link(kind: "rereports", subject: earlier.rawValue)) }
+    // A case closed as a duplicate points at its original (schema 12; PostgreSQL 4): the
+    // original's detail lists it, and its publication reaches the duplicate's reporter.
+    if let original = stored.rejection?.duplicateOf {
+      links.insert(Link(kind: "duplicates", subject: original.rawValue))
+    }
     if let reporter = stored.reporter.userID { links.insert(Link(kind: "submitter", subject: reporter.rawValue)) }
     return links
   }

@@ -57,6 +57,11 @@ public enum ClosureWording {
     return "Công dân phản hồi vấn đề chưa được giải quyết (đánh giá \(verdict.rating)/5).\(said)"
   }
 
+  /// The notification line a duplicate's reporter gets when the original's result is published.
+  public static func duplicatePublishedLine(originalCode: ReportCode) -> String {
+    "Phản ánh trùng với phản ánh \(originalCode.rawValue) đã có kết quả xử lý"
+  }
+
   /// The text every duplicate's reporter is shown when the original's result is published.
   public static func duplicateResultText(originalCode: ReportCode, published: String) -> String {
     "Phản ánh của quý Ông/Bà trùng với phản ánh \(originalCode.rawValue), đã được xử lý "

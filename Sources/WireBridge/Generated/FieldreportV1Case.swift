@@ -409,6 +409,11 @@ public struct Fieldreport_V1_SubmitReportResponse: WireMessage {
   /// True when this answers a retry of an earlier request with the same idempotency key.
   public var idempotentReplay: Bool = false
 
+  /// Likely duplicates of the new report (as ListDuplicateCandidates), for callers who may see
+  /// reporters: IOC operators and the platform's service account (only cases they may see);
+  /// empty for citizens.
+  public var duplicateCandidates: [Fieldreport_V1_DuplicateCandidate] = []
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -448,6 +453,7 @@ extension Fieldreport_V1_SubmitReportResponse: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_DuplicateCandidate].self, forKey: "duplicateCandidates") { self.duplicateCandidates = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -456,6 +462,7 @@ extension Fieldreport_V1_SubmitReportResponse: Codable {
     if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
     if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
     if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+    if !duplicateCandidates.isEmpty { try c.encode(duplicateCandidates, forKey: "duplicateCandidates") }
   }
 }
 
@@ -474,6 +481,11 @@ extension Fieldreport_V1_SubmitReportResponse: _CBridged {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
     if let v = self.journalEntry { c.pointee.journal_entry = try v._toC(arena) }
     c.pointee.idempotent_replay = self.idempotentReplay ? 1 : 0
+    if !self.duplicateCandidates.isEmpty {
+      let vs = self.duplicateCandidates
+      c.pointee.n_duplicate_candidates = vs.count
+      c.pointee.duplicate_candidates = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -481,6 +493,7 @@ extension Fieldreport_V1_SubmitReportResponse: _CBridged {
     if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
     if let p = c.pointee.journal_entry { m.journalEntry = try Fieldreport_V1_JournalEntry(_c: p) }
     m.idempotentReplay = (c.pointee.idempotent_replay != 0)
+    m.duplicateCandidates = try _readArray(c.pointee.duplicate_candidates, c.pointee.n_duplicate_candidates) { try _readMessage(Fieldreport_V1_DuplicateCandidate.self, $0, field: "fieldreport.v1.SubmitReportResponse.duplicate_candidates") }
     self = m
   }
 }
@@ -2876,6 +2889,255 @@ extension Fieldreport_V1_RecordVerdictResponse: _CBridged {
   }
 }
 
+/// ListDuplicateCandidates input.
+public struct Fieldreport_V1_ListDuplicateCandidatesRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListDuplicateCandidatesRequest"
+
+  /// The case whose likely duplicates are wanted.
+  public var caseId: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesRequest: _CBridged {
+  typealias CType = Fieldreport__V1__ListDuplicateCandidatesRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_duplicate_candidates_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_duplicate_candidates_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_duplicate_candidates_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_duplicate_candidates_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.ListDuplicateCandidatesRequest.case_id") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.caseId = try _readString(c.pointee.case_id, field: "fieldreport.v1.ListDuplicateCandidatesRequest.case_id")
+    self = m
+  }
+}
+
+/// ListDuplicateCandidates result.
+public struct Fieldreport_V1_ListDuplicateCandidatesResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListDuplicateCandidatesResponse"
+
+  /// The candidates, most similar first (at most 10).
+  public var candidates: [Fieldreport_V1_DuplicateCandidate] = []
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_DuplicateCandidate].self, forKey: "candidates") { self.candidates = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !candidates.isEmpty { try c.encode(candidates, forKey: "candidates") }
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesResponse: _CBridged {
+  typealias CType = Fieldreport__V1__ListDuplicateCandidatesResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_duplicate_candidates_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_duplicate_candidates_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_duplicate_candidates_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_duplicate_candidates_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.candidates.isEmpty {
+      let vs = self.candidates
+      c.pointee.n_candidates = vs.count
+      c.pointee.candidates = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.candidates = try _readArray(c.pointee.candidates, c.pointee.n_candidates) { try _readMessage(Fieldreport_V1_DuplicateCandidate.self, $0, field: "fieldreport.v1.ListDuplicateCandidatesResponse.candidates") }
+    self = m
+  }
+}
+
+/// One likely duplicate of a case.
+public struct Fieldreport_V1_DuplicateCandidate: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.DuplicateCandidate"
+
+  /// The other case.
+  public var caseSummary: Fieldreport_V1_CaseSummary? = nil
+
+  /// Token Jaccard similarity of the folded titles and descriptions, 0 to 1.
+  public var similarity: Double = 0
+
+  /// Haversine distance in metres.
+  public var distanceMeters: Double? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_DuplicateCandidate: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "similarity") { self.similarity = v }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "distanceMeters") { self.distanceMeters = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if similarity != 0 { try c.encode(similarity, forKey: "similarity") }
+    if let v = distanceMeters { try c.encode(v, forKey: "distanceMeters") }
+  }
+}
+
+extension Fieldreport_V1_DuplicateCandidate: _CBridged {
+  typealias CType = Fieldreport__V1__DuplicateCandidate
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__duplicate_candidate__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__duplicate_candidate__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__duplicate_candidate__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__duplicate_candidate__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
+    c.pointee.similarity = self.similarity
+    if let v = self.distanceMeters {
+      c.pointee.distance_meters = v
+      c.pointee.distance_meters_opt_case = .init(rawValue: 3)
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
+    m.similarity = c.pointee.similarity
+    if c.pointee.distance_meters_opt_case.rawValue == 3 { m.distanceMeters = c.pointee.distance_meters }
+    self = m
+  }
+}
+
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
 /// categories, attachments and unit statistics. The unit-side actions are in
 /// AssignmentService.
@@ -3025,6 +3287,20 @@ public enum Fieldreport_V1_CaseService {
     public static let path = "/fieldreport.v1.CaseService/RecordVerdict"
     public static let isServerStreaming = false
   }
+  /// Lists the likely duplicates of a case, for the IOC deciding whether to dispatch it or close
+  /// it as a duplicate (RejectCase with REJECT_REASON_DUPLICATE and duplicate_of_case_id): other
+  /// cases of the same category reported within 7 days of it, within 300 m when both have
+  /// coordinates, whose folded title and description (diacritics and đ/d ignored) share at least
+  /// 30 % of their words (50 % without coordinates), most similar first, at most 10; never cases
+  /// closed as duplicates themselves. IOC operators of the case's IOC and system admins only
+  /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
+  /// an IOC operator); INVALID_ARGUMENT (case_id).
+  public enum ListDuplicateCandidates: WireMethod {
+    public typealias Input = Fieldreport_V1_ListDuplicateCandidatesRequest
+    public typealias Output = Fieldreport_V1_ListDuplicateCandidatesResponse
+    public static let path = "/fieldreport.v1.CaseService/ListDuplicateCandidates"
+    public static let isServerStreaming = false
+  }
 
   /// Every method of the service, for registries and reflection.
   public static let methods: [WireMethodInfo] = [
@@ -3041,5 +3317,6 @@ public enum Fieldreport_V1_CaseService {
     WireMethodInfo(GetAttachment.self),
     WireMethodInfo(GetUnitStatistics.self),
     WireMethodInfo(RecordVerdict.self),
+    WireMethodInfo(ListDuplicateCandidates.self),
   ]
 }

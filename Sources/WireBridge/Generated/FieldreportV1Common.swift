@@ -4075,6 +4075,10 @@ public struct Fieldreport_V1_CaseDetail: WireMessage {
   /// given.
   public var verdict: Fieldreport_V1_CaseVerdict? = nil
 
+  /// Cases closed as duplicates of this one (ids), those the caller may see; this case's
+  /// handling answers them all, and their reporters receive its published result.
+  public var duplicateCaseIds: [String] = []
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -4127,6 +4131,7 @@ extension Fieldreport_V1_CaseDetail: Codable {
     if let v = try c.decodeIfPresent([String].self, forKey: "linkedCaseIds") { self.linkedCaseIds = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseClosure.self, forKey: "closure") { self.closure = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseVerdict.self, forKey: "verdict") { self.verdict = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "duplicateCaseIds") { self.duplicateCaseIds = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4148,6 +4153,7 @@ extension Fieldreport_V1_CaseDetail: Codable {
     if !linkedCaseIds.isEmpty { try c.encode(linkedCaseIds, forKey: "linkedCaseIds") }
     if let v = closure { try c.encode(v, forKey: "closure") }
     if let v = verdict { try c.encode(v, forKey: "verdict") }
+    if !duplicateCaseIds.isEmpty { try c.encode(duplicateCaseIds, forKey: "duplicateCaseIds") }
   }
 }
 
@@ -4191,6 +4197,11 @@ extension Fieldreport_V1_CaseDetail: _CBridged {
     }
     if let v = self.closure { c.pointee.closure = try v._toC(arena) }
     if let v = self.verdict { c.pointee.verdict = try v._toC(arena) }
+    if !self.duplicateCaseIds.isEmpty {
+      let vs = self.duplicateCaseIds
+      c.pointee.n_duplicate_case_ids = vs.count
+      c.pointee.duplicate_case_ids = try arena.array(vs) { try arena.string($0, field: "fieldreport.v1.CaseDetail.duplicate_case_ids") }
+    }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -4211,6 +4222,7 @@ extension Fieldreport_V1_CaseDetail: _CBridged {
     m.linkedCaseIds = try _readArray(c.pointee.linked_case_ids, c.pointee.n_linked_case_ids) { try _readString($0, field: "fieldreport.v1.CaseDetail.linked_case_ids") }
     if let p = c.pointee.closure { m.closure = try Fieldreport_V1_CaseClosure(_c: p) }
     if let p = c.pointee.verdict { m.verdict = try Fieldreport_V1_CaseVerdict(_c: p) }
+    m.duplicateCaseIds = try _readArray(c.pointee.duplicate_case_ids, c.pointee.n_duplicate_case_ids) { try _readString($0, field: "fieldreport.v1.CaseDetail.duplicate_case_ids") }
     self = m
   }
 }
@@ -4367,6 +4379,14 @@ public struct Fieldreport_V1_CaseClosure: WireMessage {
   /// the IOC.
   public var countedForUnit: Fieldreport_V1_UnitRef? = nil
 
+  /// For CASE_OUTCOME_DUPLICATE: the report code of the case this one duplicates.
+  public var originalReportCode: String = ""
+
+  /// For CASE_OUTCOME_DUPLICATE, once the original's result is published: what this case's
+  /// reporter is shown, the original's published text introduced by "Phản ánh của quý Ông/Bà
+  /// trùng với phản ánh {code}, đã được xử lý chung. Kết quả xử lý:"; empty before.
+  public var originalResultText: String = ""
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -4409,6 +4429,8 @@ extension Fieldreport_V1_CaseClosure: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "citizenText") { self.citizenText = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "endedAtMs") { self.endedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "countedForUnit") { self.countedForUnit = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "originalReportCode") { self.originalReportCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "originalResultText") { self.originalResultText = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4420,6 +4442,8 @@ extension Fieldreport_V1_CaseClosure: Codable {
     if !citizenText.isEmpty { try c.encode(citizenText, forKey: "citizenText") }
     if endedAtMs != 0 { try c.encode(endedAtMs, forKey: "endedAtMs") }
     if let v = countedForUnit { try c.encode(v, forKey: "countedForUnit") }
+    if !originalReportCode.isEmpty { try c.encode(originalReportCode, forKey: "originalReportCode") }
+    if !originalResultText.isEmpty { try c.encode(originalResultText, forKey: "originalResultText") }
   }
 }
 
@@ -4441,6 +4465,8 @@ extension Fieldreport_V1_CaseClosure: _CBridged {
     if !self.citizenText.isEmpty { c.pointee.citizen_text = try arena.string(self.citizenText, field: "fieldreport.v1.CaseClosure.citizen_text") }
     c.pointee.ended_at_ms = self.endedAtMs
     if let v = self.countedForUnit { c.pointee.counted_for_unit = try v._toC(arena) }
+    if !self.originalReportCode.isEmpty { c.pointee.original_report_code = try arena.string(self.originalReportCode, field: "fieldreport.v1.CaseClosure.original_report_code") }
+    if !self.originalResultText.isEmpty { c.pointee.original_result_text = try arena.string(self.originalResultText, field: "fieldreport.v1.CaseClosure.original_result_text") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -4451,6 +4477,8 @@ extension Fieldreport_V1_CaseClosure: _CBridged {
     m.citizenText = try _readString(c.pointee.citizen_text, field: "fieldreport.v1.CaseClosure.citizen_text")
     m.endedAtMs = c.pointee.ended_at_ms
     if let p = c.pointee.counted_for_unit { m.countedForUnit = try Fieldreport_V1_UnitRef(_c: p) }
+    m.originalReportCode = try _readString(c.pointee.original_report_code, field: "fieldreport.v1.CaseClosure.original_report_code")
+    m.originalResultText = try _readString(c.pointee.original_result_text, field: "fieldreport.v1.CaseClosure.original_result_text")
     self = m
   }
 }

@@ -525,6 +525,7 @@ extension Fieldreport_V1_CaseDetail {
     m.linkedCaseIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
     m.closure = Fieldreport_V1_CaseClosure.fixture(variant, depth: 1)
     m.verdict = Fieldreport_V1_CaseVerdict.fixture(variant, depth: 1)
+    m.duplicateCaseIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
     return m
   }
 }
@@ -568,6 +569,10 @@ extension Fieldreport_V1_CaseClosure {
     m.endedAtMs = Int64.min
     if variant % 2 == 1 { m.endedAtMs = Int64.max }
     m.countedForUnit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.originalReportCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.originalReportCode = "" }
+    m.originalResultText = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.originalResultText = "" }
     return m
   }
 }
@@ -1013,6 +1018,7 @@ extension Fieldreport_V1_SubmitReportResponse {
     m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
     m.idempotentReplay = true
     if variant % 2 == 1 { m.idempotentReplay = false }
+    m.duplicateCandidates = variant % 3 == 1 ? [] : [Fieldreport_V1_DuplicateCandidate.fixture(0, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(1, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(2, depth: 2)]
     return m
   }
 }
@@ -1380,6 +1386,40 @@ extension Fieldreport_V1_RecordVerdictResponse {
     m.reopenedCase = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
     m.idempotentReplay = true
     if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.candidates = variant % 3 == 1 ? [] : [Fieldreport_V1_DuplicateCandidate.fixture(0, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(1, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_DuplicateCandidate {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.similarity = Double(-1.5e300)
+    if variant % 2 == 1 { m.similarity = Double(3.25) }
+    if variant % 3 != 2 { m.distanceMeters = Double(3.25) }
     return m
   }
 }
@@ -2927,6 +2967,9 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_GetUnitStatisticsResponse.self,
   Fieldreport_V1_RecordVerdictRequest.self,
   Fieldreport_V1_RecordVerdictResponse.self,
+  Fieldreport_V1_ListDuplicateCandidatesRequest.self,
+  Fieldreport_V1_ListDuplicateCandidatesResponse.self,
+  Fieldreport_V1_DuplicateCandidate.self,
   Fieldreport_V1_LoginRequest.self,
   Fieldreport_V1_LoginResponse.self,
   Fieldreport_V1_LogoutRequest.self,
@@ -3122,6 +3165,9 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_GetUnitStatisticsResponse.fixture(v))
     all.append(Fieldreport_V1_RecordVerdictRequest.fixture(v))
     all.append(Fieldreport_V1_RecordVerdictResponse.fixture(v))
+    all.append(Fieldreport_V1_ListDuplicateCandidatesRequest.fixture(v))
+    all.append(Fieldreport_V1_ListDuplicateCandidatesResponse.fixture(v))
+    all.append(Fieldreport_V1_DuplicateCandidate.fixture(v))
     all.append(Fieldreport_V1_LoginRequest.fixture(v))
     all.append(Fieldreport_V1_LoginResponse.fixture(v))
     all.append(Fieldreport_V1_LogoutRequest.fixture(v))

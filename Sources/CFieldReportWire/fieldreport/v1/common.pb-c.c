@@ -4250,7 +4250,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__publication_info__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__publication_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__case_detail__field_descriptors[16] =
+static const ProtobufCFieldDescriptor fieldreport__v1__case_detail__field_descriptors[17] =
 {
   {
     "summary",
@@ -4444,12 +4444,25 @@ static const ProtobufCFieldDescriptor fieldreport__v1__case_detail__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "duplicate_case_ids",
+    17,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fieldreport__V1__CaseDetail, n_duplicate_case_ids),
+    offsetof(Fieldreport__V1__CaseDetail, duplicate_case_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__case_detail__field_indices_by_name[] = {
   3,   /* field[3] = assignment */
   11,   /* field[11] = available_actions */
   14,   /* field[14] = closure */
   6,   /* field[6] = contributions */
+  16,   /* field[16] = duplicate_case_ids */
   13,   /* field[13] = linked_case_ids */
   8,   /* field[8] = monitoring */
   7,   /* field[7] = my_draft */
@@ -4466,7 +4479,7 @@ static const unsigned fieldreport__v1__case_detail__field_indices_by_name[] = {
 static const ProtobufCIntRange fieldreport__v1__case_detail__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__case_detail__descriptor =
 {
@@ -4476,7 +4489,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_detail__descriptor =
   "Fieldreport__V1__CaseDetail",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__CaseDetail),
-  16,
+  17,
   fieldreport__v1__case_detail__field_descriptors,
   fieldreport__v1__case_detail__field_indices_by_name,
   1,  fieldreport__v1__case_detail__number_ranges,
@@ -4612,7 +4625,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_verdict__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__case_verdict__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__case_closure__field_descriptors[6] =
+static const ProtobufCFieldDescriptor fieldreport__v1__case_closure__field_descriptors[8] =
 {
   {
     "outcome",
@@ -4686,19 +4699,45 @@ static const ProtobufCFieldDescriptor fieldreport__v1__case_closure__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "original_report_code",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, original_report_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "original_result_text",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, original_result_text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__case_closure__field_indices_by_name[] = {
   3,   /* field[3] = citizen_text */
   5,   /* field[5] = counted_for_unit */
   2,   /* field[2] = duplicate_of_case_id */
   4,   /* field[4] = ended_at_ms */
+  6,   /* field[6] = original_report_code */
+  7,   /* field[7] = original_result_text */
   0,   /* field[0] = outcome */
   1,   /* field[1] = reason */
 };
 static const ProtobufCIntRange fieldreport__v1__case_closure__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__case_closure__descriptor =
 {
@@ -4708,7 +4747,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_closure__descriptor =
   "Fieldreport__V1__CaseClosure",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__CaseClosure),
-  6,
+  8,
   fieldreport__v1__case_closure__field_descriptors,
   fieldreport__v1__case_closure__field_indices_by_name,
   1,  fieldreport__v1__case_closure__number_ranges,

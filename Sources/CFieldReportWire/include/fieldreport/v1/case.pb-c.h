@@ -43,6 +43,9 @@ typedef struct Fieldreport__V1__UnitStatistics Fieldreport__V1__UnitStatistics;
 typedef struct Fieldreport__V1__GetUnitStatisticsResponse Fieldreport__V1__GetUnitStatisticsResponse;
 typedef struct Fieldreport__V1__RecordVerdictRequest Fieldreport__V1__RecordVerdictRequest;
 typedef struct Fieldreport__V1__RecordVerdictResponse Fieldreport__V1__RecordVerdictResponse;
+typedef struct Fieldreport__V1__ListDuplicateCandidatesRequest Fieldreport__V1__ListDuplicateCandidatesRequest;
+typedef struct Fieldreport__V1__ListDuplicateCandidatesResponse Fieldreport__V1__ListDuplicateCandidatesResponse;
+typedef struct Fieldreport__V1__DuplicateCandidate Fieldreport__V1__DuplicateCandidate;
 
 
 /* --- enums --- */
@@ -225,10 +228,17 @@ struct  Fieldreport__V1__SubmitReportResponse
    * True when this answers a retry of an earlier request with the same idempotency key.
    */
   protobuf_c_boolean idempotent_replay;
+  /*
+   * Likely duplicates of the new report (as ListDuplicateCandidates), for callers who may see
+   * reporters: IOC operators and the platform's service account (only cases they may see);
+   * empty for citizens.
+   */
+  size_t n_duplicate_candidates;
+  Fieldreport__V1__DuplicateCandidate **duplicate_candidates;
 };
 #define FIELDREPORT__V1__SUBMIT_REPORT_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__submit_report_response__descriptor) \
-    , NULL, NULL, 0 }
+    , NULL, NULL, 0, 0,NULL }
 
 
 typedef enum {
@@ -943,6 +953,72 @@ struct  Fieldreport__V1__RecordVerdictResponse
     , NULL, NULL, 0 }
 
 
+/*
+ * ListDuplicateCandidates input.
+ */
+struct  Fieldreport__V1__ListDuplicateCandidatesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The case whose likely duplicates are wanted.
+   */
+  char *case_id;
+};
+#define FIELDREPORT__V1__LIST_DUPLICATE_CANDIDATES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_duplicate_candidates_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * ListDuplicateCandidates result.
+ */
+struct  Fieldreport__V1__ListDuplicateCandidatesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The candidates, most similar first (at most 10).
+   */
+  size_t n_candidates;
+  Fieldreport__V1__DuplicateCandidate **candidates;
+};
+#define FIELDREPORT__V1__LIST_DUPLICATE_CANDIDATES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_duplicate_candidates_response__descriptor) \
+    , 0,NULL }
+
+
+typedef enum {
+  FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT_DISTANCE_METERS = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT__CASE)
+} Fieldreport__V1__DuplicateCandidate__DistanceMetersOptCase;
+
+/*
+ * One likely duplicate of a case.
+ */
+struct  Fieldreport__V1__DuplicateCandidate
+{
+  ProtobufCMessage base;
+  /*
+   * The other case.
+   */
+  Fieldreport__V1__CaseSummary *case_summary;
+  /*
+   * Token Jaccard similarity of the folded titles and descriptions, 0 to 1.
+   */
+  double similarity;
+  Fieldreport__V1__DuplicateCandidate__DistanceMetersOptCase distance_meters_opt_case;
+  union {
+    /*
+     * Haversine distance in metres.
+     */
+    double distance_meters;
+  };
+};
+#define FIELDREPORT__V1__DUPLICATE_CANDIDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__duplicate_candidate__descriptor) \
+    , NULL, 0, FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT__NOT_SET, {0} }
+
+
 /* Fieldreport__V1__SubmitReportRequest methods */
 void   fieldreport__v1__submit_report_request__init
                      (Fieldreport__V1__SubmitReportRequest         *message);
@@ -1456,6 +1532,63 @@ Fieldreport__V1__RecordVerdictResponse *
 void   fieldreport__v1__record_verdict_response__free_unpacked
                      (Fieldreport__V1__RecordVerdictResponse *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListDuplicateCandidatesRequest methods */
+void   fieldreport__v1__list_duplicate_candidates_request__init
+                     (Fieldreport__V1__ListDuplicateCandidatesRequest         *message);
+size_t fieldreport__v1__list_duplicate_candidates_request__get_packed_size
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest   *message);
+size_t fieldreport__v1__list_duplicate_candidates_request__pack
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_duplicate_candidates_request__pack_to_buffer
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListDuplicateCandidatesRequest *
+       fieldreport__v1__list_duplicate_candidates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_duplicate_candidates_request__free_unpacked
+                     (Fieldreport__V1__ListDuplicateCandidatesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListDuplicateCandidatesResponse methods */
+void   fieldreport__v1__list_duplicate_candidates_response__init
+                     (Fieldreport__V1__ListDuplicateCandidatesResponse         *message);
+size_t fieldreport__v1__list_duplicate_candidates_response__get_packed_size
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse   *message);
+size_t fieldreport__v1__list_duplicate_candidates_response__pack
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_duplicate_candidates_response__pack_to_buffer
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListDuplicateCandidatesResponse *
+       fieldreport__v1__list_duplicate_candidates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_duplicate_candidates_response__free_unpacked
+                     (Fieldreport__V1__ListDuplicateCandidatesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__DuplicateCandidate methods */
+void   fieldreport__v1__duplicate_candidate__init
+                     (Fieldreport__V1__DuplicateCandidate         *message);
+size_t fieldreport__v1__duplicate_candidate__get_packed_size
+                     (const Fieldreport__V1__DuplicateCandidate   *message);
+size_t fieldreport__v1__duplicate_candidate__pack
+                     (const Fieldreport__V1__DuplicateCandidate   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__duplicate_candidate__pack_to_buffer
+                     (const Fieldreport__V1__DuplicateCandidate   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__DuplicateCandidate *
+       fieldreport__v1__duplicate_candidate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__duplicate_candidate__free_unpacked
+                     (Fieldreport__V1__DuplicateCandidate *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__SubmitReportRequest_Closure)
@@ -1539,6 +1672,15 @@ typedef void (*Fieldreport__V1__RecordVerdictRequest_Closure)
 typedef void (*Fieldreport__V1__RecordVerdictResponse_Closure)
                  (const Fieldreport__V1__RecordVerdictResponse *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__ListDuplicateCandidatesRequest_Closure)
+                 (const Fieldreport__V1__ListDuplicateCandidatesRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ListDuplicateCandidatesResponse_Closure)
+                 (const Fieldreport__V1__ListDuplicateCandidatesResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__DuplicateCandidate_Closure)
+                 (const Fieldreport__V1__DuplicateCandidate *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1598,6 +1740,10 @@ struct Fieldreport__V1__CaseService_Service
                          const Fieldreport__V1__RecordVerdictRequest *input,
                          Fieldreport__V1__RecordVerdictResponse_Closure closure,
                          void *closure_data);
+  void (*list_duplicate_candidates)(Fieldreport__V1__CaseService_Service *service,
+                                    const Fieldreport__V1__ListDuplicateCandidatesRequest *input,
+                                    Fieldreport__V1__ListDuplicateCandidatesResponse_Closure closure,
+                                    void *closure_data);
 };
 typedef void (*Fieldreport__V1__CaseService_ServiceDestroy)(Fieldreport__V1__CaseService_Service *);
 void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *service,
@@ -1618,7 +1764,8 @@ void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *
       function_prefix__ ## upload_attachment,\
       function_prefix__ ## get_attachment,\
       function_prefix__ ## get_unit_statistics,\
-      function_prefix__ ## record_verdict  }
+      function_prefix__ ## record_verdict,\
+      function_prefix__ ## list_duplicate_candidates  }
 void fieldreport__v1__case_service__submit_report(ProtobufCService *service,
                                                   const Fieldreport__V1__SubmitReportRequest *input,
                                                   Fieldreport__V1__SubmitReportResponse_Closure closure,
@@ -1671,6 +1818,10 @@ void fieldreport__v1__case_service__record_verdict(ProtobufCService *service,
                                                    const Fieldreport__V1__RecordVerdictRequest *input,
                                                    Fieldreport__V1__RecordVerdictResponse_Closure closure,
                                                    void *closure_data);
+void fieldreport__v1__case_service__list_duplicate_candidates(ProtobufCService *service,
+                                                              const Fieldreport__V1__ListDuplicateCandidatesRequest *input,
+                                                              Fieldreport__V1__ListDuplicateCandidatesResponse_Closure closure,
+                                                              void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1704,6 +1855,9 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descri
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__duplicate_candidate__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__case_service__descriptor;
 
 PROTOBUF_C__END_DECLS

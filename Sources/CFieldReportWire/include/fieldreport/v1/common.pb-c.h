@@ -1644,10 +1644,16 @@ struct  Fieldreport__V1__CaseDetail
    * given.
    */
   Fieldreport__V1__CaseVerdict *verdict;
+  /*
+   * Cases closed as duplicates of this one (ids), those the caller may see; this case's
+   * handling answers them all, and their reporters receive its published result.
+   */
+  size_t n_duplicate_case_ids;
+  char **duplicate_case_ids;
 };
 #define FIELDREPORT__V1__CASE_DETAIL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__case_detail__descriptor) \
-    , NULL, NULL, NULL, NULL, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL }
+    , NULL, NULL, NULL, NULL, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, 0,NULL }
 
 
 /*
@@ -1728,10 +1734,20 @@ struct  Fieldreport__V1__CaseClosure
    * the IOC.
    */
   Fieldreport__V1__UnitRef *counted_for_unit;
+  /*
+   * For CASE_OUTCOME_DUPLICATE: the report code of the case this one duplicates.
+   */
+  char *original_report_code;
+  /*
+   * For CASE_OUTCOME_DUPLICATE, once the original's result is published: what this case's
+   * reporter is shown, the original's published text introduced by "Phản ánh của quý Ông/Bà
+   * trùng với phản ánh {code}, đã được xử lý chung. Kết quả xử lý:"; empty before.
+   */
+  char *original_result_text;
 };
 #define FIELDREPORT__V1__CASE_CLOSURE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__case_closure__descriptor) \
-    , FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL }
+    , FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
