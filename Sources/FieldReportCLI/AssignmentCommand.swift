@@ -202,9 +202,11 @@ extension AssignmentCommand {
     @Option(help: "The output product kind.") var product: Fieldreport_V1_OutputProductKind?
     @Option(name: .customLong("product-number"), help: "The output product's number.") var productNumber: String?
     @Flag(name: .customLong("use-template"), help: "Fill the content from the unit's reply-letter template, with --content as the body.") var useTemplate = false
+    @Option(name: .customLong("cannot-be-resolved"), help: "The result is that the problem cannot be resolved: why (the citizen is told so).") var cannotBeResolved: String?
 
     func buildDetails(_ request: inout Fieldreport_V1_SubmitResultRequest, session: CLISession) async throws {
       if let nextHandler { request.nextHandlerUserId = try await session.userID(for: nextHandler) }
+      if let cannotBeResolved { request.cannotBeResolvedReason = cannotBeResolved }
       if let product { request.outputProductKind = product }
       if let productNumber { request.outputProductNumber = productNumber }
       if useTemplate, !session.dryRun, var common = request.common {

@@ -5,10 +5,11 @@ import FieldReportClient
 struct CaseCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "case",
-    abstract: "Reports: submit, get, inbox, dispatch, reject, send back, publish, categories, attachments, statistics.",
+    abstract: "Reports: submit, get, inbox, dispatch, reject, send back, publish, verdict, categories, attachments, statistics.",
     subcommands: [
       Submit.self, Get.self, List.self, Dispatch.self, Reject.self, SendBack.self, Publish.self,
       Categories.self, CreateCategory.self, Upload.self, Attachment.self, Statistics.self,
+      Verdict.self, Duplicates.self, MarkDuplicate.self,
     ],
     aliases: ["cases"]
   )
@@ -78,7 +79,9 @@ extension CaseCommand {
     }
 
     func render(_ response: Fieldreport_V1_SubmitReportResponse, session: CLISession) async throws -> String {
-      Render.action(response.caseSummary, response.journalEntry, replay: response.idempotentReplay)
+      let action = Render.action(response.caseSummary, response.journalEntry, replay: response.idempotentReplay)
+      guard !response.duplicateCandidates.isEmpty else { return action }
+      return action + "\nlikely duplicates:\n" + Render.duplicateCandidates(response.duplicateCandidates)
     }
   }
 
@@ -173,13 +176,15 @@ extension CaseCommand {
   /// RejectCase.
   struct Reject: RPCCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Reject a case as spam, duplicate, out of scope or other (IOC).", aliases: ["reject-case"])
+      abstract: "Close a case as spam, duplicate, out of scope (routed onward to --routed-to) or other (IOC).",
+      aliases: ["reject-case"])
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var input: RequestInput
     @OptionGroup var action: ActionOptions
     @Option(help: "spam, duplicate, out-of-scope or other.") var reason: Fieldreport_V1_RejectReason?
     @Option(name: .customLong("duplicate-of"), help: "For duplicate: the case it duplicates (id or code).") var duplicateOf: String?
+    @Option(name: .customLong("routed-to"), help: "For out-of-scope (required): the agency outside the system that receives the report.") var routedTo: String?
 
     func build(_ request: inout Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws {
       var common = request.common ?? Fieldreport_V1_ActionCommon()
@@ -187,6 +192,7 @@ extension CaseCommand {
       request.common = common
       if let reason { request.reason = reason }
       if let duplicateOf { request.duplicateOfCaseId = try await session.caseID(for: duplicateOf) }
+      if let routedTo { request.routedTo = routedTo }
     }
 
     func call(_ request: Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws -> Fieldreport_V1_RejectCaseResponse {
@@ -412,6 +418,107 @@ extension CaseCommand {
 
     func render(_ response: Fieldreport_V1_GetUnitStatisticsResponse, session: CLISession) async throws -> String {
       "Period \(Render.time(response.periodStartMs)) – \(Render.time(response.periodEndMs))\n" + Render.statistics(response.rows)
+    }
+  }
+}
+
+extension CaseCommand {
+  /// RecordVerdict (issue 14, item 1).
+  struct Verdict: RPCCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Relay the reporter's verdict on a published case: a rating 1-5, a comment, and --not-resolved to reopen it at the unit that handled it (platform or the reporting citizen).",
+      aliases: ["record-verdict"])
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Argument(help: "The published case: its id or its report code.", completion: ServerCompletion.cases) var caseReference: String?
+    @Option(help: "The reporter's rating, 1 (very unsatisfied) to 5 (very satisfied).") var rating: Int32?
+    @Option(help: "The reporter's comment.") var comment: String?
+    @Flag(name: .customLong("not-resolved"), help: "The reporter says the problem is not resolved: reopen the case at the unit that handled it.") var notResolved = false
+    @Option(name: .customLong("idempotency-key"), help: "A key making retries safe (default: a new UUID).") var idempotencyKey: String?
+
+    func build(_ request: inout Fieldreport_V1_RecordVerdictRequest, session: CLISession) async throws {
+      if let caseReference {
+        request.caseId = try await session.caseID(for: caseReference)
+      } else if request.caseId.isEmpty {
+        throw CLIError.usage("name the case (its id or report code)")
+      }
+      if let rating { request.rating = rating }
+      if let comment { request.comment = comment }
+      if notResolved { request.notResolved = true }
+      if let idempotencyKey { request.idempotencyKey = idempotencyKey }
+      if request.idempotencyKey.isEmpty { request.idempotencyKey = UUIDText.random() }
+    }
+
+    func call(_ request: Fieldreport_V1_RecordVerdictRequest, session: CLISession) async throws -> Fieldreport_V1_RecordVerdictResponse {
+      try await session.client.cases.recordVerdict(request)
+    }
+
+    func render(_ response: Fieldreport_V1_RecordVerdictResponse, session: CLISession) async throws -> String {
+      var lines: [String] = []
+      if let verdict = response.verdict { lines.append(Render.verdict(verdict)) }
+      if let reopened = response.reopenedCase {
+        lines.append("reopened as \(reopened.reportCode) (\(reopened.caseId)): \(reopened.state.shortName) at \(Render.unit(reopened.currentUnit))")
+      }
+      if response.idempotentReplay { lines.append("(an earlier identical request: nothing changed)") }
+      return lines.joined(separator: "\n")
+    }
+  }
+}
+
+extension CaseCommand {
+  /// ListDuplicateCandidates (issue 14, item 2).
+  struct Duplicates: RPCCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Likely duplicates of a case: same category, within 300 m and 7 days, similar words (IOC).",
+      aliases: ["duplicate-candidates", "list-duplicate-candidates"])
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Argument(help: "The case: its id or its report code.", completion: ServerCompletion.cases) var caseReference: String?
+
+    func build(_ request: inout Fieldreport_V1_ListDuplicateCandidatesRequest, session: CLISession) async throws {
+      if let caseReference {
+        request.caseId = try await session.caseID(for: caseReference)
+      } else if request.caseId.isEmpty {
+        throw CLIError.usage("name the case (its id or report code)")
+      }
+    }
+
+    func call(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, session: CLISession) async throws -> Fieldreport_V1_ListDuplicateCandidatesResponse {
+      try await session.client.cases.listDuplicateCandidates(request)
+    }
+
+    func render(_ response: Fieldreport_V1_ListDuplicateCandidatesResponse, session: CLISession) async throws -> String {
+      response.candidates.isEmpty ? "no likely duplicates" : Render.duplicateCandidates(response.candidates)
+    }
+  }
+
+  /// RejectCase as a duplicate of another case (issue 14, item 2).
+  struct MarkDuplicate: RPCCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "mark-duplicate",
+      abstract: "Close a case as a duplicate of another (IOC): one handling, the original's; its reporter receives the original's result.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @OptionGroup var action: ActionOptions
+    @Option(name: .customLong("of"), help: "The original case (id or report code).") var original: String?
+
+    func build(_ request: inout Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws {
+      var common = request.common ?? Fieldreport_V1_ActionCommon()
+      try await action.apply(to: &common, session: session)
+      request.common = common
+      request.reason = .duplicate
+      if let original { request.duplicateOfCaseId = try await session.caseID(for: original) }
+    }
+
+    func call(_ request: Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws -> Fieldreport_V1_RejectCaseResponse {
+      try await session.client.cases.rejectCase(request)
+    }
+
+    func render(_ response: Fieldreport_V1_RejectCaseResponse, session: CLISession) async throws -> String {
+      Render.action(response.caseSummary, response.journalEntry, replay: response.idempotentReplay)
     }
   }
 }

@@ -77,6 +77,9 @@ extension Fieldreport_V1_OutputProductKind: ExpressibleByArgument, ProtoEnumArgu
 extension Fieldreport_V1_RejectReason: ExpressibleByArgument, ProtoEnumArgument {
   static var protoPrefix: String { "REJECT_REASON_" }
 }
+extension Fieldreport_V1_CaseOutcome: ExpressibleByArgument, ProtoEnumArgument {
+  static var protoPrefix: String { "CASE_OUTCOME_" }
+}
 extension Fieldreport_V1_PublishScope: ExpressibleByArgument, ProtoEnumArgument {
   static var protoPrefix: String { "PUBLISH_SCOPE_" }
 }

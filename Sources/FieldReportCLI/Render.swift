@@ -66,6 +66,25 @@ enum Render {
     return lines.joined(separator: "\n")
   }
 
+  /// Likely duplicates, one per line: code, title, similarity, distance, state.
+  static func duplicateCandidates(_ candidates: [Fieldreport_V1_DuplicateCandidate]) -> String {
+    candidates.map { candidate in
+      let summary = candidate.caseSummary
+      let similar = Int((candidate.similarity * 100).rounded())
+      let distance = candidate.distanceMeters.map { ", \(Int($0.rounded())) m" } ?? ""
+      return "\(summary?.reportCode ?? "?") \(summary?.title ?? "") (\(similar)% similar\(distance), \(summary?.state.shortName ?? "?")) [\(summary?.caseId ?? "")]"
+    }.joined(separator: "\n")
+  }
+
+  /// A reporter's verdict on one line.
+  static func verdict(_ verdict: Fieldreport_V1_CaseVerdict) -> String {
+    var text = "\(verdict.rating)/5" + (verdict.notResolved ? ", not resolved" : "")
+    if !verdict.comment.isEmpty { text += ": \(verdict.comment)" }
+    text += " (\(Self.time(verdict.recordedAtMs)), for \(Self.unit(verdict.unit))"
+    if !verdict.reopenedCaseId.isEmpty { text += ", reopened as \(verdict.reopenedCaseId)" }
+    return text + ")"
+  }
+
   /// The processing tab of a case.
   static func caseDetail(_ detail: Fieldreport_V1_CaseDetail?) -> String {
     guard let detail, let summary = detail.summary else { return "(no case in the answer)" }
@@ -107,6 +126,7 @@ enum Render {
     }
     if let result = detail.result {
       list.add("Result", result.replyText)
+      list.addIfPresent("Cannot be resolved", result.cannotBeResolvedReason)
       list.addIfPresent("Approved by", result.approvedBy.map(\.fullName))
     }
     for contribution in detail.contributions {
@@ -118,11 +138,24 @@ enum Render {
         recipient.recipient.map(\.fullName).map { $0 + (recipient.acknowledgedAtMs == nil ? " (pending)" : " (acknowledged)") } ?? ""
       }.joined(separator: ", "))
     }
-    if let rejection = detail.rejection { list.add("Rejected", "\(rejection.reason.shortName): \(rejection.note)") }
+    if let rejection = detail.rejection {
+      list.add("Rejected", "\(rejection.reason.shortName): \(rejection.note)")
+      list.addIfPresent("Routed to", rejection.routedTo)
+    }
+    if let closure = detail.closure {
+      list.add("Outcome", closure.outcome.shortName + (closure.reason.isEmpty ? "" : ": \(closure.reason)"))
+      list.addIfPresent("Duplicate of", closure.duplicateOfCaseId)
+      list.add("Ended", "\(Self.time(closure.endedAtMs)), counted for \(Self.unit(closure.countedForUnit))")
+      list.add("Citizen told", closure.citizenText)
+      list.addIfPresent("Original", closure.originalReportCode)
+      list.addIfPresent("Original's result", closure.originalResultText)
+    }
+    list.addIfPresent("Duplicates", detail.duplicateCaseIds.joined(separator: ", "))
     if let publication = detail.publication {
       list.add("Published", "\(publication.scope.shortName): \(publication.publishedText)")
       list.addIfPresent("IOC note", publication.iocNote)
     }
+    if let verdict = detail.verdict { list.add("Verdict", Self.verdict(verdict)) }
     list.addIfPresent("You may", detail.availableActions.map(\.shortName).joined(separator: ", "))
     list.addIfPresent("Reply template", detail.replyTemplate)
     return list.render()

@@ -16,35 +16,47 @@ extension PostgresFieldReportStore {
       {
         return earlier
       }
-      // The day's row stays locked until commit: concurrent submissions of the day (on any
-      // replica) take numbers one after the other, and a rollback gives the number back.
-      guard
-        let sequence = try await session.first(
-          """
-          INSERT INTO report_sequences(day_key, last_value) VALUES ($1, 1)
-          ON CONFLICT (day_key) DO UPDATE SET last_value = report_sequences.last_value + 1
-          RETURNING last_value
-          """, [Int64(LocalDay(of: receivedAt).key)])?.value(0, as: Int64.self)
-      else { throw StoreError.integrity("report sequence allocation returned nothing") }
-      let code = try ReportCode.make(dayOf: receivedAt, sequence: Int(sequence))
-      let id = CaseID(TimeOrderedID.make())
-      let change = try build(id, code)
-      try StoreRules.checkNewCase(change, id: id, code: code)
-      let body = try EntityCoding.encode(change.entry)
-      let hash = Self.chainHash(change.entry, body: body, previous: JournalChain.genesis)
-      try await Self.insertCase(change.newCase, head: hash, policy: policy, in: session)
-      try await Self.insertNotifications(change.notifications, in: session)
-      if let key = idempotencyKey {
-        try await Self.record(key, operation: StoreRules.createOperation, change: change, in: session)
-      }
-      let entry = try await Self.appendJournal(change.entry, body: body, previous: JournalChain.genesis, hash: hash, in: session)
-      return CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
+      return try await Self.insertNewCase(
+        receivedAt: receivedAt, idempotencyKey: idempotencyKey, policy: policy, build: build,
+        in: session)
     }
     if !result.isReplay {
       decoded.recordWrite(result.storedCase, entry: result.entry)
       eventBell.ring()
     }
     return result
+  }
+
+  /// Allocates the day's sequence and an id, builds and inserts the case, its notifications,
+  /// the idempotency record (when keyed) and its first journal entry (in the caller's
+  /// transaction).
+  static func insertNewCase(
+    receivedAt: Timestamp, idempotencyKey: IdempotencyKey?, policy: WorkflowPolicy,
+    build: (CaseID, ReportCode) throws -> Transition, in session: PostgresSession
+  ) async throws -> CaseChangeResult {
+    // The day's row stays locked until commit: concurrent submissions of the day (on any
+    // replica) take numbers one after the other, and a rollback gives the number back.
+    guard
+      let sequence = try await session.first(
+        """
+        INSERT INTO report_sequences(day_key, last_value) VALUES ($1, 1)
+        ON CONFLICT (day_key) DO UPDATE SET last_value = report_sequences.last_value + 1
+        RETURNING last_value
+        """, [Int64(LocalDay(of: receivedAt).key)])?.value(0, as: Int64.self)
+    else { throw StoreError.integrity("report sequence allocation returned nothing") }
+    let code = try ReportCode.make(dayOf: receivedAt, sequence: Int(sequence))
+    let id = CaseID(TimeOrderedID.make())
+    let change = try build(id, code)
+    try StoreRules.checkNewCase(change, id: id, code: code)
+    let body = try EntityCoding.encode(change.entry)
+    let hash = Self.chainHash(change.entry, body: body, previous: JournalChain.genesis)
+    try await Self.insertCase(change.newCase, head: hash, policy: policy, in: session)
+    try await Self.insertNotifications(change.notifications, in: session)
+    if let key = idempotencyKey {
+      try await Self.record(key, operation: StoreRules.createOperation, change: change, in: session)
+    }
+    let entry = try await Self.appendJournal(change.entry, body: body, previous: JournalChain.genesis, hash: hash, in: session)
+    return CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
   }
 
   public func apply(
@@ -302,6 +314,20 @@ extension PostgresFieldReportStore {
           CaseIndexing.timeliness(of: task, policy: policy),
         ])
     }
+    try await writeOutcome(of: stored, in: session)
+  }
+
+  /// Writes the `case_outcomes` row of an ended case (schema version 4 on); nothing for an
+  /// open one.
+  static func writeOutcome(of stored: Case, in session: PostgresSession) async throws {
+    guard let row = CaseIndexing.outcomeRow(of: stored) else { return }
+    try await session.query(
+      """
+      INSERT INTO case_outcomes(case_id, unit_id, outcome, ended_at) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (case_id) DO UPDATE SET unit_id = EXCLUDED.unit_id, outcome = EXCLUDED.outcome,
+        ended_at = EXCLUDED.ended_at
+      """,
+      [stored.id.rawValue, row.unitID, row.outcome, row.endedAt])
   }
 
   /// Inserts the notifications in one statement, in their order (their ids follow it).

@@ -19,10 +19,15 @@ enum PostgresMigrator {
     let summary: String
     /// Its statements.
     let sql: String
+    /// Work after the statements that SQL cannot do (decoding case bodies), in the same
+    /// transaction; nil for most steps.
+    var backfill: (@Sendable (PostgresSession) async throws -> Void)? = nil
   }
 
   /// Every step, oldest first.
-  static let steps: [Step] = [PostgresSchemaV1.step, PostgresSchemaV2.step, PostgresSchemaV3.step]
+  static let steps: [Step] = [
+    PostgresSchemaV1.step, PostgresSchemaV2.step, PostgresSchemaV3.step, PostgresSchemaV4.step,
+  ]
 
   /// The version a new database is migrated to.
   static var latestVersion: Int { steps.last?.version ?? 0 }
@@ -51,6 +56,7 @@ enum PostgresMigrator {
       }
       for step in steps where step.version > current && step.version <= target {
         try await session.execute(step.sql)
+        try await step.backfill?(session)
         try await session.execute(
           """
           CREATE TABLE IF NOT EXISTS schema_migrations(

@@ -180,8 +180,13 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
   ) async throws -> Fieldreport_V1_SubmitResultResponse {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .submitResult,
-      fields: ["outputProduct.number": "output_product_number"]
+      fields: [
+        "outputProduct.number": "output_product_number",
+        "cannotBeResolved": "cannot_be_resolved_reason",
+      ]
     ) { current, _ in
+      // Empty: the result resolves the problem; otherwise why it cannot (the workflow checks it).
+      let unresolved = request.cannotBeResolvedReason.isEmpty ? nil : request.cannotBeResolvedReason
       let next: UserID?
       if request.nextHandlerUserId.isEmpty {
         next = current.assignment?.assignedBy
@@ -206,9 +211,11 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
         guard number.isEmpty else {
           throw invalidArgument("output_product_kind", "is required with an output product number")
         }
-        return .submitResult(nextHandler: next, outputProduct: nil)
+        return .submitResult(nextHandler: next, outputProduct: nil, cannotBeResolved: unresolved)
       }
-      return .submitResult(nextHandler: next, outputProduct: OutputProduct(kind: kind, number: number))
+      return .submitResult(
+        nextHandler: next, outputProduct: OutputProduct(kind: kind, number: number),
+        cannotBeResolved: unresolved)
     }
     return Fieldreport_V1_SubmitResultResponse(outcome)
   }

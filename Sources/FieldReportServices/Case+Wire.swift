@@ -41,6 +41,21 @@ extension CaseRenderer {
     wire.isPublic = stored.isPublic && !(stored.assignment?.doNotPublish ?? false)
     wire.reportedAtMs = c.receivedAt.millisecondsSince1970
     wire.updatedAtMs = c.updatedAt.millisecondsSince1970
+    wire.outcome = Fieldreport_V1_CaseOutcome(stored.outcome)
+    return wire
+  }
+
+  /// How an ended case ended (CaseClosure), nil while it is open. The outcome and its reason
+  /// are the citizen's own information: every viewer of the case may see them.
+  func closure(_ stored: Case) -> Fieldreport_V1_CaseClosure? {
+    guard let outcome = stored.outcome, let ended = stored.endedAt else { return nil }
+    var wire = Fieldreport_V1_CaseClosure()
+    wire.outcome = Fieldreport_V1_CaseOutcome(outcome)
+    wire.reason = stored.outcomeReason ?? ""
+    wire.duplicateOfCaseId = outcome == .duplicate ? (stored.rejection?.duplicateOf?.rawValue ?? "") : ""
+    wire.citizenText = ClosureWording.citizenText(for: stored) ?? ""
+    wire.endedAtMs = ended.millisecondsSince1970
+    wire.countedForUnit = unitRef(stored.outcomeUnitID)
     return wire
   }
 
@@ -134,6 +149,7 @@ extension CaseRenderer {
       }
       info.outputProductKind = Fieldreport_V1_OutputProductKind(result.outputProduct?.kind)
       info.outputProductNumber = result.outputProduct?.number ?? ""
+      info.cannotBeResolvedReason = result.cannotBeResolvedReason ?? ""
       wire.result = info
     }
     wire.contributions = c.contributions.map { note in
@@ -164,6 +180,7 @@ extension CaseRenderer {
       if let actor = source?.actor { info.rejectedBy = userRef(actor) }
       info.rejectedAtMs = rejection.at.millisecondsSince1970
       info.duplicateOfCaseId = rejection.duplicateOf?.rawValue ?? ""
+      info.routedTo = rejection.routedTo ?? ""
       wire.rejection = info
     }
     if let publication = c.publication {
@@ -184,6 +201,7 @@ extension CaseRenderer {
       info.publishedAtMs = publication.at.millisecondsSince1970
       wire.publication = info
     }
+    wire.closure = closure(stored)
     wire.availableActions = availableActions(stored).map(Fieldreport_V1_JournalAction.init)
     if [.atUnit, .inProgress, .awaitingApproval, .monitoring].contains(stored.state),
       let unit = units[stored.currentUnitID], unit.isHandlingUnit

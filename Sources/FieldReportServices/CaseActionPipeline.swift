@@ -83,13 +83,23 @@ struct CaseActionPipeline: Sendable {
       let decision = CaseWorkflow.decide(
         current, by: principal.actor, command: command, now: env.now(), policy: env.policy,
         directory: directory)
-      let transition: Transition
+      var transition: Transition
       switch decision {
       case .success(let accepted): transition = accepted
       case .failure(let refusal):
         var names = directory
         names.users[principal.id] = principal.user
         throw Self.translate(refusal, fields: Self.commonFields.merging(fields) { $1 }, naming: names)
+      }
+      if kind == .publish {
+        // One handling: the reporters of the cases closed as duplicates of this one receive
+        // its result too, written with the publication.
+        var duplicates: [Case] = []
+        for id in try await env.store.duplicates(of: current.id) {
+          if let duplicate = try await env.store.findCase(id: id) { duplicates.append(duplicate) }
+        }
+        transition.notifications += CaseWorkflow.duplicateNotifications(
+          published: transition.newCase, entry: transition.entry, duplicates: duplicates)
       }
       let change = try await env.store.apply(
         transition, expectedVersion: common.expectedVersion, idempotencyKey: key)

@@ -191,3 +191,31 @@ extension Fieldreport_V1_Timeliness {
     }
   }
 }
+
+extension Fieldreport_V1_CaseOutcome {
+  /// The wire outcome of an ended case; UNSPECIFIED for an open one.
+  init(_ outcome: CaseOutcome?) {
+    switch outcome {
+    case .resolved: self = .resolved
+    case .routedOnward: self = .routedOnward
+    case .cannotBeResolved: self = .cannotBeResolved
+    case .duplicate: self = .duplicate
+    case .notValid: self = .notValid
+    case .monitored: self = .monitored
+    case nil: self = .unspecified
+    }
+  }
+
+  /// The domain outcome, or nil for UNSPECIFIED and unknown numbers.
+  var domain: CaseOutcome? {
+    switch self {
+    case .resolved: .resolved
+    case .routedOnward: .routedOnward
+    case .cannotBeResolved: .cannotBeResolved
+    case .duplicate: .duplicate
+    case .notValid: .notValid
+    case .monitored: .monitored
+    case .unspecified, .unrecognized: nil
+    }
+  }
+}

@@ -116,7 +116,7 @@ struct CaseRenderer: Sendable {
     case .dispatched(_, let leader?, _): ids.insert(leader)
     case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
     case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
-    case .resultSubmitted(let next?, _): ids.insert(next)
+    case .resultSubmitted(let next?, _, _): ids.insert(next)
     case .returnedToOfficer(let officer, _): ids.insert(officer)
     case .sentBackToUnit(let handler, _): ids.insert(handler)
     default: break

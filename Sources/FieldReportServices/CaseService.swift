@@ -98,7 +98,12 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     _ change: CaseChangeResult, principal: Principal
   ) async throws -> Fieldreport_V1_SubmitReportResponse {
     let outcome = try await pipeline.render(change, principal: principal)
-    return Fieldreport_V1_SubmitReportResponse(outcome)
+    var response = Fieldreport_V1_SubmitReportResponse(outcome)
+    // Likely duplicates for those who may see reporters: the IOC and the platform.
+    if principal.user.kind == .serviceAccount || principal.actor.has(.iocOperator, at: change.storedCase.iocUnitID) {
+      response.duplicateCandidates = try await duplicateCandidates(of: change.storedCase, viewer: principal.actor)
+    }
+    return response
   }
 
   /// Validates a submission and builds the workflow's report from it.
@@ -233,6 +238,10 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     // Later re-reports of this case, those the caller may see (a citizen sees their own).
     detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
       .map(\.id.rawValue)
+    if c.state == .published, let verdict = try await env.store.verdict(caseID: c.id) {
+      detail.verdict = renderer.verdict(verdict)
+    }
+    try await addDuplicateLinks(to: &detail, of: c, viewer: principal.actor)
     response.caseDetail = detail
     return response
   }
@@ -289,7 +298,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_RejectCaseResponse {
     let common = request.common ?? .init()
     let outcome = try await pipeline.run(
-      common, context: context, kind: .reject, fields: ["duplicateOf": "duplicate_of_case_id"]
+      common, context: context, kind: .reject,
+      fields: ["duplicateOf": "duplicate_of_case_id", "routedTo": "routed_to"]
     ) { _, principal in
       guard let reason = request.reason.domain else {
         throw invalidArgument("reason", "choose spam, duplicate, out of scope or other")
@@ -311,7 +321,9 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
         break
       }
       let duplicateOf = request.reason == .duplicate ? CaseID(request.duplicateOfCaseId) : nil
-      return .reject(reason, duplicateOf: duplicateOf)
+      return .reject(
+        reason, duplicateOf: duplicateOf,
+        routedTo: request.routedTo.isEmpty ? nil : request.routedTo)
     }
     return Fieldreport_V1_RejectCaseResponse(outcome)
   }

@@ -57,10 +57,11 @@ extension CaseRenderer {
       details.taskKind = Fieldreport_V1_TaskKind(task.taskType)
 
       return .dispatch(details)
-    case .rejected(let reason, let duplicateOf):
+    case .rejected(let reason, let duplicateOf, let routedTo):
       var info = Fieldreport_V1_RejectionInfo()
       info.reason = Fieldreport_V1_RejectReason(reason)
       info.duplicateOfCaseId = duplicateOf?.rawValue ?? ""
+      info.routedTo = routedTo ?? ""
       info.note = entry.content
       info.rejectedBy = userRef(entry.actor)
       info.rejectedAtMs = entry.at.millisecondsSince1970
@@ -80,8 +81,9 @@ extension CaseRenderer {
       details.returnedTo = userRef(officer)
       details.newDueAtMs = newDue?.millisecondsSince1970
       return .returned(details)
-    case .resultSubmitted(let next, let product):
+    case .resultSubmitted(let next, let product, let cannotBeResolved):
       var details = Fieldreport_V1_SubmitResultDetails()
+      details.cannotBeResolvedReason = cannotBeResolved ?? ""
       if let next { details.nextHandler = userRef(next) }
       details.outputProductKind = Fieldreport_V1_OutputProductKind(product?.kind)
       details.outputProductNumber = product?.number ?? ""

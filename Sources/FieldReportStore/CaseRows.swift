@@ -135,6 +135,20 @@ enum CaseRows {
         link.kind, link.subject, received, id, stepStarted)
     }
     try upsertTasks(of: stored, policy: policy, into: database)
+    try writeOutcome(of: stored, into: database)
+  }
+
+  /// Writes the `case_outcomes` row of an ended case (schema version 12 on); nothing for an
+  /// open one.
+  static func writeOutcome(of stored: Case, into database: Database) throws {
+    guard let row = CaseIndexing.outcomeRow(of: stored) else { return }
+    try database.run(
+      """
+      INSERT INTO case_outcomes(case_id, unit_id, outcome, ended_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT(case_id) DO UPDATE SET unit_id = excluded.unit_id, outcome = excluded.outcome,
+        ended_at = excluded.ended_at
+      """,
+      [stored.id.rawValue, row.unitID, row.outcome, row.endedAt])
   }
 
   /// Inserts or updates the case's `unit_tasks` rows (schema version 2 on).

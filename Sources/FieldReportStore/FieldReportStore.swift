@@ -33,6 +33,26 @@ public protocol FieldReportStore: Sendable {
     _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?
   ) async throws -> CaseChangeResult
 
+  /// Records the reporter's verdict on a published case (`case_verdicts`, schema version 12;
+  /// PostgreSQL 4) and, for "not resolved", creates the re-report `reopen` builds (a report
+  /// code and id allocated as for ``createCase(receivedAt:idempotencyKey:build:)``), all in
+  /// one transaction. One verdict per case.
+  /// - Returns: the verdict with `reopenedCaseID` set, and the new case; a retry with the
+  ///   same key returns the first verdict (and its re-report as stored now), writing nothing.
+  /// - Throws: ``StoreError/duplicate(_:)`` if the case already has a verdict under another
+  ///   key; ``StoreError/idempotencyConflict(key:)`` if the key was used for another case;
+  ///   what `reopen` throws (then nothing is written).
+  func recordVerdict(
+    _ verdict: CaseVerdict, idempotencyKey: IdempotencyKey?,
+    reopen: (@Sendable (CaseID, ReportCode) throws -> Transition)?
+  ) async throws -> VerdictRecord
+
+  /// The cases closed as duplicates of `id` (links of kind `duplicates`), oldest report first.
+  func duplicates(of id: CaseID) async throws -> [CaseID]
+
+  /// The verdict recorded on a case, if any.
+  func verdict(caseID: CaseID) async throws -> CaseVerdict?
+
   /// The recorded result of an earlier create or apply with this key, if any. Services check
   /// it before running the workflow, because a retried step is usually no longer legal.
   func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult?

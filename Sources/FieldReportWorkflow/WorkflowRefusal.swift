@@ -52,6 +52,13 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
   case roleNotApproved(current: RoleGrant.Status)
   /// The user already has a pending or approved grant of this role at this unit.
   case duplicateRoleRequest(existing: RoleGrantID)
+  /// A verdict is recorded only on a published case; this one is `current`.
+  case verdictNotOpen(current: CaseState)
+  /// The case already has its one verdict.
+  case verdictAlreadyRecorded
+  /// Only the platform account that submitted the case, or the reporting citizen, relays
+  /// the reporter's verdict.
+  case notTheReporter(UserID)
 
   /// The stable machine-readable code, e.g. `WRONG_ROLE`.
   public var code: String {
@@ -80,6 +87,9 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
     case .roleNotPending: "ROLE_NOT_PENDING"
     case .roleNotApproved: "ROLE_NOT_APPROVED"
     case .duplicateRoleRequest: "DUPLICATE_ROLE_REQUEST"
+    case .verdictNotOpen: "VERDICT_NOT_OPEN"
+    case .verdictAlreadyRecorded: "VERDICT_ALREADY_RECORDED"
+    case .notTheReporter: "NOT_THE_REPORTER"
     }
   }
 
@@ -87,10 +97,11 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
   public var category: RefusalCategory {
     switch self {
     case .wrongRole, .wrongUnit, .notAParticipant, .notTheMainHandler, .notARecipient,
-      .inactiveAccount, .wrongAccountKind, .selfDecision:
+      .inactiveAccount, .wrongAccountKind, .selfDecision, .notTheReporter:
       .permissionDenied
     case .wrongState, .pastReturnWindow, .alreadyAcknowledged, .publicationNotAllowed,
-      .roleNotPending, .roleNotApproved, .duplicateRoleRequest:
+      .roleNotPending, .roleNotApproved, .duplicateRoleRequest, .verdictNotOpen,
+      .verdictAlreadyRecorded:
       .failedPrecondition
     case .staleVersion:
       .aborted
@@ -170,6 +181,12 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
       return "the role is \(current.rawValue), not approved"
     case .duplicateRoleRequest(let existing):
       return "the same role at the same unit is already requested or held (\(existing))"
+    case .verdictNotOpen(let current):
+      return "a verdict is recorded only on a published case; this one is \(current.rawValue)"
+    case .verdictAlreadyRecorded:
+      return "the case already has its verdict (one per case)"
+    case .notTheReporter(let user):
+      return "\(person(user)) did not report this case and cannot relay its verdict"
     }
   }
 

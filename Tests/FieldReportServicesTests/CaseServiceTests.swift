@@ -188,6 +188,7 @@ struct CaseServiceTests {
     var reject = Fieldreport_V1_RejectCaseRequest()
     reject.common = world.common(original, "Ngoài phạm vi")
     reject.reason = .outOfScope
+    reject.routedTo = "Công ty Cấp thoát nước Hà Tĩnh"
     _ = try await world.cases.rejectCase(reject, options: world.as(P.quan))
 
     var request = Fieldreport_V1_SubmitReportRequest()

@@ -70,6 +70,8 @@ struct ContractCoverageTests {
     "/fieldreport.v1.AssignmentService/Approve": "unitLifecycle",
     "/fieldreport.v1.CaseService/SendBackToUnit": "unitLifecycle",
     "/fieldreport.v1.CaseService/PublishResult": "unitLifecycle",
+    "/fieldreport.v1.CaseService/RecordVerdict": "unitLifecycle",
+    "/fieldreport.v1.CaseService/ListDuplicateCandidates": "unitLifecycle",
     "/fieldreport.v1.AssignmentService/ReturnToIoc": "returnAndMonitoring",
     "/fieldreport.v1.AssignmentService/TransferForMonitoring": "returnAndMonitoring",
     "/fieldreport.v1.AssignmentService/AcknowledgeMonitoring": "returnAndMonitoring",
@@ -365,6 +367,7 @@ struct ContractCoverageTests {
       var reject = Fieldreport_V1_RejectCaseRequest()
       reject.common = world.common(other, "Không thuộc phạm vi")
       reject.reason = .outOfScope
+      reject.routedTo = "Công an tỉnh Hà Tĩnh"
       #expect(await failure { _ = try await world.cases.rejectCase(reject, options: world.as(P.thang)) } == .notFound)
       #expect(try await world.cases.rejectCase(reject, options: world.as(P.quan)).caseSummary?.state == .closed)
 
@@ -464,6 +467,20 @@ struct ContractCoverageTests {
       publish.scope = .reporterOnly
       #expect(await failure { _ = try await world.cases.publishResult(publish, options: world.as(P.duong)) } == .permissionDenied)
       #expect(try await world.cases.publishResult(publish, options: world.as(P.quan)).caseSummary?.state == .published)
+
+      // RecordVerdict: the platform that submitted it; not the unit's leader.
+      var verdict = Fieldreport_V1_RecordVerdictRequest()
+      verdict.caseId = resolvedAgain.caseId
+      verdict.rating = 4
+      verdict.comment = "Cảm ơn"
+      #expect(await failure { _ = try await world.cases.recordVerdict(verdict, options: world.as(P.duong)) } == .permissionDenied)
+      #expect(try await world.cases.recordVerdict(verdict, options: world.as(P.platform)).verdict?.rating == 4)
+
+      // ListDuplicateCandidates: the IOC operator; not the unit's leader (reporters' names).
+      var candidates = Fieldreport_V1_ListDuplicateCandidatesRequest()
+      candidates.caseId = resolvedAgain.caseId
+      #expect(await failure { _ = try await world.cases.listDuplicateCandidates(candidates, options: world.as(P.duong)) } == .permissionDenied)
+      #expect(try await world.cases.listDuplicateCandidates(candidates, options: world.as(P.quan)).candidates.allSatisfy { $0.caseSummary?.caseId != resolvedAgain.caseId })
     }
   }
 

@@ -7,7 +7,7 @@ import FieldReportWorkflow
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
   /// The schema version this build writes.
-  static let latest = 11
+  static let latest = 12
 
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {

@@ -53,7 +53,9 @@ import Testing
     case .dispatch:
       return .dispatch(
         DispatchOrder(unit: rng.pick(units), leader: rng.chance(70) ? nil : rng.pick(people), due: due()))
-    case .reject: return .reject(rng.pick(RejectionReason.allCases))
+    case .reject:
+      let reason = rng.pick(RejectionReason.allCases)
+      return .reject(reason, routedTo: reason == .outOfScope && rng.chance(80) ? "Công an tỉnh" : nil)
     case .returnToIoc: return .returnToIoc
     case .assign: return .assign(order())
     case .reassign: return .reassign(order())
@@ -64,7 +66,9 @@ import Testing
     case .closeMonitoring: return .closeMonitoring
     case .saveDraft: return .approve  // drafts are not journaled actions; never picked
     case .submitResult:
-      return .submitResult(nextHandler: rng.chance(50) ? nil : person(leaders), outputProduct: nil)
+      return .submitResult(
+        nextHandler: rng.chance(50) ? nil : person(leaders), outputProduct: nil,
+        cannotBeResolved: rng.chance(25) ? "Vượt thẩm quyền ngân sách xã" : nil)
     case .addContribution: return .addContribution
     case .returnToOfficer: return .returnToOfficer()
     case .sendBackToUnit: return .sendBackToUnit()
@@ -73,6 +77,8 @@ import Testing
   }
 
   static func checkHolder(_ c: Case) {
+    // Every ended case has exactly one outcome, and no open case has one.
+    #expect((c.outcome != nil) == c.state.isTerminal)
     switch c.state {
     case .published, .closed:
       #expect(c.holder == .nobody)

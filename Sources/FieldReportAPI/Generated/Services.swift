@@ -263,6 +263,10 @@ public enum Fieldreport_V1_CaseServiceMethods {
   public static let getAttachment = UnaryMethod<Fieldreport_V1_GetAttachmentRequest, Fieldreport_V1_GetAttachmentResponse>(service: "fieldreport.v1.CaseService", method: "GetAttachment")
   /// `/fieldreport.v1.CaseService/GetUnitStatistics`.
   public static let getUnitStatistics = UnaryMethod<Fieldreport_V1_GetUnitStatisticsRequest, Fieldreport_V1_GetUnitStatisticsResponse>(service: "fieldreport.v1.CaseService", method: "GetUnitStatistics")
+  /// `/fieldreport.v1.CaseService/RecordVerdict`.
+  public static let recordVerdict = UnaryMethod<Fieldreport_V1_RecordVerdictRequest, Fieldreport_V1_RecordVerdictResponse>(service: "fieldreport.v1.CaseService", method: "RecordVerdict")
+  /// `/fieldreport.v1.CaseService/ListDuplicateCandidates`.
+  public static let listDuplicateCandidates = UnaryMethod<Fieldreport_V1_ListDuplicateCandidatesRequest, Fieldreport_V1_ListDuplicateCandidatesResponse>(service: "fieldreport.v1.CaseService", method: "ListDuplicateCandidates")
 }
 
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
@@ -302,9 +306,12 @@ public protocol Fieldreport_V1_CaseServiceHandler: RPCService {
   /// the IOC itself; to the unit that just returned it, unless allow_same_unit); NOT_FOUND
   /// (unit); INVALID_ARGUMENT (due time not in the future).
   func dispatchCase(_ request: Fieldreport_V1_DispatchCaseRequest, context: ServerContext) async throws -> Fieldreport_V1_DispatchCaseResponse
-  /// Rejects a case as spam, duplicate or out of scope: RECEIVED or RETURNED_TO_IOC → CLOSED.
-  /// IOC operators only. Errors: FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT
-  /// (reason unspecified; DUPLICATE without duplicate_of_case_id; OTHER without content).
+  /// Closes a case the IOC will not dispatch: RECEIVED or RETURNED_TO_IOC → CLOSED, with
+  /// outcome NOT_VALID (SPAM, OTHER), DUPLICATE, or ROUTED_ONWARD (OUT_OF_SCOPE, naming the
+  /// outside agency in routed_to: never a dead end). IOC operators only. Errors:
+  /// FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT (reason unspecified; DUPLICATE without
+  /// duplicate_of_case_id; OTHER without content; OUT_OF_SCOPE without routed_to; routed_to
+  /// with another reason).
   func rejectCase(_ request: Fieldreport_V1_RejectCaseRequest, context: ServerContext) async throws -> Fieldreport_V1_RejectCaseResponse
   /// Sends a resolved case back to the unit for more work: RESOLVED → IN_PROGRESS, held by the
   /// main handler again. IOC operators only; content (the reason) required. Errors:
@@ -333,6 +340,27 @@ public protocol Fieldreport_V1_CaseServiceHandler: RPCService {
   /// Errors: PERMISSION_DENIED (a unit outside the caller's); INVALID_ARGUMENT (empty or
   /// inverted period, more than 366 days).
   func getUnitStatistics(_ request: Fieldreport_V1_GetUnitStatisticsRequest, context: ServerContext) async throws -> Fieldreport_V1_GetUnitStatisticsResponse
+  /// Records the reporter's verdict on a published case: a rating 1 to 5, a comment and,
+  /// optionally, "not resolved". One verdict per case. Callers: the platform service account
+  /// that submitted the case, or the reporting citizen. "Not resolved" reopens the case as a
+  /// re-report (ReportInfo.linked_case_id = this case) placed back at the unit that handled it
+  /// (CASE_STATE_AT_UNIT, held by that unit's leaders, not at the IOC), in the same
+  /// transaction; the unit's staff keep seeing the original and its journal. Idempotent on
+  /// idempotency_key (the first answer, idempotent_replay = true). Errors: NOT_FOUND (case not
+  /// visible); PERMISSION_DENIED (not the submitting platform account or the reporter);
+  /// FAILED_PRECONDITION (the case is not published: VERDICT_NOT_OPEN; it already has a verdict:
+  /// VERDICT_ALREADY_RECORDED); INVALID_ARGUMENT (rating outside 1..5, comment too long, bad
+  /// idempotency key); ALREADY_EXISTS (key reused for another case).
+  func recordVerdict(_ request: Fieldreport_V1_RecordVerdictRequest, context: ServerContext) async throws -> Fieldreport_V1_RecordVerdictResponse
+  /// Lists the likely duplicates of a case, for the IOC deciding whether to dispatch it or close
+  /// it as a duplicate (RejectCase with REJECT_REASON_DUPLICATE and duplicate_of_case_id): other
+  /// cases of the same category reported within 7 days of it, within 300 m when both have
+  /// coordinates, whose folded title and description (diacritics and đ/d ignored) share at least
+  /// 30 % of their words (50 % without coordinates), most similar first, at most 10; never cases
+  /// closed as duplicates themselves. IOC operators of the case's IOC and system admins only
+  /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
+  /// an IOC operator); INVALID_ARGUMENT (case_id).
+  func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, context: ServerContext) async throws -> Fieldreport_V1_ListDuplicateCandidatesResponse
 }
 
 extension Fieldreport_V1_CaseServiceHandler {
@@ -350,6 +378,8 @@ extension Fieldreport_V1_CaseServiceHandler {
     router.register(Fieldreport_V1_CaseServiceMethods.uploadAttachment) { try await self.uploadAttachment($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.getAttachment) { try await self.getAttachment($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.getUnitStatistics) { try await self.getUnitStatistics($0, context: $1) }
+    router.register(Fieldreport_V1_CaseServiceMethods.recordVerdict) { try await self.recordVerdict($0, context: $1) }
+    router.register(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates) { try await self.listDuplicateCandidates($0, context: $1) }
   }
 }
 
@@ -408,9 +438,12 @@ public struct Fieldreport_V1_CaseServiceClient: Sendable {
     try await transport.call(Fieldreport_V1_CaseServiceMethods.dispatchCase, request, options: options)
   }
 
-  /// Rejects a case as spam, duplicate or out of scope: RECEIVED or RETURNED_TO_IOC → CLOSED.
-  /// IOC operators only. Errors: FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT
-  /// (reason unspecified; DUPLICATE without duplicate_of_case_id; OTHER without content).
+  /// Closes a case the IOC will not dispatch: RECEIVED or RETURNED_TO_IOC → CLOSED, with
+  /// outcome NOT_VALID (SPAM, OTHER), DUPLICATE, or ROUTED_ONWARD (OUT_OF_SCOPE, naming the
+  /// outside agency in routed_to: never a dead end). IOC operators only. Errors:
+  /// FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT (reason unspecified; DUPLICATE without
+  /// duplicate_of_case_id; OTHER without content; OUT_OF_SCOPE without routed_to; routed_to
+  /// with another reason).
   public func rejectCase(_ request: Fieldreport_V1_RejectCaseRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_RejectCaseResponse {
     try await transport.call(Fieldreport_V1_CaseServiceMethods.rejectCase, request, options: options)
   }
@@ -461,6 +494,33 @@ public struct Fieldreport_V1_CaseServiceClient: Sendable {
   /// inverted period, more than 366 days).
   public func getUnitStatistics(_ request: Fieldreport_V1_GetUnitStatisticsRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_GetUnitStatisticsResponse {
     try await transport.call(Fieldreport_V1_CaseServiceMethods.getUnitStatistics, request, options: options)
+  }
+
+  /// Records the reporter's verdict on a published case: a rating 1 to 5, a comment and,
+  /// optionally, "not resolved". One verdict per case. Callers: the platform service account
+  /// that submitted the case, or the reporting citizen. "Not resolved" reopens the case as a
+  /// re-report (ReportInfo.linked_case_id = this case) placed back at the unit that handled it
+  /// (CASE_STATE_AT_UNIT, held by that unit's leaders, not at the IOC), in the same
+  /// transaction; the unit's staff keep seeing the original and its journal. Idempotent on
+  /// idempotency_key (the first answer, idempotent_replay = true). Errors: NOT_FOUND (case not
+  /// visible); PERMISSION_DENIED (not the submitting platform account or the reporter);
+  /// FAILED_PRECONDITION (the case is not published: VERDICT_NOT_OPEN; it already has a verdict:
+  /// VERDICT_ALREADY_RECORDED); INVALID_ARGUMENT (rating outside 1..5, comment too long, bad
+  /// idempotency key); ALREADY_EXISTS (key reused for another case).
+  public func recordVerdict(_ request: Fieldreport_V1_RecordVerdictRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_RecordVerdictResponse {
+    try await transport.call(Fieldreport_V1_CaseServiceMethods.recordVerdict, request, options: options)
+  }
+
+  /// Lists the likely duplicates of a case, for the IOC deciding whether to dispatch it or close
+  /// it as a duplicate (RejectCase with REJECT_REASON_DUPLICATE and duplicate_of_case_id): other
+  /// cases of the same category reported within 7 days of it, within 300 m when both have
+  /// coordinates, whose folded title and description (diacritics and đ/d ignored) share at least
+  /// 30 % of their words (50 % without coordinates), most similar first, at most 10; never cases
+  /// closed as duplicates themselves. IOC operators of the case's IOC and system admins only
+  /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
+  /// an IOC operator); INVALID_ARGUMENT (case_id).
+  public func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ListDuplicateCandidatesResponse {
+    try await transport.call(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates, request, options: options)
   }
 }
 

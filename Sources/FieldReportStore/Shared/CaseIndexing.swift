@@ -14,7 +14,8 @@ package enum CaseIndexing {
   /// One `case_links` row's identity (with the case's id and report time).
   package struct Link: Hashable, Sendable {
     /// `holder`, `unit` (passed through or current), `participant` (on the assignment),
-    /// `submitter`, or `rereports` (the earlier case a re-report links to).
+    /// `submitter`, `rereports` (the earlier case a re-report links to), or `duplicates` (the
+    /// original of a case closed as its duplicate).
     package var kind: String
     /// The person, unit or earlier case linked.
     package var subject: String
@@ -38,8 +39,32 @@ package enum CaseIndexing {
     links.insert(Link(kind: "submitter", subject: stored.submittedBy.rawValue))
     // A re-report points at the earlier case: that case's detail lists it.
     if let earlier = stored.linkedCaseID { links.insert(Link(kind: "rereports", subject: earlier.rawValue)) }
+    // A case closed as a duplicate points at its original (schema 12; PostgreSQL 4): the
+    // original's detail lists it, and its publication reaches the duplicate's reporter.
+    if let original = stored.rejection?.duplicateOf {
+      links.insert(Link(kind: "duplicates", subject: original.rawValue))
+    }
     if let reporter = stored.reporter.userID { links.insert(Link(kind: "submitter", subject: reporter.rawValue)) }
     return links
+  }
+
+  /// An ended case's `case_outcomes` row (schema version 12; PostgreSQL 4).
+  package struct OutcomeRow: Hashable, Sendable {
+    /// The unit the outcome counts for (``Case/outcomeUnitID``).
+    package var unitID: String
+    /// ``CaseOutcome``'s raw value.
+    package var outcome: String
+    /// When the case ended, Unix milliseconds.
+    package var endedAt: Int64
+  }
+
+  /// The `case_outcomes` row of an ended case; nil while it is open (an ended case never
+  /// reopens: a re-report is a new case).
+  package static func outcomeRow(of stored: Case) -> OutcomeRow? {
+    guard let outcome = stored.outcome, let ended = stored.endedAt else { return nil }
+    return OutcomeRow(
+      unitID: stored.outcomeUnitID.rawValue, outcome: outcome.rawValue,
+      endedAt: ended.millisecondsSince1970)
   }
 
   /// The workflow's ``Timeliness`` raw value for a completed task; `not_counted` for a task

@@ -56,11 +56,17 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     public var submittedAt: Timestamp
     /// The output document, if the officer recorded one.
     public var outputProduct: OutputProduct?
+    /// Set when the unit's result says the problem cannot be solved: why (the leader's
+    /// approval carries it, and publishing it ends the case as
+    /// ``CaseOutcome/cannotBeResolved``). nil for a result that solves it.
+    public var cannotBeResolvedReason: String?
 
     public init(
       content: String, attachments: [AttachmentRef], submittedBy: UserID,
-      submittedAt: Timestamp, outputProduct: OutputProduct? = nil
+      submittedAt: Timestamp, outputProduct: OutputProduct? = nil,
+      cannotBeResolvedReason: String? = nil
     ) {
+      self.cannotBeResolvedReason = cannotBeResolvedReason
       self.content = content
       self.attachments = attachments
       self.submittedBy = submittedBy
@@ -471,8 +477,14 @@ public struct Case: Hashable, Codable, Sendable, Identifiable {
     public var at: Timestamp
     /// For a duplicate: the case it duplicates (nil when not recorded).
     public var duplicateOf: CaseID?
+    /// For out of scope: the outside agency the report was routed to (nil in rejections
+    /// recorded before it was required).
+    public var routedTo: String?
 
-    public init(reason: RejectionReason, at: Timestamp, duplicateOf: CaseID? = nil) {
+    public init(
+      reason: RejectionReason, at: Timestamp, duplicateOf: CaseID? = nil, routedTo: String? = nil
+    ) {
+      self.routedTo = routedTo
       self.reason = reason
       self.at = at
       self.duplicateOf = duplicateOf

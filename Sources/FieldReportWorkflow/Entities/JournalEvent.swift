@@ -8,8 +8,9 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   /// Dispatched to `unit`, optionally to a named leader there, with the task created for it.
   case dispatched(unit: UnitID, leader: UserID?, task: UnitTask)
   /// Rejected by the IOC; for a duplicate, the case it duplicates (nil in entries written
-  /// before it was recorded).
-  case rejected(reason: RejectionReason, duplicateOf: CaseID? = nil)
+  /// before it was recorded); for out of scope, the outside agency it was routed to (nil in
+  /// entries written before it was required).
+  case rejected(reason: RejectionReason, duplicateOf: CaseID? = nil, routedTo: String? = nil)
   /// Returned to the IOC by the unit's leader.
   case returnedToIoc
   /// Assigned (the full assignment as made).
@@ -28,7 +29,10 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   case draftSaved
   /// The main handler submitted the result (the entry's content and attachments), naming the
   /// leader who should approve it if they chose one, and the output document if known.
-  case resultSubmitted(nextHandler: UserID?, outputProduct: OutputProduct?)
+  /// `cannotBeResolved`: the reason, when the result says the problem cannot be solved (nil
+  /// for a result that solves it, and in entries written before it was recorded).
+  case resultSubmitted(
+    nextHandler: UserID?, outputProduct: OutputProduct?, cannotBeResolved: String? = nil)
   /// A coordinator's contribution (the entry's content and attachments).
   case contributionAdded
   /// The leader approved the result; it goes to the IOC.
@@ -95,13 +99,18 @@ public struct CaseSubmission: Hashable, Codable, Sendable {
   public var reportedAt: Timestamp
   /// The platform's own reference for the report (nil in entries written before it was kept).
   public var platformReference: String?
+  /// For a re-report opened by the reporter's "not resolved" verdict: the task at the unit that
+  /// handled the original, where the new case starts (``CaseState/atUnit``, held by that
+  /// unit's leaders) instead of at the IOC. nil for every other report.
+  public var reopenedTask: UnitTask?
 
   public init(
     caseID: CaseID, reportCode: ReportCode, iocUnitID: UnitID, reporter: Case.Reporter,
     categoryID: CategoryID, title: String, description: String, location: Case.Location,
     isPublic: Bool, linkedCaseID: CaseID? = nil, reportedAt: Timestamp,
-    platformReference: String? = nil
+    platformReference: String? = nil, reopenedTask: UnitTask? = nil
   ) {
+    self.reopenedTask = reopenedTask
     self.platformReference = platformReference
     self.caseID = caseID
     self.reportCode = reportCode

@@ -3,8 +3,9 @@
 public enum CaseAction: Hashable, Codable, Sendable {
   /// The IOC dispatches to a handling unit.
   case dispatch(DispatchOrder)
-  /// The IOC rejects the report; for a duplicate, naming the case it duplicates.
-  case reject(RejectionReason, duplicateOf: CaseID? = nil)
+  /// The IOC rejects the report; for a duplicate, naming the case it duplicates; out of scope,
+  /// naming the outside agency it is routed to (required: never a dead end).
+  case reject(RejectionReason, duplicateOf: CaseID? = nil, routedTo: String? = nil)
   /// The unit's leader returns the case to the IOC (content: the reason, required).
   case returnToIoc
   /// The unit's leader assigns the case.
@@ -21,8 +22,10 @@ public enum CaseAction: Hashable, Codable, Sendable {
   /// The unit's leader closes monitoring before everyone acknowledged.
   case closeMonitoring
   /// The main handler submits the result (content required), optionally naming the leader
-  /// who should approve ("Người xử lý tiếp") and the output document.
-  case submitResult(nextHandler: UserID?, outputProduct: OutputProduct?)
+  /// who should approve ("Người xử lý tiếp") and the output document. `cannotBeResolved`:
+  /// the reason, when the result says the problem cannot be solved.
+  case submitResult(
+    nextHandler: UserID?, outputProduct: OutputProduct?, cannotBeResolved: String? = nil)
   /// A coordinator adds a contribution (content required).
   case addContribution
   /// The unit's leader approves the result.

@@ -29,7 +29,7 @@ public struct CaseCommand: Hashable, Codable, Sendable {
     case .assign(let order), .reassign(let order):
       (order.mainHandler.map { [$0] } ?? []) + order.coordinators + order.followers
     case .transferForMonitoring(let recipients, _): recipients
-    case .submitResult(let next, _): next.map { [$0] } ?? []
+    case .submitResult(let next, _, _): next.map { [$0] } ?? []
     default: []
     }
   }

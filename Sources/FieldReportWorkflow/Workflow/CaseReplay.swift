@@ -59,6 +59,21 @@ public enum CaseReplay {
   public static func apply(_ entry: JournalEntry, to current: Case?) -> Case? {
     if case .submitted(let submission) = entry.event {
       guard current == nil, submission.caseID == entry.caseID else { return nil }
+      if let task = submission.reopenedTask {
+        // A "not resolved" verdict's re-report starts at the unit that handled the original.
+        guard task.caseID == submission.caseID else { return nil }
+        return Case(
+          id: submission.caseID, reportCode: submission.reportCode, version: entry.sequence,
+          state: .atUnit, holder: .unit(task.unitID), iocUnitID: submission.iocUnitID,
+          currentUnitID: task.unitID, unitsPassedThrough: [task.unitID],
+          reporter: submission.reporter, submittedBy: entry.actor, categoryID: submission.categoryID,
+          title: submission.title, description: submission.description,
+          location: submission.location, isPublic: submission.isPublic,
+          reportAttachments: entry.attachments, linkedCaseID: submission.linkedCaseID,
+          reportedAt: submission.reportedAt, receivedAt: entry.at, updatedAt: entry.at,
+          stepReceivedAt: entry.at, stepDue: task.due, tasks: [task],
+          previousStep: summary(of: entry), platformReference: submission.platformReference)
+      }
       return Case(
         id: submission.caseID, reportCode: submission.reportCode, version: entry.sequence,
         state: .received, holder: .unit(submission.iocUnitID), iocUnitID: submission.iocUnitID,
@@ -93,10 +108,11 @@ public enum CaseReplay {
       c.result = nil
       c.monitoring = nil
 
-    case .rejected(let reason, let duplicateOf):
+    case .rejected(let reason, let duplicateOf, let routedTo):
       c.state = .closed
       c.holder = .nobody
-      c.rejection = Case.Rejection(reason: reason, at: entry.at, duplicateOf: duplicateOf)
+      c.rejection = Case.Rejection(
+        reason: reason, at: entry.at, duplicateOf: duplicateOf, routedTo: routedTo)
       c.stepDue = nil
 
     case .returnedToIoc:
@@ -141,11 +157,12 @@ public enum CaseReplay {
     case .draftSaved:
       return c  // legacy entry (see JournalEvent.draftSaved): only the version moved
 
-    case .resultSubmitted(let nextHandler, let outputProduct):
+    case .resultSubmitted(let nextHandler, let outputProduct, let cannotBeResolved):
       c.state = .awaitingApproval
       c.result = Case.Result(
         content: entry.content, attachments: entry.attachments, submittedBy: entry.actor,
-        submittedAt: entry.at, outputProduct: outputProduct ?? c.assignment?.outputProduct)
+        submittedAt: entry.at, outputProduct: outputProduct ?? c.assignment?.outputProduct,
+        cannotBeResolvedReason: cannotBeResolved)
       c.holder = nextHandler.map { .person($0, unit: c.currentUnitID) } ?? .unit(c.currentUnitID)
       c.stepDue = c.currentTask?.due
 

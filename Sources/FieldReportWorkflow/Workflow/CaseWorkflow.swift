@@ -88,7 +88,7 @@ public enum CaseWorkflow {
       actorUnit = try requireIOCOperator(actor, c)
       event = try dispatchEvent(c, order: order, now: now, policy: policy, directory: directory)
 
-    case .reject(let reason, let duplicateOf):
+    case .reject(let reason, let duplicateOf, let routedTo):
       actorUnit = try requireIOCOperator(actor, c)
       if let duplicateOf {
         guard reason == .duplicate else {
@@ -98,7 +98,21 @@ public enum CaseWorkflow {
           throw .invalidField(name: "duplicateOf", reason: "a case cannot duplicate itself")
         }
       }
-      event = .rejected(reason: reason, duplicateOf: duplicateOf)
+      // Out of scope is never a dead end: the IOC names the outside agency that receives it
+      // (a matter for a unit inside the system is re-dispatched instead).
+      var agency: String?
+      if reason == .outOfScope {
+        guard let routedTo, !Validation.isBlank(routedTo) else {
+          throw .invalidField(
+            name: "routedTo", reason: "name the agency outside the system that receives the report")
+        }
+        try Validation.line(
+          routedTo, name: "routedTo", maxLength: policy.maxClosureReasonLength, required: true)
+        agency = routedTo
+      } else if let routedTo, !Validation.isBlank(routedTo) {
+        throw .invalidField(name: "routedTo", reason: "only for a report out of scope")
+      }
+      event = .rejected(reason: reason, duplicateOf: duplicateOf, routedTo: agency)
 
     case .returnToIoc:
       actorUnit = try requireLeader(actor, c)
@@ -161,7 +175,7 @@ public enum CaseWorkflow {
       actorUnit = try requireLeader(actor, c)
       event = .monitoringClosed
 
-    case .submitResult(let nextHandler, let outputProduct):
+    case .submitResult(let nextHandler, let outputProduct, let cannotBeResolved):
       actorUnit = try requireMainHandler(actor, c)
       try Validation.required(command.content, name: "content", why: "the result is required")
       if let nextHandler {
@@ -171,7 +185,13 @@ public enum CaseWorkflow {
         }
       }
       if let outputProduct { try Validation.outputProduct(outputProduct) }
-      event = .resultSubmitted(nextHandler: nextHandler, outputProduct: outputProduct)
+      if let cannotBeResolved {
+        try Validation.line(
+          cannotBeResolved, name: "cannotBeResolved", maxLength: policy.maxClosureReasonLength,
+          required: true)
+      }
+      event = .resultSubmitted(
+        nextHandler: nextHandler, outputProduct: outputProduct, cannotBeResolved: cannotBeResolved)
 
     case .addContribution:
       guard let assignment = c.assignment, assignment.coordinators.contains(actor.id) else {
@@ -207,7 +227,10 @@ public enum CaseWorkflow {
       }
       // The citizen is shown the IOC's text or the approved reply letter, recorded as shown
       // (the journal is the record of what was published); the note stays the entry's content.
-      event = .published(publicly: publicly, text: text ?? c.result?.content ?? "")
+      // A result that cannot be resolved is published as such (ClosureWording).
+      event = .published(
+        publicly: publicly,
+        text: text ?? ClosureWording.publishedText(for: c, reply: c.result?.content ?? ""))
     }
 
     let notify = command.notify

@@ -10,12 +10,15 @@ enum Notifications {
   ) -> [Notification] {
     var out: [Notification] = []
     func tell(_ users: [UserID], _ kind: Notification.Kind, viaMobileApp: Bool = false) {
+      // The citizen's app is told how the case ended in the outcome's own words.
+      let line =
+        viaMobileApp ? (ClosureWording.notification(for: after) ?? kind.vietnameseText) : kind.vietnameseText
       for user in users where user != entry.actor {
         guard !out.contains(where: { $0.recipient == user && $0.kind == kind }) else { continue }
         out.append(
           Notification(
             recipient: user, caseID: after.id, kind: kind,
-            text: "\(after.reportCode) – \(after.title): \(kind.vietnameseText)", at: entry.at,
+            text: "\(after.reportCode) – \(after.title): \(line)", at: entry.at,
             viaMobileApp: viaMobileApp))
       }
     }
@@ -24,8 +27,13 @@ enum Notifications {
     var reporterKind: Notification.Kind? = .progressUpdate
 
     switch entry.event {
-    case .submitted:
-      tell(iocOperators, .caseReceived)
+    case .submitted(let submission):
+      if let task = submission.reopenedTask {
+        // A "not resolved" verdict: the case is back at the unit that handled it.
+        tell(leaders(task.unitID), .caseDispatched)
+      } else {
+        tell(iocOperators, .caseReceived)
+      }
     case .dispatched(let unit, let leader, _):
       tell(leader.map { [$0] } ?? leaders(unit), .caseDispatched)
     case .rejected:
@@ -49,7 +57,7 @@ enum Notifications {
     case .contributionAdded:
       tell(after.assignment.map { [$0.mainHandler] } ?? [], .contributionAdded)
       reporterKind = nil
-    case .resultSubmitted(let next, _):
+    case .resultSubmitted(let next, _, _):
       tell(next.map { [$0] } ?? leaders(after.currentUnitID), .resultSubmitted)
     case .approved:
       tell(iocOperators, .resultApproved)

@@ -37,6 +37,26 @@ public struct WorkflowPolicy: Hashable, Codable, Sendable {
   public var maxAttachmentSize: Int64
   /// Most people on one assignment or monitoring transfer.
   public var maxPeoplePerAction: Int
+  /// Longest closure reason or destination (the agency a report is routed onward to, why a
+  /// result cannot be resolved), in UTF-8 bytes (contract: 500).
+  public var maxClosureReasonLength: Int { 500 }
+
+  // Likely duplicates (``DuplicateDetection``): the one owner of these thresholds.
+
+  /// Two reports with coordinates are duplicate candidates only within this distance of each
+  /// other (haversine), in metres: 300 m, a street block or two.
+  public var duplicateRadiusMeters: Double { 300 }
+  /// …and only when reported within this time of each other: 7 days.
+  public var duplicateWindowMilliseconds: Int64 { 7 * Timestamp.millisecondsPerDay }
+  /// …and only when their folded title and description share at least this share of words
+  /// (token Jaccard, diacritics and đ/d ignored): 0.3.
+  public var duplicateMinSimilarity: Double { 0.3 }
+  /// The similarity required when either report lacks coordinates (no distance to check): 0.5.
+  public var duplicateMinSimilarityWithoutLocation: Double { 0.5 }
+  /// At most this many cases of the category and window are compared (newest first): 500.
+  public var duplicateScanLimit: Int { 500 }
+  /// At most this many candidates are returned, most similar first: 10.
+  public var maxDuplicateCandidates: Int { 10 }
 
   public init(
     returnWindowMilliseconds: Int64 = Timestamp.millisecondsPerDay,

@@ -1386,6 +1386,12 @@ public struct Fieldreport_V1_SubmitResultRequest: WireMessage {
   /// The output product number (Số), at most 64 bytes; empty = keep the assignment's.
   public var outputProductNumber: String = ""
 
+  /// Set when the result is that the problem cannot be resolved: why, at most 500 bytes
+  /// (INVALID_ARGUMENT on this field when longer or blank-only). Approving and publishing such
+  /// a result ends the case as CASE_OUTCOME_CANNOT_BE_RESOLVED, and the citizen is told so.
+  /// Empty = the result resolves the problem.
+  public var cannotBeResolvedReason: String = ""
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -1426,6 +1432,7 @@ extension Fieldreport_V1_SubmitResultRequest: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "nextHandlerUserId") { self.nextHandlerUserId = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "cannotBeResolvedReason") { self.cannotBeResolvedReason = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1435,6 +1442,7 @@ extension Fieldreport_V1_SubmitResultRequest: Codable {
     if !nextHandlerUserId.isEmpty { try c.encode(nextHandlerUserId, forKey: "nextHandlerUserId") }
     if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
     if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+    if !cannotBeResolvedReason.isEmpty { try c.encode(cannotBeResolvedReason, forKey: "cannotBeResolvedReason") }
   }
 }
 
@@ -1454,6 +1462,7 @@ extension Fieldreport_V1_SubmitResultRequest: _CBridged {
     if !self.nextHandlerUserId.isEmpty { c.pointee.next_handler_user_id = try arena.string(self.nextHandlerUserId, field: "fieldreport.v1.SubmitResultRequest.next_handler_user_id") }
     c.pointee.output_product_kind = .init(rawValue: .init(truncatingIfNeeded: self.outputProductKind.rawValue))
     if !self.outputProductNumber.isEmpty { c.pointee.output_product_number = try arena.string(self.outputProductNumber, field: "fieldreport.v1.SubmitResultRequest.output_product_number") }
+    if !self.cannotBeResolvedReason.isEmpty { c.pointee.cannot_be_resolved_reason = try arena.string(self.cannotBeResolvedReason, field: "fieldreport.v1.SubmitResultRequest.cannot_be_resolved_reason") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -1462,6 +1471,7 @@ extension Fieldreport_V1_SubmitResultRequest: _CBridged {
     m.nextHandlerUserId = try _readString(c.pointee.next_handler_user_id, field: "fieldreport.v1.SubmitResultRequest.next_handler_user_id")
     m.outputProductKind = Fieldreport_V1_OutputProductKind(rawValue: Int32(truncatingIfNeeded: c.pointee.output_product_kind.rawValue))
     m.outputProductNumber = try _readString(c.pointee.output_product_number, field: "fieldreport.v1.SubmitResultRequest.output_product_number")
+    m.cannotBeResolvedReason = try _readString(c.pointee.cannot_be_resolved_reason, field: "fieldreport.v1.SubmitResultRequest.cannot_be_resolved_reason")
     self = m
   }
 }

@@ -409,6 +409,11 @@ public struct Fieldreport_V1_SubmitReportResponse: WireMessage {
   /// True when this answers a retry of an earlier request with the same idempotency key.
   public var idempotentReplay: Bool = false
 
+  /// Likely duplicates of the new report (as ListDuplicateCandidates), for callers who may see
+  /// reporters: IOC operators and the platform's service account (only cases they may see);
+  /// empty for citizens.
+  public var duplicateCandidates: [Fieldreport_V1_DuplicateCandidate] = []
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -448,6 +453,7 @@ extension Fieldreport_V1_SubmitReportResponse: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_DuplicateCandidate].self, forKey: "duplicateCandidates") { self.duplicateCandidates = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -456,6 +462,7 @@ extension Fieldreport_V1_SubmitReportResponse: Codable {
     if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
     if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
     if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+    if !duplicateCandidates.isEmpty { try c.encode(duplicateCandidates, forKey: "duplicateCandidates") }
   }
 }
 
@@ -474,6 +481,11 @@ extension Fieldreport_V1_SubmitReportResponse: _CBridged {
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
     if let v = self.journalEntry { c.pointee.journal_entry = try v._toC(arena) }
     c.pointee.idempotent_replay = self.idempotentReplay ? 1 : 0
+    if !self.duplicateCandidates.isEmpty {
+      let vs = self.duplicateCandidates
+      c.pointee.n_duplicate_candidates = vs.count
+      c.pointee.duplicate_candidates = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -481,6 +493,7 @@ extension Fieldreport_V1_SubmitReportResponse: _CBridged {
     if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
     if let p = c.pointee.journal_entry { m.journalEntry = try Fieldreport_V1_JournalEntry(_c: p) }
     m.idempotentReplay = (c.pointee.idempotent_replay != 0)
+    m.duplicateCandidates = try _readArray(c.pointee.duplicate_candidates, c.pointee.n_duplicate_candidates) { try _readMessage(Fieldreport_V1_DuplicateCandidate.self, $0, field: "fieldreport.v1.SubmitReportResponse.duplicate_candidates") }
     self = m
   }
 }
@@ -1134,6 +1147,11 @@ public struct Fieldreport_V1_RejectCaseRequest: WireMessage {
   /// For REJECT_REASON_DUPLICATE: the case this one duplicates (required then).
   public var duplicateOfCaseId: String = ""
 
+  /// For REJECT_REASON_OUT_OF_SCOPE: the agency outside the system that receives the report,
+  /// e.g. "Công an tỉnh Hà Tĩnh" (required then, at most 500 bytes; refused with other
+  /// reasons). The citizen is told where it went.
+  public var routedTo: String = ""
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -1173,6 +1191,7 @@ extension Fieldreport_V1_RejectCaseRequest: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_RejectReason.self, forKey: "reason") { self.reason = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "duplicateOfCaseId") { self.duplicateOfCaseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "routedTo") { self.routedTo = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1181,6 +1200,7 @@ extension Fieldreport_V1_RejectCaseRequest: Codable {
     if let v = common { try c.encode(v, forKey: "common") }
     if reason.rawValue != 0 { try c.encode(reason, forKey: "reason") }
     if !duplicateOfCaseId.isEmpty { try c.encode(duplicateOfCaseId, forKey: "duplicateOfCaseId") }
+    if !routedTo.isEmpty { try c.encode(routedTo, forKey: "routedTo") }
   }
 }
 
@@ -1199,6 +1219,7 @@ extension Fieldreport_V1_RejectCaseRequest: _CBridged {
     if let v = self.common { c.pointee.common = try v._toC(arena) }
     c.pointee.reason = .init(rawValue: .init(truncatingIfNeeded: self.reason.rawValue))
     if !self.duplicateOfCaseId.isEmpty { c.pointee.duplicate_of_case_id = try arena.string(self.duplicateOfCaseId, field: "fieldreport.v1.RejectCaseRequest.duplicate_of_case_id") }
+    if !self.routedTo.isEmpty { c.pointee.routed_to = try arena.string(self.routedTo, field: "fieldreport.v1.RejectCaseRequest.routed_to") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -1206,6 +1227,7 @@ extension Fieldreport_V1_RejectCaseRequest: _CBridged {
     if let p = c.pointee.common { m.common = try Fieldreport_V1_ActionCommon(_c: p) }
     m.reason = Fieldreport_V1_RejectReason(rawValue: Int32(truncatingIfNeeded: c.pointee.reason.rawValue))
     m.duplicateOfCaseId = try _readString(c.pointee.duplicate_of_case_id, field: "fieldreport.v1.RejectCaseRequest.duplicate_of_case_id")
+    m.routedTo = try _readString(c.pointee.routed_to, field: "fieldreport.v1.RejectCaseRequest.routed_to")
     self = m
   }
 }
@@ -1489,7 +1511,9 @@ public struct Fieldreport_V1_PublishResultRequest: WireMessage {
   /// Who may see the result.
   public var scope: Fieldreport_V1_PublishScope = .init(rawValue: 0)
 
-  /// The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text).
+  /// The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text),
+  /// headed, for a result that cannot be resolved, by "Phản ánh chưa thể giải quyết được. Lý
+  /// do: …".
   /// At most 20,000 bytes. Recorded in PublishDetails.published_text.
   public var publishedText: String = ""
 
@@ -2668,6 +2692,452 @@ extension Fieldreport_V1_GetUnitStatisticsResponse: _CBridged {
   }
 }
 
+/// RecordVerdict input.
+public struct Fieldreport_V1_RecordVerdictRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.RecordVerdictRequest"
+
+  /// The published case judged.
+  public var caseId: String = ""
+
+  /// Client-chosen key, 1 to 128 printable ASCII bytes, scoped to the caller: a retry with the
+  /// same key returns the first answer. Empty = not idempotent.
+  public var idempotencyKey: String = ""
+
+  /// The reporter's rating: 1 (very unsatisfied) to 5 (very satisfied); anything else is
+  /// INVALID_ARGUMENT on rating.
+  public var rating: Int32 = 0
+
+  /// The reporter's comment, at most 20,000 bytes; may be empty.
+  public var comment: String = ""
+
+  /// The reporter says the problem is not resolved: the case is reopened as a re-report at the
+  /// unit that handled it.
+  public var notResolved: Bool = false
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_RecordVerdictRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "idempotencyKey") { self.idempotencyKey = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "rating") { self.rating = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "comment") { self.comment = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "notResolved") { self.notResolved = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if !idempotencyKey.isEmpty { try c.encode(idempotencyKey, forKey: "idempotencyKey") }
+    if rating != 0 { try c.encode(rating, forKey: "rating") }
+    if !comment.isEmpty { try c.encode(comment, forKey: "comment") }
+    if notResolved { try c.encode(notResolved, forKey: "notResolved") }
+  }
+}
+
+extension Fieldreport_V1_RecordVerdictRequest: _CBridged {
+  typealias CType = Fieldreport__V1__RecordVerdictRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__record_verdict_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__record_verdict_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__record_verdict_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__record_verdict_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.RecordVerdictRequest.case_id") }
+    if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = try arena.string(self.idempotencyKey, field: "fieldreport.v1.RecordVerdictRequest.idempotency_key") }
+    c.pointee.rating = self.rating
+    if !self.comment.isEmpty { c.pointee.comment = try arena.string(self.comment, field: "fieldreport.v1.RecordVerdictRequest.comment") }
+    c.pointee.not_resolved = self.notResolved ? 1 : 0
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.caseId = try _readString(c.pointee.case_id, field: "fieldreport.v1.RecordVerdictRequest.case_id")
+    m.idempotencyKey = try _readString(c.pointee.idempotency_key, field: "fieldreport.v1.RecordVerdictRequest.idempotency_key")
+    m.rating = c.pointee.rating
+    m.comment = try _readString(c.pointee.comment, field: "fieldreport.v1.RecordVerdictRequest.comment")
+    m.notResolved = (c.pointee.not_resolved != 0)
+    self = m
+  }
+}
+
+/// RecordVerdict result.
+public struct Fieldreport_V1_RecordVerdictResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.RecordVerdictResponse"
+
+  /// The verdict as recorded (with reopened_case_id when "not resolved").
+  public var verdict: Fieldreport_V1_CaseVerdict? = nil
+
+  /// The re-report opened by "not resolved" (CASE_STATE_AT_UNIT); absent otherwise.
+  public var reopenedCase: Fieldreport_V1_CaseSummary? = nil
+
+  /// True when this answers a retry with the same idempotency key.
+  public var idempotentReplay: Bool = false
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_RecordVerdictResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseVerdict.self, forKey: "verdict") { self.verdict = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "reopenedCase") { self.reopenedCase = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = verdict { try c.encode(v, forKey: "verdict") }
+    if let v = reopenedCase { try c.encode(v, forKey: "reopenedCase") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
+extension Fieldreport_V1_RecordVerdictResponse: _CBridged {
+  typealias CType = Fieldreport__V1__RecordVerdictResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__record_verdict_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__record_verdict_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__record_verdict_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__record_verdict_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.verdict { c.pointee.verdict = try v._toC(arena) }
+    if let v = self.reopenedCase { c.pointee.reopened_case = try v._toC(arena) }
+    c.pointee.idempotent_replay = self.idempotentReplay ? 1 : 0
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.verdict { m.verdict = try Fieldreport_V1_CaseVerdict(_c: p) }
+    if let p = c.pointee.reopened_case { m.reopenedCase = try Fieldreport_V1_CaseSummary(_c: p) }
+    m.idempotentReplay = (c.pointee.idempotent_replay != 0)
+    self = m
+  }
+}
+
+/// ListDuplicateCandidates input.
+public struct Fieldreport_V1_ListDuplicateCandidatesRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListDuplicateCandidatesRequest"
+
+  /// The case whose likely duplicates are wanted.
+  public var caseId: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesRequest: _CBridged {
+  typealias CType = Fieldreport__V1__ListDuplicateCandidatesRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_duplicate_candidates_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_duplicate_candidates_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_duplicate_candidates_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_duplicate_candidates_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.ListDuplicateCandidatesRequest.case_id") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.caseId = try _readString(c.pointee.case_id, field: "fieldreport.v1.ListDuplicateCandidatesRequest.case_id")
+    self = m
+  }
+}
+
+/// ListDuplicateCandidates result.
+public struct Fieldreport_V1_ListDuplicateCandidatesResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListDuplicateCandidatesResponse"
+
+  /// The candidates, most similar first (at most 10).
+  public var candidates: [Fieldreport_V1_DuplicateCandidate] = []
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_DuplicateCandidate].self, forKey: "candidates") { self.candidates = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !candidates.isEmpty { try c.encode(candidates, forKey: "candidates") }
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesResponse: _CBridged {
+  typealias CType = Fieldreport__V1__ListDuplicateCandidatesResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_duplicate_candidates_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_duplicate_candidates_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_duplicate_candidates_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_duplicate_candidates_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.candidates.isEmpty {
+      let vs = self.candidates
+      c.pointee.n_candidates = vs.count
+      c.pointee.candidates = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.candidates = try _readArray(c.pointee.candidates, c.pointee.n_candidates) { try _readMessage(Fieldreport_V1_DuplicateCandidate.self, $0, field: "fieldreport.v1.ListDuplicateCandidatesResponse.candidates") }
+    self = m
+  }
+}
+
+/// One likely duplicate of a case.
+public struct Fieldreport_V1_DuplicateCandidate: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.DuplicateCandidate"
+
+  /// The other case.
+  public var caseSummary: Fieldreport_V1_CaseSummary? = nil
+
+  /// Token Jaccard similarity of the folded titles and descriptions, 0 to 1.
+  public var similarity: Double = 0
+
+  /// Haversine distance in metres.
+  public var distanceMeters: Double? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_DuplicateCandidate: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "similarity") { self.similarity = v }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "distanceMeters") { self.distanceMeters = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if similarity != 0 { try c.encode(similarity, forKey: "similarity") }
+    if let v = distanceMeters { try c.encode(v, forKey: "distanceMeters") }
+  }
+}
+
+extension Fieldreport_V1_DuplicateCandidate: _CBridged {
+  typealias CType = Fieldreport__V1__DuplicateCandidate
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__duplicate_candidate__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__duplicate_candidate__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__duplicate_candidate__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__duplicate_candidate__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
+    c.pointee.similarity = self.similarity
+    if let v = self.distanceMeters {
+      c.pointee.distance_meters = v
+      c.pointee.distance_meters_opt_case = .init(rawValue: 3)
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
+    m.similarity = c.pointee.similarity
+    if c.pointee.distance_meters_opt_case.rawValue == 3 { m.distanceMeters = c.pointee.distance_meters }
+    self = m
+  }
+}
+
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
 /// categories, attachments and unit statistics. The unit-side actions are in
 /// AssignmentService.
@@ -2726,9 +3196,12 @@ public enum Fieldreport_V1_CaseService {
     public static let path = "/fieldreport.v1.CaseService/DispatchCase"
     public static let isServerStreaming = false
   }
-  /// Rejects a case as spam, duplicate or out of scope: RECEIVED or RETURNED_TO_IOC → CLOSED.
-  /// IOC operators only. Errors: FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT
-  /// (reason unspecified; DUPLICATE without duplicate_of_case_id; OTHER without content).
+  /// Closes a case the IOC will not dispatch: RECEIVED or RETURNED_TO_IOC → CLOSED, with
+  /// outcome NOT_VALID (SPAM, OTHER), DUPLICATE, or ROUTED_ONWARD (OUT_OF_SCOPE, naming the
+  /// outside agency in routed_to: never a dead end). IOC operators only. Errors:
+  /// FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT (reason unspecified; DUPLICATE without
+  /// duplicate_of_case_id; OTHER without content; OUT_OF_SCOPE without routed_to; routed_to
+  /// with another reason).
   public enum RejectCase: WireMethod {
     public typealias Input = Fieldreport_V1_RejectCaseRequest
     public typealias Output = Fieldreport_V1_RejectCaseResponse
@@ -2797,6 +3270,37 @@ public enum Fieldreport_V1_CaseService {
     public static let path = "/fieldreport.v1.CaseService/GetUnitStatistics"
     public static let isServerStreaming = false
   }
+  /// Records the reporter's verdict on a published case: a rating 1 to 5, a comment and,
+  /// optionally, "not resolved". One verdict per case. Callers: the platform service account
+  /// that submitted the case, or the reporting citizen. "Not resolved" reopens the case as a
+  /// re-report (ReportInfo.linked_case_id = this case) placed back at the unit that handled it
+  /// (CASE_STATE_AT_UNIT, held by that unit's leaders, not at the IOC), in the same
+  /// transaction; the unit's staff keep seeing the original and its journal. Idempotent on
+  /// idempotency_key (the first answer, idempotent_replay = true). Errors: NOT_FOUND (case not
+  /// visible); PERMISSION_DENIED (not the submitting platform account or the reporter);
+  /// FAILED_PRECONDITION (the case is not published: VERDICT_NOT_OPEN; it already has a verdict:
+  /// VERDICT_ALREADY_RECORDED); INVALID_ARGUMENT (rating outside 1..5, comment too long, bad
+  /// idempotency key); ALREADY_EXISTS (key reused for another case).
+  public enum RecordVerdict: WireMethod {
+    public typealias Input = Fieldreport_V1_RecordVerdictRequest
+    public typealias Output = Fieldreport_V1_RecordVerdictResponse
+    public static let path = "/fieldreport.v1.CaseService/RecordVerdict"
+    public static let isServerStreaming = false
+  }
+  /// Lists the likely duplicates of a case, for the IOC deciding whether to dispatch it or close
+  /// it as a duplicate (RejectCase with REJECT_REASON_DUPLICATE and duplicate_of_case_id): other
+  /// cases of the same category reported within 7 days of it, within 300 m when both have
+  /// coordinates, whose folded title and description (diacritics and đ/d ignored) share at least
+  /// 30 % of their words (50 % without coordinates), most similar first, at most 10; never cases
+  /// closed as duplicates themselves. IOC operators of the case's IOC and system admins only
+  /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
+  /// an IOC operator); INVALID_ARGUMENT (case_id).
+  public enum ListDuplicateCandidates: WireMethod {
+    public typealias Input = Fieldreport_V1_ListDuplicateCandidatesRequest
+    public typealias Output = Fieldreport_V1_ListDuplicateCandidatesResponse
+    public static let path = "/fieldreport.v1.CaseService/ListDuplicateCandidates"
+    public static let isServerStreaming = false
+  }
 
   /// Every method of the service, for registries and reflection.
   public static let methods: [WireMethodInfo] = [
@@ -2812,5 +3316,7 @@ public enum Fieldreport_V1_CaseService {
     WireMethodInfo(UploadAttachment.self),
     WireMethodInfo(GetAttachment.self),
     WireMethodInfo(GetUnitStatistics.self),
+    WireMethodInfo(RecordVerdict.self),
+    WireMethodInfo(ListDuplicateCandidates.self),
   ]
 }

@@ -863,9 +863,13 @@ public enum Fieldreport_V1_RejectReason: Hashable, Sendable, CaseIterable {
   case spam
   /// A duplicate of another case (named in RejectCaseRequest.duplicate_of_case_id).
   case duplicate
-  /// Outside the province's or the system's scope.
+  /// Outside every unit's competence, a matter for an agency outside the system: the report is
+  /// routed onward to the agency named in RejectCaseRequest.routed_to (required), never closed
+  /// as a dead end (a matter for another unit inside the system is re-dispatched instead).
+  /// Outcome CASE_OUTCOME_ROUTED_ONWARD.
   case outOfScope
-  /// Another reason, explained in the action content (then required).
+  /// Not valid for insufficient information (or another reason), explained in the action
+  /// content (then required). Outcome CASE_OUTCOME_NOT_VALID.
   case other
   /// A value this version of the contract does not know; kept so it round-trips.
   case unrecognized(Int32)
@@ -918,6 +922,96 @@ extension Fieldreport_V1_RejectReason: Codable {
     let s = try c.decode(String.self)
     guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
       throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.RejectReason value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
+/// How a case ended (issue 14): one outcome per ended case (CASE_STATE_PUBLISHED or
+/// CASE_STATE_CLOSED), none while open. Stored per handling unit so statistics count each
+/// outcome separately; the citizen's wording matches it (CaseClosure.citizen_text).
+public enum Fieldreport_V1_CaseOutcome: Hashable, Sendable, CaseIterable {
+  /// The case is still open (or, in a filter, no outcome filter).
+  case unspecified
+  /// Handled and solved: the IOC published a unit's result that fixes the problem.
+  case resolved
+  /// Not the competence of any unit of the system: routed onward to the outside agency named
+  /// in CaseClosure.reason (RejectCase with REJECT_REASON_OUT_OF_SCOPE and routed_to).
+  case routedOnward
+  /// Handled, but cannot be resolved: the unit's result says so with the reason
+  /// (SubmitResultRequest.cannot_be_resolved_reason), the leader approved it and the IOC
+  /// published it with that wording. The reason is in CaseClosure.reason.
+  case cannotBeResolved
+  /// A duplicate of another case (CaseClosure.duplicate_of_case_id), whose handling answers it.
+  case duplicate
+  /// Not a valid report: spam, or insufficient information (CaseClosure.reason: "spam" or
+  /// "insufficient_information").
+  case notValid
+  /// Information only: transferred for monitoring and closed; nothing was to be solved.
+  case monitored
+  /// A value this version of the contract does not know; kept so it round-trips.
+  case unrecognized(Int32)
+
+  /// The known cases, in declaration order.
+  public static let allCases: [Fieldreport_V1_CaseOutcome] = [.unspecified, .resolved, .routedOnward, .cannotBeResolved, .duplicate, .notValid, .monitored]
+
+  /// Creates the case for a wire number; unknown numbers become `.unrecognized`.
+  public init(rawValue: Int32) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .resolved
+    case 2: self = .routedOnward
+    case 3: self = .cannotBeResolved
+    case 4: self = .duplicate
+    case 5: self = .notValid
+    case 6: self = .monitored
+    default: self = .unrecognized(rawValue)
+    }
+  }
+
+  /// The wire number.
+  public var rawValue: Int32 {
+    switch self {
+    case .unspecified: return 0
+    case .resolved: return 1
+    case .routedOnward: return 2
+    case .cannotBeResolved: return 3
+    case .duplicate: return 4
+    case .notValid: return 5
+    case .monitored: return 6
+    case .unrecognized(let v): return v
+    }
+  }
+
+  /// The value's name in the .proto file (`nil` for unrecognized values).
+  public var protoName: String? {
+    switch self {
+    case .unspecified: return "CASE_OUTCOME_UNSPECIFIED"
+    case .resolved: return "CASE_OUTCOME_RESOLVED"
+    case .routedOnward: return "CASE_OUTCOME_ROUTED_ONWARD"
+    case .cannotBeResolved: return "CASE_OUTCOME_CANNOT_BE_RESOLVED"
+    case .duplicate: return "CASE_OUTCOME_DUPLICATE"
+    case .notValid: return "CASE_OUTCOME_NOT_VALID"
+    case .monitored: return "CASE_OUTCOME_MONITORED"
+    case .unrecognized: return nil
+    }
+  }
+}
+
+extension Fieldreport_V1_CaseOutcome: Codable {
+  /// Decodes the value's proto name (`"CASE_OUTCOME_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.CaseOutcome value \(s)")
     }
     self = v
   }
@@ -2540,6 +2634,9 @@ public struct Fieldreport_V1_CaseSummary: WireMessage {
   /// When the case last changed.
   public var updatedAtMs: Int64 = 0
 
+  /// How the case ended; CASE_OUTCOME_UNSPECIFIED while it is open.
+  public var outcome: Fieldreport_V1_CaseOutcome = .init(rawValue: 0)
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -2593,6 +2690,7 @@ extension Fieldreport_V1_CaseSummary: Codable {
     if let v = try c.decodeIfPresent(Bool.self, forKey: "isPublic") { self.isPublic = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "reportedAtMs") { self.reportedAtMs = v.value }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "updatedAtMs") { self.updatedAtMs = v.value }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseOutcome.self, forKey: "outcome") { self.outcome = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2615,6 +2713,7 @@ extension Fieldreport_V1_CaseSummary: Codable {
     if isPublic { try c.encode(isPublic, forKey: "isPublic") }
     if reportedAtMs != 0 { try c.encode(reportedAtMs, forKey: "reportedAtMs") }
     if updatedAtMs != 0 { try c.encode(updatedAtMs, forKey: "updatedAtMs") }
+    if outcome.rawValue != 0 { try c.encode(outcome, forKey: "outcome") }
   }
 }
 
@@ -2650,6 +2749,7 @@ extension Fieldreport_V1_CaseSummary: _CBridged {
     c.pointee.is_public = self.isPublic ? 1 : 0
     c.pointee.reported_at_ms = self.reportedAtMs
     c.pointee.updated_at_ms = self.updatedAtMs
+    c.pointee.outcome = .init(rawValue: .init(truncatingIfNeeded: self.outcome.rawValue))
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -2671,6 +2771,7 @@ extension Fieldreport_V1_CaseSummary: _CBridged {
     m.isPublic = (c.pointee.is_public != 0)
     m.reportedAtMs = c.pointee.reported_at_ms
     m.updatedAtMs = c.pointee.updated_at_ms
+    m.outcome = Fieldreport_V1_CaseOutcome(rawValue: Int32(truncatingIfNeeded: c.pointee.outcome.rawValue))
     self = m
   }
 }
@@ -3359,6 +3460,10 @@ public struct Fieldreport_V1_ResultInfo: WireMessage {
   /// Output product number.
   public var outputProductNumber: String = ""
 
+  /// Set when the result says the problem cannot be resolved: why (at most 500 bytes). Empty
+  /// for a result that resolves it.
+  public var cannotBeResolvedReason: String = ""
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -3403,6 +3508,7 @@ extension Fieldreport_V1_ResultInfo: Codable {
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "approvedAtMs") { self.approvedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "cannotBeResolvedReason") { self.cannotBeResolvedReason = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3416,6 +3522,7 @@ extension Fieldreport_V1_ResultInfo: Codable {
     if let v = approvedAtMs { try c.encode(v, forKey: "approvedAtMs") }
     if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
     if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+    if !cannotBeResolvedReason.isEmpty { try c.encode(cannotBeResolvedReason, forKey: "cannotBeResolvedReason") }
   }
 }
 
@@ -3446,6 +3553,7 @@ extension Fieldreport_V1_ResultInfo: _CBridged {
     }
     c.pointee.output_product_kind = .init(rawValue: .init(truncatingIfNeeded: self.outputProductKind.rawValue))
     if !self.outputProductNumber.isEmpty { c.pointee.output_product_number = try arena.string(self.outputProductNumber, field: "fieldreport.v1.ResultInfo.output_product_number") }
+    if !self.cannotBeResolvedReason.isEmpty { c.pointee.cannot_be_resolved_reason = try arena.string(self.cannotBeResolvedReason, field: "fieldreport.v1.ResultInfo.cannot_be_resolved_reason") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -3458,6 +3566,7 @@ extension Fieldreport_V1_ResultInfo: _CBridged {
     if c.pointee.approved_at_opt_case.rawValue == 6 { m.approvedAtMs = c.pointee.approved_at_ms }
     m.outputProductKind = Fieldreport_V1_OutputProductKind(rawValue: Int32(truncatingIfNeeded: c.pointee.output_product_kind.rawValue))
     m.outputProductNumber = try _readString(c.pointee.output_product_number, field: "fieldreport.v1.ResultInfo.output_product_number")
+    m.cannotBeResolvedReason = try _readString(c.pointee.cannot_be_resolved_reason, field: "fieldreport.v1.ResultInfo.cannot_be_resolved_reason")
     self = m
   }
 }
@@ -3697,6 +3806,10 @@ public struct Fieldreport_V1_RejectionInfo: WireMessage {
   /// When.
   public var rejectedAtMs: Int64 = 0
 
+  /// For REJECT_REASON_OUT_OF_SCOPE: the outside agency the report was routed to (empty in
+  /// rejections recorded before it was required).
+  public var routedTo: String = ""
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -3738,6 +3851,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "note") { self.note = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "rejectedBy") { self.rejectedBy = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "rejectedAtMs") { self.rejectedAtMs = v.value }
+    if let v = try c.decodeIfPresent(String.self, forKey: "routedTo") { self.routedTo = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3748,6 +3862,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if !note.isEmpty { try c.encode(note, forKey: "note") }
     if let v = rejectedBy { try c.encode(v, forKey: "rejectedBy") }
     if rejectedAtMs != 0 { try c.encode(rejectedAtMs, forKey: "rejectedAtMs") }
+    if !routedTo.isEmpty { try c.encode(routedTo, forKey: "routedTo") }
   }
 }
 
@@ -3768,6 +3883,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     if !self.note.isEmpty { c.pointee.note = try arena.string(self.note, field: "fieldreport.v1.RejectionInfo.note") }
     if let v = self.rejectedBy { c.pointee.rejected_by = try v._toC(arena) }
     c.pointee.rejected_at_ms = self.rejectedAtMs
+    if !self.routedTo.isEmpty { c.pointee.routed_to = try arena.string(self.routedTo, field: "fieldreport.v1.RejectionInfo.routed_to") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -3777,6 +3893,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     m.note = try _readString(c.pointee.note, field: "fieldreport.v1.RejectionInfo.note")
     if let p = c.pointee.rejected_by { m.rejectedBy = try Fieldreport_V1_UserRef(_c: p) }
     m.rejectedAtMs = c.pointee.rejected_at_ms
+    m.routedTo = try _readString(c.pointee.routed_to, field: "fieldreport.v1.RejectionInfo.routed_to")
     self = m
   }
 }
@@ -3951,6 +4068,17 @@ public struct Fieldreport_V1_CaseDetail: WireMessage {
   /// may see (a citizen sees their own re-reports).
   public var linkedCaseIds: [String] = []
 
+  /// How the case ended; absent while it is open.
+  public var closure: Fieldreport_V1_CaseClosure? = nil
+
+  /// The reporter's verdict on the published case (CaseService.RecordVerdict); absent until
+  /// given.
+  public var verdict: Fieldreport_V1_CaseVerdict? = nil
+
+  /// Cases closed as duplicates of this one (ids), those the caller may see; this case's
+  /// handling answers them all, and their reporters receive its published result.
+  public var duplicateCaseIds: [String] = []
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -4001,6 +4129,9 @@ extension Fieldreport_V1_CaseDetail: Codable {
     if let v = try c.decodeIfPresent([Fieldreport_V1_JournalAction].self, forKey: "availableActions") { self.availableActions = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "replyTemplate") { self.replyTemplate = v }
     if let v = try c.decodeIfPresent([String].self, forKey: "linkedCaseIds") { self.linkedCaseIds = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseClosure.self, forKey: "closure") { self.closure = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseVerdict.self, forKey: "verdict") { self.verdict = v }
+    if let v = try c.decodeIfPresent([String].self, forKey: "duplicateCaseIds") { self.duplicateCaseIds = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4020,6 +4151,9 @@ extension Fieldreport_V1_CaseDetail: Codable {
     if !availableActions.isEmpty { try c.encode(availableActions, forKey: "availableActions") }
     if !replyTemplate.isEmpty { try c.encode(replyTemplate, forKey: "replyTemplate") }
     if !linkedCaseIds.isEmpty { try c.encode(linkedCaseIds, forKey: "linkedCaseIds") }
+    if let v = closure { try c.encode(v, forKey: "closure") }
+    if let v = verdict { try c.encode(v, forKey: "verdict") }
+    if !duplicateCaseIds.isEmpty { try c.encode(duplicateCaseIds, forKey: "duplicateCaseIds") }
   }
 }
 
@@ -4061,6 +4195,13 @@ extension Fieldreport_V1_CaseDetail: _CBridged {
       c.pointee.n_linked_case_ids = vs.count
       c.pointee.linked_case_ids = try arena.array(vs) { try arena.string($0, field: "fieldreport.v1.CaseDetail.linked_case_ids") }
     }
+    if let v = self.closure { c.pointee.closure = try v._toC(arena) }
+    if let v = self.verdict { c.pointee.verdict = try v._toC(arena) }
+    if !self.duplicateCaseIds.isEmpty {
+      let vs = self.duplicateCaseIds
+      c.pointee.n_duplicate_case_ids = vs.count
+      c.pointee.duplicate_case_ids = try arena.array(vs) { try arena.string($0, field: "fieldreport.v1.CaseDetail.duplicate_case_ids") }
+    }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -4079,6 +4220,265 @@ extension Fieldreport_V1_CaseDetail: _CBridged {
     m.availableActions = _readArray(c.pointee.available_actions, c.pointee.n_available_actions) { Fieldreport_V1_JournalAction(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
     m.replyTemplate = try _readString(c.pointee.reply_template, field: "fieldreport.v1.CaseDetail.reply_template")
     m.linkedCaseIds = try _readArray(c.pointee.linked_case_ids, c.pointee.n_linked_case_ids) { try _readString($0, field: "fieldreport.v1.CaseDetail.linked_case_ids") }
+    if let p = c.pointee.closure { m.closure = try Fieldreport_V1_CaseClosure(_c: p) }
+    if let p = c.pointee.verdict { m.verdict = try Fieldreport_V1_CaseVerdict(_c: p) }
+    m.duplicateCaseIds = try _readArray(c.pointee.duplicate_case_ids, c.pointee.n_duplicate_case_ids) { try _readString($0, field: "fieldreport.v1.CaseDetail.duplicate_case_ids") }
+    self = m
+  }
+}
+
+/// The reporter's verdict on a published case.
+public struct Fieldreport_V1_CaseVerdict: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.CaseVerdict"
+
+  /// The case judged.
+  public var caseId: String = ""
+
+  /// The unit that handled it, whose satisfaction this counts for.
+  public var unit: Fieldreport_V1_UnitRef? = nil
+
+  /// 1 (very unsatisfied) to 5 (very satisfied).
+  public var rating: Int32 = 0
+
+  /// The reporter's comment; may be empty.
+  public var comment: String = ""
+
+  /// The reporter says the problem is not resolved.
+  public var notResolved: Bool = false
+
+  /// The account that relayed it (the platform's service account, or the citizen).
+  public var recordedBy: Fieldreport_V1_UserRef? = nil
+
+  /// When.
+  public var recordedAtMs: Int64 = 0
+
+  /// The re-report "not resolved" opened; empty otherwise.
+  public var reopenedCaseId: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_CaseVerdict: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "unit") { self.unit = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "rating") { self.rating = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "comment") { self.comment = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "notResolved") { self.notResolved = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "recordedBy") { self.recordedBy = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "recordedAtMs") { self.recordedAtMs = v.value }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reopenedCaseId") { self.reopenedCaseId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if let v = unit { try c.encode(v, forKey: "unit") }
+    if rating != 0 { try c.encode(rating, forKey: "rating") }
+    if !comment.isEmpty { try c.encode(comment, forKey: "comment") }
+    if notResolved { try c.encode(notResolved, forKey: "notResolved") }
+    if let v = recordedBy { try c.encode(v, forKey: "recordedBy") }
+    if recordedAtMs != 0 { try c.encode(recordedAtMs, forKey: "recordedAtMs") }
+    if !reopenedCaseId.isEmpty { try c.encode(reopenedCaseId, forKey: "reopenedCaseId") }
+  }
+}
+
+extension Fieldreport_V1_CaseVerdict: _CBridged {
+  typealias CType = Fieldreport__V1__CaseVerdict
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_verdict__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__case_verdict__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__case_verdict__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__case_verdict__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.CaseVerdict.case_id") }
+    if let v = self.unit { c.pointee.unit = try v._toC(arena) }
+    c.pointee.rating = self.rating
+    if !self.comment.isEmpty { c.pointee.comment = try arena.string(self.comment, field: "fieldreport.v1.CaseVerdict.comment") }
+    c.pointee.not_resolved = self.notResolved ? 1 : 0
+    if let v = self.recordedBy { c.pointee.recorded_by = try v._toC(arena) }
+    c.pointee.recorded_at_ms = self.recordedAtMs
+    if !self.reopenedCaseId.isEmpty { c.pointee.reopened_case_id = try arena.string(self.reopenedCaseId, field: "fieldreport.v1.CaseVerdict.reopened_case_id") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.caseId = try _readString(c.pointee.case_id, field: "fieldreport.v1.CaseVerdict.case_id")
+    if let p = c.pointee.unit { m.unit = try Fieldreport_V1_UnitRef(_c: p) }
+    m.rating = c.pointee.rating
+    m.comment = try _readString(c.pointee.comment, field: "fieldreport.v1.CaseVerdict.comment")
+    m.notResolved = (c.pointee.not_resolved != 0)
+    if let p = c.pointee.recorded_by { m.recordedBy = try Fieldreport_V1_UserRef(_c: p) }
+    m.recordedAtMs = c.pointee.recorded_at_ms
+    m.reopenedCaseId = try _readString(c.pointee.reopened_case_id, field: "fieldreport.v1.CaseVerdict.reopened_case_id")
+    self = m
+  }
+}
+
+/// How an ended case ended, and what the citizen was told.
+public struct Fieldreport_V1_CaseClosure: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.CaseClosure"
+
+  /// The outcome (never CASE_OUTCOME_UNSPECIFIED here).
+  public var outcome: Fieldreport_V1_CaseOutcome = .init(rawValue: 0)
+
+  /// The reason or destination going with the outcome: the agency for ROUTED_ONWARD (empty
+  /// for legacy rejections that named none), the unit's reason for CANNOT_BE_RESOLVED, "spam"
+  /// or "insufficient_information" for NOT_VALID; empty otherwise.
+  public var reason: String = ""
+
+  /// For CASE_OUTCOME_DUPLICATE: the case this one duplicates.
+  public var duplicateOfCaseId: String = ""
+
+  /// The Vietnamese line the citizen is shown for this outcome (it never says a problem was
+  /// fixed unless the outcome is RESOLVED).
+  public var citizenText: String = ""
+
+  /// When the case ended.
+  public var endedAtMs: Int64 = 0
+
+  /// The unit the outcome counts for: the last handling unit the case was dispatched to, else
+  /// the IOC.
+  public var countedForUnit: Fieldreport_V1_UnitRef? = nil
+
+  /// For CASE_OUTCOME_DUPLICATE: the report code of the case this one duplicates.
+  public var originalReportCode: String = ""
+
+  /// For CASE_OUTCOME_DUPLICATE, once the original's result is published: what this case's
+  /// reporter is shown, the original's published text introduced by "Phản ánh của quý Ông/Bà
+  /// trùng với phản ánh {code}, đã được xử lý chung. Kết quả xử lý:"; empty before.
+  public var originalResultText: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_CaseClosure: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseOutcome.self, forKey: "outcome") { self.outcome = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reason") { self.reason = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "duplicateOfCaseId") { self.duplicateOfCaseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "citizenText") { self.citizenText = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "endedAtMs") { self.endedAtMs = v.value }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "countedForUnit") { self.countedForUnit = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "originalReportCode") { self.originalReportCode = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "originalResultText") { self.originalResultText = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if outcome.rawValue != 0 { try c.encode(outcome, forKey: "outcome") }
+    if !reason.isEmpty { try c.encode(reason, forKey: "reason") }
+    if !duplicateOfCaseId.isEmpty { try c.encode(duplicateOfCaseId, forKey: "duplicateOfCaseId") }
+    if !citizenText.isEmpty { try c.encode(citizenText, forKey: "citizenText") }
+    if endedAtMs != 0 { try c.encode(endedAtMs, forKey: "endedAtMs") }
+    if let v = countedForUnit { try c.encode(v, forKey: "countedForUnit") }
+    if !originalReportCode.isEmpty { try c.encode(originalReportCode, forKey: "originalReportCode") }
+    if !originalResultText.isEmpty { try c.encode(originalResultText, forKey: "originalResultText") }
+  }
+}
+
+extension Fieldreport_V1_CaseClosure: _CBridged {
+  typealias CType = Fieldreport__V1__CaseClosure
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__case_closure__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__case_closure__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__case_closure__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__case_closure__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    c.pointee.outcome = .init(rawValue: .init(truncatingIfNeeded: self.outcome.rawValue))
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "fieldreport.v1.CaseClosure.reason") }
+    if !self.duplicateOfCaseId.isEmpty { c.pointee.duplicate_of_case_id = try arena.string(self.duplicateOfCaseId, field: "fieldreport.v1.CaseClosure.duplicate_of_case_id") }
+    if !self.citizenText.isEmpty { c.pointee.citizen_text = try arena.string(self.citizenText, field: "fieldreport.v1.CaseClosure.citizen_text") }
+    c.pointee.ended_at_ms = self.endedAtMs
+    if let v = self.countedForUnit { c.pointee.counted_for_unit = try v._toC(arena) }
+    if !self.originalReportCode.isEmpty { c.pointee.original_report_code = try arena.string(self.originalReportCode, field: "fieldreport.v1.CaseClosure.original_report_code") }
+    if !self.originalResultText.isEmpty { c.pointee.original_result_text = try arena.string(self.originalResultText, field: "fieldreport.v1.CaseClosure.original_result_text") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.outcome = Fieldreport_V1_CaseOutcome(rawValue: Int32(truncatingIfNeeded: c.pointee.outcome.rawValue))
+    m.reason = try _readString(c.pointee.reason, field: "fieldreport.v1.CaseClosure.reason")
+    m.duplicateOfCaseId = try _readString(c.pointee.duplicate_of_case_id, field: "fieldreport.v1.CaseClosure.duplicate_of_case_id")
+    m.citizenText = try _readString(c.pointee.citizen_text, field: "fieldreport.v1.CaseClosure.citizen_text")
+    m.endedAtMs = c.pointee.ended_at_ms
+    if let p = c.pointee.counted_for_unit { m.countedForUnit = try Fieldreport_V1_UnitRef(_c: p) }
+    m.originalReportCode = try _readString(c.pointee.original_report_code, field: "fieldreport.v1.CaseClosure.original_report_code")
+    m.originalResultText = try _readString(c.pointee.original_result_text, field: "fieldreport.v1.CaseClosure.original_result_text")
     self = m
   }
 }
@@ -4367,6 +4767,9 @@ public struct Fieldreport_V1_SubmitResultDetails: WireMessage {
   /// Output product number.
   public var outputProductNumber: String = ""
 
+  /// Set when the result says the problem cannot be resolved: why.
+  public var cannotBeResolvedReason: String = ""
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -4406,6 +4809,7 @@ extension Fieldreport_V1_SubmitResultDetails: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "nextHandler") { self.nextHandler = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_OutputProductKind.self, forKey: "outputProductKind") { self.outputProductKind = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "cannotBeResolvedReason") { self.cannotBeResolvedReason = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4414,6 +4818,7 @@ extension Fieldreport_V1_SubmitResultDetails: Codable {
     if let v = nextHandler { try c.encode(v, forKey: "nextHandler") }
     if outputProductKind.rawValue != 0 { try c.encode(outputProductKind, forKey: "outputProductKind") }
     if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
+    if !cannotBeResolvedReason.isEmpty { try c.encode(cannotBeResolvedReason, forKey: "cannotBeResolvedReason") }
   }
 }
 
@@ -4432,6 +4837,7 @@ extension Fieldreport_V1_SubmitResultDetails: _CBridged {
     if let v = self.nextHandler { c.pointee.next_handler = try v._toC(arena) }
     c.pointee.output_product_kind = .init(rawValue: .init(truncatingIfNeeded: self.outputProductKind.rawValue))
     if !self.outputProductNumber.isEmpty { c.pointee.output_product_number = try arena.string(self.outputProductNumber, field: "fieldreport.v1.SubmitResultDetails.output_product_number") }
+    if !self.cannotBeResolvedReason.isEmpty { c.pointee.cannot_be_resolved_reason = try arena.string(self.cannotBeResolvedReason, field: "fieldreport.v1.SubmitResultDetails.cannot_be_resolved_reason") }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -4439,6 +4845,7 @@ extension Fieldreport_V1_SubmitResultDetails: _CBridged {
     if let p = c.pointee.next_handler { m.nextHandler = try Fieldreport_V1_UserRef(_c: p) }
     m.outputProductKind = Fieldreport_V1_OutputProductKind(rawValue: Int32(truncatingIfNeeded: c.pointee.output_product_kind.rawValue))
     m.outputProductNumber = try _readString(c.pointee.output_product_number, field: "fieldreport.v1.SubmitResultDetails.output_product_number")
+    m.cannotBeResolvedReason = try _readString(c.pointee.cannot_be_resolved_reason, field: "fieldreport.v1.SubmitResultDetails.cannot_be_resolved_reason")
     self = m
   }
 }

@@ -294,6 +294,8 @@ extension Fieldreport_V1_CaseSummary {
     if variant % 2 == 1 { m.reportedAtMs = Int64.max }
     m.updatedAtMs = Int64.min
     if variant % 2 == 1 { m.updatedAtMs = Int64.max }
+    m.outcome = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outcome = .init(rawValue: 2) }
     return m
   }
 }
@@ -426,6 +428,8 @@ extension Fieldreport_V1_ResultInfo {
     if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
     m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.outputProductNumber = "" }
+    m.cannotBeResolvedReason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.cannotBeResolvedReason = "" }
     return m
   }
 }
@@ -474,6 +478,8 @@ extension Fieldreport_V1_RejectionInfo {
     m.rejectedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
     m.rejectedAtMs = Int64.min
     if variant % 2 == 1 { m.rejectedAtMs = Int64.max }
+    m.routedTo = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.routedTo = "" }
     return m
   }
 }
@@ -517,6 +523,56 @@ extension Fieldreport_V1_CaseDetail {
     m.replyTemplate = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.replyTemplate = "" }
     m.linkedCaseIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.closure = Fieldreport_V1_CaseClosure.fixture(variant, depth: 1)
+    m.verdict = Fieldreport_V1_CaseVerdict.fixture(variant, depth: 1)
+    m.duplicateCaseIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    return m
+  }
+}
+
+extension Fieldreport_V1_CaseVerdict {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.unit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.rating = Int32.min
+    if variant % 2 == 1 { m.rating = Int32.max }
+    m.comment = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.comment = "" }
+    m.notResolved = true
+    if variant % 2 == 1 { m.notResolved = false }
+    m.recordedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.recordedAtMs = Int64.min
+    if variant % 2 == 1 { m.recordedAtMs = Int64.max }
+    m.reopenedCaseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reopenedCaseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CaseClosure {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.outcome = .init(rawValue: 1)
+    if variant % 2 == 1 { m.outcome = .init(rawValue: 2) }
+    m.reason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reason = "" }
+    m.duplicateOfCaseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.duplicateOfCaseId = "" }
+    m.citizenText = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.citizenText = "" }
+    m.endedAtMs = Int64.min
+    if variant % 2 == 1 { m.endedAtMs = Int64.max }
+    m.countedForUnit = Fieldreport_V1_UnitRef.fixture(variant, depth: 1)
+    m.originalReportCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.originalReportCode = "" }
+    m.originalResultText = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.originalResultText = "" }
     return m
   }
 }
@@ -566,6 +622,8 @@ extension Fieldreport_V1_SubmitResultDetails {
     if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
     m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.outputProductNumber = "" }
+    m.cannotBeResolvedReason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.cannotBeResolvedReason = "" }
     return m
   }
 }
@@ -831,6 +889,8 @@ extension Fieldreport_V1_SubmitResultRequest {
     if variant % 2 == 1 { m.outputProductKind = .init(rawValue: 2) }
     m.outputProductNumber = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.outputProductNumber = "" }
+    m.cannotBeResolvedReason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.cannotBeResolvedReason = "" }
     return m
   }
 }
@@ -958,6 +1018,7 @@ extension Fieldreport_V1_SubmitReportResponse {
     m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
     m.idempotentReplay = true
     if variant % 2 == 1 { m.idempotentReplay = false }
+    m.duplicateCandidates = variant % 3 == 1 ? [] : [Fieldreport_V1_DuplicateCandidate.fixture(0, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(1, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(2, depth: 2)]
     return m
   }
 }
@@ -1070,6 +1131,8 @@ extension Fieldreport_V1_RejectCaseRequest {
     if variant % 2 == 1 { m.reason = .init(rawValue: 2) }
     m.duplicateOfCaseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.duplicateOfCaseId = "" }
+    m.routedTo = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.routedTo = "" }
     return m
   }
 }
@@ -1291,6 +1354,72 @@ extension Fieldreport_V1_GetUnitStatisticsResponse {
     if variant % 2 == 1 { m.periodEndMs = Int64.max }
     m.computedAtMs = Int64.min
     if variant % 2 == 1 { m.computedAtMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RecordVerdictRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.idempotencyKey = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.idempotencyKey = "" }
+    m.rating = Int32.min
+    if variant % 2 == 1 { m.rating = Int32.max }
+    m.comment = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.comment = "" }
+    m.notResolved = true
+    if variant % 2 == 1 { m.notResolved = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RecordVerdictResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.verdict = Fieldreport_V1_CaseVerdict.fixture(variant, depth: 1)
+    m.reopenedCase = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListDuplicateCandidatesResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.candidates = variant % 3 == 1 ? [] : [Fieldreport_V1_DuplicateCandidate.fixture(0, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(1, depth: 2), Fieldreport_V1_DuplicateCandidate.fixture(2, depth: 2)]
+    return m
+  }
+}
+
+extension Fieldreport_V1_DuplicateCandidate {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.similarity = Double(-1.5e300)
+    if variant % 2 == 1 { m.similarity = Double(3.25) }
+    if variant % 3 != 2 { m.distanceMeters = Double(3.25) }
     return m
   }
 }
@@ -2780,6 +2909,8 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_RejectionInfo.self,
   Fieldreport_V1_PublicationInfo.self,
   Fieldreport_V1_CaseDetail.self,
+  Fieldreport_V1_CaseVerdict.self,
+  Fieldreport_V1_CaseClosure.self,
   Fieldreport_V1_DispatchDetails.self,
   Fieldreport_V1_MonitoringDetails.self,
   Fieldreport_V1_ReturnDetails.self,
@@ -2834,6 +2965,11 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_GetUnitStatisticsRequest.self,
   Fieldreport_V1_UnitStatistics.self,
   Fieldreport_V1_GetUnitStatisticsResponse.self,
+  Fieldreport_V1_RecordVerdictRequest.self,
+  Fieldreport_V1_RecordVerdictResponse.self,
+  Fieldreport_V1_ListDuplicateCandidatesRequest.self,
+  Fieldreport_V1_ListDuplicateCandidatesResponse.self,
+  Fieldreport_V1_DuplicateCandidate.self,
   Fieldreport_V1_LoginRequest.self,
   Fieldreport_V1_LoginResponse.self,
   Fieldreport_V1_LogoutRequest.self,
@@ -2971,6 +3107,8 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_RejectionInfo.fixture(v))
     all.append(Fieldreport_V1_PublicationInfo.fixture(v))
     all.append(Fieldreport_V1_CaseDetail.fixture(v))
+    all.append(Fieldreport_V1_CaseVerdict.fixture(v))
+    all.append(Fieldreport_V1_CaseClosure.fixture(v))
     all.append(Fieldreport_V1_DispatchDetails.fixture(v))
     all.append(Fieldreport_V1_MonitoringDetails.fixture(v))
     all.append(Fieldreport_V1_ReturnDetails.fixture(v))
@@ -3025,6 +3163,11 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_GetUnitStatisticsRequest.fixture(v))
     all.append(Fieldreport_V1_UnitStatistics.fixture(v))
     all.append(Fieldreport_V1_GetUnitStatisticsResponse.fixture(v))
+    all.append(Fieldreport_V1_RecordVerdictRequest.fixture(v))
+    all.append(Fieldreport_V1_RecordVerdictResponse.fixture(v))
+    all.append(Fieldreport_V1_ListDuplicateCandidatesRequest.fixture(v))
+    all.append(Fieldreport_V1_ListDuplicateCandidatesResponse.fixture(v))
+    all.append(Fieldreport_V1_DuplicateCandidate.fixture(v))
     all.append(Fieldreport_V1_LoginRequest.fixture(v))
     all.append(Fieldreport_V1_LoginResponse.fixture(v))
     all.append(Fieldreport_V1_LogoutRequest.fixture(v))

@@ -103,8 +103,20 @@ struct StoreFixture {
     database.remove()
   }
 
+  /// Takes the file back to exactly what schema version 11 left.
+  func rewindToVersion11() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      DROP TABLE case_verdicts;
+      DROP TABLE case_outcomes;
+      DELETE FROM schema_migrations WHERE version = 12;
+      PRAGMA user_version = 11;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 10 left.
   func rewindToVersion10() async throws {
+    try await rewindToVersion11()
     try await store.executeRawSQLForTesting(
       """
       CREATE INDEX journal_by_case ON journal(case_id, case_seq, event_seq);

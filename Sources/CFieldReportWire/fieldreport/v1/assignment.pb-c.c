@@ -1963,7 +1963,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__save_draft_response__descripto
   (ProtobufCMessageInit) fieldreport__v1__save_draft_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__submit_result_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor fieldreport__v1__submit_result_request__field_descriptors[5] =
 {
   {
     "common",
@@ -2013,8 +2013,21 @@ static const ProtobufCFieldDescriptor fieldreport__v1__submit_result_request__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cannot_be_resolved_reason",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__SubmitResultRequest, cannot_be_resolved_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__submit_result_request__field_indices_by_name[] = {
+  4,   /* field[4] = cannot_be_resolved_reason */
   0,   /* field[0] = common */
   1,   /* field[1] = next_handler_user_id */
   2,   /* field[2] = output_product_kind */
@@ -2023,7 +2036,7 @@ static const unsigned fieldreport__v1__submit_result_request__field_indices_by_n
 static const ProtobufCIntRange fieldreport__v1__submit_result_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__submit_result_request__descriptor =
 {
@@ -2033,7 +2046,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__submit_result_request__descrip
   "Fieldreport__V1__SubmitResultRequest",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__SubmitResultRequest),
-  4,
+  5,
   fieldreport__v1__submit_result_request__field_descriptors,
   fieldreport__v1__submit_result_request__field_indices_by_name,
   1,  fieldreport__v1__submit_result_request__number_ranges,

@@ -1132,6 +1132,231 @@ void   fieldreport__v1__get_unit_statistics_response__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__get_unit_statistics_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__record_verdict_request__init
+                     (Fieldreport__V1__RecordVerdictRequest         *message)
+{
+  static const Fieldreport__V1__RecordVerdictRequest init_value = FIELDREPORT__V1__RECORD_VERDICT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__record_verdict_request__get_packed_size
+                     (const Fieldreport__V1__RecordVerdictRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__record_verdict_request__pack
+                     (const Fieldreport__V1__RecordVerdictRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__record_verdict_request__pack_to_buffer
+                     (const Fieldreport__V1__RecordVerdictRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__RecordVerdictRequest *
+       fieldreport__v1__record_verdict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__RecordVerdictRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__record_verdict_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__record_verdict_request__free_unpacked
+                     (Fieldreport__V1__RecordVerdictRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__record_verdict_response__init
+                     (Fieldreport__V1__RecordVerdictResponse         *message)
+{
+  static const Fieldreport__V1__RecordVerdictResponse init_value = FIELDREPORT__V1__RECORD_VERDICT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__record_verdict_response__get_packed_size
+                     (const Fieldreport__V1__RecordVerdictResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__record_verdict_response__pack
+                     (const Fieldreport__V1__RecordVerdictResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__record_verdict_response__pack_to_buffer
+                     (const Fieldreport__V1__RecordVerdictResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__RecordVerdictResponse *
+       fieldreport__v1__record_verdict_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__RecordVerdictResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__record_verdict_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__record_verdict_response__free_unpacked
+                     (Fieldreport__V1__RecordVerdictResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__record_verdict_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__list_duplicate_candidates_request__init
+                     (Fieldreport__V1__ListDuplicateCandidatesRequest         *message)
+{
+  static const Fieldreport__V1__ListDuplicateCandidatesRequest init_value = FIELDREPORT__V1__LIST_DUPLICATE_CANDIDATES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__list_duplicate_candidates_request__get_packed_size
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__list_duplicate_candidates_request__pack
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__list_duplicate_candidates_request__pack_to_buffer
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ListDuplicateCandidatesRequest *
+       fieldreport__v1__list_duplicate_candidates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ListDuplicateCandidatesRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__list_duplicate_candidates_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__list_duplicate_candidates_request__free_unpacked
+                     (Fieldreport__V1__ListDuplicateCandidatesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__list_duplicate_candidates_response__init
+                     (Fieldreport__V1__ListDuplicateCandidatesResponse         *message)
+{
+  static const Fieldreport__V1__ListDuplicateCandidatesResponse init_value = FIELDREPORT__V1__LIST_DUPLICATE_CANDIDATES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__list_duplicate_candidates_response__get_packed_size
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__list_duplicate_candidates_response__pack
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__list_duplicate_candidates_response__pack_to_buffer
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ListDuplicateCandidatesResponse *
+       fieldreport__v1__list_duplicate_candidates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ListDuplicateCandidatesResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__list_duplicate_candidates_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__list_duplicate_candidates_response__free_unpacked
+                     (Fieldreport__V1__ListDuplicateCandidatesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__list_duplicate_candidates_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__duplicate_candidate__init
+                     (Fieldreport__V1__DuplicateCandidate         *message)
+{
+  static const Fieldreport__V1__DuplicateCandidate init_value = FIELDREPORT__V1__DUPLICATE_CANDIDATE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__duplicate_candidate__get_packed_size
+                     (const Fieldreport__V1__DuplicateCandidate *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__duplicate_candidate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__duplicate_candidate__pack
+                     (const Fieldreport__V1__DuplicateCandidate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__duplicate_candidate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__duplicate_candidate__pack_to_buffer
+                     (const Fieldreport__V1__DuplicateCandidate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__duplicate_candidate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__DuplicateCandidate *
+       fieldreport__v1__duplicate_candidate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__DuplicateCandidate *)
+     protobuf_c_message_unpack (&fieldreport__v1__duplicate_candidate__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__duplicate_candidate__free_unpacked
+                     (Fieldreport__V1__DuplicateCandidate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__duplicate_candidate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor fieldreport__v1__submit_report_request__field_descriptors[12] =
 {
   {
@@ -1313,7 +1538,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__submit_report_request__descrip
   (ProtobufCMessageInit) fieldreport__v1__submit_report_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__submit_report_response__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__submit_report_response__field_descriptors[4] =
 {
   {
     "case_summary",
@@ -1351,16 +1576,29 @@ static const ProtobufCFieldDescriptor fieldreport__v1__submit_report_response__f
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "duplicate_candidates",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__SubmitReportResponse, n_duplicate_candidates),
+    offsetof(Fieldreport__V1__SubmitReportResponse, duplicate_candidates),
+    &fieldreport__v1__duplicate_candidate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__submit_report_response__field_indices_by_name[] = {
   0,   /* field[0] = case_summary */
+  3,   /* field[3] = duplicate_candidates */
   2,   /* field[2] = idempotent_replay */
   1,   /* field[1] = journal_entry */
 };
 static const ProtobufCIntRange fieldreport__v1__submit_report_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__submit_report_response__descriptor =
 {
@@ -1370,7 +1608,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__submit_report_response__descri
   "Fieldreport__V1__SubmitReportResponse",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__SubmitReportResponse),
-  3,
+  4,
   fieldreport__v1__submit_report_response__field_descriptors,
   fieldreport__v1__submit_report_response__field_indices_by_name,
   1,  fieldreport__v1__submit_report_response__number_ranges,
@@ -1865,7 +2103,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__dispatch_case_response__descri
   (ProtobufCMessageInit) fieldreport__v1__dispatch_case_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__reject_case_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__reject_case_request__field_descriptors[4] =
 {
   {
     "common",
@@ -1903,16 +2141,29 @@ static const ProtobufCFieldDescriptor fieldreport__v1__reject_case_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "routed_to",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RejectCaseRequest, routed_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__reject_case_request__field_indices_by_name[] = {
   0,   /* field[0] = common */
   2,   /* field[2] = duplicate_of_case_id */
   1,   /* field[1] = reason */
+  3,   /* field[3] = routed_to */
 };
 static const ProtobufCIntRange fieldreport__v1__reject_case_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__reject_case_request__descriptor =
 {
@@ -1922,7 +2173,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__reject_case_request__descripto
   "Fieldreport__V1__RejectCaseRequest",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__RejectCaseRequest),
-  3,
+  4,
   fieldreport__v1__reject_case_request__field_descriptors,
   fieldreport__v1__reject_case_request__field_indices_by_name,
   1,  fieldreport__v1__reject_case_request__number_ranges,
@@ -2940,6 +3191,300 @@ const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_response__
   (ProtobufCMessageInit) fieldreport__v1__get_unit_statistics_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor fieldreport__v1__record_verdict_request__field_descriptors[5] =
+{
+  {
+    "case_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictRequest, case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "idempotency_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictRequest, idempotency_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rating",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictRequest, rating),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictRequest, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "not_resolved",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictRequest, not_resolved),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__record_verdict_request__field_indices_by_name[] = {
+  0,   /* field[0] = case_id */
+  3,   /* field[3] = comment */
+  1,   /* field[1] = idempotency_key */
+  4,   /* field[4] = not_resolved */
+  2,   /* field[2] = rating */
+};
+static const ProtobufCIntRange fieldreport__v1__record_verdict_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.RecordVerdictRequest",
+  "RecordVerdictRequest",
+  "Fieldreport__V1__RecordVerdictRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__RecordVerdictRequest),
+  5,
+  fieldreport__v1__record_verdict_request__field_descriptors,
+  fieldreport__v1__record_verdict_request__field_indices_by_name,
+  1,  fieldreport__v1__record_verdict_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__record_verdict_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__record_verdict_response__field_descriptors[3] =
+{
+  {
+    "verdict",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictResponse, verdict),
+    &fieldreport__v1__case_verdict__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reopened_case",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictResponse, reopened_case),
+    &fieldreport__v1__case_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "idempotent_replay",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RecordVerdictResponse, idempotent_replay),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__record_verdict_response__field_indices_by_name[] = {
+  2,   /* field[2] = idempotent_replay */
+  1,   /* field[1] = reopened_case */
+  0,   /* field[0] = verdict */
+};
+static const ProtobufCIntRange fieldreport__v1__record_verdict_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.RecordVerdictResponse",
+  "RecordVerdictResponse",
+  "Fieldreport__V1__RecordVerdictResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__RecordVerdictResponse),
+  3,
+  fieldreport__v1__record_verdict_response__field_descriptors,
+  fieldreport__v1__record_verdict_response__field_indices_by_name,
+  1,  fieldreport__v1__record_verdict_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__record_verdict_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__list_duplicate_candidates_request__field_descriptors[1] =
+{
+  {
+    "case_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ListDuplicateCandidatesRequest, case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__list_duplicate_candidates_request__field_indices_by_name[] = {
+  0,   /* field[0] = case_id */
+};
+static const ProtobufCIntRange fieldreport__v1__list_duplicate_candidates_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ListDuplicateCandidatesRequest",
+  "ListDuplicateCandidatesRequest",
+  "Fieldreport__V1__ListDuplicateCandidatesRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ListDuplicateCandidatesRequest),
+  1,
+  fieldreport__v1__list_duplicate_candidates_request__field_descriptors,
+  fieldreport__v1__list_duplicate_candidates_request__field_indices_by_name,
+  1,  fieldreport__v1__list_duplicate_candidates_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__list_duplicate_candidates_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__list_duplicate_candidates_response__field_descriptors[1] =
+{
+  {
+    "candidates",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__ListDuplicateCandidatesResponse, n_candidates),
+    offsetof(Fieldreport__V1__ListDuplicateCandidatesResponse, candidates),
+    &fieldreport__v1__duplicate_candidate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__list_duplicate_candidates_response__field_indices_by_name[] = {
+  0,   /* field[0] = candidates */
+};
+static const ProtobufCIntRange fieldreport__v1__list_duplicate_candidates_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ListDuplicateCandidatesResponse",
+  "ListDuplicateCandidatesResponse",
+  "Fieldreport__V1__ListDuplicateCandidatesResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ListDuplicateCandidatesResponse),
+  1,
+  fieldreport__v1__list_duplicate_candidates_response__field_descriptors,
+  fieldreport__v1__list_duplicate_candidates_response__field_indices_by_name,
+  1,  fieldreport__v1__list_duplicate_candidates_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__list_duplicate_candidates_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__duplicate_candidate__field_descriptors[3] =
+{
+  {
+    "case_summary",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__DuplicateCandidate, case_summary),
+    &fieldreport__v1__case_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "similarity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__DuplicateCandidate, similarity),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "distance_meters",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fieldreport__V1__DuplicateCandidate, distance_meters_opt_case),
+    offsetof(Fieldreport__V1__DuplicateCandidate, distance_meters),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__duplicate_candidate__field_indices_by_name[] = {
+  0,   /* field[0] = case_summary */
+  2,   /* field[2] = distance_meters */
+  1,   /* field[1] = similarity */
+};
+static const ProtobufCIntRange fieldreport__v1__duplicate_candidate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__duplicate_candidate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.DuplicateCandidate",
+  "DuplicateCandidate",
+  "Fieldreport__V1__DuplicateCandidate",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__DuplicateCandidate),
+  3,
+  fieldreport__v1__duplicate_candidate__field_descriptors,
+  fieldreport__v1__duplicate_candidate__field_indices_by_name,
+  1,  fieldreport__v1__duplicate_candidate__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__duplicate_candidate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue fieldreport__v1__case_scope__enum_values_by_number[7] =
 {
   { "CASE_SCOPE_UNSPECIFIED", "FIELDREPORT__V1__CASE_SCOPE__CASE_SCOPE_UNSPECIFIED", 0 },
@@ -3044,7 +3589,7 @@ const ProtobufCEnumDescriptor fieldreport__v1__statistics_grouping__descriptor =
   fieldreport__v1__statistics_grouping__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor fieldreport__v1__case_service__method_descriptors[12] =
+static const ProtobufCMethodDescriptor fieldreport__v1__case_service__method_descriptors[14] =
 {
   { "SubmitReport", &fieldreport__v1__submit_report_request__descriptor, &fieldreport__v1__submit_report_response__descriptor },
   { "GetCase", &fieldreport__v1__get_case_request__descriptor, &fieldreport__v1__get_case_response__descriptor },
@@ -3058,6 +3603,8 @@ static const ProtobufCMethodDescriptor fieldreport__v1__case_service__method_des
   { "UploadAttachment", &fieldreport__v1__upload_attachment_request__descriptor, &fieldreport__v1__upload_attachment_response__descriptor },
   { "GetAttachment", &fieldreport__v1__get_attachment_request__descriptor, &fieldreport__v1__get_attachment_response__descriptor },
   { "GetUnitStatistics", &fieldreport__v1__get_unit_statistics_request__descriptor, &fieldreport__v1__get_unit_statistics_response__descriptor },
+  { "RecordVerdict", &fieldreport__v1__record_verdict_request__descriptor, &fieldreport__v1__record_verdict_response__descriptor },
+  { "ListDuplicateCandidates", &fieldreport__v1__list_duplicate_candidates_request__descriptor, &fieldreport__v1__list_duplicate_candidates_response__descriptor },
 };
 const unsigned fieldreport__v1__case_service__method_indices_by_name[] = {
   8,        /* CreateCategory */
@@ -3067,7 +3614,9 @@ const unsigned fieldreport__v1__case_service__method_indices_by_name[] = {
   11,        /* GetUnitStatistics */
   2,        /* ListCases */
   7,        /* ListCategories */
+  13,        /* ListDuplicateCandidates */
   6,        /* PublishResult */
+  12,        /* RecordVerdict */
   4,        /* RejectCase */
   5,        /* SendBackToUnit */
   0,        /* SubmitReport */
@@ -3080,7 +3629,7 @@ const ProtobufCServiceDescriptor fieldreport__v1__case_service__descriptor =
   "CaseService",
   "Fieldreport__V1__CaseService",
   "fieldreport.v1",
-  12,
+  14,
   fieldreport__v1__case_service__method_descriptors,
   fieldreport__v1__case_service__method_indices_by_name
 };
@@ -3179,6 +3728,22 @@ void fieldreport__v1__case_service__get_unit_statistics(ProtobufCService *servic
 {
   assert(service->descriptor == &fieldreport__v1__case_service__descriptor);
   service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__case_service__record_verdict(ProtobufCService *service,
+                                                   const Fieldreport__V1__RecordVerdictRequest *input,
+                                                   Fieldreport__V1__RecordVerdictResponse_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__case_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__case_service__list_duplicate_candidates(ProtobufCService *service,
+                                                              const Fieldreport__V1__ListDuplicateCandidatesRequest *input,
+                                                              Fieldreport__V1__ListDuplicateCandidatesResponse_Closure closure,
+                                                              void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__case_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *service,
                                           Fieldreport__V1__CaseService_ServiceDestroy destroy)

@@ -1132,6 +1132,96 @@ void   fieldreport__v1__case_detail__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__case_detail__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__case_verdict__init
+                     (Fieldreport__V1__CaseVerdict         *message)
+{
+  static const Fieldreport__V1__CaseVerdict init_value = FIELDREPORT__V1__CASE_VERDICT__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__case_verdict__get_packed_size
+                     (const Fieldreport__V1__CaseVerdict *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__case_verdict__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__case_verdict__pack
+                     (const Fieldreport__V1__CaseVerdict *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__case_verdict__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__case_verdict__pack_to_buffer
+                     (const Fieldreport__V1__CaseVerdict *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__case_verdict__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__CaseVerdict *
+       fieldreport__v1__case_verdict__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__CaseVerdict *)
+     protobuf_c_message_unpack (&fieldreport__v1__case_verdict__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__case_verdict__free_unpacked
+                     (Fieldreport__V1__CaseVerdict *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__case_verdict__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__case_closure__init
+                     (Fieldreport__V1__CaseClosure         *message)
+{
+  static const Fieldreport__V1__CaseClosure init_value = FIELDREPORT__V1__CASE_CLOSURE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__case_closure__get_packed_size
+                     (const Fieldreport__V1__CaseClosure *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__case_closure__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__case_closure__pack
+                     (const Fieldreport__V1__CaseClosure *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__case_closure__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__case_closure__pack_to_buffer
+                     (const Fieldreport__V1__CaseClosure *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__case_closure__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__CaseClosure *
+       fieldreport__v1__case_closure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__CaseClosure *)
+     protobuf_c_message_unpack (&fieldreport__v1__case_closure__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__case_closure__free_unpacked
+                     (Fieldreport__V1__CaseClosure *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__case_closure__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fieldreport__v1__dispatch_details__init
                      (Fieldreport__V1__DispatchDetails         *message)
 {
@@ -2741,7 +2831,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__action_common__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__action_common__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__case_summary__field_descriptors[17] =
+static const ProtobufCFieldDescriptor fieldreport__v1__case_summary__field_descriptors[18] =
 {
   {
     "case_id",
@@ -2947,6 +3037,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__case_summary__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "outcome",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseSummary, outcome),
+    &fieldreport__v1__case_outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__case_summary__field_indices_by_name[] = {
   0,   /* field[0] = case_id */
@@ -2955,6 +3057,7 @@ static const unsigned fieldreport__v1__case_summary__field_indices_by_name[] = {
   6,   /* field[6] = current_handler */
   5,   /* field[5] = current_unit */
   14,   /* field[14] = is_public */
+  17,   /* field[17] = outcome */
   10,   /* field[10] = overdue */
   1,   /* field[1] = report_code */
   15,   /* field[15] = reported_at_ms */
@@ -2970,7 +3073,7 @@ static const unsigned fieldreport__v1__case_summary__field_indices_by_name[] = {
 static const ProtobufCIntRange fieldreport__v1__case_summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__case_summary__descriptor =
 {
@@ -2980,7 +3083,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_summary__descriptor =
   "Fieldreport__V1__CaseSummary",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__CaseSummary),
-  17,
+  18,
   fieldreport__v1__case_summary__field_descriptors,
   fieldreport__v1__case_summary__field_indices_by_name,
   1,  fieldreport__v1__case_summary__number_ranges,
@@ -3632,7 +3735,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__draft__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__draft__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__result_info__field_descriptors[8] =
+static const ProtobufCFieldDescriptor fieldreport__v1__result_info__field_descriptors[9] =
 {
   {
     "reply_text",
@@ -3730,11 +3833,24 @@ static const ProtobufCFieldDescriptor fieldreport__v1__result_info__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cannot_be_resolved_reason",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ResultInfo, cannot_be_resolved_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__result_info__field_indices_by_name[] = {
   5,   /* field[5] = approved_at_ms */
   4,   /* field[4] = approved_by */
   1,   /* field[1] = attachments */
+  8,   /* field[8] = cannot_be_resolved_reason */
   6,   /* field[6] = output_product_kind */
   7,   /* field[7] = output_product_number */
   0,   /* field[0] = reply_text */
@@ -3744,7 +3860,7 @@ static const unsigned fieldreport__v1__result_info__field_indices_by_name[] = {
 static const ProtobufCIntRange fieldreport__v1__result_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__result_info__descriptor =
 {
@@ -3754,7 +3870,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__result_info__descriptor =
   "Fieldreport__V1__ResultInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__ResultInfo),
-  8,
+  9,
   fieldreport__v1__result_info__field_descriptors,
   fieldreport__v1__result_info__field_indices_by_name,
   1,  fieldreport__v1__result_info__number_ranges,
@@ -3928,7 +4044,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__monitoring_info__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__monitoring_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[5] =
+static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[6] =
 {
   {
     "reason",
@@ -3990,6 +4106,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "routed_to",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RejectionInfo, routed_to),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] = {
   1,   /* field[1] = duplicate_of_case_id */
@@ -3997,11 +4125,12 @@ static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] =
   0,   /* field[0] = reason */
   4,   /* field[4] = rejected_at_ms */
   3,   /* field[3] = rejected_by */
+  5,   /* field[5] = routed_to */
 };
 static const ProtobufCIntRange fieldreport__v1__rejection_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
 {
@@ -4011,7 +4140,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
   "Fieldreport__V1__RejectionInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__RejectionInfo),
-  5,
+  6,
   fieldreport__v1__rejection_info__field_descriptors,
   fieldreport__v1__rejection_info__field_indices_by_name,
   1,  fieldreport__v1__rejection_info__number_ranges,
@@ -4121,7 +4250,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__publication_info__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__publication_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__case_detail__field_descriptors[14] =
+static const ProtobufCFieldDescriptor fieldreport__v1__case_detail__field_descriptors[17] =
 {
   {
     "summary",
@@ -4291,11 +4420,49 @@ static const ProtobufCFieldDescriptor fieldreport__v1__case_detail__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "closure",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseDetail, closure),
+    &fieldreport__v1__case_closure__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "verdict",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseDetail, verdict),
+    &fieldreport__v1__case_verdict__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duplicate_case_ids",
+    17,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fieldreport__V1__CaseDetail, n_duplicate_case_ids),
+    offsetof(Fieldreport__V1__CaseDetail, duplicate_case_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__case_detail__field_indices_by_name[] = {
   3,   /* field[3] = assignment */
   11,   /* field[11] = available_actions */
+  14,   /* field[14] = closure */
   6,   /* field[6] = contributions */
+  16,   /* field[16] = duplicate_case_ids */
   13,   /* field[13] = linked_case_ids */
   8,   /* field[8] = monitoring */
   7,   /* field[7] = my_draft */
@@ -4307,11 +4474,12 @@ static const unsigned fieldreport__v1__case_detail__field_indices_by_name[] = {
   5,   /* field[5] = result */
   0,   /* field[0] = summary */
   2,   /* field[2] = task */
+  15,   /* field[15] = verdict */
 };
 static const ProtobufCIntRange fieldreport__v1__case_detail__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__case_detail__descriptor =
 {
@@ -4321,11 +4489,269 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_detail__descriptor =
   "Fieldreport__V1__CaseDetail",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__CaseDetail),
-  14,
+  17,
   fieldreport__v1__case_detail__field_descriptors,
   fieldreport__v1__case_detail__field_indices_by_name,
   1,  fieldreport__v1__case_detail__number_ranges,
   (ProtobufCMessageInit) fieldreport__v1__case_detail__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__case_verdict__field_descriptors[8] =
+{
+  {
+    "case_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "unit",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, unit),
+    &fieldreport__v1__unit_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rating",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, rating),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "not_resolved",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, not_resolved),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_by",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, recorded_by),
+    &fieldreport__v1__user_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "recorded_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, recorded_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reopened_case_id",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseVerdict, reopened_case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__case_verdict__field_indices_by_name[] = {
+  0,   /* field[0] = case_id */
+  3,   /* field[3] = comment */
+  4,   /* field[4] = not_resolved */
+  2,   /* field[2] = rating */
+  6,   /* field[6] = recorded_at_ms */
+  5,   /* field[5] = recorded_by */
+  7,   /* field[7] = reopened_case_id */
+  1,   /* field[1] = unit */
+};
+static const ProtobufCIntRange fieldreport__v1__case_verdict__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__case_verdict__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.CaseVerdict",
+  "CaseVerdict",
+  "Fieldreport__V1__CaseVerdict",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__CaseVerdict),
+  8,
+  fieldreport__v1__case_verdict__field_descriptors,
+  fieldreport__v1__case_verdict__field_indices_by_name,
+  1,  fieldreport__v1__case_verdict__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__case_verdict__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__case_closure__field_descriptors[8] =
+{
+  {
+    "outcome",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, outcome),
+    &fieldreport__v1__case_outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duplicate_of_case_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, duplicate_of_case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "citizen_text",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, citizen_text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ended_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, ended_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "counted_for_unit",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, counted_for_unit),
+    &fieldreport__v1__unit_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "original_report_code",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, original_report_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "original_result_text",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseClosure, original_result_text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__case_closure__field_indices_by_name[] = {
+  3,   /* field[3] = citizen_text */
+  5,   /* field[5] = counted_for_unit */
+  2,   /* field[2] = duplicate_of_case_id */
+  4,   /* field[4] = ended_at_ms */
+  6,   /* field[6] = original_report_code */
+  7,   /* field[7] = original_result_text */
+  0,   /* field[0] = outcome */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange fieldreport__v1__case_closure__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__case_closure__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.CaseClosure",
+  "CaseClosure",
+  "Fieldreport__V1__CaseClosure",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__CaseClosure),
+  8,
+  fieldreport__v1__case_closure__field_descriptors,
+  fieldreport__v1__case_closure__field_indices_by_name,
+  1,  fieldreport__v1__case_closure__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__case_closure__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_descriptors[3] =
@@ -4494,7 +4920,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__return_details__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__return_details__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__submit_result_details__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__submit_result_details__field_descriptors[4] =
 {
   {
     "next_handler",
@@ -4532,8 +4958,21 @@ static const ProtobufCFieldDescriptor fieldreport__v1__submit_result_details__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cannot_be_resolved_reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__SubmitResultDetails, cannot_be_resolved_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__submit_result_details__field_indices_by_name[] = {
+  3,   /* field[3] = cannot_be_resolved_reason */
   0,   /* field[0] = next_handler */
   1,   /* field[1] = output_product_kind */
   2,   /* field[2] = output_product_number */
@@ -4541,7 +4980,7 @@ static const unsigned fieldreport__v1__submit_result_details__field_indices_by_n
 static const ProtobufCIntRange fieldreport__v1__submit_result_details__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__submit_result_details__descriptor =
 {
@@ -4551,7 +4990,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__submit_result_details__descrip
   "Fieldreport__V1__SubmitResultDetails",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__SubmitResultDetails),
-  3,
+  4,
   fieldreport__v1__submit_result_details__field_descriptors,
   fieldreport__v1__submit_result_details__field_indices_by_name,
   1,  fieldreport__v1__submit_result_details__number_ranges,
@@ -5343,6 +5782,44 @@ const ProtobufCEnumDescriptor fieldreport__v1__reject_reason__descriptor =
   fieldreport__v1__reject_reason__enum_values_by_name,
   1,
   fieldreport__v1__reject_reason__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue fieldreport__v1__case_outcome__enum_values_by_number[7] =
+{
+  { "CASE_OUTCOME_UNSPECIFIED", "FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED", 0 },
+  { "CASE_OUTCOME_RESOLVED", "FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_RESOLVED", 1 },
+  { "CASE_OUTCOME_ROUTED_ONWARD", "FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_ROUTED_ONWARD", 2 },
+  { "CASE_OUTCOME_CANNOT_BE_RESOLVED", "FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_CANNOT_BE_RESOLVED", 3 },
+  { "CASE_OUTCOME_DUPLICATE", "FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_DUPLICATE", 4 },
+  { "CASE_OUTCOME_NOT_VALID", "FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_NOT_VALID", 5 },
+  { "CASE_OUTCOME_MONITORED", "FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_MONITORED", 6 },
+};
+static const ProtobufCIntRange fieldreport__v1__case_outcome__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex fieldreport__v1__case_outcome__enum_values_by_name[7] =
+{
+  { "CASE_OUTCOME_CANNOT_BE_RESOLVED", 3 },
+  { "CASE_OUTCOME_DUPLICATE", 4 },
+  { "CASE_OUTCOME_MONITORED", 6 },
+  { "CASE_OUTCOME_NOT_VALID", 5 },
+  { "CASE_OUTCOME_RESOLVED", 1 },
+  { "CASE_OUTCOME_ROUTED_ONWARD", 2 },
+  { "CASE_OUTCOME_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor fieldreport__v1__case_outcome__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.CaseOutcome",
+  "CaseOutcome",
+  "Fieldreport__V1__CaseOutcome",
+  "fieldreport.v1",
+  7,
+  fieldreport__v1__case_outcome__enum_values_by_number,
+  7,
+  fieldreport__v1__case_outcome__enum_values_by_name,
+  1,
+  fieldreport__v1__case_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue fieldreport__v1__publish_scope__enum_values_by_number[3] =

@@ -444,10 +444,17 @@ struct  Fieldreport__V1__SubmitResultRequest
    * The output product number (Số), at most 64 bytes; empty = keep the assignment's.
    */
   char *output_product_number;
+  /*
+   * Set when the result is that the problem cannot be resolved: why, at most 500 bytes
+   * (INVALID_ARGUMENT on this field when longer or blank-only). Approving and publishing such
+   * a result ends the case as CASE_OUTCOME_CANNOT_BE_RESOLVED, and the citizen is told so.
+   * Empty = the result resolves the problem.
+   */
+  char *cannot_be_resolved_reason;
 };
 #define FIELDREPORT__V1__SUBMIT_RESULT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__submit_result_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*

@@ -41,6 +41,11 @@ typedef struct Fieldreport__V1__GetAttachmentResponse Fieldreport__V1__GetAttach
 typedef struct Fieldreport__V1__GetUnitStatisticsRequest Fieldreport__V1__GetUnitStatisticsRequest;
 typedef struct Fieldreport__V1__UnitStatistics Fieldreport__V1__UnitStatistics;
 typedef struct Fieldreport__V1__GetUnitStatisticsResponse Fieldreport__V1__GetUnitStatisticsResponse;
+typedef struct Fieldreport__V1__RecordVerdictRequest Fieldreport__V1__RecordVerdictRequest;
+typedef struct Fieldreport__V1__RecordVerdictResponse Fieldreport__V1__RecordVerdictResponse;
+typedef struct Fieldreport__V1__ListDuplicateCandidatesRequest Fieldreport__V1__ListDuplicateCandidatesRequest;
+typedef struct Fieldreport__V1__ListDuplicateCandidatesResponse Fieldreport__V1__ListDuplicateCandidatesResponse;
+typedef struct Fieldreport__V1__DuplicateCandidate Fieldreport__V1__DuplicateCandidate;
 
 
 /* --- enums --- */
@@ -223,10 +228,17 @@ struct  Fieldreport__V1__SubmitReportResponse
    * True when this answers a retry of an earlier request with the same idempotency key.
    */
   protobuf_c_boolean idempotent_replay;
+  /*
+   * Likely duplicates of the new report (as ListDuplicateCandidates), for callers who may see
+   * reporters: IOC operators and the platform's service account (only cases they may see);
+   * empty for citizens.
+   */
+  size_t n_duplicate_candidates;
+  Fieldreport__V1__DuplicateCandidate **duplicate_candidates;
 };
 #define FIELDREPORT__V1__SUBMIT_REPORT_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__submit_report_response__descriptor) \
-    , NULL, NULL, 0 }
+    , NULL, NULL, 0, 0,NULL }
 
 
 typedef enum {
@@ -466,10 +478,16 @@ struct  Fieldreport__V1__RejectCaseRequest
    * For REJECT_REASON_DUPLICATE: the case this one duplicates (required then).
    */
   char *duplicate_of_case_id;
+  /*
+   * For REJECT_REASON_OUT_OF_SCOPE: the agency outside the system that receives the report,
+   * e.g. "Công an tỉnh Hà Tĩnh" (required then, at most 500 bytes; refused with other
+   * reasons). The citizen is told where it went.
+   */
+  char *routed_to;
 };
 #define FIELDREPORT__V1__REJECT_CASE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__reject_case_request__descriptor) \
-    , NULL, FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , NULL, FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -566,7 +584,9 @@ struct  Fieldreport__V1__PublishResultRequest
    */
   Fieldreport__V1__PublishScope scope;
   /*
-   * The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text).
+   * The text shown to the citizen; empty = the approved reply letter (ResultInfo.reply_text),
+   * headed, for a result that cannot be resolved, by "Phản ánh chưa thể giải quyết được. Lý
+   * do: …".
    * At most 20,000 bytes. Recorded in PublishDetails.published_text.
    */
   char *published_text;
@@ -872,6 +892,131 @@ struct  Fieldreport__V1__GetUnitStatisticsResponse
 #define FIELDREPORT__V1__GET_UNIT_STATISTICS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_unit_statistics_response__descriptor) \
     , 0,NULL, 0, 0, 0 }
+
+
+/*
+ * RecordVerdict input.
+ */
+struct  Fieldreport__V1__RecordVerdictRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The published case judged.
+   */
+  char *case_id;
+  /*
+   * Client-chosen key, 1 to 128 printable ASCII bytes, scoped to the caller: a retry with the
+   * same key returns the first answer. Empty = not idempotent.
+   */
+  char *idempotency_key;
+  /*
+   * The reporter's rating: 1 (very unsatisfied) to 5 (very satisfied); anything else is
+   * INVALID_ARGUMENT on rating.
+   */
+  int32_t rating;
+  /*
+   * The reporter's comment, at most 20,000 bytes; may be empty.
+   */
+  char *comment;
+  /*
+   * The reporter says the problem is not resolved: the case is reopened as a re-report at the
+   * unit that handled it.
+   */
+  protobuf_c_boolean not_resolved;
+};
+#define FIELDREPORT__V1__RECORD_VERDICT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__record_verdict_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * RecordVerdict result.
+ */
+struct  Fieldreport__V1__RecordVerdictResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The verdict as recorded (with reopened_case_id when "not resolved").
+   */
+  Fieldreport__V1__CaseVerdict *verdict;
+  /*
+   * The re-report opened by "not resolved" (CASE_STATE_AT_UNIT); absent otherwise.
+   */
+  Fieldreport__V1__CaseSummary *reopened_case;
+  /*
+   * True when this answers a retry with the same idempotency key.
+   */
+  protobuf_c_boolean idempotent_replay;
+};
+#define FIELDREPORT__V1__RECORD_VERDICT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__record_verdict_response__descriptor) \
+    , NULL, NULL, 0 }
+
+
+/*
+ * ListDuplicateCandidates input.
+ */
+struct  Fieldreport__V1__ListDuplicateCandidatesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The case whose likely duplicates are wanted.
+   */
+  char *case_id;
+};
+#define FIELDREPORT__V1__LIST_DUPLICATE_CANDIDATES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_duplicate_candidates_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * ListDuplicateCandidates result.
+ */
+struct  Fieldreport__V1__ListDuplicateCandidatesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The candidates, most similar first (at most 10).
+   */
+  size_t n_candidates;
+  Fieldreport__V1__DuplicateCandidate **candidates;
+};
+#define FIELDREPORT__V1__LIST_DUPLICATE_CANDIDATES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_duplicate_candidates_response__descriptor) \
+    , 0,NULL }
+
+
+typedef enum {
+  FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT_DISTANCE_METERS = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT__CASE)
+} Fieldreport__V1__DuplicateCandidate__DistanceMetersOptCase;
+
+/*
+ * One likely duplicate of a case.
+ */
+struct  Fieldreport__V1__DuplicateCandidate
+{
+  ProtobufCMessage base;
+  /*
+   * The other case.
+   */
+  Fieldreport__V1__CaseSummary *case_summary;
+  /*
+   * Token Jaccard similarity of the folded titles and descriptions, 0 to 1.
+   */
+  double similarity;
+  Fieldreport__V1__DuplicateCandidate__DistanceMetersOptCase distance_meters_opt_case;
+  union {
+    /*
+     * Haversine distance in metres.
+     */
+    double distance_meters;
+  };
+};
+#define FIELDREPORT__V1__DUPLICATE_CANDIDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__duplicate_candidate__descriptor) \
+    , NULL, 0, FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT__NOT_SET, {0} }
 
 
 /* Fieldreport__V1__SubmitReportRequest methods */
@@ -1349,6 +1494,101 @@ Fieldreport__V1__GetUnitStatisticsResponse *
 void   fieldreport__v1__get_unit_statistics_response__free_unpacked
                      (Fieldreport__V1__GetUnitStatisticsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RecordVerdictRequest methods */
+void   fieldreport__v1__record_verdict_request__init
+                     (Fieldreport__V1__RecordVerdictRequest         *message);
+size_t fieldreport__v1__record_verdict_request__get_packed_size
+                     (const Fieldreport__V1__RecordVerdictRequest   *message);
+size_t fieldreport__v1__record_verdict_request__pack
+                     (const Fieldreport__V1__RecordVerdictRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__record_verdict_request__pack_to_buffer
+                     (const Fieldreport__V1__RecordVerdictRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RecordVerdictRequest *
+       fieldreport__v1__record_verdict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__record_verdict_request__free_unpacked
+                     (Fieldreport__V1__RecordVerdictRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RecordVerdictResponse methods */
+void   fieldreport__v1__record_verdict_response__init
+                     (Fieldreport__V1__RecordVerdictResponse         *message);
+size_t fieldreport__v1__record_verdict_response__get_packed_size
+                     (const Fieldreport__V1__RecordVerdictResponse   *message);
+size_t fieldreport__v1__record_verdict_response__pack
+                     (const Fieldreport__V1__RecordVerdictResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__record_verdict_response__pack_to_buffer
+                     (const Fieldreport__V1__RecordVerdictResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RecordVerdictResponse *
+       fieldreport__v1__record_verdict_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__record_verdict_response__free_unpacked
+                     (Fieldreport__V1__RecordVerdictResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListDuplicateCandidatesRequest methods */
+void   fieldreport__v1__list_duplicate_candidates_request__init
+                     (Fieldreport__V1__ListDuplicateCandidatesRequest         *message);
+size_t fieldreport__v1__list_duplicate_candidates_request__get_packed_size
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest   *message);
+size_t fieldreport__v1__list_duplicate_candidates_request__pack
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_duplicate_candidates_request__pack_to_buffer
+                     (const Fieldreport__V1__ListDuplicateCandidatesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListDuplicateCandidatesRequest *
+       fieldreport__v1__list_duplicate_candidates_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_duplicate_candidates_request__free_unpacked
+                     (Fieldreport__V1__ListDuplicateCandidatesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListDuplicateCandidatesResponse methods */
+void   fieldreport__v1__list_duplicate_candidates_response__init
+                     (Fieldreport__V1__ListDuplicateCandidatesResponse         *message);
+size_t fieldreport__v1__list_duplicate_candidates_response__get_packed_size
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse   *message);
+size_t fieldreport__v1__list_duplicate_candidates_response__pack
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_duplicate_candidates_response__pack_to_buffer
+                     (const Fieldreport__V1__ListDuplicateCandidatesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListDuplicateCandidatesResponse *
+       fieldreport__v1__list_duplicate_candidates_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_duplicate_candidates_response__free_unpacked
+                     (Fieldreport__V1__ListDuplicateCandidatesResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__DuplicateCandidate methods */
+void   fieldreport__v1__duplicate_candidate__init
+                     (Fieldreport__V1__DuplicateCandidate         *message);
+size_t fieldreport__v1__duplicate_candidate__get_packed_size
+                     (const Fieldreport__V1__DuplicateCandidate   *message);
+size_t fieldreport__v1__duplicate_candidate__pack
+                     (const Fieldreport__V1__DuplicateCandidate   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__duplicate_candidate__pack_to_buffer
+                     (const Fieldreport__V1__DuplicateCandidate   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__DuplicateCandidate *
+       fieldreport__v1__duplicate_candidate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__duplicate_candidate__free_unpacked
+                     (Fieldreport__V1__DuplicateCandidate *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__SubmitReportRequest_Closure)
@@ -1426,6 +1666,21 @@ typedef void (*Fieldreport__V1__UnitStatistics_Closure)
 typedef void (*Fieldreport__V1__GetUnitStatisticsResponse_Closure)
                  (const Fieldreport__V1__GetUnitStatisticsResponse *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__RecordVerdictRequest_Closure)
+                 (const Fieldreport__V1__RecordVerdictRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__RecordVerdictResponse_Closure)
+                 (const Fieldreport__V1__RecordVerdictResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ListDuplicateCandidatesRequest_Closure)
+                 (const Fieldreport__V1__ListDuplicateCandidatesRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ListDuplicateCandidatesResponse_Closure)
+                 (const Fieldreport__V1__ListDuplicateCandidatesResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__DuplicateCandidate_Closure)
+                 (const Fieldreport__V1__DuplicateCandidate *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1481,6 +1736,14 @@ struct Fieldreport__V1__CaseService_Service
                               const Fieldreport__V1__GetUnitStatisticsRequest *input,
                               Fieldreport__V1__GetUnitStatisticsResponse_Closure closure,
                               void *closure_data);
+  void (*record_verdict)(Fieldreport__V1__CaseService_Service *service,
+                         const Fieldreport__V1__RecordVerdictRequest *input,
+                         Fieldreport__V1__RecordVerdictResponse_Closure closure,
+                         void *closure_data);
+  void (*list_duplicate_candidates)(Fieldreport__V1__CaseService_Service *service,
+                                    const Fieldreport__V1__ListDuplicateCandidatesRequest *input,
+                                    Fieldreport__V1__ListDuplicateCandidatesResponse_Closure closure,
+                                    void *closure_data);
 };
 typedef void (*Fieldreport__V1__CaseService_ServiceDestroy)(Fieldreport__V1__CaseService_Service *);
 void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *service,
@@ -1500,7 +1763,9 @@ void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *
       function_prefix__ ## create_category,\
       function_prefix__ ## upload_attachment,\
       function_prefix__ ## get_attachment,\
-      function_prefix__ ## get_unit_statistics  }
+      function_prefix__ ## get_unit_statistics,\
+      function_prefix__ ## record_verdict,\
+      function_prefix__ ## list_duplicate_candidates  }
 void fieldreport__v1__case_service__submit_report(ProtobufCService *service,
                                                   const Fieldreport__V1__SubmitReportRequest *input,
                                                   Fieldreport__V1__SubmitReportResponse_Closure closure,
@@ -1549,6 +1814,14 @@ void fieldreport__v1__case_service__get_unit_statistics(ProtobufCService *servic
                                                         const Fieldreport__V1__GetUnitStatisticsRequest *input,
                                                         Fieldreport__V1__GetUnitStatisticsResponse_Closure closure,
                                                         void *closure_data);
+void fieldreport__v1__case_service__record_verdict(ProtobufCService *service,
+                                                   const Fieldreport__V1__RecordVerdictRequest *input,
+                                                   Fieldreport__V1__RecordVerdictResponse_Closure closure,
+                                                   void *closure_data);
+void fieldreport__v1__case_service__list_duplicate_candidates(ProtobufCService *service,
+                                                              const Fieldreport__V1__ListDuplicateCandidatesRequest *input,
+                                                              Fieldreport__V1__ListDuplicateCandidatesResponse_Closure closure,
+                                                              void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1580,6 +1853,11 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__get_attachment_response
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__duplicate_candidate__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__case_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -40,6 +40,8 @@ typedef struct Fieldreport__V1__MonitoringInfo Fieldreport__V1__MonitoringInfo;
 typedef struct Fieldreport__V1__RejectionInfo Fieldreport__V1__RejectionInfo;
 typedef struct Fieldreport__V1__PublicationInfo Fieldreport__V1__PublicationInfo;
 typedef struct Fieldreport__V1__CaseDetail Fieldreport__V1__CaseDetail;
+typedef struct Fieldreport__V1__CaseVerdict Fieldreport__V1__CaseVerdict;
+typedef struct Fieldreport__V1__CaseClosure Fieldreport__V1__CaseClosure;
 typedef struct Fieldreport__V1__DispatchDetails Fieldreport__V1__DispatchDetails;
 typedef struct Fieldreport__V1__MonitoringDetails Fieldreport__V1__MonitoringDetails;
 typedef struct Fieldreport__V1__ReturnDetails Fieldreport__V1__ReturnDetails;
@@ -420,15 +422,59 @@ typedef enum _Fieldreport__V1__RejectReason {
    */
   FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_DUPLICATE = 2,
   /*
-   * Outside the province's or the system's scope.
+   * Outside every unit's competence, a matter for an agency outside the system: the report is
+   * routed onward to the agency named in RejectCaseRequest.routed_to (required), never closed
+   * as a dead end (a matter for another unit inside the system is re-dispatched instead).
+   * Outcome CASE_OUTCOME_ROUTED_ONWARD.
    */
   FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_OUT_OF_SCOPE = 3,
   /*
-   * Another reason, explained in the action content (then required).
+   * Not valid for insufficient information (or another reason), explained in the action
+   * content (then required). Outcome CASE_OUTCOME_NOT_VALID.
    */
   FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_OTHER = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__REJECT_REASON)
 } Fieldreport__V1__RejectReason;
+/*
+ * How a case ended (issue 14): one outcome per ended case (CASE_STATE_PUBLISHED or
+ * CASE_STATE_CLOSED), none while open. Stored per handling unit so statistics count each
+ * outcome separately; the citizen's wording matches it (CaseClosure.citizen_text).
+ */
+typedef enum _Fieldreport__V1__CaseOutcome {
+  /*
+   * The case is still open (or, in a filter, no outcome filter).
+   */
+  FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED = 0,
+  /*
+   * Handled and solved: the IOC published a unit's result that fixes the problem.
+   */
+  FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_RESOLVED = 1,
+  /*
+   * Not the competence of any unit of the system: routed onward to the outside agency named
+   * in CaseClosure.reason (RejectCase with REJECT_REASON_OUT_OF_SCOPE and routed_to).
+   */
+  FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_ROUTED_ONWARD = 2,
+  /*
+   * Handled, but cannot be resolved: the unit's result says so with the reason
+   * (SubmitResultRequest.cannot_be_resolved_reason), the leader approved it and the IOC
+   * published it with that wording. The reason is in CaseClosure.reason.
+   */
+  FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_CANNOT_BE_RESOLVED = 3,
+  /*
+   * A duplicate of another case (CaseClosure.duplicate_of_case_id), whose handling answers it.
+   */
+  FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_DUPLICATE = 4,
+  /*
+   * Not a valid report: spam, or insufficient information (CaseClosure.reason: "spam" or
+   * "insufficient_information").
+   */
+  FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_NOT_VALID = 5,
+  /*
+   * Information only: transferred for monitoring and closed; nothing was to be solved.
+   */
+  FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_MONITORED = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__CASE_OUTCOME)
+} Fieldreport__V1__CaseOutcome;
 /*
  * Who may see a published result.
  */
@@ -1042,6 +1088,10 @@ struct  Fieldreport__V1__CaseSummary
    * When the case last changed.
    */
   int64_t updated_at_ms;
+  /*
+   * How the case ended; CASE_OUTCOME_UNSPECIFIED while it is open.
+   */
+  Fieldreport__V1__CaseOutcome outcome;
   Fieldreport__V1__CaseSummary__StepDueAtOptCase step_due_at_opt_case;
   union {
     /*
@@ -1052,7 +1102,7 @@ struct  Fieldreport__V1__CaseSummary
 };
 #define FIELDREPORT__V1__CASE_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__case_summary__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__CASE_STATE__CASE_STATE_UNSPECIFIED, 0, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, 0, 0, 0, FIELDREPORT__V1__CASE_SUMMARY__STEP_DUE_AT_OPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__CASE_STATE__CASE_STATE_UNSPECIFIED, 0, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, 0, 0, 0, FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED, FIELDREPORT__V1__CASE_SUMMARY__STEP_DUE_AT_OPT__NOT_SET, {0} }
 
 
 typedef enum {
@@ -1340,6 +1390,11 @@ struct  Fieldreport__V1__ResultInfo
    * Output product number.
    */
   char *output_product_number;
+  /*
+   * Set when the result says the problem cannot be resolved: why (at most 500 bytes). Empty
+   * for a result that resolves it.
+   */
+  char *cannot_be_resolved_reason;
   Fieldreport__V1__ResultInfo__ApprovedAtOptCase approved_at_opt_case;
   union {
     /*
@@ -1350,7 +1405,7 @@ struct  Fieldreport__V1__ResultInfo
 };
 #define FIELDREPORT__V1__RESULT_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__result_info__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, NULL, 0, NULL, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, FIELDREPORT__V1__RESULT_INFO__APPROVED_AT_OPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, 0,NULL, NULL, 0, NULL, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__RESULT_INFO__APPROVED_AT_OPT__NOT_SET, {0} }
 
 
 typedef enum {
@@ -1459,10 +1514,15 @@ struct  Fieldreport__V1__RejectionInfo
    * When.
    */
   int64_t rejected_at_ms;
+  /*
+   * For REJECT_REASON_OUT_OF_SCOPE: the outside agency the report was routed to (empty in
+   * rejections recorded before it was required).
+   */
+  char *routed_to;
 };
 #define FIELDREPORT__V1__REJECTION_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__rejection_info__descriptor) \
-    , FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
+    , FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -1575,10 +1635,119 @@ struct  Fieldreport__V1__CaseDetail
    */
   size_t n_linked_case_ids;
   char **linked_case_ids;
+  /*
+   * How the case ended; absent while it is open.
+   */
+  Fieldreport__V1__CaseClosure *closure;
+  /*
+   * The reporter's verdict on the published case (CaseService.RecordVerdict); absent until
+   * given.
+   */
+  Fieldreport__V1__CaseVerdict *verdict;
+  /*
+   * Cases closed as duplicates of this one (ids), those the caller may see; this case's
+   * handling answers them all, and their reporters receive its published result.
+   */
+  size_t n_duplicate_case_ids;
+  char **duplicate_case_ids;
 };
 #define FIELDREPORT__V1__CASE_DETAIL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__case_detail__descriptor) \
-    , NULL, NULL, NULL, NULL, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL }
+    , NULL, NULL, NULL, NULL, NULL, NULL, 0,NULL, NULL, NULL, NULL, NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, 0,NULL }
+
+
+/*
+ * The reporter's verdict on a published case.
+ */
+struct  Fieldreport__V1__CaseVerdict
+{
+  ProtobufCMessage base;
+  /*
+   * The case judged.
+   */
+  char *case_id;
+  /*
+   * The unit that handled it, whose satisfaction this counts for.
+   */
+  Fieldreport__V1__UnitRef *unit;
+  /*
+   * 1 (very unsatisfied) to 5 (very satisfied).
+   */
+  int32_t rating;
+  /*
+   * The reporter's comment; may be empty.
+   */
+  char *comment;
+  /*
+   * The reporter says the problem is not resolved.
+   */
+  protobuf_c_boolean not_resolved;
+  /*
+   * The account that relayed it (the platform's service account, or the citizen).
+   */
+  Fieldreport__V1__UserRef *recorded_by;
+  /*
+   * When.
+   */
+  int64_t recorded_at_ms;
+  /*
+   * The re-report "not resolved" opened; empty otherwise.
+   */
+  char *reopened_case_id;
+};
+#define FIELDREPORT__V1__CASE_VERDICT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__case_verdict__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, 0, NULL, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * How an ended case ended, and what the citizen was told.
+ */
+struct  Fieldreport__V1__CaseClosure
+{
+  ProtobufCMessage base;
+  /*
+   * The outcome (never CASE_OUTCOME_UNSPECIFIED here).
+   */
+  Fieldreport__V1__CaseOutcome outcome;
+  /*
+   * The reason or destination going with the outcome: the agency for ROUTED_ONWARD (empty
+   * for legacy rejections that named none), the unit's reason for CANNOT_BE_RESOLVED, "spam"
+   * or "insufficient_information" for NOT_VALID; empty otherwise.
+   */
+  char *reason;
+  /*
+   * For CASE_OUTCOME_DUPLICATE: the case this one duplicates.
+   */
+  char *duplicate_of_case_id;
+  /*
+   * The Vietnamese line the citizen is shown for this outcome (it never says a problem was
+   * fixed unless the outcome is RESOLVED).
+   */
+  char *citizen_text;
+  /*
+   * When the case ended.
+   */
+  int64_t ended_at_ms;
+  /*
+   * The unit the outcome counts for: the last handling unit the case was dispatched to, else
+   * the IOC.
+   */
+  Fieldreport__V1__UnitRef *counted_for_unit;
+  /*
+   * For CASE_OUTCOME_DUPLICATE: the report code of the case this one duplicates.
+   */
+  char *original_report_code;
+  /*
+   * For CASE_OUTCOME_DUPLICATE, once the original's result is published: what this case's
+   * reporter is shown, the original's published text introduced by "Phản ánh của quý Ông/Bà
+   * trùng với phản ánh {code}, đã được xử lý chung. Kết quả xử lý:"; empty before.
+   */
+  char *original_result_text;
+};
+#define FIELDREPORT__V1__CASE_CLOSURE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__case_closure__descriptor) \
+    , FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
@@ -1683,10 +1852,14 @@ struct  Fieldreport__V1__SubmitResultDetails
    * Output product number.
    */
   char *output_product_number;
+  /*
+   * Set when the result says the problem cannot be resolved: why.
+   */
+  char *cannot_be_resolved_reason;
 };
 #define FIELDREPORT__V1__SUBMIT_RESULT_DETAILS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__submit_result_details__descriptor) \
-    , NULL, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , NULL, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -2309,6 +2482,44 @@ Fieldreport__V1__CaseDetail *
 void   fieldreport__v1__case_detail__free_unpacked
                      (Fieldreport__V1__CaseDetail *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__CaseVerdict methods */
+void   fieldreport__v1__case_verdict__init
+                     (Fieldreport__V1__CaseVerdict         *message);
+size_t fieldreport__v1__case_verdict__get_packed_size
+                     (const Fieldreport__V1__CaseVerdict   *message);
+size_t fieldreport__v1__case_verdict__pack
+                     (const Fieldreport__V1__CaseVerdict   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__case_verdict__pack_to_buffer
+                     (const Fieldreport__V1__CaseVerdict   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__CaseVerdict *
+       fieldreport__v1__case_verdict__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__case_verdict__free_unpacked
+                     (Fieldreport__V1__CaseVerdict *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__CaseClosure methods */
+void   fieldreport__v1__case_closure__init
+                     (Fieldreport__V1__CaseClosure         *message);
+size_t fieldreport__v1__case_closure__get_packed_size
+                     (const Fieldreport__V1__CaseClosure   *message);
+size_t fieldreport__v1__case_closure__pack
+                     (const Fieldreport__V1__CaseClosure   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__case_closure__pack_to_buffer
+                     (const Fieldreport__V1__CaseClosure   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__CaseClosure *
+       fieldreport__v1__case_closure__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__case_closure__free_unpacked
+                     (Fieldreport__V1__CaseClosure *message,
+                      ProtobufCAllocator *allocator);
 /* Fieldreport__V1__DispatchDetails methods */
 void   fieldreport__v1__dispatch_details__init
                      (Fieldreport__V1__DispatchDetails         *message);
@@ -2500,6 +2711,12 @@ typedef void (*Fieldreport__V1__PublicationInfo_Closure)
 typedef void (*Fieldreport__V1__CaseDetail_Closure)
                  (const Fieldreport__V1__CaseDetail *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__CaseVerdict_Closure)
+                 (const Fieldreport__V1__CaseVerdict *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__CaseClosure_Closure)
+                 (const Fieldreport__V1__CaseClosure *message,
+                  void *closure_data);
 typedef void (*Fieldreport__V1__DispatchDetails_Closure)
                  (const Fieldreport__V1__DispatchDetails *message,
                   void *closure_data);
@@ -2535,6 +2752,7 @@ extern const ProtobufCEnumDescriptor    fieldreport__v1__output_product_kind__de
 extern const ProtobufCEnumDescriptor    fieldreport__v1__timeliness__descriptor;
 extern const ProtobufCEnumDescriptor    fieldreport__v1__journal_action__descriptor;
 extern const ProtobufCEnumDescriptor    fieldreport__v1__reject_reason__descriptor;
+extern const ProtobufCEnumDescriptor    fieldreport__v1__case_outcome__descriptor;
 extern const ProtobufCEnumDescriptor    fieldreport__v1__publish_scope__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__unit_ref__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__user_ref__descriptor;
@@ -2561,6 +2779,8 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__monitoring_info__descri
 extern const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__publication_info__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__case_detail__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__case_verdict__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__case_closure__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__dispatch_details__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__monitoring_details__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__return_details__descriptor;
