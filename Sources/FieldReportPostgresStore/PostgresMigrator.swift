@@ -22,7 +22,7 @@ enum PostgresMigrator {
   }
 
   /// Every step, oldest first.
-  static let steps: [Step] = [PostgresSchemaV1.step, PostgresSchemaV2.step, PostgresSchemaV3.step]
+  static let steps: [Step] = [PostgresSchemaV1.step, PostgresSchemaV2.step, PostgresSchemaV3.step, PostgresSchemaV5.step]
 
   /// The version a new database is migrated to.
   static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -41,6 +41,7 @@ extension CaseRenderer {
     wire.isPublic = stored.isPublic && !(stored.assignment?.doNotPublish ?? false)
     wire.reportedAtMs = c.receivedAt.millisecondsSince1970
     wire.updatedAtMs = c.updatedAt.millisecondsSince1970
+    wire.clockHold = summaryClockHold(stored)
     return wire
   }
 
@@ -283,7 +284,7 @@ extension CaseRenderer {
     let isMain =
       c.assignment?.mainHandler == viewer.id
       && viewer.hasAny(of: [.officer, .leader], at: c.currentUnitID)
-    return CaseWorkflow.allowedActions(in: c.state).filter { kind in
+    return CaseWorkflow.allowedActions(for: c).filter { kind in
       switch kind {
       case .submit: false
       case .dispatch, .reject, .sendBackToUnit, .publish: isIOC
@@ -296,6 +297,11 @@ extension CaseRenderer {
       case .submitResult: isMain
       case .addContribution: c.assignment?.coordinators.contains(viewer.id) ?? false
       case .acknowledgeMonitoring: c.monitoring?.pendingRecipients.contains(viewer.id) ?? false
+      case .holdClock: isLeader || isMain
+      case .resumeClock:
+        isLeader || isMain
+          || (c.currentTask?.openHold?.kind == .awaitingCitizen && c.submittedBy == viewer.id
+            && viewer.user.kind == .serviceAccount)
       }
     }
   }

@@ -52,6 +52,11 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
   case roleNotApproved(current: RoleGrant.Status)
   /// The user already has a pending or approved grant of this role at this unit.
   case duplicateRoleRequest(existing: RoleGrantID)
+  /// The case's clock is on hold since `since`: only resuming it, contributing and saving a
+  /// draft are allowed until it is resumed (``CaseWorkflow/allowedWhileHeld``).
+  case clockOnHold(since: Timestamp)
+  /// ResumeClock on a case whose clock is running.
+  case clockNotHeld
 
   /// The stable machine-readable code, e.g. `WRONG_ROLE`.
   public var code: String {
@@ -80,6 +85,8 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
     case .roleNotPending: "ROLE_NOT_PENDING"
     case .roleNotApproved: "ROLE_NOT_APPROVED"
     case .duplicateRoleRequest: "DUPLICATE_ROLE_REQUEST"
+    case .clockOnHold: "CLOCK_ON_HOLD"
+    case .clockNotHeld: "CLOCK_NOT_HELD"
     }
   }
 
@@ -90,7 +97,7 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
       .inactiveAccount, .wrongAccountKind, .selfDecision:
       .permissionDenied
     case .wrongState, .pastReturnWindow, .alreadyAcknowledged, .publicationNotAllowed,
-      .roleNotPending, .roleNotApproved, .duplicateRoleRequest:
+      .roleNotPending, .roleNotApproved, .duplicateRoleRequest, .clockOnHold, .clockNotHeld:
       .failedPrecondition
     case .staleVersion:
       .aborted
@@ -170,6 +177,10 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
       return "the role is \(current.rawValue), not approved"
     case .duplicateRoleRequest(let existing):
       return "the same role at the same unit is already requested or held (\(existing))"
+    case .clockOnHold(let since):
+      return "the case's clock is on hold since \(since); resume it first"
+    case .clockNotHeld:
+      return "the case's clock is not on hold"
     }
   }
 

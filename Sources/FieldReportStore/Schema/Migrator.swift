@@ -19,6 +19,7 @@ enum Migrator {
     SchemaV9.migration,
     SchemaV10.migration,
     SchemaV11.migration,
+    SchemaV13.migration,
   ]
 
   /// The version a fresh file is migrated to.
