@@ -192,7 +192,9 @@ extension ActionKind {
   /// reporter, the platform, the public) must not see.
   fileprivate var isInternalDetail: Bool {
     switch self {
-    case .submit, .reject, .publish: false
+    // A hold's kind and held time are what the reporter and the platform may see of it (they
+    // see only the holds awaiting the citizen, CaseVisibility).
+    case .submit, .reject, .publish, .holdClock, .resumeClock: false
     default: true
     }
   }

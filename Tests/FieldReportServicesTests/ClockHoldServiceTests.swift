@@ -66,11 +66,14 @@ struct ClockHoldServiceTests {
         }
         #expect(details.kind == .awaitingCitizen)
 
-        // The platform (which relays to the citizen) is asked, and sees what is asked.
-        var notifications = Fieldreport_V1_ListNotificationsRequest()
-        notifications.unreadOnly = true
-        let told = try await world.journal.listNotifications(notifications, options: world.as(P.platform)).notifications
-        #expect(told.contains { $0.caseId == assigned.caseId && $0.action == .holdClock && $0.viaMobileApp })
+        // The reporter's app is asked (through their account, which the platform relays), and
+        // the platform sees what is asked.
+        let told = try await world.store.notifications(
+          for: UserID("platform-citizen-42"), after: 0, unreadOnly: false, limit: 100)
+        #expect(told.contains {
+          $0.notification.caseID.rawValue == assigned.caseId && $0.notification.kind == .informationRequested
+            && $0.notification.viaMobileApp
+        })
         #expect(try await world.get(assigned.caseId, as: P.platform).summary?.clockHold?.reason == reason)
         // Only resume, contribute and draft while held.
         let mine = try await world.get(assigned.caseId, as: P.thang)

@@ -537,7 +537,7 @@ struct ContractCoverageTests {
       let create = Fieldreport_V1_CreateCheckpointRequest()
       #expect(await failure { _ = try await journal.createCheckpoint(create, options: world.as(P.duong)) } == .permissionDenied)
       let made = try unwrap(try await journal.createCheckpoint(create, options: world.as(P.quan)).checkpoint)
-      #expect(made.caseCount == 2 && made.signature.count == 64 && made.publicKey.count == 32)
+      #expect(made.caseCount >= 1 && made.signature.count == 64 && made.publicKey.count == 32)
       let list = Fieldreport_V1_ListCheckpointsRequest()
       #expect(await failure { _ = try await journal.listCheckpoints(list, options: world.as(P.thang)) } == .permissionDenied)
       #expect(try await journal.listCheckpoints(list, options: world.as(CaseWorld.admin)).checkpoints.map(\.checkpointId) == [made.checkpointId])
@@ -545,7 +545,8 @@ struct ContractCoverageTests {
       get.checkpointId = made.checkpointId
       #expect(await failure { _ = try await journal.getCheckpoint(get, options: world.as(P.platform)) } == .permissionDenied)
       let got = try await journal.getCheckpoint(get, options: world.as(P.quan))
-      #expect(got.heads.count == 2 && got.exportJson.contains(made.keyFingerprint))
+      #expect(Int64(got.heads.count) == made.caseCount && got.exportJson.contains(made.keyFingerprint))
+      #expect(got.heads.contains { $0.caseId == held.caseId && $0.entryCount == held.version + 1 })
     }
   }
 
