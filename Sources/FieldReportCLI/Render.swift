@@ -48,7 +48,38 @@ enum Render {
     let holder = Self.handler(summary.currentHandler)
     if !holder.isEmpty { text += ", held by \(holder)" }
     if let due = summary.stepDueAtMs { text += ", due \(Self.time(due))" + (summary.overdue ? " " + Self.overdueMarker : "") }
+    if let hold = summary.clockHold { text += ", " + Self.holdLine(hold) }
     return text
+  }
+
+  /// A clock hold in force: "clock on hold since …, awaiting-citizen: reason".
+  static func holdLine(_ hold: Fieldreport_V1_ClockHold) -> String {
+    "clock on hold since \(Self.time(hold.heldAtMs)) (\(hold.kind.shortName)): \(hold.reason)"
+  }
+
+  /// The workflow tab's clock holds and their total held time.
+  static func clockHolds(_ holds: [Fieldreport_V1_ClockHold], totalHeldMs: Int64) -> String {
+    guard !holds.isEmpty else { return "" }
+    var table = Table(["Hold", "Kind", "From", "To", "Held", "By", "Reason"])
+    for (index, hold) in holds.enumerated() {
+      table.append([
+        "\(index + 1)", hold.kind.shortName, Self.time(hold.heldAtMs),
+        hold.resumedAtMs.map { Self.time($0) } ?? "(on hold)", Self.duration(hold.heldMs),
+        Self.user(hold.heldBy), hold.reason,
+      ])
+    }
+    return table.render() + "\nTotal held: \(Self.duration(totalHeldMs)) (excluded from deadlines and timeliness)"
+  }
+
+  /// Milliseconds as "2d 3h 4m" (minutes at least).
+  static func duration(_ milliseconds: Int64) -> String {
+    let minutes = milliseconds / 60_000
+    let (days, hours, rest) = (minutes / 1_440, minutes % 1_440 / 60, minutes % 60)
+    var parts: [String] = []
+    if days > 0 { parts.append("\(days)d") }
+    if hours > 0 { parts.append("\(hours)h") }
+    parts.append("\(rest)m")
+    return parts.joined(separator: " ")
   }
 
   /// The answer of a state-changing action.
@@ -97,6 +128,7 @@ enum Render {
     list.add("Sender", summary.senderLabel)
     list.add("From", Self.time(summary.stepStartedAtMs))
     list.addIfPresent("To", summary.stepDueAtMs.map { Self.time($0) + (summary.overdue ? " " + Self.overdueMarker : "") })
+    if let hold = summary.clockHold { list.add("Clock", Self.holdLine(hold)) }
     list.add("Category", summary.categoryName)
     list.add("Public", summary.isPublic ? "yes" : "no")
     if let report = detail.report {

@@ -250,7 +250,7 @@ extension PostgresFieldReportStore {
       }
       for row in try await session.query(
         """
-        SELECT t.unit_id, \(category), COUNT(*), COUNT(*) FILTER (WHERE t.due < $1) FROM \(source)
+        SELECT t.unit_id, \(category), COUNT(*), COUNT(*) FILTER (WHERE t.due < $1 AND t.held_since IS NULL) FROM \(source)
         WHERE t.completed_at IS NULL AND t.received_at < $2\(unitFilter) GROUP BY 1, 2
         """, [now.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
       {

@@ -104,6 +104,10 @@ struct CaseRenderer: Sendable {
       ids.insert(monitoring.transferredBy)
     }
     if let step = c.previousStep { ids.insert(step.actor) }
+    for hold in c.tasks.flatMap(\.holds) {
+      ids.insert(hold.heldBy)
+      if let resumer = hold.resumedBy { ids.insert(resumer) }
+    }
     return ids
   }
 

@@ -151,8 +151,29 @@ enum CaseRows {
       [stored.id.rawValue, row.unitID, row.outcome, row.endedAt])
   }
 
-  /// Inserts or updates the case's `unit_tasks` rows (schema version 2 on).
+  /// Inserts or updates the case's `unit_tasks` rows (schema version 2 on; the held-time
+  /// columns from version 13, see ``upsertTasksV2(of:policy:into:)`` for the migrations before).
   static func upsertTasks(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
+    for task in stored.tasks {
+      try database.run(
+        """
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness, held_ms, held_since)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET due = excluded.due, completed_at = excluded.completed_at,
+          timeliness = excluded.timeliness, held_ms = excluded.held_ms, held_since = excluded.held_since
+        """,
+        [
+          task.id.rawValue, stored.id.rawValue, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
+          task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
+          timeliness(of: task, policy: policy), Deadlines.closedHeldMilliseconds(of: task),
+          task.openHold?.heldAt.millisecondsSince1970,
+        ])
+    }
+  }
+
+  /// The `unit_tasks` rows as schema versions 2 to 12 defined them (the backfills of the
+  /// migrations before version 13, which run before its columns exist).
+  static func upsertTasksV2(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
     for task in stored.tasks {
       try database.run(
         """
@@ -191,7 +212,7 @@ enum CaseRows {
         "INSERT INTO case_links(kind, subject, received_at, case_id) VALUES (?, ?, ?, ?)",
         link[0], link[1], received, id)
     }
-    try upsertTasks(of: stored, policy: policy, into: database)
+    try upsertTasksV2(of: stored, policy: policy, into: database)
   }
 
   /// A completed task's timeliness (``CaseIndexing/timeliness(of:policy:)``).

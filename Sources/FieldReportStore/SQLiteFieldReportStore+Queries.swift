@@ -249,7 +249,7 @@ extension SQLiteFieldReportStore {
       }
       let open = try database.query(
         """
-        SELECT t.unit_id, \(category), COUNT(*), SUM(t.due < ?) FROM \(source)
+        SELECT t.unit_id, \(category), COUNT(*), SUM(t.due < ? AND t.held_since IS NULL) FROM \(source)
         WHERE t.completed_at IS NULL AND t.received_at < ?\(unitFilter) GROUP BY 1, 2
         """, [now.millisecondsSince1970, to.millisecondsSince1970] + unitValue
       ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3)) }

@@ -22,8 +22,10 @@ struct ParsingTests {
     "assignment assign", "assignment reassign", "assignment return-to-ioc", "assignment transfer",
     "assignment acknowledge", "assignment close-monitoring", "assignment save-draft", "assignment submit-result",
     "assignment contribute", "assignment approve", "assignment return-to-officer",
-    // JournalService (6)
+    "assignment hold", "assignment resume",
+    // JournalService (6, and the 3 checkpoint rpcs under `journal checkpoint`)
     "journal list", "journal workflow", "journal watch", "journal notifications", "journal mark-read", "journal verify",
+    "journal checkpoint create", "journal checkpoint list", "journal checkpoint show", "journal checkpoint export --out f",
     // Shortcuts
     "login", "logout", "whoami", "inbox", "assign", "demo", "profile",
   ])
@@ -40,9 +42,11 @@ struct ParsingTests {
     let journal = JournalCommand.configuration.subcommands.count
     // Identity 25 rpcs (Login..DeleteGroup, the client certificates, method rights), Case 14
     // (with RecordVerdict, ListDuplicateCandidates) and mark-duplicate (RejectCase for a
-    // duplicate), Assignment 11, Journal 6.
+    // duplicate), Assignment 13 (with HoldClock, ResumeClock), Journal 6 plus the `checkpoint`
+    // group, whose create, list and show are its 3 rpcs (export writes GetCheckpoint's file).
     let counts: [Int] = [identity, cases, assignments, journal]
-    #expect(counts == [25, 15, 11, 6])
+    #expect(counts == [25, 15, 13, 7])
+    #expect(JournalCommand.Checkpoint.configuration.subcommands.count == 4)
   }
 
   @Test("aliases reach the same commands")

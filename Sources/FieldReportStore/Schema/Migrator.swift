@@ -20,6 +20,7 @@ enum Migrator {
     SchemaV10.migration,
     SchemaV11.migration,
     SchemaV12.migration,
+    SchemaV13.migration,
   ]
 
   /// The version a fresh file is migrated to.

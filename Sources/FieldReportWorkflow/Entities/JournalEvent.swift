@@ -49,6 +49,12 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   /// was the published text when the IOC gave one, else the note (and the reply letter was
   /// shown when the content was empty).
   case published(publicly: Bool, text: String? = nil)
+  /// The current task's clock was put on hold, waiting for `kind`; the reason is the entry's
+  /// content.
+  case clockHeld(kind: ClockHold.Kind)
+  /// The open hold ended; the task's, assignment's and step's due times move later by the held
+  /// time (the entry's time minus the hold's start).
+  case clockResumed
 
   /// The action kind this event records.
   public var kind: ActionKind {
@@ -69,6 +75,8 @@ public enum JournalEvent: Hashable, Codable, Sendable {
     case .returnedToOfficer: .returnToOfficer
     case .sentBackToUnit: .sendBackToUnit
     case .published: .publish
+    case .clockHeld: .holdClock
+    case .clockResumed: .resumeClock
     }
   }
 }

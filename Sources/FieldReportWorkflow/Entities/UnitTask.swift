@@ -46,6 +46,21 @@ public struct UnitTask: Hashable, Codable, Sendable, Identifiable {
   /// the window was recorded, whose deadline is their receipt plus the policy's window
   /// (``Deadlines/returnDeadline(of:policy:)``).
   public var returnBy: Timestamp?
+  /// The task's clock holds (``ClockHold``), oldest first; stored only when there are some, so
+  /// tasks without holds keep their encoded form.
+  var clockHolds: [ClockHold]?
+
+  /// The task's clock holds, oldest first; at most the last is open (``openHold``).
+  public var holds: [ClockHold] {
+    get { clockHolds ?? [] }
+    set { clockHolds = newValue.isEmpty ? nil : newValue }
+  }
+
+  /// The hold in force, if the clock is stopped now.
+  public var openHold: ClockHold? {
+    guard let last = clockHolds?.last, last.isOpen else { return nil }
+    return last
+  }
 
   public init(
     id: UnitTaskID, caseID: CaseID, unitID: UnitID, taskType: TaskType, receivedAt: Timestamp,

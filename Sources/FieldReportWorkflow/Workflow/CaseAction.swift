@@ -40,6 +40,11 @@ public enum CaseAction: Hashable, Codable, Sendable {
   /// is shown, when the IOC gives it; nil shows the approved reply letter. The command's
   /// content is the IOC's note on the step (its own record), never shown to the citizen.
   case publish(publicly: Bool, text: String? = nil)
+  /// The unit's leader or the main handler puts the clock on hold (content: the reason,
+  /// required), waiting for the citizen or another agency.
+  case holdClock(ClockHold.Kind)
+  /// The clock restarts (content: an optional note, e.g. the information received).
+  case resumeClock
 
   /// The kind of step this action would record.
   public var kind: ActionKind {
@@ -58,6 +63,8 @@ public enum CaseAction: Hashable, Codable, Sendable {
     case .returnToOfficer: .returnToOfficer
     case .sendBackToUnit: .sendBackToUnit
     case .publish: .publish
+    case .holdClock: .holdClock
+    case .resumeClock: .resumeClock
     }
   }
 }

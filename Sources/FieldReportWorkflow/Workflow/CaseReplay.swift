@@ -205,6 +205,32 @@ public enum CaseReplay {
       c.holder = .nobody
       c.publication = Case.Publication(publicly: publicly, at: entry.at, text: text)
       c.stepDue = nil
+
+    case .clockHeld(let kind):
+      guard let last = c.tasks.indices.last, c.currentTask != nil, c.tasks[last].openHold == nil
+      else { return nil }
+      c.tasks[last].holds.append(
+        ClockHold(kind: kind, reason: entry.content, heldBy: entry.actor, heldAt: entry.at))
+      c.previousStep = summary(of: entry)
+      return c  // not a new step: the holder and the step's start stay
+
+    case .clockResumed:
+      guard let last = c.tasks.indices.last, c.currentTask != nil,
+        var hold = c.tasks[last].openHold
+      else { return nil }
+      hold.resumedBy = entry.actor
+      hold.resumedAt = entry.at
+      c.tasks[last].holds[c.tasks[last].holds.count - 1] = hold
+      // The held time is not the unit's: every running deadline moves later by it.
+      let held = hold.heldMilliseconds(now: entry.at)
+      c.tasks[last].due = c.tasks[last].due.adding(milliseconds: held)
+      if var assignment = c.assignment {
+        assignment.due = assignment.due.adding(milliseconds: held)
+        c.assignment = assignment
+      }
+      c.stepDue = c.stepDue?.adding(milliseconds: held)
+      c.previousStep = summary(of: entry)
+      return c
     }
     c.stepReceivedAt = entry.at
     c.previousStep = summary(of: entry)
