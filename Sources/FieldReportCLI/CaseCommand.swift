@@ -147,6 +147,7 @@ extension CaseCommand {
     @Option(name: .customLong("task-title"), help: "The task title (default: the report's).") var taskTitle: String?
     @Flag(name: .customLong("allow-same-unit"), help: "Allow dispatching back to the unit that returned it.") var allowSameUnit = false
     @Option(name: .customLong("return-window-hours"), help: "Hours the unit has to return the case to the IOC (1 to 720); default: the province's (the server's setting).") var returnWindowHours: Int32?
+    @Flag(name: .customLong("return-outside-competence"), help: "For a returned case: confirm it was outside the returning unit's competence (the return then does not count against that unit in the statistics' ranking).") var returnOutsideCompetence = false
 
     func build(_ request: inout Fieldreport_V1_DispatchCaseRequest, session: CLISession) async throws {
       var common = request.common ?? Fieldreport_V1_ActionCommon()
@@ -159,6 +160,7 @@ extension CaseCommand {
       if let taskTitle { request.taskTitle = taskTitle }
       if allowSameUnit { request.allowSameUnit = true }
       if let returnWindowHours { request.returnWindowHours = returnWindowHours }
+      if returnOutsideCompetence { request.returnOutsideCompetence = true }
     }
 
     func call(_ request: Fieldreport_V1_DispatchCaseRequest, session: CLISession) async throws -> Fieldreport_V1_DispatchCaseResponse {
@@ -180,6 +182,7 @@ extension CaseCommand {
     @OptionGroup var action: ActionOptions
     @Option(help: "spam, duplicate, out-of-scope or other.") var reason: Fieldreport_V1_RejectReason?
     @Option(name: .customLong("duplicate-of"), help: "For duplicate: the case it duplicates (id or code).") var duplicateOf: String?
+    @Flag(name: .customLong("return-outside-competence"), help: "For a returned case: confirm it was outside the returning unit's competence (the return then does not count against that unit in the statistics' ranking).") var returnOutsideCompetence = false
 
     func build(_ request: inout Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws {
       var common = request.common ?? Fieldreport_V1_ActionCommon()
@@ -187,6 +190,7 @@ extension CaseCommand {
       request.common = common
       if let reason { request.reason = reason }
       if let duplicateOf { request.duplicateOfCaseId = try await session.caseID(for: duplicateOf) }
+      if returnOutsideCompetence { request.returnOutsideCompetence = true }
     }
 
     func call(_ request: Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws -> Fieldreport_V1_RejectCaseResponse {
@@ -384,7 +388,7 @@ extension CaseCommand {
   struct Statistics: RPCCommand {
     static let configuration = CommandConfiguration(
       commandName: "stats",
-      abstract: "Early / on time / late counts per unit for a period (default: the last 30 days).",
+      abstract: "Fair unit statistics for a period (default: the last 30 days): volume, early / on time / late, on-time rate with its 95 % interval, handling times, returns, rank.",
       aliases: ["statistics", "get-unit-statistics"])
 
     @OptionGroup var global: GlobalOptions

@@ -291,15 +291,17 @@ extension PostgresFieldReportStore {
     for task in stored.tasks {
       try await session.query(
         """
-        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness, outcome,
+          return_confirmed)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         ON CONFLICT (id) DO UPDATE SET due = EXCLUDED.due, completed_at = EXCLUDED.completed_at,
-          timeliness = EXCLUDED.timeliness
+          timeliness = EXCLUDED.timeliness, outcome = EXCLUDED.outcome, return_confirmed = EXCLUDED.return_confirmed
         """,
         [
           task.id.rawValue, id, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
           task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
-          CaseIndexing.timeliness(of: task, policy: policy),
+          CaseIndexing.timeliness(of: task, policy: policy), task.outcome?.rawValue,
+          Int64(task.returnOutsideCompetence == true ? 1 : 0),
         ])
     }
   }

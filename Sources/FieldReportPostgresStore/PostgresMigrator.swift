@@ -22,7 +22,11 @@ enum PostgresMigrator {
   }
 
   /// Every step, oldest first.
-  static let steps: [Step] = [PostgresSchemaV1.step, PostgresSchemaV2.step, PostgresSchemaV3.step]
+  static let steps: [Step] = [
+    PostgresSchemaV1.step, PostgresSchemaV2.step, PostgresSchemaV3.step,
+    // 4 and 5: other branches of issue 14 (renumbered at merge).
+    PostgresSchemaV6.step,
+  ]
 
   /// The version a new database is migrated to.
   static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -112,7 +112,7 @@ struct CaseRenderer: Sendable {
     var ids: Set<UserID> = [entry.actor]
     ids.formUnion(entry.toHolder.userIDs)
     switch entry.event {
-    case .dispatched(_, let leader?, _): ids.insert(leader)
+    case .dispatched(_, let leader?, _, _): ids.insert(leader)
     case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
     case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
     case .resultSubmitted(let next?, _): ids.insert(next)

@@ -244,7 +244,10 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_DispatchCaseResponse {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .dispatch,
-      fields: ["due": "task_due_at_ms", "title": "task_title", "returnWindow": "return_window_hours"]
+      fields: [
+        "due": "task_due_at_ms", "title": "task_title", "returnWindow": "return_window_hours",
+        "returnOutsideCompetence": "return_outside_competence",
+      ]
     ) { current, _ in
       guard !request.targetUnitId.isEmpty, request.targetUnitId.utf8.count <= 64 else {
         throw invalidArgument("target_unit_id", "is required")
@@ -279,7 +282,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
           due: request.taskDueAtMs.map(Timestamp.init(millisecondsSince1970:)),
           title: request.taskTitle.isEmpty ? nil : request.taskTitle,
           returnWindowMilliseconds: request.returnWindowHours == 0
-            ? nil : Int64(request.returnWindowHours) * Timestamp.millisecondsPerHour))
+            ? nil : Int64(request.returnWindowHours) * Timestamp.millisecondsPerHour,
+          returnOutsideCompetence: request.returnOutsideCompetence))
     }
     return Fieldreport_V1_DispatchCaseResponse(outcome)
   }
@@ -289,7 +293,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_RejectCaseResponse {
     let common = request.common ?? .init()
     let outcome = try await pipeline.run(
-      common, context: context, kind: .reject, fields: ["duplicateOf": "duplicate_of_case_id"]
+      common, context: context, kind: .reject, fields: ["duplicateOf": "duplicate_of_case_id", "returnOutsideCompetence": "return_outside_competence"]
     ) { _, principal in
       guard let reason = request.reason.domain else {
         throw invalidArgument("reason", "choose spam, duplicate, out of scope or other")
@@ -311,7 +315,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
         break
       }
       let duplicateOf = request.reason == .duplicate ? CaseID(request.duplicateOfCaseId) : nil
-      return .reject(reason, duplicateOf: duplicateOf)
+      return .reject(
+        reason, duplicateOf: duplicateOf, returnOutsideCompetence: request.returnOutsideCompetence)
     }
     return Fieldreport_V1_RejectCaseResponse(outcome)
   }

@@ -142,15 +142,17 @@ enum CaseRows {
     for task in stored.tasks {
       try database.run(
         """
-        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness)
-        VALUES (?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness, outcome,
+          return_confirmed)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET due = excluded.due, completed_at = excluded.completed_at,
-          timeliness = excluded.timeliness
+          timeliness = excluded.timeliness, outcome = excluded.outcome, return_confirmed = excluded.return_confirmed
         """,
         [
           task.id.rawValue, stored.id.rawValue, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
           task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
-          timeliness(of: task, policy: policy),
+          timeliness(of: task, policy: policy), task.outcome?.rawValue,
+          Int64(task.returnOutsideCompetence == true ? 1 : 0),
         ])
     }
   }
@@ -177,7 +179,21 @@ enum CaseRows {
         "INSERT INTO case_links(kind, subject, received_at, case_id) VALUES (?, ?, ?, ?)",
         link[0], link[1], received, id)
     }
-    try upsertTasks(of: stored, policy: policy, into: database)
+    // The task columns of version 3 (version 14 added outcome and return_confirmed).
+    for task in stored.tasks {
+      try database.run(
+        """
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET due = excluded.due, completed_at = excluded.completed_at,
+          timeliness = excluded.timeliness
+        """,
+        [
+          task.id.rawValue, stored.id.rawValue, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
+          task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
+          timeliness(of: task, policy: policy),
+        ])
+    }
   }
 
   /// A completed task's timeliness (``CaseIndexing/timeliness(of:policy:)``).

@@ -263,6 +263,8 @@ public enum Fieldreport_V1_CaseServiceMethods {
   public static let getAttachment = UnaryMethod<Fieldreport_V1_GetAttachmentRequest, Fieldreport_V1_GetAttachmentResponse>(service: "fieldreport.v1.CaseService", method: "GetAttachment")
   /// `/fieldreport.v1.CaseService/GetUnitStatistics`.
   public static let getUnitStatistics = UnaryMethod<Fieldreport_V1_GetUnitStatisticsRequest, Fieldreport_V1_GetUnitStatisticsResponse>(service: "fieldreport.v1.CaseService", method: "GetUnitStatistics")
+  /// `/fieldreport.v1.CaseService/GetCaseVolume`.
+  public static let getCaseVolume = UnaryMethod<Fieldreport_V1_GetCaseVolumeRequest, Fieldreport_V1_GetCaseVolumeResponse>(service: "fieldreport.v1.CaseService", method: "GetCaseVolume")
 }
 
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
@@ -333,6 +335,13 @@ public protocol Fieldreport_V1_CaseServiceHandler: RPCService {
   /// Errors: PERMISSION_DENIED (a unit outside the caller's); INVALID_ARGUMENT (empty or
   /// inverted period, more than 366 days).
   func getUnitStatistics(_ request: Fieldreport_V1_GetUnitStatisticsRequest, context: ServerContext) async throws -> Fieldreport_V1_GetUnitStatisticsResponse
+  /// Counts reports received in a period, by category and by week, aggregated on the server
+  /// (for `fieldreport report`). IOC operators and system admins for every case or the cases
+  /// dispatched to unit_ids; leaders and unit admins for the cases dispatched to their own
+  /// units. Errors: PERMISSION_DENIED (a unit outside the caller's, or a caller with no
+  /// statistics role); INVALID_ARGUMENT (unknown unit, empty or inverted period, more than 366
+  /// days).
+  func getCaseVolume(_ request: Fieldreport_V1_GetCaseVolumeRequest, context: ServerContext) async throws -> Fieldreport_V1_GetCaseVolumeResponse
 }
 
 extension Fieldreport_V1_CaseServiceHandler {
@@ -350,6 +359,7 @@ extension Fieldreport_V1_CaseServiceHandler {
     router.register(Fieldreport_V1_CaseServiceMethods.uploadAttachment) { try await self.uploadAttachment($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.getAttachment) { try await self.getAttachment($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.getUnitStatistics) { try await self.getUnitStatistics($0, context: $1) }
+    router.register(Fieldreport_V1_CaseServiceMethods.getCaseVolume) { try await self.getCaseVolume($0, context: $1) }
   }
 }
 
@@ -461,6 +471,16 @@ public struct Fieldreport_V1_CaseServiceClient: Sendable {
   /// inverted period, more than 366 days).
   public func getUnitStatistics(_ request: Fieldreport_V1_GetUnitStatisticsRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_GetUnitStatisticsResponse {
     try await transport.call(Fieldreport_V1_CaseServiceMethods.getUnitStatistics, request, options: options)
+  }
+
+  /// Counts reports received in a period, by category and by week, aggregated on the server
+  /// (for `fieldreport report`). IOC operators and system admins for every case or the cases
+  /// dispatched to unit_ids; leaders and unit admins for the cases dispatched to their own
+  /// units. Errors: PERMISSION_DENIED (a unit outside the caller's, or a caller with no
+  /// statistics role); INVALID_ARGUMENT (unknown unit, empty or inverted period, more than 366
+  /// days).
+  public func getCaseVolume(_ request: Fieldreport_V1_GetCaseVolumeRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_GetCaseVolumeResponse {
+    try await transport.call(Fieldreport_V1_CaseServiceMethods.getCaseVolume, request, options: options)
   }
 }
 

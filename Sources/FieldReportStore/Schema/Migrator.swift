@@ -19,6 +19,8 @@ enum Migrator {
     SchemaV9.migration,
     SchemaV10.migration,
     SchemaV11.migration,
+    // 12 and 13: other branches of issue 14 (renumbered at merge).
+    SchemaV14.migration,
   ]
 
   /// The version a fresh file is migrated to.

@@ -4,7 +4,9 @@ public enum CaseAction: Hashable, Codable, Sendable {
   /// The IOC dispatches to a handling unit.
   case dispatch(DispatchOrder)
   /// The IOC rejects the report; for a duplicate, naming the case it duplicates.
-  case reject(RejectionReason, duplicateOf: CaseID? = nil)
+  /// `returnOutsideCompetence`: for a case a unit returned, the IOC confirms the case was
+  /// outside that unit's competence (see ``UnitTask/returnOutsideCompetence``).
+  case reject(RejectionReason, duplicateOf: CaseID? = nil, returnOutsideCompetence: Bool = false)
   /// The unit's leader returns the case to the IOC (content: the reason, required).
   case returnToIoc
   /// The unit's leader assigns the case.
@@ -79,12 +81,16 @@ public struct DispatchOrder: Hashable, Codable, Sendable {
   /// (``WorkflowPolicy/returnWindowMilliseconds``). Within
   /// ``WorkflowPolicy/returnWindowRange``.
   public var returnWindowMilliseconds: Int64?
+  /// For a case a unit returned: the IOC confirms it was outside that unit's competence, so
+  /// the return does not count against the unit (``UnitTask/returnOutsideCompetence``).
+  public var returnOutsideCompetence: Bool
 
   public init(
     unit: UnitID, leader: UserID? = nil, taskType: UnitTask.TaskType = .fieldReport,
     start: Timestamp? = nil, due: Timestamp? = nil, title: String? = nil,
-    returnWindowMilliseconds: Int64? = nil
+    returnWindowMilliseconds: Int64? = nil, returnOutsideCompetence: Bool = false
   ) {
+    self.returnOutsideCompetence = returnOutsideCompetence
     self.returnWindowMilliseconds = returnWindowMilliseconds
     self.unit = unit
     self.leader = leader

@@ -88,8 +88,9 @@ public enum CaseWorkflow {
       actorUnit = try requireIOCOperator(actor, c)
       event = try dispatchEvent(c, order: order, now: now, policy: policy, directory: directory)
 
-    case .reject(let reason, let duplicateOf):
+    case .reject(let reason, let duplicateOf, let outsideCompetence):
       actorUnit = try requireIOCOperator(actor, c)
+      try checkReturnConfirmation(c, outsideCompetence)
       if let duplicateOf {
         guard reason == .duplicate else {
           throw .invalidField(name: "duplicateOf", reason: "only for a duplicate")
@@ -98,7 +99,8 @@ public enum CaseWorkflow {
           throw .invalidField(name: "duplicateOf", reason: "a case cannot duplicate itself")
         }
       }
-      event = .rejected(reason: reason, duplicateOf: duplicateOf)
+      event = .rejected(
+        reason: reason, duplicateOf: duplicateOf, returnOutsideCompetence: outsideCompetence ? true : nil)
 
     case .returnToIoc:
       actorUnit = try requireLeader(actor, c)
@@ -349,7 +351,20 @@ public enum CaseWorkflow {
       id: UnitTask.makeID(caseID: c.id, number: c.tasks.count + 1), caseID: c.id,
       unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due,
       title: title, returnBy: now.adding(milliseconds: window))
-    return .dispatched(unit: unit.id, leader: order.leader, task: task)
+    try checkReturnConfirmation(c, order.returnOutsideCompetence)
+    return .dispatched(
+      unit: unit.id, leader: order.leader, task: task,
+      returnOutsideCompetence: order.returnOutsideCompetence ? true : nil)
+  }
+
+  /// The IOC may confirm a return as outside the unit's competence only while handling a case
+  /// that a unit returned.
+  static func checkReturnConfirmation(_ c: Case, _ confirmed: Bool) throws(WorkflowRefusal) {
+    guard confirmed else { return }
+    guard c.state == .returnedToIoc, c.tasks.last?.outcome == .returnedToIoc else {
+      throw .invalidField(
+        name: "returnOutsideCompetence", reason: "only when handling a case that a unit returned to the IOC")
+    }
   }
 
   static func makeAssignment(

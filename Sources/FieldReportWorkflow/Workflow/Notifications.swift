@@ -26,7 +26,7 @@ enum Notifications {
     switch entry.event {
     case .submitted:
       tell(iocOperators, .caseReceived)
-    case .dispatched(let unit, let leader, _):
+    case .dispatched(let unit, let leader, _, _):
       tell(leader.map { [$0] } ?? leaders(unit), .caseDispatched)
     case .rejected:
       reporterKind = .caseRejected

@@ -2716,6 +2716,11 @@ public struct Fieldreport_V1_TaskInfo: WireMessage {
   /// The task's timeliness against due_at_ms.
   public var timeliness: Fieldreport_V1_Timeliness = .init(rawValue: 0)
 
+  /// For a task its unit returned to the IOC: true once the IOC confirmed the case was outside
+  /// the unit's competence (DispatchCaseRequest / RejectCaseRequest .return_outside_competence);
+  /// such a return does not count against the unit in GetUnitStatistics' ranking.
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -2764,6 +2769,7 @@ extension Fieldreport_V1_TaskInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "completedAtMs") { self.completedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Timeliness.self, forKey: "timeliness") { self.timeliness = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2781,6 +2787,7 @@ extension Fieldreport_V1_TaskInfo: Codable {
     if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
     if let v = completedAtMs { try c.encode(v, forKey: "completedAtMs") }
     if timeliness.rawValue != 0 { try c.encode(timeliness, forKey: "timeliness") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -2814,6 +2821,7 @@ extension Fieldreport_V1_TaskInfo: _CBridged {
       c.pointee.completed_at_opt_case = .init(rawValue: 11)
     }
     c.pointee.timeliness = .init(rawValue: .init(truncatingIfNeeded: self.timeliness.rawValue))
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -2830,6 +2838,7 @@ extension Fieldreport_V1_TaskInfo: _CBridged {
     m.outputProductNumber = try _readString(c.pointee.output_product_number, field: "fieldreport.v1.TaskInfo.output_product_number")
     if c.pointee.completed_at_opt_case.rawValue == 11 { m.completedAtMs = c.pointee.completed_at_ms }
     m.timeliness = Fieldreport_V1_Timeliness(rawValue: Int32(truncatingIfNeeded: c.pointee.timeliness.rawValue))
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -3697,6 +3706,10 @@ public struct Fieldreport_V1_RejectionInfo: WireMessage {
   /// When.
   public var rejectedAtMs: Int64 = 0
 
+  /// The IOC confirmed, with this rejection, that the unit which returned the case was not
+  /// competent (RejectCaseRequest.return_outside_competence).
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -3738,6 +3751,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "note") { self.note = v }
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "rejectedBy") { self.rejectedBy = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "rejectedAtMs") { self.rejectedAtMs = v.value }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3748,6 +3762,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if !note.isEmpty { try c.encode(note, forKey: "note") }
     if let v = rejectedBy { try c.encode(v, forKey: "rejectedBy") }
     if rejectedAtMs != 0 { try c.encode(rejectedAtMs, forKey: "rejectedAtMs") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -3768,6 +3783,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     if !self.note.isEmpty { c.pointee.note = try arena.string(self.note, field: "fieldreport.v1.RejectionInfo.note") }
     if let v = self.rejectedBy { c.pointee.rejected_by = try v._toC(arena) }
     c.pointee.rejected_at_ms = self.rejectedAtMs
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -3777,6 +3793,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     m.note = try _readString(c.pointee.note, field: "fieldreport.v1.RejectionInfo.note")
     if let p = c.pointee.rejected_by { m.rejectedBy = try Fieldreport_V1_UserRef(_c: p) }
     m.rejectedAtMs = c.pointee.rejected_at_ms
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -4097,6 +4114,10 @@ public struct Fieldreport_V1_DispatchDetails: WireMessage {
   /// The task type set.
   public var taskKind: Fieldreport_V1_TaskKind = .init(rawValue: 0)
 
+  /// The IOC confirmed, with this dispatch, that the unit which returned the case was not
+  /// competent (DispatchCaseRequest.return_outside_competence).
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -4136,6 +4157,7 @@ extension Fieldreport_V1_DispatchDetails: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "targetUnit") { self.targetUnit = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4144,6 +4166,7 @@ extension Fieldreport_V1_DispatchDetails: Codable {
     if let v = targetUnit { try c.encode(v, forKey: "targetUnit") }
     if let v = taskDueAtMs { try c.encode(v, forKey: "taskDueAtMs") }
     if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -4165,6 +4188,7 @@ extension Fieldreport_V1_DispatchDetails: _CBridged {
       c.pointee.task_due_at_opt_case = .init(rawValue: 2)
     }
     c.pointee.task_kind = .init(rawValue: .init(truncatingIfNeeded: self.taskKind.rawValue))
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -4172,6 +4196,7 @@ extension Fieldreport_V1_DispatchDetails: _CBridged {
     if let p = c.pointee.target_unit { m.targetUnit = try Fieldreport_V1_UnitRef(_c: p) }
     if c.pointee.task_due_at_opt_case.rawValue == 2 { m.taskDueAtMs = c.pointee.task_due_at_ms }
     m.taskKind = Fieldreport_V1_TaskKind(rawValue: Int32(truncatingIfNeeded: c.pointee.task_kind.rawValue))
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }

@@ -2987,7 +2987,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_summary__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__case_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descriptors[12] =
+static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descriptors[13] =
 {
   {
     "task_id",
@@ -3133,6 +3133,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__TaskInfo, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
   10,   /* field[10] = completed_at_ms */
@@ -3141,6 +3153,7 @@ static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
   8,   /* field[8] = output_product_kind */
   9,   /* field[9] = output_product_number */
   7,   /* field[7] = return_deadline_at_ms */
+  12,   /* field[12] = return_outside_competence */
   5,   /* field[5] = start_at_ms */
   0,   /* field[0] = task_id */
   3,   /* field[3] = task_kind */
@@ -3151,7 +3164,7 @@ static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
 static const ProtobufCIntRange fieldreport__v1__task_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__task_info__descriptor =
 {
@@ -3161,7 +3174,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__task_info__descriptor =
   "Fieldreport__V1__TaskInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__TaskInfo),
-  12,
+  13,
   fieldreport__v1__task_info__field_descriptors,
   fieldreport__v1__task_info__field_indices_by_name,
   1,  fieldreport__v1__task_info__number_ranges,
@@ -3928,7 +3941,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__monitoring_info__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__monitoring_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[5] =
+static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[6] =
 {
   {
     "reason",
@@ -3990,6 +4003,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RejectionInfo, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] = {
   1,   /* field[1] = duplicate_of_case_id */
@@ -3997,11 +4022,12 @@ static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] =
   0,   /* field[0] = reason */
   4,   /* field[4] = rejected_at_ms */
   3,   /* field[3] = rejected_by */
+  5,   /* field[5] = return_outside_competence */
 };
 static const ProtobufCIntRange fieldreport__v1__rejection_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
 {
@@ -4011,7 +4037,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
   "Fieldreport__V1__RejectionInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__RejectionInfo),
-  5,
+  6,
   fieldreport__v1__rejection_info__field_descriptors,
   fieldreport__v1__rejection_info__field_indices_by_name,
   1,  fieldreport__v1__rejection_info__number_ranges,
@@ -4328,7 +4354,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_detail__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__case_detail__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_descriptors[4] =
 {
   {
     "target_unit",
@@ -4366,8 +4392,21 @@ static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__DispatchDetails, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__dispatch_details__field_indices_by_name[] = {
+  3,   /* field[3] = return_outside_competence */
   0,   /* field[0] = target_unit */
   1,   /* field[1] = task_due_at_ms */
   2,   /* field[2] = task_kind */
@@ -4375,7 +4414,7 @@ static const unsigned fieldreport__v1__dispatch_details__field_indices_by_name[]
 static const ProtobufCIntRange fieldreport__v1__dispatch_details__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__dispatch_details__descriptor =
 {
@@ -4385,7 +4424,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__dispatch_details__descriptor =
   "Fieldreport__V1__DispatchDetails",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__DispatchDetails),
-  3,
+  4,
   fieldreport__v1__dispatch_details__field_descriptors,
   fieldreport__v1__dispatch_details__field_indices_by_name,
   1,  fieldreport__v1__dispatch_details__number_ranges,
