@@ -8,7 +8,7 @@ struct CaseCommand: AsyncParsableCommand {
     abstract: "Reports: submit, get, inbox, dispatch, reject, send back, publish, categories, attachments, statistics.",
     subcommands: [
       Submit.self, Get.self, List.self, Dispatch.self, Reject.self, SendBack.self, Publish.self,
-      Categories.self, CreateCategory.self, Upload.self, Attachment.self, Statistics.self,
+      Categories.self, CreateCategory.self, Upload.self, Attachment.self, Statistics.self, Volume.self,
     ],
     aliases: ["cases"]
   )
@@ -416,6 +416,40 @@ extension CaseCommand {
 
     func render(_ response: Fieldreport_V1_GetUnitStatisticsResponse, session: CLISession) async throws -> String {
       "Period \(Render.time(response.periodStartMs)) – \(Render.time(response.periodEndMs))\n" + Render.statistics(response.rows)
+    }
+  }
+
+  /// GetCaseVolume.
+  struct Volume: RPCCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Reports received in a period by category and by week (default: the last 30 days).",
+      aliases: ["get-case-volume"])
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Option(name: .customLong("unit"), help: "Only cases dispatched to this unit (id, code or name), repeatable; default: every case (IOC), your units (leaders).") var units: [String] = []
+    @Option(help: "Period start (default: 30 days ago).") var from: String?
+    @Option(help: "Period end, exclusive (default: now).") var to: String?
+
+    func build(_ request: inout Fieldreport_V1_GetCaseVolumeRequest, session: CLISession) async throws {
+      for unit in units { request.unitIds.append(try await session.unitID(for: unit)) }
+      if let from { request.periodStartMs = try TimeOption.parse(from, option: "--from") }
+      if let to { request.periodEndMs = try TimeOption.parse(to, option: "--to") }
+      if request.periodEndMs == 0 { request.periodEndMs = LocalTime.nowMs() }
+      if request.periodStartMs == 0 { request.periodStartMs = request.periodEndMs - 30 * 86_400_000 }
+    }
+
+    func call(_ request: Fieldreport_V1_GetCaseVolumeRequest, session: CLISession) async throws -> Fieldreport_V1_GetCaseVolumeResponse {
+      try await session.client.cases.getCaseVolume(request)
+    }
+
+    func render(_ response: Fieldreport_V1_GetCaseVolumeResponse, session: CLISession) async throws -> String {
+      var categories = Table(["Category", "Reports"])
+      for row in response.byCategory { categories.append([row.category?.categoryName ?? "", "\(row.caseCount)"]) }
+      var weeks = Table(["Week of", "Reports"])
+      for row in response.byWeek { weeks.append([ReportPage.date(row.weekStartMs), "\(row.caseCount)"]) }
+      return "Period \(Render.time(response.periodStartMs)) – \(Render.time(response.periodEndMs)): \(response.totalCount) reports\n"
+        + categories.render() + "\n" + weeks.render()
     }
   }
 }

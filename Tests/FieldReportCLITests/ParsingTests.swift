@@ -15,9 +15,9 @@ struct ParsingTests {
     "identity list-groups", "identity set-group-members", "identity delete-group",
     "identity register-certificate", "identity revoke-certificate", "identity list-certificates",
     "identity set-method-rights", "identity method-rights",
-    // CaseService (12)
+    // CaseService (13)
     "case submit", "case get", "case list", "case dispatch", "case reject", "case send-back", "case publish",
-    "case categories", "case create-category", "case upload", "case attachment", "case stats",
+    "case categories", "case create-category", "case upload", "case attachment", "case stats", "case volume",
     // AssignmentService (11)
     "assignment assign", "assignment reassign", "assignment return-to-ioc", "assignment transfer",
     "assignment acknowledge", "assignment close-monitoring", "assignment save-draft", "assignment submit-result",
@@ -25,7 +25,7 @@ struct ParsingTests {
     // JournalService (6)
     "journal list", "journal workflow", "journal watch", "journal notifications", "journal mark-read", "journal verify",
     // Shortcuts
-    "login", "logout", "whoami", "inbox", "assign", "demo", "profile",
+    "login", "logout", "whoami", "inbox", "assign", "demo", "profile", "report --html x.html",
   ])
   func subcommandExists(path: String) throws {
     let command = try FieldReportCommand.parseAsRoot(path.split(separator: " ").map(String.init))
@@ -38,10 +38,10 @@ struct ParsingTests {
     let cases = CaseCommand.configuration.subcommands.count
     let assignments = AssignmentCommand.configuration.subcommands.count
     let journal = JournalCommand.configuration.subcommands.count
-    // Identity 25 rpcs (Login..DeleteGroup, the client certificates, method rights), Case 12,
+    // Identity 25 rpcs (Login..DeleteGroup, the client certificates, method rights), Case 13,
     // Assignment 11, Journal 6.
     let counts: [Int] = [identity, cases, assignments, journal]
-    #expect(counts == [25, 12, 11, 6])
+    #expect(counts == [25, 13, 11, 6])
   }
 
   @Test("aliases reach the same commands")

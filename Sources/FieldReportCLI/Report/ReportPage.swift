@@ -251,7 +251,7 @@ struct ReportPage {
     for (index, week) in weeks.enumerated() {
       let h = plot * Double(week.caseCount) / Double(maximum)
       let x = left + Double(index) * slot
-      let w = max(2, slot * 0.7)
+      let w = min(48, max(2, slot * 0.7))
       if week.caseCount > 0 {
         svg.rect(x: x + (slot - w) / 2, y: 20 + plot - h, width: w, height: h, fill: "#00897b", data: "data-week=\"\(week.weekStartMs)\" data-count=\"\(week.caseCount)\"", title: "\(Self.date(week.weekStartMs)): \(week.caseCount)")
         svg.text("\(week.caseCount)", x: x + slot / 2, y: 20 + plot - h - 4, anchor: "middle", fill: "#555")
@@ -279,7 +279,7 @@ struct ReportPage {
     .card .value{font-size:28px;font-weight:700;color:#1565c0}.card .label{color:#555;font-size:13px}
     table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}th,td{border:1px solid #ddd;padding:5px 7px;text-align:left;vertical-align:top}
     th{background:#e3f2fd}td.num{text-align:right;white-space:nowrap}tbody tr:nth-child(even){background:#f5f9ff}
-    svg{display:block;background:#fff;border:1px solid #ddd;border-radius:8px;margin:4px 0}svg text{font-size:13px;fill:#222}
+    svg{display:block;width:100%;height:auto;background:#fff;border:1px solid #ddd;border-radius:8px;margin:4px 0}svg text{font-size:13px;fill:#222}
     footer{margin-top:28px;color:#555;font-size:12px}
     """
 }
