@@ -19,6 +19,8 @@ struct ReportCommandTests {
     let statistics: Fieldreport_V1_GetUnitStatisticsResponse
     let volume: Fieldreport_V1_GetCaseVolumeResponse
     let hostileCode: String
+    /// The page a unit leader (Đồng Lộc's) gets for the same period.
+    let leaderHTML: String
   }
 
   /// Starts a demo server, makes real cases (the demo, a hostile title made overdue), writes
@@ -74,7 +76,12 @@ struct ReportCommandTests {
     ])
     try #require(result.status == 0, "\(result)")
     let volume = try JSONDecoder().decode(Fieldreport_V1_GetCaseVolumeResponse.self, from: Data(result.stdout.utf8))
-    return LiveReport(html: html, path: path, statistics: statistics, volume: volume, hostileCode: code)
+    // A unit leader gets their own unit only (the server scopes every call).
+    result = try await cli.run(["--profile", "duong", "report", "--from", from, "--to", to, "--html", folder + "/report-duong.html"])
+    try #require(result.status == 0, "\(result)")
+    let leaderHTML = try String(contentsOfFile: folder + "/report-duong.html", encoding: .utf8)
+    return LiveReport(
+      html: html, path: path, statistics: statistics, volume: volume, hostileCode: code, leaderHTML: leaderHTML)
   }
 
   /// The text of the first element carrying `attribute` inside `row`.
@@ -150,6 +157,10 @@ struct ReportCommandTests {
       #expect(Self.cell(overdueRow, "days_late") == "0")
       #expect(html.contains("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt; Đèn &#39;hỏng&#39; &amp; &quot;tắt&quot; &lt;/td&gt;&lt;/table&gt;"))
       #expect(!html.contains(Self.hostileTitle))
+      // The leader's page: Đồng Lộc's row only, and its overdue case.
+      #expect(report.leaderHTML.components(separatedBy: "<tr data-unit=").count == 2)
+      #expect(Self.unitRow(report.leaderHTML, "UBND-DONGLOC") != nil)
+      #expect(report.leaderHTML.contains("<tr data-code=\"\(report.hostileCode)\">"))
       // Vietnamese as UTF-8 text, not entities.
       #expect(html.contains("Báo cáo xử lý phản ánh hiện trường"))
       #expect(html.contains("Xếp hạng đơn vị"))
