@@ -230,6 +230,7 @@ extension CaseRenderer {
     wire.completedAtMs = task.completedAt?.millisecondsSince1970
     wire.timeliness = Fieldreport_V1_Timeliness(
       due: task.due, completedAt: task.completedAt, now: now, policy: policy)
+    wire.returnOutsideCompetence = task.returnOutsideCompetence == true
     return wire
   }
 

@@ -117,7 +117,7 @@ struct CaseRenderer: Sendable {
     ids.insert(entry.actor)
     ids.formUnion(entry.toHolder.userIDs)
     switch entry.event {
-    case .dispatched(_, let leader?, _): ids.insert(leader)
+    case .dispatched(_, let leader?, _, _): ids.insert(leader)
     case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
     case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
     case .resultSubmitted(let next?, _, _): ids.insert(next)

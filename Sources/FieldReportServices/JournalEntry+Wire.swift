@@ -53,15 +53,17 @@ extension CaseRenderer {
     case .submitted, .returnedToIoc, .monitoringAcknowledged, .monitoringClosed, .draftSaved,
       .contributionAdded, .approved:
       return nil
-    case .dispatched(let unit, _, let task):
+    case .dispatched(let unit, _, let task, let outsideCompetence):
       var details = Fieldreport_V1_DispatchDetails()
       details.targetUnit = unitRef(unit)
       details.taskDueAtMs = task.due.millisecondsSince1970
       details.taskKind = Fieldreport_V1_TaskKind(task.taskType)
+      details.returnOutsideCompetence = outsideCompetence == true
 
       return .dispatch(details)
-    case .rejected(let reason, let duplicateOf, let routedTo):
+    case .rejected(let reason, let duplicateOf, let routedTo, let outsideCompetence):
       var info = Fieldreport_V1_RejectionInfo()
+      info.returnOutsideCompetence = outsideCompetence == true
       info.reason = Fieldreport_V1_RejectReason(reason)
       info.duplicateOfCaseId = duplicateOf?.rawValue ?? ""
       info.routedTo = routedTo ?? ""

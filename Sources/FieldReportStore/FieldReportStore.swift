@@ -126,6 +126,11 @@ public protocol FieldReportStore: Sendable {
   func unitStatistics(unitID: UnitID?, byCategory: Bool, from: Timestamp, to: Timestamp, now: Timestamp)
     async throws -> [UnitStatistics]
 
+  /// Cases received by the IOC in `[from, to)`, counted by category and by week
+  /// (``CaseVolumeSQL/weekStart(_:)``); `units` non-nil: only cases dispatched at some time to
+  /// one of them. One grouped query over stored columns.
+  func caseVolume(units: [UnitID]?, from: Timestamp, to: Timestamp) async throws -> [CaseVolumeCount]
+
   // MARK: Units, users, categories
 
   /// Stores a new unit. - Throws: ``StoreError/duplicate(_:)``, ``StoreError/notFound(_:)`` (parent).

@@ -60,6 +60,7 @@ struct ContractCoverageTests {
     "/fieldreport.v1.CaseService/UploadAttachment": "casesAttachmentsAndStatistics",
     "/fieldreport.v1.CaseService/GetAttachment": "casesAttachmentsAndStatistics",
     "/fieldreport.v1.CaseService/GetUnitStatistics": "casesAttachmentsAndStatistics",
+    "/fieldreport.v1.CaseService/GetCaseVolume": "casesAttachmentsAndStatistics",
     // The handling unit's lifecycle, and the IOC's send-back and publication.
     "/fieldreport.v1.AssignmentService/Assign": "unitLifecycle",
     "/fieldreport.v1.AssignmentService/Reassign": "unitLifecycle",
@@ -405,6 +406,13 @@ struct ContractCoverageTests {
       statistics.periodEndMs = world.clock.now.adding(days: 1).millisecondsSince1970
       #expect(try await world.cases.getUnitStatistics(statistics, options: world.as(P.duong)).rows.isEmpty == false)
       #expect(await failure { _ = try await world.cases.getUnitStatistics(statistics, options: world.as(P.thang)) } == .permissionDenied)
+
+      // Case volume: the IOC for every case; not an officer (no statistics role).
+      var volume = Fieldreport_V1_GetCaseVolumeRequest()
+      volume.periodStartMs = statistics.periodStartMs
+      volume.periodEndMs = statistics.periodEndMs
+      #expect(try await world.cases.getCaseVolume(volume, options: world.as(P.quan)).totalCount == 2)
+      #expect(await failure { _ = try await world.cases.getCaseVolume(volume, options: world.as(P.thang)) } == .permissionDenied)
     }
   }
 

@@ -161,7 +161,7 @@ struct ReplicaTests {
     for store in stores { #expect(try await store.schemaVersion() == PostgresFieldReportStore.latestSchemaVersion) }
     #expect(
       try await stores[0].scalarForTesting("SELECT COUNT(*) FROM schema_migrations")
-        == Int64(PostgresFieldReportStore.latestSchemaVersion))
+        == Int64(PostgresFieldReportStore.latestSchemaVersion - 2))  // 4 and 5: other branches of issue 14
     // Version 2 works: a journal entry notifies (the trigger exists and the insert succeeds).
     let fixture = StoreFixture(database: database, store: stores[0])
     try await fixture.seed()

@@ -311,6 +311,8 @@ public enum Fieldreport_V1_CaseServiceMethods {
   public static let recordVerdict = UnaryMethod<Fieldreport_V1_RecordVerdictRequest, Fieldreport_V1_RecordVerdictResponse>(service: "fieldreport.v1.CaseService", method: "RecordVerdict")
   /// `/fieldreport.v1.CaseService/ListDuplicateCandidates`.
   public static let listDuplicateCandidates = UnaryMethod<Fieldreport_V1_ListDuplicateCandidatesRequest, Fieldreport_V1_ListDuplicateCandidatesResponse>(service: "fieldreport.v1.CaseService", method: "ListDuplicateCandidates")
+  /// `/fieldreport.v1.CaseService/GetCaseVolume`.
+  public static let getCaseVolume = UnaryMethod<Fieldreport_V1_GetCaseVolumeRequest, Fieldreport_V1_GetCaseVolumeResponse>(service: "fieldreport.v1.CaseService", method: "GetCaseVolume")
 }
 
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
@@ -405,6 +407,13 @@ public protocol Fieldreport_V1_CaseServiceHandler: RPCService {
   /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
   /// an IOC operator); INVALID_ARGUMENT (case_id).
   func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, context: ServerContext) async throws -> Fieldreport_V1_ListDuplicateCandidatesResponse
+  /// Counts reports received in a period, by category and by week, aggregated on the server
+  /// (for `fieldreport report`). IOC operators and system admins for every case or the cases
+  /// dispatched to unit_ids; leaders and unit admins for the cases dispatched to their own
+  /// units. Errors: PERMISSION_DENIED (a unit outside the caller's, or a caller with no
+  /// statistics role); INVALID_ARGUMENT (unknown unit, empty or inverted period, more than 366
+  /// days).
+  func getCaseVolume(_ request: Fieldreport_V1_GetCaseVolumeRequest, context: ServerContext) async throws -> Fieldreport_V1_GetCaseVolumeResponse
 }
 
 extension Fieldreport_V1_CaseServiceHandler {
@@ -424,6 +433,7 @@ extension Fieldreport_V1_CaseServiceHandler {
     router.register(Fieldreport_V1_CaseServiceMethods.getUnitStatistics) { try await self.getUnitStatistics($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.recordVerdict) { try await self.recordVerdict($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates) { try await self.listDuplicateCandidates($0, context: $1) }
+    router.register(Fieldreport_V1_CaseServiceMethods.getCaseVolume) { try await self.getCaseVolume($0, context: $1) }
   }
 }
 
@@ -565,6 +575,16 @@ public struct Fieldreport_V1_CaseServiceClient: Sendable {
   /// an IOC operator); INVALID_ARGUMENT (case_id).
   public func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ListDuplicateCandidatesResponse {
     try await transport.call(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates, request, options: options)
+  }
+
+  /// Counts reports received in a period, by category and by week, aggregated on the server
+  /// (for `fieldreport report`). IOC operators and system admins for every case or the cases
+  /// dispatched to unit_ids; leaders and unit admins for the cases dispatched to their own
+  /// units. Errors: PERMISSION_DENIED (a unit outside the caller's, or a caller with no
+  /// statistics role); INVALID_ARGUMENT (unknown unit, empty or inverted period, more than 366
+  /// days).
+  public func getCaseVolume(_ request: Fieldreport_V1_GetCaseVolumeRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_GetCaseVolumeResponse {
+    try await transport.call(Fieldreport_V1_CaseServiceMethods.getCaseVolume, request, options: options)
   }
 }
 

@@ -21,6 +21,7 @@ enum Migrator {
     SchemaV11.migration,
     SchemaV12.migration,
     SchemaV13.migration,
+    SchemaV14.migration,
   ]
 
   /// The version a fresh file is migrated to.

@@ -61,6 +61,10 @@ public struct UnitTask: Hashable, Codable, Sendable, Identifiable {
     guard let last = clockHolds?.last, last.isOpen else { return nil }
     return last
   }
+  /// For a task returned to the IOC: true when the IOC, handling the returned case (its next
+  /// dispatch or its rejection), confirmed the case was outside the unit's competence; then
+  /// the return does not count against the unit (``FairStatistics``). nil otherwise.
+  public var returnOutsideCompetence: Bool?
 
   public init(
     id: UnitTaskID, caseID: CaseID, unitID: UnitID, taskType: TaskType, receivedAt: Timestamp,

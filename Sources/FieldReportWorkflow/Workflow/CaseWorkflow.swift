@@ -114,8 +114,9 @@ public enum CaseWorkflow {
       actorUnit = try requireIOCOperator(actor, c)
       event = try dispatchEvent(c, order: order, now: now, policy: policy, directory: directory)
 
-    case .reject(let reason, let duplicateOf, let routedTo):
+    case .reject(let reason, let duplicateOf, let routedTo, let outsideCompetence):
       actorUnit = try requireIOCOperator(actor, c)
+      try checkReturnConfirmation(c, outsideCompetence)
       if let duplicateOf {
         guard reason == .duplicate else {
           throw .invalidField(name: "duplicateOf", reason: "only for a duplicate")
@@ -138,7 +139,9 @@ public enum CaseWorkflow {
       } else if let routedTo, !Validation.isBlank(routedTo) {
         throw .invalidField(name: "routedTo", reason: "only for a report out of scope")
       }
-      event = .rejected(reason: reason, duplicateOf: duplicateOf, routedTo: agency)
+      event = .rejected(
+        reason: reason, duplicateOf: duplicateOf, routedTo: agency,
+        returnOutsideCompetence: outsideCompetence ? true : nil)
 
     case .returnToIoc:
       actorUnit = try requireLeader(actor, c)
@@ -426,7 +429,20 @@ public enum CaseWorkflow {
       id: UnitTask.makeID(caseID: c.id, number: c.tasks.count + 1), caseID: c.id,
       unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due,
       title: title, returnBy: now.adding(milliseconds: window))
-    return .dispatched(unit: unit.id, leader: order.leader, task: task)
+    try checkReturnConfirmation(c, order.returnOutsideCompetence)
+    return .dispatched(
+      unit: unit.id, leader: order.leader, task: task,
+      returnOutsideCompetence: order.returnOutsideCompetence ? true : nil)
+  }
+
+  /// The IOC may confirm a return as outside the unit's competence only while handling a case
+  /// that a unit returned.
+  static func checkReturnConfirmation(_ c: Case, _ confirmed: Bool) throws(WorkflowRefusal) {
+    guard confirmed else { return }
+    guard c.state == .returnedToIoc, c.tasks.last?.outcome == .returnedToIoc else {
+      throw .invalidField(
+        name: "returnOutsideCompetence", reason: "only when handling a case that a unit returned to the IOC")
+    }
   }
 
   static func makeAssignment(

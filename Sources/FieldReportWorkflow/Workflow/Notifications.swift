@@ -34,7 +34,7 @@ enum Notifications {
       } else {
         tell(iocOperators, .caseReceived)
       }
-    case .dispatched(let unit, let leader, _):
+    case .dispatched(let unit, let leader, _, _):
       tell(leader.map { [$0] } ?? leaders(unit), .caseDispatched)
     case .rejected:
       reporterKind = .caseRejected

@@ -2905,6 +2905,11 @@ public struct Fieldreport_V1_TaskInfo: WireMessage {
   /// The task's timeliness against due_at_ms.
   public var timeliness: Fieldreport_V1_Timeliness = .init(rawValue: 0)
 
+  /// For a task its unit returned to the IOC: true once the IOC confirmed the case was outside
+  /// the unit's competence (DispatchCaseRequest / RejectCaseRequest .return_outside_competence);
+  /// such a return does not count against the unit in GetUnitStatistics' ranking.
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -2953,6 +2958,7 @@ extension Fieldreport_V1_TaskInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "completedAtMs") { self.completedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Timeliness.self, forKey: "timeliness") { self.timeliness = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2970,6 +2976,7 @@ extension Fieldreport_V1_TaskInfo: Codable {
     if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
     if let v = completedAtMs { try c.encode(v, forKey: "completedAtMs") }
     if timeliness.rawValue != 0 { try c.encode(timeliness, forKey: "timeliness") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -3003,6 +3010,7 @@ extension Fieldreport_V1_TaskInfo: _CBridged {
       c.pointee.completed_at_opt_case = .init(rawValue: 11)
     }
     c.pointee.timeliness = .init(rawValue: .init(truncatingIfNeeded: self.timeliness.rawValue))
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -3019,6 +3027,7 @@ extension Fieldreport_V1_TaskInfo: _CBridged {
     m.outputProductNumber = try _readString(c.pointee.output_product_number, field: "fieldreport.v1.TaskInfo.output_product_number")
     if c.pointee.completed_at_opt_case.rawValue == 11 { m.completedAtMs = c.pointee.completed_at_ms }
     m.timeliness = Fieldreport_V1_Timeliness(rawValue: Int32(truncatingIfNeeded: c.pointee.timeliness.rawValue))
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -3898,6 +3907,10 @@ public struct Fieldreport_V1_RejectionInfo: WireMessage {
   /// rejections recorded before it was required).
   public var routedTo: String = ""
 
+  /// The IOC confirmed, with this rejection, that the unit which returned the case was not
+  /// competent (RejectCaseRequest.return_outside_competence).
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -3940,6 +3953,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "rejectedBy") { self.rejectedBy = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "rejectedAtMs") { self.rejectedAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "routedTo") { self.routedTo = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3951,6 +3965,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if let v = rejectedBy { try c.encode(v, forKey: "rejectedBy") }
     if rejectedAtMs != 0 { try c.encode(rejectedAtMs, forKey: "rejectedAtMs") }
     if !routedTo.isEmpty { try c.encode(routedTo, forKey: "routedTo") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -3972,6 +3987,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     if let v = self.rejectedBy { c.pointee.rejected_by = try v._toC(arena) }
     c.pointee.rejected_at_ms = self.rejectedAtMs
     if !self.routedTo.isEmpty { c.pointee.routed_to = try arena.string(self.routedTo, field: "fieldreport.v1.RejectionInfo.routed_to") }
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -3982,6 +3998,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     if let p = c.pointee.rejected_by { m.rejectedBy = try Fieldreport_V1_UserRef(_c: p) }
     m.rejectedAtMs = c.pointee.rejected_at_ms
     m.routedTo = try _readString(c.pointee.routed_to, field: "fieldreport.v1.RejectionInfo.routed_to")
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -4585,6 +4602,10 @@ public struct Fieldreport_V1_DispatchDetails: WireMessage {
   /// The task type set.
   public var taskKind: Fieldreport_V1_TaskKind = .init(rawValue: 0)
 
+  /// The IOC confirmed, with this dispatch, that the unit which returned the case was not
+  /// competent (DispatchCaseRequest.return_outside_competence).
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -4624,6 +4645,7 @@ extension Fieldreport_V1_DispatchDetails: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "targetUnit") { self.targetUnit = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4632,6 +4654,7 @@ extension Fieldreport_V1_DispatchDetails: Codable {
     if let v = targetUnit { try c.encode(v, forKey: "targetUnit") }
     if let v = taskDueAtMs { try c.encode(v, forKey: "taskDueAtMs") }
     if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -4653,6 +4676,7 @@ extension Fieldreport_V1_DispatchDetails: _CBridged {
       c.pointee.task_due_at_opt_case = .init(rawValue: 2)
     }
     c.pointee.task_kind = .init(rawValue: .init(truncatingIfNeeded: self.taskKind.rawValue))
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -4660,6 +4684,7 @@ extension Fieldreport_V1_DispatchDetails: _CBridged {
     if let p = c.pointee.target_unit { m.targetUnit = try Fieldreport_V1_UnitRef(_c: p) }
     if c.pointee.task_due_at_opt_case.rawValue == 2 { m.taskDueAtMs = c.pointee.task_due_at_ms }
     m.taskKind = Fieldreport_V1_TaskKind(rawValue: Int32(truncatingIfNeeded: c.pointee.task_kind.rawValue))
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }

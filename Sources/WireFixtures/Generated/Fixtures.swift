@@ -327,6 +327,8 @@ extension Fieldreport_V1_TaskInfo {
     if variant % 3 != 2 { m.completedAtMs = Int64.max }
     m.timeliness = .init(rawValue: 1)
     if variant % 2 == 1 { m.timeliness = .init(rawValue: 2) }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -481,6 +483,8 @@ extension Fieldreport_V1_RejectionInfo {
     if variant % 2 == 1 { m.rejectedAtMs = Int64.max }
     m.routedTo = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.routedTo = "" }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -587,6 +591,8 @@ extension Fieldreport_V1_DispatchDetails {
     if variant % 3 != 2 { m.taskDueAtMs = Int64.max }
     m.taskKind = .init(rawValue: 1)
     if variant % 2 == 1 { m.taskKind = .init(rawValue: 2) }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -1190,6 +1196,8 @@ extension Fieldreport_V1_DispatchCaseRequest {
     if variant % 2 == 1 { m.allowSameUnit = false }
     m.returnWindowHours = Int32.min
     if variant % 2 == 1 { m.returnWindowHours = Int32.max }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -1219,6 +1227,8 @@ extension Fieldreport_V1_RejectCaseRequest {
     if variant % 2 == 1 { m.duplicateOfCaseId = "" }
     m.routedTo = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.routedTo = "" }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -1424,6 +1434,41 @@ extension Fieldreport_V1_UnitStatistics {
     if variant % 2 == 1 { m.pendingCount = Int64.max }
     m.overdueCount = Int64.min
     if variant % 2 == 1 { m.overdueCount = Int64.max }
+    m.volume = Int64.min
+    if variant % 2 == 1 { m.volume = Int64.max }
+    m.completedCount = Int64.min
+    if variant % 2 == 1 { m.completedCount = Int64.max }
+    m.onTime = Fieldreport_V1_RateInterval.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.medianHandlingMs = Int64.max }
+    if variant % 3 != 2 { m.p90HandlingMs = Int64.max }
+    m.handledCount = Int64.min
+    if variant % 2 == 1 { m.handledCount = Int64.max }
+    m.returnShare = Double(-1.5e300)
+    if variant % 2 == 1 { m.returnShare = Double(3.25) }
+    m.returnsConfirmedCount = Int64.min
+    if variant % 2 == 1 { m.returnsConfirmedCount = Int64.max }
+    m.ranking = Fieldreport_V1_RateInterval.fixture(variant, depth: 1)
+    m.rank = Int32.min
+    if variant % 2 == 1 { m.rank = Int32.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RateInterval {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.successes = Int64.min
+    if variant % 2 == 1 { m.successes = Int64.max }
+    m.trials = Int64.min
+    if variant % 2 == 1 { m.trials = Int64.max }
+    m.rate = Double(-1.5e300)
+    if variant % 2 == 1 { m.rate = Double(3.25) }
+    m.lower = Double(-1.5e300)
+    if variant % 2 == 1 { m.lower = Double(3.25) }
+    m.upper = Double(-1.5e300)
+    if variant % 2 == 1 { m.upper = Double(3.25) }
     return m
   }
 }
@@ -1506,6 +1551,64 @@ extension Fieldreport_V1_DuplicateCandidate {
     m.similarity = Double(-1.5e300)
     if variant % 2 == 1 { m.similarity = Double(3.25) }
     if variant % 3 != 2 { m.distanceMeters = Double(3.25) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.periodStartMs = Int64.min
+    if variant % 2 == 1 { m.periodStartMs = Int64.max }
+    m.periodEndMs = Int64.min
+    if variant % 2 == 1 { m.periodEndMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CategoryVolume {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.category = Fieldreport_V1_Category.fixture(variant, depth: 1)
+    m.caseCount = Int64.min
+    if variant % 2 == 1 { m.caseCount = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_WeekVolume {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.weekStartMs = Int64.min
+    if variant % 2 == 1 { m.weekStartMs = Int64.max }
+    m.caseCount = Int64.min
+    if variant % 2 == 1 { m.caseCount = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.byCategory = variant % 3 == 1 ? [] : [Fieldreport_V1_CategoryVolume.fixture(0, depth: 2), Fieldreport_V1_CategoryVolume.fixture(1, depth: 2), Fieldreport_V1_CategoryVolume.fixture(2, depth: 2)]
+    m.byWeek = variant % 3 == 1 ? [] : [Fieldreport_V1_WeekVolume.fixture(0, depth: 2), Fieldreport_V1_WeekVolume.fixture(1, depth: 2), Fieldreport_V1_WeekVolume.fixture(2, depth: 2)]
+    m.totalCount = Int64.min
+    if variant % 2 == 1 { m.totalCount = Int64.max }
+    m.periodStartMs = Int64.min
+    if variant % 2 == 1 { m.periodStartMs = Int64.max }
+    m.periodEndMs = Int64.min
+    if variant % 2 == 1 { m.periodEndMs = Int64.max }
+    m.computedAtMs = Int64.min
+    if variant % 2 == 1 { m.computedAtMs = Int64.max }
     return m
   }
 }
@@ -3174,12 +3277,17 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_GetAttachmentResponse.self,
   Fieldreport_V1_GetUnitStatisticsRequest.self,
   Fieldreport_V1_UnitStatistics.self,
+  Fieldreport_V1_RateInterval.self,
   Fieldreport_V1_GetUnitStatisticsResponse.self,
   Fieldreport_V1_RecordVerdictRequest.self,
   Fieldreport_V1_RecordVerdictResponse.self,
   Fieldreport_V1_ListDuplicateCandidatesRequest.self,
   Fieldreport_V1_ListDuplicateCandidatesResponse.self,
   Fieldreport_V1_DuplicateCandidate.self,
+  Fieldreport_V1_GetCaseVolumeRequest.self,
+  Fieldreport_V1_CategoryVolume.self,
+  Fieldreport_V1_WeekVolume.self,
+  Fieldreport_V1_GetCaseVolumeResponse.self,
   Fieldreport_V1_LoginRequest.self,
   Fieldreport_V1_LoginResponse.self,
   Fieldreport_V1_LogoutRequest.self,
@@ -3386,12 +3494,17 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_GetAttachmentResponse.fixture(v))
     all.append(Fieldreport_V1_GetUnitStatisticsRequest.fixture(v))
     all.append(Fieldreport_V1_UnitStatistics.fixture(v))
+    all.append(Fieldreport_V1_RateInterval.fixture(v))
     all.append(Fieldreport_V1_GetUnitStatisticsResponse.fixture(v))
     all.append(Fieldreport_V1_RecordVerdictRequest.fixture(v))
     all.append(Fieldreport_V1_RecordVerdictResponse.fixture(v))
     all.append(Fieldreport_V1_ListDuplicateCandidatesRequest.fixture(v))
     all.append(Fieldreport_V1_ListDuplicateCandidatesResponse.fixture(v))
     all.append(Fieldreport_V1_DuplicateCandidate.fixture(v))
+    all.append(Fieldreport_V1_GetCaseVolumeRequest.fixture(v))
+    all.append(Fieldreport_V1_CategoryVolume.fixture(v))
+    all.append(Fieldreport_V1_WeekVolume.fixture(v))
+    all.append(Fieldreport_V1_GetCaseVolumeResponse.fixture(v))
     all.append(Fieldreport_V1_LoginRequest.fixture(v))
     all.append(Fieldreport_V1_LoginResponse.fixture(v))
     all.append(Fieldreport_V1_LogoutRequest.fixture(v))

@@ -3194,7 +3194,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_summary__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__case_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descriptors[12] =
+static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descriptors[13] =
 {
   {
     "task_id",
@@ -3340,6 +3340,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__TaskInfo, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
   10,   /* field[10] = completed_at_ms */
@@ -3348,6 +3360,7 @@ static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
   8,   /* field[8] = output_product_kind */
   9,   /* field[9] = output_product_number */
   7,   /* field[7] = return_deadline_at_ms */
+  12,   /* field[12] = return_outside_competence */
   5,   /* field[5] = start_at_ms */
   0,   /* field[0] = task_id */
   3,   /* field[3] = task_kind */
@@ -3358,7 +3371,7 @@ static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
 static const ProtobufCIntRange fieldreport__v1__task_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__task_info__descriptor =
 {
@@ -3368,7 +3381,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__task_info__descriptor =
   "Fieldreport__V1__TaskInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__TaskInfo),
-  12,
+  13,
   fieldreport__v1__task_info__field_descriptors,
   fieldreport__v1__task_info__field_indices_by_name,
   1,  fieldreport__v1__task_info__number_ranges,
@@ -4148,7 +4161,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__monitoring_info__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__monitoring_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[6] =
+static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[7] =
 {
   {
     "reason",
@@ -4222,6 +4235,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RejectionInfo, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] = {
   1,   /* field[1] = duplicate_of_case_id */
@@ -4229,12 +4254,13 @@ static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] =
   0,   /* field[0] = reason */
   4,   /* field[4] = rejected_at_ms */
   3,   /* field[3] = rejected_by */
+  6,   /* field[6] = return_outside_competence */
   5,   /* field[5] = routed_to */
 };
 static const ProtobufCIntRange fieldreport__v1__rejection_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
 {
@@ -4244,7 +4270,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
   "Fieldreport__V1__RejectionInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__RejectionInfo),
-  6,
+  7,
   fieldreport__v1__rejection_info__field_descriptors,
   fieldreport__v1__rejection_info__field_indices_by_name,
   1,  fieldreport__v1__rejection_info__number_ranges,
@@ -4858,7 +4884,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_closure__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__case_closure__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_descriptors[4] =
 {
   {
     "target_unit",
@@ -4896,8 +4922,21 @@ static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__DispatchDetails, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__dispatch_details__field_indices_by_name[] = {
+  3,   /* field[3] = return_outside_competence */
   0,   /* field[0] = target_unit */
   1,   /* field[1] = task_due_at_ms */
   2,   /* field[2] = task_kind */
@@ -4905,7 +4944,7 @@ static const unsigned fieldreport__v1__dispatch_details__field_indices_by_name[]
 static const ProtobufCIntRange fieldreport__v1__dispatch_details__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__dispatch_details__descriptor =
 {
@@ -4915,7 +4954,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__dispatch_details__descriptor =
   "Fieldreport__V1__DispatchDetails",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__DispatchDetails),
-  3,
+  4,
   fieldreport__v1__dispatch_details__field_descriptors,
   fieldreport__v1__dispatch_details__field_indices_by_name,
   1,  fieldreport__v1__dispatch_details__number_ranges,

@@ -1202,6 +1202,12 @@ struct  Fieldreport__V1__TaskInfo
    * The task's timeliness against due_at_ms.
    */
   Fieldreport__V1__Timeliness timeliness;
+  /*
+   * For a task its unit returned to the IOC: true once the IOC confirmed the case was outside
+   * the unit's competence (DispatchCaseRequest / RejectCaseRequest .return_outside_competence);
+   * such a return does not count against the unit in GetUnitStatistics' ranking.
+   */
+  protobuf_c_boolean return_outside_competence;
   Fieldreport__V1__TaskInfo__DueAtOptCase due_at_opt_case;
   union {
     /*
@@ -1219,7 +1225,7 @@ struct  Fieldreport__V1__TaskInfo
 };
 #define FIELDREPORT__V1__TASK_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__task_info__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TIMELINESS__TIMELINESS_UNSPECIFIED, FIELDREPORT__V1__TASK_INFO__DUE_AT_OPT__NOT_SET, {0}, FIELDREPORT__V1__TASK_INFO__COMPLETED_AT_OPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TIMELINESS__TIMELINESS_UNSPECIFIED, 0, FIELDREPORT__V1__TASK_INFO__DUE_AT_OPT__NOT_SET, {0}, FIELDREPORT__V1__TASK_INFO__COMPLETED_AT_OPT__NOT_SET, {0} }
 
 
 /*
@@ -1558,10 +1564,15 @@ struct  Fieldreport__V1__RejectionInfo
    * rejections recorded before it was required).
    */
   char *routed_to;
+  /*
+   * The IOC confirmed, with this rejection, that the unit which returned the case was not
+   * competent (RejectCaseRequest.return_outside_competence).
+   */
+  protobuf_c_boolean return_outside_competence;
 };
 #define FIELDREPORT__V1__REJECTION_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__rejection_info__descriptor) \
-    , FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string }
+    , FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -1809,6 +1820,11 @@ struct  Fieldreport__V1__DispatchDetails
    * The task type set.
    */
   Fieldreport__V1__TaskKind task_kind;
+  /*
+   * The IOC confirmed, with this dispatch, that the unit which returned the case was not
+   * competent (DispatchCaseRequest.return_outside_competence).
+   */
+  protobuf_c_boolean return_outside_competence;
   Fieldreport__V1__DispatchDetails__TaskDueAtOptCase task_due_at_opt_case;
   union {
     /*
@@ -1819,7 +1835,7 @@ struct  Fieldreport__V1__DispatchDetails
 };
 #define FIELDREPORT__V1__DISPATCH_DETAILS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__dispatch_details__descriptor) \
-    , NULL, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, FIELDREPORT__V1__DISPATCH_DETAILS__TASK_DUE_AT_OPT__NOT_SET, {0} }
+    , NULL, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, 0, FIELDREPORT__V1__DISPATCH_DETAILS__TASK_DUE_AT_OPT__NOT_SET, {0} }
 
 
 /*
