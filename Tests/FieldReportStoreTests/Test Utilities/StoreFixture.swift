@@ -105,11 +105,25 @@ struct StoreFixture {
 
   /// Takes the file back to exactly what schema version 10 left.
   func rewindToVersion10() async throws {
+    try await rewindToVersion11()
     try await store.executeRawSQLForTesting(
       """
       CREATE INDEX journal_by_case ON journal(case_id, case_seq, event_seq);
       DELETE FROM schema_migrations WHERE version = 11;
       PRAGMA user_version = 10;
+      """)
+  }
+
+  /// Takes the file back to exactly what schema version 11 left (before version 13: clock
+  /// holds on unit tasks, signed checkpoints; version 12 is another branch's, renumbered at merge).
+  func rewindToVersion11() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      ALTER TABLE unit_tasks DROP COLUMN held_ms;
+      ALTER TABLE unit_tasks DROP COLUMN held_since;
+      DROP TABLE journal_checkpoints;
+      DELETE FROM schema_migrations WHERE version = 13;
+      PRAGMA user_version = 11;
       """)
   }
 
