@@ -4,6 +4,7 @@ import FieldReportServices
 import FieldReportWorkflow
 import Foundation
 import RPCCore
+import StoreTestSupport
 import TestSupport
 import Testing
 import WireBridge
@@ -164,6 +165,46 @@ struct CheckpointVerifyTests {
         // Without --public-key the output says the checkpoint's own key proves nothing.
         let untrusted = try await OperatorToolsTests.run(["verify", "--checkpoint", file, "--database", database])
         #expect(untrusted.output.contains("signing key: NOT CHECKED"))
+      }
+    }
+  }
+
+  @Test("checkpoints on both engines: made, listed newest first page by page, got with heads matching the journals", arguments: StoreEngine.all)
+  func checkpointsOnBothEngines(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine, limits: CaseWorld.limits) { server in
+      try await server.withLiveServer { client in
+        let world = try await CaseWorld.over(server, transport: client)
+        let journal = world.journal
+        let dispatched = try await world.dispatch(try await world.submit("Một"), to: P.dongLoc)
+        let first = try unwrap(try await journal.createCheckpoint(.init(), options: world.as(P.quan)).checkpoint)
+        #expect(first.createdBy?.userId == P.quan.id.rawValue && first.trigger == "on_demand")
+        _ = try await world.submit("Hai")
+        world.clock.advance(milliseconds: 1_000)
+        let second = try unwrap(try await journal.createCheckpoint(.init(), options: world.as(CaseWorld.admin)).checkpoint)
+        #expect(second.caseCount == first.caseCount + 1 && second.entryCount == first.entryCount + 1)
+
+        var list = Fieldreport_V1_ListCheckpointsRequest()
+        list.pageSize = 1
+        let page1 = try await journal.listCheckpoints(list, options: world.as(P.quan))
+        #expect(page1.checkpoints.map(\.checkpointId) == [second.checkpointId] && !page1.nextPageToken.isEmpty)
+        list.pageToken = page1.nextPageToken
+        let page2 = try await journal.listCheckpoints(list, options: world.as(P.quan))
+        #expect(page2.checkpoints.map(\.checkpointId) == [first.checkpointId] && page2.nextPageToken.isEmpty)
+
+        let newest = try await journal.getCheckpoint(.init(), options: world.as(P.quan))
+        #expect(newest.checkpoint?.checkpointId == second.checkpointId)
+        let parsed = try JournalCheckpoint.importJSON(Array(newest.exportJson.utf8))
+        #expect(parsed.signatureIsValid && parsed.digest == newest.checkpoint?.digest)
+        #expect(JournalCheckpoint.fingerprint(of: parsed.publicKey) == newest.checkpoint?.keyFingerprint)
+        for head in newest.heads {
+          let entries = try await world.store.journal(caseID: CaseID(head.caseId))
+          #expect(Int64(entries.count) == head.entryCount)
+          #expect(entries.last?.hashHex == JournalFile.hex(head.headHash))
+        }
+        #expect(newest.heads.contains { $0.caseId == dispatched.caseId && $0.entryCount == 2 })
+        var missing = Fieldreport_V1_GetCheckpointRequest()
+        missing.checkpointId = "ckp-none"
+        #expect(await failure { _ = try await journal.getCheckpoint(missing, options: world.as(P.quan)) } == .notFound)
       }
     }
   }

@@ -16,6 +16,7 @@ struct StoreLifecycleTests {
     let fixture = try await StoreFixture.make(seed: false)
     #expect(try await fixture.sqlite.schemaVersion() == Self.latest)
     #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == Int64(Self.applied))
+    #expect(try await fixture.store.scalarForTesting("SELECT MAX(version) FROM schema_migrations") == Int64(Self.latest))
     #expect(try await fixture.store.scalarForTesting("PRAGMA foreign_keys") == 1)
     await fixture.finish()
   }
