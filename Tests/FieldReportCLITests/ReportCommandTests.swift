@@ -57,6 +57,27 @@ struct ReportCommandTests {
       "--profile", "duong", "assign", code, "--main-handler", "thang", "--due", "\(now + 3_000)", "--content", "Phân công",
     ])
     try #require(result.status == 0, "\(result)")
+    // A case Đồng Lộc returns, which the IOC confirms was outside its competence while
+    // dispatching it onward (the flag refused on a case that was not returned).
+    result = try await cli.run([
+      "case", "submit", "--profile", "platform", "--title", "Cây đổ trên quốc lộ", "--content", "Cây đổ chắn đường",
+      "--category", "Trật tự công cộng", "--reporter-name", "Nguyễn Văn An", "--reporter-phone", "0912345678", "--json",
+    ])
+    try #require(result.status == 0, "\(result)")
+    let returnedCode = try #require(
+      try JSONDecoder().decode(Fieldreport_V1_SubmitReportResponse.self, from: Data(result.stdout.utf8)).caseSummary?.reportCode)
+    result = try await cli.run(["case", "dispatch", returnedCode, "--unit", "UBND Xã Đồng Lộc", "--return-outside-competence"])
+    #expect(result.status == 13, "\(result)")
+    #expect(result.stderr.contains("--return-outside-competence"), "\(result)")
+    result = try await cli.run(["case", "dispatch", returnedCode, "--unit", "UBND Xã Đồng Lộc", "--content", "Xử lý"])
+    try #require(result.status == 0, "\(result)")
+    result = try await cli.run(["--profile", "duong", "assignment", "return-to-ioc", returnedCode, "--content", "Không đúng chức năng nhiệm vụ"])
+    try #require(result.status == 0, "\(result)")
+    result = try await cli.run([
+      "case", "dispatch", returnedCode, "--unit", "UBND Phường Trần Phú", "--content", "Chuyển đúng thẩm quyền",
+      "--return-outside-competence",
+    ])
+    try #require(result.status == 0, "\(result)")
     try await Task.sleep(for: .milliseconds(max(0, now + 4_500 - LocalTime.nowMs())))
 
     let from = "\(now - 86_400_000)"
@@ -137,6 +158,8 @@ struct ReportCommandTests {
       let dongLoc = try #require(rows.first { $0.unit?.unitId == "UBND-DONGLOC" })
       #expect(dongLoc.volume >= 2)
       #expect(dongLoc.overdueCount >= 1)
+      #expect(dongLoc.returnsConfirmedCount == 1)
+      #expect(dongLoc.returnedToIocCount >= 2)
 
       // Volume: the total card, every category bar and every week bar.
       #expect(report.volume.totalCount >= 5)
