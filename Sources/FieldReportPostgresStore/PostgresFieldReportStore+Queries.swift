@@ -285,7 +285,7 @@ extension PostgresFieldReportStore {
       // FairStatistics'.
       for row in try await session.query(
         """
-        SELECT t.unit_id, \(category), t.completed_at - t.received_at FROM \(source)
+        SELECT t.unit_id, \(category), t.completed_at - t.received_at - t.held_ms FROM \(source)
         WHERE t.outcome = 'resolved' AND t.completed_at >= $1 AND t.completed_at < $2\(unitFilter) ORDER BY 3
         """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
       {

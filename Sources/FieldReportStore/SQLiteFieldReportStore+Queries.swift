@@ -280,7 +280,7 @@ extension SQLiteFieldReportStore {
       // FairStatistics'.
       let handled = try database.query(
         """
-        SELECT t.unit_id, \(category), t.completed_at - t.received_at FROM \(source)
+        SELECT t.unit_id, \(category), t.completed_at - t.received_at - t.held_ms FROM \(source)
         WHERE t.outcome = 'resolved' AND t.completed_at >= ? AND t.completed_at < ?\(unitFilter) ORDER BY 3
         """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
       ) { ($0.text(0), $0.text(1), $0.int64(2)) }

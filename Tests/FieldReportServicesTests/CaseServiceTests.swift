@@ -469,6 +469,7 @@ struct CaseServiceTests {
     var reject = Fieldreport_V1_RejectCaseRequest()
     reject.common = world.common(unconfirmedCase, "Không xử lý")
     reject.reason = .outOfScope
+    reject.routedTo = "Công an tỉnh Hà Tĩnh"  // out of scope is routed onward, never a dead end
     _ = try await world.cases.rejectCase(reject, options: world.as(P.quan))
 
     // The confirmation only applies to a returned case, named as the contract names it.
