@@ -280,7 +280,8 @@ enum Render {
   static func statistics(_ rows: [Fieldreport_V1_UnitStatistics]) -> String {
     var table = Table([
       "Rank", "Unit", "Category", "Volume", "Early", "On time", "Late", "Returned (confirmed)", "On time % [95 %]",
-      "Median", "P90", "Pending", "Overdue", "Rank score",
+      "Median", "P90", "Pending", "Overdue", "Rank score", "Ended: resolved / cannot / onward / duplicate / not valid",
+      "Satisfaction (verdicts)", "Reopened",
     ])
     for row in rows {
       table.append([
@@ -289,9 +290,17 @@ enum Render {
         "\(row.returnedToIocCount) (\(row.returnsConfirmedCount))", Self.rate(row.onTime),
         Self.duration(row.medianHandlingMs), Self.duration(row.p90HandlingMs), "\(row.pendingCount)",
         "\(row.overdueCount)", row.ranking.map { Self.percent($0.lower) } ?? "",
+        "\(row.resolvedOutcomeCount) / \(row.cannotBeResolvedCount) / \(row.routedOnwardCount) / \(row.duplicateCount) / \(row.notValidCount)",
+        Self.satisfaction(row), Self.rate(row.reopen),
       ])
     }
     return table.render()
+  }
+
+  /// "4.2 / 5 (12)": the mean rating of the reporters' verdicts and their number; "–" without any.
+  static func satisfaction(_ row: Fieldreport_V1_UnitStatistics) -> String {
+    guard let mean = row.meanRating else { return "–" }
+    return "\((mean * 10).rounded() / 10) / 5 (\(row.verdictCount))"
   }
 
   /// "80.0 % [49.0–94.3]"; "–" without trials.

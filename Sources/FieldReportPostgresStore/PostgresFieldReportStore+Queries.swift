@@ -301,6 +301,30 @@ extension PostgresFieldReportStore {
         let (unit, category, pending, overdue) = try row.decode((String, String, Int64, Int64).self)
         table.addOpen(unit: unit, category: category, pending: Int(pending), overdue: Int(overdue))
       }
+      // How the cases that ended in the period ended, and the reporters' verdicts, per unit
+      // they count for (case_outcomes, case_verdicts: schema version 4).
+      let joined = { (alias: String) in byCategory ? " JOIN cases c ON c.id = \(alias).case_id" : "" }
+      let filter = { (alias: String) in unitID == nil ? "" : " AND \(alias).unit_id = $3" }
+      for row in try await session.query(
+        """
+        SELECT o.unit_id, \(category), o.outcome, COUNT(*) FROM case_outcomes o\(joined("o"))
+        WHERE o.ended_at >= $1 AND o.ended_at < $2\(filter("o")) GROUP BY 1, 2, 3
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
+      {
+        let (unit, category, outcome, count) = try row.decode((String, String, String, Int64).self)
+        table.addOutcome(unit: unit, category: category, outcome: outcome, count: Int(count))
+      }
+      for row in try await session.query(
+        """
+        SELECT v.unit_id, \(category), COUNT(*), SUM(v.rating)::bigint, COUNT(*) FILTER (WHERE v.not_resolved)
+        FROM case_verdicts v\(joined("v"))
+        WHERE v.recorded_at >= $1 AND v.recorded_at < $2\(filter("v")) GROUP BY 1, 2
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
+      {
+        let (unit, category, count, ratingSum, notResolved) = try row.decode((String, String, Int64, Int64, Int64).self)
+        table.addVerdicts(
+          unit: unit, category: category, count: Int(count), ratingSum: Int(ratingSum), notResolved: Int(notResolved))
+      }
       return table.sorted
     }
   }

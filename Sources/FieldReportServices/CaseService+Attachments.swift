@@ -231,6 +231,15 @@ extension CaseService {
       row.returnsConfirmedCount = Int64(counts.returnedConfirmed)
       row.ranking = Fieldreport_V1_RateInterval(figures.ranking)
       row.rank = Int32(ranks[index])
+      row.resolvedOutcomeCount = Int64(counts.outcomes[.resolved, default: 0])
+      row.routedOnwardCount = Int64(counts.outcomes[.routedOnward, default: 0])
+      row.cannotBeResolvedCount = Int64(counts.outcomes[.cannotBeResolved, default: 0])
+      row.duplicateCount = Int64(counts.outcomes[.duplicate, default: 0])
+      row.notValidCount = Int64(counts.outcomes[.notValid, default: 0])
+      row.monitoredCount = Int64(counts.outcomes[.monitored, default: 0])
+      row.verdictCount = Int64(counts.verdicts)
+      row.meanRating = figures.meanRating
+      row.reopen = Fieldreport_V1_RateInterval(figures.reopen)
       rows.append(row)
     }
     func sortKey(_ row: Fieldreport_V1_UnitStatistics) -> [String] {

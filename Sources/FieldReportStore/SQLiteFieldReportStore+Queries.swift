@@ -296,6 +296,28 @@ extension SQLiteFieldReportStore {
       for (unit, category, pending, overdue) in open {
         table.addOpen(unit: unit, category: category, pending: pending, overdue: overdue)
       }
+      // How the cases that ended in the period ended, and the reporters' verdicts, per unit
+      // they count for (case_outcomes, case_verdicts: schema version 12).
+      let joined = { (alias: String) in byCategory ? " JOIN cases c ON c.id = \(alias).case_id" : "" }
+      let filter = { (alias: String) in unitID == nil ? "" : " AND \(alias).unit_id = ?" }
+      let outcomes = try database.query(
+        """
+        SELECT o.unit_id, \(category), o.outcome, COUNT(*) FROM case_outcomes o\(joined("o"))
+        WHERE o.ended_at >= ? AND o.ended_at < ?\(filter("o")) GROUP BY 1, 2, 3
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
+      ) { ($0.text(0), $0.text(1), $0.text(2), $0.int(3)) }
+      for (unit, category, outcome, count) in outcomes {
+        table.addOutcome(unit: unit, category: category, outcome: outcome, count: count)
+      }
+      let verdicts = try database.query(
+        """
+        SELECT v.unit_id, \(category), COUNT(*), SUM(v.rating), SUM(v.not_resolved) FROM case_verdicts v\(joined("v"))
+        WHERE v.recorded_at >= ? AND v.recorded_at < ?\(filter("v")) GROUP BY 1, 2
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
+      ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3), $0.int(4)) }
+      for (unit, category, count, ratingSum, notResolved) in verdicts {
+        table.addVerdicts(unit: unit, category: category, count: count, ratingSum: ratingSum, notResolved: notResolved)
+      }
       return table.sorted
     }
   }

@@ -113,7 +113,30 @@ struct ClosureAndVerdictTests {
       #expect(try await count(P.ioc, "routed_onward") == 1)
       #expect(try await count(P.ioc, "not_valid") == 1)
       #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM case_outcomes") == 4)
+
+      // And in the statistics, each outcome separately (the IOC's row when asked for).
+      let dongLoc = try await Self.statistics(world, unit: P.dongLoc)
+      #expect(dongLoc.resolvedOutcomeCount == 1)
+      #expect(dongLoc.cannotBeResolvedCount == 1)
+      #expect(dongLoc.routedOnwardCount == 0)
+      #expect(dongLoc.notValidCount == 0)
+      let ioc = try await Self.statistics(world, unit: P.ioc)
+      #expect(ioc.routedOnwardCount == 1)
+      #expect(ioc.notValidCount == 1)
+      #expect(ioc.resolvedOutcomeCount == 0)
+      #expect(ioc.duplicateCount == 0)
     }
+  }
+
+  /// One unit's row of GetUnitStatistics over the thirty days from now, as the IOC operator.
+  static func statistics(_ world: CaseWorld, unit: UnitID) async throws -> Fieldreport_V1_UnitStatistics {
+    var request = Fieldreport_V1_GetUnitStatisticsRequest()
+    request.periodStartMs = world.clock.now.adding(days: -1).millisecondsSince1970
+    request.periodEndMs = world.clock.now.adding(days: 30).millisecondsSince1970
+    request.unitIds = [unit.rawValue]
+    let rows = try await world.cases.getUnitStatistics(request, options: world.as(P.quan)).rows
+    #expect(rows.count == 1)
+    return try unwrap(rows.first)
   }
 
   @Test("the reporter's verdict: rules, one per case, idempotent; not resolved reopens at the unit", arguments: StoreEngine.all)
@@ -186,6 +209,17 @@ struct ClosureAndVerdictTests {
       #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM case_verdicts WHERE unit_id = 'UBND-DONGLOC'") == 2)
       #expect(try await store.scalarForTesting("SELECT SUM(rating) FROM case_verdicts WHERE unit_id = 'UBND-DONGLOC'") == 7)
       #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM case_verdicts WHERE unit_id = 'UBND-DONGLOC' AND not_resolved") == 1)
+      // And in the unit's statistics: satisfaction (mean rating) and the reopen rate.
+      let stats = try await Self.statistics(world, unit: P.dongLoc)
+      #expect(stats.verdictCount == 2)
+      #expect(stats.meanRating == 3.5)
+      #expect(stats.reopen?.successes == 1)
+      #expect(stats.reopen?.trials == 2)
+      #expect(stats.reopen?.rate == 0.5)
+      let other = try await Self.statistics(world, unit: P.tranPhu)
+      #expect(other.verdictCount == 0)
+      #expect(other.meanRating == nil)
+      #expect(other.reopen?.trials == 0)
     }
   }
 

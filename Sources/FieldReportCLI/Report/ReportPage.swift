@@ -108,7 +108,7 @@ struct ReportPage {
       <section id="units">
       <h2>Xếp hạng đơn vị</h2>
       <table class="units">
-      <thead><tr><th>Hạng</th><th>Đơn vị</th><th>Số lượng</th><th>Trước hạn</th><th>Đúng hạn</th><th>Trễ hạn</th><th>Tỷ lệ đúng hạn [KTC 95 %]</th><th>Trả về IOC (đã xác nhận)</th><th>Tỷ lệ trả về</th><th>Thời gian xử lý: trung vị</th><th>P90</th><th>Đang trễ</th><th>Điểm xếp hạng</th></tr></thead>
+      <thead><tr><th>Hạng</th><th>Đơn vị</th><th>Số lượng</th><th>Trước hạn</th><th>Đúng hạn</th><th>Trễ hạn</th><th>Tỷ lệ đúng hạn [KTC 95 %]</th><th>Trả về IOC (đã xác nhận)</th><th>Tỷ lệ trả về</th><th>Thời gian xử lý: trung vị</th><th>P90</th><th>Đang trễ</th><th>Điểm xếp hạng</th><th>Kết thúc: giải quyết / không thể / chuyển cơ quan khác / trùng / không hợp lệ</th><th>Hài lòng (lượt đánh giá)</th><th>Mở lại</th></tr></thead>
       <tbody>
 
       """
@@ -130,6 +130,13 @@ struct ReportPage {
         ("p90_handling", Render.duration(row.p90HandlingMs), "num"),
         ("overdue", "\(row.overdueCount)", "num"),
         ("ranking_lower", row.ranking.map { $0.trials > 0 ? Render.percent($0.lower) : "–" } ?? "–", "num"),
+        (
+          "outcomes",
+          "\(row.resolvedOutcomeCount) / \(row.cannotBeResolvedCount) / \(row.routedOnwardCount) / \(row.duplicateCount) / \(row.notValidCount)",
+          "num"
+        ),
+        ("satisfaction", Render.satisfaction(row), "num"),
+        ("reopen", Render.rate(row.reopen), "num"),
       ]
       html += "<tr data-unit=\"\(HTML.escape(unitID))\" data-interval=\"\(interval)\">"
       for (field, text, kind) in cells {
@@ -138,7 +145,7 @@ struct ReportPage {
       html += "</tr>\n"
     }
     if statistics.rows.isEmpty {
-      html += "<tr><td colspan=\"13\">Không có đơn vị nào trong phạm vi của bạn.</td></tr>\n"
+      html += "<tr><td colspan=\"16\">Không có đơn vị nào trong phạm vi của bạn.</td></tr>\n"
     }
     return html + "</tbody>\n</table>\n</section>\n"
   }

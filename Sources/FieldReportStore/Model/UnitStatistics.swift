@@ -35,6 +35,14 @@ public struct UnitStatistics: Hashable, Sendable {
   /// Handling times (receipt to approval, milliseconds) of the tasks approved in the period,
   /// ascending.
   public var handlingMilliseconds: [Int64] = []
+  /// Cases that ended in the period and count for this unit, by outcome (`case_outcomes`).
+  public var outcomes: [CaseOutcome: Int] = [:]
+  /// Reporters' verdicts recorded in the period on cases this unit handled (`case_verdicts`).
+  public var verdicts = 0
+  /// The sum of their ratings.
+  public var ratingSum = 0
+  /// Of them, "not resolved".
+  public var notResolved = 0
 
   /// The completed-task counts ``FairStatistics`` derives its rates from.
   public var fairCounts: FairStatistics.Counts {
@@ -47,6 +55,10 @@ public struct UnitStatistics: Hashable, Sendable {
     counts.returnedConfirmed = returnedConfirmed
     counts.completed = early + onTime + late + unclassified
     counts.handlingMilliseconds = handlingMilliseconds
+    counts.outcomes = outcomes
+    counts.verdicts = verdicts
+    counts.ratingSum = ratingSum
+    counts.notResolved = notResolved
     return counts
   }
 

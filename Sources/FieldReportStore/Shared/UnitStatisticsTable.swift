@@ -57,6 +57,24 @@ package struct UnitStatisticsTable {
     rows[unit + "\u{0}" + category] = stats
   }
 
+  /// Adds the cases that ended in the period with `outcome` (`case_outcomes`); an unknown
+  /// outcome text (a later version's) is left out.
+  package mutating func addOutcome(unit: String, category: String, outcome: String, count: Int) {
+    guard let known = CaseOutcome(rawValue: outcome) else { return }
+    var stats = entry(unit, category)
+    stats.outcomes[known, default: 0] += count
+    rows[unit + "\u{0}" + category] = stats
+  }
+
+  /// Adds the verdicts recorded in the period (`case_verdicts`).
+  package mutating func addVerdicts(unit: String, category: String, count: Int, ratingSum: Int, notResolved: Int) {
+    var stats = entry(unit, category)
+    stats.verdicts = count
+    stats.ratingSum = ratingSum
+    stats.notResolved = notResolved
+    rows[unit + "\u{0}" + category] = stats
+  }
+
   /// The rows by unit, then category.
   package var sorted: [UnitStatistics] {
     rows.values.sorted {

@@ -87,6 +87,15 @@ public enum FairStatistics {
     /// Handling times in milliseconds (dispatch to the unit's approval) of the tasks approved
     /// in the period, ascending.
     public var handlingMilliseconds: [Int64] = []
+    /// Cases that ended in the period and count for the unit (``Case/outcomeUnitID``), by how
+    /// they ended (``CaseOutcome``).
+    public var outcomes: [CaseOutcome: Int] = [:]
+    /// Reporters' verdicts recorded in the period on cases the unit handled.
+    public var verdicts = 0
+    /// The sum of those verdicts' ratings (1–5 each).
+    public var ratingSum = 0
+    /// Of `verdicts`, those saying "not resolved" (each reopened the case at the unit).
+    public var notResolved = 0
 
     public init() {}
 
@@ -101,6 +110,10 @@ public enum FairStatistics {
       sum.returnedConfirmed += other.returnedConfirmed
       sum.completed += other.completed
       sum.handlingMilliseconds = (handlingMilliseconds + other.handlingMilliseconds).sorted()
+      sum.outcomes.merge(other.outcomes, uniquingKeysWith: +)
+      sum.verdicts += other.verdicts
+      sum.ratingSum += other.ratingSum
+      sum.notResolved += other.notResolved
       return sum
     }
   }
@@ -119,6 +132,10 @@ public enum FairStatistics {
     public var medianHandlingMilliseconds: Int64?
     /// 90th-percentile handling time in milliseconds; nil when no task was approved.
     public var p90HandlingMilliseconds: Int64?
+    /// Satisfaction: the mean rating of the verdicts (1–5); nil when there is none.
+    public var meanRating: Double?
+    /// Reopen rate: "not resolved" verdicts over all verdicts, with its interval.
+    public var reopen: Rate
 
     /// Derives the figures of `counts`.
     public init(_ counts: Counts) {
@@ -129,6 +146,8 @@ public enum FairStatistics {
       returnShare = counts.completed > 0 ? Double(counts.returned) / Double(counts.completed) : 0
       medianHandlingMilliseconds = FairStatistics.percentile(counts.handlingMilliseconds, 0.5)
       p90HandlingMilliseconds = FairStatistics.percentile(counts.handlingMilliseconds, 0.9)
+      meanRating = counts.verdicts > 0 ? Double(counts.ratingSum) / Double(counts.verdicts) : nil
+      reopen = Rate(successes: counts.notResolved, trials: counts.verdicts)
     }
   }
 

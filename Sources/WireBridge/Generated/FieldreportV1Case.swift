@@ -2551,6 +2551,37 @@ public struct Fieldreport_V1_UnitStatistics: WireMessage {
   /// rows with a strictly higher bound, so equal bounds share a rank. 0 = unranked (no trials).
   public var rank: Int32 = 0
 
+  /// How the cases that ended in the period ended (CaseClosure; docs/API.md, "How a case
+  /// ends"), each case once, counted for the unit it counts for (CaseClosure.counted_for_unit:
+  /// the last handling unit it was dispatched to, else the IOC). Published as resolved.
+  public var resolvedOutcomeCount: Int64 = 0
+
+  /// Ended as routed onward: out of scope, sent to an agency outside the system.
+  public var routedOnwardCount: Int64 = 0
+
+  /// Published as cannot be resolved, with the unit's reason.
+  public var cannotBeResolvedCount: Int64 = 0
+
+  /// Closed as a duplicate of another case.
+  public var duplicateCount: Int64 = 0
+
+  /// Closed as not a valid report (spam, insufficient information).
+  public var notValidCount: Int64 = 0
+
+  /// Monitoring transfers that finished (awareness only, nothing to resolve).
+  public var monitoredCount: Int64 = 0
+
+  /// Reporters' verdicts (CaseService.RecordVerdict) recorded in the period on cases this unit
+  /// handled.
+  public var verdictCount: Int64 = 0
+
+  /// Mean rating.
+  public var meanRating: Double? = nil
+
+  /// Reopen rate with its 95 % Wilson interval: successes = verdicts saying "not resolved" (each
+  /// reopened the case at this unit), trials = verdict_count.
+  public var reopen: Fieldreport_V1_RateInterval? = nil
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -2606,6 +2637,15 @@ extension Fieldreport_V1_UnitStatistics: Codable {
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "returnsConfirmedCount") { self.returnsConfirmedCount = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_RateInterval.self, forKey: "ranking") { self.ranking = v }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "rank") { self.rank = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "resolvedOutcomeCount") { self.resolvedOutcomeCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "routedOnwardCount") { self.routedOnwardCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "cannotBeResolvedCount") { self.cannotBeResolvedCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "duplicateCount") { self.duplicateCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "notValidCount") { self.notValidCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "monitoredCount") { self.monitoredCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "verdictCount") { self.verdictCount = v.value }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "meanRating") { self.meanRating = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RateInterval.self, forKey: "reopen") { self.reopen = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2630,6 +2670,15 @@ extension Fieldreport_V1_UnitStatistics: Codable {
     if returnsConfirmedCount != 0 { try c.encode(returnsConfirmedCount, forKey: "returnsConfirmedCount") }
     if let v = ranking { try c.encode(v, forKey: "ranking") }
     if rank != 0 { try c.encode(rank, forKey: "rank") }
+    if resolvedOutcomeCount != 0 { try c.encode(resolvedOutcomeCount, forKey: "resolvedOutcomeCount") }
+    if routedOnwardCount != 0 { try c.encode(routedOnwardCount, forKey: "routedOnwardCount") }
+    if cannotBeResolvedCount != 0 { try c.encode(cannotBeResolvedCount, forKey: "cannotBeResolvedCount") }
+    if duplicateCount != 0 { try c.encode(duplicateCount, forKey: "duplicateCount") }
+    if notValidCount != 0 { try c.encode(notValidCount, forKey: "notValidCount") }
+    if monitoredCount != 0 { try c.encode(monitoredCount, forKey: "monitoredCount") }
+    if verdictCount != 0 { try c.encode(verdictCount, forKey: "verdictCount") }
+    if let v = meanRating { try c.encode(v, forKey: "meanRating") }
+    if let v = reopen { try c.encode(v, forKey: "reopen") }
   }
 }
 
@@ -2670,6 +2719,18 @@ extension Fieldreport_V1_UnitStatistics: _CBridged {
     c.pointee.returns_confirmed_count = self.returnsConfirmedCount
     if let v = self.ranking { c.pointee.ranking = try v._toC(arena) }
     c.pointee.rank = self.rank
+    c.pointee.resolved_outcome_count = self.resolvedOutcomeCount
+    c.pointee.routed_onward_count = self.routedOnwardCount
+    c.pointee.cannot_be_resolved_count = self.cannotBeResolvedCount
+    c.pointee.duplicate_count = self.duplicateCount
+    c.pointee.not_valid_count = self.notValidCount
+    c.pointee.monitored_count = self.monitoredCount
+    c.pointee.verdict_count = self.verdictCount
+    if let v = self.meanRating {
+      c.pointee.mean_rating = v
+      c.pointee.mean_rating_opt_case = .init(rawValue: 27)
+    }
+    if let v = self.reopen { c.pointee.reopen = try v._toC(arena) }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -2693,6 +2754,15 @@ extension Fieldreport_V1_UnitStatistics: _CBridged {
     m.returnsConfirmedCount = c.pointee.returns_confirmed_count
     if let p = c.pointee.ranking { m.ranking = try Fieldreport_V1_RateInterval(_c: p) }
     m.rank = c.pointee.rank
+    m.resolvedOutcomeCount = c.pointee.resolved_outcome_count
+    m.routedOnwardCount = c.pointee.routed_onward_count
+    m.cannotBeResolvedCount = c.pointee.cannot_be_resolved_count
+    m.duplicateCount = c.pointee.duplicate_count
+    m.notValidCount = c.pointee.not_valid_count
+    m.monitoredCount = c.pointee.monitored_count
+    m.verdictCount = c.pointee.verdict_count
+    if c.pointee.mean_rating_opt_case.rawValue == 27 { m.meanRating = c.pointee.mean_rating }
+    if let p = c.pointee.reopen { m.reopen = try Fieldreport_V1_RateInterval(_c: p) }
     self = m
   }
 }

@@ -1450,6 +1450,22 @@ extension Fieldreport_V1_UnitStatistics {
     m.ranking = Fieldreport_V1_RateInterval.fixture(variant, depth: 1)
     m.rank = Int32.min
     if variant % 2 == 1 { m.rank = Int32.max }
+    m.resolvedOutcomeCount = Int64.min
+    if variant % 2 == 1 { m.resolvedOutcomeCount = Int64.max }
+    m.routedOnwardCount = Int64.min
+    if variant % 2 == 1 { m.routedOnwardCount = Int64.max }
+    m.cannotBeResolvedCount = Int64.min
+    if variant % 2 == 1 { m.cannotBeResolvedCount = Int64.max }
+    m.duplicateCount = Int64.min
+    if variant % 2 == 1 { m.duplicateCount = Int64.max }
+    m.notValidCount = Int64.min
+    if variant % 2 == 1 { m.notValidCount = Int64.max }
+    m.monitoredCount = Int64.min
+    if variant % 2 == 1 { m.monitoredCount = Int64.max }
+    m.verdictCount = Int64.min
+    if variant % 2 == 1 { m.verdictCount = Int64.max }
+    if variant % 3 != 2 { m.meanRating = Double(3.25) }
+    m.reopen = Fieldreport_V1_RateInterval.fixture(variant, depth: 1)
     return m
   }
 }

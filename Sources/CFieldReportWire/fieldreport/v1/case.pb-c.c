@@ -3223,7 +3223,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_request__d
   (ProtobufCMessageInit) fieldreport__v1__get_unit_statistics_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__unit_statistics__field_descriptors[19] =
+static const ProtobufCFieldDescriptor fieldreport__v1__unit_statistics__field_descriptors[28] =
 {
   {
     "unit",
@@ -3453,14 +3453,127 @@ static const ProtobufCFieldDescriptor fieldreport__v1__unit_statistics__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "resolved_outcome_count",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, resolved_outcome_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "routed_onward_count",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, routed_onward_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cannot_be_resolved_count",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, cannot_be_resolved_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duplicate_count",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, duplicate_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "not_valid_count",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, not_valid_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "monitored_count",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, monitored_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "verdict_count",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, verdict_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mean_rating",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fieldreport__V1__UnitStatistics, mean_rating_opt_case),
+    offsetof(Fieldreport__V1__UnitStatistics, mean_rating),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reopen",
+    28,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, reopen),
+    &fieldreport__v1__rate_interval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__unit_statistics__field_indices_by_name[] = {
+  21,   /* field[21] = cannot_be_resolved_count */
   1,   /* field[1] = category */
   10,   /* field[10] = completed_count */
+  22,   /* field[22] = duplicate_count */
   2,   /* field[2] = early_count */
   14,   /* field[14] = handled_count */
   4,   /* field[4] = late_count */
+  26,   /* field[26] = mean_rating */
   12,   /* field[12] = median_handling_ms */
+  24,   /* field[24] = monitored_count */
+  23,   /* field[23] = not_valid_count */
   11,   /* field[11] = on_time */
   3,   /* field[3] = on_time_count */
   8,   /* field[8] = overdue_count */
@@ -3468,17 +3581,21 @@ static const unsigned fieldreport__v1__unit_statistics__field_indices_by_name[] 
   7,   /* field[7] = pending_count */
   18,   /* field[18] = rank */
   17,   /* field[17] = ranking */
+  27,   /* field[27] = reopen */
+  19,   /* field[19] = resolved_outcome_count */
   15,   /* field[15] = return_share */
   6,   /* field[6] = returned_to_ioc_count */
   16,   /* field[16] = returns_confirmed_count */
+  20,   /* field[20] = routed_onward_count */
   5,   /* field[5] = unclassified_count */
   0,   /* field[0] = unit */
+  25,   /* field[25] = verdict_count */
   9,   /* field[9] = volume */
 };
 static const ProtobufCIntRange fieldreport__v1__unit_statistics__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 28 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descriptor =
 {
@@ -3488,7 +3605,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descriptor =
   "Fieldreport__V1__UnitStatistics",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__UnitStatistics),
-  19,
+  28,
   fieldreport__v1__unit_statistics__field_descriptors,
   fieldreport__v1__unit_statistics__field_indices_by_name,
   1,  fieldreport__v1__unit_statistics__number_ranges,

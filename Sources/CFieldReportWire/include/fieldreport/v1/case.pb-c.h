@@ -847,6 +847,12 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__UNIT_STATISTICS__P90_HANDLING_MS_OPT__CASE)
 } Fieldreport__V1__UnitStatistics__P90HandlingMsOptCase;
 
+typedef enum {
+  FIELDREPORT__V1__UNIT_STATISTICS__MEAN_RATING_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__UNIT_STATISTICS__MEAN_RATING_OPT_MEAN_RATING = 27
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__UNIT_STATISTICS__MEAN_RATING_OPT__CASE)
+} Fieldreport__V1__UnitStatistics__MeanRatingOptCase;
+
 /*
  * One statistics row.
  */
@@ -932,6 +938,42 @@ struct  Fieldreport__V1__UnitStatistics
    * rows with a strictly higher bound, so equal bounds share a rank. 0 = unranked (no trials).
    */
   int32_t rank;
+  /*
+   * How the cases that ended in the period ended (CaseClosure; docs/API.md, "How a case
+   * ends"), each case once, counted for the unit it counts for (CaseClosure.counted_for_unit:
+   * the last handling unit it was dispatched to, else the IOC). Published as resolved.
+   */
+  int64_t resolved_outcome_count;
+  /*
+   * Ended as routed onward: out of scope, sent to an agency outside the system.
+   */
+  int64_t routed_onward_count;
+  /*
+   * Published as cannot be resolved, with the unit's reason.
+   */
+  int64_t cannot_be_resolved_count;
+  /*
+   * Closed as a duplicate of another case.
+   */
+  int64_t duplicate_count;
+  /*
+   * Closed as not a valid report (spam, insufficient information).
+   */
+  int64_t not_valid_count;
+  /*
+   * Monitoring transfers that finished (awareness only, nothing to resolve).
+   */
+  int64_t monitored_count;
+  /*
+   * Reporters' verdicts (CaseService.RecordVerdict) recorded in the period on cases this unit
+   * handled.
+   */
+  int64_t verdict_count;
+  /*
+   * Reopen rate with its 95 % Wilson interval: successes = verdicts saying "not resolved" (each
+   * reopened the case at this unit), trials = verdict_count.
+   */
+  Fieldreport__V1__RateInterval *reopen;
   Fieldreport__V1__UnitStatistics__MedianHandlingMsOptCase median_handling_ms_opt_case;
   union {
     /*
@@ -946,10 +988,17 @@ struct  Fieldreport__V1__UnitStatistics
      */
     int64_t p90_handling_ms;
   };
+  Fieldreport__V1__UnitStatistics__MeanRatingOptCase mean_rating_opt_case;
+  union {
+    /*
+     * Mean rating.
+     */
+    double mean_rating;
+  };
 };
 #define FIELDREPORT__V1__UNIT_STATISTICS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__unit_statistics__descriptor) \
-    , NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, NULL, 0, FIELDREPORT__V1__UNIT_STATISTICS__MEDIAN_HANDLING_MS_OPT__NOT_SET, {0}, FIELDREPORT__V1__UNIT_STATISTICS__P90_HANDLING_MS_OPT__NOT_SET, {0} }
+    , NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0, 0, NULL, FIELDREPORT__V1__UNIT_STATISTICS__MEDIAN_HANDLING_MS_OPT__NOT_SET, {0}, FIELDREPORT__V1__UNIT_STATISTICS__P90_HANDLING_MS_OPT__NOT_SET, {0}, FIELDREPORT__V1__UNIT_STATISTICS__MEAN_RATING_OPT__NOT_SET, {0} }
 
 
 /*
