@@ -147,6 +147,20 @@ struct ClockHoldServiceTests {
         let stored = try unwrap(try await world.store.findCase(id: CaseID(assigned.caseId)))
         #expect(try CaseReplay.replay(try await world.store.journal(caseID: stored.id).map(\.entry)) == stored)
         #expect(Deadlines.heldMilliseconds(of: try unwrap(stored.currentTask), now: world.clock.now) == 11 * Self.day)
+
+        // Two hours of work after the holds, then approved: the unit's handling time is those two
+        // hours, not the eleven days the clock stood still.
+        world.clock.advance(milliseconds: 2 * 3_600_000)
+        let approved = try await world.approve(
+          try await world.submitResult(final, by: P.thang, letter: "Đã thu gom rác"), by: P.duong)
+        #expect(approved.state == .resolved)
+        var statistics = Fieldreport_V1_GetUnitStatisticsRequest()
+        statistics.periodStartMs = world.clock.now.adding(days: -30).millisecondsSince1970
+        statistics.periodEndMs = world.clock.now.adding(days: 1).millisecondsSince1970
+        statistics.unitIds = [P.dongLoc.rawValue]
+        let row = try unwrap(try await world.cases.getUnitStatistics(statistics, options: world.as(P.quan)).rows.first)
+        #expect(row.handledCount == 1)
+        #expect(row.medianHandlingMs == Int64(2 * 3_600_000))
       }
     }
   }
