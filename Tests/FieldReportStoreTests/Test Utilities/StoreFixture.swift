@@ -109,6 +109,7 @@ struct StoreFixture {
       """
       DROP TABLE case_verdicts;
       DROP TABLE case_outcomes;
+      DELETE FROM case_links WHERE kind = 'duplicates';
       DELETE FROM schema_migrations WHERE version = 12;
       PRAGMA user_version = 11;
       """)
