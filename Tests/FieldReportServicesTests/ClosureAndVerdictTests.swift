@@ -113,6 +113,16 @@ struct ClosureAndVerdictTests {
       #expect(try await count(P.ioc, "routed_onward") == 1)
       #expect(try await count(P.ioc, "not_valid") == 1)
       #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM case_outcomes") == 4)
+
+      // ListCases filters by outcome.
+      var list = Fieldreport_V1_ListCasesRequest()
+      list.scope = .all
+      list.outcomes = [.cannotBeResolved, .routedOnward]
+      let listed = try await world.cases.listCases(list, options: world.as(P.quan)).cases
+      #expect(Set(listed.map(\.caseId)) == [unresolved.caseId, routed.caseId])
+      #expect(listed.allSatisfy { $0.outcome == .cannotBeResolved || $0.outcome == .routedOnward })
+      list.outcomes = [.unspecified]
+      #expect(await failure { _ = try await world.cases.listCases(list, options: world.as(P.quan)) } == .invalidArgument)
     }
   }
 
