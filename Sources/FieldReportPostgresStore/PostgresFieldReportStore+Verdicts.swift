@@ -70,6 +70,28 @@ extension PostgresFieldReportStore {
     }
   }
 
+  public func closureStatistics(unitIDs: [UnitID], from: Timestamp, to: Timestamp) async throws -> [ClosureStatistics] {
+    try await single { session in
+      var all: [ClosureStatistics] = []
+      for unit in unitIDs {
+        let bounds: [any PostgresArgument] = [unit.rawValue, from.millisecondsSince1970, to.millisecondsSince1970]
+        var figures = ClosureStatistics(unitID: unit)
+        for row in try await session.query(ClosureStatistics.numbered(ClosureStatistics.outcomeCountsSQL), bounds) {
+          if let outcome = CaseOutcome(rawValue: try row.value(0, as: String.self)) {
+            figures.outcomes[outcome] = Int(try row.value(1, as: Int64.self))
+          }
+        }
+        if let sums = try await session.first(ClosureStatistics.numbered(ClosureStatistics.verdictSumsSQL), bounds) {
+          figures.verdictCount = Int(try sums.value(0, as: Int64.self))
+          figures.ratingSum = Int(try sums.value(1, as: Int64.self))
+          figures.notResolvedCount = Int(try sums.value(2, as: Int64.self))
+        }
+        all.append(figures)
+      }
+      return all
+    }
+  }
+
   public func verdict(caseID: CaseID) async throws -> CaseVerdict? {
     try await single { session in
       guard let row = try await session.first("SELECT body FROM case_verdicts WHERE case_id = $1", [caseID.rawValue])

@@ -50,6 +50,10 @@ public protocol FieldReportStore: Sendable {
   /// The cases closed as duplicates of `id` (links of kind `duplicates`), oldest report first.
   func duplicates(of id: CaseID) async throws -> [CaseID]
 
+  /// Outcome counts and verdict figures per unit for the period [`from`, `to`), one entry per
+  /// unit asked for (zeros when none).
+  func closureStatistics(unitIDs: [UnitID], from: Timestamp, to: Timestamp) async throws -> [ClosureStatistics]
+
   /// The verdict recorded on a case, if any.
   func verdict(caseID: CaseID) async throws -> CaseVerdict?
 

@@ -65,6 +65,26 @@ extension SQLiteFieldReportStore {
     }
   }
 
+  public func closureStatistics(unitIDs: [UnitID], from: Timestamp, to: Timestamp) async throws -> [ClosureStatistics] {
+    try await read { database in
+      try unitIDs.map { unit in
+        let bounds: [any SQLBindable] = [unit.rawValue, from.millisecondsSince1970, to.millisecondsSince1970]
+        var figures = ClosureStatistics(unitID: unit)
+        for (raw, count) in try database.query(ClosureStatistics.outcomeCountsSQL, bounds, { ($0.text(0), $0.int64(1)) }) {
+          if let outcome = CaseOutcome(rawValue: raw) { figures.outcomes[outcome] = Int(count) }
+        }
+        if let sums = try database.query(
+          ClosureStatistics.verdictSumsSQL, bounds, { ($0.int64(0), $0.int64(1), $0.int64(2)) }
+        ).first {
+          figures.verdictCount = Int(sums.0)
+          figures.ratingSum = Int(sums.1)
+          figures.notResolvedCount = Int(sums.2)
+        }
+        return figures
+      }
+    }
+  }
+
   public func verdict(caseID: CaseID) async throws -> CaseVerdict? {
     try await read { database in
       try database.query("SELECT body FROM case_verdicts WHERE case_id = ?", [caseID.rawValue]) {

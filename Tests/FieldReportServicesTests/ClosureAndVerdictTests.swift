@@ -196,6 +196,20 @@ struct ClosureAndVerdictTests {
       #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM case_verdicts WHERE unit_id = 'UBND-DONGLOC'") == 2)
       #expect(try await store.scalarForTesting("SELECT SUM(rating) FROM case_verdicts WHERE unit_id = 'UBND-DONGLOC'") == 7)
       #expect(try await store.scalarForTesting("SELECT COUNT(*) FROM case_verdicts WHERE unit_id = 'UBND-DONGLOC' AND not_resolved") == 1)
+      let now = world.clock.now
+      let figures = try await store.closureStatistics(
+        unitIDs: [P.dongLoc, P.tranPhu], from: now.adding(days: -1), to: now.adding(days: 1))
+      #expect(figures.map(\.unitID) == [P.dongLoc, P.tranPhu])
+      #expect(figures[0].outcomes == [.resolved: 2])
+      #expect(figures[0].verdictCount == 2)
+      #expect(figures[0].meanRating == 3.5)
+      #expect(figures[0].notResolvedCount == 1)
+      #expect(figures[0].reopenRate == 0.5)
+      #expect(figures[1] == ClosureStatistics(unitID: P.tranPhu))
+      #expect(figures[1].meanRating == nil)
+      let before = try await store.closureStatistics(
+        unitIDs: [P.dongLoc], from: now.adding(days: -10), to: now.adding(days: -1))
+      #expect(before.first?.verdictCount == 0)
     }
   }
 
