@@ -334,6 +334,21 @@ PY
   fi
 }
 
+# settle PID: waits (at most 60 s) until the server used under 5 % of a core over one second, so
+# that the first run after a prefill does not pay for the prefill's own aftermath (the
+# background WAL checkpoint of tens of MB, counted in the server's CPU per call otherwise).
+settle() {
+  local pid="$1" ticks before after
+  ticks="$(getconf CLK_TCK)"
+  for _ in $(seq 1 60); do
+    before="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+    sleep 1
+    after="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
+    [ $(((after - before) * 100)) -lt $((ticks * 5)) ] && return 0
+  done
+  echo "bench-e2e: the server did not settle within 60 s; measuring anyway" >&2
+}
+
 current=0
 for size in "${SIZES[@]}"; do
   # 3. Prefill to SIZE cases (through the public RPCs; a tiny measured run follows it).
@@ -342,6 +357,7 @@ for size in "${SIZES[@]}"; do
   "${LOADGEN[@]}" --connections 4 --workers 1 --prefill "$add" --prefill-concurrency 64 --seed 0 --discover 0 \
     --mix inbox --count 1 --duration 1 >&2
   current=$size
+  settle "$SERVER_PID"
   # Reads first, on the prefilled database as it is; then the runs that write (they add cases:
   # submissions stay at the IOC, dispatches go to Sở TN&MT, outside the inboxes measured).
   for inflight in 1 64; do

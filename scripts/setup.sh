@@ -4,7 +4,8 @@
 set -euo pipefail
 need=()
 # postgresql: the server binaries the tests start a throwaway cluster with (the PostgreSQL store).
-for pkg in libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libsqlite3-dev valgrind pkg-config openssl postgresql; do
+# chromium-headless-shell: the browser that renders `fieldreport report`'s HTML page in a test.
+for pkg in libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libsqlite3-dev valgrind pkg-config openssl postgresql chromium-headless-shell; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

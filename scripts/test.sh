@@ -34,6 +34,8 @@ echo "== swift test"
 # FIELDREPORT_REQUIRE_POSTGRES: the PostgreSQL variants of the store tests (a throwaway cluster
 # in a temporary folder, Tests/TestSupport/PostgresTestCluster.swift) must run; without it a
 # machine lacking PostgreSQL would skip them.
-FIELDREPORT_REQUIRE_POSTGRES=1 SWT_SWIFT_ERROR_BACKTRACING_ENABLED=0 swift test --skip-build --no-parallel 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|Test Case .* started|Test Suite .* started)'
+# FIELDREPORT_REQUIRE_CHROMIUM: the report test that renders `fieldreport report`'s page in
+# Debian's headless chromium (scripts/setup.sh installs it) must run, not skip.
+FIELDREPORT_REQUIRE_POSTGRES=1 FIELDREPORT_REQUIRE_CHROMIUM=1 SWT_SWIFT_ERROR_BACKTRACING_ENABLED=0 swift test --skip-build --no-parallel 2>&1 | tee .build/test-output.txt | grep -vE '^(◇|Test Case .* started|Test Suite .* started)'
 status=${PIPESTATUS[0]}
 exit "$status"

@@ -11,6 +11,7 @@ struct AssignmentCommand: AsyncParsableCommand {
     subcommands: [
       Assign.self, Reassign.self, ReturnToIoc.self, TransferForMonitoring.self, AcknowledgeMonitoring.self,
       CloseMonitoring.self, SaveDraft.self, SubmitResult.self, AddContribution.self, Approve.self, ReturnToOfficer.self,
+      HoldClock.self, ResumeClock.self,
     ],
     aliases: ["unit"]
   )

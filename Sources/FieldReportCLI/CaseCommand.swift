@@ -8,7 +8,7 @@ struct CaseCommand: AsyncParsableCommand {
     abstract: "Reports: submit, get, inbox, dispatch, reject, send back, publish, verdict, categories, attachments, statistics.",
     subcommands: [
       Submit.self, Get.self, List.self, Dispatch.self, Reject.self, SendBack.self, Publish.self,
-      Categories.self, CreateCategory.self, Upload.self, Attachment.self, Statistics.self,
+      Categories.self, CreateCategory.self, Upload.self, Attachment.self, Statistics.self, Volume.self,
       Verdict.self, Duplicates.self, MarkDuplicate.self,
     ],
     aliases: ["cases"]
@@ -150,6 +150,7 @@ extension CaseCommand {
     @Option(name: .customLong("task-title"), help: "The task title (default: the report's).") var taskTitle: String?
     @Flag(name: .customLong("allow-same-unit"), help: "Allow dispatching back to the unit that returned it.") var allowSameUnit = false
     @Option(name: .customLong("return-window-hours"), help: "Hours the unit has to return the case to the IOC (1 to 720); default: the province's (the server's setting).") var returnWindowHours: Int32?
+    @Flag(name: .customLong("return-outside-competence"), help: "For a returned case: confirm it was outside the returning unit's competence (the return then does not count against that unit in the statistics' ranking).") var returnOutsideCompetence = false
 
     func build(_ request: inout Fieldreport_V1_DispatchCaseRequest, session: CLISession) async throws {
       var common = request.common ?? Fieldreport_V1_ActionCommon()
@@ -162,6 +163,7 @@ extension CaseCommand {
       if let taskTitle { request.taskTitle = taskTitle }
       if allowSameUnit { request.allowSameUnit = true }
       if let returnWindowHours { request.returnWindowHours = returnWindowHours }
+      if returnOutsideCompetence { request.returnOutsideCompetence = true }
     }
 
     func call(_ request: Fieldreport_V1_DispatchCaseRequest, session: CLISession) async throws -> Fieldreport_V1_DispatchCaseResponse {
@@ -185,6 +187,7 @@ extension CaseCommand {
     @Option(help: "spam, duplicate, out-of-scope or other.") var reason: Fieldreport_V1_RejectReason?
     @Option(name: .customLong("duplicate-of"), help: "For duplicate: the case it duplicates (id or code).") var duplicateOf: String?
     @Option(name: .customLong("routed-to"), help: "For out-of-scope (required): the agency outside the system that receives the report.") var routedTo: String?
+    @Flag(name: .customLong("return-outside-competence"), help: "For a returned case: confirm it was outside the returning unit's competence (the return then does not count against that unit in the statistics' ranking).") var returnOutsideCompetence = false
 
     func build(_ request: inout Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws {
       var common = request.common ?? Fieldreport_V1_ActionCommon()
@@ -193,6 +196,7 @@ extension CaseCommand {
       if let reason { request.reason = reason }
       if let duplicateOf { request.duplicateOfCaseId = try await session.caseID(for: duplicateOf) }
       if let routedTo { request.routedTo = routedTo }
+      if returnOutsideCompetence { request.returnOutsideCompetence = true }
     }
 
     func call(_ request: Fieldreport_V1_RejectCaseRequest, session: CLISession) async throws -> Fieldreport_V1_RejectCaseResponse {
@@ -390,7 +394,7 @@ extension CaseCommand {
   struct Statistics: RPCCommand {
     static let configuration = CommandConfiguration(
       commandName: "stats",
-      abstract: "Early / on time / late counts per unit for a period (default: the last 30 days).",
+      abstract: "Fair unit statistics for a period (default: the last 30 days): volume, early / on time / late, on-time rate with its 95 % interval, handling times, returns, rank.",
       aliases: ["statistics", "get-unit-statistics"])
 
     @OptionGroup var global: GlobalOptions
@@ -418,6 +422,40 @@ extension CaseCommand {
 
     func render(_ response: Fieldreport_V1_GetUnitStatisticsResponse, session: CLISession) async throws -> String {
       "Period \(Render.time(response.periodStartMs)) – \(Render.time(response.periodEndMs))\n" + Render.statistics(response.rows)
+    }
+  }
+
+  /// GetCaseVolume.
+  struct Volume: RPCCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Reports received in a period by category and by week (default: the last 30 days).",
+      aliases: ["get-case-volume"])
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var input: RequestInput
+    @Option(name: .customLong("unit"), help: "Only cases dispatched to this unit (id, code or name), repeatable; default: every case (IOC), your units (leaders).") var units: [String] = []
+    @Option(help: "Period start (default: 30 days ago).") var from: String?
+    @Option(help: "Period end, exclusive (default: now).") var to: String?
+
+    func build(_ request: inout Fieldreport_V1_GetCaseVolumeRequest, session: CLISession) async throws {
+      for unit in units { request.unitIds.append(try await session.unitID(for: unit)) }
+      if let from { request.periodStartMs = try TimeOption.parse(from, option: "--from") }
+      if let to { request.periodEndMs = try TimeOption.parse(to, option: "--to") }
+      if request.periodEndMs == 0 { request.periodEndMs = LocalTime.nowMs() }
+      if request.periodStartMs == 0 { request.periodStartMs = request.periodEndMs - 30 * 86_400_000 }
+    }
+
+    func call(_ request: Fieldreport_V1_GetCaseVolumeRequest, session: CLISession) async throws -> Fieldreport_V1_GetCaseVolumeResponse {
+      try await session.client.cases.getCaseVolume(request)
+    }
+
+    func render(_ response: Fieldreport_V1_GetCaseVolumeResponse, session: CLISession) async throws -> String {
+      var categories = Table(["Category", "Reports"])
+      for row in response.byCategory { categories.append([row.category?.categoryName ?? "", "\(row.caseCount)"]) }
+      var weeks = Table(["Week of", "Reports"])
+      for row in response.byWeek { weeks.append([ReportPage.date(row.weekStartMs), "\(row.caseCount)"]) }
+      return "Period \(Render.time(response.periodStartMs)) – \(Render.time(response.periodEndMs)): \(response.totalCount) reports\n"
+        + categories.render() + "\n" + weeks.render()
     }
   }
 }

@@ -18,7 +18,7 @@ struct FieldReportCommand: AsyncParsableCommand {
     subcommands: [
       LoginCommand.self, LogoutCommand.self, WhoAmICommand.self, ProfileCommand.self,
       IdentityCommand.self, CaseCommand.self, AssignmentCommand.self, AssignmentCommand.Assign.self,
-      JournalCommand.self, InboxCommand.self, DemoCommand.self, CallCommand.self,
+      JournalCommand.self, InboxCommand.self, DemoCommand.self, CallCommand.self, ReportCommand.self,
     ]
   )
 

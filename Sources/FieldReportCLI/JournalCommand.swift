@@ -6,7 +6,7 @@ struct JournalCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "journal",
     abstract: "A case's journal and workflow, the event stream, notifications, the hash-chain check.",
-    subcommands: [List.self, Workflow.self, Watch.self, Notifications.self, MarkRead.self, Verify.self]
+    subcommands: [List.self, Workflow.self, Watch.self, Notifications.self, MarkRead.self, Verify.self, Checkpoint.self]
   )
 }
 
@@ -57,7 +57,9 @@ extension JournalCommand {
     }
 
     func render(_ response: Fieldreport_V1_GetWorkflowResponse, session: CLISession) async throws -> String {
-      Render.summaryLine(response.caseSummary) + "\n" + Render.workflow(response.steps)
+      let holds = Render.clockHolds(response.clockHolds, totalHeldMs: response.totalHeldMs)
+      return Render.summaryLine(response.caseSummary) + "\n" + Render.workflow(response.steps)
+        + (holds.isEmpty ? "" : "\n" + holds)
     }
   }
 

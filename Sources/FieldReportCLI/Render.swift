@@ -48,7 +48,38 @@ enum Render {
     let holder = Self.handler(summary.currentHandler)
     if !holder.isEmpty { text += ", held by \(holder)" }
     if let due = summary.stepDueAtMs { text += ", due \(Self.time(due))" + (summary.overdue ? " " + Self.overdueMarker : "") }
+    if let hold = summary.clockHold { text += ", " + Self.holdLine(hold) }
     return text
+  }
+
+  /// A clock hold in force: "clock on hold since …, awaiting-citizen: reason".
+  static func holdLine(_ hold: Fieldreport_V1_ClockHold) -> String {
+    "clock on hold since \(Self.time(hold.heldAtMs)) (\(hold.kind.shortName)): \(hold.reason)"
+  }
+
+  /// The workflow tab's clock holds and their total held time.
+  static func clockHolds(_ holds: [Fieldreport_V1_ClockHold], totalHeldMs: Int64) -> String {
+    guard !holds.isEmpty else { return "" }
+    var table = Table(["Hold", "Kind", "From", "To", "Held", "By", "Reason"])
+    for (index, hold) in holds.enumerated() {
+      table.append([
+        "\(index + 1)", hold.kind.shortName, Self.time(hold.heldAtMs),
+        hold.resumedAtMs.map { Self.time($0) } ?? "(on hold)", Self.duration(hold.heldMs),
+        Self.user(hold.heldBy), hold.reason,
+      ])
+    }
+    return table.render() + "\nTotal held: \(Self.duration(totalHeldMs)) (excluded from deadlines and timeliness)"
+  }
+
+  /// Milliseconds as "2d 3h 4m" (minutes at least).
+  static func duration(_ milliseconds: Int64) -> String {
+    let minutes = milliseconds / 60_000
+    let (days, hours, rest) = (minutes / 1_440, minutes % 1_440 / 60, minutes % 60)
+    var parts: [String] = []
+    if days > 0 { parts.append("\(days)d") }
+    if hours > 0 { parts.append("\(hours)h") }
+    parts.append("\(rest)m")
+    return parts.joined(separator: " ")
   }
 
   /// The answer of a state-changing action.
@@ -97,6 +128,7 @@ enum Render {
     list.add("Sender", summary.senderLabel)
     list.add("From", Self.time(summary.stepStartedAtMs))
     list.addIfPresent("To", summary.stepDueAtMs.map { Self.time($0) + (summary.overdue ? " " + Self.overdueMarker : "") })
+    if let hold = summary.clockHold { list.add("Clock", Self.holdLine(hold)) }
     list.add("Category", summary.categoryName)
     list.add("Public", summary.isPublic ? "yes" : "no")
     if let report = detail.report {
@@ -246,13 +278,45 @@ enum Render {
   }
 
   static func statistics(_ rows: [Fieldreport_V1_UnitStatistics]) -> String {
-    var table = Table(["Unit", "Category", "Early", "On time", "Late", "No due", "Returned", "Pending", "Overdue"])
+    var table = Table([
+      "Rank", "Unit", "Category", "Volume", "Early", "On time", "Late", "Returned (confirmed)", "On time % [95 %]",
+      "Median", "P90", "Pending", "Overdue", "Rank score",
+    ])
     for row in rows {
-      table.append([Self.unit(row.unit), row.category?.categoryName ?? "", "\(row.earlyCount)", "\(row.onTimeCount)",
-                    "\(row.lateCount)", "\(row.unclassifiedCount)", "\(row.returnedToIocCount)", "\(row.pendingCount)",
-                    "\(row.overdueCount)"])
+      table.append([
+        row.rank > 0 ? "\(row.rank)" : "–", Self.unit(row.unit), row.category?.categoryName ?? "", "\(row.volume)",
+        "\(row.earlyCount)", "\(row.onTimeCount)", "\(row.lateCount)",
+        "\(row.returnedToIocCount) (\(row.returnsConfirmedCount))", Self.rate(row.onTime),
+        Self.duration(row.medianHandlingMs), Self.duration(row.p90HandlingMs), "\(row.pendingCount)",
+        "\(row.overdueCount)", row.ranking.map { Self.percent($0.lower) } ?? "",
+      ])
     }
     return table.render()
+  }
+
+  /// "80.0 % [49.0–94.3]"; "–" without trials.
+  static func rate(_ rate: Fieldreport_V1_RateInterval?) -> String {
+    guard let rate, rate.trials > 0 else { return "–" }
+    return "\(percent(rate.rate)) [\(percentNumber(rate.lower))–\(percentNumber(rate.upper))]"
+  }
+
+  /// A share as a percentage with one decimal: "80.0 %".
+  static func percent(_ share: Double) -> String { percentNumber(share) + " %" }
+
+  /// A share as a percentage number with one decimal: "80.0".
+  static func percentNumber(_ share: Double) -> String {
+    let tenths = Int((share * 1000).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+  }
+
+  /// A duration in milliseconds as days and hours ("2 d 5 h", "3 h", "12 min"); "–" when absent.
+  static func duration(_ milliseconds: Int64?) -> String {
+    guard let milliseconds else { return "–" }
+    let minutes = Int((Double(milliseconds) / 60_000).rounded())
+    if minutes < 60 { return "\(minutes) min" }
+    let hours = Int((Double(milliseconds) / 3_600_000).rounded())
+    if hours < 24 { return "\(hours) h" }
+    return hours % 24 == 0 ? "\(hours / 24) d" : "\(hours / 24) d \(hours % 24) h"
   }
 
   static func attachment(_ attachment: Fieldreport_V1_AttachmentRef?) -> String {

@@ -303,15 +303,19 @@ extension PostgresFieldReportStore {
     for task in stored.tasks {
       try await session.query(
         """
-        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness, held_ms, held_since,
+          outcome, return_confirmed)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (id) DO UPDATE SET due = EXCLUDED.due, completed_at = EXCLUDED.completed_at,
-          timeliness = EXCLUDED.timeliness
+          timeliness = EXCLUDED.timeliness, held_ms = EXCLUDED.held_ms, held_since = EXCLUDED.held_since,
+          outcome = EXCLUDED.outcome, return_confirmed = EXCLUDED.return_confirmed
         """,
         [
           task.id.rawValue, id, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
           task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
-          CaseIndexing.timeliness(of: task, policy: policy),
+          CaseIndexing.timeliness(of: task, policy: policy), Deadlines.closedHeldMilliseconds(of: task),
+          task.openHold?.heldAt.millisecondsSince1970, task.outcome?.rawValue,
+          Int64(task.returnOutsideCompetence == true ? 1 : 0),
         ])
     }
     try await writeOutcome(of: stored, in: session)

@@ -223,6 +223,29 @@ extension PostgresFieldReportStore {
 
   // MARK: Statistics
 
+  public func caseVolume(units: [UnitID]?, from: Timestamp, to: Timestamp) async throws -> [CaseVolumeCount] {
+    if units?.isEmpty == true { return [] }
+    let unitFilter = units == nil ? "" : " AND EXISTS (SELECT 1 FROM unit_tasks t WHERE t.case_id = c.id AND t.unit_id = ANY($3))"
+    let values: [any PostgresArgument] =
+      [from.millisecondsSince1970, to.millisecondsSince1970] + (units.map { [TextList($0.map(\.rawValue))] } ?? [])
+    let week = CaseVolumeSQL.weekStart("c.received_at")
+    return try await read { session in
+      var counts: [CaseVolumeCount] = []
+      for row in try await session.query(
+        """
+        SELECT c.category_id, \(week), COUNT(*) FROM cases c
+        WHERE c.received_at >= $1 AND c.received_at < $2\(unitFilter) GROUP BY 1, 2
+        """, values)
+      {
+        let (category, week, count) = try row.decode((String, Int64, Int64).self)
+        counts.append(
+          CaseVolumeCount(
+            categoryID: CategoryID(category), weekStart: Timestamp(millisecondsSince1970: week), count: Int(count)))
+      }
+      return counts
+    }
+  }
+
   public func unitStatistics(unitID: UnitID?, byCategory: Bool, from: Timestamp, to: Timestamp, now: Timestamp)
     async throws -> [UnitStatistics]
   {
@@ -238,19 +261,40 @@ extension PostgresFieldReportStore {
         SELECT t.unit_id, \(category), COUNT(*) FILTER (WHERE t.timeliness = 'early'),
           COUNT(*) FILTER (WHERE t.timeliness = 'on_time'), COUNT(*) FILTER (WHERE t.timeliness = 'late'),
           COUNT(*) FILTER (WHERE t.timeliness NOT IN ('early', 'on_time', 'late')),
-          COUNT(*) FILTER (WHERE t.timeliness = 'not_counted')
+          COUNT(*) FILTER (WHERE t.timeliness = 'not_counted'),
+          COUNT(*) FILTER (WHERE t.timeliness = 'not_counted' AND t.return_confirmed = 1)
         FROM \(source) WHERE t.completed_at >= $1 AND t.completed_at < $2\(unitFilter) GROUP BY 1, 2
         """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
       {
-        let (unit, category, early, onTime, late, unclassified, returned) = try row.decode(
-          (String, String, Int64, Int64, Int64, Int64, Int64).self)
+        let (unit, category, early, onTime, late, unclassified, returned, confirmed) = try row.decode(
+          (String, String, Int64, Int64, Int64, Int64, Int64, Int64).self)
         table.addCompleted(
           unit: unit, category: category, early: Int(early), onTime: Int(onTime), late: Int(late),
-          unclassified: Int(unclassified), returned: Int(returned))
+          unclassified: Int(unclassified), returned: Int(returned), returnedConfirmed: Int(confirmed))
       }
       for row in try await session.query(
         """
-        SELECT t.unit_id, \(category), COUNT(*), COUNT(*) FILTER (WHERE t.due < $1) FROM \(source)
+        SELECT t.unit_id, \(category), COUNT(*) FROM \(source)
+        WHERE t.received_at >= $1 AND t.received_at < $2\(unitFilter) GROUP BY 1, 2
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
+      {
+        let (unit, category, count) = try row.decode((String, String, Int64).self)
+        table.addVolume(unit: unit, category: category, received: Int(count))
+      }
+      // One stored column per approved task (no body decoded); the percentiles are
+      // FairStatistics'.
+      for row in try await session.query(
+        """
+        SELECT t.unit_id, \(category), t.completed_at - t.received_at - t.held_ms FROM \(source)
+        WHERE t.outcome = 'resolved' AND t.completed_at >= $1 AND t.completed_at < $2\(unitFilter) ORDER BY 3
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
+      {
+        let (unit, category, milliseconds) = try row.decode((String, String, Int64).self)
+        table.addHandling(unit: unit, category: category, milliseconds: milliseconds)
+      }
+      for row in try await session.query(
+        """
+        SELECT t.unit_id, \(category), COUNT(*), COUNT(*) FILTER (WHERE t.due < $1 AND t.held_since IS NULL) FROM \(source)
         WHERE t.completed_at IS NULL AND t.received_at < $2\(unitFilter) GROUP BY 1, 2
         """, [now.millisecondsSince1970, to.millisecondsSince1970] + unitValue)
       {

@@ -27,6 +27,7 @@ enum PostgresMigrator {
   /// Every step, oldest first.
   static let steps: [Step] = [
     PostgresSchemaV1.step, PostgresSchemaV2.step, PostgresSchemaV3.step, PostgresSchemaV4.step,
+    PostgresSchemaV5.step, PostgresSchemaV6.step,
   ]
 
   /// The version a new database is migrated to.

@@ -125,6 +125,12 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Listen address of the metrics endpoint (env FIELDREPORT_METRICS_HOST; default 127.0.0.1: metrics are not authenticated).")
   var metricsHost: String?
 
+  @Option(help: "Ed25519 key file signing journal checkpoints; created (mode 0600) if missing (env FIELDREPORT_CHECKPOINT_KEY; default: <database>.checkpoint-key beside a SQLite file; none for PostgreSQL).")
+  var checkpointKey: String?
+
+  @Option(help: "Seconds between periodic journal checkpoints (made only when a journal grew); 0 for none (env FIELDREPORT_CHECKPOINT_INTERVAL; default 3600).")
+  var checkpointInterval: Int?
+
   @Flag(help: "Load the demo province (Hà Tĩnh: IOC, departments, Xã Đồng Lộc, Phường Trần Phú, people, categories, groups) once.")
   var demo = false
 
@@ -261,7 +267,27 @@ struct FieldReportServer: AsyncParsableCommand {
 
     let opened = try await OpenedStore.open(databasePath, postgres: postgresSettings, policy: policy, logger: logger)
     let store = opened.store
-    let env = ServiceEnvironment(store: store, policy: policy, logger: logger, limits: limits)
+    let checkpointInterval = try number(self.checkpointInterval, "FIELDREPORT_CHECKPOINT_INTERVAL", 3_600)
+    guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval must be 0 or more seconds") }
+    let checkpointKeyPath =
+      self.checkpointKey ?? environment["FIELDREPORT_CHECKPOINT_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? (PostgresStoreConfiguration.isURL(databasePath) ? nil : databasePath + ".checkpoint-key")
+    var signer: CheckpointSigner?
+    if let checkpointKeyPath {
+      do {
+        let (loaded, created) = try CheckpointSigner.loadOrCreate(path: checkpointKeyPath)
+        signer = loaded
+        print("Checkpoint key: \(checkpointKeyPath)\(created ? " (created now)" : "")")
+        print("Checkpoint public key: \(loaded.publicKeyHex)")
+        print("Checkpoint key fingerprint (SHA-256): \(loaded.fingerprint)")
+      } catch {
+        throw StartupError(message: "checkpoint key: \(error) (--checkpoint-key)")
+      }
+    } else {
+      logger.notice("no checkpoint key: journal checkpoints are off (give --checkpoint-key)")
+    }
+    let env = ServiceEnvironment(
+      store: store, policy: policy, logger: logger, limits: limits, checkpointSigner: signer)
     let now = env.now()
 
     if demo {
@@ -349,13 +375,20 @@ struct FieldReportServer: AsyncParsableCommand {
         metadata: ["address": "\(host):\(boundPort)"])
     }
 
+    var checkpointServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+    if let signer, checkpointInterval > 0 {
+      checkpointServices.append(
+        .init(
+          service: PeriodicCheckpoints(
+            signer: signer, env: env, interval: .seconds(checkpointInterval), logger: logger)))
+    }
     let group = ServiceGroup(
       configuration: .init(
         services: [
           .init(
             service: DrainingServer(server: server, drain: env.drain, gracePeriod: .seconds(drainSeconds)),
             successTerminationBehavior: .gracefullyShutdownGroup)
-        ] + (tls.map { [.init(service: TLSReloader(tls: $0, logger: logger))] } ?? []),
+        ] + (tls.map { [.init(service: TLSReloader(tls: $0, logger: logger))] } ?? []) + checkpointServices,
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
     try await group.run()
@@ -386,6 +419,38 @@ struct TLSReloader: Service {
         self.logger.notice("TLS certificate reloaded", metadata: ["cert": "\(self.tls.certificateChainPath)"])
       } catch {
         self.logger.error("TLS reload failed; the current certificate stays", metadata: ["error": "\(error)"])
+      }
+    }
+  }
+}
+
+/// Signs a journal checkpoint every `interval` while some journal grew since the last one
+/// (``CheckpointSigner/makeCheckpoint(store:origin:by:now:skipIfUnchanged:)``); a failure is
+/// logged and the next tick tries again.
+struct PeriodicCheckpoints: Service {
+  let signer: CheckpointSigner
+  let env: ServiceEnvironment
+  let interval: Duration
+  let logger: Logger
+
+  func run() async throws {
+    while !Task.isCancelled {
+      do {
+        // A graceful shutdown ends the wait (and the service) at once.
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+      } catch {
+        return
+      }
+      do {
+        if let made = try await signer.makeCheckpoint(
+          store: env.store, origin: .periodic, by: nil, now: env.now(), skipIfUnchanged: true)
+        {
+          logger.info(
+            "journal checkpoint signed",
+            metadata: ["checkpoint": "\(made.id)", "cases": "\(made.caseCount)", "entries": "\(made.entryCount)"])
+        }
+      } catch {
+        logger.error("journal checkpoint failed; the next tick tries again", metadata: ["error": "\(error)"])
       }
     }
   }

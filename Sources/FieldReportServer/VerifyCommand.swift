@@ -8,7 +8,7 @@ import Foundation
 struct VerifyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "verify",
-    abstract: "Check the database file: SQLite's integrity and foreign keys, every case's journal hash chain.",
+    abstract: "Check the database file: SQLite's integrity and foreign keys, every case's journal hash chain, and optionally a signed checkpoint.",
     discussion: """
       Opens the file read-only and never migrates it; a running server may keep serving from it (the \
       checks read one snapshot). A file of an older schema version is checked as it is (the journal and \
@@ -18,14 +18,34 @@ struct VerifyCommand: ParsableCommand {
       Each problem is printed on its own line with the case's report code, the journal entry and what is \
       wrong; progress (cases checked / total) goes to stderr when it is a terminal.
 
-      Exit status: 0 no problem; 1 problems found; 2 the file could not be checked.
+      With --checkpoint FILE (a signed checkpoint exported by `fieldreport journal checkpoint export`) it also \
+      proves, from the file alone, that no journal entry the checkpoint covers was changed, added or removed \
+      since: the signature verifies, every checkpointed case still exists, and its chain, recomputed from the \
+      stored entries, reaches the signed head at the signed entry count (later entries and later cases are \
+      allowed). Give --public-key with the key you trust (the server prints it at start): a checkpoint's own \
+      key proves nothing about who signed it. The first failure names the case, the entry and what differs.
+
+      Exit status: 0 no problem; 1 problems found (or the checkpoint does not hold); 2 the file could not be checked.
       """)
 
   @Option(help: "The database file (env FIELDREPORT_DATABASE; default \(DatabaseLocation.defaultPath)).")
   var database: String?
 
+  @Option(help: "A signed journal checkpoint file (fieldreport journal checkpoint export): also prove that no journal entry it covers was changed, added or removed since.")
+  var checkpoint: String?
+
+  @Option(name: .customLong("public-key"), help: "The checkpoint public key you trust: 64 hex digits, or a file holding them (the server prints it at start). Without it the checkpoint's own key is used, which proves nothing about who signed it.")
+  var publicKey: String?
+
   func run() throws {
     let path = try DatabaseLocation.sqlitePath(flag: self.database, command: "verify")
+    var checkpointHolds = true
+    if let checkpoint {
+      checkpointHolds = try Self.verifyCheckpoint(file: checkpoint, publicKey: publicKey, database: path)
+      print("")
+    } else if publicKey != nil {
+      throw ValidationError("--public-key goes with --checkpoint")
+    }
     let progress = ProgressLine()
     let report: VerificationReport
     do {
@@ -64,5 +84,72 @@ struct VerifyCommand: ParsableCommand {
       print("FAILED: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found.")
       throw ExitCode.failure
     }
+    if !checkpointHolds { throw ExitCode.failure }
+  }
+
+  /// Checks a checkpoint file against the database (``CheckpointVerifier``) and prints what it
+  /// found; returns whether it holds.
+  static func verifyCheckpoint(file: String, publicKey: String?, database path: String) throws -> Bool {
+    guard let data = FileManager.default.contents(atPath: file) else {
+      ProgressLine.writeError("fieldreport-server verify: cannot read the checkpoint file \(file)\n")
+      throw ExitCode(2)
+    }
+    let checkpoint: JournalCheckpoint
+    do {
+      checkpoint = try JournalCheckpoint.importJSON(Array(data))
+    } catch {
+      ProgressLine.writeError("fieldreport-server verify: \(file): \(error)\n")
+      throw ExitCode(2)
+    }
+    var trusted: [UInt8]?
+    if let publicKey {
+      var text = publicKey
+      if FileManager.default.fileExists(atPath: publicKey), let contents = FileManager.default.contents(atPath: publicKey) {
+        text = String(decoding: contents, as: UTF8.self)
+      }
+      text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      guard let key = JournalChain.bytes(fromHex: text), key.count == 32 else {
+        throw ValidationError("--public-key must be 64 hex digits (a raw Ed25519 public key) or a file holding them")
+      }
+      trusted = key
+    }
+    let report: CheckpointReport
+    do {
+      report = try CheckpointVerifier.verify(database: path, checkpoint: checkpoint, trustedKey: trusted)
+    } catch let error as MaintenanceError {
+      ProgressLine.writeError("fieldreport-server verify: \(error)\n")
+      throw ExitCode(2)
+    }
+    print(
+      "Checkpoint: \(file) (\(checkpoint.id), signed \(checkpoint.createdAt), \(checkpoint.caseCount) cases, "
+        + "\(checkpoint.entryCount) entries)")
+    print("signature (Ed25519 over the digest): \(report.signatureValid ? "valid" : "INVALID: the file was not signed by its key, or was altered")")
+    switch report.keyTrusted {
+    case true?:
+      print("signing key: trusted (the key given with --public-key, fingerprint \(checkpoint.keyFingerprint))")
+    case false?:
+      print(
+        "signing key: NOT TRUSTED: the checkpoint was signed by \(checkpoint.keyFingerprint), "
+          + "not by the key given with --public-key (\(JournalCheckpoint.fingerprint(of: trusted ?? [])))")
+    case nil:
+      print(
+        "signing key: NOT CHECKED: no --public-key given; the checkpoint's own key (fingerprint \(checkpoint.keyFingerprint)) "
+          + "proves only that the file is self-consistent, not who signed it: compare it with the fingerprint the server printed at start")
+    }
+    print(
+      "journals: \(report.casesCovered) checkpointed cases, \(report.entriesRecomputed) entries recomputed; "
+        + "\(report.casesGrown) grew since (allowed), \(report.casesAdded) cases created since (allowed)")
+    for (index, failure) in report.failures.enumerated() {
+      print("\(index == 0 ? "FIRST FAILURE" : "FAILURE") \(failure)")
+    }
+    if report.holds {
+      print(
+        "CHECKPOINT HOLDS: no journal entry it covers was changed, added or removed"
+          + (report.keyTrusted == nil ? " (if its key is the server's: see above)." : "."))
+    } else {
+      print("CHECKPOINT FAILED: \(report.failures.count) case\(report.failures.count == 1 ? "" : "s") differ"
+        + (report.signatureValid ? "" : "; the signature is invalid") + (report.keyTrusted == false ? "; the key is not the trusted one" : "") + ".")
+    }
+    return report.holds
   }
 }

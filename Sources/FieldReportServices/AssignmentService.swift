@@ -259,6 +259,31 @@ public struct AssignmentService: Fieldreport_V1_AssignmentServiceHandler {
     return Fieldreport_V1_ReturnToOfficerResponse(outcome)
   }
 
+  // MARK: Paused clocks
+
+  public func holdClock(
+    _ request: Fieldreport_V1_HoldClockRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_HoldClockResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .holdClock
+    ) { _, _ in
+      guard let kind = request.kind.domain else {
+        throw invalidArgument("kind", "is required: CLOCK_HOLD_KIND_AWAITING_CITIZEN or CLOCK_HOLD_KIND_AWAITING_OTHER_AGENCY")
+      }
+      return .holdClock(kind)
+    }
+    return Fieldreport_V1_HoldClockResponse(outcome)
+  }
+
+  public func resumeClock(
+    _ request: Fieldreport_V1_ResumeClockRequest, context: ServerContext
+  ) async throws -> Fieldreport_V1_ResumeClockResponse {
+    let outcome = try await pipeline.run(
+      request.common ?? .init(), context: context, kind: .resumeClock
+    ) { _, _ in .resumeClock }
+    return Fieldreport_V1_ResumeClockResponse(outcome)
+  }
+
   /// The workflow's assignment order from the request's assignment input.
   /// - Throws: INVALID_ARGUMENT naming the field.
   static func order(_ input: Fieldreport_V1_AssignmentInput?) throws(RPCError) -> AssignmentOrder {

@@ -42,6 +42,7 @@ extension CaseRenderer {
     wire.reportedAtMs = c.receivedAt.millisecondsSince1970
     wire.updatedAtMs = c.updatedAt.millisecondsSince1970
     wire.outcome = Fieldreport_V1_CaseOutcome(stored.outcome)
+    wire.clockHold = summaryClockHold(stored)
     return wire
   }
 
@@ -229,6 +230,7 @@ extension CaseRenderer {
     wire.completedAtMs = task.completedAt?.millisecondsSince1970
     wire.timeliness = Fieldreport_V1_Timeliness(
       due: task.due, completedAt: task.completedAt, now: now, policy: policy)
+    wire.returnOutsideCompetence = task.returnOutsideCompetence == true
     return wire
   }
 
@@ -301,7 +303,7 @@ extension CaseRenderer {
     let isMain =
       c.assignment?.mainHandler == viewer.id
       && viewer.hasAny(of: [.officer, .leader], at: c.currentUnitID)
-    return CaseWorkflow.allowedActions(in: c.state).filter { kind in
+    return CaseWorkflow.allowedActions(for: c).filter { kind in
       switch kind {
       case .submit: false
       case .dispatch, .reject, .sendBackToUnit, .publish: isIOC
@@ -314,6 +316,11 @@ extension CaseRenderer {
       case .submitResult: isMain
       case .addContribution: c.assignment?.coordinators.contains(viewer.id) ?? false
       case .acknowledgeMonitoring: c.monitoring?.pendingRecipients.contains(viewer.id) ?? false
+      case .holdClock: isLeader || isMain
+      case .resumeClock:
+        isLeader || isMain
+          || (c.currentTask?.openHold?.kind == .awaitingCitizen && c.submittedBy == viewer.id
+            && viewer.user.kind == .serviceAccount)
       }
     }
   }

@@ -34,3 +34,5 @@ extension Fieldreport_V1_SendBackToUnitResponse: CaseActionResponse {}
 extension Fieldreport_V1_SubmitReportResponse: CaseActionResponse {}
 extension Fieldreport_V1_SubmitResultResponse: CaseActionResponse {}
 extension Fieldreport_V1_TransferForMonitoringResponse: CaseActionResponse {}
+extension Fieldreport_V1_HoldClockResponse: CaseActionResponse {}
+extension Fieldreport_V1_ResumeClockResponse: CaseActionResponse {}

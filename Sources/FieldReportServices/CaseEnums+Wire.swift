@@ -58,6 +58,8 @@ extension Fieldreport_V1_JournalAction {
     case .returnToOfficer: self = .returnToOfficer
     case .sendBackToUnit: self = .sendBackToUnit
     case .publish: self = .publishResult
+    case .holdClock: self = .holdClock
+    case .resumeClock: self = .resumeClock
     }
   }
 
@@ -83,6 +85,8 @@ extension Fieldreport_V1_JournalAction {
     case .sentBackToUnit: self = .sendBackToUnit
     case .progressUpdate: self = .unspecified
     case .resultPublished: self = .publishResult
+    case .informationRequested: self = .holdClock
+    case .clockResumed: self = .resumeClock
     }
   }
 }

@@ -85,7 +85,7 @@ struct CaseRenderer: Sendable {
         people.formUnion(found.memberIDs)
       }
     }
-    for entry in entries { people.formUnion(Self.people(in: entry)) }
+    for entry in entries { Self.addPeople(in: entry, to: &people) }
     try await loadUsers(people, store: store)
   }
 
@@ -104,15 +104,20 @@ struct CaseRenderer: Sendable {
       ids.insert(monitoring.transferredBy)
     }
     if let step = c.previousStep { ids.insert(step.actor) }
+    for hold in c.tasks.flatMap(\.holds) {
+      ids.insert(hold.heldBy)
+      if let resumer = hold.resumedBy { ids.insert(resumer) }
+    }
     return ids
   }
 
-  /// Everyone a journal entry names.
-  static func people(in entry: JournalEntry) -> Set<UserID> {
-    var ids: Set<UserID> = [entry.actor]
+  /// Adds everyone a journal entry names to `ids` (one set for a whole journal: a set per
+  /// entry was a visible share of GetCase's profile).
+  static func addPeople(in entry: JournalEntry, to ids: inout Set<UserID>) {
+    ids.insert(entry.actor)
     ids.formUnion(entry.toHolder.userIDs)
     switch entry.event {
-    case .dispatched(_, let leader?, _): ids.insert(leader)
+    case .dispatched(_, let leader?, _, _): ids.insert(leader)
     case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
     case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
     case .resultSubmitted(let next?, _, _): ids.insert(next)
@@ -120,7 +125,6 @@ struct CaseRenderer: Sendable {
     case .sentBackToUnit(let handler, _): ids.insert(handler)
     default: break
     }
-    return ids
   }
 
   /// Loads the upload records of `c`'s result attachments (and their uploaders), so that

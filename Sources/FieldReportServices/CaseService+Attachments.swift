@@ -155,25 +155,7 @@ extension CaseService {
       throw invalidArgument("period_end_ms", "the period is longer than 366 days")
     }
     let units = try await env.store.units()
-    let everything = principal.isSystemAdmin || principal.hasAnywhere(.iocOperator)
-    let mine = Set(
-      principal.grants.filter { $0.role == .leader || $0.role == .unitAdmin }.map(\.unitID))
-    var chosen: [UnitID] = []
-    if request.unitIds.isEmpty {
-      chosen = units.filter { $0.isHandlingUnit && (everything || mine.contains($0.id)) }.map(\.id)
-    } else {
-      for (index, raw) in request.unitIds.enumerated() {
-        let id = UnitID(raw)
-        guard units.contains(where: { $0.id == id }) else {
-          throw invalidArgument("unit_ids[\(index)]", "no such unit")
-        }
-        guard everything || mine.contains(id) else {
-          throw RPCError(
-            code: .permissionDenied, message: "You may not see statistics of unit \(raw).")
-        }
-        chosen.append(id)
-      }
-    }
+    let chosen = try statisticsUnits(request.unitIds, principal: principal, units: units)
     let now = env.now()
     let byCategory: Bool
     switch request.grouping {
@@ -192,38 +174,64 @@ extension CaseService {
       let children = units.filter { $0.parentID == id }.map(\.id)
       return children + children.flatMap(descendants)
     }
-    var rows: [Fieldreport_V1_UnitStatistics] = []
+    // Each row's store counts merged (a unit and, when asked, its child units), then derived
+    // by FairStatistics and ranked among the rows (of the same category).
+    var merged: [(unit: UnitID, category: CategoryID?, counts: FairStatistics.Counts, pending: Int, overdue: Int)] = []
     for id in chosen {
       let members = [id] + (request.includeChildren ? descendants(of: id) : [])
-      // One row per category seen (by category), or one row for the unit.
-      var grouped: [CategoryID?: Fieldreport_V1_UnitStatistics] = [:]
-      func blank(_ category: CategoryID?) -> Fieldreport_V1_UnitStatistics {
-        var row = Fieldreport_V1_UnitStatistics()
-        row.unit = unitsByID[id].map(Fieldreport_V1_UnitRef.init) ?? Fieldreport_V1_UnitRef()
-        if let category {
-          row.category = categories[category].map(Fieldreport_V1_Category.init) ?? {
-            var unknown = Fieldreport_V1_Category()
-            unknown.categoryId = category.rawValue
-            return unknown
-          }()
-        }
-        return row
-      }
-      if !byCategory { grouped[nil] = blank(nil) }
+      var grouped: [CategoryID?: (FairStatistics.Counts, Int, Int)] = [:]
+      if !byCategory { grouped[nil] = (FairStatistics.Counts(), 0, 0) }
       for member in members {
         for stats in byUnit[member] ?? [] {
-          var row = grouped[stats.categoryID] ?? blank(stats.categoryID)
-          row.earlyCount += Int64(stats.early)
-          row.onTimeCount += Int64(stats.onTime)
-          row.lateCount += Int64(stats.late)
-          row.unclassifiedCount += Int64(stats.unclassified)
-          row.returnedToIocCount += Int64(stats.returnedToIoc)
-          row.overdueCount += Int64(stats.pendingOverdue)
-          row.pendingCount += Int64(stats.pending - stats.pendingOverdue)
-          grouped[stats.categoryID] = row
+          let (counts, pending, overdue) = grouped[stats.categoryID] ?? (FairStatistics.Counts(), 0, 0)
+          grouped[stats.categoryID] = (
+            counts.merged(with: stats.fairCounts), pending + stats.pending - stats.pendingOverdue,
+            overdue + stats.pendingOverdue
+          )
         }
       }
-      rows += grouped.values
+      for (category, (counts, pending, overdue)) in grouped {
+        merged.append((id, category, counts, pending, overdue))
+      }
+    }
+    let derived = merged.map { FairStatistics.Derived($0.counts) }
+    var ranks = [Int](repeating: 0, count: merged.count)
+    for indices in Dictionary(grouping: merged.indices, by: { merged[$0].category }).values {
+      for (index, rank) in zip(indices, FairStatistics.ranks(indices.map { derived[$0].ranking })) {
+        ranks[index] = rank
+      }
+    }
+    var rows: [Fieldreport_V1_UnitStatistics] = []
+    for (index, item) in merged.enumerated() {
+      var row = Fieldreport_V1_UnitStatistics()
+      row.unit = unitsByID[item.unit].map(Fieldreport_V1_UnitRef.init) ?? Fieldreport_V1_UnitRef()
+      if let category = item.category {
+        row.category = categories[category].map(Fieldreport_V1_Category.init) ?? {
+          var unknown = Fieldreport_V1_Category()
+          unknown.categoryId = category.rawValue
+          return unknown
+        }()
+      }
+      let counts = item.counts
+      let figures = derived[index]
+      row.earlyCount = Int64(counts.early)
+      row.onTimeCount = Int64(counts.onTime)
+      row.lateCount = Int64(counts.late)
+      row.unclassifiedCount = Int64(counts.completed - counts.early - counts.onTime - counts.late)
+      row.returnedToIocCount = Int64(counts.returned)
+      row.pendingCount = Int64(item.pending)
+      row.overdueCount = Int64(item.overdue)
+      row.volume = Int64(counts.volume)
+      row.completedCount = Int64(counts.completed)
+      row.onTime = Fieldreport_V1_RateInterval(figures.onTime)
+      row.medianHandlingMs = figures.medianHandlingMilliseconds
+      row.p90HandlingMs = figures.p90HandlingMilliseconds
+      row.handledCount = Int64(counts.handlingMilliseconds.count)
+      row.returnShare = figures.returnShare
+      row.returnsConfirmedCount = Int64(counts.returnedConfirmed)
+      row.ranking = Fieldreport_V1_RateInterval(figures.ranking)
+      row.rank = Int32(ranks[index])
+      rows.append(row)
     }
     func sortKey(_ row: Fieldreport_V1_UnitStatistics) -> [String] {
       [row.unit?.unitName ?? "", row.unit?.unitId ?? "", row.category?.categoryName ?? "", row.category?.categoryId ?? ""]
@@ -235,5 +243,49 @@ extension CaseService {
     response.periodEndMs = end
     response.computedAtMs = now.millisecondsSince1970
     return response
+  }
+}
+
+extension CaseService {
+  /// The units a statistics request covers: those named (each must exist and be the caller's,
+  /// unless the caller is an IOC operator or system admin), or when none are named, every
+  /// handling unit the caller may see statistics for.
+  /// - Throws: INVALID_ARGUMENT (`unit_ids[i]` unknown), PERMISSION_DENIED (a unit not the caller's).
+  func statisticsUnits(_ requested: [String], principal: Principal, units: [FieldReportWorkflow.Unit]) throws -> [UnitID] {
+    let everything = principal.isSystemAdmin || principal.hasAnywhere(.iocOperator)
+    let mine = Set(
+      principal.grants.filter { $0.role == .leader || $0.role == .unitAdmin }.map(\.unitID))
+    guard !requested.isEmpty else {
+      return units.filter { $0.isHandlingUnit && (everything || mine.contains($0.id)) }.map(\.id)
+    }
+    var chosen: [UnitID] = []
+    for (index, raw) in requested.enumerated() {
+      let id = UnitID(raw)
+      guard units.contains(where: { $0.id == id }) else {
+        throw invalidArgument("unit_ids[\(index)]", "no such unit")
+      }
+      guard everything || mine.contains(id) else {
+        throw RPCError(code: .permissionDenied, message: "You may not see statistics of unit \(raw).")
+      }
+      chosen.append(id)
+    }
+    return chosen
+  }
+
+  /// Whether the caller sees every case's statistics (IOC operators and system admins).
+  func seesAllStatistics(_ principal: Principal) -> Bool {
+    principal.isSystemAdmin || principal.hasAnywhere(.iocOperator)
+  }
+}
+
+extension Fieldreport_V1_RateInterval {
+  /// The wire form of a rate and its Wilson interval.
+  init(_ rate: FairStatistics.Rate) {
+    self.init()
+    successes = Int64(rate.successes)
+    trials = Int64(rate.trials)
+    self.rate = rate.value
+    lower = rate.lower
+    upper = rate.upper
   }
 }

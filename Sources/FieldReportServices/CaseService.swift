@@ -253,7 +253,10 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_DispatchCaseResponse {
     let outcome = try await pipeline.run(
       request.common ?? .init(), context: context, kind: .dispatch,
-      fields: ["due": "task_due_at_ms", "title": "task_title", "returnWindow": "return_window_hours"]
+      fields: [
+        "due": "task_due_at_ms", "title": "task_title", "returnWindow": "return_window_hours",
+        "returnOutsideCompetence": "return_outside_competence",
+      ]
     ) { current, _ in
       guard !request.targetUnitId.isEmpty, request.targetUnitId.utf8.count <= 64 else {
         throw invalidArgument("target_unit_id", "is required")
@@ -288,7 +291,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
           due: request.taskDueAtMs.map(Timestamp.init(millisecondsSince1970:)),
           title: request.taskTitle.isEmpty ? nil : request.taskTitle,
           returnWindowMilliseconds: request.returnWindowHours == 0
-            ? nil : Int64(request.returnWindowHours) * Timestamp.millisecondsPerHour))
+            ? nil : Int64(request.returnWindowHours) * Timestamp.millisecondsPerHour,
+          returnOutsideCompetence: request.returnOutsideCompetence))
     }
     return Fieldreport_V1_DispatchCaseResponse(outcome)
   }
@@ -299,7 +303,10 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     let common = request.common ?? .init()
     let outcome = try await pipeline.run(
       common, context: context, kind: .reject,
-      fields: ["duplicateOf": "duplicate_of_case_id", "routedTo": "routed_to"]
+      fields: [
+        "duplicateOf": "duplicate_of_case_id", "routedTo": "routed_to",
+        "returnOutsideCompetence": "return_outside_competence",
+      ]
     ) { _, principal in
       guard let reason = request.reason.domain else {
         throw invalidArgument("reason", "choose spam, duplicate, out of scope or other")
@@ -323,7 +330,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       let duplicateOf = request.reason == .duplicate ? CaseID(request.duplicateOfCaseId) : nil
       return .reject(
         reason, duplicateOf: duplicateOf,
-        routedTo: request.routedTo.isEmpty ? nil : request.routedTo)
+        routedTo: request.routedTo.isEmpty ? nil : request.routedTo,
+        returnOutsideCompetence: request.returnOutsideCompetence)
     }
     return Fieldreport_V1_RejectCaseResponse(outcome)
   }

@@ -38,27 +38,32 @@ extension CaseRenderer {
     // People outside the case see which unit holds it, never who.
     wire.newHandler = handlerRef(
       isInternal ? entry.toHolder : (entry.toHolder.unitID.map(Holder.unit) ?? .nobody))
-    wire.details = isInternal || !entry.action.isInternalDetail ? details(of: entry) : nil
+    wire.details = isInternal || !entry.action.isInternalDetail ? details(of: entry, in: c) : nil
     wire.previousEntryHash = HexBytes.decode(stored.previousHashHex) ?? []
     wire.entryHash = HexBytes.decode(stored.hashHex) ?? []
     return wire
   }
 
   /// The action-specific details of an entry.
-  func details(of entry: JournalEntry) -> Fieldreport_V1_JournalEntry.Details? {
+  /// - Parameters:
+  ///   - entry: the entry.
+  ///   - c: its case now (a resume entry's hold is found on the case's tasks).
+  func details(of entry: JournalEntry, in c: Case) -> Fieldreport_V1_JournalEntry.Details? {
     switch entry.event {
     case .submitted, .returnedToIoc, .monitoringAcknowledged, .monitoringClosed, .draftSaved,
       .contributionAdded, .approved:
       return nil
-    case .dispatched(let unit, _, let task):
+    case .dispatched(let unit, _, let task, let outsideCompetence):
       var details = Fieldreport_V1_DispatchDetails()
       details.targetUnit = unitRef(unit)
       details.taskDueAtMs = task.due.millisecondsSince1970
       details.taskKind = Fieldreport_V1_TaskKind(task.taskType)
+      details.returnOutsideCompetence = outsideCompetence == true
 
       return .dispatch(details)
-    case .rejected(let reason, let duplicateOf, let routedTo):
+    case .rejected(let reason, let duplicateOf, let routedTo, let outsideCompetence):
       var info = Fieldreport_V1_RejectionInfo()
+      info.returnOutsideCompetence = outsideCompetence == true
       info.reason = Fieldreport_V1_RejectReason(reason)
       info.duplicateOfCaseId = duplicateOf?.rawValue ?? ""
       info.routedTo = routedTo ?? ""
@@ -93,6 +98,19 @@ extension CaseRenderer {
       details.scope = publicly ? .everyone : .reporterOnly
       details.publishedText = text ?? ""
       return .published(details)
+    case .clockHeld(let kind):
+      var details = Fieldreport_V1_ClockHoldDetails()
+      details.kind = Fieldreport_V1_ClockHoldKind(kind)
+      return .clockHold(details)
+    case .clockResumed:
+      var details = Fieldreport_V1_ClockHoldDetails()
+      for task in c.tasks {
+        guard let hold = task.holds.first(where: { $0.resumedAt == entry.at && $0.resumedBy == entry.actor })
+        else { continue }
+        details.kind = Fieldreport_V1_ClockHoldKind(hold.kind)
+        details.heldMs = hold.heldMilliseconds(now: entry.at)
+      }
+      return .clockHold(details)
     }
   }
 
@@ -112,6 +130,13 @@ extension CaseRenderer {
       // Drafts, contributions and acknowledgements that leave others pending do not hand the
       // case to a new holder: no new step.
       let opensStep = next.stepReceivedAt == entry.at && entry.action.opensStep(leaving: next.state)
+      if !opensStep, case .clockResumed = entry.event, var current = steps.popLast() {
+        // The resumed step's due time moved later by the held time.
+        let due = stepDue(next)
+        current.dueAtMs = due?.millisecondsSince1970
+        current.timeliness = Fieldreport_V1_Timeliness(due: due, completedAt: nil, now: now, policy: policy)
+        steps.append(current)
+      }
       guard opensStep || steps.isEmpty else { continue }
       let visibleEntry = entry.redacted(for: viewer, of: stored)
       if var current = steps.popLast() {
@@ -137,6 +162,11 @@ extension CaseRenderer {
         ? .unspecified : Fieldreport_V1_Timeliness(due: due, completedAt: nil, now: now, policy: policy)
       step.openingEntryId = entryID(entry)
       steps.append(step)
+    }
+    // While on hold no deadline runs: the current step is pending, never overdue.
+    if stored.currentTask?.openHold != nil, var current = steps.popLast() {
+      if current.completedAtMs == nil { current.timeliness = .pending }
+      steps.append(current)
     }
     return steps
   }
@@ -166,7 +196,9 @@ extension ActionKind {
   /// reporter, the platform, the public) must not see.
   fileprivate var isInternalDetail: Bool {
     switch self {
-    case .submit, .reject, .publish: false
+    // A hold's kind and held time are what the reporter and the platform may see of it (they
+    // see only the holds awaiting the citizen, CaseVisibility).
+    case .submit, .reject, .publish, .holdClock, .resumeClock: false
     default: true
     }
   }
@@ -174,7 +206,7 @@ extension ActionKind {
   /// Whether an entry of this kind hands the case to a new holder, given the state after it.
   fileprivate func opensStep(leaving state: CaseState) -> Bool {
     switch self {
-    case .saveDraft, .addContribution: false
+    case .saveDraft, .addContribution, .holdClock, .resumeClock: false
     case .acknowledgeMonitoring: state != .monitoring
     default: true
     }

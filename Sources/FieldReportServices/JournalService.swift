@@ -91,6 +91,9 @@ public final class JournalService: Fieldreport_V1_JournalServiceHandler {
     var response = Fieldreport_V1_GetWorkflowResponse()
     response.caseSummary = renderer.summary(c)
     response.steps = renderer.workflowSteps(c, journal: journal)
+    let holds = renderer.clockHolds(c)
+    response.clockHolds = holds.holds
+    response.totalHeldMs = holds.totalMilliseconds
     return response
   }
 

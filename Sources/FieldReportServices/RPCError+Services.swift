@@ -19,7 +19,9 @@ extension RPCError {
   ///   - names: People and units the message names by name (their ids otherwise): the
   ///     directory the workflow decided with, and the caller.
   public init(_ refusal: WorkflowRefusal, field: String? = nil, naming names: Directory? = nil) {
-    let message = refusal.message(naming: names)
+    var message = refusal.message(naming: names)
+    // A bad field is named as the caller wrote it (the request's field), not by the workflow's name.
+    if case .invalidField(_, let reason) = refusal, let field { message = "invalid \(field): \(reason)" }
     var details: [ErrorDetail] = [
       .errorInfo(reason: refusal.code, domain: errorDomain, metadata: Metadata())
     ]

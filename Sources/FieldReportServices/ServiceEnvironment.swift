@@ -25,6 +25,9 @@ public struct ServiceEnvironment: Sendable {
   public let submissionThrottle: SubmissionThrottle
   /// Fired when the server begins to drain (streams end with UNAVAILABLE, resumable).
   public let drain: DrainSignal
+  /// The key that signs journal checkpoints; nil when the server has none (CreateCheckpoint
+  /// then answers FAILED_PRECONDITION).
+  public let checkpointSigner: CheckpointSigner?
 
   /// Creates an environment.
   /// - Parameters:
@@ -38,8 +41,10 @@ public struct ServiceEnvironment: Sendable {
     policy: WorkflowPolicy = .standard,
     now: @escaping @Sendable () -> Timestamp = ServiceEnvironment.systemClock,
     logger: Logger,
-    limits: ServiceLimits = .standard
+    limits: ServiceLimits = .standard,
+    checkpointSigner: CheckpointSigner? = nil
   ) {
+    self.checkpointSigner = checkpointSigner
     self.store = store
     self.policy = policy
     self.now = now

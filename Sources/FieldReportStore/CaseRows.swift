@@ -151,8 +151,33 @@ enum CaseRows {
       [stored.id.rawValue, row.unitID, row.outcome, row.endedAt])
   }
 
-  /// Inserts or updates the case's `unit_tasks` rows (schema version 2 on).
+  /// Inserts or updates the case's `unit_tasks` rows (schema version 2 on; the held-time
+  /// columns from version 13, see ``upsertTasksV2(of:policy:into:)`` for the migrations before).
   static func upsertTasks(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
+    for task in stored.tasks {
+      try database.run(
+        """
+        INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness, held_ms, held_since,
+          outcome, return_confirmed)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET due = excluded.due, completed_at = excluded.completed_at,
+          timeliness = excluded.timeliness, held_ms = excluded.held_ms, held_since = excluded.held_since,
+          outcome = excluded.outcome, return_confirmed = excluded.return_confirmed
+        """,
+        [
+          task.id.rawValue, stored.id.rawValue, task.unitID.rawValue, task.receivedAt.millisecondsSince1970,
+          task.due.millisecondsSince1970, task.completedAt?.millisecondsSince1970,
+          timeliness(of: task, policy: policy), Deadlines.closedHeldMilliseconds(of: task),
+          task.openHold?.heldAt.millisecondsSince1970, task.outcome?.rawValue,
+          Int64(task.returnOutsideCompetence == true ? 1 : 0),
+        ])
+    }
+  }
+
+  /// The `unit_tasks` rows as schema versions 2 to 12 defined them (the backfills of the
+  /// migrations before version 13, which run before the held-time columns of 13 and the
+  /// outcome columns of 14 exist; 14 fills its own columns).
+  static func upsertTasksV2(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
     for task in stored.tasks {
       try database.run(
         """
@@ -191,7 +216,7 @@ enum CaseRows {
         "INSERT INTO case_links(kind, subject, received_at, case_id) VALUES (?, ?, ?, ?)",
         link[0], link[1], received, id)
     }
-    try upsertTasks(of: stored, policy: policy, into: database)
+    try upsertTasksV2(of: stored, policy: policy, into: database)
   }
 
   /// A completed task's timeliness (``CaseIndexing/timeliness(of:policy:)``).

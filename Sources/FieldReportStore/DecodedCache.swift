@@ -42,6 +42,38 @@ package final class DecodedCache: Sendable {
     }?.0
   }
 
+  /// The decoded body of case `id` at `version` and its whole journal up to that version, in
+  /// one lookup; nil unless both are held (what a view from memory needs, with one lock taken).
+  package func caseWithJournal(_ id: CaseID, version: Int64) -> (Case, [StoredJournalEntry])? {
+    guard capacity > 0 else { return nil }
+    // Generations dropped by the promotions are released after the lock (see `Dropped`).
+    return state.withLock { state -> ((Case, [StoredJournalEntry]), Dropped, Dropped)? in
+      var droppedForCase = Dropped()
+      var droppedForJournal = Dropped()
+      let found: Case
+      if let hit = state.current[id], hit.version == version {
+        found = hit
+      } else if let hit = state.previous[id], hit.version == version {
+        found = hit
+        droppedForCase = Self.insert(hit, into: &state, capacity: capacity)
+      } else {
+        return nil
+      }
+      var journal: [StoredJournalEntry]
+      if let hit = state.journals[id] {
+        journal = hit
+      } else if let hit = state.previousJournals[id] {
+        journal = hit
+        droppedForJournal = Self.insertJournal(hit, for: id, into: &state, capacity: capacity)
+      } else {
+        return nil
+      }
+      guard journal.count >= Int(version) else { return nil }
+      if journal.count > Int(version) { journal = Array(journal.prefix(Int(version))) }
+      return ((found, journal), droppedForCase, droppedForJournal)
+    }?.0
+  }
+
   /// Keeps a decoded body (replacing an older version of the same case).
   package func insert(_ c: Case) {
     guard capacity > 0 else { return }

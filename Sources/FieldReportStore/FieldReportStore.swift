@@ -110,6 +110,18 @@ public protocol FieldReportStore: Sendable {
   /// Marks the user's notifications with these ids read; returns how many changed.
   func markNotificationsRead(for user: UserID, ids: [Int64], at: Timestamp) async throws -> Int
 
+  // MARK: Signed checkpoints (issue 14, item 6)
+
+  /// Every case's journal chain head (id, report code, entry count = version, last hash),
+  /// read in one snapshot, sorted by case id bytewise.
+  func journalHeads() async throws -> [CheckpointHead]
+  /// Stores a signed checkpoint. - Throws: ``StoreError/duplicate(_:)`` for a reused id.
+  func saveCheckpoint(_ checkpoint: JournalCheckpoint) async throws
+  /// Checkpoints newest first, with ids below `before` when given, at most `limit` (≤ 1,000).
+  func checkpoints(before: String?, limit: Int) async throws -> [JournalCheckpoint]
+  /// The checkpoint with this id, or the newest when `id` is nil; nil when there is none.
+  func findCheckpoint(id: String?) async throws -> JournalCheckpoint?
+
   // MARK: Statistics
 
   /// Early / on time / late / returned counts per unit (and per category of the cases when
@@ -117,6 +129,11 @@ public protocol FieldReportStore: Sendable {
   /// `unitID` nil: every unit with tasks.
   func unitStatistics(unitID: UnitID?, byCategory: Bool, from: Timestamp, to: Timestamp, now: Timestamp)
     async throws -> [UnitStatistics]
+
+  /// Cases received by the IOC in `[from, to)`, counted by category and by week
+  /// (``CaseVolumeSQL/weekStart(_:)``); `units` non-nil: only cases dispatched at some time to
+  /// one of them. One grouped query over stored columns.
+  func caseVolume(units: [UnitID]?, from: Timestamp, to: Timestamp) async throws -> [CaseVolumeCount]
 
   // MARK: Units, users, categories
 

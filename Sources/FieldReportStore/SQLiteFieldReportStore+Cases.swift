@@ -18,13 +18,14 @@ extension SQLiteFieldReportStore {
         try Self.record(result, for: key, operation: StoreRules.createOperation, in: database)
       }
       return result
-    } committed: { [latestCases] result in
-      if !result.isReplay { latestCases.recordCommitted(result.storedCase, isNew: true) }
-    }
-    if !result.isReplay {
+    } committed: { [latestCases, decoded] result in
+      // Both before the write's caller resumes: a read that follows the answer finds this
+      // version decoded, so it is answered from memory too (LatestCaseIndex).
+      guard !result.isReplay else { return }
       decoded.recordWrite(result.storedCase, entry: result.entry)
-      eventBell.ring()
+      latestCases.recordCommitted(result.storedCase, isNew: true)
     }
+    if !result.isReplay { eventBell.ring() }
     return result
   }
 
@@ -64,13 +65,14 @@ extension SQLiteFieldReportStore {
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         prepared: prepared, entryBody: entryBody, in: database)
-    } committed: { [latestCases] result in
-      if !result.isReplay { latestCases.recordCommitted(result.storedCase, isNew: false) }
-    }
-    if !result.isReplay {
+    } committed: { [latestCases, decoded] result in
+      // Both before the write's caller resumes: a read that follows the answer finds this
+      // version decoded, so it is answered from memory too (LatestCaseIndex).
+      guard !result.isReplay else { return }
       decoded.recordWrite(result.storedCase, entry: result.entry)
-      eventBell.ring()
+      latestCases.recordCommitted(result.storedCase, isNew: false)
     }
+    if !result.isReplay { eventBell.ring() }
     return result
   }
 

@@ -49,11 +49,9 @@ extension SQLiteFieldReportStore {
   @_spi(Testing)
   public func latestCaseView(_ key: CaseKey, draftAuthor: UserID?) -> CaseView? {
     guard let (id, version) = latestCases.latest(key),
-      let found = decoded.case(id, version: version)
+      let (found, journal) = decoded.caseWithJournal(id, version: version)
     else { return nil }
     if let draftAuthor, CaseWorkflow.keepsDraft(found, author: draftAuthor) { return nil }
-    let journal = decoded.journalPrefix(id, upTo: version)
-    guard journal.count == Int(version) else { return nil }
     return CaseView(case: found, journal: journal, rereports: [], draft: nil)
   }
 
@@ -226,6 +224,26 @@ extension SQLiteFieldReportStore {
 
   // MARK: Statistics
 
+  public func caseVolume(units: [UnitID]?, from: Timestamp, to: Timestamp) async throws -> [CaseVolumeCount] {
+    if units?.isEmpty == true { return [] }
+    let unitFilter = units.map {
+      " AND EXISTS (SELECT 1 FROM unit_tasks t WHERE t.case_id = c.id AND t.unit_id IN (\($0.map { _ in "?" }.joined(separator: ", "))))"
+    } ?? ""
+    let values: [any SQLBindable] = [from.millisecondsSince1970, to.millisecondsSince1970] + (units ?? []).map(\.rawValue)
+    let week = CaseVolumeSQL.weekStart("c.received_at")
+    return try await read { database in
+      try database.query(
+        """
+        SELECT c.category_id, \(week), COUNT(*) FROM cases c
+        WHERE c.received_at >= ? AND c.received_at < ?\(unitFilter) GROUP BY 1, 2
+        """, values
+      ) {
+        CaseVolumeCount(
+          categoryID: CategoryID($0.text(0)), weekStart: Timestamp(millisecondsSince1970: $0.int64(1)), count: $0.int(2))
+      }
+    }
+  }
+
   public func unitStatistics(unitID: UnitID?, byCategory: Bool, from: Timestamp, to: Timestamp, now: Timestamp)
     async throws -> [UnitStatistics]
   {
@@ -240,18 +258,38 @@ extension SQLiteFieldReportStore {
         """
         SELECT t.unit_id, \(category), SUM(t.timeliness = 'early'), SUM(t.timeliness = 'on_time'),
           SUM(t.timeliness = 'late'), SUM(t.timeliness NOT IN ('early', 'on_time', 'late')),
-          SUM(t.timeliness = 'not_counted')
+          SUM(t.timeliness = 'not_counted'), SUM(t.timeliness = 'not_counted' AND t.return_confirmed = 1)
         FROM \(source) WHERE t.completed_at >= ? AND t.completed_at < ?\(unitFilter) GROUP BY 1, 2
         """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
-      ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3), $0.int(4), $0.int(5), $0.int(6)) }
-      for (unit, category, early, onTime, late, unclassified, returned) in completed {
+      ) { ($0.text(0), $0.text(1), [$0.int(2), $0.int(3), $0.int(4), $0.int(5), $0.int(6), $0.int(7)]) }
+      for (unit, category, n) in completed {
         table.addCompleted(
-          unit: unit, category: category, early: early, onTime: onTime, late: late, unclassified: unclassified,
-          returned: returned)
+          unit: unit, category: category, early: n[0], onTime: n[1], late: n[2], unclassified: n[3],
+          returned: n[4], returnedConfirmed: n[5])
+      }
+      let received = try database.query(
+        """
+        SELECT t.unit_id, \(category), COUNT(*) FROM \(source)
+        WHERE t.received_at >= ? AND t.received_at < ?\(unitFilter) GROUP BY 1, 2
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
+      ) { ($0.text(0), $0.text(1), $0.int(2)) }
+      for (unit, category, count) in received {
+        table.addVolume(unit: unit, category: category, received: count)
+      }
+      // One stored column per approved task (no body decoded); the percentiles are
+      // FairStatistics'.
+      let handled = try database.query(
+        """
+        SELECT t.unit_id, \(category), t.completed_at - t.received_at - t.held_ms FROM \(source)
+        WHERE t.outcome = 'resolved' AND t.completed_at >= ? AND t.completed_at < ?\(unitFilter) ORDER BY 3
+        """, [from.millisecondsSince1970, to.millisecondsSince1970] + unitValue
+      ) { ($0.text(0), $0.text(1), $0.int64(2)) }
+      for (unit, category, milliseconds) in handled {
+        table.addHandling(unit: unit, category: category, milliseconds: milliseconds)
       }
       let open = try database.query(
         """
-        SELECT t.unit_id, \(category), COUNT(*), SUM(t.due < ?) FROM \(source)
+        SELECT t.unit_id, \(category), COUNT(*), SUM(t.due < ? AND t.held_since IS NULL) FROM \(source)
         WHERE t.completed_at IS NULL AND t.received_at < ?\(unitFilter) GROUP BY 1, 2
         """, [now.millisecondsSince1970, to.millisecondsSince1970] + unitValue
       ) { ($0.text(0), $0.text(1), $0.int(2), $0.int(3)) }

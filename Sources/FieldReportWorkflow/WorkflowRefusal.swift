@@ -59,6 +59,11 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
   /// Only the platform account that submitted the case, or the reporting citizen, relays
   /// the reporter's verdict.
   case notTheReporter(UserID)
+  /// The case's clock is on hold since `since`: only resuming it, contributing and saving a
+  /// draft are allowed until it is resumed (``CaseWorkflow/allowedWhileHeld``).
+  case clockOnHold(since: Timestamp)
+  /// ResumeClock on a case whose clock is running.
+  case clockNotHeld
 
   /// The stable machine-readable code, e.g. `WRONG_ROLE`.
   public var code: String {
@@ -90,6 +95,8 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
     case .verdictNotOpen: "VERDICT_NOT_OPEN"
     case .verdictAlreadyRecorded: "VERDICT_ALREADY_RECORDED"
     case .notTheReporter: "NOT_THE_REPORTER"
+    case .clockOnHold: "CLOCK_ON_HOLD"
+    case .clockNotHeld: "CLOCK_NOT_HELD"
     }
   }
 
@@ -101,7 +108,7 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
       .permissionDenied
     case .wrongState, .pastReturnWindow, .alreadyAcknowledged, .publicationNotAllowed,
       .roleNotPending, .roleNotApproved, .duplicateRoleRequest, .verdictNotOpen,
-      .verdictAlreadyRecorded:
+      .verdictAlreadyRecorded, .clockOnHold, .clockNotHeld:
       .failedPrecondition
     case .staleVersion:
       .aborted
@@ -187,6 +194,10 @@ public enum WorkflowRefusal: Error, Hashable, Codable, Sendable, CustomStringCon
       return "the case already has its verdict (one per case)"
     case .notTheReporter(let user):
       return "\(person(user)) did not report this case and cannot relay its verdict"
+    case .clockOnHold(let since):
+      return "the case's clock is on hold since \(since); resume it first"
+    case .clockNotHeld:
+      return "the case's clock is not on hold"
     }
   }
 

@@ -15,17 +15,19 @@ struct ParsingTests {
     "identity list-groups", "identity set-group-members", "identity delete-group",
     "identity register-certificate", "identity revoke-certificate", "identity list-certificates",
     "identity set-method-rights", "identity method-rights",
-    // CaseService (12)
+    // CaseService (13)
     "case submit", "case get", "case list", "case dispatch", "case reject", "case send-back", "case publish",
-    "case categories", "case create-category", "case upload", "case attachment", "case stats",
+    "case categories", "case create-category", "case upload", "case attachment", "case stats", "case volume",
     // AssignmentService (11)
     "assignment assign", "assignment reassign", "assignment return-to-ioc", "assignment transfer",
     "assignment acknowledge", "assignment close-monitoring", "assignment save-draft", "assignment submit-result",
     "assignment contribute", "assignment approve", "assignment return-to-officer",
-    // JournalService (6)
+    "assignment hold", "assignment resume",
+    // JournalService (6, and the 3 checkpoint rpcs under `journal checkpoint`)
     "journal list", "journal workflow", "journal watch", "journal notifications", "journal mark-read", "journal verify",
+    "journal checkpoint create", "journal checkpoint list", "journal checkpoint show", "journal checkpoint export --out f",
     // Shortcuts
-    "login", "logout", "whoami", "inbox", "assign", "demo", "profile",
+    "login", "logout", "whoami", "inbox", "assign", "demo", "profile", "report --html x.html",
   ])
   func subcommandExists(path: String) throws {
     let command = try FieldReportCommand.parseAsRoot(path.split(separator: " ").map(String.init))
@@ -38,11 +40,14 @@ struct ParsingTests {
     let cases = CaseCommand.configuration.subcommands.count
     let assignments = AssignmentCommand.configuration.subcommands.count
     let journal = JournalCommand.configuration.subcommands.count
-    // Identity 25 rpcs (Login..DeleteGroup, the client certificates, method rights), Case 14
-    // (with RecordVerdict, ListDuplicateCandidates) and mark-duplicate (RejectCase for a
-    // duplicate), Assignment 11, Journal 6.
+    // Identity 25 rpcs (Login..DeleteGroup, the client certificates, method rights), Case 15
+    // (with RecordVerdict, ListDuplicateCandidates, GetCaseVolume) and mark-duplicate
+    // (RejectCase for a duplicate), Assignment 13 (with HoldClock, ResumeClock), Journal 6 plus
+    // the `checkpoint` group, whose create, list and show are its 3 rpcs (export writes
+    // GetCheckpoint's file).
     let counts: [Int] = [identity, cases, assignments, journal]
-    #expect(counts == [25, 15, 11, 6])
+    #expect(counts == [25, 16, 13, 7])
+    #expect(JournalCommand.Checkpoint.configuration.subcommands.count == 4)
   }
 
   @Test("aliases reach the same commands")

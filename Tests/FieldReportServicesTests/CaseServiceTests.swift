@@ -435,4 +435,106 @@ struct CaseServiceTests {
     request.periodEndMs = request.periodStartMs
     #expect(await failure { _ = try await world.cases.getUnitStatistics(request, options: world.as(P.quan)) } == .invalidArgument)
   }
+
+  @Test("GetUnitStatistics: fair figures (volume, Wilson intervals, handling times, returns confirmed by the IOC, ranking)", arguments: StoreEngine.all)
+  func fairUnitStatistics(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
+    defer { Task { await world.close() } }
+    let start = world.clock.now
+    // Đồng Lộc handles one case in 2 hours (early), returns two: one the IOC confirms as
+    // outside its competence (re-dispatched to Trần Phú), one not (rejected).
+    let handled = try await world.dispatch(try await world.submit("Xử lý nhanh"), to: P.dongLoc)
+    world.clock.advance(milliseconds: 2 * Timestamp.millisecondsPerHour)
+    let assigned = try unwrap(try await world.assign(handled, by: P.duong, to: P.thang).caseSummary)
+    _ = try await world.approve(try await world.submitResult(assigned, by: P.thang, letter: "Xong"), by: P.duong)
+
+    func returned(_ title: String) async throws -> Fieldreport_V1_CaseSummary {
+      let atUnit = try await world.dispatch(try await world.submit(title), to: P.dongLoc)
+      var back = Fieldreport_V1_ReturnToIocRequest()
+      back.common = world.common(atUnit, "Không đúng chức năng nhiệm vụ")
+      return try unwrap(try await world.assignments.returnToIoc(back, options: world.as(P.duong)).caseSummary)
+    }
+    let confirmedCase = try await returned("Ngoài thẩm quyền")
+    var redispatch = Fieldreport_V1_DispatchCaseRequest()
+    redispatch.common = world.common(confirmedCase, "Chuyển đơn vị đúng thẩm quyền")
+    redispatch.targetUnitId = P.tranPhu.rawValue
+    redispatch.returnOutsideCompetence = true
+    let redispatched = try await world.cases.dispatchCase(redispatch, options: world.as(P.quan))
+    guard case .dispatch(let details)? = redispatched.journalEntry?.details else {
+      Issue.record("no dispatch details")
+      return
+    }
+    #expect(details.returnOutsideCompetence)
+    let unconfirmedCase = try await returned("Trả về chưa xác nhận")
+    var reject = Fieldreport_V1_RejectCaseRequest()
+    reject.common = world.common(unconfirmedCase, "Không xử lý")
+    reject.reason = .outOfScope
+    reject.routedTo = "Công an tỉnh Hà Tĩnh"  // out of scope is routed onward, never a dead end
+    _ = try await world.cases.rejectCase(reject, options: world.as(P.quan))
+
+    // The confirmation only applies to a returned case, named as the contract names it.
+    let fresh = try await world.submit("Mới")
+    var wrong = Fieldreport_V1_DispatchCaseRequest()
+    wrong.common = world.common(fresh, "Chuyển")
+    wrong.targetUnitId = P.dongLoc.rawValue
+    wrong.returnOutsideCompetence = true
+    let refusal = await rpcFailure { _ = try await world.cases.dispatchCase(wrong, options: world.as(P.quan)) }
+    #expect(refusal?.code == .invalidArgument)
+    #expect(refusal?.fieldViolations.map(\.field) == ["return_outside_competence"])
+
+    var request = Fieldreport_V1_GetUnitStatisticsRequest()
+    request.periodStartMs = start.millisecondsSince1970
+    request.periodEndMs = start.adding(days: 30).millisecondsSince1970
+    let rows = try await world.cases.getUnitStatistics(request, options: world.as(P.quan)).rows
+    let dongLoc = try unwrap(rows.first { $0.unit?.unitId == P.dongLoc.rawValue })
+    #expect(dongLoc.volume == 3)
+    #expect(dongLoc.completedCount == 3)
+    #expect(dongLoc.earlyCount == 1)
+    #expect(dongLoc.returnedToIocCount == 2)
+    #expect(dongLoc.returnsConfirmedCount == 1)
+    #expect(abs(dongLoc.returnShare - 2.0 / 3.0) < 1e-9)
+    #expect(dongLoc.handledCount == 1)
+    #expect(dongLoc.medianHandlingMs == 2 * Timestamp.millisecondsPerHour)
+    #expect(dongLoc.p90HandlingMs == 2 * Timestamp.millisecondsPerHour)
+    let onTime = try unwrap(dongLoc.onTime)
+    #expect(onTime.successes == 1 && onTime.trials == 1 && onTime.rate == 1 && onTime.upper == 1)
+    #expect(abs(onTime.lower - FairStatistics.wilson(successes: 1, trials: 1).lower) < 1e-12)
+    // The confirmed return counts neither way; the unconfirmed one is a failure.
+    let ranking = try unwrap(dongLoc.ranking)
+    #expect(ranking.successes == 1 && ranking.trials == 2 && ranking.rate == 0.5)
+    #expect(abs(ranking.lower - FairStatistics.wilson(successes: 1, trials: 2).lower) < 1e-12)
+    #expect(dongLoc.rank == 1)
+    // Trần Phú received the re-dispatched case: volume 1, nothing completed, unranked.
+    let tranPhu = try unwrap(rows.first { $0.unit?.unitId == P.tranPhu.rawValue })
+    #expect(tranPhu.volume == 1 && tranPhu.completedCount == 0 && tranPhu.pendingCount == 1)
+    #expect(tranPhu.rank == 0 && tranPhu.medianHandlingMs == nil)
+    #expect(tranPhu.onTime?.lower == 0 && tranPhu.onTime?.upper == 1)
+
+    // By category, ranks are among the rows of each category.
+    request.grouping = .unitCategory
+    let byCategory = try await world.cases.getUnitStatistics(request, options: world.as(P.quan)).rows
+    #expect(byCategory.filter { $0.unit?.unitId == P.dongLoc.rawValue }.map(\.volume).reduce(0, +) == 3)
+    #expect(byCategory.allSatisfy { $0.rank <= 1 })
+
+    // Volume by category and week: every case received, every week of the period.
+    var volume = Fieldreport_V1_GetCaseVolumeRequest()
+    volume.periodStartMs = request.periodStartMs
+    volume.periodEndMs = request.periodEndMs
+    let all = try await world.cases.getCaseVolume(volume, options: world.as(P.quan))
+    #expect(all.totalCount == 4)
+    #expect(all.byCategory.map(\.caseCount) == [4])
+    #expect(all.byCategory.first?.category?.categoryId == "TRAT-TU-CONG-CONG")
+    #expect(all.byWeek.map(\.caseCount).reduce(0, +) == 4)
+    #expect(all.byWeek.count >= 5 && all.byWeek.count <= 6)
+    #expect(all.byWeek.first.map { $0.weekStartMs <= request.periodStartMs } == true)
+    #expect(zip(all.byWeek, all.byWeek.dropFirst()).allSatisfy { $1.weekStartMs - $0.weekStartMs == 7 * Timestamp.millisecondsPerDay })
+    // Monday 00:00 in Hà Nội.
+    #expect(all.byWeek.allSatisfy { LocalDay(of: Timestamp(millisecondsSince1970: $0.weekStartMs)).start.millisecondsSince1970 == $0.weekStartMs })
+    #expect(all.byWeek.allSatisfy { (($0.weekStartMs + LocalDay.utcOffsetMilliseconds) / Timestamp.millisecondsPerDay + 3) % 7 == 0 })
+    // A leader sees their own unit's cases (the three dispatched to Đồng Lộc), not another's.
+    #expect(try await world.cases.getCaseVolume(volume, options: world.as(P.duong)).totalCount == 3)
+    #expect(try await world.cases.getCaseVolume(volume, options: world.as(P.nam)).totalCount == 1)
+    volume.unitIds = [P.dongLoc.rawValue]
+    #expect(await failure { _ = try await world.cases.getCaseVolume(volume, options: world.as(P.nam)) } == .permissionDenied)
+  }
 }

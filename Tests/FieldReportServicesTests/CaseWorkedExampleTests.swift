@@ -103,7 +103,7 @@ struct CaseWorkedExampleTests {
     // Thắng's processing tab: the reply template with the unit's name, the actions he may take.
     let forThang = try await world.get(atUnit.caseId, as: P.thang)
     #expect(forThang.replyTemplate.contains("UBND Xã Đồng Lộc xin thông báo kết quả như sau"))
-    #expect(Set(forThang.availableActions) == [.saveDraft, .submitResult])
+    #expect(Set(forThang.availableActions) == [.saveDraft, .submitResult, .holdClock])
     #expect(forThang.previousStep?.action == .assign)
     #expect(forThang.assignment?.outputProductKind == .officialLetter)
 

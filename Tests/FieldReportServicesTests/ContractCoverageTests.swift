@@ -60,6 +60,7 @@ struct ContractCoverageTests {
     "/fieldreport.v1.CaseService/UploadAttachment": "casesAttachmentsAndStatistics",
     "/fieldreport.v1.CaseService/GetAttachment": "casesAttachmentsAndStatistics",
     "/fieldreport.v1.CaseService/GetUnitStatistics": "casesAttachmentsAndStatistics",
+    "/fieldreport.v1.CaseService/GetCaseVolume": "casesAttachmentsAndStatistics",
     // The handling unit's lifecycle, and the IOC's send-back and publication.
     "/fieldreport.v1.AssignmentService/Assign": "unitLifecycle",
     "/fieldreport.v1.AssignmentService/Reassign": "unitLifecycle",
@@ -83,6 +84,12 @@ struct ContractCoverageTests {
     "/fieldreport.v1.JournalService/ListNotifications": "journalEventsAndNotifications",
     "/fieldreport.v1.JournalService/MarkNotificationsRead": "journalEventsAndNotifications",
     "/fieldreport.v1.JournalService/VerifyJournal": "journalEventsAndNotifications",
+    // Paused clocks and signed checkpoints (issue 14, items 4 and 6).
+    "/fieldreport.v1.AssignmentService/HoldClock": "clockHoldsAndCheckpoints",
+    "/fieldreport.v1.AssignmentService/ResumeClock": "clockHoldsAndCheckpoints",
+    "/fieldreport.v1.JournalService/CreateCheckpoint": "clockHoldsAndCheckpoints",
+    "/fieldreport.v1.JournalService/ListCheckpoints": "clockHoldsAndCheckpoints",
+    "/fieldreport.v1.JournalService/GetCheckpoint": "clockHoldsAndCheckpoints",
     // The runtime's services (open to every caller: no refusal exists).
     "/rpc.v1.Health/Check": "healthAndReflection",
     "/rpc.v1.Health/Watch": "healthAndReflection",
@@ -100,6 +107,7 @@ struct ContractCoverageTests {
   static let tests: Set<String> = [
     "identitySessionsAndAccounts", "identityRightsRolesAndGroups", "casesAttachmentsAndStatistics",
     "unitLifecycle", "returnAndMonitoring", "journalEventsAndNotifications", "healthAndReflection",
+    "clockHoldsAndCheckpoints",
   ]
 
   /// The packages whose services the server serves.
@@ -398,6 +406,13 @@ struct ContractCoverageTests {
       statistics.periodEndMs = world.clock.now.adding(days: 1).millisecondsSince1970
       #expect(try await world.cases.getUnitStatistics(statistics, options: world.as(P.duong)).rows.isEmpty == false)
       #expect(await failure { _ = try await world.cases.getUnitStatistics(statistics, options: world.as(P.thang)) } == .permissionDenied)
+
+      // Case volume: the IOC for every case; not an officer (no statistics role).
+      var volume = Fieldreport_V1_GetCaseVolumeRequest()
+      volume.periodStartMs = statistics.periodStartMs
+      volume.periodEndMs = statistics.periodEndMs
+      #expect(try await world.cases.getCaseVolume(volume, options: world.as(P.quan)).totalCount == 2)
+      #expect(await failure { _ = try await world.cases.getCaseVolume(volume, options: world.as(P.thang)) } == .permissionDenied)
     }
   }
 
@@ -516,6 +531,47 @@ struct ContractCoverageTests {
       close.common = world.common(acknowledged, "Kết thúc theo dõi")
       #expect(await failure { _ = try await assignments.closeMonitoring(close, options: world.as(P.lan)) } == .permissionDenied)
       #expect(try await assignments.closeMonitoring(close, options: world.as(P.duong)).caseSummary?.state == .closed)
+    }
+  }
+
+  // MARK: Paused clocks and signed checkpoints
+
+  @Test("HoldClock, ResumeClock, CreateCheckpoint, ListCheckpoints, GetCheckpoint over a socket")
+  func clockHoldsAndCheckpoints() async throws {
+    try await Self.overSocket(#function) { world, _ in
+      let assignments = world.assignments
+      let atUnit = try await world.dispatch(try await world.submit("Chờ thông tin"), to: P.dongLoc)
+      let assigned = try unwrap(try await world.assign(atUnit, by: P.duong, to: P.thang).caseSummary)
+
+      // HoldClock: the main handler; not the unit admin (neither leader nor main handler).
+      var hold = Fieldreport_V1_HoldClockRequest()
+      hold.common = world.common(assigned, "Chờ công dân bổ sung ảnh")
+      hold.kind = .awaitingCitizen
+      #expect(await failure { _ = try await assignments.holdClock(hold, options: world.as(P.lan)) } == .permissionDenied)
+      let held = try unwrap(try await assignments.holdClock(hold, options: world.as(P.thang)).caseSummary)
+      #expect(held.clockHold != nil)
+
+      // ResumeClock: the leader; not the unit admin.
+      var resume = Fieldreport_V1_ResumeClockRequest()
+      resume.common = world.common(held, "Đã nhận ảnh")
+      #expect(await failure { _ = try await assignments.resumeClock(resume, options: world.as(P.lan)) } == .permissionDenied)
+      #expect(try await assignments.resumeClock(resume, options: world.as(P.duong)).caseSummary?.clockHold == nil)
+
+      // Checkpoints: system admins and IOC operators; not unit staff.
+      let journal = world.journal
+      let create = Fieldreport_V1_CreateCheckpointRequest()
+      #expect(await failure { _ = try await journal.createCheckpoint(create, options: world.as(P.duong)) } == .permissionDenied)
+      let made = try unwrap(try await journal.createCheckpoint(create, options: world.as(P.quan)).checkpoint)
+      #expect(made.caseCount >= 1 && made.signature.count == 64 && made.publicKey.count == 32)
+      let list = Fieldreport_V1_ListCheckpointsRequest()
+      #expect(await failure { _ = try await journal.listCheckpoints(list, options: world.as(P.thang)) } == .permissionDenied)
+      #expect(try await journal.listCheckpoints(list, options: world.as(CaseWorld.admin)).checkpoints.map(\.checkpointId) == [made.checkpointId])
+      var get = Fieldreport_V1_GetCheckpointRequest()
+      get.checkpointId = made.checkpointId
+      #expect(await failure { _ = try await journal.getCheckpoint(get, options: world.as(P.platform)) } == .permissionDenied)
+      let got = try await journal.getCheckpoint(get, options: world.as(P.quan))
+      #expect(Int64(got.heads.count) == made.caseCount && got.exportJson.contains(made.keyFingerprint))
+      #expect(got.heads.contains { $0.caseId == held.caseId && $0.entryCount == held.version + 1 })
     }
   }
 

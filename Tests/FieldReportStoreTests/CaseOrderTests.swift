@@ -96,7 +96,7 @@ struct CaseOrderTests {
     await fixture.store.close()
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)
-    #expect(try await migrated.schemaVersion() == 12)  // through 5, to the latest
+    #expect(try await migrated.schemaVersion() == StoreLifecycleTests.latest)  // through 5, to the latest
     #expect(try await migrated.scalarForTesting("SELECT COUNT(*) FROM cases WHERE step_started IS NULL") == 0)
     #expect(try await migrated.listCases(CaseQuery(order: .stepDueSoonest)).cases.map(\.id) == [a, c, b])
     #expect(try await migrated.listCases(CaseQuery(order: .stepStartedNewest)).cases.map(\.id) == [c, a, b])

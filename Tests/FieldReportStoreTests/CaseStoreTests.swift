@@ -221,7 +221,14 @@ struct CaseStoreTests {
     _ = try await fixture.act(StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc, due: StoreFixture.at(7))), on: open.id, at: StoreFixture.at(6, hour: 10))
     let stats = try await fixture.store.unitStatistics(
       unitID: StoreFixture.dongLoc, from: StoreFixture.at(1), to: StoreFixture.at(20), now: StoreFixture.at(12))
-    #expect(stats == [UnitStatistics(unitID: StoreFixture.dongLoc, early: 1, onTime: 1, late: 1, pending: 1, pendingOverdue: 1)])
+    var expected = UnitStatistics(unitID: StoreFixture.dongLoc, early: 1, onTime: 1, late: 1, pending: 1, pendingOverdue: 1)
+    // Four tasks received in the period; the three approved ones' handling times (from the
+    // dispatch to the approval) ascending, from the stored columns.
+    expected.volume = 4
+    let dispatched = StoreFixture.at(6, hour: 10)
+    expected.handlingMilliseconds = [StoreFixture.at(7), StoreFixture.at(8, hour: 8), StoreFixture.at(9)]
+      .map { $0.millisecondsSince1970 - dispatched.millisecondsSince1970 }.sorted()
+    #expect(stats == [expected])
     let none = try await fixture.store.unitStatistics(unitID: nil, from: StoreFixture.at(20), to: StoreFixture.at(21), now: StoreFixture.at(6))
     #expect(none.allSatisfy { $0.early + $0.onTime + $0.late == 0 })
     await fixture.finish()

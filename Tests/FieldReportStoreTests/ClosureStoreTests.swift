@@ -21,17 +21,25 @@ struct ClosureStoreTests {
     #expect(try await fixture.store.duplicates(of: original.id) == [duplicate.id])
     #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM case_outcomes") == 2)
 
-    // Back to the schema before the tables, then reopened: the migration fills them again.
+    // Back to the schema before the tables (SQLite 11, PostgreSQL 3), then reopened: the
+    // migration fills them again.
     switch engine {
     case .sqlite:
       try await fixture.rewindToVersion11()
     case .postgres:
       try await fixture.store.executeRawSQLForTesting(
         """
+        DROP INDEX unit_tasks_by_received;
+        DROP INDEX unit_tasks_by_completed;
+        ALTER TABLE unit_tasks DROP COLUMN outcome;
+        ALTER TABLE unit_tasks DROP COLUMN return_confirmed;
+        ALTER TABLE unit_tasks DROP COLUMN held_ms;
+        ALTER TABLE unit_tasks DROP COLUMN held_since;
+        DROP TABLE journal_checkpoints;
         DROP TABLE case_verdicts;
         DROP TABLE case_outcomes;
         DELETE FROM case_links WHERE kind = 'duplicates';
-        DELETE FROM schema_migrations WHERE version = 4;
+        DELETE FROM schema_migrations WHERE version IN (4, 5, 6);
         """)
     }
     await fixture.store.close()

@@ -174,7 +174,7 @@ struct SchemaV9Tests {
     await fixture.store.close()
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)
-    #expect(try await migrated.schemaVersion() == 12)
+    #expect(try await migrated.schemaVersion() == StoreLifecycleTests.latest)
     #expect(
       try await migrated.scalarForTesting(
         "SELECT COUNT(*) FROM case_links l JOIN cases c ON c.id = l.case_id WHERE l.step_started != c.step_started")

@@ -159,6 +159,11 @@ struct ReplicaTests {
     async let second = PostgresFieldReportStore(configuration: settings, logger: StoreEngine.logger)
     let stores = try await [first, second]
     for store in stores { #expect(try await store.schemaVersion() == PostgresFieldReportStore.latestSchemaVersion) }
+    // Each step recorded once, up to the latest (versions need not be contiguous: branches'
+    // steps are renumbered at merge).
+    #expect(
+      try await stores[0].scalarForTesting("SELECT MAX(version) FROM schema_migrations")
+        == Int64(PostgresFieldReportStore.latestSchemaVersion))
     #expect(
       try await stores[0].scalarForTesting("SELECT COUNT(*) FROM schema_migrations")
         == Int64(PostgresFieldReportStore.latestSchemaVersion))

@@ -7,13 +7,16 @@ import FieldReportWorkflow
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
   /// The schema version this build writes.
-  static let latest = 12
+  static let latest = 14
+  /// Migrations applied to a fresh file (every version from 1).
+  static let applied = 14
 
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {
     let fixture = try await StoreFixture.make(seed: false)
     #expect(try await fixture.sqlite.schemaVersion() == Self.latest)
-    #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == Int64(Self.latest))
+    #expect(try await fixture.store.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == Int64(Self.applied))
+    #expect(try await fixture.store.scalarForTesting("SELECT MAX(version) FROM schema_migrations") == Int64(Self.latest))
     #expect(try await fixture.store.scalarForTesting("PRAGMA foreign_keys") == 1)
     await fixture.finish()
   }
@@ -178,6 +181,59 @@ struct StoreLifecycleTests {
     #expect(try await migrated.schemaVersion() == Self.latest)
     #expect(try await migrated.rereports(of: original.id) == [again.id])
     #expect(try await migrated.rereports(of: again.id) == [])
+    await migrated.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
+  @Test("a version 11 file migrates to version 14: task outcomes are filled from the stored columns, a confirmed return is counted after")
+  func version11Migrates() async throws {
+    let fixture = try await StoreFixture.make()
+    // Resolved (approved), returned to the IOC, monitoring closed, and one still open.
+    let resolved = try await fixture.submit("Đã xử lý")
+    try await fixture.act(StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: resolved.id, at: StoreFixture.at(6, hour: 10))
+    try await fixture.act(StoreFixture.duong, .assign(AssignmentOrder(mainHandler: StoreFixture.thang)), on: resolved.id, at: StoreFixture.at(6, hour: 11))
+    try await fixture.act(StoreFixture.thang, .submitResult(nextHandler: StoreFixture.duong, outputProduct: nil), on: resolved.id, at: StoreFixture.at(7))
+    try await fixture.act(StoreFixture.duong, .approve, on: resolved.id, at: StoreFixture.at(7, hour: 12))
+    let returned = try await fixture.submit("Trả về")
+    try await fixture.act(StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: returned.id, at: StoreFixture.at(6, hour: 10))
+    try await fixture.act(StoreFixture.duong, .returnToIoc, on: returned.id, content: "Không đúng chức năng", at: StoreFixture.at(6, hour: 12))
+    let monitored = try await fixture.submit("Theo dõi")
+    try await fixture.act(StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: monitored.id, at: StoreFixture.at(6, hour: 10))
+    try await fixture.act(StoreFixture.duong, .transferForMonitoring(recipients: [StoreFixture.thang], group: nil), on: monitored.id, at: StoreFixture.at(6, hour: 11))
+    try await fixture.act(StoreFixture.duong, .closeMonitoring, on: monitored.id, at: StoreFixture.at(6, hour: 12))
+    let open = try await fixture.submit("Đang mở")
+    try await fixture.act(StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: open.id, at: StoreFixture.at(6, hour: 10))
+    let before = try await fixture.store.unitStatistics(
+      unitID: StoreFixture.dongLoc, from: StoreFixture.at(1), to: StoreFixture.at(20), now: StoreFixture.at(8))
+    try await fixture.rewindToVersion11()
+    await fixture.store.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await migrated.schemaVersion() == Self.latest)
+    func outcome(_ c: Case) async throws -> Int64? {
+      try await migrated.scalarForTesting(
+        "SELECT CASE outcome WHEN 'resolved' THEN 1 WHEN 'returned_to_ioc' THEN 2 WHEN 'monitoring_closed' THEN 3 ELSE 0 END FROM unit_tasks WHERE case_id = '\(c.id.rawValue)'")
+    }
+    #expect(try await outcome(resolved) == 1)
+    #expect(try await outcome(returned) == 2)
+    #expect(try await outcome(monitored) == 3)
+    #expect(try await outcome(open) == 0)
+    // The same figures as before the rewind: volume, counts, the approved task's handling time.
+    let after = try await migrated.unitStatistics(
+      unitID: StoreFixture.dongLoc, from: StoreFixture.at(1), to: StoreFixture.at(20), now: StoreFixture.at(8))
+    #expect(after == before)
+    #expect(after.first?.volume == 4 && after.first?.returnedToIoc == 1 && after.first?.returnedConfirmed == 0)
+    #expect(after.first?.handlingMilliseconds == [StoreFixture.at(7, hour: 12).millisecondsSince1970 - StoreFixture.at(6, hour: 10).millisecondsSince1970])
+    // The IOC confirms the return while re-dispatching it: stored on the returned task.
+    let current = try #require(try await migrated.findCase(id: returned.id))
+    let transition = try StoreFixture.decide(
+      StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.tranPhu, returnOutsideCompetence: true)), on: current,
+      at: StoreFixture.at(6, hour: 13))
+    _ = try await migrated.apply(transition, expectedVersion: current.version, idempotencyKey: nil)
+    let confirmed = try await migrated.unitStatistics(
+      unitID: StoreFixture.dongLoc, from: StoreFixture.at(1), to: StoreFixture.at(20), now: StoreFixture.at(8))
+    #expect(confirmed.first?.returnedConfirmed == 1)
+    #expect(try await migrated.verifyJournal(caseID: returned.id).isIntact)
     await migrated.close()
     try? FileManager.default.removeItem(at: fixture.directory)
   }

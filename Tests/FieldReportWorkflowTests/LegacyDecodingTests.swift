@@ -22,7 +22,7 @@ import Testing
     let dispatched = try Self.decode(
       JournalEvent.self,
       #"{"dispatched":{"unit":"DL","task":{"id":"c/1","caseID":"c","unitID":"DL","taskType":"field_report","receivedAt":1,"start":1,"due":2}}}"#)
-    guard case .dispatched(let unit, let leader, let task) = dispatched else {
+    guard case .dispatched(let unit, let leader, let task, _) = dispatched else {
       Issue.record("not a dispatch: \(dispatched)")
       return
     }

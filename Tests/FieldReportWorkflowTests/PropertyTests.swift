@@ -12,7 +12,17 @@ import Testing
     guard actor.user.isActive, CaseWorkflow.allowedStates(for: kind).contains(c.state) else {
       return false
     }
+    let hold = c.currentTask?.openHold
+    if hold != nil, !CaseWorkflow.allowedWhileHeld.contains(kind) { return false }
+    let isLeader = actor.has(.leader, at: c.currentUnitID)
+    let isMain = c.assignment?.mainHandler == actor.id
+      && (actor.has(.officer, at: c.currentUnitID) || actor.has(.leader, at: c.currentUnitID))
     switch kind {
+    case .holdClock: return hold == nil && (isLeader || isMain)
+    case .resumeClock:
+      guard let hold else { return false }
+      return isLeader || isMain
+        || (hold.kind == .awaitingCitizen && actor.id == c.submittedBy && actor.user.kind == .serviceAccount)
     case .submit: return false
     case .dispatch, .reject, .sendBackToUnit, .publish:
       return actor.has(.iocOperator, at: c.iocUnitID)
@@ -73,6 +83,8 @@ import Testing
     case .returnToOfficer: return .returnToOfficer()
     case .sendBackToUnit: return .sendBackToUnit()
     case .publish: return .publish(publicly: rng.chance(50))
+    case .holdClock: return .holdClock(rng.pick(ClockHold.Kind.allCases))
+    case .resumeClock: return .resumeClock
     }
   }
 

@@ -12,7 +12,10 @@ import Testing
     for kind in Self.actions {
       let (action, actor, content) = Canonical.step(kind)
       let outcome = history.decide(action, by: actor, content: content, at: Canonical.workTime)
-      if CaseWorkflow.allowedStates(for: kind).contains(state) {
+      if kind == .resumeClock, CaseWorkflow.allowedStates(for: kind).contains(state) {
+        // Allowed in the state, but only with a hold in force (ClockHoldTests).
+        #expect(outcome == .failure(.clockNotHeld), "\(kind) in \(state)")
+      } else if CaseWorkflow.allowedStates(for: kind).contains(state) {
         let transition = try #require(try? outcome.get(), "\(kind) in \(state): \(outcome)")
         #expect(transition.newCase.state == Canonical.target[kind], "\(kind) in \(state)")
         #expect(transition.newCase.version == history.current.version + 1)
@@ -35,7 +38,7 @@ import Testing
     #expect(Set(CaseWorkflow.allowedActions(in: .returnedToIoc)) == [.dispatch, .reject])
     #expect(
       Set(CaseWorkflow.allowedActions(in: .inProgress))
-        == [.submitResult, .reassign, .saveDraft, .addContribution])
+        == [.submitResult, .reassign, .saveDraft, .addContribution, .holdClock, .resumeClock])
     #expect(Set(CaseWorkflow.allowedActions(in: .awaitingApproval)) == [.approve, .returnToOfficer])
     #expect(Set(CaseWorkflow.allowedActions(in: .resolved)) == [.publish, .sendBackToUnit])
     #expect(

@@ -28,6 +28,10 @@ public enum Fieldreport_V1_AssignmentServiceMethods {
   public static let approve = UnaryMethod<Fieldreport_V1_ApproveRequest, Fieldreport_V1_ApproveResponse>(service: "fieldreport.v1.AssignmentService", method: "Approve")
   /// `/fieldreport.v1.AssignmentService/ReturnToOfficer`.
   public static let returnToOfficer = UnaryMethod<Fieldreport_V1_ReturnToOfficerRequest, Fieldreport_V1_ReturnToOfficerResponse>(service: "fieldreport.v1.AssignmentService", method: "ReturnToOfficer")
+  /// `/fieldreport.v1.AssignmentService/HoldClock`.
+  public static let holdClock = UnaryMethod<Fieldreport_V1_HoldClockRequest, Fieldreport_V1_HoldClockResponse>(service: "fieldreport.v1.AssignmentService", method: "HoldClock")
+  /// `/fieldreport.v1.AssignmentService/ResumeClock`.
+  public static let resumeClock = UnaryMethod<Fieldreport_V1_ResumeClockRequest, Fieldreport_V1_ResumeClockResponse>(service: "fieldreport.v1.AssignmentService", method: "ResumeClock")
 }
 
 /// Actions at the handling unit (source §3): return to the IOC, assign, process, approve or
@@ -104,6 +108,22 @@ public protocol Fieldreport_V1_AssignmentServiceHandler: RPCService {
   /// Errors: FAILED_PRECONDITION (wrong state); INVALID_ARGUMENT (empty content; officer not
   /// the main handler; new due time in the past).
   func returnToOfficer(_ request: Fieldreport_V1_ReturnToOfficerRequest, context: ServerContext) async throws -> Fieldreport_V1_ReturnToOfficerResponse
+  /// Puts the case's clock on hold while the unit waits for the citizen (more information,
+  /// requested through the platform: the reporter's app is told) or for another agency:
+  /// IN_PROGRESS → IN_PROGRESS (new version, holder unchanged). Leaders of the holding unit and
+  /// the main handler. Content (the reason, what is asked for) required. While on hold no
+  /// deadline runs (CaseSummary.step_due_at_ms absent, never overdue) and only ResumeClock,
+  /// AddContribution and SaveDraft are accepted (others: FAILED_PRECONDITION CLOCK_ON_HOLD).
+  /// Errors: FAILED_PRECONDITION (wrong state; already on hold); PERMISSION_DENIED (not a
+  /// leader of the unit nor the main handler); INVALID_ARGUMENT (empty content; kind unset).
+  func holdClock(_ request: Fieldreport_V1_HoldClockRequest, context: ServerContext) async throws -> Fieldreport_V1_HoldClockResponse
+  /// Resumes the case's clock (e.g. the information arrived): IN_PROGRESS → IN_PROGRESS. The
+  /// task's, the assignment's and the step's due times move later by the held time. Leaders of
+  /// the holding unit and the main handler; for a CLOCK_HOLD_KIND_AWAITING_CITIZEN hold also the
+  /// service account that submitted the report (the platform relaying the citizen's answer,
+  /// which it may put in the content). Content optional. Errors: FAILED_PRECONDITION (wrong
+  /// state; CLOCK_NOT_HELD); PERMISSION_DENIED.
+  func resumeClock(_ request: Fieldreport_V1_ResumeClockRequest, context: ServerContext) async throws -> Fieldreport_V1_ResumeClockResponse
 }
 
 extension Fieldreport_V1_AssignmentServiceHandler {
@@ -120,6 +140,8 @@ extension Fieldreport_V1_AssignmentServiceHandler {
     router.register(Fieldreport_V1_AssignmentServiceMethods.addContribution) { try await self.addContribution($0, context: $1) }
     router.register(Fieldreport_V1_AssignmentServiceMethods.approve) { try await self.approve($0, context: $1) }
     router.register(Fieldreport_V1_AssignmentServiceMethods.returnToOfficer) { try await self.returnToOfficer($0, context: $1) }
+    router.register(Fieldreport_V1_AssignmentServiceMethods.holdClock) { try await self.holdClock($0, context: $1) }
+    router.register(Fieldreport_V1_AssignmentServiceMethods.resumeClock) { try await self.resumeClock($0, context: $1) }
   }
 }
 
@@ -235,6 +257,28 @@ public struct Fieldreport_V1_AssignmentServiceClient: Sendable {
   public func returnToOfficer(_ request: Fieldreport_V1_ReturnToOfficerRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ReturnToOfficerResponse {
     try await transport.call(Fieldreport_V1_AssignmentServiceMethods.returnToOfficer, request, options: options)
   }
+
+  /// Puts the case's clock on hold while the unit waits for the citizen (more information,
+  /// requested through the platform: the reporter's app is told) or for another agency:
+  /// IN_PROGRESS → IN_PROGRESS (new version, holder unchanged). Leaders of the holding unit and
+  /// the main handler. Content (the reason, what is asked for) required. While on hold no
+  /// deadline runs (CaseSummary.step_due_at_ms absent, never overdue) and only ResumeClock,
+  /// AddContribution and SaveDraft are accepted (others: FAILED_PRECONDITION CLOCK_ON_HOLD).
+  /// Errors: FAILED_PRECONDITION (wrong state; already on hold); PERMISSION_DENIED (not a
+  /// leader of the unit nor the main handler); INVALID_ARGUMENT (empty content; kind unset).
+  public func holdClock(_ request: Fieldreport_V1_HoldClockRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_HoldClockResponse {
+    try await transport.call(Fieldreport_V1_AssignmentServiceMethods.holdClock, request, options: options)
+  }
+
+  /// Resumes the case's clock (e.g. the information arrived): IN_PROGRESS → IN_PROGRESS. The
+  /// task's, the assignment's and the step's due times move later by the held time. Leaders of
+  /// the holding unit and the main handler; for a CLOCK_HOLD_KIND_AWAITING_CITIZEN hold also the
+  /// service account that submitted the report (the platform relaying the citizen's answer,
+  /// which it may put in the content). Content optional. Errors: FAILED_PRECONDITION (wrong
+  /// state; CLOCK_NOT_HELD); PERMISSION_DENIED.
+  public func resumeClock(_ request: Fieldreport_V1_ResumeClockRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ResumeClockResponse {
+    try await transport.call(Fieldreport_V1_AssignmentServiceMethods.resumeClock, request, options: options)
+  }
 }
 
 /// The methods of `fieldreport.v1.CaseService`, as the runtime names them.
@@ -267,6 +311,8 @@ public enum Fieldreport_V1_CaseServiceMethods {
   public static let recordVerdict = UnaryMethod<Fieldreport_V1_RecordVerdictRequest, Fieldreport_V1_RecordVerdictResponse>(service: "fieldreport.v1.CaseService", method: "RecordVerdict")
   /// `/fieldreport.v1.CaseService/ListDuplicateCandidates`.
   public static let listDuplicateCandidates = UnaryMethod<Fieldreport_V1_ListDuplicateCandidatesRequest, Fieldreport_V1_ListDuplicateCandidatesResponse>(service: "fieldreport.v1.CaseService", method: "ListDuplicateCandidates")
+  /// `/fieldreport.v1.CaseService/GetCaseVolume`.
+  public static let getCaseVolume = UnaryMethod<Fieldreport_V1_GetCaseVolumeRequest, Fieldreport_V1_GetCaseVolumeResponse>(service: "fieldreport.v1.CaseService", method: "GetCaseVolume")
 }
 
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
@@ -361,6 +407,13 @@ public protocol Fieldreport_V1_CaseServiceHandler: RPCService {
   /// (reporters' names show in sender_label). Errors: NOT_FOUND (case); PERMISSION_DENIED (not
   /// an IOC operator); INVALID_ARGUMENT (case_id).
   func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, context: ServerContext) async throws -> Fieldreport_V1_ListDuplicateCandidatesResponse
+  /// Counts reports received in a period, by category and by week, aggregated on the server
+  /// (for `fieldreport report`). IOC operators and system admins for every case or the cases
+  /// dispatched to unit_ids; leaders and unit admins for the cases dispatched to their own
+  /// units. Errors: PERMISSION_DENIED (a unit outside the caller's, or a caller with no
+  /// statistics role); INVALID_ARGUMENT (unknown unit, empty or inverted period, more than 366
+  /// days).
+  func getCaseVolume(_ request: Fieldreport_V1_GetCaseVolumeRequest, context: ServerContext) async throws -> Fieldreport_V1_GetCaseVolumeResponse
 }
 
 extension Fieldreport_V1_CaseServiceHandler {
@@ -380,6 +433,7 @@ extension Fieldreport_V1_CaseServiceHandler {
     router.register(Fieldreport_V1_CaseServiceMethods.getUnitStatistics) { try await self.getUnitStatistics($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.recordVerdict) { try await self.recordVerdict($0, context: $1) }
     router.register(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates) { try await self.listDuplicateCandidates($0, context: $1) }
+    router.register(Fieldreport_V1_CaseServiceMethods.getCaseVolume) { try await self.getCaseVolume($0, context: $1) }
   }
 }
 
@@ -521,6 +575,16 @@ public struct Fieldreport_V1_CaseServiceClient: Sendable {
   /// an IOC operator); INVALID_ARGUMENT (case_id).
   public func listDuplicateCandidates(_ request: Fieldreport_V1_ListDuplicateCandidatesRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ListDuplicateCandidatesResponse {
     try await transport.call(Fieldreport_V1_CaseServiceMethods.listDuplicateCandidates, request, options: options)
+  }
+
+  /// Counts reports received in a period, by category and by week, aggregated on the server
+  /// (for `fieldreport report`). IOC operators and system admins for every case or the cases
+  /// dispatched to unit_ids; leaders and unit admins for the cases dispatched to their own
+  /// units. Errors: PERMISSION_DENIED (a unit outside the caller's, or a caller with no
+  /// statistics role); INVALID_ARGUMENT (unknown unit, empty or inverted period, more than 366
+  /// days).
+  public func getCaseVolume(_ request: Fieldreport_V1_GetCaseVolumeRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_GetCaseVolumeResponse {
+    try await transport.call(Fieldreport_V1_CaseServiceMethods.getCaseVolume, request, options: options)
   }
 }
 
@@ -937,6 +1001,12 @@ public enum Fieldreport_V1_JournalServiceMethods {
   public static let markNotificationsRead = UnaryMethod<Fieldreport_V1_MarkNotificationsReadRequest, Fieldreport_V1_MarkNotificationsReadResponse>(service: "fieldreport.v1.JournalService", method: "MarkNotificationsRead")
   /// `/fieldreport.v1.JournalService/VerifyJournal`.
   public static let verifyJournal = UnaryMethod<Fieldreport_V1_VerifyJournalRequest, Fieldreport_V1_VerifyJournalResponse>(service: "fieldreport.v1.JournalService", method: "VerifyJournal")
+  /// `/fieldreport.v1.JournalService/CreateCheckpoint`.
+  public static let createCheckpoint = UnaryMethod<Fieldreport_V1_CreateCheckpointRequest, Fieldreport_V1_CreateCheckpointResponse>(service: "fieldreport.v1.JournalService", method: "CreateCheckpoint")
+  /// `/fieldreport.v1.JournalService/ListCheckpoints`.
+  public static let listCheckpoints = UnaryMethod<Fieldreport_V1_ListCheckpointsRequest, Fieldreport_V1_ListCheckpointsResponse>(service: "fieldreport.v1.JournalService", method: "ListCheckpoints")
+  /// `/fieldreport.v1.JournalService/GetCheckpoint`.
+  public static let getCheckpoint = UnaryMethod<Fieldreport_V1_GetCheckpointRequest, Fieldreport_V1_GetCheckpointResponse>(service: "fieldreport.v1.JournalService", method: "GetCheckpoint")
 }
 
 /// Reading what happened: a case's journal (Nhật ký) and workflow (Quy trình) tabs, a live,
@@ -972,6 +1042,19 @@ public protocol Fieldreport_V1_JournalServiceHandler: RPCService {
   /// (edited, deleted or reordered). IOC operators and system admins. Errors: NOT_FOUND;
   /// PERMISSION_DENIED.
   func verifyJournal(_ request: Fieldreport_V1_VerifyJournalRequest, context: ServerContext) async throws -> Fieldreport_V1_VerifyJournalResponse
+  /// Signs a checkpoint now: an Ed25519 signature, by the server's checkpoint key, over the
+  /// digest of every case's journal chain head (docs/API.md gives the byte layout). The server
+  /// also makes one periodically (fieldreport-server --checkpoint-interval). System admins and
+  /// IOC operators (of any IOC centre). Errors: PERMISSION_DENIED; FAILED_PRECONDITION (the
+  /// server has no checkpoint key: a PostgreSQL server started without --checkpoint-key).
+  func createCheckpoint(_ request: Fieldreport_V1_CreateCheckpointRequest, context: ServerContext) async throws -> Fieldreport_V1_CreateCheckpointResponse
+  /// Lists checkpoints, newest first, without their heads. System admins and IOC operators.
+  /// Errors: PERMISSION_DENIED; INVALID_ARGUMENT (bad page token).
+  func listCheckpoints(_ request: Fieldreport_V1_ListCheckpointsRequest, context: ServerContext) async throws -> Fieldreport_V1_ListCheckpointsResponse
+  /// Returns one checkpoint with its heads and its self-contained export file (JSON) for
+  /// `fieldreport-server verify --checkpoint`. System admins and IOC operators. Errors:
+  /// PERMISSION_DENIED; NOT_FOUND.
+  func getCheckpoint(_ request: Fieldreport_V1_GetCheckpointRequest, context: ServerContext) async throws -> Fieldreport_V1_GetCheckpointResponse
 }
 
 extension Fieldreport_V1_JournalServiceHandler {
@@ -983,6 +1066,9 @@ extension Fieldreport_V1_JournalServiceHandler {
     router.register(Fieldreport_V1_JournalServiceMethods.listNotifications) { try await self.listNotifications($0, context: $1) }
     router.register(Fieldreport_V1_JournalServiceMethods.markNotificationsRead) { try await self.markNotificationsRead($0, context: $1) }
     router.register(Fieldreport_V1_JournalServiceMethods.verifyJournal) { try await self.verifyJournal($0, context: $1) }
+    router.register(Fieldreport_V1_JournalServiceMethods.createCheckpoint) { try await self.createCheckpoint($0, context: $1) }
+    router.register(Fieldreport_V1_JournalServiceMethods.listCheckpoints) { try await self.listCheckpoints($0, context: $1) }
+    router.register(Fieldreport_V1_JournalServiceMethods.getCheckpoint) { try await self.getCheckpoint($0, context: $1) }
   }
 }
 
@@ -1046,5 +1132,27 @@ public struct Fieldreport_V1_JournalServiceClient: Sendable {
   /// PERMISSION_DENIED.
   public func verifyJournal(_ request: Fieldreport_V1_VerifyJournalRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_VerifyJournalResponse {
     try await transport.call(Fieldreport_V1_JournalServiceMethods.verifyJournal, request, options: options)
+  }
+
+  /// Signs a checkpoint now: an Ed25519 signature, by the server's checkpoint key, over the
+  /// digest of every case's journal chain head (docs/API.md gives the byte layout). The server
+  /// also makes one periodically (fieldreport-server --checkpoint-interval). System admins and
+  /// IOC operators (of any IOC centre). Errors: PERMISSION_DENIED; FAILED_PRECONDITION (the
+  /// server has no checkpoint key: a PostgreSQL server started without --checkpoint-key).
+  public func createCheckpoint(_ request: Fieldreport_V1_CreateCheckpointRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_CreateCheckpointResponse {
+    try await transport.call(Fieldreport_V1_JournalServiceMethods.createCheckpoint, request, options: options)
+  }
+
+  /// Lists checkpoints, newest first, without their heads. System admins and IOC operators.
+  /// Errors: PERMISSION_DENIED; INVALID_ARGUMENT (bad page token).
+  public func listCheckpoints(_ request: Fieldreport_V1_ListCheckpointsRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_ListCheckpointsResponse {
+    try await transport.call(Fieldreport_V1_JournalServiceMethods.listCheckpoints, request, options: options)
+  }
+
+  /// Returns one checkpoint with its heads and its self-contained export file (JSON) for
+  /// `fieldreport-server verify --checkpoint`. System admins and IOC operators. Errors:
+  /// PERMISSION_DENIED; NOT_FOUND.
+  public func getCheckpoint(_ request: Fieldreport_V1_GetCheckpointRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_GetCheckpointResponse {
+    try await transport.call(Fieldreport_V1_JournalServiceMethods.getCheckpoint, request, options: options)
   }
 }

@@ -28,6 +28,27 @@ public struct UnitStatistics: Hashable, Sendable {
   public var pending: Int
   /// Of the pending, those past due at `now`.
   public var pendingOverdue: Int
+  /// Tasks received (dispatched to the unit) in the period.
+  public var volume = 0
+  /// Of `returnedToIoc`, those the IOC confirmed were outside the unit's competence.
+  public var returnedConfirmed = 0
+  /// Handling times (receipt to approval, milliseconds) of the tasks approved in the period,
+  /// ascending.
+  public var handlingMilliseconds: [Int64] = []
+
+  /// The completed-task counts ``FairStatistics`` derives its rates from.
+  public var fairCounts: FairStatistics.Counts {
+    var counts = FairStatistics.Counts()
+    counts.volume = volume
+    counts.early = early
+    counts.onTime = onTime
+    counts.late = late
+    counts.returned = returnedToIoc
+    counts.returnedConfirmed = returnedConfirmed
+    counts.completed = early + onTime + late + unclassified
+    counts.handlingMilliseconds = handlingMilliseconds
+    return counts
+  }
 
   /// Creates statistics.
   public init(

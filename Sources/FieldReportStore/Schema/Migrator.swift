@@ -20,6 +20,8 @@ enum Migrator {
     SchemaV10.migration,
     SchemaV11.migration,
     SchemaV12.migration,
+    SchemaV13.migration,
+    SchemaV14.migration,
   ]
 
   /// The version a fresh file is migrated to.

@@ -73,6 +73,8 @@ package enum CaseIndexing {
   package static func timeliness(of task: UnitTask, policy: WorkflowPolicy) -> String? {
     guard let completed = task.completedAt else { return nil }
     if task.outcome == .returnedToIoc { return "not_counted" }
-    return Deadlines.classify(completedAt: completed, due: task.due, policy: policy).rawValue
+    // Held time excluded (the workflow's rule, ``Deadlines/timeliness(of:policy:)``).
+    return (Deadlines.timeliness(of: task, policy: policy)
+      ?? Deadlines.classify(completedAt: completed, due: task.due, policy: policy)).rawValue
   }
 }

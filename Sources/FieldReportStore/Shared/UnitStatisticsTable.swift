@@ -1,7 +1,9 @@
 import FieldReportWorkflow
 
-/// Assembles ``UnitStatistics`` rows from an engine's two grouped counts (completed tasks by
-/// timeliness, open tasks), keyed by unit and category; one assembly for every engine.
+/// Assembles ``UnitStatistics`` rows from an engine's grouped queries (completed tasks by
+/// timeliness, open tasks, tasks received, handling times), keyed by unit and category; one
+/// assembly for every engine. A new count is one more `add…` here and one aggregate in each
+/// engine's query.
 package struct UnitStatisticsTable {
   private let byCategory: Bool
   private var rows: [String: UnitStatistics] = [:]
@@ -20,9 +22,11 @@ package struct UnitStatisticsTable {
 
   /// Adds one group of tasks completed in the period.
   package mutating func addCompleted(
-    unit: String, category: String, early: Int, onTime: Int, late: Int, unclassified: Int, returned: Int
+    unit: String, category: String, early: Int, onTime: Int, late: Int, unclassified: Int, returned: Int,
+    returnedConfirmed: Int
   ) {
     var stats = entry(unit, category)
+    stats.returnedConfirmed = returnedConfirmed
     stats.early = early
     stats.onTime = onTime
     stats.late = late
@@ -36,6 +40,20 @@ package struct UnitStatisticsTable {
     var stats = entry(unit, category)
     stats.pending = pending
     stats.pendingOverdue = overdue
+    rows[unit + "\u{0}" + category] = stats
+  }
+
+  /// Adds the number of tasks received in the period.
+  package mutating func addVolume(unit: String, category: String, received: Int) {
+    var stats = entry(unit, category)
+    stats.volume = received
+    rows[unit + "\u{0}" + category] = stats
+  }
+
+  /// Adds one approved task's handling time (the engine returns them in ascending order).
+  package mutating func addHandling(unit: String, category: String, milliseconds: Int64) {
+    var stats = entry(unit, category)
+    stats.handlingMilliseconds.append(milliseconds)
     rows[unit + "\u{0}" + category] = stats
   }
 

@@ -34,4 +34,8 @@ public enum ActionKind: String, Hashable, Codable, Sendable, CaseIterable {
   case sendBackToUnit = "send_back_to_unit"
   /// Đăng tải kết quả: the IOC publishes the result.
   case publish
+  /// The unit puts the task's clock on hold (waiting for the citizen or another agency).
+  case holdClock = "hold_clock"
+  /// The clock restarts; the deadlines move later by the held time.
+  case resumeClock = "resume_clock"
 }

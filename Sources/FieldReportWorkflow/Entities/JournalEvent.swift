@@ -6,11 +6,16 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   /// The report was submitted; the case is created from this.
   case submitted(CaseSubmission)
   /// Dispatched to `unit`, optionally to a named leader there, with the task created for it.
-  case dispatched(unit: UnitID, leader: UserID?, task: UnitTask)
+  /// `returnOutsideCompetence`: true when the IOC confirmed that the unit which returned the
+  /// case was not competent (nil when not confirmed, and in entries written before it existed).
+  case dispatched(unit: UnitID, leader: UserID?, task: UnitTask, returnOutsideCompetence: Bool? = nil)
   /// Rejected by the IOC; for a duplicate, the case it duplicates (nil in entries written
   /// before it was recorded); for out of scope, the outside agency it was routed to (nil in
-  /// entries written before it was required).
-  case rejected(reason: RejectionReason, duplicateOf: CaseID? = nil, routedTo: String? = nil)
+  /// entries written before it was required). `returnOutsideCompetence` as for
+  /// ``dispatched(unit:leader:task:returnOutsideCompetence:)``.
+  case rejected(
+    reason: RejectionReason, duplicateOf: CaseID? = nil, routedTo: String? = nil,
+    returnOutsideCompetence: Bool? = nil)
   /// Returned to the IOC by the unit's leader.
   case returnedToIoc
   /// Assigned (the full assignment as made).
@@ -49,6 +54,12 @@ public enum JournalEvent: Hashable, Codable, Sendable {
   /// was the published text when the IOC gave one, else the note (and the reply letter was
   /// shown when the content was empty).
   case published(publicly: Bool, text: String? = nil)
+  /// The current task's clock was put on hold, waiting for `kind`; the reason is the entry's
+  /// content.
+  case clockHeld(kind: ClockHold.Kind)
+  /// The open hold ended; the task's, assignment's and step's due times move later by the held
+  /// time (the entry's time minus the hold's start).
+  case clockResumed
 
   /// The action kind this event records.
   public var kind: ActionKind {
@@ -69,6 +80,8 @@ public enum JournalEvent: Hashable, Codable, Sendable {
     case .returnedToOfficer: .returnToOfficer
     case .sentBackToUnit: .sendBackToUnit
     case .published: .publish
+    case .clockHeld: .holdClock
+    case .clockResumed: .resumeClock
     }
   }
 }

@@ -37,6 +37,12 @@ public struct Notification: Hashable, Codable, Sendable {
     case progressUpdate = "progress_update"
     /// The result was published (to the reporter's app, when the notify flag is set).
     case resultPublished = "result_published"
+    /// The unit put the clock on hold to ask the citizen for more information (to the
+    /// reporter's app, relayed by the platform; always sent). The entry's content says what.
+    case informationRequested = "information_requested"
+    /// The clock of a case was resumed by someone else (to the main handler and whoever put it
+    /// on hold).
+    case clockResumed = "clock_resumed"
   }
 
   /// Who is told.

@@ -46,6 +46,25 @@ public struct UnitTask: Hashable, Codable, Sendable, Identifiable {
   /// the window was recorded, whose deadline is their receipt plus the policy's window
   /// (``Deadlines/returnDeadline(of:policy:)``).
   public var returnBy: Timestamp?
+  /// The task's clock holds (``ClockHold``), oldest first; stored only when there are some, so
+  /// tasks without holds keep their encoded form.
+  var clockHolds: [ClockHold]?
+
+  /// The task's clock holds, oldest first; at most the last is open (``openHold``).
+  public var holds: [ClockHold] {
+    get { clockHolds ?? [] }
+    set { clockHolds = newValue.isEmpty ? nil : newValue }
+  }
+
+  /// The hold in force, if the clock is stopped now.
+  public var openHold: ClockHold? {
+    guard let last = clockHolds?.last, last.isOpen else { return nil }
+    return last
+  }
+  /// For a task returned to the IOC: true when the IOC, handling the returned case (its next
+  /// dispatch or its rejection), confirmed the case was outside the unit's competence; then
+  /// the return does not count against the unit (``FairStatistics``). nil otherwise.
+  public var returnOutsideCompetence: Bool?
 
   public init(
     id: UnitTaskID, caseID: CaseID, unitID: UnitID, taskType: TaskType, receivedAt: Timestamp,

@@ -57,13 +57,23 @@ public enum CaseVisibility {
   ///
   /// People working on the case see every entry but others' drafts (journaled only by older
   /// versions, see ``JournalEvent/draftSaved``); the reporter, the
-  /// submitting platform and the public see only submission, rejection and publication.
+  /// submitting platform and the public see only submission, rejection and publication, and
+  /// the holds waiting for the citizen (the request for information) with their resumption.
   public static func canSee(_ entry: JournalEntry, of c: Case, viewer: Actor?) -> Bool {
     guard canSee(c, viewer: viewer) else { return false }
     if isInternal(c, viewer: viewer) {
       return entry.action != .saveDraft || entry.actor == viewer?.id
     }
-    return [.submit, .reject, .publish].contains(entry.action)
+    switch entry.event {
+    case .submitted, .rejected, .published: return true
+    // The platform relays a request for information to the citizen, and the answer back.
+    case .clockHeld(let kind): return kind == .awaitingCitizen
+    case .clockResumed:
+      return c.tasks.contains { task in
+        task.holds.contains { $0.kind == .awaitingCitizen && $0.resumedAt == entry.at }
+      }
+    default: return false
+    }
   }
 }
 

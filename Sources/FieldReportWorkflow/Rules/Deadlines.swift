@@ -9,17 +9,57 @@ public enum Deadlines {
     return now > due
   }
 
-  /// Whether the case's current step is overdue at `now` (terminal cases never are).
+  /// Whether the case's current step is overdue at `now` (terminal cases never are, nor is a
+  /// case whose clock is on hold).
   public static func isOverdue(_ c: Case, now: Timestamp) -> Bool {
-    !c.state.isTerminal && isOverdue(due: c.stepDue, now: now)
+    !c.state.isTerminal && c.currentTask?.openHold == nil && isOverdue(due: c.stepDue, now: now)
   }
 
   /// Due time of the case's current step as the contract and the inbox show it: the end of
   /// the return window while the case waits at a unit, the workflow's step due time
-  /// otherwise, nil for a terminal case. Overdue filters and the due-soonest order use it.
+  /// otherwise, nil for a terminal case and while the clock is on hold (no deadline runs; it
+  /// comes back moved later by the held time on resume). Overdue filters and the due-soonest
+  /// order use it (the stores' `listed_due`), so a held case is never overdue and sorts last.
   public static func currentStepDue(_ c: Case, policy: WorkflowPolicy = .standard) -> Timestamp? {
     if let window = returnDeadline(c, policy: policy) { return window }
+    if c.currentTask?.openHold != nil { return nil }
     return c.state.isTerminal ? nil : c.stepDue
+  }
+
+  // MARK: Held time (ClockHold): the one place statistics and views take it from
+
+  /// Milliseconds a task's clock was stopped, closed holds plus the open one up to `now`.
+  public static func heldMilliseconds(of task: UnitTask, now: Timestamp) -> Int64 {
+    task.holds.reduce(0) { $0 + $1.heldMilliseconds(now: now) }
+  }
+
+  /// Milliseconds of the task's closed holds only: what its stored due time already includes,
+  /// and the `unit_tasks.held_ms` column of both stores.
+  public static func closedHeldMilliseconds(of task: UnitTask) -> Int64 {
+    task.holds.reduce(0) { $0 + ($1.isOpen ? 0 : $1.heldMilliseconds(now: $1.heldAt)) }
+  }
+
+  /// The task's deadline with every hold excluded, as of `now`: `task.due` already moved by
+  /// each closed hold (on resume), plus the running part of an open one. A task completes only
+  /// with its clock running, so for a completed task this is `task.due`.
+  public static func effectiveDue(of task: UnitTask, now: Timestamp) -> Timestamp {
+    guard let open = task.openHold else { return task.due }
+    return task.due.adding(milliseconds: open.heldMilliseconds(now: now))
+  }
+
+  /// The unit's own handling time of a task: from receipt to completion (or `now` while
+  /// open), minus every held millisecond. Statistics (median, percentiles) use it.
+  public static func effectiveHandlingMilliseconds(of task: UnitTask, now: Timestamp) -> Int64 {
+    let end = task.completedAt ?? now
+    return max(0, end.millisecondsSince1970 - task.receivedAt.millisecondsSince1970
+      - heldMilliseconds(of: task, now: end))
+  }
+
+  /// Timeliness of a completed task with its held time excluded (nil while open):
+  /// ``classify(completedAt:due:policy:)`` against ``effectiveDue(of:now:)``.
+  public static func timeliness(of task: UnitTask, policy: WorkflowPolicy = .standard) -> Timeliness? {
+    guard let done = task.completedAt else { return nil }
+    return classify(completedAt: done, due: effectiveDue(of: task, now: done), policy: policy)
   }
 
   /// The last instant the unit's leader may return the case to the IOC, while it is at a
@@ -80,13 +120,18 @@ public enum Deadlines {
       case (_, .returnedToIoc?):
         continue
       case (let done?, _):
-        switch classify(completedAt: done, due: task.due, policy: policy) {
+        switch classify(completedAt: done, due: effectiveDue(of: task, now: done), policy: policy) {
         case .early: counts.early += 1
         case .onTime: counts.onTime += 1
         case .late: counts.late += 1
         }
       case (nil, _):
-        if isOverdue(due: task.due, now: now) { counts.openOverdue += 1 } else { counts.open += 1 }
+        // A held task is not overdue while held.
+        if task.openHold == nil, isOverdue(due: task.due, now: now) {
+          counts.openOverdue += 1
+        } else {
+          counts.open += 1
+        }
       }
       result[task.unitID] = counts
     }

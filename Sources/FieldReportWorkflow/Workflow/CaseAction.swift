@@ -5,7 +5,10 @@ public enum CaseAction: Hashable, Codable, Sendable {
   case dispatch(DispatchOrder)
   /// The IOC rejects the report; for a duplicate, naming the case it duplicates; out of scope,
   /// naming the outside agency it is routed to (required: never a dead end).
-  case reject(RejectionReason, duplicateOf: CaseID? = nil, routedTo: String? = nil)
+  /// `returnOutsideCompetence`: for a case a unit returned, the IOC confirms the case was
+  /// outside that unit's competence (see ``UnitTask/returnOutsideCompetence``).
+  case reject(
+    RejectionReason, duplicateOf: CaseID? = nil, routedTo: String? = nil, returnOutsideCompetence: Bool = false)
   /// The unit's leader returns the case to the IOC (content: the reason, required).
   case returnToIoc
   /// The unit's leader assigns the case.
@@ -40,6 +43,11 @@ public enum CaseAction: Hashable, Codable, Sendable {
   /// is shown, when the IOC gives it; nil shows the approved reply letter. The command's
   /// content is the IOC's note on the step (its own record), never shown to the citizen.
   case publish(publicly: Bool, text: String? = nil)
+  /// The unit's leader or the main handler puts the clock on hold (content: the reason,
+  /// required), waiting for the citizen or another agency.
+  case holdClock(ClockHold.Kind)
+  /// The clock restarts (content: an optional note, e.g. the information received).
+  case resumeClock
 
   /// The kind of step this action would record.
   public var kind: ActionKind {
@@ -58,6 +66,8 @@ public enum CaseAction: Hashable, Codable, Sendable {
     case .returnToOfficer: .returnToOfficer
     case .sendBackToUnit: .sendBackToUnit
     case .publish: .publish
+    case .holdClock: .holdClock
+    case .resumeClock: .resumeClock
     }
   }
 }
@@ -82,12 +92,16 @@ public struct DispatchOrder: Hashable, Codable, Sendable {
   /// (``WorkflowPolicy/returnWindowMilliseconds``). Within
   /// ``WorkflowPolicy/returnWindowRange``.
   public var returnWindowMilliseconds: Int64?
+  /// For a case a unit returned: the IOC confirms it was outside that unit's competence, so
+  /// the return does not count against the unit (``UnitTask/returnOutsideCompetence``).
+  public var returnOutsideCompetence: Bool
 
   public init(
     unit: UnitID, leader: UserID? = nil, taskType: UnitTask.TaskType = .fieldReport,
     start: Timestamp? = nil, due: Timestamp? = nil, title: String? = nil,
-    returnWindowMilliseconds: Int64? = nil
+    returnWindowMilliseconds: Int64? = nil, returnOutsideCompetence: Bool = false
   ) {
+    self.returnOutsideCompetence = returnOutsideCompetence
     self.returnWindowMilliseconds = returnWindowMilliseconds
     self.unit = unit
     self.leader = leader

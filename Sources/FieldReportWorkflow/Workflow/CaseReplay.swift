@@ -95,8 +95,9 @@ public enum CaseReplay {
     case .submitted:
       return nil  // handled above; a second submission never applies
 
-    case .dispatched(let unit, let leader, let task):
+    case .dispatched(let unit, let leader, let task, let outsideCompetence):
       guard task.unitID == unit, task.caseID == c.id else { return nil }
+      guard confirmReturn(&c, outsideCompetence) else { return nil }
       c.state = .atUnit
       c.holder = leader.map { .person($0, unit: unit) } ?? .unit(unit)
       c.currentUnitID = unit
@@ -108,7 +109,8 @@ public enum CaseReplay {
       c.result = nil
       c.monitoring = nil
 
-    case .rejected(let reason, let duplicateOf, let routedTo):
+    case .rejected(let reason, let duplicateOf, let routedTo, let outsideCompetence):
+      guard confirmReturn(&c, outsideCompetence) else { return nil }
       c.state = .closed
       c.holder = .nobody
       c.rejection = Case.Rejection(
@@ -205,6 +207,32 @@ public enum CaseReplay {
       c.holder = .nobody
       c.publication = Case.Publication(publicly: publicly, at: entry.at, text: text)
       c.stepDue = nil
+
+    case .clockHeld(let kind):
+      guard let last = c.tasks.indices.last, c.currentTask != nil, c.tasks[last].openHold == nil
+      else { return nil }
+      c.tasks[last].holds.append(
+        ClockHold(kind: kind, reason: entry.content, heldBy: entry.actor, heldAt: entry.at))
+      c.previousStep = summary(of: entry)
+      return c  // not a new step: the holder and the step's start stay
+
+    case .clockResumed:
+      guard let last = c.tasks.indices.last, c.currentTask != nil,
+        var hold = c.tasks[last].openHold
+      else { return nil }
+      hold.resumedBy = entry.actor
+      hold.resumedAt = entry.at
+      c.tasks[last].holds[c.tasks[last].holds.count - 1] = hold
+      // The held time is not the unit's: every running deadline moves later by it.
+      let held = hold.heldMilliseconds(now: entry.at)
+      c.tasks[last].due = c.tasks[last].due.adding(milliseconds: held)
+      if var assignment = c.assignment {
+        assignment.due = assignment.due.adding(milliseconds: held)
+        c.assignment = assignment
+      }
+      c.stepDue = c.stepDue?.adding(milliseconds: held)
+      c.previousStep = summary(of: entry)
+      return c
     }
     c.stepReceivedAt = entry.at
     c.previousStep = summary(of: entry)
@@ -221,6 +249,17 @@ public enum CaseReplay {
     guard let last = c.tasks.indices.last, c.tasks[last].completedAt == nil else { return }
     c.tasks[last].completedAt = at
     c.tasks[last].outcome = outcome
+  }
+
+  /// Records the IOC's confirmation that the unit which returned the case was not competent
+  /// on that unit's task; false (the entry does not apply) when the case was not returned.
+  private static func confirmReturn(_ c: inout Case, _ confirmed: Bool?) -> Bool {
+    guard confirmed == true else { return true }
+    guard c.state == .returnedToIoc, let last = c.tasks.indices.last,
+      c.tasks[last].outcome == .returnedToIoc
+    else { return false }
+    c.tasks[last].returnOutsideCompetence = true
+    return true
   }
 
   private static func closeMonitoring(_ c: inout Case, at: Timestamp) {

@@ -28,6 +28,28 @@ public enum CaseWorkflow {
     case .acknowledgeMonitoring, .closeMonitoring: [.monitoring]
     case .approve, .returnToOfficer: [.awaitingApproval]
     case .sendBackToUnit, .publish: [.resolved]
+    // The unit's own handling time: not at_unit (the leader's decision on competence and the
+    // return window need nothing from the citizen) nor awaiting_approval (the result is written).
+    case .holdClock, .resumeClock: [.inProgress]
+    }
+  }
+
+  /// The only actions allowed while the case's clock is on hold: every other one is refused
+  /// with ``WorkflowRefusal/clockOnHold(since:)`` (resume first), so a held task never
+  /// completes, changes hands or gets a new deadline during the hold.
+  public static let allowedWhileHeld: Set<ActionKind> = [.resumeClock, .addContribution, .saveDraft]
+
+  /// The actions accepted for `c` now: ``allowedActions(in:)`` of its state, narrowed to
+  /// ``allowedWhileHeld`` while its clock is on hold, without a hold while held or a
+  /// resume while running.
+  public static func allowedActions(for c: Case) -> [ActionKind] {
+    let held = c.currentTask?.openHold != nil
+    return allowedActions(in: c.state).filter { kind in
+      switch kind {
+      case .holdClock: !held
+      case .resumeClock: held
+      default: !held || allowedWhileHeld.contains(kind)
+      }
     }
   }
 
@@ -78,18 +100,23 @@ public enum CaseWorkflow {
     guard allowedStates(for: kind).contains(c.state) else {
       throw .wrongState(current: c.state, action: kind)
     }
+    if let hold = c.currentTask?.openHold, !allowedWhileHeld.contains(kind) {
+      throw .clockOnHold(since: hold.heldAt)
+    }
     try Validation.content(command.content, policy: policy)
     try Validation.attachments(command.attachments, policy: policy)
 
     let event: JournalEvent
-    let actorUnit: UnitID
+    // The unit the actor acted for; nil for the platform relaying a citizen's answer.
+    let actorUnit: UnitID?
     switch command.action {
     case .dispatch(let order):
       actorUnit = try requireIOCOperator(actor, c)
       event = try dispatchEvent(c, order: order, now: now, policy: policy, directory: directory)
 
-    case .reject(let reason, let duplicateOf, let routedTo):
+    case .reject(let reason, let duplicateOf, let routedTo, let outsideCompetence):
       actorUnit = try requireIOCOperator(actor, c)
+      try checkReturnConfirmation(c, outsideCompetence)
       if let duplicateOf {
         guard reason == .duplicate else {
           throw .invalidField(name: "duplicateOf", reason: "only for a duplicate")
@@ -112,7 +139,9 @@ public enum CaseWorkflow {
       } else if let routedTo, !Validation.isBlank(routedTo) {
         throw .invalidField(name: "routedTo", reason: "only for a report out of scope")
       }
-      event = .rejected(reason: reason, duplicateOf: duplicateOf, routedTo: agency)
+      event = .rejected(
+        reason: reason, duplicateOf: duplicateOf, routedTo: agency,
+        returnOutsideCompetence: outsideCompetence ? true : nil)
 
     case .returnToIoc:
       actorUnit = try requireLeader(actor, c)
@@ -231,6 +260,16 @@ public enum CaseWorkflow {
       event = .published(
         publicly: publicly,
         text: text ?? ClosureWording.publishedText(for: c, reply: c.result?.content ?? ""))
+
+    case .holdClock(let holdKind):
+      actorUnit = try requireLeaderOrMainHandler(actor, c)
+      try Validation.required(command.content, name: "content", why: "the reason is required")
+      event = .clockHeld(kind: holdKind)
+
+    case .resumeClock:
+      guard let hold = c.currentTask?.openHold else { throw .clockNotHeld }
+      actorUnit = try requireClockResumer(actor, c, hold: hold)
+      event = .clockResumed
     }
 
     let notify = command.notify
@@ -328,6 +367,24 @@ public enum CaseWorkflow {
     return c.currentUnitID
   }
 
+  /// A leader of the unit holding the case, or its main handler; returns that unit. Who may
+  /// put the clock on hold.
+  static func requireLeaderOrMainHandler(_ actor: Actor, _ c: Case) throws(WorkflowRefusal) -> UnitID {
+    if actor.has(.leader, at: c.currentUnitID) { return c.currentUnitID }
+    if c.assignment?.mainHandler == actor.id { return try requireMainHandler(actor, c) }
+    return try requireLeader(actor, c)
+  }
+
+  /// Who may resume `hold`: a leader of the holding unit or the main handler (returns the
+  /// unit); for a hold awaiting the citizen also the service account that submitted the report
+  /// (the platform relaying the citizen's answer), which acts for no unit (returns nil).
+  static func requireClockResumer(_ actor: Actor, _ c: Case, hold: ClockHold) throws(WorkflowRefusal) -> UnitID? {
+    if hold.kind == .awaitingCitizen, actor.user.kind == .serviceAccount, actor.id == c.submittedBy {
+      return nil
+    }
+    return try requireLeaderOrMainHandler(actor, c)
+  }
+
   static func requireKnownStaff(_ user: UserID, _ directory: Directory) throws(WorkflowRefusal) {
     guard let known = directory.users[user] else { throw .unknownUser(user) }
     guard known.isActive else { throw .inactiveAccount(user) }
@@ -372,7 +429,20 @@ public enum CaseWorkflow {
       id: UnitTask.makeID(caseID: c.id, number: c.tasks.count + 1), caseID: c.id,
       unitID: unit.id, taskType: order.taskType, receivedAt: now, start: start, due: due,
       title: title, returnBy: now.adding(milliseconds: window))
-    return .dispatched(unit: unit.id, leader: order.leader, task: task)
+    try checkReturnConfirmation(c, order.returnOutsideCompetence)
+    return .dispatched(
+      unit: unit.id, leader: order.leader, task: task,
+      returnOutsideCompetence: order.returnOutsideCompetence ? true : nil)
+  }
+
+  /// The IOC may confirm a return as outside the unit's competence only while handling a case
+  /// that a unit returned.
+  static func checkReturnConfirmation(_ c: Case, _ confirmed: Bool) throws(WorkflowRefusal) {
+    guard confirmed else { return }
+    guard c.state == .returnedToIoc, c.tasks.last?.outcome == .returnedToIoc else {
+      throw .invalidField(
+        name: "returnOutsideCompetence", reason: "only when handling a case that a unit returned to the IOC")
+    }
   }
 
   static func makeAssignment(

@@ -34,7 +34,7 @@ enum Notifications {
       } else {
         tell(iocOperators, .caseReceived)
       }
-    case .dispatched(let unit, let leader, _):
+    case .dispatched(let unit, let leader, _, _):
       tell(leader.map { [$0] } ?? leaders(unit), .caseDispatched)
     case .rejected:
       reporterKind = .caseRejected
@@ -68,6 +68,18 @@ enum Notifications {
       tell(leaders(after.currentUnitID), .sentBackToUnit)
     case .published:
       reporterKind = .resultPublished
+    case .clockHeld(let kind):
+      reporterKind = nil
+      if kind == .awaitingCitizen {
+        // The request for information reaches the citizen whatever the notify flag.
+        tell([after.reporter.userID ?? after.submittedBy], .informationRequested, viaMobileApp: true)
+      }
+    case .clockResumed:
+      reporterKind = nil
+      let hold = after.tasks.last?.holds.last
+      tell(
+        (after.assignment.map { [$0.mainHandler] } ?? []) + (hold.map { [$0.heldBy] } ?? []),
+        .clockResumed)
     }
 
     if entry.notify, let kind = reporterKind {
@@ -97,6 +109,8 @@ extension Notification.Kind {
     case .sentBackToUnit: "Trung tâm IOC yêu cầu xử lý bổ sung"
     case .progressUpdate: "Phản ánh đang được xử lý"
     case .resultPublished: "Kết quả xử lý đã được đăng tải"
+    case .informationRequested: "Đơn vị xử lý đề nghị bổ sung thông tin"
+    case .clockResumed: "Tiếp tục tính thời hạn xử lý"
     }
   }
 }

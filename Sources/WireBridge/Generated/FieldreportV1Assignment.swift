@@ -2082,6 +2082,347 @@ extension Fieldreport_V1_ReturnToOfficerResponse: _CBridged {
   }
 }
 
+/// HoldClock input.
+public struct Fieldreport_V1_HoldClockRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.HoldClockRequest"
+
+  /// Case, version, idempotency key, the reason (required: what is asked of whom),
+  /// attachments, notify flag (the reporter's app is told of a citizen hold regardless).
+  public var common: Fieldreport_V1_ActionCommon? = nil
+
+  /// What the unit waits for; required.
+  public var kind: Fieldreport_V1_ClockHoldKind = .init(rawValue: 0)
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_HoldClockRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ClockHoldKind.self, forKey: "kind") { self.kind = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+    if kind.rawValue != 0 { try c.encode(kind, forKey: "kind") }
+  }
+}
+
+extension Fieldreport_V1_HoldClockRequest: _CBridged {
+  typealias CType = Fieldreport__V1__HoldClockRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__hold_clock_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__hold_clock_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__hold_clock_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__hold_clock_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.common { c.pointee.common = try v._toC(arena) }
+    c.pointee.kind = .init(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.common { m.common = try Fieldreport_V1_ActionCommon(_c: p) }
+    m.kind = Fieldreport_V1_ClockHoldKind(rawValue: Int32(truncatingIfNeeded: c.pointee.kind.rawValue))
+    self = m
+  }
+}
+
+/// HoldClock result.
+public struct Fieldreport_V1_HoldClockResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.HoldClockResponse"
+
+  /// The case after the action (IN_PROGRESS, clock_hold set).
+  public var caseSummary: Fieldreport_V1_CaseSummary? = nil
+
+  /// The HOLD_CLOCK journal entry.
+  public var journalEntry: Fieldreport_V1_JournalEntry? = nil
+
+  /// True when this answers a retry with the same idempotency key.
+  public var idempotentReplay: Bool = false
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_HoldClockResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
+extension Fieldreport_V1_HoldClockResponse: _CBridged {
+  typealias CType = Fieldreport__V1__HoldClockResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__hold_clock_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__hold_clock_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__hold_clock_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__hold_clock_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
+    if let v = self.journalEntry { c.pointee.journal_entry = try v._toC(arena) }
+    c.pointee.idempotent_replay = self.idempotentReplay ? 1 : 0
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
+    if let p = c.pointee.journal_entry { m.journalEntry = try Fieldreport_V1_JournalEntry(_c: p) }
+    m.idempotentReplay = (c.pointee.idempotent_replay != 0)
+    self = m
+  }
+}
+
+/// ResumeClock input.
+public struct Fieldreport_V1_ResumeClockRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ResumeClockRequest"
+
+  /// Case, version, idempotency key, an optional note (e.g. the information received),
+  /// attachments, notify flag.
+  public var common: Fieldreport_V1_ActionCommon? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ResumeClockRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ActionCommon.self, forKey: "common") { self.common = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = common { try c.encode(v, forKey: "common") }
+  }
+}
+
+extension Fieldreport_V1_ResumeClockRequest: _CBridged {
+  typealias CType = Fieldreport__V1__ResumeClockRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__resume_clock_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__resume_clock_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__resume_clock_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__resume_clock_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.common { c.pointee.common = try v._toC(arena) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.common { m.common = try Fieldreport_V1_ActionCommon(_c: p) }
+    self = m
+  }
+}
+
+/// ResumeClock result.
+public struct Fieldreport_V1_ResumeClockResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ResumeClockResponse"
+
+  /// The case after the action (IN_PROGRESS, clock_hold unset, due time moved).
+  public var caseSummary: Fieldreport_V1_CaseSummary? = nil
+
+  /// The RESUME_CLOCK journal entry (ClockHoldDetails: held time, new due time).
+  public var journalEntry: Fieldreport_V1_JournalEntry? = nil
+
+  /// True when this answers a retry with the same idempotency key.
+  public var idempotentReplay: Bool = false
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ResumeClockResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalEntry.self, forKey: "journalEntry") { self.journalEntry = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "idempotentReplay") { self.idempotentReplay = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
+    if let v = journalEntry { try c.encode(v, forKey: "journalEntry") }
+    if idempotentReplay { try c.encode(idempotentReplay, forKey: "idempotentReplay") }
+  }
+}
+
+extension Fieldreport_V1_ResumeClockResponse: _CBridged {
+  typealias CType = Fieldreport__V1__ResumeClockResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__resume_clock_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__resume_clock_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__resume_clock_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__resume_clock_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
+    if let v = self.journalEntry { c.pointee.journal_entry = try v._toC(arena) }
+    c.pointee.idempotent_replay = self.idempotentReplay ? 1 : 0
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
+    if let p = c.pointee.journal_entry { m.journalEntry = try Fieldreport_V1_JournalEntry(_c: p) }
+    m.idempotentReplay = (c.pointee.idempotent_replay != 0)
+    self = m
+  }
+}
+
 /// Actions at the handling unit (source §3): return to the IOC, assign, process, approve or
 /// return to the officer, transfer for monitoring.
 ///
@@ -2212,6 +2553,32 @@ public enum Fieldreport_V1_AssignmentService {
     public static let path = "/fieldreport.v1.AssignmentService/ReturnToOfficer"
     public static let isServerStreaming = false
   }
+  /// Puts the case's clock on hold while the unit waits for the citizen (more information,
+  /// requested through the platform: the reporter's app is told) or for another agency:
+  /// IN_PROGRESS → IN_PROGRESS (new version, holder unchanged). Leaders of the holding unit and
+  /// the main handler. Content (the reason, what is asked for) required. While on hold no
+  /// deadline runs (CaseSummary.step_due_at_ms absent, never overdue) and only ResumeClock,
+  /// AddContribution and SaveDraft are accepted (others: FAILED_PRECONDITION CLOCK_ON_HOLD).
+  /// Errors: FAILED_PRECONDITION (wrong state; already on hold); PERMISSION_DENIED (not a
+  /// leader of the unit nor the main handler); INVALID_ARGUMENT (empty content; kind unset).
+  public enum HoldClock: WireMethod {
+    public typealias Input = Fieldreport_V1_HoldClockRequest
+    public typealias Output = Fieldreport_V1_HoldClockResponse
+    public static let path = "/fieldreport.v1.AssignmentService/HoldClock"
+    public static let isServerStreaming = false
+  }
+  /// Resumes the case's clock (e.g. the information arrived): IN_PROGRESS → IN_PROGRESS. The
+  /// task's, the assignment's and the step's due times move later by the held time. Leaders of
+  /// the holding unit and the main handler; for a CLOCK_HOLD_KIND_AWAITING_CITIZEN hold also the
+  /// service account that submitted the report (the platform relaying the citizen's answer,
+  /// which it may put in the content). Content optional. Errors: FAILED_PRECONDITION (wrong
+  /// state; CLOCK_NOT_HELD); PERMISSION_DENIED.
+  public enum ResumeClock: WireMethod {
+    public typealias Input = Fieldreport_V1_ResumeClockRequest
+    public typealias Output = Fieldreport_V1_ResumeClockResponse
+    public static let path = "/fieldreport.v1.AssignmentService/ResumeClock"
+    public static let isServerStreaming = false
+  }
 
   /// Every method of the service, for registries and reflection.
   public static let methods: [WireMethodInfo] = [
@@ -2226,5 +2593,7 @@ public enum Fieldreport_V1_AssignmentService {
     WireMethodInfo(AddContribution.self),
     WireMethodInfo(Approve.self),
     WireMethodInfo(ReturnToOfficer.self),
+    WireMethodInfo(HoldClock.self),
+    WireMethodInfo(ResumeClock.self),
   ]
 }

@@ -960,6 +960,13 @@ public struct Fieldreport_V1_DispatchCaseRequest: WireMessage {
   /// return_deadline_at_ms.
   public var returnWindowHours: Int32 = 0
 
+  /// For a case in CASE_STATE_RETURNED_TO_IOC: the IOC confirms the case was outside the
+  /// competence of the unit that returned it, so that return does not count against the unit
+  /// in GetUnitStatistics' ranking. Recorded in the DISPATCH entry
+  /// (DispatchDetails.return_outside_competence) and on the returned task
+  /// (TaskInfo.return_outside_competence). INVALID_ARGUMENT when the case was not returned.
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -1003,6 +1010,7 @@ extension Fieldreport_V1_DispatchCaseRequest: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "taskTitle") { self.taskTitle = v }
     if let v = try c.decodeIfPresent(Bool.self, forKey: "allowSameUnit") { self.allowSameUnit = v }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "returnWindowHours") { self.returnWindowHours = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1015,6 +1023,7 @@ extension Fieldreport_V1_DispatchCaseRequest: Codable {
     if !taskTitle.isEmpty { try c.encode(taskTitle, forKey: "taskTitle") }
     if allowSameUnit { try c.encode(allowSameUnit, forKey: "allowSameUnit") }
     if returnWindowHours != 0 { try c.encode(returnWindowHours, forKey: "returnWindowHours") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -1040,6 +1049,7 @@ extension Fieldreport_V1_DispatchCaseRequest: _CBridged {
     if !self.taskTitle.isEmpty { c.pointee.task_title = try arena.string(self.taskTitle, field: "fieldreport.v1.DispatchCaseRequest.task_title") }
     c.pointee.allow_same_unit = self.allowSameUnit ? 1 : 0
     c.pointee.return_window_hours = self.returnWindowHours
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -1051,6 +1061,7 @@ extension Fieldreport_V1_DispatchCaseRequest: _CBridged {
     m.taskTitle = try _readString(c.pointee.task_title, field: "fieldreport.v1.DispatchCaseRequest.task_title")
     m.allowSameUnit = (c.pointee.allow_same_unit != 0)
     m.returnWindowHours = c.pointee.return_window_hours
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -1164,6 +1175,12 @@ public struct Fieldreport_V1_RejectCaseRequest: WireMessage {
   /// reasons). The citizen is told where it went.
   public var routedTo: String = ""
 
+  /// For a case in CASE_STATE_RETURNED_TO_IOC: the IOC confirms the case was outside the
+  /// competence of the unit that returned it (as DispatchCaseRequest.return_outside_competence).
+  /// Recorded in RejectionInfo.return_outside_competence. INVALID_ARGUMENT when the case was
+  /// not returned.
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -1204,6 +1221,7 @@ extension Fieldreport_V1_RejectCaseRequest: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_RejectReason.self, forKey: "reason") { self.reason = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "duplicateOfCaseId") { self.duplicateOfCaseId = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "routedTo") { self.routedTo = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -1213,6 +1231,7 @@ extension Fieldreport_V1_RejectCaseRequest: Codable {
     if reason.rawValue != 0 { try c.encode(reason, forKey: "reason") }
     if !duplicateOfCaseId.isEmpty { try c.encode(duplicateOfCaseId, forKey: "duplicateOfCaseId") }
     if !routedTo.isEmpty { try c.encode(routedTo, forKey: "routedTo") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -1232,6 +1251,7 @@ extension Fieldreport_V1_RejectCaseRequest: _CBridged {
     c.pointee.reason = .init(rawValue: .init(truncatingIfNeeded: self.reason.rawValue))
     if !self.duplicateOfCaseId.isEmpty { c.pointee.duplicate_of_case_id = try arena.string(self.duplicateOfCaseId, field: "fieldreport.v1.RejectCaseRequest.duplicate_of_case_id") }
     if !self.routedTo.isEmpty { c.pointee.routed_to = try arena.string(self.routedTo, field: "fieldreport.v1.RejectCaseRequest.routed_to") }
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -1240,6 +1260,7 @@ extension Fieldreport_V1_RejectCaseRequest: _CBridged {
     m.reason = Fieldreport_V1_RejectReason(rawValue: Int32(truncatingIfNeeded: c.pointee.reason.rawValue))
     m.duplicateOfCaseId = try _readString(c.pointee.duplicate_of_case_id, field: "fieldreport.v1.RejectCaseRequest.duplicate_of_case_id")
     m.routedTo = try _readString(c.pointee.routed_to, field: "fieldreport.v1.RejectCaseRequest.routed_to")
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -2503,6 +2524,45 @@ public struct Fieldreport_V1_UnitStatistics: WireMessage {
   /// Open tasks now, past due.
   public var overdueCount: Int64 = 0
 
+  /// Volume: tasks the unit received (cases dispatched to it) in the period, whatever became of
+  /// them.
+  public var volume: Int64 = 0
+
+  /// Tasks completed in the period, however they ended: early + on_time + late + unclassified.
+  public var completedCount: Int64 = 0
+
+  /// The on-time rate with its 95 % Wilson score interval: successes = early_count +
+  /// on_time_count, trials = successes + late_count (returns and tasks without a due time are
+  /// not in it). With no trials: rate 0, interval [0, 1].
+  public var onTime: Fieldreport_V1_RateInterval? = nil
+
+  /// Median.
+  public var medianHandlingMs: Int64? = nil
+
+  /// 90th percentile.
+  public var p90HandlingMs: Int64? = nil
+
+  /// Tasks approved in the period: the handling-time sample.
+  public var handledCount: Int64 = 0
+
+  /// Return-to-IOC share: returned_to_ioc_count / completed_count; 0 when none completed.
+  public var returnShare: Double = 0
+
+  /// Of returned_to_ioc_count, the returns the IOC confirmed were outside the unit's competence
+  /// (DispatchCaseRequest / RejectCaseRequest .return_outside_competence).
+  public var returnsConfirmedCount: Int64 = 0
+
+  /// The ranking rate with its 95 % Wilson score interval: successes = early_count +
+  /// on_time_count; trials = successes + late_count + (returned_to_ioc_count −
+  /// returns_confirmed_count). An unconfirmed return counts as a failure, a confirmed one not at
+  /// all; units rank by ranking.lower, so a small sample ranks below a large one of the same rate.
+  public var ranking: Fieldreport_V1_RateInterval? = nil
+
+  /// 1-based rank of this row by ranking.lower, highest first, among the response's rows (with
+  /// STATISTICS_GROUPING_UNIT_CATEGORY, among the rows of the same category): 1 + the number of
+  /// rows with a strictly higher bound, so equal bounds share a rank. 0 = unranked (no trials).
+  public var rank: Int32 = 0
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -2548,6 +2608,16 @@ extension Fieldreport_V1_UnitStatistics: Codable {
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "returnedToIocCount") { self.returnedToIocCount = v.value }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "pendingCount") { self.pendingCount = v.value }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "overdueCount") { self.overdueCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "volume") { self.volume = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "completedCount") { self.completedCount = v.value }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RateInterval.self, forKey: "onTime") { self.onTime = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "medianHandlingMs") { self.medianHandlingMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "p90HandlingMs") { self.p90HandlingMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "handledCount") { self.handledCount = v.value }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "returnShare") { self.returnShare = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "returnsConfirmedCount") { self.returnsConfirmedCount = v.value }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_RateInterval.self, forKey: "ranking") { self.ranking = v }
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "rank") { self.rank = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2562,6 +2632,16 @@ extension Fieldreport_V1_UnitStatistics: Codable {
     if returnedToIocCount != 0 { try c.encode(returnedToIocCount, forKey: "returnedToIocCount") }
     if pendingCount != 0 { try c.encode(pendingCount, forKey: "pendingCount") }
     if overdueCount != 0 { try c.encode(overdueCount, forKey: "overdueCount") }
+    if volume != 0 { try c.encode(volume, forKey: "volume") }
+    if completedCount != 0 { try c.encode(completedCount, forKey: "completedCount") }
+    if let v = onTime { try c.encode(v, forKey: "onTime") }
+    if let v = medianHandlingMs { try c.encode(v, forKey: "medianHandlingMs") }
+    if let v = p90HandlingMs { try c.encode(v, forKey: "p90HandlingMs") }
+    if handledCount != 0 { try c.encode(handledCount, forKey: "handledCount") }
+    if returnShare != 0 { try c.encode(returnShare, forKey: "returnShare") }
+    if returnsConfirmedCount != 0 { try c.encode(returnsConfirmedCount, forKey: "returnsConfirmedCount") }
+    if let v = ranking { try c.encode(v, forKey: "ranking") }
+    if rank != 0 { try c.encode(rank, forKey: "rank") }
   }
 }
 
@@ -2586,6 +2666,22 @@ extension Fieldreport_V1_UnitStatistics: _CBridged {
     c.pointee.returned_to_ioc_count = self.returnedToIocCount
     c.pointee.pending_count = self.pendingCount
     c.pointee.overdue_count = self.overdueCount
+    c.pointee.volume = self.volume
+    c.pointee.completed_count = self.completedCount
+    if let v = self.onTime { c.pointee.on_time = try v._toC(arena) }
+    if let v = self.medianHandlingMs {
+      c.pointee.median_handling_ms = v
+      c.pointee.median_handling_ms_opt_case = .init(rawValue: 13)
+    }
+    if let v = self.p90HandlingMs {
+      c.pointee.p90_handling_ms = v
+      c.pointee.p90_handling_ms_opt_case = .init(rawValue: 14)
+    }
+    c.pointee.handled_count = self.handledCount
+    c.pointee.return_share = self.returnShare
+    c.pointee.returns_confirmed_count = self.returnsConfirmedCount
+    if let v = self.ranking { c.pointee.ranking = try v._toC(arena) }
+    c.pointee.rank = self.rank
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -2599,6 +2695,123 @@ extension Fieldreport_V1_UnitStatistics: _CBridged {
     m.returnedToIocCount = c.pointee.returned_to_ioc_count
     m.pendingCount = c.pointee.pending_count
     m.overdueCount = c.pointee.overdue_count
+    m.volume = c.pointee.volume
+    m.completedCount = c.pointee.completed_count
+    if let p = c.pointee.on_time { m.onTime = try Fieldreport_V1_RateInterval(_c: p) }
+    if c.pointee.median_handling_ms_opt_case.rawValue == 13 { m.medianHandlingMs = c.pointee.median_handling_ms }
+    if c.pointee.p90_handling_ms_opt_case.rawValue == 14 { m.p90HandlingMs = c.pointee.p90_handling_ms }
+    m.handledCount = c.pointee.handled_count
+    m.returnShare = c.pointee.return_share
+    m.returnsConfirmedCount = c.pointee.returns_confirmed_count
+    if let p = c.pointee.ranking { m.ranking = try Fieldreport_V1_RateInterval(_c: p) }
+    m.rank = c.pointee.rank
+    self = m
+  }
+}
+
+/// A proportion with its 95 % Wilson score interval (z = 1.959964):
+/// p = successes / trials; centre = (p + z²/2n) / (1 + z²/n);
+/// half = z / (1 + z²/n) · √(p(1 − p)/n + z²/4n²); [lower, upper] = [centre − half, centre + half]
+/// clamped to [0, 1]. With no trials: rate 0, lower 0, upper 1.
+public struct Fieldreport_V1_RateInterval: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.RateInterval"
+
+  /// The successes counted.
+  public var successes: Int64 = 0
+
+  /// The trials counted (successes and failures).
+  public var trials: Int64 = 0
+
+  /// successes / trials, 0 to 1; 0 when there are no trials.
+  public var rate: Double = 0
+
+  /// Lower bound of the 95 % Wilson score interval, 0 to 1.
+  public var lower: Double = 0
+
+  /// Upper bound of the 95 % Wilson score interval, 0 to 1.
+  public var upper: Double = 0
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_RateInterval: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "successes") { self.successes = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "trials") { self.trials = v.value }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "rate") { self.rate = v }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "lower") { self.lower = v }
+    if let v = try c.decodeIfPresent(Double.self, forKey: "upper") { self.upper = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if successes != 0 { try c.encode(successes, forKey: "successes") }
+    if trials != 0 { try c.encode(trials, forKey: "trials") }
+    if rate != 0 { try c.encode(rate, forKey: "rate") }
+    if lower != 0 { try c.encode(lower, forKey: "lower") }
+    if upper != 0 { try c.encode(upper, forKey: "upper") }
+  }
+}
+
+extension Fieldreport_V1_RateInterval: _CBridged {
+  typealias CType = Fieldreport__V1__RateInterval
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__rate_interval__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__rate_interval__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__rate_interval__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__rate_interval__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    c.pointee.successes = self.successes
+    c.pointee.trials = self.trials
+    c.pointee.rate = self.rate
+    c.pointee.lower = self.lower
+    c.pointee.upper = self.upper
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.successes = c.pointee.successes
+    m.trials = c.pointee.trials
+    m.rate = c.pointee.rate
+    m.lower = c.pointee.lower
+    m.upper = c.pointee.upper
     self = m
   }
 }
@@ -3150,6 +3363,388 @@ extension Fieldreport_V1_DuplicateCandidate: _CBridged {
   }
 }
 
+/// GetCaseVolume input. Counts cases by the time the IOC received them (submission), within
+/// [period_start_ms, period_end_ms).
+public struct Fieldreport_V1_GetCaseVolumeRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.GetCaseVolumeRequest"
+
+  /// Only cases dispatched (at any time) to one of these units; empty = every case for IOC
+  /// operators and system admins, the caller's own units (leader or unit admin) for others.
+  public var unitIds: [String] = []
+
+  /// Period start (inclusive).
+  public var periodStartMs: Int64 = 0
+
+  /// Period end (exclusive); at most 366 days after the start.
+  public var periodEndMs: Int64 = 0
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([String].self, forKey: "unitIds") { self.unitIds = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodStartMs") { self.periodStartMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodEndMs") { self.periodEndMs = v.value }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !unitIds.isEmpty { try c.encode(unitIds, forKey: "unitIds") }
+    if periodStartMs != 0 { try c.encode(periodStartMs, forKey: "periodStartMs") }
+    if periodEndMs != 0 { try c.encode(periodEndMs, forKey: "periodEndMs") }
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeRequest: _CBridged {
+  typealias CType = Fieldreport__V1__GetCaseVolumeRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_case_volume_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_case_volume_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_case_volume_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_case_volume_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.unitIds.isEmpty {
+      let vs = self.unitIds
+      c.pointee.n_unit_ids = vs.count
+      c.pointee.unit_ids = try arena.array(vs) { try arena.string($0, field: "fieldreport.v1.GetCaseVolumeRequest.unit_ids") }
+    }
+    c.pointee.period_start_ms = self.periodStartMs
+    c.pointee.period_end_ms = self.periodEndMs
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.unitIds = try _readArray(c.pointee.unit_ids, c.pointee.n_unit_ids) { try _readString($0, field: "fieldreport.v1.GetCaseVolumeRequest.unit_ids") }
+    m.periodStartMs = c.pointee.period_start_ms
+    m.periodEndMs = c.pointee.period_end_ms
+    self = m
+  }
+}
+
+/// Cases of one category in the period.
+public struct Fieldreport_V1_CategoryVolume: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.CategoryVolume"
+
+  /// The category.
+  public var category: Fieldreport_V1_Category? = nil
+
+  /// Cases received in the period.
+  public var caseCount: Int64 = 0
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_CategoryVolume: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_Category.self, forKey: "category") { self.category = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "caseCount") { self.caseCount = v.value }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = category { try c.encode(v, forKey: "category") }
+    if caseCount != 0 { try c.encode(caseCount, forKey: "caseCount") }
+  }
+}
+
+extension Fieldreport_V1_CategoryVolume: _CBridged {
+  typealias CType = Fieldreport__V1__CategoryVolume
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__category_volume__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__category_volume__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__category_volume__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__category_volume__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.category { c.pointee.category = try v._toC(arena) }
+    c.pointee.case_count = self.caseCount
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.category { m.category = try Fieldreport_V1_Category(_c: p) }
+    m.caseCount = c.pointee.case_count
+    self = m
+  }
+}
+
+/// Cases of one week in the period.
+public struct Fieldreport_V1_WeekVolume: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.WeekVolume"
+
+  /// Monday 00:00 Asia/Ho_Chi_Minh of the week, Unix milliseconds (may be before the period's
+  /// start for the first week).
+  public var weekStartMs: Int64 = 0
+
+  /// Cases received in that week and in the period.
+  public var caseCount: Int64 = 0
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_WeekVolume: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "weekStartMs") { self.weekStartMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "caseCount") { self.caseCount = v.value }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if weekStartMs != 0 { try c.encode(weekStartMs, forKey: "weekStartMs") }
+    if caseCount != 0 { try c.encode(caseCount, forKey: "caseCount") }
+  }
+}
+
+extension Fieldreport_V1_WeekVolume: _CBridged {
+  typealias CType = Fieldreport__V1__WeekVolume
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__week_volume__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__week_volume__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__week_volume__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__week_volume__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    c.pointee.week_start_ms = self.weekStartMs
+    c.pointee.case_count = self.caseCount
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.weekStartMs = c.pointee.week_start_ms
+    m.caseCount = c.pointee.case_count
+    self = m
+  }
+}
+
+/// GetCaseVolume result.
+public struct Fieldreport_V1_GetCaseVolumeResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.GetCaseVolumeResponse"
+
+  /// One row per category with at least one case, most cases first (then by name).
+  public var byCategory: [Fieldreport_V1_CategoryVolume] = []
+
+  /// One row per week overlapping the period, oldest first, weeks without cases included.
+  public var byWeek: [Fieldreport_V1_WeekVolume] = []
+
+  /// Cases received in the period.
+  public var totalCount: Int64 = 0
+
+  /// The period used (echoed).
+  public var periodStartMs: Int64 = 0
+
+  /// The period end used (echoed).
+  public var periodEndMs: Int64 = 0
+
+  /// When the counts were computed.
+  public var computedAtMs: Int64 = 0
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_CategoryVolume].self, forKey: "byCategory") { self.byCategory = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_WeekVolume].self, forKey: "byWeek") { self.byWeek = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "totalCount") { self.totalCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodStartMs") { self.periodStartMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "periodEndMs") { self.periodEndMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "computedAtMs") { self.computedAtMs = v.value }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !byCategory.isEmpty { try c.encode(byCategory, forKey: "byCategory") }
+    if !byWeek.isEmpty { try c.encode(byWeek, forKey: "byWeek") }
+    if totalCount != 0 { try c.encode(totalCount, forKey: "totalCount") }
+    if periodStartMs != 0 { try c.encode(periodStartMs, forKey: "periodStartMs") }
+    if periodEndMs != 0 { try c.encode(periodEndMs, forKey: "periodEndMs") }
+    if computedAtMs != 0 { try c.encode(computedAtMs, forKey: "computedAtMs") }
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeResponse: _CBridged {
+  typealias CType = Fieldreport__V1__GetCaseVolumeResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_case_volume_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_case_volume_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_case_volume_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_case_volume_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.byCategory.isEmpty {
+      let vs = self.byCategory
+      c.pointee.n_by_category = vs.count
+      c.pointee.by_category = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+    if !self.byWeek.isEmpty {
+      let vs = self.byWeek
+      c.pointee.n_by_week = vs.count
+      c.pointee.by_week = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+    c.pointee.total_count = self.totalCount
+    c.pointee.period_start_ms = self.periodStartMs
+    c.pointee.period_end_ms = self.periodEndMs
+    c.pointee.computed_at_ms = self.computedAtMs
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.byCategory = try _readArray(c.pointee.by_category, c.pointee.n_by_category) { try _readMessage(Fieldreport_V1_CategoryVolume.self, $0, field: "fieldreport.v1.GetCaseVolumeResponse.by_category") }
+    m.byWeek = try _readArray(c.pointee.by_week, c.pointee.n_by_week) { try _readMessage(Fieldreport_V1_WeekVolume.self, $0, field: "fieldreport.v1.GetCaseVolumeResponse.by_week") }
+    m.totalCount = c.pointee.total_count
+    m.periodStartMs = c.pointee.period_start_ms
+    m.periodEndMs = c.pointee.period_end_ms
+    m.computedAtMs = c.pointee.computed_at_ms
+    self = m
+  }
+}
+
 /// Cases from submission to publication, as the IOC and the platform see them; plus inboxes,
 /// categories, attachments and unit statistics. The unit-side actions are in
 /// AssignmentService.
@@ -3313,6 +3908,18 @@ public enum Fieldreport_V1_CaseService {
     public static let path = "/fieldreport.v1.CaseService/ListDuplicateCandidates"
     public static let isServerStreaming = false
   }
+  /// Counts reports received in a period, by category and by week, aggregated on the server
+  /// (for `fieldreport report`). IOC operators and system admins for every case or the cases
+  /// dispatched to unit_ids; leaders and unit admins for the cases dispatched to their own
+  /// units. Errors: PERMISSION_DENIED (a unit outside the caller's, or a caller with no
+  /// statistics role); INVALID_ARGUMENT (unknown unit, empty or inverted period, more than 366
+  /// days).
+  public enum GetCaseVolume: WireMethod {
+    public typealias Input = Fieldreport_V1_GetCaseVolumeRequest
+    public typealias Output = Fieldreport_V1_GetCaseVolumeResponse
+    public static let path = "/fieldreport.v1.CaseService/GetCaseVolume"
+    public static let isServerStreaming = false
+  }
 
   /// Every method of the service, for registries and reflection.
   public static let methods: [WireMethodInfo] = [
@@ -3330,5 +3937,6 @@ public enum Fieldreport_V1_CaseService {
     WireMethodInfo(GetUnitStatistics.self),
     WireMethodInfo(RecordVerdict.self),
     WireMethodInfo(ListDuplicateCandidates.self),
+    WireMethodInfo(GetCaseVolume.self),
   ]
 }

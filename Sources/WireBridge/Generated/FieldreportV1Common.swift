@@ -757,11 +757,17 @@ public enum Fieldreport_V1_JournalAction: Hashable, Sendable, CaseIterable {
   /// The caller may save a draft or monitoring note (AssignmentService.SaveDraft). Only ever appears in
   /// CaseDetail.available_actions: saving a draft writes no journal entry.
   case saveDraft
+  /// The case's clock was put on hold, waiting for the citizen or another agency
+  /// (AssignmentService.HoldClock); details in ClockHoldDetails.
+  case holdClock
+  /// The case's clock was resumed; its deadlines moved later by the held time
+  /// (AssignmentService.ResumeClock); details in ClockHoldDetails.
+  case resumeClock
   /// A value this version of the contract does not know; kept so it round-trips.
   case unrecognized(Int32)
 
   /// The known cases, in declaration order.
-  public static let allCases: [Fieldreport_V1_JournalAction] = [.unspecified, .submit, .dispatch, .reject, .returnToIoc, .assign, .reassign, .transferForMonitoring, .acknowledgeMonitoring, .closeMonitoring, .submitResult, .addContribution, .approve, .returnToOfficer, .sendBackToUnit, .publishResult, .saveDraft]
+  public static let allCases: [Fieldreport_V1_JournalAction] = [.unspecified, .submit, .dispatch, .reject, .returnToIoc, .assign, .reassign, .transferForMonitoring, .acknowledgeMonitoring, .closeMonitoring, .submitResult, .addContribution, .approve, .returnToOfficer, .sendBackToUnit, .publishResult, .saveDraft, .holdClock, .resumeClock]
 
   /// Creates the case for a wire number; unknown numbers become `.unrecognized`.
   public init(rawValue: Int32) {
@@ -783,6 +789,8 @@ public enum Fieldreport_V1_JournalAction: Hashable, Sendable, CaseIterable {
     case 14: self = .sendBackToUnit
     case 15: self = .publishResult
     case 16: self = .saveDraft
+    case 30: self = .holdClock
+    case 31: self = .resumeClock
     default: self = .unrecognized(rawValue)
     }
   }
@@ -807,6 +815,8 @@ public enum Fieldreport_V1_JournalAction: Hashable, Sendable, CaseIterable {
     case .sendBackToUnit: return 14
     case .publishResult: return 15
     case .saveDraft: return 16
+    case .holdClock: return 30
+    case .resumeClock: return 31
     case .unrecognized(let v): return v
     }
   }
@@ -831,6 +841,8 @@ public enum Fieldreport_V1_JournalAction: Hashable, Sendable, CaseIterable {
     case .sendBackToUnit: return "JOURNAL_ACTION_SEND_BACK_TO_UNIT"
     case .publishResult: return "JOURNAL_ACTION_PUBLISH_RESULT"
     case .saveDraft: return "JOURNAL_ACTION_SAVE_DRAFT"
+    case .holdClock: return "JOURNAL_ACTION_HOLD_CLOCK"
+    case .resumeClock: return "JOURNAL_ACTION_RESUME_CLOCK"
     case .unrecognized: return nil
     }
   }
@@ -1076,6 +1088,72 @@ extension Fieldreport_V1_PublishScope: Codable {
     let s = try c.decode(String.self)
     guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
       throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.PublishScope value \(s)")
+    }
+    self = v
+  }
+
+  /// Encodes the value's proto name, or its number when this version does not know it.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    if let name = protoName { try c.encode(name) } else { try c.encode(rawValue) }
+  }
+}
+
+/// What a unit waits for while a case's clock is on hold.
+public enum Fieldreport_V1_ClockHoldKind: Hashable, Sendable, CaseIterable {
+  /// Not set; invalid in HoldClockRequest.
+  case unspecified
+  /// Information from the citizen, requested through the platform: the reporter's app is told
+  /// (via the submitting platform account when the reporter has no account of their own), and
+  /// that platform account may resume the hold when it relays the answer.
+  case awaitingCitizen
+  /// Another agency's input (an opinion, an inspection, a document).
+  case awaitingOtherAgency
+  /// A value this version of the contract does not know; kept so it round-trips.
+  case unrecognized(Int32)
+
+  /// The known cases, in declaration order.
+  public static let allCases: [Fieldreport_V1_ClockHoldKind] = [.unspecified, .awaitingCitizen, .awaitingOtherAgency]
+
+  /// Creates the case for a wire number; unknown numbers become `.unrecognized`.
+  public init(rawValue: Int32) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .awaitingCitizen
+    case 2: self = .awaitingOtherAgency
+    default: self = .unrecognized(rawValue)
+    }
+  }
+
+  /// The wire number.
+  public var rawValue: Int32 {
+    switch self {
+    case .unspecified: return 0
+    case .awaitingCitizen: return 1
+    case .awaitingOtherAgency: return 2
+    case .unrecognized(let v): return v
+    }
+  }
+
+  /// The value's name in the .proto file (`nil` for unrecognized values).
+  public var protoName: String? {
+    switch self {
+    case .unspecified: return "CLOCK_HOLD_KIND_UNSPECIFIED"
+    case .awaitingCitizen: return "CLOCK_HOLD_KIND_AWAITING_CITIZEN"
+    case .awaitingOtherAgency: return "CLOCK_HOLD_KIND_AWAITING_OTHER_AGENCY"
+    case .unrecognized: return nil
+    }
+  }
+}
+
+extension Fieldreport_V1_ClockHoldKind: Codable {
+  /// Decodes the value's proto name (`"CLOCK_HOLD_KIND_UNSPECIFIED"`) or its number.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.singleValueContainer()
+    if let n = try? c.decode(Int32.self) { self.init(rawValue: n); return }
+    let s = try c.decode(String.self)
+    guard let v = Self.allCases.first(where: { $0.protoName == s }) else {
+      throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown fieldreport.v1.ClockHoldKind value \(s)")
     }
     self = v
   }
@@ -2637,6 +2715,12 @@ public struct Fieldreport_V1_CaseSummary: WireMessage {
   /// How the case ended; CASE_OUTCOME_UNSPECIFIED while it is open.
   public var outcome: Fieldreport_V1_CaseOutcome = .init(rawValue: 0)
 
+  /// The clock hold in force (the unit waits for the citizen or another agency); absent while
+  /// the clock runs. While present, step_due_at_ms is absent and overdue is false: no deadline
+  /// runs. Shown to people working on the case, and to the reporter and the submitting
+  /// platform for CLOCK_HOLD_KIND_AWAITING_CITIZEN (the request for information).
+  public var clockHold: Fieldreport_V1_ClockHold? = nil
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -2691,6 +2775,7 @@ extension Fieldreport_V1_CaseSummary: Codable {
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "reportedAtMs") { self.reportedAtMs = v.value }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "updatedAtMs") { self.updatedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseOutcome.self, forKey: "outcome") { self.outcome = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ClockHold.self, forKey: "clockHold") { self.clockHold = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2714,6 +2799,7 @@ extension Fieldreport_V1_CaseSummary: Codable {
     if reportedAtMs != 0 { try c.encode(reportedAtMs, forKey: "reportedAtMs") }
     if updatedAtMs != 0 { try c.encode(updatedAtMs, forKey: "updatedAtMs") }
     if outcome.rawValue != 0 { try c.encode(outcome, forKey: "outcome") }
+    if let v = clockHold { try c.encode(v, forKey: "clockHold") }
   }
 }
 
@@ -2750,6 +2836,7 @@ extension Fieldreport_V1_CaseSummary: _CBridged {
     c.pointee.reported_at_ms = self.reportedAtMs
     c.pointee.updated_at_ms = self.updatedAtMs
     c.pointee.outcome = .init(rawValue: .init(truncatingIfNeeded: self.outcome.rawValue))
+    if let v = self.clockHold { c.pointee.clock_hold = try v._toC(arena) }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -2772,6 +2859,7 @@ extension Fieldreport_V1_CaseSummary: _CBridged {
     m.reportedAtMs = c.pointee.reported_at_ms
     m.updatedAtMs = c.pointee.updated_at_ms
     m.outcome = Fieldreport_V1_CaseOutcome(rawValue: Int32(truncatingIfNeeded: c.pointee.outcome.rawValue))
+    if let p = c.pointee.clock_hold { m.clockHold = try Fieldreport_V1_ClockHold(_c: p) }
     self = m
   }
 }
@@ -2816,6 +2904,11 @@ public struct Fieldreport_V1_TaskInfo: WireMessage {
 
   /// The task's timeliness against due_at_ms.
   public var timeliness: Fieldreport_V1_Timeliness = .init(rawValue: 0)
+
+  /// For a task its unit returned to the IOC: true once the IOC confirmed the case was outside
+  /// the unit's competence (DispatchCaseRequest / RejectCaseRequest .return_outside_competence);
+  /// such a return does not count against the unit in GetUnitStatistics' ranking.
+  public var returnOutsideCompetence: Bool = false
 
   /// Creates a message with every field at its default.
   public init() {}
@@ -2865,6 +2958,7 @@ extension Fieldreport_V1_TaskInfo: Codable {
     if let v = try c.decodeIfPresent(String.self, forKey: "outputProductNumber") { self.outputProductNumber = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "completedAtMs") { self.completedAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_Timeliness.self, forKey: "timeliness") { self.timeliness = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -2882,6 +2976,7 @@ extension Fieldreport_V1_TaskInfo: Codable {
     if !outputProductNumber.isEmpty { try c.encode(outputProductNumber, forKey: "outputProductNumber") }
     if let v = completedAtMs { try c.encode(v, forKey: "completedAtMs") }
     if timeliness.rawValue != 0 { try c.encode(timeliness, forKey: "timeliness") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -2915,6 +3010,7 @@ extension Fieldreport_V1_TaskInfo: _CBridged {
       c.pointee.completed_at_opt_case = .init(rawValue: 11)
     }
     c.pointee.timeliness = .init(rawValue: .init(truncatingIfNeeded: self.timeliness.rawValue))
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -2931,6 +3027,7 @@ extension Fieldreport_V1_TaskInfo: _CBridged {
     m.outputProductNumber = try _readString(c.pointee.output_product_number, field: "fieldreport.v1.TaskInfo.output_product_number")
     if c.pointee.completed_at_opt_case.rawValue == 11 { m.completedAtMs = c.pointee.completed_at_ms }
     m.timeliness = Fieldreport_V1_Timeliness(rawValue: Int32(truncatingIfNeeded: c.pointee.timeliness.rawValue))
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -3810,6 +3907,10 @@ public struct Fieldreport_V1_RejectionInfo: WireMessage {
   /// rejections recorded before it was required).
   public var routedTo: String = ""
 
+  /// The IOC confirmed, with this rejection, that the unit which returned the case was not
+  /// competent (RejectCaseRequest.return_outside_competence).
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -3852,6 +3953,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "rejectedBy") { self.rejectedBy = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "rejectedAtMs") { self.rejectedAtMs = v.value }
     if let v = try c.decodeIfPresent(String.self, forKey: "routedTo") { self.routedTo = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -3863,6 +3965,7 @@ extension Fieldreport_V1_RejectionInfo: Codable {
     if let v = rejectedBy { try c.encode(v, forKey: "rejectedBy") }
     if rejectedAtMs != 0 { try c.encode(rejectedAtMs, forKey: "rejectedAtMs") }
     if !routedTo.isEmpty { try c.encode(routedTo, forKey: "routedTo") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -3884,6 +3987,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     if let v = self.rejectedBy { c.pointee.rejected_by = try v._toC(arena) }
     c.pointee.rejected_at_ms = self.rejectedAtMs
     if !self.routedTo.isEmpty { c.pointee.routed_to = try arena.string(self.routedTo, field: "fieldreport.v1.RejectionInfo.routed_to") }
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -3894,6 +3998,7 @@ extension Fieldreport_V1_RejectionInfo: _CBridged {
     if let p = c.pointee.rejected_by { m.rejectedBy = try Fieldreport_V1_UserRef(_c: p) }
     m.rejectedAtMs = c.pointee.rejected_at_ms
     m.routedTo = try _readString(c.pointee.routed_to, field: "fieldreport.v1.RejectionInfo.routed_to")
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -4497,6 +4602,10 @@ public struct Fieldreport_V1_DispatchDetails: WireMessage {
   /// The task type set.
   public var taskKind: Fieldreport_V1_TaskKind = .init(rawValue: 0)
 
+  /// The IOC confirmed, with this dispatch, that the unit which returned the case was not
+  /// competent (DispatchCaseRequest.return_outside_competence).
+  public var returnOutsideCompetence: Bool = false
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -4536,6 +4645,7 @@ extension Fieldreport_V1_DispatchDetails: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_UnitRef.self, forKey: "targetUnit") { self.targetUnit = v }
     if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "taskDueAtMs") { self.taskDueAtMs = v.value }
     if let v = try c.decodeIfPresent(Fieldreport_V1_TaskKind.self, forKey: "taskKind") { self.taskKind = v }
+    if let v = try c.decodeIfPresent(Bool.self, forKey: "returnOutsideCompetence") { self.returnOutsideCompetence = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -4544,6 +4654,7 @@ extension Fieldreport_V1_DispatchDetails: Codable {
     if let v = targetUnit { try c.encode(v, forKey: "targetUnit") }
     if let v = taskDueAtMs { try c.encode(v, forKey: "taskDueAtMs") }
     if taskKind.rawValue != 0 { try c.encode(taskKind, forKey: "taskKind") }
+    if returnOutsideCompetence { try c.encode(returnOutsideCompetence, forKey: "returnOutsideCompetence") }
   }
 }
 
@@ -4565,6 +4676,7 @@ extension Fieldreport_V1_DispatchDetails: _CBridged {
       c.pointee.task_due_at_opt_case = .init(rawValue: 2)
     }
     c.pointee.task_kind = .init(rawValue: .init(truncatingIfNeeded: self.taskKind.rawValue))
+    c.pointee.return_outside_competence = self.returnOutsideCompetence ? 1 : 0
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -4572,6 +4684,7 @@ extension Fieldreport_V1_DispatchDetails: _CBridged {
     if let p = c.pointee.target_unit { m.targetUnit = try Fieldreport_V1_UnitRef(_c: p) }
     if c.pointee.task_due_at_opt_case.rawValue == 2 { m.taskDueAtMs = c.pointee.task_due_at_ms }
     m.taskKind = Fieldreport_V1_TaskKind(rawValue: Int32(truncatingIfNeeded: c.pointee.task_kind.rawValue))
+    m.returnOutsideCompetence = (c.pointee.return_outside_competence != 0)
     self = m
   }
 }
@@ -4957,6 +5070,8 @@ public struct Fieldreport_V1_JournalEntry: WireMessage {
     case submitted(Fieldreport_V1_SubmitResultDetails)
     /// For PUBLISH_RESULT.
     case published(Fieldreport_V1_PublishDetails)
+    /// For HOLD_CLOCK and RESUME_CLOCK.
+    case clockHold(Fieldreport_V1_ClockHoldDetails)
   }
 
   /// Server-assigned id.
@@ -5069,6 +5184,7 @@ extension Fieldreport_V1_JournalEntry: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_ReturnDetails.self, forKey: "returned") { self.details = .returned(v) }
     if let v = try c.decodeIfPresent(Fieldreport_V1_SubmitResultDetails.self, forKey: "submitted") { self.details = .submitted(v) }
     if let v = try c.decodeIfPresent(Fieldreport_V1_PublishDetails.self, forKey: "published") { self.details = .published(v) }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ClockHoldDetails.self, forKey: "clockHold") { self.details = .clockHold(v) }
     if let v = try c.decodeIfPresent(_Base64.self, forKey: "previousEntryHash") { self.previousEntryHash = v.bytes }
     if let v = try c.decodeIfPresent(_Base64.self, forKey: "entryHash") { self.entryHash = v.bytes }
   }
@@ -5099,6 +5215,7 @@ extension Fieldreport_V1_JournalEntry: Codable {
     case .returned(let v)?: try c.encode(v, forKey: "returned")
     case .submitted(let v)?: try c.encode(v, forKey: "submitted")
     case .published(let v)?: try c.encode(v, forKey: "published")
+    case .clockHold(let v)?: try c.encode(v, forKey: "clockHold")
     }
     if !previousEntryHash.isEmpty { try c.encode(_Base64(previousEntryHash), forKey: "previousEntryHash") }
     if !entryHash.isEmpty { try c.encode(_Base64(entryHash), forKey: "entryHash") }
@@ -5158,6 +5275,9 @@ extension Fieldreport_V1_JournalEntry: _CBridged {
     case .published(let v)?:
       c.pointee.published = try v._toC(arena)
       c.pointee.details_case = .init(rawValue: 21)
+    case .clockHold(let v)?:
+      c.pointee.clock_hold = try v._toC(arena)
+      c.pointee.details_case = .init(rawValue: 30)
     }
     if !self.previousEntryHash.isEmpty { c.pointee.previous_entry_hash = arena.bytes(self.previousEntryHash) }
     if !self.entryHash.isEmpty { c.pointee.entry_hash = arena.bytes(self.entryHash) }
@@ -5187,10 +5307,234 @@ extension Fieldreport_V1_JournalEntry: _CBridged {
     case 19: m.details = .returned(try _readMessage(Fieldreport_V1_ReturnDetails.self, c.pointee.returned, field: "fieldreport.v1.JournalEntry.returned"))
     case 20: m.details = .submitted(try _readMessage(Fieldreport_V1_SubmitResultDetails.self, c.pointee.submitted, field: "fieldreport.v1.JournalEntry.submitted"))
     case 21: m.details = .published(try _readMessage(Fieldreport_V1_PublishDetails.self, c.pointee.published, field: "fieldreport.v1.JournalEntry.published"))
+    case 30: m.details = .clockHold(try _readMessage(Fieldreport_V1_ClockHoldDetails.self, c.pointee.clock_hold, field: "fieldreport.v1.JournalEntry.clock_hold"))
     default: break
     }
     m.previousEntryHash = _readBytes(c.pointee.previous_entry_hash)
     m.entryHash = _readBytes(c.pointee.entry_hash)
+    self = m
+  }
+}
+
+/// One pause of a unit task's clock (tạm dừng tính thời hạn).
+public struct Fieldreport_V1_ClockHold: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ClockHold"
+
+  /// What the unit waits for.
+  public var kind: Fieldreport_V1_ClockHoldKind = .init(rawValue: 0)
+
+  /// Why: the HOLD_CLOCK entry's content (at most 10,000 bytes).
+  public var reason: String = ""
+
+  /// Who put the clock on hold.
+  public var heldBy: Fieldreport_V1_UserRef? = nil
+
+  /// When the clock stopped.
+  public var heldAtMs: Int64 = 0
+
+  /// Resumption time.
+  public var resumedAtMs: Int64? = nil
+
+  /// Who resumed it; unset while the hold is in force.
+  public var resumedBy: Fieldreport_V1_UserRef? = nil
+
+  /// Milliseconds the clock was stopped: resumed_at_ms - held_at_ms, or up to the server's
+  /// now while in force.
+  public var heldMs: Int64 = 0
+
+  /// The unit task it paused (TaskInfo.task_id).
+  public var taskId: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ClockHold: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ClockHoldKind.self, forKey: "kind") { self.kind = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reason") { self.reason = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "heldBy") { self.heldBy = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "heldAtMs") { self.heldAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "resumedAtMs") { self.resumedAtMs = v.value }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "resumedBy") { self.resumedBy = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "heldMs") { self.heldMs = v.value }
+    if let v = try c.decodeIfPresent(String.self, forKey: "taskId") { self.taskId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if kind.rawValue != 0 { try c.encode(kind, forKey: "kind") }
+    if !reason.isEmpty { try c.encode(reason, forKey: "reason") }
+    if let v = heldBy { try c.encode(v, forKey: "heldBy") }
+    if heldAtMs != 0 { try c.encode(heldAtMs, forKey: "heldAtMs") }
+    if let v = resumedAtMs { try c.encode(v, forKey: "resumedAtMs") }
+    if let v = resumedBy { try c.encode(v, forKey: "resumedBy") }
+    if heldMs != 0 { try c.encode(heldMs, forKey: "heldMs") }
+    if !taskId.isEmpty { try c.encode(taskId, forKey: "taskId") }
+  }
+}
+
+extension Fieldreport_V1_ClockHold: _CBridged {
+  typealias CType = Fieldreport__V1__ClockHold
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__clock_hold__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__clock_hold__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__clock_hold__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__clock_hold__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    c.pointee.kind = .init(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "fieldreport.v1.ClockHold.reason") }
+    if let v = self.heldBy { c.pointee.held_by = try v._toC(arena) }
+    c.pointee.held_at_ms = self.heldAtMs
+    if let v = self.resumedAtMs {
+      c.pointee.resumed_at_ms = v
+      c.pointee.resumed_at_opt_case = .init(rawValue: 5)
+    }
+    if let v = self.resumedBy { c.pointee.resumed_by = try v._toC(arena) }
+    c.pointee.held_ms = self.heldMs
+    if !self.taskId.isEmpty { c.pointee.task_id = try arena.string(self.taskId, field: "fieldreport.v1.ClockHold.task_id") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.kind = Fieldreport_V1_ClockHoldKind(rawValue: Int32(truncatingIfNeeded: c.pointee.kind.rawValue))
+    m.reason = try _readString(c.pointee.reason, field: "fieldreport.v1.ClockHold.reason")
+    if let p = c.pointee.held_by { m.heldBy = try Fieldreport_V1_UserRef(_c: p) }
+    m.heldAtMs = c.pointee.held_at_ms
+    if c.pointee.resumed_at_opt_case.rawValue == 5 { m.resumedAtMs = c.pointee.resumed_at_ms }
+    if let p = c.pointee.resumed_by { m.resumedBy = try Fieldreport_V1_UserRef(_c: p) }
+    m.heldMs = c.pointee.held_ms
+    m.taskId = try _readString(c.pointee.task_id, field: "fieldreport.v1.ClockHold.task_id")
+    self = m
+  }
+}
+
+/// Action-specific details of a HOLD_CLOCK or RESUME_CLOCK journal entry.
+public struct Fieldreport_V1_ClockHoldDetails: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ClockHoldDetails"
+
+  /// What the unit waits (or waited) for.
+  public var kind: Fieldreport_V1_ClockHoldKind = .init(rawValue: 0)
+
+  /// For RESUME_CLOCK: how long the clock was stopped (ms), the amount every deadline moved;
+  /// 0 for HOLD_CLOCK.
+  public var heldMs: Int64 = 0
+
+  /// New due time.
+  public var newDueAtMs: Int64? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ClockHoldDetails: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_ClockHoldKind.self, forKey: "kind") { self.kind = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "heldMs") { self.heldMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "newDueAtMs") { self.newDueAtMs = v.value }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if kind.rawValue != 0 { try c.encode(kind, forKey: "kind") }
+    if heldMs != 0 { try c.encode(heldMs, forKey: "heldMs") }
+    if let v = newDueAtMs { try c.encode(v, forKey: "newDueAtMs") }
+  }
+}
+
+extension Fieldreport_V1_ClockHoldDetails: _CBridged {
+  typealias CType = Fieldreport__V1__ClockHoldDetails
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__clock_hold_details__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__clock_hold_details__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__clock_hold_details__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__clock_hold_details__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    c.pointee.kind = .init(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+    c.pointee.held_ms = self.heldMs
+    if let v = self.newDueAtMs {
+      c.pointee.new_due_at_ms = v
+      c.pointee.new_due_at_opt_case = .init(rawValue: 3)
+    }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.kind = Fieldreport_V1_ClockHoldKind(rawValue: Int32(truncatingIfNeeded: c.pointee.kind.rawValue))
+    m.heldMs = c.pointee.held_ms
+    if c.pointee.new_due_at_opt_case.rawValue == 3 { m.newDueAtMs = c.pointee.new_due_at_ms }
     self = m
   }
 }

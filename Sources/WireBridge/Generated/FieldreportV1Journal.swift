@@ -430,8 +430,18 @@ public struct Fieldreport_V1_GetWorkflowResponse: WireMessage {
   /// The case as it is now.
   public var caseSummary: Fieldreport_V1_CaseSummary? = nil
 
-  /// The steps, oldest first; the last is the current step.
+  /// The steps, oldest first; the last is the current step. A step's due_at_ms includes the
+  /// moves of the clock holds resumed during it; while a hold is in force the current step's
+  /// timeliness is TIMELINESS_PENDING (never overdue).
   public var steps: [Fieldreport_V1_WorkflowStep] = []
+
+  /// Every clock hold of the case's unit tasks, oldest first (start, end, kind, reason); empty
+  /// for callers who do not work on the case.
+  public var clockHolds: [Fieldreport_V1_ClockHold] = []
+
+  /// Total milliseconds the clock was stopped, over clock_holds (an open hold counted up to the
+  /// server's now): time excluded from deadlines, the overdue marker and timeliness.
+  public var totalHeldMs: Int64 = 0
 
   /// Creates a message with every field at its default.
   public init() {}
@@ -471,6 +481,8 @@ extension Fieldreport_V1_GetWorkflowResponse: Codable {
     self.init()
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseSummary.self, forKey: "caseSummary") { self.caseSummary = v }
     if let v = try c.decodeIfPresent([Fieldreport_V1_WorkflowStep].self, forKey: "steps") { self.steps = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_ClockHold].self, forKey: "clockHolds") { self.clockHolds = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "totalHeldMs") { self.totalHeldMs = v.value }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -478,6 +490,8 @@ extension Fieldreport_V1_GetWorkflowResponse: Codable {
     var c = encoder.container(keyedBy: _JSONKey.self)
     if let v = caseSummary { try c.encode(v, forKey: "caseSummary") }
     if !steps.isEmpty { try c.encode(steps, forKey: "steps") }
+    if !clockHolds.isEmpty { try c.encode(clockHolds, forKey: "clockHolds") }
+    if totalHeldMs != 0 { try c.encode(totalHeldMs, forKey: "totalHeldMs") }
   }
 }
 
@@ -499,12 +513,20 @@ extension Fieldreport_V1_GetWorkflowResponse: _CBridged {
       c.pointee.n_steps = vs.count
       c.pointee.steps = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
+    if !self.clockHolds.isEmpty {
+      let vs = self.clockHolds
+      c.pointee.n_clock_holds = vs.count
+      c.pointee.clock_holds = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+    c.pointee.total_held_ms = self.totalHeldMs
   }
 
   init(_c c: UnsafePointer<CType>) throws {
     var m = Self()
     if let p = c.pointee.case_summary { m.caseSummary = try Fieldreport_V1_CaseSummary(_c: p) }
     m.steps = try _readArray(c.pointee.steps, c.pointee.n_steps) { try _readMessage(Fieldreport_V1_WorkflowStep.self, $0, field: "fieldreport.v1.GetWorkflowResponse.steps") }
+    m.clockHolds = try _readArray(c.pointee.clock_holds, c.pointee.n_clock_holds) { try _readMessage(Fieldreport_V1_ClockHold.self, $0, field: "fieldreport.v1.GetWorkflowResponse.clock_holds") }
+    m.totalHeldMs = c.pointee.total_held_ms
     self = m
   }
 }
@@ -1616,6 +1638,736 @@ extension Fieldreport_V1_VerifyJournalResponse: _CBridged {
   }
 }
 
+/// A signed checkpoint of every case's journal chain head.
+public struct Fieldreport_V1_JournalCheckpoint: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.JournalCheckpoint"
+
+  /// Server-assigned id (time-ordered).
+  public var checkpointId: String = ""
+
+  /// When the heads were read (server clock); part of the signed message.
+  public var createdAtMs: Int64 = 0
+
+  /// How many cases (heads) it covers.
+  public var caseCount: Int64 = 0
+
+  /// Total journal entries it covers (the sum of the heads' entry counts).
+  public var entryCount: Int64 = 0
+
+  /// SHA-256 (32 bytes) of the canonical message (docs/API.md, "Signed checkpoints").
+  public var digest: [UInt8] = []
+
+  /// Ed25519 signature (64 bytes) over the 32 digest bytes.
+  public var signature: [UInt8] = []
+
+  /// The signing Ed25519 public key (32 bytes, raw).
+  public var publicKey: [UInt8] = []
+
+  /// Hex SHA-256 of public_key (64 hex digits): compare it with the fingerprint the server
+  /// prints at start; a checkpoint's own key proves nothing without such a trusted copy.
+  public var keyFingerprint: String = ""
+
+  /// "periodic" (the server's timer) or "on_demand" (CreateCheckpoint).
+  public var trigger: String = ""
+
+  /// Who asked for it; unset for periodic checkpoints.
+  public var createdBy: Fieldreport_V1_UserRef? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_JournalCheckpoint: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "checkpointId") { self.checkpointId = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "createdAtMs") { self.createdAtMs = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "caseCount") { self.caseCount = v.value }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "entryCount") { self.entryCount = v.value }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "digest") { self.digest = v.bytes }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "signature") { self.signature = v.bytes }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "publicKey") { self.publicKey = v.bytes }
+    if let v = try c.decodeIfPresent(String.self, forKey: "keyFingerprint") { self.keyFingerprint = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "trigger") { self.trigger = v }
+    if let v = try c.decodeIfPresent(Fieldreport_V1_UserRef.self, forKey: "createdBy") { self.createdBy = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !checkpointId.isEmpty { try c.encode(checkpointId, forKey: "checkpointId") }
+    if createdAtMs != 0 { try c.encode(createdAtMs, forKey: "createdAtMs") }
+    if caseCount != 0 { try c.encode(caseCount, forKey: "caseCount") }
+    if entryCount != 0 { try c.encode(entryCount, forKey: "entryCount") }
+    if !digest.isEmpty { try c.encode(_Base64(digest), forKey: "digest") }
+    if !signature.isEmpty { try c.encode(_Base64(signature), forKey: "signature") }
+    if !publicKey.isEmpty { try c.encode(_Base64(publicKey), forKey: "publicKey") }
+    if !keyFingerprint.isEmpty { try c.encode(keyFingerprint, forKey: "keyFingerprint") }
+    if !trigger.isEmpty { try c.encode(trigger, forKey: "trigger") }
+    if let v = createdBy { try c.encode(v, forKey: "createdBy") }
+  }
+}
+
+extension Fieldreport_V1_JournalCheckpoint: _CBridged {
+  typealias CType = Fieldreport__V1__JournalCheckpoint
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__journal_checkpoint__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__journal_checkpoint__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__journal_checkpoint__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__journal_checkpoint__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.checkpointId.isEmpty { c.pointee.checkpoint_id = try arena.string(self.checkpointId, field: "fieldreport.v1.JournalCheckpoint.checkpoint_id") }
+    c.pointee.created_at_ms = self.createdAtMs
+    c.pointee.case_count = self.caseCount
+    c.pointee.entry_count = self.entryCount
+    if !self.digest.isEmpty { c.pointee.digest = arena.bytes(self.digest) }
+    if !self.signature.isEmpty { c.pointee.signature = arena.bytes(self.signature) }
+    if !self.publicKey.isEmpty { c.pointee.public_key = arena.bytes(self.publicKey) }
+    if !self.keyFingerprint.isEmpty { c.pointee.key_fingerprint = try arena.string(self.keyFingerprint, field: "fieldreport.v1.JournalCheckpoint.key_fingerprint") }
+    if !self.trigger.isEmpty { c.pointee.trigger = try arena.string(self.trigger, field: "fieldreport.v1.JournalCheckpoint.trigger") }
+    if let v = self.createdBy { c.pointee.created_by = try v._toC(arena) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.checkpointId = try _readString(c.pointee.checkpoint_id, field: "fieldreport.v1.JournalCheckpoint.checkpoint_id")
+    m.createdAtMs = c.pointee.created_at_ms
+    m.caseCount = c.pointee.case_count
+    m.entryCount = c.pointee.entry_count
+    m.digest = _readBytes(c.pointee.digest)
+    m.signature = _readBytes(c.pointee.signature)
+    m.publicKey = _readBytes(c.pointee.public_key)
+    m.keyFingerprint = try _readString(c.pointee.key_fingerprint, field: "fieldreport.v1.JournalCheckpoint.key_fingerprint")
+    m.trigger = try _readString(c.pointee.trigger, field: "fieldreport.v1.JournalCheckpoint.trigger")
+    if let p = c.pointee.created_by { m.createdBy = try Fieldreport_V1_UserRef(_c: p) }
+    self = m
+  }
+}
+
+/// One case's journal chain head in a checkpoint.
+public struct Fieldreport_V1_CheckpointHead: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.CheckpointHead"
+
+  /// The case.
+  public var caseId: String = ""
+
+  /// Its report code.
+  public var reportCode: String = ""
+
+  /// How many journal entries the case had (its version).
+  public var entryCount: Int64 = 0
+
+  /// SHA-256 (32 bytes) of its entry number entry_count.
+  public var headHash: [UInt8] = []
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_CheckpointHead: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "caseId") { self.caseId = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "reportCode") { self.reportCode = v }
+    if let v = try c.decodeIfPresent(_JSONInt64<Int64>.self, forKey: "entryCount") { self.entryCount = v.value }
+    if let v = try c.decodeIfPresent(_Base64.self, forKey: "headHash") { self.headHash = v.bytes }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !caseId.isEmpty { try c.encode(caseId, forKey: "caseId") }
+    if !reportCode.isEmpty { try c.encode(reportCode, forKey: "reportCode") }
+    if entryCount != 0 { try c.encode(entryCount, forKey: "entryCount") }
+    if !headHash.isEmpty { try c.encode(_Base64(headHash), forKey: "headHash") }
+  }
+}
+
+extension Fieldreport_V1_CheckpointHead: _CBridged {
+  typealias CType = Fieldreport__V1__CheckpointHead
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__checkpoint_head__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__checkpoint_head__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__checkpoint_head__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__checkpoint_head__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "fieldreport.v1.CheckpointHead.case_id") }
+    if !self.reportCode.isEmpty { c.pointee.report_code = try arena.string(self.reportCode, field: "fieldreport.v1.CheckpointHead.report_code") }
+    c.pointee.entry_count = self.entryCount
+    if !self.headHash.isEmpty { c.pointee.head_hash = arena.bytes(self.headHash) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.caseId = try _readString(c.pointee.case_id, field: "fieldreport.v1.CheckpointHead.case_id")
+    m.reportCode = try _readString(c.pointee.report_code, field: "fieldreport.v1.CheckpointHead.report_code")
+    m.entryCount = c.pointee.entry_count
+    m.headHash = _readBytes(c.pointee.head_hash)
+    self = m
+  }
+}
+
+/// CreateCheckpoint input (nothing to choose: it covers every case).
+public struct Fieldreport_V1_CreateCheckpointRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.CreateCheckpointRequest"
+
+  /// Unused; reserved for future filters. Leave empty.
+  public var note: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_CreateCheckpointRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "note") { self.note = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !note.isEmpty { try c.encode(note, forKey: "note") }
+  }
+}
+
+extension Fieldreport_V1_CreateCheckpointRequest: _CBridged {
+  typealias CType = Fieldreport__V1__CreateCheckpointRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_checkpoint_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_checkpoint_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_checkpoint_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_checkpoint_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.note.isEmpty { c.pointee.note = try arena.string(self.note, field: "fieldreport.v1.CreateCheckpointRequest.note") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.note = try _readString(c.pointee.note, field: "fieldreport.v1.CreateCheckpointRequest.note")
+    self = m
+  }
+}
+
+/// CreateCheckpoint result.
+public struct Fieldreport_V1_CreateCheckpointResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.CreateCheckpointResponse"
+
+  /// The checkpoint made.
+  public var checkpoint: Fieldreport_V1_JournalCheckpoint? = nil
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_CreateCheckpointResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalCheckpoint.self, forKey: "checkpoint") { self.checkpoint = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = checkpoint { try c.encode(v, forKey: "checkpoint") }
+  }
+}
+
+extension Fieldreport_V1_CreateCheckpointResponse: _CBridged {
+  typealias CType = Fieldreport__V1__CreateCheckpointResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__create_checkpoint_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__create_checkpoint_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__create_checkpoint_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__create_checkpoint_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.checkpoint { c.pointee.checkpoint = try v._toC(arena) }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.checkpoint { m.checkpoint = try Fieldreport_V1_JournalCheckpoint(_c: p) }
+    self = m
+  }
+}
+
+/// ListCheckpoints input.
+public struct Fieldreport_V1_ListCheckpointsRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListCheckpointsRequest"
+
+  /// Page size (0 = 50, capped at 200).
+  public var pageSize: Int32 = 0
+
+  /// From a previous response's next_page_token.
+  public var pageToken: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListCheckpointsRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
+    if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
+  }
+}
+
+extension Fieldreport_V1_ListCheckpointsRequest: _CBridged {
+  typealias CType = Fieldreport__V1__ListCheckpointsRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_checkpoints_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_checkpoints_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_checkpoints_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_checkpoints_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    c.pointee.page_size = self.pageSize
+    if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "fieldreport.v1.ListCheckpointsRequest.page_token") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.pageSize = c.pointee.page_size
+    m.pageToken = try _readString(c.pointee.page_token, field: "fieldreport.v1.ListCheckpointsRequest.page_token")
+    self = m
+  }
+}
+
+/// ListCheckpoints result.
+public struct Fieldreport_V1_ListCheckpointsResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.ListCheckpointsResponse"
+
+  /// Newest first.
+  public var checkpoints: [Fieldreport_V1_JournalCheckpoint] = []
+
+  /// Empty on the last page.
+  public var nextPageToken: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_ListCheckpointsResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent([Fieldreport_V1_JournalCheckpoint].self, forKey: "checkpoints") { self.checkpoints = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "nextPageToken") { self.nextPageToken = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !checkpoints.isEmpty { try c.encode(checkpoints, forKey: "checkpoints") }
+    if !nextPageToken.isEmpty { try c.encode(nextPageToken, forKey: "nextPageToken") }
+  }
+}
+
+extension Fieldreport_V1_ListCheckpointsResponse: _CBridged {
+  typealias CType = Fieldreport__V1__ListCheckpointsResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__list_checkpoints_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__list_checkpoints_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__list_checkpoints_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__list_checkpoints_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.checkpoints.isEmpty {
+      let vs = self.checkpoints
+      c.pointee.n_checkpoints = vs.count
+      c.pointee.checkpoints = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+    if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListCheckpointsResponse.next_page_token") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.checkpoints = try _readArray(c.pointee.checkpoints, c.pointee.n_checkpoints) { try _readMessage(Fieldreport_V1_JournalCheckpoint.self, $0, field: "fieldreport.v1.ListCheckpointsResponse.checkpoints") }
+    m.nextPageToken = try _readString(c.pointee.next_page_token, field: "fieldreport.v1.ListCheckpointsResponse.next_page_token")
+    self = m
+  }
+}
+
+/// GetCheckpoint input.
+public struct Fieldreport_V1_GetCheckpointRequest: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.GetCheckpointRequest"
+
+  /// The checkpoint; empty = the newest.
+  public var checkpointId: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_GetCheckpointRequest: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(String.self, forKey: "checkpointId") { self.checkpointId = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if !checkpointId.isEmpty { try c.encode(checkpointId, forKey: "checkpointId") }
+  }
+}
+
+extension Fieldreport_V1_GetCheckpointRequest: _CBridged {
+  typealias CType = Fieldreport__V1__GetCheckpointRequest
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_checkpoint_request__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_checkpoint_request__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_checkpoint_request__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_checkpoint_request__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if !self.checkpointId.isEmpty { c.pointee.checkpoint_id = try arena.string(self.checkpointId, field: "fieldreport.v1.GetCheckpointRequest.checkpoint_id") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    m.checkpointId = try _readString(c.pointee.checkpoint_id, field: "fieldreport.v1.GetCheckpointRequest.checkpoint_id")
+    self = m
+  }
+}
+
+/// GetCheckpoint result.
+public struct Fieldreport_V1_GetCheckpointResponse: WireMessage {
+  /// The message's full name in the .proto files.
+  public static let protoFullName = "fieldreport.v1.GetCheckpointResponse"
+
+  /// The checkpoint.
+  public var checkpoint: Fieldreport_V1_JournalCheckpoint? = nil
+
+  /// Its heads, sorted by case id (bytewise UTF-8), as signed.
+  public var heads: [Fieldreport_V1_CheckpointHead] = []
+
+  /// The self-contained export file (UTF-8 JSON: format, time, digest, heads, signature, public
+  /// key, fingerprint; docs/API.md), what `fieldreport journal checkpoint export` writes.
+  public var exportJson: String = ""
+
+  /// Creates a message with every field at its default.
+  public init() {}
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: [UInt8]) throws {
+    self = try bytes.withUnsafeBytes { try _wireDecode(Self.self, $0) }
+  }
+
+  /// Decodes the protobuf encoding of this message.
+  /// - Throws: `WireError` if the bytes are not a valid encoding.
+  public init(serializedBytes bytes: UnsafeRawBufferPointer) throws {
+    self = try _wireDecode(Self.self, bytes)
+  }
+
+  /// Encodes this message.
+  /// - Throws: `WireError` if a string field holds a NUL character.
+  public func serializedBytes() throws -> [UInt8] { try _wireEncode(self) }
+
+  /// Encodes this message into a temporary buffer valid only inside `body`.
+  public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    try _wireWithEncoded(self, body)
+  }
+
+  /// Encodes this message straight into memory `write` provides for the exact size.
+  public func serialize(_ write: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Void) throws {
+    try _wireSerialize(self, write)
+  }
+}
+
+extension Fieldreport_V1_GetCheckpointResponse: Codable {
+  /// Decodes the proto3 JSON form (lowerCamelCase field names; enums by name or number;
+  /// bytes as base64). Unknown fields are ignored.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: _JSONKey.self)
+    self.init()
+    if let v = try c.decodeIfPresent(Fieldreport_V1_JournalCheckpoint.self, forKey: "checkpoint") { self.checkpoint = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_CheckpointHead].self, forKey: "heads") { self.heads = v }
+    if let v = try c.decodeIfPresent(String.self, forKey: "exportJson") { self.exportJson = v }
+  }
+
+  /// Encodes the proto3 JSON form; fields at their default are left out.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: _JSONKey.self)
+    if let v = checkpoint { try c.encode(v, forKey: "checkpoint") }
+    if !heads.isEmpty { try c.encode(heads, forKey: "heads") }
+    if !exportJson.isEmpty { try c.encode(exportJson, forKey: "exportJson") }
+  }
+}
+
+extension Fieldreport_V1_GetCheckpointResponse: _CBridged {
+  typealias CType = Fieldreport__V1__GetCheckpointResponse
+  static let _mayRecurse = false
+
+  static func _cInit(_ c: UnsafeMutablePointer<CType>) { fieldreport__v1__get_checkpoint_response__init(c) }
+  static func _cPackedSize(_ c: UnsafePointer<CType>) -> Int { fieldreport__v1__get_checkpoint_response__get_packed_size(c) }
+  static func _cPack(_ c: UnsafePointer<CType>, _ out: UnsafeMutablePointer<UInt8>) -> Int { fieldreport__v1__get_checkpoint_response__pack(c, out) }
+  static func _cUnpack(_ allocator: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ data: UnsafePointer<UInt8>) -> UnsafeMutablePointer<CType>? {
+    fieldreport__v1__get_checkpoint_response__unpack(allocator, n, data)
+  }
+
+  func _fill(_ c: UnsafeMutablePointer<CType>, _ arena: Arena) throws {
+    if let v = self.checkpoint { c.pointee.checkpoint = try v._toC(arena) }
+    if !self.heads.isEmpty {
+      let vs = self.heads
+      c.pointee.n_heads = vs.count
+      c.pointee.heads = try arena.array(vs) { Optional(try $0._toC(arena)) }
+    }
+    if !self.exportJson.isEmpty { c.pointee.export_json = try arena.string(self.exportJson, field: "fieldreport.v1.GetCheckpointResponse.export_json") }
+  }
+
+  init(_c c: UnsafePointer<CType>) throws {
+    var m = Self()
+    if let p = c.pointee.checkpoint { m.checkpoint = try Fieldreport_V1_JournalCheckpoint(_c: p) }
+    m.heads = try _readArray(c.pointee.heads, c.pointee.n_heads) { try _readMessage(Fieldreport_V1_CheckpointHead.self, $0, field: "fieldreport.v1.GetCheckpointResponse.heads") }
+    m.exportJson = try _readString(c.pointee.export_json, field: "fieldreport.v1.GetCheckpointResponse.export_json")
+    self = m
+  }
+}
+
 /// Reading what happened: a case's journal (Nhật ký) and workflow (Quy trình) tabs, a live,
 /// resumable event stream for the platform's notification relay and IOC dashboards, and the
 /// caller's notifications. Visibility follows the cases: a caller sees the journal of the cases
@@ -1680,6 +2432,34 @@ public enum Fieldreport_V1_JournalService {
     public static let path = "/fieldreport.v1.JournalService/VerifyJournal"
     public static let isServerStreaming = false
   }
+  /// Signs a checkpoint now: an Ed25519 signature, by the server's checkpoint key, over the
+  /// digest of every case's journal chain head (docs/API.md gives the byte layout). The server
+  /// also makes one periodically (fieldreport-server --checkpoint-interval). System admins and
+  /// IOC operators (of any IOC centre). Errors: PERMISSION_DENIED; FAILED_PRECONDITION (the
+  /// server has no checkpoint key: a PostgreSQL server started without --checkpoint-key).
+  public enum CreateCheckpoint: WireMethod {
+    public typealias Input = Fieldreport_V1_CreateCheckpointRequest
+    public typealias Output = Fieldreport_V1_CreateCheckpointResponse
+    public static let path = "/fieldreport.v1.JournalService/CreateCheckpoint"
+    public static let isServerStreaming = false
+  }
+  /// Lists checkpoints, newest first, without their heads. System admins and IOC operators.
+  /// Errors: PERMISSION_DENIED; INVALID_ARGUMENT (bad page token).
+  public enum ListCheckpoints: WireMethod {
+    public typealias Input = Fieldreport_V1_ListCheckpointsRequest
+    public typealias Output = Fieldreport_V1_ListCheckpointsResponse
+    public static let path = "/fieldreport.v1.JournalService/ListCheckpoints"
+    public static let isServerStreaming = false
+  }
+  /// Returns one checkpoint with its heads and its self-contained export file (JSON) for
+  /// `fieldreport-server verify --checkpoint`. System admins and IOC operators. Errors:
+  /// PERMISSION_DENIED; NOT_FOUND.
+  public enum GetCheckpoint: WireMethod {
+    public typealias Input = Fieldreport_V1_GetCheckpointRequest
+    public typealias Output = Fieldreport_V1_GetCheckpointResponse
+    public static let path = "/fieldreport.v1.JournalService/GetCheckpoint"
+    public static let isServerStreaming = false
+  }
 
   /// Every method of the service, for registries and reflection.
   public static let methods: [WireMethodInfo] = [
@@ -1689,5 +2469,8 @@ public enum Fieldreport_V1_JournalService {
     WireMethodInfo(ListNotifications.self),
     WireMethodInfo(MarkNotificationsRead.self),
     WireMethodInfo(VerifyJournal.self),
+    WireMethodInfo(CreateCheckpoint.self),
+    WireMethodInfo(ListCheckpoints.self),
+    WireMethodInfo(GetCheckpoint.self),
   ]
 }

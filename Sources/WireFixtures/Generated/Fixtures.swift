@@ -296,6 +296,7 @@ extension Fieldreport_V1_CaseSummary {
     if variant % 2 == 1 { m.updatedAtMs = Int64.max }
     m.outcome = .init(rawValue: 1)
     if variant % 2 == 1 { m.outcome = .init(rawValue: 2) }
+    m.clockHold = Fieldreport_V1_ClockHold.fixture(variant, depth: 1)
     return m
   }
 }
@@ -326,6 +327,8 @@ extension Fieldreport_V1_TaskInfo {
     if variant % 3 != 2 { m.completedAtMs = Int64.max }
     m.timeliness = .init(rawValue: 1)
     if variant % 2 == 1 { m.timeliness = .init(rawValue: 2) }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -480,6 +483,8 @@ extension Fieldreport_V1_RejectionInfo {
     if variant % 2 == 1 { m.rejectedAtMs = Int64.max }
     m.routedTo = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.routedTo = "" }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -586,6 +591,8 @@ extension Fieldreport_V1_DispatchDetails {
     if variant % 3 != 2 { m.taskDueAtMs = Int64.max }
     m.taskKind = .init(rawValue: 1)
     if variant % 2 == 1 { m.taskKind = .init(rawValue: 2) }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -670,7 +677,7 @@ extension Fieldreport_V1_JournalEntry {
     m.caseVersion = Int64.min
     if variant % 2 == 1 { m.caseVersion = Int64.max }
     m.newHandler = Fieldreport_V1_HandlerRef.fixture(variant, depth: 1)
-    switch variant % 8 {
+    switch variant % 9 {
     case 0: m.details = .assignment(Fieldreport_V1_Assignment.fixture(1, depth: 2))
     case 1: m.details = .dispatch(Fieldreport_V1_DispatchDetails.fixture(2, depth: 2))
     case 2: m.details = .rejection(Fieldreport_V1_RejectionInfo.fixture(3, depth: 2))
@@ -678,12 +685,49 @@ extension Fieldreport_V1_JournalEntry {
     case 4: m.details = .returned(Fieldreport_V1_ReturnDetails.fixture(5, depth: 2))
     case 5: m.details = .submitted(Fieldreport_V1_SubmitResultDetails.fixture(6, depth: 2))
     case 6: m.details = .published(Fieldreport_V1_PublishDetails.fixture(7, depth: 2))
+    case 7: m.details = .clockHold(Fieldreport_V1_ClockHoldDetails.fixture(8, depth: 2))
     default: m.details = nil
     }
     m.previousEntryHash = [0, 1, 2, 255, 254, 0]
     if variant % 2 == 1 { m.previousEntryHash = [] }
     m.entryHash = [0, 1, 2, 255, 254, 0]
     if variant % 2 == 1 { m.entryHash = [] }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ClockHold {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.kind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.kind = .init(rawValue: 2) }
+    m.reason = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reason = "" }
+    m.heldBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.heldAtMs = Int64.min
+    if variant % 2 == 1 { m.heldAtMs = Int64.max }
+    if variant % 3 != 2 { m.resumedAtMs = Int64.max }
+    m.resumedBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    m.heldMs = Int64.min
+    if variant % 2 == 1 { m.heldMs = Int64.max }
+    m.taskId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.taskId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ClockHoldDetails {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.kind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.kind = .init(rawValue: 2) }
+    m.heldMs = Int64.min
+    if variant % 2 == 1 { m.heldMs = Int64.max }
+    if variant % 3 != 2 { m.newDueAtMs = Int64.max }
     return m
   }
 }
@@ -980,6 +1024,54 @@ extension Fieldreport_V1_ReturnToOfficerResponse {
   }
 }
 
+extension Fieldreport_V1_HoldClockRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    m.kind = .init(rawValue: 1)
+    if variant % 2 == 1 { m.kind = .init(rawValue: 2) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_HoldClockResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ResumeClockRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.common = Fieldreport_V1_ActionCommon.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ResumeClockResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
+    m.journalEntry = Fieldreport_V1_JournalEntry.fixture(variant, depth: 1)
+    m.idempotentReplay = true
+    if variant % 2 == 1 { m.idempotentReplay = false }
+    return m
+  }
+}
+
 extension Fieldreport_V1_SubmitReportRequest {
   /// A value with every field set to something non-trivial; `variant` picks
   /// different values and a different oneof case; `depth` bounds recursion.
@@ -1105,6 +1197,8 @@ extension Fieldreport_V1_DispatchCaseRequest {
     if variant % 2 == 1 { m.allowSameUnit = false }
     m.returnWindowHours = Int32.min
     if variant % 2 == 1 { m.returnWindowHours = Int32.max }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -1134,6 +1228,8 @@ extension Fieldreport_V1_RejectCaseRequest {
     if variant % 2 == 1 { m.duplicateOfCaseId = "" }
     m.routedTo = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.routedTo = "" }
+    m.returnOutsideCompetence = true
+    if variant % 2 == 1 { m.returnOutsideCompetence = false }
     return m
   }
 }
@@ -1339,6 +1435,41 @@ extension Fieldreport_V1_UnitStatistics {
     if variant % 2 == 1 { m.pendingCount = Int64.max }
     m.overdueCount = Int64.min
     if variant % 2 == 1 { m.overdueCount = Int64.max }
+    m.volume = Int64.min
+    if variant % 2 == 1 { m.volume = Int64.max }
+    m.completedCount = Int64.min
+    if variant % 2 == 1 { m.completedCount = Int64.max }
+    m.onTime = Fieldreport_V1_RateInterval.fixture(variant, depth: 1)
+    if variant % 3 != 2 { m.medianHandlingMs = Int64.max }
+    if variant % 3 != 2 { m.p90HandlingMs = Int64.max }
+    m.handledCount = Int64.min
+    if variant % 2 == 1 { m.handledCount = Int64.max }
+    m.returnShare = Double(-1.5e300)
+    if variant % 2 == 1 { m.returnShare = Double(3.25) }
+    m.returnsConfirmedCount = Int64.min
+    if variant % 2 == 1 { m.returnsConfirmedCount = Int64.max }
+    m.ranking = Fieldreport_V1_RateInterval.fixture(variant, depth: 1)
+    m.rank = Int32.min
+    if variant % 2 == 1 { m.rank = Int32.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_RateInterval {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.successes = Int64.min
+    if variant % 2 == 1 { m.successes = Int64.max }
+    m.trials = Int64.min
+    if variant % 2 == 1 { m.trials = Int64.max }
+    m.rate = Double(-1.5e300)
+    if variant % 2 == 1 { m.rate = Double(3.25) }
+    m.lower = Double(-1.5e300)
+    if variant % 2 == 1 { m.lower = Double(3.25) }
+    m.upper = Double(-1.5e300)
+    if variant % 2 == 1 { m.upper = Double(3.25) }
     return m
   }
 }
@@ -1421,6 +1552,64 @@ extension Fieldreport_V1_DuplicateCandidate {
     m.similarity = Double(-1.5e300)
     if variant % 2 == 1 { m.similarity = Double(3.25) }
     if variant % 3 != 2 { m.distanceMeters = Double(3.25) }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.unitIds = variant % 3 == 1 ? [] : ["Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧", "", "Buôn bán hàng rong 🍜 Đường"]
+    m.periodStartMs = Int64.min
+    if variant % 2 == 1 { m.periodStartMs = Int64.max }
+    m.periodEndMs = Int64.min
+    if variant % 2 == 1 { m.periodEndMs = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CategoryVolume {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.category = Fieldreport_V1_Category.fixture(variant, depth: 1)
+    m.caseCount = Int64.min
+    if variant % 2 == 1 { m.caseCount = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_WeekVolume {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.weekStartMs = Int64.min
+    if variant % 2 == 1 { m.weekStartMs = Int64.max }
+    m.caseCount = Int64.min
+    if variant % 2 == 1 { m.caseCount = Int64.max }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCaseVolumeResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.byCategory = variant % 3 == 1 ? [] : [Fieldreport_V1_CategoryVolume.fixture(0, depth: 2), Fieldreport_V1_CategoryVolume.fixture(1, depth: 2), Fieldreport_V1_CategoryVolume.fixture(2, depth: 2)]
+    m.byWeek = variant % 3 == 1 ? [] : [Fieldreport_V1_WeekVolume.fixture(0, depth: 2), Fieldreport_V1_WeekVolume.fixture(1, depth: 2), Fieldreport_V1_WeekVolume.fixture(2, depth: 2)]
+    m.totalCount = Int64.min
+    if variant % 2 == 1 { m.totalCount = Int64.max }
+    m.periodStartMs = Int64.min
+    if variant % 2 == 1 { m.periodStartMs = Int64.max }
+    m.periodEndMs = Int64.min
+    if variant % 2 == 1 { m.periodEndMs = Int64.max }
+    m.computedAtMs = Int64.min
+    if variant % 2 == 1 { m.computedAtMs = Int64.max }
     return m
   }
 }
@@ -2208,6 +2397,9 @@ extension Fieldreport_V1_GetWorkflowResponse {
     var m = Self()
     m.caseSummary = Fieldreport_V1_CaseSummary.fixture(variant, depth: 1)
     m.steps = variant % 3 == 1 ? [] : [Fieldreport_V1_WorkflowStep.fixture(0, depth: 2), Fieldreport_V1_WorkflowStep.fixture(1, depth: 2), Fieldreport_V1_WorkflowStep.fixture(2, depth: 2)]
+    m.clockHolds = variant % 3 == 1 ? [] : [Fieldreport_V1_ClockHold.fixture(0, depth: 2), Fieldreport_V1_ClockHold.fixture(1, depth: 2), Fieldreport_V1_ClockHold.fixture(2, depth: 2)]
+    m.totalHeldMs = Int64.min
+    if variant % 2 == 1 { m.totalHeldMs = Int64.max }
     return m
   }
 }
@@ -2381,6 +2573,121 @@ extension Fieldreport_V1_VerifyJournalResponse {
     if variant % 3 != 2 { m.firstBadSequence = Int64.max }
     m.problem = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.problem = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_JournalCheckpoint {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.checkpointId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.checkpointId = "" }
+    m.createdAtMs = Int64.min
+    if variant % 2 == 1 { m.createdAtMs = Int64.max }
+    m.caseCount = Int64.min
+    if variant % 2 == 1 { m.caseCount = Int64.max }
+    m.entryCount = Int64.min
+    if variant % 2 == 1 { m.entryCount = Int64.max }
+    m.digest = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.digest = [] }
+    m.signature = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.signature = [] }
+    m.publicKey = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.publicKey = [] }
+    m.keyFingerprint = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.keyFingerprint = "" }
+    m.trigger = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.trigger = "" }
+    m.createdBy = Fieldreport_V1_UserRef.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_CheckpointHead {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.caseId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.caseId = "" }
+    m.reportCode = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.reportCode = "" }
+    m.entryCount = Int64.min
+    if variant % 2 == 1 { m.entryCount = Int64.max }
+    m.headHash = [0, 1, 2, 255, 254, 0]
+    if variant % 2 == 1 { m.headHash = [] }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateCheckpointRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.note = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.note = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_CreateCheckpointResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.checkpoint = Fieldreport_V1_JournalCheckpoint.fixture(variant, depth: 1)
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListCheckpointsRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.pageSize = Int32.min
+    if variant % 2 == 1 { m.pageSize = Int32.max }
+    m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.pageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_ListCheckpointsResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.checkpoints = variant % 3 == 1 ? [] : [Fieldreport_V1_JournalCheckpoint.fixture(0, depth: 2), Fieldreport_V1_JournalCheckpoint.fixture(1, depth: 2), Fieldreport_V1_JournalCheckpoint.fixture(2, depth: 2)]
+    m.nextPageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.nextPageToken = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCheckpointRequest {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.checkpointId = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.checkpointId = "" }
+    return m
+  }
+}
+
+extension Fieldreport_V1_GetCheckpointResponse {
+  /// A value with every field set to something non-trivial; `variant` picks
+  /// different values and a different oneof case; `depth` bounds recursion.
+  public static func fixture(_ variant: Int, depth: Int = 0) -> Self {
+    var m = Self()
+    m.checkpoint = Fieldreport_V1_JournalCheckpoint.fixture(variant, depth: 1)
+    m.heads = variant % 3 == 1 ? [] : [Fieldreport_V1_CheckpointHead.fixture(0, depth: 2), Fieldreport_V1_CheckpointHead.fixture(1, depth: 2), Fieldreport_V1_CheckpointHead.fixture(2, depth: 2)]
+    m.exportJson = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
+    if variant % 2 == 1 { m.exportJson = "" }
     return m
   }
 }
@@ -2918,6 +3225,8 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_SubmitResultDetails.self,
   Fieldreport_V1_PublishDetails.self,
   Fieldreport_V1_JournalEntry.self,
+  Fieldreport_V1_ClockHold.self,
+  Fieldreport_V1_ClockHoldDetails.self,
   Fieldreport_V1_AssignmentInput.self,
   Fieldreport_V1_AssignRequest.self,
   Fieldreport_V1_AssignResponse.self,
@@ -2941,6 +3250,10 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_ApproveResponse.self,
   Fieldreport_V1_ReturnToOfficerRequest.self,
   Fieldreport_V1_ReturnToOfficerResponse.self,
+  Fieldreport_V1_HoldClockRequest.self,
+  Fieldreport_V1_HoldClockResponse.self,
+  Fieldreport_V1_ResumeClockRequest.self,
+  Fieldreport_V1_ResumeClockResponse.self,
   Fieldreport_V1_SubmitReportRequest.self,
   Fieldreport_V1_SubmitReportResponse.self,
   Fieldreport_V1_GetCaseRequest.self,
@@ -2965,12 +3278,17 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_GetAttachmentResponse.self,
   Fieldreport_V1_GetUnitStatisticsRequest.self,
   Fieldreport_V1_UnitStatistics.self,
+  Fieldreport_V1_RateInterval.self,
   Fieldreport_V1_GetUnitStatisticsResponse.self,
   Fieldreport_V1_RecordVerdictRequest.self,
   Fieldreport_V1_RecordVerdictResponse.self,
   Fieldreport_V1_ListDuplicateCandidatesRequest.self,
   Fieldreport_V1_ListDuplicateCandidatesResponse.self,
   Fieldreport_V1_DuplicateCandidate.self,
+  Fieldreport_V1_GetCaseVolumeRequest.self,
+  Fieldreport_V1_CategoryVolume.self,
+  Fieldreport_V1_WeekVolume.self,
+  Fieldreport_V1_GetCaseVolumeResponse.self,
   Fieldreport_V1_LoginRequest.self,
   Fieldreport_V1_LoginResponse.self,
   Fieldreport_V1_LogoutRequest.self,
@@ -3041,6 +3359,14 @@ public let allMessageTypes: [any WireMessage.Type] = [
   Fieldreport_V1_MarkNotificationsReadResponse.self,
   Fieldreport_V1_VerifyJournalRequest.self,
   Fieldreport_V1_VerifyJournalResponse.self,
+  Fieldreport_V1_JournalCheckpoint.self,
+  Fieldreport_V1_CheckpointHead.self,
+  Fieldreport_V1_CreateCheckpointRequest.self,
+  Fieldreport_V1_CreateCheckpointResponse.self,
+  Fieldreport_V1_ListCheckpointsRequest.self,
+  Fieldreport_V1_ListCheckpointsResponse.self,
+  Fieldreport_V1_GetCheckpointRequest.self,
+  Fieldreport_V1_GetCheckpointResponse.self,
   Rpc_Testing_V1_Empty.self,
   Rpc_Testing_V1_Payload.self,
   Rpc_Testing_V1_SimpleRequest.self,
@@ -3116,6 +3442,8 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_SubmitResultDetails.fixture(v))
     all.append(Fieldreport_V1_PublishDetails.fixture(v))
     all.append(Fieldreport_V1_JournalEntry.fixture(v))
+    all.append(Fieldreport_V1_ClockHold.fixture(v))
+    all.append(Fieldreport_V1_ClockHoldDetails.fixture(v))
     all.append(Fieldreport_V1_AssignmentInput.fixture(v))
     all.append(Fieldreport_V1_AssignRequest.fixture(v))
     all.append(Fieldreport_V1_AssignResponse.fixture(v))
@@ -3139,6 +3467,10 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_ApproveResponse.fixture(v))
     all.append(Fieldreport_V1_ReturnToOfficerRequest.fixture(v))
     all.append(Fieldreport_V1_ReturnToOfficerResponse.fixture(v))
+    all.append(Fieldreport_V1_HoldClockRequest.fixture(v))
+    all.append(Fieldreport_V1_HoldClockResponse.fixture(v))
+    all.append(Fieldreport_V1_ResumeClockRequest.fixture(v))
+    all.append(Fieldreport_V1_ResumeClockResponse.fixture(v))
     all.append(Fieldreport_V1_SubmitReportRequest.fixture(v))
     all.append(Fieldreport_V1_SubmitReportResponse.fixture(v))
     all.append(Fieldreport_V1_GetCaseRequest.fixture(v))
@@ -3163,12 +3495,17 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_GetAttachmentResponse.fixture(v))
     all.append(Fieldreport_V1_GetUnitStatisticsRequest.fixture(v))
     all.append(Fieldreport_V1_UnitStatistics.fixture(v))
+    all.append(Fieldreport_V1_RateInterval.fixture(v))
     all.append(Fieldreport_V1_GetUnitStatisticsResponse.fixture(v))
     all.append(Fieldreport_V1_RecordVerdictRequest.fixture(v))
     all.append(Fieldreport_V1_RecordVerdictResponse.fixture(v))
     all.append(Fieldreport_V1_ListDuplicateCandidatesRequest.fixture(v))
     all.append(Fieldreport_V1_ListDuplicateCandidatesResponse.fixture(v))
     all.append(Fieldreport_V1_DuplicateCandidate.fixture(v))
+    all.append(Fieldreport_V1_GetCaseVolumeRequest.fixture(v))
+    all.append(Fieldreport_V1_CategoryVolume.fixture(v))
+    all.append(Fieldreport_V1_WeekVolume.fixture(v))
+    all.append(Fieldreport_V1_GetCaseVolumeResponse.fixture(v))
     all.append(Fieldreport_V1_LoginRequest.fixture(v))
     all.append(Fieldreport_V1_LoginResponse.fixture(v))
     all.append(Fieldreport_V1_LogoutRequest.fixture(v))
@@ -3239,6 +3576,14 @@ public func allFixtures() -> [any WireMessage] {
     all.append(Fieldreport_V1_MarkNotificationsReadResponse.fixture(v))
     all.append(Fieldreport_V1_VerifyJournalRequest.fixture(v))
     all.append(Fieldreport_V1_VerifyJournalResponse.fixture(v))
+    all.append(Fieldreport_V1_JournalCheckpoint.fixture(v))
+    all.append(Fieldreport_V1_CheckpointHead.fixture(v))
+    all.append(Fieldreport_V1_CreateCheckpointRequest.fixture(v))
+    all.append(Fieldreport_V1_CreateCheckpointResponse.fixture(v))
+    all.append(Fieldreport_V1_ListCheckpointsRequest.fixture(v))
+    all.append(Fieldreport_V1_ListCheckpointsResponse.fixture(v))
+    all.append(Fieldreport_V1_GetCheckpointRequest.fixture(v))
+    all.append(Fieldreport_V1_GetCheckpointResponse.fixture(v))
     all.append(Rpc_Testing_V1_Empty.fixture(v))
     all.append(Rpc_Testing_V1_Payload.fixture(v))
     all.append(Rpc_Testing_V1_SimpleRequest.fixture(v))

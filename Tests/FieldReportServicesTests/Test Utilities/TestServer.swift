@@ -51,7 +51,8 @@ struct TestServer {
     var limits = limits
     limits.passwordHashing = .fastForTesting
     let clock = TestClock()
-    let env = ServiceEnvironment(store: store, now: clock.closure, logger: Self.logger, limits: limits)
+    let env = ServiceEnvironment(
+      store: store, now: clock.closure, logger: Self.logger, limits: limits, checkpointSigner: CheckpointSigner())
     let loaded = try await DemoProvince.load(
       into: store, password: Self.password, hashing: limits.passwordHashing, now: clock.now)
     _ = try await SystemAdminBootstrap.ensureSystemAdmin(

@@ -103,14 +103,23 @@ struct StoreFixture {
     database.remove()
   }
 
-  /// Takes the file back to exactly what schema version 11 left.
+  /// Takes the file back to exactly what schema version 11 left (undoing 12: case outcomes and
+  /// verdicts; 13: clock holds on unit tasks, signed checkpoints; 14: task outcomes and
+  /// confirmed returns).
   func rewindToVersion11() async throws {
     try await store.executeRawSQLForTesting(
       """
+      DROP INDEX unit_tasks_by_received;
+      DROP INDEX unit_tasks_by_completed;
+      ALTER TABLE unit_tasks DROP COLUMN outcome;
+      ALTER TABLE unit_tasks DROP COLUMN return_confirmed;
+      ALTER TABLE unit_tasks DROP COLUMN held_ms;
+      ALTER TABLE unit_tasks DROP COLUMN held_since;
+      DROP TABLE journal_checkpoints;
       DROP TABLE case_verdicts;
       DROP TABLE case_outcomes;
       DELETE FROM case_links WHERE kind = 'duplicates';
-      DELETE FROM schema_migrations WHERE version = 12;
+      DELETE FROM schema_migrations WHERE version IN (12, 13, 14);
       PRAGMA user_version = 11;
       """)
   }

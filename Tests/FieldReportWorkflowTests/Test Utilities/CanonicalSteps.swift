@@ -42,6 +42,8 @@ enum Canonical {
       (.returnToOfficer(), Demo.duong, "Nội dung chưa hoàn chỉnh, yêu cầu bổ sung thực hiện rõ")
     case .sendBackToUnit: (.sendBackToUnit(), Demo.iocOperator, "Đề nghị bổ sung hình ảnh")
     case .publish: (.publish(publicly: true), Demo.iocOperator, "Đăng tải kết quả")
+    case .holdClock: (.holdClock(.awaitingCitizen), Demo.thang, "Đề nghị công dân cung cấp thêm hình ảnh")
+    case .resumeClock: (.resumeClock, Demo.thang, "Đã nhận hình ảnh")
     }
   }
 
@@ -52,6 +54,7 @@ enum Canonical {
     .acknowledgeMonitoring: .monitoring, .closeMonitoring: .closed,
     .submitResult: .awaitingApproval, .addContribution: .inProgress, .approve: .resolved,
     .returnToOfficer: .inProgress, .sendBackToUnit: .inProgress, .publish: .published,
+    .holdClock: .inProgress, .resumeClock: .inProgress,
   ]
 
   /// The action path from a fresh submission to each state.

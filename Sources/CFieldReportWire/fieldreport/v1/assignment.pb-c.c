@@ -1042,6 +1042,186 @@ void   fieldreport__v1__return_to_officer_response__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__return_to_officer_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__hold_clock_request__init
+                     (Fieldreport__V1__HoldClockRequest         *message)
+{
+  static const Fieldreport__V1__HoldClockRequest init_value = FIELDREPORT__V1__HOLD_CLOCK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__hold_clock_request__get_packed_size
+                     (const Fieldreport__V1__HoldClockRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__hold_clock_request__pack
+                     (const Fieldreport__V1__HoldClockRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__hold_clock_request__pack_to_buffer
+                     (const Fieldreport__V1__HoldClockRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__HoldClockRequest *
+       fieldreport__v1__hold_clock_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__HoldClockRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__hold_clock_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__hold_clock_request__free_unpacked
+                     (Fieldreport__V1__HoldClockRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__hold_clock_response__init
+                     (Fieldreport__V1__HoldClockResponse         *message)
+{
+  static const Fieldreport__V1__HoldClockResponse init_value = FIELDREPORT__V1__HOLD_CLOCK_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__hold_clock_response__get_packed_size
+                     (const Fieldreport__V1__HoldClockResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__hold_clock_response__pack
+                     (const Fieldreport__V1__HoldClockResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__hold_clock_response__pack_to_buffer
+                     (const Fieldreport__V1__HoldClockResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__HoldClockResponse *
+       fieldreport__v1__hold_clock_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__HoldClockResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__hold_clock_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__hold_clock_response__free_unpacked
+                     (Fieldreport__V1__HoldClockResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__hold_clock_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__resume_clock_request__init
+                     (Fieldreport__V1__ResumeClockRequest         *message)
+{
+  static const Fieldreport__V1__ResumeClockRequest init_value = FIELDREPORT__V1__RESUME_CLOCK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__resume_clock_request__get_packed_size
+                     (const Fieldreport__V1__ResumeClockRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__resume_clock_request__pack
+                     (const Fieldreport__V1__ResumeClockRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__resume_clock_request__pack_to_buffer
+                     (const Fieldreport__V1__ResumeClockRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ResumeClockRequest *
+       fieldreport__v1__resume_clock_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ResumeClockRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__resume_clock_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__resume_clock_request__free_unpacked
+                     (Fieldreport__V1__ResumeClockRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__resume_clock_response__init
+                     (Fieldreport__V1__ResumeClockResponse         *message)
+{
+  static const Fieldreport__V1__ResumeClockResponse init_value = FIELDREPORT__V1__RESUME_CLOCK_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__resume_clock_response__get_packed_size
+                     (const Fieldreport__V1__ResumeClockResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__resume_clock_response__pack
+                     (const Fieldreport__V1__ResumeClockResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__resume_clock_response__pack_to_buffer
+                     (const Fieldreport__V1__ResumeClockResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ResumeClockResponse *
+       fieldreport__v1__resume_clock_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ResumeClockResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__resume_clock_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__resume_clock_response__free_unpacked
+                     (Fieldreport__V1__ResumeClockResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__resume_clock_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor fieldreport__v1__assignment_input__field_descriptors[8] =
 {
   {
@@ -2449,7 +2629,224 @@ const ProtobufCMessageDescriptor fieldreport__v1__return_to_officer_response__de
   (ProtobufCMessageInit) fieldreport__v1__return_to_officer_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor fieldreport__v1__assignment_service__method_descriptors[11] =
+static const ProtobufCFieldDescriptor fieldreport__v1__hold_clock_request__field_descriptors[2] =
+{
+  {
+    "common",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__HoldClockRequest, common),
+    &fieldreport__v1__action_common__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__HoldClockRequest, kind),
+    &fieldreport__v1__clock_hold_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__hold_clock_request__field_indices_by_name[] = {
+  0,   /* field[0] = common */
+  1,   /* field[1] = kind */
+};
+static const ProtobufCIntRange fieldreport__v1__hold_clock_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__hold_clock_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.HoldClockRequest",
+  "HoldClockRequest",
+  "Fieldreport__V1__HoldClockRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__HoldClockRequest),
+  2,
+  fieldreport__v1__hold_clock_request__field_descriptors,
+  fieldreport__v1__hold_clock_request__field_indices_by_name,
+  1,  fieldreport__v1__hold_clock_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__hold_clock_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__hold_clock_response__field_descriptors[3] =
+{
+  {
+    "case_summary",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__HoldClockResponse, case_summary),
+    &fieldreport__v1__case_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "journal_entry",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__HoldClockResponse, journal_entry),
+    &fieldreport__v1__journal_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "idempotent_replay",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__HoldClockResponse, idempotent_replay),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__hold_clock_response__field_indices_by_name[] = {
+  0,   /* field[0] = case_summary */
+  2,   /* field[2] = idempotent_replay */
+  1,   /* field[1] = journal_entry */
+};
+static const ProtobufCIntRange fieldreport__v1__hold_clock_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__hold_clock_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.HoldClockResponse",
+  "HoldClockResponse",
+  "Fieldreport__V1__HoldClockResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__HoldClockResponse),
+  3,
+  fieldreport__v1__hold_clock_response__field_descriptors,
+  fieldreport__v1__hold_clock_response__field_indices_by_name,
+  1,  fieldreport__v1__hold_clock_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__hold_clock_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__resume_clock_request__field_descriptors[1] =
+{
+  {
+    "common",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ResumeClockRequest, common),
+    &fieldreport__v1__action_common__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__resume_clock_request__field_indices_by_name[] = {
+  0,   /* field[0] = common */
+};
+static const ProtobufCIntRange fieldreport__v1__resume_clock_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__resume_clock_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ResumeClockRequest",
+  "ResumeClockRequest",
+  "Fieldreport__V1__ResumeClockRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ResumeClockRequest),
+  1,
+  fieldreport__v1__resume_clock_request__field_descriptors,
+  fieldreport__v1__resume_clock_request__field_indices_by_name,
+  1,  fieldreport__v1__resume_clock_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__resume_clock_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__resume_clock_response__field_descriptors[3] =
+{
+  {
+    "case_summary",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ResumeClockResponse, case_summary),
+    &fieldreport__v1__case_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "journal_entry",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ResumeClockResponse, journal_entry),
+    &fieldreport__v1__journal_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "idempotent_replay",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ResumeClockResponse, idempotent_replay),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__resume_clock_response__field_indices_by_name[] = {
+  0,   /* field[0] = case_summary */
+  2,   /* field[2] = idempotent_replay */
+  1,   /* field[1] = journal_entry */
+};
+static const ProtobufCIntRange fieldreport__v1__resume_clock_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__resume_clock_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ResumeClockResponse",
+  "ResumeClockResponse",
+  "Fieldreport__V1__ResumeClockResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ResumeClockResponse),
+  3,
+  fieldreport__v1__resume_clock_response__field_descriptors,
+  fieldreport__v1__resume_clock_response__field_indices_by_name,
+  1,  fieldreport__v1__resume_clock_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__resume_clock_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCMethodDescriptor fieldreport__v1__assignment_service__method_descriptors[13] =
 {
   { "Assign", &fieldreport__v1__assign_request__descriptor, &fieldreport__v1__assign_response__descriptor },
   { "Reassign", &fieldreport__v1__reassign_request__descriptor, &fieldreport__v1__reassign_response__descriptor },
@@ -2462,6 +2859,8 @@ static const ProtobufCMethodDescriptor fieldreport__v1__assignment_service__meth
   { "AddContribution", &fieldreport__v1__add_contribution_request__descriptor, &fieldreport__v1__add_contribution_response__descriptor },
   { "Approve", &fieldreport__v1__approve_request__descriptor, &fieldreport__v1__approve_response__descriptor },
   { "ReturnToOfficer", &fieldreport__v1__return_to_officer_request__descriptor, &fieldreport__v1__return_to_officer_response__descriptor },
+  { "HoldClock", &fieldreport__v1__hold_clock_request__descriptor, &fieldreport__v1__hold_clock_response__descriptor },
+  { "ResumeClock", &fieldreport__v1__resume_clock_request__descriptor, &fieldreport__v1__resume_clock_response__descriptor },
 };
 const unsigned fieldreport__v1__assignment_service__method_indices_by_name[] = {
   4,        /* AcknowledgeMonitoring */
@@ -2469,7 +2868,9 @@ const unsigned fieldreport__v1__assignment_service__method_indices_by_name[] = {
   9,        /* Approve */
   0,        /* Assign */
   5,        /* CloseMonitoring */
+  11,        /* HoldClock */
   1,        /* Reassign */
+  12,        /* ResumeClock */
   2,        /* ReturnToIoc */
   10,        /* ReturnToOfficer */
   6,        /* SaveDraft */
@@ -2483,7 +2884,7 @@ const ProtobufCServiceDescriptor fieldreport__v1__assignment_service__descriptor
   "AssignmentService",
   "Fieldreport__V1__AssignmentService",
   "fieldreport.v1",
-  11,
+  13,
   fieldreport__v1__assignment_service__method_descriptors,
   fieldreport__v1__assignment_service__method_indices_by_name
 };
@@ -2574,6 +2975,22 @@ void fieldreport__v1__assignment_service__return_to_officer(ProtobufCService *se
 {
   assert(service->descriptor == &fieldreport__v1__assignment_service__descriptor);
   service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__assignment_service__hold_clock(ProtobufCService *service,
+                                                     const Fieldreport__V1__HoldClockRequest *input,
+                                                     Fieldreport__V1__HoldClockResponse_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__assignment_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__assignment_service__resume_clock(ProtobufCService *service,
+                                                       const Fieldreport__V1__ResumeClockRequest *input,
+                                                       Fieldreport__V1__ResumeClockResponse_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__assignment_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__assignment_service__init (Fieldreport__V1__AssignmentService_Service *service,
                                                 Fieldreport__V1__AssignmentService_ServiceDestroy destroy)

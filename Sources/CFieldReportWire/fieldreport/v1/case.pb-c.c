@@ -1087,6 +1087,51 @@ void   fieldreport__v1__unit_statistics__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__unit_statistics__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__rate_interval__init
+                     (Fieldreport__V1__RateInterval         *message)
+{
+  static const Fieldreport__V1__RateInterval init_value = FIELDREPORT__V1__RATE_INTERVAL__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__rate_interval__get_packed_size
+                     (const Fieldreport__V1__RateInterval *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__rate_interval__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__rate_interval__pack
+                     (const Fieldreport__V1__RateInterval *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__rate_interval__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__rate_interval__pack_to_buffer
+                     (const Fieldreport__V1__RateInterval *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__rate_interval__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__RateInterval *
+       fieldreport__v1__rate_interval__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__RateInterval *)
+     protobuf_c_message_unpack (&fieldreport__v1__rate_interval__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__rate_interval__free_unpacked
+                     (Fieldreport__V1__RateInterval *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__rate_interval__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fieldreport__v1__get_unit_statistics_response__init
                      (Fieldreport__V1__GetUnitStatisticsResponse         *message)
 {
@@ -1355,6 +1400,186 @@ void   fieldreport__v1__duplicate_candidate__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &fieldreport__v1__duplicate_candidate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__get_case_volume_request__init
+                     (Fieldreport__V1__GetCaseVolumeRequest         *message)
+{
+  static const Fieldreport__V1__GetCaseVolumeRequest init_value = FIELDREPORT__V1__GET_CASE_VOLUME_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__get_case_volume_request__get_packed_size
+                     (const Fieldreport__V1__GetCaseVolumeRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__get_case_volume_request__pack
+                     (const Fieldreport__V1__GetCaseVolumeRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__get_case_volume_request__pack_to_buffer
+                     (const Fieldreport__V1__GetCaseVolumeRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__GetCaseVolumeRequest *
+       fieldreport__v1__get_case_volume_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__GetCaseVolumeRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__get_case_volume_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__get_case_volume_request__free_unpacked
+                     (Fieldreport__V1__GetCaseVolumeRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__category_volume__init
+                     (Fieldreport__V1__CategoryVolume         *message)
+{
+  static const Fieldreport__V1__CategoryVolume init_value = FIELDREPORT__V1__CATEGORY_VOLUME__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__category_volume__get_packed_size
+                     (const Fieldreport__V1__CategoryVolume *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__category_volume__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__category_volume__pack
+                     (const Fieldreport__V1__CategoryVolume *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__category_volume__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__category_volume__pack_to_buffer
+                     (const Fieldreport__V1__CategoryVolume *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__category_volume__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__CategoryVolume *
+       fieldreport__v1__category_volume__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__CategoryVolume *)
+     protobuf_c_message_unpack (&fieldreport__v1__category_volume__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__category_volume__free_unpacked
+                     (Fieldreport__V1__CategoryVolume *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__category_volume__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__week_volume__init
+                     (Fieldreport__V1__WeekVolume         *message)
+{
+  static const Fieldreport__V1__WeekVolume init_value = FIELDREPORT__V1__WEEK_VOLUME__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__week_volume__get_packed_size
+                     (const Fieldreport__V1__WeekVolume *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__week_volume__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__week_volume__pack
+                     (const Fieldreport__V1__WeekVolume *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__week_volume__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__week_volume__pack_to_buffer
+                     (const Fieldreport__V1__WeekVolume *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__week_volume__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__WeekVolume *
+       fieldreport__v1__week_volume__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__WeekVolume *)
+     protobuf_c_message_unpack (&fieldreport__v1__week_volume__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__week_volume__free_unpacked
+                     (Fieldreport__V1__WeekVolume *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__week_volume__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__get_case_volume_response__init
+                     (Fieldreport__V1__GetCaseVolumeResponse         *message)
+{
+  static const Fieldreport__V1__GetCaseVolumeResponse init_value = FIELDREPORT__V1__GET_CASE_VOLUME_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__get_case_volume_response__get_packed_size
+                     (const Fieldreport__V1__GetCaseVolumeResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__get_case_volume_response__pack
+                     (const Fieldreport__V1__GetCaseVolumeResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__get_case_volume_response__pack_to_buffer
+                     (const Fieldreport__V1__GetCaseVolumeResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__GetCaseVolumeResponse *
+       fieldreport__v1__get_case_volume_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__GetCaseVolumeResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__get_case_volume_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__get_case_volume_response__free_unpacked
+                     (Fieldreport__V1__GetCaseVolumeResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__get_case_volume_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 static const ProtobufCFieldDescriptor fieldreport__v1__submit_report_request__field_descriptors[12] =
@@ -1936,7 +2161,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__list_cases_response__descripto
   (ProtobufCMessageInit) fieldreport__v1__list_cases_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_case_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_case_request__field_descriptors[8] =
 {
   {
     "common",
@@ -2022,10 +2247,23 @@ static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_case_request__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__DispatchCaseRequest, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__dispatch_case_request__field_indices_by_name[] = {
   5,   /* field[5] = allow_same_unit */
   0,   /* field[0] = common */
+  7,   /* field[7] = return_outside_competence */
   6,   /* field[6] = return_window_hours */
   1,   /* field[1] = target_unit_id */
   2,   /* field[2] = task_due_at_ms */
@@ -2035,7 +2273,7 @@ static const unsigned fieldreport__v1__dispatch_case_request__field_indices_by_n
 static const ProtobufCIntRange fieldreport__v1__dispatch_case_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__dispatch_case_request__descriptor =
 {
@@ -2045,7 +2283,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__dispatch_case_request__descrip
   "Fieldreport__V1__DispatchCaseRequest",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__DispatchCaseRequest),
-  7,
+  8,
   fieldreport__v1__dispatch_case_request__field_descriptors,
   fieldreport__v1__dispatch_case_request__field_indices_by_name,
   1,  fieldreport__v1__dispatch_case_request__number_ranges,
@@ -2116,7 +2354,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__dispatch_case_response__descri
   (ProtobufCMessageInit) fieldreport__v1__dispatch_case_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__reject_case_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor fieldreport__v1__reject_case_request__field_descriptors[5] =
 {
   {
     "common",
@@ -2166,17 +2404,30 @@ static const ProtobufCFieldDescriptor fieldreport__v1__reject_case_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RejectCaseRequest, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__reject_case_request__field_indices_by_name[] = {
   0,   /* field[0] = common */
   2,   /* field[2] = duplicate_of_case_id */
   1,   /* field[1] = reason */
+  4,   /* field[4] = return_outside_competence */
   3,   /* field[3] = routed_to */
 };
 static const ProtobufCIntRange fieldreport__v1__reject_case_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__reject_case_request__descriptor =
 {
@@ -2186,7 +2437,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__reject_case_request__descripto
   "Fieldreport__V1__RejectCaseRequest",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__RejectCaseRequest),
-  4,
+  5,
   fieldreport__v1__reject_case_request__field_descriptors,
   fieldreport__v1__reject_case_request__field_indices_by_name,
   1,  fieldreport__v1__reject_case_request__number_ranges,
@@ -2985,7 +3236,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_request__d
   (ProtobufCMessageInit) fieldreport__v1__get_unit_statistics_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__unit_statistics__field_descriptors[9] =
+static const ProtobufCFieldDescriptor fieldreport__v1__unit_statistics__field_descriptors[19] =
 {
   {
     "unit",
@@ -3095,22 +3346,152 @@ static const ProtobufCFieldDescriptor fieldreport__v1__unit_statistics__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "volume",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, volume),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed_count",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, completed_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "on_time",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, on_time),
+    &fieldreport__v1__rate_interval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_handling_ms",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Fieldreport__V1__UnitStatistics, median_handling_ms_opt_case),
+    offsetof(Fieldreport__V1__UnitStatistics, median_handling_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "p90_handling_ms",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Fieldreport__V1__UnitStatistics, p90_handling_ms_opt_case),
+    offsetof(Fieldreport__V1__UnitStatistics, p90_handling_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "handled_count",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, handled_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "return_share",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, return_share),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "returns_confirmed_count",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, returns_confirmed_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "ranking",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, ranking),
+    &fieldreport__v1__rate_interval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rank",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__UnitStatistics, rank),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__unit_statistics__field_indices_by_name[] = {
   1,   /* field[1] = category */
+  10,   /* field[10] = completed_count */
   2,   /* field[2] = early_count */
+  14,   /* field[14] = handled_count */
   4,   /* field[4] = late_count */
+  12,   /* field[12] = median_handling_ms */
+  11,   /* field[11] = on_time */
   3,   /* field[3] = on_time_count */
   8,   /* field[8] = overdue_count */
+  13,   /* field[13] = p90_handling_ms */
   7,   /* field[7] = pending_count */
+  18,   /* field[18] = rank */
+  17,   /* field[17] = ranking */
+  15,   /* field[15] = return_share */
   6,   /* field[6] = returned_to_ioc_count */
+  16,   /* field[16] = returns_confirmed_count */
   5,   /* field[5] = unclassified_count */
   0,   /* field[0] = unit */
+  9,   /* field[9] = volume */
 };
 static const ProtobufCIntRange fieldreport__v1__unit_statistics__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descriptor =
 {
@@ -3120,11 +3501,101 @@ const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descriptor =
   "Fieldreport__V1__UnitStatistics",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__UnitStatistics),
-  9,
+  19,
   fieldreport__v1__unit_statistics__field_descriptors,
   fieldreport__v1__unit_statistics__field_indices_by_name,
   1,  fieldreport__v1__unit_statistics__number_ranges,
   (ProtobufCMessageInit) fieldreport__v1__unit_statistics__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__rate_interval__field_descriptors[5] =
+{
+  {
+    "successes",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RateInterval, successes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trials",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RateInterval, trials),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rate",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RateInterval, rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lower",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RateInterval, lower),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "upper",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RateInterval, upper),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__rate_interval__field_indices_by_name[] = {
+  3,   /* field[3] = lower */
+  2,   /* field[2] = rate */
+  0,   /* field[0] = successes */
+  1,   /* field[1] = trials */
+  4,   /* field[4] = upper */
+};
+static const ProtobufCIntRange fieldreport__v1__rate_interval__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__rate_interval__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.RateInterval",
+  "RateInterval",
+  "Fieldreport__V1__RateInterval",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__RateInterval),
+  5,
+  fieldreport__v1__rate_interval__field_descriptors,
+  fieldreport__v1__rate_interval__field_indices_by_name,
+  1,  fieldreport__v1__rate_interval__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__rate_interval__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor fieldreport__v1__get_unit_statistics_response__field_descriptors[4] =
@@ -3498,6 +3969,275 @@ const ProtobufCMessageDescriptor fieldreport__v1__duplicate_candidate__descripto
   (ProtobufCMessageInit) fieldreport__v1__duplicate_candidate__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor fieldreport__v1__get_case_volume_request__field_descriptors[3] =
+{
+  {
+    "unit_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fieldreport__V1__GetCaseVolumeRequest, n_unit_ids),
+    offsetof(Fieldreport__V1__GetCaseVolumeRequest, unit_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_start_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCaseVolumeRequest, period_start_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_end_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCaseVolumeRequest, period_end_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__get_case_volume_request__field_indices_by_name[] = {
+  2,   /* field[2] = period_end_ms */
+  1,   /* field[1] = period_start_ms */
+  0,   /* field[0] = unit_ids */
+};
+static const ProtobufCIntRange fieldreport__v1__get_case_volume_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__get_case_volume_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.GetCaseVolumeRequest",
+  "GetCaseVolumeRequest",
+  "Fieldreport__V1__GetCaseVolumeRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__GetCaseVolumeRequest),
+  3,
+  fieldreport__v1__get_case_volume_request__field_descriptors,
+  fieldreport__v1__get_case_volume_request__field_indices_by_name,
+  1,  fieldreport__v1__get_case_volume_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__get_case_volume_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__category_volume__field_descriptors[2] =
+{
+  {
+    "category",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CategoryVolume, category),
+    &fieldreport__v1__category__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "case_count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CategoryVolume, case_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__category_volume__field_indices_by_name[] = {
+  1,   /* field[1] = case_count */
+  0,   /* field[0] = category */
+};
+static const ProtobufCIntRange fieldreport__v1__category_volume__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__category_volume__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.CategoryVolume",
+  "CategoryVolume",
+  "Fieldreport__V1__CategoryVolume",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__CategoryVolume),
+  2,
+  fieldreport__v1__category_volume__field_descriptors,
+  fieldreport__v1__category_volume__field_indices_by_name,
+  1,  fieldreport__v1__category_volume__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__category_volume__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__week_volume__field_descriptors[2] =
+{
+  {
+    "week_start_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__WeekVolume, week_start_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "case_count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__WeekVolume, case_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__week_volume__field_indices_by_name[] = {
+  1,   /* field[1] = case_count */
+  0,   /* field[0] = week_start_ms */
+};
+static const ProtobufCIntRange fieldreport__v1__week_volume__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__week_volume__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.WeekVolume",
+  "WeekVolume",
+  "Fieldreport__V1__WeekVolume",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__WeekVolume),
+  2,
+  fieldreport__v1__week_volume__field_descriptors,
+  fieldreport__v1__week_volume__field_indices_by_name,
+  1,  fieldreport__v1__week_volume__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__week_volume__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__get_case_volume_response__field_descriptors[6] =
+{
+  {
+    "by_category",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, n_by_category),
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, by_category),
+    &fieldreport__v1__category_volume__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_week",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, n_by_week),
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, by_week),
+    &fieldreport__v1__week_volume__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, total_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_start_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, period_start_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_end_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, period_end_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "computed_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCaseVolumeResponse, computed_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__get_case_volume_response__field_indices_by_name[] = {
+  0,   /* field[0] = by_category */
+  1,   /* field[1] = by_week */
+  5,   /* field[5] = computed_at_ms */
+  4,   /* field[4] = period_end_ms */
+  3,   /* field[3] = period_start_ms */
+  2,   /* field[2] = total_count */
+};
+static const ProtobufCIntRange fieldreport__v1__get_case_volume_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__get_case_volume_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.GetCaseVolumeResponse",
+  "GetCaseVolumeResponse",
+  "Fieldreport__V1__GetCaseVolumeResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__GetCaseVolumeResponse),
+  6,
+  fieldreport__v1__get_case_volume_response__field_descriptors,
+  fieldreport__v1__get_case_volume_response__field_indices_by_name,
+  1,  fieldreport__v1__get_case_volume_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__get_case_volume_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue fieldreport__v1__case_scope__enum_values_by_number[7] =
 {
   { "CASE_SCOPE_UNSPECIFIED", "FIELDREPORT__V1__CASE_SCOPE__CASE_SCOPE_UNSPECIFIED", 0 },
@@ -3602,7 +4342,7 @@ const ProtobufCEnumDescriptor fieldreport__v1__statistics_grouping__descriptor =
   fieldreport__v1__statistics_grouping__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor fieldreport__v1__case_service__method_descriptors[14] =
+static const ProtobufCMethodDescriptor fieldreport__v1__case_service__method_descriptors[15] =
 {
   { "SubmitReport", &fieldreport__v1__submit_report_request__descriptor, &fieldreport__v1__submit_report_response__descriptor },
   { "GetCase", &fieldreport__v1__get_case_request__descriptor, &fieldreport__v1__get_case_response__descriptor },
@@ -3618,12 +4358,14 @@ static const ProtobufCMethodDescriptor fieldreport__v1__case_service__method_des
   { "GetUnitStatistics", &fieldreport__v1__get_unit_statistics_request__descriptor, &fieldreport__v1__get_unit_statistics_response__descriptor },
   { "RecordVerdict", &fieldreport__v1__record_verdict_request__descriptor, &fieldreport__v1__record_verdict_response__descriptor },
   { "ListDuplicateCandidates", &fieldreport__v1__list_duplicate_candidates_request__descriptor, &fieldreport__v1__list_duplicate_candidates_response__descriptor },
+  { "GetCaseVolume", &fieldreport__v1__get_case_volume_request__descriptor, &fieldreport__v1__get_case_volume_response__descriptor },
 };
 const unsigned fieldreport__v1__case_service__method_indices_by_name[] = {
   8,        /* CreateCategory */
   3,        /* DispatchCase */
   10,        /* GetAttachment */
   1,        /* GetCase */
+  14,        /* GetCaseVolume */
   11,        /* GetUnitStatistics */
   2,        /* ListCases */
   7,        /* ListCategories */
@@ -3642,7 +4384,7 @@ const ProtobufCServiceDescriptor fieldreport__v1__case_service__descriptor =
   "CaseService",
   "Fieldreport__V1__CaseService",
   "fieldreport.v1",
-  14,
+  15,
   fieldreport__v1__case_service__method_descriptors,
   fieldreport__v1__case_service__method_indices_by_name
 };
@@ -3757,6 +4499,14 @@ void fieldreport__v1__case_service__list_duplicate_candidates(ProtobufCService *
 {
   assert(service->descriptor == &fieldreport__v1__case_service__descriptor);
   service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__case_service__get_case_volume(ProtobufCService *service,
+                                                    const Fieldreport__V1__GetCaseVolumeRequest *input,
+                                                    Fieldreport__V1__GetCaseVolumeResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__case_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *service,
                                           Fieldreport__V1__CaseService_ServiceDestroy destroy)

@@ -1492,6 +1492,96 @@ void   fieldreport__v1__journal_entry__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__journal_entry__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__clock_hold__init
+                     (Fieldreport__V1__ClockHold         *message)
+{
+  static const Fieldreport__V1__ClockHold init_value = FIELDREPORT__V1__CLOCK_HOLD__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__clock_hold__get_packed_size
+                     (const Fieldreport__V1__ClockHold *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__clock_hold__pack
+                     (const Fieldreport__V1__ClockHold *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__clock_hold__pack_to_buffer
+                     (const Fieldreport__V1__ClockHold *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ClockHold *
+       fieldreport__v1__clock_hold__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ClockHold *)
+     protobuf_c_message_unpack (&fieldreport__v1__clock_hold__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__clock_hold__free_unpacked
+                     (Fieldreport__V1__ClockHold *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__clock_hold_details__init
+                     (Fieldreport__V1__ClockHoldDetails         *message)
+{
+  static const Fieldreport__V1__ClockHoldDetails init_value = FIELDREPORT__V1__CLOCK_HOLD_DETAILS__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__clock_hold_details__get_packed_size
+                     (const Fieldreport__V1__ClockHoldDetails *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold_details__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__clock_hold_details__pack
+                     (const Fieldreport__V1__ClockHoldDetails *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold_details__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__clock_hold_details__pack_to_buffer
+                     (const Fieldreport__V1__ClockHoldDetails *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold_details__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ClockHoldDetails *
+       fieldreport__v1__clock_hold_details__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ClockHoldDetails *)
+     protobuf_c_message_unpack (&fieldreport__v1__clock_hold_details__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__clock_hold_details__free_unpacked
+                     (Fieldreport__V1__ClockHoldDetails *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__clock_hold_details__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor fieldreport__v1__unit_ref__field_descriptors[3] =
 {
   {
@@ -2831,7 +2921,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__action_common__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__action_common__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__case_summary__field_descriptors[18] =
+static const ProtobufCFieldDescriptor fieldreport__v1__case_summary__field_descriptors[19] =
 {
   {
     "case_id",
@@ -3049,11 +3139,24 @@ static const ProtobufCFieldDescriptor fieldreport__v1__case_summary__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "clock_hold",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CaseSummary, clock_hold),
+    &fieldreport__v1__clock_hold__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__case_summary__field_indices_by_name[] = {
   0,   /* field[0] = case_id */
   11,   /* field[11] = category_id */
   12,   /* field[12] = category_name */
+  18,   /* field[18] = clock_hold */
   6,   /* field[6] = current_handler */
   5,   /* field[5] = current_unit */
   14,   /* field[14] = is_public */
@@ -3070,10 +3173,11 @@ static const unsigned fieldreport__v1__case_summary__field_indices_by_name[] = {
   16,   /* field[16] = updated_at_ms */
   4,   /* field[4] = version */
 };
-static const ProtobufCIntRange fieldreport__v1__case_summary__number_ranges[1 + 1] =
+static const ProtobufCIntRange fieldreport__v1__case_summary__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 30, 18 },
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__case_summary__descriptor =
 {
@@ -3083,14 +3187,14 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_summary__descriptor =
   "Fieldreport__V1__CaseSummary",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__CaseSummary),
-  18,
+  19,
   fieldreport__v1__case_summary__field_descriptors,
   fieldreport__v1__case_summary__field_indices_by_name,
-  1,  fieldreport__v1__case_summary__number_ranges,
+  2,  fieldreport__v1__case_summary__number_ranges,
   (ProtobufCMessageInit) fieldreport__v1__case_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descriptors[12] =
+static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descriptors[13] =
 {
   {
     "task_id",
@@ -3236,6 +3340,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__task_info__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__TaskInfo, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
   10,   /* field[10] = completed_at_ms */
@@ -3244,6 +3360,7 @@ static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
   8,   /* field[8] = output_product_kind */
   9,   /* field[9] = output_product_number */
   7,   /* field[7] = return_deadline_at_ms */
+  12,   /* field[12] = return_outside_competence */
   5,   /* field[5] = start_at_ms */
   0,   /* field[0] = task_id */
   3,   /* field[3] = task_kind */
@@ -3254,7 +3371,7 @@ static const unsigned fieldreport__v1__task_info__field_indices_by_name[] = {
 static const ProtobufCIntRange fieldreport__v1__task_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__task_info__descriptor =
 {
@@ -3264,7 +3381,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__task_info__descriptor =
   "Fieldreport__V1__TaskInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__TaskInfo),
-  12,
+  13,
   fieldreport__v1__task_info__field_descriptors,
   fieldreport__v1__task_info__field_indices_by_name,
   1,  fieldreport__v1__task_info__number_ranges,
@@ -4044,7 +4161,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__monitoring_info__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__monitoring_info__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[6] =
+static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_descriptors[7] =
 {
   {
     "reason",
@@ -4118,6 +4235,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__rejection_info__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__RejectionInfo, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] = {
   1,   /* field[1] = duplicate_of_case_id */
@@ -4125,12 +4254,13 @@ static const unsigned fieldreport__v1__rejection_info__field_indices_by_name[] =
   0,   /* field[0] = reason */
   4,   /* field[4] = rejected_at_ms */
   3,   /* field[3] = rejected_by */
+  6,   /* field[6] = return_outside_competence */
   5,   /* field[5] = routed_to */
 };
 static const ProtobufCIntRange fieldreport__v1__rejection_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
 {
@@ -4140,7 +4270,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__rejection_info__descriptor =
   "Fieldreport__V1__RejectionInfo",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__RejectionInfo),
-  6,
+  7,
   fieldreport__v1__rejection_info__field_descriptors,
   fieldreport__v1__rejection_info__field_indices_by_name,
   1,  fieldreport__v1__rejection_info__number_ranges,
@@ -4754,7 +4884,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__case_closure__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__case_closure__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_descriptors[4] =
 {
   {
     "target_unit",
@@ -4792,8 +4922,21 @@ static const ProtobufCFieldDescriptor fieldreport__v1__dispatch_details__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "return_outside_competence",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__DispatchDetails, return_outside_competence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__dispatch_details__field_indices_by_name[] = {
+  3,   /* field[3] = return_outside_competence */
   0,   /* field[0] = target_unit */
   1,   /* field[1] = task_due_at_ms */
   2,   /* field[2] = task_kind */
@@ -4801,7 +4944,7 @@ static const unsigned fieldreport__v1__dispatch_details__field_indices_by_name[]
 static const ProtobufCIntRange fieldreport__v1__dispatch_details__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__dispatch_details__descriptor =
 {
@@ -4811,7 +4954,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__dispatch_details__descriptor =
   "Fieldreport__V1__DispatchDetails",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__DispatchDetails),
-  3,
+  4,
   fieldreport__v1__dispatch_details__field_descriptors,
   fieldreport__v1__dispatch_details__field_indices_by_name,
   1,  fieldreport__v1__dispatch_details__number_ranges,
@@ -5048,7 +5191,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__publish_details__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__publish_details__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__journal_entry__field_descriptors[23] =
+static const ProtobufCFieldDescriptor fieldreport__v1__journal_entry__field_descriptors[24] =
 {
   {
     "entry_id",
@@ -5326,6 +5469,18 @@ static const ProtobufCFieldDescriptor fieldreport__v1__journal_entry__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "clock_hold",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__JournalEntry, details_case),
+    offsetof(Fieldreport__V1__JournalEntry, clock_hold),
+    &fieldreport__v1__clock_hold_details__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__journal_entry__field_indices_by_name[] = {
   6,   /* field[6] = acted_at_ms */
@@ -5336,6 +5491,7 @@ static const unsigned fieldreport__v1__journal_entry__field_indices_by_name[] = 
   8,   /* field[8] = attachments */
   1,   /* field[1] = case_id */
   12,   /* field[12] = case_version */
+  23,   /* field[23] = clock_hold */
   7,   /* field[7] = content */
   15,   /* field[15] = dispatch */
   22,   /* field[22] = entry_hash */
@@ -5352,10 +5508,11 @@ static const unsigned fieldreport__v1__journal_entry__field_indices_by_name[] = 
   19,   /* field[19] = submitted */
   11,   /* field[11] = to_state */
 };
-static const ProtobufCIntRange fieldreport__v1__journal_entry__number_ranges[1 + 1] =
+static const ProtobufCIntRange fieldreport__v1__journal_entry__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 30, 23 },
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__journal_entry__descriptor =
 {
@@ -5365,11 +5522,204 @@ const ProtobufCMessageDescriptor fieldreport__v1__journal_entry__descriptor =
   "Fieldreport__V1__JournalEntry",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__JournalEntry),
-  23,
+  24,
   fieldreport__v1__journal_entry__field_descriptors,
   fieldreport__v1__journal_entry__field_indices_by_name,
-  1,  fieldreport__v1__journal_entry__number_ranges,
+  2,  fieldreport__v1__journal_entry__number_ranges,
   (ProtobufCMessageInit) fieldreport__v1__journal_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__clock_hold__field_descriptors[8] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHold, kind),
+    &fieldreport__v1__clock_hold_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHold, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "held_by",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHold, held_by),
+    &fieldreport__v1__user_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "held_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHold, held_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resumed_at_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Fieldreport__V1__ClockHold, resumed_at_opt_case),
+    offsetof(Fieldreport__V1__ClockHold, resumed_at_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "resumed_by",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHold, resumed_by),
+    &fieldreport__v1__user_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "held_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHold, held_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "task_id",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHold, task_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__clock_hold__field_indices_by_name[] = {
+  3,   /* field[3] = held_at_ms */
+  2,   /* field[2] = held_by */
+  6,   /* field[6] = held_ms */
+  0,   /* field[0] = kind */
+  1,   /* field[1] = reason */
+  4,   /* field[4] = resumed_at_ms */
+  5,   /* field[5] = resumed_by */
+  7,   /* field[7] = task_id */
+};
+static const ProtobufCIntRange fieldreport__v1__clock_hold__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__clock_hold__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ClockHold",
+  "ClockHold",
+  "Fieldreport__V1__ClockHold",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ClockHold),
+  8,
+  fieldreport__v1__clock_hold__field_descriptors,
+  fieldreport__v1__clock_hold__field_indices_by_name,
+  1,  fieldreport__v1__clock_hold__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__clock_hold__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__clock_hold_details__field_descriptors[3] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHoldDetails, kind),
+    &fieldreport__v1__clock_hold_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "held_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ClockHoldDetails, held_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "new_due_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Fieldreport__V1__ClockHoldDetails, new_due_at_opt_case),
+    offsetof(Fieldreport__V1__ClockHoldDetails, new_due_at_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__clock_hold_details__field_indices_by_name[] = {
+  1,   /* field[1] = held_ms */
+  0,   /* field[0] = kind */
+  2,   /* field[2] = new_due_at_ms */
+};
+static const ProtobufCIntRange fieldreport__v1__clock_hold_details__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__clock_hold_details__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ClockHoldDetails",
+  "ClockHoldDetails",
+  "Fieldreport__V1__ClockHoldDetails",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ClockHoldDetails),
+  3,
+  fieldreport__v1__clock_hold_details__field_descriptors,
+  fieldreport__v1__clock_hold_details__field_indices_by_name,
+  1,  fieldreport__v1__clock_hold_details__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__clock_hold_details__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue fieldreport__v1__unit_kind__enum_values_by_number[6] =
@@ -5692,7 +6042,7 @@ const ProtobufCEnumDescriptor fieldreport__v1__timeliness__descriptor =
   fieldreport__v1__timeliness__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue fieldreport__v1__journal_action__enum_values_by_number[17] =
+static const ProtobufCEnumValue fieldreport__v1__journal_action__enum_values_by_number[19] =
 {
   { "JOURNAL_ACTION_UNSPECIFIED", "FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_UNSPECIFIED", 0 },
   { "JOURNAL_ACTION_SUBMIT", "FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_SUBMIT", 1 },
@@ -5711,11 +6061,13 @@ static const ProtobufCEnumValue fieldreport__v1__journal_action__enum_values_by_
   { "JOURNAL_ACTION_SEND_BACK_TO_UNIT", "FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_SEND_BACK_TO_UNIT", 14 },
   { "JOURNAL_ACTION_PUBLISH_RESULT", "FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_PUBLISH_RESULT", 15 },
   { "JOURNAL_ACTION_SAVE_DRAFT", "FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_SAVE_DRAFT", 16 },
+  { "JOURNAL_ACTION_HOLD_CLOCK", "FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_HOLD_CLOCK", 30 },
+  { "JOURNAL_ACTION_RESUME_CLOCK", "FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_RESUME_CLOCK", 31 },
 };
 static const ProtobufCIntRange fieldreport__v1__journal_action__value_ranges[] = {
-{0, 0},{0, 17}
+{0, 0},{30, 17},{0, 19}
 };
-static const ProtobufCEnumValueIndex fieldreport__v1__journal_action__enum_values_by_name[17] =
+static const ProtobufCEnumValueIndex fieldreport__v1__journal_action__enum_values_by_name[19] =
 {
   { "JOURNAL_ACTION_ACKNOWLEDGE_MONITORING", 8 },
   { "JOURNAL_ACTION_ADD_CONTRIBUTION", 11 },
@@ -5723,9 +6075,11 @@ static const ProtobufCEnumValueIndex fieldreport__v1__journal_action__enum_value
   { "JOURNAL_ACTION_ASSIGN", 5 },
   { "JOURNAL_ACTION_CLOSE_MONITORING", 9 },
   { "JOURNAL_ACTION_DISPATCH", 2 },
+  { "JOURNAL_ACTION_HOLD_CLOCK", 17 },
   { "JOURNAL_ACTION_PUBLISH_RESULT", 15 },
   { "JOURNAL_ACTION_REASSIGN", 6 },
   { "JOURNAL_ACTION_REJECT", 3 },
+  { "JOURNAL_ACTION_RESUME_CLOCK", 18 },
   { "JOURNAL_ACTION_RETURN_TO_IOC", 4 },
   { "JOURNAL_ACTION_RETURN_TO_OFFICER", 13 },
   { "JOURNAL_ACTION_SAVE_DRAFT", 16 },
@@ -5742,11 +6096,11 @@ const ProtobufCEnumDescriptor fieldreport__v1__journal_action__descriptor =
   "JournalAction",
   "Fieldreport__V1__JournalAction",
   "fieldreport.v1",
-  17,
+  19,
   fieldreport__v1__journal_action__enum_values_by_number,
-  17,
+  19,
   fieldreport__v1__journal_action__enum_values_by_name,
-  1,
+  2,
   fieldreport__v1__journal_action__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
@@ -5850,5 +6204,35 @@ const ProtobufCEnumDescriptor fieldreport__v1__publish_scope__descriptor =
   fieldreport__v1__publish_scope__enum_values_by_name,
   1,
   fieldreport__v1__publish_scope__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue fieldreport__v1__clock_hold_kind__enum_values_by_number[3] =
+{
+  { "CLOCK_HOLD_KIND_UNSPECIFIED", "FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_UNSPECIFIED", 0 },
+  { "CLOCK_HOLD_KIND_AWAITING_CITIZEN", "FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_AWAITING_CITIZEN", 1 },
+  { "CLOCK_HOLD_KIND_AWAITING_OTHER_AGENCY", "FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_AWAITING_OTHER_AGENCY", 2 },
+};
+static const ProtobufCIntRange fieldreport__v1__clock_hold_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex fieldreport__v1__clock_hold_kind__enum_values_by_name[3] =
+{
+  { "CLOCK_HOLD_KIND_AWAITING_CITIZEN", 1 },
+  { "CLOCK_HOLD_KIND_AWAITING_OTHER_AGENCY", 2 },
+  { "CLOCK_HOLD_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor fieldreport__v1__clock_hold_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ClockHoldKind",
+  "ClockHoldKind",
+  "Fieldreport__V1__ClockHoldKind",
+  "fieldreport.v1",
+  3,
+  fieldreport__v1__clock_hold_kind__enum_values_by_number,
+  3,
+  fieldreport__v1__clock_hold_kind__enum_values_by_name,
+  1,
+  fieldreport__v1__clock_hold_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

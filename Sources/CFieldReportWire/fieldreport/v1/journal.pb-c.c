@@ -727,6 +727,366 @@ void   fieldreport__v1__verify_journal_response__free_unpacked
   assert(message->base.descriptor == &fieldreport__v1__verify_journal_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fieldreport__v1__journal_checkpoint__init
+                     (Fieldreport__V1__JournalCheckpoint         *message)
+{
+  static const Fieldreport__V1__JournalCheckpoint init_value = FIELDREPORT__V1__JOURNAL_CHECKPOINT__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__journal_checkpoint__get_packed_size
+                     (const Fieldreport__V1__JournalCheckpoint *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__journal_checkpoint__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__journal_checkpoint__pack
+                     (const Fieldreport__V1__JournalCheckpoint *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__journal_checkpoint__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__journal_checkpoint__pack_to_buffer
+                     (const Fieldreport__V1__JournalCheckpoint *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__journal_checkpoint__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__JournalCheckpoint *
+       fieldreport__v1__journal_checkpoint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__JournalCheckpoint *)
+     protobuf_c_message_unpack (&fieldreport__v1__journal_checkpoint__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__journal_checkpoint__free_unpacked
+                     (Fieldreport__V1__JournalCheckpoint *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__journal_checkpoint__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__checkpoint_head__init
+                     (Fieldreport__V1__CheckpointHead         *message)
+{
+  static const Fieldreport__V1__CheckpointHead init_value = FIELDREPORT__V1__CHECKPOINT_HEAD__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__checkpoint_head__get_packed_size
+                     (const Fieldreport__V1__CheckpointHead *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__checkpoint_head__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__checkpoint_head__pack
+                     (const Fieldreport__V1__CheckpointHead *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__checkpoint_head__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__checkpoint_head__pack_to_buffer
+                     (const Fieldreport__V1__CheckpointHead *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__checkpoint_head__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__CheckpointHead *
+       fieldreport__v1__checkpoint_head__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__CheckpointHead *)
+     protobuf_c_message_unpack (&fieldreport__v1__checkpoint_head__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__checkpoint_head__free_unpacked
+                     (Fieldreport__V1__CheckpointHead *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__checkpoint_head__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__create_checkpoint_request__init
+                     (Fieldreport__V1__CreateCheckpointRequest         *message)
+{
+  static const Fieldreport__V1__CreateCheckpointRequest init_value = FIELDREPORT__V1__CREATE_CHECKPOINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__create_checkpoint_request__get_packed_size
+                     (const Fieldreport__V1__CreateCheckpointRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__create_checkpoint_request__pack
+                     (const Fieldreport__V1__CreateCheckpointRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__create_checkpoint_request__pack_to_buffer
+                     (const Fieldreport__V1__CreateCheckpointRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__CreateCheckpointRequest *
+       fieldreport__v1__create_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__CreateCheckpointRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__create_checkpoint_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__create_checkpoint_request__free_unpacked
+                     (Fieldreport__V1__CreateCheckpointRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__create_checkpoint_response__init
+                     (Fieldreport__V1__CreateCheckpointResponse         *message)
+{
+  static const Fieldreport__V1__CreateCheckpointResponse init_value = FIELDREPORT__V1__CREATE_CHECKPOINT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__create_checkpoint_response__get_packed_size
+                     (const Fieldreport__V1__CreateCheckpointResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__create_checkpoint_response__pack
+                     (const Fieldreport__V1__CreateCheckpointResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__create_checkpoint_response__pack_to_buffer
+                     (const Fieldreport__V1__CreateCheckpointResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__CreateCheckpointResponse *
+       fieldreport__v1__create_checkpoint_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__CreateCheckpointResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__create_checkpoint_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__create_checkpoint_response__free_unpacked
+                     (Fieldreport__V1__CreateCheckpointResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__create_checkpoint_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__list_checkpoints_request__init
+                     (Fieldreport__V1__ListCheckpointsRequest         *message)
+{
+  static const Fieldreport__V1__ListCheckpointsRequest init_value = FIELDREPORT__V1__LIST_CHECKPOINTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__list_checkpoints_request__get_packed_size
+                     (const Fieldreport__V1__ListCheckpointsRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__list_checkpoints_request__pack
+                     (const Fieldreport__V1__ListCheckpointsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__list_checkpoints_request__pack_to_buffer
+                     (const Fieldreport__V1__ListCheckpointsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ListCheckpointsRequest *
+       fieldreport__v1__list_checkpoints_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ListCheckpointsRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__list_checkpoints_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__list_checkpoints_request__free_unpacked
+                     (Fieldreport__V1__ListCheckpointsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__list_checkpoints_response__init
+                     (Fieldreport__V1__ListCheckpointsResponse         *message)
+{
+  static const Fieldreport__V1__ListCheckpointsResponse init_value = FIELDREPORT__V1__LIST_CHECKPOINTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__list_checkpoints_response__get_packed_size
+                     (const Fieldreport__V1__ListCheckpointsResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__list_checkpoints_response__pack
+                     (const Fieldreport__V1__ListCheckpointsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__list_checkpoints_response__pack_to_buffer
+                     (const Fieldreport__V1__ListCheckpointsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__ListCheckpointsResponse *
+       fieldreport__v1__list_checkpoints_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__ListCheckpointsResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__list_checkpoints_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__list_checkpoints_response__free_unpacked
+                     (Fieldreport__V1__ListCheckpointsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__list_checkpoints_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__get_checkpoint_request__init
+                     (Fieldreport__V1__GetCheckpointRequest         *message)
+{
+  static const Fieldreport__V1__GetCheckpointRequest init_value = FIELDREPORT__V1__GET_CHECKPOINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__get_checkpoint_request__get_packed_size
+                     (const Fieldreport__V1__GetCheckpointRequest *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__get_checkpoint_request__pack
+                     (const Fieldreport__V1__GetCheckpointRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__get_checkpoint_request__pack_to_buffer
+                     (const Fieldreport__V1__GetCheckpointRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__GetCheckpointRequest *
+       fieldreport__v1__get_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__GetCheckpointRequest *)
+     protobuf_c_message_unpack (&fieldreport__v1__get_checkpoint_request__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__get_checkpoint_request__free_unpacked
+                     (Fieldreport__V1__GetCheckpointRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fieldreport__v1__get_checkpoint_response__init
+                     (Fieldreport__V1__GetCheckpointResponse         *message)
+{
+  static const Fieldreport__V1__GetCheckpointResponse init_value = FIELDREPORT__V1__GET_CHECKPOINT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t fieldreport__v1__get_checkpoint_response__get_packed_size
+                     (const Fieldreport__V1__GetCheckpointResponse *message)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fieldreport__v1__get_checkpoint_response__pack
+                     (const Fieldreport__V1__GetCheckpointResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fieldreport__v1__get_checkpoint_response__pack_to_buffer
+                     (const Fieldreport__V1__GetCheckpointResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fieldreport__V1__GetCheckpointResponse *
+       fieldreport__v1__get_checkpoint_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fieldreport__V1__GetCheckpointResponse *)
+     protobuf_c_message_unpack (&fieldreport__v1__get_checkpoint_response__descriptor,
+                                allocator, len, data);
+}
+void   fieldreport__v1__get_checkpoint_response__free_unpacked
+                     (Fieldreport__V1__GetCheckpointResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fieldreport__v1__get_checkpoint_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor fieldreport__v1__list_journal_request__field_descriptors[4] =
 {
   {
@@ -1074,7 +1434,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__workflow_step__descriptor =
   (ProtobufCMessageInit) fieldreport__v1__workflow_step__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__get_workflow_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor fieldreport__v1__get_workflow_response__field_descriptors[4] =
 {
   {
     "case_summary",
@@ -1100,15 +1460,42 @@ static const ProtobufCFieldDescriptor fieldreport__v1__get_workflow_response__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "clock_holds",
+    30,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__GetWorkflowResponse, n_clock_holds),
+    offsetof(Fieldreport__V1__GetWorkflowResponse, clock_holds),
+    &fieldreport__v1__clock_hold__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_held_ms",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetWorkflowResponse, total_held_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__get_workflow_response__field_indices_by_name[] = {
   0,   /* field[0] = case_summary */
+  2,   /* field[2] = clock_holds */
   1,   /* field[1] = steps */
+  3,   /* field[3] = total_held_ms */
 };
-static const ProtobufCIntRange fieldreport__v1__get_workflow_response__number_ranges[1 + 1] =
+static const ProtobufCIntRange fieldreport__v1__get_workflow_response__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 30, 2 },
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__get_workflow_response__descriptor =
 {
@@ -1118,10 +1505,10 @@ const ProtobufCMessageDescriptor fieldreport__v1__get_workflow_response__descrip
   "Fieldreport__V1__GetWorkflowResponse",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__GetWorkflowResponse),
-  2,
+  4,
   fieldreport__v1__get_workflow_response__field_descriptors,
   fieldreport__v1__get_workflow_response__field_indices_by_name,
-  1,  fieldreport__v1__get_workflow_response__number_ranges,
+  2,  fieldreport__v1__get_workflow_response__number_ranges,
   (ProtobufCMessageInit) fieldreport__v1__get_workflow_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1933,7 +2320,519 @@ const ProtobufCMessageDescriptor fieldreport__v1__verify_journal_response__descr
   (ProtobufCMessageInit) fieldreport__v1__verify_journal_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor fieldreport__v1__journal_service__method_descriptors[6] =
+static const ProtobufCFieldDescriptor fieldreport__v1__journal_checkpoint__field_descriptors[10] =
+{
+  {
+    "checkpoint_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, checkpoint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "case_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, case_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entry_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, entry_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "digest",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, digest),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "signature",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, signature),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "public_key",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, public_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key_fingerprint",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, key_fingerprint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trigger",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, trigger),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__JournalCheckpoint, created_by),
+    &fieldreport__v1__user_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__journal_checkpoint__field_indices_by_name[] = {
+  2,   /* field[2] = case_count */
+  0,   /* field[0] = checkpoint_id */
+  1,   /* field[1] = created_at_ms */
+  9,   /* field[9] = created_by */
+  4,   /* field[4] = digest */
+  3,   /* field[3] = entry_count */
+  7,   /* field[7] = key_fingerprint */
+  6,   /* field[6] = public_key */
+  5,   /* field[5] = signature */
+  8,   /* field[8] = trigger */
+};
+static const ProtobufCIntRange fieldreport__v1__journal_checkpoint__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__journal_checkpoint__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.JournalCheckpoint",
+  "JournalCheckpoint",
+  "Fieldreport__V1__JournalCheckpoint",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__JournalCheckpoint),
+  10,
+  fieldreport__v1__journal_checkpoint__field_descriptors,
+  fieldreport__v1__journal_checkpoint__field_indices_by_name,
+  1,  fieldreport__v1__journal_checkpoint__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__journal_checkpoint__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__checkpoint_head__field_descriptors[4] =
+{
+  {
+    "case_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CheckpointHead, case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "report_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CheckpointHead, report_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entry_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CheckpointHead, entry_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "head_hash",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CheckpointHead, head_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__checkpoint_head__field_indices_by_name[] = {
+  0,   /* field[0] = case_id */
+  2,   /* field[2] = entry_count */
+  3,   /* field[3] = head_hash */
+  1,   /* field[1] = report_code */
+};
+static const ProtobufCIntRange fieldreport__v1__checkpoint_head__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__checkpoint_head__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.CheckpointHead",
+  "CheckpointHead",
+  "Fieldreport__V1__CheckpointHead",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__CheckpointHead),
+  4,
+  fieldreport__v1__checkpoint_head__field_descriptors,
+  fieldreport__v1__checkpoint_head__field_indices_by_name,
+  1,  fieldreport__v1__checkpoint_head__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__checkpoint_head__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__create_checkpoint_request__field_descriptors[1] =
+{
+  {
+    "note",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CreateCheckpointRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__create_checkpoint_request__field_indices_by_name[] = {
+  0,   /* field[0] = note */
+};
+static const ProtobufCIntRange fieldreport__v1__create_checkpoint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__create_checkpoint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.CreateCheckpointRequest",
+  "CreateCheckpointRequest",
+  "Fieldreport__V1__CreateCheckpointRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__CreateCheckpointRequest),
+  1,
+  fieldreport__v1__create_checkpoint_request__field_descriptors,
+  fieldreport__v1__create_checkpoint_request__field_indices_by_name,
+  1,  fieldreport__v1__create_checkpoint_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__create_checkpoint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__create_checkpoint_response__field_descriptors[1] =
+{
+  {
+    "checkpoint",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__CreateCheckpointResponse, checkpoint),
+    &fieldreport__v1__journal_checkpoint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__create_checkpoint_response__field_indices_by_name[] = {
+  0,   /* field[0] = checkpoint */
+};
+static const ProtobufCIntRange fieldreport__v1__create_checkpoint_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__create_checkpoint_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.CreateCheckpointResponse",
+  "CreateCheckpointResponse",
+  "Fieldreport__V1__CreateCheckpointResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__CreateCheckpointResponse),
+  1,
+  fieldreport__v1__create_checkpoint_response__field_descriptors,
+  fieldreport__v1__create_checkpoint_response__field_indices_by_name,
+  1,  fieldreport__v1__create_checkpoint_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__create_checkpoint_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__list_checkpoints_request__field_descriptors[2] =
+{
+  {
+    "page_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ListCheckpointsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ListCheckpointsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__list_checkpoints_request__field_indices_by_name[] = {
+  0,   /* field[0] = page_size */
+  1,   /* field[1] = page_token */
+};
+static const ProtobufCIntRange fieldreport__v1__list_checkpoints_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__list_checkpoints_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ListCheckpointsRequest",
+  "ListCheckpointsRequest",
+  "Fieldreport__V1__ListCheckpointsRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ListCheckpointsRequest),
+  2,
+  fieldreport__v1__list_checkpoints_request__field_descriptors,
+  fieldreport__v1__list_checkpoints_request__field_indices_by_name,
+  1,  fieldreport__v1__list_checkpoints_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__list_checkpoints_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__list_checkpoints_response__field_descriptors[2] =
+{
+  {
+    "checkpoints",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__ListCheckpointsResponse, n_checkpoints),
+    offsetof(Fieldreport__V1__ListCheckpointsResponse, checkpoints),
+    &fieldreport__v1__journal_checkpoint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__ListCheckpointsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__list_checkpoints_response__field_indices_by_name[] = {
+  0,   /* field[0] = checkpoints */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange fieldreport__v1__list_checkpoints_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__list_checkpoints_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.ListCheckpointsResponse",
+  "ListCheckpointsResponse",
+  "Fieldreport__V1__ListCheckpointsResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__ListCheckpointsResponse),
+  2,
+  fieldreport__v1__list_checkpoints_response__field_descriptors,
+  fieldreport__v1__list_checkpoints_response__field_indices_by_name,
+  1,  fieldreport__v1__list_checkpoints_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__list_checkpoints_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__get_checkpoint_request__field_descriptors[1] =
+{
+  {
+    "checkpoint_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCheckpointRequest, checkpoint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__get_checkpoint_request__field_indices_by_name[] = {
+  0,   /* field[0] = checkpoint_id */
+};
+static const ProtobufCIntRange fieldreport__v1__get_checkpoint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__get_checkpoint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.GetCheckpointRequest",
+  "GetCheckpointRequest",
+  "Fieldreport__V1__GetCheckpointRequest",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__GetCheckpointRequest),
+  1,
+  fieldreport__v1__get_checkpoint_request__field_descriptors,
+  fieldreport__v1__get_checkpoint_request__field_indices_by_name,
+  1,  fieldreport__v1__get_checkpoint_request__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__get_checkpoint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fieldreport__v1__get_checkpoint_response__field_descriptors[3] =
+{
+  {
+    "checkpoint",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCheckpointResponse, checkpoint),
+    &fieldreport__v1__journal_checkpoint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "heads",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fieldreport__V1__GetCheckpointResponse, n_heads),
+    offsetof(Fieldreport__V1__GetCheckpointResponse, heads),
+    &fieldreport__v1__checkpoint_head__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "export_json",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fieldreport__V1__GetCheckpointResponse, export_json),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fieldreport__v1__get_checkpoint_response__field_indices_by_name[] = {
+  0,   /* field[0] = checkpoint */
+  2,   /* field[2] = export_json */
+  1,   /* field[1] = heads */
+};
+static const ProtobufCIntRange fieldreport__v1__get_checkpoint_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor fieldreport__v1__get_checkpoint_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fieldreport.v1.GetCheckpointResponse",
+  "GetCheckpointResponse",
+  "Fieldreport__V1__GetCheckpointResponse",
+  "fieldreport.v1",
+  sizeof(Fieldreport__V1__GetCheckpointResponse),
+  3,
+  fieldreport__v1__get_checkpoint_response__field_descriptors,
+  fieldreport__v1__get_checkpoint_response__field_indices_by_name,
+  1,  fieldreport__v1__get_checkpoint_response__number_ranges,
+  (ProtobufCMessageInit) fieldreport__v1__get_checkpoint_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCMethodDescriptor fieldreport__v1__journal_service__method_descriptors[9] =
 {
   { "ListJournal", &fieldreport__v1__list_journal_request__descriptor, &fieldreport__v1__list_journal_response__descriptor },
   { "GetWorkflow", &fieldreport__v1__get_workflow_request__descriptor, &fieldreport__v1__get_workflow_response__descriptor },
@@ -1941,9 +2840,15 @@ static const ProtobufCMethodDescriptor fieldreport__v1__journal_service__method_
   { "ListNotifications", &fieldreport__v1__list_notifications_request__descriptor, &fieldreport__v1__list_notifications_response__descriptor },
   { "MarkNotificationsRead", &fieldreport__v1__mark_notifications_read_request__descriptor, &fieldreport__v1__mark_notifications_read_response__descriptor },
   { "VerifyJournal", &fieldreport__v1__verify_journal_request__descriptor, &fieldreport__v1__verify_journal_response__descriptor },
+  { "CreateCheckpoint", &fieldreport__v1__create_checkpoint_request__descriptor, &fieldreport__v1__create_checkpoint_response__descriptor },
+  { "ListCheckpoints", &fieldreport__v1__list_checkpoints_request__descriptor, &fieldreport__v1__list_checkpoints_response__descriptor },
+  { "GetCheckpoint", &fieldreport__v1__get_checkpoint_request__descriptor, &fieldreport__v1__get_checkpoint_response__descriptor },
 };
 const unsigned fieldreport__v1__journal_service__method_indices_by_name[] = {
+  6,        /* CreateCheckpoint */
+  8,        /* GetCheckpoint */
   1,        /* GetWorkflow */
+  7,        /* ListCheckpoints */
   0,        /* ListJournal */
   3,        /* ListNotifications */
   4,        /* MarkNotificationsRead */
@@ -1957,7 +2862,7 @@ const ProtobufCServiceDescriptor fieldreport__v1__journal_service__descriptor =
   "JournalService",
   "Fieldreport__V1__JournalService",
   "fieldreport.v1",
-  6,
+  9,
   fieldreport__v1__journal_service__method_descriptors,
   fieldreport__v1__journal_service__method_indices_by_name
 };
@@ -2008,6 +2913,30 @@ void fieldreport__v1__journal_service__verify_journal(ProtobufCService *service,
 {
   assert(service->descriptor == &fieldreport__v1__journal_service__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__journal_service__create_checkpoint(ProtobufCService *service,
+                                                         const Fieldreport__V1__CreateCheckpointRequest *input,
+                                                         Fieldreport__V1__CreateCheckpointResponse_Closure closure,
+                                                         void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__journal_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__journal_service__list_checkpoints(ProtobufCService *service,
+                                                        const Fieldreport__V1__ListCheckpointsRequest *input,
+                                                        Fieldreport__V1__ListCheckpointsResponse_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__journal_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void fieldreport__v1__journal_service__get_checkpoint(ProtobufCService *service,
+                                                      const Fieldreport__V1__GetCheckpointRequest *input,
+                                                      Fieldreport__V1__GetCheckpointResponse_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &fieldreport__v1__journal_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void fieldreport__v1__journal_service__init (Fieldreport__V1__JournalService_Service *service,
                                              Fieldreport__V1__JournalService_ServiceDestroy destroy)

@@ -39,6 +39,10 @@ typedef struct Fieldreport__V1__ApproveRequest Fieldreport__V1__ApproveRequest;
 typedef struct Fieldreport__V1__ApproveResponse Fieldreport__V1__ApproveResponse;
 typedef struct Fieldreport__V1__ReturnToOfficerRequest Fieldreport__V1__ReturnToOfficerRequest;
 typedef struct Fieldreport__V1__ReturnToOfficerResponse Fieldreport__V1__ReturnToOfficerResponse;
+typedef struct Fieldreport__V1__HoldClockRequest Fieldreport__V1__HoldClockRequest;
+typedef struct Fieldreport__V1__HoldClockResponse Fieldreport__V1__HoldClockResponse;
+typedef struct Fieldreport__V1__ResumeClockRequest Fieldreport__V1__ResumeClockRequest;
+typedef struct Fieldreport__V1__ResumeClockResponse Fieldreport__V1__ResumeClockResponse;
 
 
 /* --- enums --- */
@@ -619,6 +623,92 @@ struct  Fieldreport__V1__ReturnToOfficerResponse
     , NULL, NULL, 0 }
 
 
+/*
+ * HoldClock input.
+ */
+struct  Fieldreport__V1__HoldClockRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Case, version, idempotency key, the reason (required: what is asked of whom),
+   * attachments, notify flag (the reporter's app is told of a citizen hold regardless).
+   */
+  Fieldreport__V1__ActionCommon *common;
+  /*
+   * What the unit waits for; required.
+   */
+  Fieldreport__V1__ClockHoldKind kind;
+};
+#define FIELDREPORT__V1__HOLD_CLOCK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__hold_clock_request__descriptor) \
+    , NULL, FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_UNSPECIFIED }
+
+
+/*
+ * HoldClock result.
+ */
+struct  Fieldreport__V1__HoldClockResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The case after the action (IN_PROGRESS, clock_hold set).
+   */
+  Fieldreport__V1__CaseSummary *case_summary;
+  /*
+   * The HOLD_CLOCK journal entry.
+   */
+  Fieldreport__V1__JournalEntry *journal_entry;
+  /*
+   * True when this answers a retry with the same idempotency key.
+   */
+  protobuf_c_boolean idempotent_replay;
+};
+#define FIELDREPORT__V1__HOLD_CLOCK_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__hold_clock_response__descriptor) \
+    , NULL, NULL, 0 }
+
+
+/*
+ * ResumeClock input.
+ */
+struct  Fieldreport__V1__ResumeClockRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Case, version, idempotency key, an optional note (e.g. the information received),
+   * attachments, notify flag.
+   */
+  Fieldreport__V1__ActionCommon *common;
+};
+#define FIELDREPORT__V1__RESUME_CLOCK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__resume_clock_request__descriptor) \
+    , NULL }
+
+
+/*
+ * ResumeClock result.
+ */
+struct  Fieldreport__V1__ResumeClockResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The case after the action (IN_PROGRESS, clock_hold unset, due time moved).
+   */
+  Fieldreport__V1__CaseSummary *case_summary;
+  /*
+   * The RESUME_CLOCK journal entry (ClockHoldDetails: held time, new due time).
+   */
+  Fieldreport__V1__JournalEntry *journal_entry;
+  /*
+   * True when this answers a retry with the same idempotency key.
+   */
+  protobuf_c_boolean idempotent_replay;
+};
+#define FIELDREPORT__V1__RESUME_CLOCK_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__resume_clock_response__descriptor) \
+    , NULL, NULL, 0 }
+
+
 /* Fieldreport__V1__AssignmentInput methods */
 void   fieldreport__v1__assignment_input__init
                      (Fieldreport__V1__AssignmentInput         *message);
@@ -1056,6 +1146,82 @@ Fieldreport__V1__ReturnToOfficerResponse *
 void   fieldreport__v1__return_to_officer_response__free_unpacked
                      (Fieldreport__V1__ReturnToOfficerResponse *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__HoldClockRequest methods */
+void   fieldreport__v1__hold_clock_request__init
+                     (Fieldreport__V1__HoldClockRequest         *message);
+size_t fieldreport__v1__hold_clock_request__get_packed_size
+                     (const Fieldreport__V1__HoldClockRequest   *message);
+size_t fieldreport__v1__hold_clock_request__pack
+                     (const Fieldreport__V1__HoldClockRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__hold_clock_request__pack_to_buffer
+                     (const Fieldreport__V1__HoldClockRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__HoldClockRequest *
+       fieldreport__v1__hold_clock_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__hold_clock_request__free_unpacked
+                     (Fieldreport__V1__HoldClockRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__HoldClockResponse methods */
+void   fieldreport__v1__hold_clock_response__init
+                     (Fieldreport__V1__HoldClockResponse         *message);
+size_t fieldreport__v1__hold_clock_response__get_packed_size
+                     (const Fieldreport__V1__HoldClockResponse   *message);
+size_t fieldreport__v1__hold_clock_response__pack
+                     (const Fieldreport__V1__HoldClockResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__hold_clock_response__pack_to_buffer
+                     (const Fieldreport__V1__HoldClockResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__HoldClockResponse *
+       fieldreport__v1__hold_clock_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__hold_clock_response__free_unpacked
+                     (Fieldreport__V1__HoldClockResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ResumeClockRequest methods */
+void   fieldreport__v1__resume_clock_request__init
+                     (Fieldreport__V1__ResumeClockRequest         *message);
+size_t fieldreport__v1__resume_clock_request__get_packed_size
+                     (const Fieldreport__V1__ResumeClockRequest   *message);
+size_t fieldreport__v1__resume_clock_request__pack
+                     (const Fieldreport__V1__ResumeClockRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__resume_clock_request__pack_to_buffer
+                     (const Fieldreport__V1__ResumeClockRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ResumeClockRequest *
+       fieldreport__v1__resume_clock_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__resume_clock_request__free_unpacked
+                     (Fieldreport__V1__ResumeClockRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ResumeClockResponse methods */
+void   fieldreport__v1__resume_clock_response__init
+                     (Fieldreport__V1__ResumeClockResponse         *message);
+size_t fieldreport__v1__resume_clock_response__get_packed_size
+                     (const Fieldreport__V1__ResumeClockResponse   *message);
+size_t fieldreport__v1__resume_clock_response__pack
+                     (const Fieldreport__V1__ResumeClockResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__resume_clock_response__pack_to_buffer
+                     (const Fieldreport__V1__ResumeClockResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ResumeClockResponse *
+       fieldreport__v1__resume_clock_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__resume_clock_response__free_unpacked
+                     (Fieldreport__V1__ResumeClockResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__AssignmentInput_Closure)
@@ -1127,6 +1293,18 @@ typedef void (*Fieldreport__V1__ReturnToOfficerRequest_Closure)
 typedef void (*Fieldreport__V1__ReturnToOfficerResponse_Closure)
                  (const Fieldreport__V1__ReturnToOfficerResponse *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__HoldClockRequest_Closure)
+                 (const Fieldreport__V1__HoldClockRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__HoldClockResponse_Closure)
+                 (const Fieldreport__V1__HoldClockResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ResumeClockRequest_Closure)
+                 (const Fieldreport__V1__ResumeClockRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ResumeClockResponse_Closure)
+                 (const Fieldreport__V1__ResumeClockResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1178,6 +1356,14 @@ struct Fieldreport__V1__AssignmentService_Service
                             const Fieldreport__V1__ReturnToOfficerRequest *input,
                             Fieldreport__V1__ReturnToOfficerResponse_Closure closure,
                             void *closure_data);
+  void (*hold_clock)(Fieldreport__V1__AssignmentService_Service *service,
+                     const Fieldreport__V1__HoldClockRequest *input,
+                     Fieldreport__V1__HoldClockResponse_Closure closure,
+                     void *closure_data);
+  void (*resume_clock)(Fieldreport__V1__AssignmentService_Service *service,
+                       const Fieldreport__V1__ResumeClockRequest *input,
+                       Fieldreport__V1__ResumeClockResponse_Closure closure,
+                       void *closure_data);
 };
 typedef void (*Fieldreport__V1__AssignmentService_ServiceDestroy)(Fieldreport__V1__AssignmentService_Service *);
 void fieldreport__v1__assignment_service__init (Fieldreport__V1__AssignmentService_Service *service,
@@ -1196,7 +1382,9 @@ void fieldreport__v1__assignment_service__init (Fieldreport__V1__AssignmentServi
       function_prefix__ ## submit_result,\
       function_prefix__ ## add_contribution,\
       function_prefix__ ## approve,\
-      function_prefix__ ## return_to_officer  }
+      function_prefix__ ## return_to_officer,\
+      function_prefix__ ## hold_clock,\
+      function_prefix__ ## resume_clock  }
 void fieldreport__v1__assignment_service__assign(ProtobufCService *service,
                                                  const Fieldreport__V1__AssignRequest *input,
                                                  Fieldreport__V1__AssignResponse_Closure closure,
@@ -1241,6 +1429,14 @@ void fieldreport__v1__assignment_service__return_to_officer(ProtobufCService *se
                                                             const Fieldreport__V1__ReturnToOfficerRequest *input,
                                                             Fieldreport__V1__ReturnToOfficerResponse_Closure closure,
                                                             void *closure_data);
+void fieldreport__v1__assignment_service__hold_clock(ProtobufCService *service,
+                                                     const Fieldreport__V1__HoldClockRequest *input,
+                                                     Fieldreport__V1__HoldClockResponse_Closure closure,
+                                                     void *closure_data);
+void fieldreport__v1__assignment_service__resume_clock(ProtobufCService *service,
+                                                       const Fieldreport__V1__ResumeClockRequest *input,
+                                                       Fieldreport__V1__ResumeClockResponse_Closure closure,
+                                                       void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1267,6 +1463,10 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__approve_request__descri
 extern const ProtobufCMessageDescriptor fieldreport__v1__approve_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__return_to_officer_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__return_to_officer_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__hold_clock_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__hold_clock_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__resume_clock_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__resume_clock_response__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__assignment_service__descriptor;
 
 PROTOBUF_C__END_DECLS

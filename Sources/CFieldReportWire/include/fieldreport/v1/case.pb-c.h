@@ -40,12 +40,17 @@ typedef struct Fieldreport__V1__GetAttachmentRequest Fieldreport__V1__GetAttachm
 typedef struct Fieldreport__V1__GetAttachmentResponse Fieldreport__V1__GetAttachmentResponse;
 typedef struct Fieldreport__V1__GetUnitStatisticsRequest Fieldreport__V1__GetUnitStatisticsRequest;
 typedef struct Fieldreport__V1__UnitStatistics Fieldreport__V1__UnitStatistics;
+typedef struct Fieldreport__V1__RateInterval Fieldreport__V1__RateInterval;
 typedef struct Fieldreport__V1__GetUnitStatisticsResponse Fieldreport__V1__GetUnitStatisticsResponse;
 typedef struct Fieldreport__V1__RecordVerdictRequest Fieldreport__V1__RecordVerdictRequest;
 typedef struct Fieldreport__V1__RecordVerdictResponse Fieldreport__V1__RecordVerdictResponse;
 typedef struct Fieldreport__V1__ListDuplicateCandidatesRequest Fieldreport__V1__ListDuplicateCandidatesRequest;
 typedef struct Fieldreport__V1__ListDuplicateCandidatesResponse Fieldreport__V1__ListDuplicateCandidatesResponse;
 typedef struct Fieldreport__V1__DuplicateCandidate Fieldreport__V1__DuplicateCandidate;
+typedef struct Fieldreport__V1__GetCaseVolumeRequest Fieldreport__V1__GetCaseVolumeRequest;
+typedef struct Fieldreport__V1__CategoryVolume Fieldreport__V1__CategoryVolume;
+typedef struct Fieldreport__V1__WeekVolume Fieldreport__V1__WeekVolume;
+typedef struct Fieldreport__V1__GetCaseVolumeResponse Fieldreport__V1__GetCaseVolumeResponse;
 
 
 /* --- enums --- */
@@ -429,6 +434,14 @@ struct  Fieldreport__V1__DispatchCaseRequest
    * return_deadline_at_ms.
    */
   int32_t return_window_hours;
+  /*
+   * For a case in CASE_STATE_RETURNED_TO_IOC: the IOC confirms the case was outside the
+   * competence of the unit that returned it, so that return does not count against the unit
+   * in GetUnitStatistics' ranking. Recorded in the DISPATCH entry
+   * (DispatchDetails.return_outside_competence) and on the returned task
+   * (TaskInfo.return_outside_competence). INVALID_ARGUMENT when the case was not returned.
+   */
+  protobuf_c_boolean return_outside_competence;
   Fieldreport__V1__DispatchCaseRequest__TaskDueAtOptCase task_due_at_opt_case;
   union {
     /*
@@ -439,7 +452,7 @@ struct  Fieldreport__V1__DispatchCaseRequest
 };
 #define FIELDREPORT__V1__DISPATCH_CASE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__dispatch_case_request__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, FIELDREPORT__V1__DISPATCH_CASE_REQUEST__TASK_DUE_AT_OPT__NOT_SET, {0} }
+    , NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, 0, FIELDREPORT__V1__DISPATCH_CASE_REQUEST__TASK_DUE_AT_OPT__NOT_SET, {0} }
 
 
 /*
@@ -490,10 +503,17 @@ struct  Fieldreport__V1__RejectCaseRequest
    * reasons). The citizen is told where it went.
    */
   char *routed_to;
+  /*
+   * For a case in CASE_STATE_RETURNED_TO_IOC: the IOC confirms the case was outside the
+   * competence of the unit that returned it (as DispatchCaseRequest.return_outside_competence).
+   * Recorded in RejectionInfo.return_outside_competence. INVALID_ARGUMENT when the case was
+   * not returned.
+   */
+  protobuf_c_boolean return_outside_competence;
 };
 #define FIELDREPORT__V1__REJECT_CASE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__reject_case_request__descriptor) \
-    , NULL, FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , NULL, FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -821,6 +841,18 @@ struct  Fieldreport__V1__GetUnitStatisticsRequest
     , 0,NULL, 0, 0, FIELDREPORT__V1__STATISTICS_GROUPING__STATISTICS_GROUPING_UNSPECIFIED, 0 }
 
 
+typedef enum {
+  FIELDREPORT__V1__UNIT_STATISTICS__MEDIAN_HANDLING_MS_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__UNIT_STATISTICS__MEDIAN_HANDLING_MS_OPT_MEDIAN_HANDLING_MS = 13
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__UNIT_STATISTICS__MEDIAN_HANDLING_MS_OPT__CASE)
+} Fieldreport__V1__UnitStatistics__MedianHandlingMsOptCase;
+
+typedef enum {
+  FIELDREPORT__V1__UNIT_STATISTICS__P90_HANDLING_MS_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__UNIT_STATISTICS__P90_HANDLING_MS_OPT_P90_HANDLING_MS = 14
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__UNIT_STATISTICS__P90_HANDLING_MS_OPT__CASE)
+} Fieldreport__V1__UnitStatistics__P90HandlingMsOptCase;
+
 /*
  * One statistics row.
  */
@@ -865,10 +897,100 @@ struct  Fieldreport__V1__UnitStatistics
    * Open tasks now, past due.
    */
   int64_t overdue_count;
+  /*
+   * Volume: tasks the unit received (cases dispatched to it) in the period, whatever became of
+   * them.
+   */
+  int64_t volume;
+  /*
+   * Tasks completed in the period, however they ended: early + on_time + late + unclassified.
+   */
+  int64_t completed_count;
+  /*
+   * The on-time rate with its 95 % Wilson score interval: successes = early_count +
+   * on_time_count, trials = successes + late_count (returns and tasks without a due time are
+   * not in it). With no trials: rate 0, interval [0, 1].
+   */
+  Fieldreport__V1__RateInterval *on_time;
+  /*
+   * Tasks approved in the period: the handling-time sample.
+   */
+  int64_t handled_count;
+  /*
+   * Return-to-IOC share: returned_to_ioc_count / completed_count; 0 when none completed.
+   */
+  double return_share;
+  /*
+   * Of returned_to_ioc_count, the returns the IOC confirmed were outside the unit's competence
+   * (DispatchCaseRequest / RejectCaseRequest .return_outside_competence).
+   */
+  int64_t returns_confirmed_count;
+  /*
+   * The ranking rate with its 95 % Wilson score interval: successes = early_count +
+   * on_time_count; trials = successes + late_count + (returned_to_ioc_count −
+   * returns_confirmed_count). An unconfirmed return counts as a failure, a confirmed one not at
+   * all; units rank by ranking.lower, so a small sample ranks below a large one of the same rate.
+   */
+  Fieldreport__V1__RateInterval *ranking;
+  /*
+   * 1-based rank of this row by ranking.lower, highest first, among the response's rows (with
+   * STATISTICS_GROUPING_UNIT_CATEGORY, among the rows of the same category): 1 + the number of
+   * rows with a strictly higher bound, so equal bounds share a rank. 0 = unranked (no trials).
+   */
+  int32_t rank;
+  Fieldreport__V1__UnitStatistics__MedianHandlingMsOptCase median_handling_ms_opt_case;
+  union {
+    /*
+     * Median.
+     */
+    int64_t median_handling_ms;
+  };
+  Fieldreport__V1__UnitStatistics__P90HandlingMsOptCase p90_handling_ms_opt_case;
+  union {
+    /*
+     * 90th percentile.
+     */
+    int64_t p90_handling_ms;
+  };
 };
 #define FIELDREPORT__V1__UNIT_STATISTICS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__unit_statistics__descriptor) \
-    , NULL, NULL, 0, 0, 0, 0, 0, 0, 0 }
+    , NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, NULL, 0, FIELDREPORT__V1__UNIT_STATISTICS__MEDIAN_HANDLING_MS_OPT__NOT_SET, {0}, FIELDREPORT__V1__UNIT_STATISTICS__P90_HANDLING_MS_OPT__NOT_SET, {0} }
+
+
+/*
+ * A proportion with its 95 % Wilson score interval (z = 1.959964):
+ * p = successes / trials; centre = (p + z²/2n) / (1 + z²/n);
+ * half = z / (1 + z²/n) · √(p(1 − p)/n + z²/4n²); [lower, upper] = [centre − half, centre + half]
+ * clamped to [0, 1]. With no trials: rate 0, lower 0, upper 1.
+ */
+struct  Fieldreport__V1__RateInterval
+{
+  ProtobufCMessage base;
+  /*
+   * The successes counted.
+   */
+  int64_t successes;
+  /*
+   * The trials counted (successes and failures).
+   */
+  int64_t trials;
+  /*
+   * successes / trials, 0 to 1; 0 when there are no trials.
+   */
+  double rate;
+  /*
+   * Lower bound of the 95 % Wilson score interval, 0 to 1.
+   */
+  double lower;
+  /*
+   * Upper bound of the 95 % Wilson score interval, 0 to 1.
+   */
+  double upper;
+};
+#define FIELDREPORT__V1__RATE_INTERVAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__rate_interval__descriptor) \
+    , 0, 0, 0, 0, 0 }
 
 
 /*
@@ -1023,6 +1145,112 @@ struct  Fieldreport__V1__DuplicateCandidate
 #define FIELDREPORT__V1__DUPLICATE_CANDIDATE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__duplicate_candidate__descriptor) \
     , NULL, 0, FIELDREPORT__V1__DUPLICATE_CANDIDATE__DISTANCE_METERS_OPT__NOT_SET, {0} }
+
+
+/*
+ * GetCaseVolume input. Counts cases by the time the IOC received them (submission), within
+ * [period_start_ms, period_end_ms).
+ */
+struct  Fieldreport__V1__GetCaseVolumeRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only cases dispatched (at any time) to one of these units; empty = every case for IOC
+   * operators and system admins, the caller's own units (leader or unit admin) for others.
+   */
+  size_t n_unit_ids;
+  char **unit_ids;
+  /*
+   * Period start (inclusive).
+   */
+  int64_t period_start_ms;
+  /*
+   * Period end (exclusive); at most 366 days after the start.
+   */
+  int64_t period_end_ms;
+};
+#define FIELDREPORT__V1__GET_CASE_VOLUME_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_case_volume_request__descriptor) \
+    , 0,NULL, 0, 0 }
+
+
+/*
+ * Cases of one category in the period.
+ */
+struct  Fieldreport__V1__CategoryVolume
+{
+  ProtobufCMessage base;
+  /*
+   * The category.
+   */
+  Fieldreport__V1__Category *category;
+  /*
+   * Cases received in the period.
+   */
+  int64_t case_count;
+};
+#define FIELDREPORT__V1__CATEGORY_VOLUME__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__category_volume__descriptor) \
+    , NULL, 0 }
+
+
+/*
+ * Cases of one week in the period.
+ */
+struct  Fieldreport__V1__WeekVolume
+{
+  ProtobufCMessage base;
+  /*
+   * Monday 00:00 Asia/Ho_Chi_Minh of the week, Unix milliseconds (may be before the period's
+   * start for the first week).
+   */
+  int64_t week_start_ms;
+  /*
+   * Cases received in that week and in the period.
+   */
+  int64_t case_count;
+};
+#define FIELDREPORT__V1__WEEK_VOLUME__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__week_volume__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * GetCaseVolume result.
+ */
+struct  Fieldreport__V1__GetCaseVolumeResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One row per category with at least one case, most cases first (then by name).
+   */
+  size_t n_by_category;
+  Fieldreport__V1__CategoryVolume **by_category;
+  /*
+   * One row per week overlapping the period, oldest first, weeks without cases included.
+   */
+  size_t n_by_week;
+  Fieldreport__V1__WeekVolume **by_week;
+  /*
+   * Cases received in the period.
+   */
+  int64_t total_count;
+  /*
+   * The period used (echoed).
+   */
+  int64_t period_start_ms;
+  /*
+   * The period end used (echoed).
+   */
+  int64_t period_end_ms;
+  /*
+   * When the counts were computed.
+   */
+  int64_t computed_at_ms;
+};
+#define FIELDREPORT__V1__GET_CASE_VOLUME_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_case_volume_response__descriptor) \
+    , 0,NULL, 0,NULL, 0, 0, 0, 0 }
 
 
 /* Fieldreport__V1__SubmitReportRequest methods */
@@ -1481,6 +1709,25 @@ Fieldreport__V1__UnitStatistics *
 void   fieldreport__v1__unit_statistics__free_unpacked
                      (Fieldreport__V1__UnitStatistics *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__RateInterval methods */
+void   fieldreport__v1__rate_interval__init
+                     (Fieldreport__V1__RateInterval         *message);
+size_t fieldreport__v1__rate_interval__get_packed_size
+                     (const Fieldreport__V1__RateInterval   *message);
+size_t fieldreport__v1__rate_interval__pack
+                     (const Fieldreport__V1__RateInterval   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__rate_interval__pack_to_buffer
+                     (const Fieldreport__V1__RateInterval   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__RateInterval *
+       fieldreport__v1__rate_interval__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__rate_interval__free_unpacked
+                     (Fieldreport__V1__RateInterval *message,
+                      ProtobufCAllocator *allocator);
 /* Fieldreport__V1__GetUnitStatisticsResponse methods */
 void   fieldreport__v1__get_unit_statistics_response__init
                      (Fieldreport__V1__GetUnitStatisticsResponse         *message);
@@ -1595,6 +1842,82 @@ Fieldreport__V1__DuplicateCandidate *
 void   fieldreport__v1__duplicate_candidate__free_unpacked
                      (Fieldreport__V1__DuplicateCandidate *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__GetCaseVolumeRequest methods */
+void   fieldreport__v1__get_case_volume_request__init
+                     (Fieldreport__V1__GetCaseVolumeRequest         *message);
+size_t fieldreport__v1__get_case_volume_request__get_packed_size
+                     (const Fieldreport__V1__GetCaseVolumeRequest   *message);
+size_t fieldreport__v1__get_case_volume_request__pack
+                     (const Fieldreport__V1__GetCaseVolumeRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__get_case_volume_request__pack_to_buffer
+                     (const Fieldreport__V1__GetCaseVolumeRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__GetCaseVolumeRequest *
+       fieldreport__v1__get_case_volume_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__get_case_volume_request__free_unpacked
+                     (Fieldreport__V1__GetCaseVolumeRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__CategoryVolume methods */
+void   fieldreport__v1__category_volume__init
+                     (Fieldreport__V1__CategoryVolume         *message);
+size_t fieldreport__v1__category_volume__get_packed_size
+                     (const Fieldreport__V1__CategoryVolume   *message);
+size_t fieldreport__v1__category_volume__pack
+                     (const Fieldreport__V1__CategoryVolume   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__category_volume__pack_to_buffer
+                     (const Fieldreport__V1__CategoryVolume   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__CategoryVolume *
+       fieldreport__v1__category_volume__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__category_volume__free_unpacked
+                     (Fieldreport__V1__CategoryVolume *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__WeekVolume methods */
+void   fieldreport__v1__week_volume__init
+                     (Fieldreport__V1__WeekVolume         *message);
+size_t fieldreport__v1__week_volume__get_packed_size
+                     (const Fieldreport__V1__WeekVolume   *message);
+size_t fieldreport__v1__week_volume__pack
+                     (const Fieldreport__V1__WeekVolume   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__week_volume__pack_to_buffer
+                     (const Fieldreport__V1__WeekVolume   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__WeekVolume *
+       fieldreport__v1__week_volume__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__week_volume__free_unpacked
+                     (Fieldreport__V1__WeekVolume *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__GetCaseVolumeResponse methods */
+void   fieldreport__v1__get_case_volume_response__init
+                     (Fieldreport__V1__GetCaseVolumeResponse         *message);
+size_t fieldreport__v1__get_case_volume_response__get_packed_size
+                     (const Fieldreport__V1__GetCaseVolumeResponse   *message);
+size_t fieldreport__v1__get_case_volume_response__pack
+                     (const Fieldreport__V1__GetCaseVolumeResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__get_case_volume_response__pack_to_buffer
+                     (const Fieldreport__V1__GetCaseVolumeResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__GetCaseVolumeResponse *
+       fieldreport__v1__get_case_volume_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__get_case_volume_response__free_unpacked
+                     (Fieldreport__V1__GetCaseVolumeResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__SubmitReportRequest_Closure)
@@ -1669,6 +1992,9 @@ typedef void (*Fieldreport__V1__GetUnitStatisticsRequest_Closure)
 typedef void (*Fieldreport__V1__UnitStatistics_Closure)
                  (const Fieldreport__V1__UnitStatistics *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__RateInterval_Closure)
+                 (const Fieldreport__V1__RateInterval *message,
+                  void *closure_data);
 typedef void (*Fieldreport__V1__GetUnitStatisticsResponse_Closure)
                  (const Fieldreport__V1__GetUnitStatisticsResponse *message,
                   void *closure_data);
@@ -1686,6 +2012,18 @@ typedef void (*Fieldreport__V1__ListDuplicateCandidatesResponse_Closure)
                   void *closure_data);
 typedef void (*Fieldreport__V1__DuplicateCandidate_Closure)
                  (const Fieldreport__V1__DuplicateCandidate *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__GetCaseVolumeRequest_Closure)
+                 (const Fieldreport__V1__GetCaseVolumeRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__CategoryVolume_Closure)
+                 (const Fieldreport__V1__CategoryVolume *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__WeekVolume_Closure)
+                 (const Fieldreport__V1__WeekVolume *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__GetCaseVolumeResponse_Closure)
+                 (const Fieldreport__V1__GetCaseVolumeResponse *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -1750,6 +2088,10 @@ struct Fieldreport__V1__CaseService_Service
                                     const Fieldreport__V1__ListDuplicateCandidatesRequest *input,
                                     Fieldreport__V1__ListDuplicateCandidatesResponse_Closure closure,
                                     void *closure_data);
+  void (*get_case_volume)(Fieldreport__V1__CaseService_Service *service,
+                          const Fieldreport__V1__GetCaseVolumeRequest *input,
+                          Fieldreport__V1__GetCaseVolumeResponse_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Fieldreport__V1__CaseService_ServiceDestroy)(Fieldreport__V1__CaseService_Service *);
 void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *service,
@@ -1771,7 +2113,8 @@ void fieldreport__v1__case_service__init (Fieldreport__V1__CaseService_Service *
       function_prefix__ ## get_attachment,\
       function_prefix__ ## get_unit_statistics,\
       function_prefix__ ## record_verdict,\
-      function_prefix__ ## list_duplicate_candidates  }
+      function_prefix__ ## list_duplicate_candidates,\
+      function_prefix__ ## get_case_volume  }
 void fieldreport__v1__case_service__submit_report(ProtobufCService *service,
                                                   const Fieldreport__V1__SubmitReportRequest *input,
                                                   Fieldreport__V1__SubmitReportResponse_Closure closure,
@@ -1828,6 +2171,10 @@ void fieldreport__v1__case_service__list_duplicate_candidates(ProtobufCService *
                                                               const Fieldreport__V1__ListDuplicateCandidatesRequest *input,
                                                               Fieldreport__V1__ListDuplicateCandidatesResponse_Closure closure,
                                                               void *closure_data);
+void fieldreport__v1__case_service__get_case_volume(ProtobufCService *service,
+                                                    const Fieldreport__V1__GetCaseVolumeRequest *input,
+                                                    Fieldreport__V1__GetCaseVolumeResponse_Closure closure,
+                                                    void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1858,12 +2205,17 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__get_attachment_request_
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_attachment_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__unit_statistics__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__rate_interval__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__get_unit_statistics_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__record_verdict_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__list_duplicate_candidates_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__duplicate_candidate__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__get_case_volume_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__category_volume__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__week_volume__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__get_case_volume_response__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__case_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -48,6 +48,8 @@ typedef struct Fieldreport__V1__ReturnDetails Fieldreport__V1__ReturnDetails;
 typedef struct Fieldreport__V1__SubmitResultDetails Fieldreport__V1__SubmitResultDetails;
 typedef struct Fieldreport__V1__PublishDetails Fieldreport__V1__PublishDetails;
 typedef struct Fieldreport__V1__JournalEntry Fieldreport__V1__JournalEntry;
+typedef struct Fieldreport__V1__ClockHold Fieldreport__V1__ClockHold;
+typedef struct Fieldreport__V1__ClockHoldDetails Fieldreport__V1__ClockHoldDetails;
 
 
 /* --- enums --- */
@@ -402,7 +404,17 @@ typedef enum _Fieldreport__V1__JournalAction {
    * The caller may save a draft or monitoring note (AssignmentService.SaveDraft). Only ever appears in
    * CaseDetail.available_actions: saving a draft writes no journal entry.
    */
-  FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_SAVE_DRAFT = 16
+  FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_SAVE_DRAFT = 16,
+  /*
+   * The case's clock was put on hold, waiting for the citizen or another agency
+   * (AssignmentService.HoldClock); details in ClockHoldDetails.
+   */
+  FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_HOLD_CLOCK = 30,
+  /*
+   * The case's clock was resumed; its deadlines moved later by the held time
+   * (AssignmentService.ResumeClock); details in ClockHoldDetails.
+   */
+  FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_RESUME_CLOCK = 31
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__JOURNAL_ACTION)
 } Fieldreport__V1__JournalAction;
 /*
@@ -493,6 +505,26 @@ typedef enum _Fieldreport__V1__PublishScope {
   FIELDREPORT__V1__PUBLISH_SCOPE__PUBLISH_SCOPE_REPORTER_ONLY = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__PUBLISH_SCOPE)
 } Fieldreport__V1__PublishScope;
+/*
+ * What a unit waits for while a case's clock is on hold.
+ */
+typedef enum _Fieldreport__V1__ClockHoldKind {
+  /*
+   * Not set; invalid in HoldClockRequest.
+   */
+  FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_UNSPECIFIED = 0,
+  /*
+   * Information from the citizen, requested through the platform: the reporter's app is told
+   * (via the submitting platform account when the reporter has no account of their own), and
+   * that platform account may resume the hold when it relays the answer.
+   */
+  FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_AWAITING_CITIZEN = 1,
+  /*
+   * Another agency's input (an opinion, an inspection, a document).
+   */
+  FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_AWAITING_OTHER_AGENCY = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__CLOCK_HOLD_KIND)
+} Fieldreport__V1__ClockHoldKind;
 
 /* --- messages --- */
 
@@ -1092,6 +1124,13 @@ struct  Fieldreport__V1__CaseSummary
    * How the case ended; CASE_OUTCOME_UNSPECIFIED while it is open.
    */
   Fieldreport__V1__CaseOutcome outcome;
+  /*
+   * The clock hold in force (the unit waits for the citizen or another agency); absent while
+   * the clock runs. While present, step_due_at_ms is absent and overdue is false: no deadline
+   * runs. Shown to people working on the case, and to the reporter and the submitting
+   * platform for CLOCK_HOLD_KIND_AWAITING_CITIZEN (the request for information).
+   */
+  Fieldreport__V1__ClockHold *clock_hold;
   Fieldreport__V1__CaseSummary__StepDueAtOptCase step_due_at_opt_case;
   union {
     /*
@@ -1102,7 +1141,7 @@ struct  Fieldreport__V1__CaseSummary
 };
 #define FIELDREPORT__V1__CASE_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__case_summary__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__CASE_STATE__CASE_STATE_UNSPECIFIED, 0, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, 0, 0, 0, FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED, FIELDREPORT__V1__CASE_SUMMARY__STEP_DUE_AT_OPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__CASE_STATE__CASE_STATE_UNSPECIFIED, 0, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, 0, 0, 0, FIELDREPORT__V1__CASE_OUTCOME__CASE_OUTCOME_UNSPECIFIED, NULL, FIELDREPORT__V1__CASE_SUMMARY__STEP_DUE_AT_OPT__NOT_SET, {0} }
 
 
 typedef enum {
@@ -1163,6 +1202,12 @@ struct  Fieldreport__V1__TaskInfo
    * The task's timeliness against due_at_ms.
    */
   Fieldreport__V1__Timeliness timeliness;
+  /*
+   * For a task its unit returned to the IOC: true once the IOC confirmed the case was outside
+   * the unit's competence (DispatchCaseRequest / RejectCaseRequest .return_outside_competence);
+   * such a return does not count against the unit in GetUnitStatistics' ranking.
+   */
+  protobuf_c_boolean return_outside_competence;
   Fieldreport__V1__TaskInfo__DueAtOptCase due_at_opt_case;
   union {
     /*
@@ -1180,7 +1225,7 @@ struct  Fieldreport__V1__TaskInfo
 };
 #define FIELDREPORT__V1__TASK_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__task_info__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TIMELINESS__TIMELINESS_UNSPECIFIED, FIELDREPORT__V1__TASK_INFO__DUE_AT_OPT__NOT_SET, {0}, FIELDREPORT__V1__TASK_INFO__COMPLETED_AT_OPT__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0, FIELDREPORT__V1__OUTPUT_PRODUCT_KIND__OUTPUT_PRODUCT_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, FIELDREPORT__V1__TIMELINESS__TIMELINESS_UNSPECIFIED, 0, FIELDREPORT__V1__TASK_INFO__DUE_AT_OPT__NOT_SET, {0}, FIELDREPORT__V1__TASK_INFO__COMPLETED_AT_OPT__NOT_SET, {0} }
 
 
 /*
@@ -1519,10 +1564,15 @@ struct  Fieldreport__V1__RejectionInfo
    * rejections recorded before it was required).
    */
   char *routed_to;
+  /*
+   * The IOC confirmed, with this rejection, that the unit which returned the case was not
+   * competent (RejectCaseRequest.return_outside_competence).
+   */
+  protobuf_c_boolean return_outside_competence;
 };
 #define FIELDREPORT__V1__REJECTION_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__rejection_info__descriptor) \
-    , FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string }
+    , FIELDREPORT__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -1770,6 +1820,11 @@ struct  Fieldreport__V1__DispatchDetails
    * The task type set.
    */
   Fieldreport__V1__TaskKind task_kind;
+  /*
+   * The IOC confirmed, with this dispatch, that the unit which returned the case was not
+   * competent (DispatchCaseRequest.return_outside_competence).
+   */
+  protobuf_c_boolean return_outside_competence;
   Fieldreport__V1__DispatchDetails__TaskDueAtOptCase task_due_at_opt_case;
   union {
     /*
@@ -1780,7 +1835,7 @@ struct  Fieldreport__V1__DispatchDetails
 };
 #define FIELDREPORT__V1__DISPATCH_DETAILS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__dispatch_details__descriptor) \
-    , NULL, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, FIELDREPORT__V1__DISPATCH_DETAILS__TASK_DUE_AT_OPT__NOT_SET, {0} }
+    , NULL, FIELDREPORT__V1__TASK_KIND__TASK_KIND_UNSPECIFIED, 0, FIELDREPORT__V1__DISPATCH_DETAILS__TASK_DUE_AT_OPT__NOT_SET, {0} }
 
 
 /*
@@ -1893,7 +1948,8 @@ typedef enum {
   FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS_MONITORING = 18,
   FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS_RETURNED = 19,
   FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS_SUBMITTED = 20,
-  FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS_PUBLISHED = 21
+  FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS_PUBLISHED = 21,
+  FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS_CLOCK_HOLD = 30
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS__CASE)
 } Fieldreport__V1__JournalEntry__DetailsCase;
 
@@ -2000,11 +2056,103 @@ struct  Fieldreport__V1__JournalEntry
      * For PUBLISH_RESULT.
      */
     Fieldreport__V1__PublishDetails *published;
+    /*
+     * For HOLD_CLOCK and RESUME_CLOCK.
+     */
+    Fieldreport__V1__ClockHoldDetails *clock_hold;
   };
 };
 #define FIELDREPORT__V1__JOURNAL_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__journal_entry__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, FIELDREPORT__V1__JOURNAL_ACTION__JOURNAL_ACTION_UNSPECIFIED, NULL, NULL, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, FIELDREPORT__V1__CASE_STATE__CASE_STATE_UNSPECIFIED, FIELDREPORT__V1__CASE_STATE__CASE_STATE_UNSPECIFIED, 0, NULL, {0,NULL}, {0,NULL}, FIELDREPORT__V1__JOURNAL_ENTRY__DETAILS__NOT_SET, {0} }
+
+
+typedef enum {
+  FIELDREPORT__V1__CLOCK_HOLD__RESUMED_AT_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__CLOCK_HOLD__RESUMED_AT_OPT_RESUMED_AT_MS = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__CLOCK_HOLD__RESUMED_AT_OPT__CASE)
+} Fieldreport__V1__ClockHold__ResumedAtOptCase;
+
+/*
+ * One pause of a unit task's clock (tạm dừng tính thời hạn).
+ */
+struct  Fieldreport__V1__ClockHold
+{
+  ProtobufCMessage base;
+  /*
+   * What the unit waits for.
+   */
+  Fieldreport__V1__ClockHoldKind kind;
+  /*
+   * Why: the HOLD_CLOCK entry's content (at most 10,000 bytes).
+   */
+  char *reason;
+  /*
+   * Who put the clock on hold.
+   */
+  Fieldreport__V1__UserRef *held_by;
+  /*
+   * When the clock stopped.
+   */
+  int64_t held_at_ms;
+  /*
+   * Who resumed it; unset while the hold is in force.
+   */
+  Fieldreport__V1__UserRef *resumed_by;
+  /*
+   * Milliseconds the clock was stopped: resumed_at_ms - held_at_ms, or up to the server's
+   * now while in force.
+   */
+  int64_t held_ms;
+  /*
+   * The unit task it paused (TaskInfo.task_id).
+   */
+  char *task_id;
+  Fieldreport__V1__ClockHold__ResumedAtOptCase resumed_at_opt_case;
+  union {
+    /*
+     * Resumption time.
+     */
+    int64_t resumed_at_ms;
+  };
+};
+#define FIELDREPORT__V1__CLOCK_HOLD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__clock_hold__descriptor) \
+    , FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, 0, NULL, 0, (char *)protobuf_c_empty_string, FIELDREPORT__V1__CLOCK_HOLD__RESUMED_AT_OPT__NOT_SET, {0} }
+
+
+typedef enum {
+  FIELDREPORT__V1__CLOCK_HOLD_DETAILS__NEW_DUE_AT_OPT__NOT_SET = 0,
+  FIELDREPORT__V1__CLOCK_HOLD_DETAILS__NEW_DUE_AT_OPT_NEW_DUE_AT_MS = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FIELDREPORT__V1__CLOCK_HOLD_DETAILS__NEW_DUE_AT_OPT__CASE)
+} Fieldreport__V1__ClockHoldDetails__NewDueAtOptCase;
+
+/*
+ * Action-specific details of a HOLD_CLOCK or RESUME_CLOCK journal entry.
+ */
+struct  Fieldreport__V1__ClockHoldDetails
+{
+  ProtobufCMessage base;
+  /*
+   * What the unit waits (or waited) for.
+   */
+  Fieldreport__V1__ClockHoldKind kind;
+  /*
+   * For RESUME_CLOCK: how long the clock was stopped (ms), the amount every deadline moved;
+   * 0 for HOLD_CLOCK.
+   */
+  int64_t held_ms;
+  Fieldreport__V1__ClockHoldDetails__NewDueAtOptCase new_due_at_opt_case;
+  union {
+    /*
+     * New due time.
+     */
+    int64_t new_due_at_ms;
+  };
+};
+#define FIELDREPORT__V1__CLOCK_HOLD_DETAILS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__clock_hold_details__descriptor) \
+    , FIELDREPORT__V1__CLOCK_HOLD_KIND__CLOCK_HOLD_KIND_UNSPECIFIED, 0, FIELDREPORT__V1__CLOCK_HOLD_DETAILS__NEW_DUE_AT_OPT__NOT_SET, {0} }
 
 
 /* Fieldreport__V1__UnitRef methods */
@@ -2634,6 +2782,44 @@ Fieldreport__V1__JournalEntry *
 void   fieldreport__v1__journal_entry__free_unpacked
                      (Fieldreport__V1__JournalEntry *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ClockHold methods */
+void   fieldreport__v1__clock_hold__init
+                     (Fieldreport__V1__ClockHold         *message);
+size_t fieldreport__v1__clock_hold__get_packed_size
+                     (const Fieldreport__V1__ClockHold   *message);
+size_t fieldreport__v1__clock_hold__pack
+                     (const Fieldreport__V1__ClockHold   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__clock_hold__pack_to_buffer
+                     (const Fieldreport__V1__ClockHold   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ClockHold *
+       fieldreport__v1__clock_hold__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__clock_hold__free_unpacked
+                     (Fieldreport__V1__ClockHold *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ClockHoldDetails methods */
+void   fieldreport__v1__clock_hold_details__init
+                     (Fieldreport__V1__ClockHoldDetails         *message);
+size_t fieldreport__v1__clock_hold_details__get_packed_size
+                     (const Fieldreport__V1__ClockHoldDetails   *message);
+size_t fieldreport__v1__clock_hold_details__pack
+                     (const Fieldreport__V1__ClockHoldDetails   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__clock_hold_details__pack_to_buffer
+                     (const Fieldreport__V1__ClockHoldDetails   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ClockHoldDetails *
+       fieldreport__v1__clock_hold_details__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__clock_hold_details__free_unpacked
+                     (Fieldreport__V1__ClockHoldDetails *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__UnitRef_Closure)
@@ -2735,6 +2921,12 @@ typedef void (*Fieldreport__V1__PublishDetails_Closure)
 typedef void (*Fieldreport__V1__JournalEntry_Closure)
                  (const Fieldreport__V1__JournalEntry *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__ClockHold_Closure)
+                 (const Fieldreport__V1__ClockHold *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ClockHoldDetails_Closure)
+                 (const Fieldreport__V1__ClockHoldDetails *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2754,6 +2946,7 @@ extern const ProtobufCEnumDescriptor    fieldreport__v1__journal_action__descrip
 extern const ProtobufCEnumDescriptor    fieldreport__v1__reject_reason__descriptor;
 extern const ProtobufCEnumDescriptor    fieldreport__v1__case_outcome__descriptor;
 extern const ProtobufCEnumDescriptor    fieldreport__v1__publish_scope__descriptor;
+extern const ProtobufCEnumDescriptor    fieldreport__v1__clock_hold_kind__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__unit_ref__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__user_ref__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__unit__descriptor;
@@ -2787,6 +2980,8 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__return_details__descrip
 extern const ProtobufCMessageDescriptor fieldreport__v1__submit_result_details__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__publish_details__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__journal_entry__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__clock_hold__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__clock_hold_details__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -32,6 +32,14 @@ typedef struct Fieldreport__V1__MarkNotificationsReadRequest Fieldreport__V1__Ma
 typedef struct Fieldreport__V1__MarkNotificationsReadResponse Fieldreport__V1__MarkNotificationsReadResponse;
 typedef struct Fieldreport__V1__VerifyJournalRequest Fieldreport__V1__VerifyJournalRequest;
 typedef struct Fieldreport__V1__VerifyJournalResponse Fieldreport__V1__VerifyJournalResponse;
+typedef struct Fieldreport__V1__JournalCheckpoint Fieldreport__V1__JournalCheckpoint;
+typedef struct Fieldreport__V1__CheckpointHead Fieldreport__V1__CheckpointHead;
+typedef struct Fieldreport__V1__CreateCheckpointRequest Fieldreport__V1__CreateCheckpointRequest;
+typedef struct Fieldreport__V1__CreateCheckpointResponse Fieldreport__V1__CreateCheckpointResponse;
+typedef struct Fieldreport__V1__ListCheckpointsRequest Fieldreport__V1__ListCheckpointsRequest;
+typedef struct Fieldreport__V1__ListCheckpointsResponse Fieldreport__V1__ListCheckpointsResponse;
+typedef struct Fieldreport__V1__GetCheckpointRequest Fieldreport__V1__GetCheckpointRequest;
+typedef struct Fieldreport__V1__GetCheckpointResponse Fieldreport__V1__GetCheckpointResponse;
 
 
 /* --- enums --- */
@@ -193,14 +201,27 @@ struct  Fieldreport__V1__GetWorkflowResponse
    */
   Fieldreport__V1__CaseSummary *case_summary;
   /*
-   * The steps, oldest first; the last is the current step.
+   * The steps, oldest first; the last is the current step. A step's due_at_ms includes the
+   * moves of the clock holds resumed during it; while a hold is in force the current step's
+   * timeliness is TIMELINESS_PENDING (never overdue).
    */
   size_t n_steps;
   Fieldreport__V1__WorkflowStep **steps;
+  /*
+   * Every clock hold of the case's unit tasks, oldest first (start, end, kind, reason); empty
+   * for callers who do not work on the case.
+   */
+  size_t n_clock_holds;
+  Fieldreport__V1__ClockHold **clock_holds;
+  /*
+   * Total milliseconds the clock was stopped, over clock_holds (an open hold counted up to the
+   * server's now): time excluded from deadlines, the overdue marker and timeliness.
+   */
+  int64_t total_held_ms;
 };
 #define FIELDREPORT__V1__GET_WORKFLOW_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_workflow_response__descriptor) \
-    , NULL, 0,NULL }
+    , NULL, 0,NULL, 0,NULL, 0 }
 
 
 typedef enum {
@@ -553,6 +574,202 @@ struct  Fieldreport__V1__VerifyJournalResponse
     , 0, 0, (char *)protobuf_c_empty_string, FIELDREPORT__V1__VERIFY_JOURNAL_RESPONSE__FIRST_BAD_SEQUENCE_OPT__NOT_SET, {0} }
 
 
+/*
+ * A signed checkpoint of every case's journal chain head.
+ */
+struct  Fieldreport__V1__JournalCheckpoint
+{
+  ProtobufCMessage base;
+  /*
+   * Server-assigned id (time-ordered).
+   */
+  char *checkpoint_id;
+  /*
+   * When the heads were read (server clock); part of the signed message.
+   */
+  int64_t created_at_ms;
+  /*
+   * How many cases (heads) it covers.
+   */
+  int64_t case_count;
+  /*
+   * Total journal entries it covers (the sum of the heads' entry counts).
+   */
+  int64_t entry_count;
+  /*
+   * SHA-256 (32 bytes) of the canonical message (docs/API.md, "Signed checkpoints").
+   */
+  ProtobufCBinaryData digest;
+  /*
+   * Ed25519 signature (64 bytes) over the 32 digest bytes.
+   */
+  ProtobufCBinaryData signature;
+  /*
+   * The signing Ed25519 public key (32 bytes, raw).
+   */
+  ProtobufCBinaryData public_key;
+  /*
+   * Hex SHA-256 of public_key (64 hex digits): compare it with the fingerprint the server
+   * prints at start; a checkpoint's own key proves nothing without such a trusted copy.
+   */
+  char *key_fingerprint;
+  /*
+   * "periodic" (the server's timer) or "on_demand" (CreateCheckpoint).
+   */
+  char *trigger;
+  /*
+   * Who asked for it; unset for periodic checkpoints.
+   */
+  Fieldreport__V1__UserRef *created_by;
+};
+#define FIELDREPORT__V1__JOURNAL_CHECKPOINT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__journal_checkpoint__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * One case's journal chain head in a checkpoint.
+ */
+struct  Fieldreport__V1__CheckpointHead
+{
+  ProtobufCMessage base;
+  /*
+   * The case.
+   */
+  char *case_id;
+  /*
+   * Its report code.
+   */
+  char *report_code;
+  /*
+   * How many journal entries the case had (its version).
+   */
+  int64_t entry_count;
+  /*
+   * SHA-256 (32 bytes) of its entry number entry_count.
+   */
+  ProtobufCBinaryData head_hash;
+};
+#define FIELDREPORT__V1__CHECKPOINT_HEAD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__checkpoint_head__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, {0,NULL} }
+
+
+/*
+ * CreateCheckpoint input (nothing to choose: it covers every case).
+ */
+struct  Fieldreport__V1__CreateCheckpointRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Unused; reserved for future filters. Leave empty.
+   */
+  char *note;
+};
+#define FIELDREPORT__V1__CREATE_CHECKPOINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__create_checkpoint_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * CreateCheckpoint result.
+ */
+struct  Fieldreport__V1__CreateCheckpointResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The checkpoint made.
+   */
+  Fieldreport__V1__JournalCheckpoint *checkpoint;
+};
+#define FIELDREPORT__V1__CREATE_CHECKPOINT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__create_checkpoint_response__descriptor) \
+    , NULL }
+
+
+/*
+ * ListCheckpoints input.
+ */
+struct  Fieldreport__V1__ListCheckpointsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Page size (0 = 50, capped at 200).
+   */
+  int32_t page_size;
+  /*
+   * From a previous response's next_page_token.
+   */
+  char *page_token;
+};
+#define FIELDREPORT__V1__LIST_CHECKPOINTS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_checkpoints_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * ListCheckpoints result.
+ */
+struct  Fieldreport__V1__ListCheckpointsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_checkpoints;
+  Fieldreport__V1__JournalCheckpoint **checkpoints;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
+};
+#define FIELDREPORT__V1__LIST_CHECKPOINTS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_checkpoints_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * GetCheckpoint input.
+ */
+struct  Fieldreport__V1__GetCheckpointRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The checkpoint; empty = the newest.
+   */
+  char *checkpoint_id;
+};
+#define FIELDREPORT__V1__GET_CHECKPOINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_checkpoint_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * GetCheckpoint result.
+ */
+struct  Fieldreport__V1__GetCheckpointResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The checkpoint.
+   */
+  Fieldreport__V1__JournalCheckpoint *checkpoint;
+  /*
+   * Its heads, sorted by case id (bytewise UTF-8), as signed.
+   */
+  size_t n_heads;
+  Fieldreport__V1__CheckpointHead **heads;
+  /*
+   * The self-contained export file (UTF-8 JSON: format, time, digest, heads, signature, public
+   * key, fingerprint; docs/API.md), what `fieldreport journal checkpoint export` writes.
+   */
+  char *export_json;
+};
+#define FIELDREPORT__V1__GET_CHECKPOINT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__get_checkpoint_response__descriptor) \
+    , NULL, 0,NULL, (char *)protobuf_c_empty_string }
+
+
 /* Fieldreport__V1__ListJournalRequest methods */
 void   fieldreport__v1__list_journal_request__init
                      (Fieldreport__V1__ListJournalRequest         *message);
@@ -857,6 +1074,158 @@ Fieldreport__V1__VerifyJournalResponse *
 void   fieldreport__v1__verify_journal_response__free_unpacked
                      (Fieldreport__V1__VerifyJournalResponse *message,
                       ProtobufCAllocator *allocator);
+/* Fieldreport__V1__JournalCheckpoint methods */
+void   fieldreport__v1__journal_checkpoint__init
+                     (Fieldreport__V1__JournalCheckpoint         *message);
+size_t fieldreport__v1__journal_checkpoint__get_packed_size
+                     (const Fieldreport__V1__JournalCheckpoint   *message);
+size_t fieldreport__v1__journal_checkpoint__pack
+                     (const Fieldreport__V1__JournalCheckpoint   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__journal_checkpoint__pack_to_buffer
+                     (const Fieldreport__V1__JournalCheckpoint   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__JournalCheckpoint *
+       fieldreport__v1__journal_checkpoint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__journal_checkpoint__free_unpacked
+                     (Fieldreport__V1__JournalCheckpoint *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__CheckpointHead methods */
+void   fieldreport__v1__checkpoint_head__init
+                     (Fieldreport__V1__CheckpointHead         *message);
+size_t fieldreport__v1__checkpoint_head__get_packed_size
+                     (const Fieldreport__V1__CheckpointHead   *message);
+size_t fieldreport__v1__checkpoint_head__pack
+                     (const Fieldreport__V1__CheckpointHead   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__checkpoint_head__pack_to_buffer
+                     (const Fieldreport__V1__CheckpointHead   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__CheckpointHead *
+       fieldreport__v1__checkpoint_head__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__checkpoint_head__free_unpacked
+                     (Fieldreport__V1__CheckpointHead *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__CreateCheckpointRequest methods */
+void   fieldreport__v1__create_checkpoint_request__init
+                     (Fieldreport__V1__CreateCheckpointRequest         *message);
+size_t fieldreport__v1__create_checkpoint_request__get_packed_size
+                     (const Fieldreport__V1__CreateCheckpointRequest   *message);
+size_t fieldreport__v1__create_checkpoint_request__pack
+                     (const Fieldreport__V1__CreateCheckpointRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__create_checkpoint_request__pack_to_buffer
+                     (const Fieldreport__V1__CreateCheckpointRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__CreateCheckpointRequest *
+       fieldreport__v1__create_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__create_checkpoint_request__free_unpacked
+                     (Fieldreport__V1__CreateCheckpointRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__CreateCheckpointResponse methods */
+void   fieldreport__v1__create_checkpoint_response__init
+                     (Fieldreport__V1__CreateCheckpointResponse         *message);
+size_t fieldreport__v1__create_checkpoint_response__get_packed_size
+                     (const Fieldreport__V1__CreateCheckpointResponse   *message);
+size_t fieldreport__v1__create_checkpoint_response__pack
+                     (const Fieldreport__V1__CreateCheckpointResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__create_checkpoint_response__pack_to_buffer
+                     (const Fieldreport__V1__CreateCheckpointResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__CreateCheckpointResponse *
+       fieldreport__v1__create_checkpoint_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__create_checkpoint_response__free_unpacked
+                     (Fieldreport__V1__CreateCheckpointResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListCheckpointsRequest methods */
+void   fieldreport__v1__list_checkpoints_request__init
+                     (Fieldreport__V1__ListCheckpointsRequest         *message);
+size_t fieldreport__v1__list_checkpoints_request__get_packed_size
+                     (const Fieldreport__V1__ListCheckpointsRequest   *message);
+size_t fieldreport__v1__list_checkpoints_request__pack
+                     (const Fieldreport__V1__ListCheckpointsRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_checkpoints_request__pack_to_buffer
+                     (const Fieldreport__V1__ListCheckpointsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListCheckpointsRequest *
+       fieldreport__v1__list_checkpoints_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_checkpoints_request__free_unpacked
+                     (Fieldreport__V1__ListCheckpointsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__ListCheckpointsResponse methods */
+void   fieldreport__v1__list_checkpoints_response__init
+                     (Fieldreport__V1__ListCheckpointsResponse         *message);
+size_t fieldreport__v1__list_checkpoints_response__get_packed_size
+                     (const Fieldreport__V1__ListCheckpointsResponse   *message);
+size_t fieldreport__v1__list_checkpoints_response__pack
+                     (const Fieldreport__V1__ListCheckpointsResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__list_checkpoints_response__pack_to_buffer
+                     (const Fieldreport__V1__ListCheckpointsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__ListCheckpointsResponse *
+       fieldreport__v1__list_checkpoints_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__list_checkpoints_response__free_unpacked
+                     (Fieldreport__V1__ListCheckpointsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__GetCheckpointRequest methods */
+void   fieldreport__v1__get_checkpoint_request__init
+                     (Fieldreport__V1__GetCheckpointRequest         *message);
+size_t fieldreport__v1__get_checkpoint_request__get_packed_size
+                     (const Fieldreport__V1__GetCheckpointRequest   *message);
+size_t fieldreport__v1__get_checkpoint_request__pack
+                     (const Fieldreport__V1__GetCheckpointRequest   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__get_checkpoint_request__pack_to_buffer
+                     (const Fieldreport__V1__GetCheckpointRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__GetCheckpointRequest *
+       fieldreport__v1__get_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__get_checkpoint_request__free_unpacked
+                     (Fieldreport__V1__GetCheckpointRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Fieldreport__V1__GetCheckpointResponse methods */
+void   fieldreport__v1__get_checkpoint_response__init
+                     (Fieldreport__V1__GetCheckpointResponse         *message);
+size_t fieldreport__v1__get_checkpoint_response__get_packed_size
+                     (const Fieldreport__V1__GetCheckpointResponse   *message);
+size_t fieldreport__v1__get_checkpoint_response__pack
+                     (const Fieldreport__V1__GetCheckpointResponse   *message,
+                      uint8_t             *out);
+size_t fieldreport__v1__get_checkpoint_response__pack_to_buffer
+                     (const Fieldreport__V1__GetCheckpointResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Fieldreport__V1__GetCheckpointResponse *
+       fieldreport__v1__get_checkpoint_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fieldreport__v1__get_checkpoint_response__free_unpacked
+                     (Fieldreport__V1__GetCheckpointResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Fieldreport__V1__ListJournalRequest_Closure)
@@ -907,6 +1276,30 @@ typedef void (*Fieldreport__V1__VerifyJournalRequest_Closure)
 typedef void (*Fieldreport__V1__VerifyJournalResponse_Closure)
                  (const Fieldreport__V1__VerifyJournalResponse *message,
                   void *closure_data);
+typedef void (*Fieldreport__V1__JournalCheckpoint_Closure)
+                 (const Fieldreport__V1__JournalCheckpoint *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__CheckpointHead_Closure)
+                 (const Fieldreport__V1__CheckpointHead *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__CreateCheckpointRequest_Closure)
+                 (const Fieldreport__V1__CreateCheckpointRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__CreateCheckpointResponse_Closure)
+                 (const Fieldreport__V1__CreateCheckpointResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ListCheckpointsRequest_Closure)
+                 (const Fieldreport__V1__ListCheckpointsRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__ListCheckpointsResponse_Closure)
+                 (const Fieldreport__V1__ListCheckpointsResponse *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__GetCheckpointRequest_Closure)
+                 (const Fieldreport__V1__GetCheckpointRequest *message,
+                  void *closure_data);
+typedef void (*Fieldreport__V1__GetCheckpointResponse_Closure)
+                 (const Fieldreport__V1__GetCheckpointResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -938,6 +1331,18 @@ struct Fieldreport__V1__JournalService_Service
                          const Fieldreport__V1__VerifyJournalRequest *input,
                          Fieldreport__V1__VerifyJournalResponse_Closure closure,
                          void *closure_data);
+  void (*create_checkpoint)(Fieldreport__V1__JournalService_Service *service,
+                            const Fieldreport__V1__CreateCheckpointRequest *input,
+                            Fieldreport__V1__CreateCheckpointResponse_Closure closure,
+                            void *closure_data);
+  void (*list_checkpoints)(Fieldreport__V1__JournalService_Service *service,
+                           const Fieldreport__V1__ListCheckpointsRequest *input,
+                           Fieldreport__V1__ListCheckpointsResponse_Closure closure,
+                           void *closure_data);
+  void (*get_checkpoint)(Fieldreport__V1__JournalService_Service *service,
+                         const Fieldreport__V1__GetCheckpointRequest *input,
+                         Fieldreport__V1__GetCheckpointResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Fieldreport__V1__JournalService_ServiceDestroy)(Fieldreport__V1__JournalService_Service *);
 void fieldreport__v1__journal_service__init (Fieldreport__V1__JournalService_Service *service,
@@ -951,7 +1356,10 @@ void fieldreport__v1__journal_service__init (Fieldreport__V1__JournalService_Ser
       function_prefix__ ## watch_events,\
       function_prefix__ ## list_notifications,\
       function_prefix__ ## mark_notifications_read,\
-      function_prefix__ ## verify_journal  }
+      function_prefix__ ## verify_journal,\
+      function_prefix__ ## create_checkpoint,\
+      function_prefix__ ## list_checkpoints,\
+      function_prefix__ ## get_checkpoint  }
 void fieldreport__v1__journal_service__list_journal(ProtobufCService *service,
                                                     const Fieldreport__V1__ListJournalRequest *input,
                                                     Fieldreport__V1__ListJournalResponse_Closure closure,
@@ -976,6 +1384,18 @@ void fieldreport__v1__journal_service__verify_journal(ProtobufCService *service,
                                                       const Fieldreport__V1__VerifyJournalRequest *input,
                                                       Fieldreport__V1__VerifyJournalResponse_Closure closure,
                                                       void *closure_data);
+void fieldreport__v1__journal_service__create_checkpoint(ProtobufCService *service,
+                                                         const Fieldreport__V1__CreateCheckpointRequest *input,
+                                                         Fieldreport__V1__CreateCheckpointResponse_Closure closure,
+                                                         void *closure_data);
+void fieldreport__v1__journal_service__list_checkpoints(ProtobufCService *service,
+                                                        const Fieldreport__V1__ListCheckpointsRequest *input,
+                                                        Fieldreport__V1__ListCheckpointsResponse_Closure closure,
+                                                        void *closure_data);
+void fieldreport__v1__journal_service__get_checkpoint(ProtobufCService *service,
+                                                      const Fieldreport__V1__GetCheckpointRequest *input,
+                                                      Fieldreport__V1__GetCheckpointResponse_Closure closure,
+                                                      void *closure_data);
 
 /* --- descriptors --- */
 
@@ -995,6 +1415,14 @@ extern const ProtobufCMessageDescriptor fieldreport__v1__mark_notifications_read
 extern const ProtobufCMessageDescriptor fieldreport__v1__mark_notifications_read_response__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__verify_journal_request__descriptor;
 extern const ProtobufCMessageDescriptor fieldreport__v1__verify_journal_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__journal_checkpoint__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__checkpoint_head__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__create_checkpoint_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__create_checkpoint_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_checkpoints_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__list_checkpoints_response__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__get_checkpoint_request__descriptor;
+extern const ProtobufCMessageDescriptor fieldreport__v1__get_checkpoint_response__descriptor;
 extern const ProtobufCServiceDescriptor fieldreport__v1__journal_service__descriptor;
 
 PROTOBUF_C__END_DECLS
