@@ -6,6 +6,7 @@ struct CaseListOptions: ParsableArguments {
   @Option(help: "mine (default), my-units, participating, all (IOC), reported.") var scope: Fieldreport_V1_CaseScope?
   @Option(help: "Only cases held by, or passed through, this unit (id, code or name).", completion: ServerCompletion.units) var unit: String?
   @Option(name: .customLong("state"), help: "Only cases in this state, repeatable (received, at-unit, in-progress, …).") var states: [Fieldreport_V1_CaseState] = []
+  @Option(name: .customLong("outcome"), help: "Only ended cases with this outcome, repeatable (resolved, routed-onward, cannot-be-resolved, duplicate, not-valid, monitored).") var outcomes: [Fieldreport_V1_CaseOutcome] = []
   @Option(help: "Only this category (id, code or name).") var category: String?
   @Flag(help: "Only cases whose current step is overdue.") var overdue = false
   @Option(help: "Reported at or after (date, time, +/-Nd, Unix ms).") var from: String?
@@ -19,6 +20,7 @@ struct CaseListOptions: ParsableArguments {
     if let scope { request.scope = scope }
     if let unit { request.unitId = try await session.unitID(for: unit) }
     if !states.isEmpty { request.states = states }
+    if !outcomes.isEmpty { request.outcomes = outcomes }
     if let category { request.categoryId = try await session.categoryID(for: category) }
     if overdue { request.overdueOnly = true }
     if let from { request.reportedFromMs = try TimeOption.parse(from, option: "--from") }

@@ -31,13 +31,14 @@ extension CaseService {
   func duplicateCandidates(of c: Case, viewer: Actor) async throws -> [Fieldreport_V1_DuplicateCandidate] {
     let policy = env.policy
     let window = DuplicateDetection.window(around: c, policy: policy)
-    // Received times follow reported times (a report is at most 30 days old when received), so
-    // the received window is widened by that much on the early side.
+    // A case is received at or after it was reported (give or take the allowed clock skew) and
+    // at most 30 days after: a case reported in the window was received from its start to 30
+    // days after its end.
     let page = try await env.store.listCases(
       CaseQuery(
         category: c.categoryID,
-        receivedFrom: window.lowerBound.adding(milliseconds: -policy.maxReportAgeMilliseconds),
-        receivedBefore: window.upperBound.adding(milliseconds: policy.allowedClockSkewMilliseconds),
+        receivedFrom: window.lowerBound.adding(milliseconds: -policy.allowedClockSkewMilliseconds),
+        receivedBefore: window.upperBound.adding(milliseconds: policy.maxReportAgeMilliseconds),
         order: .reportedNewest, limit: min(policy.duplicateScanLimit, CaseQuery.maximumLimit)))
     let visible = page.cases.filter { CaseVisibility.canSee($0, viewer: viewer) }
     let found = DuplicateDetection.candidates(for: c, among: visible, policy: policy)

@@ -36,10 +36,20 @@ extension CaseService {
       }
       states = chosen
     }
+    var outcomes: Set<CaseOutcome>?
+    if !request.outcomes.isEmpty {
+      var chosen: Set<CaseOutcome> = []
+      for (index, outcome) in request.outcomes.enumerated() {
+        guard let known = outcome.domain else { throw invalidArgument("outcomes[\(index)]", "unknown outcome") }
+        chosen.insert(known)
+      }
+      outcomes = chosen
+    }
     let unit: UnitID? = request.unitId.isEmpty ? nil : UnitID(request.unitId)
 
     var base = CaseQuery(limit: limit)
     base.states = states
+    base.outcomes = outcomes
     base.category = request.categoryId.isEmpty ? nil : CategoryID(request.categoryId)
     base.receivedFrom = request.reportedFromMs.map(Timestamp.init(millisecondsSince1970:))
     base.receivedBefore = request.reportedToMs.map(Timestamp.init(millisecondsSince1970:))
@@ -218,6 +228,7 @@ extension CaseService {
       request.categoryId, String(request.overdueOnly),
       request.reportedFromMs.map(String.init) ?? "-", request.reportedToMs.map(String.init) ?? "-",
       request.textQuery, String(request.order.rawValue),
+      request.outcomes.map { String($0.rawValue) }.sorted().joined(separator: ","),
     ]
     return PageToken.fingerprint(parts)
   }

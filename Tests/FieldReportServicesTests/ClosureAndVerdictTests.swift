@@ -125,6 +125,15 @@ struct ClosureAndVerdictTests {
       #expect(ioc.notValidCount == 1)
       #expect(ioc.resolvedOutcomeCount == 0)
       #expect(ioc.duplicateCount == 0)
+      // ListCases filters by outcome.
+      var list = Fieldreport_V1_ListCasesRequest()
+      list.scope = .all
+      list.outcomes = [.cannotBeResolved, .routedOnward]
+      let listed = try await world.cases.listCases(list, options: world.as(P.quan)).cases
+      #expect(Set(listed.map(\.caseId)) == [unresolved.caseId, routed.caseId])
+      #expect(listed.allSatisfy { $0.outcome == .cannotBeResolved || $0.outcome == .routedOnward })
+      list.outcomes = [.unspecified]
+      #expect(await failure { _ = try await world.cases.listCases(list, options: world.as(P.quan)) } == .invalidArgument)
     }
   }
 

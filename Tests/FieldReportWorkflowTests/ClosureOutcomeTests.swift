@@ -233,4 +233,29 @@ import Testing
     #expect(found.first.flatMap(\.distanceMeters).map { abs($0 - 55.6) < 1 } == true)
     #expect(found[1].distanceMeters == nil)
   }
+
+  @Test("publishing the original tells every duplicate's reporter, when the notify flag is set")
+  func duplicateReportersAreTold() throws {
+    var original = try ClosureOutcomeTests.assigned()
+    try original.act(.submitResult(nextHandler: nil, outputProduct: nil), by: Demo.thang, content: "Đã dọn", at: Demo.at(27, 2, 9))
+    try original.act(.approve, by: Demo.duong, at: Demo.at(27, 2, 10))
+    var duplicate = try CaseHistory.submit(at: Demo.at(26, 2, 9), sequence: 2, caseID: "case-2")
+    try duplicate.act(.reject(.duplicate, duplicateOf: original.current.id), by: Demo.iocOperator, at: Demo.at(26, 2, 10))
+    let unrelated = try CaseHistory.submit(at: Demo.at(26, 2, 9), sequence: 3, caseID: "case-3").current
+    for notify in [true, false] {
+      let publication = try #require(try? original.decide(
+        .publish(publicly: true), by: Demo.iocOperator, at: Demo.at(27, 2, 11), notify: notify
+      ).get())
+      let told = CaseWorkflow.duplicateNotifications(
+        published: publication.newCase, entry: publication.entry, duplicates: [duplicate.current, unrelated])
+      if notify {
+        #expect(told.map(\.caseID) == ["case-2"])
+        #expect(told.first?.recipient == Demo.platform, "the platform relays to the duplicate's reporter")
+        #expect(told.first?.viaMobileApp == true)
+        #expect(told.first?.text.contains("đã có kết quả xử lý") == true)
+      } else {
+        #expect(told.isEmpty)
+      }
+    }
+  }
 }

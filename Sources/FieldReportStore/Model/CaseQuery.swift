@@ -18,6 +18,9 @@ public struct CaseQuery: Hashable, Sendable {
   public var states: Set<CaseState>?
   /// Only this category.
   public var category: CategoryID?
+  /// Only ended cases with one of these outcomes (`case_outcomes`, schema 12; nil: any case,
+  /// open or ended).
+  public var outcomes: Set<CaseOutcome>? = nil
   /// Only cases whose current step is past due at this instant (by
   /// ``Deadlines/currentStepDue(_:policy:)``; terminal cases never are).
   public var overdueAt: Timestamp?

@@ -97,6 +97,18 @@ package enum CaseListingSQL {
       conditions.append("c.category_id = \(p(1))")
       values.append(.text(category.rawValue))
     }
+    if let outcomes = query.outcomes {
+      // One primary-key probe of `case_outcomes` per listed row.
+      let sorted = outcomes.map(\.rawValue).sorted()
+      if sorted.isEmpty {
+        conditions.append(dialect.falseCondition)
+      } else {
+        conditions.append(
+          "EXISTS (SELECT 1 FROM case_outcomes o WHERE o.case_id = c.id AND o.outcome IN ("
+            + (1...sorted.count).map(p).joined(separator: ", ") + "))")
+        values += sorted.map(Value.text)
+      }
+    }
     if let now = query.overdueAt {
       // listed_due is NULL for terminal cases and steps without a due time.
       conditions.append("c.listed_due IS NOT NULL AND c.listed_due < \(p(1))")

@@ -53,8 +53,9 @@ public struct WorkflowPolicy: Hashable, Codable, Sendable {
   public var duplicateMinSimilarity: Double { 0.3 }
   /// The similarity required when either report lacks coordinates (no distance to check): 0.5.
   public var duplicateMinSimilarityWithoutLocation: Double { 0.5 }
-  /// At most this many cases of the category and window are compared (newest first): 500.
-  public var duplicateScanLimit: Int { 500 }
+  /// At most this many cases of the category and window are compared (newest received
+  /// first): 200. Bounds the work SubmitReport adds for the platform and the IOC.
+  public var duplicateScanLimit: Int { 200 }
   /// At most this many candidates are returned, most similar first: 10.
   public var maxDuplicateCandidates: Int { 10 }
 

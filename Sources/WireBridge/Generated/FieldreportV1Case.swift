@@ -714,6 +714,10 @@ public struct Fieldreport_V1_ListCasesRequest: WireMessage {
   /// Token from a previous response with the same filters.
   public var pageToken: String = ""
 
+  /// Only ended cases with one of these outcomes (issue 14); empty = any case, open or ended.
+  /// CASE_OUTCOME_UNSPECIFIED or an unknown value is INVALID_ARGUMENT on outcomes[i].
+  public var outcomes: [Fieldreport_V1_CaseOutcome] = []
+
   /// Creates a message with every field at its default.
   public init() {}
 
@@ -761,6 +765,7 @@ extension Fieldreport_V1_ListCasesRequest: Codable {
     if let v = try c.decodeIfPresent(Fieldreport_V1_CaseOrder.self, forKey: "order") { self.order = v }
     if let v = try c.decodeIfPresent(Int32.self, forKey: "pageSize") { self.pageSize = v }
     if let v = try c.decodeIfPresent(String.self, forKey: "pageToken") { self.pageToken = v }
+    if let v = try c.decodeIfPresent([Fieldreport_V1_CaseOutcome].self, forKey: "outcomes") { self.outcomes = v }
   }
 
   /// Encodes the proto3 JSON form; fields at their default are left out.
@@ -777,6 +782,7 @@ extension Fieldreport_V1_ListCasesRequest: Codable {
     if order.rawValue != 0 { try c.encode(order, forKey: "order") }
     if pageSize != 0 { try c.encode(pageSize, forKey: "pageSize") }
     if !pageToken.isEmpty { try c.encode(pageToken, forKey: "pageToken") }
+    if !outcomes.isEmpty { try c.encode(outcomes, forKey: "outcomes") }
   }
 }
 
@@ -813,6 +819,11 @@ extension Fieldreport_V1_ListCasesRequest: _CBridged {
     c.pointee.order = .init(rawValue: .init(truncatingIfNeeded: self.order.rawValue))
     c.pointee.page_size = self.pageSize
     if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "fieldreport.v1.ListCasesRequest.page_token") }
+    if !self.outcomes.isEmpty {
+      let vs = self.outcomes
+      c.pointee.n_outcomes = vs.count
+      c.pointee.outcomes = arena.array(vs) { .init(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+    }
   }
 
   init(_c c: UnsafePointer<CType>) throws {
@@ -828,6 +839,7 @@ extension Fieldreport_V1_ListCasesRequest: _CBridged {
     m.order = Fieldreport_V1_CaseOrder(rawValue: Int32(truncatingIfNeeded: c.pointee.order.rawValue))
     m.pageSize = c.pointee.page_size
     m.pageToken = try _readString(c.pointee.page_token, field: "fieldreport.v1.ListCasesRequest.page_token")
+    m.outcomes = _readArray(c.pointee.outcomes, c.pointee.n_outcomes) { Fieldreport_V1_CaseOutcome(rawValue: Int32(truncatingIfNeeded: $0.rawValue)) }
     self = m
   }
 }

@@ -1163,6 +1163,7 @@ extension Fieldreport_V1_ListCasesRequest {
     if variant % 2 == 1 { m.pageSize = Int32.max }
     m.pageToken = "Lê Đại Thắng – phản ánh tại 81 Ngô Quyền 🚧"
     if variant % 2 == 1 { m.pageToken = "" }
+    m.outcomes = variant % 3 == 1 ? [] : [.init(rawValue: 1), .init(rawValue: 2), .init(rawValue: 3)]
     return m
   }
 }

@@ -118,6 +118,7 @@ struct StoreFixture {
       DROP TABLE journal_checkpoints;
       DROP TABLE case_verdicts;
       DROP TABLE case_outcomes;
+      DELETE FROM case_links WHERE kind = 'duplicates';
       DELETE FROM schema_migrations WHERE version IN (12, 13, 14);
       PRAGMA user_version = 11;
       """)

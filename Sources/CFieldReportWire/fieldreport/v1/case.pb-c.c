@@ -1929,7 +1929,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__get_case_response__descriptor 
   (ProtobufCMessageInit) fieldreport__v1__get_case_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fieldreport__v1__list_cases_request__field_descriptors[11] =
+static const ProtobufCFieldDescriptor fieldreport__v1__list_cases_request__field_descriptors[12] =
 {
   {
     "scope",
@@ -2063,10 +2063,23 @@ static const ProtobufCFieldDescriptor fieldreport__v1__list_cases_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "outcomes",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Fieldreport__V1__ListCasesRequest, n_outcomes),
+    offsetof(Fieldreport__V1__ListCasesRequest, outcomes),
+    &fieldreport__v1__case_outcome__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fieldreport__v1__list_cases_request__field_indices_by_name[] = {
   3,   /* field[3] = category_id */
   8,   /* field[8] = order */
+  11,   /* field[11] = outcomes */
   4,   /* field[4] = overdue_only */
   9,   /* field[9] = page_size */
   10,   /* field[10] = page_token */
@@ -2080,7 +2093,7 @@ static const unsigned fieldreport__v1__list_cases_request__field_indices_by_name
 static const ProtobufCIntRange fieldreport__v1__list_cases_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor fieldreport__v1__list_cases_request__descriptor =
 {
@@ -2090,7 +2103,7 @@ const ProtobufCMessageDescriptor fieldreport__v1__list_cases_request__descriptor
   "Fieldreport__V1__ListCasesRequest",
   "fieldreport.v1",
   sizeof(Fieldreport__V1__ListCasesRequest),
-  11,
+  12,
   fieldreport__v1__list_cases_request__field_descriptors,
   fieldreport__v1__list_cases_request__field_indices_by_name,
   1,  fieldreport__v1__list_cases_request__number_ranges,

@@ -348,6 +348,12 @@ struct  Fieldreport__V1__ListCasesRequest
    * Token from a previous response with the same filters.
    */
   char *page_token;
+  /*
+   * Only ended cases with one of these outcomes (issue 14); empty = any case, open or ended.
+   * CASE_OUTCOME_UNSPECIFIED or an unknown value is INVALID_ARGUMENT on outcomes[i].
+   */
+  size_t n_outcomes;
+  Fieldreport__V1__CaseOutcome *outcomes;
   Fieldreport__V1__ListCasesRequest__ReportedFromOptCase reported_from_opt_case;
   union {
     /*
@@ -365,7 +371,7 @@ struct  Fieldreport__V1__ListCasesRequest
 };
 #define FIELDREPORT__V1__LIST_CASES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fieldreport__v1__list_cases_request__descriptor) \
-    , FIELDREPORT__V1__CASE_SCOPE__CASE_SCOPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, FIELDREPORT__V1__LIST_CASES_REQUEST__REPORTED_FROM_OPT__NOT_SET, {0}, FIELDREPORT__V1__LIST_CASES_REQUEST__REPORTED_TO_OPT__NOT_SET, {0} }
+    , FIELDREPORT__V1__CASE_SCOPE__CASE_SCOPE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, FIELDREPORT__V1__LIST_CASES_REQUEST__REPORTED_FROM_OPT__NOT_SET, {0}, FIELDREPORT__V1__LIST_CASES_REQUEST__REPORTED_TO_OPT__NOT_SET, {0} }
 
 
 /*
