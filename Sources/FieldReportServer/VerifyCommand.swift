@@ -22,10 +22,13 @@ struct VerifyCommand: ParsableCommand {
       proves, from the file alone, that no journal entry the checkpoint covers was changed, added or removed \
       since: the signature verifies, every checkpointed case still exists, and its chain, recomputed from the \
       stored entries, reaches the signed head at the signed entry count (later entries and later cases are \
-      allowed). Give --public-key with the key you trust (the server prints it at start): a checkpoint's own \
-      key proves nothing about who signed it. The first failure names the case, the entry and what differs.
+      allowed, but not a case received before the checkpoint that it does not cover). Give --public-key with \
+      the key you trust (the server prints it at start): a checkpoint's own key proves nothing about who \
+      signed it, so without --public-key the checkpoint is never reported as holding. The first failure \
+      names the case, the entry and what differs.
 
-      Exit status: 0 no problem; 1 problems found (or the checkpoint does not hold); 2 the file could not be checked.
+      Exit status: 0 no problem; 1 problems found (or the checkpoint does not hold, or no --public-key was \
+      given); 2 the file could not be checked.
       """)
 
   @Option(help: "The database file (env FIELDREPORT_DATABASE; default \(DatabaseLocation.defaultPath)).")
@@ -34,7 +37,7 @@ struct VerifyCommand: ParsableCommand {
   @Option(help: "A signed journal checkpoint file (fieldreport journal checkpoint export): also prove that no journal entry it covers was changed, added or removed since.")
   var checkpoint: String?
 
-  @Option(name: .customLong("public-key"), help: "The checkpoint public key you trust: 64 hex digits, or a file holding them (the server prints it at start). Without it the checkpoint's own key is used, which proves nothing about who signed it.")
+  @Option(name: .customLong("public-key"), help: "The checkpoint public key you trust: 64 hex digits, or a file holding them (the server prints it at start). Without it the checkpoint's own key is used, which proves nothing about who signed it: the run then exits 1.")
   var publicKey: String?
 
   func run() throws {
@@ -143,9 +146,12 @@ struct VerifyCommand: ParsableCommand {
       print("\(index == 0 ? "FIRST FAILURE" : "FAILURE") \(failure)")
     }
     if report.holds {
+      print("CHECKPOINT HOLDS: no journal entry it covers was changed, added or removed.")
+    } else if report.keyTrusted == nil, report.signatureValid, report.failures.isEmpty {
+      // Not a pass: whoever can edit the file can also sign a checkpoint of it with their own key.
       print(
-        "CHECKPOINT HOLDS: no journal entry it covers was changed, added or removed"
-          + (report.keyTrusted == nil ? " (if its key is the server's: see above)." : "."))
+        "CHECKPOINT NOT PROVEN: the journals match the checkpoint, but without --public-key nothing says who signed it; "
+          + "run again with the key you trust.")
     } else {
       print("CHECKPOINT FAILED: \(report.failures.count) case\(report.failures.count == 1 ? "" : "s") differ"
         + (report.signatureValid ? "" : "; the signature is invalid") + (report.keyTrusted == false ? "; the key is not the trusted one" : "") + ".")

@@ -150,10 +150,7 @@ extension CaseService {
     let principal = try context.principal()
     let start = request.periodStartMs
     let end = request.periodEndMs
-    guard end > start else { throw invalidArgument("period_end_ms", "must be after period_start_ms") }
-    guard end - start <= 366 * Timestamp.millisecondsPerDay else {
-      throw invalidArgument("period_end_ms", "the period is longer than 366 days")
-    }
+    try checkStatisticsPeriod(start: start, end: end)
     let units = try await env.store.units()
     let chosen = try statisticsUnits(request.unitIds, principal: principal, units: units)
     let now = env.now()
@@ -267,9 +264,13 @@ extension CaseService {
     guard !requested.isEmpty else {
       return units.filter { $0.isHandlingUnit && (everything || mine.contains($0.id)) }.map(\.id)
     }
+    guard requested.count <= units.count else {
+      throw invalidArgument("unit_ids", "names \(requested.count) units; there are \(units.count)")
+    }
     var chosen: [UnitID] = []
     for (index, raw) in requested.enumerated() {
       let id = UnitID(raw)
+      guard !chosen.contains(id) else { throw invalidArgument("unit_ids[\(index)]", "\(raw) is named twice") }
       guard units.contains(where: { $0.id == id }) else {
         throw invalidArgument("unit_ids[\(index)]", "no such unit")
       }
@@ -279,6 +280,23 @@ extension CaseService {
       chosen.append(id)
     }
     return chosen
+  }
+
+  /// The one rule for a statistics or volume period (GetUnitStatistics, GetCaseVolume): both
+  /// ends Unix milliseconds from 1970 to the end of 9999 (so that no arithmetic on them can
+  /// overflow), the end after the start, at most 366 days.
+  func checkStatisticsPeriod(start: Int64, end: Int64) throws {
+    let latest: Int64 = 253_402_300_799_999  // 9999-12-31T23:59:59.999Z
+    guard (0...latest).contains(start) else {
+      throw invalidArgument("period_start_ms", "must be a time from 1970 to 9999 (Unix milliseconds)")
+    }
+    guard (0...latest).contains(end) else {
+      throw invalidArgument("period_end_ms", "must be a time from 1970 to 9999 (Unix milliseconds)")
+    }
+    guard end > start else { throw invalidArgument("period_end_ms", "must be after period_start_ms") }
+    guard end - start <= 366 * Timestamp.millisecondsPerDay else {
+      throw invalidArgument("period_end_ms", "the period is longer than 366 days")
+    }
   }
 
   /// Whether the caller sees every case's statistics (IOC operators and system admins).

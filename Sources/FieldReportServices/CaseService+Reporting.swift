@@ -15,10 +15,7 @@ extension CaseService {
     let principal = try context.principal()
     let start = request.periodStartMs
     let end = request.periodEndMs
-    guard end > start else { throw invalidArgument("period_end_ms", "must be after period_start_ms") }
-    guard end - start <= 366 * Timestamp.millisecondsPerDay else {
-      throw invalidArgument("period_end_ms", "the period is longer than 366 days")
-    }
+    try checkStatisticsPeriod(start: start, end: end)
     let units = try await env.store.units()
     let chosen = try statisticsUnits(request.unitIds, principal: principal, units: units)
     // Every case for the IOC and admins when no unit is named; otherwise the named (or the

@@ -55,7 +55,7 @@ extension CaseService {
     if let reopened = record.reopened { cases.append(reopened) }
     let renderer = try await CaseRenderer.load(env: env, viewer: principal.actor, cases: cases)
     var response = Fieldreport_V1_RecordVerdictResponse()
-    response.verdict = renderer.verdict(record.verdict)
+    response.verdict = renderer.verdict(record.verdict, of: original)
     if let reopened = record.reopened { response.reopenedCase = renderer.summary(reopened) }
     response.idempotentReplay = record.isReplay
     return response
@@ -64,14 +64,18 @@ extension CaseService {
 
 extension CaseRenderer {
   /// The wire form of a reporter's verdict.
-  func verdict(_ verdict: CaseVerdict) -> Fieldreport_V1_CaseVerdict {
+  /// A verdict on `c` as the viewer may see it: a reporter who recorded their own verdict stays
+  /// hidden from those who may not see the reporter (unit staff, the public), as everywhere.
+  func verdict(_ verdict: CaseVerdict, of c: Case) -> Fieldreport_V1_CaseVerdict {
     var wire = Fieldreport_V1_CaseVerdict()
     wire.caseId = verdict.caseID.rawValue
     wire.unit = unitRef(verdict.unitID)
     wire.rating = Int32(verdict.rating)
     wire.comment = verdict.comment
     wire.notResolved = verdict.notResolved
-    wire.recordedBy = userRef(verdict.recordedBy)
+    let byReporter = verdict.recordedBy == c.reporter.userID
+    wire.recordedBy = userRef(
+      byReporter && !CaseVisibility.canSeeReporter(c, viewer: viewer) ? CaseVisibility.hiddenUserID : verdict.recordedBy)
     wire.recordedAtMs = verdict.recordedAt.millisecondsSince1970
     wire.reopenedCaseId = verdict.reopenedCaseID?.rawValue ?? ""
     return wire

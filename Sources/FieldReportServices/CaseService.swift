@@ -239,7 +239,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
       .map(\.id.rawValue)
     if c.state == .published, let verdict = try await env.store.verdict(caseID: c.id) {
-      detail.verdict = renderer.verdict(verdict)
+      detail.verdict = renderer.verdict(verdict, of: c)
     }
     try await addDuplicateLinks(to: &detail, of: c, viewer: principal.actor)
     response.caseDetail = detail

@@ -38,8 +38,10 @@ public struct CheckpointReport: Sendable {
   /// Everything that does not match, in head order; the first is the first failure.
   public var failures: [Failure]
 
-  /// The checkpoint holds: signature valid, key trusted if a key was given, no failure.
-  public var holds: Bool { signatureValid && keyTrusted != false && failures.isEmpty }
+  /// The checkpoint holds: signature valid, made with the trusted key, no failure. Without a
+  /// trusted key it does not hold: anyone who can edit the file can also sign a new checkpoint
+  /// of it with a key of their own.
+  public var holds: Bool { signatureValid && keyTrusted == true && failures.isEmpty }
 }
 
 /// Proves offline, from a SQLite file alone, that no journal entry covered by a checkpoint was
@@ -50,6 +52,10 @@ public struct CheckpointReport: Sendable {
 ///
 /// Opens the file read-only and reads one snapshot; blocks its thread (not for an event loop).
 public enum CheckpointVerifier {
+  /// How long before a checkpoint's time a case it does not cover may have been received: the
+  /// writes in flight while the heads were read (a case's receipt time is taken before its commit).
+  static let inFlightAllowanceMilliseconds: Int64 = 60_000
+
   /// Verifies `checkpoint` against the database at `path`.
   /// - Parameter trustedKey: The public key the inspector trusts (raw 32 bytes); nil checks
   ///   the signature with the checkpoint's own key, which proves only that the file is
@@ -72,8 +78,22 @@ public enum CheckpointVerifier {
       try database.execute("BEGIN DEFERRED")
       defer { try? database.execute("COMMIT") }
       let covered = Set(checkpoint.heads.map(\.caseID.rawValue))
-      let all = try database.query("SELECT id FROM cases") { $0.text(0) }
-      report.casesAdded = all.count { !covered.contains($0) }
+      let all = try database.query("SELECT id, report_code, received_at FROM cases") {
+        ($0.text(0), $0.text(1), $0.int64(2))
+      }
+      // A case the checkpoint does not cover must have been received after it was signed
+      // (allowing for writes in flight while it was made): one received before was added
+      // behind the checkpoint's back.
+      let signedAt = checkpoint.createdAt.millisecondsSince1970
+      for (id, code, received) in all where !covered.contains(id) {
+        report.casesAdded += 1
+        if received < signedAt - Self.inFlightAllowanceMilliseconds {
+          report.failures.append(
+            CheckpointReport.Failure(
+              reportCode: code, caseID: id, entry: nil,
+              message: "the case is not in the checkpoint but was received \((signedAt - received) / 1000) s before it was signed: it was added since"))
+        }
+      }
       for head in checkpoint.heads {
         let (failure, recomputed, grown) = try check(head, in: database)
         report.entriesRecomputed += recomputed
