@@ -536,5 +536,24 @@ struct CaseServiceTests {
     #expect(try await world.cases.getCaseVolume(volume, options: world.as(P.nam)).totalCount == 1)
     volume.unitIds = [P.dongLoc.rawValue]
     #expect(await failure { _ = try await world.cases.getCaseVolume(volume, options: world.as(P.nam)) } == .permissionDenied)
+
+    // Hostile periods and unit lists are refused, naming the field, and never trap on overflow.
+    var hostile = Fieldreport_V1_GetUnitStatisticsRequest()
+    hostile.periodStartMs = Int64.min + 1
+    hostile.periodEndMs = Int64.max
+    #expect(await failure { _ = try await world.cases.getUnitStatistics(hostile, options: world.as(P.quan)) } == .invalidArgument)
+    var farVolume = Fieldreport_V1_GetCaseVolumeRequest()
+    farVolume.periodStartMs = Int64.max - 1_000
+    farVolume.periodEndMs = Int64.max
+    #expect(await failure { _ = try await world.cases.getCaseVolume(farVolume, options: world.as(P.quan)) } == .invalidArgument)
+    farVolume.periodStartMs = Int64.min + 1
+    farVolume.periodEndMs = Int64.min + 1_000
+    #expect(await failure { _ = try await world.cases.getCaseVolume(farVolume, options: world.as(P.quan)) } == .invalidArgument)
+    hostile.periodStartMs = start.millisecondsSince1970
+    hostile.periodEndMs = start.adding(days: 30).millisecondsSince1970
+    hostile.unitIds = Array(repeating: P.dongLoc.rawValue, count: 2)
+    #expect(await failure { _ = try await world.cases.getUnitStatistics(hostile, options: world.as(P.duong)) } == .invalidArgument)
+    hostile.unitIds = Array(repeating: P.dongLoc.rawValue, count: 100_000)
+    #expect(await failure { _ = try await world.cases.getUnitStatistics(hostile, options: world.as(P.duong)) } == .invalidArgument)
   }
 }

@@ -33,6 +33,9 @@ struct CheckpointVerifyTests {
     case entryInserted
     /// The second checkpointed case deleted with its rows.
     case caseDeleted
+    /// A case the checkpoint does not cover, inserted with a receipt time an hour before it (a
+    /// copy of the second case's row under another id and code).
+    case caseInsertedBehind
     /// Verified with another public key than the signer's.
     case wrongKey
     /// The checkpoint's heads edited (the first case shortened by one entry) with its digest
@@ -129,6 +132,13 @@ struct CheckpointVerifyTests {
                 " DELETE FROM \($0) WHERE case_id = '\(id)';"
               }.joined() + " DELETE FROM cases WHERE id = '\(id)';")
           expected = ("case \(second.reportCode)", "the case was deleted")
+        case .caseInsertedBehind:
+          let received = made.createdAtMs - 3_600_000
+          try await server.store.executeRawSQLForTesting(
+            "CREATE TEMP TABLE forged AS SELECT * FROM cases WHERE id = '\(second.caseId)';"
+              + " UPDATE forged SET id = 'forged-case', report_code = '010126999', received_at = \(received);"
+              + " INSERT INTO cases SELECT * FROM forged; DROP TABLE forged;")
+          expected = ("case 010126999", "added since")
         case .wrongKey:
           key = JournalFile.hex(Array(CheckpointSigner().publicKey))
         case .forgedSignature:
@@ -158,7 +168,13 @@ struct CheckpointVerifyTests {
           let (entry, words) = try #require(expected)
           #expect(run.status == 1, "\(output)")
           let first = try #require(output.split(separator: "\n").first { $0.hasPrefix("FIRST FAILURE") }, "\(output)")
-          #expect(first.contains(change == .caseDeleted ? "case \(second.reportCode)" : "case \(awaiting.reportCode)"), "\(first)")
+          let named =
+            switch change {
+            case .caseDeleted: "case \(second.reportCode)"
+            case .caseInsertedBehind: "case 010126999"
+            default: "case \(awaiting.reportCode)"
+            }
+          #expect(first.contains(named), "\(first)")
           #expect(first.contains(entry) && first.contains(words), "\(first)")
           #expect(output.contains("CHECKPOINT FAILED"))
         }
