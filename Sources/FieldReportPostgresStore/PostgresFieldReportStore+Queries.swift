@@ -65,7 +65,18 @@ extension PostgresFieldReportStore {
       if let draftAuthor, CaseWorkflow.keepsDraft(found, author: draftAuthor) {
         draft = try await Self.draft(caseID: found.id, author: draftAuthor, in: session)
       }
-      return CaseView(case: found, journal: journal, rereports: later, draft: draft)
+      let duplicates = try await session.query(
+        "SELECT case_id FROM case_links WHERE kind = 'duplicates' AND subject = $1 ORDER BY received_at, case_id",
+        [found.id.rawValue]
+      ).map { CaseID(try $0.value(0, as: String.self)) }
+      var verdict: CaseVerdict?
+      if found.state == .published,
+        let row = try await session.first("SELECT body FROM case_verdicts WHERE case_id = $1", [found.id.rawValue])
+      {
+        verdict = try EntityCoding.decode(CaseVerdict.self, from: row.bytes(0), what: "verdict")
+      }
+      return CaseView(
+        case: found, journal: journal, rereports: later, draft: draft, duplicates: duplicates, verdict: verdict)
     }
   }
 

@@ -59,9 +59,11 @@ extension CaseService {
   /// The duplicate-link fields of a case's detail: the cases closed as its duplicates (those
   /// the viewer may see), and for a duplicate, its original's code and, once published, the
   /// result its reporter is shown.
-  func addDuplicateLinks(to detail: inout Fieldreport_V1_CaseDetail, of c: Case, viewer: Actor) async throws {
+  func addDuplicateLinks(
+    to detail: inout Fieldreport_V1_CaseDetail, of c: Case, duplicates: [CaseID], viewer: Actor
+  ) async throws {
     var ids: [String] = []
-    for id in try await env.store.duplicates(of: c.id) {
+    for id in duplicates {
       if let duplicate = try await env.store.findCase(id: id), CaseVisibility.canSee(duplicate, viewer: viewer) {
         ids.append(id.rawValue)
       }

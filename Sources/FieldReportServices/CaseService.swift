@@ -238,10 +238,8 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     // Later re-reports of this case, those the caller may see (a citizen sees their own).
     detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
       .map(\.id.rawValue)
-    if c.state == .published, let verdict = try await env.store.verdict(caseID: c.id) {
-      detail.verdict = renderer.verdict(verdict, of: c)
-    }
-    try await addDuplicateLinks(to: &detail, of: c, viewer: principal.actor)
+    if let verdict = view.verdict { detail.verdict = renderer.verdict(verdict, of: c) }
+    try await addDuplicateLinks(to: &detail, of: c, duplicates: view.duplicates, viewer: principal.actor)
     response.caseDetail = detail
     return response
   }

@@ -311,7 +311,10 @@ extension FieldReportStore {
       if let draftAuthor, CaseWorkflow.keepsDraft(found, author: draftAuthor) {
         try await self.draft(caseID: found.id, author: draftAuthor)
       } else { nil }
-    return CaseView(case: found, journal: try await journal(caseID: found.id), rereports: later, draft: draft)
+    return CaseView(
+      case: found, journal: try await journal(caseID: found.id), rereports: later, draft: draft,
+      duplicates: try await duplicates(of: found.id),
+      verdict: found.state == .published ? try await verdict(caseID: found.id) : nil)
   }
 
   /// Per-unit statistics over every category.

@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// # What an entry promises
 /// `latest[id] == v` means: version `v` of case `id` is committed, no version after it had
-/// committed when the entry was last set (see the window below), and no case re-reports `id`.
+/// committed when the entry was last set (see the window below), no case re-reports `id` or
+/// was closed as its duplicate, and `id` has no verdict (a view from memory has none of these).
 ///
 /// # How it stays true
 /// - The writer thread records every case it commits through ``SQLiteFieldReportStore/createCase(receivedAt:idempotencyKey:build:)``
@@ -84,7 +85,8 @@ package final class LatestCaseIndex: Sendable {
     let dropped = state.withLock { state -> Generation in
       state.epoch &+= 1
       var dropped = Generation()
-      if let subject = c.linkedCaseID {
+      // The case it re-reports, or duplicates, now has a link its view must show.
+      for subject in [c.linkedCaseID, c.rejection?.duplicateOf].compactMap({ $0 }) {
         state.current.latest[subject] = nil
         state.previous.latest[subject] = nil
       }
@@ -108,6 +110,16 @@ package final class LatestCaseIndex: Sendable {
       return Self.set(c.id, Entry(version: max(c.version, held), code: c.reportCode), in: &state, capacity: capacity)
     }
     _ = dropped
+  }
+
+  /// Forgets one case (its view gained something the index does not hold: a verdict).
+  package func remove(_ id: CaseID) {
+    guard capacity > 0 else { return }
+    state.withLock { state in
+      state.epoch &+= 1
+      state.current.latest[id] = nil
+      state.previous.latest[id] = nil
+    }
   }
 
   /// Forgets everything (every write other than a case's own).

@@ -38,8 +38,19 @@ extension SQLiteFieldReportStore {
           "SELECT body FROM case_drafts WHERE case_id = ? AND author = ?", [found.id.rawValue, draftAuthor.rawValue]
         ) { try EntityCoding.decode(CaseDraft.self, from: $0.blob(0), what: "draft") }
       }
-      latestCases.observe(found, rereported: !later.isEmpty, since: epoch)
-      return CaseView(case: found, journal: journal, rereports: later, draft: draft)
+      let duplicates = try database.query(
+        "SELECT case_id FROM case_links WHERE kind = 'duplicates' AND subject = ? ORDER BY received_at, case_id",
+        [found.id.rawValue]
+      ) { CaseID($0.text(0)) }
+      let verdict: CaseVerdict? =
+        found.state == .published
+        ? try database.queryFirst("SELECT body FROM case_verdicts WHERE case_id = ?", [found.id.rawValue]) {
+          try EntityCoding.decode(CaseVerdict.self, from: $0.blob(0), what: "verdict")
+        } : nil
+      // The index holds only cases whose view has none of these (LatestCaseIndex).
+      latestCases.observe(found, rereported: !later.isEmpty || !duplicates.isEmpty || verdict != nil, since: epoch)
+      return CaseView(
+        case: found, journal: journal, rereports: later, draft: draft, duplicates: duplicates, verdict: verdict)
     }
   }
 

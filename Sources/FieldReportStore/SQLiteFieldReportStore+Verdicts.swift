@@ -46,13 +46,14 @@ extension SQLiteFieldReportStore {
           try EntityCoding.encode(stored),
         ])
       return (VerdictRecord(verdict: stored, reopened: created?.storedCase, isReplay: false), created)
-    } committed: { [latestCases] result in
-      if let created = result.1 { latestCases.recordCommitted(created.storedCase, isNew: true) }
+    } committed: { [latestCases, decoded] result in
+      latestCases.remove(verdict.caseID)  // its view now shows the verdict
+      if let created = result.1 {
+        decoded.recordWrite(created.storedCase, entry: created.entry)
+        latestCases.recordCommitted(created.storedCase, isNew: true)
+      }
     }
-    if let created {
-      decoded.recordWrite(created.storedCase, entry: created.entry)
-      eventBell.ring()
-    }
+    if created != nil { eventBell.ring() }
     return record
   }
 

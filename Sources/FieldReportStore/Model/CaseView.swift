@@ -17,12 +17,21 @@ public struct CaseView: Hashable, Sendable {
   public var rereports: [Case]
   /// The main handler's draft, when asked for by the main handler.
   public var draft: CaseDraft?
+  /// The cases closed as duplicates of it (links of kind `duplicates`), oldest report first.
+  public var duplicates: [CaseID]
+  /// The reporter's verdict on it, if one was recorded (published cases only).
+  public var verdict: CaseVerdict?
 
-  public init(case: Case, journal: [StoredJournalEntry], rereports: [Case], draft: CaseDraft?) {
+  public init(
+    case: Case, journal: [StoredJournalEntry], rereports: [Case], draft: CaseDraft?, duplicates: [CaseID] = [],
+    verdict: CaseVerdict? = nil
+  ) {
     self.case = `case`
     self.journal = journal
     self.rereports = rereports
     self.draft = draft
+    self.duplicates = duplicates
+    self.verdict = verdict
   }
 }
 
