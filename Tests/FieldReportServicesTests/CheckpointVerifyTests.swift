@@ -181,7 +181,7 @@ struct CheckpointVerifyTests {
         // Without --public-key the output says the checkpoint's own key proves nothing.
         let untrusted = try await OperatorToolsTests.run(["verify", "--checkpoint", file, "--database", database])
         #expect(untrusted.output.contains("signing key: NOT CHECKED"))
-        #expect(untrusted.output.contains("CHECKPOINT NOT PROVEN"))
+        #expect(untrusted.output.contains(change == .wrongKey || change == .honestGrowth ? "CHECKPOINT NOT PROVEN" : "CHECKPOINT FAILED"))
         #expect(untrusted.status != 0, "without a trusted key the checkpoint proves nothing: not a pass")
       }
     }
