@@ -81,6 +81,52 @@ struct LatestCaseViewTests {
     await store.close()
   }
 
+  @Test("a case marked as another's duplicate, and a verdict on a published case, send that case back to the query")
+  func duplicatesAndVerdictsLeaveTheIndex() async throws {
+    let fixture = try await StoreFixture.make()
+    defer { fixture.removeStorage() }
+    let store = fixture.sqlite
+    let original = try await fixture.submit("Rác thải ùn ứ tại chợ")
+    let steps: [(UserID, CaseAction, Int)] = [
+      (StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), 10),
+      (StoreFixture.duong, .assign(AssignmentOrder(mainHandler: StoreFixture.toan)), 11),
+      (StoreFixture.toan, .submitResult(nextHandler: nil, outputProduct: nil), 12),
+      (StoreFixture.duong, .approve, 13),
+      (StoreFixture.iocOperator, .publish(publicly: true), 14),
+    ]
+    for (user, action, hour) in steps {
+      _ = try await fixture.act(user, action, on: original.id, at: StoreFixture.at(6, hour: hour))
+    }
+    #expect(store.latestCaseView(.id(original.id), draftAuthor: nil) != nil)
+
+    // Another report closed as its duplicate: the original's view now lists it, from the query.
+    let duplicate = try await fixture.submit("Rác thải ùn ứ tại chợ, lần nữa", at: StoreFixture.at(7))
+    _ = try await fixture.act(
+      StoreFixture.iocOperator, .reject(.duplicate, duplicateOf: original.id), on: duplicate.id,
+      at: StoreFixture.at(7, hour: 10))
+    #expect(store.latestCaseView(.id(original.id), draftAuthor: nil) == nil)
+    #expect(try await store.caseView(.id(original.id), draftAuthor: nil)?.duplicates == [duplicate.id])
+    #expect(store.latestCaseView(.id(original.id), draftAuthor: nil) == nil, "a read finding a duplicate does not put it back")
+    try await Self.expectSameAsQuery(store, [original])
+
+    // A verdict on another published case (held: no links): the index forgets it, and the view
+    // shows the verdict.
+    let other = try await fixture.submit("Đèn đường hỏng", at: StoreFixture.at(8))
+    for (user, action, hour) in steps {
+      _ = try await fixture.act(user, action, on: other.id, at: StoreFixture.at(8, hour: hour))
+    }
+    #expect(store.latestCaseView(.id(other.id), draftAuthor: nil) != nil)
+    let verdict = CaseVerdict(
+      caseID: other.id, unitID: StoreFixture.dongLoc, rating: 4, comment: "Đã sửa", notResolved: false,
+      recordedBy: StoreFixture.platform, recordedAt: StoreFixture.at(9))
+    _ = try await store.recordVerdict(verdict, idempotencyKey: nil, reopen: nil)
+    #expect(store.latestCaseView(.id(other.id), draftAuthor: nil) == nil)
+    #expect(try await store.caseView(.id(other.id), draftAuthor: nil)?.verdict == verdict)
+    #expect(store.latestCaseView(.id(other.id), draftAuthor: nil) == nil)
+    try await Self.expectSameAsQuery(store, [original, other])
+    await store.close()
+  }
+
   @Test("a reader's finding is kept only when nothing was recorded since its read began")
   func readersCannotPutBackAStaleVersion() throws {
     let index = LatestCaseIndex(capacity: 16)
