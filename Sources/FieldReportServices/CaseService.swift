@@ -99,8 +99,11 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
   ) async throws -> Fieldreport_V1_SubmitReportResponse {
     let outcome = try await pipeline.render(change, principal: principal)
     var response = Fieldreport_V1_SubmitReportResponse(outcome)
-    // Likely duplicates for those who may see reporters: the IOC and the platform.
-    if principal.user.kind == .serviceAccount || principal.actor.has(.iocOperator, at: change.storedCase.iocUnitID) {
+    // Likely duplicates for the IOC operator who took the report in (the IOC decides on
+    // duplicates). Not for the platform: it cannot act on them, and scanning the category's
+    // recent cases on each of its submissions made SubmitReport nine times dearer
+    // (docs/PERFORMANCE.md, eighth session); the IOC sees them with ListDuplicateCandidates.
+    if principal.actor.has(.iocOperator, at: change.storedCase.iocUnitID) {
       response.duplicateCandidates = try await duplicateCandidates(of: change.storedCase, viewer: principal.actor)
     }
     return response

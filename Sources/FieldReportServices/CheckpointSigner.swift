@@ -38,6 +38,16 @@ public struct CheckpointSigner: Sendable {
   /// - Throws: ``KeyFileError`` naming the file and the problem (never the key).
   public static func loadOrCreate(path: String) throws(KeyFileError) -> (CheckpointSigner, created: Bool) {
     if FileManager.default.fileExists(atPath: path) {
+      // A private key others can read is no secret any more: refused, not silently used.
+      var status = stat()
+      guard stat(path, &status) == 0 else {
+        throw KeyFileError(description: "\(path) cannot be read: \(String(cString: strerror(errno)))")
+      }
+      guard status.st_mode & 0o077 == 0 else {
+        throw KeyFileError(
+          description: "\(path) is readable or writable by others (mode \(String(status.st_mode & 0o777, radix: 8))): "
+            + "the private key must be the server's alone; run chmod 600 \(path)")
+      }
       guard let data = FileManager.default.contents(atPath: path) else {
         throw KeyFileError(description: "\(path) cannot be read")
       }

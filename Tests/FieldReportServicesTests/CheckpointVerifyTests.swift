@@ -260,7 +260,7 @@ struct CheckpointVerifyTests {
     }
   }
 
-  @Test("the key file: created 0600 on first start, read back the same; a bad file is refused")
+  @Test("the key file: created 0600 on first start, read back the same; a bad file, or one others can read, is refused")
   func keyFile() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ckp-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -273,6 +273,15 @@ struct CheckpointVerifyTests {
     #expect(!again && loaded.publicKey == created.publicKey && loaded.fingerprint == created.fingerprint)
     let bad = folder.appendingPathComponent("bad").path
     try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: bad))
+    #expect(chmod(bad, 0o600) == 0)
     #expect(throws: CheckpointSigner.KeyFileError.self) { try CheckpointSigner.loadOrCreate(path: bad) }
+    // The good key copied with loose permissions: refused, naming the mode and the fix.
+    #expect(chmod(path, 0o644) == 0)
+    do {
+      _ = try CheckpointSigner.loadOrCreate(path: path)
+      Issue.record("a key file others can read was used")
+    } catch {
+      #expect(error.description.contains("mode 644") && error.description.contains("chmod 600"))
+    }
   }
 }

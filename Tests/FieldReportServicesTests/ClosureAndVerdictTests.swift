@@ -235,7 +235,7 @@ struct ClosureAndVerdictTests {
   /// Submits a report with a place, as the platform.
   static func submit(
     _ world: CaseWorld, _ title: String, _ content: String, latitude: Double, longitude: Double,
-    category: String = "MOI-TRUONG"
+    category: String = "MOI-TRUONG", as person: DemoProvince.Person = DemoProvince.platform
   ) async throws -> Fieldreport_V1_SubmitReportResponse {
     var request = Fieldreport_V1_SubmitReportRequest()
     request.idempotencyKey = UUID().uuidString
@@ -251,7 +251,7 @@ struct ClosureAndVerdictTests {
     reporter.fullName = "Trần Văn Bình"
     reporter.citizenUserId = "platform-citizen-42"
     request.reporter = reporter
-    return try await world.cases.submitReport(request, options: world.as(P.platform))
+    return try await world.cases.submitReport(request, options: world.as(person))
   }
 
   @Test("likely duplicates at submission and for the IOC; marked, linked both ways, one handling, every reporter gets the result", arguments: StoreEngine.all)
@@ -264,7 +264,12 @@ struct ClosureAndVerdictTests {
         try await Self.submit(world, "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: 18.4000, longitude: 105.9000)
           .caseSummary)
       _ = try await Self.submit(world, "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: 18.3400, longitude: 105.9000, category: "TRAT-TU-CONG-CONG")
-      let second = try await Self.submit(world, "rac thai un u tai cho Dong Loc", "rac thai boc mui", latitude: 18.3405, longitude: 105.9000)
+      // The platform's submissions carry none (the IOC decides), even one next to the first
+      // (far from the second, so not among its candidates); the IOC taking a report in sees them.
+      let fromPlatform = try await Self.submit(world, "Rác thải ùn ứ tại chợ Đồng Lộc", "Rác thải bốc mùi", latitude: 18.3455, longitude: 105.9000)
+      #expect(fromPlatform.duplicateCandidates.isEmpty)
+      let second = try await Self.submit(
+        world, "rac thai un u tai cho Dong Loc", "rac thai boc mui", latitude: 18.3405, longitude: 105.9000, as: P.quan)
       let duplicate = try unwrap(second.caseSummary)
       #expect(second.duplicateCandidates.map { $0.caseSummary?.caseId } == [first.caseId], "not the far one, not the other category")
       #expect(second.duplicateCandidates.first?.similarity == 1)
