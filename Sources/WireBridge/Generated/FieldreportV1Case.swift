@@ -409,9 +409,9 @@ public struct Fieldreport_V1_SubmitReportResponse: WireMessage {
   /// True when this answers a retry of an earlier request with the same idempotency key.
   public var idempotentReplay: Bool = false
 
-  /// Likely duplicates of the new report (as ListDuplicateCandidates), for callers who may see
-  /// reporters: IOC operators and the platform's service account (only cases they may see);
-  /// empty for citizens.
+  /// Likely duplicates of the new report (as ListDuplicateCandidates), for an IOC operator of the
+  /// case's IOC submitting it (a report taken in by the IOC itself); empty for other callers
+  /// (the platform, citizens): the IOC sees them with ListDuplicateCandidates when it decides.
   public var duplicateCandidates: [Fieldreport_V1_DuplicateCandidate] = []
 
   /// Creates a message with every field at its default.

@@ -234,9 +234,9 @@ struct  Fieldreport__V1__SubmitReportResponse
    */
   protobuf_c_boolean idempotent_replay;
   /*
-   * Likely duplicates of the new report (as ListDuplicateCandidates), for callers who may see
-   * reporters: IOC operators and the platform's service account (only cases they may see);
-   * empty for citizens.
+   * Likely duplicates of the new report (as ListDuplicateCandidates), for an IOC operator of the
+   * case's IOC submitting it (a report taken in by the IOC itself); empty for other callers
+   * (the platform, citizens): the IOC sees them with ListDuplicateCandidates when it decides.
    */
   size_t n_duplicate_candidates;
   Fieldreport__V1__DuplicateCandidate **duplicate_candidates;
