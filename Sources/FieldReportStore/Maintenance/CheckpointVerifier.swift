@@ -64,19 +64,10 @@ public enum CheckpointVerifier {
   public static func verify(
     database path: String, checkpoint: JournalCheckpoint, trustedKey: [UInt8]?
   ) throws -> CheckpointReport {
-    guard FileManager.default.fileExists(atPath: path) else { throw MaintenanceError.databaseMissing(path: path) }
-    let database: Database
-    do {
-      database = try Database(path: path, role: .inspector)
-    } catch {
-      throw MaintenanceError.cannotOpen(path: path, error.publicFailure)
-    }
     var report = CheckpointReport(
       signatureValid: checkpoint.signatureIsValid, keyTrusted: trustedKey.map { $0 == checkpoint.publicKey },
       casesCovered: checkpoint.heads.count, casesGrown: 0, casesAdded: 0, entriesRecomputed: 0, failures: [])
-    do {
-      try database.execute("BEGIN DEFERRED")
-      defer { try? database.execute("COMMIT") }
+    try StoreVerifier.inspecting(path) { database in
       let covered = Set(checkpoint.heads.map(\.caseID.rawValue))
       let all = try database.query("SELECT id, report_code, received_at FROM cases") {
         ($0.text(0), $0.text(1), $0.int64(2))
@@ -100,8 +91,6 @@ public enum CheckpointVerifier {
         if grown { report.casesGrown += 1 }
         if let failure { report.failures.append(failure) }
       }
-    } catch let error as SQLiteError {
-      throw MaintenanceError.checkFailed(error.publicFailure)
     }
     return report
   }

@@ -31,6 +31,13 @@ public enum StoreVerifier {
   public static func verify(
     database path: String, progress: (_ checked: Int, _ total: Int) -> Void = { _, _ in }
   ) throws -> VerificationReport {
+    try inspecting(path) { try check($0, progress: progress) }
+  }
+
+  /// Opens the file at `path` read-only (an inspector) and runs `body` in one read snapshot:
+  /// the one way the offline checks (this and ``CheckpointVerifier``) read a database.
+  /// - Throws: ``MaintenanceError``: missing, cannot be opened, or a read failed.
+  static func inspecting<T>(_ path: String, _ body: (Database) throws -> T) throws -> T {
     guard FileManager.default.fileExists(atPath: path) else { throw MaintenanceError.databaseMissing(path: path) }
     let database: Database
     do {
@@ -41,7 +48,7 @@ public enum StoreVerifier {
     do {
       try database.execute("BEGIN DEFERRED")
       defer { try? database.execute("COMMIT") }
-      return try check(database, progress: progress)
+      return try body(database)
     } catch let error as SQLiteError {
       throw MaintenanceError.checkFailed(error.publicFailure)
     }

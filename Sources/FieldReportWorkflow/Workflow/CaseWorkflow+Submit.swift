@@ -103,11 +103,19 @@ extension CaseWorkflow {
       location: report.location, isPublic: report.isPublic, linkedCaseID: report.linkedCaseID,
       reportedAt: reportedAt,
       platformReference: report.platformReference.isEmpty ? nil : report.platformReference)
-    var entry = JournalEntry(
+    let entry = JournalEntry(
       caseID: caseID, sequence: 1, actor: actor.id,
       actorUnit: actor.user.kind == .staff ? ioc.id : nil, fromState: nil, toState: .received,
       fromHolder: nil, toHolder: .unit(ioc.id), content: report.description,
       attachments: report.attachments, notify: notify, at: now, event: .submitted(submission))
+    return try creation(from: entry, directory: directory)
+  }
+
+  /// The transition that creates a case from its first journal entry (a submission, or a
+  /// re-report opened by a verdict): the case replayed from the entry, the entry's state and
+  /// holder as replayed, and the notifications.
+  static func creation(from first: JournalEntry, directory: Directory) throws(WorkflowRefusal) -> Transition {
+    var entry = first
     guard let created = CaseReplay.apply(entry, to: nil) else {
       throw .invalidField(name: "caseID", reason: "cannot create the case")
     }

@@ -65,19 +65,12 @@ extension CaseWorkflow {
         description: original.description, location: original.location,
         isPublic: original.isPublic, linkedCaseID: original.id, reportedAt: now,
         platformReference: original.platformReference, reopenedTask: task)
-      var entry = JournalEntry(
+      let entry = JournalEntry(
         caseID: caseID, sequence: 1, actor: actor.id, actorUnit: nil, fromState: nil,
         toState: .atUnit, fromHolder: nil, toHolder: .unit(unit.id),
         content: ClosureWording.reopenedContent(verdict: verdict), attachments: [], notify: false,
         at: now, event: .submitted(submission))
-      guard let created = CaseReplay.apply(entry, to: nil) else {
-        throw .invalidField(name: "caseID", reason: "cannot create the case")
-      }
-      entry.toState = created.state
-      entry.toHolder = created.holder
-      let notifications = Notifications.make(
-        for: entry, before: created, after: created, directory: directory)
-      return .success(Transition(newCase: created, entry: entry, notifications: notifications))
+      return .success(try creation(from: entry, directory: directory))
     } catch {
       return .failure(error)
     }
