@@ -30,8 +30,10 @@ enum CaseRows {
     CaseIndexing.searchText(of: stored)
   }
 
-  static func insert(_ stored: Case, head: [UInt8], policy: WorkflowPolicy, into database: Database) throws {
-    let body = try EntityCoding.encode(stored)
+  static func insert(
+    _ stored: Case, prepared: PreparedCase, head: [UInt8], policy: WorkflowPolicy, into database: Database
+  ) throws {
+    let body = prepared.body
     try database.run(
       """
       INSERT INTO cases(id, report_code, version, state, holder_unit_id, holder_user_id,
@@ -45,7 +47,7 @@ enum CaseRows {
         stored.currentUnitID.rawValue, stored.iocUnitID.rawValue, stored.categoryID.rawValue,
         stored.submittedBy.rawValue, stored.isPublic, stored.title,
         stored.receivedAt.millisecondsSince1970, stored.updatedAt.millisecondsSince1970,
-        stored.stepDue?.millisecondsSince1970, head, body, searchText(of: stored),
+        stored.stepDue?.millisecondsSince1970, head, body, prepared.searchText,
         stored.stepReceivedAt.millisecondsSince1970,
         Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970,
       ])

@@ -7,49 +7,84 @@ extension SQLiteFieldReportStore {
     build: @escaping @Sendable (CaseID, ReportCode) throws -> Transition
   ) async throws -> CaseChangeResult {
     try Self.validate(idempotencyKey)
-    let result = try await writeCaseData { database in
-      if let key = idempotencyKey,
-        let earlier = try Self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
-      {
-        return earlier
+    // Built, encoded and hashed here, in the caller's task: the number comes from memory
+    // (``ReportSequences``), so the writer thread, the one serial resource, only runs SQL.
+    let new = try prepareNewCase(receivedAt: receivedAt, build: build)
+    let sequences = reportSequences
+    let result: CaseChangeResult
+    do {
+      result = try await writeCaseData { database in
+        if let key = idempotencyKey,
+          let earlier = try Self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
+        {
+          sequences.giveBack(new.sequence, dayKey: new.dayKey)
+          return earlier
+        }
+        let result = try new.insert(policy: self.configuration.policy, into: database)
+        if let key = idempotencyKey {
+          try Self.record(result, for: key, operation: StoreRules.createOperation, in: database)
+        }
+        return result
+      } committed: { [latestCases, decoded] result in
+        // Both before the write's caller resumes: a read that follows the answer finds this
+        // version decoded, so it is answered from memory too (LatestCaseIndex).
+        guard !result.isReplay else { return }
+        decoded.recordWrite(result.storedCase, entry: result.entry)
+        latestCases.recordCommitted(result.storedCase, isNew: true)
       }
-      let result = try self.insertNewCase(receivedAt: receivedAt, build: build, in: database)
-      if let key = idempotencyKey {
-        try Self.record(result, for: key, operation: StoreRules.createOperation, in: database)
-      }
-      return result
-    } committed: { [latestCases, decoded] result in
-      // Both before the write's caller resumes: a read that follows the answer finds this
-      // version decoded, so it is answered from memory too (LatestCaseIndex).
-      guard !result.isReplay else { return }
-      decoded.recordWrite(result.storedCase, entry: result.entry)
-      latestCases.recordCommitted(result.storedCase, isNew: true)
+    } catch {
+      sequences.giveBack(new.sequence, dayKey: new.dayKey)
+      throw error
     }
     if !result.isReplay { eventBell.ring() }
     return result
   }
 
-  /// Allocates the day's sequence and an id, builds and inserts the case (writer thread).
+  /// A new case ready to insert: its number taken, the case built, its body encoded and its
+  /// first journal entry encoded and hashed (any thread).
+  struct NewCaseRows {
+    var change: Transition
+    var sequence: Int64
+    var dayKey: Int
+    var prepared: CaseRows.PreparedCase
+    var chained: CaseRows.ChainedEntry
+
+    /// Inserts the rows (writer thread, inside its transaction).
+    func insert(policy: WorkflowPolicy, into database: Database) throws -> CaseChangeResult {
+      try ReportSequences.record(sequence, dayKey: dayKey, in: database)
+      try CaseRows.insert(change.newCase, prepared: prepared, head: chained.hash, policy: policy, into: database)
+      let entry = try CaseRows.appendJournal(chained, into: database)
+      try CaseRows.insertNotifications(change.notifications, into: database)
+      return CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
+    }
+  }
+
+  /// Takes the day's next report number and an id, then builds, checks and encodes the case.
+  func prepareNewCase(
+    receivedAt: Timestamp, build: (CaseID, ReportCode) throws -> Transition
+  ) throws -> NewCaseRows {
+    let dayKey = LocalDay(of: receivedAt).key
+    let sequence = reportSequences.next(dayKey: dayKey)
+    do {
+      let code = try ReportCode.make(dayOf: receivedAt, sequence: Int(sequence))
+      let id = CaseID(TimeOrderedID.make())
+      let change = try build(id, code)
+      try StoreRules.checkNewCase(change, id: id, code: code)
+      return NewCaseRows(
+        change: change, sequence: sequence, dayKey: dayKey, prepared: try CaseRows.PreparedCase(change.newCase),
+        chained: try CaseRows.ChainedEntry(change.entry, previous: JournalChain.genesis))
+    } catch {
+      reportSequences.giveBack(sequence, dayKey: dayKey)
+      throw error
+    }
+  }
+
+  /// Builds and inserts a new case inside a write that is already running (writer thread):
+  /// the verdict's re-report, the benchmark's and the crash test's bulk inserts.
   func insertNewCase(
     receivedAt: Timestamp, build: (CaseID, ReportCode) throws -> Transition, in database: Database
   ) throws -> CaseChangeResult {
-    let dayKey = LocalDay(of: receivedAt).key
-    guard
-      let sequence = try database.scalarInt64(
-        """
-        INSERT INTO report_sequences(day_key, last_value) VALUES (?, 1)
-        ON CONFLICT(day_key) DO UPDATE SET last_value = last_value + 1
-        RETURNING last_value
-        """, [dayKey])
-    else { throw StoreError.integrity("report sequence allocation returned nothing") }
-    let code = try ReportCode.make(dayOf: receivedAt, sequence: Int(sequence))
-    let id = CaseID(TimeOrderedID.make())
-    let change = try build(id, code)
-    let stored = change.newCase
-    try StoreRules.checkNewCase(change, id: id, code: code)
-    let entry = try CaseRows.appendJournalAfterInsert(change, policy: configuration.policy, into: database)
-    try CaseRows.insertNotifications(change.notifications, into: database)
-    return CaseChangeResult(storedCase: stored, entry: entry, isReplay: false)
+    try prepareNewCase(receivedAt: receivedAt, build: build).insert(policy: configuration.policy, into: database)
   }
 
   public func apply(
@@ -193,18 +228,6 @@ extension SQLiteFieldReportStore {
         key.scope, key.key, operation, result.storedCase.id.rawValue,
         result.entry.entry.at.millisecondsSince1970, result.entry.entry.sequence,
       ])
-  }
-}
-
-extension CaseRows {
-  /// Inserts a new case and its first journal entry: the entry is hashed first so the case
-  /// row can carry the chain head.
-  static func appendJournalAfterInsert(_ change: Transition, policy: WorkflowPolicy, into database: Database) throws
-    -> StoredJournalEntry
-  {
-    let chained = try ChainedEntry(change.entry, previous: JournalChain.genesis)
-    try insert(change.newCase, head: chained.hash, policy: policy, into: database)
-    return try appendJournal(chained, into: database)
   }
 }
 

@@ -31,6 +31,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// The latest committed version of cases no report re-reports, recorded by the writer
   /// thread (see ``LatestCaseIndex`` for why it stays true): a case's view from memory.
   let latestCases: LatestCaseIndex
+  /// Each day's last report number, in memory (loaded when the store opens; see
+  /// ``ReportSequences``).
+  let reportSequences = ReportSequences()
   /// Rung after each commit that appends to the journal (one process writes a SQLite database,
   /// so its own commits are all the events there are).
   public let eventBell = EventBell()
@@ -60,8 +63,11 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     }
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     do {
+      let sequences = reportSequences
       _ = try await writer.write { database in
-        try Migrator.migrate(database, upTo: schemaVersion, now: now, policy: configuration.policy)
+        let migrated = try Migrator.migrate(database, upTo: schemaVersion, now: now, policy: configuration.policy)
+        sequences.load(try ReportSequences.stored(in: database))
+        return migrated
       }
       var readerConnections: [Database] = []
       for _ in 0..<max(1, configuration.readerCount) {

@@ -39,6 +39,43 @@ struct CaseStoreTests {
     await fixture.finish()
   }
 
+  @Test(
+    "numbering goes on after a restart, and a replayed key or a refusal leaves no gap",
+    arguments: StoreEngine.all)
+  func numberingAcrossRestartAndReplay(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
+    let key = IdempotencyKey(scope: "platform", key: "k-1")
+    let first = try await fixture.submit("Một", key: key)
+    // The replay is answered from the record; the number it took is given back.
+    let replayed = try await fixture.submit("Một", key: key)
+    #expect(replayed.id == first.id)
+    let second = try await fixture.submit("Hai")
+    #expect([first, second].map(\.reportCode.rawValue) == ["060326001", "060326002"])
+    await fixture.store.close()
+    // A restart continues from the stored counter (SQLite keeps the counter in memory).
+    let reopened = try await fixture.reopen()
+    let third = try await reopened.createCase(
+      receivedAt: StoreFixture.at(6), idempotencyKey: nil,
+      build: StoreFixture.submission(StoreFixture.report("Ba"), at: StoreFixture.at(6))
+    ).storedCase
+    #expect(third.reportCode.rawValue == "060326003")
+    #expect(try await reopened.scalarForTesting("SELECT last_value FROM report_sequences") == 3)
+    await reopened.close()
+    fixture.removeStorage()
+  }
+
+  @Test("concurrent submissions get distinct consecutive numbers", arguments: StoreEngine.all)
+  func concurrentNumbers(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
+    let codes = try await withThrowingTaskGroup(of: String.self) { group in
+      for index in 0..<40 { group.addTask { try await fixture.submit("Phản ánh \(index)").reportCode.rawValue } }
+      return try await group.reduce(into: []) { $0.append($1) }
+    }
+    #expect(codes.sorted() == (1...40).map { "060326" + String(format: "%03d", $0) })
+    #expect(try await fixture.store.scalarForTesting("SELECT last_value FROM report_sequences") == 40)
+    await fixture.finish()
+  }
+
   @Test("a transition stores case, journal entry and notifications together", arguments: StoreEngine.all)
   func applyStoresEverything(engine: StoreEngine) async throws {
     let fixture = try await StoreFixture.make(engine: engine)
