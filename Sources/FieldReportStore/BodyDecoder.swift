@@ -189,9 +189,10 @@ private struct BodyValueDecoder: Decoder {
 private final class BodyKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
   let reader: BodyReader
   /// Per entry: the key's byte range and the value's offset.
-  private var keys: [Range<Int>] = []
-  private var values: [Int] = []
-  private var hint = 0
+  // Unchecked exclusivity, as in ``BodyWriter``: one decode runs on one thread.
+  @exclusivity(unchecked) private var keys: [Range<Int>] = []
+  @exclusivity(unchecked) private var values: [Int] = []
+  @exclusivity(unchecked) private var hint = 0
   var codingPath: [any CodingKey] { [] }
 
   init(reader: BodyReader, index: Int) throws {

@@ -1,12 +1,16 @@
 // fieldreport-store-bench: the store's figures, side by side in one run.
 //
 //   swift run -c release fieldreport-store-bench [--commits N] [--large | --cases N] [--dir PATH] [--keep]
+//   swift run -c release fieldreport-store-bench --codec N
 //
 // 1. Commits/s of single actions (a reassignment: case update + journal entry) through the
 //    store, 1 in flight and 64 in flight (group commit), beside a bare loop inserting one
 //    ~250-byte row per transaction with the same pragmas.
 // 2. Inbox-query latency p50/p99 through the store at 10k cases, and at 1M with --large
 //    (the generator fills the file in transactions of 5,000 cases).
+// --codec N instead times the body format alone (no database): encoding and decoding a case
+// at four points of its life (received, dispatched, assigned, result submitted) and its
+// journal entries, N times each, beside copying the encoded bytes (the reference).
 import Foundation
 @_spi(Benchmark) import FieldReportStore
 import FieldReportWorkflow
@@ -16,6 +20,8 @@ struct Options {
   var large = false
   /// The case count of the large table (`--cases`, default 1M).
   var largeCount = 1_000_000
+  /// `--codec N`: only the body format's timings, N iterations.
+  var codecIterations: Int?
   var directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-store-bench").path
 
   init(_ arguments: [String]) {
@@ -28,9 +34,10 @@ struct Options {
         largeCount = iterator.next().flatMap(Int.init) ?? largeCount
         large = true
       case "--keep": break
+      case "--codec": codecIterations = iterator.next().flatMap(Int.init) ?? 20_000
       case "--dir": directory = iterator.next() ?? directory
       default:
-        print("usage: fieldreport-store-bench [--commits N] [--large | --cases N] [--dir PATH] [--keep]")
+        print("usage: fieldreport-store-bench [--commits N] [--large | --cases N] [--dir PATH] [--keep] | --codec N")
         exit(2)
       }
     }
@@ -159,6 +166,50 @@ func measureQueries(_ store: SQLiteFieldReportStore, label: String, iterations: 
 }
 
 let options = Options(CommandLine.arguments)
+
+/// The body format alone: microseconds per encode and decode of a case as it grows, and of its
+/// journal entries, beside a copy of the same bytes.
+func codecBenchmark(iterations: Int) throws {
+  let submitted = try submission(7, at: epoch)(CaseID("codec-case"), ReportCode.make(dayOf: epoch, sequence: 7))
+  let unit = handlingUnits[0]
+  let dispatched = try decide(
+    operatorUser, .dispatch(DispatchOrder(unit: unit.id, due: epoch.adding(days: 5))), submitted.newCase,
+    at: epoch.adding(milliseconds: 3_600_000))
+  let assigned = try decide(
+    leaders[0], .assign(AssignmentOrder(mainHandler: officers[0].id)), dispatched.newCase,
+    at: epoch.adding(milliseconds: 7_200_000))
+  let resulted = try decide(
+    officers[0], .submitResult(nextHandler: nil, outputProduct: nil), assigned.newCase,
+    at: epoch.adding(milliseconds: 10_800_000))
+  let clock = ContinuousClock()
+  func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = clock.now
+    for _ in 0..<iterations { try body() }
+    return microseconds(clock.now - start) / Double(iterations)
+  }
+  print("| value | bytes | encode µs | decode µs | copy µs (reference) |")
+  print("|---|---:|---:|---:|---:|")
+  for (label, transition) in [("received", submitted), ("dispatched", dispatched), ("assigned", assigned), ("result submitted", resulted)] {
+    let bytes = try EntityCoding.encode(transition.newCase)
+    var sink = 0
+    let encode = try time { sink &+= try EntityCoding.encode(transition.newCase).count }
+    let decode = try time { sink &+= try EntityCoding.decode(Case.self, from: bytes, what: "case").version == 0 ? 1 : 0 }
+    let copy = time { sink &+= Array(bytes[...]).count }
+    print("| case, \(label) | \(bytes.count) | \(String(format: "%.2f", encode)) | \(String(format: "%.2f", decode)) | \(String(format: "%.3f", copy)) |")
+    let entryBytes = try EntityCoding.encode(transition.entry)
+    let entryEncode = try time { sink &+= try EntityCoding.encode(transition.entry).count }
+    let entryDecode = try time {
+      sink &+= try EntityCoding.decode(JournalEntry.self, from: entryBytes, what: "entry").sequence == 0 ? 1 : 0
+    }
+    print("| journal entry, \(label) | \(entryBytes.count) | \(String(format: "%.2f", entryEncode)) | \(String(format: "%.2f", entryDecode)) | |")
+    if sink == 42 { print("") }
+  }
+}
+
+if let iterations = options.codecIterations {
+  try codecBenchmark(iterations: iterations)
+  exit(0)
+}
 if !CommandLine.arguments.contains("--keep") { try? FileManager.default.removeItem(atPath: options.directory) }
 try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
 print("fieldreport-store-bench: files in \(options.directory)")
