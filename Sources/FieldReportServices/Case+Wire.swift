@@ -17,16 +17,20 @@ extension CaseRenderer {
 
   /// An inbox row (CaseSummary) for `stored`, redacted for the viewer.
   func summary(_ stored: Case) -> Fieldreport_V1_CaseSummary {
-    let c = visible(stored)
+    // Of the redacted fields (Case.redacted(for:)) a row shows only the title and the holder;
+    // they are taken as redacted without copying the case (a copy per row showed in the inbox's
+    // profile). `c` is the stored case: every other field below is shown to all its viewers.
+    let c = stored
+    let isInternal = CaseVisibility.isInternal(stored, viewer: viewer)
     var wire = Fieldreport_V1_CaseSummary()
     wire.caseId = c.id.rawValue
     wire.reportCode = c.reportCode.rawValue
     // The unit task's title once dispatched (for those who see tasks), else the report's.
-    wire.title = c.tasks.last?.title ?? c.title
+    wire.title = c.visibleTitle(isInternal: isInternal)
     wire.state = Fieldreport_V1_CaseState(c.state)
     wire.version = c.version
     wire.currentUnit = unitRef(c.currentUnitID)
-    wire.currentHandler = handlerRef(c.holder)
+    wire.currentHandler = handlerRef(c.visibleHolder(isInternal: isInternal))
     wire.senderLabel =
       CaseVisibility.canSeeReporter(stored, viewer: viewer)
       ? stored.reporter.fullName : Self.citizenLabel

@@ -34,10 +34,11 @@ public enum CaseVisibility {
 
   /// Whether `viewer` works on the case: the IOC, a system admin, staff of a unit it passed
   /// through, someone on its assignment, or a monitoring recipient.
+  private static let staffRoles: [RoleGrant.Role] = [.leader, .officer, .unitAdmin]
+
   public static func isInternal(_ c: Case, viewer: Actor?) -> Bool {
     guard let viewer, viewer.user.isActive else { return false }
     if isIOC(viewer, of: c) || viewer.isSystemAdmin { return true }
-    let staffRoles: [RoleGrant.Role] = [.leader, .officer, .unitAdmin]
     if c.unitsPassedThrough.contains(where: { viewer.hasAny(of: staffRoles, at: $0) }) {
       return true
     }
@@ -98,9 +99,20 @@ extension Case {
       c.tasks = []
       c.previousStep = nil
       if c.state != .published { c.result = nil }
-      c.holder = c.holder.unitID.map(Holder.unit) ?? .nobody
+      c.holder = visibleHolder(isInternal: false)
     }
     return c
+  }
+
+  /// The holder as a viewer sees it: people who do not work on the case see the unit only.
+  public func visibleHolder(isInternal: Bool) -> Holder {
+    isInternal ? holder : holder.unitID.map(Holder.unit) ?? .nobody
+  }
+
+  /// The title a viewer sees: the current unit task's title for people who work on the case
+  /// (others see no tasks), else the report's own.
+  public func visibleTitle(isInternal: Bool) -> String {
+    (isInternal ? tasks.last?.title : nil) ?? title
   }
 }
 
