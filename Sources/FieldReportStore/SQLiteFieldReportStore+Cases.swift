@@ -17,8 +17,7 @@ extension SQLiteFieldReportStore {
         if let key = idempotencyKey,
           let earlier = try Self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
         {
-          sequences.giveBack(new.sequence, dayKey: new.dayKey)
-          return earlier
+          return earlier  // the number taken for `new` is given back below
         }
         let result = try new.insert(policy: self.configuration.policy, into: database)
         if let key = idempotencyKey {
@@ -36,7 +35,12 @@ extension SQLiteFieldReportStore {
       sequences.giveBack(new.sequence, dayKey: new.dayKey)
       throw error
     }
-    if !result.isReplay { eventBell.ring() }
+    // Each path gives its number back at most once, after the write ended.
+    if result.isReplay {
+      sequences.giveBack(new.sequence, dayKey: new.dayKey)
+    } else {
+      eventBell.ring()
+    }
     return result
   }
 
