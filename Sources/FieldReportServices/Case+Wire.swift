@@ -19,32 +19,31 @@ extension CaseRenderer {
   func summary(_ stored: Case) -> Fieldreport_V1_CaseSummary {
     // Of the redacted fields (Case.redacted(for:)) a row shows only the title and the holder;
     // they are taken as redacted without copying the case (a copy per row showed in the inbox's
-    // profile). `c` is the stored case: every other field below is shown to all its viewers.
-    let c = stored
+    // profile). Every other field below is shown to all the case's viewers.
     let isInternal = CaseVisibility.isInternal(stored, viewer: viewer)
     var wire = Fieldreport_V1_CaseSummary()
-    wire.caseId = c.id.rawValue
-    wire.reportCode = c.reportCode.rawValue
+    wire.caseId = stored.id.rawValue
+    wire.reportCode = stored.reportCode.rawValue
     // The unit task's title once dispatched (for those who see tasks), else the report's.
-    wire.title = c.visibleTitle(isInternal: isInternal)
-    wire.state = Fieldreport_V1_CaseState(c.state)
-    wire.version = c.version
-    wire.currentUnit = unitRef(c.currentUnitID)
-    wire.currentHandler = handlerRef(c.visibleHolder(isInternal: isInternal))
+    wire.title = stored.visibleTitle(isInternal: isInternal)
+    wire.state = Fieldreport_V1_CaseState(stored.state)
+    wire.version = stored.version
+    wire.currentUnit = unitRef(stored.currentUnitID)
+    wire.currentHandler = handlerRef(stored.visibleHolder(isInternal: isInternal))
     wire.senderLabel =
       CaseVisibility.canSeeReporter(stored, viewer: viewer)
       ? stored.reporter.fullName : Self.citizenLabel
-    wire.stepStartedAtMs = c.stepReceivedAt.millisecondsSince1970
+    wire.stepStartedAtMs = stored.stepReceivedAt.millisecondsSince1970
     let due = stepDue(stored)
     wire.stepDueAtMs = due?.millisecondsSince1970
     wire.overdue = !stored.state.isTerminal && Deadlines.isOverdue(due: due, now: now)
-    wire.categoryId = c.categoryID.rawValue
-    wire.categoryName = categories[c.categoryID]?.name ?? ""
+    wire.categoryId = stored.categoryID.rawValue
+    wire.categoryName = categories[stored.categoryID]?.name ?? ""
     // The task type is not working data: everyone who sees the case may see it.
     wire.taskKind = stored.tasks.last.map { Fieldreport_V1_TaskKind($0.taskType) } ?? .unspecified
     wire.isPublic = stored.isPublic && !(stored.assignment?.doNotPublish ?? false)
-    wire.reportedAtMs = c.receivedAt.millisecondsSince1970
-    wire.updatedAtMs = c.updatedAt.millisecondsSince1970
+    wire.reportedAtMs = stored.receivedAt.millisecondsSince1970
+    wire.updatedAtMs = stored.updatedAt.millisecondsSince1970
     wire.outcome = Fieldreport_V1_CaseOutcome(stored.outcome)
     wire.clockHold = summaryClockHold(stored)
     return wire

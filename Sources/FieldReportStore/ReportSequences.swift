@@ -16,10 +16,8 @@ final class ReportSequences: Sendable {
 
   /// Replaces the counters with the stored ones (the writer thread, when the store opens).
   func load(_ rows: [(dayKey: Int, lastValue: Int64)]) {
-    last.withLock { last in
-      last = [:]
-      for row in rows { last[row.dayKey] = max(last[row.dayKey] ?? 0, row.lastValue) }
-    }
+    let stored = Dictionary(rows.map { ($0.dayKey, $0.lastValue) }, uniquingKeysWith: max)
+    last.withLock { $0 = stored }
   }
 
   /// Takes the day's next number.

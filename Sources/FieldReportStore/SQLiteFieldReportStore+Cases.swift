@@ -10,7 +10,6 @@ extension SQLiteFieldReportStore {
     // Built, encoded and hashed here, in the caller's task: the number comes from memory
     // (``ReportSequences``), so the writer thread, the one serial resource, only runs SQL.
     let new = try prepareNewCase(receivedAt: receivedAt, build: build)
-    let sequences = reportSequences
     let result: CaseChangeResult
     do {
       result = try await writeCaseData { database in
@@ -32,12 +31,12 @@ extension SQLiteFieldReportStore {
         latestCases.recordCommitted(result.storedCase, isNew: true)
       }
     } catch {
-      sequences.giveBack(new.sequence, dayKey: new.dayKey)
+      reportSequences.giveBack(new.sequence, dayKey: new.dayKey)
       throw error
     }
     // Each path gives its number back at most once, after the write ended.
     if result.isReplay {
-      sequences.giveBack(new.sequence, dayKey: new.dayKey)
+      reportSequences.giveBack(new.sequence, dayKey: new.dayKey)
     } else {
       eventBell.ring()
     }
