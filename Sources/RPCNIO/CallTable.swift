@@ -32,6 +32,15 @@ struct CallTable<Value: AnyObject> {
   /// The ids in the table (a snapshot, in no particular order).
   var keys: [UInt32] { self.ids.filter { $0 != 0 } }
 
+  /// The non-nil results of `transform` over the calls in the table, in no particular order.
+  func compactMap<T>(_ transform: (UInt32, Value) throws -> T?) rethrows -> [T] {
+    var results: [T] = []
+    for slot in self.ids.indices where self.ids[slot] != 0 {
+      if let value = self.values[slot], let result = try transform(self.ids[slot], value) { results.append(result) }
+    }
+    return results
+  }
+
   /// The call with `id`, if it is in the table.
   subscript(id: UInt32) -> Value? {
     guard let slot = self.slot(of: id) else { return nil }

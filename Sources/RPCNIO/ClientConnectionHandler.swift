@@ -47,7 +47,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     @exclusivity(unchecked) fileprivate var unary: UnsafeContinuation<ClientCallOutcome, Never>?
     /// The server-streaming caller's event stream.
     @exclusivity(unchecked) fileprivate var stream: AsyncStream<ClientStreamEvent>.Continuation?
-    @exclusivity(unchecked) fileprivate var timer: Scheduled<Void>?
+    /// When the call's deadline passes (the connection's one deadline timer ends it then).
+    fileprivate let deadline: NIODeadline?
     /// The unary response, once it arrived.
     @exclusivity(unchecked) fileprivate var message: ByteBuffer?
     /// The outcome of an unattached unary call that ended before its caller attached.
@@ -57,12 +58,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       id: UInt32,
       unary: UnsafeContinuation<ClientCallOutcome, Never>?,
       stream: AsyncStream<ClientStreamEvent>.Continuation?,
-      timer: Scheduled<Void>?
+      deadline: NIODeadline?
     ) {
       self.id = id
       self.unary = unary
       self.stream = stream
-      self.timer = timer
+      self.deadline = deadline
     }
   }
 
@@ -82,6 +83,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
   @exclusivity(unchecked) private var liveness: ConnectionLiveness
   private var livenessTimer: Scheduled<Void>?
   private var livenessTimerDeadline: NIODeadline?
+  /// When the one timer for every call's deadline fires, and the timer.
+  @exclusivity(unchecked) private var deadlines = CallDeadlineTimer()
+  private var deadlineTimer: Scheduled<Void>?
   @exclusivity(unchecked) private var goAwayLastID: UInt32?
   private let limits: ConnectionLimits
   private let onGoAway: @Sendable () -> Void
@@ -234,7 +238,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
       settings: self.serverSettings
     )
     _ = self.takeCallID()
-    let call = Call(id: id, unary: nil, stream: nil, timer: self.startTimer(id, options.timeout))
+    let call = Call(id: id, unary: nil, stream: nil, deadline: self.deadline(after: options.timeout))
     self.calls.insert(call, for: id)
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.scheduleFlush()
@@ -283,7 +287,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls.insert(Call(id: id, unary: continuation, stream: nil, timer: self.startTimer(id, timeout)), for: id)
+    self.calls.insert(Call(id: id, unary: continuation, stream: nil, deadline: self.deadline(after: timeout)), for: id)
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -310,7 +314,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     box.set(id)
     var frames = frames
     CallFrames.patch(&frames, id: id)
-    self.calls.insert(Call(id: id, unary: nil, stream: continuation, timer: self.startTimer(id, timeout)), for: id)
+    self.calls.insert(Call(id: id, unary: nil, stream: continuation, deadline: self.deadline(after: timeout)), for: id)
     if self.liveness.tracksCalls { self.liveness.callStarted() }
     self.outbound.writeBuffer(&frames)
     self.scheduleFlush()
@@ -346,9 +350,36 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     details: [.retryInfo(delay: .zero)]
   )
 
-  private func startTimer(_ id: UInt32, _ timeout: Duration?) -> Scheduled<Void>? {
-    guard let timeout, let context = self.context else { return nil }
-    return context.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(timeout.microseconds, 0))) {
+  /// The deadline of a call starting now with `timeout`, with the deadline timer armed for it
+  /// if it is the earliest.
+  private func deadline(after timeout: Duration?) -> NIODeadline? {
+    guard let timeout, self.context != nil else { return nil }
+    let deadline = self.now + .microseconds(max(timeout.microseconds, 0))
+    if let armAt = self.deadlines.callStarted(deadline: deadline) { self.armDeadlineTimer(at: armAt) }
+    return deadline
+  }
+
+  /// Schedules the deadline timer at `deadline`, replacing the armed one.
+  private func armDeadlineTimer(at deadline: NIODeadline) {
+    guard let context = self.context else { return }
+    self.deadlineTimer?.cancel()
+    self.deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+      self.deadlineTimerFired()
+    }
+  }
+
+  /// Ends the calls whose deadline passed, and arms the timer for the next deadline.
+  private func deadlineTimerFired() {
+    self.deadlineTimer = nil
+    guard !self.closed else { return }
+    // Calls that ended and wait for their caller (`outcome` set) are over.
+    let (expired, next) = self.deadlines.fired(
+      now: self.now,
+      deadlines: self.calls.compactMap { id, call in
+        call.outcome == nil ? call.deadline.map { (id: id, deadline: $0) } : nil
+      })
+    if let next { self.armDeadlineTimer(at: next) }
+    for id in expired {
       self.end(id, .failure(RPCError(code: .deadlineExceeded, message: "The deadline passed.")), sendCancel: true)
     }
   }
@@ -493,8 +524,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     self.lastMessageCall = nil
     // An unattached call that already ended waits for its caller; later frames are ignored.
     guard let call = known, call.outcome == nil else { return }
-    call.timer?.cancel()
-    call.timer = nil
     if let continuation = call.unary {
       self.calls.removeValue(forKey: id)
       self.callRemoved()
@@ -528,6 +557,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     self.closed = true
     self.livenessTimer?.cancel()
     self.livenessTimer = nil
+    self.deadlineTimer?.cancel()
+    self.deadlineTimer = nil
+    self.deadlines.disarm()
     // No new call may pick this connection while it closes.
     self.onGoAway()
     if !self.prefaceDone {

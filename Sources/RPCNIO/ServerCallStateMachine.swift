@@ -6,10 +6,11 @@ import RPCCore
 /// starting inline, or running — with its deadline.
 ///
 /// ``ServerConnectionHandler`` feeds it the events of the frames it reads and of its handlers
-/// and timers, and does what the answers say (write a STATUS, start a handler, close). It does
-/// no I/O and reads no clock: the time is passed in (the handler passes its event loop's
-/// `now`, which an `EmbeddedEventLoop` controls). The only effects it has are cancelling the
-/// timers and tasks of calls it drops, which it owns.
+/// and its deadline timer, and does what the answers say (write a STATUS, start a handler, arm
+/// the timer, close). It does no I/O and reads no clock: the time is passed in (the handler
+/// passes its event loop's `now`, which an `EmbeddedEventLoop` controls). The only effect it
+/// has is cancelling the tasks of calls it drops, which it owns. One timer serves every
+/// call's deadline (``CallDeadlineTimer``).
 ///
 /// A call is in exactly one place:
 /// - *pending*: opened by the last HEADERS handled; if its MESSAGE is the very next frame (a
@@ -40,16 +41,14 @@ struct ServerCallStateMachine {
     }
 
     var state: State
-    /// Fires at the deadline (``ServerConnectionHandler`` schedules it).
-    var timer: Scheduled<Void>?
-    /// The caller's deadline: a result produced after it is answered `DEADLINE_EXCEEDED`,
-    /// whatever the handler's kind (the timer alone cannot stop a handler that runs
-    /// synchronously on the event loop).
+    /// The caller's deadline: the connection's deadline timer ends the call when it passes
+    /// (``deadlinesPassed(now:)``), and a result produced after it is answered
+    /// `DEADLINE_EXCEEDED` whatever the handler's kind (the timer alone cannot stop a handler
+    /// that runs synchronously on the event loop).
     var deadline: NIODeadline?
 
-    /// Cancels the timer and, if running, the handler's task.
+    /// Cancels the handler's task, if it runs.
     func cancel() {
-      self.timer?.cancel()
       if case .running(let task) = self.state { task?.cancel() }
     }
   }
@@ -63,6 +62,8 @@ struct ServerCallStateMachine {
   private var startingCallID: UInt32 = 0
   private var startingCallEnded = false
   private var startingCallDeadline: NIODeadline?
+  /// When the connection's one deadline timer fires.
+  private var deadlineTimer = CallDeadlineTimer()
   private let maxConcurrentCalls: Int
 
   init(maxConcurrentCalls: Int) {
@@ -101,9 +102,11 @@ struct ServerCallStateMachine {
     if self.phase == .active { self.phase = .draining }
   }
 
-  /// The connection closes: every call left is cancelled (timers and tasks).
+  /// The connection closes: every call left is cancelled (its task), and the deadline timer
+  /// is no longer armed (the handler cancels it).
   mutating func close() {
     self.phase = .closing
+    self.deadlineTimer.disarm()
     self.commitPendingOpen()
     let calls = self.calls
     self.calls.removeAll()
@@ -154,10 +157,13 @@ struct ServerCallStateMachine {
   }
 
   /// The call `id` is open and awaits its MESSAGE (pending until another frame arrives).
-  mutating func opened(_ id: UInt32, _ call: Call) {
+  /// - Returns: When to arm the connection's deadline timer, replacing the armed one (nil: it
+  ///   is armed early enough, or the call has no deadline).
+  mutating func opened(_ id: UInt32, _ call: Call) -> NIODeadline? {
     self.commitPendingOpen()
     self.pendingOpenID = id
     self.pendingOpen = call
+    return call.deadline.flatMap { self.deadlineTimer.callStarted(deadline: $0) }
   }
 
   /// A frame other than the pending call's MESSAGE arrived, or the read ended: the pending
@@ -214,9 +220,7 @@ struct ServerCallStateMachine {
   mutating func endStarting(_ id: UInt32, _ call: Call, task: Task<Void, Never>?) {
     self.startingCallID = 0
     if !self.startingCallEnded, let task {
-      self.calls[id] = Call(state: .running(task), timer: call.timer, deadline: call.deadline)
-    } else {
-      call.timer?.cancel()
+      self.calls[id] = Call(state: .running(task), deadline: call.deadline)
     }
   }
 
@@ -253,13 +257,16 @@ struct ServerCallStateMachine {
     return id > self.lastCallID ? .protocolError("\(frame) for call \(id), which was never opened") : .ignore
   }
 
-  /// `id`'s deadline timer fired.
-  /// - Returns: Whether the call was still open (it is removed, its task cancelled: answer
-  ///   `DEADLINE_EXCEEDED`).
-  mutating func deadlineFired(_ id: UInt32) -> Bool {
-    guard let call = self.calls.removeValue(forKey: id) else { return false }
-    if case .running(let task) = call.state { task?.cancel() }
-    return true
+  /// The connection's deadline timer fired at `now`.
+  /// - Returns: The calls whose deadline has passed, in id order (each is removed and its task
+  ///   cancelled: answer `DEADLINE_EXCEEDED`), and when to arm the timer next (nil: no call
+  ///   with a deadline is left).
+  mutating func deadlinesPassed(now: NIODeadline) -> (expired: [UInt32], next: NIODeadline?) {
+    self.commitPendingOpen()
+    let (expired, next) = self.deadlineTimer.fired(
+      now: now, deadlines: self.calls.lazy.compactMap { id, call in call.deadline.map { (id: id, deadline: $0) } })
+    for id in expired { self.calls.removeValue(forKey: id)?.cancel() }
+    return (expired, next)
   }
 
   // MARK: Handlers ending
@@ -273,7 +280,7 @@ struct ServerCallStateMachine {
     case pastDeadline
   }
 
-  /// A handler produced its result (or failed) at `now`: the call ends (its timer cancelled).
+  /// A handler produced its result (or failed) at `now`: the call ends.
   mutating func ending(_ id: UInt32, now: NIODeadline) -> Ending {
     let deadline: NIODeadline?
     if id == self.startingCallID {
@@ -282,7 +289,6 @@ struct ServerCallStateMachine {
       deadline = self.startingCallDeadline
     } else {
       guard let call = self.calls.removeValue(forKey: id) else { return .over }
-      call.timer?.cancel()
       deadline = call.deadline
     }
     if let deadline, deadline <= now { return .pastDeadline }

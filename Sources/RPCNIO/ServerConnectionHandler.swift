@@ -72,6 +72,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   /// connection if the frame stops arriving (``ConnectionLimits/frameProgressTimeout``).
   @exclusivity(unchecked) private var midFrameSince: NIODeadline?
   private var frameProgressTimer: Scheduled<Void>?
+  /// The one timer for every call's deadline, armed where ``ServerCallStateMachine`` says.
+  private var deadlineTimer: Scheduled<Void>?
 
   init(
     eventLoop: any EventLoop,
@@ -127,6 +129,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.handshakeTimer?.cancel()
     self.livenessTimer?.cancel()
     self.frameProgressTimer?.cancel()
+    self.deadlineTimer?.cancel()
     self.releaseBudget()
     self.calls.close()
     self.resumeWritabilityWaiters(error: RPCError(code: .unavailable, message: "The connection closed."))
@@ -443,16 +446,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private func open(_ id: UInt32, _ method: RegisteredMethod, metadata: Metadata, timeoutUs: Int64?) {
     var deadline: ContinuousClock.Instant?
     var nioDeadline: NIODeadline?
-    var timer: Scheduled<Void>?
     if let timeout = timeoutUs {
       guard timeout > 0 else {
         return self.failCall(id, RPCError(code: .deadlineExceeded, message: "The deadline had passed when the call arrived."))
       }
       deadline = ContinuousClock.now + .microseconds(timeout)
       nioDeadline = self.eventLoop.now + .microseconds(timeout)
-      timer = self.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(timeout)) {
-        self.expire(id)
-      }
     }
     let context = ServerContext(
       method: method.descriptor,
@@ -462,7 +461,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
       callID: id,
       peerCertificateFingerprint: self.peerCertificateFingerprint
     )
-    self.calls.opened(id, .init(state: .awaitingMessage(method, context), timer: timer, deadline: nioDeadline))
+    if let armAt = self.calls.opened(id, .init(state: .awaitingMessage(method, context), deadline: nioDeadline)) {
+      self.armDeadlineTimer(at: armAt)
+    }
     if self.liveness.tracksCalls { self.liveness.callStarted() }
   }
 
@@ -550,9 +551,22 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     self.closeIfDrained()
   }
 
-  private func expire(_ id: UInt32) {
-    guard self.calls.deadlineFired(id) else { return }
-    self.writeStatus(id, Self.pastDeadline)
+  /// Schedules the deadline timer at `deadline`, replacing the armed one.
+  private func armDeadlineTimer(at deadline: NIODeadline) {
+    self.deadlineTimer?.cancel()
+    self.deadlineTimer = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+      self.deadlineTimerFired()
+    }
+  }
+
+  /// Ends the calls whose deadline passed, and arms the timer for the next deadline.
+  private func deadlineTimerFired() {
+    self.deadlineTimer = nil
+    guard self.calls.phase != .closing else { return }
+    let (expired, next) = self.calls.deadlinesPassed(now: self.eventLoop.now)
+    if let next { self.armDeadlineTimer(at: next) }
+    guard !expired.isEmpty else { return }
+    for id in expired { self.writeStatus(id, Self.pastDeadline) }
     self.scheduleFlush()
     self.closeIfDrained()
   }
@@ -842,6 +856,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
   private func close() {
     self.livenessTimer?.cancel()
     self.frameProgressTimer?.cancel()
+    self.deadlineTimer?.cancel()
     self.calls.close()
     self.context?.close(promise: nil)
   }

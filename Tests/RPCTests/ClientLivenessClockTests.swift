@@ -129,6 +129,63 @@ struct ClientLivenessClockTests {
     _ = events
   }
 
+  /// Every call's deadline is kept by one timer (``CallDeadlineTimer``): each call still ends
+  /// `DEADLINE_EXCEEDED` at its own deadline, with a CANCEL to the server; a call that ended
+  /// before its deadline is not touched; a later call with an earlier deadline is not missed.
+  @Test func eachCallEndsAtItsOwnDeadline() async throws {
+    let (channel, loop, _, handler) = try Self.connectionWithHandler(ConnectionLimits())
+    func start(timeout: Duration) throws -> (AsyncStream<ClientStreamEvent>, AsyncStream<ClientStreamEvent>.Continuation, CallIDBox) {
+      var frames = ByteBuffer()
+      try CallFrames.write(
+        into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
+        request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
+      let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
+      let box = CallIDBox()
+      handler.startStreaming(frames: frames, timeout: timeout, box: box, continuation: continuation)
+      return (events, continuation, box)
+    }
+    func cancels() throws -> [UInt32] {
+      try ServerCallStateMachineTests.frames(channel).filter { $0.0.type == .cancel }.map(\.0.callID)
+    }
+    func outcome(_ events: AsyncStream<ClientStreamEvent>) async -> StatusCode? {
+      for await event in events {
+        if case .end(let outcome) = event {
+          if case .failure(let error) = outcome { return error.code }
+          return .ok
+        }
+      }
+      return nil
+    }
+    let (fiveEvents, _, five) = try start(timeout: .seconds(5))
+    let (twoEvents, _, two) = try start(timeout: .seconds(2))
+    let (answeredEvents, _, answered) = try start(timeout: .seconds(1))
+    loop.run()
+    // The 1 s call is answered at once: its deadline then passes with nothing to do.
+    var status = ByteBuffer()
+    status.writeFrameHeader(type: .status, flags: [], callID: answered.id, length: 0)
+    try channel.writeInbound(status)
+    loop.run()
+    _ = try ServerCallStateMachineTests.frames(channel)
+    loop.advanceTime(by: .milliseconds(1_999))
+    #expect(try cancels().isEmpty)
+    loop.advanceTime(by: .milliseconds(1))
+    #expect(try cancels() == [two.id])
+    // A call started now with a 1 s deadline ends before the 5 s one.
+    let (laterEvents, _, later) = try start(timeout: .seconds(1))
+    loop.run()
+    loop.advanceTime(by: .seconds(1))
+    #expect(try cancels() == [later.id])
+    loop.advanceTime(by: .milliseconds(1_999))
+    #expect(try cancels().isEmpty)
+    loop.advanceTime(by: .milliseconds(1))
+    #expect(try cancels() == [five.id])
+    #expect(await outcome(answeredEvents) == .ok)
+    #expect(await outcome(twoEvents) == .deadlineExceeded)
+    #expect(await outcome(laterEvents) == .deadlineExceeded)
+    #expect(await outcome(fiveEvents) == .deadlineExceeded)
+    #expect(channel.isActive)
+  }
+
   /// Call-id exhaustion, the client's half (issue 15 item 5): the last id (2^32 - 1) is used,
   /// the connection then takes no new call (ids are never reused on a connection) and tells
   /// `RPCClient` once, so the next call opens a new connection.

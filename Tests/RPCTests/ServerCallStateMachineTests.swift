@@ -21,7 +21,7 @@ struct ServerCallStateMachineTests {
 
   static func awaiting(_ id: UInt32, deadline: NIODeadline? = nil) -> Machine.Call {
     let context = ServerContext(method: Self.method.descriptor, metadata: Metadata(), deadline: nil, peer: "test", callID: id)
-    return Machine.Call(state: .awaitingMessage(Self.method, context), timer: nil, deadline: deadline)
+    return Machine.Call(state: .awaitingMessage(Self.method, context), deadline: deadline)
   }
 
   static func active() -> Machine {
@@ -36,7 +36,7 @@ struct ServerCallStateMachineTests {
       Issue.record("3 refused")
       return
     }
-    machine.opened(3, Self.awaiting(3))
+    _ = machine.opened(3, Self.awaiting(3))
     guard case .protocolError(let reused) = machine.receivedHeaders(3) else {
       Issue.record("3 reused accepted")
       return
@@ -58,7 +58,7 @@ struct ServerCallStateMachineTests {
   @Test func aPendingCallStartsInlineAndEndsWithoutEnteringTheTable() {
     var machine = Self.active()
     _ = machine.receivedHeaders(1)
-    machine.opened(1, Self.awaiting(1))
+    _ = machine.opened(1, Self.awaiting(1))
     guard case .startPending(let call) = machine.receivedMessage(1) else {
       Issue.record("not started inline")
       return
@@ -94,7 +94,7 @@ struct ServerCallStateMachineTests {
   @Test func aCommittedCallStartsFromTheTableAndASecondMessageEndsIt() {
     var machine = Self.active()
     _ = machine.receivedHeaders(1)
-    machine.opened(1, Self.awaiting(1))
+    _ = machine.opened(1, Self.awaiting(1))
     machine.commitPendingOpen()  // another frame came between HEADERS and MESSAGE
     #expect(machine.methodPath(of: 1) == TestService.emptyCall.descriptor.path)
     guard case .start = machine.receivedMessage(1) else {
@@ -113,7 +113,7 @@ struct ServerCallStateMachineTests {
     var machine = Self.active()
     let deadline = NIODeadline.uptimeNanoseconds(1_000_000)
     _ = machine.receivedHeaders(1)
-    machine.opened(1, Self.awaiting(1, deadline: deadline))
+    _ = machine.opened(1, Self.awaiting(1, deadline: deadline))
     guard case .startPending(let call) = machine.receivedMessage(1) else {
       Issue.record("not started")
       return
@@ -124,20 +124,51 @@ struct ServerCallStateMachineTests {
     machine.endStarting(1, call, task: nil)
 
     _ = machine.receivedHeaders(3)
-    machine.opened(3, Self.awaiting(3, deadline: deadline))
+    _ = machine.opened(3, Self.awaiting(3, deadline: deadline))
     machine.commitPendingOpen()
-    let fired = machine.deadlineFired(3)
-    let again = machine.deadlineFired(3)
-    #expect(fired && !again)
+    let fired = machine.deadlinesPassed(now: deadline)
+    let again = machine.deadlinesPassed(now: deadline)
+    #expect(fired.expired == [3] && fired.next == nil)
+    #expect(again.expired.isEmpty && again.next == nil)
     let ending3over = machine.ending(3, now: deadline)
     #expect(ending3over == .over)
+  }
+
+  /// One timer serves every call's deadline: the machine says when to arm it, and when it
+  /// fires, which calls expired and when it fires next.
+  @Test func oneDeadlineTimerForTheConnection() {
+    var machine = Machine(maxConcurrentCalls: 10)
+    machine.prefaceAccepted()
+    func at(_ ms: UInt64) -> NIODeadline { .uptimeNanoseconds(ms * 1_000_000) }
+    func open(_ id: UInt32, _ deadline: NIODeadline?) -> NIODeadline? {
+      _ = machine.receivedHeaders(id)
+      return machine.opened(id, Self.awaiting(id, deadline: deadline))
+    }
+    // The first deadline arms the timer; a later one does not, an earlier one re-arms it.
+    #expect(open(1, at(100)) == at(100))
+    #expect(open(3, at(300)) == nil)
+    #expect(open(5, nil) == nil)
+    #expect(open(7, at(50)) == at(50))
+    #expect(open(9, at(300)) == nil)
+    // Call 7 ends before its deadline: the timer still fires at 50, finds nothing due and
+    // is armed for the earliest deadline left.
+    _ = machine.ending(7, now: at(10))
+    let first = machine.deadlinesPassed(now: at(50))
+    #expect(first.expired.isEmpty && first.next == at(100))
+    // At 300 both calls due then expire (in id order), call 1 as well; the call without a
+    // deadline stays.
+    let second = machine.deadlinesPassed(now: at(300))
+    #expect(second.expired == [1, 3, 9] && second.next == nil)
+    #expect(machine.isLive(5) && !machine.isLive(3))
+    // Not armed now: the next deadline arms it again.
+    #expect(open(11, at(900)) == at(900))
   }
 
   @Test func limitsAndDraining() {
     var machine = Self.active()
     for id: UInt32 in [1, 3] {
       _ = machine.receivedHeaders(id)
-      machine.opened(id, Self.awaiting(id))
+      _ = machine.opened(id, Self.awaiting(id))
     }
     machine.commitPendingOpen()
     guard case .refuse(let busy) = machine.receivedHeaders(5) else {
