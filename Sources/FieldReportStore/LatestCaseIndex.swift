@@ -17,14 +17,20 @@ import Synchronization
 ///   and ``SQLiteFieldReportStore/apply(_:expectedVersion:idempotencyKey:)`` *right after the
 ///   COMMIT, before that write's caller is answered* (``recordCommitted(_:isNew:)``): a new case enters
 ///   (nothing can re-report a case before it exists), a written case already held moves to its
-///   new version (versions only grow: the higher is kept), and the case it re-reports, if any,
-///   leaves.
+///   new version (versions only grow: the higher is kept), and the case it re-reports or
+///   duplicates, if any, leaves. Each recording stamps the cases it touched with the epoch it
+///   moved the index to; a case not held (or leaving) keeps a stamp-only entry that answers
+///   nothing.
 /// - Any other write (``SQLiteFieldReportStore/write(_:)``: reference data, bulk tools) empties
 ///   the index, so a write added later cannot leave it wrong.
 /// - A reader that found a case with no re-reports may add it (``observe(_:rereported:since:)``)
-///   only if the writer recorded nothing since *before* its read began (``epoch``): every commit
-///   that its snapshot may have missed has then not been recorded yet, and its recording will
-///   move the entry on (or remove it) afterwards.
+///   only if the writer recorded nothing *of that case* since *before* its read began
+///   (``epoch``), and nothing was forgotten meanwhile (a generation dropped, the index
+///   emptied): every commit of that case its snapshot may have missed has then not been
+///   recorded yet, and its recording will move the entry on (or make it stamp-only)
+///   afterwards. (Until the ninth session any recording at all refused the finding, so under a
+///   steady stream of writes no case read by a query ever entered, and GetCase of a case not
+///   written since the server started always went to a reader thread.)
 ///
 /// The window: between a COMMIT and its recording (the same writer-thread turn, microseconds)
 /// a read through the index can still answer the version before; the write's caller has not
@@ -35,20 +41,37 @@ import Synchronization
 /// dropped generation only sends its cases back to the query path.
 package final class LatestCaseIndex: Sendable {
   struct Entry {
+    /// The latest committed version known (0 when unknown).
     var version: Int64
-    var code: ReportCode
+    var code: ReportCode?
+    /// The epoch the writer's last recording of this case moved the index to; 0 when only
+    /// readers offered it.
+    var recordedAt: UInt64
+    /// Whether ``latest(_:)`` may answer it: false for a stamp-only entry (a case the writer
+    /// recorded without knowing that its view has no links, or that leaves because it now has
+    /// one).
+    var answers: Bool
   }
 
   struct Generation {
     var latest: [CaseID: Entry] = [:]
     var codes: [ReportCode: CaseID] = [:]
+
+    func entry(_ id: CaseID) -> Entry? { latest[id] }
   }
 
   struct State {
     var current = Generation()
     var previous = Generation()
-    /// Moves with every recording and every clear; see ``observe(_:rereported:since:)``.
+    /// Moves with every recording, every forgetting and every clear; see
+    /// ``observe(_:rereported:since:)``.
     var epoch: UInt64 = 0
+    /// The epoch of the last forgetting (a generation dropped, the index emptied): a read
+    /// begun before it may not offer what it found, since the stamps it must be checked
+    /// against may be gone.
+    var forgottenAt: UInt64 = 0
+
+    func entry(_ id: CaseID) -> Entry? { current.latest[id] ?? previous.latest[id] }
   }
 
   let capacity: Int
@@ -72,9 +95,12 @@ package final class LatestCaseIndex: Sendable {
         guard let found = state.current.codes[code] ?? state.previous.codes[code] else { return nil }
         id = found
       }
-      if let entry = state.current.latest[id] { return ((id, entry.version), Generation()) }
-      guard let entry = state.previous.latest[id] else { return nil }
-      return ((id, entry.version), Self.set(id, entry, in: &state, capacity: capacity))
+      if let entry = state.current.latest[id] {
+        guard entry.answers else { return nil }
+        return ((id: id, version: entry.version), Generation())
+      }
+      guard let entry = state.previous.latest[id], entry.answers else { return nil }
+      return ((id: id, version: entry.version), Self.set(id, entry, in: &state, capacity: capacity))
     }.map { $0.0 }
   }
 
@@ -82,32 +108,47 @@ package final class LatestCaseIndex: Sendable {
   /// caller is answered).
   package func recordCommitted(_ c: Case, isNew: Bool) {
     guard capacity > 0 else { return }
-    let dropped = state.withLock { state -> Generation in
+    let dropped = state.withLock { state -> [Generation] in
       state.epoch &+= 1
-      var dropped = Generation()
-      // The case it re-reports, or duplicates, now has a link its view must show.
+      let stamp = state.epoch
+      var dropped: [Generation] = []
+      // The case it re-reports, or duplicates, now has a link its view must show: it leaves,
+      // stamped, so that a read begun before this cannot put it back.
       for subject in [c.linkedCaseID, c.rejection?.duplicateOf].compactMap({ $0 }) {
-        state.current.latest[subject] = nil
-        state.previous.latest[subject] = nil
+        let known = state.entry(subject)
+        dropped.append(
+          Self.set(
+            subject, Entry(version: known?.version ?? 0, code: known?.code, recordedAt: stamp, answers: false),
+            in: &state, capacity: capacity))
       }
-      let held = (state.current.latest[c.id] ?? state.previous.latest[c.id])?.version
-      if isNew || held != nil {
-        dropped = Self.set(
-          c.id, Entry(version: max(c.version, held ?? 0), code: c.reportCode), in: &state, capacity: capacity)
-      }
+      let held = state.entry(c.id)
+      dropped.append(
+        Self.set(
+          c.id,
+          Entry(
+            version: max(c.version, held?.version ?? 0), code: c.reportCode, recordedAt: stamp,
+            answers: isNew || held?.answers == true),
+          in: &state, capacity: capacity))
       return dropped
     }
     _ = dropped
   }
 
   /// Offers what a reader found: case `c` as of a snapshot begun after `epoch` was taken,
-  /// with (`rereported`) or without re-reports. Kept only when the writer recorded nothing since.
+  /// with (`rereported`) or without re-reports. Kept only when the writer recorded nothing of
+  /// `c` since, and nothing was forgotten since.
   package func observe(_ c: Case, rereported: Bool, since epoch: UInt64) {
     guard capacity > 0, !rereported else { return }
     let dropped = state.withLock { state -> Generation in
-      guard state.epoch == epoch else { return Generation() }
-      let held = (state.current.latest[c.id] ?? state.previous.latest[c.id])?.version ?? 0
-      return Self.set(c.id, Entry(version: max(c.version, held), code: c.reportCode), in: &state, capacity: capacity)
+      guard state.forgottenAt <= epoch else { return Generation() }
+      let known = state.entry(c.id)
+      if let known, known.recordedAt > epoch { return Generation() }
+      return Self.set(
+        c.id,
+        Entry(
+          version: max(c.version, known?.version ?? 0), code: c.reportCode, recordedAt: known?.recordedAt ?? 0,
+          answers: true),
+        in: &state, capacity: capacity)
     }
     _ = dropped
   }
@@ -115,11 +156,14 @@ package final class LatestCaseIndex: Sendable {
   /// Forgets one case (its view gained something the index does not hold: a verdict).
   package func remove(_ id: CaseID) {
     guard capacity > 0 else { return }
-    state.withLock { state in
+    let dropped = state.withLock { state -> Generation in
       state.epoch &+= 1
-      state.current.latest[id] = nil
-      state.previous.latest[id] = nil
+      let known = state.entry(id)
+      return Self.set(
+        id, Entry(version: known?.version ?? 0, code: known?.code, recordedAt: state.epoch, answers: false),
+        in: &state, capacity: capacity)
     }
+    _ = dropped
   }
 
   /// Forgets everything (every write other than a case's own).
@@ -127,13 +171,14 @@ package final class LatestCaseIndex: Sendable {
     let dropped = state.withLock { state -> State in
       let old = state
       state = State(epoch: old.epoch &+ 1)
+      state.forgottenAt = state.epoch
       return old
     }
     _ = dropped
   }
 
   /// Sets an entry in the current generation; returns a generation dropped to make room, to be
-  /// released after the lock.
+  /// released after the lock. Dropping forgets stamps, so it moves ``State/forgottenAt``.
   private static func set(_ id: CaseID, _ entry: Entry, in state: inout State, capacity: Int) -> Generation {
     var dropped = Generation()
     if state.current.latest.count >= capacity, state.current.latest[id] == nil {
@@ -142,9 +187,11 @@ package final class LatestCaseIndex: Sendable {
       state.current = Generation()
       state.current.latest.reserveCapacity(capacity)
       state.current.codes.reserveCapacity(capacity)
+      state.epoch &+= 1
+      state.forgottenAt = state.epoch
     }
     state.current.latest[id] = entry
-    state.current.codes[entry.code] = id
+    if let code = entry.code { state.current.codes[code] = id }
     return dropped
   }
 }

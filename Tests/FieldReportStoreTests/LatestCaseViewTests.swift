@@ -127,7 +127,7 @@ struct LatestCaseViewTests {
     await store.close()
   }
 
-  @Test("a reader's finding is kept only when nothing was recorded since its read began")
+  @Test("a reader's finding is kept only when nothing was recorded of that case since its read began")
   func readersCannotPutBackAStaleVersion() throws {
     let index = LatestCaseIndex(capacity: 16)
     let directory = StoreFixture.directory
@@ -141,16 +141,30 @@ struct LatestCaseViewTests {
     }
     let a = try make("case-a", 1)
     let b = try make("case-b", 2)
-    // A read began (epoch taken), then the writer recorded another case: the finding is dropped.
+    // A read began (epoch taken), then the writer recorded another case: the finding is kept
+    // (under a steady stream of writes, reads must still be able to fill the index).
     let before = index.epoch
     index.recordCommitted(b, isNew: true)
     index.observe(a, rereported: false, since: before)
-    #expect(index.latest(.id(a.id)) == nil)
-    // Nothing recorded since: kept. A re-reported case never is.
-    index.observe(a, rereported: false, since: index.epoch)
     #expect(index.latest(.id(a.id))?.version == a.version)
     #expect(index.latest(.code(a.reportCode))?.id == a.id)
+    // A read began, then the writer recorded that very case (not held, so stamp-only): the
+    // finding may be older than the commit, and is dropped; a read begun after it is kept.
     index.removeAll()
+    var later = a
+    later.version = a.version + 1
+    let beforeWrite = index.epoch
+    index.recordCommitted(later, isNew: false)
+    #expect(index.latest(.id(a.id)) == nil)
+    index.observe(a, rereported: false, since: beforeWrite)
+    #expect(index.latest(.id(a.id)) == nil)
+    index.observe(later, rereported: false, since: index.epoch)
+    #expect(index.latest(.id(a.id))?.version == later.version)
+    // Emptying the index refuses every read begun before it. A re-reported case never is kept.
+    let beforeClear = index.epoch
+    index.removeAll()
+    index.observe(a, rereported: false, since: beforeClear)
+    #expect(index.latest(.id(a.id)) == nil)
     index.observe(a, rereported: true, since: index.epoch)
     #expect(index.latest(.id(a.id)) == nil)
 
@@ -164,12 +178,46 @@ struct LatestCaseViewTests {
     index.observe(b, rereported: false, since: index.epoch)
     #expect(index.latest(.id(b.id))?.version == newer.version)
 
-    // A new case that re-reports another removes it.
+    // A new case that re-reports another removes it, and a read begun before cannot put it
+    // back (its snapshot may predate the link).
+    let beforeLink = index.epoch
     var rereport = try make("case-c", 3)
     rereport.linkedCaseID = b.id
     index.recordCommitted(rereport, isNew: true)
     #expect(index.latest(.id(b.id)) == nil)
     #expect(index.latest(.id(rereport.id))?.version == rereport.version)
+    index.observe(newer, rereported: false, since: beforeLink)
+    #expect(index.latest(.id(b.id)) == nil)
+    // A later update of the re-reported case does not make it answer again.
+    var newest = newer
+    newest.version += 1
+    index.recordCommitted(newest, isNew: false)
+    #expect(index.latest(.id(b.id)) == nil)
+  }
+
+  @Test("dropping a generation refuses the findings of reads begun before it")
+  func aDroppedGenerationRefusesOlderReads() throws {
+    let index = LatestCaseIndex(capacity: 2)
+    let directory = StoreFixture.directory
+    let actor = try #require(directory.actor(StoreFixture.platform))
+    let cases = try (1...5).map { n in
+      try CaseWorkflow.submit(
+        StoreFixture.report("Case \(n)"), caseID: CaseID("case-\(n)"),
+        reportCode: ReportCode.make(dayOf: StoreFixture.at(6), sequence: n), by: actor,
+        now: StoreFixture.at(6), directory: directory
+      ).get().newCase
+    }
+    // Case 1 is written (not held: stamp-only) after a read of it began...
+    let before = index.epoch
+    var written = cases[0]
+    written.version += 1
+    index.recordCommitted(written, isNew: false)
+    // ...and its stamp is pushed out with a dropped generation before the read offers it.
+    for c in cases[1...4] { index.recordCommitted(c, isNew: true) }
+    index.observe(cases[0], rereported: false, since: before)
+    #expect(index.latest(.id(cases[0].id)) == nil)
+    index.observe(written, rereported: false, since: index.epoch)
+    #expect(index.latest(.id(cases[0].id))?.version == written.version)
   }
 
   @Test("bounded: past its capacity the oldest generation goes, and a lookup promotes")
@@ -241,6 +289,65 @@ struct LatestCaseViewTests {
       let current = try await cases.asyncMap { try #require(try await store.findCase(id: $0.id)) }
       try await Self.expectSameAsQuery(store, current)
     }
+    await store.close()
+  }
+
+  /// Reads racing writes: readers fill the index while the writer records dispatches,
+  /// assignments and re-reports of the same cases. Afterwards every view the index answers
+  /// must be the query's (a reader that put back a version older than a commit, or a case
+  /// that was re-reported meanwhile, would show here).
+  @Test("readers racing writes never leave a stale view in the index")
+  func readersRacingWritesLeaveNoStaleView() async throws {
+    let fixture = try await StoreFixture.make()
+    defer { fixture.removeStorage() }
+    let store = fixture.sqlite
+    var cases: [Case] = []
+    for n in 0..<24 { cases.append(try await fixture.submit("Phản ánh \(n)", at: StoreFixture.at(6, hour: 8))) }
+    // A raw write empties the index: every case must be found again by readers.
+    try await store.executeRawSQLForTesting("UPDATE cases SET state = state WHERE rowid = 1")
+    let ids = cases.map(\.id)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        for (n, id) in ids.enumerated() {
+          _ = try await fixture.act(
+            StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: id,
+            at: StoreFixture.at(6, hour: 10))
+          if n % 3 == 0 {
+            var report = StoreFixture.report("Phản ánh lại \(n)")
+            report.linkedCaseID = id
+            _ = try await store.createCase(
+              receivedAt: StoreFixture.at(6, hour: 11), idempotencyKey: nil,
+              build: StoreFixture.submission(report, at: StoreFixture.at(6, hour: 11)))
+          }
+          if n % 2 == 0 {
+            _ = try await fixture.act(
+              StoreFixture.duong, .assign(AssignmentOrder(mainHandler: StoreFixture.toan)), on: id,
+              at: StoreFixture.at(6, hour: 12))
+          }
+        }
+      }
+      for reader in 0..<3 {
+        group.addTask {
+          for round in 0..<40 {
+            for (n, id) in ids.enumerated() where (n + round + reader) % 3 == 0 {
+              _ = try await store.caseView(.id(id), draftAuthor: nil)
+            }
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    var answered = 0
+    for id in ids {
+      for (key, author) in Self.keys(try #require(try await store.findCase(id: id))) {
+        guard let fromMemory = store.latestCaseView(key, draftAuthor: author) else { continue }
+        answered += 1
+        #expect(fromMemory == (try await store.queriedCaseView(key, draftAuthor: author)), "case \(id) by \(key)")
+      }
+    }
+    // Readers did fill the index while the writer was busy (the finding of a read is kept
+    // unless that very case was written meanwhile).
+    #expect(answered > 0)
     await store.close()
   }
 }
