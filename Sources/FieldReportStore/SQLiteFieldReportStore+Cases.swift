@@ -20,7 +20,7 @@ extension SQLiteFieldReportStore {
         }
         let result = try new.insert(policy: self.configuration.policy, into: database)
         if let key = idempotencyKey {
-          try Self.record(result, for: key, operation: StoreRules.createOperation, in: database)
+          try Self.record(result, for: key, operation: StoreRules.createOperation, keys: self.idempotencyKeys, in: database)
         }
         return result
       } committed: { [latestCases, decoded] result in
@@ -142,13 +142,15 @@ extension SQLiteFieldReportStore {
     try CaseRows.dispose(change.draftDisposal, of: id, in: database)
     let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
     if let key = idempotencyKey {
-      try Self.record(result, for: key, operation: operation, in: database)
+      try Self.record(result, for: key, operation: operation, keys: idempotencyKeys, in: database)
     }
     return result
   }
 
   public func idempotentResult(for key: IdempotencyKey) async throws -> CaseChangeResult? {
     try Self.validate(key)
+    // A key never recorded (nearly every call's) needs no reader thread.
+    guard idempotencyKeys.mayContain(key) else { return nil }
     return try await read { database in
       guard let record = try Self.idempotencyRecord(for: key, in: database) else { return nil }
       return try Self.replayResult(record, in: database)
@@ -176,6 +178,14 @@ extension SQLiteFieldReportStore {
   public func actionStart(caseID: CaseID, idempotencyKey: IdempotencyKey?) async throws -> ActionStart {
     try Self.validate(idempotencyKey)
     let cache = decoded
+    // A fresh key (or none) and a case whose latest version is decoded in memory: no reader
+    // thread (``IdempotencyKeyFilter``, ``LatestCaseIndex``). The write checks the version
+    // it expects, as after a read.
+    if idempotencyKey.map({ !idempotencyKeys.mayContain($0) }) ?? true,
+      let (id, version) = latestCases.latest(.id(caseID)), let found = cache.case(id, version: version)
+    {
+      return .current(found)
+    }
     return try await read { database in
       if let key = idempotencyKey, let record = try Self.idempotencyRecord(for: key, in: database) {
         return .replay(try Self.replayResult(record, in: database))
@@ -218,9 +228,13 @@ extension SQLiteFieldReportStore {
     return try replayResult(record, in: database)
   }
 
+  /// Records `key` for `result`, and adds it to the filter of recorded keys before the
+  /// transaction commits (so the filter never says no to a committed key).
   static func record(
-    _ result: CaseChangeResult, for key: IdempotencyKey, operation: String, in database: Database
+    _ result: CaseChangeResult, for key: IdempotencyKey, operation: String, keys: IdempotencyKeyFilter,
+    in database: Database
   ) throws {
+    keys.insert(key)
     // The record names the journal entry; the answer is rebuilt from the journal on a replay.
     try database.run(
       """

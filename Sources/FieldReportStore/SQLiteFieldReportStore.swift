@@ -34,6 +34,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// Each day's last report number, in memory (loaded when the store opens; see
   /// ``ReportSequences``).
   let reportSequences = ReportSequences()
+  /// Which idempotency keys may be recorded, in memory (loaded when the store opens; see
+  /// ``IdempotencyKeyFilter``): a fresh key needs no read.
+  let idempotencyKeys = IdempotencyKeyFilter()
   /// Rung after each commit that appends to the journal (one process writes a SQLite database,
   /// so its own commits are all the events there are).
   public let eventBell = EventBell()
@@ -64,9 +67,11 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     do {
       let sequences = reportSequences
+      let keys = idempotencyKeys
       _ = try await writer.write { database in
         let migrated = try Migrator.migrate(database, upTo: schemaVersion, now: now, policy: configuration.policy)
         sequences.load(try ReportSequences.stored(in: database))
+        keys.load(try IdempotencyKeyFilter.stored(in: database))
         return migrated
       }
       var readerConnections: [Database] = []
