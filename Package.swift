@@ -317,3 +317,12 @@ if Context.environment["FIELDREPORT_FUZZ"] == "1" {
     package.products.append(.executable(name: name, targets: [name]))
   }
 }
+
+// Every Swift target of ours: a nonisolated async function runs on its caller's executor
+// (SE-0461, `nonisolated(nonsending)` by default) instead of hopping to the generic executor
+// and back. The server and the client run their calls on the event loop (a task executor
+// preference), so each such hop only re-checked that preference, under a lock: a few percent
+// of every call's CPU (docs/PERFORMANCE.md, tenth session). There is no actor in the package.
+for target in package.targets where target.type != .system && !["CSQLite", "CProtobufC", "CFieldReportWire", "CRPCBenchmarkAllocations"].contains(target.name) {
+  target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+}

@@ -76,7 +76,7 @@ final class RawConnection {
   func next() async throws -> InboundFrame? {
     while true {
       if let frame = try self.decoder.decode(buffer: &self.pending) { return frame }
-      guard var more = await self.iterator.next() else { return nil }
+      guard var more = await self.iterator.next(isolation: #isolation) else { return nil }
       self.pending.writeBuffer(&more)
     }
   }
