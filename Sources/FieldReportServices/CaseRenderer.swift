@@ -46,19 +46,43 @@ struct CaseRenderer: Sendable {
   }
 
   /// Loads what ``summary(_:)`` of `cases` needs: units, categories and the holders (an inbox
-  /// row names no one else; the people of ``people(in:)`` are the detail's).
+  /// row names no one else; the people of ``addPeople(in:to:)`` are the detail's).
   static func forSummaries(env: ServiceEnvironment, viewer: Actor, cases: [Case]) async throws -> CaseRenderer {
     var renderer = try await base(env: env, viewer: viewer)
-    var people: Set<UserID> = []
-    for c in cases { people.formUnion(c.holder.userIDs) }
-    try await renderer.loadUsers(people, store: env.store)
+    var people = People()
+    for c in cases { people.insert(contentsOf: c.holder.userIDs) }
+    try await renderer.loadUsers(people.ids, store: env.store)
     return renderer
   }
 
-  /// Loads the named users not loaded yet (the hidden reporter account is never looked up).
-  mutating func loadUsers(_ ids: Set<UserID>, store: any FieldReportStore) async throws {
-    for id in ids where id != CaseVisibility.hiddenUserID && users[id] == nil {
-      if let account = try await store.findUser(id: id) { users[id] = account.user }
+  /// Loads the named users not loaded yet, in one store lookup (the hidden reporter account is
+  /// never looked up).
+  mutating func loadUsers(_ ids: some Sequence<UserID>, store: any FieldReportStore) async throws {
+    let wanted = ids.filter { $0 != CaseVisibility.hiddenUserID && users[$0] == nil }
+    guard !wanted.isEmpty else { return }
+    users.merge(try await store.users(ids: wanted)) { loaded, _ in loaded }
+  }
+
+  /// The distinct people a rendering names, in the order first named. A case names a
+  /// handful: they are kept in an array and compared, and only past ``smallLimit`` in a set
+  /// too (hashing each id into a set was a visible share of GetCase's profile).
+  struct People {
+    static let smallLimit = 16
+    private(set) var ids: [UserID] = []
+    private var index: Set<UserID>?
+
+    mutating func insert(_ id: UserID) {
+      if index == nil {
+        guard !ids.contains(id) else { return }
+        ids.append(id)
+        if ids.count > Self.smallLimit { index = Set(ids) }
+      } else if index!.insert(id).inserted {
+        ids.append(id)
+      }
+    }
+
+    mutating func insert(contentsOf ids: some Sequence<UserID>) {
+      for id in ids { insert(id) }
     }
   }
 
@@ -75,51 +99,52 @@ struct CaseRenderer: Sendable {
 
   /// Loads the people and groups `cases` and `entries` name that are not loaded yet.
   mutating func prepare(cases: [Case], entries: [JournalEntry], store: any FieldReportStore) async throws {
-    var people: Set<UserID> = []
+    var people = People()
     for c in cases {
-      people.formUnion(Self.people(in: c))
+      Self.addPeople(in: c, to: &people)
       if let group = c.monitoring?.groupID, groups[group] == nil,
         let found = try await store.findTransferGroup(id: group)
       {
         groups[group] = found
-        people.formUnion(found.memberIDs)
+        people.insert(contentsOf: found.memberIDs)
       }
     }
     for entry in entries { Self.addPeople(in: entry, to: &people) }
-    try await loadUsers(people, store: store)
+    try await loadUsers(people.ids, store: store)
   }
 
-  /// Everyone a case names.
-  static func people(in c: Case) -> Set<UserID> {
-    var ids: Set<UserID> = [c.submittedBy]
-    ids.formUnion(c.holder.userIDs)
+  /// Adds everyone a case names to `ids`.
+  static func addPeople(in c: Case, to ids: inout People) {
+    ids.insert(c.submittedBy)
+    ids.insert(contentsOf: c.holder.userIDs)
     if let assignment = c.assignment {
-      ids.formUnion(assignment.participants)
+      ids.insert(contentsOf: assignment.participants)
       ids.insert(assignment.assignedBy)
     }
     if let result = c.result { ids.insert(result.submittedBy) }
-    ids.formUnion(c.contributions.map(\.author))
+    for contribution in c.contributions { ids.insert(contribution.author) }
     if let monitoring = c.monitoring {
-      ids.formUnion(monitoring.recipients)
+      ids.insert(contentsOf: monitoring.recipients)
       ids.insert(monitoring.transferredBy)
     }
     if let step = c.previousStep { ids.insert(step.actor) }
-    for hold in c.tasks.flatMap(\.holds) {
-      ids.insert(hold.heldBy)
-      if let resumer = hold.resumedBy { ids.insert(resumer) }
+    for task in c.tasks {
+      for hold in task.holds {
+        ids.insert(hold.heldBy)
+        if let resumer = hold.resumedBy { ids.insert(resumer) }
+      }
     }
-    return ids
   }
 
-  /// Adds everyone a journal entry names to `ids` (one set for a whole journal: a set per
-  /// entry was a visible share of GetCase's profile).
-  static func addPeople(in entry: JournalEntry, to ids: inout Set<UserID>) {
+  /// Adds everyone a journal entry names to `ids` (one collection for a whole journal: a set
+  /// per entry was a visible share of GetCase's profile).
+  static func addPeople(in entry: JournalEntry, to ids: inout People) {
     ids.insert(entry.actor)
-    ids.formUnion(entry.toHolder.userIDs)
+    ids.insert(contentsOf: entry.toHolder.userIDs)
     switch entry.event {
     case .dispatched(_, let leader?, _, _): ids.insert(leader)
-    case .assigned(let a), .reassigned(let a): ids.formUnion(a.participants)
-    case .transferredForMonitoring(let recipients, _): ids.formUnion(recipients)
+    case .assigned(let a), .reassigned(let a): ids.insert(contentsOf: a.participants)
+    case .transferredForMonitoring(let recipients, _): ids.insert(contentsOf: recipients)
     case .resultSubmitted(let next?, _, _): ids.insert(next)
     case .returnedToOfficer(let officer, _): ids.insert(officer)
     case .sentBackToUnit(let handler, _): ids.insert(handler)

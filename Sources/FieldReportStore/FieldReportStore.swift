@@ -150,6 +150,9 @@ public protocol FieldReportStore: Sendable {
   func setCredentials(_ credentials: PasswordCredentials, for user: UserID) async throws
   /// The user with this id, or nil.
   func findUser(id: UserID) async throws -> UserAccount?
+  /// The users with these ids that exist, by id: the names a renderer shows (a store may
+  /// answer them from memory in one lookup).
+  func users(ids: [UserID]) async throws -> [UserID: User]
   /// The user with this login name, or nil.
   func findUser(username: String) async throws -> UserAccount?
   /// Users whose folded full name contains the folded `text` (diacritic-insensitive), by name.
@@ -275,6 +278,14 @@ public protocol FieldReportStore: Sendable {
 }
 
 extension FieldReportStore {
+  public func users(ids: [UserID]) async throws -> [UserID: User] {
+    var found: [UserID: User] = [:]
+    for id in ids where found[id] == nil {
+      if let account = try await findUser(id: id) { found[id] = account.user }
+    }
+    return found
+  }
+
   public func unitsByID() async throws -> [UnitID: Unit] {
     Dictionary(try await units().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
   }

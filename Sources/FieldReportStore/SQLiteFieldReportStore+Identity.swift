@@ -112,6 +112,26 @@ extension SQLiteFieldReportStore {
     }
   }
 
+  public func users(ids: [UserID]) async throws -> [UserID: User] {
+    // One lookup of the reference cache for all of them; only those it has not seen are read.
+    var found: [UserID: User] = [:]
+    var unseen: [UserID] = []
+    _ = cache.lookup { state -> Void? in
+      for id in ids {
+        switch state.users[id] {
+        case .some(.some(let account)): found[id] = account.user
+        case .some(.none): break  // known not to exist
+        case .none: unseen.append(id)
+        }
+      }
+      return nil
+    }
+    for id in unseen where found[id] == nil {
+      if let account = try await findUser(id: id) { found[id] = account.user }
+    }
+    return found
+  }
+
   public func findUser(username: String) async throws -> UserAccount? {
     try await read { database in
       try database.queryFirst("SELECT \(Self.accountColumns) FROM users WHERE username = ?", [username]) {

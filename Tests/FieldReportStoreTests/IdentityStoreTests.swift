@@ -36,6 +36,24 @@ struct IdentityStoreTests {
     await fixture.finish()
   }
 
+  @Test("users by ids: the ones that exist, read once and then from memory, and current after an update", arguments: StoreEngine.all)
+  func usersByIDs(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture.make(engine: engine)
+    let store = fixture.store
+    let ids: [UserID] = [StoreFixture.toan, "nobody", StoreFixture.duong, StoreFixture.toan]
+    for _ in 0..<2 {  // the second time from the reference cache (SQLite), "nobody" included
+      let found = try await store.users(ids: ids)
+      #expect(Set(found.keys) == [StoreFixture.toan, StoreFixture.duong])
+      #expect(found[StoreFixture.duong] == (try await store.findUser(id: StoreFixture.duong))?.user)
+    }
+    var renamed = try #require(try await store.findUser(id: StoreFixture.toan)).user
+    renamed.fullName = "Đinh Trường Toàn (đổi tên)"
+    try await store.updateUser(renamed)
+    #expect(try await store.users(ids: [StoreFixture.toan])[StoreFixture.toan]?.fullName == renamed.fullName)
+    #expect(try await store.users(ids: []).isEmpty)
+    await fixture.finish()
+  }
+
   @Test("role grants: request, decide once, list, duplicate pending requests refused", arguments: StoreEngine.all)
   func roleGrants(engine: StoreEngine) async throws {
     let fixture = try await StoreFixture.make(engine: engine)
