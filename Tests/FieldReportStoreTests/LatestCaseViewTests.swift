@@ -195,18 +195,23 @@ struct LatestCaseViewTests {
     #expect(index.latest(.id(b.id)) == nil)
   }
 
-  @Test("dropping a generation refuses the findings of reads begun before it")
-  func aDroppedGenerationRefusesOlderReads() throws {
-    let index = LatestCaseIndex(capacity: 2)
+  /// `count` new cases `case-1`… (the workflow's, not stored), numbered in order.
+  static func newCases(_ count: Int) throws -> [Case] {
     let directory = StoreFixture.directory
     let actor = try #require(directory.actor(StoreFixture.platform))
-    let cases = try (1...5).map { n in
+    return try (1...count).map { n in
       try CaseWorkflow.submit(
         StoreFixture.report("Case \(n)"), caseID: CaseID("case-\(n)"),
         reportCode: ReportCode.make(dayOf: StoreFixture.at(6), sequence: n), by: actor,
         now: StoreFixture.at(6), directory: directory
       ).get().newCase
     }
+  }
+
+  @Test("dropping a generation refuses the findings of reads begun before it")
+  func aDroppedGenerationRefusesOlderReads() throws {
+    let index = LatestCaseIndex(capacity: 2)
+    let cases = try Self.newCases(5)
     // Case 1 is written (not held: stamp-only) after a read of it began...
     let before = index.epoch
     var written = cases[0]
@@ -223,15 +228,7 @@ struct LatestCaseViewTests {
   @Test("bounded: past its capacity the oldest generation goes, and a lookup promotes")
   func bounded() throws {
     let index = LatestCaseIndex(capacity: 4)
-    let directory = StoreFixture.directory
-    let actor = try #require(directory.actor(StoreFixture.platform))
-    let cases = try (1...9).map { n in
-      try CaseWorkflow.submit(
-        StoreFixture.report("Case \(n)"), caseID: CaseID("case-\(n)"),
-        reportCode: ReportCode.make(dayOf: StoreFixture.at(6), sequence: n), by: actor,
-        now: StoreFixture.at(6), directory: directory
-      ).get().newCase
-    }
+    let cases = try Self.newCases(9)
     for c in cases.prefix(4) { index.recordCommitted(c, isNew: true) }
     for c in cases[4..<8] { index.recordCommitted(c, isNew: true) }
     // 1–4 are the previous generation now; looking 1 up promotes it, which turns the

@@ -40,6 +40,20 @@ struct ClientLivenessClockTests {
     return (channel, loop, goAways, handler)
   }
 
+  /// Starts a server-streaming call on `handler` as `RPCClient` starts one on the loop.
+  static func startStream(
+    on handler: ClientConnectionHandler, timeout: Duration? = nil
+  ) throws -> (events: AsyncStream<ClientStreamEvent>, continuation: AsyncStream<ClientStreamEvent>.Continuation, box: CallIDBox) {
+    var frames = ByteBuffer()
+    try CallFrames.write(
+      into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
+      request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
+    let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
+    let box = CallIDBox()
+    handler.startStreaming(frames: frames, timeout: timeout, box: box, continuation: continuation)
+    return (events, continuation, box)
+  }
+
   static func limits(keepalive: Duration, timeout: Duration) -> ConnectionLimits {
     var limits = ConnectionLimits()
     limits.keepaliveInterval = keepalive
@@ -96,13 +110,7 @@ struct ClientLivenessClockTests {
     #expect(channel.isActive)
 
     // A call starts (as RPCClient starts one on the loop) and runs for many idle periods.
-    var frames = ByteBuffer()
-    try CallFrames.write(
-      into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
-      request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
-    let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
-    let box = CallIDBox()
-    handler.startStreaming(frames: frames, timeout: nil, box: box, continuation: continuation)
+    let (events, continuation, box) = try Self.startStream(on: handler)
     loop.run()
     #expect(try ServerCallStateMachineTests.frames(channel).map(\.0.type) == [.headers, .message])
     loop.advanceTime(by: .seconds(300))
@@ -135,14 +143,7 @@ struct ClientLivenessClockTests {
   @Test func eachCallEndsAtItsOwnDeadline() async throws {
     let (channel, loop, _, handler) = try Self.connectionWithHandler(ConnectionLimits())
     func start(timeout: Duration) throws -> (AsyncStream<ClientStreamEvent>, AsyncStream<ClientStreamEvent>.Continuation, CallIDBox) {
-      var frames = ByteBuffer()
-      try CallFrames.write(
-        into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
-        request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
-      let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
-      let box = CallIDBox()
-      handler.startStreaming(frames: frames, timeout: timeout, box: box, continuation: continuation)
-      return (events, continuation, box)
+      try Self.startStream(on: handler, timeout: timeout)
     }
     func cancels() throws -> [UInt32] {
       try ServerCallStateMachineTests.frames(channel).filter { $0.0.type == .cancel }.map(\.0.callID)
@@ -192,27 +193,21 @@ struct ClientLivenessClockTests {
   @Test func theLastCallIDDrainsTheConnection() throws {
     let (channel, loop, goAways, handler) = try Self.connectionWithHandler(ConnectionLimits())
     handler.nextCallID = UInt32.max - 1
-    func start() -> (CallIDBox, AsyncStream<ClientStreamEvent>) {
-      var frames = ByteBuffer()
-      try? CallFrames.write(
-        into: &frames, id: 0, path: TestService.streamingOutputCall.descriptor.path,
-        request: Rpc_Testing_V1_StreamingOutputCallRequest(), options: .defaults, settings: handler.serverSettings)
-      let (events, continuation) = AsyncStream<ClientStreamEvent>.makeStream()
-      let box = CallIDBox()
-      handler.startStreaming(frames: frames, timeout: nil, box: box, continuation: continuation)
+    func start() throws -> (CallIDBox, AsyncStream<ClientStreamEvent>) {
+      let (events, _, box) = try Self.startStream(on: handler)
       loop.run()
       return (box, events)
     }
-    let (first, _) = start()
+    let (first, _) = try start()
     #expect(first.id == UInt32.max - 1)
     #expect(goAways.withLockedValue { $0 } == 0)
-    let (last, _) = start()
+    let (last, _) = try start()
     #expect(last.id == UInt32.max)
     #expect(goAways.withLockedValue { $0 } == 1, "the last id tells the client to use a new connection")
     let sent = try ServerCallStateMachineTests.frames(channel).filter { $0.0.type == .headers }.map(\.0.callID)
     #expect(sent == [UInt32.max - 1, UInt32.max])
     // No id is left: a further call is refused here (the client retries it elsewhere).
-    let (refused, _) = start()
+    let (refused, _) = try start()
     #expect(refused.id == 0, "a call no id is left for is refused here, never given an id (the client retries it elsewhere)")
     #expect(try ServerCallStateMachineTests.frames(channel).isEmpty, "nothing more is sent on this connection")
     #expect(channel.isActive, "the calls in flight finish on it")
