@@ -26,10 +26,10 @@ extension IdentityService {
     if let account, let credentials = account.credentials, account.user.isActive,
       account.user.kind != .serviceAccount
     {
-      accepted = hashing.verify(request.password, against: credentials)
+      accepted = await hashing.verifyInBackground(request.password, against: credentials)
     } else {
       // Same work as a real check: the answer time does not reveal whether the account exists.
-      hashing.burn(request.password)
+      await hashing.burnInBackground(request.password)
       accepted = false
     }
     guard accepted, let account else {
@@ -117,11 +117,12 @@ extension IdentityService {
         code: .resourceExhausted, message: "Too many failed attempts; try again later.",
         details: [.retryInfo(delay: .milliseconds(delay))])
     }
-    guard hashing.verify(request.currentPassword, against: stored) else {
+    guard await hashing.verifyInBackground(request.currentPassword, against: stored) else {
       await self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
       throw RPCError(code: .unauthenticated, message: "The current password is wrong.")
     }
-    try await self.store.setCredentials(try hashing.credentials(for: request.newPassword), for: principal.id)
+    try await self.store.setCredentials(
+      try await hashing.credentialsInBackground(for: request.newPassword), for: principal.id)
     var response = Fieldreport_V1_ChangePasswordResponse()
     response.revokedSessions = Int32(
       clamping: try await self.store.revokeSessions(userID: principal.id, keeping: token, at: now))

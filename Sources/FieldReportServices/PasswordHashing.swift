@@ -65,6 +65,29 @@ public struct PasswordHashing: Sendable, Hashable {
       blockSize: self.blockSize, parallelism: self.parallelism)
   }
 
+  // MARK: Off the handler's executor
+
+  // scrypt takes tens of milliseconds and 32 MiB at the standard cost, and a handler runs on
+  // an event loop that serves every other call of its connections: a check made there stalled
+  // them all for its duration (a login flood from many peers stalled the server). These run it
+  // as a task of its own on the cooperative thread pool, which runs as many at once as there
+  // are cores, bounding the memory too.
+
+  /// ``verify(_:against:)``, in a task of its own.
+  func verifyInBackground(_ password: String, against stored: PasswordCredentials) async -> Bool {
+    await Task.detached { self.verify(password, against: stored) }.value
+  }
+
+  /// ``burn(_:)``, in a task of its own.
+  func burnInBackground(_ password: String) async {
+    await Task.detached { self.burn(password) }.value
+  }
+
+  /// ``credentials(for:)``, in a task of its own.
+  func credentialsInBackground(for password: String) async throws -> PasswordCredentials {
+    try await Task.detached { try self.credentials(for: password) }.value
+  }
+
   private static func derive(
     _ password: String, salt: [UInt8], rounds: Int, blockSize: Int, parallelism: Int
   ) throws -> [UInt8] {
