@@ -58,11 +58,24 @@ package final class IdempotencyKeyFilter: Sendable {
 
   package init() {}
 
-  /// Replaces the contents with `keys`, sized for four times as many (when the store opens,
-  /// after the migrations).
+  /// Replaces the contents with `keys`, sized for four times as many (tests).
   package func load(_ keys: [IdempotencyKey]) {
-    var loaded = State(room: keys.count * 4)
-    for key in keys { loaded.insert(Self.hashes(of: key)) }
+    load(hashes: keys.map(Self.hashes(of:)))
+  }
+
+  /// Replaces the contents with the keys stored in `database`, sized for four times as many
+  /// (when the store opens, after the migrations). Each row is hashed as it is read: only the
+  /// 16 bytes of its two hashes are kept, not the keys (millions of strings at once would
+  /// leave the process's heap that much larger).
+  func load(from database: Database) throws {
+    load(hashes: try database.query("SELECT scope, key FROM idempotency", []) {
+      Self.hashes(of: IdempotencyKey(scope: $0.text(0), key: $0.text(1)))
+    })
+  }
+
+  private func load(hashes: [(UInt64, UInt64)]) {
+    var loaded = State(room: hashes.count * 4)
+    for pair in hashes { loaded.insert(pair) }
     state.withLock { $0 = loaded }
   }
 
@@ -76,11 +89,6 @@ package final class IdempotencyKeyFilter: Sendable {
   package func mayContain(_ key: IdempotencyKey) -> Bool {
     let hashes = Self.hashes(of: key)
     return state.withLock { $0.contains(hashes) }
-  }
-
-  /// The stored keys (when the store opens).
-  static func stored(in database: Database) throws -> [IdempotencyKey] {
-    try database.query("SELECT scope, key FROM idempotency", []) { IdempotencyKey(scope: $0.text(0), key: $0.text(1)) }
   }
 
   /// Two independent hashes of the key, combined into the probes' positions (Kirsch and

@@ -71,7 +71,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
       _ = try await writer.write { database in
         let migrated = try Migrator.migrate(database, upTo: schemaVersion, now: now, policy: configuration.policy)
         sequences.load(try ReportSequences.stored(in: database))
-        keys.load(try IdempotencyKeyFilter.stored(in: database))
+        try keys.load(from: database)
         return migrated
       }
       var readerConnections: [Database] = []
