@@ -48,10 +48,13 @@ struct OpenedStore {
 
   /// Opens `location`: a PostgreSQL database for a `postgres://` URL, else a SQLite file
   /// (its folder created 0700 if missing).
-  /// - Parameter policy: The workflow's rules (the province's return window), for the store's
-  ///   listing keys.
+  /// - Parameters:
+  ///   - policy: The workflow's rules (the province's return window), for the store's listing
+  ///     keys.
+  ///   - caseCache: Decoded cases kept in memory per cache generation (`--case-cache`).
   static func open(
-    _ location: String, postgres settings: PostgresSettings, policy: WorkflowPolicy, logger: Logger
+    _ location: String, postgres settings: PostgresSettings, policy: WorkflowPolicy,
+    caseCache: Int = StoreConfiguration().decodedCaseCacheSize, logger: Logger
   ) async throws -> OpenedStore {
     if PostgresStoreConfiguration.isURL(location) {
       var password = settings.passwordFromEnvironment
@@ -65,6 +68,7 @@ struct OpenedStore {
       configuration.poolSize = settings.poolSize
       configuration.tls = settings.tls
       configuration.store.policy = policy
+      configuration.store.decodedCaseCacheSize = caseCache
       var storeLogger = logger
       storeLogger[metadataKey: "component"] = "postgres"
       let store = try await PostgresFieldReportStore(configuration: configuration, logger: storeLogger)
@@ -77,7 +81,8 @@ struct OpenedStore {
       try FileManager.default.createDirectory(
         at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
-    let store = try await SQLiteFieldReportStore(path: databaseURL.path, configuration: StoreConfiguration(policy: policy))
+    let store = try await SQLiteFieldReportStore(
+      path: databaseURL.path, configuration: StoreConfiguration(policy: policy, decodedCaseCacheSize: caseCache))
     return OpenedStore(
       store: store, description: databaseURL.standardizedFileURL.path, close: { await store.close() })
   }

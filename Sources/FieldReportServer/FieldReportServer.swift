@@ -65,6 +65,9 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "PostgreSQL: disable, prefer or require TLS to the database (env FIELDREPORT_DATABASE_TLS; default disable).")
   var databaseTls: String?
 
+  @Option(help: "Cases whose decoded body and journal are kept in memory, per generation of two, 0 to 1000000: GetCase, inboxes and actions on a case held are answered without decoding it again, and with SQLite without a reader thread; more costs memory (env FIELDREPORT_CASE_CACHE; default 4096).")
+  var caseCache: Int?
+
   @Option(help: "trace, debug, info, notice, warning, error or critical (env FIELDREPORT_LOG_LEVEL; default info).")
   var logLevel: String?
 
@@ -167,6 +170,10 @@ struct FieldReportServer: AsyncParsableCommand {
       throw ValidationError("--database-tls must be disable, prefer or require, got \(databaseTLSText)")
     }
     guard databasePoolSize >= 1 else { throw ValidationError("--database-pool-size must be at least 1") }
+    let caseCache = try number(self.caseCache, "FIELDREPORT_CASE_CACHE", StoreConfiguration().decodedCaseCacheSize)
+    guard (0...1_000_000).contains(caseCache) else {
+      throw ValidationError("--case-cache must be 0 to 1000000, got \(caseCache)")
+    }
     let postgresSettings = OpenedStore.PostgresSettings(
       passwordFile: self.databasePasswordFile
         ?? environment["FIELDREPORT_DATABASE_PASSWORD_FILE"].flatMap { $0.isEmpty ? nil : $0 },
@@ -265,7 +272,8 @@ struct FieldReportServer: AsyncParsableCommand {
     // --metrics-port nothing is bootstrapped and every metric is swift-metrics' no-op.
     let metricsRegistry = metricsPort == nil ? nil : MetricsEndpoint.bootstrap()
 
-    let opened = try await OpenedStore.open(databasePath, postgres: postgresSettings, policy: policy, logger: logger)
+    let opened = try await OpenedStore.open(
+      databasePath, postgres: postgresSettings, policy: policy, caseCache: caseCache, logger: logger)
     let store = opened.store
     let checkpointInterval = try number(self.checkpointInterval, "FIELDREPORT_CHECKPOINT_INTERVAL", 3_600)
     guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval must be 0 or more seconds") }
