@@ -6,6 +6,7 @@ import FieldReportWorkflow
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import RPCCore
 import RPCNIO
 import ServiceLifecycle
@@ -294,8 +295,13 @@ struct FieldReportServer: AsyncParsableCommand {
     } else {
       logger.notice("no checkpoint key: journal checkpoints are off (give --checkpoint-key)")
     }
+    // Password checks (scrypt) run on a thread of their own, one at a time, never on an event
+    // loop (BlockingWork).
+    let passwordThread = NIOThreadPool(numberOfThreads: 1)
+    passwordThread.start()
     let env = ServiceEnvironment(
-      store: store, policy: policy, logger: logger, limits: limits, checkpointSigner: signer)
+      store: store, policy: policy, logger: logger, limits: limits, checkpointSigner: signer,
+      blockingWork: BlockingWork { work in try await passwordThread.runIfActive(work) })
     let now = env.now()
 
     if demo {
@@ -402,6 +408,7 @@ struct FieldReportServer: AsyncParsableCommand {
     try await group.run()
     await metricsEndpoint?.close()
     await opened.close()
+    try? await passwordThread.shutdownGracefully()
     logger.info("stopped")
   }
 }

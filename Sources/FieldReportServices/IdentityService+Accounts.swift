@@ -85,7 +85,7 @@ extension IdentityService {
       id: id, fullName: request.fullName, kind: kind, homeUnitID: home, isActive: true,
       phone: request.phone.isEmpty ? nil : request.phone, email: request.email.isEmpty ? nil : request.email)
     let credentials = kind == .serviceAccount
-      ? nil : try await self.env.limits.passwordHashing.credentialsInBackground(for: request.initialPassword)
+      ? nil : try await self.env.limits.passwordHashing.credentials(for: request.initialPassword, on: self.env.blockingWork)
     try await self.store.createUser(UserAccount(user: user, username: request.username, credentials: credentials))
     var response = Fieldreport_V1_CreateUserResponse()
     for (unit, role, position) in roles {

@@ -26,10 +26,10 @@ extension IdentityService {
     if let account, let credentials = account.credentials, account.user.isActive,
       account.user.kind != .serviceAccount
     {
-      accepted = await hashing.verifyInBackground(request.password, against: credentials)
+      accepted = try await hashing.verify(request.password, against: credentials, on: self.env.blockingWork)
     } else {
       // Same work as a real check: the answer time does not reveal whether the account exists.
-      await hashing.burnInBackground(request.password)
+      try await hashing.burn(request.password, on: self.env.blockingWork)
       accepted = false
     }
     guard accepted, let account else {
@@ -117,12 +117,12 @@ extension IdentityService {
         code: .resourceExhausted, message: "Too many failed attempts; try again later.",
         details: [.retryInfo(delay: .milliseconds(delay))])
     }
-    guard await hashing.verifyInBackground(request.currentPassword, against: stored) else {
+    guard try await hashing.verify(request.currentPassword, against: stored, on: self.env.blockingWork) else {
       await self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
       throw RPCError(code: .unauthenticated, message: "The current password is wrong.")
     }
     try await self.store.setCredentials(
-      try await hashing.credentialsInBackground(for: request.newPassword), for: principal.id)
+      try await hashing.credentials(for: request.newPassword, on: self.env.blockingWork), for: principal.id)
     var response = Fieldreport_V1_ChangePasswordResponse()
     response.revokedSessions = Int32(
       clamping: try await self.store.revokeSessions(userID: principal.id, keeping: token, at: now))

@@ -65,27 +65,21 @@ public struct PasswordHashing: Sendable, Hashable {
       blockSize: self.blockSize, parallelism: self.parallelism)
   }
 
-  // MARK: Off the handler's executor
+  // MARK: Off the event loop (``BlockingWork``)
 
-  // scrypt takes tens of milliseconds and 32 MiB at the standard cost, and a handler runs on
-  // an event loop that serves every other call of its connections: a check made there stalled
-  // them all for its duration (a login flood from many peers stalled the server). These run it
-  // as a task of its own on the cooperative thread pool, which runs as many at once as there
-  // are cores, bounding the memory too.
-
-  /// ``verify(_:against:)``, in a task of its own.
-  func verifyInBackground(_ password: String, against stored: PasswordCredentials) async -> Bool {
-    await Task.detached { self.verify(password, against: stored) }.value
+  /// ``verify(_:against:)``, run by `work`.
+  func verify(_ password: String, against stored: PasswordCredentials, on work: BlockingWork) async throws -> Bool {
+    try await work.run { self.verify(password, against: stored) }
   }
 
-  /// ``burn(_:)``, in a task of its own.
-  func burnInBackground(_ password: String) async {
-    await Task.detached { self.burn(password) }.value
+  /// ``burn(_:)``, run by `work`.
+  func burn(_ password: String, on work: BlockingWork) async throws {
+    try await work.run { self.burn(password) }
   }
 
-  /// ``credentials(for:)``, in a task of its own.
-  func credentialsInBackground(for password: String) async throws -> PasswordCredentials {
-    try await Task.detached { try self.credentials(for: password) }.value
+  /// ``credentials(for:)``, run by `work`.
+  func credentials(for password: String, on work: BlockingWork) async throws -> PasswordCredentials {
+    try await work.run { try self.credentials(for: password) }
   }
 
   private static func derive(

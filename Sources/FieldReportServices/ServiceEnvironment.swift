@@ -28,6 +28,8 @@ public struct ServiceEnvironment: Sendable {
   /// The key that signs journal checkpoints; nil when the server has none (CreateCheckpoint
   /// then answers FAILED_PRECONDITION).
   public let checkpointSigner: CheckpointSigner?
+  /// Where password checks run, off the event loops.
+  public let blockingWork: BlockingWork
 
   /// Creates an environment.
   /// - Parameters:
@@ -36,15 +38,19 @@ public struct ServiceEnvironment: Sendable {
   ///   - now: The clock (default: the system clock).
   ///   - logger: The service logger.
   ///   - limits: Limits and security settings.
+  ///   - checkpointSigner: The key that signs journal checkpoints, if any.
+  ///   - blockingWork: Where password checks run (default: detached tasks).
   public init(
     store: any FieldReportStore,
     policy: WorkflowPolicy = .standard,
     now: @escaping @Sendable () -> Timestamp = ServiceEnvironment.systemClock,
     logger: Logger,
     limits: ServiceLimits = .standard,
-    checkpointSigner: CheckpointSigner? = nil
+    checkpointSigner: CheckpointSigner? = nil,
+    blockingWork: BlockingWork = .detached
   ) {
     self.checkpointSigner = checkpointSigner
+    self.blockingWork = blockingWork
     self.store = store
     self.policy = policy
     self.now = now

@@ -178,11 +178,15 @@ extension SQLiteFieldReportStore {
   public func actionStart(caseID: CaseID, idempotencyKey: IdempotencyKey?) async throws -> ActionStart {
     try Self.validate(idempotencyKey)
     let cache = decoded
-    // A fresh key (or none) and a case whose latest version is decoded in memory: no reader
-    // thread (``IdempotencyKeyFilter``, ``LatestCaseIndex``). The write checks the version
-    // it expects, as after a read.
-    if idempotencyKey.map({ !idempotencyKeys.mayContain($0) }) ?? true,
-      let (id, version) = latestCases.latest(.id(caseID)), let found = cache.case(id, version: version)
+    // A case whose latest version is decoded in memory and a fresh key (or none): no reader
+    // thread (``LatestCaseIndex``, ``IdempotencyKeyFilter``). The case is read first and the
+    // key after: a key recorded by a transaction whose version of the case was read is
+    // already in the filter then (it is added before that COMMIT), so a retry of an action
+    // that just succeeded is sent to the read below and replayed, never answered with the
+    // version its own first attempt wrote. The write checks the version it expects, as after
+    // a read.
+    if let (id, version) = latestCases.latest(.id(caseID)), let found = cache.case(id, version: version),
+      idempotencyKey.map({ !idempotencyKeys.mayContain($0) }) ?? true
     {
       return .current(found)
     }

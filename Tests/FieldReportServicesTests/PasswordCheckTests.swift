@@ -44,3 +44,19 @@ struct PasswordCheckTests {
     }
   }
 }
+
+/// ``BlockingWork``: the body's result and error come back through any runner; a runner that
+/// could not run it (a stopped pool) is an error, never a made-up result.
+@Suite("Blocking work")
+struct BlockingWorkTests {
+  struct Refused: Error {}
+
+  @Test func resultsAndErrorsComeBack() async throws {
+    #expect(try await BlockingWork.detached.run { 6 * 7 } == 42)
+    await #expect(throws: Refused.self) { try await BlockingWork.detached.run { () throws -> Int in throw Refused() } }
+    let stopped = BlockingWork { _ in throw Refused() }
+    await #expect(throws: Refused.self) { try await stopped.run { 1 } }
+    let skipped = BlockingWork { _ in }
+    await #expect(throws: CancellationError.self) { try await skipped.run { 1 } }
+  }
+}
