@@ -28,7 +28,7 @@ import Synchronization
 ///   (``epoch``), and nothing was forgotten meanwhile (a generation dropped, the index
 ///   emptied): every commit of that case its snapshot may have missed has then not been
 ///   recorded yet, and its recording will move the entry on (or make it stamp-only)
-///   afterwards. (Until the ninth session any recording at all refused the finding, so under a
+///   afterwards. (Until the tenth session any recording at all refused the finding, so under a
 ///   steady stream of writes no case read by a query ever entered, and GetCase of a case not
 ///   written since the server started always went to a reader thread.)
 ///
@@ -56,8 +56,6 @@ package final class LatestCaseIndex: Sendable {
   struct Generation {
     var latest: [CaseID: Entry] = [:]
     var codes: [ReportCode: CaseID] = [:]
-
-    func entry(_ id: CaseID) -> Entry? { latest[id] }
   }
 
   struct State {
