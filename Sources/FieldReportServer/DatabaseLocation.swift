@@ -54,7 +54,7 @@ struct OpenedStore {
   ///   - caseCache: Decoded cases kept in memory per cache generation (`--case-cache`).
   static func open(
     _ location: String, postgres settings: PostgresSettings, policy: WorkflowPolicy,
-    caseCache: Int = StoreConfiguration().decodedCaseCacheSize, logger: Logger
+    caseCache: Int, logger: Logger
   ) async throws -> OpenedStore {
     if PostgresStoreConfiguration.isURL(location) {
       var password = settings.passwordFromEnvironment

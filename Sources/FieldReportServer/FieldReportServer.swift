@@ -171,7 +171,7 @@ struct FieldReportServer: AsyncParsableCommand {
       throw ValidationError("--database-tls must be disable, prefer or require, got \(databaseTLSText)")
     }
     guard databasePoolSize >= 1 else { throw ValidationError("--database-pool-size must be at least 1") }
-    let caseCache = try number(self.caseCache, "FIELDREPORT_CASE_CACHE", StoreConfiguration().decodedCaseCacheSize)
+    let caseCache = try number(self.caseCache, "FIELDREPORT_CASE_CACHE", StoreConfiguration.defaultDecodedCaseCacheSize)
     guard (0...1_000_000).contains(caseCache) else {
       throw ValidationError("--case-cache must be 0 to 1000000, got \(caseCache)")
     }

@@ -9,7 +9,7 @@ import Synchronization
 /// # What an answer promises
 /// `mayContain(key) == false` means no record for `key` is committed, nor being committed:
 /// the store adds a key when the write transaction that records it runs, before its COMMIT
-/// (``SQLiteFieldReportStore`` does it in `record(_:for:operation:keys:in:)`), and loads every
+/// (``SQLiteFieldReportStore`` does it in `record(_:for:operation:in:)`), and loads every
 /// stored key when it opens, after the migrations. `true` may be wrong (a false positive, or a
 /// key whose transaction rolled back): the caller then reads, as before. Nothing is ever
 /// removed, as no record is. Only for the SQLite store, whose one writer is in this process.

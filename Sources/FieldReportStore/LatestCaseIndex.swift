@@ -113,11 +113,7 @@ package final class LatestCaseIndex: Sendable {
       // The case it re-reports, or duplicates, now has a link its view must show: it leaves,
       // stamped, so that a read begun before this cannot put it back.
       for subject in [c.linkedCaseID, c.rejection?.duplicateOf].compactMap({ $0 }) {
-        let known = state.entry(subject)
-        dropped.append(
-          Self.set(
-            subject, Entry(version: known?.version ?? 0, code: known?.code, recordedAt: stamp, answers: false),
-            in: &state, capacity: capacity))
+        dropped.append(Self.leave(subject, stamp: stamp, in: &state, capacity: capacity))
       }
       let held = state.entry(c.id)
       dropped.append(
@@ -156,10 +152,7 @@ package final class LatestCaseIndex: Sendable {
     guard capacity > 0 else { return }
     let dropped = state.withLock { state -> Generation in
       state.epoch &+= 1
-      let known = state.entry(id)
-      return Self.set(
-        id, Entry(version: known?.version ?? 0, code: known?.code, recordedAt: state.epoch, answers: false),
-        in: &state, capacity: capacity)
+      return Self.leave(id, stamp: state.epoch, in: &state, capacity: capacity)
     }
     _ = dropped
   }
@@ -173,6 +166,15 @@ package final class LatestCaseIndex: Sendable {
       return old
     }
     _ = dropped
+  }
+
+  /// Makes `id`'s entry stamp-only at `stamp` (it answers nothing, and refuses readers' findings
+  /// begun before `stamp`); returns a generation dropped to make room, as ``set(_:_:in:capacity:)``.
+  private static func leave(_ id: CaseID, stamp: UInt64, in state: inout State, capacity: Int) -> Generation {
+    let known = state.entry(id)
+    return set(
+      id, Entry(version: known?.version ?? 0, code: known?.code, recordedAt: stamp, answers: false),
+      in: &state, capacity: capacity)
   }
 
   /// Sets an entry in the current generation; returns a generation dropped to make room, to be

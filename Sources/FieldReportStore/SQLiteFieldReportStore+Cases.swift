@@ -20,7 +20,7 @@ extension SQLiteFieldReportStore {
         }
         let result = try new.insert(policy: self.configuration.policy, into: database)
         if let key = idempotencyKey {
-          try Self.record(result, for: key, operation: StoreRules.createOperation, keys: self.idempotencyKeys, in: database)
+          try self.record(result, for: key, operation: StoreRules.createOperation, in: database)
         }
         return result
       } committed: { [latestCases, decoded] result in
@@ -142,7 +142,7 @@ extension SQLiteFieldReportStore {
     try CaseRows.dispose(change.draftDisposal, of: id, in: database)
     let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
     if let key = idempotencyKey {
-      try Self.record(result, for: key, operation: operation, keys: idempotencyKeys, in: database)
+      try record(result, for: key, operation: operation, in: database)
     }
     return result
   }
@@ -234,11 +234,10 @@ extension SQLiteFieldReportStore {
 
   /// Records `key` for `result`, and adds it to the filter of recorded keys before the
   /// transaction commits (so the filter never says no to a committed key).
-  static func record(
-    _ result: CaseChangeResult, for key: IdempotencyKey, operation: String, keys: IdempotencyKeyFilter,
-    in database: Database
+  func record(
+    _ result: CaseChangeResult, for key: IdempotencyKey, operation: String, in database: Database
   ) throws {
-    keys.insert(key)
+    idempotencyKeys.insert(key)
     // The record names the journal entry; the answer is rebuilt from the journal on a replay.
     try database.run(
       """

@@ -273,28 +273,10 @@ struct MetricsEndpointTests {
 
   @Test("metrics flag errors are said plainly and stop the server", .timeLimit(.minutes(1)))
   func flagErrors() async throws {
-    let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
-    for (arguments, environment, expected) in [
+    try await ServerExecutableTests.expectRefusedAtStart([
       (["--metrics-host", "127.0.0.1"], [:], "--metrics-host needs --metrics-port"),
       (["--metrics-port", "70000"], [:], "--metrics-port must be 0 to 65535"),
       ([], ["FIELDREPORT_METRICS_PORT": "nine"], "FIELDREPORT_METRICS_PORT must be a whole number"),
-    ] as [([String], [String: String], String)] {
-      let process = Process()
-      process.executableURL = binary
-      process.arguments = ["--port", "0", "--database", "/nonexistent/never-created.sqlite"] + arguments
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-      let errors = Pipe()
-      process.standardError = errors
-      process.standardOutput = FileHandle.nullDevice
-      try process.runSerialized()
-      let handle = errors.fileHandleForReading
-      let text = await ServerExecutableTests.offCooperativePool {
-        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text
-      }
-      #expect(process.terminationStatus != 0, "\(arguments)")
-      #expect(text.contains(expected), "\(arguments): \(text)")
-    }
+    ])
   }
 }

@@ -154,29 +154,11 @@ struct DescriptorExhaustionTests {
 
   @Test("--case-cache out of range, by flag or environment, is said plainly and stops the server", .timeLimit(.minutes(1)))
   func caseCacheErrors() async throws {
-    let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
-    for (arguments, environment, expected) in [
+    try await ServerExecutableTests.expectRefusedAtStart([
       (["--case-cache=-1"], [:], "--case-cache must be 0 to 1000000, got -1"),
       ([], ["FIELDREPORT_CASE_CACHE": "2000000"], "--case-cache must be 0 to 1000000, got 2000000"),
       ([], ["FIELDREPORT_CASE_CACHE": "many"], "FIELDREPORT_CASE_CACHE must be a whole number"),
-    ] as [([String], [String: String], String)] {
-      let process = Process()
-      process.executableURL = binary
-      process.arguments = ["--port", "0", "--database", "/nonexistent/never-created.sqlite"] + arguments
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-      let errors = Pipe()
-      process.standardError = errors
-      process.standardOutput = FileHandle.nullDevice
-      try process.runSerialized()
-      let handle = errors.fileHandleForReading
-      let text = await ServerExecutableTests.offCooperativePool {
-        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text
-      }
-      #expect(process.terminationStatus != 0, "\(arguments)")
-      #expect(text.contains(expected), "\(arguments) \(environment): \(text)")
-    }
+    ])
   }
 
   @Test(
@@ -231,5 +213,31 @@ struct DescriptorExhaustionTests {
     #expect(ContinuousClock.now - started < .seconds(30), "served \(ContinuousClock.now - started) after the silent connections closed")
     process.terminate()
     process.waitUntilExit()
+  }
+}
+
+extension ServerExecutableTests {
+  /// Starts the server with each case's arguments and environment; expects it to stop with an
+  /// error and say `expected` on standard error.
+  static func expectRefusedAtStart(_ cases: [([String], [String: String], String)]) async throws {
+    let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
+    for (arguments, environment, expected) in cases {
+      let process = Process()
+      process.executableURL = binary
+      process.arguments = ["--port", "0", "--database", "/nonexistent/never-created.sqlite"] + arguments
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+      let errors = Pipe()
+      process.standardError = errors
+      process.standardOutput = FileHandle.nullDevice
+      try process.runSerialized()
+      let handle = errors.fileHandleForReading
+      let text = await ServerExecutableTests.offCooperativePool {
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+      }
+      #expect(process.terminationStatus != 0, "\(arguments)")
+      #expect(text.contains(expected), "\(arguments) \(environment): \(text)")
+    }
   }
 }

@@ -14,11 +14,14 @@ public struct StoreConfiguration: Hashable, Sendable {
   /// generations are held, so at most twice this many (default 4,096; 0 turns it off).
   public var decodedCaseCacheSize: Int
 
+  /// The default of ``decodedCaseCacheSize``.
+  public static let defaultDecodedCaseCacheSize = 4_096
+
   /// Creates a configuration.
   public init(
     maximumAttachmentBytes: Int = 10 << 20, readerCount: Int = 2,
     busyTimeoutMilliseconds: Int32 = 5_000, policy: WorkflowPolicy = .standard,
-    decodedCaseCacheSize: Int = 4_096
+    decodedCaseCacheSize: Int = defaultDecodedCaseCacheSize
   ) {
     self.decodedCaseCacheSize = decodedCaseCacheSize
     self.policy = policy
