@@ -15,29 +15,30 @@ extension IdentityService {
     let peer = LoginThrottle.peerAddress(context.peer)
     let now = self.env.now()
     let hashing = self.env.limits.passwordHashing
-    if let delay = try await self.env.loginThrottle.retryDelay(account: username, peer: peer, now: now) {
+    let account = try await self.store.findUser(username: username)
+    let outcome = try await self.env.loginThrottle.attempt(account: username, peer: peer, now: now) {
+      if let account, let credentials = account.credentials, account.user.isActive,
+        account.user.kind != .serviceAccount
+      {
+        return try await hashing.verify(request.password, against: credentials, on: self.env.blockingWork)
+      }
+      // Same work as a real check: the answer time does not reveal whether the account exists.
+      try await hashing.burn(request.password, on: self.env.blockingWork)
+      return false
+    }
+    switch outcome {
+    case .throttled(let delay):
       throw RPCError(
         code: .resourceExhausted,
         message: "Too many failed logins; try again in \((delay + 999) / 1000) seconds.",
         details: [.retryInfo(delay: .milliseconds(delay))])
-    }
-    let account = try await self.store.findUser(username: username)
-    let accepted: Bool
-    if let account, let credentials = account.credentials, account.user.isActive,
-      account.user.kind != .serviceAccount
-    {
-      accepted = try await hashing.verify(request.password, against: credentials, on: self.env.blockingWork)
-    } else {
-      // Same work as a real check: the answer time does not reveal whether the account exists.
-      try await hashing.burn(request.password, on: self.env.blockingWork)
-      accepted = false
-    }
-    guard accepted, let account else {
-      await self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
+    case .refused:
       self.env.logger(for: context).notice("login refused", metadata: ["username": "\(username)"])
       throw RPCError(code: .unauthenticated, message: "Wrong username or password, or the account cannot log in.")
+    case .accepted:
+      break
     }
-    await self.env.loginThrottle.recordSuccess(account: username)
+    guard let account else { throw RPCError(code: .internal, message: "A login was accepted without an account.") }
     let token = Secrets.sessionToken()
     let expires = now.adding(milliseconds: self.env.limits.sessionLifetimeMilliseconds)
     try await self.store.createSession(
@@ -112,14 +113,17 @@ extension IdentityService {
     let now = self.env.now()
     let hashing = self.env.limits.passwordHashing
     // A stolen session must not be a way round the login rate limit.
-    if let delay = try await self.env.loginThrottle.retryDelay(account: username, peer: peer, now: now) {
+    switch try await self.env.loginThrottle.attempt(account: username, peer: peer, now: now, check: {
+      try await hashing.verify(request.currentPassword, against: stored, on: self.env.blockingWork)
+    }) {
+    case .throttled(let delay):
       throw RPCError(
         code: .resourceExhausted, message: "Too many failed attempts; try again later.",
         details: [.retryInfo(delay: .milliseconds(delay))])
-    }
-    guard try await hashing.verify(request.currentPassword, against: stored, on: self.env.blockingWork) else {
-      await self.env.loginThrottle.recordFailure(account: username, peer: peer, now: now)
+    case .refused:
       throw RPCError(code: .unauthenticated, message: "The current password is wrong.")
+    case .accepted:
+      break
     }
     try await self.store.setCredentials(
       try await hashing.credentials(for: request.newPassword, on: self.env.blockingWork), for: principal.id)

@@ -1,5 +1,5 @@
 import FieldReportAPI
-import FieldReportServices
+@testable import FieldReportServices
 import FieldReportWorkflow
 import RPCCore
 import StoreTestSupport
@@ -122,6 +122,31 @@ struct AuthenticationTests {
       _ = try await client.login(loginRequest("thang.ld"))
       server.clock.advance(milliseconds: 15 * 60_000 + 1)
       _ = try await client.login(loginRequest("duong.lv"))
+    }
+  }
+
+  @Test(
+    "logins sent all at once cannot outrun the limit: attempts under way count until they end",
+    arguments: StoreEngine.all)
+  func concurrentAttemptsCountAgainstTheLimit(engine: StoreEngine) async throws {
+    try await TestServer.with(engine: engine) { server in
+      // A costly check (scrypt N = 2^12), so that every attempt starts before the first ends.
+      try await server.store.setCredentials(
+        try PasswordHashing(logRounds: 12).credentials(for: TestServer.password), for: DemoProvince.duong.id)
+      try await server.withLiveServer { transport in
+        let client = Client(transport)
+        // Twelve wrong passwords pipelined on one connection; the account's limit is 5.
+        let codes = await withTaskGroup(of: StatusCode?.self) { group in
+          for _ in 0..<12 {
+            group.addTask { await statusCode { try await client.login(loginRequest("duong.lv", "sai-mat-khau")) } }
+          }
+          return await group.reduce(into: [StatusCode?]()) { $0.append($1) }
+        }
+        #expect(codes.count(where: { $0 == .unauthenticated }) == 5, "\(codes)")
+        #expect(codes.allSatisfy { $0 == .unauthenticated || $0 == .resourceExhausted }, "\(codes)")
+        // The attempts that were checked are counted: the right password is refused now.
+        #expect(await statusCode { try await client.login(loginRequest("duong.lv")) } == .resourceExhausted)
+      }
     }
   }
 
