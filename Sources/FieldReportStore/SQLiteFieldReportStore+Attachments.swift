@@ -37,7 +37,7 @@ extension SQLiteFieldReportStore {
 
   public func findAttachment(sha256Hex: String) async throws -> StoredAttachment? {
     let digest = try Self.attachmentDigest(sha256Hex)
-    return try await read { database in
+    return try await scan { database in
       try database.queryFirst("SELECT size, mime_type, content FROM attachments WHERE sha256 = ?", [digest]) {
         StoredAttachment(
           ref: AttachmentRef(

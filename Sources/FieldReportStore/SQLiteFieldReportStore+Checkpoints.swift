@@ -4,7 +4,7 @@ import FieldReportWorkflow
 // (`journal_checkpoints`, schema version 13).
 extension SQLiteFieldReportStore {
   public func journalHeads() async throws -> [CheckpointHead] {
-    let heads = try await read { database in
+    let heads = try await scan { database in
       try database.query("SELECT id, report_code, version, journal_head FROM cases") {
         CheckpointHead(caseID: CaseID($0.text(0)), reportCode: $0.text(1), entryCount: $0.int64(2), headHash: $0.blob(3))
       }
@@ -31,7 +31,7 @@ extension SQLiteFieldReportStore {
 
   public func checkpoints(before: String?, limit: Int) async throws -> [JournalCheckpoint] {
     let bounded = try StoreRules.bounded(limit: limit, cap: 1_000)
-    return try await read { database in
+    return try await scan { database in
       try database.query(
         "SELECT \(Self.checkpointColumns) FROM journal_checkpoints WHERE id < ? ORDER BY id DESC LIMIT ?",
         [before ?? "\u{10FFFF}", bounded], Self.decodeCheckpoint)

@@ -143,7 +143,7 @@ extension SQLiteFieldReportStore {
   public func searchUsers(text: String, limit: Int) async throws -> [User] {
     let bounded = try StoreRules.bounded(limit: limit, cap: 500)
     let pattern = TextFolding.likePattern(containing: TextFolding.fold(text))
-    return try await read { database in
+    return try await scan { database in
       try database.query(
         "SELECT body FROM users WHERE folded_name LIKE ? ESCAPE '\\' ORDER BY folded_name, id LIMIT ?",
         [pattern, bounded]

@@ -84,7 +84,7 @@ extension SQLiteFieldReportStore {
     let policy = configuration.policy
     let cache = decoded
     // One read transaction for every query of a scope: one snapshot, one thread hop.
-    return try await read { database in
+    return try await scan { database in
       try queries.map { try Self.listPage($0, policy: policy, cache: cache, in: database) }
     }
   }
@@ -154,7 +154,7 @@ extension SQLiteFieldReportStore {
 
   public func events(after cursor: Int64, limit: Int) async throws -> [StoredJournalEntry] {
     let bounded = try StoreRules.bounded(limit: limit, cap: 10_000)
-    return try await read { database in
+    return try await scan { database in
       try database.query(
         "SELECT \(CaseRows.journalColumns) FROM journal WHERE event_seq > ? ORDER BY event_seq LIMIT ?",
         [cursor, bounded]
@@ -167,7 +167,7 @@ extension SQLiteFieldReportStore {
   }
 
   public func verifyJournal(caseID: CaseID) async throws -> JournalVerification {
-    try await read { database in
+    try await scan { database in
       guard let verdict = try Self.verifyChain(of: caseID, in: database) else {
         throw StoreError.notFound("case \(caseID)")
       }
@@ -205,7 +205,7 @@ extension SQLiteFieldReportStore {
     let sql =
       "SELECT id, recipient, case_id, kind, text, at, via_mobile_app, read_at FROM notifications "
       + "WHERE recipient = ? AND id > ?" + (unreadOnly ? " AND read_at IS NULL" : "") + " ORDER BY id LIMIT ?"
-    return try await read { database in
+    return try await scan { database in
       try database.query(sql, [user.rawValue, after, bounded]) { row in
         guard let kind = Notification.Kind(rawValue: row.text(3)) else {
           throw StoreError.integrity("stored notification kind \(row.text(3)) is unknown")
@@ -242,7 +242,7 @@ extension SQLiteFieldReportStore {
     } ?? ""
     let values: [any SQLBindable] = [from.millisecondsSince1970, to.millisecondsSince1970] + (units ?? []).map(\.rawValue)
     let week = CaseVolumeSQL.weekStart("c.received_at")
-    return try await read { database in
+    return try await scan { database in
       try database.query(
         """
         SELECT c.category_id, \(week), COUNT(*) FROM cases c
@@ -263,7 +263,7 @@ extension SQLiteFieldReportStore {
     // The category is the case's; joined only when asked for.
     let source = byCategory ? "unit_tasks t JOIN cases c ON c.id = t.case_id" : "unit_tasks t"
     let category = byCategory ? "c.category_id" : "''"
-    return try await read { database in
+    return try await scan { database in
       var table = UnitStatisticsTable(byCategory: byCategory)
       let completed = try database.query(
         """

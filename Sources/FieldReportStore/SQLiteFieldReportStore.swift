@@ -145,8 +145,15 @@ public final class SQLiteFieldReportStore: FieldReportStore {
 
   // MARK: Helpers shared by the extensions
 
+  /// A read by key (a case, a session, a user): served before ``scan(_:)``s waiting.
   func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    try await readers.read(body)
+    try await readers.read(.prompt, body)
+  }
+
+  /// A read that may be long (a listing, statistics, a chain verified, a large content): served
+  /// after the waiting lookups, so a GetCase that misses the cache does not queue behind inboxes.
+  func scan<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try await readers.read(.background, body)
   }
 
   /// Runs `body` in a write transaction, then clears the reference cache and the latest-case
@@ -179,7 +186,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   ) async throws -> T {
     if let hit = cache.lookup(get) { return hit }
     let generation = cache.generation
-    let value = try await readers.read(load)
+    let value = try await readers.read(.prompt, load)
     cache.store(ifStill: generation) { put(&$0, value) }
     return value
   }

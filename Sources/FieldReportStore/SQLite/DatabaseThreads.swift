@@ -221,12 +221,18 @@ final class ReaderPool: Sendable {
   }
 
   /// Runs `body` on a reader connection inside a read transaction.
-  func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+  /// - Parameters:
+  ///   - lane: ``JobLane/prompt`` for a lookup by key, ``JobLane/background`` for a read that
+  ///     may be long (a listing, statistics, a large content): lookups are served first.
+  ///   - body: The read.
+  func read<T: Sendable>(
+    _ lane: JobLane, _ body: @escaping @Sendable (Database) throws -> T
+  ) async throws -> T {
     do {
       let enqueued = ContinuousClock.now
       let waitTimer = self.waitTimer
       return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        let accepted = queue.enqueue { database in
+        let accepted = queue.enqueue(lane: lane) { database in
           waitTimer.record(ContinuousClock.now - enqueued)
           do {
             try database.execute("BEGIN DEFERRED")
@@ -244,6 +250,9 @@ final class ReaderPool: Sendable {
       throw storeError(from: error)
     }
   }
+
+  /// How many reads wait for a reader thread.
+  var waiting: Int { queue.waiting }
 
   /// Stops accepting jobs, finishes the queued ones, and closes the connections.
   func close() {
