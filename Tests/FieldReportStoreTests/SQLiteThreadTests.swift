@@ -4,10 +4,11 @@ import Testing
 
 @testable import FieldReportStore
 
-/// The reader pool's two lanes (``JobLane``): lookups by key are served before listings and
-/// statistics waiting, and a waiting listing is never starved.
-@Suite("Read lanes")
-struct ReadLaneTests {
+/// How the store runs SQLite: the reader pool's two lanes (``JobLane``: lookups by key are
+/// served before listings and statistics waiting, and a waiting listing is never starved), and
+/// SQLite's process-wide settings.
+@Suite("SQLite threads and settings")
+struct SQLiteThreadTests {
   @Test("prompt jobs go first, each lane in order; a background job waits at most promptRunLimit prompt ones")
   func queueOrder() {
     let queue = JobQueue<String>()
@@ -69,6 +70,13 @@ struct ReadLaneTests {
     try await listing.value
     #expect(try await lookup.value == 1)
     #expect(order.withLock { $0 } == ["lookup", "listing"])
+  }
+
+  @Test("SQLite keeps no memory statistics: no allocation takes its process-wide mutex")
+  func noMemoryStatistics() async throws {
+    let fixture = try await StoreFixture.make()
+    _ = try await fixture.submit("Ổ gà trên đường")
+    #expect(!Database.keepsMemoryStatistics)
   }
 
   /// A value tasks and reader threads share.
