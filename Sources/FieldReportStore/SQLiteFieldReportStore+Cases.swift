@@ -12,7 +12,8 @@ extension SQLiteFieldReportStore {
     let new = try prepareNewCase(receivedAt: receivedAt, build: build)
     let result: CaseChangeResult
     do {
-      result = try await writeCaseData { database in
+      // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice.
+      result = try await writeCaseData(rerunnable: true) { database in
         if let key = idempotencyKey,
           let earlier = try Self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
         {
@@ -99,7 +100,8 @@ extension SQLiteFieldReportStore {
     // Encoding and folding happen here, in the caller's task; the writer thread runs SQL only.
     let prepared = try CaseRows.PreparedCase(change.newCase)
     let entryBody = try EntityCoding.encode(change.entry)
-    let result = try await writeCaseData { database in
+    // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice.
+    let result = try await writeCaseData(rerunnable: true) { database in
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         prepared: prepared, entryBody: entryBody, in: database)

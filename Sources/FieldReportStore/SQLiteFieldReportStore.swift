@@ -172,10 +172,14 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// attachments, idempotency records, new sessions and keys): the reference cache stays.
   /// A write that changes a case's row must pass `committed` to record it in
   /// ``latestCases`` (``createCase(receivedAt:idempotencyKey:build:)``, ``apply(_:expectedVersion:idempotencyKey:)``).
+  ///
+  /// `rerunnable`: `body` runs DML only and may run again after a rollback
+  /// (``WriteJob/rerunnable``); batches of such writes need no savepoint per write.
   func writeCaseData<T: Sendable>(
-    _ body: @escaping @Sendable (Database) throws -> T, committed: (@Sendable (T) -> Void)? = nil
+    rerunnable: Bool = false, _ body: @escaping @Sendable (Database) throws -> T,
+    committed: (@Sendable (T) -> Void)? = nil
   ) async throws -> T {
-    try await writer.write(body, committed: committed)
+    try await writer.write(body, rerunnable: rerunnable, committed: committed)
   }
 
   /// A read whose result is kept in the reference cache: `get` looks it up, `load` reads

@@ -72,6 +72,120 @@ struct SQLiteThreadTests {
     #expect(order.withLock { $0 } == ["lookup", "listing"])
   }
 
+  /// A writer thread on a fresh file with one table, `t(n INTEGER PRIMARY KEY)`.
+  private func makeWriter() throws -> WriterThread {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
+    let database = try Database(path: path, role: .writer)
+    try database.execute("CREATE TABLE t(n INTEGER PRIMARY KEY)")
+    return WriterThread(database: database, metrics: StoreMetrics())
+  }
+
+  struct Refused: Error { let job: String }
+
+  /// Runs `jobs` (each a name and a body) as one batch: the writer is held by a first job
+  /// until all of them are queued. Answers each job's outcome ("committed", "refused: …" for
+  /// ``Refused``, "failed: …"), by name.
+  private func runOneBatch(
+    _ writer: WriterThread, rerunnable: Bool, _ jobs: [(String, @Sendable (Database) throws -> Void)]
+  ) async throws -> [String: String] {
+    let release = DispatchSemaphore(value: 0)
+    let held = Shared(false)
+    let holder = Task {
+      try await writer.write({ _ in
+        held.withLock { $0 = true }
+        release.wait()
+      }, rerunnable: rerunnable)
+    }
+    try await waitUntil { held.withLock { $0 } }
+    var tasks: [(String, Task<String, Never>)] = []
+    for (name, body) in jobs {
+      tasks.append(
+        (name, Task {
+          do {
+            try await writer.write(body, rerunnable: rerunnable)
+            return "committed"
+          } catch let refused as Refused {
+            return "refused: \(refused.job)"
+          } catch {
+            return "failed: \(error)"
+          }
+        }))
+      try await waitUntil { writer.waiting == tasks.count }
+    }
+    release.signal()
+    try await holder.value
+    var outcomes: [String: String] = [:]
+    for (name, task) in tasks { outcomes[name] = await task.value }
+    return outcomes
+  }
+
+  private static func rows(_ writer: WriterThread) async throws -> [Int64] {
+    try await writer.write { database in try database.query("SELECT n FROM t ORDER BY n") { $0.int64(0) } }
+  }
+
+  @Test(
+    "group commit without savepoints: a job failing before it changed anything fails alone, the rest commit, nothing runs twice",
+    arguments: [true, false])
+  func failureBeforeAnyChange(rerunnable: Bool) async throws {
+    let writer = try makeWriter()
+    let runs = Shared([String: Int]())
+    func counted(_ name: String, _ body: @escaping @Sendable (Database) throws -> Void) -> (String, @Sendable (Database) throws -> Void) {
+      (name, { database in
+        runs.withLock { $0[name, default: 0] += 1 }
+        try body(database)
+      })
+    }
+    let outcomes = try await runOneBatch(writer, rerunnable: rerunnable, [
+      counted("a") { try $0.run("INSERT INTO t VALUES (1)") },
+      counted("stale") { database in
+        _ = try database.scalarInt64("SELECT count(*) FROM t")
+        throw Refused(job: "stale")
+      },
+      counted("d") { try $0.run("INSERT INTO t VALUES (4)") },
+    ])
+    #expect(outcomes == ["a": "committed", "stale": "refused: stale", "d": "committed"])
+    #expect(try await Self.rows(writer) == [1, 4])
+    #expect(runs.withLock { $0 } == ["a": 1, "stale": 1, "d": 1])
+    writer.close()
+  }
+
+  @Test(
+    "group commit without savepoints: a job failing after it changed rows is undone alone; the batch runs again in savepoints",
+    arguments: [true, false])
+  func failureAfterAChange(rerunnable: Bool) async throws {
+    let writer = try makeWriter()
+    let runs = Shared([String: Int]())
+    func counted(_ name: String, _ body: @escaping @Sendable (Database) throws -> Void) -> (String, @Sendable (Database) throws -> Void) {
+      (name, { database in
+        runs.withLock { $0[name, default: 0] += 1 }
+        try body(database)
+      })
+    }
+    let outcomes = try await runOneBatch(writer, rerunnable: rerunnable, [
+      counted("a") { try $0.run("INSERT INTO t VALUES (1)") },
+      counted("half") { database in
+        try database.run("INSERT INTO t VALUES (2)")
+        throw Refused(job: "half")
+      },
+      // A constraint violation after a change of its own: the statement is undone by SQLite,
+      // the row before it only by a rollback.
+      counted("duplicate") { database in
+        try database.run("INSERT INTO t VALUES (3)")
+        try database.run("INSERT INTO t VALUES (1)")
+      },
+      counted("d") { try $0.run("INSERT INTO t VALUES (4)") },
+    ])
+    #expect(outcomes["a"] == "committed" && outcomes["d"] == "committed")
+    #expect(outcomes["half"] == "refused: half")
+    #expect(outcomes["duplicate"]?.hasPrefix("failed: ") == true, "\(outcomes)")
+    #expect(try await Self.rows(writer) == [1, 4])
+    // Without savepoints the first failure with changes ran the batch again, in savepoints.
+    let expectedRuns = rerunnable ? 2 : 1
+    #expect(runs.withLock { $0 } == ["a": expectedRuns, "half": expectedRuns, "duplicate": 1, "d": 1])
+    writer.close()
+  }
+
   @Test("SQLite keeps no memory statistics: no allocation takes its process-wide mutex")
   func noMemoryStatistics() async throws {
     let fixture = try await StoreFixture.make()

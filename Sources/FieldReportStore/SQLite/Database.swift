@@ -175,4 +175,8 @@ final class Database {
 
   /// Whether the connection is inside an explicit transaction.
   var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+  /// Rows inserted, updated or deleted through this connection since it opened (a failed
+  /// statement's own changes are undone, so they do not count).
+  var totalChanges: Int64 { sqlite3_total_changes64(handle) }
 }
