@@ -66,6 +66,30 @@ struct ListingOracleTests {
     return query
   }
 
+  @Test("a statement text kept for a query's shape is the text built for the query itself, with the same values")
+  func keptStatementTexts() {
+    var g = SeededGenerator(state: 7)
+    for _ in 0..<2_000 {
+      var query = Self.randomQuery(&g)
+      if Bool.random(using: &g) {
+        query.after = CaseCursor(order: query.order, key: Int64.random(in: 0...1_000_000, using: &g), caseID: CaseID("c\(Int.random(in: 0...99, using: &g))"))
+      }
+      if Int.random(in: 0..<5, using: &g) == 0 {
+        query.outcomes = Set(CaseOutcome.allCases.filter { _ in Bool.random(using: &g) })
+      }
+      for dialect in [CaseListingSQL.Dialect.sqlite, .postgres] {
+        for select in ["c.body", "c.received_at, c.id"] {
+          let kept = CaseListingSQL.build(for: query, select: select, dialect: dialect)
+          let fresh = CaseListingSQL.compose(
+            query, foldedText: query.text.map(TextFolding.fold), select: select, dialect: dialect, withText: true)
+          #expect(kept.0 == fresh.0)
+          #expect(kept.1 == fresh.1)
+          if kept.0 != fresh.0 || kept.1 != fresh.1 { return }
+        }
+      }
+    }
+  }
+
   @Test("every random query, paged to the end, equals the oracle", arguments: StoreEngine.all, [11, 12, 13] as [UInt64])
   func oracle(engine: StoreEngine, seed: UInt64) async throws {
     let fixture = try await StoreFixture.make(engine: engine)

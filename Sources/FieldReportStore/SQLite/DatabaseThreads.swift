@@ -266,8 +266,8 @@ final class ReaderPool: Sendable {
         let accepted = queue.enqueue(lane: lane) { database in
           waitTimer.record(ContinuousClock.now - enqueued)
           do {
-            try database.execute("BEGIN DEFERRED")
-            defer { try? database.execute("COMMIT") }
+            try database.run("BEGIN DEFERRED")
+            defer { try? database.run("COMMIT") }
             continuation.resume(returning: try body(database))
           } catch {
             continuation.resume(throwing: storeError(from: error))
