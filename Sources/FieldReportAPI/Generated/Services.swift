@@ -655,7 +655,9 @@ public protocol Fieldreport_V1_IdentityServiceHandler: RPCService {
   /// Errors: UNAUTHENTICATED for a wrong username or password, a disabled account or a
   /// service account (one message for all, so usernames cannot be probed);
   /// RESOURCE_EXHAUSTED with retry info when failed attempts for the account or the peer
-  /// exceed the rate limit (default 5 per account per 15 minutes); INVALID_ARGUMENT for an
+  /// exceed the rate limit (default 5 per account and 20 per peer address per 15 minutes;
+  /// attempts still being checked count as failures until they end, so logins sent all at
+  /// once cannot outrun it); INVALID_ARGUMENT for an
   /// empty or oversized field.
   func login(_ request: Fieldreport_V1_LoginRequest, context: ServerContext) async throws -> Fieldreport_V1_LoginResponse
   /// Revokes the calling session (or all the caller's sessions). Any session-authenticated
@@ -809,7 +811,9 @@ public struct Fieldreport_V1_IdentityServiceClient: Sendable {
   /// Errors: UNAUTHENTICATED for a wrong username or password, a disabled account or a
   /// service account (one message for all, so usernames cannot be probed);
   /// RESOURCE_EXHAUSTED with retry info when failed attempts for the account or the peer
-  /// exceed the rate limit (default 5 per account per 15 minutes); INVALID_ARGUMENT for an
+  /// exceed the rate limit (default 5 per account and 20 per peer address per 15 minutes;
+  /// attempts still being checked count as failures until they end, so logins sent all at
+  /// once cannot outrun it); INVALID_ARGUMENT for an
   /// empty or oversized field.
   public func login(_ request: Fieldreport_V1_LoginRequest, options: CallOptions = .defaults) async throws(RPCError) -> Fieldreport_V1_LoginResponse {
     try await transport.call(Fieldreport_V1_IdentityServiceMethods.login, request, options: options)

@@ -4865,7 +4865,9 @@ public enum Fieldreport_V1_IdentityService {
   /// Errors: UNAUTHENTICATED for a wrong username or password, a disabled account or a
   /// service account (one message for all, so usernames cannot be probed);
   /// RESOURCE_EXHAUSTED with retry info when failed attempts for the account or the peer
-  /// exceed the rate limit (default 5 per account per 15 minutes); INVALID_ARGUMENT for an
+  /// exceed the rate limit (default 5 per account and 20 per peer address per 15 minutes;
+  /// attempts still being checked count as failures until they end, so logins sent all at
+  /// once cannot outrun it); INVALID_ARGUMENT for an
   /// empty or oversized field.
   public enum Login: WireMethod {
     public typealias Input = Fieldreport_V1_LoginRequest
