@@ -83,12 +83,20 @@ struct SQLiteThreadTests {
 
   struct Refused: Error { let job: String }
 
-  /// Runs `jobs` (each a name and a body) as one batch: the writer is held by a first job
-  /// until all of them are queued. Answers each job's outcome ("committed", "refused: …" for
-  /// ``Refused``, "failed: …"), by name.
+  /// A named write job for ``runOneBatch(_:rerunnable:_:)``.
+  typealias Job = (name: String, body: @Sendable (Database) throws -> Void)
+
+  private func job(_ name: String, _ body: @escaping @Sendable (Database) throws -> Void) -> Job {
+    (name, body)
+  }
+
+  /// Runs `jobs` as one batch: the writer is held by a first job until all of them are queued.
+  /// Answers each job's outcome ("committed", "refused: …" for ``Refused``, "failed: …") and
+  /// how many times its body ran, by name.
   private func runOneBatch(
-    _ writer: WriterThread, rerunnable: Bool, _ jobs: [(String, @Sendable (Database) throws -> Void)]
-  ) async throws -> [String: String] {
+    _ writer: WriterThread, rerunnable: Bool, _ jobs: [Job]
+  ) async throws -> (outcomes: [String: String], runs: [String: Int]) {
+    let runs = Shared([String: Int]())
     let release = DispatchSemaphore(value: 0)
     let held = Shared(false)
     let holder = Task {
@@ -103,7 +111,10 @@ struct SQLiteThreadTests {
       tasks.append(
         (name, Task {
           do {
-            try await writer.write(body, rerunnable: rerunnable)
+            try await writer.write({ database in
+              runs.withLock { $0[name, default: 0] += 1 }
+              try body(database)
+            }, rerunnable: rerunnable)
             return "committed"
           } catch let refused as Refused {
             return "refused: \(refused.job)"
@@ -117,7 +128,7 @@ struct SQLiteThreadTests {
     try await holder.value
     var outcomes: [String: String] = [:]
     for (name, task) in tasks { outcomes[name] = await task.value }
-    return outcomes
+    return (outcomes, runs.withLock { $0 })
   }
 
   private static func rows(_ writer: WriterThread) async throws -> [Int64] {
@@ -129,24 +140,17 @@ struct SQLiteThreadTests {
     arguments: [true, false])
   func failureBeforeAnyChange(rerunnable: Bool) async throws {
     let writer = try makeWriter()
-    let runs = Shared([String: Int]())
-    func counted(_ name: String, _ body: @escaping @Sendable (Database) throws -> Void) -> (String, @Sendable (Database) throws -> Void) {
-      (name, { database in
-        runs.withLock { $0[name, default: 0] += 1 }
-        try body(database)
-      })
-    }
-    let outcomes = try await runOneBatch(writer, rerunnable: rerunnable, [
-      counted("a") { try $0.run("INSERT INTO t VALUES (1)") },
-      counted("stale") { database in
+    let (outcomes, runs) = try await runOneBatch(writer, rerunnable: rerunnable, [
+      job("a") { try $0.run("INSERT INTO t VALUES (1)") },
+      job("stale") { database in
         _ = try database.scalarInt64("SELECT count(*) FROM t")
         throw Refused(job: "stale")
       },
-      counted("d") { try $0.run("INSERT INTO t VALUES (4)") },
+      job("d") { try $0.run("INSERT INTO t VALUES (4)") },
     ])
     #expect(outcomes == ["a": "committed", "stale": "refused: stale", "d": "committed"])
     #expect(try await Self.rows(writer) == [1, 4])
-    #expect(runs.withLock { $0 } == ["a": 1, "stale": 1, "d": 1])
+    #expect(runs == ["a": 1, "stale": 1, "d": 1])
     writer.close()
   }
 
@@ -155,26 +159,19 @@ struct SQLiteThreadTests {
     arguments: [true, false])
   func failureAfterAChange(rerunnable: Bool) async throws {
     let writer = try makeWriter()
-    let runs = Shared([String: Int]())
-    func counted(_ name: String, _ body: @escaping @Sendable (Database) throws -> Void) -> (String, @Sendable (Database) throws -> Void) {
-      (name, { database in
-        runs.withLock { $0[name, default: 0] += 1 }
-        try body(database)
-      })
-    }
-    let outcomes = try await runOneBatch(writer, rerunnable: rerunnable, [
-      counted("a") { try $0.run("INSERT INTO t VALUES (1)") },
-      counted("half") { database in
+    let (outcomes, runs) = try await runOneBatch(writer, rerunnable: rerunnable, [
+      job("a") { try $0.run("INSERT INTO t VALUES (1)") },
+      job("half") { database in
         try database.run("INSERT INTO t VALUES (2)")
         throw Refused(job: "half")
       },
       // A constraint violation after a change of its own: the statement is undone by SQLite,
       // the row before it only by a rollback.
-      counted("duplicate") { database in
+      job("duplicate") { database in
         try database.run("INSERT INTO t VALUES (3)")
         try database.run("INSERT INTO t VALUES (1)")
       },
-      counted("d") { try $0.run("INSERT INTO t VALUES (4)") },
+      job("d") { try $0.run("INSERT INTO t VALUES (4)") },
     ])
     #expect(outcomes["a"] == "committed" && outcomes["d"] == "committed")
     #expect(outcomes["half"] == "refused: half")
@@ -182,7 +179,7 @@ struct SQLiteThreadTests {
     #expect(try await Self.rows(writer) == [1, 4])
     // Without savepoints the first failure with changes ran the batch again, in savepoints.
     let expectedRuns = rerunnable ? 2 : 1
-    #expect(runs.withLock { $0 } == ["a": expectedRuns, "half": expectedRuns, "duplicate": 1, "d": 1])
+    #expect(runs == ["a": expectedRuns, "half": expectedRuns, "duplicate": 1, "d": 1])
     writer.close()
   }
 
