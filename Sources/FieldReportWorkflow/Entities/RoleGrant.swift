@@ -72,6 +72,14 @@ public struct RoleGrant: Hashable, Codable, Sendable, Identifiable {
 
   /// Whether this grant confers `role` at `unit` now.
   public func grants(_ role: Role, at unit: UnitID) -> Bool {
-    status == .approved && self.role == role && unitID == unit
+    Self.confers(status: status, role: self.role, unitID: unitID, role, at: unit)
+  }
+
+  /// The rule of ``grants(_:at:)`` over a grant's fields, for callers that read them in place
+  /// (calling a method on a grant in an array copied the whole grant first: ``Actor/has(_:at:)``).
+  @inlinable public static func confers(
+    status: Status, role: Role, unitID: UnitID, _ wanted: Role, at unit: UnitID
+  ) -> Bool {
+    status == .approved && role == wanted && unitID == unit
   }
 }
