@@ -15,17 +15,19 @@ extension IdentityService {
     let peer = LoginThrottle.peerAddress(context.peer)
     let now = self.env.now()
     let hashing = self.env.limits.passwordHashing
-    let account = try await self.store.findUser(username: username)
+    let found = try await self.store.findUser(username: username)
     let outcome = try await self.env.loginThrottle.attempt(account: username, peer: peer, now: now) {
-      if let account, let credentials = account.credentials, account.user.isActive,
+      if let account = found, let credentials = account.credentials, account.user.isActive,
         account.user.kind != .serviceAccount
       {
         return try await hashing.verify(request.password, against: credentials, on: self.env.blockingWork)
+          ? account : nil
       }
       // Same work as a real check: the answer time does not reveal whether the account exists.
       try await hashing.burn(request.password, on: self.env.blockingWork)
-      return false
+      return nil
     }
+    let account: UserAccount
     switch outcome {
     case .throttled(let delay):
       throw RPCError(
@@ -35,10 +37,9 @@ extension IdentityService {
     case .refused:
       self.env.logger(for: context).notice("login refused", metadata: ["username": "\(username)"])
       throw RPCError(code: .unauthenticated, message: "Wrong username or password, or the account cannot log in.")
-    case .accepted:
-      break
+    case .accepted(let accepted):
+      account = accepted
     }
-    guard let account else { throw RPCError(code: .internal, message: "A login was accepted without an account.") }
     let token = Secrets.sessionToken()
     let expires = now.adding(milliseconds: self.env.limits.sessionLifetimeMilliseconds)
     try await self.store.createSession(
@@ -114,7 +115,7 @@ extension IdentityService {
     let hashing = self.env.limits.passwordHashing
     // A stolen session must not be a way round the login rate limit.
     switch try await self.env.loginThrottle.attempt(account: username, peer: peer, now: now, check: {
-      try await hashing.verify(request.currentPassword, against: stored, on: self.env.blockingWork)
+      try await hashing.verify(request.currentPassword, against: stored, on: self.env.blockingWork) ? () : nil
     }) {
     case .throttled(let delay):
       throw RPCError(

@@ -28,9 +28,9 @@ public struct LoginThrottle: Sendable {
   }
 
   /// What became of a password attempt made through ``attempt(account:peer:now:check:)``.
-  enum Outcome: Equatable {
-    /// The password was right.
-    case accepted
+  enum Outcome<Accepted> {
+    /// The password was right: what the check answered.
+    case accepted(Accepted)
     /// The password was wrong (counted against the account and the peer).
     case refused
     /// Not checked: too many failures, or too many attempts under way at once; the caller may
@@ -39,8 +39,9 @@ public struct LoginThrottle: Sendable {
   }
 
   /// Makes one password attempt for `account` from `peer`: refuses it without running `check`
-  /// while the account or the peer is over its limit, otherwise runs `check` (true: the
-  /// password was right) and counts a failure or forgets the account's failures.
+  /// while the account or the peer is over its limit, otherwise runs `check` (a value: the
+  /// password was right; nil: it was wrong) and counts a failure or forgets the account's
+  /// failures.
   ///
   /// Attempts under way count against the limits as if they had failed: without that, many
   /// attempts sent at once (pipelined on one connection, or over many) would all pass the
@@ -48,17 +49,17 @@ public struct LoginThrottle: Sendable {
   /// A peer's attempt under way counts only in this process; across replicas each adds its own.
   /// - Throws: ``FieldReportStore/StoreError`` when the counts cannot be read; what `check`
   ///   throws (the attempt is then not counted as a failure).
-  func attempt(
-    account: String, peer: String, now: Timestamp, check: () async throws -> Bool
-  ) async throws -> Outcome {
+  func attempt<Accepted>(
+    account: String, peer: String, now: Timestamp, check: () async throws -> Accepted?
+  ) async throws -> Outcome<Accepted> {
     let keys = ["a:" + account, "p:" + peer]
-    let limits = [self.limits.failedLoginsPerAccount, self.limits.failedLoginsPerPeer]
+    let caps = [self.limits.failedLoginsPerAccount, self.limits.failedLoginsPerPeer]
     let ahead = inFlight.enter(keys)
     defer { inFlight.leave(keys) }
     let window = self.limits.failedLoginWindowMilliseconds
     var delays: [Int64] = []
     for (index, key) in keys.enumerated() {
-      let room = limits[index] - ahead[index]
+      let room = caps[index] - ahead[index]
       if room <= 0 {
         // Enough attempts already under way to reach the limit: they end within a password
         // check, so a second is enough to wait.
@@ -68,12 +69,12 @@ public struct LoginThrottle: Sendable {
       }
     }
     if let delay = delays.max() { return .throttled(retryAfterMilliseconds: delay) }
-    guard try await check() else {
+    guard let accepted = try await check() else {
       await recordFailure(keys: keys, now: now)
       return .refused
     }
     await recordSuccess(accountKey: keys[0])
-    return .accepted
+    return .accepted(accepted)
   }
 
   /// The retry delay suggested when attempts under way fill the limit.
