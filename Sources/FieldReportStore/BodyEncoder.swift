@@ -47,7 +47,7 @@ final class BodyWriter {
     }
   }
 
-  private func patch(_ value: UInt32, at index: Int) {
+  func patch(_ value: UInt32, at index: Int) {
     bytes[index] = UInt8(truncatingIfNeeded: value)
     bytes[index + 1] = UInt8(truncatingIfNeeded: value >> 8)
     bytes[index + 2] = UInt8(truncatingIfNeeded: value >> 16)

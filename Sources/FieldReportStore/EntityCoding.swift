@@ -1,3 +1,4 @@
+import FieldReportWorkflow
 import Foundation
 
 /// How entity bodies are stored.
@@ -23,6 +24,40 @@ package enum EntityCoding {
     do {
       if bytes.first == BodyFormat.magic {
         return try BodyDecoder.decode(T.self, from: bytes)
+      }
+      return try JSONDecoder().decode(T.self, from: Data(bytes))
+    } catch {
+      throw StoreError.integrity("stored \(what) cannot be decoded")
+    }
+  }
+
+  // Cases and journal entries, the bodies read and written on every call, have codecs written
+  // for the format (``BodyCodable``): the same bytes, without `Codable`'s machinery. These
+  // overloads are picked wherever the type is known; other entities go through `Codable`.
+
+  package static func encode(_ value: Case) throws -> [UInt8] { try encodeWritten(value) }
+  package static func encode(_ value: JournalEntry) throws -> [UInt8] { try encodeWritten(value) }
+
+  package static func decode(_ type: Case.Type, from bytes: [UInt8], what: String) throws -> Case {
+    try decodeWritten(type, from: bytes, what: what)
+  }
+
+  package static func decode(_ type: JournalEntry.Type, from bytes: [UInt8], what: String) throws -> JournalEntry {
+    try decodeWritten(type, from: bytes, what: what)
+  }
+
+  private static func encodeWritten<T: BodyCodable>(_ value: T) throws -> [UInt8] {
+    do {
+      return try T.encodeBody(value)
+    } catch {
+      throw StoreError.invalidArgument(field: "\(T.self)", reason: "cannot be encoded")
+    }
+  }
+
+  private static func decodeWritten<T: BodyCodable & Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws -> T {
+    do {
+      if bytes.first == BodyFormat.magic {
+        return try T.decodeBody(bytes)
       }
       return try JSONDecoder().decode(T.self, from: Data(bytes))
     } catch {
