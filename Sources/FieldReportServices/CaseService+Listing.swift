@@ -94,15 +94,24 @@ extension CaseService {
       kept = Array(pages[0].cases.prefix(limit))
       mergedCount = pages[0].cases.count
     } else {
-      var seen: Set<CaseID> = []
       var positions: [(key: Int64, id: String, page: Int, index: Int)] = []
+      positions.reserveCapacity(pages.reduce(0) { $0 + $1.cases.count })
       for (p, page) in pages.enumerated() {
-        for (i, c) in page.cases.enumerated() where seen.insert(c.id).inserted {
+        for (i, c) in page.cases.enumerated() {
           positions.append((order.key(of: c, policy: env.policy), c.id.rawValue, p, i))
         }
       }
       let descending = order.isDescending
       positions.sort { descending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
+      // A case in two pages (held by me *and* in my unit's inbox) sorts next to itself: the
+      // pages come from one snapshot, so both copies have the same key. Dropping neighbours
+      // with the same id replaces a set of every id (5 % of an IOC inbox call, perf).
+      var unique = 0
+      for index in positions.indices where unique == 0 || positions[unique - 1].id != positions[index].id {
+        positions[unique] = positions[index]
+        unique += 1
+      }
+      positions.removeLast(positions.count - unique)
       mergedCount = positions.count
       kept = positions.prefix(limit).map { pages[$0.page].cases[$0.index] }
     }

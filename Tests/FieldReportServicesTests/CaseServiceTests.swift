@@ -92,6 +92,27 @@ struct CaseServiceTests {
     #expect(!rendered.contains("0912345678"))
   }
 
+  @Test("A case both held by me and in my unit's inbox is listed once, in order with the rest", arguments: StoreEngine.all)
+  func mineListsEachCaseOnce(engine: StoreEngine) async throws {
+    let world = try await CaseWorld.make(engine: engine)
+    defer { Task { await world.close() } }
+    // Awaiting the approval of duong by name: in the page of cases held by duong and in the
+    // page of Đồng Lộc's cases awaiting a leader.
+    let named = try await world.dispatch(try await world.submit("Đèn đường hỏng"), to: P.dongLoc)
+    let assigned = try unwrap(try await world.assign(named, by: P.duong, to: P.thang).caseSummary)
+    let awaiting = try await world.submitResult(assigned, by: P.thang, letter: "Đã thay bóng đèn")
+    // Held by Đồng Lộc's leaders together: only in the second page.
+    let collective = try await world.dispatch(try await world.submit("Ổ gà trên đường"), to: P.dongLoc)
+    var inbox = Fieldreport_V1_ListCasesRequest()
+    inbox.scope = .mine
+    inbox.order = .reportedAsc
+    let rows = try await world.cases.listCases(inbox, options: world.as(P.duong)).cases
+    #expect(rows.map(\.caseId) == [awaiting.caseId, collective.caseId])
+    inbox.order = .reportedDesc
+    let newestFirst = try await world.cases.listCases(inbox, options: world.as(P.duong)).cases
+    #expect(newestFirst.map(\.caseId) == [collective.caseId, awaiting.caseId])
+  }
+
   @Test("DispatchCase: IOC operators only; a retried key returns the first answer even after the case moved on", arguments: StoreEngine.all)
   func dispatchIdempotentAndRefused(engine: StoreEngine) async throws {
     let world = try await CaseWorld.make(engine: engine)
