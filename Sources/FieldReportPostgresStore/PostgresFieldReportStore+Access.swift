@@ -233,12 +233,13 @@ extension PostgresFieldReportStore {
   // MARK: Attachments
 
   public func putAttachment(
-    _ content: [UInt8], name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
+    _ attachment: AttachmentContent, name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
   ) async throws -> AttachmentUpload {
+    let content = attachment.bytes
     guard content.count <= configuration.store.maximumAttachmentBytes else {
       throw StoreError.tooLarge(limit: configuration.store.maximumAttachmentBytes)
     }
-    let digest = StoreRules.digest(bytes: content)
+    let digest = attachment.sha256
     let ref = AttachmentRef(
       sha256Hex: JournalChain.hex(digest), size: Int64(content.count), name: name, mimeType: mimeType)
     let time = at.millisecondsSince1970

@@ -1,4 +1,3 @@
-import Crypto
 import FieldReportAPI
 import FieldReportStore
 import FieldReportWorkflow
@@ -33,13 +32,14 @@ extension CaseService {
         code: .resourceExhausted,
         message: "The attachment is \(request.data.count) bytes; the limit is \(limit) bytes.")
     }
-    let digest = Array(SHA256.hash(data: request.data))
-    if !request.expectedSha256.isEmpty, request.expectedSha256 != digest {
+    // Hashed once, and a large upload away from this event loop (``AttachmentContent``).
+    let content = await AttachmentContent.hashing(request.data)
+    if !request.expectedSha256.isEmpty, request.expectedSha256 != content.sha256 {
       throw invalidArgument("expected_sha256", "does not match the data")
     }
     let now = env.now()
     let upload = try await env.store.putAttachment(
-      request.data, name: name, mimeType: request.mediaType, uploadedBy: principal.id, at: now)
+      content, name: name, mimeType: request.mediaType, uploadedBy: principal.id, at: now)
     let renderer = CaseRenderer(
       viewer: principal.actor, now: now, policy: env.policy, units: [:],
       users: [principal.id: principal.user], categories: [:], groups: [:])

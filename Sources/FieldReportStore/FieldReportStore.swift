@@ -262,13 +262,14 @@ public protocol FieldReportStore: Sendable {
 
   // MARK: Attachments
 
-  /// Stores content once by SHA-256 and records `uploader`'s upload of it (name, media type,
-  /// size, time) durably, in one transaction. A re-upload of the same bytes by the same
-  /// person refreshes that person's record.
+  /// Stores content once by SHA-256 (``AttachmentContent/sha256``, not hashed again) and
+  /// records `uploader`'s upload of it (name, media type, size, time) durably, in one
+  /// transaction. A re-upload of the same bytes by the same person refreshes that person's
+  /// record.
   /// - Throws: ``StoreError/tooLarge(limit:)`` over the configured limit;
   ///   ``StoreError/notFound(_:)`` for an unknown uploader.
   func putAttachment(
-    _ content: [UInt8], name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
+    _ content: AttachmentContent, name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
   ) async throws -> AttachmentUpload
   /// Every upload record of the content with this hash, newest first (empty for unknown
   /// content, and for content uploaded before uploads were recorded).
@@ -278,6 +279,14 @@ public protocol FieldReportStore: Sendable {
 }
 
 extension FieldReportStore {
+  /// ``putAttachment(_:name:mimeType:uploadedBy:at:)`` of bytes not hashed yet (hashed here,
+  /// on the caller's thread).
+  public func putAttachment(
+    _ bytes: [UInt8], name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
+  ) async throws -> AttachmentUpload {
+    try await putAttachment(AttachmentContent(bytes), name: name, mimeType: mimeType, uploadedBy: uploader, at: at)
+  }
+
   public func users(ids: [UserID]) async throws -> [UserID: User] {
     var found: [UserID: User] = [:]
     for id in ids where found[id] == nil {

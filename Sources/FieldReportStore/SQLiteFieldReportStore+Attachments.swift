@@ -2,14 +2,15 @@ public import FieldReportWorkflow
 
 extension SQLiteFieldReportStore {
   public func putAttachment(
-    _ content: [UInt8], name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
+    _ attachment: AttachmentContent, name: String, mimeType: String, uploadedBy uploader: UserID, at: Timestamp
   ) async throws -> AttachmentUpload {
+    let content = attachment.bytes
     guard content.count <= configuration.maximumAttachmentBytes else {
       throw StoreError.tooLarge(limit: configuration.maximumAttachmentBytes)
     }
-    // Hashing happens on the caller's task: it is CPU work proportional to the upload, and
-    // keeping it off the writer thread keeps other commits flowing.
-    let digest = StoreRules.digest(bytes: content)
+    // Hashed before it got here (``AttachmentContent``), not on the writer thread: it is CPU
+    // work proportional to the upload, and keeping it off the writer keeps other commits flowing.
+    let digest = attachment.sha256
     let ref = AttachmentRef(
       sha256Hex: JournalChain.hex(digest), size: Int64(content.count), name: name, mimeType: mimeType)
     let time = at.millisecondsSince1970
