@@ -187,22 +187,24 @@ extension CaseRows {
     }
   }
 
-  /// The cases with these ids, in the order given (absent ones left out), read with one
-  /// statement: `id IN (…)` with the list padded (by repeating the last id) to a power of two
-  /// of at least 8, so that a handful of prepared statements serve every page size.
-  static func findCases(ids: [String], cache: DecodedCache, in database: Database) throws -> [Case] {
-    guard let last = ids.last else { return [] }
+  /// The cases with these rowids (read in the same transaction that found them), in the order
+  /// given (absent ones left out), read with one statement: `rowid IN (…)` with the list
+  /// padded (by repeating the last rowid) to a power of two of at least 8, so that a handful of
+  /// prepared statements serve every page size.
+  static func findCases(rowids: [Int64], cache: DecodedCache, in database: Database) throws -> [Case] {
+    guard let last = rowids.last else { return [] }
     var width = 8
-    while width < ids.count { width *= 2 }
-    let padded = ids + Array(repeating: last, count: width - ids.count)
+    while width < rowids.count { width *= 2 }
+    let padded = rowids + Array(repeating: last, count: width - rowids.count)
     let placeholders = Array(repeating: "?", count: width).joined(separator: ", ")
-    var found: [String: Case] = [:]
-    found.reserveCapacity(ids.count)
-    _ = try database.query("SELECT \(cachedCaseColumns) FROM cases c WHERE c.id IN (\(placeholders))", padded) { row in
-      let c = try decodeCase(row, cache: cache)
-      found[c.id.rawValue] = c
+    var found: [Int64: Case] = [:]
+    found.reserveCapacity(rowids.count)
+    _ = try database.query(
+      "SELECT c.rowid, \(cachedCaseColumns) FROM cases c WHERE c.rowid IN (\(placeholders))", padded
+    ) { row in
+      found[row.int64(0)] = try decodeCase(row, cache: cache, column: 1)
     }
-    return ids.compactMap { found[$0] }
+    return rowids.compactMap { found[$0] }
   }
 
   /// The case in a row selected with ``cachedCaseColumns`` (starting at `column`): from the

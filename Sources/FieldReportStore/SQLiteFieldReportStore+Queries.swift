@@ -100,13 +100,13 @@ extension SQLiteFieldReportStore {
       // A unit's inbox over several states: each state is one ordered range of a
       // (current_unit_id, state, key, id) index; merge the ranges' heads by (key, id) and
       // read the bodies of the page's rows only.
-      var keyed: [(key: Int64, id: String)] = []
+      var keyed: [(key: Int64, id: String, rowid: Int64)] = []
       for part in parts {
-        let (sql, values) = listSQL(for: part, select: "\(order.keyExpression), c.id")
-        keyed += try database.query(sql, values) { ($0.int64(0), $0.text(1)) }
+        let (sql, values) = listSQL(for: part, select: Self.mergeColumns(order))
+        keyed += try database.query(sql, values) { ($0.int64(0), $0.text(1), $0.int64(2)) }
       }
       keyed.sort { order.isDescending ? ($0.key, $0.id) > ($1.key, $1.id) : ($0.key, $0.id) < ($1.key, $1.id) }
-      cases = try CaseRows.findCases(ids: keyed.prefix(limit + 1).map(\.id), cache: cache, in: database)
+      cases = try CaseRows.findCases(rowids: keyed.prefix(limit + 1).map(\.rowid), cache: cache, in: database)
     } else {
       let (sql, values) = listSQL(for: query, select: CaseRows.cachedCaseColumns)
       cases = try database.query(sql, values) { try CaseRows.decodeCase($0, cache: cache) }
@@ -117,6 +117,15 @@ extension SQLiteFieldReportStore {
       if let last = cases.last { next = order.cursor(after: last, policy: policy) }
     }
     return CasePage(cases: cases, nextCursor: next)
+  }
+
+  /// What each single-state part of a unit's inbox selects: the order's key and the id (to
+  /// merge the parts by), and the rowid, to read the page's rows by (one b-tree search each;
+  /// by id it was two, the id index's and then the table's). All three are in the listing
+  /// indexes, so the parts read no table rows; the rowids are read back in the same read
+  /// transaction, where they cannot change.
+  static func mergeColumns(_ order: CaseListOrder) -> String {
+    "\(order.keyExpression), c.id, c.rowid"
   }
 
   /// The single-state parts of a query (``CaseListingSQL/stateSplit(of:)``).

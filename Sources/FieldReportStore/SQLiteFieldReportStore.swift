@@ -221,7 +221,7 @@ extension SQLiteFieldReportStore {
   public func listingPlansForTesting(_ query: CaseQuery) async throws -> [String] {
     let statements: [(String, [any SQLBindable])] =
       if let parts = Self.stateSplit(of: query) {
-        parts.map { Self.listSQL(for: $0, select: "\(query.order.keyExpression), c.id") }
+        parts.map { Self.listSQL(for: $0, select: Self.mergeColumns(query.order)) }
       } else {
         [Self.listSQL(for: query)]
       }
