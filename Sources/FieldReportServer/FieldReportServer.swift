@@ -66,7 +66,7 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "PostgreSQL: disable, prefer or require TLS to the database (env FIELDREPORT_DATABASE_TLS; default disable).")
   var databaseTls: String?
 
-  @Option(help: "Cases whose decoded body and journal are kept in memory, per generation of two, 0 to 1000000: GetCase, inboxes and actions on a case held are answered without decoding it again, and with SQLite without a reader thread; more costs memory (env FIELDREPORT_CASE_CACHE; default 4096).")
+  @Option(help: "Cases whose decoded body and journal are kept in memory, per generation of two, 0 to 1000000: GetCase, inboxes and actions on a case held are answered without decoding it again, and with SQLite without a reader thread; more costs memory. Journals kept are bounded by 16 entries per case of it (env FIELDREPORT_CASE_CACHE; default 4096).")
   var caseCache: Int?
 
   @Option(help: "trace, debug, info, notice, warning, error or critical (env FIELDREPORT_LOG_LEVEL; default info).")

@@ -14,19 +14,40 @@ import Synchronization
 /// Two generations of at most ``capacity`` cases each: lookups promote an entry from the old
 /// generation to the new one; when the new one is full the old one is dropped. At most
 /// 2 × capacity cases (and their journals) are held.
+///
+/// A journal has no length limit (every contribution, hold and reassignment adds an entry), so
+/// journals are also bounded by their entries: a generation holds at most ``journalEntryBudget``
+/// entries (by default 16 per case of ``capacity``, several times the usual journal), and a
+/// journal longer than that is not kept at all. Without it, a few thousand cases with long
+/// journals could hold gigabytes.
 package final class DecodedCache: Sendable {
   struct State {
     var current: [CaseID: Case] = [:]
     var previous: [CaseID: Case] = [:]
     var journals: [CaseID: [StoredJournalEntry]] = [:]
     var previousJournals: [CaseID: [StoredJournalEntry]] = [:]
+    /// The entries in `journals` (the current generation).
+    var journalEntries = 0
+    /// The entries in `previousJournals`.
+    var previousJournalEntries = 0
   }
 
   let capacity: Int
+  /// The most journal entries one generation holds.
+  let journalEntryBudget: Int
   private let state = Mutex(State())
 
-  package init(capacity: Int) {
+  /// Journal entries per case of capacity, by default.
+  package static let journalEntriesPerCase = 16
+
+  package init(capacity: Int, journalEntryBudget: Int? = nil) {
     self.capacity = max(0, capacity)
+    self.journalEntryBudget = max(0, journalEntryBudget ?? self.capacity * Self.journalEntriesPerCase)
+  }
+
+  /// The journal entries held in both generations (tests).
+  package var heldJournalEntries: Int {
+    state.withLock { $0.journalEntries + $0.previousJournalEntries }
   }
 
   /// The decoded body of case `id` at `version`, if held.
@@ -64,7 +85,7 @@ package final class DecodedCache: Sendable {
         journal = hit
       } else if let hit = state.previousJournals[id] {
         journal = hit
-        droppedForJournal = Self.insertJournal(hit, for: id, into: &state, capacity: capacity)
+        droppedForJournal = Self.insertJournal(hit, for: id, into: &state, capacity: capacity, budget: journalEntryBudget)
       } else {
         return nil
       }
@@ -106,7 +127,7 @@ package final class DecodedCache: Sendable {
     return state.withLock { state -> ([StoredJournalEntry], Dropped)? in
       if let found = state.journals[id] { return (found, Dropped()) }
       if let found = state.previousJournals[id] {
-        return (found, Self.insertJournal(found, for: id, into: &state, capacity: capacity))
+        return (found, Self.insertJournal(found, for: id, into: &state, capacity: capacity, budget: journalEntryBudget))
       }
       return nil
     }?.0 ?? []
@@ -135,19 +156,28 @@ package final class DecodedCache: Sendable {
   /// Keeps a case's journal (entries 1...n in order).
   package func insertJournal(_ entries: [StoredJournalEntry], for id: CaseID) {
     guard capacity > 0 else { return }
-    _ = state.withLock { Self.insertJournal(entries, for: id, into: &$0, capacity: capacity) }
+    _ = state.withLock { Self.insertJournal(entries, for: id, into: &$0, capacity: capacity, budget: journalEntryBudget) }
   }
 
   private static func insertJournal(
-    _ entries: [StoredJournalEntry], for id: CaseID, into state: inout State, capacity: Int
+    _ entries: [StoredJournalEntry], for id: CaseID, into state: inout State, capacity: Int, budget: Int
   ) -> Dropped {
     var dropped = Dropped()
-    if state.journals.count >= capacity, state.journals[id] == nil {
+    // Too long to keep: the read that fetched it uses it once.
+    guard entries.count <= budget else { return dropped }
+    let replaced = state.journals[id]?.count ?? 0
+    let full = state.journals.count >= capacity && state.journals[id] == nil
+    if full || state.journalEntries - replaced + entries.count > budget {
       dropped.journals = state.previousJournals
       state.previousJournals = state.journals
+      state.previousJournalEntries = state.journalEntries
       state.journals = [:]
       state.journals.reserveCapacity(capacity)
+      state.journalEntries = 0
     }
+    // A journal promoted from the previous generation is counted in this one only.
+    if let old = state.previousJournals.removeValue(forKey: id) { state.previousJournalEntries -= old.count }
+    state.journalEntries += entries.count - (state.journals[id]?.count ?? 0)
     state.journals[id] = entries
     return dropped
   }
@@ -160,7 +190,7 @@ package final class DecodedCache: Sendable {
       let cases = Self.insert(c, into: &state, capacity: capacity)
       let cached = state.journals[c.id] ?? state.previousJournals[c.id] ?? []
       guard Int64(cached.count) == entry.entry.sequence - 1 else { return (cases, Dropped()) }
-      return (cases, Self.insertJournal(cached + [entry], for: c.id, into: &state, capacity: capacity))
+      return (cases, Self.insertJournal(cached + [entry], for: c.id, into: &state, capacity: capacity, budget: journalEntryBudget))
     }
     _ = dropped
   }

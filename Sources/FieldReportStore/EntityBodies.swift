@@ -654,11 +654,10 @@ extension JournalEntry: BodyCodable {
   init(body: BodyReader, at index: Int) throws {
     let keys = Self.keys
     let e = try body.entries(at: index, keys)
-    // `action` is always `event.kind` (``JournalEntry``'s initializer sets it so); it is read
-    // to check it, as the synthesized conformance requires it.
-    let action: ActionKind = try body.required(e, 4, keys)
+    // `action` is always `event.kind`: ``JournalEntry``'s initializer derives it, so it is
+    // required here (as the synthesized conformance requires it) but not used.
+    let _: ActionKind = try body.required(e, 4, keys)
     let event: JournalEvent = try body.required(e, 13, keys)
-    guard action == event.kind else { throw BodyReader.corrupted("a journal entry's action is not its event's") }
     self.init(
       caseID: try body.required(e, 0, keys), sequence: try body.required(e, 1, keys),
       actor: try body.required(e, 2, keys), actorUnit: try body.optional(e, 3),

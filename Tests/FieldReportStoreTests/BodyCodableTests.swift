@@ -200,3 +200,49 @@ struct BodyCodableTests {
     }
   }
 }
+
+/// The decoded cache's bound on journal entries (``DecodedCache/journalEntryBudget``).
+@Suite("Decoded cache: journals bounded by their entries")
+struct DecodedCacheBudgetTests {
+  static func journal(_ count: Int, of id: CaseID) -> [StoredJournalEntry] {
+    var values = BodyCodableTests.Values(generator: SeededGenerator(state: UInt64(count)))
+    let entry = values.entry(3)
+    return (0..<count).map { StoredJournalEntry(eventSequence: Int64($0), entry: entry, previousHashHex: "", hashHex: "\(id)-\($0)") }
+  }
+
+  @Test("a generation holds at most the budget's entries; a longer journal is not kept; lookups stay right")
+  func budget() {
+    let cache = DecodedCache(capacity: 100, journalEntryBudget: 50)
+    for n in 0..<40 {
+      let id = CaseID("c\(n)")
+      cache.insertJournal(Self.journal(10, of: id), for: id)
+      #expect(cache.heldJournalEntries <= 2 * 50)
+    }
+    // The latest journals are still there, whole; the oldest were dropped with their generation.
+    #expect(cache.journal(CaseID("c39")).count == 10)
+    #expect(cache.journal(CaseID("c0")).isEmpty)
+    // Over the budget alone: not kept, and nothing else is dropped for it.
+    let before = cache.heldJournalEntries
+    cache.insertJournal(Self.journal(51, of: "long"), for: "long")
+    #expect(cache.journal("long").isEmpty)
+    #expect(cache.heldJournalEntries == before)
+    // A journal that grows by replacement is counted once.
+    let growing = CaseID("growing")
+    for length in 1...30 {
+      cache.insertJournal(Self.journal(length, of: growing), for: growing)
+      #expect(cache.heldJournalEntries <= 2 * 50)
+      #expect(cache.journal(growing).count == length)
+    }
+  }
+
+  @Test("by default the budget is 16 entries per case of capacity, and long journals stay bounded")
+  func defaultBudget() {
+    let cache = DecodedCache(capacity: 64)
+    #expect(cache.journalEntryBudget == 64 * DecodedCache.journalEntriesPerCase)
+    for n in 0..<500 {
+      let id = CaseID("c\(n)")
+      cache.insertJournal(Self.journal(200, of: id), for: id)
+    }
+    #expect(cache.heldJournalEntries <= 2 * cache.journalEntryBudget)
+  }
+}
