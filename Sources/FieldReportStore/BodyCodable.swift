@@ -32,13 +32,7 @@ extension BodyCodable {
 
   /// Reads a whole body written by ``encodeBody(_:)`` or by ``BodyEncoder``.
   static func decodeBody(_ bytes: [UInt8]) throws -> Self {
-    guard bytes.count >= 2, bytes[0] == BodyFormat.magic else { throw BodyReader.corrupted("not a binary body") }
-    guard bytes[1] == BodyFormat.version1 else { throw BodyReader.corrupted("unknown body format version \(bytes[1])") }
-    let reader = BodyReader(bytes: bytes)
-    var end = 2
-    try reader.skipValue(at: 2, end: &end)
-    guard end == bytes.count else { throw BodyReader.corrupted("trailing bytes after the body") }
-    return try Self(body: reader, at: 2)
+    try Self(body: BodyReader.whole(bytes), at: BodyReader.valueOffset)
   }
 }
 

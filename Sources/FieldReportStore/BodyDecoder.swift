@@ -6,13 +6,7 @@
 /// conformances read fields in the order they were written.
 struct BodyDecoder {
   static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-    guard bytes.count >= 2, bytes[0] == BodyFormat.magic else { throw BodyReader.corrupted("not a binary body") }
-    guard bytes[1] == BodyFormat.version1 else { throw BodyReader.corrupted("unknown body format version \(bytes[1])") }
-    let reader = BodyReader(bytes: bytes)
-    var end = 2
-    try reader.skipValue(at: 2, end: &end)
-    guard end == bytes.count else { throw BodyReader.corrupted("trailing bytes after the body") }
-    return try reader.readValue(T.self, at: 2)
+    try BodyReader.whole(bytes).readValue(T.self, at: BodyReader.valueOffset)
   }
 }
 
@@ -22,6 +16,21 @@ final class BodyReader {
   let bytes: [UInt8]
 
   init(bytes: [UInt8]) { self.bytes = bytes }
+
+  /// Where a whole body's one value starts (after the magic and version bytes).
+  static let valueOffset = 2
+
+  /// A reader of a whole body, checked to be one: the magic, a known version, and exactly one
+  /// value after them (no trailing bytes). Its value starts at ``valueOffset``.
+  static func whole(_ bytes: [UInt8]) throws -> BodyReader {
+    guard bytes.count >= valueOffset, bytes[0] == BodyFormat.magic else { throw corrupted("not a binary body") }
+    guard bytes[1] == BodyFormat.version1 else { throw corrupted("unknown body format version \(bytes[1])") }
+    let reader = BodyReader(bytes: bytes)
+    var end = valueOffset
+    try reader.skipValue(at: valueOffset, end: &end)
+    guard end == bytes.count else { throw corrupted("trailing bytes after the body") }
+    return reader
+  }
 
   static func corrupted(_ reason: String) -> DecodingError {
     .dataCorrupted(.init(codingPath: [], debugDescription: reason))
