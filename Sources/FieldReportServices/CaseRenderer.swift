@@ -84,6 +84,14 @@ struct CaseRenderer: Sendable {
     mutating func insert(contentsOf ids: some Sequence<UserID>) {
       for id in ids { insert(id) }
     }
+
+    /// An assignment's participants, each directly (`Assignment.participants` builds a set,
+    /// hashing every id, on every call).
+    mutating func insert(participantsOf assignment: Assignment) {
+      insert(assignment.mainHandler)
+      insert(contentsOf: assignment.coordinators)
+      insert(contentsOf: assignment.followers)
+    }
   }
 
   /// A renderer with every unit and category loaded, and no people yet.
@@ -118,7 +126,7 @@ struct CaseRenderer: Sendable {
     ids.insert(c.submittedBy)
     ids.insert(contentsOf: c.holder.userIDs)
     if let assignment = c.assignment {
-      ids.insert(contentsOf: assignment.participants)
+      ids.insert(participantsOf: assignment)
       ids.insert(assignment.assignedBy)
     }
     if let result = c.result { ids.insert(result.submittedBy) }
@@ -143,7 +151,7 @@ struct CaseRenderer: Sendable {
     ids.insert(contentsOf: entry.toHolder.userIDs)
     switch entry.event {
     case .dispatched(_, let leader?, _, _): ids.insert(leader)
-    case .assigned(let a), .reassigned(let a): ids.insert(contentsOf: a.participants)
+    case .assigned(let a), .reassigned(let a): ids.insert(participantsOf: a)
     case .transferredForMonitoring(let recipients, _): ids.insert(contentsOf: recipients)
     case .resultSubmitted(let next?, _, _): ids.insert(next)
     case .returnedToOfficer(let officer, _): ids.insert(officer)

@@ -323,3 +323,20 @@ import Testing
     #expect(String(decoding: ts, as: UTF8.self) == "\(Demo.at(6, 3).millisecondsSince1970)")
   }
 }
+
+@Suite("Assignment participants") struct AssignmentParticipantTests {
+  @Test("hasParticipant answers as participants.contains, for every member and a stranger")
+  func agreesWithTheSet() {
+    let at = Timestamp(millisecondsSince1970: 0)
+    let assignments = [
+      Assignment(mainHandler: "main", start: at, due: at, assignedBy: "leader", assignedAt: at),
+      Assignment(mainHandler: "main", coordinators: ["c1", "c2"], followers: ["f1"], start: at, due: at, assignedBy: "leader", assignedAt: at),
+      Assignment(mainHandler: "main", coordinators: ["main"], followers: ["c1", "main"], start: at, due: at, assignedBy: "leader", assignedAt: at),
+    ]
+    for assignment in assignments {
+      for user: UserID in ["main", "c1", "c2", "f1", "leader", "stranger"] {
+        #expect(assignment.hasParticipant(user) == assignment.participants.contains(user), "\(user)")
+      }
+    }
+  }
+}

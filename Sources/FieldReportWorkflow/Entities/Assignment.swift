@@ -42,4 +42,10 @@ public struct Assignment: Hashable, Codable, Sendable {
   public var participants: Set<UserID> {
     Set([mainHandler] + coordinators + followers)
   }
+
+  /// Whether `user` is on the assignment (one of ``participants``), without building the set:
+  /// visibility asks this for every row of an inbox.
+  public func hasParticipant(_ user: UserID) -> Bool {
+    mainHandler == user || coordinators.contains(user) || followers.contains(user)
+  }
 }

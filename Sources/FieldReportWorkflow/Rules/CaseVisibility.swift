@@ -42,7 +42,7 @@ public enum CaseVisibility {
     if c.unitsPassedThrough.contains(where: { viewer.hasAny(of: staffRoles, at: $0) }) {
       return true
     }
-    if c.assignment?.participants.contains(viewer.id) ?? false { return true }
+    if c.assignment?.hasParticipant(viewer.id) ?? false { return true }
     return c.monitoring?.recipients.contains(viewer.id) ?? false
   }
 
