@@ -226,15 +226,27 @@ extension CaseRows {
     var width = 8
     while width < rowids.count { width *= 2 }
     let padded = rowids + Array(repeating: last, count: width - rowids.count)
-    let placeholders = Array(repeating: "?", count: width).joined(separator: ", ")
     var found: [Int64: Case] = [:]
     found.reserveCapacity(rowids.count)
-    _ = try database.query(
-      "SELECT c.rowid, \(cachedCaseColumns) FROM cases c WHERE c.rowid IN (\(placeholders))", padded
-    ) { row in
+    _ = try database.query(findByRowidSQL(width: width), padded) { row in
       found[row.int64(0)] = try decodeCase(row, cache: cache, column: 1)
     }
     return rowids.compactMap { found[$0] }
+  }
+
+  /// The statement of ``findCases(rowids:cache:in:)`` for `width` rowids: kept for the widths
+  /// pages use (built on every inbox call, its placeholders were a visible share of the
+  /// reader's samples), built for others.
+  static func findByRowidSQL(width: Int) -> String {
+    if width.nonzeroBitCount == 1, width >= 8, width <= 256 { return findByRowidSQLs[width.trailingZeroBitCount - 3] }
+    return makeFindByRowidSQL(width: width)
+  }
+
+  private static let findByRowidSQLs = (3...8).map { makeFindByRowidSQL(width: 1 << $0) }
+
+  private static func makeFindByRowidSQL(width: Int) -> String {
+    let placeholders = Array(repeating: "?", count: width).joined(separator: ", ")
+    return "SELECT c.rowid, \(cachedCaseColumns) FROM cases c WHERE c.rowid IN (\(placeholders))"
   }
 
   /// The case in a row selected with ``cachedCaseColumns`` (starting at `column`): from the

@@ -246,3 +246,15 @@ struct DecodedCacheBudgetTests {
     #expect(cache.heldJournalEntries <= 2 * cache.journalEntryBudget)
   }
 }
+
+@Suite("Reading a page's rows by rowid")
+struct FindByRowidTests {
+  @Test("the kept statement for each page width is the one built for it, placeholders and all")
+  func keptTexts() {
+    for width in [8, 16, 32, 64, 128, 256, 512, 12] {
+      let sql = CaseRows.findByRowidSQL(width: width)
+      #expect(sql.filter { $0 == "?" }.count == width, "\(width)")
+      #expect(sql.hasPrefix("SELECT c.rowid, \(CaseRows.cachedCaseColumns) FROM cases c WHERE c.rowid IN ("))
+    }
+  }
+}
