@@ -28,7 +28,7 @@ extension Timestamp: BodyCodable {
 }
 
 extension AttachmentRef: BodyCodable {
-  private static let keys = BodyKeys("sha256Hex", "size", "name", "mimeType")
+  static let keys = BodyKeys("sha256Hex", "size", "name", "mimeType")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -49,7 +49,7 @@ extension AttachmentRef: BodyCodable {
 }
 
 extension OutputProduct: BodyCodable {
-  private static let keys = BodyKeys("kind", "number")
+  static let keys = BodyKeys("kind", "number")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -66,7 +66,7 @@ extension OutputProduct: BodyCodable {
 }
 
 extension ClockHold: BodyCodable {
-  private static let keys = BodyKeys("kind", "reason", "heldBy", "heldAt", "resumedBy", "resumedAt")
+  static let keys = BodyKeys("kind", "reason", "heldBy", "heldAt", "resumedBy", "resumedAt")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -90,7 +90,7 @@ extension ClockHold: BodyCodable {
 }
 
 extension UnitTask: BodyCodable {
-  private static let keys = BodyKeys(
+  static let keys = BodyKeys(
     "id", "caseID", "unitID", "taskType", "receivedAt", "start", "due", "completedAt", "outcome", "title",
     "returnBy", "clockHolds", "returnOutsideCompetence")
 
@@ -128,7 +128,7 @@ extension UnitTask: BodyCodable {
 }
 
 extension Assignment: BodyCodable {
-  private static let keys = BodyKeys(
+  static let keys = BodyKeys(
     "mainHandler", "coordinators", "followers", "start", "due", "outputProduct", "doNotPublish", "assignedBy",
     "assignedAt")
 
@@ -159,9 +159,9 @@ extension Assignment: BodyCodable {
 }
 
 extension Holder: BodyCodable {
-  private static let cases = BodyKeys("unit", "person", "recipients", "nobody")
-  private static let unitKeys = BodyKeys("_0")
-  private static let personKeys = BodyKeys("_0", "unit")
+  static let cases = BodyKeys("unit", "person", "recipients", "nobody")
+  static let unitKeys = BodyKeys("_0")
+  static let personKeys = BodyKeys("_0", "unit")
 
   func write(to body: BodyWriter) {
     switch self {
@@ -202,7 +202,7 @@ extension Holder: BodyCodable {
 }
 
 extension Case.Reporter: BodyCodable {
-  private static let keys = BodyKeys("userID", "fullName", "phone", "email")
+  static let keys = BodyKeys("userID", "fullName", "phone", "email")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -223,7 +223,7 @@ extension Case.Reporter: BodyCodable {
 }
 
 extension Case.Location: BodyCodable {
-  private static let keys = BodyKeys("address", "latitude", "longitude")
+  static let keys = BodyKeys("address", "latitude", "longitude")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -241,7 +241,7 @@ extension Case.Location: BodyCodable {
 }
 
 extension Case.Result: BodyCodable {
-  private static let keys = BodyKeys(
+  static let keys = BodyKeys(
     "content", "attachments", "submittedBy", "submittedAt", "outputProduct", "cannotBeResolvedReason")
 
   func write(to body: BodyWriter) {
@@ -266,7 +266,7 @@ extension Case.Result: BodyCodable {
 }
 
 extension Case.Note: BodyCodable {
-  private static let keys = BodyKeys("author", "content", "attachments", "at")
+  static let keys = BodyKeys("author", "content", "attachments", "at")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -287,7 +287,7 @@ extension Case.Note: BodyCodable {
 }
 
 extension Case.Monitoring.Acknowledgement: BodyCodable {
-  private static let keys = BodyKeys("userID", "at")
+  static let keys = BodyKeys("userID", "at")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -304,7 +304,7 @@ extension Case.Monitoring.Acknowledgement: BodyCodable {
 }
 
 extension Case.Monitoring: BodyCodable {
-  private static let keys = BodyKeys("recipients", "groupID", "acknowledgements", "transferredBy", "transferredAt")
+  static let keys = BodyKeys("recipients", "groupID", "acknowledgements", "transferredBy", "transferredAt")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -327,7 +327,7 @@ extension Case.Monitoring: BodyCodable {
 }
 
 extension Case.StepSummary: BodyCodable {
-  private static let keys = BodyKeys("actor", "actorUnit", "action", "at", "content")
+  static let keys = BodyKeys("actor", "actorUnit", "action", "at", "content")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -349,7 +349,7 @@ extension Case.StepSummary: BodyCodable {
 }
 
 extension Case.Rejection: BodyCodable {
-  private static let keys = BodyKeys("reason", "at", "duplicateOf", "routedTo")
+  static let keys = BodyKeys("reason", "at", "duplicateOf", "routedTo")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -370,7 +370,7 @@ extension Case.Rejection: BodyCodable {
 }
 
 extension Case.Publication: BodyCodable {
-  private static let keys = BodyKeys("publicly", "at", "text")
+  static let keys = BodyKeys("publicly", "at", "text")
 
   func write(to body: BodyWriter) {
     body.keyed { k in
@@ -388,7 +388,7 @@ extension Case.Publication: BodyCodable {
 }
 
 extension Case: BodyCodable {
-  private static let keys = BodyKeys(
+  static let keys = BodyKeys(
     "id", "reportCode", "version", "state", "holder", "iocUnitID", "currentUnitID", "unitsPassedThrough",
     "reporter", "submittedBy", "categoryID", "title", "description", "location", "isPublic", "reportAttachments",
     "linkedCaseID", "reportedAt", "receivedAt", "updatedAt", "stepReceivedAt", "stepDue", "tasks", "assignment",
@@ -454,7 +454,7 @@ extension Case: BodyCodable {
 }
 
 extension CaseSubmission: BodyCodable {
-  private static let keys = BodyKeys(
+  static let keys = BodyKeys(
     "caseID", "reportCode", "iocUnitID", "reporter", "categoryID", "title", "description", "location", "isPublic",
     "linkedCaseID", "reportedAt", "platformReference", "reopenedTask")
 
@@ -491,19 +491,19 @@ extension CaseSubmission: BodyCodable {
 }
 
 extension JournalEvent: BodyCodable {
-  private static let cases = BodyKeys(
+  static let cases = BodyKeys(
     "submitted", "dispatched", "rejected", "returnedToIoc", "assigned", "reassigned", "transferredForMonitoring",
     "monitoringAcknowledged", "monitoringClosed", "draftSaved", "resultSubmitted", "contributionAdded", "approved",
     "returnedToOfficer", "sentBackToUnit", "published", "clockHeld", "clockResumed")
-  private static let single = BodyKeys("_0")
-  private static let dispatchedKeys = BodyKeys("unit", "leader", "task", "returnOutsideCompetence")
-  private static let rejectedKeys = BodyKeys("reason", "duplicateOf", "routedTo", "returnOutsideCompetence")
-  private static let transferKeys = BodyKeys("recipients", "group")
-  private static let resultKeys = BodyKeys("nextHandler", "outputProduct", "cannotBeResolved")
-  private static let officerKeys = BodyKeys("officer", "newDue")
-  private static let handlerKeys = BodyKeys("handler", "newDue")
-  private static let publishedKeys = BodyKeys("publicly", "text")
-  private static let heldKeys = BodyKeys("kind")
+  static let single = BodyKeys("_0")
+  static let dispatchedKeys = BodyKeys("unit", "leader", "task", "returnOutsideCompetence")
+  static let rejectedKeys = BodyKeys("reason", "duplicateOf", "routedTo", "returnOutsideCompetence")
+  static let transferKeys = BodyKeys("recipients", "group")
+  static let resultKeys = BodyKeys("nextHandler", "outputProduct", "cannotBeResolved")
+  static let officerKeys = BodyKeys("officer", "newDue")
+  static let handlerKeys = BodyKeys("handler", "newDue")
+  static let publishedKeys = BodyKeys("publicly", "text")
+  static let heldKeys = BodyKeys("kind")
 
   func write(to body: BodyWriter) {
     switch self {
@@ -628,7 +628,7 @@ extension JournalEvent: BodyCodable {
 }
 
 extension JournalEntry: BodyCodable {
-  private static let keys = BodyKeys(
+  static let keys = BodyKeys(
     "caseID", "sequence", "actor", "actorUnit", "action", "fromState", "toState", "fromHolder", "toHolder", "content",
     "attachments", "notify", "at", "event")
 

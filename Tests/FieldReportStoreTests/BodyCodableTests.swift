@@ -201,6 +201,81 @@ struct BodyCodableTests {
   }
 }
 
+/// The written codecs' key lists against the types' stored properties, read by reflection: a
+/// property added to an entity (even an optional the random values never set) or moved must
+/// be added to its codec, or this fails. Synthesized `Codable` keys are the stored properties
+/// in declaration order.
+@Suite("Body codecs cover every stored property")
+struct BodyCodableCoverageTests {
+  static func labels(_ value: Any) -> [String] {
+    Mirror(reflecting: value).children.map { $0.label ?? "?" }
+  }
+
+  static func names(_ keys: BodyKeys) -> [String] { keys.names.map { "\($0)" } }
+
+  /// `Case` and `JournalEntry` keep their fields in a box (`storage.fields`).
+  static func boxedFields(_ value: Any) -> Any {
+    let storage = Mirror(reflecting: value).children.first { $0.label == "storage" }!.value
+    return Mirror(reflecting: storage).children.first { $0.label == "fields" }!.value
+  }
+
+  @Test("each struct's keys are its stored properties, in order")
+  func structs() {
+    var values = BodyCodableTests.Values(generator: SeededGenerator(state: 5))
+    let c = values.makeCase()
+    let entry = values.entry(0)
+    #expect(Self.labels(Self.boxedFields(c)) == Self.names(Case.keys))
+    #expect(Self.labels(Self.boxedFields(entry)) == Self.names(JournalEntry.keys))
+    #expect(Self.labels(values.reporter()) == Self.names(Case.Reporter.keys))
+    #expect(Self.labels(values.location()) == Self.names(Case.Location.keys))
+    #expect(Self.labels(values.task()) == Self.names(UnitTask.keys))
+    #expect(Self.labels(values.hold()) == Self.names(ClockHold.keys))
+    #expect(Self.labels(values.assignment()) == Self.names(Assignment.keys))
+    #expect(Self.labels(values.attachment()) == Self.names(AttachmentRef.keys))
+    #expect(Self.labels(values.output()) == Self.names(OutputProduct.keys))
+    let at = Timestamp(millisecondsSince1970: 0)
+    #expect(Self.labels(Case.Result(content: "", attachments: [], submittedBy: "u", submittedAt: at)) == Self.names(Case.Result.keys))
+    #expect(Self.labels(Case.Note(author: "u", content: "", attachments: [], at: at)) == Self.names(Case.Note.keys))
+    #expect(
+      Self.labels(Case.Monitoring(recipients: [], groupID: nil, transferredBy: "u", transferredAt: at))
+        == Self.names(Case.Monitoring.keys))
+    #expect(Self.labels(Case.Monitoring.Acknowledgement(userID: "u", at: at)) == Self.names(Case.Monitoring.Acknowledgement.keys))
+    #expect(
+      Self.labels(Case.StepSummary(actor: "u", actorUnit: nil, action: .submit, at: at, content: ""))
+        == Self.names(Case.StepSummary.keys))
+    #expect(Self.labels(Case.Rejection(reason: .spam, at: at)) == Self.names(Case.Rejection.keys))
+    #expect(Self.labels(Case.Publication(publicly: true, at: at)) == Self.names(Case.Publication.keys))
+    guard case .submitted(let submission) = values.event(0) else { Issue.record("not a submission"); return }
+    #expect(Self.labels(submission) == Self.names(CaseSubmission.keys))
+  }
+
+  @Test("each enum case's name and associated-value labels are its codec's")
+  func enums() {
+    var values = BodyCodableTests.Values(generator: SeededGenerator(state: 6))
+    let keysByCase: [String: BodyKeys?] = [
+      "dispatched": JournalEvent.dispatchedKeys, "rejected": JournalEvent.rejectedKeys,
+      "transferredForMonitoring": JournalEvent.transferKeys, "resultSubmitted": JournalEvent.resultKeys,
+      "returnedToOfficer": JournalEvent.officerKeys, "sentBackToUnit": JournalEvent.handlerKeys,
+      "published": JournalEvent.publishedKeys, "clockHeld": JournalEvent.heldKeys,
+    ]
+    for number in 0..<BodyCodableTests.Values.eventCount {
+      let event = values.event(number)
+      let name = Self.names(JournalEvent.cases)[number]
+      let child = Mirror(reflecting: event).children.first
+      // A case without associated values has no child; its label is the value's description.
+      #expect((child?.label ?? "\(event)") == name)
+      if let keys = keysByCase[name] ?? nil, let payload = child?.value {
+        #expect(Self.labels(payload) == Self.names(keys), "\(name)")
+      }
+    }
+    #expect(Self.names(JournalEvent.cases).count == BodyCodableTests.Values.eventCount)
+    let holders: [Holder] = [.unit("u"), .person("p", unit: "u"), .recipients([], unit: "u"), .nobody]
+    for (holder, name) in zip(holders, Self.names(Holder.cases)) {
+      #expect((Mirror(reflecting: holder).children.first?.label ?? "\(holder)") == name)
+    }
+  }
+}
+
 /// The decoded cache's bound on journal entries (``DecodedCache/journalEntryBudget``).
 @Suite("Decoded cache: journals bounded by their entries")
 struct DecodedCacheBudgetTests {
