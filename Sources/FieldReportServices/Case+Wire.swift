@@ -17,11 +17,20 @@ extension CaseRenderer {
 
   /// An inbox row (CaseSummary) for `stored`, redacted for the viewer.
   func summary(_ stored: Case) -> Fieldreport_V1_CaseSummary {
+    var wire = Fieldreport_V1_CaseSummary()
+    fillSummary(stored, into: &wire)
+    return wire
+  }
+
+  /// Writes the inbox row of `stored` into `wire` (a new, empty summary): in place, so that a
+  /// list's rows are written into the response's own storage. Returning the built value copied
+  /// it (every string retained, then released with the local: 7 % of an inbox call's
+  /// event-loop samples, perf).
+  func fillSummary(_ stored: Case, into wire: inout Fieldreport_V1_CaseSummary) {
     // Of the redacted fields (Case.redacted(for:)) a row shows only the title and the holder;
     // they are taken as redacted without copying the case (a copy per row showed in the inbox's
     // profile). Every other field below is shown to all the case's viewers.
     let isInternal = CaseVisibility.isInternal(stored, viewer: viewer)
-    var wire = Fieldreport_V1_CaseSummary()
     wire.caseId = stored.id.rawValue
     wire.reportCode = stored.reportCode.rawValue
     // The unit task's title once dispatched (for those who see tasks), else the report's.
@@ -46,7 +55,6 @@ extension CaseRenderer {
     wire.updatedAtMs = stored.updatedAt.millisecondsSince1970
     wire.outcome = Fieldreport_V1_CaseOutcome(stored.outcome)
     wire.clockHold = summaryClockHold(stored)
-    return wire
   }
 
   /// How an ended case ended (CaseClosure), nil while it is open. The outcome and its reason
@@ -116,7 +124,8 @@ extension CaseRenderer {
       entries.last { kinds.contains($0.action) }
     }
     var wire = Fieldreport_V1_CaseDetail()
-    wire.summary = summary(stored)
+    wire.summary = Fieldreport_V1_CaseSummary()
+    fillSummary(stored, into: &wire.summary!)
     wire.report = reportInfo(stored, journal: journal)
 
     if let task = c.tasks.last {

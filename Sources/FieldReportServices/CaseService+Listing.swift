@@ -120,7 +120,8 @@ extension CaseService {
     var response = Fieldreport_V1_ListCasesResponse()
     response.cases.reserveCapacity(kept.count)
     for c in kept where CaseVisibility.canSee(c, viewer: actor) && plan.keep(c) {
-      response.cases.append(renderer.summary(c))
+      response.cases.append(Fieldreport_V1_CaseSummary())
+      renderer.fillSummary(c, into: &response.cases[response.cases.count - 1])
     }
     if more, let last = kept.last {
       response.nextPageToken = PageToken.encode(

@@ -110,17 +110,26 @@ struct Arena {
   /// A NUL-terminated copy of `s`.
   /// - Throws: `WireError.embeddedNUL` if `s` holds a NUL, which a C string cannot carry.
   func string(_ s: String, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
-    var s = s
-    return try s.withUTF8 { utf8 -> UnsafeMutablePointer<CChar> in
-      let n = utf8.count
-      let p = allocate(byteCount: n + 1, alignment: 1)
-      if let base = utf8.baseAddress, n > 0 {
-        if memchr(base, 0, n) != nil { throw WireError(.embeddedNUL, "\(field)") }
-        memcpy(p, base, n)
-      }
-      p.storeBytes(of: 0, toByteOffset: n, as: UInt8.self)
-      return p.bindMemory(to: CChar.self, capacity: n + 1)
+    // A native string's bytes are read where they are; only a string without contiguous
+    // UTF-8 (bridged) is copied first (`withUTF8` is mutating, so it always took a copy of
+    // the string: a retain and a release per string field written).
+    if let copied = try s.utf8.withContiguousStorageIfAvailable({ try cString($0, field: field) }) {
+      return copied
     }
+    var s = s
+    return try s.withUTF8 { try cString($0, field: field) }
+  }
+
+  /// A NUL-terminated copy of the UTF-8 bytes `utf8`.
+  private func cString(_ utf8: UnsafeBufferPointer<UInt8>, field: StaticString) throws -> UnsafeMutablePointer<CChar> {
+    let n = utf8.count
+    let p = allocate(byteCount: n + 1, alignment: 1)
+    if let base = utf8.baseAddress, n > 0 {
+      if memchr(base, 0, n) != nil { throw WireError(.embeddedNUL, "\(field)") }
+      memcpy(p, base, n)
+    }
+    p.storeBytes(of: 0, toByteOffset: n, as: UInt8.self)
+    return p.bindMemory(to: CChar.self, capacity: n + 1)
   }
 
   /// A copy of `b` as protobuf-c's binary-data pair.
@@ -137,6 +146,22 @@ struct Arena {
     let p = allocate(T.self, count: values.count)
     for (i, v) in values.enumerated() {
       (p + i).initialize(to: try convert(v))
+    }
+    return p
+  }
+
+  /// A C array of the messages' C structs (a repeated message field).
+  ///
+  /// Each message is converted where it lies in the array's buffer. Handing elements to a
+  /// closure (``array(_:_:)``) copied each one first, which for a message retains every string
+  /// in it and releases them again: copying `CaseSummary`s was 7 % of an inbox call's
+  /// event-loop samples (perf).
+  func messages<M: _CBridged>(_ values: [M]) throws -> UnsafeMutablePointer<UnsafeMutablePointer<M.CType>?> {
+    let p = allocate(UnsafeMutablePointer<M.CType>?.self, count: values.count)
+    try values.withUnsafeBufferPointer { buffer in
+      for i in buffer.indices {
+        (p + i).initialize(to: try buffer[i]._toC(self))
+      }
     }
     return p
   }
