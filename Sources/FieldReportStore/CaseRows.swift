@@ -67,28 +67,84 @@ enum CaseRows {
     }
   }
 
+  /// The stored values of the `cases` columns that secondary indexes are built on (besides
+  /// `updated_at`, which every change moves): what an update compares the new values with.
+  struct IndexedColumns: Equatable {
+    var state: String
+    var currentUnitID: String
+    var categoryID: String
+    var stepStarted: Int64?
+    var listedDue: Int64?
+
+    /// The selected columns, in order (``init(_:from:)`` reads them from that offset).
+    static let select = "state, current_unit_id, category_id, step_started, listed_due"
+
+    init(state: String, currentUnitID: String, categoryID: String, stepStarted: Int64?, listedDue: Int64?) {
+      self.state = state
+      self.currentUnitID = currentUnitID
+      self.categoryID = categoryID
+      self.stepStarted = stepStarted
+      self.listedDue = listedDue
+    }
+
+    /// The values a row holds, read from the statement's columns `offset` on.
+    init(_ statement: Statement, from offset: Int32) {
+      self.init(
+        state: statement.text(offset), currentUnitID: statement.text(offset + 1),
+        categoryID: statement.text(offset + 2), stepStarted: statement.optionalInt64(offset + 3),
+        listedDue: statement.optionalInt64(offset + 4))
+    }
+
+    /// The values `stored` writes.
+    init(of stored: Case, policy: WorkflowPolicy) {
+      self.init(
+        state: stored.state.rawValue, currentUnitID: stored.currentUnitID.rawValue,
+        categoryID: stored.categoryID.rawValue, stepStarted: stored.stepReceivedAt.millisecondsSince1970,
+        listedDue: Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970)
+    }
+
+    /// One bit per column whose value differs from `other`'s, in ``select``'s order.
+    func changes(from other: IndexedColumns) -> Int {
+      (state != other.state ? 1 : 0) | (currentUnitID != other.currentUnitID ? 2 : 0)
+        | (categoryID != other.categoryID ? 4 : 0) | (stepStarted != other.stepStarted ? 8 : 0)
+        | (listedDue != other.listedDue ? 16 : 0)
+    }
+  }
+
+  /// The UPDATE of a case row, by the indexed columns it sets (``IndexedColumns/changes(from:)``):
+  /// SQLite deletes and re-inserts the entry of every index on a column named in SET, changed
+  /// or not, so a column is only named when its value changed (a contribution, a hold or a
+  /// draft's update leaves the state, unit, category, step and due time as they were: of the
+  /// thirteen indexes on `cases` only the two on `updated_at` move). Texts built once.
+  static let updateSQL: [String] = (0..<32).map { mask in
+    let indexed = ["state", "current_unit_id", "category_id", "step_started", "listed_due"]
+      .enumerated().filter { mask & (1 << $0.offset) != 0 }.map { "\($0.element) = ?" }
+    let set = ["version = ?", "holder_unit_id = ?", "holder_user_id = ?", "is_public = ?", "title = ?",
+      "updated_at = ?", "step_due = ?", "journal_head = ?", "body = ?", "search_text = ?"] + indexed
+    return "UPDATE cases SET \(set.joined(separator: ", ")) WHERE id = ? AND version = ?"
+  }
+
   /// Replaces the case row if it is still at `expectedVersion`.
+  /// - Parameter stored: The indexed columns' values the row holds now (read in the same
+  ///   transaction), or nil to write them all.
   static func update(
     _ stored: Case, prepared: PreparedCase, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy,
-    in database: Database
+    previous: IndexedColumns? = nil, in database: Database
   ) throws {
-    let body = prepared.body
-    try database.run(
-      """
-      UPDATE cases SET version = ?, state = ?, holder_unit_id = ?, holder_user_id = ?,
-        current_unit_id = ?, category_id = ?, is_public = ?, title = ?, updated_at = ?,
-        step_due = ?, journal_head = ?, body = ?, search_text = ?, step_started = ?, listed_due = ?
-      WHERE id = ? AND version = ?
-      """,
-      [
-        stored.version, stored.state.rawValue, stored.holder.unitID?.rawValue,
-        stored.holder.userID?.rawValue, stored.currentUnitID.rawValue, stored.categoryID.rawValue,
-        stored.isPublic, stored.title, stored.updatedAt.millisecondsSince1970,
-        stored.stepDue?.millisecondsSince1970, head, body, prepared.searchText,
-        stored.stepReceivedAt.millisecondsSince1970,
-        Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970,
-        stored.id.rawValue, expectedVersion,
-      ])
+    let new = IndexedColumns(of: stored, policy: policy)
+    let mask = previous.map { new.changes(from: $0) } ?? 31
+    var values: [any SQLBindable] = [
+      stored.version, stored.holder.unitID?.rawValue, stored.holder.userID?.rawValue, stored.isPublic,
+      stored.title, stored.updatedAt.millisecondsSince1970, stored.stepDue?.millisecondsSince1970, head,
+      prepared.body, prepared.searchText,
+    ]
+    if mask & 1 != 0 { values.append(new.state) }
+    if mask & 2 != 0 { values.append(new.currentUnitID) }
+    if mask & 4 != 0 { values.append(new.categoryID) }
+    if mask & 8 != 0 { values.append(new.stepStarted) }
+    if mask & 16 != 0 { values.append(new.listedDue) }
+    values += [stored.id.rawValue, expectedVersion]
+    try database.run(updateSQL[mask], values)
     guard database.changes == 1 else {
       let actual = try database.scalarInt64("SELECT version FROM cases WHERE id = ?", [stored.id.rawValue])
       guard let actual else { throw StoreError.notFound("case \(stored.id)") }
@@ -122,8 +178,15 @@ enum CaseRows {
         "SELECT kind, subject, step_started FROM case_links WHERE case_id = ?", [id]
       ) { (Link(kind: $0.text(0), subject: $0.text(1)), $0.int64(2)) }
       for (link, started) in existing {
-        if links.contains(link), started == stepStarted {
-          links.remove(link)  // already up to date
+        if links.remove(link) != nil {
+          // Kept: only a new step moves it. An UPDATE rewrites the row in place and moves its
+          // `case_links_by_step` entry; a DELETE and INSERT also rewrote its `case_links_by_case`
+          // entry and searched every tree twice.
+          if started != stepStarted {
+            try database.run(
+              "UPDATE case_links SET step_started = ? WHERE kind = ? AND subject = ? AND received_at = ? AND case_id = ?",
+              stepStarted, link.kind, link.subject, received, id)
+          }
         } else {
           try database.run(
             "DELETE FROM case_links WHERE kind = ? AND subject = ? AND received_at = ? AND case_id = ?",

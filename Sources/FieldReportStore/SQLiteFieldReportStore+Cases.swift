@@ -128,8 +128,9 @@ extension SQLiteFieldReportStore {
       return earlier
     }
     guard
-      let (version, head) = try database.queryFirst(
-        "SELECT version, journal_head FROM cases WHERE id = ?", [id.rawValue], { ($0.int64(0), $0.blob(1)) })
+      let (version, head, indexed) = try database.queryFirst(
+        "SELECT version, journal_head, \(CaseRows.IndexedColumns.select) FROM cases WHERE id = ?", [id.rawValue],
+        { ($0.int64(0), $0.blob(1), CaseRows.IndexedColumns($0, from: 2)) })
     else { throw StoreError.notFound("case \(id)") }
     guard version == expectedVersion else {
       throw StoreError.staleVersion(expected: expectedVersion, actual: version)
@@ -139,7 +140,7 @@ extension SQLiteFieldReportStore {
     let entry = try CaseRows.appendJournal(chained, into: database)
     try CaseRows.update(
       change.newCase, prepared: prepared ?? CaseRows.PreparedCase(change.newCase), expectedVersion: expectedVersion,
-      head: chained.hash, policy: configuration.policy, in: database)
+      head: chained.hash, policy: configuration.policy, previous: indexed, in: database)
     try CaseRows.insertNotifications(change.notifications, into: database)
     try CaseRows.dispose(change.draftDisposal, of: id, in: database)
     let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)
