@@ -14,7 +14,7 @@ extension SQLiteFieldReportStore {
     do {
       // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice.
       result = try await writeCaseData(rerunnable: true) { database in
-        if let key = idempotencyKey,
+        if let key = idempotencyKey, self.idempotencyKeys.mayContain(key),
           let earlier = try Self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
         {
           return earlier  // the number taken for `new` is given back below
@@ -122,7 +122,10 @@ extension SQLiteFieldReportStore {
     prepared: CaseRows.PreparedCase? = nil, entryBody: [UInt8]? = nil, in database: Database
   ) throws -> CaseChangeResult {
     let id = change.newCase.id
-    if let key = idempotencyKey,
+    // The filter answers for every key recorded, committed or in this transaction (it is added
+    // before the record's COMMIT): a fresh key, nearly every write's, is not searched for in
+    // the `idempotency` tree on the writer thread, the one serial resource.
+    if let key = idempotencyKey, idempotencyKeys.mayContain(key),
       let earlier = try Self.recordedResult(for: key, operation: operation, target: id, in: database)
     {
       return earlier
