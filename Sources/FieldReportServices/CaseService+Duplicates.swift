@@ -59,36 +59,25 @@ extension CaseService {
   /// The duplicate-link fields of a case's detail: the cases closed as its duplicates (those
   /// the viewer may see), and for a duplicate, its original's code and, once published, the
   /// result its reporter is shown.
-  struct DuplicateLinks {
-    /// The ids of the case's duplicates the viewer may see.
-    var visibleDuplicateIDs: [String] = []
-    /// The case's original, when the case was closed as its duplicate.
-    var original: Case?
-
-    /// Writes the links into the case's detail (its closure already rendered).
-    func apply(to detail: inout Fieldreport_V1_CaseDetail) {
-      detail.duplicateCaseIds = visibleDuplicateIDs
-      guard let original, detail.closure != nil else { return }
-      detail.closure!.originalReportCode = original.reportCode.rawValue
-      if original.state == .published, let text = original.publication?.text {
-        detail.closure!.originalResultText = ClosureWording.duplicateResultText(
-          originalCode: original.reportCode, published: text)
-      }
-    }
-  }
-
-  /// Reads what ``DuplicateLinks`` shows of `c` (before the detail is rendered, so that the
-  /// detail is built in one synchronous step, in place).
-  func duplicateLinks(of c: Case, duplicates: [CaseID], viewer: Actor) async throws -> DuplicateLinks {
-    var links = DuplicateLinks()
+  func addDuplicateLinks(
+    to detail: inout Fieldreport_V1_CaseDetail, of c: Case, duplicates: [CaseID], viewer: Actor
+  ) async throws {
+    var ids: [String] = []
     for id in duplicates {
       if let duplicate = try await env.store.findCase(id: id), CaseVisibility.canSee(duplicate, viewer: viewer) {
-        links.visibleDuplicateIDs.append(id.rawValue)
+        ids.append(id.rawValue)
       }
     }
-    if c.outcome == .duplicate, let originalID = c.rejection?.duplicateOf {
-      links.original = try await env.store.findCase(id: originalID)
+    detail.duplicateCaseIds = ids
+    if c.outcome == .duplicate, let originalID = c.rejection?.duplicateOf, var closure = detail.closure,
+      let original = try await env.store.findCase(id: originalID)
+    {
+      closure.originalReportCode = original.reportCode.rawValue
+      if original.state == .published, let text = original.publication?.text {
+        closure.originalResultText = ClosureWording.duplicateResultText(
+          originalCode: original.reportCode, published: text)
+      }
+      detail.closure = closure
     }
-    return links
   }
 }

@@ -236,23 +236,14 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       env: env, viewer: principal.actor, cases: [c], entries: view.journal.map(\.entry))
     // The result's attachments say when and by whom they were uploaded: their upload records.
     if renderer.visible(c).result != nil { try await renderer.loadResultUploads(of: c, store: env.store) }
-    let duplicates = try await duplicateLinks(of: c, duplicates: view.duplicates, viewer: principal.actor)
-    return Self.getCaseResponse(c, view: view, renderer: renderer, duplicates: duplicates, viewer: principal.actor)
-  }
-
-  /// GetCase's answer, built in place: a detail built in the handler and then moved into the
-  /// response was copied across the handler's suspension points (every string in it retained
-  /// and released: 3 % of a GetCase's event-loop samples, perf).
-  private static func getCaseResponse(
-    _ c: Case, view: CaseView, renderer: CaseRenderer, duplicates: DuplicateLinks, viewer: Actor
-  ) -> Fieldreport_V1_GetCaseResponse {
     var response = Fieldreport_V1_GetCaseResponse()
-    response.caseDetail = renderer.detail(c, journal: view.journal, myDraft: view.draft)
+    var detail = renderer.detail(c, journal: view.journal, myDraft: view.draft)
     // Later re-reports of this case, those the caller may see (a citizen sees their own).
-    response.caseDetail!.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: viewer) }
+    detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
       .map(\.id.rawValue)
-    if let verdict = view.verdict { response.caseDetail!.verdict = renderer.verdict(verdict, of: c) }
-    duplicates.apply(to: &response.caseDetail!)
+    if let verdict = view.verdict { detail.verdict = renderer.verdict(verdict, of: c) }
+    try await addDuplicateLinks(to: &detail, of: c, duplicates: view.duplicates, viewer: principal.actor)
+    response.caseDetail = detail
     return response
   }
 

@@ -150,12 +150,14 @@ struct Arena {
     return p
   }
 
-  /// A C array of the messages' C structs (a repeated message field).
+  /// A C array of the messages' C structs (a repeated message field), without the closure
+  /// and the iterator of ``array(_:_:)``.
   ///
-  /// Each message is converted where it lies in the array's buffer. Handing elements to a
-  /// closure (``array(_:_:)``) copied each one first, which for a message retains every string
-  /// in it and releases them again: copying `CaseSummary`s was 7 % of an inbox call's
-  /// event-loop samples (perf).
+  /// Each element is still copied before `_toC` runs (a retain of every string in it, and a
+  /// release after): the compiler cannot prove the buffer unchanged across that call, so it
+  /// does not borrow the element in place. For `CaseSummary` that copy is 8 % of an inbox
+  /// call's event-loop samples (perf, docs/PERFORMANCE.md); copy-on-write storage for large
+  /// messages would make it one retain.
   func messages<M: _CBridged>(_ values: [M]) throws -> UnsafeMutablePointer<UnsafeMutablePointer<M.CType>?> {
     let p = allocate(UnsafeMutablePointer<M.CType>?.self, count: values.count)
     try values.withUnsafeBufferPointer { buffer in
