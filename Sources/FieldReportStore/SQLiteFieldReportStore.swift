@@ -82,7 +82,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
       let checkpointConnection = try Database(
         path: path, role: .checkpointer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
       readers = ReaderPool(databases: readerConnections, metrics: metrics)
-      checkpointer = CheckpointThread(database: checkpointConnection)
+      checkpointer = CheckpointThread(database: checkpointConnection, transactions: writer.transactions)
     } catch {
       readers = ReaderPool(databases: [], metrics: metrics)
       checkpointer = nil
@@ -230,6 +230,12 @@ extension SQLiteFieldReportStore {
         try database.query("EXPLAIN QUERY PLAN " + sql, values) { $0.text(3) }.joined(separator: "; ")
       }
     }
+  }
+
+  /// How many background checkpoint passes have run, and how many write transactions.
+  @_spi(Testing)
+  public var checkpointActivityForTesting: (passes: Int, transactions: Int) {
+    (checkpointer?.passes.value ?? 0, writer.transactions.value)
   }
 
   /// Reads one integer with raw SQL (tests count rows this way).

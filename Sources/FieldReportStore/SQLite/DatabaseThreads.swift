@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import Synchronization
 
 /// Moves a freshly opened connection to the thread that will own it.
 // @unchecked Sendable: ownership is handed over exactly once; the opening thread never
@@ -76,15 +77,18 @@ final class WriterThread: Sendable {
 
   private let queue: JobQueue<WriteJob>
   private let gate = ThreadGate()
+  /// How many transactions the writer has run (the checkpointer's cue that there is work).
+  let transactions = TransactionCount()
 
   init(database: Database, metrics: StoreMetrics) {
     let handOff = ConnectionHandOff(database: database)
     let queue = JobQueue<WriteJob>(depth: metrics.writerQueueDepth)
     self.queue = queue
     let gate = self.gate
+    let transactions = self.transactions
     gate.enter()
     let thread = Thread {
-      Self.serve(database: handOff.database, queue: queue, metrics: metrics)
+      Self.serve(database: handOff.database, queue: queue, metrics: metrics, transactions: transactions)
       gate.leave()
     }
     thread.name = "fieldreport-store-writer"
@@ -135,13 +139,16 @@ final class WriterThread: Sendable {
     queue.close()
   }
 
-  private static func serve(database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics) {
+  private static func serve(
+    database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics, transactions: TransactionCount
+  ) {
     while true {
       let batch = queue.take(max: maximumBatch)
       if batch.isEmpty { return }
       metrics.batchSize.record(batch.count)
       let start = ContinuousClock.now
       if runBatch(batch, on: database) { metrics.commitDuration.record(ContinuousClock.now - start) }
+      transactions.increment()
     }
   }
 
@@ -297,6 +304,17 @@ final class ReaderPool: Sendable {
   }
 }
 
+/// A count shared between threads: the writer's transactions, read by the checkpointer.
+final class TransactionCount: Sendable {
+  private let count = Atomic<Int>(0)
+
+  /// Counts one more transaction (writer thread).
+  func increment() { count.wrappingAdd(1, ordering: .releasing) }
+
+  /// The transactions counted so far.
+  var value: Int { count.load(ordering: .acquiring) }
+}
+
 /// Copies the WAL back into the database file in the background (`PRAGMA
 /// wal_checkpoint(PASSIVE)` every ``interval``), so that the writer's commits never wait for a
 /// checkpoint's writes and fsync. A passive checkpoint takes no lock the writer or the
@@ -309,23 +327,40 @@ final class ReaderPool: Sendable {
 /// not, on the writer thread, while every write waits. Passes every 20 ms leave it a few
 /// milliseconds' worth: SubmitReport's p99 at 64 in flight fell from 74–101 ms to 37–41 ms
 /// and commits over 50 ms from 15–20 to 1–3 per 8 s (docs/PERFORMANCE.md, thirteenth
-/// session). An idle pass finds nothing to copy and returns without I/O.
+/// session). A tick runs a pass only if the writer ran a transaction since the last complete
+/// one (``TransactionCount``); an idle server's checkpointer only wakes up, every 200 ms.
 final class CheckpointThread: Sendable {
   static let interval: TimeInterval = 0.02
+  /// The tick while the writer has run nothing since the last complete pass.
+  static let idleInterval: TimeInterval = 0.2
 
   private let stop = StopSignal()
   private let gate = ThreadGate()
+  /// The passes run so far (tests).
+  let passes = TransactionCount()
 
-  init(database: Database) {
+  init(database: Database, transactions: TransactionCount) {
     let handOff = ConnectionHandOff(database: database)
     let stop = self.stop
     let gate = self.gate
+    let passes = self.passes
     gate.enter()
     let thread = Thread {
-      while !stop.wait(seconds: Self.interval) {
-        // A failure (busy, I/O) is retried at the next tick; the writer's own automatic
-        // checkpoint remains the backstop.
-        try? handOff.database.execute("PRAGMA wal_checkpoint(PASSIVE)")
+      var copiedUpTo = -1  // the writer's transaction count when the WAL was last copied whole
+      var wait = Self.interval
+      while !stop.wait(seconds: wait) {
+        let count = transactions.value
+        // Idle: wake up ten times less often (a waiting write's WAL is small by then).
+        wait = count == copiedUpTo ? Self.idleInterval : Self.interval
+        guard count != copiedUpTo else { continue }
+        // A failure (busy, I/O) or a pass that could not copy every frame (a reader still
+        // needs one) is retried at the next tick; the writer's own automatic checkpoint
+        // remains the backstop.
+        passes.increment()
+        let result = try? handOff.database.queryFirst("PRAGMA wal_checkpoint(PASSIVE)") {
+          (busy: $0.int64(0), log: $0.int64(1), copied: $0.int64(2))
+        }
+        if let result, result.busy == 0, result.copied == result.log { copiedUpTo = count }
       }
       gate.leave()
     }
