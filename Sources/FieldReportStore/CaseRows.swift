@@ -113,9 +113,10 @@ enum CaseRows {
 
   /// The UPDATE of a case row, by the indexed columns it sets (``IndexedColumns/changes(from:)``):
   /// SQLite deletes and re-inserts the entry of every index on a column named in SET, changed
-  /// or not, so a column is only named when its value changed (a contribution, a hold or a
-  /// draft's update leaves the state, unit, category, step and due time as they were: of the
-  /// thirteen indexes on `cases` only the two on `updated_at` move). Texts built once.
+  /// or not, so a column is only named when its value changed (a contribution leaves the
+  /// state, unit, category, step and due time as they were: of the thirteen indexes on `cases`
+  /// only the two on `updated_at` move; an assignment keeps the unit and the category). Texts
+  /// built once.
   static let updateSQL: [String] = (0..<32).map { mask in
     let indexed = ["state", "current_unit_id", "category_id", "step_started", "listed_due"]
       .enumerated().filter { mask & (1 << $0.offset) != 0 }.map { "\($0.element) = ?" }
@@ -125,7 +126,7 @@ enum CaseRows {
   }
 
   /// Replaces the case row if it is still at `expectedVersion`.
-  /// - Parameter stored: The indexed columns' values the row holds now (read in the same
+  /// - Parameter previous: The indexed columns' values the row holds now (read in the same
   ///   transaction), or nil to write them all.
   static func update(
     _ stored: Case, prepared: PreparedCase, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy,
