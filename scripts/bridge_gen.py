@@ -674,7 +674,7 @@ class Gen:
         elif t == T_ENUM:
             body = '      c.pointee.%s = arena.array(vs) { .init(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }\n' % cf
         elif t == T_MESSAGE:
-            body = '      c.pointee.%s = try arena.messages(vs)\n' % cf
+            body = '      c.pointee.%s = try arena.array(vs) { Optional(try $0._toC(arena)) }\n' % cf
         else:
             body = '      c.pointee.%s = arena.array(vs) { $0 }\n' % cf
         return head + body + '    }\n'

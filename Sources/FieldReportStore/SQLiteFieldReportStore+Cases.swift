@@ -14,8 +14,8 @@ extension SQLiteFieldReportStore {
     do {
       // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice.
       result = try await writeCaseData(rerunnable: true) { database in
-        if let key = idempotencyKey, self.idempotencyKeys.mayContain(key),
-          let earlier = try Self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
+        if let key = idempotencyKey,
+          let earlier = try self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
         {
           return earlier  // the number taken for `new` is given back below
         }
@@ -122,11 +122,8 @@ extension SQLiteFieldReportStore {
     prepared: CaseRows.PreparedCase? = nil, entryBody: [UInt8]? = nil, in database: Database
   ) throws -> CaseChangeResult {
     let id = change.newCase.id
-    // The filter answers for every key recorded, committed or in this transaction (it is added
-    // before the record's COMMIT): a fresh key, nearly every write's, is not searched for in
-    // the `idempotency` tree on the writer thread, the one serial resource.
-    if let key = idempotencyKey, idempotencyKeys.mayContain(key),
-      let earlier = try Self.recordedResult(for: key, operation: operation, target: id, in: database)
+    if let key = idempotencyKey,
+      let earlier = try recordedResult(for: key, operation: operation, target: id, in: database)
     {
       return earlier
     }
@@ -229,13 +226,19 @@ extension SQLiteFieldReportStore {
 
   /// The recorded result for `key`, checking that it was recorded for the same operation
   /// (and case, for an apply).
-  static func recordedResult(
+  ///
+  /// The key filter answers first: it holds every key recorded, committed or in this
+  /// transaction (``record(_:for:operation:in:)`` adds it before the COMMIT), so a fresh key,
+  /// nearly every write's, is not searched for in the `idempotency` tree on the writer
+  /// thread, the one serial resource.
+  func recordedResult(
     for key: IdempotencyKey, operation: String, target: CaseID?, in database: Database
   ) throws -> CaseChangeResult? {
-    guard let record = try idempotencyRecord(for: key, in: database) else { return nil }
+    guard idempotencyKeys.mayContain(key) else { return nil }
+    guard let record = try Self.idempotencyRecord(for: key, in: database) else { return nil }
     try StoreRules.checkRecord(
       operation: record.operation, target: record.target, for: key, operation: operation, target: target)
-    return try replayResult(record, in: database)
+    return try Self.replayResult(record, in: database)
   }
 
   /// Records `key` for `result`, and adds it to the filter of recorded keys before the

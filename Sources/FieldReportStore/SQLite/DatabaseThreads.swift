@@ -78,7 +78,7 @@ final class WriterThread: Sendable {
   private let queue: JobQueue<WriteJob>
   private let gate = ThreadGate()
   /// How many transactions the writer has run (the checkpointer's cue that there is work).
-  let transactions = TransactionCount()
+  let transactions = SharedCount()
 
   init(database: Database, metrics: StoreMetrics) {
     let handOff = ConnectionHandOff(database: database)
@@ -140,7 +140,7 @@ final class WriterThread: Sendable {
   }
 
   private static func serve(
-    database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics, transactions: TransactionCount
+    database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics, transactions: SharedCount
   ) {
     while true {
       let batch = queue.take(max: maximumBatch)
@@ -304,14 +304,15 @@ final class ReaderPool: Sendable {
   }
 }
 
-/// A count shared between threads: the writer's transactions, read by the checkpointer.
-final class TransactionCount: Sendable {
+/// A count one thread adds to and others read: the writer's transactions (read by the
+/// checkpointer), the checkpointer's passes (read by tests).
+final class SharedCount: Sendable {
   private let count = Atomic<Int>(0)
 
-  /// Counts one more transaction (writer thread).
+  /// Adds one.
   func increment() { count.wrappingAdd(1, ordering: .releasing) }
 
-  /// The transactions counted so far.
+  /// The count so far.
   var value: Int { count.load(ordering: .acquiring) }
 }
 
@@ -328,7 +329,7 @@ final class TransactionCount: Sendable {
 /// milliseconds' worth: SubmitReport's p99 at 64 in flight fell from 74–101 ms to 37–41 ms
 /// and commits over 50 ms from 15–20 to 1–3 per 8 s (docs/PERFORMANCE.md, thirteenth
 /// session). A tick runs a pass only if the writer ran a transaction since the last complete
-/// one (``TransactionCount``); an idle server's checkpointer only wakes up, every 200 ms.
+/// one (``SharedCount``); an idle server's checkpointer only wakes up, every 200 ms.
 final class CheckpointThread: Sendable {
   static let interval: TimeInterval = 0.02
   /// The tick while the writer has run nothing since the last complete pass.
@@ -337,9 +338,9 @@ final class CheckpointThread: Sendable {
   private let stop = StopSignal()
   private let gate = ThreadGate()
   /// The passes run so far (tests).
-  let passes = TransactionCount()
+  let passes = SharedCount()
 
-  init(database: Database, transactions: TransactionCount) {
+  init(database: Database, transactions: SharedCount) {
     let handOff = ConnectionHandOff(database: database)
     let stop = self.stop
     let gate = self.gate

@@ -149,22 +149,4 @@ struct Arena {
     }
     return p
   }
-
-  /// A C array of the messages' C structs (a repeated message field), without the closure
-  /// and the iterator of ``array(_:_:)``.
-  ///
-  /// Each element is still copied before `_toC` runs (a retain of every string in it, and a
-  /// release after): the compiler cannot prove the buffer unchanged across that call, so it
-  /// does not borrow the element in place. For `CaseSummary` that copy is 8 % of an inbox
-  /// call's event-loop samples (perf, docs/PERFORMANCE.md); copy-on-write storage for large
-  /// messages would make it one retain.
-  func messages<M: _CBridged>(_ values: [M]) throws -> UnsafeMutablePointer<UnsafeMutablePointer<M.CType>?> {
-    let p = allocate(UnsafeMutablePointer<M.CType>?.self, count: values.count)
-    try values.withUnsafeBufferPointer { buffer in
-      for i in buffer.indices {
-        (p + i).initialize(to: try buffer[i]._toC(self))
-      }
-    }
-    return p
-  }
 }

@@ -845,7 +845,7 @@ extension Fieldreport_V1_TransferForMonitoringResponse: _CBridged {
     if !self.leftOut.isEmpty {
       let vs = self.leftOut
       c.pointee.n_left_out = vs.count
-      c.pointee.left_out = try arena.messages(vs)
+      c.pointee.left_out = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 

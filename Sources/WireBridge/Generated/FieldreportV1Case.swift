@@ -484,7 +484,7 @@ extension Fieldreport_V1_SubmitReportResponse: _CBridged {
     if !self.duplicateCandidates.isEmpty {
       let vs = self.duplicateCandidates
       c.pointee.n_duplicate_candidates = vs.count
-      c.pointee.duplicate_candidates = try arena.messages(vs)
+      c.pointee.duplicate_candidates = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -918,7 +918,7 @@ extension Fieldreport_V1_ListCasesResponse: _CBridged {
     if !self.cases.isEmpty {
       let vs = self.cases
       c.pointee.n_cases = vs.count
-      c.pointee.cases = try arena.messages(vs)
+      c.pointee.cases = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListCasesResponse.next_page_token") }
   }
@@ -1861,7 +1861,7 @@ extension Fieldreport_V1_ListCategoriesResponse: _CBridged {
     if !self.categories.isEmpty {
       let vs = self.categories
       c.pointee.n_categories = vs.count
-      c.pointee.categories = try arena.messages(vs)
+      c.pointee.categories = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -2970,7 +2970,7 @@ extension Fieldreport_V1_GetUnitStatisticsResponse: _CBridged {
     if !self.rows.isEmpty {
       let vs = self.rows
       c.pointee.n_rows = vs.count
-      c.pointee.rows = try arena.messages(vs)
+      c.pointee.rows = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.period_start_ms = self.periodStartMs
     c.pointee.period_end_ms = self.periodEndMs
@@ -3329,7 +3329,7 @@ extension Fieldreport_V1_ListDuplicateCandidatesResponse: _CBridged {
     if !self.candidates.isEmpty {
       let vs = self.candidates
       c.pointee.n_candidates = vs.count
-      c.pointee.candidates = try arena.messages(vs)
+      c.pointee.candidates = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -3790,12 +3790,12 @@ extension Fieldreport_V1_GetCaseVolumeResponse: _CBridged {
     if !self.byCategory.isEmpty {
       let vs = self.byCategory
       c.pointee.n_by_category = vs.count
-      c.pointee.by_category = try arena.messages(vs)
+      c.pointee.by_category = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.byWeek.isEmpty {
       let vs = self.byWeek
       c.pointee.n_by_week = vs.count
-      c.pointee.by_week = try arena.messages(vs)
+      c.pointee.by_week = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.total_count = self.totalCount
     c.pointee.period_start_ms = self.periodStartMs

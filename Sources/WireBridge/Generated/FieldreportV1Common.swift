@@ -1846,7 +1846,7 @@ extension Fieldreport_V1_TransferGroup: _CBridged {
     if !self.members.isEmpty {
       let vs = self.members
       c.pointee.n_members = vs.count
-      c.pointee.members = try arena.messages(vs)
+      c.pointee.members = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.created_at_ms = self.createdAtMs
     c.pointee.updated_at_ms = self.updatedAtMs
@@ -2403,7 +2403,7 @@ extension Fieldreport_V1_ReportInfo: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.platformReference.isEmpty { c.pointee.platform_reference = try arena.string(self.platformReference, field: "fieldreport.v1.ReportInfo.platform_reference") }
     if !self.linkedCaseId.isEmpty { c.pointee.linked_case_id = try arena.string(self.linkedCaseId, field: "fieldreport.v1.ReportInfo.linked_case_id") }
@@ -2510,7 +2510,7 @@ extension Fieldreport_V1_HandlerRef: _CBridged {
     if !self.pendingRecipients.isEmpty {
       let vs = self.pendingRecipients
       c.pointee.n_pending_recipients = vs.count
-      c.pointee.pending_recipients = try arena.messages(vs)
+      c.pointee.pending_recipients = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -3163,12 +3163,12 @@ extension Fieldreport_V1_Assignment: _CBridged {
     if !self.coordinators.isEmpty {
       let vs = self.coordinators
       c.pointee.n_coordinators = vs.count
-      c.pointee.coordinators = try arena.messages(vs)
+      c.pointee.coordinators = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.followers.isEmpty {
       let vs = self.followers
       c.pointee.n_followers = vs.count
-      c.pointee.followers = try arena.messages(vs)
+      c.pointee.followers = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.start_at_ms = self.startAtMs
     c.pointee.due_at_ms = self.dueAtMs
@@ -3181,7 +3181,7 @@ extension Fieldreport_V1_Assignment: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -3303,7 +3303,7 @@ extension Fieldreport_V1_PreviousStep: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -3411,7 +3411,7 @@ extension Fieldreport_V1_Contribution: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.added_at_ms = self.addedAtMs
   }
@@ -3512,7 +3512,7 @@ extension Fieldreport_V1_Draft: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.outputProductNumber.isEmpty { c.pointee.output_product_number = try arena.string(self.outputProductNumber, field: "fieldreport.v1.Draft.output_product_number") }
     c.pointee.saved_at_ms = self.savedAtMs
@@ -3639,7 +3639,7 @@ extension Fieldreport_V1_ResultInfo: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if let v = self.submittedBy { c.pointee.submitted_by = try v._toC(arena) }
     c.pointee.submitted_at_ms = self.submittedAtMs
@@ -3858,12 +3858,12 @@ extension Fieldreport_V1_MonitoringInfo: _CBridged {
     if !self.groups.isEmpty {
       let vs = self.groups
       c.pointee.n_groups = vs.count
-      c.pointee.groups = try arena.messages(vs)
+      c.pointee.groups = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.recipients.isEmpty {
       let vs = self.recipients
       c.pointee.n_recipients = vs.count
-      c.pointee.recipients = try arena.messages(vs)
+      c.pointee.recipients = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if let v = self.closedAtMs {
       c.pointee.closed_at_ms = v
@@ -4101,7 +4101,7 @@ extension Fieldreport_V1_PublicationInfo: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if let v = self.publishedBy { c.pointee.published_by = try v._toC(arena) }
     c.pointee.published_at_ms = self.publishedAtMs
@@ -4283,7 +4283,7 @@ extension Fieldreport_V1_CaseDetail: _CBridged {
     if !self.contributions.isEmpty {
       let vs = self.contributions
       c.pointee.n_contributions = vs.count
-      c.pointee.contributions = try arena.messages(vs)
+      c.pointee.contributions = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if let v = self.myDraft { c.pointee.my_draft = try v._toC(arena) }
     if let v = self.monitoring { c.pointee.monitoring = try v._toC(arena) }
@@ -4763,7 +4763,7 @@ extension Fieldreport_V1_MonitoringDetails: _CBridged {
     if !self.recipients.isEmpty {
       let vs = self.recipients
       c.pointee.n_recipients = vs.count
-      c.pointee.recipients = try arena.messages(vs)
+      c.pointee.recipients = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.groupIds.isEmpty {
       let vs = self.groupIds
@@ -5245,7 +5245,7 @@ extension Fieldreport_V1_JournalEntry: _CBridged {
     if !self.attachments.isEmpty {
       let vs = self.attachments
       c.pointee.n_attachments = vs.count
-      c.pointee.attachments = try arena.messages(vs)
+      c.pointee.attachments = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.notify_mobile_app = self.notifyMobileApp ? 1 : 0
     c.pointee.from_state = .init(rawValue: .init(truncatingIfNeeded: self.fromState.rawValue))

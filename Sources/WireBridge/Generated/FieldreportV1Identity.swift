@@ -314,7 +314,7 @@ extension Fieldreport_V1_LoginResponse: _CBridged {
     if !self.roles.isEmpty {
       let vs = self.roles
       c.pointee.n_roles = vs.count
-      c.pointee.roles = try arena.messages(vs)
+      c.pointee.roles = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -641,7 +641,7 @@ extension Fieldreport_V1_WhoAmIResponse: _CBridged {
     if !self.roles.isEmpty {
       let vs = self.roles
       c.pointee.n_roles = vs.count
-      c.pointee.roles = try arena.messages(vs)
+      c.pointee.roles = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.auth_method = .init(rawValue: .init(truncatingIfNeeded: self.authMethod.rawValue))
     if let v = self.expiresAtMs {
@@ -1173,7 +1173,7 @@ extension Fieldreport_V1_ListUnitsResponse: _CBridged {
     if !self.units.isEmpty {
       let vs = self.units
       c.pointee.n_units = vs.count
-      c.pointee.units = try arena.messages(vs)
+      c.pointee.units = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListUnitsResponse.next_page_token") }
   }
@@ -1501,7 +1501,7 @@ extension Fieldreport_V1_CreateUserRequest: _CBridged {
     if !self.initialRoles.isEmpty {
       let vs = self.initialRoles
       c.pointee.n_initial_roles = vs.count
-      c.pointee.initial_roles = try arena.messages(vs)
+      c.pointee.initial_roles = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.apiKeyLabel.isEmpty { c.pointee.api_key_label = try arena.string(self.apiKeyLabel, field: "fieldreport.v1.CreateUserRequest.api_key_label") }
     if !self.idempotencyKey.isEmpty { c.pointee.idempotency_key = try arena.string(self.idempotencyKey, field: "fieldreport.v1.CreateUserRequest.idempotency_key") }
@@ -1602,7 +1602,7 @@ extension Fieldreport_V1_CreateUserResponse: _CBridged {
     if !self.roles.isEmpty {
       let vs = self.roles
       c.pointee.n_roles = vs.count
-      c.pointee.roles = try arena.messages(vs)
+      c.pointee.roles = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if let v = self.apiKey { c.pointee.api_key = try v._toC(arena) }
   }
@@ -2313,7 +2313,7 @@ extension Fieldreport_V1_SearchUsersResponse: _CBridged {
     if !self.users.isEmpty {
       let vs = self.users
       c.pointee.n_users = vs.count
-      c.pointee.users = try arena.messages(vs)
+      c.pointee.users = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.SearchUsersResponse.next_page_token") }
   }
@@ -2691,7 +2691,7 @@ extension Fieldreport_V1_ListRoleRequestsResponse: _CBridged {
     if !self.grants.isEmpty {
       let vs = self.grants
       c.pointee.n_grants = vs.count
-      c.pointee.grants = try arena.messages(vs)
+      c.pointee.grants = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListRoleRequestsResponse.next_page_token") }
   }
@@ -3022,7 +3022,7 @@ extension Fieldreport_V1_ListUserRolesResponse: _CBridged {
     if !self.grants.isEmpty {
       let vs = self.grants
       c.pointee.n_grants = vs.count
-      c.pointee.grants = try arena.messages(vs)
+      c.pointee.grants = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -3526,7 +3526,7 @@ extension Fieldreport_V1_ListGroupsResponse: _CBridged {
     if !self.groups.isEmpty {
       let vs = self.groups
       c.pointee.n_groups = vs.count
-      c.pointee.groups = try arena.messages(vs)
+      c.pointee.groups = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListGroupsResponse.next_page_token") }
   }
@@ -4430,7 +4430,7 @@ extension Fieldreport_V1_ListClientCertificatesResponse: _CBridged {
     if !self.certificates.isEmpty {
       let vs = self.certificates
       c.pointee.n_certificates = vs.count
-      c.pointee.certificates = try arena.messages(vs)
+      c.pointee.certificates = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 

@@ -179,7 +179,7 @@ extension Fieldreport_V1_ListJournalResponse: _CBridged {
     if !self.entries.isEmpty {
       let vs = self.entries
       c.pointee.n_entries = vs.count
-      c.pointee.entries = try arena.messages(vs)
+      c.pointee.entries = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListJournalResponse.next_page_token") }
     if let v = self.caseSummary { c.pointee.case_summary = try v._toC(arena) }
@@ -511,12 +511,12 @@ extension Fieldreport_V1_GetWorkflowResponse: _CBridged {
     if !self.steps.isEmpty {
       let vs = self.steps
       c.pointee.n_steps = vs.count
-      c.pointee.steps = try arena.messages(vs)
+      c.pointee.steps = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.clockHolds.isEmpty {
       let vs = self.clockHolds
       c.pointee.n_clock_holds = vs.count
-      c.pointee.clock_holds = try arena.messages(vs)
+      c.pointee.clock_holds = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     c.pointee.total_held_ms = self.totalHeldMs
   }
@@ -1274,7 +1274,7 @@ extension Fieldreport_V1_ListNotificationsResponse: _CBridged {
     if !self.notifications.isEmpty {
       let vs = self.notifications
       c.pointee.n_notifications = vs.count
-      c.pointee.notifications = try arena.messages(vs)
+      c.pointee.notifications = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListNotificationsResponse.next_page_token") }
     c.pointee.unread_total = self.unreadTotal
@@ -2184,7 +2184,7 @@ extension Fieldreport_V1_ListCheckpointsResponse: _CBridged {
     if !self.checkpoints.isEmpty {
       let vs = self.checkpoints
       c.pointee.n_checkpoints = vs.count
-      c.pointee.checkpoints = try arena.messages(vs)
+      c.pointee.checkpoints = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "fieldreport.v1.ListCheckpointsResponse.next_page_token") }
   }
@@ -2354,7 +2354,7 @@ extension Fieldreport_V1_GetCheckpointResponse: _CBridged {
     if !self.heads.isEmpty {
       let vs = self.heads
       c.pointee.n_heads = vs.count
-      c.pointee.heads = try arena.messages(vs)
+      c.pointee.heads = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.exportJson.isEmpty { c.pointee.export_json = try arena.string(self.exportJson, field: "fieldreport.v1.GetCheckpointResponse.export_json") }
   }

@@ -494,7 +494,7 @@ extension Rpc_Testing_V1_StreamingOutputCallRequest: _CBridged {
     if !self.responseParameters.isEmpty {
       let vs = self.responseParameters
       c.pointee.n_response_parameters = vs.count
-      c.pointee.response_parameters = try arena.messages(vs)
+      c.pointee.response_parameters = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if let v = self.payload { c.pointee.payload = try v._toC(arena) }
   }

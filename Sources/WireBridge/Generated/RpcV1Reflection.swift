@@ -143,7 +143,7 @@ extension Rpc_V1_ListServicesResponse: _CBridged {
     if !self.services.isEmpty {
       let vs = self.services
       c.pointee.n_services = vs.count
-      c.pointee.services = try arena.messages(vs)
+      c.pointee.services = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -229,7 +229,7 @@ extension Rpc_V1_ServiceInfo: _CBridged {
     if !self.methods.isEmpty {
       let vs = self.methods
       c.pointee.n_methods = vs.count
-      c.pointee.methods = try arena.messages(vs)
+      c.pointee.methods = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 

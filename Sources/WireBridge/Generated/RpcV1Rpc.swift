@@ -536,7 +536,7 @@ extension Rpc_V1_CallHeaders: _CBridged {
     if !self.metadata.isEmpty {
       let vs = self.metadata
       c.pointee.n_metadata = vs.count
-      c.pointee.metadata = try arena.messages(vs)
+      c.pointee.metadata = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -635,12 +635,12 @@ extension Rpc_V1_Status: _CBridged {
     if !self.details.isEmpty {
       let vs = self.details
       c.pointee.n_details = vs.count
-      c.pointee.details = try arena.messages(vs)
+      c.pointee.details = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.trailers.isEmpty {
       let vs = self.trailers
       c.pointee.n_trailers = vs.count
-      c.pointee.trailers = try arena.messages(vs)
+      c.pointee.trailers = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -848,7 +848,7 @@ extension Rpc_V1_BadRequest: _CBridged {
     if !self.fieldViolations.isEmpty {
       let vs = self.fieldViolations
       c.pointee.n_field_violations = vs.count
-      c.pointee.field_violations = try arena.messages(vs)
+      c.pointee.field_violations = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -1011,7 +1011,7 @@ extension Rpc_V1_PreconditionFailure: _CBridged {
     if !self.violations.isEmpty {
       let vs = self.violations
       c.pointee.n_violations = vs.count
-      c.pointee.violations = try arena.messages(vs)
+      c.pointee.violations = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
@@ -1269,7 +1269,7 @@ extension Rpc_V1_ErrorInfo: _CBridged {
     if !self.metadata.isEmpty {
       let vs = self.metadata
       c.pointee.n_metadata = vs.count
-      c.pointee.metadata = try arena.messages(vs)
+      c.pointee.metadata = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 

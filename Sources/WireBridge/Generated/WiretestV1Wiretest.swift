@@ -487,7 +487,7 @@ extension Wiretest_V1_Repeats: _CBridged {
     if !self.rLeaf.isEmpty {
       let vs = self.rLeaf
       c.pointee.n_r_leaf = vs.count
-      c.pointee.r_leaf = try arena.messages(vs)
+      c.pointee.r_leaf = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
     if !self.rUint32.isEmpty {
       let vs = self.rUint32
@@ -782,7 +782,7 @@ extension Wiretest_V1_Envelope: _CBridged {
     if !self.manyChoices.isEmpty {
       let vs = self.manyChoices
       c.pointee.n_many_choices = vs.count
-      c.pointee.many_choices = try arena.messages(vs)
+      c.pointee.many_choices = try arena.array(vs) { Optional(try $0._toC(arena)) }
     }
   }
 
