@@ -48,7 +48,8 @@ let package = Package(
     // MARK: FieldReportClient and the fieldreport CLI dependencies (swift-argument-parser, above)
   ],
   targets: [
-    // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore imports CSQLite)
+    // MARK: C libraries (only WireBridge imports CProtobufC; only FieldReportStore and its C
+    // VFS, CSQLiteVFS, use CSQLite)
     .systemLibrary(
       name: "CProtobufC",
       pkgConfig: "libprotobuf-c",
@@ -58,6 +59,13 @@ let package = Package(
       name: "CSQLite",
       pkgConfig: "sqlite3",
       providers: [.apt(["libsqlite3-dev"])]
+    ),
+
+    // The write-coalescing SQLite VFS the store's writer opens its file through (C: it fills
+    // SQLite's VFS method tables). Only FieldReportStore imports it.
+    .target(
+      name: "CSQLiteVFS",
+      dependencies: ["CSQLite"]
     ),
 
     // MARK: WireBridge (generated wire code; the only module touching protobuf-c pointers)
@@ -171,6 +179,7 @@ let package = Package(
       dependencies: [
         "FieldReportWorkflow",
         "CSQLite",
+        "CSQLiteVFS",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Metrics", package: "swift-metrics"),
       ]
@@ -323,6 +332,6 @@ if Context.environment["FIELDREPORT_FUZZ"] == "1" {
 // and back. The server and the client run their calls on the event loop (a task executor
 // preference), so each such hop only re-checked that preference, under a lock: a few percent
 // of every call's CPU (docs/PERFORMANCE.md, tenth session). There is no actor in the package.
-for target in package.targets where target.type != .system && !["CSQLite", "CProtobufC", "CFieldReportWire", "CRPCBenchmarkAllocations"].contains(target.name) {
+for target in package.targets where target.type != .system && !["CSQLite", "CSQLiteVFS", "CProtobufC", "CFieldReportWire", "CRPCBenchmarkAllocations"].contains(target.name) {
   target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 }

@@ -50,4 +50,35 @@ struct CrashRecoveryTests {
     await reopened.close()
     try? FileManager.default.removeItem(at: fixture.directory)
   }
+
+  /// The writer's WAL goes through the write-coalescing VFS (CSQLiteVFS), which holds frames
+  /// in memory until the commit frame: a process killed right after its commits returned, with
+  /// nothing closed, must still leave every committed case in the file.
+  @Test("a process killed right after its commits keeps every committed case")
+  func killedAfterCommitsKeepsThem() async throws {
+    let helper = try #require(Self.helperURL(), "build fieldreport-store-crashhelper first (swift build)")
+    let fixture = try await StoreFixture.make()
+    let first = try await fixture.submit("Trước sự cố", at: Timestamp(millisecondsSince1970: 1_772_762_400_000))
+    await fixture.store.close()
+
+    let process = Process()
+    process.executableURL = helper
+    process.arguments = [fixture.path, "300", "120"]
+    try process.runSerialized()
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal)
+    #expect(process.terminationStatus == SIGKILL)
+
+    let reopened = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM cases") == 121)
+    #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM cases WHERE title LIKE 'Đã lưu %'") == 120)
+    #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM journal") == 121)
+    #expect(try await reopened.scalarForTesting("SELECT last_value FROM report_sequences") == 121)
+    #expect(try await reopened.verifyJournal(caseID: first.id).isIntact)
+    await reopened.close()
+    // Every page, index and journal chain (the operators' `verify`).
+    let report = try StoreVerifier.verify(database: fixture.path)
+    #expect(report.isClean, "\(report)")
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
 }
