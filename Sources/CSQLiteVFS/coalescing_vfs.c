@@ -4,10 +4,11 @@
 // file format (https://sqlite.org/fileformat2.html#walformat) says a frame header's bytes 4-7
 // hold, for a commit frame, the database size in pages after the commit, and zero for every
 // other frame. A commit is published to other connections (the wal-index header in shared
-// memory) only after its commit frame was written, and through no VFS call this file sees.
+// memory) only after its commit frame was written, through no call on the WAL file.
 //
-// The rules, which keep the file's bytes exactly what SQLite wrote, in the same order, and
-// every frame of a commit in the file before the commit frame:
+// The rules, which keep the file's bytes exactly what SQLite wrote, in the same order, every
+// frame of a commit in the file before the commit frame, and nothing held once the connection
+// gives up the WAL's write lock:
 //
 // 1. Only two kinds of write are held in the buffer: a frame header whose commit field is zero,
 //    and the write that immediately follows such a held header (its page). Each held write
@@ -16,6 +17,11 @@
 //    place, a checksum rewrite) first writes the held bytes, then itself, directly.
 // 3. Every other operation on the WAL file (read, sync, truncate, size, file control, memory
 //    map, close) first writes the held bytes.
+// 4. Releasing the WAL write lock (a shared-memory lock on the main database file) and the
+//    memory barrier SQLite raises before it publishes a commit first write the held bytes. Held
+//    bytes can only be left there by a transaction that spilled pages and then rolled back;
+//    written before the lock is released, they can never land on frames another connection
+//    writes after it.
 //
 // A commit frame's header is never held (rule 2), so when SQLite writes it, everything before it
 // is already in the file, and the commit frame itself is written directly: when the commit is
@@ -24,8 +30,8 @@
 // that dies with bytes held loses only frames of a transaction that had not committed, which
 // SQLite's recovery ignores anyway (it stops at the last valid commit frame).
 //
-// Files other than the WAL are opened by the default VFS itself, in place, and never see this
-// file's code.
+// The main database file goes through this VFS only to see rule 4's two calls; every other file
+// (journals, temporary files) is opened by the default VFS itself, in place.
 #include "CSQLiteVFS.h"
 
 #include <sqlite3.h>
@@ -38,18 +44,21 @@ enum {
   WRITE_PIECE = 64 * 1024,
 };
 
-typedef struct CoalescingFile {
-  sqlite3_file base;          // pMethods: coalescingMethods
+typedef struct CoalescingFile CoalescingFile;
+struct CoalescingFile {
+  sqlite3_file base;          // pMethods: walMethods or databaseMethods
   sqlite3_file *real;         // the default VFS's file, in the same allocation, after this
-  unsigned char *held;        // HOLD_CAPACITY bytes once the first write is held
-  sqlite3_int64 heldStart;    // the file offset of held[0]
-  int heldLength;
-  int holdNextWrite;          // the last write was a held non-commit frame header
-} CoalescingFile;
+  CoalescingFile *partner;    // the WAL's main database file, or the database's WAL (open)
+  unsigned char *held;        // WAL: HOLD_CAPACITY bytes once the first write is held
+  sqlite3_int64 heldStart;    // WAL: the file offset of held[0]
+  int heldLength;             // WAL
+  int holdNextWrite;          // WAL: the last write was a held non-commit frame header
+};
 
 static sqlite3_vfs *underlying;
 static sqlite3_vfs coalescingVfs;
-static sqlite3_io_methods coalescingMethods;
+static sqlite3_io_methods walMethods;
+static sqlite3_io_methods databaseMethods;
 static atomic_llong requestedWrites;
 static atomic_llong performedWrites;
 
@@ -109,113 +118,141 @@ static int coalescingWrite(sqlite3_file *base, const void *data, int amount, sql
   return SQLITE_OK;
 }
 
-// Rule 3: everything else writes the held bytes first.
+// Rule 3: everything else on the WAL writes the held bytes first.
 #define FLUSH_OR_RETURN(file)                          \
   do {                                                 \
     int flushed = writeHeld(file);                     \
     if (flushed != SQLITE_OK) return flushed;          \
   } while (0)
 
-static int coalescingClose(sqlite3_file *base) {
+#define REAL(base) (((CoalescingFile *)(base))->real)
+
+static int walClose(sqlite3_file *base) {
   CoalescingFile *file = (CoalescingFile *)base;
   int flushed = writeHeld(file);
+  if (file->partner != NULL) file->partner->partner = NULL;
   int rc = file->real->pMethods->xClose(file->real);
   sqlite3_free(file->held);
   file->held = NULL;
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
-static int coalescingRead(sqlite3_file *base, void *data, int amount, sqlite3_int64 offset) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  FLUSH_OR_RETURN(file);
-  return file->real->pMethods->xRead(file->real, data, amount, offset);
+static int walRead(sqlite3_file *base, void *data, int amount, sqlite3_int64 offset) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return REAL(base)->pMethods->xRead(REAL(base), data, amount, offset);
 }
 
-static int coalescingTruncate(sqlite3_file *base, sqlite3_int64 size) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  FLUSH_OR_RETURN(file);
-  return file->real->pMethods->xTruncate(file->real, size);
+static int walTruncate(sqlite3_file *base, sqlite3_int64 size) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return REAL(base)->pMethods->xTruncate(REAL(base), size);
 }
 
-static int coalescingSync(sqlite3_file *base, int flags) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  FLUSH_OR_RETURN(file);
-  return file->real->pMethods->xSync(file->real, flags);
+static int walSync(sqlite3_file *base, int flags) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return REAL(base)->pMethods->xSync(REAL(base), flags);
 }
 
-static int coalescingFileSize(sqlite3_file *base, sqlite3_int64 *size) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  FLUSH_OR_RETURN(file);
-  return file->real->pMethods->xFileSize(file->real, size);
+static int walFileSize(sqlite3_file *base, sqlite3_int64 *size) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return REAL(base)->pMethods->xFileSize(REAL(base), size);
 }
 
-static int coalescingLock(sqlite3_file *base, int level) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xLock(file->real, level);
+static int walFileControl(sqlite3_file *base, int op, void *argument) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return REAL(base)->pMethods->xFileControl(REAL(base), op, argument);
 }
 
-static int coalescingUnlock(sqlite3_file *base, int level) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xUnlock(file->real, level);
+static int walFetch(sqlite3_file *base, sqlite3_int64 offset, int amount, void **pointer) {
+  *pointer = NULL;
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  if (REAL(base)->pMethods->iVersion < 3) return SQLITE_OK;  // no mapping: SQLite reads instead
+  return REAL(base)->pMethods->xFetch(REAL(base), offset, amount, pointer);
 }
 
-static int coalescingCheckReservedLock(sqlite3_file *base, int *reserved) {
+// The main database file: everything is the default VFS's, but for rule 4.
+static int databaseClose(sqlite3_file *base) {
   CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xCheckReservedLock(file->real, reserved);
+  if (file->partner != NULL) file->partner->partner = NULL;
+  return file->real->pMethods->xClose(file->real);
 }
 
-static int coalescingFileControl(sqlite3_file *base, int op, void *argument) {
+/// Rule 4: the held bytes are written before the lock is released (an unlock has no failure to
+/// report; the bytes belong to a transaction that did not commit, since a commit wrote them).
+static int databaseShmLock(sqlite3_file *base, int offset, int count, int flags) {
   CoalescingFile *file = (CoalescingFile *)base;
-  FLUSH_OR_RETURN(file);
-  return file->real->pMethods->xFileControl(file->real, op, argument);
-}
-
-static int coalescingSectorSize(sqlite3_file *base) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xSectorSize(file->real);
-}
-
-static int coalescingDeviceCharacteristics(sqlite3_file *base) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xDeviceCharacteristics(file->real);
-}
-
-static int coalescingShmMap(sqlite3_file *base, int page, int size, int extend, void volatile **memory) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xShmMap(file->real, page, size, extend, memory);
-}
-
-static int coalescingShmLock(sqlite3_file *base, int offset, int count, int flags) {
-  CoalescingFile *file = (CoalescingFile *)base;
+  // The WAL write lock is the first shared-memory lock (wal.c's WAL_WRITE_LOCK).
+  if (file->partner != NULL && offset == 0 && (flags & SQLITE_SHM_UNLOCK) != 0) (void)writeHeld(file->partner);
   return file->real->pMethods->xShmLock(file->real, offset, count, flags);
 }
 
-static void coalescingShmBarrier(sqlite3_file *base) {
+static void databaseShmBarrier(sqlite3_file *base) {
   CoalescingFile *file = (CoalescingFile *)base;
+  if (file->partner != NULL) (void)writeHeld(file->partner);  // rule 4; nothing held by then
   file->real->pMethods->xShmBarrier(file->real);
 }
 
-static int coalescingShmUnmap(sqlite3_file *base, int deleteFlag) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xShmUnmap(file->real, deleteFlag);
+// Plain forwarding, shared by both kinds of file.
+static int forwardRead(sqlite3_file *base, void *data, int amount, sqlite3_int64 offset) {
+  return REAL(base)->pMethods->xRead(REAL(base), data, amount, offset);
 }
-
-static int coalescingFetch(sqlite3_file *base, sqlite3_int64 offset, int amount, void **pointer) {
-  CoalescingFile *file = (CoalescingFile *)base;
+static int forwardWrite(sqlite3_file *base, const void *data, int amount, sqlite3_int64 offset) {
+  return REAL(base)->pMethods->xWrite(REAL(base), data, amount, offset);
+}
+static int forwardTruncate(sqlite3_file *base, sqlite3_int64 size) {
+  return REAL(base)->pMethods->xTruncate(REAL(base), size);
+}
+static int forwardSync(sqlite3_file *base, int flags) {
+  return REAL(base)->pMethods->xSync(REAL(base), flags);
+}
+static int forwardFileSize(sqlite3_file *base, sqlite3_int64 *size) {
+  return REAL(base)->pMethods->xFileSize(REAL(base), size);
+}
+static int forwardLock(sqlite3_file *base, int level) {
+  return REAL(base)->pMethods->xLock(REAL(base), level);
+}
+static int forwardUnlock(sqlite3_file *base, int level) {
+  return REAL(base)->pMethods->xUnlock(REAL(base), level);
+}
+static int forwardCheckReservedLock(sqlite3_file *base, int *reserved) {
+  return REAL(base)->pMethods->xCheckReservedLock(REAL(base), reserved);
+}
+static int forwardFileControl(sqlite3_file *base, int op, void *argument) {
+  return REAL(base)->pMethods->xFileControl(REAL(base), op, argument);
+}
+static int forwardSectorSize(sqlite3_file *base) {
+  return REAL(base)->pMethods->xSectorSize(REAL(base));
+}
+static int forwardDeviceCharacteristics(sqlite3_file *base) {
+  return REAL(base)->pMethods->xDeviceCharacteristics(REAL(base));
+}
+static int forwardShmMap(sqlite3_file *base, int page, int size, int extend, void volatile **memory) {
+  return REAL(base)->pMethods->xShmMap(REAL(base), page, size, extend, memory);
+}
+static int forwardShmLock(sqlite3_file *base, int offset, int count, int flags) {
+  return REAL(base)->pMethods->xShmLock(REAL(base), offset, count, flags);
+}
+static void forwardShmBarrier(sqlite3_file *base) {
+  REAL(base)->pMethods->xShmBarrier(REAL(base));
+}
+static int forwardShmUnmap(sqlite3_file *base, int deleteFlag) {
+  return REAL(base)->pMethods->xShmUnmap(REAL(base), deleteFlag);
+}
+static int forwardFetch(sqlite3_file *base, sqlite3_int64 offset, int amount, void **pointer) {
   *pointer = NULL;
-  FLUSH_OR_RETURN(file);
-  return file->real->pMethods->xFetch(file->real, offset, amount, pointer);
+  if (REAL(base)->pMethods->iVersion < 3) return SQLITE_OK;  // no mapping: SQLite reads instead
+  return REAL(base)->pMethods->xFetch(REAL(base), offset, amount, pointer);
 }
-
-static int coalescingUnfetch(sqlite3_file *base, sqlite3_int64 offset, void *pointer) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  return file->real->pMethods->xUnfetch(file->real, offset, pointer);
+static int forwardUnfetch(sqlite3_file *base, sqlite3_int64 offset, void *pointer) {
+  if (REAL(base)->pMethods->iVersion < 3) return SQLITE_OK;
+  return REAL(base)->pMethods->xUnfetch(REAL(base), offset, pointer);
 }
 
 static int coalescingOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *base, int flags, int *outFlags) {
   (void)vfs;
-  if ((flags & SQLITE_OPEN_WAL) == 0) {
-    // Not the WAL: the default VFS's own file, in place (this allocation is at least as large).
+  int isWal = (flags & SQLITE_OPEN_WAL) != 0;
+  if (!isWal && (flags & SQLITE_OPEN_MAIN_DB) == 0) {
+    // A journal or temporary file: the default VFS's own file, in place (this allocation is
+    // at least as large), never seen again here.
     return underlying->xOpen(underlying, name, base, flags, outFlags);
   }
   CoalescingFile *file = (CoalescingFile *)base;
@@ -226,9 +263,15 @@ static int coalescingOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file 
     file->base.pMethods = NULL;  // nothing to close
     return rc;
   }
-  // The version of the methods this file offers must not exceed the underlying file's.
-  coalescingMethods.iVersion = file->real->pMethods->iVersion < 3 ? file->real->pMethods->iVersion : 3;
-  file->base.pMethods = &coalescingMethods;
+  file->base.pMethods = isWal ? &walMethods : &databaseMethods;
+  if (isWal && name != NULL) {
+    // Rule 4 needs the WAL's main database file, opened through this VFS too.
+    sqlite3_file *database = sqlite3_database_file_object(name);
+    if (database != NULL && database->pMethods == &databaseMethods) {
+      file->partner = (CoalescingFile *)database;
+      file->partner->partner = file;
+    }
+  }
   return rc;
 }
 
@@ -287,27 +330,41 @@ static int registerOnce(void) {
   if (sqlite3_vfs_find(FIELDREPORT_COALESCING_VFS_NAME) != NULL) return SQLITE_OK;
   underlying = sqlite3_vfs_find(NULL);
   if (underlying == NULL) return SQLITE_ERROR;
-  coalescingMethods = (sqlite3_io_methods){
-      .iVersion = 3,
-      .xClose = coalescingClose,
-      .xRead = coalescingRead,
+  // Version 3 (memory-mapped I/O; the default VFS's files on Unix are version 3, and the
+  // forwarders of version 3's two calls check the underlying file's version).
+  int version = 3;
+  walMethods = (sqlite3_io_methods){
+      .iVersion = version,
+      .xClose = walClose,
+      .xRead = walRead,
       .xWrite = coalescingWrite,
-      .xTruncate = coalescingTruncate,
-      .xSync = coalescingSync,
-      .xFileSize = coalescingFileSize,
-      .xLock = coalescingLock,
-      .xUnlock = coalescingUnlock,
-      .xCheckReservedLock = coalescingCheckReservedLock,
-      .xFileControl = coalescingFileControl,
-      .xSectorSize = coalescingSectorSize,
-      .xDeviceCharacteristics = coalescingDeviceCharacteristics,
-      .xShmMap = coalescingShmMap,
-      .xShmLock = coalescingShmLock,
-      .xShmBarrier = coalescingShmBarrier,
-      .xShmUnmap = coalescingShmUnmap,
-      .xFetch = coalescingFetch,
-      .xUnfetch = coalescingUnfetch,
+      .xTruncate = walTruncate,
+      .xSync = walSync,
+      .xFileSize = walFileSize,
+      .xLock = forwardLock,
+      .xUnlock = forwardUnlock,
+      .xCheckReservedLock = forwardCheckReservedLock,
+      .xFileControl = walFileControl,
+      .xSectorSize = forwardSectorSize,
+      .xDeviceCharacteristics = forwardDeviceCharacteristics,
+      .xShmMap = forwardShmMap,
+      .xShmLock = forwardShmLock,
+      .xShmBarrier = forwardShmBarrier,
+      .xShmUnmap = forwardShmUnmap,
+      .xFetch = walFetch,
+      .xUnfetch = forwardUnfetch,
   };
+  databaseMethods = walMethods;
+  databaseMethods.xClose = databaseClose;
+  databaseMethods.xRead = forwardRead;
+  databaseMethods.xWrite = forwardWrite;
+  databaseMethods.xTruncate = forwardTruncate;
+  databaseMethods.xSync = forwardSync;
+  databaseMethods.xFileSize = forwardFileSize;
+  databaseMethods.xFileControl = forwardFileControl;
+  databaseMethods.xShmLock = databaseShmLock;
+  databaseMethods.xShmBarrier = databaseShmBarrier;
+  databaseMethods.xFetch = forwardFetch;
   int size = (int)sizeof(CoalescingFile) + underlying->szOsFile;
   coalescingVfs = (sqlite3_vfs){
       .iVersion = underlying->iVersion < 2 ? underlying->iVersion : 2,
