@@ -35,7 +35,6 @@
 #include "CSQLiteVFS.h"
 
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <string.h>
 
 enum {
@@ -53,14 +52,13 @@ struct CoalescingFile {
   sqlite3_int64 heldStart;    // WAL: the file offset of held[0]
   int heldLength;             // WAL
   int holdNextWrite;          // WAL: the last write was a held non-commit frame header
+  fieldreport_coalesced_writes counts;  // WAL: what SQLite asked for, what reached the file
 };
 
 static sqlite3_vfs *underlying;
 static sqlite3_vfs coalescingVfs;
 static sqlite3_io_methods walMethods;
 static sqlite3_io_methods databaseMethods;
-static atomic_llong requestedWrites;
-static atomic_llong performedWrites;
 
 static int writeHeld(CoalescingFile *file) {
   int length = file->heldLength;
@@ -69,7 +67,7 @@ static int writeHeld(CoalescingFile *file) {
   // as SQLITE_FULL), since SQLite itself never writes more than one 64 KiB page at once.
   for (int done = 0; done < length; done += WRITE_PIECE) {
     int piece = length - done < WRITE_PIECE ? length - done : WRITE_PIECE;
-    atomic_fetch_add_explicit(&performedWrites, 1, memory_order_relaxed);
+    file->counts.performed += 1;
     int rc = file->real->pMethods->xWrite(file->real, file->held + done, piece, file->heldStart + done);
     if (rc != SQLITE_OK) return rc;
   }
@@ -79,7 +77,7 @@ static int writeHeld(CoalescingFile *file) {
 static int writeDirectly(CoalescingFile *file, const void *data, int amount, sqlite3_int64 offset) {
   int rc = writeHeld(file);
   if (rc != SQLITE_OK) return rc;
-  atomic_fetch_add_explicit(&performedWrites, 1, memory_order_relaxed);
+  file->counts.performed += 1;
   return file->real->pMethods->xWrite(file->real, data, amount, offset);
 }
 
@@ -91,7 +89,7 @@ static int isCommitFrameHeader(const void *data, int amount) {
 
 static int coalescingWrite(sqlite3_file *base, const void *data, int amount, sqlite3_int64 offset) {
   CoalescingFile *file = (CoalescingFile *)base;
-  atomic_fetch_add_explicit(&requestedWrites, 1, memory_order_relaxed);
+  file->counts.requested += 1;
   int isHeader = amount == FRAME_HEADER_SIZE;
   // Rule 1: a non-commit frame header, or the one write after a held header (its page).
   int holdable = !isCommitFrameHeader(data, amount) && (isHeader || file->holdNextWrite) && amount <= HOLD_CAPACITY;
@@ -183,6 +181,17 @@ static int databaseShmLock(sqlite3_file *base, int offset, int count, int flags)
   // The WAL write lock is the first shared-memory lock (wal.c's WAL_WRITE_LOCK).
   if (file->partner != NULL && offset == 0 && (flags & SQLITE_SHM_UNLOCK) != 0) (void)writeHeld(file->partner);
   return file->real->pMethods->xShmLock(file->real, offset, count, flags);
+}
+
+/// FIELDREPORT_FCNTL_COALESCED_WRITES: the WAL's counts (zero while it is not open).
+static int databaseFileControl(sqlite3_file *base, int op, void *argument) {
+  CoalescingFile *file = (CoalescingFile *)base;
+  if (op == FIELDREPORT_FCNTL_COALESCED_WRITES) {
+    fieldreport_coalesced_writes *counts = argument;
+    *counts = file->partner != NULL ? file->partner->counts : (fieldreport_coalesced_writes){0, 0};
+    return SQLITE_OK;
+  }
+  return file->real->pMethods->xFileControl(file->real, op, argument);
 }
 
 static void databaseShmBarrier(sqlite3_file *base) {
@@ -361,7 +370,7 @@ static int registerOnce(void) {
   databaseMethods.xTruncate = forwardTruncate;
   databaseMethods.xSync = forwardSync;
   databaseMethods.xFileSize = forwardFileSize;
-  databaseMethods.xFileControl = forwardFileControl;
+  databaseMethods.xFileControl = databaseFileControl;
   databaseMethods.xShmLock = databaseShmLock;
   databaseMethods.xShmBarrier = databaseShmBarrier;
   databaseMethods.xFetch = forwardFetch;
@@ -390,11 +399,4 @@ static int registerOnce(void) {
 
 int fieldreport_coalescing_vfs_register(void) {
   return registerOnce();
-}
-
-fieldreport_coalescing_vfs_counts fieldreport_coalescing_vfs_statistics(void) {
-  return (fieldreport_coalescing_vfs_counts){
-      .requested = atomic_load_explicit(&requestedWrites, memory_order_relaxed),
-      .performed = atomic_load_explicit(&performedWrites, memory_order_relaxed),
-  };
 }

@@ -151,7 +151,10 @@ enum CaseRows {
       guard let actual else { throw StoreError.notFound("case \(stored.id)") }
       throw StoreError.staleVersion(expected: expectedVersion, actual: actual)
     }
-    try writeIndexes(of: stored, policy: policy, isNew: false, into: database)
+    // Every link row carries its case's step start (schema version 9), so the row's previous
+    // value is the links' too.
+    try writeIndexes(
+      of: stored, policy: policy, isNew: false, linksStarted: previous.map { $0.stepStarted ?? 0 }, into: database)
   }
 
   /// The columns that order listings and filter overdue cases (schema version 5).
@@ -168,21 +171,35 @@ enum CaseRows {
   /// version 9) and upserts its tasks. The listing keys on the `cases` row itself are written
   /// by ``insert(_:head:policy:into:)`` and ``update(_:expectedVersion:head:policy:in:)`` in
   /// the same statement as the row. Only the links that changed are written.
-  static func writeIndexes(of stored: Case, policy: WorkflowPolicy, isNew: Bool, into database: Database) throws {
+  /// - Parameter linksStarted: The step start the case's link rows carry now (the case row's,
+  ///   read in this transaction), or nil to read each row's own.
+  static func writeIndexes(
+    of stored: Case, policy: WorkflowPolicy, isNew: Bool, linksStarted: Int64? = nil, into database: Database
+  ) throws {
     let id = stored.id.rawValue
     let received = stored.receivedAt.millisecondsSince1970
     let stepStarted = stored.stepReceivedAt.millisecondsSince1970
     // Re-report links (kind `rereports`) exist from schema version 7.
     var links = CaseIndexing.links(of: stored)
     if !isNew {
-      let existing = try database.query(
-        "SELECT kind, subject, step_started FROM case_links WHERE case_id = ?", [id]
-      ) { (Link(kind: $0.text(0), subject: $0.text(1)), $0.int64(2)) }
+      // With the step start known, `case_links_by_case` answers alone (it holds the primary
+      // key's columns); reading `step_started` searched the table once per row.
+      let existing =
+        try linksStarted.map { started in
+          try database.query("SELECT kind, subject FROM case_links WHERE case_id = ?", [id]) {
+            (Link(kind: $0.text(0), subject: $0.text(1)), started)
+          }
+        }
+        ?? database.query("SELECT kind, subject, step_started FROM case_links WHERE case_id = ?", [id]) {
+          (Link(kind: $0.text(0), subject: $0.text(1)), $0.int64(2))
+        }
       for (link, started) in existing {
         if links.remove(link) != nil {
           // Kept: only a new step moves it. An UPDATE rewrites the row in place and moves its
           // `case_links_by_step` entry; a DELETE and INSERT also rewrote its `case_links_by_case`
-          // entry and searched every tree twice.
+          // entry and searched every tree twice. (One UPDATE for all of a case's kept rows,
+          // `WHERE case_id = ?`, took longer than one per row by its key: per-statement times,
+          // fourteenth session in docs/PERFORMANCE.md.)
           if started != stepStarted {
             try database.run(
               "UPDATE case_links SET step_started = ? WHERE kind = ? AND subject = ? AND received_at = ? AND case_id = ?",

@@ -16,14 +16,16 @@
 /// publishes the commit to other connections.
 int fieldreport_coalescing_vfs_register(void);
 
-/// What the VFS did since the process started (all WAL files opened through it): `requested`
-/// writes SQLite asked for, `performed` writes it made to the underlying file.
+/// What a connection's WAL file did: `requested` writes SQLite asked for, `performed` writes
+/// that reached the file.
 typedef struct {
   long long requested;
   long long performed;
-} fieldreport_coalescing_vfs_counts;
+} fieldreport_coalesced_writes;
 
-/// The counts so far (relaxed atomic reads; for tests and diagnostics).
-fieldreport_coalescing_vfs_counts fieldreport_coalescing_vfs_statistics(void);
+/// The `sqlite3_file_control` opcode (on the "main" database of a connection opened through
+/// this VFS) that fills a `fieldreport_coalesced_writes` with its WAL's counts (tests and
+/// diagnostics). Other VFSes answer SQLITE_NOTFOUND.
+#define FIELDREPORT_FCNTL_COALESCED_WRITES 0x46520001
 
 #endif

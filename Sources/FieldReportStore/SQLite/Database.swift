@@ -34,13 +34,6 @@ final class Database {
     return fieldreport_coalescing_vfs_register() == SQLITE_OK
   }()
 
-  /// The writes SQLite asked the write-coalescing VFS for since the process started, and the
-  /// writes it made to the files (tests).
-  static var coalescedWrites: (requested: Int, performed: Int) {
-    let counts = fieldreport_coalescing_vfs_statistics()
-    return (Int(counts.requested), Int(counts.performed))
-  }
-
   /// Whether SQLite counts its memory (it reports none when it does not).
   static var keepsMemoryStatistics: Bool { sqlite3_memory_used() != 0 }
 
@@ -190,6 +183,14 @@ final class Database {
 
   /// Whether the connection is inside an explicit transaction.
   var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+  /// The writes SQLite asked this connection's WAL file for, and the writes that reached the
+  /// file, if the connection was opened through the write-coalescing VFS (the writer; tests).
+  var coalescedWrites: (requested: Int, performed: Int)? {
+    var counts = fieldreport_coalesced_writes()
+    guard sqlite3_file_control(handle, "main", FIELDREPORT_FCNTL_COALESCED_WRITES, &counts) == SQLITE_OK else { return nil }
+    return (Int(counts.requested), Int(counts.performed))
+  }
 
   /// Rows inserted, updated or deleted through this connection since it opened (a failed
   /// statement's own changes are undone, so they do not count).
