@@ -106,24 +106,24 @@ extension CaseRenderer {
     return wire
   }
 
-  /// The processing view (CaseDetail) for `stored`, with the facts only its journal holds
+  /// Fills the processing view (CaseDetail) of `stored`, with the facts only its journal holds
   /// (contents and attachments of the steps), redacted for the viewer.
-  /// - Parameter journal: the case's whole journal, oldest first.
   /// - Parameters:
   ///   - stored: The case.
   ///   - journal: Its journal.
   ///   - myDraft: The caller's own saved draft, shown only while they keep one on the case
   ///     (``FieldReportWorkflow/CaseWorkflow/keepsDraft(_:author:)``: the main handler, a
   ///     monitoring recipient).
-  func detail(
-    _ stored: Case, journal: [StoredJournalEntry], myDraft: CaseDraft? = nil
-  ) -> Fieldreport_V1_CaseDetail {
+  ///   - wire: The detail to fill: the response's own, in place (a detail built here and
+  ///     then stored in the response was copied whole, every string retained and released).
+  func fillDetail(
+    _ stored: Case, journal: [StoredJournalEntry], myDraft: CaseDraft? = nil, into wire: inout Fieldreport_V1_CaseDetail
+  ) {
     let c = visible(stored)
     let entries = journal.map(\.entry)
     func last(_ kinds: Set<ActionKind>) -> JournalEntry? {
       entries.last { kinds.contains($0.action) }
     }
-    var wire = Fieldreport_V1_CaseDetail()
     wire.summary = Fieldreport_V1_CaseSummary()
     fillSummary(stored, into: &wire.summary!)
     wire.report = reportInfo(stored, journal: journal)
@@ -221,7 +221,6 @@ extension CaseRenderer {
     {
       wire.replyTemplate = ReplyLetter.render(for: unit)
     }
-    return wire
   }
 
   /// The unit task (Thông tin công việc).

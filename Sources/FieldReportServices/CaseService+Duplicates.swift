@@ -57,21 +57,16 @@ extension CaseService {
   }
 
   /// The duplicate-link fields of a case's detail: the cases closed as its duplicates (those
-  /// the viewer may see), and for a duplicate, its original's code and, once published, the
-  /// result its reporter is shown.
-  func addDuplicateLinks(
-    to detail: inout Fieldreport_V1_CaseDetail, of c: Case, duplicates: [CaseID], viewer: Actor
-  ) async throws {
-    var ids: [String] = []
-    for id in duplicates {
-      if let duplicate = try await env.store.findCase(id: id), CaseVisibility.canSee(duplicate, viewer: viewer) {
-        ids.append(id.rawValue)
-      }
-    }
-    detail.duplicateCaseIds = ids
-    if c.outcome == .duplicate, let originalID = c.rejection?.duplicateOf, var closure = detail.closure,
-      let original = try await env.store.findCase(id: originalID)
-    {
+  /// the viewer may see), and for a duplicate, its original (its code and, once published, the
+  /// result its reporter is shown). Read before the detail is built (``apply(_:to:)``).
+  struct DuplicateLinks {
+    var duplicateIDs: [String] = []
+    var original: Case?
+
+    /// Sets the fields on `detail` (after ``CaseRenderer/fillDetail(_:journal:myDraft:into:)``).
+    func apply(to detail: inout Fieldreport_V1_CaseDetail) {
+      detail.duplicateCaseIds = duplicateIDs
+      guard let original, var closure = detail.closure else { return }
       closure.originalReportCode = original.reportCode.rawValue
       if original.state == .published, let text = original.publication?.text {
         closure.originalResultText = ClosureWording.duplicateResultText(
@@ -79,5 +74,19 @@ extension CaseService {
       }
       detail.closure = closure
     }
+  }
+
+  /// Reads ``DuplicateLinks`` of `c` (nothing to read for most cases).
+  func duplicateLinks(of c: Case, duplicates: [CaseID], viewer: Actor) async throws -> DuplicateLinks {
+    var links = DuplicateLinks()
+    for id in duplicates {
+      if let duplicate = try await env.store.findCase(id: id), CaseVisibility.canSee(duplicate, viewer: viewer) {
+        links.duplicateIDs.append(id.rawValue)
+      }
+    }
+    if c.outcome == .duplicate, let originalID = c.rejection?.duplicateOf {
+      links.original = try await env.store.findCase(id: originalID)
+    }
+    return links
   }
 }

@@ -236,14 +236,24 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
       env: env, viewer: principal.actor, cases: [c], entries: view.journal.map(\.entry))
     // The result's attachments say when and by whom they were uploaded: their upload records.
     if renderer.visible(c).result != nil { try await renderer.loadResultUploads(of: c, store: env.store) }
+    let duplicateLinks = try await duplicateLinks(of: c, duplicates: view.duplicates, viewer: principal.actor)
+    // Built after the last await, by a synchronous function: a response held across an await
+    // was copied whole when returned (every string retained and released).
+    return Self.caseResponse(c, view: view, duplicateLinks: duplicateLinks, renderer: renderer, viewer: principal.actor)
+  }
+
+  /// GetCase's response, its detail filled in place (never copied: CaseRenderer.fillDetail).
+  private static func caseResponse(
+    _ c: Case, view: CaseView, duplicateLinks: DuplicateLinks, renderer: CaseRenderer, viewer: Actor
+  ) -> Fieldreport_V1_GetCaseResponse {
     var response = Fieldreport_V1_GetCaseResponse()
-    var detail = renderer.detail(c, journal: view.journal, myDraft: view.draft)
+    response.caseDetail = Fieldreport_V1_CaseDetail()
+    renderer.fillDetail(c, journal: view.journal, myDraft: view.draft, into: &response.caseDetail!)
     // Later re-reports of this case, those the caller may see (a citizen sees their own).
-    detail.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: principal.actor) }
+    response.caseDetail!.linkedCaseIds = view.rereports.filter { CaseVisibility.canSee($0, viewer: viewer) }
       .map(\.id.rawValue)
-    if let verdict = view.verdict { detail.verdict = renderer.verdict(verdict, of: c) }
-    try await addDuplicateLinks(to: &detail, of: c, duplicates: view.duplicates, viewer: principal.actor)
-    response.caseDetail = detail
+    if let verdict = view.verdict { response.caseDetail!.verdict = renderer.verdict(verdict, of: c) }
+    duplicateLinks.apply(to: &response.caseDetail!)
     return response
   }
 
