@@ -237,8 +237,9 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     // The result's attachments say when and by whom they were uploaded: their upload records.
     if renderer.visible(c).result != nil { try await renderer.loadResultUploads(of: c, store: env.store) }
     let duplicateLinks = try await duplicateLinks(of: c, duplicates: view.duplicates, viewer: principal.actor)
-    // Built after the last await, by a synchronous function: a response held across an await
-    // was copied whole when returned (every string retained and released).
+    // Built after the last await, by a synchronous function, so that no detail waits across one
+    // (the detail built first and then stored in the response was copied whole, every string
+    // retained and released; one copy of the response is still made at this async return).
     return Self.caseResponse(c, view: view, duplicateLinks: duplicateLinks, renderer: renderer, viewer: principal.actor)
   }
 

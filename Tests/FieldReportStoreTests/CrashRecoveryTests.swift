@@ -18,23 +18,28 @@ struct CrashRecoveryTests {
     return nil
   }
 
-  @Test("a process killed before COMMIT leaves no partial write")
-  func killedWriterLeavesNothing() async throws {
-    let helper = try #require(Self.helperURL(), "build fieldreport-store-crashhelper first (swift build)")
-    let fixture = try await StoreFixture.make()
-    // 9:00 on 6 March 2026, the same day the helper uses.
-    let committed = try await fixture.submit("Đã lưu", at: Timestamp(millisecondsSince1970: 1_772_762_400_000))
-    await fixture.store.close()
-
+  /// Runs the helper with `arguments` on the closed store's file and checks that it died of
+  /// its own SIGKILL.
+  static func runHelperUntilKilled(_ arguments: [String]) throws {
+    let helper = try #require(helperURL(), "build fieldreport-store-crashhelper first (swift build)")
     let process = Process()
     process.executableURL = helper
-    // Enough rows (≈ 2 MB of pages) that SQLite spills uncommitted pages into the WAL file
-    // before the kill: the recovery must ignore frames without a commit record.
-    process.arguments = [fixture.path, "1500"]
+    process.arguments = arguments
     try process.runSerialized()
     process.waitUntilExit()
     #expect(process.terminationReason == .uncaughtSignal)
     #expect(process.terminationStatus == SIGKILL)
+  }
+
+  @Test("a process killed before COMMIT leaves no partial write")
+  func killedWriterLeavesNothing() async throws {
+    let fixture = try await StoreFixture.make()
+    // 9:00 on 6 March 2026, the same day the helper uses.
+    let committed = try await fixture.submit("Đã lưu", at: Timestamp(millisecondsSince1970: 1_772_762_400_000))
+    await fixture.store.close()
+    // Enough rows (≈ 2 MB of pages) that SQLite spills uncommitted pages into the WAL file
+    // before the kill: the recovery must ignore frames without a commit record.
+    try Self.runHelperUntilKilled([fixture.path, "1500"])
 
     let reopened = try await SQLiteFieldReportStore(path: fixture.path)
     #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM cases") == 1)
@@ -56,18 +61,11 @@ struct CrashRecoveryTests {
   /// nothing closed, must still leave every committed case in the file.
   @Test("a process killed right after its commits keeps every committed case")
   func killedAfterCommitsKeepsThem() async throws {
-    let helper = try #require(Self.helperURL(), "build fieldreport-store-crashhelper first (swift build)")
     let fixture = try await StoreFixture.make()
     let first = try await fixture.submit("Trước sự cố", at: Timestamp(millisecondsSince1970: 1_772_762_400_000))
     await fixture.store.close()
-
-    let process = Process()
-    process.executableURL = helper
-    process.arguments = [fixture.path, "300", "120"]
-    try process.runSerialized()
-    process.waitUntilExit()
-    #expect(process.terminationReason == .uncaughtSignal)
-    #expect(process.terminationStatus == SIGKILL)
+    // 120 cases committed (each its own write, batched), then one transaction killed.
+    try Self.runHelperUntilKilled([fixture.path, "300", "120"])
 
     let reopened = try await SQLiteFieldReportStore(path: fixture.path)
     #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM cases") == 121)

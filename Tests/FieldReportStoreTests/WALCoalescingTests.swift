@@ -44,10 +44,8 @@ struct WALCoalescingTests {
 
   @Test("spilled pages, frames rewritten in place and a rolled-back spill leave the file as SQLite wrote it")
   func spillsAndRewrites() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coalescing-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let (directory, path) = try Self.temporaryDatabase()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent("test.sqlite").path
     let writer = try Database(path: path, role: .writer)
     // A page cache of a few pages: a transaction's changes spill into the WAL before COMMIT,
     // and pages changed again are rewritten in the frames already written.
@@ -74,10 +72,8 @@ struct WALCoalescingTests {
 
   @Test("a rolled-back spill is written before the write lock is released: it never lands on another connection's commit")
   func rolledBackSpillBeforeAnotherWriter() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coalescing-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let (directory, path) = try Self.temporaryDatabase()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let path = directory.appendingPathComponent("test.sqlite").path
     var first: Database? = try Database(path: path, role: .writer)
     try first?.execute("PRAGMA cache_size=8")
     try first?.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
@@ -103,6 +99,13 @@ struct WALCoalescingTests {
     #expect(try reader.scalarInt64("SELECT COUNT(*) FROM t") == 3_000)
     #expect(try reader.scalarInt64("SELECT COUNT(*) FROM t WHERE value = 'kept ' || id || ' ' || ?", [padding]) == 3_000)
     #expect(try reader.query("PRAGMA integrity_check") { $0.text(0) } == ["ok"])
+  }
+
+  /// A new folder for a database file, and the file's path in it.
+  private static func temporaryDatabase() throws -> (directory: URL, path: String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coalescing-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return (directory, directory.appendingPathComponent("test.sqlite").path)
   }
 
   /// The total length of rows 1...3000 after the update: "<id>-<filler>", every third with "u".
