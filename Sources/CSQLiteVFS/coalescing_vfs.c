@@ -125,81 +125,6 @@ static int coalescingWrite(sqlite3_file *base, const void *data, int amount, sql
 
 #define REAL(base) (((CoalescingFile *)(base))->real)
 
-static int walClose(sqlite3_file *base) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  int flushed = writeHeld(file);
-  if (file->partner != NULL) file->partner->partner = NULL;
-  int rc = file->real->pMethods->xClose(file->real);
-  sqlite3_free(file->held);
-  file->held = NULL;
-  return flushed != SQLITE_OK ? flushed : rc;
-}
-
-static int walRead(sqlite3_file *base, void *data, int amount, sqlite3_int64 offset) {
-  FLUSH_OR_RETURN((CoalescingFile *)base);
-  return REAL(base)->pMethods->xRead(REAL(base), data, amount, offset);
-}
-
-static int walTruncate(sqlite3_file *base, sqlite3_int64 size) {
-  FLUSH_OR_RETURN((CoalescingFile *)base);
-  return REAL(base)->pMethods->xTruncate(REAL(base), size);
-}
-
-static int walSync(sqlite3_file *base, int flags) {
-  FLUSH_OR_RETURN((CoalescingFile *)base);
-  return REAL(base)->pMethods->xSync(REAL(base), flags);
-}
-
-static int walFileSize(sqlite3_file *base, sqlite3_int64 *size) {
-  FLUSH_OR_RETURN((CoalescingFile *)base);
-  return REAL(base)->pMethods->xFileSize(REAL(base), size);
-}
-
-static int walFileControl(sqlite3_file *base, int op, void *argument) {
-  FLUSH_OR_RETURN((CoalescingFile *)base);
-  return REAL(base)->pMethods->xFileControl(REAL(base), op, argument);
-}
-
-static int walFetch(sqlite3_file *base, sqlite3_int64 offset, int amount, void **pointer) {
-  *pointer = NULL;
-  FLUSH_OR_RETURN((CoalescingFile *)base);
-  if (REAL(base)->pMethods->iVersion < 3) return SQLITE_OK;  // no mapping: SQLite reads instead
-  return REAL(base)->pMethods->xFetch(REAL(base), offset, amount, pointer);
-}
-
-// The main database file: everything is the default VFS's, but for rule 4.
-static int databaseClose(sqlite3_file *base) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  if (file->partner != NULL) file->partner->partner = NULL;
-  return file->real->pMethods->xClose(file->real);
-}
-
-/// Rule 4: the held bytes are written before the lock is released (an unlock has no failure to
-/// report; the bytes belong to a transaction that did not commit, since a commit wrote them).
-static int databaseShmLock(sqlite3_file *base, int offset, int count, int flags) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  // The WAL write lock is the first shared-memory lock (wal.c's WAL_WRITE_LOCK).
-  if (file->partner != NULL && offset == 0 && (flags & SQLITE_SHM_UNLOCK) != 0) (void)writeHeld(file->partner);
-  return file->real->pMethods->xShmLock(file->real, offset, count, flags);
-}
-
-/// FIELDREPORT_FCNTL_COALESCED_WRITES: the WAL's counts (zero while it is not open).
-static int databaseFileControl(sqlite3_file *base, int op, void *argument) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  if (op == FIELDREPORT_FCNTL_COALESCED_WRITES) {
-    fieldreport_coalesced_writes *counts = argument;
-    *counts = file->partner != NULL ? file->partner->counts : (fieldreport_coalesced_writes){0, 0};
-    return SQLITE_OK;
-  }
-  return file->real->pMethods->xFileControl(file->real, op, argument);
-}
-
-static void databaseShmBarrier(sqlite3_file *base) {
-  CoalescingFile *file = (CoalescingFile *)base;
-  if (file->partner != NULL) (void)writeHeld(file->partner);  // rule 4; nothing held by then
-  file->real->pMethods->xShmBarrier(file->real);
-}
-
 // Plain forwarding, shared by both kinds of file.
 static int forwardRead(sqlite3_file *base, void *data, int amount, sqlite3_int64 offset) {
   return REAL(base)->pMethods->xRead(REAL(base), data, amount, offset);
@@ -254,6 +179,80 @@ static int forwardFetch(sqlite3_file *base, sqlite3_int64 offset, int amount, vo
 static int forwardUnfetch(sqlite3_file *base, sqlite3_int64 offset, void *pointer) {
   if (REAL(base)->pMethods->iVersion < 3) return SQLITE_OK;
   return REAL(base)->pMethods->xUnfetch(REAL(base), offset, pointer);
+}
+
+static int walClose(sqlite3_file *base) {
+  CoalescingFile *file = (CoalescingFile *)base;
+  int flushed = writeHeld(file);
+  if (file->partner != NULL) file->partner->partner = NULL;
+  int rc = file->real->pMethods->xClose(file->real);
+  sqlite3_free(file->held);
+  file->held = NULL;
+  return flushed != SQLITE_OK ? flushed : rc;
+}
+
+static int walRead(sqlite3_file *base, void *data, int amount, sqlite3_int64 offset) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return forwardRead(base, data, amount, offset);
+}
+
+static int walTruncate(sqlite3_file *base, sqlite3_int64 size) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return forwardTruncate(base, size);
+}
+
+static int walSync(sqlite3_file *base, int flags) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return forwardSync(base, flags);
+}
+
+static int walFileSize(sqlite3_file *base, sqlite3_int64 *size) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return forwardFileSize(base, size);
+}
+
+static int walFileControl(sqlite3_file *base, int op, void *argument) {
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return forwardFileControl(base, op, argument);
+}
+
+static int walFetch(sqlite3_file *base, sqlite3_int64 offset, int amount, void **pointer) {
+  *pointer = NULL;
+  FLUSH_OR_RETURN((CoalescingFile *)base);
+  return forwardFetch(base, offset, amount, pointer);
+}
+
+// The main database file: everything is the default VFS's, but for rule 4.
+static int databaseClose(sqlite3_file *base) {
+  CoalescingFile *file = (CoalescingFile *)base;
+  if (file->partner != NULL) file->partner->partner = NULL;
+  return file->real->pMethods->xClose(file->real);
+}
+
+/// Rule 4: the held bytes are written before the lock is released (an unlock has no failure to
+/// report; the bytes belong to a transaction that did not commit, since a commit wrote them).
+static int databaseShmLock(sqlite3_file *base, int offset, int count, int flags) {
+  CoalescingFile *file = (CoalescingFile *)base;
+  // The WAL write lock is the first shared-memory lock (wal.c's WAL_WRITE_LOCK).
+  if (file->partner != NULL && offset == 0 && (flags & SQLITE_SHM_UNLOCK) != 0) (void)writeHeld(file->partner);
+  return file->real->pMethods->xShmLock(file->real, offset, count, flags);
+}
+
+/// FIELDREPORT_FCNTL_COALESCED_WRITES: the WAL's counts (zero while it is not open).
+static int databaseFileControl(sqlite3_file *base, int op, void *argument) {
+  CoalescingFile *file = (CoalescingFile *)base;
+  if (op == FIELDREPORT_FCNTL_COALESCED_WRITES) {
+    fieldreport_coalesced_writes *counts = argument;
+    *counts = file->partner != NULL ? file->partner->counts : (fieldreport_coalesced_writes){0, 0};
+    return SQLITE_OK;
+  }
+  return forwardFileControl(base, op, argument);
+}
+
+static void databaseShmBarrier(sqlite3_file *base) {
+  CoalescingFile *file = (CoalescingFile *)base;
+  if (file->partner != NULL) (void)writeHeld(file->partner);  // rule 4; nothing held by then
+  file->real->pMethods->xShmBarrier(file->real);
 }
 
 static int coalescingOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *base, int flags, int *outFlags) {

@@ -51,7 +51,7 @@ enum CaseRows {
         stored.stepReceivedAt.millisecondsSince1970,
         Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970,
       ])
-    try writeIndexes(of: stored, policy: policy, isNew: true, into: database)
+    try writeIndexes(of: stored, policy: policy, linksStarted: nil, into: database)
   }
 
   /// A case's row values that do not depend on the database (its encoded body and folded
@@ -127,13 +127,13 @@ enum CaseRows {
 
   /// Replaces the case row if it is still at `expectedVersion`.
   /// - Parameter previous: The indexed columns' values the row holds now (read in the same
-  ///   transaction), or nil to write them all.
+  ///   transaction).
   static func update(
     _ stored: Case, prepared: PreparedCase, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy,
-    previous: IndexedColumns? = nil, in database: Database
+    previous: IndexedColumns, in database: Database
   ) throws {
     let new = IndexedColumns(of: stored, policy: policy)
-    let mask = previous.map { new.changes(from: $0) } ?? 31
+    let mask = new.changes(from: previous)
     var values: [any SQLBindable] = [
       stored.version, stored.holder.unitID?.rawValue, stored.holder.userID?.rawValue, stored.isPublic,
       stored.title, stored.updatedAt.millisecondsSince1970, stored.stepDue?.millisecondsSince1970, head,
@@ -153,8 +153,7 @@ enum CaseRows {
     }
     // Every link row carries its case's step start (schema version 9), so the row's previous
     // value is the links' too.
-    try writeIndexes(
-      of: stored, policy: policy, isNew: false, linksStarted: previous.map { $0.stepStarted ?? 0 }, into: database)
+    try writeIndexes(of: stored, policy: policy, linksStarted: previous.stepStarted ?? 0, into: database)
   }
 
   /// The columns that order listings and filter overdue cases (schema version 5).
@@ -169,38 +168,32 @@ enum CaseRows {
 
   /// Brings the case's link rows up to date (each carrying the case's step start, schema
   /// version 9) and upserts its tasks. The listing keys on the `cases` row itself are written
-  /// by ``insert(_:head:policy:into:)`` and ``update(_:expectedVersion:head:policy:in:)`` in
+  /// by ``insert(_:prepared:head:policy:into:)`` and ``update(_:prepared:expectedVersion:head:policy:previous:in:)`` in
   /// the same statement as the row. Only the links that changed are written.
   /// - Parameter linksStarted: The step start the case's link rows carry now (the case row's,
-  ///   read in this transaction), or nil to read each row's own.
+  ///   read in this transaction), or nil for a new case (it has no link rows yet).
   static func writeIndexes(
-    of stored: Case, policy: WorkflowPolicy, isNew: Bool, linksStarted: Int64? = nil, into database: Database
+    of stored: Case, policy: WorkflowPolicy, linksStarted: Int64?, into database: Database
   ) throws {
     let id = stored.id.rawValue
     let received = stored.receivedAt.millisecondsSince1970
     let stepStarted = stored.stepReceivedAt.millisecondsSince1970
     // Re-report links (kind `rereports`) exist from schema version 7.
     var links = CaseIndexing.links(of: stored)
-    if !isNew {
+    if let linksStarted {
       // With the step start known, `case_links_by_case` answers alone (it holds the primary
       // key's columns); reading `step_started` searched the table once per row.
-      let existing =
-        try linksStarted.map { started in
-          try database.query("SELECT kind, subject FROM case_links WHERE case_id = ?", [id]) {
-            (Link(kind: $0.text(0), subject: $0.text(1)), started)
-          }
-        }
-        ?? database.query("SELECT kind, subject, step_started FROM case_links WHERE case_id = ?", [id]) {
-          (Link(kind: $0.text(0), subject: $0.text(1)), $0.int64(2))
-        }
-      for (link, started) in existing {
+      let existing = try database.query("SELECT kind, subject FROM case_links WHERE case_id = ?", [id]) {
+        Link(kind: $0.text(0), subject: $0.text(1))
+      }
+      for link in existing {
         if links.remove(link) != nil {
           // Kept: only a new step moves it. An UPDATE rewrites the row in place and moves its
           // `case_links_by_step` entry; a DELETE and INSERT also rewrote its `case_links_by_case`
           // entry and searched every tree twice. (One UPDATE for all of a case's kept rows,
           // `WHERE case_id = ?`, took longer than one per row by its key: per-statement times,
           // fourteenth session in docs/PERFORMANCE.md.)
-          if started != stepStarted {
+          if linksStarted != stepStarted {
             try database.run(
               "UPDATE case_links SET step_started = ? WHERE kind = ? AND subject = ? AND received_at = ? AND case_id = ?",
               stepStarted, link.kind, link.subject, received, id)
