@@ -12,7 +12,7 @@ struct CaseListOptions: ParsableArguments {
   @Option(help: "Reported at or after (date, time, +/-Nd, Unix ms).") var from: String?
   @Option(help: "Reported before.") var to: String?
   @Option(name: [.short, .long], help: "Free text (code, title, content, address; diacritics optional).") var query: String?
-  @Option(help: "step-started-desc (default), step-due-asc, reported-desc, reported-asc, updated-desc.") var order: Fieldreport_V1_CaseOrder?
+  @Option(help: "step-started-desc (default; reported-desc for --scope reported), step-due-asc, reported-desc, reported-asc, updated-desc.") var order: Fieldreport_V1_CaseOrder?
   @Option(name: .customLong("page-size"), help: "Rows per page (0 = 50, at most 200).") var pageSize: Int32?
   @Option(name: .customLong("page-token"), help: "The token a previous page printed.") var pageToken: String?
 

@@ -54,8 +54,12 @@ extension CaseService {
     base.receivedFrom = request.reportedFromMs.map(Timestamp.init(millisecondsSince1970:))
     base.receivedBefore = request.reportedToMs.map(Timestamp.init(millisecondsSince1970:))
     base.text = request.textQuery.isEmpty ? nil : request.textQuery
+    let scope = request.scope == .unspecified ? .mine : request.scope
     let order: CaseListOrder
     switch request.order {
+    // A submitter's own reports, newest first: the order their link rows are kept in (in step
+    // order the store sorts the submitter's cases; ``CaseIndexing/steppedKinds``).
+    case .unspecified where scope == .reported: order = .reportedNewest
     case .unspecified, .stepStartedDesc: order = .stepStartedNewest
     case .stepDueAsc: order = .stepDueSoonest
     case .reportedDesc: order = .reportedNewest
@@ -68,7 +72,6 @@ extension CaseService {
     // Overdue is judged by the store on the contract's step due time, so pages are full.
     if request.overdueOnly { base.overdueAt = now }
 
-    let scope = request.scope == .unspecified ? .mine : request.scope
     let plan = try Self.plan(scope: scope, unit: unit, base: base, principal: principal)
 
     let filterKey = Self.filterKey(request, scope: scope, caller: principal.id)

@@ -151,8 +151,8 @@ enum CaseRows {
       guard let actual else { throw StoreError.notFound("case \(stored.id)") }
       throw StoreError.staleVersion(expected: expectedVersion, actual: actual)
     }
-    // Every link row carries its case's step start (schema version 9), so the row's previous
-    // value is the links' too.
+    // Every link row of a stepped kind carries its case's step start (schema versions 9 and
+    // 15), so the row's previous value is those links' too.
     try writeIndexes(of: stored, policy: policy, linksStarted: previous.stepStarted ?? 0, into: database)
   }
 
@@ -166,8 +166,8 @@ enum CaseRows {
       ])
   }
 
-  /// Brings the case's link rows up to date (each carrying the case's step start, schema
-  /// version 9) and upserts its tasks. The listing keys on the `cases` row itself are written
+  /// Brings the case's link rows up to date (each of a stepped kind carrying the case's step
+  /// start, schema versions 9 and 15; the others 0) and upserts its tasks. The listing keys on the `cases` row itself are written
   /// by ``insert(_:prepared:head:policy:into:)`` and ``update(_:prepared:expectedVersion:head:policy:previous:in:)`` in
   /// the same statement as the row. Only the links that changed are written.
   /// - Parameter linksStarted: The step start the case's link rows carry now (the case row's,
@@ -193,7 +193,7 @@ enum CaseRows {
           // entry and searched every tree twice. (One UPDATE for all of a case's kept rows,
           // `WHERE case_id = ?`, took longer than one per row by its key: per-statement times,
           // fourteenth session in docs/PERFORMANCE.md.)
-          if linksStarted != stepStarted {
+          if linksStarted != stepStarted, CaseIndexing.isStepped(link.kind) {
             try database.run(
               "UPDATE case_links SET step_started = ? WHERE kind = ? AND subject = ? AND received_at = ? AND case_id = ?",
               stepStarted, link.kind, link.subject, received, id)
@@ -208,7 +208,7 @@ enum CaseRows {
     for link in links {
       try database.run(
         "INSERT INTO case_links(kind, subject, received_at, case_id, step_started) VALUES (?, ?, ?, ?, ?)",
-        link.kind, link.subject, received, id, stepStarted)
+        link.kind, link.subject, received, id, CaseIndexing.isStepped(link.kind) ? stepStarted : 0)
     }
     try upsertTasks(of: stored, policy: policy, into: database)
     try writeOutcome(of: stored, into: database)

@@ -168,12 +168,20 @@ struct ListingOracleTests {
         #expect(plan.contains("USING COVERING INDEX"), "\(order): \(plan)")
       }
     }
-    // A person's inbox in the default order walks the link index.
-    var held = CaseQuery(heldBy: StoreFixture.thang, limit: 20)
-    held.order = .stepStartedNewest
-    let plans = try await fixture.sqlite.listingPlansForTesting(held)
-    #expect(plans.count == 1)
-    #expect(!(plans.first ?? "").contains("TEMP B-TREE"), "\(plans)")
+    // A person's, a unit's and a participant's listing in the default order walk the (partial,
+    // schema 15) step index of the links; a submitter's, newest report first, its primary key.
+    let walks: [(CaseQuery, String)] = [
+      (CaseQuery(heldBy: StoreFixture.thang, order: .stepStartedNewest, limit: 20), "case_links_by_step"),
+      (CaseQuery(involvingUnit: StoreFixture.dongLoc, order: .stepStartedNewest, limit: 20), "case_links_by_step"),
+      (CaseQuery(participant: StoreFixture.thang, order: .stepStartedNewest, limit: 20), "case_links_by_step"),
+      (CaseQuery(submittedBy: StoreFixture.thang, order: .reportedNewest, limit: 20), "PRIMARY KEY"),
+    ]
+    for (query, index) in walks {
+      let plans = try await fixture.sqlite.listingPlansForTesting(query)
+      #expect(plans.count == 1)
+      #expect(!(plans.first ?? "").contains("TEMP B-TREE"), "\(query): \(plans)")
+      #expect((plans.first ?? "").contains(index), "\(query): \(plans)")
+    }
     await fixture.finish()
   }
 }
@@ -199,10 +207,7 @@ struct SchemaV9Tests {
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)
     #expect(try await migrated.schemaVersion() == StoreLifecycleTests.latest)
-    #expect(
-      try await migrated.scalarForTesting(
-        "SELECT COUNT(*) FROM case_links l JOIN cases c ON c.id = l.case_id WHERE l.step_started != c.step_started")
-        == 0)
+    #expect(try await SchemaV15Tests.misplacedStepStarts(migrated) == 0)
     for (query, expected) in zip(queries, before) {
       #expect(try await migrated.listCases(query).cases.map(\.id) == expected)
     }
@@ -251,6 +256,58 @@ struct PrivateFileTests {
     let reopened = try await SQLiteFieldReportStore(path: fixture.path)
     #expect(try mode(fixture.path) == 0o600)
     await reopened.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+}
+
+@Suite("Schema version 15")
+struct SchemaV15Tests {
+  /// Link rows whose `step_started` is not what schema 15 keeps: their case's step start for a
+  /// stepped kind (holder, unit, participant), 0 for the others.
+  static func misplacedStepStarts(_ store: SQLiteFieldReportStore) async throws -> Int64? {
+    try await store.scalarForTesting(
+      """
+      SELECT COUNT(*) FROM case_links l JOIN cases c ON c.id = l.case_id
+      WHERE l.step_started != CASE WHEN \(CaseIndexing.steppedCondition(alias: "l")) THEN c.step_started ELSE 0 END
+      """)
+  }
+
+  @Test("a version 14 file migrates to version 15: submitter links leave the step index, listings are unchanged")
+  func version14Migrates() async throws {
+    let fixture = try await StoreFixture.make()
+    let (a, b, c) = try await CaseOrderTests.threeCases(fixture)
+    let submitter = try #require(try await fixture.store.findCase(id: a)).submittedBy
+    let queries = [
+      CaseQuery(heldBy: StoreFixture.thang, order: .stepStartedNewest),
+      CaseQuery(involvingUnit: StoreFixture.dongLoc, order: .stepStartedNewest),
+      CaseQuery(submittedBy: submitter, order: .stepStartedNewest),
+      CaseQuery(submittedBy: submitter, order: .reportedNewest),
+      CaseQuery(submittedBy: submitter, order: .stepStartedNewest, limit: 1),
+    ]
+    var before: [[CaseID]] = []
+    for query in queries { before.append(try await fixture.store.listCases(query).cases.map(\.id)) }
+    #expect(Set(before[2]) == [a, b, c])
+    try await fixture.rewindToVersion14()
+    #expect(try await fixture.sqlite.schemaVersion() == 14)
+    // Version 14 kept every link's step start, the submitter's too.
+    #expect(
+      try await fixture.sqlite.scalarForTesting("SELECT COUNT(*) FROM case_links WHERE kind = 'submitter' AND step_started = 0")
+        == 0)
+    await fixture.store.close()
+
+    let migrated = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await migrated.schemaVersion() == StoreLifecycleTests.latest)
+    #expect(try await Self.misplacedStepStarts(migrated) == 0)
+    // The step index is partial, on exactly the condition the listings state.
+    let condition = CaseIndexing.steppedCondition(alias: "").replacingOccurrences(of: "'", with: "''")
+    #expect(
+      try await migrated.scalarForTesting(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'case_links_by_step' AND instr(sql, 'WHERE \(condition)') > 0")
+        == 1)
+    for (query, expected) in zip(queries, before) {
+      #expect(try await migrated.listCases(query).cases.map(\.id) == expected, "\(query)")
+    }
+    await migrated.close()
     try? FileManager.default.removeItem(at: fixture.directory)
   }
 }

@@ -7,9 +7,9 @@ import FieldReportWorkflow
 @Suite("Store lifecycle and migrations")
 struct StoreLifecycleTests {
   /// The schema version this build writes.
-  static let latest = 14
+  static let latest = 15
   /// Migrations applied to a fresh file (every version from 1).
-  static let applied = 14
+  static let applied = 15
 
   @Test("a fresh file migrates to the latest schema version")
   func freshFileMigrates() async throws {

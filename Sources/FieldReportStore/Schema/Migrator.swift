@@ -22,6 +22,7 @@ enum Migrator {
     SchemaV12.migration,
     SchemaV13.migration,
     SchemaV14.migration,
+    SchemaV15.migration,
   ]
 
   /// The version a fresh file is migrated to.

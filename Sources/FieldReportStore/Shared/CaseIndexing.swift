@@ -26,6 +26,26 @@ package enum CaseIndexing {
     }
   }
 
+  /// The link kinds whose rows carry their case's step start (`case_links.step_started`) and
+  /// are in the partial index `case_links_by_step` (SQLite schema version 15): the listings a
+  /// person or unit walks in the default order (newest step first) and that grow with time
+  /// (a unit's cases, a participant's). Every step moves these rows' index entries, so the
+  /// other kinds stay out: `submitter` (a submitter's listing defaults to newest report first,
+  /// the primary key's order; in step order it sorts the submitter's cases), `rereports` and
+  /// `duplicates` (read by subject in report order). Their `step_started` is 0 on SQLite.
+  package static let steppedKinds: Set<String> = ["holder", "participant", "unit"]
+
+  /// The condition on `case_links` (alias `l`) that both the partial index's definition and
+  /// every listing that walks it state, term for term (SQLite uses a partial index only for a
+  /// query whose WHERE clause contains the index's condition).
+  package static func steppedCondition(alias: String) -> String {
+    let prefix = alias.isEmpty ? "" : alias + "."
+    return "\(prefix)kind IN (" + steppedKinds.sorted().map { "'\($0)'" }.joined(separator: ", ") + ")"
+  }
+
+  /// Whether rows of this link kind carry the case's step start (``steppedKinds``).
+  package static func isStepped(_ kind: String) -> Bool { steppedKinds.contains(kind) }
+
   /// Every link row a case has now.
   package static func links(of stored: Case) -> Set<Link> {
     var links: Set<Link> = []

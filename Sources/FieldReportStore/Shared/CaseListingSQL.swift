@@ -136,12 +136,17 @@ package enum CaseListingSQL {
       if withText { sql = "SELECT \(select) FROM case_links l JOIN cases c ON c.id = l.case_id" }
       condition("l.kind = \(p(1)) AND l.subject = \(p(2))")
       values += [.text(driver.0), .text(driver.1)]
-      // The link rows carry the report time and (schema version 9) the step start, so the
-      // default inbox orders walk the link index in paging order.
+      // The link rows carry the report time, and those of a stepped kind (holder, unit,
+      // participant) the step start, so the default inbox orders walk a link index in paging
+      // order (the partial `case_links_by_step` only when the query states its condition).
+      // A submitter's rows carry no step start (``CaseIndexing/steppedKinds``): in step order
+      // its cases are sorted, as every link listing is in the due and update orders.
       switch query.order {
       case .reportedNewest, .reportedOldest: orderKey = ("l.received_at", "l.case_id")
-      case .stepStartedNewest: orderKey = ("l.step_started", "l.case_id")
-      case .stepDueSoonest, .updatedNewest: orderKey = (query.order.keyExpression, "c.id")
+      case .stepStartedNewest where CaseIndexing.isStepped(driver.0):
+        orderKey = ("l.step_started", "l.case_id")
+        condition(CaseIndexing.steppedCondition(alias: "l"))
+      case .stepStartedNewest, .stepDueSoonest, .updatedNewest: orderKey = (query.order.keyExpression, "c.id")
       }
     } else {
       if withText { sql = "SELECT \(select) FROM cases c" }

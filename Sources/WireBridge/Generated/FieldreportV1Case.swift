@@ -19,6 +19,7 @@ public enum Fieldreport_V1_CaseScope: Hashable, Sendable, CaseIterable {
   /// Every case. IOC operators and system admins only (else PERMISSION_DENIED).
   case all
   /// Reports submitted by the caller: a citizen's own reports, or the platform's submissions.
+  /// Newest report first unless ListCasesRequest.order says otherwise.
   case reported
   /// Published results with PUBLISH_SCOPE_EVERYONE, for anyone; never a non-public case.
   case `public`
@@ -92,7 +93,8 @@ extension Fieldreport_V1_CaseScope: Codable {
 
 /// ListCases ordering.
 public enum Fieldreport_V1_CaseOrder: Hashable, Sendable, CaseIterable {
-  /// Not set; the server uses CASE_ORDER_STEP_STARTED_DESC.
+  /// Not set; the server uses CASE_ORDER_STEP_STARTED_DESC, or CASE_ORDER_REPORTED_DESC for
+  /// CASE_SCOPE_REPORTED.
   case unspecified
   /// Newest step first (the inbox default).
   case stepStartedDesc
@@ -705,7 +707,8 @@ public struct Fieldreport_V1_ListCasesRequest: WireMessage {
   /// title, content and event address; empty = no text filter.
   public var textQuery: String = ""
 
-  /// Ordering (default CASE_ORDER_STEP_STARTED_DESC).
+  /// Ordering (default CASE_ORDER_STEP_STARTED_DESC; CASE_ORDER_REPORTED_DESC for
+  /// CASE_SCOPE_REPORTED).
   public var order: Fieldreport_V1_CaseOrder = .init(rawValue: 0)
 
   /// Page size (0 = 50, capped at 200).

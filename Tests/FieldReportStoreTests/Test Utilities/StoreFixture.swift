@@ -103,10 +103,24 @@ struct StoreFixture {
     database.remove()
   }
 
+  /// Takes the file back to exactly what schema version 14 left (undoing 15: the step index
+  /// over every link kind, each link carrying its case's step start).
+  func rewindToVersion14() async throws {
+    try await store.executeRawSQLForTesting(
+      """
+      DROP INDEX case_links_by_step;
+      UPDATE case_links SET step_started = COALESCE((SELECT c.step_started FROM cases c WHERE c.id = case_links.case_id), 0);
+      CREATE INDEX case_links_by_step ON case_links(kind, subject, step_started, case_id);
+      DELETE FROM schema_migrations WHERE version = 15;
+      PRAGMA user_version = 14;
+      """)
+  }
+
   /// Takes the file back to exactly what schema version 11 left (undoing 12: case outcomes and
   /// verdicts; 13: clock holds on unit tasks, signed checkpoints; 14: task outcomes and
-  /// confirmed returns).
+  /// confirmed returns; and 15).
   func rewindToVersion11() async throws {
+    try await rewindToVersion14()
     try await store.executeRawSQLForTesting(
       """
       DROP INDEX unit_tasks_by_received;

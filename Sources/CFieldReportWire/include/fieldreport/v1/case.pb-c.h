@@ -84,6 +84,7 @@ typedef enum _Fieldreport__V1__CaseScope {
   FIELDREPORT__V1__CASE_SCOPE__CASE_SCOPE_ALL = 4,
   /*
    * Reports submitted by the caller: a citizen's own reports, or the platform's submissions.
+   * Newest report first unless ListCasesRequest.order says otherwise.
    */
   FIELDREPORT__V1__CASE_SCOPE__CASE_SCOPE_REPORTED = 5,
   /*
@@ -97,7 +98,8 @@ typedef enum _Fieldreport__V1__CaseScope {
  */
 typedef enum _Fieldreport__V1__CaseOrder {
   /*
-   * Not set; the server uses CASE_ORDER_STEP_STARTED_DESC.
+   * Not set; the server uses CASE_ORDER_STEP_STARTED_DESC, or CASE_ORDER_REPORTED_DESC for
+   * CASE_SCOPE_REPORTED.
    */
   FIELDREPORT__V1__CASE_ORDER__CASE_ORDER_UNSPECIFIED = 0,
   /*
@@ -337,7 +339,8 @@ struct  Fieldreport__V1__ListCasesRequest
    */
   char *text_query;
   /*
-   * Ordering (default CASE_ORDER_STEP_STARTED_DESC).
+   * Ordering (default CASE_ORDER_STEP_STARTED_DESC; CASE_ORDER_REPORTED_DESC for
+   * CASE_SCOPE_REPORTED).
    */
   Fieldreport__V1__CaseOrder order;
   /*
