@@ -58,7 +58,7 @@ extension CaseService {
     let order: CaseListOrder
     switch request.order {
     // A submitter's own reports, newest first: the order their link rows are kept in (in step
-    // order the store sorts the submitter's cases; ``CaseIndexing/steppedKinds``).
+    // order the store sorts the submitter's cases; ``CaseIndexing/unsteppedKind``).
     case .unspecified where scope == .reported: order = .reportedNewest
     case .unspecified, .stepStartedDesc: order = .stepStartedNewest
     case .stepDueAsc: order = .stepDueSoonest

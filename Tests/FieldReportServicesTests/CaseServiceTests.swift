@@ -319,7 +319,20 @@ struct CaseServiceTests {
     #expect(try await world.cases.listCases(atIOC, options: world.as(P.quan)).cases.count == 4)
     var reported = Fieldreport_V1_ListCasesRequest()
     reported.scope = .reported
-    #expect(try await world.cases.listCases(reported, options: world.as(P.platform)).cases.count == 5)
+    // A submitter's reports default to newest report first (the dispatched first case is last),
+    // and list in step order when asked (the store sorts the submitter's cases then).
+    #expect(
+      try await world.cases.listCases(reported, options: world.as(P.platform)).cases.map(\.caseId)
+        == submitted.reversed().map(\.caseId))
+    reported.order = .stepStartedDesc
+    reported.pageSize = 2
+    var bySteps: [String] = []
+    repeat {
+      let page = try await world.cases.listCases(reported, options: world.as(P.platform))
+      bySteps += page.cases.map(\.caseId)
+      reported.pageToken = page.nextPageToken
+    } while !reported.pageToken.isEmpty && bySteps.count < 10
+    #expect(bySteps == [submitted[0].caseId] + submitted.dropFirst().reversed().map(\.caseId))
     var foreignUnit = Fieldreport_V1_ListCasesRequest()
     foreignUnit.scope = .myUnits
     foreignUnit.unitId = P.tranPhu.rawValue

@@ -268,7 +268,7 @@ struct SchemaV15Tests {
     try await store.scalarForTesting(
       """
       SELECT COUNT(*) FROM case_links l JOIN cases c ON c.id = l.case_id
-      WHERE l.step_started != CASE WHEN \(CaseIndexing.steppedCondition(alias: "l")) THEN c.step_started ELSE 0 END
+      WHERE l.step_started != CASE WHEN \(CaseIndexing.stepIndexCondition(alias: "l")) THEN c.step_started ELSE 0 END
       """)
   }
 
@@ -299,7 +299,7 @@ struct SchemaV15Tests {
     #expect(try await migrated.schemaVersion() == StoreLifecycleTests.latest)
     #expect(try await Self.misplacedStepStarts(migrated) == 0)
     // The step index is partial, on exactly the condition the listings state.
-    let condition = CaseIndexing.steppedCondition(alias: "").replacingOccurrences(of: "'", with: "''")
+    let condition = CaseIndexing.stepIndexCondition(alias: "").replacingOccurrences(of: "'", with: "''")
     #expect(
       try await migrated.scalarForTesting(
         "SELECT COUNT(*) FROM sqlite_master WHERE name = 'case_links_by_step' AND instr(sql, 'WHERE \(condition)') > 0")

@@ -136,16 +136,16 @@ package enum CaseListingSQL {
       if withText { sql = "SELECT \(select) FROM case_links l JOIN cases c ON c.id = l.case_id" }
       condition("l.kind = \(p(1)) AND l.subject = \(p(2))")
       values += [.text(driver.0), .text(driver.1)]
-      // The link rows carry the report time, and those of a stepped kind (holder, unit,
+      // The link rows carry the report time, and all but a submitter's (holder, unit,
       // participant) the step start, so the default inbox orders walk a link index in paging
       // order (the partial `case_links_by_step` only when the query states its condition).
-      // A submitter's rows carry no step start (``CaseIndexing/steppedKinds``): in step order
+      // A submitter's rows carry no step start (``CaseIndexing/unsteppedKind``): in step order
       // its cases are sorted, as every link listing is in the due and update orders.
       switch query.order {
       case .reportedNewest, .reportedOldest: orderKey = ("l.received_at", "l.case_id")
       case .stepStartedNewest where CaseIndexing.isStepped(driver.0):
         orderKey = ("l.step_started", "l.case_id")
-        condition(CaseIndexing.steppedCondition(alias: "l"))
+        condition(CaseIndexing.stepIndexCondition(alias: "l"))
       case .stepStartedNewest, .stepDueSoonest, .updatedNewest: orderKey = (query.order.keyExpression, "c.id")
       }
     } else {
