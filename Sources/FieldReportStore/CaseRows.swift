@@ -356,12 +356,22 @@ enum CaseRows {
   }
 
   /// Deletes the drafts a transition makes obsolete.
+  /// Deletes the drafts an action disposes of. Most cases have none: a read finds that first,
+  /// because a DELETE that matches nothing still costs a write statement (about ten times a
+  /// read's instructions in a replay of the writer's statements: fifteenth session in
+  /// docs/PERFORMANCE.md), and every step that changes hands discards all drafts.
   static func dispose(_ disposal: DraftDisposal, of caseID: CaseID, in database: Database) throws {
     switch disposal {
     case .keep: break
     case .discard(let author):
+      guard
+        try database.scalarInt64(
+          "SELECT 1 FROM case_drafts WHERE case_id = ? AND author = ?", [caseID.rawValue, author.rawValue]) != nil
+      else { return }
       try database.run("DELETE FROM case_drafts WHERE case_id = ? AND author = ?", caseID.rawValue, author.rawValue)
     case .discardAll:
+      guard try database.scalarInt64("SELECT 1 FROM case_drafts WHERE case_id = ? LIMIT 1", [caseID.rawValue]) != nil
+      else { return }
       try database.run("DELETE FROM case_drafts WHERE case_id = ?", caseID.rawValue)
     }
   }

@@ -235,6 +235,10 @@ struct CaseIDTests {
     }
     #expect(ids == ids.sorted())
     #expect(Set(ids).count == ids.count)
+    // Within one millisecond the 74 random bits tell ids apart.
+    let sameInstant = (0..<200).map { _ in TimeOrderedID.make(milliseconds: 1_700_000_000_000) }
+    #expect(Set(sameInstant).count == sameInstant.count)
+    #expect(Set(sameInstant.map { $0.suffix(12) }).count == sameInstant.count)
     await fixture.finish()
   }
 }
