@@ -12,8 +12,10 @@ extension SQLiteFieldReportStore {
     let new = try prepareNewCase(receivedAt: receivedAt, build: build)
     let result: CaseChangeResult
     do {
-      // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice.
-      result = try await writeCaseData(rerunnable: true) { database in
+      // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice. Its
+      // own references: the case row is inserted here; its units and category are the
+      // workflow's directory's (units and categories are never deleted).
+      result = try await writeCaseData(rerunnable: true, checksOwnReferences: true) { database in
         if let key = idempotencyKey,
           let earlier = try self.recordedResult(for: key, operation: StoreRules.createOperation, target: nil, in: database)
         {
@@ -100,8 +102,10 @@ extension SQLiteFieldReportStore {
     // Encoding and folding happen here, in the caller's task; the writer thread runs SQL only.
     let prepared = try CaseRows.PreparedCase(change.newCase)
     let entryBody = try EntityCoding.encode(change.entry)
-    // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice.
-    let result = try await writeCaseData(rerunnable: true) { database in
+    // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice. Its
+    // own references: the case row is read in the same transaction (``applyInTransaction``);
+    // its units and category were looked up by the service and the workflow (never deleted).
+    let result = try await writeCaseData(rerunnable: true, checksOwnReferences: true) { database in
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
         prepared: prepared, entryBody: entryBody, in: database)

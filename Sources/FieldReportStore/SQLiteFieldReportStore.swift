@@ -175,11 +175,14 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   ///
   /// `rerunnable`: `body` runs DML only and may run again after a rollback
   /// (``WriteJob/rerunnable``); batches of such writes need no savepoint per write.
+  /// `checksOwnReferences`: every row `body` writes references only rows that exist and are
+  /// never deleted (``WriteJob/checksOwnReferences``); batches of such writes run without
+  /// SQLite's foreign-key enforcement.
   func writeCaseData<T: Sendable>(
-    rerunnable: Bool = false, _ body: @escaping @Sendable (Database) throws -> T,
+    rerunnable: Bool = false, checksOwnReferences: Bool = false, _ body: @escaping @Sendable (Database) throws -> T,
     committed: (@Sendable (T) -> Void)? = nil
   ) async throws -> T {
-    try await writer.write(body, rerunnable: rerunnable, committed: committed)
+    try await writer.write(body, rerunnable: rerunnable, checksOwnReferences: checksOwnReferences, committed: committed)
   }
 
   /// A read whose result is kept in the reference cache: `get` looks it up, `load` reads

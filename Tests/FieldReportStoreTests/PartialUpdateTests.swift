@@ -111,10 +111,26 @@ struct PartialUpdateTests {
         #expect(found == 1, "case \(id): link \(link)")
       }
     }
-    // The indexes agree with their tables (an index entry left behind would show here).
+    // The indexes agree with their tables (an index entry left behind would show here), and
+    // the case writes, which run without foreign-key enforcement, left no dangling reference.
     let problems = try await store.scalarForTesting(
       "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'")
     #expect(problems == 0)
+    #expect(try await store.scalarForTesting("SELECT count(*) FROM pragma_foreign_key_check") == 0)
+    await fixture.finish()
+  }
+
+  @Test("case writes run without foreign-key enforcement; every other write, before and after, with it")
+  func foreignKeysOutsideCaseWrites() async throws {
+    let fixture = try await StoreFixture.make()
+    let store = fixture.sqlite
+    let orphan = "INSERT INTO case_drafts(case_id, author, saved_at, body) VALUES ('no-such-case', 'u', 0, x'00')"
+    await #expect(throws: (any Error).self) { try await store.executeRawSQLForTesting(orphan) }
+    // A case write (its batch turns enforcement off), then another write: enforced again.
+    _ = try await fixture.submit("Khóa ngoại")
+    await #expect(throws: (any Error).self) { try await store.executeRawSQLForTesting(orphan) }
+    #expect(try await store.scalarForTesting("SELECT count(*) FROM case_drafts WHERE case_id = 'no-such-case'") == 0)
+    #expect(try await store.scalarForTesting("SELECT count(*) FROM pragma_foreign_key_check") == 0)
     await fixture.finish()
   }
 }

@@ -20,6 +20,11 @@ struct WriteJob: Sendable {
   /// second run would change again differently. A batch of such jobs runs without a SAVEPOINT
   /// per job (see ``WriterThread``).
   let rerunnable: Bool
+  /// Whether every row `perform` writes references only rows that exist and are never
+  /// deleted: the case row it reads or inserts in the same transaction, and units, categories
+  /// and people (the store deletes none of them). A batch of such jobs runs with SQLite's
+  /// foreign-key enforcement off (see ``WriterThread``).
+  let checksOwnReferences: Bool
 }
 
 /// Tracks how many threads are still running, so that `close` can wait for them.
@@ -72,6 +77,14 @@ func storeError(from error: any Error) -> any Error {
 /// changed anything (a stale version, a missing case): such a failure is simply recorded
 /// and the batch goes on. A job that fails after changing rows (SQLite's count of changed
 /// rows moved) rolls the whole transaction back, and the batch runs again with savepoints.
+///
+/// A batch whose every job checks its own references (``WriteJob/checksOwnReferences``: the
+/// case writes) runs with `PRAGMA foreign_keys=OFF`; every other batch with it on. Enforcement
+/// made each child row's insert probe its parents and open a statement journal: 16 % of the
+/// SQLite instructions of a lifecycle step in a replay of the writer's statements (fifteenth
+/// session in docs/PERFORMANCE.md). `verify` still runs `PRAGMA foreign_key_check` over the
+/// whole file. The pragma only changes between transactions, and a change makes SQLite
+/// prepare the cached statements again, so it is switched only when the kind of batch changes.
 final class WriterThread: Sendable {
   static let maximumBatch = 64
 
@@ -101,9 +114,11 @@ final class WriterThread: Sendable {
   /// after the COMMIT, before this write's caller is answered (what in-memory indexes of
   /// committed state need: ``LatestCaseIndex``).
   /// - Parameter rerunnable: Whether `body` may run again after a rollback (``WriteJob/rerunnable``).
+  /// - Parameter checksOwnReferences: Whether `body` writes only rows whose references exist
+  ///   (``WriteJob/checksOwnReferences``).
   func write<T: Sendable>(
     _ body: @escaping @Sendable (Database) throws -> T, rerunnable: Bool = false,
-    committed: (@Sendable (T) -> Void)? = nil
+    checksOwnReferences: Bool = false, committed: (@Sendable (T) -> Void)? = nil
   ) async throws -> T {
     do {
       return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -115,7 +130,8 @@ final class WriterThread: Sendable {
               continuation.resume(returning: value)
             }
           },
-          fail: { continuation.resume(throwing: $0) }, rerunnable: rerunnable)
+          fail: { continuation.resume(throwing: $0) }, rerunnable: rerunnable,
+          checksOwnReferences: checksOwnReferences)
         if !queue.enqueue(job) {
           continuation.resume(throwing: StoreError.unavailable(.store("the store is closed")))
         }
@@ -142,10 +158,25 @@ final class WriterThread: Sendable {
   private static func serve(
     database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics, transactions: SharedCount
   ) {
+    // What the connection was opened with (Database.init).
+    var enforcesForeignKeys = true
     while true {
       let batch = queue.take(max: maximumBatch)
       if batch.isEmpty { return }
       metrics.batchSize.record(batch.count)
+      let enforce = !batch.allSatisfy(\.checksOwnReferences)
+      if enforce != enforcesForeignKeys {
+        do {
+          try database.execute("PRAGMA foreign_keys=\(enforce ? "ON" : "OFF")")
+          enforcesForeignKeys = enforce
+        } catch where enforce {
+          // Never run a batch that needs enforcement without it.
+          for job in batch { job.fail(storeError(from: error)) }
+          continue
+        } catch {
+          // Left on: the batch runs with the checks it could do without.
+        }
+      }
       let start = ContinuousClock.now
       if runBatch(batch, on: database) { metrics.commitDuration.record(ContinuousClock.now - start) }
       transactions.increment()
