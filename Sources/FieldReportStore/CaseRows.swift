@@ -60,10 +60,23 @@ enum CaseRows {
   struct PreparedCase: Sendable {
     var body: [UInt8]
     var searchText: String
+    /// The link rows the case has before the action, when the caller had the case at the
+    /// version the write expects (the decoded cache): the writer then does not read them.
+    var previousLinks: Set<Link>?
+    /// The tasks the action added or changed, under the same condition: the writer upserts
+    /// only these (every other task's row already holds what it would write). nil: all.
+    var changedTasks: [UnitTask]?
 
-    init(_ stored: Case) throws {
+    /// - Parameter before: The case at the version the update expects, if the caller has it
+    ///   (its rows are what a write of it left: ``writeIndexes(of:policy:linksStarted:previousLinks:tasks:into:)``).
+    init(_ stored: Case, before: Case? = nil) throws {
       self.body = try EntityCoding.encode(stored)
       self.searchText = CaseRows.searchText(of: stored)
+      if let before, before.id == stored.id {
+        previousLinks = CaseIndexing.links(of: before)
+        let earlier = Dictionary(before.tasks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        changedTasks = stored.tasks.filter { earlier[$0.id] != $0 }
+      }
     }
   }
 
@@ -153,7 +166,9 @@ enum CaseRows {
     }
     // Every link row of a stepped kind carries its case's step start (schema versions 9 and
     // 15), so the row's previous value is those links' too.
-    try writeIndexes(of: stored, policy: policy, linksStarted: previous.stepStarted ?? 0, into: database)
+    try writeIndexes(
+      of: stored, policy: policy, linksStarted: previous.stepStarted ?? 0, previousLinks: prepared.previousLinks,
+      tasks: prepared.changedTasks, into: database)
   }
 
   /// The columns that order listings and filter overdue cases (schema version 5).
@@ -167,13 +182,19 @@ enum CaseRows {
   }
 
   /// Brings the case's link rows up to date (each of a stepped kind carrying the case's step
-  /// start, schema versions 9 and 15; the others 0) and upserts its tasks. The listing keys on the `cases` row itself are written
+  /// start, schema versions 9 and 15; the others 0) and upserts its tasks. The listing keys on
+  /// the `cases` row itself are written
   /// by ``insert(_:prepared:head:policy:into:)`` and ``update(_:prepared:expectedVersion:head:policy:previous:in:)`` in
   /// the same statement as the row. Only the links that changed are written.
-  /// - Parameter linksStarted: The step start the case's link rows carry now (the case row's,
-  ///   read in this transaction), or nil for a new case (it has no link rows yet).
+  /// - Parameters:
+  ///   - linksStarted: The step start the case's link rows carry now (the case row's, read in
+  ///     this transaction), or nil for a new case (it has no link rows yet).
+  ///   - previousLinks: The case's link rows now, when the caller knows them
+  ///     (``PreparedCase/previousLinks``); nil: read from `case_links_by_case`.
+  ///   - tasks: The tasks to upsert (``PreparedCase/changedTasks``); nil: every task.
   static func writeIndexes(
-    of stored: Case, policy: WorkflowPolicy, linksStarted: Int64?, into database: Database
+    of stored: Case, policy: WorkflowPolicy, linksStarted: Int64?, previousLinks: Set<Link>? = nil,
+    tasks: [UnitTask]? = nil, into database: Database
   ) throws {
     let id = stored.id.rawValue
     let received = stored.receivedAt.millisecondsSince1970
@@ -183,9 +204,11 @@ enum CaseRows {
     if let linksStarted {
       // With the step start known, `case_links_by_case` answers alone (it holds the primary
       // key's columns); reading `step_started` searched the table once per row.
-      let existing = try database.query("SELECT kind, subject FROM case_links WHERE case_id = ?", [id]) {
-        Link(kind: $0.text(0), subject: $0.text(1))
-      }
+      let existing =
+        try previousLinks.map(Array.init)
+        ?? database.query("SELECT kind, subject FROM case_links WHERE case_id = ?", [id]) {
+          Link(kind: $0.text(0), subject: $0.text(1))
+        }
       for link in existing {
         if links.remove(link) != nil {
           // Kept: only a new step moves it. An UPDATE rewrites the row in place and moves its
@@ -210,7 +233,7 @@ enum CaseRows {
         "INSERT INTO case_links(kind, subject, received_at, case_id, step_started) VALUES (?, ?, ?, ?, ?)",
         link.kind, link.subject, received, id, CaseIndexing.isStepped(link.kind) ? stepStarted : 0)
     }
-    try upsertTasks(of: stored, policy: policy, into: database)
+    try upsertTasks(tasks ?? stored.tasks, of: stored, policy: policy, into: database)
     try writeOutcome(of: stored, into: database)
   }
 
@@ -227,10 +250,13 @@ enum CaseRows {
       [stored.id.rawValue, row.unitID, row.outcome, row.endedAt])
   }
 
-  /// Inserts or updates the case's `unit_tasks` rows (schema version 2 on; the held-time
-  /// columns from version 13, see ``upsertTasksV2(of:policy:into:)`` for the migrations before).
-  static func upsertTasks(of stored: Case, policy: WorkflowPolicy, into database: Database) throws {
-    for task in stored.tasks {
+  /// Inserts or updates the `unit_tasks` rows of `tasks`, the case's (schema version 2 on; the
+  /// held-time columns from version 13, see ``upsertTasksV2(of:policy:into:)`` for the
+  /// migrations before).
+  static func upsertTasks(
+    _ tasks: [UnitTask], of stored: Case, policy: WorkflowPolicy, into database: Database
+  ) throws {
+    for task in tasks {
       try database.run(
         """
         INSERT INTO unit_tasks(id, case_id, unit_id, received_at, due, completed_at, timeliness, held_ms, held_since,

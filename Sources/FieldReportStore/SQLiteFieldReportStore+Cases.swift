@@ -100,7 +100,10 @@ extension SQLiteFieldReportStore {
     try StoreRules.checkApply(change, expectedVersion: expectedVersion)
     let operation = StoreRules.applyOperation(change)
     // Encoding and folding happen here, in the caller's task; the writer thread runs SQL only.
-    let prepared = try CaseRows.PreparedCase(change.newCase)
+    // The case as the caller decided from it, if still decoded (``DecodedCache``, keyed by
+    // version): the writer then skips reading its links and rewriting unchanged tasks.
+    let prepared = try CaseRows.PreparedCase(
+      change.newCase, before: decoded.case(change.newCase.id, version: expectedVersion))
     let entryBody = try EntityCoding.encode(change.entry)
     // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice. Its
     // own references: the case row is read in the same transaction (``applyInTransaction``);

@@ -295,8 +295,8 @@ struct SchemaV15Tests {
     #expect(try await fixture.sqlite.schemaVersion() == 14)
     // Version 14 kept every link's step start, the submitter's too.
     #expect(
-      try await fixture.sqlite.scalarForTesting("SELECT COUNT(*) FROM case_links WHERE kind = 'submitter' AND step_started = 0")
-        == 0)
+      try await fixture.sqlite.scalarForTesting(
+        "SELECT COUNT(*) FROM case_links WHERE kind = 'submitter' AND step_started = 0") == 0)
     await fixture.store.close()
 
     let migrated = try await SQLiteFieldReportStore(path: fixture.path)

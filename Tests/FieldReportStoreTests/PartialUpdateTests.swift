@@ -49,9 +49,14 @@ struct PartialUpdateTests {
     #expect(base.changes(from: other) == 16)
   }
 
-  @Test("after random actions every case row and link row holds what a full write would")
-  func rowsMatchFullWrites() async throws {
-    let fixture = try await StoreFixture.make()
+  /// With the decoded cache the writer takes the case's links and unchanged tasks from the case
+  /// before the action (``CaseRows/PreparedCase``); without it, it reads the links and upserts
+  /// every task.
+  @Test("after random actions every case row, link row and task row holds what a full write would", arguments: [true, false])
+  func rowsMatchFullWrites(decodedCache: Bool) async throws {
+    var configuration = StoreConfiguration()
+    if !decodedCache { configuration.decodedCaseCacheSize = 0 }
+    let fixture = try await StoreFixture.make(configuration: configuration)
     let store = fixture.sqlite
     let policy = WorkflowPolicy.standard  // the fixture opens every store with the default configuration
     var g = SeededGenerator(state: 21)
@@ -109,6 +114,25 @@ struct PartialUpdateTests {
             AND step_started = \(CaseIndexing.isStepped(link.kind) ? c.stepReceivedAt.millisecondsSince1970 : 0)
           """)
         #expect(found == 1, "case \(id): link \(link)")
+      }
+      // Its tasks: exactly the case's, each row as `upsertTasks` writes it.
+      func text(_ value: String?) -> String { value.map { "= \(quoted($0))" } ?? "IS NULL" }
+      #expect(
+        try await store.scalarForTesting("SELECT count(*) FROM unit_tasks WHERE case_id = \(quoted(id.rawValue))")
+          == Int64(c.tasks.count), "case \(id): tasks")
+      for task in c.tasks {
+        let found = try await store.scalarForTesting(
+          """
+          SELECT count(*) FROM unit_tasks WHERE id = \(quoted(task.id.rawValue)) AND case_id = \(quoted(id.rawValue))
+            AND unit_id = \(quoted(task.unitID.rawValue)) AND due = \(task.due.millisecondsSince1970)
+            AND completed_at \(matches(task.completedAt?.millisecondsSince1970))
+            AND timeliness \(text(CaseRows.timeliness(of: task, policy: policy)))
+            AND held_ms = \(Deadlines.closedHeldMilliseconds(of: task))
+            AND held_since \(matches(task.openHold?.heldAt.millisecondsSince1970))
+            AND outcome \(text(task.outcome?.rawValue))
+            AND return_confirmed = \(task.returnOutsideCompetence == true ? 1 : 0)
+          """)
+        #expect(found == 1, "case \(id): task \(task.id)")
       }
     }
     // The indexes agree with their tables (an index entry left behind would show here), and
