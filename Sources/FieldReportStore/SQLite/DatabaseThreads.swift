@@ -174,7 +174,7 @@ final class WriterThread: Sendable {
           for job in batch { job.fail(storeError(from: error)) }
           continue
         } catch {
-          // Left on: the batch runs with the checks it could do without.
+          // Enforcement stays on: the batch only pays for checks it could have skipped.
         }
       }
       let start = ContinuousClock.now
