@@ -66,23 +66,43 @@ enum CaseRows {
     /// The tasks the action added or changed, under the same condition: the writer upserts
     /// only these (every other task's row already holds what it would write). nil: all.
     var changedTasks: [UnitTask]?
+    /// What the case row holds before the action, when the caller had the case and its journal
+    /// at the version the write expects: the writer then does not read the row first, it
+    /// updates it on the condition that it holds exactly this (``update(_:prepared:expectedVersion:head:policy:expecting:in:)``).
+    var expected: ExpectedRow?
 
-    /// - Parameter before: The case at the version the update expects, if the caller has it
-    ///   (its rows are what a write of it left: ``writeIndexes(of:policy:linksStarted:previousLinks:tasks:into:)``).
-    init(_ stored: Case, before: Case? = nil) throws {
+    /// - Parameters:
+    ///   - before: The case at the version the update expects, if the caller has it (its rows
+    ///     are what a write of it left: ``writeIndexes(of:policy:linksStarted:previousLinks:tasks:into:)``).
+    ///   - beforeHead: The hash of `before`'s last journal entry, if the caller has it.
+    ///   - policy: The store's policy (the listed due time it derives).
+    init(_ stored: Case, before: Case? = nil, beforeHead: [UInt8]? = nil, policy: WorkflowPolicy? = nil) throws {
       self.body = try EntityCoding.encode(stored)
       self.searchText = CaseRows.searchText(of: stored)
       if let before, before.id == stored.id {
         previousLinks = CaseIndexing.links(of: before)
         let earlier = Dictionary(before.tasks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         changedTasks = stored.tasks.filter { earlier[$0.id] != $0 }
+        if let beforeHead, let policy {
+          expected = ExpectedRow(head: beforeHead, indexed: IndexedColumns(of: before, policy: policy))
+        }
       }
     }
   }
 
+  /// The journal head and indexed columns a case row is expected to hold, as a write of the
+  /// case before the action left them. Only a hint: the update that relies on it names every
+  /// value in its condition, so a row that differs in any (another version, a listed due time
+  /// written under another return window) is not touched, and the writer reads the row and
+  /// updates it as without the hint.
+  struct ExpectedRow: Sendable {
+    var head: [UInt8]
+    var indexed: IndexedColumns
+  }
+
   /// The stored values of the `cases` columns that secondary indexes are built on (besides
   /// `updated_at`, which every change moves): what an update compares the new values with.
-  struct IndexedColumns: Equatable {
+  struct IndexedColumns: Equatable, Sendable {
     var state: String
     var currentUnitID: String
     var categoryID: String
@@ -138,6 +158,13 @@ enum CaseRows {
     return "UPDATE cases SET \(set.joined(separator: ", ")) WHERE id = ? AND version = ?"
   }
 
+  /// ``updateSQL`` on the further condition that the row holds an ``ExpectedRow``: its journal
+  /// head and every indexed column (``IndexedColumns/select``'s order).
+  static let expectingUpdateSQL: [String] = updateSQL.map {
+    $0 + " AND journal_head = ? AND state = ? AND current_unit_id = ? AND category_id = ?"
+      + " AND step_started IS ? AND listed_due IS ?"
+  }
+
   /// Replaces the case row if it is still at `expectedVersion`.
   /// - Parameter previous: The indexed columns' values the row holds now (read in the same
   ///   transaction).
@@ -147,6 +174,43 @@ enum CaseRows {
   ) throws {
     let new = IndexedColumns(of: stored, policy: policy)
     let mask = new.changes(from: previous)
+    try database.run(
+      updateSQL[mask],
+      updateValues(stored, prepared: prepared, expectedVersion: expectedVersion, head: head, new: new, mask: mask))
+    guard database.changes == 1 else {
+      let actual = try database.scalarInt64("SELECT version FROM cases WHERE id = ?", [stored.id.rawValue])
+      guard let actual else { throw StoreError.notFound("case \(stored.id)") }
+      throw StoreError.staleVersion(expected: expectedVersion, actual: actual)
+    }
+    try writeIndexes(of: stored, prepared: prepared, policy: policy, previous: previous, into: database)
+  }
+
+  /// Replaces the case row if it holds exactly `expected` at `expectedVersion`, without reading
+  /// it first; returns false, having written nothing, if it does not (the caller then reads the
+  /// row and calls ``update(_:prepared:expectedVersion:head:policy:previous:in:)``, which tells a
+  /// stale version from a row that only differs from the hint).
+  static func update(
+    _ stored: Case, prepared: PreparedCase, expectedVersion: Int64, head: [UInt8], policy: WorkflowPolicy,
+    expecting expected: ExpectedRow, in database: Database
+  ) throws -> Bool {
+    let previous = expected.indexed
+    let new = IndexedColumns(of: stored, policy: policy)
+    let mask = new.changes(from: previous)
+    var values = updateValues(stored, prepared: prepared, expectedVersion: expectedVersion, head: head, new: new, mask: mask)
+    values += [
+      expected.head, previous.state, previous.currentUnitID, previous.categoryID, previous.stepStarted,
+      previous.listedDue,
+    ] as [any SQLBindable]
+    try database.run(expectingUpdateSQL[mask], values)
+    guard database.changes == 1 else { return false }
+    try writeIndexes(of: stored, prepared: prepared, policy: policy, previous: previous, into: database)
+    return true
+  }
+
+  /// The values ``updateSQL``'s text for `mask` binds (`new`: the indexed columns `stored` writes).
+  private static func updateValues(
+    _ stored: Case, prepared: PreparedCase, expectedVersion: Int64, head: [UInt8], new: IndexedColumns, mask: Int
+  ) -> [any SQLBindable] {
     var values: [any SQLBindable] = [
       stored.version, stored.holder.unitID?.rawValue, stored.holder.userID?.rawValue, stored.isPublic,
       stored.title, stored.updatedAt.millisecondsSince1970, stored.stepDue?.millisecondsSince1970, head,
@@ -158,12 +222,13 @@ enum CaseRows {
     if mask & 8 != 0 { values.append(new.stepStarted) }
     if mask & 16 != 0 { values.append(new.listedDue) }
     values += [stored.id.rawValue, expectedVersion]
-    try database.run(updateSQL[mask], values)
-    guard database.changes == 1 else {
-      let actual = try database.scalarInt64("SELECT version FROM cases WHERE id = ?", [stored.id.rawValue])
-      guard let actual else { throw StoreError.notFound("case \(stored.id)") }
-      throw StoreError.staleVersion(expected: expectedVersion, actual: actual)
-    }
+    return values
+  }
+
+  /// The rest of an update once the `cases` row is written: links and tasks.
+  private static func writeIndexes(
+    of stored: Case, prepared: PreparedCase, policy: WorkflowPolicy, previous: IndexedColumns, into database: Database
+  ) throws {
     // Every link row of a stepped kind carries its case's step start (schema versions 9 and
     // 15), so the row's previous value is those links' too.
     try writeIndexes(

@@ -133,6 +133,19 @@ package final class DecodedCache: Sendable {
     }?.0 ?? []
   }
 
+  /// The hash of case `id`'s journal entry number `version` (its head at that version), if
+  /// that entry is held.
+  package func journalHead(_ id: CaseID, version: Int64) -> [UInt8]? {
+    guard capacity > 0, version > 0 else { return nil }
+    let hex = state.withLock { state -> String? in
+      guard let journal = state.journals[id] ?? state.previousJournals[id], journal.count >= Int(version) else {
+        return nil
+      }
+      return journal[Int(version) - 1].hashHex
+    }
+    return hex.flatMap(JournalChain.bytes(fromHex:))
+  }
+
   /// The cached prefix of a case's journal, cut at `version` when given (a read of the case at
   /// that version): the entries a read need not fetch again.
   package func journalPrefix(_ id: CaseID, upTo version: Int64? = nil) -> [StoredJournalEntry] {

@@ -101,17 +101,23 @@ extension SQLiteFieldReportStore {
     let operation = StoreRules.applyOperation(change)
     // Encoding and folding happen here, in the caller's task; the writer thread runs SQL only.
     // The case as the caller decided from it, if still decoded (``DecodedCache``, keyed by
-    // version): the writer then skips reading its links and rewriting unchanged tasks.
+    // version): the writer then skips reading its links and rewriting unchanged tasks; with
+    // its journal head too, it updates the row without reading it first, and the entry is
+    // chained here.
+    let id = change.newCase.id
+    let before = decoded.case(id, version: expectedVersion)
+    let beforeHead = before == nil ? nil : decoded.journalHead(id, version: expectedVersion)
     let prepared = try CaseRows.PreparedCase(
-      change.newCase, before: decoded.case(change.newCase.id, version: expectedVersion))
+      change.newCase, before: before, beforeHead: beforeHead, policy: configuration.policy)
     let entryBody = try EntityCoding.encode(change.entry)
+    let chained = prepared.expected.map { CaseRows.ChainedEntry(change.entry, body: entryBody, previous: $0.head) }
     // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice. Its
     // own references: the case row is read in the same transaction (``applyInTransaction``);
     // its units and category were looked up by the service and the workflow (never deleted).
     let result = try await writeCaseData(rerunnable: true, checksOwnReferences: true) { database in
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,
-        prepared: prepared, entryBody: entryBody, in: database)
+        prepared: prepared, entryBody: entryBody, chained: chained, in: database)
     } committed: { [latestCases, decoded] result in
       // Both before the write's caller resumes: a read that follows the answer finds this
       // version decoded, so it is answered from memory too (LatestCaseIndex).
@@ -124,9 +130,14 @@ extension SQLiteFieldReportStore {
   }
 
   /// The body of ``apply(_:expectedVersion:idempotencyKey:)`` on the writer thread.
+  /// - Parameter chained: The entry chained to the head ``CaseRows/PreparedCase/expected``
+  ///   names, when the caller had it: then the row is updated on the condition that it holds
+  ///   what `prepared` expects, without reading it first; a row that does not (another version,
+  ///   a hint that does not match) is read and updated as without it.
   func applyInTransaction(
     _ change: Transition, expectedVersion: Int64, idempotencyKey: IdempotencyKey?, operation: String,
-    prepared: CaseRows.PreparedCase? = nil, entryBody: [UInt8]? = nil, in database: Database
+    prepared: CaseRows.PreparedCase? = nil, entryBody: [UInt8]? = nil, chained: CaseRows.ChainedEntry? = nil,
+    in database: Database
   ) throws -> CaseChangeResult {
     let id = change.newCase.id
     if let key = idempotencyKey,
@@ -134,20 +145,32 @@ extension SQLiteFieldReportStore {
     {
       return earlier
     }
-    guard
-      let (version, head, indexed) = try database.queryFirst(
-        "SELECT version, journal_head, \(CaseRows.IndexedColumns.select) FROM cases WHERE id = ?", [id.rawValue],
-        { ($0.int64(0), $0.blob(1), CaseRows.IndexedColumns($0, from: 2)) })
-    else { throw StoreError.notFound("case \(id)") }
-    guard version == expectedVersion else {
-      throw StoreError.staleVersion(expected: expectedVersion, actual: version)
+    let prepared = try prepared ?? CaseRows.PreparedCase(change.newCase)
+    let entry: StoredJournalEntry
+    if let expected = prepared.expected, let chained,
+      try CaseRows.update(
+        change.newCase, prepared: prepared, expectedVersion: expectedVersion, head: chained.hash,
+        policy: configuration.policy, expecting: expected, in: database)
+    {
+      caseRowHints.taken.increment()
+      entry = try CaseRows.appendJournal(chained, into: database)
+    } else {
+      if prepared.expected != nil { caseRowHints.missed.increment() }
+      guard
+        let (version, head, indexed) = try database.queryFirst(
+          "SELECT version, journal_head, \(CaseRows.IndexedColumns.select) FROM cases WHERE id = ?", [id.rawValue],
+          { ($0.int64(0), $0.blob(1), CaseRows.IndexedColumns($0, from: 2)) })
+      else { throw StoreError.notFound("case \(id)") }
+      guard version == expectedVersion else {
+        throw StoreError.staleVersion(expected: expectedVersion, actual: version)
+      }
+      let chained = try CaseRows.ChainedEntry(
+        change.entry, body: entryBody ?? EntityCoding.encode(change.entry), previous: head)
+      entry = try CaseRows.appendJournal(chained, into: database)
+      try CaseRows.update(
+        change.newCase, prepared: prepared, expectedVersion: expectedVersion, head: chained.hash,
+        policy: configuration.policy, previous: indexed, in: database)
     }
-    let chained = try CaseRows.ChainedEntry(
-      change.entry, body: entryBody ?? EntityCoding.encode(change.entry), previous: head)
-    let entry = try CaseRows.appendJournal(chained, into: database)
-    try CaseRows.update(
-      change.newCase, prepared: prepared ?? CaseRows.PreparedCase(change.newCase), expectedVersion: expectedVersion,
-      head: chained.hash, policy: configuration.policy, previous: indexed, in: database)
     try CaseRows.insertNotifications(change.notifications, into: database)
     try CaseRows.dispose(change.draftDisposal, of: id, in: database)
     let result = CaseChangeResult(storedCase: change.newCase, entry: entry, isReplay: false)

@@ -31,6 +31,9 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// The latest committed version of cases no report re-reports, recorded by the writer
   /// thread (see ``LatestCaseIndex`` for why it stays true): a case's view from memory.
   let latestCases: LatestCaseIndex
+  /// How often an update's expected row (``CaseRows/ExpectedRow``) was taken and how often
+  /// the row did not match it and was read after all.
+  let caseRowHints = (taken: SharedCount(), missed: SharedCount())
   /// Each day's last report number, in memory (loaded when the store opens; see
   /// ``ReportSequences``).
   let reportSequences = ReportSequences()
@@ -233,6 +236,13 @@ extension SQLiteFieldReportStore {
         try database.query("EXPLAIN QUERY PLAN " + sql, values) { $0.text(3) }.joined(separator: "; ")
       }
     }
+  }
+
+  /// Updates that relied on the row they expected, and those that found another row and read
+  /// it (``CaseRows/ExpectedRow``).
+  @_spi(Testing)
+  public var caseRowHintsForTesting: (taken: Int, missed: Int) {
+    (caseRowHints.taken.value, caseRowHints.missed.value)
   }
 
   /// How many background checkpoint passes have run, and how many write transactions.

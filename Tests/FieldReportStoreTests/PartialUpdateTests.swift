@@ -23,6 +23,14 @@ struct PartialUpdateTests {
       }
       // One placeholder per value the update binds: ten row columns, the changed ones, id, version.
       #expect(sql.filter { $0 == "?" }.count == 12 + mask.nonzeroBitCount, "\(mask): \(sql)")
+      // The same update on the condition that the row holds the expected head and indexed
+      // columns: six more values.
+      let expecting = CaseRows.expectingUpdateSQL[mask]
+      #expect(expecting.hasPrefix(sql + " AND "), "\(mask): \(expecting)")
+      for column in ["journal_head = ?", "state = ?", "current_unit_id = ?", "category_id = ?", "step_started IS ?", "listed_due IS ?"] {
+        #expect(expecting.dropFirst(sql.count).contains(column), "\(mask): \(expecting)")
+      }
+      #expect(expecting.filter { $0 == "?" }.count == 18 + mask.nonzeroBitCount, "\(mask): \(expecting)")
     }
   }
 
@@ -86,6 +94,14 @@ struct PartialUpdateTests {
       }
     }
     #expect(applied > 40, "the random walk should apply many actions")
+    // With the cache every update relied on the row it expected (``CaseRows/ExpectedRow``) and
+    // found it; without, none could.
+    let hints = store.caseRowHintsForTesting
+    if decodedCache {
+      #expect(hints.taken == applied && hints.missed == 0, "\(hints)")
+    } else {
+      #expect(hints.taken == 0 && hints.missed == 0, "\(hints)")
+    }
 
     func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
     func matches(_ value: Int64?) -> String { value.map { "= \($0)" } ?? "IS NULL" }
@@ -100,6 +116,11 @@ struct PartialUpdateTests {
           AND listed_due \(matches(expected.listedDue)) AND updated_at = \(c.updatedAt.millisecondsSince1970)
         """)
       #expect(rows == 1, "case \(id) at version \(c.version): \(expected)")
+      // Its journal: chained entry by entry up to the row's head (entries chained by the
+      // caller, from the cached head, and by the writer alike).
+      let verification = try await store.verifyJournal(caseID: id)
+      #expect(verification.isIntact, "case \(id): \(verification)")
+      if case .intact(let entries, _) = verification { #expect(entries == Int(c.version)) }
       // Its links: exactly the case's, each of a stepped kind with the case's step start, the
       // others with 0 (schema version 15).
       let links = CaseIndexing.links(of: c)
@@ -141,6 +162,55 @@ struct PartialUpdateTests {
       "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'")
     #expect(problems == 0)
     #expect(try await store.scalarForTesting("SELECT count(*) FROM pragma_foreign_key_check") == 0)
+    await fixture.finish()
+  }
+
+  /// An update relies on the row it expects only when the row holds exactly that: a row that
+  /// differs from the case before the action (here a listed due time written under other
+  /// rules, as a task dispatched before its return time was recorded has under another return
+  /// window), or a row at another version, is read and written as without the hint
+  /// (``CaseRows/ExpectedRow``).
+  @Test("an update whose case row is not the one it expected reads the row: another listed due time, another version")
+  func expectedRowMisses() async throws {
+    // The fixture's store keeps nothing decoded, so it always reads what the other one wrote.
+    var uncached = StoreConfiguration()
+    uncached.decodedCaseCacheSize = 0
+    let fixture = try await StoreFixture.make(configuration: uncached)
+    let first = fixture.sqlite
+    let created = try await fixture.submit("Cống tràn")
+    _ = try await fixture.act(
+      StoreFixture.iocOperator, .dispatch(DispatchOrder(unit: StoreFixture.dongLoc)), on: created.id,
+      at: StoreFixture.at(6, hour: 10))
+    // A second store on the file reads the dispatched case (its body and journal are then
+    // decoded in its cache); then the row's listed due time changes behind it.
+    let second = try await SQLiteFieldReportStore(path: fixture.path)
+    let dispatched = try #require(try await second.caseView(.id(created.id), draftAuthor: nil)).case
+    try await first.executeRawSQLForTesting(
+      "UPDATE cases SET listed_due = listed_due + 60000 WHERE id = '\(created.id.rawValue)'")
+    let assign = try StoreFixture.decide(
+      StoreFixture.duong, .assign(AssignmentOrder(mainHandler: StoreFixture.toan, coordinators: [StoreFixture.thang])),
+      on: dispatched,
+      at: StoreFixture.at(6, hour: 11))
+    let assigned = try await second.apply(assign, expectedVersion: dispatched.version, idempotencyKey: nil).storedCase
+    #expect(second.caseRowHintsForTesting == (taken: 0, missed: 1))
+    // The row holds what a full write gives (the listed due time too), and the chain is whole.
+    let due = try await second.scalarForTesting("SELECT listed_due FROM cases WHERE id = '\(created.id.rawValue)'")
+    #expect(due == CaseRows.IndexedColumns(of: assigned, policy: .standard).listedDue)
+    #expect(try await second.verifyJournal(caseID: created.id).isIntact)
+
+    // Another version: the first store moves the case on while the second holds version 3.
+    let held = try #require(try await second.caseView(.id(created.id), draftAuthor: nil)).case
+    #expect(held.version == 3)
+    _ = try await fixture.act(
+      StoreFixture.thang, .addContribution, on: created.id, content: "Đã kiểm tra", at: StoreFixture.at(6, hour: 12))
+    let late = try StoreFixture.decide(
+      StoreFixture.thang, .addContribution, on: held, content: "Muộn", at: StoreFixture.at(6, hour: 13))
+    await #expect(throws: StoreError.staleVersion(expected: 3, actual: 4)) {
+      _ = try await second.apply(late, expectedVersion: held.version, idempotencyKey: nil)
+    }
+    #expect(second.caseRowHintsForTesting == (taken: 0, missed: 2))
+    #expect(try await first.verifyJournal(caseID: created.id).isIntact)
+    await second.close()
     await fixture.finish()
   }
 
