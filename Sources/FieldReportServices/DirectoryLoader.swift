@@ -59,6 +59,8 @@ public func loadDirectory(
   for id in Set(grants.map(\.userID)) where seenUsers.insert(id).inserted {
     if let account = try await store.findUser(id: id) { users.append(account.user) }
   }
-  let categories = try await store.categories()
-  return Directory(units: units, users: users, grants: grants, groups: groups, categories: categories)
+  var directory = Directory(units: units, users: users, grants: grants, groups: groups)
+  // Every category, as the store keeps them by id (built once per change of reference data).
+  directory.categories = try await store.categoriesByID()
+  return directory
 }

@@ -31,8 +31,9 @@ extension SQLiteFieldReportStore {
   }
 
   public func findUnit(id: UnitID) async throws -> Unit? {
-    // Units are few: every lookup is served from the cached list.
-    try await units().first { $0.id == id }
+    // Every lookup is served from the cached units by id (a province has hundreds of units;
+    // each case action looks up three or four).
+    try await unitsByID()[id]
   }
 
   // MARK: Users
