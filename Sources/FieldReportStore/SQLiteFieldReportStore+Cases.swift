@@ -111,9 +111,10 @@ extension SQLiteFieldReportStore {
       change.newCase, before: before, beforeHead: beforeHead, policy: configuration.policy)
     let entryBody = try EntityCoding.encode(change.entry)
     let chained = prepared.expected.map { CaseRows.ChainedEntry(change.entry, body: entryBody, previous: $0.head) }
-    // Re-runnable: SQL only, and the key filter's insert (`record`) may happen twice. Its
-    // own references: the case row is read in the same transaction (``applyInTransaction``);
-    // its units and category were looked up by the service and the workflow (never deleted).
+    // Re-runnable: SQL only, and the key filter's insert (`record`) and the hint counters may
+    // happen twice. Its own references: the case row is read, or updated on condition, in the
+    // same transaction (``applyInTransaction``); its units and category were looked up by the
+    // service and the workflow (never deleted).
     let result = try await writeCaseData(rerunnable: true, checksOwnReferences: true) { database in
       try self.applyInTransaction(
         change, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey, operation: operation,

@@ -32,7 +32,8 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// thread (see ``LatestCaseIndex`` for why it stays true): a case's view from memory.
   let latestCases: LatestCaseIndex
   /// How often an update's expected row (``CaseRows/ExpectedRow``) was taken and how often
-  /// the row did not match it and was read after all.
+  /// the row did not match it and was read after all (runs of the job: a batch that runs again
+  /// counts its jobs again; tests only).
   let caseRowHints = (taken: SharedCount(), missed: SharedCount())
   /// Each day's last report number, in memory (loaded when the store opens; see
   /// ``ReportSequences``).

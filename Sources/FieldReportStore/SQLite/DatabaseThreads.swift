@@ -21,7 +21,7 @@ struct WriteJob: Sendable {
   /// per job (see ``WriterThread``).
   let rerunnable: Bool
   /// Whether every row `perform` writes references only rows that exist and are never
-  /// deleted: the case row it reads or inserts in the same transaction, and units, categories
+  /// deleted: the case row it reads, updates or inserts in the same transaction, and units, categories
   /// and people (the store deletes none of them). A batch of such jobs runs with SQLite's
   /// foreign-key enforcement off (see ``WriterThread``).
   let checksOwnReferences: Bool
