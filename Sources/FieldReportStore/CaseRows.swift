@@ -92,9 +92,10 @@ enum CaseRows {
 
   /// The journal head and indexed columns a case row is expected to hold, as a write of the
   /// case before the action left them. Only a hint: the update that relies on it names every
-  /// value in its condition, so a row that differs in any (another version, a listed due time
-  /// written under another return window) is not touched, and the writer reads the row and
-  /// updates it as without the hint.
+  /// value in its condition, so a row that differs in any (another version; a listed due time
+  /// written under other rules, as a task dispatched before its return time was recorded has
+  /// under another return window) is not touched, and the writer reads the row and updates it
+  /// as without the hint.
   struct ExpectedRow: Sendable {
     var head: [UInt8]
     var indexed: IndexedColumns
