@@ -430,8 +430,8 @@ print("Reference runs (calls/s at 1 / 64 in flight): " + "; ".join(
 print(f"Each load run: {duration} s; 1 in flight = 1 connection × 1 worker, 64 in flight = 4 × 16. "
       "% = calls/s as a share of the trivial RPC's at the same concurrency; p50 × = p50 over the trivial RPC's p50 at 1 in flight.")
 print()
-print("| cases prefilled | call | in flight | calls/s | % of trivial RPC | p50 ms | p50 × trivial | p99 ms | p99.9 ms | errors | server CPU µs/call | server RSS MB | loadgen CPU µs/call |")
-print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| cases prefilled | call | in flight | calls/s | % of trivial RPC | p50 ms | p50 × trivial | p99 ms | p99.9 ms | errors | server CPU µs/call | server RSS MB | loadgen CPU µs/call | writer CPU µs/call | writer on a core / waiting for one, % of the run |")
+print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 trivial_rows = [("trivial unary RPC (rpc-bench)", "rpc"), ("bare NIO echo (rpc-bench)", "echo")]
 for label, impl in trivial_rows:
     for inflight in (1, 64):
@@ -441,7 +441,7 @@ for label, impl in trivial_rows:
         base = reference.get(f"rpc_{inflight}", {}).get("calls_per_s")
         p50x = f"{ref['p50_us'] / reference['rpc_1']['p50_us']:.2f}×" if inflight == 1 and "rpc_1" in reference else ""
         print(f"| – | {label} | {inflight} | {ref['calls_per_s']:,.0f} | {pct(ref['calls_per_s'], base)} | {ref['p50_us'] / 1000:.3f} | {p50x} | "
-              f"{ref['p99_us'] / 1000:.3f} | {ref['p999_us'] / 1000:.3f} | | | | |")
+              f"{ref['p99_us'] / 1000:.3f} | {ref['p999_us'] / 1000:.3f} | | | | | | |")
 
 def row(run, label, figures, calls_per_s=None):
     inflight = run["in_flight"]
@@ -455,9 +455,16 @@ def row(run, label, figures, calls_per_s=None):
     cpu = result.get("server_cpu_us_per_call")
     rss = result.get("server_rss_kb")
     own = result.get("loadgen_cpu_us_per_call")
+    # The store's one writer thread (SQLite only): its CPU per call, and how much of the run it
+    # spent on a core and waiting for one (near 100 % together: the writer is the limit).
+    writer = (result.get("server_threads") or {}).get("sqlite-writer")
+    window = result.get("duration_s") or 0
+    writer_cpu = "" if not writer or writer.get("cpu_us_per_call") is None else f"{writer['cpu_us_per_call']:.0f}"
+    writer_share = (f"{100 * writer['cpu_s'] / window:.0f} / {100 * writer['run_queue_wait_s'] / window:.0f}"
+                    if writer and window > 0 else "")
     print(f"| {run['cases']:,} | {label} | {inflight} | {rate:,.0f} | {pct(rate, base)} | {ms(p50)} | {p50x} | {ms(figures.get('p99_us'))} | "
           f"{ms(figures.get('p999_us'))} | {errors} | {'' if cpu is None else f'{cpu:.0f}'} | {'' if rss is None else f'{rss / 1024:.0f}'} | "
-          f"{'' if own is None else f'{own:.0f}'} |")
+          f"{'' if own is None else f'{own:.0f}'} | {writer_cpu} | {writer_share} |")
 
 for run in runs:
     result = run["result"]

@@ -64,7 +64,10 @@ struct LoadGenCommand: AsyncParsableCommand {
       {name: {"calls", "calls_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", \
       "errors": {CODE: n}}}, "all": {…}, "server_rss_kb", …} (lifecycle adds \
       "completed_cases" and "completed_cases_per_s"; open loop "rate", "not_started"; \
-      --server-pid adds the server's CPU time over the measured window; the generator's own \
+      --server-pid adds the server's CPU time over the measured window, in all and per \
+      thread name ("server_threads": {name: {"cpu_s", "run_queue_wait_s", "threads", \
+      "cpu_us_per_call"}}, from /proc/PID/task: the store's writer is sqlite-writer, its \
+      readers sqlite-reader-N, its checkpointer sqlite-checkpt); the generator's own \
       CPU time and the machine's load average are always reported, to tell when the \
       generator or something else on the machine limits the run). --plot PATH.svg draws \
       the latency percentile curves (HDR style, log scales) and the calls per second over time. \
@@ -224,6 +227,7 @@ struct LoadGenCommand: AsyncParsableCommand {
 
     // The measured window.
     let cpuBefore = self.serverCPUSeconds()
+    let threadsBefore = ServerThreads.read(pids: self.serverPid)
     let ownCPUBefore = Terminal.cpuSeconds(pid: nil)
     let budget = LoadBudget(calls: self.count ?? Int.max, duration: .milliseconds(Int64(self.duration * 1000)))
     let recorder = Recorder(shards: 16, origin: budget.start)
@@ -240,6 +244,7 @@ struct LoadGenCommand: AsyncParsableCommand {
     let seconds = Terminal.seconds(ContinuousClock.now - budget.start)
     await live.stop()
     let cpuAfter = self.serverCPUSeconds()
+    let threadsAfter = ServerThreads.read(pids: self.serverPid)
     let ownCPUAfter = Terminal.cpuSeconds(pid: nil)
     let loadAverage = Terminal.loadAverage()
     let rss = self.serverResidentKilobytes()
@@ -268,6 +273,14 @@ struct LoadGenCommand: AsyncParsableCommand {
       let cpu = cpuAfter - cpuBefore
       cpuPerCall = statistics.totalCalls > 0 ? cpu * 1e6 / Double(statistics.totalCalls) : nil
       print("server: \(String(format2: cpu)) s CPU (\(cpuPerCall.map { String(format1: $0) } ?? "–") µs per call), RSS \(rss.map { "\($0 / 1024) MB" } ?? "unknown")")
+    }
+    // Which server thread did the work, and which waited for a core.
+    var threadUsage: [String: ServerThreads.Usage]? = nil
+    if let threadsBefore, let threadsAfter {
+      let usage = threadsAfter.usage(since: threadsBefore)
+      threadUsage = usage
+      print("server threads:")
+      for line in ServerThreads.lines(usage, calls: statistics.totalCalls, seconds: seconds) { print("  " + line) }
     }
     // The generator's own CPU: near one core per core of the machine means it, not the
     // server, may be what limits the run.
@@ -316,6 +329,7 @@ struct LoadGenCommand: AsyncParsableCommand {
         extra.append(("server_cpu_s", .double(cpuAfter - cpuBefore)))
         extra.append(("server_cpu_us_per_call", cpuPerCall.map { .double($0) } ?? .null))
       }
+      if let threadUsage { extra.append(("server_threads", ServerThreads.json(threadUsage, calls: statistics.totalCalls))) }
       let document = Report.document(
         scenario: self.scenario, connections: self.connections, workers: self.rate == nil ? self.workers : 0, seconds: seconds,
         statistics: statistics, serverRSS: rss, extra: extra)

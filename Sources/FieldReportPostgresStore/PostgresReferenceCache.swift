@@ -45,7 +45,11 @@ final class PostgresReferenceCache: Sendable {
     /// Whether the listener is connected (else nothing is kept or served).
     var listening = false
     var units: [Unit]?
+    /// `units` by id, built once when the list is kept (every case action looks units up).
+    var unitsByID: [UnitID: Unit]?
     var categories: [FieldReportWorkflow.Category]?
+    /// `categories` by id, built once when the list is kept.
+    var categoriesByID: [CategoryID: FieldReportWorkflow.Category]?
     var users: [UserID: UserAccount?] = [:]
     var grantsByUser: [UserID: [RoleGrant]] = [:]
     var groups: [TransferGroupID: TransferGroup?] = [:]
@@ -55,7 +59,9 @@ final class PostgresReferenceCache: Sendable {
     mutating func clear() {
       clears &+= 1
       units = nil
+      unitsByID = nil
       categories = nil
+      categoriesByID = nil
       users = [:]
       grantsByUser = [:]
       groups = [:]

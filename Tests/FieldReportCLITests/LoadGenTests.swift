@@ -57,6 +57,16 @@ struct LoadGenTests {
       #expect(json["duration_s"] is NSNumber)
       #expect(((json["server_rss_kb"] as? NSNumber)?.intValue ?? 0) > 0, "\(json)")
       #expect(((json["completed_cases"] as? NSNumber)?.intValue ?? 0) >= 1, "\(json)")
+      // The server's threads, by name: the store's writer committed the lifecycle's steps, so it
+      // ran; its readers and checkpointer are there under their own names (the names reach
+      // the system: a name over 15 bytes would be refused and the threads show another).
+      let threads = try #require(json["server_threads"] as? [String: Any], "\(json)")
+      let writer = try #require(threads["sqlite-writer"] as? [String: Any], "\(threads.keys.sorted())")
+      #expect(((writer["cpu_s"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(writer)")
+      #expect((writer["threads"] as? NSNumber)?.intValue == 1, "\(writer)")
+      #expect(writer["run_queue_wait_s"] is NSNumber && writer["cpu_us_per_call"] is NSNumber, "\(writer)")
+      #expect(threads["sqlite-checkpt"] != nil && threads["sqlite-reader-0"] != nil, "\(threads.keys.sorted())")
+      #expect(result.stdout.contains("sqlite-writer:"), "\(result)")
       let operations = try #require(json["operations"] as? [String: Any])
       for step in ["submit", "dispatch", "assign", "submit-result", "approve", "publish"] {
         Self.expectFigures(operations[step] as? [String: Any], step)

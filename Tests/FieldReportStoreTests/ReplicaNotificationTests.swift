@@ -66,23 +66,31 @@ struct ReplicaNotificationTests {
   @Test("reference data cached by B is refreshed by A's notification, with no credential lookup in between")
   func referenceCacheByNotification() async throws {
     try await Self.withTwoStores { fixture, other in
-      for _ in 0..<3 { _ = try await other.units() }
+      for _ in 0..<3 {
+        _ = try await other.units()
+        _ = try await other.unitsByID()
+        _ = try await other.categoriesByID()
+      }
       let before = try await other.categories()
       let unit = FieldReportWorkflow.Unit(id: "ubnd-xa-thach-ha", name: "UBND Xã Thạch Hạ", kind: .communeWard, parentID: nil)
       try await fixture.store.createUnit(unit)
       try await fixture.store.createCategory(FieldReportWorkflow.Category(id: "cay-xanh", name: "Cây xanh"))
-      // Bounded polling: B's cached lists change only when the notification clears them.
-      var units: [FieldReportWorkflow.Unit] = []
-      var categories: [FieldReportWorkflow.Category] = []
+      // Bounded polling: B's cached maps change only when the notification clears them. The
+      // maps by id are polled alone (reading the lists would rebuild them), so a map the clear
+      // left behind would stay stale here.
+      var byID: ([UnitID: FieldReportWorkflow.Unit], [CategoryID: FieldReportWorkflow.Category]) = ([:], [:])
       for _ in 0..<600 {
-        units = try await other.units()
-        categories = try await other.categories()
-        if units.contains(where: { $0.id == unit.id }), categories.count > before.count { break }
+        byID = (try await other.unitsByID(), try await other.categoriesByID())
+        if byID.0[unit.id] != nil, byID.1["cay-xanh"] != nil { break }
         try await Task.sleep(for: .milliseconds(50))
       }
+      #expect(byID.0[unit.id]?.name == "UBND Xã Thạch Hạ")
+      #expect(byID.1["cay-xanh"]?.name == "Cây xanh")
+      let units = try await other.units()
+      let categories = try await other.categories()
       #expect(units.contains { $0.id == unit.id })
       #expect(try await other.findUnit(id: unit.id)?.name == "UBND Xã Thạch Hạ")
-      #expect(categories.map(\.id).contains("cay-xanh"))
+      #expect(categories.map(\.id).contains("cay-xanh") && categories.count > before.count)
     }
   }
 

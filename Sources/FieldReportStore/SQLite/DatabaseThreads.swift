@@ -101,10 +101,10 @@ final class WriterThread: Sendable {
     let transactions = self.transactions
     gate.enter()
     let thread = Thread {
+      StoreThreadName.apply(StoreThreadName.writer)
       Self.serve(database: handOff.database, queue: queue, metrics: metrics, transactions: transactions)
       gate.leave()
     }
-    thread.name = "fieldreport-store-writer"
     thread.stackSize = 8 << 20
     thread.start()
   }
@@ -276,6 +276,7 @@ final class ReaderPool: Sendable {
       let gate = self.gate
       gate.enter()
       let thread = Thread {
+        StoreThreadName.apply(StoreThreadName.reader(index))
         while true {
           let jobs = queue.take(max: 1)
           if jobs.isEmpty { break }
@@ -283,7 +284,6 @@ final class ReaderPool: Sendable {
         }
         gate.leave()
       }
-      thread.name = "fieldreport-store-reader-\(index)"
       thread.stackSize = 8 << 20
       thread.start()
     }
@@ -378,6 +378,7 @@ final class CheckpointThread: Sendable {
     let passes = self.passes
     gate.enter()
     let thread = Thread {
+      StoreThreadName.apply(StoreThreadName.checkpointer)
       var copiedUpTo = -1  // the writer's transaction count when the WAL was last copied whole
       var wait = Self.interval
       while !stop.wait(seconds: wait) {
@@ -396,7 +397,6 @@ final class CheckpointThread: Sendable {
       }
       gate.leave()
     }
-    thread.name = "fieldreport-store-checkpoint"
     thread.start()
   }
 
@@ -431,5 +431,41 @@ final class StopSignal: @unchecked Sendable {
     defer { condition.unlock() }
     if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: seconds)) }
     return stopped
+  }
+}
+
+/// The names the store's threads carry in the system's thread listings (`top -H`, `ps -L`,
+/// `perf report --sort comm`, `/proc/PID/task/TID/comm`), so that a profile or a per-thread
+/// CPU reading tells the writer from a reader or the checkpointer. Linux keeps at most 15
+/// bytes of a thread's name and refuses a longer one outright (`pthread_setname_np` fails with
+/// ERANGE): Foundation's `Thread.name`, set to the long names these threads had before, never
+/// reached the system, and every store thread showed the name it inherited. Each thread names
+/// itself when it starts.
+enum StoreThreadName {
+  /// The longest name the system keeps, in bytes.
+  static let maximumLength = 15
+  /// The one writer thread.
+  static let writer = "sqlite-writer"
+  /// The background checkpointer.
+  static let checkpointer = "sqlite-checkpt"
+
+  /// Reader thread `index` of the pool (from 0).
+  static func reader(_ index: Int) -> String { "sqlite-reader-\(index)" }
+
+  /// Names the calling thread `name`, cut to ``maximumLength`` bytes (at a character boundary).
+  static func apply(_ name: String) {
+    var cut = Substring(name)
+    while cut.utf8.count > maximumLength { cut = cut.dropLast() }
+    #if os(Linux)
+    // Glibc's `pthread_setname_np` is not visible to Swift (it needs _GNU_SOURCE); the kernel
+    // takes the same name written to the thread's own `comm` file.
+    let file = open("/proc/thread-self/comm", O_WRONLY)
+    guard file >= 0 else { return }
+    defer { close(file) }
+    var bytes = Array(cut.utf8)
+    _ = bytes.withUnsafeMutableBytes { write(file, $0.baseAddress, $0.count) }
+    #else
+    _ = pthread_setname_np(String(cut))
+    #endif
   }
 }
