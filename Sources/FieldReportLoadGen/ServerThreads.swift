@@ -67,9 +67,11 @@ struct ServerThreads: Sendable {
       let before = earlier.threads[key]
       let run = now.runNanoseconds &- (before?.runNanoseconds ?? 0)
       let wait = now.waitNanoseconds &- (before?.waitNanoseconds ?? 0)
-      usage[now.name, default: Usage(cpuSeconds: 0, waitSeconds: 0, threads: 0)].cpuSeconds += Double(run) / 1e9
-      usage[now.name, default: Usage(cpuSeconds: 0, waitSeconds: 0, threads: 0)].waitSeconds += Double(wait) / 1e9
-      usage[now.name, default: Usage(cpuSeconds: 0, waitSeconds: 0, threads: 0)].threads += 1
+      var figures = usage[now.name] ?? Usage(cpuSeconds: 0, waitSeconds: 0, threads: 0)
+      figures.cpuSeconds += Double(run) / 1e9
+      figures.waitSeconds += Double(wait) / 1e9
+      figures.threads += 1
+      usage[now.name] = figures
     }
     return usage
   }
