@@ -21,7 +21,7 @@ extension PostgresFieldReportStore {
   public func units() async throws -> [Unit] {
     try await cachedRead { $0.units } put: {
       $0.units = $1
-      $0.unitsByID = Self.byID($1, \.id)
+      $0.unitsByID = $1.keyedByFirst(\.id)
     } load: { session in
       try await session.query("SELECT body FROM units ORDER BY name, id").map {
         try EntityCoding.decode(Unit.self, from: $0.bytes(0), what: "unit")
@@ -33,16 +33,11 @@ extension PostgresFieldReportStore {
   /// lookups and its renderer build no dictionary (the protocol's default builds one per call).
   public func unitsByID() async throws -> [UnitID: Unit] {
     if let built = referenceCache.lookup({ $0.unitsByID }) { return built }
-    return Self.byID(try await units(), \.id)
+    return try await units().keyedByFirst(\.id)
   }
 
   public func findUnit(id: UnitID) async throws -> Unit? {
     try await unitsByID()[id]
-  }
-
-  /// A list by id, the first of a repeated id kept (as the protocol's defaults do).
-  static func byID<Key: Hashable, Value>(_ values: [Value], _ key: (Value) -> Key) -> [Key: Value] {
-    Dictionary(values.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
   }
 
   // MARK: Users
@@ -161,7 +156,7 @@ extension PostgresFieldReportStore {
   public func categories() async throws -> [FieldReportWorkflow.Category] {
     try await cachedRead { $0.categories } put: {
       $0.categories = $1
-      $0.categoriesByID = Self.byID($1, \.id)
+      $0.categoriesByID = $1.keyedByFirst(\.id)
     } load: { session in
       try await session.query("SELECT body FROM categories ORDER BY name, id").map {
         try EntityCoding.decode(FieldReportWorkflow.Category.self, from: $0.bytes(0), what: "category")
@@ -172,7 +167,7 @@ extension PostgresFieldReportStore {
   /// The categories by id, kept with the list (``categories()``).
   public func categoriesByID() async throws -> [CategoryID: FieldReportWorkflow.Category] {
     if let built = referenceCache.lookup({ $0.categoriesByID }) { return built }
-    return Self.byID(try await categories(), \.id)
+    return try await categories().keyedByFirst(\.id)
   }
 
   // MARK: Role grants

@@ -296,11 +296,11 @@ extension FieldReportStore {
   }
 
   public func unitsByID() async throws -> [UnitID: Unit] {
-    Dictionary(try await units().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    try await units().keyedByFirst(\.id)
   }
 
   public func categoriesByID() async throws -> [CategoryID: FieldReportWorkflow.Category] {
-    Dictionary(try await categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    try await categories().keyedByFirst(\.id)
   }
 
   public func listCases(_ queries: [CaseQuery]) async throws -> [CasePage] {
@@ -342,5 +342,14 @@ extension FieldReportStore {
     -> [UnitStatistics]
   {
     try await unitStatistics(unitID: unitID, byCategory: false, from: from, to: to, now: now)
+  }
+}
+
+extension Sequence {
+  /// The elements by `key`, the first of a repeated key kept: how every store turns its unit
+  /// and category lists into the lookups by id (``FieldReportStore/unitsByID()``,
+  /// ``FieldReportStore/categoriesByID()``).
+  package func keyedByFirst<Key: Hashable>(_ key: (Element) -> Key) -> [Key: Element] {
+    Dictionary(self.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
   }
 }

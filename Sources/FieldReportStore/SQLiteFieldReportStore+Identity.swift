@@ -25,7 +25,7 @@ extension SQLiteFieldReportStore {
   public func unitsByID() async throws -> [UnitID: Unit] {
     if let built = cache.lookup({ $0.unitsByID }) { return built }
     let generation = cache.generation
-    let built = Dictionary(try await units().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let built = try await units().keyedByFirst(\.id)
     cache.store(ifStill: generation) { $0.unitsByID = built }
     return built
   }
@@ -168,7 +168,7 @@ extension SQLiteFieldReportStore {
   public func categoriesByID() async throws -> [CategoryID: FieldReportWorkflow.Category] {
     if let built = cache.lookup({ $0.categoriesByID }) { return built }
     let generation = cache.generation
-    let built = Dictionary(try await categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let built = try await categories().keyedByFirst(\.id)
     cache.store(ifStill: generation) { $0.categoriesByID = built }
     return built
   }
