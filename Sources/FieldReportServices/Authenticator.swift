@@ -45,15 +45,31 @@ public struct Authenticator: Sendable {
       found = entry.value.text
     }
     guard count == 1, let header = found else { return nil }
-    let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-    guard parts.count == 2 else { return nil }
-    let secret = parts[1].trimmingSpaces()
+    // `<scheme> <secret>`, spaces around either ignored, read on the UTF-8 bytes in one pass
+    // (this runs on every call: no split array, no lowercased copy).
+    let bytes = header.utf8
+    let space = UInt8(ascii: " ")
+    guard let schemeStart = bytes.firstIndex(where: { $0 != space }) else { return nil }
+    guard let schemeEnd = bytes[schemeStart...].firstIndex(of: space),
+      let secretStart = bytes[schemeEnd...].firstIndex(where: { $0 != space }),
+      let secretLast = bytes.lastIndex(where: { $0 != space })
+    else { return nil }
+    let secretBytes = bytes[secretStart...secretLast]
     // Secrets are at most a few hundred bytes; anything longer is not ours.
-    guard !secret.isEmpty, secret.utf8.count <= 512 else { return nil }
-    switch parts[0].lowercased() {
-    case "bearer": return .session(secret)
-    case "apikey": return .apiKey(secret)
-    default: return nil
+    guard secretBytes.count <= 512 else { return nil }
+    let scheme = bytes[schemeStart..<schemeEnd]
+    if Self.isScheme(scheme, "bearer") { return .session(String(header[secretStart...secretLast])) }
+    if Self.isScheme(scheme, "apikey") { return .apiKey(String(header[secretStart...secretLast])) }
+    return nil
+  }
+
+  /// Whether `bytes` spell `lowercase` in any ASCII case (`Bearer`, `BEARER`, …).
+  private static func isScheme(_ bytes: Substring.UTF8View, _ lowercase: StaticString) -> Bool {
+    guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+    return lowercase.withUTF8Buffer { expected in
+      zip(bytes, expected).allSatisfy { byte, want in
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == want
+      }
     }
   }
 
@@ -131,16 +147,5 @@ public struct Authenticator: Sendable {
     } catch {
       throw rpcError(error, logger: self.env.logger(for: context))
     }
-  }
-}
-
-extension Substring {
-  /// Without leading and trailing spaces (on UTF-8 bytes: this runs on every call).
-  fileprivate func trimmingSpaces() -> String {
-    let bytes = self.utf8
-    guard let first = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") }),
-      let last = bytes.lastIndex(where: { $0 != UInt8(ascii: " ") })
-    else { return "" }
-    return String(self[first...last])
   }
 }

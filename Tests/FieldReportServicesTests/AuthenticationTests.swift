@@ -93,6 +93,33 @@ struct AuthenticationTests {
     }
   }
 
+  @Test("the authorization header: scheme in any ASCII case, spaces around either part ignored, the secret kept whole")
+  func authorizationHeaderForms() {
+    func parsed(_ header: String) -> String? {
+      switch Authenticator.presented(in: ["authorization": .text(header)]) {
+      case .session(let token)?: "session:" + token
+      case .apiKey(let key)?: "apikey:" + key
+      case nil: nil
+      }
+    }
+    #expect(parsed("Bearer abc") == "session:abc")
+    #expect(parsed("bEaReR abc") == "session:abc")
+    #expect(parsed("  Bearer    abc  ") == "session:abc")
+    #expect(parsed("ApiKey frk_1 2") == "apikey:frk_1 2")
+    #expect(parsed("APIKEY k") == "apikey:k")
+    #expect(parsed("Bearer") == nil)
+    #expect(parsed("Bearer    ") == nil)
+    #expect(parsed("") == nil)
+    #expect(parsed("   ") == nil)
+    #expect(parsed("Basic abc") == nil)
+    #expect(parsed("Bearerx abc") == nil)
+    #expect(parsed("Beare abc") == nil)
+    #expect(parsed("Bearer " + String(repeating: "a", count: 512)) == "session:" + String(repeating: "a", count: 512))
+    #expect(parsed("Bearer " + String(repeating: "a", count: 513)) == nil)
+    #expect(parsed("Bearer ngườidùng") == "session:ngườidùng")
+    #expect(Authenticator.presented(in: ["authorization": .binary(Array("Bearer abc".utf8))]) == nil)
+  }
+
   @Test("sessions expire", arguments: StoreEngine.all)
   func expiry(engine: StoreEngine) async throws {
     try await TestServer.with(engine: engine) { server in

@@ -157,3 +157,32 @@ private struct RecordingInterceptor: ServerInterceptor {
     try await next(context)
   }
 }
+
+private enum Attempt: ServerContextKey {
+  typealias Value = Int
+}
+
+@Suite("Server context values")
+struct ServerContextValueTests {
+  @Test("values by key type: set, read, replaced, removed, each key apart")
+  func values() {
+    let context = ServerContext(
+      method: MethodDescriptor(
+        service: "rpc.testing.v1.TestService", method: "UnaryCall", kind: .unary,
+        inputMessage: "rpc.testing.v1.SimpleRequest", outputMessage: "rpc.testing.v1.SimpleResponse"),
+      metadata: [:], deadline: nil, peer: "in-process", callID: 1)
+    #expect(context[Principal.self] == nil)
+    context[Principal.self] = "duong.lv"
+    context[Attempt.self] = 1
+    #expect(context[Principal.self] == "duong.lv" && context[Attempt.self] == 1)
+    context[Principal.self] = "thang.ld"
+    #expect(context[Principal.self] == "thang.ld" && context[Attempt.self] == 1)
+    context[Principal.self] = nil
+    #expect(context[Principal.self] == nil && context[Attempt.self] == 1)
+    context[Attempt.self] = nil
+    context[Attempt.self] = nil
+    #expect(context[Attempt.self] == nil)
+    context[Attempt.self] = 2
+    #expect(context[Attempt.self] == 2)
+  }
+}
