@@ -164,9 +164,8 @@ extension CaseService {
       unitID: nil, byCategory: byCategory, from: Timestamp(millisecondsSince1970: start),
       to: Timestamp(millisecondsSince1970: end), now: now)
     let byUnit = Dictionary(grouping: counts, by: \.unitID)
-    let categories = Dictionary(
-      try await env.store.categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    let unitsByID = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let categories = try await env.store.categoriesByID()
+    let unitsByID = units.keyedByFirst(\.id)
     func descendants(of id: UnitID) -> [UnitID] {
       let children = units.filter { $0.parentID == id }.map(\.id)
       return children + children.flatMap(descendants)

@@ -43,7 +43,7 @@ extension CaseService {
     let visible = page.cases.filter { CaseVisibility.canSee($0, viewer: viewer) }
     let found = DuplicateDetection.candidates(for: c, among: visible, policy: policy)
     guard !found.isEmpty else { return [] }
-    let byID = Dictionary(visible.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let byID = visible.keyedByFirst(\.id)
     let cases = found.compactMap { byID[$0.caseID] }
     let renderer = try await CaseRenderer.load(env: env, viewer: viewer, cases: cases)
     return found.compactMap { candidate in

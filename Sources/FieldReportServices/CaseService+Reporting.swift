@@ -27,8 +27,7 @@ extension CaseService {
     let from = Timestamp(millisecondsSince1970: start)
     let to = Timestamp(millisecondsSince1970: end)
     let counts = try await env.store.caseVolume(units: filter, from: from, to: to)
-    let categories = Dictionary(
-      try await env.store.categories().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let categories = try await env.store.categoriesByID()
 
     var byCategory: [CategoryID: Int] = [:]
     var byWeek: [Int64: Int] = [:]
