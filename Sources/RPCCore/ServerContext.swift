@@ -31,9 +31,7 @@ public final class ServerContext: Sendable {
 
   private struct Mutable: ~Copyable {
     var trailers = Metadata()
-    /// A call carries two or three (the trace id, the principal): a short list searched in
-    /// order costs less than a dictionary's hashing and storage on every call.
-    var attributes: [(key: ObjectIdentifier, value: any Sendable)] = []
+    var attributes: [ObjectIdentifier: any Sendable] = [:]
     /// Set once, by ``ServerContext/end(code:summarize:)``.
     var ended: Ended?
     /// The first ``ServerContext/onEnd(_:)`` handler apart, so the usual single one needs no array.
@@ -85,26 +83,8 @@ public final class ServerContext: Sendable {
 
   /// Values attached by interceptors (e.g. the authenticated principal), keyed by type.
   public subscript<Key: ServerContextKey>(key: Key.Type) -> Key.Value? {
-    get {
-      let id = ObjectIdentifier(key)
-      return self.mutable.withLock { state in
-        state.attributes.first(where: { $0.key == id })?.value as? Key.Value
-      }
-    }
-    set {
-      let id = ObjectIdentifier(key)
-      self.mutable.withLock { state in
-        let index = state.attributes.firstIndex(where: { $0.key == id })
-        switch (index, newValue) {
-        case (let index?, let value?): state.attributes[index].value = value
-        case (let index?, nil): state.attributes.remove(at: index)
-        case (nil, let value?):
-          if state.attributes.isEmpty { state.attributes.reserveCapacity(4) }
-          state.attributes.append((id, value))
-        case (nil, nil): break
-        }
-      }
-    }
+    get { self.mutable.withLock { $0.attributes[ObjectIdentifier(key)] as? Key.Value } }
+    set { self.mutable.withLock { $0.attributes[ObjectIdentifier(key)] = newValue } }
   }
 
   /// Runs `body` once the call has ended, with what the transport saw: the final status
