@@ -54,12 +54,14 @@ public struct Authenticator: Sendable {
       let secretStart = bytes[schemeEnd...].firstIndex(where: { $0 != space }),
       let secretLast = bytes.lastIndex(where: { $0 != space })
     else { return nil }
-    let secretBytes = bytes[secretStart...secretLast]
+    // Just past the secret's last byte: the start of the next character (a space) or the end,
+    // so the secret is cut on character boundaries whatever its last character is.
+    let secretEnd = bytes.index(after: secretLast)
     // Secrets are at most a few hundred bytes; anything longer is not ours.
-    guard secretBytes.count <= 512 else { return nil }
+    guard bytes.distance(from: secretStart, to: secretEnd) <= 512 else { return nil }
     let scheme = bytes[schemeStart..<schemeEnd]
-    if Self.isScheme(scheme, "bearer") { return .session(String(header[secretStart...secretLast])) }
-    if Self.isScheme(scheme, "apikey") { return .apiKey(String(header[secretStart...secretLast])) }
+    if Self.isScheme(scheme, "bearer") { return .session(String(header[secretStart..<secretEnd])) }
+    if Self.isScheme(scheme, "apikey") { return .apiKey(String(header[secretStart..<secretEnd])) }
     return nil
   }
 

@@ -117,6 +117,8 @@ struct AuthenticationTests {
     #expect(parsed("Bearer " + String(repeating: "a", count: 512)) == "session:" + String(repeating: "a", count: 512))
     #expect(parsed("Bearer " + String(repeating: "a", count: 513)) == nil)
     #expect(parsed("Bearer ngườidùng") == "session:ngườidùng")
+    #expect(parsed("Bearer khoá ư  ") == "session:khoá ư")
+    #expect(parsed("ApiKey \u{1F511}") == "apikey:\u{1F511}")
     #expect(Authenticator.presented(in: ["authorization": .binary(Array("Bearer abc".utf8))]) == nil)
   }
 
