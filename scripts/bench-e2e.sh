@@ -404,19 +404,27 @@ second_look=1
   COPY_PID[$size]="$STARTED_PID"
   COPY_PORT[$size]="$STARTED_PORT"
 done
+# on_copy SIZE: the load generator (LOADGEN, what `run` calls) aimed at SIZE's copy.
+on_copy() {
+  LOADGEN=("$BIN/fieldreport-loadgen" --host 127.0.0.1 --port "${COPY_PORT[$1]}" --server-pid "${COPY_PID[$1]}" --timeout 30 --unit SO-TNMT)
+}
+# round_order ROUND: the two sizes in ROUND's order (the smaller first in round 1), in ORDER.
+round_order() {
+  ORDER=("${SIZES[@]:0:2}")
+  [ "$1" = 2 ] && ORDER=("${SIZES[1]}" "${SIZES[0]}")
+  REPEAT="$1"
+}
 [ "$second_look" = 1 ] && for size in "${SIZES[@]:0:2}"; do
   settle "${COPY_PID[$size]}"
   # Warm each (its caches start empty), unmeasured.
-  "$BIN/fieldreport-loadgen" --host 127.0.0.1 --port "${COPY_PORT[$size]}" --timeout 30 --unit SO-TNMT \
-    --connections 1 --workers 4 --mix get=1,inbox=1,inbox-leader=1,inbox-officer=1 --seed 0 --duration 2 >/dev/null 2>&1 || true
+  on_copy "$size"
+  "${LOADGEN[@]}" --connections 1 --workers 4 --mix get=1,inbox=1,inbox-leader=1,inbox-officer=1 --seed 0 --duration 2 >/dev/null 2>&1 || true
 done
 [ "$second_look" = 1 ] && for round in 1 2; do
-  REPEAT="$round"
-  order=("${SIZES[@]:0:2}")
-  [ "$round" = 2 ] && order=("${SIZES[1]}" "${SIZES[0]}")
+  round_order "$round"
   for name in "GetCase:get" "inbox: IOC operator:inbox" "inbox: leader:inbox-leader" "inbox: officer:inbox-officer"; do
-    for size in "${order[@]}"; do
-      LOADGEN=("$BIN/fieldreport-loadgen" --host 127.0.0.1 --port "${COPY_PORT[$size]}" --server-pid "${COPY_PID[$size]}" --timeout 30 --unit SO-TNMT)
+    for size in "${ORDER[@]}"; do
+      on_copy "$size"
       run "$size" "${name%:*}" 1 --mix "${name##*:}" --seed 0
     done
   done
@@ -424,11 +432,9 @@ done
 # And GetCase's p99 in the default mix against alone, at 64 in flight, the same way (after the
 # reads at 1 in flight: the mix writes to the copies).
 [ "$second_look" = 1 ] && for round in 1 2; do
-  REPEAT="$round"
-  order=("${SIZES[@]:0:2}")
-  [ "$round" = 2 ] && order=("${SIZES[1]}" "${SIZES[0]}")
-  for size in "${order[@]}"; do
-    LOADGEN=("$BIN/fieldreport-loadgen" --host 127.0.0.1 --port "${COPY_PORT[$size]}" --server-pid "${COPY_PID[$size]}" --timeout 30 --unit SO-TNMT)
+  round_order "$round"
+  for size in "${ORDER[@]}"; do
+    on_copy "$size"
     run "$size" "GetCase" 64 --mix get --seed 0
     run "$size" "default mix" 64
   done
@@ -556,18 +562,15 @@ def find(size, name, inflight):
             return run["result"]
     return None
 
-def best(size, name, inflight, figure):
-    """The run of (size, name, in flight), first or repeated, with the lowest `figure` (its latency bars)."""
-    results = [run["result"] for run in runs
-               if run["cases"] == size and run["name"] == name and run["in_flight"] == inflight
-               and run["result"]["all"].get(figure)]
-    return min(results, key=lambda result: result["all"][figure]) if results else None
+def figures(size, name, inflight, pick=lambda result: result["all"].get("p99_us")):
+    """`pick`'s figure (µs) of every run of (size, name, in flight), first or repeated, lowest
+    first: the latency bars take the lowest, the better run, and list them all."""
+    return sorted(value for run in runs
+                  if run["cases"] == size and run["name"] == name and run["in_flight"] == inflight
+                  for value in [pick(run["result"])] if value)
 
-def spread(size, name, inflight, figure):
-    values = sorted(run["result"]["all"][figure] / 1000 for run in runs
-                    if run["cases"] == size and run["name"] == name and run["in_flight"] == inflight
-                    and run["result"]["all"].get(figure))
-    return ", ".join(f"{value:.2f}" for value in values)
+def listed(values, digits):
+    return ", ".join(f"{value / 1000:.{digits}f}" for value in values)
 
 rpc64 = reference.get("rpc_64", {}).get("calls_per_s")
 rpc1_p50 = reference.get("rpc_1", {}).get("p50_us")
@@ -587,24 +590,19 @@ for size in sizes:
         if result:
             share = result.get("completed_cases_per_s", 0) / rpc64
             verdict(f"{label}: lifecycle at 64 in flight ≥ 0.5 % of the trivial RPC in completed cases/s", f"{share:.3%}", share >= 0.005)
-    result = best(size, "GetCase", 1, "p50_us")
-    if result and rpc1_p50:
-        ratio = result["all"]["p50_us"] / rpc1_p50
+    p50s = figures(size, "GetCase", 1, lambda result: result["all"].get("p50_us"))
+    if p50s and rpc1_p50:
+        ratio = p50s[0] / rpc1_p50
         verdict(f"{label}: GetCase p50 at 1 in flight ≤ 3× the trivial RPC's (the better of its runs: p50 "
-                f"{spread(size, 'GetCase', 1, 'p50_us')} ms)", f"{ratio:.2f}×", ratio <= 3)
+                f"{listed(p50s, 2)} ms)", f"{ratio:.2f}×", ratio <= 3)
     # GetCase's p99 in the mix and alone: each the better of its runs (the first, and the
     # second look's, made side by side).
-    mixed = sorted(run["result"]["operations"]["get"]["p99_us"] for run in runs
-                   if run["cases"] == size and run["name"] == "default mix" and run["in_flight"] == 64
-                   and run["result"]["operations"].get("get", {}).get("p99_us"))
-    alone = sorted(run["result"]["all"]["p99_us"] for run in runs
-                   if run["cases"] == size and run["name"] == "GetCase" and run["in_flight"] == 64
-                   and run["result"]["all"].get("p99_us"))
+    mixed = figures(size, "default mix", 64, lambda result: result["operations"].get("get", {}).get("p99_us"))
+    alone = figures(size, "GetCase", 64)
     if mixed and alone:
         ratio = mixed[0] / alone[0]
         verdict(f"{label}: GetCase p99 in the default mix ≤ 3× alone (64 in flight; the better of each's runs: "
-                f"{', '.join(f'{v / 1000:.1f}' for v in mixed)} ms / {', '.join(f'{v / 1000:.1f}' for v in alone)} ms)",
-                f"{ratio:.1f}×", ratio <= 3)
+                f"{listed(mixed, 1)} ms / {listed(alone, 1)} ms)", f"{ratio:.1f}×", ratio <= 3)
 if len(sizes) >= 2:
     small, big = sizes[0], sizes[1]
     for name in ("inbox: IOC operator", "inbox: leader", "inbox: officer"):
@@ -612,15 +610,15 @@ if len(sizes) >= 2:
         if result and rpc64:
             share = result["all"]["calls_per_s"] / rpc64
             verdict(f"{big:,} cases: {name} at 64 in flight ≥ 10 % of the trivial RPC", f"{share:.2%}", share >= 0.10)
-        a, b = best(small, name, 1, "p99_us"), best(big, name, 1, "p99_us")
+        a, b = figures(small, name, 1), figures(big, name, 1)
         if a and b:
-            ratio = b["all"]["p99_us"] / a["all"]["p99_us"]
+            ratio = b[0] / a[0]
             verdict(f"{name}: p99 at 1 in flight at {big:,} cases ≤ 1.5× at {small:,} (the better of each size's runs: "
-                    f"{spread(small, name, 1, 'p99_us')} ms / {spread(big, name, 1, 'p99_us')} ms)", f"{ratio:.2f}×", ratio <= 1.5)
+                    f"{listed(a, 2)} ms / {listed(b, 2)} ms)", f"{ratio:.2f}×", ratio <= 1.5)
         for large in sizes[2:]:
             c = find(large, name, 1)
             if a and c and c["all"].get("p99_us"):
-                verdicts.append(f"- {name}: p99 at 1 in flight at {large:,} cases is {c['all']['p99_us'] / a['all']['p99_us']:.2f}× at {small:,} (reported)")
+                verdicts.append(f"- {name}: p99 at 1 in flight at {large:,} cases is {c['all']['p99_us'] / a[0]:.2f}× at {small:,} (reported)")
     if big in ends:
         verdict(f"server RSS at the end of the {big:,}-case runs ≤ 150 MB", f"{ends[big] / 1024:.0f} MB", ends[big] <= 150 * 1024)
 print()

@@ -462,8 +462,7 @@ enum StoreThreadName {
     let file = open("/proc/thread-self/comm", O_WRONLY)
     guard file >= 0 else { return }
     defer { close(file) }
-    var bytes = Array(cut.utf8)
-    _ = bytes.withUnsafeMutableBytes { write(file, $0.baseAddress, $0.count) }
+    _ = Array(cut.utf8).withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
     #else
     _ = pthread_setname_np(String(cut))
     #endif
