@@ -19,7 +19,8 @@ done
 # The first release build takes several minutes; later ones rebuild only what changed.
 swift build -c "$configuration" --product fieldreport-server
 swift build -c "$configuration" --product fieldreport
-# glibc malloc: two arenas instead of up to eight per core keep the server's RSS ≈ 16 % lower
+# The server runs on mimalloc (MemoryAllocator). Should it run on glibc's malloc instead (it
+# logs a notice then), two arenas instead of up to eight per core keep its RSS ≈ 16 % lower
 # under load (docs/PERFORMANCE.md); an operator's own MALLOC_ARENA_MAX wins.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec ".build/$configuration/fieldreport-server" "${args[@]}"

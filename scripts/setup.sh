@@ -4,8 +4,9 @@
 set -euo pipefail
 need=()
 # postgresql: the server binaries the tests start a throwaway cluster with (the PostgreSQL store).
+# libmimalloc-dev: the memory allocator fieldreport-server is linked with (MemoryAllocator).
 # chromium-headless-shell: the browser that renders `fieldreport report`'s HTML page in a test.
-for pkg in libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libsqlite3-dev valgrind pkg-config openssl postgresql chromium-headless-shell; do
+for pkg in libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libsqlite3-dev libmimalloc-dev valgrind pkg-config openssl postgresql chromium-headless-shell; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

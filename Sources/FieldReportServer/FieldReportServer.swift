@@ -139,8 +139,10 @@ struct FieldReportServer: AsyncParsableCommand {
   var demo = false
 
   func run() async throws {
+    MemoryAllocator.configure()
     #if canImport(Glibc)
-      // Request buffers over 256 KiB (attachments, unfinished large frames) are mapped and
+      // With glibc's allocator (a build or a run without mimalloc: MemoryAllocator), request
+      // buffers over 256 KiB (attachments, unfinished large frames) are mapped and
       // go back to the system when freed. glibc's default threshold rises after the first such
       // free, after which they come from the heap and stay resident once their connections
       // close; a fixed threshold keeps it from rising.
@@ -381,8 +383,18 @@ struct FieldReportServer: AsyncParsableCommand {
     print("Database: \(opened.description)")
     print("Log in: fieldreport login --server \(host):\(boundPort) --user admin\(demo ? "  (or --user <one of the demo people above>)" : "")")
     fflush(nil)  // all C streams: the banner must reach a pipe (a supervisor, a test) now
+    let allocator = MemoryAllocator.current()
     logger.info(
-      "serving", metadata: ["address": "\(host):\(boundPort)", "database": "\(opened.description)", "demo": "\(demo)"])
+      "serving",
+      metadata: [
+        "address": "\(host):\(boundPort)", "database": "\(opened.description)", "demo": "\(demo)",
+        "allocator": "\(allocator)",
+      ])
+    if !allocator.isMimalloc {
+      logger.notice(
+        "the memory allocator is not mimalloc: writes and listings cost more CPU (a build without libmimalloc-dev, or another LD_PRELOAD)",
+        metadata: ["allocator": "\(allocator)"])
+    }
     if tls == nil && !Self.isLoopback(host) {
       logger.warning(
         "listening on a non-loopback address without TLS: passwords, tokens and citizens' data cross the network in clear text; use --tls-cert and --tls-key",

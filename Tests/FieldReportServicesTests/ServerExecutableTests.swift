@@ -47,8 +47,9 @@ struct ServerExecutableTests {
   /// Starts `executable` with `arguments` and `environment` added to this process's, its
   /// standard output piped, and waits for the server's "listening on" line.
   /// - Returns: The running process (the caller terminates it), the port and the lines read.
+  /// - Parameter log: Where the server's log (its standard error) goes; discarded by default.
   static func launch(
-    _ executable: URL, arguments: [String], environment extra: [String: String]
+    _ executable: URL, arguments: [String], environment extra: [String: String], log: FileHandle? = nil
   ) async throws -> (process: Process, port: Int, lines: [String]) {
     let process = Process()
     process.executableURL = executable
@@ -56,7 +57,7 @@ struct ServerExecutableTests {
     process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
     let output = Pipe()
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    process.standardError = log ?? FileHandle.nullDevice
     try process.runSerialized()
     guard let lines = await readLines(from: output.fileHandleForReading, until: "fieldreport-server listening on"),
       let banner = lines.first(where: { $0.hasPrefix("fieldreport-server listening on") }),
@@ -119,6 +120,50 @@ struct ServerExecutableTests {
     process.waitUntilExit()
     #expect(process.terminationReason == .exit)
     #expect(process.terminationStatus == 0)
+  }
+
+  /// The server is linked against mimalloc (Package.swift); the linker would not complain if
+  /// glibc's `malloc` won instead, so the binary's own startup check is what is tested here:
+  /// it must find mimalloc serving `malloc`, and must not when another allocator is preloaded.
+  @Test("runs on mimalloc, and says so; a preloaded allocator is noticed", .timeLimit(.minutes(1)))
+  func runsOnMimalloc() async throws {
+    let binary = try #require(Self.serverURL(), "build fieldreport-server first (swift build)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-alloc-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    // glibc's own malloc, preloaded ahead of mimalloc, is the allocator the check must see through.
+    let libc = ["/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6"].first {
+      FileManager.default.fileExists(atPath: $0)
+    }
+    for preload in [nil, libc] {
+      let logURL = folder.appendingPathComponent("server-\(preload == nil ? "plain" : "preloaded").log")
+      FileManager.default.createFile(atPath: logURL.path, contents: nil)
+      let log = try FileHandle(forWritingTo: logURL)
+      let (process, _, _) = try await Self.launch(
+        binary,
+        arguments: [
+          "--port", "0", "--database", folder.appendingPathComponent("\(preload == nil ? "a" : "b").sqlite").path,
+          "--log-level", "info", "--scrypt-log-n", "10",
+        ],
+        environment: ["FIELDREPORT_ADMIN_PASSWORD": "mat-khau-admin-2026", "LD_PRELOAD": preload ?? ""], log: log)
+      // The "serving" line is logged right after the banner the launch waited for.
+      var text = ""
+      for _ in 0..<100 where !text.contains("serving") {
+        try await Task.sleep(for: .milliseconds(20))
+        text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+      }
+      process.terminate()
+      process.waitUntilExit()
+      try log.close()
+      let serving = text.split(separator: "\n").first { $0.hasSuffix("serving") }.map(String.init) ?? text
+      if preload == nil {
+        #expect(serving.contains("allocator=mimalloc 2."), "\(serving)")
+        #expect(!text.contains("not mimalloc"), "\(text)")
+      } else {
+        #expect(serving.contains("allocator=another malloc"), "\(serving)")
+        #expect(text.contains("the memory allocator is not mimalloc"), "\(text)")
+      }
+    }
   }
 }
 
