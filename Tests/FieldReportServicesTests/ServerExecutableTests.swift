@@ -137,7 +137,7 @@ struct ServerExecutableTests {
     }
     for preload in [nil, libc] {
       let logURL = folder.appendingPathComponent("server-\(preload == nil ? "plain" : "preloaded").log")
-      FileManager.default.createFile(atPath: logURL.path, contents: nil)
+      try #require(FileManager.default.createFile(atPath: logURL.path, contents: nil))
       let log = try FileHandle(forWritingTo: logURL)
       let (process, _, _) = try await Self.launch(
         binary,
