@@ -304,7 +304,9 @@ done
 FIELDREPORT_PLATFORM_API_KEY="$(sed -n 's/^Platform API key.*): \(frk_[^ ]*\)$/\1/p' "$WORK/server.log" | head -1)"
 [ -n "$FIELDREPORT_PLATFORM_API_KEY" ] || { cat "$WORK/server.log" >&2; echo "bench-e2e: no platform API key in the server's output" >&2; exit 1; }
 export FIELDREPORT_PLATFORM_API_KEY
-echo "== fieldreport-server (pid $SERVER_PID) on 127.0.0.1:$PORT, database $WORK/fieldreport.sqlite" >&2
+# The allocator the server runs on (its banner): a build without mimalloc is slower, and says so here.
+export BENCH_ALLOCATOR="$(sed -n 's/^Memory allocator: //p' "$WORK/server.log" | head -1)"
+echo "== fieldreport-server (pid $SERVER_PID) on 127.0.0.1:$PORT, database $WORK/fieldreport.sqlite, allocator ${BENCH_ALLOCATOR:-unknown}" >&2
 
 LOADGEN=("$BIN/fieldreport-loadgen" --host 127.0.0.1 --port "$PORT" --server-pid "$SERVER_PID" --timeout 30 --unit SO-TNMT)
 RUNS="$WORK/runs"
@@ -495,6 +497,7 @@ print("Reference runs (calls/s at 1 / 64 in flight): " + "; ".join(
     f"{name}: trivial RPC {run.get('rpc_1', {}).get('calls_per_s', 0):,.0f} / {run.get('rpc_64', {}).get('calls_per_s', 0):,.0f}, "
     f"echo {run.get('echo_1', {}).get('calls_per_s', 0):,.0f} / {run.get('echo_64', {}).get('calls_per_s', 0):,.0f}"
     for name, run in reference_runs.items()) + f" (the better taken). Load average at the start: {load_at_start}.")
+print(f"Server memory allocator (its banner): {os.environ.get('BENCH_ALLOCATOR') or 'unknown'}.")
 print(f"Each load run: {duration} s; 1 in flight = 1 connection × 1 worker, 64 in flight = 4 × 16. "
       "% = calls/s as a share of the trivial RPC's at the same concurrency; p50 × = p50 over the trivial RPC's p50 at 1 in flight.")
 print()
@@ -633,6 +636,7 @@ document = {
     "reference": reference,
     "reference_runs": reference_runs,
     "load_average_at_start": load_at_start,
+    "server_allocator": os.environ.get("BENCH_ALLOCATOR") or None,
     "runs": runs,
     "server_rss_kb_at_end_of_size": {str(k): v for k, v in sorted(ends.items())},
     "bars": verdicts,

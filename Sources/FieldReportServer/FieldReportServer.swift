@@ -376,6 +376,8 @@ struct FieldReportServer: AsyncParsableCommand {
       print("fieldreport-server metrics on http://\(metricsAddress)/metrics")
       logger.info("metrics endpoint listening", metadata: ["address": "\(metricsAddress)"])
     }
+    let allocator = MemoryAllocator.current()
+    print("Memory allocator: \(allocator)")
     print("fieldreport-server listening on \(host):\(boundPort)")
     if let tls {
       print(tls.requiresClientCertificate ? "TLS: mutual (clients present a certificate from --tls-client-ca)" : "TLS: on")
@@ -383,7 +385,6 @@ struct FieldReportServer: AsyncParsableCommand {
     print("Database: \(opened.description)")
     print("Log in: fieldreport login --server \(host):\(boundPort) --user admin\(demo ? "  (or --user <one of the demo people above>)" : "")")
     fflush(nil)  // all C streams: the banner must reach a pipe (a supervisor, a test) now
-    let allocator = MemoryAllocator.current()
     logger.info(
       "serving",
       metadata: [

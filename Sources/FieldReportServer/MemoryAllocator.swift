@@ -11,7 +11,8 @@ import CMimalloc
 ///
 /// The linker gives no error when its order of libraries lets glibc's `malloc` win, and a
 /// binary started with another allocator in `LD_PRELOAD` runs on that one silently, so the
-/// server checks at startup (``current()``) and says which one it runs on: the "serving" log
+/// server checks at startup (``current()``) and says which one it runs on: a banner line
+/// (`Memory allocator: mimalloc 2.0.9`, which `scripts/bench-e2e.sh` reports), the "serving" log
 /// line, and a notice when it is not mimalloc.
 struct MemoryAllocator: Sendable, Equatable, CustomStringConvertible {
   /// `mimalloc`, or `another malloc` (the C library's, unless one was preloaded).

@@ -125,7 +125,7 @@ struct ServerExecutableTests {
   /// The server is linked against mimalloc (Package.swift); the linker would not complain if
   /// glibc's `malloc` won instead, so the binary's own startup check is what is tested here:
   /// it must find mimalloc serving `malloc`, and must not when another allocator is preloaded.
-  @Test("runs on mimalloc, and says so; a preloaded allocator is noticed", .timeLimit(.minutes(1)))
+  @Test("runs on mimalloc, and says so in its banner and log; a preloaded allocator is noticed", .timeLimit(.minutes(1)))
   func runsOnMimalloc() async throws {
     let binary = try #require(Self.serverURL(), "build fieldreport-server first (swift build)")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-alloc-\(UInt32.random(in: 0...UInt32.max))")
@@ -139,7 +139,7 @@ struct ServerExecutableTests {
       let logURL = folder.appendingPathComponent("server-\(preload == nil ? "plain" : "preloaded").log")
       try #require(FileManager.default.createFile(atPath: logURL.path, contents: nil))
       let log = try FileHandle(forWritingTo: logURL)
-      let (process, _, _) = try await Self.launch(
+      let (process, _, banner) = try await Self.launch(
         binary,
         arguments: [
           "--port", "0", "--database", folder.appendingPathComponent("\(preload == nil ? "a" : "b").sqlite").path,
@@ -156,10 +156,14 @@ struct ServerExecutableTests {
       process.waitUntilExit()
       try log.close()
       let serving = text.split(separator: "\n").first { $0.hasSuffix("serving") }.map(String.init) ?? text
+      // The banner (standard output, before "listening on") names it too.
+      let bannerLine = banner.first { $0.hasPrefix("Memory allocator: ") } ?? "(no allocator line)"
       if preload == nil {
+        #expect(bannerLine.hasPrefix("Memory allocator: mimalloc 2."), "\(banner)")
         #expect(serving.contains("allocator=mimalloc 2."), "\(serving)")
         #expect(!text.contains("not mimalloc"), "\(text)")
       } else {
+        #expect(bannerLine == "Memory allocator: another malloc", "\(banner)")
         #expect(serving.contains("allocator=another malloc"), "\(serving)")
         #expect(text.contains("the memory allocator is not mimalloc"), "\(text)")
       }
