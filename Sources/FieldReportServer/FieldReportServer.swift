@@ -140,16 +140,17 @@ struct FieldReportServer: AsyncParsableCommand {
 
   func run() async throws {
     MemoryAllocator.configure()
+    let allocator = MemoryAllocator.current()
     #if canImport(Glibc)
-      // With glibc's allocator (a build or a run without mimalloc: MemoryAllocator), request
-      // buffers over 256 KiB (attachments, unfinished large frames) are mapped and
+      // With glibc's allocator (a build or a run without mimalloc), request buffers over
+      // 256 KiB (attachments, unfinished large frames) are mapped and
       // go back to the system when freed. glibc's default threshold rises after the first such
       // free, after which they come from the heap and stay resident once their connections
       // close; a fixed threshold keeps it from rising.
       // (`mallopt` is declared in <malloc.h>, which the Glibc module does not import.)
       typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
       let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-      if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+      if !allocator.isMimalloc, let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
         _ = unsafeBitCast(symbol, to: MallOpt.self)(mmapThreshold, 256 * 1024)
       }
     #endif
@@ -376,7 +377,6 @@ struct FieldReportServer: AsyncParsableCommand {
       print("fieldreport-server metrics on http://\(metricsAddress)/metrics")
       logger.info("metrics endpoint listening", metadata: ["address": "\(metricsAddress)"])
     }
-    let allocator = MemoryAllocator.current()
     print("Memory allocator: \(allocator)")
     print("fieldreport-server listening on \(host):\(boundPort)")
     if let tls {

@@ -14,23 +14,23 @@ import CMimalloc
 /// server checks at startup (``current()``) and says which one it runs on: a banner line
 /// (`Memory allocator: mimalloc 2.0.9`, which `scripts/bench-e2e.sh` reports), the "serving" log
 /// line, and a notice when it is not mimalloc.
-struct MemoryAllocator: Sendable, Equatable, CustomStringConvertible {
-  /// `mimalloc`, or `another malloc` (the C library's, unless one was preloaded).
-  let name: String
-  /// mimalloc's version (`2.0.9`), when it is mimalloc.
-  let version: String?
+struct MemoryAllocator: Sendable, CustomStringConvertible {
+  /// mimalloc's version (`2.0.9`) when mimalloc serves `malloc`; nil for another allocator (the
+  /// C library's, unless one was preloaded).
+  let mimallocVersion: String?
 
-  var isMimalloc: Bool { self.version != nil }
+  var isMimalloc: Bool { self.mimallocVersion != nil }
 
-  var description: String { self.version.map { "\(self.name) \($0)" } ?? self.name }
+  /// `mimalloc 2.0.9`, or `another malloc`.
+  var description: String { self.mimallocVersion.map { "mimalloc \($0)" } ?? "another malloc" }
 
   /// The allocator that serves this process's `malloc`: mimalloc only if a block from
   /// `malloc` lies in mimalloc's heap.
   static func current() -> MemoryAllocator {
-    guard cmimalloc_serves_malloc() else { return MemoryAllocator(name: "another malloc", version: nil) }
+    guard cmimalloc_serves_malloc() else { return MemoryAllocator(mimallocVersion: nil) }
     // MI_MALLOC_VERSION: 209 for 2.0.9.
     let number = mi_version()
-    return MemoryAllocator(name: "mimalloc", version: "\(number / 100).\(number / 10 % 10).\(number % 10)")
+    return MemoryAllocator(mimallocVersion: "\(number / 100).\(number / 10 % 10).\(number % 10)")
   }
 
   /// Sets the server's allocator options; call first thing, before the server allocates much.
