@@ -135,6 +135,9 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Seconds between periodic journal checkpoints (made only when a journal grew); 0 for none (env FIELDREPORT_CHECKPOINT_INTERVAL; default 3600).")
   var checkpointInterval: Int?
 
+  @Option(help: "normal, raised (nice -10) or realtime (SCHED_FIFO 1): how the kernel schedules the event loops against the store's threads. Higher answers reads held in memory sooner while writes load the cores, at a cost in throughput; raised and realtime need CAP_SYS_NICE (or systemd LimitNICE=-10 / LimitRTPRIO=1); realtime only on a host that serves this server alone (docs/PERFORMANCE.md) (env FIELDREPORT_EVENT_LOOP_PRIORITY; default normal).")
+  var eventLoopPriority: String?
+
   @Flag(help: "Load the demo province (Hà Tĩnh: IOC, departments, Xã Đồng Lộc, Phường Trần Phú, people, categories, groups) once.")
   var demo = false
 
@@ -265,6 +268,10 @@ struct FieldReportServer: AsyncParsableCommand {
     guard maxConcurrentCalls >= 1, drainSeconds >= 0, sessionHours >= 1 else {
       throw ValidationError("max concurrent calls and session hours must be at least 1, drain seconds at least 0")
     }
+    let priorityText = setting(self.eventLoopPriority, "FIELDREPORT_EVENT_LOOP_PRIORITY", "normal")
+    guard let loopPriority = EventLoopPriority(rawValue: priorityText) else {
+      throw ValidationError("--event-loop-priority must be normal, raised or realtime, got \(priorityText)")
+    }
 
     LoggingSystem.bootstrap { label in
       var handler = StreamLogHandler.standardError(label: label)
@@ -276,6 +283,12 @@ struct FieldReportServer: AsyncParsableCommand {
     // --metrics-port nothing is bootstrapped and every metric is swift-metrics' no-op.
     let metricsRegistry = metricsPort == nil ? nil : MetricsEndpoint.bootstrap()
 
+    // Before the database is touched: a priority the kernel refuses stops the start.
+    do {
+      try await loopPriority.apply(to: .singleton)
+    } catch {
+      throw StartupError(message: "\(error)")
+    }
     let opened = try await OpenedStore.open(
       databasePath, postgres: postgresSettings, policy: policy, caseCache: caseCache, logger: logger)
     let store = opened.store
@@ -354,7 +367,7 @@ struct FieldReportServer: AsyncParsableCommand {
         host: host, port: port, limits: connectionLimits, drainGracePeriod: .seconds(drainSeconds),
         maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer,
         maxBufferedRequestBytes: maxBufferedRequestBytes, tls: tls),
-      fileDescriptorSet: ServiceRouter.fileDescriptorSet, logger: logger)
+      fileDescriptorSet: ServiceRouter.fileDescriptorSet, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
     var metricsEndpoint: MetricsEndpoint?
     if let metricsRegistry, let metricsPort {
       do {
@@ -378,6 +391,7 @@ struct FieldReportServer: AsyncParsableCommand {
       logger.info("metrics endpoint listening", metadata: ["address": "\(metricsAddress)"])
     }
     print("Memory allocator: \(allocator)")
+    if loopPriority != .normal { print("Event loops: \(loopPriority)") }
     print("fieldreport-server listening on \(host):\(boundPort)")
     if let tls {
       print(tls.requiresClientCertificate ? "TLS: mutual (clients present a certificate from --tls-client-ca)" : "TLS: on")
@@ -389,7 +403,7 @@ struct FieldReportServer: AsyncParsableCommand {
       "serving",
       metadata: [
         "address": "\(host):\(boundPort)", "database": "\(opened.description)", "demo": "\(demo)",
-        "allocator": "\(allocator)",
+        "allocator": "\(allocator)", "event_loops": "\(loopPriority)",
       ])
     if !allocator.isMimalloc {
       logger.notice(

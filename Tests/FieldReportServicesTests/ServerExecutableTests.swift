@@ -171,6 +171,94 @@ struct ServerExecutableTests {
   }
 }
 
+extension ServerExecutableTests {
+  /// The nice value and scheduling policy (0 `SCHED_OTHER`, 1 `SCHED_FIFO`) of each event-loop
+  /// thread of process `pid` (`/proc/PID/task/TID/stat`, fields 19 and 41).
+  static func loopScheduling(_ pid: Int32) -> [(nice: Int, policy: Int)] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    return tasks.compactMap { tid in
+      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/stat", encoding: .utf8),
+        let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+        stat[stat.index(after: open)..<close].hasPrefix("NIO-SGLTN")
+      else { return nil }
+      // Fields after the name start at field 3.
+      let fields = stat[stat.index(after: close)...].split(separator: " ")
+      guard fields.count > 38, let nice = Int(fields[16]), let policy = Int(fields[38]) else { return nil }
+      return (nice, policy)
+    }
+  }
+
+  @Test(
+    "--event-loop-priority sets every event loop's nice value or real-time policy, or refuses to start without the privilege",
+    .timeLimit(.minutes(1)))
+  func eventLoopPriority() async throws {
+    let binary = try #require(Self.serverURL(), "build fieldreport-server first (swift build)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-prio-\(UInt32.random(in: 0...UInt32.max))")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let environment = ["FIELDREPORT_ADMIN_PASSWORD": "mat-khau-admin-2026"]
+    func arguments(_ name: String, _ priority: String?) -> [String] {
+      ["--port", "0", "--database", folder.appendingPathComponent("\(name).sqlite").path, "--scrypt-log-n", "10"]
+        + (priority.map { ["--event-loop-priority", $0] } ?? [])
+    }
+    // CAP_SYS_NICE (bit 23 of the effective capabilities) may raise priorities; without it a
+    // process may only within its limits (none by default).
+    let capabilities = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?
+      .split(separator: "\n").first { $0.hasPrefix("CapEff:") }
+      .flatMap { UInt64($0.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16) } ?? 0
+    let privileged = capabilities & (1 << 23) != 0
+    if privileged {
+      for (priority, nice, policy, line) in [
+        (nil, 0, 0, nil), ("raised", -10, 0, "Event loops: raised (nice -10)"),
+        ("realtime", 0, 1, "Event loops: realtime (SCHED_FIFO 1)"),
+      ] as [(String?, Int, Int, String?)] {
+        let (process, _, banner) = try await Self.launch(
+          binary, arguments: arguments(priority ?? "default", priority), environment: environment)
+        let loops = Self.loopScheduling(process.processIdentifier)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(!loops.isEmpty, "no NIO-SGLTN threads found")
+        for loop in loops {
+          #expect(loop.nice == nice && loop.policy == policy, "\(priority ?? "default"): \(loops)")
+        }
+        #expect(banner.first { $0.hasPrefix("Event loops:") } == line, "\(banner)")
+      }
+    }
+    // Without the privilege the server says what to grant and stops before it opens the database.
+    let unprivileged = Process()
+    if privileged {
+      // A change of user clears the effective capabilities.
+      let setpriv = try #require(
+        ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) },
+        "util-linux's setpriv runs the server as nobody")
+      unprivileged.executableURL = URL(fileURLWithPath: setpriv)
+      unprivileged.arguments =
+        ["--reuid=65534", "--regid=65534", "--clear-groups", binary.path] + arguments("refused", "realtime")
+    } else {
+      // "Max realtime priority  <soft> <hard>" (RLIMIT_RTPRIO): above 0 this user may.
+      let limits = (try? String(contentsOfFile: "/proc/self/limits", encoding: .utf8)) ?? ""
+      let soft = limits.split(separator: "\n").first { $0.hasPrefix("Max realtime priority") }?
+        .split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first
+      guard soft == "0" else { return }  // nothing to refuse
+      unprivileged.executableURL = binary
+      unprivileged.arguments = arguments("refused", "realtime")
+    }
+    unprivileged.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let errors = Pipe()
+    unprivileged.standardError = errors
+    unprivileged.standardOutput = FileHandle.nullDevice
+    try unprivileged.runSerialized()
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    unprivileged.waitUntilExit()
+    #expect(unprivileged.terminationStatus != 0)
+    #expect(
+      message.contains("--event-loop-priority realtime: the kernel refused to set the event loops' priority (not permitted)"),
+      "\(message)")
+    #expect(message.contains("LimitRTPRIO=1"), "\(message)")
+    #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused.sqlite").path))
+  }
+}
+
 @Suite("fieldreport-server out of file descriptors")
 struct DescriptorExhaustionTests {
   /// utime + stime of a process, in clock ticks.
