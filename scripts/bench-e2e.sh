@@ -32,12 +32,16 @@
 # replicas' added up; PostgreSQL's own CPU, on the same two cores, is not in it).
 #
 # Usage: scripts/bench-e2e.sh [--quick] [--large] [--postgres] [--duration S] [--out FILE] [--no-build]
+#                             [--event-loop-priority P]
 #   --quick       short runs (3 s) on 2k and 5k cases: a smoke test of the script
 #   --large       also 1M cases (the prefill alone takes long)
 #   --postgres    SQLite beside PostgreSQL with one and two replicas (see above)
 #   --duration S  seconds per measured run (default 10; --quick 3)
 #   --out FILE    the JSON file (default bench-e2e.json in the current directory)
 #   --no-build    use the binaries already in .build-release/release
+#   --event-loop-priority P  normal (default), raised or realtime: every server it starts runs
+#                 with fieldreport-server --event-loop-priority P (raised and realtime need
+#                 CAP_SYS_NICE, e.g. root); the header and the JSON say which
 # Loopback only; every load is bounded in time; the server is stopped on exit.
 set -euo pipefail
 CALLER_DIR="$PWD"
@@ -49,6 +53,7 @@ POSTGRES=0
 BUILD=1
 DURATION=""
 OUT="bench-e2e.json"
+export BENCH_LOOP_PRIORITY=normal
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -59,6 +64,8 @@ while [ $# -gt 0 ]; do
     --duration=*) DURATION="${1#*=}" ;;
     --out) OUT="$2"; shift ;;
     --out=*) OUT="${1#*=}" ;;
+    --event-loop-priority) BENCH_LOOP_PRIORITY="$2"; shift ;;
+    --event-loop-priority=*) BENCH_LOOP_PRIORITY="${1#*=}" ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-e2e: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -130,7 +137,7 @@ start_server() {
   local log="$1" database="$2"
   shift 2
   MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$BIN/fieldreport-server" --host 127.0.0.1 --port 0 --database "$database" \
-    --log-level error --reports-per-reporter-hour 0 "$@" >"$log" 2>&1 &
+    --log-level error --reports-per-reporter-hour 0 --event-loop-priority "$BENCH_LOOP_PRIORITY" "$@" >"$log" 2>&1 &
   STARTED_PID=$!
   SERVER_PIDS+=("$STARTED_PID")
   STARTED_PORT=""
@@ -291,7 +298,7 @@ fi
 export FIELDREPORT_DEMO_PASSWORD="bench-demo-$$-$RANDOM"
 export FIELDREPORT_ADMIN_PASSWORD="bench-admin-$$-$RANDOM"
 MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$BIN/fieldreport-server" --demo --host 127.0.0.1 --port 0 --database "$WORK/fieldreport.sqlite" \
-  --log-level error --reports-per-reporter-hour 0 >"$WORK/server.log" 2>&1 &
+  --log-level error --reports-per-reporter-hour 0 --event-loop-priority "$BENCH_LOOP_PRIORITY" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 PORT=""
 for _ in $(seq 1 300); do
@@ -497,7 +504,8 @@ print("Reference runs (calls/s at 1 / 64 in flight): " + "; ".join(
     f"{name}: trivial RPC {run.get('rpc_1', {}).get('calls_per_s', 0):,.0f} / {run.get('rpc_64', {}).get('calls_per_s', 0):,.0f}, "
     f"echo {run.get('echo_1', {}).get('calls_per_s', 0):,.0f} / {run.get('echo_64', {}).get('calls_per_s', 0):,.0f}"
     for name, run in reference_runs.items()) + f" (the better taken). Load average at the start: {load_at_start}.")
-print(f"Server memory allocator (its banner): {os.environ.get('BENCH_ALLOCATOR') or 'unknown'}.")
+print(f"Server memory allocator (its banner): {os.environ.get('BENCH_ALLOCATOR') or 'unknown'}. "
+      f"Event loops' priority: {os.environ.get('BENCH_LOOP_PRIORITY') or 'normal'} (--event-loop-priority).")
 print(f"Each load run: {duration} s; 1 in flight = 1 connection × 1 worker, 64 in flight = 4 × 16. "
       "% = calls/s as a share of the trivial RPC's at the same concurrency; p50 × = p50 over the trivial RPC's p50 at 1 in flight.")
 print()
@@ -637,6 +645,7 @@ document = {
     "reference_runs": reference_runs,
     "load_average_at_start": load_at_start,
     "server_allocator": os.environ.get("BENCH_ALLOCATOR") or None,
+    "server_event_loop_priority": os.environ.get("BENCH_LOOP_PRIORITY") or "normal",
     "runs": runs,
     "server_rss_kb_at_end_of_size": {str(k): v for k, v in sorted(ends.items())},
     "bars": verdicts,

@@ -15,14 +15,14 @@ import NIOPosix
 /// other thread, and a read answered in microseconds waits milliseconds. Raising the loops'
 /// priority shortens that wait, at the cost of throughput: a loop that runs as soon as a
 /// request arrives handles fewer calls per wake-up and per system call, and the store's
-/// threads get the cores later. Measured (docs/PERFORMANCE.md, twentieth session: the
-/// default mix at 64 in flight, 2 cores shared with the load generator):
+/// threads get the cores later. Measured (docs/PERFORMANCE.md, twentieth session: 10k cases,
+/// 64 in flight, two cores shared with the load generator, two rounds each):
 ///
-/// | priority | GetCase p99 in the mix | calls/s, mix | SubmitReport | inbox |
-/// |---|---|---|---|---|
-/// | `normal` | 15–20 ms | — | — | — |
-/// | `raised` (nice −10) | −20 % | −1 to +8 % | −2 to −7 % | −15 to +1 % |
-/// | `realtime` (`SCHED_FIFO` 1) | −45 to −50 % | −6 to −13 % | −17 % | −30 % |
+/// | priority | GetCase p99 in the default mix (alone) | the mix | SubmitReport | IOC inbox | lifecycle |
+/// |---|---|---|---|---|---|
+/// | `normal` | 18.0–18.5 ms (3.9–4.7) | — | — | — | — |
+/// | `raised` (nice −10) | 14.4–16.4 ms (5.1–5.2) | −4 to +7 % | −6 to +2 % | −17 to −23 % | −4 to −8 % |
+/// | `realtime` (`SCHED_FIFO` 1) | 8.3–9.1 ms (4.7–5.1) | −4 to −9 % | −13 to −18 % | −27 to −36 % | −5 to −15 % |
 ///
 /// `normal` is the default: throughput is the scarcer resource. Both others need the
 /// privilege to raise a thread's priority: `CAP_SYS_NICE`, or for `raised` a nice limit

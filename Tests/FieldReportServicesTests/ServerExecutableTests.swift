@@ -231,9 +231,14 @@ extension ServerExecutableTests {
       let setpriv = try #require(
         ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) },
         "util-linux's setpriv runs the server as nobody")
+      // A copy in the test's own folder: nobody may not reach the build folder (a clone in
+      // root's home). The binary finds its libraries by absolute paths.
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+      let copy = folder.appendingPathComponent("fieldreport-server")
+      try FileManager.default.copyItem(at: binary, to: copy)
       unprivileged.executableURL = URL(fileURLWithPath: setpriv)
       unprivileged.arguments =
-        ["--reuid=65534", "--regid=65534", "--clear-groups", binary.path] + arguments("refused", "realtime")
+        ["--reuid=65534", "--regid=65534", "--clear-groups", copy.path] + arguments("refused", "realtime")
     } else {
       // "Max realtime priority  <soft> <hard>" (RLIMIT_RTPRIO): above 0 this user may.
       let limits = (try? String(contentsOfFile: "/proc/self/limits", encoding: .utf8)) ?? ""
@@ -256,6 +261,11 @@ extension ServerExecutableTests {
       "\(message)")
     #expect(message.contains("LimitRTPRIO=1"), "\(message)")
     #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("refused.sqlite").path))
+    // A value it does not know, by flag or environment, is named with the ones it knows.
+    try await Self.expectRefusedAtStart([
+      (["--event-loop-priority", "fast"], [:], "--event-loop-priority must be normal, raised or realtime, got fast"),
+      ([], ["FIELDREPORT_EVENT_LOOP_PRIORITY": "RealTime"], "--event-loop-priority must be normal, raised or realtime, got RealTime"),
+    ])
   }
 }
 
