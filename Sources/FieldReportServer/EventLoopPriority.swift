@@ -31,7 +31,7 @@ import NIOPosix
 /// kernel's real-time throttling still leaves ordinary threads 5 % of each second, and a loop
 /// sleeps whenever it has nothing to read, but use it only on a host that serves this server
 /// alone.
-enum EventLoopPriority: String, CaseIterable, Sendable, CustomStringConvertible {
+enum EventLoopPriority: String, Sendable, CustomStringConvertible {
   /// The kernel's default for an ordinary thread (nice 0, `SCHED_OTHER`).
   case normal
   /// nice −10: a larger share of the cores when the loops and other threads are all ready.

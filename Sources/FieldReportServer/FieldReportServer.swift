@@ -283,9 +283,11 @@ struct FieldReportServer: AsyncParsableCommand {
     // --metrics-port nothing is bootstrapped and every metric is swift-metrics' no-op.
     let metricsRegistry = metricsPort == nil ? nil : MetricsEndpoint.bootstrap()
 
-    // Before the database is touched: a priority the kernel refuses stops the start.
+    // The event loops the server runs on. Their priority is set before the database is
+    // touched: a priority the kernel refuses stops the start.
+    let loops = MultiThreadedEventLoopGroup.singleton
     do {
-      try await loopPriority.apply(to: .singleton)
+      try await loopPriority.apply(to: loops)
     } catch {
       throw StartupError(message: "\(error)")
     }
@@ -367,7 +369,7 @@ struct FieldReportServer: AsyncParsableCommand {
         host: host, port: port, limits: connectionLimits, drainGracePeriod: .seconds(drainSeconds),
         maxConnections: maxConnections, maxConnectionsPerPeer: maxConnectionsPerPeer,
         maxBufferedRequestBytes: maxBufferedRequestBytes, tls: tls),
-      fileDescriptorSet: ServiceRouter.fileDescriptorSet, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+      fileDescriptorSet: ServiceRouter.fileDescriptorSet, group: loops, logger: logger)
     var metricsEndpoint: MetricsEndpoint?
     if let metricsRegistry, let metricsPort {
       do {

@@ -208,9 +208,11 @@ extension ServerExecutableTests {
       .flatMap { UInt64($0.dropFirst("CapEff:".count).trimmingCharacters(in: .whitespaces), radix: 16) } ?? 0
     let privileged = capabilities & (1 << 23) != 0
     if privileged {
+      // A thread inherits its nice value: the loops keep this process's unless raised.
+      let inherited = Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
       for (priority, nice, policy, line) in [
-        (nil, 0, 0, nil), ("raised", -10, 0, "Event loops: raised (nice -10)"),
-        ("realtime", 0, 1, "Event loops: realtime (SCHED_FIFO 1)"),
+        (nil, inherited, 0, nil), ("raised", -10, 0, "Event loops: raised (nice -10)"),
+        ("realtime", inherited, 1, "Event loops: realtime (SCHED_FIFO 1)"),
       ] as [(String?, Int, Int, String?)] {
         let (process, _, banner) = try await Self.launch(
           binary, arguments: arguments(priority ?? "default", priority), environment: environment)
