@@ -25,6 +25,22 @@ struct HostileClientTests {
     return nil
   }
 
+  /// The server's resident set in KiB once it is back within `bound`, or the last reading after
+  /// `seconds`. Memory freed by closed connections goes back to the system lazily (the allocator
+  /// decommits after a delay, on a later allocation), and on a busy machine the threads that
+  /// would do it may not have run yet. So this keeps every event loop stirring with health calls
+  /// on fresh connections while it waits; memory that is really kept still fails the bound.
+  static func settledRSSKiB(_ pid: Int32, port: Int, atMost bound: Int, seconds: Double = 10) async throws -> Int {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    var reading = try #require(rssKiB(pid))
+    while reading > bound, ContinuousClock.now < deadline {
+      for _ in 0..<4 { _ = try await healthy(port: port) }
+      try await Task.sleep(for: .milliseconds(250))
+      reading = try #require(rssKiB(pid))
+    }
+    return reading
+  }
+
   /// A blocking socket to the server with the client preface sent.
   final class Socket {
     let fd: Int32
@@ -145,14 +161,14 @@ struct HostileClientTests {
     return try await client.call(HealthService.check, Rpc_V1_HealthCheckRequest(), options: options).status == .serving
   }
 
-  static func launch(_ extra: [String] = []) async throws -> (Process, Int, URL) {
+  static func launch(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> (Process, Int, URL) {
     let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fieldreport-hostile-\(UInt32.random(in: 0...UInt32.max))")
     let (process, port, _) = try await ServerExecutableTests.launch(
       binary,
       arguments: ["--port", "0", "--database", folder.appendingPathComponent("fr.sqlite").path, "--log-level", "error", "--scrypt-log-n", "10"]
         + extra,
-      environment: ["FIELDREPORT_ADMIN_PASSWORD": "mat-khau-admin-2026"])
+      environment: ["FIELDREPORT_ADMIN_PASSWORD": "mat-khau-admin-2026"].merging(environment) { $1 })
     return (process, port, folder)
   }
 
@@ -186,17 +202,25 @@ struct HostileClientTests {
     #expect(answer.first?.message.contains("1048576-byte limit of /rpc.v1.Health/Check") == true, "\(answer)")
 
     sockets.removeAll()
-    try await Task.sleep(for: .seconds(1))
     #expect(try await Self.healthy(port: port))
-    let after = try #require(Self.rssKiB(pid))
-    #expect(after <= before + max(before / 5, 4096), "RSS \(before / 1024) MiB before, \(after / 1024) MiB after")
+    let bound = before + max(before / 5, 4096)
+    let after = try await Self.settledRSSKiB(pid, port: port, atMost: bound)
+    #expect(after <= bound, "RSS \(before / 1024) MiB before, \(after / 1024) MiB 10 s after")
   }
 
   @Test(
     "unfinished uploads are bounded by the server-wide budget: the rest are refused, stalled holders closed, memory returned",
     .timeLimit(.minutes(2)))
   func uploadsWithinTheBudget() async throws {
-    let (process, port, folder) = try await Self.launch(["--max-buffered-request-bytes", "\(32 << 20)"])
+    // What this measures is what the server holds, not when the allocator decommits what it
+    // freed: mimalloc 2.0 decommits a span freed inside a segment only when that segment next
+    // gives out a page, so with its defaults the RSS after this burst varies between +8 and
+    // +24 MiB, round after round, without growing (a freed 16 MiB frame buffer stays committed
+    // until the next large frame reuses it). The operator's knob that decommits at once is
+    // priced in docs/PERFORMANCE.md; the test turns it on so that a buffer the server really
+    // keeps still fails the bound.
+    let (process, port, folder) = try await Self.launch(
+      ["--max-buffered-request-bytes", "\(32 << 20)"], environment: ["MIMALLOC_DECOMMIT_DELAY": "0"])
     defer {
       if process.isRunning { process.terminate() }
       try? FileManager.default.removeItem(at: folder)
@@ -240,10 +264,10 @@ struct HostileClientTests {
 
     sockets.removeAll()
     _ = consume late
-    try await Task.sleep(for: .seconds(1))
     #expect(try await Self.healthy(port: port))
-    let after = try #require(Self.rssKiB(pid))
-    #expect(after <= before + max(before / 5, 4096), "RSS \(before / 1024) MiB before, \(after / 1024) MiB after")
+    let bound = before + max(before / 5, 4096)
+    let after = try await Self.settledRSSKiB(pid, port: port, atMost: bound)
+    #expect(after <= bound, "RSS \(before / 1024) MiB before, \(after / 1024) MiB 10 s after")
   }
 
   @Test("20,480 calls over 20 connections: memory returns to within 20 % once they close", .timeLimit(.minutes(2)))
@@ -277,9 +301,9 @@ struct HostileClientTests {
     #expect(try await Self.healthy(port: port))
     let before = try #require(Self.rssKiB(pid))
     try await load()
-    try await Task.sleep(for: .seconds(1))
-    let after = try #require(Self.rssKiB(pid))
-    #expect(after <= before + max(before / 5, 4096), "RSS \(before / 1024) MiB before, \(after / 1024) MiB after 20,480 calls")
+    let bound = before + max(before / 5, 4096)
+    let after = try await Self.settledRSSKiB(pid, port: port, atMost: bound)
+    #expect(after <= bound, "RSS \(before / 1024) MiB before, \(after / 1024) MiB 10 s after 20,480 calls")
   }
 
   @Test("a frame that stops arriving is closed after the frame-progress timeout (GOAWAY FRAME_TIMEOUT)", .timeLimit(.minutes(1)))
