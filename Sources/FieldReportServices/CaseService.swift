@@ -121,8 +121,7 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     // (``FieldReportWorkflow/WorkflowPolicy``); its refusal names the request field.
     try bounded(request.platformReference, "platform_reference", max: 128, required: false)
     guard !request.categoryId.isEmpty else { throw invalidArgument("category_id", "is required") }
-    let categories = try await env.store.categories()
-    guard let category = categories.first(where: { $0.id.rawValue == request.categoryId }) else {
+    guard let category = try await env.store.categoriesByID()[CategoryID(request.categoryId)] else {
       throw invalidArgument("category_id", "no such category")
     }
     guard category.isActive else {
@@ -202,9 +201,11 @@ public struct CaseService: Fieldreport_V1_CaseServiceHandler {
     for id in Set(grants.map(\.userID)) where id != principal.id {
       if let account = try await store.findUser(id: id) { users.append(account.user) }
     }
-    return Directory(
-      units: units, users: users, grants: grants + principal.grants,
-      categories: try await store.categories())
+    var directory = Directory(units: units, users: users, grants: grants + principal.grants)
+    // Every category, as the store keeps them by id (built once per change of reference data;
+    // building the dictionary here on every submission was 1.5 µs of its event loop's time).
+    directory.categories = try await store.categoriesByID()
+    return directory
   }
 
   // MARK: Reading
