@@ -47,7 +47,7 @@ enum CaseRows {
         stored.currentUnitID.rawValue, stored.iocUnitID.rawValue, stored.categoryID.rawValue,
         stored.submittedBy.rawValue, stored.isPublic, stored.title,
         stored.receivedAt.millisecondsSince1970, stored.updatedAt.millisecondsSince1970,
-        stored.stepDue?.millisecondsSince1970, head, body, prepared.searchText,
+        stored.stepDue?.millisecondsSince1970, head, body, prepared.searchText ?? CaseRows.searchText(of: stored),
         stored.stepReceivedAt.millisecondsSince1970,
         Deadlines.currentStepDue(stored, policy: policy)?.millisecondsSince1970,
       ])
@@ -59,7 +59,10 @@ enum CaseRows {
   /// the one serial resource, so it only runs SQL.
   struct PreparedCase: Sendable {
     var body: [UInt8]
-    var searchText: String
+    /// The folded search text, or nil when the case before the action is known and its
+    /// searched fields are the same (``CaseIndexing/searchesTheSame(_:_:)``): an update then
+    /// keeps the row's (`COALESCE`), and the text is not folded again at every step.
+    var searchText: String?
     /// The link rows the case has before the action, when the caller had the case at the
     /// version the write expects (the decoded cache): the writer then does not read them.
     var previousLinks: Set<Link>?
@@ -78,7 +81,11 @@ enum CaseRows {
     ///   - policy: The store's policy (the listed due time it derives).
     init(_ stored: Case, before: Case? = nil, beforeHead: [UInt8]? = nil, policy: WorkflowPolicy? = nil) throws {
       self.body = try EntityCoding.encode(stored)
-      self.searchText = CaseRows.searchText(of: stored)
+      if let before, before.id == stored.id, CaseIndexing.searchesTheSame(before, stored) {
+        self.searchText = nil
+      } else {
+        self.searchText = CaseRows.searchText(of: stored)
+      }
       if let before, before.id == stored.id {
         previousLinks = CaseIndexing.links(of: before)
         let earlier = Dictionary(before.tasks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -155,7 +162,8 @@ enum CaseRows {
     let indexed = ["state", "current_unit_id", "category_id", "step_started", "listed_due"]
       .enumerated().filter { mask & (1 << $0.offset) != 0 }.map { "\($0.element) = ?" }
     let set = ["version = ?", "holder_unit_id = ?", "holder_user_id = ?", "is_public = ?", "title = ?",
-      "updated_at = ?", "step_due = ?", "journal_head = ?", "body = ?", "search_text = ?"] + indexed
+      "updated_at = ?", "step_due = ?", "journal_head = ?", "body = ?", "search_text = COALESCE(?, search_text)"]
+      + indexed
     return "UPDATE cases SET \(set.joined(separator: ", ")) WHERE id = ? AND version = ?"
   }
 

@@ -18,9 +18,11 @@ struct PartialUpdateTests {
       for (bit, column) in indexed.enumerated() {
         #expect(sql.contains(" \(column) = ?") == (mask & (1 << bit) != 0), "\(mask): \(sql)")
       }
-      for column in ["version", "updated_at", "body", "journal_head", "search_text", "title", "holder_user_id"] {
+      for column in ["version", "updated_at", "body", "journal_head", "title", "holder_user_id"] {
         #expect(sql.contains(" \(column) = ?"), "\(mask): \(sql)")
       }
+      // The search text is kept when the update binds NULL (its searched fields unchanged).
+      #expect(sql.contains(" search_text = COALESCE(?, search_text)"), "\(mask): \(sql)")
       // One placeholder per value the update binds: ten row columns, the changed ones, id, version.
       #expect(sql.filter { $0 == "?" }.count == 12 + mask.nonzeroBitCount, "\(mask): \(sql)")
       // The same update on the condition that the row holds the expected head and indexed
@@ -32,6 +34,36 @@ struct PartialUpdateTests {
       }
       #expect(expecting.filter { $0 == "?" }.count == 18 + mask.nonzeroBitCount, "\(mask): \(expecting)")
     }
+  }
+
+  @Test("the search text is folded unless the case before the action searches the same")
+  func searchTextOnlyWhenItsFieldsChange() async throws {
+    let fixture = try await StoreFixture.make()
+    let before = try await fixture.submit("Rác thải ven đường Trần Phú")
+    // No case before (a new case, or an update without the cached one): folded.
+    #expect(try CaseRows.PreparedCase(before).searchText == CaseIndexing.searchText(of: before))
+    // A step that leaves the code, title, content and address alone: kept (NULL, COALESCE).
+    var stepped = before
+    stepped.version += 1
+    stepped.updatedAt = stepped.updatedAt.adding(milliseconds: 60_000)
+    #expect(try CaseRows.PreparedCase(stepped, before: before).searchText == nil)
+    // Any of the four changed: folded again, from the new values.
+    for change in 0..<4 {
+      var edited = stepped
+      switch change {
+      case 0: edited.title += " (sửa)"
+      case 1: edited.description += " Đã bổ sung."
+      case 2: edited.location.address = "Số 2 Trần Phú"
+      default: edited.reportCode = try #require(ReportCode(rawValue: "010126999"))
+      }
+      let prepared = try CaseRows.PreparedCase(edited, before: before)
+      #expect(prepared.searchText == CaseIndexing.searchText(of: edited), "change \(change)")
+      #expect(prepared.searchText != CaseIndexing.searchText(of: before), "change \(change)")
+    }
+    // Another case as `before` is no evidence: folded.
+    var other = stepped
+    other.id = CaseID("another-case")
+    #expect(try CaseRows.PreparedCase(other, before: before).searchText != nil)
   }
 
   @Test("which indexed columns differ")
@@ -114,6 +146,7 @@ struct PartialUpdateTests {
           AND state = \(quoted(expected.state)) AND current_unit_id = \(quoted(expected.currentUnitID))
           AND category_id = \(quoted(expected.categoryID)) AND step_started \(matches(expected.stepStarted))
           AND listed_due \(matches(expected.listedDue)) AND updated_at = \(c.updatedAt.millisecondsSince1970)
+          AND search_text = \(quoted(CaseIndexing.searchText(of: c)))
         """)
       #expect(rows == 1, "case \(id) at version \(c.version): \(expected)")
       // Its journal: chained entry by entry up to the row's head (entries chained by the

@@ -11,6 +11,13 @@ package enum CaseIndexing {
         .joined(separator: " "))
   }
 
+  /// Whether two versions of a case have the same ``searchText(of:)`` because the fields it is
+  /// folded from are equal (no folding needed to tell).
+  package static func searchesTheSame(_ a: Case, _ b: Case) -> Bool {
+    a.reportCode == b.reportCode && a.title == b.title && a.description == b.description
+      && a.location.address == b.location.address
+  }
+
   /// One `case_links` row's identity (with the case's id and report time).
   package struct Link: Hashable, Sendable {
     /// `holder`, `unit` (passed through or current), `participant` (on the assignment),
