@@ -12,7 +12,9 @@ package enum CaseIndexing {
   }
 
   /// Whether two versions of a case have the same ``searchText(of:)`` because the fields it is
-  /// folded from are equal (no folding needed to tell).
+  /// folded from are equal (no folding needed to tell). A SQLite update then keeps the row's
+  /// stored text, so a change to the folding itself (``TextFolding``) must come with a migration
+  /// that folds every row again: updates no longer refresh it.
   package static func searchesTheSame(_ a: Case, _ b: Case) -> Bool {
     a.reportCode == b.reportCode && a.title == b.title && a.description == b.description
       && a.location.address == b.location.address
