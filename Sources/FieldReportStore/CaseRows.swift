@@ -81,18 +81,16 @@ enum CaseRows {
     ///   - policy: The store's policy (the listed due time it derives).
     init(_ stored: Case, before: Case? = nil, beforeHead: [UInt8]? = nil, policy: WorkflowPolicy? = nil) throws {
       self.body = try EntityCoding.encode(stored)
-      if let before, before.id == stored.id, CaseIndexing.searchesTheSame(before, stored) {
-        self.searchText = nil
-      } else {
+      guard let before, before.id == stored.id else {
         self.searchText = CaseRows.searchText(of: stored)
+        return
       }
-      if let before, before.id == stored.id {
-        previousLinks = CaseIndexing.links(of: before)
-        let earlier = Dictionary(before.tasks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        changedTasks = stored.tasks.filter { earlier[$0.id] != $0 }
-        if let beforeHead, let policy {
-          expected = ExpectedRow(head: beforeHead, indexed: IndexedColumns(of: before, policy: policy))
-        }
+      self.searchText = CaseIndexing.searchesTheSame(before, stored) ? nil : CaseRows.searchText(of: stored)
+      previousLinks = CaseIndexing.links(of: before)
+      let earlier = Dictionary(before.tasks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+      changedTasks = stored.tasks.filter { earlier[$0.id] != $0 }
+      if let beforeHead, let policy {
+        expected = ExpectedRow(head: beforeHead, indexed: IndexedColumns(of: before, policy: policy))
       }
     }
   }
