@@ -83,10 +83,19 @@ extension SQLiteFieldReportStore {
     try StoreRules.validate(queries)
     let policy = configuration.policy
     let cache = decoded
+    // Pages read since the last commit are answered again from memory (ListingCache).
+    if let held = listings.pages(queries) {
+      metrics.listingsFromMemory.increment()
+      return held
+    }
+    metrics.listingsFromDatabase.increment()
+    let generation = listings.generation
     // One read transaction for every query of a scope: one snapshot, one thread hop.
-    return try await scan { database in
+    let pages = try await scan { database in
       try queries.map { try Self.listPage($0, policy: policy, cache: cache, in: database) }
     }
+    listings.keep(pages, for: queries, readAt: generation)
+    return pages
   }
 
   /// One page of `query` (reader thread).

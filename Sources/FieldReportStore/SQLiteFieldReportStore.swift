@@ -31,6 +31,10 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// The latest committed version of cases no report re-reports, recorded by the writer
   /// thread (see ``LatestCaseIndex`` for why it stays true): a case's view from memory.
   let latestCases: LatestCaseIndex
+  /// Listing pages as last read, until the writer's next commit (see ``ListingCache`` for why
+  /// that is enough): an inbox polled between writes is answered from memory.
+  package let listings: ListingCache
+  let metrics: StoreMetrics
   /// How often an update's expected row (``CaseRows/ExpectedRow``) was taken and how often
   /// the row did not match it and was read after all (runs of the job: a batch that runs again
   /// counts its jobs again; tests only).
@@ -59,12 +63,15 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     self.configuration = configuration
     self.decoded = DecodedCache(capacity: configuration.decodedCaseCacheSize)
     self.latestCases = LatestCaseIndex(capacity: configuration.decodedCaseCacheSize)
+    let listings = ListingCache(capacity: configuration.listingCacheSize)
+    self.listings = listings
     try Self.makePrivate(path)
     let metrics = StoreMetrics()
+    self.metrics = metrics
     do {
       let writerConnection = try Database(
         path: path, role: .writer, busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
-      writer = WriterThread(database: writerConnection, metrics: metrics)
+      writer = WriterThread(database: writerConnection, metrics: metrics, committed: { listings.committed() })
     } catch {
       throw storeError(from: error)
     }

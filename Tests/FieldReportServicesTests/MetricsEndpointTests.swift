@@ -169,7 +169,8 @@ struct MetricsEndpointTests {
       "rpc_server_request_bytes_total", "rpc_server_response_bytes_total", "rpc_server_connections_open",
       "rpc_server_connections_refused_total", "fieldreport_store_commit_duration_seconds",
       "fieldreport_store_write_batch_size", "fieldreport_store_writer_queue_depth",
-      "fieldreport_store_reader_wait_seconds", "process_resident_memory_bytes", "process_open_fds",
+      "fieldreport_store_reader_wait_seconds", "fieldreport_store_listings_total", "process_resident_memory_bytes",
+      "process_open_fds",
     ] {
       #expect(response.contains("# TYPE \(family) "), "family \(family) missing")
     }

@@ -14,6 +14,13 @@ public struct StoreConfiguration: Hashable, Sendable {
   /// generations are held, so at most twice this many (default 4,096; 0 turns it off).
   public var decodedCaseCacheSize: Int
 
+  /// Cases in listing pages kept in memory until the next commit, per cache generation (two are
+  /// held; default 2,048; 0 turns it off). SQLite only: ``ListingCache``.
+  public var listingCacheSize: Int
+
+  /// The default of ``listingCacheSize``: about a hundred pages of twenty.
+  public static let defaultListingCacheSize = 2_048
+
   /// The default of ``decodedCaseCacheSize``.
   public static let defaultDecodedCaseCacheSize = 4_096
 
@@ -21,8 +28,9 @@ public struct StoreConfiguration: Hashable, Sendable {
   public init(
     maximumAttachmentBytes: Int = 10 << 20, readerCount: Int = 2,
     busyTimeoutMilliseconds: Int32 = 5_000, policy: WorkflowPolicy = .standard,
-    decodedCaseCacheSize: Int = defaultDecodedCaseCacheSize
+    decodedCaseCacheSize: Int = defaultDecodedCaseCacheSize, listingCacheSize: Int = defaultListingCacheSize
   ) {
+    self.listingCacheSize = listingCacheSize
     self.decodedCaseCacheSize = decodedCaseCacheSize
     self.policy = policy
     self.maximumAttachmentBytes = maximumAttachmentBytes

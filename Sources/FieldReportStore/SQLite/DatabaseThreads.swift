@@ -93,7 +93,9 @@ final class WriterThread: Sendable {
   /// How many transactions the writer has run (the checkpointer's cue that there is work).
   let transactions = SharedCount()
 
-  init(database: Database, metrics: StoreMetrics) {
+  /// - Parameter committed: Runs on the writer thread right after every COMMIT, before the
+  ///   batch's callers are answered (``ListingCache/committed()``).
+  init(database: Database, metrics: StoreMetrics, committed: @escaping @Sendable () -> Void = {}) {
     let handOff = ConnectionHandOff(database: database)
     let queue = JobQueue<WriteJob>(depth: metrics.writerQueueDepth)
     self.queue = queue
@@ -102,7 +104,8 @@ final class WriterThread: Sendable {
     gate.enter()
     let thread = Thread {
       StoreThreadName.apply(StoreThreadName.writer)
-      Self.serve(database: handOff.database, queue: queue, metrics: metrics, transactions: transactions)
+      Self.serve(
+        database: handOff.database, queue: queue, metrics: metrics, transactions: transactions, committed: committed)
       gate.leave()
     }
     thread.stackSize = 8 << 20
@@ -156,7 +159,8 @@ final class WriterThread: Sendable {
   }
 
   private static func serve(
-    database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics, transactions: SharedCount
+    database: Database, queue: JobQueue<WriteJob>, metrics: StoreMetrics, transactions: SharedCount,
+    committed: @Sendable () -> Void
   ) {
     // What the connection was opened with (Database.init).
     var enforcesForeignKeys = true
@@ -178,7 +182,9 @@ final class WriterThread: Sendable {
         }
       }
       let start = ContinuousClock.now
-      if runBatch(batch, on: database) { metrics.commitDuration.record(ContinuousClock.now - start) }
+      if runBatch(batch, on: database, committed: committed) {
+        metrics.commitDuration.record(ContinuousClock.now - start)
+      }
       transactions.increment()
     }
   }
@@ -187,7 +193,9 @@ final class WriterThread: Sendable {
   /// - Parameter savepoints: Whether each job runs in its own SAVEPOINT; nil: only if a job
   ///   of the batch is not re-runnable.
   /// - Returns: Whether it committed.
-  private static func runBatch(_ batch: [WriteJob], on database: Database, savepoints: Bool? = nil) -> Bool {
+  private static func runBatch(
+    _ batch: [WriteJob], on database: Database, savepoints: Bool? = nil, committed: @Sendable () -> Void
+  ) -> Bool {
     do {
       try database.run("BEGIN IMMEDIATE")
     } catch {
@@ -228,7 +236,7 @@ final class WriterThread: Sendable {
           // undone alone: undo everything and run the batch again, each job in a savepoint
           // (every job is re-runnable; nothing was delivered yet).
           try? database.execute("ROLLBACK")
-          return runBatch(batch, on: database, savepoints: true)
+          return runBatch(batch, on: database, savepoints: true, committed: committed)
         }
         // Nothing changed: the failure is recorded and the batch goes on.
       }
@@ -239,6 +247,7 @@ final class WriterThread: Sendable {
       abort(batch, on: database, error: storeError(from: error))
       return false
     }
+    committed()
     for deliver in deliveries { deliver() }
     for (job, error) in failures { job.fail(error) }
     return true

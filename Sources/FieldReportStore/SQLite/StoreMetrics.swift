@@ -10,12 +10,16 @@ import Metrics
 /// - `fieldreport_store_reader_wait_seconds` (timer): how long a read waited for a reader
 ///   connection (queued until one was free).
 /// - `fieldreport_store_reader_queue_depth` (gauge): reads waiting for a reader connection.
+/// - `fieldreport_store_listings_total` (counter, `answered_from` = `memory` or `database`):
+///   case listings answered from the ``ListingCache`` or read by a reader connection.
 struct StoreMetrics: Sendable {
   let commitDuration = Metrics.Timer(label: "fieldreport_store_commit_duration_seconds")
   let batchSize = Recorder(label: "fieldreport_store_write_batch_size", aggregate: true)
   let writerQueueDepth = Gauge(label: "fieldreport_store_writer_queue_depth")
   let readerWait = Metrics.Timer(label: "fieldreport_store_reader_wait_seconds")
   let readerQueueDepth = Gauge(label: "fieldreport_store_reader_queue_depth")
+  let listingsFromMemory = Counter(label: "fieldreport_store_listings_total", dimensions: [("answered_from", "memory")])
+  let listingsFromDatabase = Counter(label: "fieldreport_store_listings_total", dimensions: [("answered_from", "database")])
 
   /// Batch-size histogram buckets that fit ``WriterThread/maximumBatch`` (for back ends
   /// that take buckets per family, such as swift-prometheus).
