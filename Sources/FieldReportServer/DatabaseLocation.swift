@@ -52,9 +52,10 @@ struct OpenedStore {
   ///   - policy: The workflow's rules (the province's return window), for the store's listing
   ///     keys.
   ///   - caseCache: Decoded cases kept in memory per cache generation (`--case-cache`).
+  ///   - listingCache: Cases in listing pages kept until the next commit (`--listing-cache`; SQLite only).
   static func open(
     _ location: String, postgres settings: PostgresSettings, policy: WorkflowPolicy,
-    caseCache: Int, logger: Logger
+    caseCache: Int, listingCache: Int = StoreConfiguration.defaultListingCacheSize, logger: Logger
   ) async throws -> OpenedStore {
     if PostgresStoreConfiguration.isURL(location) {
       var password = settings.passwordFromEnvironment
@@ -82,7 +83,8 @@ struct OpenedStore {
         at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
     let store = try await SQLiteFieldReportStore(
-      path: databaseURL.path, configuration: StoreConfiguration(policy: policy, decodedCaseCacheSize: caseCache))
+      path: databaseURL.path, configuration: StoreConfiguration(
+        policy: policy, decodedCaseCacheSize: caseCache, listingCacheSize: listingCache))
     return OpenedStore(
       store: store, description: databaseURL.standardizedFileURL.path, close: { await store.close() })
   }

@@ -69,6 +69,9 @@ struct FieldReportServer: AsyncParsableCommand {
   @Option(help: "Cases whose decoded body and journal are kept in memory, per generation of two, 0 to 1000000: GetCase, inboxes and actions on a case held are answered without decoding it again, and with SQLite without a reader thread; more costs memory. Journals kept are bounded by 16 entries per case of it (env FIELDREPORT_CASE_CACHE; default 4096).")
   var caseCache: Int?
 
+  @Option(help: "Cases held in listing pages (inboxes, searches, public lists) answered again from memory until the next write commits, per generation of two, 0 to 1000000; SQLite only. 0 turns it off (env FIELDREPORT_LISTING_CACHE; default 2048).")
+  var listingCache: Int?
+
   @Option(help: "trace, debug, info, notice, warning, error or critical (env FIELDREPORT_LOG_LEVEL; default info).")
   var logLevel: String?
 
@@ -181,6 +184,10 @@ struct FieldReportServer: AsyncParsableCommand {
     guard (0...1_000_000).contains(caseCache) else {
       throw ValidationError("--case-cache must be 0 to 1000000, got \(caseCache)")
     }
+    let listingCache = try number(self.listingCache, "FIELDREPORT_LISTING_CACHE", StoreConfiguration.defaultListingCacheSize)
+    guard (0...1_000_000).contains(listingCache) else {
+      throw ValidationError("--listing-cache must be 0 to 1000000, got \(listingCache)")
+    }
     let postgresSettings = OpenedStore.PostgresSettings(
       passwordFile: self.databasePasswordFile
         ?? environment["FIELDREPORT_DATABASE_PASSWORD_FILE"].flatMap { $0.isEmpty ? nil : $0 },
@@ -292,7 +299,8 @@ struct FieldReportServer: AsyncParsableCommand {
       throw StartupError(message: "\(error)")
     }
     let opened = try await OpenedStore.open(
-      databasePath, postgres: postgresSettings, policy: policy, caseCache: caseCache, logger: logger)
+      databasePath, postgres: postgresSettings, policy: policy, caseCache: caseCache, listingCache: listingCache,
+      logger: logger)
     let store = opened.store
     let checkpointInterval = try number(self.checkpointInterval, "FIELDREPORT_CHECKPOINT_INTERVAL", 3_600)
     guard checkpointInterval >= 0 else { throw ValidationError("--checkpoint-interval must be 0 or more seconds") }

@@ -261,6 +261,38 @@ struct MetricsEndpointTests {
     await client.close()
   }
 
+  @Test("listings answered again from memory are counted as such; --listing-cache 0 reads every one", .timeLimit(.minutes(1)), arguments: [nil, 0] as [Int?])
+  func listingCache(size: Int?) async throws {
+    let (process, port, lines, folder) = try await Self.launch(
+      ["--metrics-port", "0"] + (size.map { ["--listing-cache", "\($0)"] } ?? []))
+    defer {
+      if process.isRunning { process.terminate() }
+      try? FileManager.default.removeItem(at: folder)
+    }
+    let metricsPort = try #require(Self.metricsPort(lines), "no metrics banner in \(lines)")
+    let client = RPCClient(configuration: .init(host: "127.0.0.1", port: port), logger: Self.quietLogger)
+    var login = Fieldreport_V1_LoginRequest()
+    login.username = "admin"
+    login.password = "mat-khau-admin-2026"
+    let session = try await Fieldreport_V1_IdentityServiceClient(client).login(login)
+    var options = CallOptions()
+    options.metadata.add("authorization", text: "Bearer \(session.sessionToken)")
+    // The same listing three times, nothing written between the calls.
+    var request = Fieldreport_V1_ListCasesRequest()
+    request.scope = .public
+    for _ in 0..<3 {
+      #expect(try await Fieldreport_V1_CaseServiceClient(client).listCases(request, options: options).cases.isEmpty)
+    }
+    await client.close()
+    let response = try #require(await Self.get(port: metricsPort, "/metrics"))
+    let memory = Self.value(of: #"fieldreport_store_listings_total{answered_from="memory"}"#, in: response) ?? 0
+    let database = Self.value(of: #"fieldreport_store_listings_total{answered_from="database"}"#, in: response) ?? 0
+    #expect(memory + database == 3)
+    if size == 0 { #expect(memory == 0) } else { #expect(memory >= 1) }
+    process.terminate()
+    await ServerExecutableTests.offCooperativePool { process.waitUntilExit() }
+  }
+
   @Test("without --metrics-port nothing but the RPC port listens and no metrics banner is printed", .timeLimit(.minutes(1)))
   func offByDefault() async throws {
     let (process, port, lines, folder) = try await Self.launch([])

@@ -301,9 +301,12 @@ struct DescriptorExhaustionTests {
     return fd
   }
 
-  @Test("--case-cache out of range, by flag or environment, is said plainly and stops the server", .timeLimit(.minutes(1)))
+  @Test("--case-cache and --listing-cache out of range, by flag or environment, are said plainly and stop the server", .timeLimit(.minutes(1)))
   func caseCacheErrors() async throws {
     try await ServerExecutableTests.expectRefusedAtStart([
+      (["--listing-cache=-5"], [:], "--listing-cache must be 0 to 1000000, got -5"),
+      ([], ["FIELDREPORT_LISTING_CACHE": "1000001"], "--listing-cache must be 0 to 1000000, got 1000001"),
+      ([], ["FIELDREPORT_LISTING_CACHE": "all"], "FIELDREPORT_LISTING_CACHE must be a whole number"),
       (["--case-cache=-1"], [:], "--case-cache must be 0 to 1000000, got -1"),
       ([], ["FIELDREPORT_CASE_CACHE": "2000000"], "--case-cache must be 0 to 1000000, got 2000000"),
       ([], ["FIELDREPORT_CASE_CACHE": "many"], "FIELDREPORT_CASE_CACHE must be a whole number"),
