@@ -6,17 +6,33 @@ import Synchronization
 // Domain ↔ wire conversions for identity types. The domain model is smaller than the
 // contract in a few places; the mappings below say how each gap is bridged.
 
-/// Whether a commune-level unit's name says it is a ward ("Phường …"), remembered per name:
+/// Whether a commune-level unit's name says it is a ward ("Phường …"), remembered per unit:
 /// folding the name showed in every rendered case's profile, and units are few.
+///
+/// The memo is keyed by the unit's id and checked against its name (a renamed unit is judged
+/// again): hashing the name itself normalizes its Vietnamese letters (NFC) on every lookup,
+/// which was 7 % of an officer's inbox answered from memory (two unit references per summary;
+/// docs/PERFORMANCE.md, twenty-second session). Units come from the reference cache, so the
+/// name compared is usually the very same string, compared without reading it.
 enum WardNames {
-  private static let known = Mutex<[String: Bool]>([:])
+  private static let known = Mutex<[UnitID: (name: String, ward: Bool)]>([:])
 
-  static func isWard(_ name: String) -> Bool {
-    if let hit = known.withLock({ $0[name] }) { return hit }
-    let ward = VietnameseFolding.tokens(name).contains("phuong")
+  /// The rule itself: a word of the name is "phường" (any case; composed or decomposed). A name
+  /// written without diacritics at all ("Phuong 3") can only say "phuong". Folding every name
+  /// (as before) also took communes named after "Phương" for wards: "Xã Phương Điền", a commune
+  /// of Hà Tĩnh, was listed as a ward.
+  static func isWardName(_ name: String) -> Bool {
+    let words = name.lowercased().split { !$0.isLetter && !$0.isNumber }
+    if name.utf8.allSatisfy({ $0 < 0x80 }) { return words.contains("phuong") }
+    return words.contains { $0 == "phường" }
+  }
+
+  static func isWard(_ unit: FieldReportWorkflow.Unit) -> Bool {
+    if let hit = known.withLock({ $0[unit.id] }), hit.name == unit.name { return hit.ward }
+    let ward = isWardName(unit.name)
     known.withLock { memo in
       if memo.count >= 10_000 { memo.removeAll() }
-      memo[name] = ward
+      memo[unit.id] = (unit.name, ward)
     }
     return ward
   }
@@ -30,7 +46,7 @@ extension Fieldreport_V1_UnitKind {
     case .ioc: self = .ioc
     case .department: self = .department
     case .communeWard:
-      self = WardNames.isWard(unit.name) ? .ward : .commune
+      self = WardNames.isWard(unit) ? .ward : .commune
     }
   }
 

@@ -13,7 +13,10 @@ public enum Fieldreport_V1_UnitKind: Hashable, Sendable, CaseIterable {
   case department
   /// A commune People's Committee (UBND xã), e.g. Xã Đồng Lộc.
   case commune
-  /// A ward People's Committee (UBND phường), e.g. Phường Trần Phú.
+  /// A ward People's Committee (UBND phường), e.g. Phường Trần Phú. The server keeps one kind
+  /// for communes and wards and answers WARD when a word of the unit's name is "Phường" (any
+  /// case; "Phuong" only in a name written without any diacritics), else COMMUNE: "Xã Phương
+  /// Điền" is a commune.
   case ward
   /// Any other unit (e.g. a division inside a department, or an integration partner).
   case other

@@ -75,7 +75,10 @@ typedef enum _Fieldreport__V1__UnitKind {
    */
   FIELDREPORT__V1__UNIT_KIND__UNIT_KIND_COMMUNE = 3,
   /*
-   * A ward People's Committee (UBND phường), e.g. Phường Trần Phú.
+   * A ward People's Committee (UBND phường), e.g. Phường Trần Phú. The server keeps one kind
+   * for communes and wards and answers WARD when a word of the unit's name is "Phường" (any
+   * case; "Phuong" only in a name written without any diacritics), else COMMUNE: "Xã Phương
+   * Điền" is a commune.
    */
   FIELDREPORT__V1__UNIT_KIND__UNIT_KIND_WARD = 4,
   /*
