@@ -47,9 +47,8 @@ package final class ListingCache: Sendable {
   /// Commits of the writer thread (see ``committed()``).
   private let commits = Atomic<UInt64>(0)
   private let state = Mutex(State())
-  /// Listings answered from memory, and pages kept (tests).
+  /// Listings answered from memory (tests; operators read the store's metric).
   package let hits = Atomic<Int>(0)
-  package let kept = Atomic<Int>(0)
 
   package init(capacity: Int = StoreConfiguration.defaultListingCacheSize) {
     self.capacity = max(0, capacity)
@@ -113,7 +112,6 @@ package final class ListingCache: Sendable {
       }
     }
     released.removeAll()
-    kept.wrappingAdd(1, ordering: .relaxed)
   }
 
   /// Whether a page of `query` may be kept: not one that depends on the clock.
