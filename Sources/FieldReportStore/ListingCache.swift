@@ -25,13 +25,14 @@ import Synchronization
 ///
 /// # Memory
 /// Two generations of pages, each holding at most ``capacity`` cases (a page's cases count
-/// against it): when the current one is full it becomes the previous one and the previous one
+/// against it, an empty page as one, so at most 2 × ``capacity`` pages): when the current one is full it becomes the previous one and the previous one
 /// is dropped; a lookup promotes a page from the previous one. At most 2 × ``capacity`` cases,
 /// most of them the same values the ``DecodedCache`` holds. A commit empties both.
 package final class ListingCache: Sendable {
   struct Pages {
     var pages: [CaseQuery: CasePage] = [:]
-    /// The cases in `pages`.
+    /// The weight of `pages`: their cases, an empty page counting as one (so that empty answers,
+    /// a search for a word nobody wrote, cannot pile up without bound between two commits).
     var cases = 0
   }
 
@@ -107,7 +108,7 @@ package final class ListingCache: Sendable {
         let old = Self.retire(&state, at: generation)
         released = [old.current, old.previous]
       }
-      for (query, page) in zip(queries, pages) where Self.isKept(query) && page.cases.count <= capacity {
+      for (query, page) in zip(queries, pages) where Self.isKept(query) && Self.weight(page) <= capacity {
         if let dropped = Self.insert(page, for: query, into: &state, capacity: capacity) { released.append(dropped) }
       }
     }
@@ -126,21 +127,27 @@ package final class ListingCache: Sendable {
     return old
   }
 
+  /// What a page counts against the capacity: its cases, at least one.
+  private static func weight(_ page: CasePage) -> Int { max(1, page.cases.count) }
+
+  /// The pages held in both generations (tests).
+  package var heldPages: Int { state.withLock { $0.current.pages.count + $0.previous.pages.count } }
+
   /// Puts `page` in the current generation; when that overflows, it becomes the previous one
   /// and the previous one is returned, to be released after the lock.
   private static func insert(
     _ page: CasePage, for query: CaseQuery, into state: inout State, capacity: Int
   ) -> Pages? {
     if let replaced = state.current.pages.updateValue(page, forKey: query) {
-      state.current.cases -= replaced.cases.count
+      state.current.cases -= weight(replaced)
     }
-    state.current.cases += page.cases.count
+    state.current.cases += weight(page)
     guard state.current.cases > capacity else { return nil }
     var current = Pages()
     current.pages[query] = page
-    current.cases = page.cases.count
+    current.cases = weight(page)
     state.current.pages[query] = nil
-    state.current.cases -= page.cases.count
+    state.current.cases -= weight(page)
     let dropped = state.previous
     state.previous = state.current
     state.current = current

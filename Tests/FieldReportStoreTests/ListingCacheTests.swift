@@ -177,5 +177,14 @@ struct ListingCacheTests {
     cache.keep([Self.page(1, "e")], for: [e], readAt: now)
     #expect(cache.pages([e]) == nil)
     #expect(ListingCache(capacity: 0).pages([a]) == nil)
+
+    // Empty pages (searches that find nothing) count as one case each: they cannot pile up.
+    let empty = ListingCache(capacity: 10)
+    for word in 0..<100 {
+      var search = a
+      search.text = "từ \(word)"
+      empty.keep([CasePage(cases: [], nextCursor: nil)], for: [search], readAt: empty.generation)
+    }
+    #expect(empty.heldPages <= 20)
   }
 }
