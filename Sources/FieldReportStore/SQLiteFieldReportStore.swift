@@ -35,6 +35,8 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// that is enough): an inbox polled between writes is answered from memory.
   package let listings: ListingCache
   let metrics: StoreMetrics
+  /// This process's claim to the file: see ``DatabaseFileLock``.
+  let fileLock: DatabaseFileLock?
   /// How often an update's expected row (``CaseRows/ExpectedRow``) was taken and how often
   /// the row did not match it and was read after all (runs of the job: a batch that runs again
   /// counts its jobs again; tests only).
@@ -57,8 +59,10 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   }
 
   /// Opens the file and migrates it up to `schemaVersion` only (tests create old files this way).
+  /// `locksFile: false` opens a second store on a file another store serves (tests of rows
+  /// changed behind a store's back; never the server: see ``DatabaseFileLock``).
   @_spi(Testing)
-  public init(path: String, configuration: StoreConfiguration, schemaVersion: Int) async throws {
+  public init(path: String, configuration: StoreConfiguration, schemaVersion: Int, locksFile: Bool = true) async throws {
     self.path = path
     self.configuration = configuration
     self.decoded = DecodedCache(capacity: configuration.decodedCaseCacheSize)
@@ -66,6 +70,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
     let listings = ListingCache(capacity: configuration.listingCacheSize)
     self.listings = listings
     try Self.makePrivate(path)
+    fileLock = locksFile ? try DatabaseFileLock(databasePath: path) : nil
     let metrics = StoreMetrics()
     self.metrics = metrics
     do {
@@ -115,7 +120,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
         throw StoreError.unavailable(.store("the database file \(path) cannot be created (errno \(errno))"))
       }
     }
-    for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+    for file in [path, path + "-wal", path + "-shm", path + "-lock"] where FileManager.default.fileExists(atPath: file) {
       if chmod(file, 0o600) != 0 {
         throw StoreError.unavailable(.store("the permissions of \(file) cannot be set to 0600 (errno \(errno))"))
       }
@@ -132,6 +137,7 @@ public final class SQLiteFieldReportStore: FieldReportStore {
   /// ``StoreError/unavailable(_:)``.
   public func close() async {
     await Self.join(writer, readers, checkpointer)
+    fileLock?.release()
   }
 
   private static func join(_ writer: WriterThread, _ readers: ReaderPool, _ checkpointer: CheckpointThread?) async {

@@ -372,24 +372,32 @@ extension ServerExecutableTests {
   /// Starts the server with each case's arguments and environment; expects it to stop with an
   /// error and say `expected` on standard error.
   static func expectRefusedAtStart(_ cases: [([String], [String: String], String)]) async throws {
-    let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
     for (arguments, environment, expected) in cases {
-      let process = Process()
-      process.executableURL = binary
-      process.arguments = ["--port", "0", "--database", "/nonexistent/never-created.sqlite"] + arguments
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-      let errors = Pipe()
-      process.standardError = errors
-      process.standardOutput = FileHandle.nullDevice
-      try process.runSerialized()
-      let handle = errors.fileHandleForReading
-      let text = await ServerExecutableTests.offCooperativePool {
-        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text
-      }
-      #expect(process.terminationStatus != 0, "\(arguments)")
+      let (status, text) = try await runToExit(
+        ["--port", "0", "--database", "/nonexistent/never-created.sqlite"] + arguments, environment: environment)
+      #expect(status != 0, "\(arguments)")
       #expect(text.contains(expected), "\(arguments) \(environment): \(text)")
     }
+  }
+
+  /// Runs the server binary with `arguments` (and `environment` added) until it exits; its exit
+  /// status and standard error.
+  static func runToExit(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
+    let binary = try #require(ServerExecutableTests.serverURL(), "build fieldreport-server first (swift build)")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.runSerialized()
+    let handle = errors.fileHandleForReading
+    let text = await ServerExecutableTests.offCooperativePool {
+      let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+      process.waitUntilExit()
+      return text
+    }
+    return (process.terminationStatus, text)
   }
 }

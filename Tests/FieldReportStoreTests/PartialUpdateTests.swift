@@ -216,7 +216,8 @@ struct PartialUpdateTests {
       at: StoreFixture.at(6, hour: 10))
     // A second store on the file reads the dispatched case (its body and journal are then
     // decoded in its cache); then the row's listed due time changes behind it.
-    let second = try await SQLiteFieldReportStore(path: fixture.path)
+    let second = try await SQLiteFieldReportStore(
+      path: fixture.path, configuration: StoreConfiguration(), schemaVersion: Migrator.latestVersion, locksFile: false)
     let dispatched = try #require(try await second.caseView(.id(created.id), draftAuthor: nil)).case
     try await first.executeRawSQLForTesting(
       "UPDATE cases SET listed_due = listed_due + 60000 WHERE id = '\(created.id.rawValue)'")

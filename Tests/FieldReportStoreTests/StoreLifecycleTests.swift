@@ -42,6 +42,24 @@ struct StoreLifecycleTests {
     try? FileManager.default.removeItem(at: fixture.directory)
   }
 
+  @Test("a second store on a file being served is refused with the reason, until the first closes")
+  func oneStorePerFile() async throws {
+    let fixture = try await StoreFixture.make(seed: false)
+    let refused = await #expect(throws: StoreError.self) { _ = try await SQLiteFieldReportStore(path: fixture.path) }
+    guard case .unavailable(let failure)? = refused else {
+      Issue.record("a second store on the file: \(String(describing: refused)), expected unavailable")
+      return
+    }
+    #expect("\(failure)".contains("is already open in another process"), "\(failure)")
+    // The first store still works, and once it is closed the file opens again.
+    #expect(try await fixture.store.units().isEmpty)
+    await fixture.store.close()
+    let second = try await SQLiteFieldReportStore(path: fixture.path)
+    #expect(try await second.units().isEmpty)
+    await second.close()
+    try? FileManager.default.removeItem(at: fixture.directory)
+  }
+
   @Test("a closed store refuses work with unavailable")
   func closedStoreRefuses() async throws {
     let fixture = try await StoreFixture.make(seed: false)
