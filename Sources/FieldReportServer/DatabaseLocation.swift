@@ -55,7 +55,7 @@ struct OpenedStore {
   ///   - listingCache: Cases in listing pages kept until the next commit (`--listing-cache`; SQLite only).
   static func open(
     _ location: String, postgres settings: PostgresSettings, policy: WorkflowPolicy,
-    caseCache: Int, listingCache: Int = StoreConfiguration.defaultListingCacheSize, logger: Logger
+    caseCache: Int, listingCache: Int, logger: Logger
   ) async throws -> OpenedStore {
     if PostgresStoreConfiguration.isURL(location) {
       var password = settings.passwordFromEnvironment

@@ -66,7 +66,8 @@ package final class ListingCache: Sendable {
 
   /// The pages of all of `queries` as read at the current generation, or nil if any is not held.
   package func pages(_ queries: [CaseQuery]) -> [CasePage]? {
-    guard capacity > 0, !queries.isEmpty else { return nil }
+    // A query that is never kept is never found: no lock, no hashing.
+    guard capacity > 0, !queries.isEmpty, queries.allSatisfy(Self.isKept) else { return nil }
     let now = generation
     // What a commit retired or an overflow dropped is released here, after the lock.
     var released: [Pages] = []

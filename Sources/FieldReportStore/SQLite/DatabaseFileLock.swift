@@ -22,8 +22,6 @@ import Synchronization
 /// # Thread safety
 /// `Sendable`; ``release()`` may be called from any thread, any number of times.
 final class DatabaseFileLock: Sendable {
-  /// The lock file's path.
-  let path: String
   private let descriptor: Mutex<Int32?>
 
   /// Takes the lock, creating the lock file (0600) if missing.
@@ -31,7 +29,6 @@ final class DatabaseFileLock: Sendable {
   ///   be opened.
   init(databasePath: String) throws(StoreError) {
     let path = databasePath + "-lock"
-    self.path = path
     let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
       throw StoreError.unavailable(.store("the lock file \(path) cannot be opened (errno \(errno))"))
